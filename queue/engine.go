@@ -1,0 +1,846 @@
+package queue
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Engine holds one hall's live state for the current local day. It is not
+// safe for concurrent use: the caller serialises commands.
+//
+// Every command validates first and changes nothing when it fails; when it
+// succeeds it returns the Event it applied.
+type Engine struct {
+	cfg      Config
+	loc      *time.Location
+	day      string
+	services map[string]*Service
+	order    []string // service prefixes in configured order
+	counters map[int]*Counter
+	numbers  []int // counter numbers, sorted
+	tickets  map[uint64]*Ticket
+	waiting  map[uint64]*Ticket
+	serial   map[string]int // last serial per prefix today
+	issued   map[string]int // tickets issued per service today (not transfers)
+	phones   map[string]int // tickets issued per phone today
+	nextID   uint64
+}
+
+var prefixRE = regexp.MustCompile(`^[A-Z]$`)
+
+// DefaultTimeZone is the hall's time zone unless the config names another.
+const DefaultTimeZone = "Asia/Shanghai"
+
+// New returns an engine for cfg with no tickets; day is the local day of now.
+// Services and counters in cfg are its initial records.
+func New(cfg Config, now time.Time) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, nextID: 1}
+	e.loc, _ = time.LoadLocation(cfg.zone())
+	e.reset(e.DayOf(now))
+	e.services = map[string]*Service{}
+	e.counters = map[int]*Counter{}
+	for _, s := range cfg.Services {
+		s := s
+		e.services[s.Prefix] = &s
+		e.order = append(e.order, s.Prefix)
+	}
+	for _, c := range cfg.Counters {
+		c := c
+		c.Services = slices.Clone(c.Services)
+		if c.State == "" {
+			c.State = Closed
+		}
+		e.counters[c.Number] = &c
+		e.numbers = append(e.numbers, c.Number)
+	}
+	sort.Ints(e.numbers)
+	return e, nil
+}
+
+func (c Config) zone() string {
+	if c.TimeZone == "" {
+		return DefaultTimeZone
+	}
+	return c.TimeZone
+}
+
+// Validate checks the configuration; the error names what is wrong.
+func (c Config) Validate() error {
+	if _, err := time.LoadLocation(c.zone()); err != nil {
+		return Errorf(EINVALID, "时区无效 / unknown time zone %q", c.TimeZone)
+	}
+	if len(c.Services) == 0 {
+		return Errorf(EINVALID, "至少需要一个业务类别 / at least one service is required")
+	}
+	seen := map[string]bool{}
+	for _, s := range c.Services {
+		if !prefixRE.MatchString(s.Prefix) {
+			return Errorf(EINVALID, "业务类别前缀必须是一个大写字母 / service prefix %q must be one letter A–Z", s.Prefix)
+		}
+		if seen[s.Prefix] {
+			return Errorf(EINVALID, "业务类别前缀重复 / duplicate service prefix %q", s.Prefix)
+		}
+		if strings.TrimSpace(s.NameZH) == "" {
+			return Errorf(EINVALID, "业务类别 %s 缺少名称 / service %s has no name", s.Prefix, s.Prefix)
+		}
+		if s.TargetWaitS < 0 || s.DailyLimit < 0 || s.AvgServiceS < 0 {
+			return Errorf(EINVALID, "业务类别 %s 的数值不能为负 / service %s has a negative figure", s.Prefix, s.Prefix)
+		}
+		seen[s.Prefix] = true
+	}
+	nums := map[int]bool{}
+	for _, k := range c.Counters {
+		if k.Number < 1 || k.Number > 99 {
+			return Errorf(EINVALID, "窗口号须在 1–99 之间 / counter number %d must be 1–99", k.Number)
+		}
+		if nums[k.Number] {
+			return Errorf(EINVALID, "窗口号重复 / duplicate counter number %d", k.Number)
+		}
+		nums[k.Number] = true
+		if len(k.Services) == 0 {
+			return Errorf(EINVALID, "%d 号窗口没有业务 / counter %d serves no service", k.Number, k.Number)
+		}
+		for _, p := range k.Services {
+			if !seen[p] {
+				return Errorf(EINVALID, "%d 号窗口的业务 %q 不存在 / counter %d names unknown service %q", k.Number, p, k.Number, p)
+			}
+		}
+	}
+	for d, h := range c.Hours {
+		if len(d) != 1 || d < "1" || d > "7" {
+			return Errorf(EINVALID, "营业时间的星期须为 1–7 / weekday %q must be 1–7", d)
+		}
+		o, err1 := parseClock(h.Open)
+		cl, err2 := parseClock(h.Close)
+		if err1 != nil || err2 != nil || o >= cl {
+			return Errorf(EINVALID, "星期%s 营业时间无效 / opening hours of weekday %s are invalid", d, d)
+		}
+	}
+	for _, h := range c.Holidays {
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			return Errorf(EINVALID, "节假日日期无效 / holiday %q is not YYYY-MM-DD", h)
+		}
+	}
+	if c.StarveAfterS < 0 || c.RecallsBeforeNoShow < 0 || c.PhoneDailyLimit < 0 {
+		return Errorf(EINVALID, "配置数值不能为负 / configuration figures must not be negative")
+	}
+	return nil
+}
+
+func parseClock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		if s == "24:00" {
+			return 24 * time.Hour, nil
+		}
+		return 0, err
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// Config returns the configuration the engine was built with.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Location returns the hall's time zone.
+func (e *Engine) Location() *time.Location { return e.loc }
+
+// Day returns the local day the live state belongs to.
+func (e *Engine) Day() string { return e.day }
+
+// DayOf returns the hall-local date of t as YYYY-MM-DD.
+func (e *Engine) DayOf(t time.Time) string { return t.In(e.loc).Format(time.DateOnly) }
+
+// OpenAt reports whether the hall is open for new tickets at t.
+func (e *Engine) OpenAt(t time.Time) bool {
+	if len(e.cfg.Hours) == 0 {
+		return true
+	}
+	lt := t.In(e.loc)
+	if slices.Contains(e.cfg.Holidays, lt.Format(time.DateOnly)) {
+		return false
+	}
+	wd := int(lt.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	h, ok := e.cfg.Hours[fmt.Sprint(wd)]
+	if !ok {
+		return false
+	}
+	o, _ := parseClock(h.Open)
+	c, _ := parseClock(h.Close)
+	since := time.Duration(lt.Hour())*time.Hour + time.Duration(lt.Minute())*time.Minute
+	return since >= o && since < c
+}
+
+func (e *Engine) reset(day string) {
+	e.day = day
+	e.tickets = map[uint64]*Ticket{}
+	e.waiting = map[uint64]*Ticket{}
+	e.serial = map[string]int{}
+	e.issued = map[string]int{}
+	e.phones = map[string]int{}
+}
+
+// Apply installs the records an event carries. It is how commands change the
+// state, how a replica follows committed events, and how a restart restores.
+func (e *Engine) Apply(ev Event) {
+	if ev.Type == EvDayRolled {
+		e.reset(ev.Day)
+	}
+	for _, s := range ev.Services {
+		s := s
+		if _, ok := e.services[s.Prefix]; !ok {
+			e.order = append(e.order, s.Prefix)
+		}
+		e.services[s.Prefix] = &s
+	}
+	for _, c := range ev.Counters {
+		c := c
+		if _, ok := e.counters[c.Number]; !ok {
+			e.numbers = append(e.numbers, c.Number)
+			sort.Ints(e.numbers)
+		}
+		e.counters[c.Number] = &c
+	}
+	for _, t := range ev.Tickets {
+		e.install(t)
+	}
+}
+
+func (e *Engine) install(t Ticket) {
+	if t.ID >= e.nextID {
+		e.nextID = t.ID + 1
+	}
+	if t.Day != e.day {
+		return // a ticket of another day: history, not live state
+	}
+	old, seen := e.tickets[t.ID]
+	if seen && old.Rev > t.Rev {
+		return
+	}
+	p := &t
+	e.tickets[t.ID] = p
+	if t.Status == Waiting {
+		e.waiting[t.ID] = p
+	} else {
+		delete(e.waiting, t.ID)
+	}
+	if pre := t.Number[:1]; t.Serial > e.serial[pre] {
+		e.serial[pre] = t.Serial
+	}
+	if !seen && t.TransferredFrom == 0 {
+		e.issued[t.Service]++
+		if t.Phone != "" {
+			e.phones[t.Phone]++
+		}
+	}
+}
+
+// Restore rebuilds the live state from stored records: the services and
+// counters, today's tickets, and the highest ticket id ever issued.
+func (e *Engine) Restore(day string, services []Service, counters []Counter, tickets []Ticket, maxID uint64) {
+	e.reset(day)
+	e.services, e.order = map[string]*Service{}, nil
+	e.counters, e.numbers = map[int]*Counter{}, nil
+	slices.SortFunc(tickets, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
+	e.Apply(Event{Services: services, Counters: counters, Tickets: tickets})
+	if maxID >= e.nextID {
+		e.nextID = maxID + 1
+	}
+	// Keep the configured service order; services added later go last.
+	var order []string
+	for _, s := range e.cfg.Services {
+		if _, ok := e.services[s.Prefix]; ok {
+			order = append(order, s.Prefix)
+		}
+	}
+	for _, p := range e.order {
+		if !slices.Contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	e.order = order
+}
+
+// Roll moves the engine to the local day of now when it has changed: every
+// ticket of the old day still open is cancelled, every counter is cleared and
+// closed, numbering restarts. ok is false when the day has not changed.
+func (e *Engine) Roll(now time.Time) (ev Event, ok bool) {
+	day := e.DayOf(now)
+	if day == e.day {
+		return Event{}, false
+	}
+	ev = Event{Type: EvDayRolled, At: now, Day: day, Reason: "day_end"}
+	for _, id := range e.sortedIDs() {
+		t := *e.tickets[id]
+		if t.Status.Final() {
+			continue
+		}
+		t.Status, t.FinishedAt, t.Note = Cancelled, ptr(now), "营业日结束 / day ended"
+		t.Rev++
+		ev.Tickets = append(ev.Tickets, t)
+	}
+	for _, n := range e.numbers {
+		c := *e.counters[n]
+		c.Services = slices.Clone(c.Services)
+		c.State, c.PauseReason, c.PausedAt = Closed, "", nil
+		c.Clerk, c.ClerkName, c.StaffNo, c.Current, c.ServedToday = "", "", "", 0, 0
+		c.Rev++
+		ev.Counters = append(ev.Counters, c)
+	}
+	// Install the cancellations under the old day, then reset to the new one.
+	e.Apply(Event{Tickets: ev.Tickets})
+	e.Apply(Event{Type: EvDayRolled, Day: day, Counters: ev.Counters})
+	return ev, true
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (e *Engine) sortedIDs() []uint64 {
+	ids := make([]uint64, 0, len(e.tickets))
+	for id := range e.tickets {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// commit stamps an event and applies it.
+func (e *Engine) commit(ev Event, now time.Time) Event {
+	ev.At, ev.Day = now, e.day
+	for i := range ev.Tickets {
+		ev.Tickets[i].Rev++
+	}
+	for i := range ev.Counters {
+		ev.Counters[i].Rev++
+	}
+	for i := range ev.Services {
+		ev.Services[i].Rev++
+	}
+	e.Apply(ev)
+	return ev
+}
+
+var phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+var accountRE = regexp.MustCompile(`^[0-9]{6,20}$`)
+
+// NormalizePhone strips spaces, dashes and a +86 prefix; "" stays "".
+func NormalizePhone(s string) string {
+	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "+86"), "0086")
+	return s
+}
+
+// Issue takes a new ticket. Refusals: EINVALID (unknown service, bad
+// priority, phone or account), ECLOSED (hall closed), ELIMIT (daily limit of
+// the service or of the phone number reached).
+func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
+	svc, ok := e.services[req.Service]
+	if !ok {
+		return Event{}, Errorf(EINVALID, "没有 %q 这类业务 / unknown service %q", req.Service, req.Service)
+	}
+	if req.Priority == "" {
+		req.Priority = Normal
+	}
+	if !req.Priority.Valid() {
+		return Event{}, Errorf(EINVALID, "优先级无效 / priority must be normal, green or appointment")
+	}
+	req.Phone = NormalizePhone(req.Phone)
+	if req.Phone != "" && !phoneRE.MatchString(req.Phone) {
+		return Event{}, Errorf(EINVALID, "手机号码格式不正确 / the phone number must be an 11-digit mobile number")
+	}
+	req.Account = strings.TrimSpace(req.Account)
+	if req.Account != "" && !accountRE.MatchString(req.Account) {
+		return Event{}, Errorf(EINVALID, "户号应为 6–20 位数字 / the account number must be 6–20 digits")
+	}
+	if !e.OpenAt(now) {
+		return Event{}, Errorf(ECLOSED, "营业厅现在不在营业时间，欢迎营业时间再来，或使用网上国网 App 办理 / the hall is closed now; please come back in opening hours or use the online service")
+	}
+	if svc.DailyLimit > 0 && e.issued[svc.Prefix] >= svc.DailyLimit {
+		return Event{}, Errorf(ELIMIT, "%s 今日号源已发完，欢迎明天再来，或使用网上国网 App 办理 / today's tickets for %s are all taken; please come tomorrow or use the online service", svc.NameZH, svc.NameEN)
+	}
+	if lim := e.cfg.PhoneDailyLimit; lim > 0 && req.Phone != "" && e.phones[req.Phone] >= lim {
+		return Event{}, Errorf(ELIMIT, "该手机号今日已取号 %d 次，已达上限 / this phone number has taken %d tickets today, the daily limit", lim, lim)
+	}
+	serial := e.serial[svc.Prefix] + 1
+	if serial > 999 {
+		return Event{}, Errorf(ELIMIT, "%s 今日号码已用完 / no numbers left today for %s", svc.NameZH, svc.NameEN)
+	}
+	t := Ticket{
+		ID: e.nextID, Day: e.day, Serial: serial, Number: fmt.Sprintf("%s%03d", svc.Prefix, serial),
+		Service: svc.Prefix, Priority: req.Priority, Status: Waiting,
+		Phone: req.Phone, Account: req.Account, Item: req.Item,
+		IssuedAt: now, DueAt: req.DueAt, Tracking: req.Tracking,
+	}
+	t.Ahead = e.aheadOf(&t, now)
+	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead)
+	return e.commit(Event{Type: EvIssued, Ticket: t.ID, Tickets: []Ticket{t}}, now), nil
+}
+
+// aheadOf counts the waiting tickets of t's service that the policy would
+// call before t.
+func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
+	n := 0
+	for _, w := range e.waiting {
+		if w.ID != t.ID && w.Service == t.Service && !w.Postponed && e.before(w, t, -1, now) {
+			n++
+		}
+	}
+	return n
+}
+
+// estimate is people ahead divided among the open counters serving the
+// service, times the moving-average service time.
+func (e *Engine) estimate(prefix string, ahead int) int {
+	svc := e.services[prefix]
+	if svc == nil {
+		return 0
+	}
+	open := 0
+	for _, c := range e.counters {
+		if c.State == Open && c.Serves(prefix) {
+			open++
+		}
+	}
+	if open == 0 {
+		open = 1
+	}
+	return int(math.Round(float64(ahead) / float64(open) * svc.AvgServiceS))
+}
+
+// tier orders tickets across services: green channel, due appointments,
+// tickets waiting past the starvation limit, then everything else.
+func (e *Engine) tier(t *Ticket, now time.Time) int {
+	switch {
+	case t.Priority == Green:
+		return 0
+	case t.Priority == Appointment && (t.DueAt == nil || !t.DueAt.After(now)):
+		return 1
+	case e.cfg.StarveAfterS > 0 && now.Sub(t.IssuedAt) >= time.Duration(e.cfg.StarveAfterS)*time.Second:
+		return 2
+	}
+	return 3
+}
+
+// before reports whether a is called before b at counter c (-1: by service
+// alone, as for wait estimates).
+func (e *Engine) before(a, b *Ticket, c int, now time.Time) bool {
+	ta, tb := e.tier(a, now), e.tier(b, now)
+	if ta != tb {
+		return ta < tb
+	}
+	if ta == 3 && c >= 0 {
+		k := e.counters[c]
+		ra, rb := k.rank(a.Service), k.rank(b.Service)
+		if a.TargetCounter == c {
+			ra = -1
+		}
+		if b.TargetCounter == c {
+			rb = -1
+		}
+		if ra != rb {
+			return ra < rb
+		}
+	}
+	if !a.IssuedAt.Equal(b.IssuedAt) {
+		return a.IssuedAt.Before(b.IssuedAt)
+	}
+	return a.ID < b.ID
+}
+
+func (e *Engine) eligible(t *Ticket, c *Counter) bool {
+	if t.Status != Waiting || t.Postponed {
+		return false
+	}
+	if t.TargetCounter != 0 {
+		return t.TargetCounter == c.Number
+	}
+	return c.Serves(t.Service)
+}
+
+// Next returns the ticket the policy would call next at counter n, if any.
+func (e *Engine) Next(n int, now time.Time) (Ticket, bool) {
+	c := e.counters[n]
+	if c == nil {
+		return Ticket{}, false
+	}
+	var best *Ticket
+	for _, t := range e.waiting {
+		if e.eligible(t, c) && (best == nil || e.before(t, best, n, now)) {
+			best = t
+		}
+	}
+	if best == nil {
+		return Ticket{}, false
+	}
+	return *best, true
+}
+
+func (e *Engine) counter(n int) (*Counter, error) {
+	c := e.counters[n]
+	if c == nil {
+		return nil, Errorf(ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+	}
+	return c, nil
+}
+
+// ready checks that counter n may take a new ticket.
+func (e *Engine) ready(n int) (*Counter, error) {
+	c, err := e.counter(n)
+	if err != nil {
+		return nil, err
+	}
+	switch c.State {
+	case Closed:
+		return nil, Errorf(ECLOSED, "%d 号窗口未开放，请先签到 / counter %d is closed; sign in first", n, n)
+	case Paused:
+		return nil, Errorf(ECONFLICT, "%d 号窗口暂停服务中，请先恢复 / counter %d is paused; resume first", n, n)
+	}
+	if c.Current != 0 {
+		t := e.tickets[c.Current]
+		return nil, Errorf(ECONFLICT, "%d 号窗口正在办理 %s，请先办结、过号或转移 / counter %d still has %s; finish, mark no-show or transfer it first", n, t.Number, n, t.Number)
+	}
+	return c, nil
+}
+
+// active returns counter n and its active ticket.
+func (e *Engine) active(n int) (*Counter, *Ticket, error) {
+	c, err := e.counter(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Current == 0 {
+		return nil, nil, Errorf(ECONFLICT, "%d 号窗口当前没有号 / counter %d has no current ticket", n, n)
+	}
+	return c, e.tickets[c.Current], nil
+}
+
+func cloneCounter(c *Counter) Counter {
+	k := *c
+	k.Services = slices.Clone(c.Services)
+	return k
+}
+
+func (e *Engine) call(c *Counter, t *Ticket, clerk string, now time.Time) Event {
+	k, u := cloneCounter(c), *t
+	u.Status, u.Counter, u.Clerk, u.Postponed, u.TargetCounter = Called, c.Number, clerk, false, 0
+	if u.CalledAt == nil {
+		u.CalledAt = ptr(now)
+	}
+	u.LastCalledAt = ptr(now)
+	k.Current = u.ID
+	return e.commit(Event{Type: EvCalled, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}, now)
+}
+
+// CallNext calls the next ticket for counter n by the calling policy. found is
+// false when no one waits. Refusals: ENOTFOUND, ECLOSED, ECONFLICT.
+func (e *Engine) CallNext(n int, clerk string, now time.Time) (ev Event, found bool, err error) {
+	c, err := e.ready(n)
+	if err != nil {
+		return Event{}, false, err
+	}
+	t, ok := e.Next(n, now)
+	if !ok {
+		return Event{}, false, nil
+	}
+	return e.call(c, e.tickets[t.ID], clerk, now), true, nil
+}
+
+// Find returns today's ticket with the number (A023) that is not yet final, or
+// the latest one with that number.
+func (e *Engine) Find(number string) (Ticket, bool) {
+	number = strings.ToUpper(strings.TrimSpace(number))
+	var best *Ticket
+	for _, t := range e.tickets {
+		if t.Number == number && (best == nil || t.ID > best.ID) {
+			best = t
+		}
+	}
+	if best == nil {
+		return Ticket{}, false
+	}
+	return *best, true
+}
+
+// CallTicket calls a named waiting ticket out of order (指呼), or calls back a
+// postponed one. Refusals: ENOTFOUND, ECLOSED, ECONFLICT.
+func (e *Engine) CallTicket(n int, id uint64, clerk string, now time.Time) (Event, error) {
+	c, err := e.ready(n)
+	if err != nil {
+		return Event{}, err
+	}
+	t := e.tickets[id]
+	if t == nil {
+		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+	}
+	if t.Status != Waiting {
+		return Event{}, Errorf(ECONFLICT, "%s 不在等候中（%s）/ %s is not waiting (%s)", t.Number, t.Status, t.Number, t.Status)
+	}
+	if t.TargetCounter != 0 && t.TargetCounter != n {
+		return Event{}, Errorf(ECONFLICT, "%s 已转给 %d 号窗口 / %s was transferred to counter %d", t.Number, t.TargetCounter, t.Number, t.TargetCounter)
+	}
+	return e.call(c, t, clerk, now), nil
+}
+
+// Recall calls the current ticket of counter n again (重呼).
+func (e *Engine) Recall(n int, clerk string, now time.Time) (Event, error) {
+	c, t, err := e.active(n)
+	if err != nil {
+		return Event{}, err
+	}
+	if t.Status != Called {
+		return Event{}, Errorf(ECONFLICT, "%s 已在办理中，无需重呼 / %s is already being served", t.Number, t.Number)
+	}
+	u := *t
+	u.Recalls++
+	u.LastCalledAt = ptr(now)
+	return e.commit(Event{Type: EvRecalled, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}}, now), nil
+}
+
+// Start marks that the called customer arrived and service began.
+func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
+	c, t, err := e.active(n)
+	if err != nil {
+		return Event{}, err
+	}
+	if t.Status != Called {
+		return Event{}, Errorf(ECONFLICT, "%s 已在办理中 / %s is already being served", t.Number, t.Number)
+	}
+	u := *t
+	u.Status, u.StartedAt, u.Clerk = Serving, ptr(now), clerk
+	return e.commit(Event{Type: EvStarted, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}}, now), nil
+}
+
+// Finish ends the service of counter n's current ticket (from called or
+// serving) and updates the service's moving-average service time.
+func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event, error) {
+	c, t, err := e.active(n)
+	if err != nil {
+		return Event{}, err
+	}
+	u, k := *t, cloneCounter(c)
+	if u.StartedAt == nil {
+		u.StartedAt = u.LastCalledAt
+	}
+	u.Status, u.FinishedAt = Done, ptr(now)
+	if item != "" {
+		u.Item = item
+	}
+	k.Current = 0
+	k.ServedToday++
+	s := *e.services[u.Service]
+	d := now.Sub(*u.StartedAt).Seconds()
+	d = math.Max(10, math.Min(d, 7200))
+	if s.AvgServiceS <= 0 {
+		s.AvgServiceS = d
+	} else {
+		s.AvgServiceS = math.Round((0.8*s.AvgServiceS+0.2*d)*10) / 10
+	}
+	s.Documents = slices.Clone(s.Documents)
+	return e.commit(Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}, Services: []Service{s}}, now), nil
+}
+
+// NoShow marks counter n's called ticket as not having come (过号), after the
+// configured number of recalls.
+func (e *Engine) NoShow(n int, clerk string, now time.Time) (Event, error) {
+	c, t, err := e.active(n)
+	if err != nil {
+		return Event{}, err
+	}
+	if t.Status != Called {
+		return Event{}, Errorf(ECONFLICT, "%s 正在办理，不能过号 / %s is being served; it cannot be a no-show", t.Number, t.Number)
+	}
+	if need := e.cfg.RecallsBeforeNoShow; t.Recalls < need {
+		return Event{}, Errorf(ECONFLICT, "过号前请先重呼 %d 次（已重呼 %d 次）/ recall %d times before a no-show (recalled %d)", need, t.Recalls, need, t.Recalls)
+	}
+	u, k := *t, cloneCounter(c)
+	u.Status, u.FinishedAt = NoShow, ptr(now)
+	k.Current = 0
+	return e.commit(Event{Type: EvNoShow, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}, now), nil
+}
+
+// Transfer ends counter n's current ticket and queues the customer, with the
+// same number and original issue time, for another service and/or counter.
+func (e *Engine) Transfer(n int, req TransferRequest, clerk string, now time.Time) (Event, error) {
+	c, t, err := e.active(n)
+	if err != nil {
+		return Event{}, err
+	}
+	return e.transfer(c, t, req, now)
+}
+
+// Move transfers a waiting ticket to another service and/or counter (a
+// manager's action).
+func (e *Engine) Move(id uint64, req TransferRequest, now time.Time) (Event, error) {
+	t := e.tickets[id]
+	if t == nil {
+		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+	}
+	if t.Status != Waiting {
+		return Event{}, Errorf(ECONFLICT, "%s 不在等候中 / %s is not waiting", t.Number, t.Number)
+	}
+	return e.transfer(nil, t, req, now)
+}
+
+func (e *Engine) transfer(c *Counter, t *Ticket, req TransferRequest, now time.Time) (Event, error) {
+	if req.Service == "" && req.Counter == 0 {
+		return Event{}, Errorf(EINVALID, "请指定转往的业务或窗口 / name the service or counter to transfer to")
+	}
+	svc := t.Service
+	if req.Service != "" {
+		if _, ok := e.services[req.Service]; !ok {
+			return Event{}, Errorf(EINVALID, "没有 %q 这类业务 / unknown service %q", req.Service, req.Service)
+		}
+		svc = req.Service
+	}
+	if req.Counter != 0 {
+		to := e.counters[req.Counter]
+		if to == nil {
+			return Event{}, Errorf(EINVALID, "没有 %d 号窗口 / there is no counter %d", req.Counter, req.Counter)
+		}
+		if c != nil && to.Number == c.Number {
+			return Event{}, Errorf(EINVALID, "不能转给本窗口 / transfer to another counter")
+		}
+	} else if svc == t.Service && c == nil {
+		return Event{}, Errorf(EINVALID, "%s 已在该业务中等候 / %s already waits for that service", t.Number, t.Number)
+	}
+	old, nt := *t, *t
+	old.Status, old.FinishedAt, old.TransferredTo = Transferred, ptr(now), e.nextID
+	nt.ID, nt.Service, nt.TargetCounter, nt.Status = e.nextID, svc, req.Counter, Waiting
+	nt.TransferredFrom, nt.TransferredTo, nt.Rev = t.ID, 0, 0
+	nt.CalledAt, nt.LastCalledAt, nt.StartedAt, nt.FinishedAt = nil, nil, nil, nil
+	nt.Counter, nt.Clerk, nt.Recalls, nt.Postponed = 0, "", 0, false
+	ev := Event{Type: EvTransferred, Ticket: nt.ID, Tickets: []Ticket{old, nt}, Reason: fmt.Sprintf("%s→%s/%d", t.Service, svc, req.Counter)}
+	if c != nil {
+		k := cloneCounter(c)
+		k.Current = 0
+		ev.Counter, ev.Counters = c.Number, []Counter{k}
+	}
+	ev = e.commit(ev, now)
+	// Estimate the new place with the new ticket installed.
+	nt2 := e.tickets[nt.ID]
+	nt2.Ahead = e.aheadOf(nt2, now)
+	nt2.EstimatedWaitS = e.estimate(svc, nt2.Ahead)
+	ev.Tickets[1] = *nt2
+	return ev, nil
+}
+
+// Postpone puts counter n's current customer aside (挂起) while they fetch a
+// document; the ticket waits, out of the normal order, until a clerk calls it
+// back with CallTicket.
+func (e *Engine) Postpone(n int, clerk string, now time.Time) (Event, error) {
+	c, t, err := e.active(n)
+	if err != nil {
+		return Event{}, err
+	}
+	u, k := *t, cloneCounter(c)
+	u.Status, u.Postponed, u.TargetCounter = Waiting, true, c.Number
+	k.Current = 0
+	return e.commit(Event{Type: EvPostponed, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}, now), nil
+}
+
+// Cancel cancels a waiting ticket (a manager's action, or the customer left).
+func (e *Engine) Cancel(id uint64, reason string, now time.Time) (Event, error) {
+	t := e.tickets[id]
+	if t == nil {
+		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+	}
+	if t.Status != Waiting {
+		return Event{}, Errorf(ECONFLICT, "%s 不在等候中 / %s is not waiting", t.Number, t.Number)
+	}
+	u := *t
+	u.Status, u.FinishedAt, u.Note = Cancelled, ptr(now), reason
+	return e.commit(Event{Type: EvCancelled, Ticket: u.ID, Reason: reason, Tickets: []Ticket{u}}, now), nil
+}
+
+// Pause pauses counter n with a reason (暂停服务).
+func (e *Engine) Pause(n int, reason string, now time.Time) (Event, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Event{}, Errorf(EINVALID, "请填写暂停原因 / give a reason for the pause")
+	}
+	if len([]rune(reason)) > 60 {
+		return Event{}, Errorf(EINVALID, "暂停原因最多 60 个字 / the reason may have at most 60 characters")
+	}
+	c, err := e.ready(n)
+	if err != nil {
+		return Event{}, err
+	}
+	k := cloneCounter(c)
+	k.State, k.PauseReason, k.PausedAt = Paused, reason, ptr(now)
+	return e.commit(Event{Type: EvPaused, Counter: n, Reason: reason, Counters: []Counter{k}}, now), nil
+}
+
+// Resume reopens a paused counter.
+func (e *Engine) Resume(n int, now time.Time) (Event, error) {
+	c, err := e.counter(n)
+	if err != nil {
+		return Event{}, err
+	}
+	if c.State != Paused {
+		return Event{}, Errorf(ECONFLICT, "%d 号窗口没有暂停 / counter %d is not paused", n, n)
+	}
+	k := cloneCounter(c)
+	k.State, k.PauseReason, k.PausedAt = Open, "", nil
+	return e.commit(Event{Type: EvResumed, Counter: n, Counters: []Counter{k}}, now), nil
+}
+
+// SignIn seats a clerk at counter n and opens it if it was closed.
+func (e *Engine) SignIn(n int, clerk Clerk, now time.Time) (Event, error) {
+	c, err := e.counter(n)
+	if err != nil {
+		return Event{}, err
+	}
+	k := cloneCounter(c)
+	k.Clerk, k.ClerkName, k.StaffNo = clerk.User, clerk.Name, clerk.StaffNo
+	if k.State == Closed {
+		k.State = Open
+	}
+	return e.commit(Event{Type: EvSignedIn, Counter: n, Counters: []Counter{k}}, now), nil
+}
+
+// SignOut closes counter n; its active ticket must be finished first.
+func (e *Engine) SignOut(n int, now time.Time) (Event, error) {
+	c, err := e.counter(n)
+	if err != nil {
+		return Event{}, err
+	}
+	if c.Current != 0 {
+		return Event{}, Errorf(ECONFLICT, "%d 号窗口还有号在办理 / counter %d still has a ticket", n, n)
+	}
+	k := cloneCounter(c)
+	k.State, k.Clerk, k.ClerkName, k.StaffNo, k.PauseReason, k.PausedAt = Closed, "", "", "", "", nil
+	return e.commit(Event{Type: EvSignedOut, Counter: n, Counters: []Counter{k}}, now), nil
+}
+
+// SetOpen opens or closes counter n (a manager's action).
+func (e *Engine) SetOpen(n int, open bool, now time.Time) (Event, error) {
+	c, err := e.counter(n)
+	if err != nil {
+		return Event{}, err
+	}
+	k := cloneCounter(c)
+	typ := EvOpened
+	if open {
+		if c.State == Open {
+			return Event{}, Errorf(ECONFLICT, "%d 号窗口已开放 / counter %d is already open", n, n)
+		}
+		k.State, k.PauseReason, k.PausedAt = Open, "", nil
+	} else {
+		if c.Current != 0 {
+			return Event{}, Errorf(ECONFLICT, "%d 号窗口还有号在办理 / counter %d still has a ticket", n, n)
+		}
+		k.State, typ = Closed, EvClosed
+	}
+	return e.commit(Event{Type: typ, Counter: n, Counters: []Counter{k}}, now), nil
+}

@@ -1,0 +1,59 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes shared by every layer of hallq. The web layer maps each code to
+// one HTTP status; the message is safe to show to a customer or clerk.
+const (
+	EINVALID      = "invalid"      // the request is malformed or breaks a rule (422)
+	EBADREQUEST   = "bad_request"  // the request could not be read at all (400)
+	ENOTFOUND     = "not_found"    // the thing asked for does not exist (404)
+	ECONFLICT     = "conflict"     // the state does not allow it now (409)
+	ELIMIT        = "limit"        // a daily limit was reached (409)
+	ECLOSED       = "closed"       // the hall or the counter is closed (409)
+	EUNAUTHORIZED = "unauthorized" // no valid session or device token (401)
+	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed (403)
+	ETOOLARGE     = "too_large"    // the body is too large (413)
+	EINTERNAL     = "internal"     // something went wrong on our side (500)
+)
+
+// Error is a user-safe error with a code. Message is written for the person
+// at the screen: Chinese first, English after a slash.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-safe message of err; internal errors get a
+// generic message so that no internal detail reaches a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "系统内部错误，请稍后再试 / Internal error, please try again"
+}

@@ -1,0 +1,215 @@
+// Package queue is the queue engine of one hall: services, counters, tickets,
+// the calling policy, numbering and wait estimates. It is pure Go with no I/O:
+// each command validates against the current state and returns one Event that
+// carries every changed record; Apply installs an event, so the same code
+// rebuilds the state from stored records and advances read-only replicas.
+package queue
+
+import "time"
+
+// Priority of a ticket.
+type Priority string
+
+const (
+	Normal      Priority = "normal"
+	Green       Priority = "green"       // 绿色通道: elderly, disabled, pregnant
+	Appointment Priority = "appointment" // 预约
+)
+
+// Valid reports whether p is a known priority.
+func (p Priority) Valid() bool { return p == Normal || p == Green || p == Appointment }
+
+// Status of a ticket.
+type Status string
+
+const (
+	Waiting     Status = "waiting"
+	Called      Status = "called"
+	Serving     Status = "serving"
+	Done        Status = "done"
+	NoShow      Status = "no_show"
+	Transferred Status = "transferred"
+	Cancelled   Status = "cancelled"
+)
+
+// Final reports whether a ticket in status s is finished for good.
+func (s Status) Final() bool {
+	return s == Done || s == NoShow || s == Transferred || s == Cancelled
+}
+
+// Active reports whether a ticket in status s occupies a counter.
+func (s Status) Active() bool { return s == Called || s == Serving }
+
+// Service is a business category (业务类别) with a one-letter prefix.
+type Service struct {
+	Prefix      string   `json:"prefix"`
+	NameZH      string   `json:"name_zh"`
+	NameEN      string   `json:"name_en"`
+	DescZH      string   `json:"desc_zh,omitempty"`
+	DescEN      string   `json:"desc_en,omitempty"`
+	TargetWaitS int      `json:"target_wait_s"`
+	DailyLimit  int      `json:"daily_limit"`   // 0: no limit
+	AvgServiceS float64  `json:"avg_service_s"` // moving average of service time
+	Documents   []string `json:"documents,omitempty"`
+	Rev         int      `json:"rev"`
+}
+
+// CounterState is the state of a counter (窗口).
+type CounterState string
+
+const (
+	Open   CounterState = "open"
+	Paused CounterState = "paused"
+	Closed CounterState = "closed"
+)
+
+// Counter is a service window. Services is ordered: the first is served first.
+type Counter struct {
+	Number      int          `json:"number"`
+	NameZH      string       `json:"name_zh"`
+	NameEN      string       `json:"name_en"`
+	Services    []string     `json:"services"`
+	State       CounterState `json:"state"`
+	PauseReason string       `json:"pause_reason,omitempty"`
+	PausedAt    *time.Time   `json:"paused_at,omitempty"`
+	Clerk       string       `json:"clerk,omitempty"`       // user name
+	ClerkName   string       `json:"clerk_name,omitempty"`  // display name
+	StaffNo     string       `json:"staff_no,omitempty"`    // 工号
+	Current     uint64       `json:"current,omitempty"`     // active ticket id
+	ServedToday int          `json:"served_today"`          // tickets finished today
+	Rev         int          `json:"rev"`
+}
+
+// Serves reports whether the counter serves the service.
+func (c *Counter) Serves(prefix string) bool { return c.rank(prefix) >= 0 }
+
+func (c *Counter) rank(prefix string) int {
+	for i, s := range c.Services {
+		if s == prefix {
+			return i
+		}
+	}
+	return -1
+}
+
+// Ticket is one customer's place in the hall. A transfer ends a ticket
+// (status transferred) and opens a new one with the same number, tracking
+// code and issue time in the target service.
+type Ticket struct {
+	ID              uint64     `json:"id"`
+	Day             string     `json:"day"`    // local date YYYY-MM-DD
+	Number          string     `json:"number"` // A023
+	Serial          int        `json:"serial"` // 23
+	Service         string     `json:"service"`
+	Priority        Priority   `json:"priority"`
+	Status          Status     `json:"status"`
+	Phone           string     `json:"phone,omitempty"`
+	Account         string     `json:"account,omitempty"` // 户号
+	Item            string     `json:"item,omitempty"`    // business item id
+	IssuedAt        time.Time  `json:"issued_at"`
+	CalledAt        *time.Time `json:"called_at"` // first call
+	LastCalledAt    *time.Time `json:"last_called_at,omitempty"`
+	StartedAt       *time.Time `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at"`
+	DueAt           *time.Time `json:"due_at,omitempty"` // appointment slot start
+	Counter         int        `json:"counter"`
+	Clerk           string     `json:"clerk"`
+	Recalls         int        `json:"recalls"`
+	Postponed       bool       `json:"postponed,omitempty"`
+	TargetCounter   int        `json:"target_counter,omitempty"` // only this counter may call it
+	TransferredFrom uint64     `json:"transferred_from,omitempty"`
+	TransferredTo   uint64     `json:"transferred_to,omitempty"`
+	Ahead           int        `json:"ahead"`
+	EstimatedWaitS  int        `json:"estimated_wait_s"`
+	Tracking        string     `json:"tracking"`
+	Note            string     `json:"note,omitempty"`
+	Rev             int        `json:"rev"`
+}
+
+// Event types.
+const (
+	EvIssued      = "ticket_issued"
+	EvCalled      = "ticket_called"
+	EvRecalled    = "ticket_recalled"
+	EvStarted     = "service_started"
+	EvFinished    = "service_finished"
+	EvNoShow      = "ticket_no_show"
+	EvTransferred = "ticket_transferred"
+	EvPostponed   = "ticket_postponed"
+	EvCancelled   = "ticket_cancelled"
+	EvPaused      = "counter_paused"
+	EvResumed     = "counter_resumed"
+	EvOpened      = "counter_opened"
+	EvClosed      = "counter_closed"
+	EvSignedIn    = "clerk_signed_in"
+	EvSignedOut   = "clerk_signed_out"
+	EvDayRolled   = "day_rolled"
+	EvConfig      = "config_changed"
+)
+
+// Event is one committed state change: its type, who did it, and every record
+// it changed, as they are after the change.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Type     string    `json:"type"`
+	At       time.Time `json:"at"`
+	Day      string    `json:"day"`
+	Actor    string    `json:"actor"`
+	Counter  int       `json:"counter,omitempty"`
+	Ticket   uint64    `json:"ticket,omitempty"` // the ticket the event is about
+	Reason   string    `json:"reason,omitempty"`
+	Tickets  []Ticket  `json:"tickets,omitempty"`
+	Counters []Counter `json:"counters,omitempty"`
+	Services []Service `json:"services,omitempty"`
+}
+
+// Hours are a day's opening hours, local "HH:MM".
+type Hours struct {
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// Config is the hall's queue configuration.
+type Config struct {
+	NameZH   string `json:"name_zh"`
+	NameEN   string `json:"name_en"`
+	TimeZone string `json:"timezone"` // IANA name, default Asia/Shanghai
+	// Hours by ISO weekday "1" (Monday) … "7"; a missing day is closed. An
+	// empty map means always open.
+	Hours    map[string]Hours `json:"hours,omitempty"`
+	Holidays []string         `json:"holidays,omitempty"` // YYYY-MM-DD
+	// StarveAfterS: a ticket waiting longer than this is called before newer
+	// tickets of higher-ranked services.
+	StarveAfterS int `json:"starve_after_s"`
+	// RecallsBeforeNoShow: how many recalls a called ticket needs before it
+	// may be marked no-show.
+	RecallsBeforeNoShow int `json:"recalls_before_no_show"`
+	// PhoneDailyLimit: tickets one phone number may take a day (0: none).
+	PhoneDailyLimit int       `json:"phone_daily_limit"`
+	Services        []Service `json:"services"`
+	Counters        []Counter `json:"counters"`
+}
+
+// Clerk identifies the person at a counter.
+type Clerk struct {
+	User    string
+	Name    string
+	StaffNo string
+}
+
+// IssueRequest asks for a new ticket.
+type IssueRequest struct {
+	Service  string
+	Priority Priority
+	Phone    string
+	Account  string
+	Item     string
+	Tracking string     // unguessable code, made by the caller
+	DueAt    *time.Time // appointment slot start
+}
+
+// TransferRequest moves a ticket to another service and/or counter.
+type TransferRequest struct {
+	Service string
+	Counter int
+}
