@@ -72,11 +72,11 @@ type Counter struct {
 	State       CounterState `json:"state"`
 	PauseReason string       `json:"pause_reason,omitempty"`
 	PausedAt    *time.Time   `json:"paused_at,omitempty"`
-	Clerk       string       `json:"clerk,omitempty"`       // user name
-	ClerkName   string       `json:"clerk_name,omitempty"`  // display name
-	StaffNo     string       `json:"staff_no,omitempty"`    // 工号
-	Current     uint64       `json:"current,omitempty"`     // active ticket id
-	ServedToday int          `json:"served_today"`          // tickets finished today
+	Clerk       string       `json:"clerk,omitempty"`      // user name
+	ClerkName   string       `json:"clerk_name,omitempty"` // display name
+	StaffNo     string       `json:"staff_no,omitempty"`   // 工号
+	Current     uint64       `json:"current,omitempty"`    // active ticket id
+	ServedToday int          `json:"served_today"`         // tickets finished today
 	Rev         int          `json:"rev"`
 }
 

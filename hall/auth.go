@@ -1,0 +1,193 @@
+package hall
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// SessionIdle is how long a session lives without use.
+const SessionIdle = 12 * time.Hour
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
+
+// NewUser describes a person to add.
+type NewUser struct {
+	Name     string
+	Password string
+	Role     string
+	Display  string // shown on the counter screen
+	StaffNo  string // 工号
+}
+
+// AddUser creates a person's account. EINVALID for a bad name, role or a
+// password shorter than 8 characters; ECONFLICT if the name is taken.
+func (h *Hall) AddUser(ctx context.Context, u NewUser) error {
+	if !nameRE.MatchString(u.Name) {
+		return queue.Errorf(queue.EINVALID, "用户名须为 2–32 位小写字母、数字、点、横线 / user name must be 2–32 of a-z 0-9 . _ -")
+	}
+	if u.Role != RoleClerk && u.Role != RoleManager && u.Role != RoleAdmin {
+		return queue.Errorf(queue.EINVALID, "角色须为 clerk、manager 或 admin / role must be clerk, manager or admin")
+	}
+	if len(u.Password) < 8 {
+		return queue.Errorf(queue.EINVALID, "密码至少 8 位 / the password needs at least 8 characters")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), h.bcryptCost())
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	if u.Display == "" {
+		u.Display = u.Name
+	}
+	return h.st.AddUser(store.User{Name: u.Name, Display: u.Display, StaffNo: u.StaffNo, Role: u.Role, Hash: hash, Created: h.now()})
+}
+
+func (h *Hall) bcryptCost() int {
+	if h.cost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return h.cost
+}
+
+// dummyHash makes a login for an unknown user cost as much as a real one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+
+func badLogin() error {
+	return queue.Errorf(queue.EUNAUTHORIZED, "用户名或密码错误 / wrong user name or password")
+}
+
+// Login checks a person's password and opens a session. A clerk who names a
+// counter is signed in there (the counter opens and shows their name).
+func (h *Hall) Login(ctx context.Context, name, password string, counter int) (token string, p Principal, err error) {
+	u, err := h.st.User(strings.TrimSpace(name))
+	if queue.ErrorCode(err) == queue.ENOTFOUND {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return "", p, badLogin()
+	} else if err != nil {
+		return "", p, err
+	}
+	if bcrypt.CompareHashAndPassword(u.Hash, []byte(password)) != nil {
+		return "", p, badLogin()
+	}
+	if u.Disabled {
+		return "", p, queue.Errorf(queue.EFORBIDDEN, "账号已停用 / this account is disabled")
+	}
+	p = Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
+	if counter != 0 {
+		ck := queue.Clerk{User: u.Name, Name: u.Display, StaffNo: u.StaffNo}
+		if _, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SignIn(counter, ck, now) }); err != nil {
+			return "", p, err
+		}
+		p.Counter = counter
+	}
+	token = newToken()
+	now := h.now()
+	if err := h.st.PutSession(token, store.Session{User: u.Name, Role: u.Role, Counter: counter, Created: now, LastSeen: now}); err != nil {
+		return "", p, fmt.Errorf("save session: %w", err)
+	}
+	return token, p, nil
+}
+
+// Logout ends a session; a clerk's counter closes if no ticket is active.
+func (h *Hall) Logout(ctx context.Context, token string) error {
+	ss, err := h.st.Session(token)
+	if err != nil {
+		return nil
+	}
+	if err := h.st.DeleteSession(token); err != nil {
+		return err
+	}
+	if ss.Counter != 0 && ss.Role == RoleClerk {
+		h.exec("user:"+ss.User, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+			if c, ok := e.Counter(ss.Counter); !ok || c.Clerk != ss.User {
+				return queue.Event{}, errNothing
+			}
+			return e.SignOut(ss.Counter, now)
+		})
+	}
+	return nil
+}
+
+// Authenticate returns the person of a session token. EUNAUTHORIZED when the
+// session is unknown, expired or its user disabled.
+func (h *Hall) Authenticate(ctx context.Context, token string) (Principal, error) {
+	ss, err := h.st.Session(token)
+	if err != nil {
+		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "请先登录 / please sign in")
+	}
+	now := h.now()
+	if now.Sub(ss.LastSeen) > SessionIdle {
+		h.st.DeleteSession(token)
+		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "登录已过期，请重新登录 / your session expired; sign in again")
+	}
+	u, err := h.st.User(ss.User)
+	if err != nil || u.Disabled {
+		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "请先登录 / please sign in")
+	}
+	if now.Sub(ss.LastSeen) > time.Minute {
+		ss.LastSeen = now
+		h.st.PutSession(token, ss)
+	}
+	return Principal{Kind: "user", Name: u.Name, Role: u.Role, Counter: ss.Counter, Display: u.Display, StaffNo: u.StaffNo}, nil
+}
+
+// NewDevice describes a device to pair.
+type NewDevice struct {
+	Name    string
+	Kind    string // kiosk|display|counter|keypad
+	Counter int    // for counter screens and keypads
+	Printer string // for kiosks: tcp://HOST:PORT or /dev/usb/lp0
+}
+
+var printerRE = regexp.MustCompile(`^(tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}|/dev/[A-Za-z0-9/_.-]+)$`)
+
+// AddDevice pairs a device and returns its token (shown once).
+func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
+	if strings.TrimSpace(d.Name) == "" {
+		return "", queue.Errorf(queue.EINVALID, "请给设备起个名字 / the device needs a name")
+	}
+	switch d.Kind {
+	case KindKiosk, KindDisplay:
+		if d.Counter != 0 {
+			return "", queue.Errorf(queue.EINVALID, "%s 不绑定窗口 / a %s is not bound to a counter", d.Kind, d.Kind)
+		}
+	case KindCounter, KindKeypad:
+		var ok bool
+		h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
+		if !ok {
+			return "", queue.Errorf(queue.EINVALID, "%s 须绑定一个存在的窗口（--counter N）/ a %s needs an existing counter (--counter N)", d.Kind, d.Kind)
+		}
+	default:
+		return "", queue.Errorf(queue.EINVALID, "设备类型须为 kiosk、display、counter 或 keypad / kind must be kiosk, display, counter or keypad")
+	}
+	if d.Printer != "" && (d.Kind != KindKiosk || !printerRE.MatchString(d.Printer)) {
+		return "", queue.Errorf(queue.EINVALID, "打印机只用于取号机，格式为 tcp://HOST:PORT 或 /dev/usb/lp0 / a printer is for kiosks: tcp://HOST:PORT or /dev/usb/lp0")
+	}
+	token := newToken()
+	err := h.st.PutDevice(token, store.Device{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer, Created: h.now()})
+	return token, err
+}
+
+// AuthenticateDevice returns the device of a token.
+func (h *Hall) AuthenticateDevice(ctx context.Context, token string) (Principal, error) {
+	d, err := h.st.Device(token)
+	if err != nil || d.Revoked {
+		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "设备未配对或已撤销 / this device is not paired or was revoked")
+	}
+	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter}, nil
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

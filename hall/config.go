@@ -1,0 +1,50 @@
+package hall
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"hallq/queue"
+)
+
+//go:embed default_hall.json
+var defaultHall []byte
+
+// DefaultConfig returns the embedded default hall: six services (A 电费缴纳 …
+// F 投诉建议) and six counters, with realistic opening hours.
+func DefaultConfig() queue.Config {
+	var c queue.Config
+	if err := json.Unmarshal(defaultHall, &c); err != nil {
+		panic("embedded default hall: " + err.Error())
+	}
+	return c
+}
+
+// LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.
+func LoadConfig(path string) (queue.Config, error) {
+	var c queue.Config
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("read hall config %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("hall config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// initialConfig is the config for a new store: the file in the data dir if
+// there is one, else the embedded default.
+func initialConfig(path string) (queue.Config, string, error) {
+	c, err := LoadConfig(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return DefaultConfig(), "embedded default", nil
+	}
+	return c, path, err
+}

@@ -1,0 +1,345 @@
+// Package hall runs one hall as a service: it opens the store, applies queue
+// commands so that each change is committed (records + event, one bbolt
+// transaction shared by concurrent callers) before anyone is told, and only
+// then publishes the event, in sequence order, to listeners such as the
+// websocket hub.
+package hall
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// Options configure Open.
+type Options struct {
+	Dir        string           // data directory (the bbolt file and optional hall.json)
+	Now        func() time.Time // clock; time.Now when nil
+	Logger     *slog.Logger
+	BcryptCost int // 0: bcrypt.DefaultCost
+	// Tick is how often the hall checks for the local day's end without any
+	// command arriving; 0 means every 30 seconds.
+	Tick time.Duration
+	// AlwaysOpen seeds a new store without opening hours (demo halls), so
+	// tickets can be taken at any hour.
+	AlwaysOpen bool
+}
+
+// Hall is one open hall. All methods are safe for concurrent use.
+type Hall struct {
+	st   *store.Store
+	now  func() time.Time
+	log  *slog.Logger
+	cost int
+	cfg  queue.Config
+
+	// Write side: commands are decided and applied here under mu, then
+	// committed outside it.
+	mu       sync.Mutex
+	eng      *queue.Engine
+	seq      uint64
+	inflight sync.WaitGroup
+
+	// Read side: the committed state, advanced in sequence order.
+	pmu       sync.RWMutex
+	view      *queue.Engine
+	published uint64
+	pending   map[uint64]*queue.Event // nil value: that sequence failed to commit
+	listeners map[int]func(queue.Event)
+	nextL     int
+
+	Metrics Metrics
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// ConfigFile is the optional hall config in the data directory, read when the
+// store is new.
+const ConfigFile = "hall.json"
+
+// Open opens the hall in opt.Dir, seeding a new store from hall.json in the
+// directory or the embedded default, and rebuilds today's live queue.
+func Open(opt Options) (*Hall, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	st, err := store.Open(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	h := &Hall{st: st, now: opt.Now, log: opt.Logger, cost: opt.BcryptCost,
+		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event){},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
+		st.Close()
+		return nil, err
+	}
+	tick := opt.Tick
+	if tick == 0 {
+		tick = 30 * time.Second
+	}
+	go h.ticker(tick)
+	return h, nil
+}
+
+func (h *Hall) load(dir string, alwaysOpen bool) error {
+	var cfg queue.Config
+	found, err := h.st.GetMeta("config", &cfg)
+	if err != nil {
+		return fmt.Errorf("read hall config: %w", err)
+	}
+	if !found {
+		c, from, err := initialConfig(filepath.Join(dir, ConfigFile))
+		if err != nil {
+			return err
+		}
+		if alwaysOpen {
+			c.Hours = nil
+		}
+		if _, err := h.st.Seed(c, c.Services, c.Counters); err != nil {
+			return fmt.Errorf("seed hall: %w", err)
+		}
+		h.log.Info("new hall created", "from", from, "name", c.NameZH)
+		cfg = c
+	}
+	h.cfg = cfg
+	if err := h.rebuild(); err != nil {
+		return err
+	}
+	// Close yesterday's queue if the hall was down at midnight.
+	if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
+		return err
+	}
+	return nil
+}
+
+// rebuild restores the write and read models from the store. Call with mu
+// held (or before the hall is shared) and nothing in flight.
+func (h *Hall) rebuild() error {
+	now := h.now()
+	eng, err := queue.New(h.cfg, now)
+	if err != nil {
+		return fmt.Errorf("hall config: %w", err)
+	}
+	today := eng.Day()
+	probe, err := h.st.Load(today)
+	if err != nil {
+		return fmt.Errorf("load store: %w", err)
+	}
+	day := today
+	if probe.LastDay != "" && probe.LastDay < today {
+		day = probe.LastDay // roll it over through the normal path
+	}
+	st := probe
+	if day != today {
+		if st, err = h.st.Load(day); err != nil {
+			return fmt.Errorf("load store: %w", err)
+		}
+	}
+	view, _ := queue.New(h.cfg, now)
+	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	view.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	h.eng = eng
+	h.pmu.Lock()
+	h.view = view
+	if st.LastSeq > h.seq {
+		h.seq = st.LastSeq
+	}
+	h.published = h.seq
+	h.pending = map[uint64]*queue.Event{}
+	h.pmu.Unlock()
+	return nil
+}
+
+func (h *Hall) ticker(d time.Duration) {
+	defer close(h.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
+				h.log.Error("day rollover", "err", err)
+			}
+		}
+	}
+}
+
+// Close stops the hall and closes the store.
+func (h *Hall) Close() error {
+	select {
+	case <-h.stop:
+	default:
+		close(h.stop)
+		<-h.done
+	}
+	h.mu.Lock()
+	h.inflight.Wait()
+	defer h.mu.Unlock()
+	return h.st.Close()
+}
+
+// Store returns the underlying store (for backups, reports and tests).
+func (h *Hall) Store() *store.Store { return h.st }
+
+// Now returns the hall's clock reading.
+func (h *Hall) Now() time.Time { return h.now() }
+
+// Config returns the hall's configuration.
+func (h *Hall) Config() queue.Config { return h.cfg }
+
+// errNothing tells exec that a command found nothing to do (no one waits).
+var errNothing = errors.New("nothing to do")
+
+// exec decides a command on the write model, commits the resulting event (and
+// a day rollover before it, if the day changed) and publishes it. The event is
+// returned only once it is durable.
+func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue.Event, error)) (queue.Event, error) {
+	h.mu.Lock()
+	now := h.now()
+	var evs []queue.Event
+	if ev, ok := h.eng.Roll(now); ok {
+		ev.Actor = "system"
+		evs = append(evs, ev)
+	}
+	ev, err := fn(h.eng, now)
+	if err == nil {
+		ev.Actor = actor
+		evs = append(evs, ev)
+	}
+	if len(evs) == 0 {
+		h.mu.Unlock()
+		return queue.Event{}, err
+	}
+	for i := range evs {
+		h.seq++
+		evs[i].Seq = h.seq
+	}
+	h.inflight.Add(1)
+	h.mu.Unlock()
+
+	cerr := h.st.Commit(evs)
+	h.inflight.Done()
+	if cerr != nil {
+		h.publish(evs, false)
+		h.recover()
+		h.log.Error("commit failed", "type", evs[len(evs)-1].Type, "err", cerr)
+		return queue.Event{}, fmt.Errorf("commit %s: %w", evs[len(evs)-1].Type, cerr)
+	}
+	h.publish(evs, true)
+	if err != nil {
+		return queue.Event{}, err
+	}
+	return evs[len(evs)-1], nil
+}
+
+// recover reloads the write model from the store after a failed commit, once
+// every commit in flight has ended, so the hall goes on from what is durable.
+func (h *Hall) recover() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.inflight.Wait()
+	now := h.now()
+	eng, _ := queue.New(h.cfg, now)
+	h.pmu.RLock()
+	day := h.view.Day()
+	h.pmu.RUnlock()
+	st, err := h.st.Load(day)
+	if err != nil {
+		h.log.Error("reload after failed commit", "err", err)
+		return
+	}
+	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	h.eng = eng
+}
+
+// publish advances the read model and tells listeners, strictly in sequence
+// order: an event committed early waits for the ones before it.
+func (h *Hall) publish(evs []queue.Event, ok bool) {
+	h.pmu.Lock()
+	defer h.pmu.Unlock()
+	for i := range evs {
+		if ok {
+			h.pending[evs[i].Seq] = &evs[i]
+		} else {
+			h.pending[evs[i].Seq] = nil
+		}
+	}
+	for {
+		ev, present := h.pending[h.published+1]
+		if !present {
+			return
+		}
+		delete(h.pending, h.published+1)
+		h.published++
+		if ev == nil {
+			continue
+		}
+		h.view.Apply(*ev)
+		h.Metrics.observe(ev)
+		for _, l := range h.listeners {
+			l(*ev)
+		}
+	}
+}
+
+// Listen registers fn to receive every committed event in sequence order. fn
+// runs with the read model locked: it must not block or call back into the
+// hall. The returned function unregisters it.
+func (h *Hall) Listen(fn func(queue.Event)) (cancel func()) {
+	h.pmu.Lock()
+	id := h.nextL
+	h.nextL++
+	h.listeners[id] = fn
+	h.pmu.Unlock()
+	return func() {
+		h.pmu.Lock()
+		delete(h.listeners, id)
+		h.pmu.Unlock()
+	}
+}
+
+// Read calls fn with the committed state and its sequence number, under the
+// read lock, so a snapshot and a subscription can be taken consistently.
+func (h *Hall) Read(fn func(view *queue.Engine, seq uint64)) {
+	h.pmu.RLock()
+	defer h.pmu.RUnlock()
+	fn(h.view, h.published)
+}
+
+// Snapshot returns the committed live state and its sequence number.
+func (h *Hall) Snapshot() (snap queue.Snapshot, seq uint64) {
+	now := h.now()
+	h.Read(func(v *queue.Engine, s uint64) { snap, seq = v.Snapshot(now), s })
+	return snap, seq
+}
+
+// Events returns up to limit committed events after sequence since.
+func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
+	return h.st.Events(since, limit)
+}
+
+// Ping checks that the store answers.
+func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }
+
+// newCode returns an unguessable code of n base32 characters.
+func newCode(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n]
+}

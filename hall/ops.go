@@ -1,0 +1,222 @@
+package hall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"hallq/queue"
+)
+
+// Principal is who makes a request: a signed-in person or a paired device.
+type Principal struct {
+	Kind    string `json:"kind"` // "user" or "device"
+	Name    string `json:"name"`
+	Role    string `json:"role"` // clerk|manager|admin, or kiosk|display|counter|keypad
+	Counter int    `json:"counter,omitempty"`
+	Display string `json:"display,omitempty"`
+	StaffNo string `json:"staff_no,omitempty"`
+}
+
+// Roles.
+const (
+	RoleClerk   = "clerk"
+	RoleManager = "manager"
+	RoleAdmin   = "admin"
+	KindKiosk   = "kiosk"
+	KindDisplay = "display"
+	KindCounter = "counter"
+	KindKeypad  = "keypad"
+)
+
+// Actor is how the event log names the principal.
+func (p Principal) Actor() string {
+	if p.Kind == "" {
+		return "anonymous"
+	}
+	return p.Kind + ":" + p.Name
+}
+
+// Staff reports whether p is a manager or admin.
+func (p Principal) Staff() bool {
+	return p.Kind == "user" && (p.Role == RoleManager || p.Role == RoleAdmin)
+}
+
+// IssueRequest is a ticket request as it arrives from a kiosk or a desk.
+type IssueRequest struct {
+	Service  string `json:"service"`
+	Priority string `json:"priority"`
+	Phone    string `json:"phone"`
+	Account  string `json:"account"`
+	Item     string `json:"item"`
+}
+
+// Issue issues a ticket and returns it once it is durable.
+func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.Ticket, error) {
+	if !(p.Kind == "device" && p.Role == KindKiosk) && !(p.Kind == "user") {
+		return queue.Ticket{}, forbidden()
+	}
+	q := queue.IssueRequest{Service: req.Service, Priority: queue.Priority(req.Priority),
+		Phone: req.Phone, Account: req.Account, Item: req.Item, Tracking: newCode(12)}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Issue(q, now) })
+	if err != nil {
+		return queue.Ticket{}, fmt.Errorf("issue ticket %s: %w", req.Service, err)
+	}
+	return ev.Tickets[0], nil
+}
+
+func forbidden() error {
+	return queue.Errorf(queue.EFORBIDDEN, "无权执行此操作 / you may not do this")
+}
+
+// mayOperate checks that p may operate counter n: a clerk only the counter
+// they signed in to (and still hold), managers and admins any counter.
+func (h *Hall) mayOperate(p Principal, n int) error {
+	if p.Staff() {
+		return nil
+	}
+	if p.Kind != "user" || p.Role != RoleClerk {
+		return forbidden()
+	}
+	if p.Counter != n {
+		return queue.Errorf(queue.EFORBIDDEN, "您签到的是 %d 号窗口，不能操作 %d 号窗口 / you are signed in at counter %d, not %d", p.Counter, n, p.Counter, n)
+	}
+	var holder string
+	h.Read(func(v *queue.Engine, _ uint64) {
+		if c, ok := v.Counter(n); ok {
+			holder = c.Clerk
+		}
+	})
+	if holder != p.Name {
+		return queue.Errorf(queue.EFORBIDDEN, "%d 号窗口已由其他人签到，请重新登录 / someone else signed in at counter %d; sign in again", n, n)
+	}
+	return nil
+}
+
+// CounterOp names a counter operation of the API.
+type CounterOp struct {
+	Action  string `json:"-"`
+	Ticket  uint64 `json:"ticket"`  // call: a named ticket (指呼) instead of the next
+	Number  string `json:"number"`  // call: a named ticket by its number
+	Service string `json:"service"` // transfer
+	Counter int    `json:"counter"` // transfer
+	Reason  string `json:"reason"`  // pause
+	Item    string `json:"item"`    // finish: the business item handled
+}
+
+// Counter actions.
+var CounterActions = []string{"call", "recall", "start", "finish", "no-show", "transfer", "postpone", "pause", "resume"}
+
+// ErrNoOneWaiting is returned by a call when no ticket waits for the counter.
+var ErrNoOneWaiting = errors.New("no one is waiting")
+
+// Operate performs a counter operation for p and returns the ticket it
+// concerns (the zero ticket for pause and resume). A call with no one
+// waiting returns ErrNoOneWaiting.
+func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (queue.Ticket, error) {
+	if err := h.mayOperate(p, n); err != nil {
+		return queue.Ticket{}, err
+	}
+	clerk := p.Name
+	var found = true
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		switch op.Action {
+		case "call":
+			if op.Number != "" {
+				t, ok := e.Find(op.Number)
+				if !ok {
+					return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有 %s 这个号 / there is no ticket %s today", op.Number, op.Number)
+				}
+				op.Ticket = t.ID
+			}
+			if op.Ticket != 0 {
+				return e.CallTicket(n, op.Ticket, clerk, now)
+			}
+			ev, ok, err := e.CallNext(n, clerk, now)
+			if err == nil && !ok {
+				found = false
+				return queue.Event{}, errNothing
+			}
+			return ev, err
+		case "recall":
+			return e.Recall(n, clerk, now)
+		case "start":
+			return e.Start(n, clerk, now)
+		case "finish":
+			return e.Finish(n, clerk, op.Item, now)
+		case "no-show":
+			return e.NoShow(n, clerk, now)
+		case "transfer":
+			return e.Transfer(n, queue.TransferRequest{Service: op.Service, Counter: op.Counter}, clerk, now)
+		case "postpone":
+			return e.Postpone(n, clerk, now)
+		case "pause":
+			return e.Pause(n, op.Reason, now)
+		case "resume":
+			return e.Resume(n, now)
+		}
+		return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这个操作 / unknown action %q", op.Action)
+	})
+	if !found {
+		return queue.Ticket{}, ErrNoOneWaiting
+	}
+	if err != nil {
+		return queue.Ticket{}, fmt.Errorf("counter %d %s: %w", n, op.Action, err)
+	}
+	for _, t := range ev.Tickets {
+		if t.ID == ev.Ticket {
+			return t, nil
+		}
+	}
+	return queue.Ticket{}, nil
+}
+
+// CancelTicket cancels a waiting ticket (managers).
+func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason string) (queue.Ticket, error) {
+	if !p.Staff() {
+		return queue.Ticket{}, forbidden()
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Cancel(id, reason, now) })
+	if err != nil {
+		return queue.Ticket{}, fmt.Errorf("cancel ticket %d: %w", id, err)
+	}
+	return ev.Tickets[0], nil
+}
+
+// Ticket returns today's ticket by id from the committed state.
+func (h *Hall) Ticket(id uint64) (t queue.Ticket, err error) {
+	h.Read(func(v *queue.Engine, _ uint64) {
+		var ok bool
+		if t, ok = v.Ticket(id); !ok {
+			err = queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+		}
+	})
+	return t, err
+}
+
+// Waiting returns the tickets counter n could call, in calling order, then the
+// ones postponed there.
+func (h *Hall) Waiting(n int) (list []queue.Ticket) {
+	now := h.now()
+	h.Read(func(v *queue.Engine, _ uint64) { list = v.WaitingFor(n, now) })
+	return list
+}
+
+// Track returns the ticket of a tracking code with its live place in the queue.
+func (h *Hall) Track(code string) (queue.Ticket, error) {
+	t, err := h.st.TicketByTracking(code)
+	if err != nil {
+		return t, err
+	}
+	now := h.now()
+	h.Read(func(v *queue.Engine, _ uint64) {
+		if live, ok := v.Ticket(t.ID); ok {
+			t = live
+			if a, w, ok := v.Position(t.ID, now); ok {
+				t.Ahead, t.EstimatedWaitS = a, w
+			}
+		}
+	})
+	return t, nil
+}

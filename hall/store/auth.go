@@ -1,0 +1,138 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"hallq/queue"
+)
+
+// User is a person who signs in: a clerk, manager or admin.
+type User struct {
+	Name     string    `json:"name"`
+	Display  string    `json:"display"`
+	StaffNo  string    `json:"staff_no"`
+	Role     string    `json:"role"`
+	Hash     []byte    `json:"hash"` // bcrypt
+	Disabled bool      `json:"disabled"`
+	Created  time.Time `json:"created"`
+}
+
+// Session is a signed-in person's session.
+type Session struct {
+	User     string    `json:"user"`
+	Role     string    `json:"role"`
+	Counter  int       `json:"counter,omitempty"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// Device is a paired kiosk, display, counter screen or keypad.
+type Device struct {
+	Name    string    `json:"name"`
+	Kind    string    `json:"kind"`
+	Counter int       `json:"counter,omitempty"`
+	Printer string    `json:"printer,omitempty"`
+	Created time.Time `json:"created"`
+	Revoked bool      `json:"revoked"`
+}
+
+func put(tx *bolt.Tx, bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucket).Put(key, raw)
+}
+
+func (s *Store) get(bucket, key []byte, v any, what string) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucket).Get(key)
+		if raw == nil {
+			return queue.Errorf(queue.ENOTFOUND, "%s not found", what)
+		}
+		return json.Unmarshal(raw, v)
+	})
+}
+
+// AddUser creates a user; ECONFLICT if the name is taken.
+func (s *Store) AddUser(u User) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bUsers).Get([]byte(u.Name)) != nil {
+			return queue.Errorf(queue.ECONFLICT, "用户 %s 已存在 / user %s already exists", u.Name, u.Name)
+		}
+		return put(tx, bUsers, []byte(u.Name), u)
+	})
+}
+
+// PutUser creates or replaces a user.
+func (s *Store) PutUser(u User) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bUsers, []byte(u.Name), u) })
+}
+
+// User returns the user; ENOTFOUND if there is none.
+func (s *Store) User(name string) (User, error) {
+	var u User
+	return u, s.get(bUsers, []byte(name), &u, "user")
+}
+
+// Users returns every user in name order.
+func (s *Store) Users() ([]User, error) {
+	var out []User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return each(tx.Bucket(bUsers), func(v []byte) error {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutSession stores a session under its token's hash.
+func (s *Store) PutSession(token string, ss Session) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bSessions, TokenHash(token), ss) })
+}
+
+// Session returns the session of a token; ENOTFOUND if there is none.
+func (s *Store) Session(token string) (Session, error) {
+	var ss Session
+	return ss, s.get(bSessions, TokenHash(token), &ss, "session")
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(token string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete(TokenHash(token)) })
+}
+
+// PutDevice stores a device under its token's hash.
+func (s *Store) PutDevice(token string, d Device) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bDevices, TokenHash(token), d) })
+}
+
+// Device returns the device of a token; ENOTFOUND if there is none.
+func (s *Store) Device(token string) (Device, error) {
+	var d Device
+	return d, s.get(bDevices, TokenHash(token), &d, "device")
+}
+
+// Devices returns every paired device.
+func (s *Store) Devices() ([]Device, error) {
+	var out []Device
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return each(tx.Bucket(bDevices), func(v []byte) error {
+			var d Device
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,463 @@
+// Package store keeps a hall's state in one bbolt file. It is the only package
+// that imports bbolt.
+//
+// Bucket layout (all created in one transaction at Open):
+//
+//	meta      "schema" → uint64 schema version; "config" → hall config JSON;
+//	          "demo" → demo credentials JSON (only for a --demo hall)
+//	services  prefix ("A")                      → queue.Service JSON
+//	counters  number (uint32 BE)                → queue.Counter JSON
+//	tickets   day ("20261123") + id (uint64 BE) → queue.Ticket JSON
+//	tracking  code                              → tickets key of the latest ticket with that code
+//	events    seq (uint64 BE)                   → queue.Event JSON
+//	users     name                              → User JSON
+//	sessions  sha256(token)                     → Session JSON
+//	devices   sha256(token)                     → Device JSON
+//
+// Keys are fixed-width so cursors seek days and sequences in order. Every
+// record carries a revision; a write never replaces a record with an older
+// revision, so batched commits that land out of order keep the newest state.
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
+
+	"hallq/queue"
+)
+
+// SchemaVersion is the layout version this code writes.
+const SchemaVersion = 1
+
+var (
+	bMeta     = []byte("meta")
+	bServices = []byte("services")
+	bCounters = []byte("counters")
+	bTickets  = []byte("tickets")
+	bTracking = []byte("tracking")
+	bEvents   = []byte("events")
+	bUsers    = []byte("users")
+	bSessions = []byte("sessions")
+	bDevices  = []byte("devices")
+	buckets   = [][]byte{bMeta, bServices, bCounters, bTickets, bTracking, bEvents, bUsers, bSessions, bDevices}
+)
+
+// migrations[v] upgrades a store at schema v to v+1, inside the open transaction.
+var migrations = map[uint64]func(tx *bolt.Tx) error{}
+
+// ErrInUse is returned by Open when another process holds the database.
+var ErrInUse = errors.New("the data directory is in use by another hallq process")
+
+// Store is an open hall database.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// FileName is the database file inside the data directory.
+const FileName = "hallq.db"
+
+// Open opens (creating if needed) the database in dir. A second process gets
+// ErrInUse after one second instead of hanging.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolterr.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.MaxBatchDelay = 2 * time.Millisecond
+	db.MaxBatchSize = 2000
+	s := &Store{db: db, path: path}
+	if err := db.Update(s.init); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("initialise %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init(tx *bolt.Tx) error {
+	for _, b := range buckets {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bMeta)
+	v := uint64(0)
+	if raw := meta.Get([]byte("schema")); raw != nil {
+		v = binary.BigEndian.Uint64(raw)
+	} else {
+		v = SchemaVersion // a new store starts at the current layout
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("database schema %d is newer than this hallq (%d): upgrade hallq", v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		if m := migrations[v]; m != nil {
+			if err := m(tx); err != nil {
+				return fmt.Errorf("migrate schema %d: %w", v, err)
+			}
+		}
+	}
+	return meta.Put([]byte("schema"), u64(SchemaVersion))
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Check runs bbolt's consistency check and returns the first problem found.
+func (s *Store) Check() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+}
+
+// Ping reads the schema version, proving the file answers.
+func (s *Store) Ping() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bMeta).Get([]byte("schema")) == nil {
+			return errors.New("schema version missing")
+		}
+		return nil
+	})
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func u32(v uint32) []byte {
+	b := make([]byte, 4)
+	binary.BigEndian.PutUint32(b, v)
+	return b
+}
+
+// dayKey turns "2026-11-23" into "20261123".
+func dayKey(day string) []byte { return []byte(strings.ReplaceAll(day, "-", "")) }
+
+func ticketKey(t *queue.Ticket) []byte { return append(dayKey(t.Day), u64(t.ID)...) }
+
+// Commit writes the records of each event and appends the events, in one
+// transaction shared with concurrent callers (bbolt's Batch). Each event must
+// carry its sequence number.
+func (s *Store) Commit(evs []queue.Event) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return writeEvents(tx, evs) })
+}
+
+// CommitMany writes many events in one transaction of its own, for bulk
+// writers such as the simulator.
+func (s *Store) CommitMany(evs []queue.Event) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return writeEvents(tx, evs) })
+}
+
+func writeEvents(tx *bolt.Tx, evs []queue.Event) error {
+	for i := range evs {
+		if err := writeEvent(tx, &evs[i]); err != nil {
+			return fmt.Errorf("write event %d (%s): %w", evs[i].Seq, evs[i].Type, err)
+		}
+	}
+	return nil
+}
+
+type revved struct {
+	Rev int `json:"rev"`
+}
+
+// putNewer stores v under key unless the stored record has a newer revision.
+func putNewer(b *bolt.Bucket, key []byte, rev int, v any) error {
+	if old := b.Get(key); old != nil {
+		var r revved
+		if err := json.Unmarshal(old, &r); err == nil && r.Rev > rev {
+			return nil
+		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
+	if ev.Seq == 0 {
+		return errors.New("event has no sequence number")
+	}
+	tb, tr := tx.Bucket(bTickets), tx.Bucket(bTracking)
+	for i := range ev.Tickets {
+		t := &ev.Tickets[i]
+		key := ticketKey(t)
+		if err := putNewer(tb, key, t.Rev, t); err != nil {
+			return err
+		}
+		if t.Tracking != "" && t.TransferredTo == 0 { // the last ticket of a transfer chain
+			if err := tr.Put([]byte(t.Tracking), key); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range ev.Counters {
+		c := &ev.Counters[i]
+		if err := putNewer(tx.Bucket(bCounters), u32(uint32(c.Number)), c.Rev, c); err != nil {
+			return err
+		}
+	}
+	for i := range ev.Services {
+		sv := &ev.Services[i]
+		if err := putNewer(tx.Bucket(bServices), []byte(sv.Prefix), sv.Rev, sv); err != nil {
+			return err
+		}
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bEvents).Put(u64(ev.Seq), raw)
+}
+
+// State is what a restart needs: the records and the counters' high marks.
+type State struct {
+	Services []queue.Service
+	Counters []queue.Counter
+	Tickets  []queue.Ticket // of the requested day
+	MaxID    uint64         // highest ticket id ever stored
+	LastSeq  uint64         // highest event sequence stored
+	LastDay  string         // the day of the newest ticket, "" if none
+}
+
+// Load reads the services, counters, the tickets of day, and the high marks,
+// in one read transaction.
+func (s *Store) Load(day string) (State, error) {
+	var st State
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := each(tx.Bucket(bServices), func(v []byte) error {
+			var sv queue.Service
+			st.Services = append(st.Services, sv)
+			return json.Unmarshal(v, &st.Services[len(st.Services)-1])
+		}); err != nil {
+			return err
+		}
+		if err := each(tx.Bucket(bCounters), func(v []byte) error {
+			var c queue.Counter
+			st.Counters = append(st.Counters, c)
+			return json.Unmarshal(v, &st.Counters[len(st.Counters)-1])
+		}); err != nil {
+			return err
+		}
+		var err error
+		if st.Tickets, err = ticketsOf(tx, day, day); err != nil {
+			return err
+		}
+		if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {
+			st.LastSeq = binary.BigEndian.Uint64(k)
+		}
+		// Ticket ids grow with time, so the last key of the newest day holds the
+		// highest id.
+		if k, v := tx.Bucket(bTickets).Cursor().Last(); k != nil {
+			var t queue.Ticket
+			if err := json.Unmarshal(v, &t); err != nil {
+				return err
+			}
+			st.MaxID, st.LastDay = binary.BigEndian.Uint64(k[8:]), t.Day
+		}
+		return nil
+	})
+	return st, err
+}
+
+func each(b *bolt.Bucket, fn func(v []byte) error) error {
+	return b.ForEach(func(_, v []byte) error { return fn(v) })
+}
+
+func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {
+	out := []queue.Ticket{}
+	lo, hi := dayKey(from), dayKey(to)
+	c := tx.Bucket(bTickets).Cursor()
+	for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
+		var t queue.Ticket
+		if err := json.Unmarshal(v, &t); err != nil {
+			return nil, fmt.Errorf("ticket %x: %w", k, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Tickets returns every ticket issued from day from to day to (YYYY-MM-DD,
+// inclusive), in id order.
+func (s *Store) Tickets(from, to string) ([]queue.Ticket, error) {
+	var out []queue.Ticket
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = ticketsOf(tx, from, to)
+		return err
+	})
+	return out, err
+}
+
+// EachTicket calls fn for every ticket from day from to day to, in id order,
+// without holding them all in memory.
+func (s *Store) EachTicket(from, to string, fn func(t *queue.Ticket) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		lo, hi := dayKey(from), dayKey(to)
+		c := tx.Bucket(bTickets).Cursor()
+		var t queue.Ticket
+		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
+			t = queue.Ticket{}
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("ticket %x: %w", k, err)
+			}
+			if err := fn(&t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// TicketByTracking returns the latest ticket with the tracking code.
+func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
+	var t queue.Ticket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bTracking).Get([]byte(code))
+		if key == nil {
+			return queue.Errorf(queue.ENOTFOUND, "查无此号 / no ticket with this code")
+		}
+		v := tx.Bucket(bTickets).Get(key)
+		if v == nil {
+			return queue.Errorf(queue.ENOTFOUND, "查无此号 / no ticket with this code")
+		}
+		return json.Unmarshal(v, &t)
+	})
+	return t, err
+}
+
+// Events returns up to limit events with a sequence greater than since.
+func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
+	var out []queue.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var ev queue.Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GetMeta reads a JSON value from the meta bucket into v; found is false when
+// the key is absent.
+func (s *Store) GetMeta(key string, v any) (found bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bMeta).Get([]byte(key))
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, v)
+	})
+	return found, err
+}
+
+// PutMeta writes a JSON value to the meta bucket.
+func (s *Store) PutMeta(key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), raw) })
+}
+
+// Seed writes the initial records of a new hall and its config, unless the
+// store already has a config; seeded is false then.
+func (s *Store) Seed(config any, services []queue.Service, counters []queue.Counter) (seeded bool, err error) {
+	raw, err := json.Marshal(config)
+	if err != nil {
+		return false, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta.Get([]byte("config")) != nil {
+			return nil
+		}
+		seeded = true
+		for i := range services {
+			if err := putNewer(tx.Bucket(bServices), []byte(services[i].Prefix), services[i].Rev, services[i]); err != nil {
+				return err
+			}
+		}
+		for i := range counters {
+			if err := putNewer(tx.Bucket(bCounters), u32(uint32(counters[i].Number)), counters[i].Rev, counters[i]); err != nil {
+				return err
+			}
+		}
+		return meta.Put([]byte("config"), raw)
+	})
+	return seeded, err
+}
+
+// Backup writes a consistent copy of the database to w while it stays in use.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupFile writes a consistent copy to path, atomically (temp file + rename).
+func (s *Store) BackupFile(path string) (int64, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	if err != nil {
+		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	n, err := s.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// TokenHash is how tokens are keyed: never stored in the clear.
+func TokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
