@@ -54,7 +54,7 @@ type Hall struct {
 	view      *queue.Engine
 	published uint64
 	pending   map[uint64]*queue.Event // nil value: that sequence failed to commit
-	listeners map[int]func(queue.Event)
+	listeners map[int]func(queue.Event, *queue.Engine)
 	nextL     int
 
 	Metrics Metrics
@@ -81,7 +81,7 @@ func Open(opt Options) (*Hall, error) {
 		return nil, err
 	}
 	h := &Hall{st: st, now: opt.Now, log: opt.Logger, cost: opt.BcryptCost,
-		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event){},
+		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
@@ -293,15 +293,16 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 		h.view.Apply(*ev)
 		h.Metrics.observe(ev)
 		for _, l := range h.listeners {
-			l(*ev)
+			l(*ev, h.view)
 		}
 	}
 }
 
-// Listen registers fn to receive every committed event in sequence order. fn
-// runs with the read model locked: it must not block or call back into the
-// hall. The returned function unregisters it.
-func (h *Hall) Listen(fn func(queue.Event)) (cancel func()) {
+// Listen registers fn to receive every committed event in sequence order,
+// with the committed state just after it. fn runs with the read model locked:
+// it must not block, keep view, or call back into the hall. The returned
+// function unregisters it.
+func (h *Hall) Listen(fn func(ev queue.Event, view *queue.Engine)) (cancel func()) {
 	h.pmu.Lock()
 	id := h.nextL
 	h.nextL++

@@ -206,6 +206,9 @@ func (e *Engine) Apply(ev Event) {
 	}
 	for _, c := range ev.Counters {
 		c := c
+		if c.State == "" {
+			c.State = Closed
+		}
 		if _, ok := e.counters[c.Number]; !ok {
 			e.numbers = append(e.numbers, c.Number)
 			sort.Ints(e.numbers)

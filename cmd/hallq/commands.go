@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"hallq/hall"
+)
+
+const usage = `hallq — the counter and queueing system of a power-supply business hall
+
+Usage:
+  hallq serve [--addr :8080] [--data ./data] [--demo]
+  hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
+  hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
+  hallq backup FILE
+
+Every command takes --data DIR (default ./data).`
+
+// Dispatch runs one hallq command.
+func Dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "user":
+		if len(rest) == 0 || rest[0] != "add" {
+			return errors.New("usage: hallq user add NAME --role clerk|manager|admin")
+		}
+		return userAdd(ctx, rest[1:], stdin, stdout)
+	case "device":
+		if len(rest) == 0 || rest[0] != "add" {
+			return errors.New("usage: hallq device add NAME --kind kiosk|display|counter|keypad [--counter N]")
+		}
+		return deviceAdd(ctx, rest[1:], stdout)
+	case "backup":
+		return backup(ctx, rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// parse parses flags that may come before or after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m := NewMain()
+	fs.StringVar(&m.Addr, "addr", ":8080", "listen address")
+	fs.StringVar(&m.DataDir, "data", "./data", "data directory")
+	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
+	if _, err := parse(fs, args); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	m.Stdout = stdout
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	return m.Close()
+}
+
+func openHall(dir string) (*hall.Hall, error) {
+	return hall.Open(hall.Options{Dir: dir})
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	role := fs.String("role", "", "clerk, manager or admin")
+	display := fs.String("display", "", "name shown on the counter screen")
+	staff := fs.String("staff-no", "", "staff number (工号)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: hallq user add NAME --role clerk|manager|admin (password on stdin)")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	return withHall(*data, func(h *hall.Hall) error {
+		if err := h.AddUser(ctx, hall.NewUser{Name: pos[0], Password: pw, Role: *role, Display: *display, StaffNo: *staff}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s added (%s)\n", pos[0], *role)
+		return nil
+	})
+}
+
+func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("device add", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	kind := fs.String("kind", "", "kiosk, display, counter or keypad")
+	counter := fs.Int("counter", 0, "counter number (counter screens and keypads)")
+	printer := fs.String("printer", "", "kiosk printer: tcp://HOST:PORT or /dev/usb/lp0")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("device add: %w", err)
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: hallq device add NAME --kind kiosk|display|counter|keypad [--counter N]")
+	}
+	return withHall(*data, func(h *hall.Hall) error {
+		tok, err := h.AddDevice(ctx, hall.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, tok)
+		return nil
+	})
+}
+
+func backup(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: hallq backup FILE")
+	}
+	return withHall(*data, func(h *hall.Hall) error {
+		n, err := h.Store().BackupFile(pos[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", pos[0], n)
+		return nil
+	})
+}
+
+// withHall runs fn on the hall in dir, opened just for this command.
+func withHall(dir string, fn func(h *hall.Hall) error) error {
+	h, err := openHall(dir)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return userError(fn(h))
+}

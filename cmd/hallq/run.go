@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+
+	"hallq/hall"
+	"hallq/hall/store"
+	"hallq/queue"
+	"hallq/web"
+)
+
+// Main is the running program: tests start it on 127.0.0.1:0 with a temp
+// data dir, exactly as `hallq serve` does.
+type Main struct {
+	Addr    string
+	DataDir string
+	Demo    bool
+	Stdout  io.Writer
+	Logger  *slog.Logger
+	Options hall.Options // Dir, AlwaysOpen and Logger are set from the fields above
+
+	Hall         *hall.Hall
+	Server       *web.Server
+	URL          string // http://HOST:PORT once Run returns
+	DemoAccounts hall.Demo
+
+	ln     net.Listener
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// NewMain returns a Main with the defaults of `hallq serve`.
+func NewMain() *Main {
+	return &Main{Addr: ":8080", DataDir: "./data", Stdout: os.Stdout}
+}
+
+// Run opens the hall, listens, and serves in the background; it returns once
+// the server accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	opt := m.Options
+	opt.Dir, opt.Logger = m.DataDir, m.Logger
+	opt.AlwaysOpen = opt.AlwaysOpen || m.Demo
+	h, err := hall.Open(opt)
+	if err != nil {
+		return userError(err)
+	}
+	m.Hall = h
+	if m.Demo {
+		if m.DemoAccounts, err = h.SeedDemo(ctx); err != nil {
+			return err
+		}
+	}
+	m.Server = web.New(h, web.Options{Logger: m.Logger})
+	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Addr, err)
+	}
+	m.URL = "http://" + displayAddr(m.ln.Addr().(*net.TCPAddr))
+	sctx, cancel := context.WithCancel(context.Background())
+	m.cancel, m.done = cancel, make(chan error, 1)
+	go func() { m.done <- m.Server.Serve(sctx, m.ln) }()
+	m.banner()
+	return nil
+}
+
+func displayAddr(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", a.Port)
+	}
+	return a.String()
+}
+
+func (m *Main) banner() {
+	w := m.Stdout
+	fmt.Fprintf(w, "hallq serving %s on %s (data: %s)\n", m.Hall.Config().NameZH, m.URL, m.DataDir)
+	fmt.Fprintf(w, "  clerk desk:   %s/desk\n  manager:      %s/manager\n  health:       %s/healthz\n", m.URL, m.URL, m.URL)
+	if !m.Demo {
+		return
+	}
+	fmt.Fprintln(w, "\nDemo accounts (user / password):")
+	for _, a := range m.DemoAccounts.Accounts {
+		at := ""
+		if a.Counter != 0 {
+			at = fmt.Sprintf("  (sits at counter %d)", a.Counter)
+		}
+		fmt.Fprintf(w, "  %-8s %-8s / %s%s\n", a.Role, a.User, a.Password, at)
+	}
+	fmt.Fprintln(w, "\nDemo devices (open once in the device's browser to pair it):")
+	for _, d := range m.DemoAccounts.Devices {
+		fmt.Fprintf(w, "  %-8s %-10s %s/pair/%s\n", d.Kind, d.Name, m.URL, d.Token)
+	}
+}
+
+// Close stops serving and closes the hall.
+func (m *Main) Close() error {
+	var err error
+	if m.cancel != nil {
+		m.cancel()
+		err = <-m.done
+		m.cancel = nil
+	}
+	if m.Hall != nil {
+		err = errors.Join(err, m.Hall.Close())
+		m.Hall = nil
+	}
+	return err
+}
+
+// userError turns known errors into messages for the command line.
+func userError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrInUse):
+		return fmt.Errorf("%w\n(stop the running hallq, or use the manager console, then try again)", err)
+	case queue.ErrorCode(err) != queue.EINTERNAL:
+		return errors.New(queue.ErrorMessage(err))
+	}
+	return err
+}

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// healthz: GET /healthz → 200 when the store answers, 503 otherwise.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	if err := s.hall.Ping(c.UserContext()); err != nil {
+		s.log.Error("health check", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	}
+	_, seq := s.hall.Snapshot()
+	return c.JSON(fiber.Map{"status": "ok", "seq": seq})
+}
+
+type requestMetrics struct {
+	mu       sync.Mutex
+	byStatus map[int]uint64
+}
+
+func (s *Server) countRequests(c *fiber.Ctx) error {
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil { // the error handler sets the status after this returns
+		status = statusOf[queue.ErrorCode(err)]
+		if e, ok := err.(*fiber.Error); ok {
+			status = e.Code
+		}
+	}
+	s.reqs.mu.Lock()
+	if s.reqs.byStatus == nil {
+		s.reqs.byStatus = map[int]uint64{}
+	}
+	s.reqs.byStatus[status]++
+	s.reqs.mu.Unlock()
+	return err
+}
+
+// metrics: GET /metrics in the Prometheus text format.
+func (s *Server) metrics(c *fiber.Ctx) error {
+	var b strings.Builder
+	gauge := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name) }
+	counter := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name) }
+
+	s.hall.Metrics.Snapshot(func(m *hall.Metrics) {
+		counter("hallq_events_total", "Committed events by type.")
+		for _, k := range sortedKeys(m.Events) {
+			fmt.Fprintf(&b, "hallq_events_total{type=%q} %d\n", k, m.Events[k])
+		}
+		counter("hallq_tickets_issued_total", "Tickets issued by service since start.")
+		for _, k := range sortedKeys(m.Issued) {
+			fmt.Fprintf(&b, "hallq_tickets_issued_total{service=%q} %d\n", k, m.Issued[k])
+		}
+		fmt.Fprintf(&b, "# HELP hallq_wait_seconds Wait from issue to first call.\n# TYPE hallq_wait_seconds summary\n")
+		for _, k := range sortedKeys(m.WaitCount) {
+			fmt.Fprintf(&b, "hallq_wait_seconds_sum{service=%q} %g\nhallq_wait_seconds_count{service=%q} %d\n", k, m.WaitSum[k], k, m.WaitCount[k])
+		}
+	})
+	snap, seq := s.hall.Snapshot()
+	gauge("hallq_waiting", "Tickets waiting by service.")
+	for _, sv := range snap.Services {
+		fmt.Fprintf(&b, "hallq_waiting{service=%q} %d\n", sv.Prefix, sv.Waiting)
+	}
+	gauge("hallq_counters", "Counters by state.")
+	states := map[string]int{"open": 0, "paused": 0, "closed": 0}
+	for _, k := range snap.Counters {
+		states[string(k.State)]++
+	}
+	for _, k := range sortedKeys(states) {
+		fmt.Fprintf(&b, "hallq_counters{state=%q} %d\n", k, states[k])
+	}
+	gauge("hallq_event_seq", "Sequence number of the last published event.")
+	fmt.Fprintf(&b, "hallq_event_seq %d\n", seq)
+	gauge("hallq_websocket_clients", "Connected websocket clients.")
+	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
+	counter("hallq_http_requests_total", "HTTP requests by status.")
+	s.reqs.mu.Lock()
+	for _, k := range sortedKeys(s.reqs.byStatus) {
+		fmt.Fprintf(&b, "hallq_http_requests_total{status=\"%d\"} %d\n", k, s.reqs.byStatus[k])
+	}
+	s.reqs.mu.Unlock()
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	return c.SendString(b.String())
+}
+
+func sortedKeys[K int | string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}

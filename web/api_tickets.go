@@ -1,0 +1,77 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// issueTicket: POST /api/v1/tickets → 201 ticket.
+func (s *Server) issueTicket(c *fiber.Ctx) error {
+	var req hall.IssueRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	t, err := s.hall.Issue(c.UserContext(), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(publicTicket(t))
+}
+
+func ticketID(c *fiber.Ctx) (uint64, error) {
+	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
+	if err != nil {
+		return 0, queue.Errorf(queue.ENOTFOUND, "票号无效 / invalid ticket id")
+	}
+	return id, nil
+}
+
+// getTicket: GET /api/v1/tickets/{id} → today's ticket.
+func (s *Server) getTicket(c *fiber.Ctx) error {
+	id, err := ticketID(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.hall.Ticket(id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(publicTicket(t))
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+// cancelTicket: POST /api/v1/tickets/{id}/cancel (managers).
+func (s *Server) cancelTicket(c *fiber.Ctx) error {
+	id, err := ticketID(c)
+	if err != nil {
+		return err
+	}
+	var req cancelRequest
+	if err := decodeOptional(c, &req); err != nil {
+		return err
+	}
+	t, err := s.hall.CancelTicket(c.UserContext(), principal(c), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(publicTicket(t))
+}
+
+// track: GET /api/v1/track/{code} → the ticket of a tracking code, with
+// nothing personal.
+func (s *Server) track(c *fiber.Ctx) error {
+	t, err := s.hall.Track(c.Params("code"))
+	if err != nil {
+		return err
+	}
+	t = publicTicket(t)
+	t.Phone, t.Account, t.Clerk = "", "", ""
+	return c.JSON(t)
+}

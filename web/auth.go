@@ -1,0 +1,79 @@
+package web
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// Cookie names.
+const (
+	SessionCookie = "hallq_session"
+	DeviceCookie  = "hallq_device"
+)
+
+// Public is the pseudo-role of routes anyone may reach.
+const Public = "public"
+
+// Role groups used by the route table.
+var (
+	People   = []string{hall.RoleClerk, hall.RoleManager, hall.RoleAdmin}
+	Managers = []string{hall.RoleManager, hall.RoleAdmin}
+	Devices  = []string{hall.KindKiosk, hall.KindDisplay, hall.KindCounter, hall.KindKeypad}
+	Anyone   = append(slices.Clone(People), Devices...)
+)
+
+const principalKey = "principal"
+
+// authenticate resolves the request's principal, if any: a bearer device
+// token, a session cookie, or a device cookie, in that order. A credential
+// that does not resolve leaves the request anonymous.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
+		if p, err := s.hall.AuthenticateDevice(ctx, strings.TrimPrefix(h, "Bearer ")); err == nil {
+			c.Locals(principalKey, p)
+		}
+		return c.Next()
+	}
+	if tok := c.Cookies(SessionCookie); tok != "" {
+		if p, err := s.hall.Authenticate(ctx, tok); err == nil {
+			c.Locals(principalKey, p)
+			return c.Next()
+		}
+	}
+	if tok := c.Cookies(DeviceCookie); tok != "" {
+		if p, err := s.hall.AuthenticateDevice(ctx, tok); err == nil {
+			c.Locals(principalKey, p)
+		}
+	}
+	return c.Next()
+}
+
+// principal returns the request's principal (zero if anonymous).
+func principal(c *fiber.Ctx) hall.Principal {
+	p, _ := c.Locals(principalKey).(hall.Principal)
+	return p
+}
+
+// allow refuses requests whose principal's role is not in roles: 401 for
+// anonymous requests, 403 for the wrong role.
+func allow(roles []string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if slices.Contains(roles, Public) {
+			return c.Next()
+		}
+		p := principal(c)
+		if p.Kind == "" {
+			return queue.Errorf(queue.EUNAUTHORIZED, "请先登录或配对设备 / sign in or pair this device first")
+		}
+		if !slices.Contains(roles, p.Role) {
+			return queue.Errorf(queue.EFORBIDDEN, "无权执行此操作 / you may not do this")
+		}
+		return c.Next()
+	}
+}

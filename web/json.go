@@ -1,0 +1,84 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/queue"
+)
+
+// decode reads a JSON body strictly: the content type must be JSON, unknown
+// fields and trailing data are refused.
+func decode(c *fiber.Ctx, v any) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return queue.Errorf(queue.EBADREQUEST, "请以 JSON 提交（Content-Type: application/json）/ send JSON with Content-Type: application/json")
+	}
+	return decodeBytes(c.Body(), v)
+}
+
+func decodeBytes(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return queue.Errorf(queue.EBADREQUEST, "请求内容为空 / the request body is empty")
+		case errors.As(err, &ute):
+			return queue.Errorf(queue.EBADREQUEST, "字段 %s 类型错误 / field %q has the wrong type", ute.Field, ute.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return queue.Errorf(queue.EBADREQUEST, "未知字段 %s / unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "), strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return queue.Errorf(queue.EBADREQUEST, "JSON 格式错误 / malformed JSON")
+	}
+	if dec.More() {
+		return queue.Errorf(queue.EBADREQUEST, "JSON 之后还有多余内容 / trailing data after the JSON value")
+	}
+	return nil
+}
+
+// decodeOptional is decode for actions whose body may be empty.
+func decodeOptional(c *fiber.Ctx, v any) error {
+	if len(bytes.TrimSpace(c.Body())) == 0 {
+		return nil
+	}
+	return decode(c, v)
+}
+
+func pathInt(c *fiber.Ctx, name string) (int, error) {
+	n, err := strconv.Atoi(c.Params(name))
+	if err != nil || n <= 0 {
+		return 0, queue.Errorf(queue.ENOTFOUND, "%s 无效 / invalid %s %q", name, name, c.Params(name))
+	}
+	return n, nil
+}
+
+// MaskPhone keeps the first three and last four digits: 138****5678.
+func MaskPhone(p string) string {
+	if len(p) < 7 {
+		return strings.Repeat("*", len(p))
+	}
+	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+}
+
+// MaskAccount keeps the last four digits of an account number.
+func MaskAccount(a string) string {
+	if len(a) <= 4 {
+		return a
+	}
+	return strings.Repeat("*", len(a)-4) + a[len(a)-4:]
+}
+
+// publicTicket is a ticket with personal fields masked: what every API
+// response and screen shows.
+func publicTicket(t queue.Ticket) queue.Ticket {
+	t.Phone, t.Account = MaskPhone(t.Phone), MaskAccount(t.Account)
+	return t
+}
+

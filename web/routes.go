@@ -1,0 +1,38 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// Route is one endpoint and the roles that may call it. Every route is
+// declared here, so the role-matrix test can walk them all.
+type Route struct {
+	Method  string
+	Path    string
+	Roles   []string
+	Handler fiber.Handler
+}
+
+// Routes returns the route table.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{"GET", "/healthz", []string{Public}, s.healthz},
+		{"GET", "/metrics", []string{Public}, s.metrics},
+		{"POST", "/api/v1/login", []string{Public}, s.login},
+		{"POST", "/api/v1/logout", People, s.logout},
+		{"GET", "/api/v1/me", Anyone, s.me},
+		{"POST", "/api/v1/tickets", append([]string{"kiosk"}, People...), s.issueTicket},
+		{"GET", "/api/v1/tickets/:id", People, s.getTicket},
+		{"POST", "/api/v1/tickets/:id/cancel", Managers, s.cancelTicket},
+		{"GET", "/api/v1/queue", Anyone, s.getQueue},
+		{"GET", "/api/v1/counters/:n/waiting", People, s.counterWaiting},
+		{"POST", "/api/v1/counters/:n/:action", People, s.counterAction},
+		{"GET", "/api/v1/track/:code", []string{Public}, s.track},
+	}
+}
+
+func (s *Server) routes() {
+	s.app.Use(s.countRequests)
+	s.app.Use(s.authenticate)
+	for _, r := range s.Routes() {
+		s.app.Add(r.Method, r.Path, allow(r.Roles), r.Handler)
+	}
+}

@@ -1,0 +1,124 @@
+// Package web is the hall's HTTP face: the JSON API, the pages (templ views),
+// the websocket hub and authentication. Handlers are thin: parse, one call
+// into hall, render.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger
+	// Origins the websocket accepts besides the page's own host.
+	Origins []string
+}
+
+// Server is the hall's web server.
+type Server struct {
+	app  *fiber.App
+	hall *hall.Hall
+	log  *slog.Logger
+	hub  *Hub
+	opt  Options
+	reqs requestMetrics
+}
+
+// BodyLimit is the largest request body accepted.
+const BodyLimit = 64 << 10
+
+// New builds the web server for a hall.
+func New(h *hall.Hall, opt Options) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{hall: h, log: opt.Logger, opt: opt}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "hallq",
+		BodyLimit:             BodyLimit,
+		ErrorHandler:          s.errorHandler,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	s.hub = NewHub(h, s.log)
+	s.routes()
+	return s
+}
+
+// App returns the fiber app (for app.Test in tests).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Hub returns the websocket hub.
+func (s *Server) Hub() *Hub { return s.hub }
+
+// Serve serves on ln until ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	go s.hub.Run(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return s.app.ShutdownWithContext(sctx)
+	}
+}
+
+// apiError is the JSON error shape of every endpoint.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+var statusOf = map[string]int{
+	queue.EBADREQUEST: fiber.StatusBadRequest, queue.EINVALID: fiber.StatusUnprocessableEntity,
+	queue.ENOTFOUND: fiber.StatusNotFound, queue.ECONFLICT: fiber.StatusConflict,
+	queue.ELIMIT: fiber.StatusConflict, queue.ECLOSED: fiber.StatusConflict,
+	queue.EUNAUTHORIZED: fiber.StatusUnauthorized, queue.EFORBIDDEN: fiber.StatusForbidden,
+	queue.ETOOLARGE: fiber.StatusRequestEntityTooLarge, queue.EINTERNAL: fiber.StatusInternalServerError,
+}
+
+// errorHandler maps error codes to statuses, logs internal errors only, and
+// never sends err.Error() to the client.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusRequestEntityTooLarge:
+			err = queue.Errorf(queue.ETOOLARGE, "请求内容过大（上限 64 KB）/ the request body is too large (limit 64 KB)")
+		case fiber.StatusNotFound:
+			err = queue.Errorf(queue.ENOTFOUND, "没有这个地址 / no such page")
+		case fiber.StatusMethodNotAllowed:
+			err = queue.Errorf(queue.ENOTFOUND, "不支持此方法 / method not allowed")
+		default:
+			if fe.Code < 500 {
+				err = queue.Errorf(queue.EBADREQUEST, "请求无效 / bad request")
+			}
+		}
+	}
+	code := queue.ErrorCode(err)
+	status := statusOf[code]
+	if status == 0 {
+		status = fiber.StatusInternalServerError
+	}
+	if code == queue.EINTERNAL {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	var body apiError
+	body.Error.Code, body.Error.Message = code, queue.ErrorMessage(err)
+	return c.Status(status).JSON(body)
+}
