@@ -1,0 +1,46 @@
+# hallq — the two commands a newcomer needs are `make run` and `make test`.
+GO      ?= go
+DATA    ?= ./data
+ADDR    ?= :8080
+PKGS    := ./...
+
+.PHONY: run test test-deps generate generate-check vet bench build clean
+
+## run: start the demo hall on $(ADDR) with its data in $(DATA); prints URLs and demo passwords
+run:
+	$(GO) run ./cmd/hallq serve --demo --data $(DATA) --addr $(ADDR)
+
+## test: every test, browser tests included (installs chromium and fonts-noto-cjk when missing)
+test: test-deps generate-check vet
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+## test-deps: Debian's chromium and CJK fonts for the browser tests
+test-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		echo "installing chromium and fonts-noto-cjk for the browser tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fontconfig >/dev/null; \
+	fi
+
+## generate: regenerate templ's *_templ.go files (committed, so go build needs no templ)
+generate:
+	$(GO) tool templ generate
+
+## generate-check: fail when the committed generated files are stale
+generate-check:
+	$(GO) tool templ generate
+	@git diff --exit-code -- '*_templ.go' || (echo "generated templ files are stale: run make generate and commit" && exit 1)
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+	$(GO) vet $(PKGS)
+
+## bench: the benchmarks behind docs/benchmarks.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+
+build:
+	$(GO) build -o bin/hallq ./cmd/hallq
+
+clean:
+	rm -rf bin
