@@ -344,3 +344,12 @@ func newCode(n int) string {
 	rand.Read(b)
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n]
 }
+
+// Location returns the hall's time zone.
+func (h *Hall) Location() *time.Location {
+	loc, err := time.LoadLocation(h.cfg.TimeZone)
+	if err != nil || h.cfg.TimeZone == "" {
+		loc, _ = time.LoadLocation(queue.DefaultTimeZone)
+	}
+	return loc
+}

@@ -26,6 +26,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/counters/:n/waiting", People, s.counterWaiting},
 		{"POST", "/api/v1/counters/:n/:action", People, s.counterAction},
 		{"GET", "/api/v1/track/:code", []string{Public}, s.track},
+		{"GET", "/api/v1/backup", Managers, s.backup},
 		{"GET", "/assets/*", []string{Public}, s.static()},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"hallq/hall"
@@ -107,6 +108,12 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return fmt.Errorf("read password: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
+	if ok, err := viaSocket(*data, "/users", map[string]string{"name": pos[0], "password": pw, "role": *role, "display": *display, "staff_no": *staff}, nil); ok {
+		if err == nil {
+			fmt.Fprintf(stdout, "user %s added (%s)\n", pos[0], *role)
+		}
+		return err
+	}
 	return withHall(*data, func(h *hall.Hall) error {
 		if err := h.AddUser(ctx, hall.NewUser{Name: pos[0], Password: pw, Role: *role, Display: *display, StaffNo: *staff}); err != nil {
 			return err
@@ -129,6 +136,13 @@ func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("usage: hallq device add NAME --kind kiosk|display|counter|keypad [--counter N]")
 	}
+	var out struct{ Token string }
+	if ok, err := viaSocket(*data, "/devices", hall.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer}, &out); ok {
+		if err == nil {
+			fmt.Fprintln(stdout, out.Token)
+		}
+		return err
+	}
 	return withHall(*data, func(h *hall.Hall) error {
 		tok, err := h.AddDevice(ctx, hall.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer})
 		if err != nil {
@@ -149,12 +163,23 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("usage: hallq backup FILE")
 	}
+	file, err := filepath.Abs(pos[0])
+	if err != nil {
+		return err
+	}
+	var out struct{ Bytes int64 }
+	if ok, err := viaSocket(*data, "/backup", map[string]string{"file": file}, &out); ok {
+		if err == nil {
+			fmt.Fprintf(stdout, "backup written to %s (%d bytes, online copy from the running hall)\n", file, out.Bytes)
+		}
+		return err
+	}
 	return withHall(*data, func(h *hall.Hall) error {
-		n, err := h.Store().BackupFile(pos[0])
+		n, err := h.Store().BackupFile(file)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", pos[0], n)
+		fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", file, n)
 		return nil
 	})
 }

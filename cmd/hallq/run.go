@@ -7,7 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
+	"path/filepath"
+	"time"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -31,6 +34,7 @@ type Main struct {
 	DemoAccounts hall.Demo
 
 	ln     net.Listener
+	local  *http.Server
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -67,6 +71,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	m.URL = "http://" + displayAddr(m.ln.Addr().(*net.TCPAddr))
+	if err := m.serveLocal(); err != nil {
+		return err
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	m.cancel, m.done = cancel, make(chan error, 1)
 	go func() { m.done <- m.Server.Serve(sctx, m.ln) }()
@@ -102,9 +109,33 @@ func (m *Main) banner() {
 	}
 }
 
+// serveLocal serves the control socket in the data dir (see web.LocalHandler).
+// The hall holds the database lock, so a socket file left by a killed
+// process is stale and safe to replace.
+func (m *Main) serveLocal() error {
+	path := filepath.Join(m.DataDir, SocketName)
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("control socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("control socket %s: %w", path, err)
+	}
+	m.local = &http.Server{Handler: web.LocalHandler(m.Hall), ReadHeaderTimeout: 10 * time.Second}
+	go m.local.Serve(ln)
+	return nil
+}
+
 // Close stops serving and closes the hall.
 func (m *Main) Close() error {
 	var err error
+	if m.local != nil {
+		m.local.Close()
+		os.Remove(filepath.Join(m.DataDir, SocketName))
+		m.local = nil
+	}
 	if m.cancel != nil {
 		m.cancel()
 		err = <-m.done

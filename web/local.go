@@ -1,0 +1,73 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// LocalHandler serves the hall's local control socket (DATA/hallq.sock, mode
+// 0600): the command line uses it to add users and devices and take backups
+// while the server holds the database. Whoever can open the socket file is
+// the hall PC's administrator, so it needs no other authentication.
+//
+//	POST /users   {"name","password","role","display","staff_no"} → 201
+//	POST /devices {"name","kind","counter","printer"}               → 201 {"token"}
+//	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
+func LocalHandler(h *hall.Hall) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Name, Password, Role, Display string
+			StaffNo                       string `json:"staff_no"`
+		}
+		if !localDecode(w, r, &req) {
+			return
+		}
+		err := h.AddUser(r.Context(), hall.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo})
+		localReply(w, http.StatusCreated, map[string]string{"user": req.Name}, err)
+	})
+	mux.HandleFunc("POST /devices", func(w http.ResponseWriter, r *http.Request) {
+		var req hall.NewDevice
+		if !localDecode(w, r, &req) {
+			return
+		}
+		tok, err := h.AddDevice(r.Context(), req)
+		localReply(w, http.StatusCreated, map[string]string{"token": tok}, err)
+	})
+	mux.HandleFunc("POST /backup", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ File string }
+		if !localDecode(w, r, &req) {
+			return
+		}
+		n, err := h.Store().BackupFile(req.File)
+		localReply(w, http.StatusOK, map[string]int64{"bytes": n}, err)
+	})
+	return mux
+}
+
+func localDecode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, BodyLimit)).Decode(v); err != nil {
+		localReply(w, 0, nil, queue.Errorf(queue.EBADREQUEST, "malformed JSON"))
+		return false
+	}
+	return true
+}
+
+func localReply(w http.ResponseWriter, status int, v any, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		var body apiError
+		body.Error.Code, body.Error.Message = queue.ErrorCode(err), queue.ErrorMessage(err)
+		if queue.ErrorCode(err) == queue.EINTERNAL {
+			body.Error.Message = err.Error() // the local administrator sees the cause
+		}
+		w.WriteHeader(statusOf[body.Error.Code])
+		json.NewEncoder(w).Encode(body)
+		return
+	}
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
