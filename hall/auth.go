@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -58,8 +59,19 @@ func (h *Hall) bcryptCost() int {
 	return h.cost
 }
 
-// dummyHash makes a login for an unknown user cost as much as a real one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+// dummyHashes (bcrypt cost → hash) make a login for an unknown user cost as
+// much as a real one: the hash is made at the hall's own cost, so the answer
+// time does not tell which user names exist.
+var dummyHashes sync.Map
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password"), cost)
+	dummyHashes.Store(cost, h)
+	return h
+}
 
 func badLogin() error {
 	return queue.Errorf(queue.EUNAUTHORIZED, "用户名或密码错误 / wrong user name or password")
@@ -70,7 +82,7 @@ func badLogin() error {
 func (h *Hall) Login(ctx context.Context, name, password string, counter int) (token string, p Principal, err error) {
 	u, err := h.st.User(strings.TrimSpace(name))
 	if queue.ErrorCode(err) == queue.ENOTFOUND {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(h.bcryptCost()), []byte(password))
 		return "", p, badLogin()
 	} else if err != nil {
 		return "", p, err

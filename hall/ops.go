@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"hallq/queue"
@@ -57,6 +58,9 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 	if !(p.Kind == "device" && p.Role == KindKiosk) && !(p.Kind == "user") {
 		return queue.Ticket{}, forbidden()
 	}
+	if strings.TrimSpace(req.Service) == "" {
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
+	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Priority(req.Priority),
 		Phone: req.Phone, Account: req.Account, Item: req.Item, Tracking: newCode(12)}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Issue(q, now) })
@@ -69,6 +73,11 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 func forbidden() error {
 	return queue.Errorf(queue.EFORBIDDEN, "无权执行此操作 / you may not do this")
 }
+
+// MayOperate returns nil if p may work counter n (operate it or read its
+// waiting list): a clerk only the counter they signed in to and still hold,
+// managers and admins any counter. EFORBIDDEN otherwise.
+func (h *Hall) MayOperate(p Principal, n int) error { return h.mayOperate(p, n) }
 
 // mayOperate checks that p may operate counter n: a clerk only the counter
 // they signed in to (and still hold), managers and admins any counter.

@@ -197,8 +197,11 @@ func (e *Engine) Apply(ev Event) {
 	if ev.Type == EvDayRolled {
 		e.reset(ev.Day)
 	}
+	// Install copies: the event goes on to listeners and replicas, and a
+	// change to its slices must not reach into the engine.
 	for _, s := range ev.Services {
 		s := s
+		s.Documents = slices.Clone(s.Documents)
 		if _, ok := e.services[s.Prefix]; !ok {
 			e.order = append(e.order, s.Prefix)
 		}
@@ -206,6 +209,7 @@ func (e *Engine) Apply(ev Event) {
 	}
 	for _, c := range ev.Counters {
 		c := c
+		c.Services = slices.Clone(c.Services)
 		if c.State == "" {
 			c.State = Closed
 		}
@@ -843,7 +847,9 @@ func (e *Engine) SetOpen(n int, open bool, now time.Time) (Event, error) {
 		if c.Current != 0 {
 			return Event{}, Errorf(ECONFLICT, "%d 号窗口还有号在办理 / counter %d still has a ticket", n, n)
 		}
-		k.State, typ = Closed, EvClosed
+		// A closed counter is not paused: a later SignIn must not open it
+		// with a stale pause reason.
+		k.State, k.PauseReason, k.PausedAt, typ = Closed, "", nil, EvClosed
 	}
 	return e.commit(Event{Type: typ, Counter: n, Counters: []Counter{k}}, now), nil
 }

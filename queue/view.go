@@ -66,7 +66,11 @@ func (e *Engine) Snapshot(now time.Time) Snapshot {
 			s.Recent = append(s.Recent, *t)
 		}
 	}
-	slices.SortFunc(s.Recent, func(a, b Ticket) int { return b.LastCalledAt.Compare(*a.LastCalledAt) })
+	// Calls in the same instant go newest ticket first, so that the order
+	// (and which ten are kept) does not depend on map iteration.
+	slices.SortFunc(s.Recent, func(a, b Ticket) int {
+		return cmp.Or(b.LastCalledAt.Compare(*a.LastCalledAt), cmp.Compare(b.ID, a.ID))
+	})
 	if len(s.Recent) > 10 {
 		s.Recent = s.Recent[:10]
 	}

@@ -30,6 +30,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -64,7 +65,15 @@ var ErrInUse = errors.New("the data directory is in use by another hallq process
 type Store struct {
 	db   *bolt.DB
 	path string
+	hook atomic.Pointer[func([]queue.Event) error]
 }
+
+// Group commit: a Commit waits at most maxBatchDelay for others to share its
+// transaction (and fsync). MeasureBatchPuts uses the same figures.
+const (
+	maxBatchDelay = 2 * time.Millisecond
+	maxBatchSize  = 2000
+)
 
 // FileName is the database file inside the data directory.
 const FileName = "hallq.db"
@@ -82,8 +91,8 @@ func Open(dir string) (*Store, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = 2 * time.Millisecond
-	db.MaxBatchSize = 2000
+	db.MaxBatchDelay = maxBatchDelay
+	db.MaxBatchSize = maxBatchSize
 	s := &Store{db: db, path: path}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
@@ -127,10 +136,16 @@ func (s *Store) Close() error { return s.db.Close() }
 // Check runs bbolt's consistency check and returns the first problem found.
 func (s *Store) Check() error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		var first error
+		// Drain the channel: the checker goroutine reads the transaction's
+		// pages until it has sent every error, so the transaction must stay
+		// open until then.
 		for err := range tx.Check() {
-			return err
+			if first == nil {
+				first = err
+			}
 		}
-		return nil
+		return first
 	})
 }
 
@@ -165,7 +180,26 @@ func ticketKey(t *queue.Ticket) []byte { return append(dayKey(t.Day), u64(t.ID).
 // transaction shared with concurrent callers (bbolt's Batch). Each event must
 // carry its sequence number.
 func (s *Store) Commit(evs []queue.Event) error {
-	return s.db.Batch(func(tx *bolt.Tx) error { return writeEvents(tx, evs) })
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		if hook := s.hook.Load(); hook != nil {
+			if err := (*hook)(evs); err != nil {
+				return err
+			}
+		}
+		return writeEvents(tx, evs)
+	})
+}
+
+// SetCommitHook makes every later Commit call fn, inside its transaction,
+// before it writes; an error from fn fails that Commit and writes nothing of
+// it. It exists so tests can make a commit fail as a full disk would; nil
+// removes the hook.
+func (s *Store) SetCommitHook(fn func(evs []queue.Event) error) {
+	if fn == nil {
+		s.hook.Store(nil)
+		return
+	}
+	s.hook.Store(&fn)
 }
 
 // CommitMany writes many events in one transaction of its own, for bulk
@@ -187,19 +221,20 @@ type revved struct {
 	Rev int `json:"rev"`
 }
 
-// putNewer stores v under key unless the stored record has a newer revision.
-func putNewer(b *bolt.Bucket, key []byte, rev int, v any) error {
+// putNewer stores v under key unless the stored record has a newer
+// revision; written reports whether it stored v.
+func putNewer(b *bolt.Bucket, key []byte, rev int, v any) (written bool, err error) {
 	if old := b.Get(key); old != nil {
 		var r revved
 		if err := json.Unmarshal(old, &r); err == nil && r.Rev > rev {
-			return nil
+			return false, nil
 		}
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return b.Put(key, raw)
+	return true, b.Put(key, raw)
 }
 
 func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
@@ -210,10 +245,14 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 	for i := range ev.Tickets {
 		t := &ev.Tickets[i]
 		key := ticketKey(t)
-		if err := putNewer(tb, key, t.Rev, t); err != nil {
+		written, err := putNewer(tb, key, t.Rev, t)
+		if err != nil {
 			return err
 		}
-		if t.Tracking != "" && t.TransferredTo == 0 { // the last ticket of a transfer chain
+		// Point the code at the last ticket of a transfer chain. A stale
+		// revision (its event landed after a newer one in the same batch)
+		// must not move the code back to an earlier ticket of the chain.
+		if written && t.Tracking != "" && t.TransferredTo == 0 {
 			if err := tr.Put([]byte(t.Tracking), key); err != nil {
 				return err
 			}
@@ -221,13 +260,13 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 	}
 	for i := range ev.Counters {
 		c := &ev.Counters[i]
-		if err := putNewer(tx.Bucket(bCounters), u32(uint32(c.Number)), c.Rev, c); err != nil {
+		if _, err := putNewer(tx.Bucket(bCounters), u32(uint32(c.Number)), c.Rev, c); err != nil {
 			return err
 		}
 	}
 	for i := range ev.Services {
 		sv := &ev.Services[i]
-		if err := putNewer(tx.Bucket(bServices), []byte(sv.Prefix), sv.Rev, sv); err != nil {
+		if _, err := putNewer(tx.Bucket(bServices), []byte(sv.Prefix), sv.Rev, sv); err != nil {
 			return err
 		}
 	}
@@ -245,7 +284,10 @@ type State struct {
 	Tickets  []queue.Ticket // of the requested day
 	MaxID    uint64         // highest ticket id ever stored
 	LastSeq  uint64         // highest event sequence stored
-	LastDay  string         // the day of the newest ticket, "" if none
+	// LastDay is the hall day the store was last at: the later of the newest
+	// ticket's day and the day of the last event (a day_rolled event names the
+	// day it opened), "" for an empty store.
+	LastDay string
 }
 
 // Load reads the services, counters, the tickets of day, and the high marks,
@@ -271,8 +313,15 @@ func (s *Store) Load(day string) (State, error) {
 		if st.Tickets, err = ticketsOf(tx, day, day); err != nil {
 			return err
 		}
-		if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {
+		if k, v := tx.Bucket(bEvents).Cursor().Last(); k != nil {
 			st.LastSeq = binary.BigEndian.Uint64(k)
+			var ev struct {
+				Day string `json:"day"`
+			}
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("event %d: %w", st.LastSeq, err)
+			}
+			st.LastDay = ev.Day
 		}
 		// Ticket ids grow with time, so the last key of the newest day holds the
 		// highest id.
@@ -281,7 +330,10 @@ func (s *Store) Load(day string) (State, error) {
 			if err := json.Unmarshal(v, &t); err != nil {
 				return err
 			}
-			st.MaxID, st.LastDay = binary.BigEndian.Uint64(k[8:]), t.Day
+			st.MaxID = binary.BigEndian.Uint64(k[8:])
+			if t.Day > st.LastDay {
+				st.LastDay = t.Day
+			}
 		}
 		return nil
 	})
@@ -408,12 +460,12 @@ func (s *Store) Seed(config any, services []queue.Service, counters []queue.Coun
 		}
 		seeded = true
 		for i := range services {
-			if err := putNewer(tx.Bucket(bServices), []byte(services[i].Prefix), services[i].Rev, services[i]); err != nil {
+			if _, err := putNewer(tx.Bucket(bServices), []byte(services[i].Prefix), services[i].Rev, services[i]); err != nil {
 				return err
 			}
 		}
 		for i := range counters {
-			if err := putNewer(tx.Bucket(bCounters), u32(uint32(counters[i].Number)), counters[i].Rev, counters[i]); err != nil {
+			if _, err := putNewer(tx.Bucket(bCounters), u32(uint32(counters[i].Number)), counters[i].Rev, counters[i]); err != nil {
 				return err
 			}
 		}

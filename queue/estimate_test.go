@@ -1,0 +1,289 @@
+package queue_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"hallq/queue"
+)
+
+// TestEstimates: estimated wait = people ahead / open counters serving the
+// service × the service's average, rounded to the second.
+func TestEstimates(t *testing.T) {
+	type issued struct {
+		svc   string
+		pri   queue.Priority
+		due   bool // appointment due now
+		num   string
+		ahead int
+		waitS int
+	}
+	type svcView struct{ waiting, open, estimate, longest int }
+	pause2 := func(f *fx) {
+		f.signIn(1)
+		f.signIn(2)
+		f.ok(func() (queue.Event, error) { return f.e.Pause(2, "break", f.now) })
+	}
+	tests := []struct {
+		name  string
+		cfg   func(*queue.Config)
+		setup func(f *fx)
+		takes []issued
+		wantA svcView // service A in the snapshot, a minute after the last issue
+	}{
+		{
+			name: "no counter open counts as one",
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Normal, false, "A002", 1, 180},
+				{"A", queue.Normal, false, "A003", 2, 360},
+			},
+			wantA: svcView{waiting: 3, open: 0, estimate: 540, longest: 180},
+		},
+		{
+			name:  "two open counters share the queue",
+			setup: func(f *fx) { f.signIn(1); f.signIn(2) },
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Normal, false, "A002", 1, 90},
+				{"A", queue.Normal, false, "A003", 2, 180},
+			},
+			wantA: svcView{waiting: 3, open: 2, estimate: 270, longest: 180},
+		},
+		{
+			name:  "a paused counter does not count",
+			setup: pause2,
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Normal, false, "A002", 1, 180},
+			},
+			wantA: svcView{waiting: 2, open: 1, estimate: 360, longest: 120},
+		},
+		{
+			name:  "a counter of other services does not count",
+			setup: func(f *fx) { f.signIn(1); f.signIn(3) },
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Normal, false, "A002", 1, 180},
+			},
+			wantA: svcView{waiting: 2, open: 1, estimate: 360, longest: 120},
+		},
+		{
+			name:  "other services are not ahead",
+			setup: func(f *fx) { f.signIn(1) },
+			takes: []issued{
+				{"B", queue.Green, false, "B001", 0, 0},
+				{"B", queue.Normal, false, "B002", 1, 900},
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"C", queue.Normal, false, "C001", 0, 0},
+			},
+			wantA: svcView{waiting: 1, open: 1, estimate: 180, longest: 120},
+		},
+		{
+			name:  "green goes ahead of normals",
+			setup: func(f *fx) { f.signIn(1) },
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Normal, false, "A002", 1, 180},
+				{"A", queue.Green, false, "A003", 0, 0},
+				{"A", queue.Green, false, "A004", 1, 180},
+				{"A", queue.Normal, false, "A005", 4, 720},
+			},
+			wantA: svcView{waiting: 5, open: 1, estimate: 900, longest: 300},
+		},
+		{
+			name:  "a due appointment goes ahead of normals, after greens",
+			setup: func(f *fx) { f.signIn(1) },
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Green, false, "A002", 0, 0},
+				{"A", queue.Appointment, true, "A003", 1, 180},
+				{"A", queue.Appointment, false, "A004", 3, 540}, // slot an hour away
+			},
+			wantA: svcView{waiting: 4, open: 1, estimate: 720, longest: 240},
+		},
+		{
+			name:  "halves round away from zero",
+			cfg:   func(c *queue.Config) { c.Services[0].AvgServiceS = 125 },
+			setup: func(f *fx) { f.signIn(1); f.signIn(2) },
+			takes: []issued{
+				{"A", queue.Normal, false, "A001", 0, 0},
+				{"A", queue.Normal, false, "A002", 1, 63},
+				{"A", queue.Normal, false, "A003", 2, 125},
+			},
+			wantA: svcView{waiting: 3, open: 2, estimate: 188, longest: 180},
+		},
+		{
+			name:  "no average yet means no estimate",
+			cfg:   func(c *queue.Config) { c.Services[0].AvgServiceS = 0 },
+			takes: []issued{{"A", queue.Normal, false, "A001", 0, 0}, {"A", queue.Normal, false, "A002", 1, 0}},
+			wantA: svcView{waiting: 2, open: 0, estimate: 0, longest: 120},
+		},
+		{
+			name: "a postponed ticket is not ahead",
+			setup: func(f *fx) {
+				f.signIn(1)
+				f.issue("A", queue.Normal)
+				f.callNext(1)
+				f.ok(func() (queue.Event, error) { return f.e.Postpone(1, "clerk1", f.now) })
+			},
+			takes: []issued{{"A", queue.Normal, false, "A002", 0, 0}},
+			wantA: svcView{waiting: 1, open: 1, estimate: 180, longest: 60},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			f := newFx(t, cfg, t0)
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			for _, w := range tt.takes {
+				req := queue.IssueRequest{Service: w.svc, Priority: w.pri}
+				if w.pri == queue.Appointment {
+					req.DueAt = ptr(f.now.Add(time.Hour))
+					if w.due {
+						req.DueAt = ptr(f.now)
+					}
+				}
+				got := f.issueReq(req)
+				if got.Number != w.num || got.Ahead != w.ahead || got.EstimatedWaitS != w.waitS {
+					t.Errorf("%s: ahead %d wait %d s, want %s ahead %d wait %d s", got.Number, got.Ahead, got.EstimatedWaitS, w.num, w.ahead, w.waitS)
+				}
+				if ahead, waitS, ok := f.e.Position(got.ID, f.now); !ok || ahead != w.ahead || waitS != w.waitS {
+					t.Errorf("Position(%s) = %d, %d, %v", got.Number, ahead, waitS, ok)
+				}
+				f.tick(time.Minute)
+			}
+			var a queue.ServiceView
+			for _, s := range f.e.Snapshot(f.now).Services {
+				if s.Prefix == "A" {
+					a = s
+				}
+			}
+			if got := (svcView{a.Waiting, a.OpenCounters, a.EstimatedWaitS, a.LongestWaitS}); got != tt.wantA {
+				t.Errorf("service A: %+v, want %+v", got, tt.wantA)
+			}
+			if !reflect.DeepEqual(a.Service, f.service("A")) {
+				t.Errorf("snapshot service %+v, engine %+v", a.Service, f.service("A"))
+			}
+		})
+	}
+}
+
+// TestPositionMoves: a ticket's place changes as the queue moves; Position
+// of a ticket that no longer waits reports false.
+func TestPositionMoves(t *testing.T) {
+	f := newFx(t, testConfig(), t0)
+	f.signIn(1)
+	for range 4 {
+		f.issue("A", queue.Normal)
+		f.tick(time.Second)
+	}
+	check := func(id uint64, ahead, waitS int, ok bool) {
+		t.Helper()
+		a, w, k := f.e.Position(id, f.now)
+		if a != ahead || w != waitS || k != ok {
+			t.Errorf("Position(%d) = %d, %d, %v; want %d, %d, %v", id, a, w, k, ahead, waitS, ok)
+		}
+	}
+	check(4, 3, 540, true)
+	f.callNext(1)
+	check(1, 0, 0, false)
+	check(4, 2, 360, true)
+	f.signIn(2)
+	check(4, 2, 180, true)
+	f.ok(func() (queue.Event, error) { return f.e.Cancel(2, "", f.now) })
+	check(4, 1, 90, true)
+	f.issue("A", queue.Green)
+	check(4, 2, 180, true)
+	check(99, 0, 0, false)
+}
+
+// TestMovingAverage: Finish folds the service time into the service's
+// average as 0.8 old + 0.2 new, the new time clamped to 10 s … 2 h, rounded
+// to a tenth of a second.
+func TestMovingAverage(t *testing.T) {
+	tests := []struct {
+		name   string
+		avg    float64
+		took   time.Duration
+		called bool // finished straight from called: timed from the last call
+		want   float64
+	}{
+		{"typical", 180, 240 * time.Second, false, 192},
+		{"faster than average", 180, 60 * time.Second, false, 156},
+		{"finished from called", 180, 90 * time.Second, true, 162},
+		{"short service clamped to 10 s", 180, 5 * time.Second, false, 146},
+		{"zero time clamped to 10 s", 180, 0, false, 146},
+		{"exactly 10 s", 180, 10 * time.Second, false, 146},
+		{"long service clamped to 2 h", 180, 3 * time.Hour, false, 1584},
+		{"exactly 2 h", 180, 2 * time.Hour, false, 1584},
+		{"first sample is taken as it is", 0, 300 * time.Second, false, 300},
+		{"first sample clamped", 0, 3 * time.Second, false, 10},
+		{"rounded to a tenth", 101.3, 17 * time.Second, false, 84.4},
+		{"tenths kept", 100, 33 * time.Second, false, 86.6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Services[0].AvgServiceS = tt.avg
+			f := newFx(t, cfg, t0)
+			f.signIn(1)
+			f.issue("A", queue.Normal)
+			f.issue("A", queue.Normal)
+			f.callNext(1)
+			f.tick(time.Minute)
+			if tt.called {
+				f.ok(func() (queue.Event, error) { return f.e.Recall(1, "clerk1", f.now) })
+			} else {
+				f.ok(func() (queue.Event, error) { return f.e.Start(1, "clerk1", f.now) })
+			}
+			f.tick(tt.took)
+			ev := f.ok(func() (queue.Event, error) { return f.e.Finish(1, "clerk1", "", f.now) })
+			if len(ev.Services) != 1 || ev.Services[0].AvgServiceS != tt.want {
+				t.Fatalf("services in the event: %+v, want average %v", ev.Services, tt.want)
+			}
+			if got := f.service("A").AvgServiceS; got != tt.want {
+				t.Fatalf("average %v, want %v", got, tt.want)
+			}
+			if got := ev.Tickets[0].FinishedAt.Sub(*ev.Tickets[0].StartedAt); got != tt.took {
+				t.Errorf("ticket timed %v, want %v", got, tt.took)
+			}
+			// The next estimate uses the new average: one ahead, one counter.
+			if got := f.issue("A", queue.Normal); got.EstimatedWaitS != int(tt.want+0.5) {
+				t.Errorf("estimate %d with average %v", got.EstimatedWaitS, tt.want)
+			}
+		})
+	}
+}
+
+// TestMovingAverageChain: the average moves finish by finish, and other
+// services keep theirs.
+func TestMovingAverageChain(t *testing.T) {
+	f := newFx(t, testConfig(), t0)
+	f.signIn(1)
+	for range 3 {
+		f.issue("A", queue.Normal)
+	}
+	want := []float64{204, 223.2, 190.6} // 0.8×180+0.2×300; 0.8×204+0.2×300; 0.8×223.2+0.2×60
+	for i, took := range []time.Duration{300 * time.Second, 300 * time.Second, 60 * time.Second} {
+		f.callNext(1)
+		f.ok(func() (queue.Event, error) { return f.e.Start(1, "clerk1", f.now) })
+		f.tick(took)
+		f.ok(func() (queue.Event, error) { return f.e.Finish(1, "clerk1", "", f.now) })
+		if got := f.service("A"); got.AvgServiceS != want[i] || got.Rev != i+1 {
+			t.Errorf("after finish %d: average %v rev %d, want %v rev %d", i+1, got.AvgServiceS, got.Rev, want[i], i+1)
+		}
+	}
+	if b := f.service("B"); b.AvgServiceS != 900 || b.Rev != 0 {
+		t.Errorf("service B changed: %+v", b)
+	}
+	if c := f.counter(1); c.ServedToday != 3 {
+		t.Errorf("served today %d", c.ServedToday)
+	}
+}
