@@ -45,10 +45,14 @@ func (s *Server) counterAction(c *fiber.Ctx) error {
 }
 
 // counterWaiting: GET /api/v1/counters/{n}/waiting → the tickets counter n
-// would call, in order, then those postponed there.
+// would call, in order, then those postponed there. A clerk reads only the
+// counter they hold, as for counter actions.
 func (s *Server) counterWaiting(c *fiber.Ctx) error {
 	n, err := pathInt(c, "n")
 	if err != nil {
+		return err
+	}
+	if err := s.hall.MayOperate(principal(c), n); err != nil {
 		return err
 	}
 	list := s.hall.Waiting(n)

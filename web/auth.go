@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 
@@ -61,17 +62,31 @@ func principal(c *fiber.Ctx) hall.Principal {
 }
 
 // allow refuses requests whose principal's role is not in roles: 401 for
-// anonymous requests, 403 for the wrong role.
+// anonymous requests, 403 for the wrong role, as JSON errors for the API and
+// the websocket. Pages answer people in HTML instead: an anonymous visitor
+// of a page for people is sent (303) to /login?next=…, of a page a device
+// shows gets 401 "pair this device first", and the wrong role a 403 page.
 func allow(roles []string) fiber.Handler {
+	devicePage := slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(Devices, r) })
 	return func(c *fiber.Ctx) error {
 		if slices.Contains(roles, Public) {
 			return c.Next()
 		}
 		p := principal(c)
+		page := isPage(c.Path())
 		if p.Kind == "" {
+			switch {
+			case page && devicePage:
+				return pairFirst(c)
+			case page:
+				return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			}
 			return queue.Errorf(queue.EUNAUTHORIZED, "请先登录或配对设备 / sign in or pair this device first")
 		}
 		if !slices.Contains(roles, p.Role) {
+			if page {
+				return forbiddenPage(c)
+			}
 			return queue.Errorf(queue.EFORBIDDEN, "无权执行此操作 / you may not do this")
 		}
 		return c.Next()

@@ -30,6 +30,8 @@ func decodeBytes(body []byte, v any) error {
 		switch {
 		case errors.Is(err, io.EOF):
 			return queue.Errorf(queue.EBADREQUEST, "请求内容为空 / the request body is empty")
+		case errors.As(err, &ute) && ute.Field == "":
+			return queue.Errorf(queue.EBADREQUEST, "请以 JSON 对象提交 / the body must be a JSON object")
 		case errors.As(err, &ute):
 			return queue.Errorf(queue.EBADREQUEST, "字段 %s 类型错误 / field %q has the wrong type", ute.Field, ute.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
@@ -81,4 +83,3 @@ func publicTicket(t queue.Ticket) queue.Ticket {
 	t.Phone, t.Account = MaskPhone(t.Phone), MaskAccount(t.Account)
 	return t
 }
-

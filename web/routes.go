@@ -28,6 +28,12 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/track/:code", []string{Public}, s.track},
 		{"GET", "/api/v1/backup", Managers, s.backup},
 		{"GET", "/assets/*", []string{Public}, s.static()},
+		{"GET", "/kiosk", append([]string{"kiosk"}, Managers...), s.kioskPage},
+		{"GET", "/display", append([]string{"display", "kiosk", "counter"}, People...), s.displayPage},
+		{"GET", "/counter", append([]string{"counter"}, People...), s.counterPage},
+		{"GET", "/desk", People, s.deskPage},
+		{"GET", "/login", []string{Public}, s.loginPage},
+		{"GET", "/pair/:token", []string{Public}, s.pair},
 	}
 }
 

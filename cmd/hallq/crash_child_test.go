@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+
+	"hallq/hall"
+)
+
+// crashChildEnv names the data directory of a server child process: the
+// crash test and the benchmarks run the test binary again with it set, and
+// TestCrashChild then serves the real program there until it is killed.
+const crashChildEnv = "HALLQ_CRASH_CHILD_DATA"
+
+// crashChildMarker starts the one line a child prints once it serves.
+const crashChildMarker = "HALLQ-CRASH-CHILD "
+
+// crashChildInfo is what a child prints after its marker, as JSON.
+type crashChildInfo struct {
+	URL  string    `json:"url"`
+	Demo hall.Demo `json:"demo"`
+}
+
+// TestCrashChild is not a test: run with crashChildEnv set it is the server
+// process of TestCrash. It runs Main (the same code as `hallq serve --demo`)
+// on 127.0.0.1:0, prints its URL and the demo credentials, and serves until
+// the parent kills it.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashChildEnv)
+	if dir == "" {
+		t.Skip("the server process of TestCrash")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: log,
+		Options: hall.Options{BcryptCost: 4}}
+	if err := m.Run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "crash child:", err)
+		os.Exit(3)
+	}
+	line, _ := json.Marshal(crashChildInfo{URL: m.URL, Demo: m.DemoAccounts})
+	fmt.Printf("%s%s\n", crashChildMarker, line)
+	select {} // until SIGKILL
+}
