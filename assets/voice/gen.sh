@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# gen.sh - regenerate hallq's offline voice clips (Mandarin and English).
+#
+# The hall display cannot rely on an online or OS speech voice (Chromium on
+# the display PC has no offline Chinese voice), so every word the display
+# says is a short recorded clip, played one after another by
+# assets/js/voice.js.  This script makes those clips with espeak-ng, cleans
+# them up with sox and encodes them as Ogg Opus:
+#
+#   chime.opus            two-tone ding-dong played before a call
+#   zh/*.opus  en/*.opus  digits, counter-number words, letters, phrases
+#   manifest.json         clip names, spoken text and duration per language
+#
+# Needs (Debian):  apt-get install -y espeak-ng opus-tools sox
+#
+# Usage:  assets/voice/gen.sh
+#
+# The script is idempotent: it builds everything in a temporary directory and
+# then replaces the clips, dropping any clip no longer listed below.  With the
+# same tool versions the output is byte-for-byte identical (fixed Ogg serial
+# numbers, sox run with -R), so re-running it leaves git clean.
+#
+# Knobs (environment):
+#   ZH_VOICE  espeak-ng voice for Mandarin   (default cmn-latn-pinyin)
+#   EN_VOICE  espeak-ng voice for English    (default en-us)
+#   VARIANT   espeak-ng voice variant, e.g. +f3 for a female-ish voice (default none)
+#   ZH_SPEED  words per minute for Mandarin  (default 140)
+#   EN_SPEED  words per minute for English   (default 145)
+#   BITRATE   Opus bitrate in kbit/s         (default 24)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+
+ZH_VOICE=${ZH_VOICE:-cmn-latn-pinyin}
+EN_VOICE=${EN_VOICE:-en-us}
+VARIANT=${VARIANT:-}
+ZH_SPEED=${ZH_SPEED:-140}
+EN_SPEED=${EN_SPEED:-145}
+BITRATE=${BITRATE:-24}
+
+for tool in espeak-ng sox soxi opusenc; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "gen.sh: $tool not found; apt-get install -y espeak-ng opus-tools sox" >&2
+		exit 1
+	fi
+done
+
+# The Mandarin texts below are pinyin with tone numbers, which only the
+# "latin as pinyin" voice understands.  The plain "cmn" voice reads latin
+# letters as English, and Debian's espeak-ng-data does not carry the full
+# Chinese-character dictionary, so there is no usable fallback: stop here.
+if ! espeak-ng --voices=cmn | awk '{print $2}' | grep -qx "$ZH_VOICE"; then
+	echo "gen.sh: espeak-ng voice $ZH_VOICE not installed (espeak-ng --voices=cmn)" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/out/zh" "$tmp/out/en"
+
+manifest_zh=()   # JSON members, one per clip
+manifest_en=()
+
+json_escape() { # minimal: the texts here contain no control characters
+	local s=${1//\\/\\\\}
+	printf '%s' "${s//\"/\\\"}"
+}
+
+# encode WAV OUT.opus KIND  (KIND is speech or music, an opusenc tuning).
+# The Ogg stream serial is derived from the clip's path instead of being
+# random, so the same input always gives the same file.
+encode() {
+	local serial
+	serial=$(printf '%s' "${2#"$tmp/out/"}" | cksum | awk '{print $1 % 2147483647}')
+	opusenc --quiet --bitrate "$BITRATE" --downmix-mono --"$3" \
+		--padding 0 --serial "$serial" "$1" "$2"
+}
+
+# say LANG NAME TEXT [DISPLAY]: speak TEXT, trim silence, encode LANG/NAME.opus
+say() {
+	local lang=$1 name=$2 text=$3 display=${4:-$3} voice speed
+	case $lang in
+	zh) voice=$ZH_VOICE speed=$ZH_SPEED ;;
+	en) voice=$EN_VOICE speed=$EN_SPEED ;;
+	esac
+	local raw=$tmp/$lang-$name.raw.wav wav=$tmp/$lang-$name.wav
+	espeak-ng -v "$voice$VARIANT" -s "$speed" -w "$raw" -- "$text"
+	# Peak-normalise first so the silence threshold is relative, cut leading
+	# and trailing silence (clips are chained, espeak pads ~0.1-0.3 s each
+	# side), keep a breath of padding, normalise to -1 dBFS.
+	sox -R "$raw" -c 1 -b 16 "$wav" \
+		gain -n -3 \
+		silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse \
+		pad 0.02 0.04 \
+		gain -n -1
+	encode "$wav" "$tmp/out/$lang/$name.opus" speech
+	local ms
+	ms=$(soxi -D "$wav" | awk '{printf "%d", $1 * 1000 + 0.5}')
+	local member
+	member=$(printf '"%s": {"text": "%s", "ms": %d}' "$name" "$(json_escape "$display")" "$ms")
+	if [[ $lang == zh ]]; then manifest_zh+=("$member"); else manifest_en+=("$member"); fi
+}
+
+# ---------------------------------------------------------------- chime
+# Ding (G5) then dong (E5), each a sine with a quiet octave partial and a
+# bell-like logarithmic decay; the dong starts 0.35 s after the ding.
+sox -R -n -r 48000 -c 1 -b 16 "$tmp/ding.wav" synth 0.60 sine 784 sine 1568 \
+	remix 1v0.85,2v0.15 fade q 0.005 0.60 0.55
+sox -R -n -r 48000 -c 1 -b 16 "$tmp/dong.wav" synth 0.80 sine 659 sine 1318 \
+	remix 1v0.85,2v0.15 fade q 0.005 0.80 0.75 pad 0.35 0
+sox -R -m "$tmp/ding.wav" "$tmp/dong.wav" -b 16 "$tmp/chime.wav" gain -n -8
+encode "$tmp/chime.wav" "$tmp/out/chime.opus" music
+chime_ms=$(soxi -D "$tmp/chime.wav" | awk '{printf "%d", $1 * 1000 + 0.5}')
+
+# ---------------------------------------------------------------- Mandarin
+# Digits are read one by one (A023 = A 零 二 三); 一 stays yi1 (not yao1).
+zh_digits=(ling2 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3)
+zh_hanzi=(零 一 二 三 四 五 六 七 八 九)
+for d in {0..9}; do
+	say zh "$d" "${zh_digits[d]}" "${zh_hanzi[d]}"
+done
+say zh shi "shi2" "十"   # counters 10-99: 十, 十二, 二十, 二十一
+
+# Letters: Chinese halls say ticket-prefix letters as English letter names
+# with a Chinese accent (A = èi, B = bì, ...).  Upper-case latin letters
+# given to the pinyin voice come out exactly like that, in the same voice
+# as the rest of the sentence.
+for l in {A..Z}; do
+	say zh "$l" "$l"
+done
+
+say zh qing "qing3" "请"
+say zh hao_dao "hao4 dao4" "号到"
+say zh hao_chuangkou_banli "hao4 chuang1 kou3 ban4 li3" "号窗口办理"
+say zh rate "qing3 nin2 dui4 wo3 de5 fu2 wu4 zuo4 chu1 ping2 jia4" "请您对我的服务做出评价"
+
+# ---------------------------------------------------------------- English
+en_words=(zero one two three four five six seven eight nine
+	ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen)
+for n in {0..19}; do
+	say en "$n" "${en_words[n]}"
+done
+en_tens=([2]=twenty [3]=thirty [4]=forty [5]=fifty [6]=sixty [7]=seventy [8]=eighty [9]=ninety)
+for t in {2..9}; do
+	say en "${t}0" "${en_tens[t]}"
+done
+for l in {A..Z}; do
+	say en "$l" "$l"
+done
+# A trailing comma gives espeak's continuation (not final) intonation.
+say en number "Number," "Number"
+say en go_to_counter "please go to counter," "please go to counter"
+say en rate "Please rate my service." "Please rate my service."
+
+# ---------------------------------------------------------------- manifest
+join_members() {
+	local first=1 m
+	for m in "$@"; do
+		if ((first)); then first=0; else printf ',\n'; fi
+		printf '      %s' "$m"
+	done
+	printf '\n'
+}
+{
+	printf '{\n'
+	printf '  "generator": "assets/voice/gen.sh",\n'
+	printf '  "format": "Ogg Opus, mono, %d kbit/s",\n' "$BITRATE"
+	printf '  "chime": {"file": "chime.opus", "ms": %d},\n' "$chime_ms"
+	printf '  "langs": {\n'
+	printf '    "zh": {\n'
+	printf '      "voice": "espeak-ng -v %s -s %s",\n' "$ZH_VOICE$VARIANT" "$ZH_SPEED"
+	printf '      "clips": {\n'
+	join_members "${manifest_zh[@]}" | sed 's/^/  /'
+	printf '      }\n'
+	printf '    },\n'
+	printf '    "en": {\n'
+	printf '      "voice": "espeak-ng -v %s -s %s",\n' "$EN_VOICE$VARIANT" "$EN_SPEED"
+	printf '      "clips": {\n'
+	join_members "${manifest_en[@]}" | sed 's/^/  /'
+	printf '      }\n'
+	printf '    }\n'
+	printf '  }\n'
+	printf '}\n'
+} >"$tmp/out/manifest.json"
+
+# ---------------------------------------------------------------- install
+rm -f chime.opus manifest.json zh/*.opus en/*.opus
+mkdir -p zh en
+mv "$tmp/out/chime.opus" "$tmp/out/manifest.json" .
+mv "$tmp/out/zh/"*.opus zh/
+mv "$tmp/out/en/"*.opus en/
+
+total=$(du -cb chime.opus zh/*.opus en/*.opus | tail -1 | cut -f1)
+count=$(ls chime.opus zh/*.opus en/*.opus | wc -l)
+echo "gen.sh: $count clips, $total bytes in $here"
