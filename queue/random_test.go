@@ -499,7 +499,7 @@ func (s *sim) restoreCheck() {
 func TestRandomSequences(t *testing.T) {
 	seqs, steps := 200, 200
 	if raceEnabled || testing.Short() {
-		seqs = 30
+		seqs = 80
 	}
 	stats := map[string]int{}
 	for seed := range uint64(seqs) {
