@@ -9,10 +9,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +51,9 @@ type Hall struct {
 	eng      *queue.Engine
 	seq      uint64
 	inflight sync.WaitGroup
+	// recs is the write model of the hall's other records (work orders,
+	// ratings, …) by kind and key, loaded from the store a kind at a time.
+	recs map[string]map[string]queue.Record
 
 	// Read side: the committed state, advanced in sequence order.
 	pmu       sync.RWMutex
@@ -220,6 +226,12 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 	ev, err := fn(h.eng, now)
 	if err == nil {
 		ev.Actor = actor
+		for i := range ev.Records {
+			r := &ev.Records[i]
+			old, _ := h.recordLocked(r.Kind, r.Key)
+			r.Rev = old.Rev + 1
+			h.recs[r.Kind][r.Key] = *r
+		}
 		evs = append(evs, ev)
 	}
 	if len(evs) == 0 {
@@ -266,6 +278,65 @@ func (h *Hall) recover() {
 	}
 	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
 	h.eng = eng
+	h.recs = nil
+}
+
+// recordLocked returns the write model's record kind/key. Call it with h.mu
+// held: inside a command passed to exec.
+func (h *Hall) recordLocked(kind, key string) (queue.Record, bool) {
+	h.loadKindLocked(kind)
+	r, ok := h.recs[kind][key]
+	return r, ok
+}
+
+// recordsLocked returns every record of kind in the write model, in key
+// order. Call it with h.mu held.
+func (h *Hall) recordsLocked(kind string) []queue.Record {
+	h.loadKindLocked(kind)
+	out := make([]queue.Record, 0, len(h.recs[kind]))
+	for _, r := range h.recs[kind] {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b queue.Record) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+func (h *Hall) loadKindLocked(kind string) {
+	if h.recs == nil {
+		h.recs = map[string]map[string]queue.Record{}
+	}
+	if h.recs[kind] != nil {
+		return
+	}
+	m := map[string]queue.Record{}
+	// Wait for commits in flight so the store holds every record decided so
+	// far; h.mu keeps new ones from starting.
+	h.inflight.Wait()
+	if err := h.st.EachRecord(kind, "", func(r queue.Record) bool { m[r.Key] = r; return true }); err != nil {
+		h.log.Error("load records", "kind", kind, "err", err)
+	}
+	h.recs[kind] = m
+}
+
+// NewRecord makes a record of kind/key holding v as JSON, for an event's
+// Records; the hall sets its revision when it commits.
+func NewRecord(kind, key string, v any) queue.Record {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("record %s/%s: %v", kind, key, err)) // only plain data structs are recorded
+	}
+	return queue.Record{Kind: kind, Key: key, Data: raw}
+}
+
+// Record returns the committed record kind/key; ok is false if there is none.
+func (h *Hall) Record(kind, key string) (r queue.Record, ok bool, err error) {
+	return h.st.Record(kind, key)
+}
+
+// EachRecord calls fn with every committed record of kind in key order, from
+// key start on, until fn returns false.
+func (h *Hall) EachRecord(kind, start string, fn func(r queue.Record) bool) error {
+	return h.st.EachRecord(kind, start, fn)
 }
 
 // publish advances the read model and tells listeners, strictly in sequence

@@ -5,7 +5,10 @@
 // rebuilds the state from stored records and advances read-only replicas.
 package queue
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Priority of a ticket.
 type Priority string
@@ -161,6 +164,21 @@ type Event struct {
 	Tickets  []Ticket  `json:"tickets,omitempty"`
 	Counters []Counter `json:"counters,omitempty"`
 	Services []Service `json:"services,omitempty"`
+	// Records are the hall's other records the event changed (work orders,
+	// approvals, ratings, appointments…), as they are after the change.
+	Records []Record `json:"records,omitempty"`
+}
+
+// Record is one of the hall's records beyond tickets, counters and services:
+// a kind ("workorder", "rating", …), a key unique within the kind, a
+// revision (set by the hall when it commits the record) and the record
+// itself as JSON. The queue engine carries records through without reading
+// them.
+type Record struct {
+	Kind string          `json:"kind"`
+	Key  string          `json:"key"`
+	Rev  int             `json:"rev"`
+	Data json.RawMessage `json:"data"`
 }
 
 // Hours are a day's opening hours, local "HH:MM".

@@ -13,6 +13,8 @@
 //	users     name                              → User JSON
 //	sessions  sha256(token)                     → Session JSON
 //	devices   sha256(token)                     → Device JSON
+//	records   kind (nested bucket) / key        → queue.Record JSON (work
+//	          orders, approvals, ratings, appointments, …)
 //
 // Keys are fixed-width so cursors seek days and sequences in order. Every
 // record carries a revision; a write never replaces a record with an older
@@ -52,7 +54,8 @@ var (
 	bUsers    = []byte("users")
 	bSessions = []byte("sessions")
 	bDevices  = []byte("devices")
-	buckets   = [][]byte{bMeta, bServices, bCounters, bTickets, bTracking, bEvents, bUsers, bSessions, bDevices}
+	bRecords  = []byte("records")
+	buckets   = [][]byte{bMeta, bServices, bCounters, bTickets, bTracking, bEvents, bUsers, bSessions, bDevices, bRecords}
 )
 
 // migrations[v] upgrades a store at schema v to v+1, inside the open transaction.
@@ -261,6 +264,19 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 	for i := range ev.Counters {
 		c := &ev.Counters[i]
 		if _, err := putNewer(tx.Bucket(bCounters), u32(uint32(c.Number)), c.Rev, c); err != nil {
+			return err
+		}
+	}
+	for i := range ev.Records {
+		r := &ev.Records[i]
+		if r.Kind == "" || r.Key == "" {
+			return fmt.Errorf("record without kind or key")
+		}
+		kb, err := tx.Bucket(bRecords).CreateBucketIfNotExists([]byte(r.Kind))
+		if err != nil {
+			return err
+		}
+		if _, err := putNewer(kb, []byte(r.Key), r.Rev, r); err != nil {
 			return err
 		}
 	}
@@ -512,4 +528,43 @@ func (s *Store) BackupFile(path string) (int64, error) {
 func TokenHash(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
+}
+
+// Record returns the stored record kind/key; ok is false if there is none.
+func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
+		if kb == nil {
+			return nil
+		}
+		raw := kb.Get([]byte(key))
+		if raw == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(raw, &r)
+	})
+	return r, ok, err
+}
+
+// EachRecord calls fn with every stored record of kind in key order, keys
+// from start (inclusive, "" for the first) on, until fn returns false.
+func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
+		if kb == nil {
+			return nil
+		}
+		c := kb.Cursor()
+		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
+			var r queue.Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("record %s/%s: %w", kind, k, err)
+			}
+			if !fn(r) {
+				return nil
+			}
+		}
+		return nil
+	})
 }
