@@ -80,16 +80,22 @@ func badLogin() error {
 // Login checks a person's password and opens a session. A clerk who names a
 // counter is signed in there (the counter opens and shows their name).
 func (h *Hall) Login(ctx context.Context, name, password string, counter int) (token string, p Principal, err error) {
+	if err := h.locks.check(name, h.now()); err != nil {
+		return "", p, err
+	}
 	u, err := h.st.User(strings.TrimSpace(name))
 	if queue.ErrorCode(err) == queue.ENOTFOUND {
 		bcrypt.CompareHashAndPassword(dummyHash(h.bcryptCost()), []byte(password))
+		h.locks.fail(name, h.now())
 		return "", p, badLogin()
 	} else if err != nil {
 		return "", p, err
 	}
 	if bcrypt.CompareHashAndPassword(u.Hash, []byte(password)) != nil {
+		h.locks.fail(name, h.now())
 		return "", p, badLogin()
 	}
+	h.locks.clear(name)
 	if u.Disabled {
 		return "", p, queue.Errorf(queue.EFORBIDDEN, "账号已停用 / this account is disabled")
 	}

@@ -65,6 +65,8 @@ type Hall struct {
 
 	Metrics Metrics
 
+	locks lockout // sign-in failures per user name
+
 	stop chan struct{}
 	done chan struct{}
 }

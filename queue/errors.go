@@ -17,6 +17,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no valid session or device token (401)
 	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed (403)
 	ETOOLARGE     = "too_large"    // the body is too large (413)
+	ERATELIMIT    = "rate_limited" // too many attempts or requests; try later (429)
 	EINTERNAL     = "internal"     // something went wrong on our side (500)
 )
 

@@ -15,7 +15,11 @@ func (s *Server) issueTicket(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	t, err := s.hall.Issue(c.UserContext(), principal(c), req)
+	p := principal(c)
+	if p.Kind == "device" && !s.kioskLimit.allow(p.Actor(), s.hall.Now()) {
+		return queue.Errorf(queue.ERATELIMIT, "取号过于频繁，请稍候再试 / too many tickets from this kiosk; please wait a moment")
+	}
+	t, err := s.hall.Issue(c.UserContext(), p, req)
 	if err != nil {
 		return err
 	}

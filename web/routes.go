@@ -39,6 +39,8 @@ func (s *Server) Routes() []Route {
 
 func (s *Server) routes() {
 	s.app.Use(s.countRequests)
+	s.app.Use(securityHeaders)
+	s.app.Use(sameOrigin)
 	s.app.Use(s.authenticate)
 	for _, r := range s.Routes() {
 		s.app.Add(r.Method, r.Path, allow(r.Roles), r.Handler)

@@ -21,6 +21,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Origins the websocket accepts besides the page's own host.
 	Origins []string
+	// KioskBurst tickets a kiosk may issue at once, then one per KioskEvery
+	// (defaults 30 and 2s: far above a real kiosk's pace, far below a script
+	// hoarding numbers). A negative KioskBurst turns the limit off (load
+	// benchmarks).
+	KioskBurst int
+	KioskEvery time.Duration
 }
 
 // Server is the hall's web server.
@@ -31,6 +37,8 @@ type Server struct {
 	hub  *Hub
 	opt  Options
 	reqs requestMetrics
+
+	kioskLimit *rateLimiter // tickets per kiosk device
 }
 
 // BodyLimit is the largest request body accepted.
@@ -42,6 +50,13 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.Logger = slog.Default()
 	}
 	s := &Server{hall: h, log: opt.Logger, opt: opt}
+	if opt.KioskBurst == 0 {
+		opt.KioskBurst = 30
+	}
+	if opt.KioskEvery <= 0 {
+		opt.KioskEvery = 2 * time.Second
+	}
+	s.kioskLimit = &rateLimiter{burst: opt.KioskBurst, per: opt.KioskEvery}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hallq",
 		BodyLimit:             BodyLimit,
@@ -90,6 +105,7 @@ var statusOf = map[string]int{
 	queue.ELIMIT: fiber.StatusConflict, queue.ECLOSED: fiber.StatusConflict,
 	queue.EUNAUTHORIZED: fiber.StatusUnauthorized, queue.EFORBIDDEN: fiber.StatusForbidden,
 	queue.ETOOLARGE: fiber.StatusRequestEntityTooLarge, queue.EINTERNAL: fiber.StatusInternalServerError,
+	queue.ERATELIMIT: fiber.StatusTooManyRequests,
 }
 
 // errorHandler maps error codes to statuses, logs internal errors only, and

@@ -27,6 +27,7 @@ type Main struct {
 	Stdout  io.Writer
 	Logger  *slog.Logger
 	Options hall.Options // Dir, AlwaysOpen and Logger are set from the fields above
+	Web     web.Options  // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
 
 	Hall         *hall.Hall
 	Server       *web.Server
@@ -66,7 +67,9 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	m.Server = web.New(h, web.Options{Logger: m.Logger})
+	wopt := m.Web
+	wopt.Logger = m.Logger
+	m.Server = web.New(h, wopt)
 	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/queue"
+)
+
+// contentSecurityPolicy allows only the hall's own scripts (no inline script,
+// no eval), its own styles, images, sounds and websocket, and no framing.
+// Inline style attributes stay allowed: charts set element styles.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	// Tracking codes and pairing tokens sit in URLs: never send them on.
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	return c.Next()
+}
+
+// sameOrigin refuses state-changing requests that a browser sent from
+// another site (CSRF). Cookies authenticate the hall's pages, so a POST from
+// elsewhere would carry them; browsers mark such requests with Origin and
+// Sec-Fetch-Site, which other sites cannot forge. Requests with a bearer
+// token carry no ambient credential and are not checked; neither are
+// non-browser clients that send neither header.
+func sameOrigin(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ") {
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return crossSite()
+	}
+	if o := c.Get(fiber.HeaderOrigin); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || !strings.EqualFold(u.Host, c.Hostname()) {
+			return crossSite()
+		}
+	}
+	return c.Next()
+}
+
+func crossSite() error {
+	return queue.Errorf(queue.EFORBIDDEN, "拒绝来自其他网站的请求 / request from another site refused")
+}
+
+// rateLimiter is a token bucket per key: burst tokens, one more every per.
+type rateLimiter struct {
+	burst int
+	per   time.Duration
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// allow takes a token from key's bucket; false when it is empty.
+func (l *rateLimiter) allow(key string, now time.Time) bool {
+	if l == nil || l.burst <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[string]*bucket{}
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{tokens: float64(l.burst), at: now}
+		l.buckets[key] = b
+	}
+	b.tokens += now.Sub(b.at).Seconds() / l.per.Seconds()
+	if b.tokens > float64(l.burst) {
+		b.tokens = float64(l.burst)
+	}
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
