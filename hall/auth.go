@@ -174,7 +174,7 @@ func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 		return "", queue.Errorf(queue.EINVALID, "请给设备起个名字 / the device needs a name")
 	}
 	switch d.Kind {
-	case KindKiosk, KindDisplay:
+	case KindKiosk, KindDisplay, KindIntegration:
 		if d.Counter != 0 {
 			return "", queue.Errorf(queue.EINVALID, "%s 不绑定窗口 / a %s is not bound to a counter", d.Kind, d.Kind)
 		}
@@ -185,7 +185,7 @@ func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 			return "", queue.Errorf(queue.EINVALID, "%s 须绑定一个存在的窗口（--counter N）/ a %s needs an existing counter (--counter N)", d.Kind, d.Kind)
 		}
 	default:
-		return "", queue.Errorf(queue.EINVALID, "设备类型须为 kiosk、display、counter 或 keypad / kind must be kiosk, display, counter or keypad")
+		return "", queue.Errorf(queue.EINVALID, "设备类型须为 kiosk、display、counter、keypad 或 integration / kind must be kiosk, display, counter, keypad or integration")
 	}
 	if d.Printer != "" && (d.Kind != KindKiosk || !printerRE.MatchString(d.Printer)) {
 		return "", queue.Errorf(queue.EINVALID, "打印机只用于取号机，格式为 tcp://HOST:PORT 或 /dev/usb/lp0 / a printer is for kiosks: tcp://HOST:PORT or /dev/usb/lp0")

@@ -29,6 +29,9 @@ const (
 	KindDisplay = "display"
 	KindCounter = "counter"
 	KindKeypad  = "keypad"
+	// KindIntegration is a machine that reads the event log for the
+	// region's roll-up; it has no page.
+	KindIntegration = "integration"
 )
 
 // Actor is how the event log names the principal.

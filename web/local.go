@@ -16,6 +16,8 @@ import (
 //	POST /users   {"name","password","role","display","staff_no"} → 201
 //	POST /devices {"name","kind","counter","printer"}               → 201 {"token"}
 //	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
+//	POST /check                                                     → 200 store.Summary
+//	POST /events  {"since": SEQ}                                    → 200 NDJSON
 func LocalHandler(h *hall.Hall) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +46,18 @@ func LocalHandler(h *hall.Hall) http.Handler {
 		}
 		n, err := h.Store().BackupFile(req.File)
 		localReply(w, http.StatusOK, map[string]int64{"bytes": n}, err)
+	})
+	mux.HandleFunc("POST /check", func(w http.ResponseWriter, r *http.Request) {
+		sum, err := h.Store().Verify()
+		localReply(w, http.StatusOK, sum, err)
+	})
+	mux.HandleFunc("POST /events", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Since uint64 }
+		if !localDecode(w, r, &req) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		WriteEvents(h, req.Since, w)
 	})
 	return mux
 }

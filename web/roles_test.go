@@ -40,7 +40,7 @@ var apiPrincipals = []apiPrincipal{
 
 // apiKnownRoles are the roles a route may name.
 var apiKnownRoles = []string{web.Public, hall.RoleClerk, hall.RoleManager, hall.RoleAdmin,
-	hall.KindKiosk, hall.KindDisplay, hall.KindCounter, hall.KindKeypad}
+	hall.KindKiosk, hall.KindDisplay, hall.KindCounter, hall.KindKeypad, hall.KindIntegration}
 
 // apiParamRE matches a path parameter (":n", ":id<int>", ":n?") or a wildcard.
 var apiParamRE = regexp.MustCompile(`:([A-Za-z0-9_]+)(<[^>]*>)?\??|\*|\+`)

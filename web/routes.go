@@ -1,6 +1,10 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+)
 
 // Route is one endpoint and the roles that may call it. Every route is
 // declared here, so the role-matrix test can walk them all.
@@ -27,6 +31,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/counters/:n/:action", People, s.counterAction},
 		{"GET", "/api/v1/track/:code", []string{Public}, s.track},
 		{"GET", "/api/v1/backup", Managers, s.backup},
+		{"GET", "/api/v1/events", append([]string{hall.KindIntegration}, Managers...), s.events},
 		{"GET", "/assets/*", []string{Public}, s.static()},
 		{"GET", "/kiosk", append([]string{"kiosk"}, Managers...), s.kioskPage},
 		{"GET", "/display", append([]string{"display", "kiosk", "counter"}, People...), s.displayPage},

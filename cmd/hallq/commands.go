@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"hallq/hall"
+	"hallq/hall/store"
 )
 
 const usage = `hallq — the counter and queueing system of a power-supply business hall
@@ -20,6 +21,9 @@ Usage:
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
   hallq backup FILE
+  hallq restore FILE        (with the server stopped; the replaced database is kept)
+  hallq check               (consistency check of the store)
+  hallq export [--since SEQ] (the event log as NDJSON, personal fields masked)
 
 Every command takes --data DIR (default ./data).`
 
@@ -44,6 +48,12 @@ func Dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return deviceAdd(ctx, rest[1:], stdout)
 	case "backup":
 		return backup(ctx, rest, stdout)
+	case "restore":
+		return restore(ctx, rest, stdout)
+	case "check":
+		return check(ctx, rest, stdout)
+	case "export":
+		return export(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -174,14 +184,19 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return err
 	}
-	return withHall(*data, func(h *hall.Hall) error {
-		n, err := h.Store().BackupFile(file)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", file, n)
-		return nil
-	})
+	// No server runs: copy the file read-only, without opening the hall
+	// (which would roll the day and write to the database being backed up).
+	st, err := store.OpenReadOnly(*data)
+	if err != nil {
+		return userError(err)
+	}
+	defer st.Close()
+	n, err := st.BackupFile(file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", file, n)
+	return nil
 }
 
 // withHall runs fn on the hall in dir, opened just for this command.

@@ -59,7 +59,16 @@ func (m *Main) Run(ctx context.Context) error {
 	opt.AlwaysOpen = opt.AlwaysOpen || m.Demo
 	h, err := hall.Open(opt)
 	if err != nil {
+		if errors.Is(err, store.ErrDamaged) {
+			return damaged(m.DataDir, err)
+		}
 		return userError(err)
+	}
+	// bbolt's page-level check reads every page once: a damaged file is found
+	// now, with a way out, not in the middle of the morning's queue.
+	if err := h.Store().Check(); err != nil {
+		h.Close()
+		return damaged(m.DataDir, fmt.Errorf("%w: %v", store.ErrDamaged, err))
 	}
 	m.Hall = h
 	if m.Demo {

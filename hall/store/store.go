@@ -15,6 +15,7 @@
 //	devices   sha256(token)                     → Device JSON
 //	records   kind (nested bucket) / key        → queue.Record JSON (work
 //	          orders, approvals, ratings, appointments, …)
+//	rollups   per-day report facts, written with the events (see rollup.go)
 //
 // Keys are fixed-width so cursors seek days and sequences in order. Every
 // record carries a revision; a write never replaces a record with an older
@@ -82,8 +83,15 @@ const (
 const FileName = "hallq.db"
 
 // Open opens (creating if needed) the database in dir. A second process gets
-// ErrInUse after one second instead of hanging.
-func Open(dir string) (*Store, error) {
+// ErrInUse after one second instead of hanging; a file bbolt cannot read
+// gives an error wrapping ErrDamaged.
+func Open(dir string) (st *Store, err error) {
+	defer func() {
+		// bbolt panics on some damaged pages (a bad freelist, say).
+		if r := recover(); r != nil {
+			st, err = nil, fmt.Errorf("open %s: %w: %v", filepath.Join(dir, FileName), ErrDamaged, r)
+		}
+	}()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
@@ -102,6 +110,28 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens the existing database in dir for reading only (offline
+// backups): nothing is created, migrated or written. It returns ENOTFOUND
+// when dir holds no database and ErrInUse when a running hallq holds it.
+func OpenReadOnly(dir string) (st *Store, err error) {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
+		}
+	}()
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if errors.Is(err, bolterr.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, err)
+	}
+	return &Store{db: db, path: path}, nil
 }
 
 func (s *Store) init(tx *bolt.Tx) error {

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"hallq/hall/store"
+	"hallq/queue"
+	"hallq/web"
+)
+
+// check: hallq check — verify the store, through the running server if
+// there is one (it holds the database), else by opening it read-only.
+func check(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	if len(pos) != 0 {
+		return errors.New("usage: hallq check [--data DIR]")
+	}
+	var sum store.Summary
+	if ok, err := viaSocket(*data, "/check", struct{}{}, &sum); ok {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "ok (checked by the running hall): %s\n", sum)
+		return nil
+	}
+	st, err := store.OpenReadOnly(*data)
+	if errors.Is(err, store.ErrDamaged) {
+		return damaged(*data, err)
+	} else if err != nil {
+		return userError(err)
+	}
+	defer st.Close()
+	if sum, err = st.Verify(); err != nil {
+		return damaged(*data, err)
+	}
+	fmt.Fprintf(stdout, "ok: %s\n", sum)
+	return nil
+}
+
+// restore: hallq restore FILE — replace the hall's database with a verified
+// backup. The server must be stopped.
+func restore(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: hallq restore FILE [--data DIR]")
+	}
+	if ok, _ := viaSocket(*data, "/check", struct{}{}, nil); ok {
+		return errors.New("hallq is running on this data directory: stop it first (systemctl stop hallq), then restore")
+	}
+	sum, kept, err := store.Restore(*data, pos[0])
+	if err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(stdout, "restored %s\n", sum)
+	if kept != "" {
+		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", kept)
+	}
+	return nil
+}
+
+// export: hallq export [--since SEQ] — the event log after SEQ as NDJSON on
+// standard output, personal fields masked, for the regional roll-up.
+func export(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	since := fs.Uint64("since", 0, "export the events after this sequence number")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if len(pos) != 0 {
+		return errors.New("usage: hallq export [--since SEQ] [--data DIR]")
+	}
+	if ok, err := socketStream(*data, "/events", map[string]uint64{"since": *since}, stdout); ok {
+		return err
+	}
+	st, err := store.OpenReadOnly(*data)
+	if err != nil {
+		return userError(err)
+	}
+	defer st.Close()
+	enc := json.NewEncoder(stdout)
+	return st.EachEvent(*since, func(ev queue.Event) error { return enc.Encode(web.ExportEvent(ev)) })
+}
+
+// socketStream is viaSocket for answers copied straight to w.
+func socketStream(dir, path string, req any, w io.Writer) (ok bool, err error) {
+	sock := filepath.Join(dir, SocketName)
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+	}}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return true, err
+	}
+	r, err := client.Post("http://hallq"+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return false, nil
+		}
+		return true, fmt.Errorf("talk to the running hall: %w", err)
+	}
+	defer r.Body.Close()
+	if r.StatusCode >= 300 {
+		return true, fmt.Errorf("the running hall answered %s", r.Status)
+	}
+	_, err = io.Copy(w, r.Body)
+	return true, err
+}
+
+// damaged explains a failed verification and names the newest backup.
+func damaged(dir string, err error) error {
+	msg := fmt.Sprintf("%v\nthe hall database in %s is damaged.", err, dir)
+	if b := newestBackup(dir); b != "" {
+		msg += fmt.Sprintf(" The newest backup is %s:\n  systemctl stop hallq && hallq restore %s --data %s && hallq check --data %s", b, strconv.Quote(b), dir, dir)
+	} else {
+		msg += " No backup was found in " + filepath.Join(dir, "backups") + "; restore one with: hallq restore FILE --data " + dir
+	}
+	return errors.New(msg)
+}
+
+// newestBackup returns the newest file in DIR/backups ("" if none).
+func newestBackup(dir string) string {
+	entries, err := os.ReadDir(filepath.Join(dir, "backups"))
+	if err != nil {
+		return ""
+	}
+	type f struct {
+		path string
+		mod  int64
+	}
+	var fs []f
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			fs = append(fs, f{filepath.Join(dir, "backups", e.Name()), info.ModTime().UnixNano()})
+		}
+	}
+	if len(fs) == 0 {
+		return ""
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].mod > fs[j].mod })
+	return fs[0].path
+}
