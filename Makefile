@@ -4,7 +4,9 @@ DATA    ?= ./data
 ADDR    ?= :8080
 PKGS    := ./...
 
-.PHONY: run test test-deps generate generate-check vet bench build clean
+FUZZTIME ?= 4s
+
+.PHONY: run test test-deps generate generate-check vet fuzz bench build clean
 
 ## run: start the demo hall on $(ADDR) with its data in $(DATA); prints URLs and demo passwords
 run:
@@ -13,6 +15,17 @@ run:
 ## test: every test, browser tests included (installs chromium and fonts-noto-cjk when missing)
 test: test-deps generate-check vet
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: run every Fuzz target for $(FUZZTIME) each (crashers land in testdata/fuzz and become regression cases)
+fuzz:
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+		for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+			echo "fuzz $$(dirname $$file) $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) >/dev/null || \
+				{ $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file); exit 1; }; \
+		done; \
+	done
 
 ## test-deps: Debian's chromium and CJK fonts for the browser tests
 test-deps:
