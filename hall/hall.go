@@ -253,7 +253,7 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 		h.publish(evs, false)
 		h.recover()
 		h.log.Error("commit failed", "type", evs[len(evs)-1].Type, "err", cerr)
-		return queue.Event{}, fmt.Errorf("commit %s: %w", evs[len(evs)-1].Type, cerr)
+		return queue.Event{}, commitError(evs[len(evs)-1].Type, cerr)
 	}
 	h.publish(evs, true)
 	if err != nil {

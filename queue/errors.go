@@ -18,6 +18,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed (403)
 	ETOOLARGE     = "too_large"    // the body is too large (413)
 	ERATELIMIT    = "rate_limited" // too many attempts or requests; try later (429)
+	EUNAVAILABLE  = "unavailable"  // the hall cannot save now (disk full, read-only); nothing changed (503)
 	EINTERNAL     = "internal"     // something went wrong on our side (500)
 )
 

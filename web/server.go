@@ -105,7 +105,7 @@ var statusOf = map[string]int{
 	queue.ELIMIT: fiber.StatusConflict, queue.ECLOSED: fiber.StatusConflict,
 	queue.EUNAUTHORIZED: fiber.StatusUnauthorized, queue.EFORBIDDEN: fiber.StatusForbidden,
 	queue.ETOOLARGE: fiber.StatusRequestEntityTooLarge, queue.EINTERNAL: fiber.StatusInternalServerError,
-	queue.ERATELIMIT: fiber.StatusTooManyRequests,
+	queue.ERATELIMIT: fiber.StatusTooManyRequests, queue.EUNAVAILABLE: fiber.StatusServiceUnavailable,
 }
 
 // errorHandler maps error codes to statuses, logs internal errors only, and
