@@ -33,5 +33,5 @@ type diskError struct {
 	cause error
 }
 
-func (e *diskError) Error() string { return e.user.Error() + ": " + e.cause.Error() }
+func (e *diskError) Error() string   { return e.user.Error() + ": " + e.cause.Error() }
 func (e *diskError) Unwrap() []error { return []error{e.user, e.cause} }
