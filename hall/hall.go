@@ -67,6 +67,9 @@ type Hall struct {
 
 	locks lockout // sign-in failures per user name
 
+	retMu  sync.Mutex
+	retDay string // the day ApplyRetention last ran (retention.go)
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -183,6 +186,13 @@ func (h *Hall) ticker(d time.Duration) {
 		case <-t.C:
 			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
 				h.log.Error("day rollover", "err", err)
+			}
+			if h.retentionDue() { // erase old personal data once a day (retention.go)
+				if n, err := h.ApplyRetention(context.Background()); err != nil {
+					h.log.Error("retention", "err", err)
+				} else if n > 0 {
+					h.log.Info("retention: personal fields erased", "records", n)
+				}
 			}
 		}
 	}

@@ -203,9 +203,12 @@ type Config struct {
 	// may be marked no-show.
 	RecallsBeforeNoShow int `json:"recalls_before_no_show"`
 	// PhoneDailyLimit: tickets one phone number may take a day (0: none).
-	PhoneDailyLimit int       `json:"phone_daily_limit"`
-	Services        []Service `json:"services"`
-	Counters        []Counter `json:"counters"`
+	PhoneDailyLimit int `json:"phone_daily_limit"`
+	// RetentionDays: phone and account numbers of tickets older than this
+	// are erased (statistics stay); 0 keeps them.
+	RetentionDays int       `json:"retention_days,omitempty"`
+	Services      []Service `json:"services"`
+	Counters      []Counter `json:"counters"`
 }
 
 // Clerk identifies the person at a counter.

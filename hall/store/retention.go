@@ -1,0 +1,140 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"hallq/queue"
+)
+
+// metaAnonSeq records how far Anonymise has gone through the event log, so
+// each run reads only the events added since.
+const metaAnonSeq = "anonymised_seq"
+
+// Anonymise clears the personal fields (phone, account number) of every
+// ticket of a day before beforeDay ("YYYY-MM-DD"), in the tickets bucket and
+// in the events that carry them, keeping everything the reports count. It
+// works in transactions of at most batch records and returns how many
+// records it changed.
+func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) {
+	if batch <= 0 {
+		batch = 5000
+	}
+	end := dayKey(beforeDay)
+	// Tickets: days before the cutoff. Only tickets that still carry a
+	// personal field are rewritten, so a second run changes nothing.
+	for start := []byte{}; start != nil; {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bTickets).Cursor()
+			var puts []kv // bbolt cursors must not walk over their own writes
+			n := 0
+			k, v := c.Seek(start)
+			for ; k != nil && string(k[:8]) < string(end) && n < batch; k, v = c.Next() {
+				var t queue.Ticket
+				if err := json.Unmarshal(v, &t); err != nil {
+					return fmt.Errorf("ticket %x: %w", k, err)
+				}
+				n++
+				if t.Phone == "" && t.Account == "" {
+					continue
+				}
+				t.Phone, t.Account = "", ""
+				raw, err := json.Marshal(t)
+				if err != nil {
+					return err
+				}
+				puts = append(puts, kv{append([]byte(nil), k...), raw})
+			}
+			if k == nil || string(k[:8]) >= string(end) {
+				start = nil
+			} else {
+				start = append([]byte(nil), k...)
+			}
+			return putAll(tx.Bucket(bTickets), puts, &changed)
+		})
+		if err != nil {
+			return changed, err
+		}
+	}
+	// Events: from where the last run stopped, while their day is before
+	// the cutoff (days only grow along the log).
+	for done := false; !done; {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(bMeta)
+			var from uint64
+			if raw := meta.Get([]byte(metaAnonSeq)); len(raw) == 8 {
+				from = binary.BigEndian.Uint64(raw)
+			}
+			c := tx.Bucket(bEvents).Cursor()
+			var puts []kv
+			n, last := 0, from
+			k, v := c.Seek(u64(from + 1))
+			for ; k != nil && n < batch; k, v = c.Next() {
+				var ev queue.Event
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return fmt.Errorf("event %x: %w", k, err)
+				}
+				if ev.Day >= beforeDay && !allBefore(ev.Tickets, beforeDay) {
+					// A day's first event (the rollover) carries the tickets
+					// the day before left open, so it may still be old
+					// enough; anything else of a recent day ends the run.
+					done = true
+					break
+				}
+				n++
+				last = ev.Seq
+				dirty := false
+				for i := range ev.Tickets {
+					if ev.Tickets[i].Day < beforeDay && (ev.Tickets[i].Phone != "" || ev.Tickets[i].Account != "") {
+						ev.Tickets[i].Phone, ev.Tickets[i].Account = "", ""
+						dirty = true
+					}
+				}
+				if !dirty {
+					continue
+				}
+				raw, err := json.Marshal(ev)
+				if err != nil {
+					return err
+				}
+				puts = append(puts, kv{append([]byte(nil), k...), raw})
+			}
+			if k == nil {
+				done = true
+			}
+			if err := putAll(tx.Bucket(bEvents), puts, &changed); err != nil {
+				return err
+			}
+			return meta.Put([]byte(metaAnonSeq), u64(last))
+		})
+		if err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+type kv struct{ k, v []byte }
+
+func putAll(b *bolt.Bucket, puts []kv, n *int) error {
+	for _, p := range puts {
+		if err := b.Put(p.k, p.v); err != nil {
+			return err
+		}
+		*n++
+	}
+	return nil
+}
+
+// allBefore reports whether there are tickets and all are of days before day.
+func allBefore(ts []queue.Ticket, day string) bool {
+	for _, t := range ts {
+		if t.Day >= day {
+			return false
+		}
+	}
+	return len(ts) > 0
+}
