@@ -5,8 +5,11 @@
 # (http://HALL-PC:8080/pair/TOKEN) the first time, then the device page
 # (/kiosk, /display, /counter, /keypad): the pairing cookie is kept in the
 # profile directory.
+# Extra Chromium flags may follow the URL (the launch-*.sh wrappers add the
+# ones each device kind needs).
 set -eu
-url=${1:?usage: kiosk-browser.sh URL}
+url=${1:?usage: kiosk-browser.sh URL [chromium flags…]}
+shift
 profile=${HALLQ_PROFILE:-$HOME/.config/hallq-kiosk}
 mkdir -p "$profile"
 exec chromium \
@@ -17,4 +20,5 @@ exec chromium \
   --overscroll-history-navigation=0 --disable-pinch \
   --autoplay-policy=no-user-gesture-required \
   --kiosk-printing \
-  --disable-background-networking --disable-component-update --disable-sync
+  --disable-background-networking --disable-component-update --disable-sync \
+  --lang=zh-CN "$@"
