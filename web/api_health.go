@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -25,10 +26,20 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 type requestMetrics struct {
 	mu       sync.Mutex
 	byStatus map[int]uint64
+	// Latency histogram of answered requests (websockets left out: they
+	// last as long as the screen is on).
+	buckets [len(latencyBounds)]uint64
+	count   uint64
+	sum     float64
 }
 
+// latencyBounds are the histogram's upper bounds in seconds.
+var latencyBounds = [...]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+
 func (s *Server) countRequests(c *fiber.Ctx) error {
+	start := time.Now()
 	err := c.Next()
+	took := time.Since(start).Seconds()
 	status := c.Response().StatusCode()
 	if err != nil { // the error handler sets the status after this returns
 		status = statusOf[queue.ErrorCode(err)]
@@ -41,6 +52,15 @@ func (s *Server) countRequests(c *fiber.Ctx) error {
 		s.reqs.byStatus = map[int]uint64{}
 	}
 	s.reqs.byStatus[status]++
+	if c.Path() != "/ws" {
+		for i, le := range latencyBounds {
+			if took <= le {
+				s.reqs.buckets[i]++
+			}
+		}
+		s.reqs.count++
+		s.reqs.sum += took
+	}
 	s.reqs.mu.Unlock()
 	return err
 }
@@ -87,6 +107,12 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	for _, k := range sortedKeys(s.reqs.byStatus) {
 		fmt.Fprintf(&b, "hallq_http_requests_total{status=\"%d\"} %d\n", k, s.reqs.byStatus[k])
 	}
+	fmt.Fprintf(&b, "# HELP hallq_http_request_duration_seconds Time to answer HTTP requests (websockets excluded).\n# TYPE hallq_http_request_duration_seconds histogram\n")
+	for i, le := range latencyBounds {
+		fmt.Fprintf(&b, "hallq_http_request_duration_seconds_bucket{le=\"%g\"} %d\n", le, s.reqs.buckets[i])
+	}
+	fmt.Fprintf(&b, "hallq_http_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", s.reqs.count)
+	fmt.Fprintf(&b, "hallq_http_request_duration_seconds_sum %g\nhallq_http_request_duration_seconds_count %d\n", s.reqs.sum, s.reqs.count)
 	s.reqs.mu.Unlock()
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	return c.SendString(b.String())

@@ -809,6 +809,9 @@ func TestAPIMetrics(t *testing.T) {
 		`hallq_events_total{type="ticket_issued"} 3`,
 		`hallq_http_requests_total{status="401"} 1`,
 		`hallq_http_requests_total{status="201"} 3`,
+		"# TYPE hallq_http_request_duration_seconds histogram",
+		`hallq_http_request_duration_seconds_bucket{le="+Inf"} 4`, // 3 issues and the 401; not this request
+		"hallq_http_request_duration_seconds_count 4",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -191,4 +192,42 @@ func mustTime(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// TestServeLogFormat: --log json writes one JSON object per log line on
+// standard error; a bad format or level is refused before anything starts.
+func TestServeLogFormat(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errOut cmdSyncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Dispatch(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log", "json"}, strings.NewReader(""), &out, &errOut)
+	}()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "http://"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve printed no URL:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatal("no log lines")
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["msg"] == nil || m["level"] == nil {
+			t.Errorf("log line is not a JSON record with msg and level: %q", l)
+		}
+	}
+	for _, args := range [][]string{{"--log", "xml"}, {"--log-level", "loud"}} {
+		_, _, err := cmdRun(t, "", append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("serve %v: %v, want a refusal naming %s", args, err, args[0])
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 const usage = `hallq — the counter and queueing system of a power-supply business hall
 
 Usage:
-  hallq serve [--addr :8080] [--data ./data] [--demo]
+  hallq serve [--addr :8080] [--data ./data] [--demo] [--log text|json] [--log-level info]
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
   hallq backup FILE
@@ -84,8 +85,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&m.Addr, "addr", ":8080", "listen address")
 	fs.StringVar(&m.DataDir, "data", "./data", "data directory")
 	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
+	logFormat := fs.String("log", "text", "log format on standard error: text or json")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if _, err := parse(fs, args); err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("serve: --log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	hopt := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		m.Logger = slog.New(slog.NewTextHandler(stderr, hopt))
+	case "json":
+		m.Logger = slog.New(slog.NewJSONHandler(stderr, hopt))
+	default:
+		return fmt.Errorf("serve: --log %q: use text or json", *logFormat)
 	}
 	m.Stdout = stdout
 	if err := m.Run(ctx); err != nil {
