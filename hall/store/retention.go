@@ -26,10 +26,14 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 	end := dayKey(beforeDay)
 	// Tickets: days before the cutoff. Only tickets that still carry a
 	// personal field are rewritten, so a second run changes nothing.
+	// Each batch is read in a read-only transaction and written, only if it
+	// changes something, in a write transaction: a hall with nothing left to
+	// erase writes nothing. Old tickets and events never change otherwise,
+	// so nothing can slip in between.
 	for start := []byte{}; start != nil; {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		var puts []kv
+		err := s.db.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bTickets).Cursor()
-			var puts []kv // bbolt cursors must not walk over their own writes
 			n := 0
 			k, v := c.Seek(start)
 			for ; k != nil && string(k[:8]) < string(end) && n < batch; k, v = c.Next() {
@@ -53,8 +57,11 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 			} else {
 				start = append([]byte(nil), k...)
 			}
-			return putAll(tx.Bucket(bTickets), puts, &changed)
+			return nil
 		})
+		if err == nil && len(puts) > 0 {
+			err = s.db.Update(func(tx *bolt.Tx) error { return putAll(tx.Bucket(bTickets), puts, &changed) })
+		}
 		if err != nil {
 			return changed, err
 		}
@@ -62,15 +69,15 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 	// Events: from where the last run stopped, while their day is before
 	// the cutoff (days only grow along the log).
 	for done := false; !done; {
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			meta := tx.Bucket(bMeta)
-			var from uint64
-			if raw := meta.Get([]byte(metaAnonSeq)); len(raw) == 8 {
+		var puts []kv
+		var from, last uint64
+		err := s.db.View(func(tx *bolt.Tx) error {
+			if raw := tx.Bucket(bMeta).Get([]byte(metaAnonSeq)); len(raw) == 8 {
 				from = binary.BigEndian.Uint64(raw)
 			}
 			c := tx.Bucket(bEvents).Cursor()
-			var puts []kv
-			n, last := 0, from
+			n := 0
+			last = from
 			k, v := c.Seek(u64(from + 1))
 			for ; k != nil && n < batch; k, v = c.Next() {
 				var ev queue.Event
@@ -105,11 +112,16 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 			if k == nil {
 				done = true
 			}
-			if err := putAll(tx.Bucket(bEvents), puts, &changed); err != nil {
-				return err
-			}
-			return meta.Put([]byte(metaAnonSeq), u64(last))
+			return nil
 		})
+		if err == nil && last != from {
+			err = s.db.Update(func(tx *bolt.Tx) error {
+				if err := putAll(tx.Bucket(bEvents), puts, &changed); err != nil {
+					return err
+				}
+				return tx.Bucket(bMeta).Put([]byte(metaAnonSeq), u64(last))
+			})
+		}
 		if err != nil {
 			return changed, err
 		}

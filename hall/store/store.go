@@ -167,19 +167,32 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error { return s.db.Close() }
 
 // Check runs bbolt's consistency check and returns the first problem found.
-func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		var first error
-		// Drain the channel: the checker goroutine reads the transaction's
-		// pages until it has sent every error, so the transaction must stay
-		// open until then.
-		for err := range tx.Check() {
-			if first == nil {
-				first = err
-			}
+// It runs in a write transaction (rolled back, so nothing is written): bbolt
+// compares the pages it reaches with the shared freelist, and a commit that
+// frees pages while a read-only check runs would look like damage.
+func (s *Store) Check() (err error) {
+	if s.db.IsReadOnly() {
+		return s.db.View(func(tx *bolt.Tx) error { return firstCheckError(tx) })
+	}
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return firstCheckError(tx)
+}
+
+// firstCheckError drains tx.Check: the checker goroutine reads the
+// transaction's pages until it has sent every error, so the transaction must
+// stay open until then.
+func firstCheckError(tx *bolt.Tx) error {
+	var first error
+	for err := range tx.Check() {
+		if first == nil {
+			first = err
 		}
-		return first
-	})
+	}
+	return first
 }
 
 // Ping reads the schema version, proving the file answers.
