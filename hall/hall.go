@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +51,8 @@ type Hall struct {
 	inflight sync.WaitGroup
 	// recs is the write model of the hall's other records (work orders,
 	// ratings, …) by kind and key, loaded from the store a kind at a time.
-	recs map[string]map[string]queue.Record
+	recs  map[string]map[string]queue.Record
+	nrecs int
 
 	// Read side: the committed state, advanced in sequence order.
 	pmu       sync.RWMutex
@@ -242,7 +241,7 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 			r := &ev.Records[i]
 			old, _ := h.recordLocked(r.Kind, r.Key)
 			r.Rev = old.Rev + 1
-			h.recs[r.Kind][r.Key] = *r
+			h.cacheLocked(r.Kind, r.Key, *r)
 		}
 		evs = append(evs, ev)
 	}
@@ -290,44 +289,58 @@ func (h *Hall) recover() {
 	}
 	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
 	h.eng = eng
-	h.recs = nil
+	h.recs, h.nrecs = nil, 0
 }
 
 // recordLocked returns the write model's record kind/key. Call it with h.mu
-// held: inside a command passed to exec.
+// held: inside a command passed to exec. Records are read from the store on
+// first use and kept (absent ones too) until the cache grows past
+// maxCachedRecords, so a year of ratings is not held in memory.
 func (h *Hall) recordLocked(kind, key string) (queue.Record, bool) {
-	h.loadKindLocked(kind)
-	r, ok := h.recs[kind][key]
+	if r, ok := h.recs[kind][key]; ok {
+		return r, r.Kind != "" // a zero Record caches "not there"
+	}
+	// Once the commits in flight have landed the store holds every record
+	// decided so far; h.mu keeps new ones from starting.
+	h.inflight.Wait()
+	r, ok, err := h.st.Record(kind, key)
+	if err != nil {
+		h.log.Error("read record", "kind", kind, "key", key, "err", err)
+	}
+	if !ok {
+		r = queue.Record{}
+	}
+	h.cacheLocked(kind, key, r)
 	return r, ok
 }
 
-// recordsLocked returns every record of kind in the write model, in key
-// order. Call it with h.mu held.
-func (h *Hall) recordsLocked(kind string) []queue.Record {
-	h.loadKindLocked(kind)
-	out := make([]queue.Record, 0, len(h.recs[kind]))
-	for _, r := range h.recs[kind] {
-		out = append(out, r)
+// maxCachedRecords bounds the write model's record cache.
+const maxCachedRecords = 20000
+
+func (h *Hall) cacheLocked(kind, key string, r queue.Record) {
+	if h.recs == nil || h.nrecs >= maxCachedRecords {
+		h.inflight.Wait() // everything dropped is in the store
+		h.recs, h.nrecs = map[string]map[string]queue.Record{}, 0
 	}
-	slices.SortFunc(out, func(a, b queue.Record) int { return strings.Compare(a.Key, b.Key) })
-	return out
+	if h.recs[kind] == nil {
+		h.recs[kind] = map[string]queue.Record{}
+	}
+	if _, ok := h.recs[kind][key]; !ok {
+		h.nrecs++
+	}
+	h.recs[kind][key] = r
 }
 
-func (h *Hall) loadKindLocked(kind string) {
-	if h.recs == nil {
-		h.recs = map[string]map[string]queue.Record{}
-	}
-	if h.recs[kind] != nil {
-		return
-	}
-	m := map[string]queue.Record{}
-	// Wait for commits in flight so the store holds every record decided so
-	// far; h.mu keeps new ones from starting.
+// recordsLocked returns every record of kind, in key order. Call it with
+// h.mu held. It reads the store (authoritative once the commits in flight
+// have landed): use it for small kinds only.
+func (h *Hall) recordsLocked(kind string) []queue.Record {
 	h.inflight.Wait()
-	if err := h.st.EachRecord(kind, "", func(r queue.Record) bool { m[r.Key] = r; return true }); err != nil {
+	var out []queue.Record
+	if err := h.st.EachRecord(kind, "", func(r queue.Record) bool { out = append(out, r); return true }); err != nil {
 		h.log.Error("load records", "kind", kind, "err", err)
 	}
-	h.recs[kind] = m
+	return out
 }
 
 // NewRecord makes a record of kind/key holding v as JSON, for an event's

@@ -2,6 +2,7 @@ package hall
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -79,5 +80,34 @@ func TestRecordsCommitAndReload(t *testing.T) {
 	}
 	if err := h.st.Check(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRecordCacheBounded: the record cache drops everything past its bound
+// and reads the store again, so nothing committed is forgotten.
+func TestRecordCacheBounded(t *testing.T) {
+	h, err := Open(Options{Dir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	_, err = h.exec("test", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		return queue.Event{Type: "note_bumped", At: now, Day: e.Day(), Records: []queue.Record{NewRecord("note", "kept", map[string]int{"n": 7})}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	for i := range maxCachedRecords + 10 {
+		h.recordLocked("other", fmt.Sprintf("k%06d", i)) // misses, cached as absent
+	}
+	n := h.nrecs
+	r, ok := h.recordLocked("note", "kept")
+	h.mu.Unlock()
+	if n > maxCachedRecords {
+		t.Errorf("cache holds %d records, bound %d", n, maxCachedRecords)
+	}
+	if !ok || r.Rev != 1 || string(r.Data) != `{"n":7}` {
+		t.Errorf("after eviction: %+v %v, want the committed record", r, ok)
 	}
 }
