@@ -112,6 +112,7 @@ func (h *Hall) Login(ctx context.Context, name, password string, counter int) (t
 	if err := h.st.PutSession(token, store.Session{User: u.Name, Role: u.Role, Counter: counter, Created: now, LastSeen: now}); err != nil {
 		return "", p, fmt.Errorf("save session: %w", err)
 	}
+	h.logSession(p.Actor(), queue.EvLoggedIn, counter)
 	return token, p, nil
 }
 
@@ -124,6 +125,7 @@ func (h *Hall) Logout(ctx context.Context, token string) error {
 	if err := h.st.DeleteSession(token); err != nil {
 		return err
 	}
+	h.logSession("user:"+ss.User, queue.EvLoggedOut, ss.Counter)
 	if ss.Counter != 0 && ss.Role == RoleClerk {
 		h.exec("user:"+ss.User, func(e *queue.Engine, now time.Time) (queue.Event, error) {
 			if c, ok := e.Counter(ss.Counter); !ok || c.Clerk != ss.User {
@@ -166,7 +168,9 @@ type NewDevice struct {
 	Printer string // for kiosks: tcp://HOST:PORT or /dev/usb/lp0
 }
 
-var printerRE = regexp.MustCompile(`^(tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}|/dev/[A-Za-z0-9/_.-]+)$`)
+// printerRE is a first check of a printer URL; kiosk.ParseURL (CheckPrinterURL)
+// is the full one.
+var printerRE = regexp.MustCompile(`^(tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}|/dev/[A-Za-z0-9/_.-]+)(#(58|80)mm)?$`)
 
 // AddDevice pairs a device and returns its token (shown once).
 func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
@@ -187,8 +191,8 @@ func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 	default:
 		return "", queue.Errorf(queue.EINVALID, "设备类型须为 kiosk、display、counter、keypad 或 integration / kind must be kiosk, display, counter, keypad or integration")
 	}
-	if d.Printer != "" && (d.Kind != KindKiosk || !printerRE.MatchString(d.Printer)) {
-		return "", queue.Errorf(queue.EINVALID, "打印机只用于取号机，格式为 tcp://HOST:PORT 或 /dev/usb/lp0 / a printer is for kiosks: tcp://HOST:PORT or /dev/usb/lp0")
+	if err := CheckPrinterURL(d.Kind, d.Printer); err != nil {
+		return "", err
 	}
 	token := newToken()
 	err := h.st.PutDevice(token, store.Device{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer, Created: h.now()})
@@ -208,4 +212,13 @@ func newToken() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// logSession records a sign-in or sign-out in the event log (for the audit).
+func (h *Hall) logSession(actor, typ string, counter int) {
+	if _, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		return queue.Event{Type: typ, At: now, Day: e.Day(), Counter: counter}, nil
+	}); err != nil {
+		h.log.Error("log session", "type", typ, "err", err)
+	}
 }

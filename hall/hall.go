@@ -33,6 +33,12 @@ type Options struct {
 	// AlwaysOpen seeds a new store without opening hours (demo halls), so
 	// tickets can be taken at any hour.
 	AlwaysOpen bool
+	// Printing configures the kiosks' ticket printers (printing.go): the
+	// public base URL printed in the tracking QR code, timeouts.
+	Printing PrintOptions
+	// BackupKeep turns on the daily backups into DIR/backups and keeps the
+	// last BackupKeep of them; 0 turns them off.
+	BackupKeep int
 }
 
 // Hall is one open hall. All methods are safe for concurrent use.
@@ -64,10 +70,18 @@ type Hall struct {
 
 	Metrics Metrics
 
+	// catalog is the committed business catalog the classifier reads (casework.go).
+	catalog catalogCache
+
 	locks lockout // sign-in failures per user name
 
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)
+
+	backupKeep int            // daily backups kept (0: scheduled backups off)
+	bg         sync.WaitGroup // background work (the backup schedule) that Close waits for
+
+	printing *printing // kiosk ticket printers (printing.go)
 
 	stop chan struct{}
 	done chan struct{}
@@ -101,7 +115,9 @@ func Open(opt Options) (*Hall, error) {
 	if tick == 0 {
 		tick = 30 * time.Second
 	}
+	h.startPrinting(opt.Printing)
 	go h.ticker(tick)
+	h.startBackups(opt)
 	return h, nil
 }
 
@@ -125,7 +141,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 		h.log.Info("new hall created", "from", from, "name", c.NameZH)
 		cfg = c
 	}
-	h.cfg = cfg
+	h.cfg = h.withSavedSettings(cfg)
 	if err := h.rebuild(); err != nil {
 		return err
 	}
@@ -186,6 +202,12 @@ func (h *Hall) ticker(d time.Duration) {
 			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
 				h.log.Error("day rollover", "err", err)
 			}
+			if _, err := h.ExpireRatings(context.Background()); err != nil { // 未评价 past the window (ratings.go)
+				h.log.Error("expire ratings", "err", err)
+			}
+			if _, err := h.ReleaseAppointments(context.Background()); err != nil { // no-shows (appointments.go)
+				h.log.Error("release appointments", "err", err)
+			}
 			if h.retentionDue() { // erase old personal data once a day (retention.go)
 				if n, err := h.ApplyRetention(context.Background()); err != nil {
 					h.log.Error("retention", "err", err)
@@ -205,6 +227,8 @@ func (h *Hall) Close() error {
 		close(h.stop)
 		<-h.done
 	}
+	h.bg.Wait()
+	h.stopPrinting()
 	h.mu.Lock()
 	h.inflight.Wait()
 	defer h.mu.Unlock()
@@ -217,8 +241,13 @@ func (h *Hall) Store() *store.Store { return h.st }
 // Now returns the hall's clock reading.
 func (h *Hall) Now() time.Time { return h.now() }
 
-// Config returns the hall's configuration.
-func (h *Hall) Config() queue.Config { return h.cfg }
+// Config returns the hall's configuration as committed (managers change its
+// settings live; see SaveSettings).
+func (h *Hall) Config() queue.Config {
+	h.pmu.RLock()
+	defer h.pmu.RUnlock()
+	return h.view.Config()
+}
 
 // errNothing tells exec that a command found nothing to do (no one waits).
 var errNothing = errors.New("nothing to do")

@@ -254,7 +254,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	snap, seq := f.h.Snapshot()
-	if seq != 5 || snap.Counters[0].Current != 0 || snap.Counters[0].ServedToday != 1 || snap.Counters[0].Clerk != "clerk1" || snap.Services[0].Waiting != 0 {
+	if seq != 6 || snap.Counters[0].Current != 0 || snap.Counters[0].ServedToday != 1 || snap.Counters[0].Clerk != "clerk1" || snap.Services[0].Waiting != 0 {
 		t.Errorf("snapshot at seq %d: %+v", seq, snap.Counters[0])
 	}
 	stored, err := f.h.Store().Tickets("2026-11-23", "2026-11-23")
@@ -263,7 +263,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	sameJSON(t, "stored ticket", stored[0], d)
 	evs, _ := f.h.Events(0, 100)
-	want := []string{queue.EvSignedIn, queue.EvIssued, queue.EvCalled, queue.EvStarted, queue.EvFinished}
+	want := []string{queue.EvSignedIn, queue.EvLoggedIn, queue.EvIssued, queue.EvCalled, queue.EvStarted, queue.EvFinished}
 	if got := types(evs); !slices.Equal(got, want) {
 		t.Errorf("event log %v, want %v", got, want)
 	}
@@ -272,8 +272,8 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("event %d has seq %d", i, ev.Seq)
 		}
 	}
-	if evs[1].Actor != "device:取号机1" || evs[2].Actor != "user:clerk1" {
-		t.Errorf("actors %q %q", evs[1].Actor, evs[2].Actor)
+	if evs[2].Actor != "device:取号机1" || evs[3].Actor != "user:clerk1" {
+		t.Errorf("actors %q %q", evs[2].Actor, evs[3].Actor)
 	}
 	tr, err := f.h.Track(a.Tracking)
 	if err != nil || tr.ID != a.ID || tr.Status != queue.Done {
@@ -610,7 +610,7 @@ func TestRolloverOnRestart(t *testing.T) {
 		t.Errorf("counter 1 after a restart on the new day: %+v", c)
 	}
 	seqs, _ := f.h.Events(0, 1000)
-	if n := len(seqs); seqs[n-1].Type != queue.EvSignedIn {
+	if n := len(seqs); seqs[n-1].Type != queue.EvLoggedIn { // the sign-in, then the login
 		t.Errorf("the restart added %s", seqs[n-1].Type)
 	}
 

@@ -64,6 +64,9 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 	if strings.TrimSpace(req.Service) == "" {
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
 	}
+	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
+		return queue.Ticket{}, err
+	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Priority(req.Priority),
 		Phone: req.Phone, Account: req.Account, Item: req.Item, Tracking: newCode(12)}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Issue(q, now) })
@@ -156,7 +159,15 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 		case "start":
 			return e.Start(n, clerk, now)
 		case "finish":
-			return e.Finish(n, clerk, op.Item, now)
+			// The item (and its class) is recorded with the ticket: casework.go.
+			if err := h.checkCaseItem(op.Item); err != nil {
+				return queue.Event{}, err
+			}
+			ev, err := e.Finish(n, clerk, op.Item, now)
+			if err == nil {
+				h.addCaseRecord(&ev, op.Item, now)
+			}
+			return ev, err
 		case "no-show":
 			return e.NoShow(n, clerk, now)
 		case "transfer":

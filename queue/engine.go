@@ -197,6 +197,9 @@ func (e *Engine) Apply(ev Event) {
 	if ev.Type == EvDayRolled {
 		e.reset(ev.Day)
 	}
+	if ev.Config != nil {
+		e.applySettings(*ev.Config)
+	}
 	// Install copies: the event goes on to listeners and replicas, and a
 	// change to its slices must not reach into the engine.
 	for _, s := range ev.Services {

@@ -72,6 +72,7 @@ type Counter struct {
 	NameZH      string       `json:"name_zh"`
 	NameEN      string       `json:"name_en"`
 	Services    []string     `json:"services"`
+	Hours       *Hours       `json:"hours,omitempty"` // daily open hours of the counter (nil: the hall's)
 	State       CounterState `json:"state"`
 	PauseReason string       `json:"pause_reason,omitempty"`
 	PausedAt    *time.Time   `json:"paused_at,omitempty"`
@@ -167,6 +168,9 @@ type Event struct {
 	// Records are the hall's other records the event changed (work orders,
 	// approvals, ratings, appointments…), as they are after the change.
 	Records []Record `json:"records,omitempty"`
+	// Config is the hall's new settings (hours, holidays, policy figures)
+	// when the event changed them (config_changed); see Engine.SetSettings.
+	Config *Config `json:"config,omitempty"`
 }
 
 // Record is one of the hall's records beyond tickets, counters and services:

@@ -260,7 +260,7 @@ func writeEvents(tx *bolt.Tx, evs []queue.Event) error {
 			return fmt.Errorf("write event %d (%s): %w", evs[i].Seq, evs[i].Type, err)
 		}
 	}
-	return nil
+	return rollupEvents(tx, evs) // rollup.go: report facts, same transaction
 }
 
 type revved struct {

@@ -1,0 +1,187 @@
+package hall
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"hallq/hall/cases"
+	"hallq/queue"
+)
+
+// The audit is a read-only view of the event log: who signed in and out,
+// changed the configuration or the catalog, cancelled or moved a ticket,
+// requested or decided an approval, opened or closed a counter, and which
+// cases were refused.
+
+// AuditEntry is one audited event.
+type AuditEntry struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Category string    `json:"category"` // login|config|cancel|approval|refusal|counter|move
+	Type     string    `json:"type"`
+	What     string    `json:"what"`
+}
+
+// AuditQuery filters the audit: a day range (local YYYY-MM-DD, inclusive;
+// default the last 30 days), a category, and text that must appear in the
+// actor or the description.
+type AuditQuery struct {
+	From     string
+	To       string
+	Category string
+	Q        string
+	Limit    int // newest first; default 200, at most 1000
+}
+
+// AuditCategories are the categories of AuditQuery.Category.
+var AuditCategories = []string{"login", "config", "cancel", "move", "approval", "refusal", "counter"}
+
+// auditOf returns the audit entry of an event, if it is audited.
+func auditOf(ev queue.Event) (AuditEntry, bool) {
+	e := AuditEntry{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Type: ev.Type, What: ev.Reason}
+	num := func() string {
+		for _, t := range ev.Tickets {
+			if t.ID == ev.Ticket {
+				return t.Number
+			}
+		}
+		return fmt.Sprint(ev.Ticket)
+	}
+	switch ev.Type {
+	case queue.EvLoggedIn, queue.EvLoggedOut:
+		e.Category, e.What = "login", "signed in"
+		if ev.Type == queue.EvLoggedOut {
+			e.What = "signed out"
+		}
+		if ev.Counter != 0 {
+			e.What += fmt.Sprintf(" at counter %d", ev.Counter)
+		}
+	case queue.EvConfig, EvCatalogChanged, EvRatingSettings:
+		e.Category = "config"
+	case queue.EvCancelled:
+		e.Category, e.What = "cancel", strings.TrimSpace(num()+" "+ev.Reason)
+	case queue.EvTransferred:
+		if ev.Counter != 0 { // a clerk's transfer, not a manager's move
+			return e, false
+		}
+		e.Category, e.What = "move", num()+" "+ev.Reason
+	case EvApprovalRequested, EvApprovalDecided:
+		e.Category = "approval"
+		for _, r := range ev.Records {
+			if r.Kind == KindApproval {
+				var a Approval
+				if json.Unmarshal(r.Data, &a) == nil {
+					e.What = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", a.ID, a.ItemName, a.Status, a.Decision))
+				}
+			}
+		}
+	case queue.EvOpened, queue.EvClosed:
+		e.Category, e.What = "counter", fmt.Sprintf("counter %d", ev.Counter)
+	case queue.EvFinished:
+		for _, r := range ev.Records {
+			var c CaseRecord
+			if r.Kind == KindCase && json.Unmarshal(r.Data, &c) == nil && c.Class == cases.MustRefuse {
+				e.Category, e.What = "refusal", fmt.Sprintf("%s %s (counter %d)", c.Number, c.ItemName, c.Counter)
+			}
+		}
+		if e.Category == "" {
+			return e, false
+		}
+	default:
+		return e, false
+	}
+	return e, true
+}
+
+// AuditDefaults fills an audit query's empty day range: the last 30 days.
+func (h *Hall) AuditDefaults(q AuditQuery) AuditQuery {
+	today := h.now().In(h.Location())
+	if q.To == "" {
+		q.To = today.Format(time.DateOnly)
+	}
+	if q.From == "" {
+		q.From = today.AddDate(0, 0, -30).Format(time.DateOnly)
+	}
+	return q
+}
+
+// Audit searches the event log (managers). The day range is found by binary
+// search on the sequence, so a search over a few days reads only those days'
+// events however long the log is.
+func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
+	if err := staffOnly(p); err != nil {
+		return nil, err
+	}
+	loc := h.Location()
+	q = h.AuditDefaults(q)
+	for _, d := range []string{q.From, q.To} {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return nil, queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+		}
+	}
+	if q.From > q.To {
+		return nil, queue.Errorf(queue.EINVALID, "开始日期晚于结束日期 / the start date is after the end date")
+	}
+	if q.Category != "" && !strings.Contains(strings.Join(AuditCategories, ","), q.Category) {
+		return nil, queue.Errorf(queue.EINVALID, "未知的类别 %q / unknown category %q", q.Category, q.Category)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	var last uint64
+	h.Read(func(_ *queue.Engine, seq uint64) { last = seq })
+	dayOf := func(ev queue.Event) string { return ev.At.In(loc).Format(time.DateOnly) }
+	// The first sequence whose event is on or after q.From.
+	lo, hi := uint64(1), last+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		evs, err := h.st.Events(mid-1, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) == 0 || dayOf(evs[0]) >= q.From {
+			hi = mid
+		} else {
+			lo = evs[0].Seq + 1
+		}
+	}
+	needle := strings.ToLower(strings.TrimSpace(q.Q))
+	var out []AuditEntry
+	for since := lo - 1; since < last; {
+		evs, err := h.st.Events(since, 500)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, ev := range evs {
+			since = ev.Seq
+			if dayOf(ev) > q.To || ev.Seq > last {
+				since = last
+				break
+			}
+			e, ok := auditOf(ev)
+			if !ok || (q.Category != "" && e.Category != q.Category) {
+				continue
+			}
+			if needle != "" && !strings.Contains(strings.ToLower(e.Actor+" "+e.Type+" "+e.What), needle) {
+				continue
+			}
+			out = append(out, e)
+			if len(out) > q.Limit {
+				out = out[1:]
+			}
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	if out == nil {
+		out = []AuditEntry{}
+	}
+	return out, nil
+}

@@ -1,0 +1,302 @@
+package hall
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"hallq/hall/cases"
+	"hallq/queue"
+)
+
+// Record kinds and event types of the case workflows (四类业务).
+//
+//	catalog/current           the hall's business catalog once a manager edited it
+//	                          (until then the default catalog embedded in the binary)
+//	case/DAY/TICKET           the item and class a clerk recorded when finishing a ticket
+//	workorder/WYYYYMMDD-NNN   a cross-department work order (跨部门协办工单)
+//	approval/SYYYYMMDD-NNN    an approval request (需审批)
+//	track/CODE                what a customer tracking code shows besides its ticket
+const (
+	KindCatalog   = "catalog"
+	KindCase      = "case"
+	KindWorkOrder = "workorder"
+	KindApproval  = "approval"
+	KindTrack     = "track"
+
+	catalogKey = "current"
+
+	EvCatalogChanged    = "catalog_changed"
+	EvWorkOrderOpened   = "workorder_opened"
+	EvWorkOrderUpdated  = "workorder_updated"
+	EvApprovalRequested = "approval_requested"
+	EvApprovalDecided   = "approval_decided"
+)
+
+// catalogCache is the committed catalog the classifier reads without taking
+// the hall's command lock; rev orders concurrent saves.
+type catalogCache struct {
+	mu  sync.Mutex
+	rev int
+	cat *cases.Catalog
+}
+
+func (h *Hall) catalogCache() *catalogCache { return &h.catalog }
+
+// Catalog returns the hall's business catalog: the one managers saved, or
+// the default catalog shipped in the binary. The caller must not change it
+// (Clone it first); it is safe for concurrent Classify calls.
+func (h *Hall) Catalog() *cases.Catalog {
+	cc := h.catalogCache()
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.cat != nil {
+		return cc.cat
+	}
+	cc.cat, cc.rev = cases.DefaultCatalog(), 0
+	r, ok, err := h.Record(KindCatalog, catalogKey)
+	if err != nil {
+		h.log.Error("read catalog", "err", err)
+		cc.cat = nil // try again next time
+		return cases.DefaultCatalog()
+	}
+	if ok {
+		c, err := cases.ParseCatalog(r.Data)
+		if err != nil {
+			h.log.Error("stored catalog is invalid; using the default", "err", err)
+		} else {
+			cc.cat, cc.rev = c, r.Rev
+		}
+	}
+	return cc.cat
+}
+
+func (h *Hall) setCatalog(c *cases.Catalog, rev int) {
+	cc := h.catalogCache()
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if rev >= cc.rev {
+		cc.cat, cc.rev = c, rev
+	}
+}
+
+// catalogLocked is the write model's catalog. Call with h.mu held.
+func (h *Hall) catalogLocked() (*cases.Catalog, error) {
+	r, ok := h.recordLocked(KindCatalog, catalogKey)
+	if !ok {
+		return cases.DefaultCatalog(), nil
+	}
+	c, err := cases.ParseCatalog(r.Data)
+	if err != nil {
+		return nil, fmt.Errorf("stored catalog: %w", err)
+	}
+	return c, nil
+}
+
+// Classify classifies a case by item id and/or free text against the hall's
+// catalog. Errors: ENOTFOUND for an unknown item, EINVALID for no id and no
+// text, a text too long, or a text that matches no item.
+func (h *Hall) Classify(itemID, text string) (cases.Result, error) {
+	r, err := h.Catalog().Classify(itemID, text)
+	if err != nil {
+		return r, caseError(err)
+	}
+	return r, nil
+}
+
+// caseError maps an error of package cases to a coded error that keeps the
+// original in its chain (errors.As finds a *cases.PhraseError).
+func caseError(err error) error {
+	var pe *cases.PhraseError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return fmt.Errorf("%w%w", queue.Errorf(queue.EINVALID, "%s", pe.Error()), pe)
+	case cases.Code(err) == cases.CodeNotFound:
+		return queue.Errorf(queue.ENOTFOUND, "%s", err.Error())
+	case cases.Code(err) == cases.CodeInvalid:
+		return queue.Errorf(queue.EINVALID, "%s", firstLine(err.Error()))
+	}
+	return err
+}
+
+// firstLine keeps the first of several joined problems, so that a message
+// stays readable; the caller fixes one thing at a time.
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// saveCatalog commits a changed catalog, built by edit from the current one
+// under the command lock, and makes it the one the classifier reads.
+func (h *Hall) saveCatalog(p Principal, what string, edit func(c *cases.Catalog) error) (*cases.Catalog, error) {
+	if !p.Staff() {
+		return nil, forbidden()
+	}
+	var next *cases.Catalog
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		cur, err := h.catalogLocked()
+		if err != nil {
+			return queue.Event{}, err
+		}
+		next = cur.Clone()
+		if err := edit(next); err != nil {
+			return queue.Event{}, caseError(err)
+		}
+		next.Reindex()
+		return queue.Event{Type: EvCatalogChanged, At: now, Day: e.Day(), Reason: what,
+			Records: []queue.Record{NewRecord(KindCatalog, catalogKey, next)}}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save catalog (%s): %w", what, err)
+	}
+	h.setCatalog(next, ev.Records[0].Rev)
+	return next, nil
+}
+
+// SaveCatalogItem adds or replaces a business item (managers and admins).
+// Every spoken text is checked for forbidden phrases first: a violation is
+// EINVALID with a *cases.PhraseError in the chain (phrase, position, field),
+// and nothing changes.
+func (h *Hall) SaveCatalogItem(ctx context.Context, p Principal, it cases.Item) (cases.Item, error) {
+	_, err := h.saveCatalog(p, "item "+it.ID, func(c *cases.Catalog) error { return c.Put(it) })
+	if err != nil {
+		return cases.Item{}, err
+	}
+	saved, _ := h.Catalog().Item(it.ID)
+	return saved, nil
+}
+
+// DeleteCatalogItem removes a business item (managers and admins); ENOTFOUND
+// if there is none.
+func (h *Hall) DeleteCatalogItem(ctx context.Context, p Principal, id string) error {
+	_, err := h.saveCatalog(p, "delete "+id, func(c *cases.Catalog) error { return c.Remove(id) })
+	return err
+}
+
+// SetForbiddenPhrases replaces the forbidden-phrase list (服务忌语) that guards
+// the scripts (managers and admins). The whole catalog is checked against the
+// new list: a script that breaks it is EINVALID with a *cases.PhraseError in
+// the chain, and nothing changes.
+func (h *Hall) SetForbiddenPhrases(ctx context.Context, p Principal, phrases []string) ([]string, error) {
+	var clean []string
+	for _, s := range phrases {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(clean, s) {
+			clean = append(clean, s)
+		}
+	}
+	if len(clean) == 0 {
+		return nil, queue.Errorf(queue.EINVALID, "服务忌语列表不能为空 / the forbidden-phrase list is empty")
+	}
+	c, err := h.saveCatalog(p, "forbidden phrases", func(c *cases.Catalog) error {
+		c.Forbidden = clean
+		c.Reindex()
+		return c.Validate()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(c.Forbidden), nil
+}
+
+// ForbiddenPhrases is the list the catalog's scripts are checked against.
+func (h *Hall) ForbiddenPhrases() []string {
+	if f := h.Catalog().Forbidden; len(f) > 0 {
+		return slices.Clone(f)
+	}
+	return cases.DefaultForbidden()
+}
+
+// ResetCatalog puts the default catalog back (managers and admins).
+func (h *Hall) ResetCatalog(ctx context.Context, p Principal) error {
+	_, err := h.saveCatalog(p, "reset", func(c *cases.Catalog) error {
+		*c = *cases.DefaultCatalog()
+		return nil
+	})
+	return err
+}
+
+// CaseRecord is what a clerk recorded about a ticket when finishing it: the
+// business item and its class at that moment (the catalog may change later).
+type CaseRecord struct {
+	Day      string      `json:"day"`
+	Ticket   uint64      `json:"ticket"`
+	Number   string      `json:"number"`
+	Item     string      `json:"item"`
+	ItemName string      `json:"item_name"`
+	Class    cases.Class `json:"class"`
+	Counter  int         `json:"counter"`
+	Clerk    string      `json:"clerk"`
+	At       time.Time   `json:"at"`
+}
+
+func caseKey(day string, ticket uint64) string { return fmt.Sprintf("%s/%012d", day, ticket) }
+
+// checkCaseItem refuses an item id that the catalog does not know ("" is
+// fine: the clerk recorded no item).
+func (h *Hall) checkCaseItem(item string) error {
+	if item == "" {
+		return nil
+	}
+	if _, ok := h.Catalog().Item(item); !ok {
+		return queue.Errorf(queue.EINVALID, "没有这个业务事项：%s / unknown business item %q", item, item)
+	}
+	return nil
+}
+
+// addCaseRecord adds the case record of a finish event that named an item.
+func (h *Hall) addCaseRecord(ev *queue.Event, item string, now time.Time) {
+	if item == "" || len(ev.Tickets) == 0 {
+		return
+	}
+	it, _ := h.Catalog().Item(item)
+	t := ev.Tickets[0]
+	rec := CaseRecord{Day: t.Day, Ticket: t.ID, Number: t.Number, Item: it.ID, ItemName: it.NameZH, Class: it.Class,
+		Counter: t.Counter, Clerk: t.Clerk, At: now}
+	ev.Records = append(ev.Records, NewRecord(KindCase, caseKey(t.Day, t.ID), rec))
+}
+
+// FinishCase finishes counter n's ticket recording the business item and its
+// class with it (a case record committed with the finish event). The item
+// must be in the catalog (EINVALID otherwise); the other errors are those of
+// Operate.
+func (h *Hall) FinishCase(ctx context.Context, p Principal, n int, item string) (queue.Ticket, error) {
+	return h.Operate(ctx, p, n, CounterOp{Action: "finish", Item: item})
+}
+
+// Case returns the case record of a ticket; ENOTFOUND if none was recorded.
+func (h *Hall) Case(day string, ticket uint64) (CaseRecord, error) {
+	var c CaseRecord
+	r, ok, err := h.Record(KindCase, caseKey(day, ticket))
+	if err != nil {
+		return c, err
+	}
+	if !ok {
+		return c, queue.Errorf(queue.ENOTFOUND, "这张票没有记录业务事项 / no case recorded for this ticket")
+	}
+	return c, json.Unmarshal(r.Data, &c)
+}
+
+// Cases returns the case records of a day, in ticket order.
+func (h *Hall) Cases(day string) ([]CaseRecord, error) {
+	var out []CaseRecord
+	var derr error
+	err := h.EachRecord(KindCase, day+"/", func(r queue.Record) bool {
+		if !strings.HasPrefix(r.Key, day+"/") {
+			return false
+		}
+		var c CaseRecord
+		if derr = json.Unmarshal(r.Data, &c); derr != nil {
+			return false
+		}
+		out = append(out, c)
+		return true
+	})
+	return out, errors.Join(err, derr)
+}

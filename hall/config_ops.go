@@ -1,0 +1,184 @@
+package hall
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"hallq/queue"
+)
+
+// Live configuration: every change a manager makes in the console is one
+// command through exec, so it is validated by the engine, committed with a
+// config_changed event that names its actor, and applied to the write and
+// read models (and so to every screen) without a restart.
+
+// Record kinds and keys of the configuration kept beside the queue records.
+const (
+	KindConfig     = "config"   // key "settings": queue.Settings; key "voice": Voice
+	keySettings    = "settings" // the hall settings, overriding the seed config on load
+	keyVoice       = "voice"
+	ReasonPassword = "password"
+)
+
+// Voice is how the hall display calls tickets.
+type Voice struct {
+	Repeat int    `json:"repeat"` // times each call is spoken, 1–3
+	Volume int    `json:"volume"` // 0–100
+	Lang   string `json:"lang"`   // "zh", "en" or "zh+en"
+}
+
+// DefaultVoice is the voice before a manager changes it: Mandarin, twice.
+var DefaultVoice = Voice{Repeat: 2, Volume: 80, Lang: "zh"}
+
+func staffOnly(p Principal) error {
+	if !p.Staff() {
+		return forbidden()
+	}
+	return nil
+}
+
+// withSavedSettings returns cfg with the settings a manager saved, if any.
+func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
+	r, ok, err := h.st.Record(KindConfig, keySettings)
+	if err != nil || !ok {
+		return cfg
+	}
+	var s queue.Settings
+	if json.Unmarshal(r.Data, &s) != nil {
+		h.log.Error("saved settings unreadable; using the seed config")
+		return cfg
+	}
+	cfg.NameZH, cfg.NameEN, cfg.Hours, cfg.Holidays = s.NameZH, s.NameEN, s.Hours, s.Holidays
+	cfg.StarveAfterS, cfg.RecallsBeforeNoShow, cfg.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
+	return cfg
+}
+
+// Settings returns the hall's committed settings.
+func (h *Hall) Settings() (s queue.Settings) {
+	h.Read(func(v *queue.Engine, _ uint64) { s = v.Settings() })
+	return s
+}
+
+// SaveSettings changes the hall's name, opening hours, holidays and calling
+// figures (managers). EINVALID says what is wrong; nothing changes then.
+func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) (queue.Settings, error) {
+	if err := staffOnly(p); err != nil {
+		return s, err
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		ev, err := e.SetSettings(s, now)
+		if err != nil {
+			return ev, err
+		}
+		ns := e.Settings()
+		ev.Records = append(ev.Records, NewRecord(KindConfig, keySettings, ns))
+		// The seed config of rebuilds and recoveries follows (under h.mu).
+		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
+		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit
+		return ev, nil
+	})
+	if err != nil {
+		return s, fmt.Errorf("save settings: %w", err)
+	}
+	var out queue.Settings
+	json.Unmarshal(ev.Records[0].Data, &out)
+	return out, nil
+}
+
+// SaveService adds (create) or changes a service (managers); see
+// queue.Engine.SaveService for what is refused.
+func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, create bool) (queue.Service, error) {
+	if err := staffOnly(p); err != nil {
+		return s, err
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveService(s, create, now) })
+	if err != nil {
+		return s, fmt.Errorf("save service %s: %w", s.Prefix, err)
+	}
+	return ev.Services[0], nil
+}
+
+// SaveCounter adds (create) or changes a counter (managers); see
+// queue.Engine.SaveCounter for what is refused.
+func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConfig, create bool) (queue.Counter, error) {
+	if err := staffOnly(p); err != nil {
+		return queue.Counter{}, err
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveCounter(k, create, now) })
+	if err != nil {
+		return queue.Counter{}, fmt.Errorf("save counter %d: %w", k.Number, err)
+	}
+	return ev.Counters[0], nil
+}
+
+// SetCounterOpen opens or closes counter n (managers, from the monitor).
+func (h *Hall) SetCounterOpen(ctx context.Context, p Principal, n int, open bool) (queue.Counter, error) {
+	if err := staffOnly(p); err != nil {
+		return queue.Counter{}, err
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SetOpen(n, open, now) })
+	if err != nil {
+		return queue.Counter{}, fmt.Errorf("open/close counter %d: %w", n, err)
+	}
+	return ev.Counters[0], nil
+}
+
+// MoveTicket moves a waiting ticket to another service (and so to the
+// counters that serve it) and/or a named counter (managers). It returns the
+// new ticket.
+func (h *Hall) MoveTicket(ctx context.Context, p Principal, id uint64, req queue.TransferRequest) (queue.Ticket, error) {
+	if err := staffOnly(p); err != nil {
+		return queue.Ticket{}, err
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Move(id, req, now) })
+	if err != nil {
+		return queue.Ticket{}, fmt.Errorf("move ticket %d: %w", id, err)
+	}
+	return ev.Tickets[len(ev.Tickets)-1], nil
+}
+
+// Voice returns the committed voice settings.
+func (h *Hall) Voice() Voice {
+	r, ok, err := h.st.Record(KindConfig, keyVoice)
+	v := DefaultVoice
+	if err == nil && ok {
+		json.Unmarshal(r.Data, &v)
+	}
+	return v
+}
+
+// SaveVoice changes how the hall display calls (managers). EINVALID for a
+// repeat count outside 1–3, a volume outside 0–100, or an unknown language.
+func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, error) {
+	if err := staffOnly(p); err != nil {
+		return v, err
+	}
+	v.Lang = strings.TrimSpace(v.Lang)
+	switch {
+	case v.Repeat < 1 || v.Repeat > 3:
+		return v, queue.Errorf(queue.EINVALID, "重复次数须为 1–3 / the repeat count must be 1–3")
+	case v.Volume < 0 || v.Volume > 100:
+		return v, queue.Errorf(queue.EINVALID, "音量须在 0–100 之间 / the volume must be 0–100")
+	case v.Lang != "zh" && v.Lang != "en" && v.Lang != "zh+en":
+		return v, queue.Errorf(queue.EINVALID, "语言须为 zh、en 或 zh+en / the language must be zh, en or zh+en")
+	}
+	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "voice", Records: []queue.Record{NewRecord(KindConfig, keyVoice, v)}}, nil
+	})
+	if err != nil {
+		return v, fmt.Errorf("save voice: %w", err)
+	}
+	return v, nil
+}
+
+// logConfig records a configuration change made outside the engine (users,
+// devices) in the event log, with its actor; records, if any, go with it.
+func (h *Hall) logConfig(actor, reason string, recs ...queue.Record) error {
+	_, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: reason, Records: recs}, nil
+	})
+	return err
+}

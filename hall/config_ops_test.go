@@ -1,0 +1,465 @@
+package hall_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"hallq/hall"
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// TestConfigChangesLive: each kind of change is applied to the live hall at
+// once (a new service takes tickets, a counter serves it, new hours close
+// the kiosk), is recorded with its actor, and survives a restart.
+func TestConfigChangesLive(t *testing.T) {
+	f := newFixture(t, monday10, false)
+	boss := f.manager()
+	rec := &recorder{}
+	defer rec.listen(f.h)()
+
+	svc, err := f.h.SaveService(ctx, boss, queue.Service{Prefix: "G", NameZH: "充电桩报装", NameEN: "EV charger", TargetWaitS: 900, Documents: []string{"身份证"}}, true)
+	if err != nil || svc.Rev != 1 {
+		t.Fatalf("add service: %+v %v", svc, err)
+	}
+	g := f.issue("G")
+	if g.Number != "G001" {
+		t.Errorf("first ticket of the new service: %s", g.Number)
+	}
+	if _, err := f.h.SaveCounter(ctx, boss, queue.CounterConfig{Number: 9, NameZH: "9号窗口 充电桩", Services: []string{"G"}}, true); err != nil {
+		t.Fatal(err)
+	}
+	_, clerk := f.clerk("clerk9", 9)
+	if got := f.op(clerk, 9, "call"); got.ID != g.ID {
+		t.Errorf("counter 9 called %s, want G001", got.Number)
+	}
+
+	// Hours that close the hall now refuse tickets at once.
+	s := f.h.Settings()
+	s.Hours = map[string]queue.Hours{"1": {Open: "13:00", Close: "17:00"}}
+	s.Holidays = []string{"2026-12-25"}
+	if _, err := f.h.SaveSettings(ctx, boss, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.h.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); queue.ErrorCode(err) != queue.ECLOSED {
+		t.Errorf("issue after closing hours: %v, want %s", err, queue.ECLOSED)
+	}
+	if v, err := f.h.SaveVoice(ctx, boss, hall.Voice{Repeat: 3, Volume: 60, Lang: "zh+en"}); err != nil || v.Repeat != 3 {
+		t.Fatalf("voice: %+v %v", v, err)
+	}
+
+	evs, _ := rec.get()
+	var cfg []queue.Event
+	for _, ev := range evs {
+		if ev.Type == queue.EvConfig {
+			cfg = append(cfg, ev)
+		}
+	}
+	wantReasons := []string{"service G", "counter 9", "settings", "voice"}
+	if len(cfg) != len(wantReasons) {
+		t.Fatalf("config events %v", types(cfg))
+	}
+	for i, ev := range cfg {
+		if ev.Reason != wantReasons[i] || ev.Actor != "user:boss" {
+			t.Errorf("config event %d: %q by %q, want %q by user:boss", i, ev.Reason, ev.Actor, wantReasons[i])
+		}
+	}
+
+	f.restart()
+	if sv, ok := serviceOf(f.h, "G"); !ok || sv.NameZH != "充电桩报装" || !slices.Equal(sv.Documents, []string{"身份证"}) {
+		t.Errorf("service G after restart: %+v", sv)
+	}
+	if c, ok := counterOf(f.h, 9); !ok || !slices.Equal(c.Services, []string{"G"}) {
+		t.Errorf("counter 9 after restart: %+v", c)
+	}
+	got := f.h.Settings()
+	if got.Hours["1"].Open != "13:00" || len(got.Hours) != 1 || !slices.Equal(got.Holidays, []string{"2026-12-25"}) {
+		t.Errorf("settings after restart: %+v", got)
+	}
+	if f.h.Config().Hours["1"].Open != "13:00" {
+		t.Errorf("Config() after restart: %+v", f.h.Config().Hours)
+	}
+	if _, err := f.h.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); queue.ErrorCode(err) != queue.ECLOSED {
+		t.Errorf("issue after restart outside the new hours: %v", err)
+	}
+	if v := f.h.Voice(); v != (hall.Voice{Repeat: 3, Volume: 60, Lang: "zh+en"}) {
+		t.Errorf("voice after restart: %+v", v)
+	}
+}
+
+func serviceOf(h *hall.Hall, p string) (s queue.Service, ok bool) {
+	h.Read(func(v *queue.Engine, _ uint64) { s, ok = v.Service(p) })
+	return s, ok
+}
+
+// TestConfigRefusals: bad input and the wrong people change nothing.
+func TestConfigRefusals(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	boss := f.manager()
+	_, clerk := f.clerk("clerk1", 1)
+	noon := time.Date(2026, 11, 23, 12, 0, 0, 0, shanghai)
+	cases := []struct {
+		name string
+		do   func() error
+		code string
+		msg  string
+	}{
+		{"bad prefix", func() error {
+			_, err := f.h.SaveService(ctx, boss, queue.Service{Prefix: "1", NameZH: "x"}, true)
+			return err
+		}, queue.EINVALID, "one letter"},
+		{"duplicate counter", func() error {
+			_, err := f.h.SaveCounter(ctx, boss, queue.CounterConfig{Number: 1, Services: []string{"A"}}, true)
+			return err
+		}, queue.EINVALID, "duplicate counter number"},
+		{"counter with no service", func() error {
+			_, err := f.h.SaveCounter(ctx, boss, queue.CounterConfig{Number: 20}, true)
+			return err
+		}, queue.EINVALID, "serves no service"},
+		{"notice ending before it starts", func() error {
+			_, err := f.h.SaveNotice(ctx, boss, hall.Notice{TextZH: "系统升级", Start: noon, End: noon.Add(-time.Hour)})
+			return err
+		}, queue.EINVALID, "end after it starts"},
+		{"notice without text", func() error {
+			_, err := f.h.SaveNotice(ctx, boss, hall.Notice{TextZH: " ", Start: noon, End: noon.Add(time.Hour)})
+			return err
+		}, queue.EINVALID, "needs a text"},
+		{"voice repeat 0", func() error {
+			_, err := f.h.SaveVoice(ctx, boss, hall.Voice{Repeat: 0, Volume: 50, Lang: "zh"})
+			return err
+		}, queue.EINVALID, "repeat"},
+		{"voice language", func() error {
+			_, err := f.h.SaveVoice(ctx, boss, hall.Voice{Repeat: 1, Volume: 50, Lang: "fr"})
+			return err
+		}, queue.EINVALID, "language"},
+		{"closing before opening", func() error {
+			s := f.h.Settings()
+			s.Hours = map[string]queue.Hours{"3": {Open: "18:00", Close: "09:00"}}
+			_, err := f.h.SaveSettings(ctx, boss, s)
+			return err
+		}, queue.EINVALID, "weekday 3"},
+		{"clerk adds a service", func() error {
+			_, err := f.h.SaveService(ctx, clerk, queue.Service{Prefix: "H", NameZH: "x"}, true)
+			return err
+		}, queue.EFORBIDDEN, ""},
+		{"clerk pairs a device", func() error {
+			_, _, err := f.h.CreatePairing(ctx, clerk, hall.NewDevice{Name: "x", Kind: hall.KindKiosk})
+			return err
+		}, queue.EFORBIDDEN, ""},
+		{"manager makes an admin", func() error {
+			return f.h.CreateUser(ctx, boss, hall.NewUser{Name: "root2", Password: "long-enough", Role: hall.RoleAdmin})
+		}, queue.EFORBIDDEN, "admin"},
+		{"manager disables themself", func() error {
+			_, err := f.h.UpdateUser(ctx, boss, "boss", hall.UserChange{Disabled: ptr(true)})
+			return err
+		}, queue.EINVALID, "own account"},
+		{"short password", func() error { return f.h.ResetPassword(ctx, boss, "clerk1", "short", "") }, queue.EINVALID, "8"},
+		{"keypad on a missing counter", func() error {
+			_, _, err := f.h.CreatePairing(ctx, boss, hall.NewDevice{Name: "评价器", Kind: hall.KindKeypad, Counter: 42})
+			return err
+		}, queue.EINVALID, "existing counter"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, before := f.h.Snapshot()
+			err := c.do()
+			if queue.ErrorCode(err) != c.code || !strings.Contains(queue.ErrorMessage(err), c.msg) {
+				t.Fatalf("err = %v (%s), want %s with %q", err, queue.ErrorCode(err), c.code, c.msg)
+			}
+			if _, after := f.h.Snapshot(); after != before {
+				t.Errorf("a refused change committed events %d → %d", before, after)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestPairingOnceAndRevoke: a pairing code pairs one device once; revoking
+// the device stops its token at once.
+func TestPairingOnceAndRevoke(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	boss := f.manager()
+	code, pr, err := f.h.CreatePairing(ctx, boss, hall.NewDevice{Name: "3号评价器", Kind: hall.KindKeypad, Counter: 3})
+	if err != nil || pr.Used != nil || !pr.Expires.Equal(monday10.Add(hall.PairingTTL)) {
+		t.Fatalf("pairing %+v %v", pr, err)
+	}
+	tok, p, err := f.h.RedeemPairing(ctx, code)
+	if err != nil || p.Role != hall.KindKeypad || p.Counter != 3 || p.Name != "3号评价器" {
+		t.Fatalf("redeem: %+v %v", p, err)
+	}
+	if _, _, err := f.h.RedeemPairing(ctx, code); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("second redeem: %v, want %s", err, queue.ENOTFOUND)
+	}
+	if got, err := f.h.AuthenticateDevice(ctx, tok); err != nil || got.Counter != 3 {
+		t.Fatalf("token: %+v %v", got, err)
+	}
+	// An expired code does not pair.
+	f.clock.Add(time.Minute)
+	code2, _, _ := f.h.CreatePairing(ctx, boss, hall.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
+	f.clock.Add(hall.PairingTTL + time.Second)
+	if _, _, err := f.h.RedeemPairing(ctx, code2); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("expired code: %v", err)
+	}
+	if err := f.h.RevokeDevice(ctx, boss, store.DeviceID(tok)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.h.AuthenticateDevice(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+		t.Errorf("revoked token: %v, want %s", err, queue.EUNAUTHORIZED)
+	}
+	ds, _ := f.h.Devices(ctx)
+	if len(ds) != 1 || !ds[0].Revoked || ds[0].ID != store.DeviceID(tok) {
+		t.Errorf("devices %+v", ds)
+	}
+	ps, _ := f.h.Pairings(ctx)
+	// Newest first: the unused display code, then the used keypad code.
+	if len(ps) != 2 || ps[1].Used == nil || ps[1].Device != store.DeviceID(tok) || ps[0].Used != nil || ps[0].Kind != hall.KindDisplay {
+		t.Errorf("pairings %+v", ps)
+	}
+	if err := f.h.RevokeDevice(ctx, boss, "0011223344556677"); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("revoke unknown: %v", err)
+	}
+}
+
+// TestPasswordResetEndsSessions: a new password ends the user's other
+// sessions (the manager's own stays when they change their own password);
+// disabling an account ends its sessions.
+func TestPasswordResetEndsSessions(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	boss := f.manager()
+	tok1, _ := f.clerk("clerk1", 0)
+	tok2, _ := f.login("clerk1", 0)
+	if err := f.h.ResetPassword(ctx, boss, "clerk1", "new-password-1", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{tok1, tok2} {
+		if _, err := f.h.Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+			t.Errorf("old session after reset: %v", err)
+		}
+	}
+	if _, _, err := f.h.Login(ctx, "clerk1", "clerk1-password", 0); err == nil {
+		t.Errorf("the old password still works")
+	}
+	tok3, _, err := f.h.Login(ctx, "clerk1", "new-password-1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The boss changes their own password from one session: it stays.
+	own, _ := f.login("boss", 0)
+	other, _ := f.login("boss", 0)
+	if err := f.h.ResetPassword(ctx, boss, "boss", "boss-password-2", own); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.h.Authenticate(ctx, own); err != nil {
+		t.Errorf("own session ended: %v", err)
+	}
+	if _, err := f.h.Authenticate(ctx, other); err == nil {
+		t.Errorf("the boss's other session survived")
+	}
+	u, err := f.h.UpdateUser(ctx, boss, "clerk1", hall.UserChange{Disabled: ptr(true), Role: ptr(hall.RoleManager)})
+	if err != nil || !u.Disabled || u.Role != hall.RoleManager {
+		t.Fatalf("update: %+v %v", u, err)
+	}
+	if _, err := f.h.Authenticate(ctx, tok3); err == nil {
+		t.Errorf("a disabled user's session still works")
+	}
+	audit, err := f.h.Audit(boss, hall.AuditQuery{Category: "config"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var whats []string
+	for _, e := range audit {
+		whats = append(whats, e.What)
+	}
+	want := []string{"user clerk1: role clerk→manager, disabled", "user boss password reset (2 sessions ended)", "user clerk1 password reset (2 sessions ended)"}
+	if !slices.Equal(whats, want) {
+		t.Errorf("audit %q, want %q", whats, want)
+	}
+}
+
+// TestNotices: active notices follow the clock; deleted ones are gone.
+func TestNotices(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	boss := f.manager()
+	n1, err := f.h.SaveNotice(ctx, boss, hall.Notice{TextZH: "今日下午系统升级", Start: monday10.Add(-time.Hour), End: monday10.Add(time.Hour)})
+	if err != nil || n1.ID == "" || n1.By != "user:boss" {
+		t.Fatalf("notice %+v %v", n1, err)
+	}
+	n2, _ := f.h.SaveNotice(ctx, boss, hall.Notice{TextZH: "明日停电检修", Start: monday10.Add(2 * time.Hour), End: monday10.Add(5 * time.Hour)})
+	active, _ := f.h.Notices(true)
+	if len(active) != 1 || active[0].ID != n1.ID {
+		t.Errorf("active at 10:00: %+v", active)
+	}
+	f.clock.Add(3 * time.Hour)
+	active, _ = f.h.Notices(true)
+	if len(active) != 1 || active[0].ID != n2.ID {
+		t.Errorf("active at 13:00: %+v", active)
+	}
+	n2.TextZH = "明日 9:00–11:00 停电检修"
+	if _, err := f.h.SaveNotice(ctx, boss, n2); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.h.DeleteNotice(ctx, boss, n1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.h.DeleteNotice(ctx, boss, n1.ID); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("delete twice: %v", err)
+	}
+	all, _ := f.h.Notices(false)
+	if len(all) != 1 || all[0].TextZH != "明日 9:00–11:00 停电检修" {
+		t.Errorf("notices %+v", all)
+	}
+	if _, err := f.h.SaveNotice(ctx, boss, hall.Notice{ID: "nope", TextZH: "x", Start: monday10, End: monday10.Add(time.Hour)}); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("change unknown notice: %v", err)
+	}
+}
+
+// TestMonitorAndAudit: the monitor's totals and alerts, the manager's
+// actions, and the audit search over them.
+func TestMonitorAndAudit(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	boss := f.manager()
+	_, c1 := f.clerk("clerk1", 1)
+	a1 := f.issue("A")
+	a2 := f.issue("A")
+	a3 := f.issue("A")
+	f.op(c1, 1, "call")
+	f.op(c1, 1, "start")
+	if _, err := f.h.CancelTicket(ctx, boss, a3.ID, "客户离开"); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := f.h.MoveTicket(ctx, boss, a2.ID, queue.TransferRequest{Service: "C"})
+	if err != nil || moved.Service != "C" || moved.Number != a2.Number || moved.Status != queue.Waiting {
+		t.Fatalf("move: %+v %v", moved, err)
+	}
+	if _, err := f.h.SetCounterOpen(ctx, boss, 2, true); err != nil {
+		t.Fatal(err)
+	}
+	// An hour later A001 is still being served and C waits past its target.
+	f.clock.Add(time.Hour)
+	m, err := f.h.Monitor(boss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Totals != (hall.Totals{Issued: 3, Waiting: 1, Cancelled: 1}) {
+		t.Errorf("totals %+v", m.Totals)
+	}
+	kinds := map[string]int{}
+	for _, a := range m.Alerts {
+		kinds[a.Kind]++
+	}
+	if kinds["serving"] != 1 || kinds["wait"] != 1 {
+		t.Errorf("alerts %+v", m.Alerts)
+	}
+	if _, err := f.h.Monitor(c1); queue.ErrorCode(err) != queue.EFORBIDDEN {
+		t.Errorf("a clerk's monitor: %v", err)
+	}
+	_ = a1
+
+	all, err := f.h.Audit(boss, hall.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cats []string
+	for _, e := range all {
+		cats = append(cats, e.Category)
+	}
+	// Newest first: open counter 2, the move, the cancel, the two logins.
+	want := []string{"counter", "move", "cancel", "login", "login"}
+	if !slices.Equal(cats, want) {
+		t.Errorf("audit categories %v, want %v", cats, want)
+	}
+	found, _ := f.h.Audit(boss, hall.AuditQuery{Q: "客户离开"})
+	if len(found) != 1 || found[0].Category != "cancel" || found[0].Actor != "user:boss" || !strings.Contains(found[0].What, a3.Number) {
+		t.Errorf("search: %+v", found)
+	}
+	if got, _ := f.h.Audit(boss, hall.AuditQuery{From: "2026-11-24", To: "2026-11-30"}); len(got) != 0 {
+		t.Errorf("a later range found %d", len(got))
+	}
+	if _, err := f.h.Audit(boss, hall.AuditQuery{From: "2026-11-30", To: "2026-11-01"}); queue.ErrorCode(err) != queue.EINVALID {
+		t.Errorf("reversed range: %v", err)
+	}
+}
+
+// TestBackups: today's backup is written into DIR/backups, listed with its
+// size, and only the newest N are kept.
+func TestBackups(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	for i := 0; i < 4; i++ {
+		b, err := f.h.BackupNow(2)
+		if err != nil || b.Size <= 0 {
+			t.Fatalf("backup: %+v %v", b, err)
+		}
+		f.clock.Add(24 * time.Hour)
+	}
+	list, err := f.h.Backups()
+	if err != nil || len(list) != 2 || list[0].Name != "hallq-20261126.db" || list[1].Name != "hallq-20261125.db" {
+		t.Fatalf("backups %+v %v", list, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(f.dir, hall.BackupDir, list[0].Name))
+	if err != nil || int64(len(raw)) != list[0].Size {
+		t.Errorf("backup file: %d bytes, listed %d (%v)", len(raw), list[0].Size, err)
+	}
+	// The backup is a whole, consistent hall database.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, store.FileName), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		t.Errorf("backup check: %v", err)
+	}
+	if _, ok := f.h.BackupPath("../hallq.db"); ok {
+		t.Errorf("a path outside the backups was accepted")
+	}
+}
+
+// TestScheduledBackups: with BackupKeep set, the hall writes the day's
+// backup by itself and a new one after the local midnight, keeping the
+// newest BackupKeep.
+func TestScheduledBackups(t *testing.T) {
+	dir := t.TempDir()
+	clk := newClock(monday10)
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: 5 * time.Millisecond, BackupKeep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checkClose(t, h)
+	waitBackups := func(want ...string) {
+		t.Helper()
+		var names []string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			list, err := h.Backups()
+			if err != nil {
+				t.Fatal(err)
+			}
+			names = names[:0]
+			for _, b := range list {
+				names = append(names, b.Name)
+			}
+			if slices.Equal(names, want) {
+				return
+			}
+		}
+		t.Fatalf("backups %v, want %v", names, want)
+	}
+	waitBackups("hallq-20261123.db")
+	for _, day := range []string{"hallq-20261124.db", "hallq-20261125.db"} {
+		clk.Add(24 * time.Hour)
+		waitBackups(append([]string{day}, map[string][]string{
+			"hallq-20261124.db": {"hallq-20261123.db"},
+			"hallq-20261125.db": {"hallq-20261124.db"},
+		}[day]...)...)
+	}
+	if h.BackupKeep() != 2 {
+		t.Errorf("BackupKeep %d", h.BackupKeep())
+	}
+}

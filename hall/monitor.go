@@ -1,0 +1,144 @@
+package hall
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"hallq/queue"
+)
+
+// Alert is something on the live monitor a manager should look at.
+type Alert struct {
+	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating
+	TextZH  string `json:"text_zh"`
+	TextEN  string `json:"text_en"`
+	Link    string `json:"link,omitempty"`
+	Service string `json:"service,omitempty"`
+	Counter int    `json:"counter,omitempty"`
+}
+
+// Totals are today's figures so far.
+type Totals struct {
+	Issued       int     `json:"issued"`
+	Waiting      int     `json:"waiting"`
+	Served       int     `json:"served"`
+	NoShow       int     `json:"no_show"`
+	Cancelled    int     `json:"cancelled"`
+	Rated        int     `json:"rated"`
+	Satisfaction float64 `json:"satisfaction"` // satisfied / rated, 0–1
+}
+
+// Monitor is the manager's live view of the hall.
+type Monitor struct {
+	Seq      uint64         `json:"seq"`
+	Now      time.Time      `json:"now"`
+	Snapshot queue.Snapshot `json:"snapshot"`
+	Alerts   []Alert        `json:"alerts"`
+	Totals   Totals         `json:"totals"`
+}
+
+// ServingLong is how long a counter may serve one ticket before the monitor
+// warns: twice the service's average, and never less than this.
+const ServingLong = 20 * time.Minute
+
+// Monitor returns the live monitor (managers): the snapshot, alerts and
+// today's totals.
+func (h *Hall) Monitor(p Principal) (Monitor, error) {
+	if err := staffOnly(p); err != nil {
+		return Monitor{}, err
+	}
+	now := h.now()
+	m := Monitor{Now: now, Alerts: []Alert{}}
+	var tickets []queue.Ticket
+	h.Read(func(v *queue.Engine, seq uint64) {
+		m.Snapshot, m.Seq = v.Snapshot(now), seq
+		tickets = v.Tickets()
+	})
+	for _, t := range tickets {
+		if t.TransferredFrom == 0 {
+			m.Totals.Issued++
+		}
+		switch t.Status {
+		case queue.Waiting:
+			m.Totals.Waiting++
+		case queue.Done:
+			m.Totals.Served++
+		case queue.NoShow:
+			m.Totals.NoShow++
+		case queue.Cancelled:
+			m.Totals.Cancelled++
+		}
+	}
+	if st, err := h.RatingFigures(m.Snapshot.Day, m.Snapshot.Day); err == nil {
+		m.Totals.Rated, m.Totals.Satisfaction = st.Total.Rated, st.Total.Satisfaction
+	}
+	avg := map[string]float64{}
+	for _, s := range m.Snapshot.Services {
+		avg[s.Prefix] = s.AvgServiceS
+		if s.TargetWaitS > 0 && s.Waiting > 0 && s.LongestWaitS > s.TargetWaitS {
+			m.Alerts = append(m.Alerts, Alert{Kind: "wait", Service: s.Prefix,
+				TextZH: fmt.Sprintf("%s %s 最长已等 %d 分钟，超过目标 %d 分钟", s.Prefix, s.NameZH, s.LongestWaitS/60, s.TargetWaitS/60),
+				TextEN: fmt.Sprintf("%s %s: longest wait %d min, past the %d min target", s.Prefix, s.NameEN, s.LongestWaitS/60, s.TargetWaitS/60)})
+		}
+	}
+	for _, c := range m.Snapshot.Counters {
+		t := c.Ticket
+		if t == nil || t.StartedAt == nil {
+			continue
+		}
+		limit := max(ServingLong, time.Duration(2*avg[t.Service])*time.Second)
+		if d := now.Sub(*t.StartedAt); d > limit {
+			m.Alerts = append(m.Alerts, Alert{Kind: "serving", Counter: c.Number,
+				TextZH: fmt.Sprintf("%d 号窗口办理 %s 已 %d 分钟", c.Number, t.Number, int(d.Minutes())),
+				TextEN: fmt.Sprintf("Counter %d has served %s for %d min", c.Number, t.Number, int(d.Minutes()))})
+		}
+	}
+	h.EachRecord("printer", "", func(r queue.Record) bool {
+		var st struct {
+			OK      *bool  `json:"ok"`
+			Status  string `json:"status"`
+			Error   string `json:"error"`
+			Message string `json:"message"`
+			Name    string `json:"name"`
+		}
+		if json.Unmarshal(r.Data, &st) != nil {
+			return true
+		}
+		bad := (st.OK != nil && !*st.OK) || (st.Status != "" && st.Status != "ok")
+		if bad {
+			msg := st.Error + st.Message
+			name := st.Name
+			if name == "" {
+				name = r.Key
+			}
+			m.Alerts = append(m.Alerts, Alert{Kind: "printer",
+				TextZH: fmt.Sprintf("取号机打印机故障：%s %s", name, msg),
+				TextEN: fmt.Sprintf("Ticket printer fault: %s %s", name, msg)})
+		}
+		return true
+	})
+	if wa, err := h.WorkOrderAlerts(p); err == nil && wa.Overdue > 0 {
+		m.Alerts = append(m.Alerts, Alert{Kind: "workorder", Link: "/cases/workorders",
+			TextZH: fmt.Sprintf("%d 张工单已超期", wa.Overdue), TextEN: fmt.Sprintf("%d work orders overdue", wa.Overdue)})
+	}
+	if aps, err := h.Approvals(p, ApPending, 1000); err == nil && len(aps) > 0 {
+		m.Alerts = append(m.Alerts, Alert{Kind: "approval", Link: "/cases/approvals",
+			TextZH: fmt.Sprintf("%d 项审批待决定", len(aps)), TextEN: fmt.Sprintf("%d approvals waiting for a decision", len(aps))})
+	}
+	if ras, err := h.RatingAlerts(m.Snapshot.Day); err == nil {
+		for _, a := range ras {
+			if !a.Raised {
+				continue
+			}
+			name := a.ClerkName
+			if name == "" {
+				name = a.Clerk
+			}
+			m.Alerts = append(m.Alerts, Alert{Kind: "rating", Link: "/callbacks",
+				TextZH: fmt.Sprintf("%s 今日已有 %d 个差评", name, a.Low),
+				TextEN: fmt.Sprintf("%s has %d low ratings today", name, a.Low)})
+		}
+	}
+	return m, nil
+}

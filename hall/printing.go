@@ -1,0 +1,539 @@
+package hall
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"hallq/kiosk"
+	"hallq/queue"
+)
+
+// Printing: a kiosk with a printer (hallq device add NAME --kind kiosk
+// --printer URL) prints each ticket it issues, after the ticket is durable.
+// Printing never holds up or undoes a ticket: the kiosk shows the ticket and
+// its QR code on screen whatever the printer does. A printer's state is a
+// record (kind "printer", key the kiosk's name) that changes only when the
+// state does, with an EvPrinter event the manager's monitor alerts on.
+
+// PrintOptions configure the kiosks' ticket printers.
+type PrintOptions struct {
+	// PublicURL is the base URL customers' phones open the tracking page at
+	// (https://hall.example.cn); the QR code says PublicURL/t/CODE. When
+	// empty, the address the kiosk itself uses to reach the hall is printed.
+	PublicURL string
+	// Timeout bounds connecting, each status answer and each job's write;
+	// kiosk.DefaultTimeout when 0.
+	Timeout time.Duration
+	// Probe is how often a printer in fault is asked again whether it is
+	// back; 20 seconds when 0.
+	Probe time.Duration
+	// Paper is the roll width of printers whose URL does not say it
+	// (a "#58mm" or "#80mm" suffix does); 80 mm when zero.
+	Paper kiosk.Paper
+	// Advice is the foot line of every ticket; kiosk.DefaultAdvice when "".
+	Advice string
+}
+
+// Printer records.
+const (
+	KindPrinter = "printer"
+	// EvPrinter is the event of a printer's state change (fault, back to
+	// ready, a ticket that could not be printed). Its record is the
+	// printer's PrinterState; Reason is the state's message.
+	EvPrinter = "printer_state"
+	// PrinterReady is the State of a printer that prints.
+	PrinterReady = "ready"
+)
+
+// PrinterState is a kiosk printer's condition as the hall last saw it.
+type PrinterState struct {
+	Device  string    `json:"device"` // the kiosk's name
+	URL     string    `json:"url"`
+	State   string    `json:"state"`             // ready, offline, paper_out, cover_open, error
+	Message string    `json:"message,omitempty"` // "中文 / English" for a fault
+	Since   time.Time `json:"since"`             // when the state began
+	// Unprinted are today's tickets that failed to print while the printer
+	// was in fault (the customer took the on-screen QR code); reprint them
+	// with POST /api/v1/tickets/{id}/print.
+	Unprinted []uint64 `json:"unprinted,omitempty"`
+	Alert     bool     `json:"alert"` // a fault the manager must see
+}
+
+// maxUnprinted bounds a state's Unprinted list.
+const maxUnprinted = 50
+
+type printJob struct {
+	ticket queue.Ticket
+	reply  chan error // nil for the automatic print after issuance
+}
+
+type issuedTicket struct {
+	device string
+	ticket queue.Ticket
+}
+
+type printWorker struct {
+	device string
+	jobs   chan printJob
+}
+
+type printing struct {
+	opt      PrintOptions
+	mu       sync.Mutex
+	base     string // learned public base URL (NotePublicBase)
+	workers  map[string]*printWorker
+	issued   chan issuedTicket
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	unlisten func()
+	stopped  bool
+}
+
+func (h *Hall) startPrinting(opt PrintOptions) {
+	if opt.Timeout <= 0 {
+		opt.Timeout = kiosk.DefaultTimeout
+	}
+	if opt.Probe <= 0 {
+		opt.Probe = 20 * time.Second
+	}
+	if opt.Paper.Columns == 0 {
+		opt.Paper = kiosk.Paper80
+	}
+	opt.PublicURL = strings.TrimRight(opt.PublicURL, "/")
+	pr := &printing{opt: opt, workers: map[string]*printWorker{},
+		issued: make(chan issuedTicket, 256), stop: make(chan struct{})}
+	h.printing = pr
+	// The listener runs with the read model locked: it only hands the
+	// ticket on. Tickets issued by a kiosk reach the dispatcher once they
+	// are committed.
+	pr.unlisten = h.Listen(func(ev queue.Event, _ *queue.Engine) {
+		if ev.Type != queue.EvIssued || !strings.HasPrefix(ev.Actor, "device:") || len(ev.Tickets) == 0 {
+			return
+		}
+		it := issuedTicket{device: strings.TrimPrefix(ev.Actor, "device:"), ticket: ev.Tickets[0]}
+		select {
+		case pr.issued <- it:
+		default:
+			h.log.Error("print queue full; ticket not printed", "ticket", it.ticket.Number)
+		}
+	})
+	pr.wg.Add(1)
+	go h.dispatchPrints()
+}
+
+func (h *Hall) stopPrinting() {
+	pr := h.printing
+	if pr == nil {
+		return
+	}
+	pr.mu.Lock()
+	if pr.stopped {
+		pr.mu.Unlock()
+		return
+	}
+	pr.stopped = true
+	pr.mu.Unlock()
+	pr.unlisten()
+	close(pr.stop)
+	pr.wg.Wait()
+}
+
+// dispatchPrints hands each kiosk's issued tickets to the worker of its
+// printer.
+func (h *Hall) dispatchPrints() {
+	pr := h.printing
+	defer pr.wg.Done()
+	for {
+		select {
+		case <-pr.stop:
+			return
+		case it := <-pr.issued:
+			device, t := it.device, it.ticket
+			w, err := h.printWorker(device)
+			if err != nil || w == nil {
+				continue // a kiosk without a printer (browser printing) or unknown
+			}
+			select {
+			case w.jobs <- printJob{ticket: t}:
+			default:
+				h.log.Error("printer queue full; ticket not printed", "device", device, "ticket", t.Number)
+			}
+		}
+	}
+}
+
+// kioskPrinter returns the printer URL of kiosk device name ("" if it has
+// none). ENOTFOUND when no such kiosk is paired.
+func (h *Hall) kioskPrinter(name string) (string, error) {
+	devs, err := h.st.Devices()
+	if err != nil {
+		return "", err
+	}
+	for _, d := range devs {
+		if d.Name == name && d.Kind == KindKiosk && !d.Revoked {
+			return d.Printer, nil
+		}
+	}
+	return "", queue.Errorf(queue.ENOTFOUND, "没有名为 %s 的取号机 / there is no kiosk named %s", name, name)
+}
+
+// printWorker returns the worker of a kiosk's printer, starting it on first
+// use; nil when the kiosk has no printer.
+func (h *Hall) printWorker(device string) (*printWorker, error) {
+	url, err := h.kioskPrinter(device)
+	if err != nil || url == "" {
+		return nil, err
+	}
+	pr := h.printing
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.stopped {
+		return nil, queue.Errorf(queue.ECLOSED, "营业厅正在关闭 / the hall is shutting down")
+	}
+	if w := pr.workers[device]; w != nil {
+		return w, nil
+	}
+	w := &printWorker{device: device, jobs: make(chan printJob, 64)}
+	pr.workers[device] = w
+	pr.wg.Add(1)
+	go h.runPrinter(w)
+	return w, nil
+}
+
+// runPrinter prints a kiosk's jobs one after the other, and while the
+// printer is in fault asks it every Probe whether it is back.
+func (h *Hall) runPrinter(w *printWorker) {
+	pr := h.printing
+	defer pr.wg.Done()
+	probe := time.NewTicker(pr.opt.Probe)
+	defer probe.Stop()
+	for {
+		select {
+		case <-pr.stop:
+			return
+		case j := <-w.jobs:
+			err := h.printNow(w.device, j.ticket)
+			if j.reply != nil {
+				j.reply <- err
+			}
+		case <-probe.C:
+			if st, ok := h.printerState(w.device); ok && st.State != PrinterReady {
+				h.checkNow(w.device)
+			}
+		}
+	}
+}
+
+// printer returns the driver of a kiosk's printer.
+func (h *Hall) printer(device string) (kiosk.Printer, error) {
+	url, err := h.kioskPrinter(device)
+	if err != nil {
+		return kiosk.Printer{}, err
+	}
+	if url == "" {
+		return kiosk.Printer{}, queue.Errorf(queue.ENOTFOUND, "取号机 %s 没有配置打印机 / kiosk %s has no printer", device, device)
+	}
+	paper := kiosk.PaperOf(url, h.printing.opt.Paper)
+	return kiosk.Printer{URL: url, Paper: paper, Timeout: h.printing.opt.Timeout}, nil
+}
+
+// printNow prints t on the kiosk's printer and records the printer's state
+// when it changes. The error is the printer's *kiosk.Fault, if any.
+func (h *Hall) printNow(device string, t queue.Ticket) error {
+	p, err := h.printer(device)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*p.Timeout)
+	defer cancel()
+	perr := p.Print(ctx, h.ticketJob(t, p.Paper))
+	h.notePrinter(device, p.URL, perr, t.ID)
+	if perr != nil {
+		h.log.Warn("ticket not printed", "device", device, "ticket", t.Number, "err", perr)
+	}
+	return perr
+}
+
+// checkNow asks a kiosk's printer for its status and records the state.
+func (h *Hall) checkNow(device string) (PrinterState, error) {
+	p, err := h.printer(device)
+	if err != nil {
+		return PrinterState{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*p.Timeout)
+	defer cancel()
+	st, err := p.Status(ctx)
+	if err == nil {
+		if f := st.Fault(); f != nil {
+			err = f
+		}
+	}
+	return h.notePrinter(device, p.URL, err, 0), nil
+}
+
+// notePrinter records the outcome of a print (ticket ≠ 0) or a status check:
+// a new record and EvPrinter event when the state changes or a ticket failed
+// to print, nothing when a ready printer printed.
+func (h *Hall) notePrinter(device, url string, perr error, ticket uint64) PrinterState {
+	state, msg := PrinterReady, ""
+	if perr != nil {
+		state = kiosk.FaultOf(perr)
+		var f *kiosk.Fault
+		if errors.As(perr, &f) {
+			msg = f.Message
+		} else {
+			msg = "打印失败 / printing failed"
+		}
+	}
+	var out PrinterState
+	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		var cur PrinterState
+		r, ok := h.recordLocked(KindPrinter, device)
+		if ok {
+			json.Unmarshal(r.Data, &cur)
+		}
+		if ok && cur.State == state && cur.URL == url && (state == PrinterReady || ticket == 0) {
+			out = cur
+			return queue.Event{}, errNothing
+		}
+		next := PrinterState{Device: device, URL: url, State: state, Message: msg, Since: now, Alert: state != PrinterReady}
+		if ok && cur.State == state {
+			next.Since = cur.Since
+		}
+		if state != PrinterReady {
+			if ok && cur.State != PrinterReady {
+				next.Unprinted = cur.Unprinted
+			}
+			if ticket != 0 && len(next.Unprinted) < maxUnprinted && !slices.Contains(next.Unprinted, ticket) {
+				next.Unprinted = append(append([]uint64(nil), next.Unprinted...), ticket)
+			}
+		}
+		out = next
+		reason := msg
+		if state == PrinterReady {
+			reason = "打印机恢复正常 / the printer is ready again"
+			if !ok {
+				reason = "打印机就绪 / the printer is ready"
+			}
+		}
+		return queue.Event{Type: EvPrinter, At: now, Day: e.Day(), Ticket: ticket, Reason: reason,
+			Records: []queue.Record{NewRecord(KindPrinter, device, next)}}, nil
+	})
+	if err != nil && !errors.Is(err, errNothing) {
+		h.log.Error("record printer state", "device", device, "err", err)
+	}
+	return out
+}
+
+// ticketJob lays ticket t out for paper.
+func (h *Hall) ticketJob(t queue.Ticket, paper kiosk.Paper) []byte {
+	return h.printedTicket(t).ESCPOS(paper)
+}
+
+// printedTicket is what the ticket of t says on paper.
+func (h *Hall) printedTicket(t queue.Ticket) kiosk.Ticket {
+	cfg := h.Config()
+	kt := kiosk.Ticket{Hall: cfg.NameZH, Number: t.Number, Service: t.Service, Green: t.Priority == queue.Priority("green"),
+		IssuedAt: t.IssuedAt.In(h.Location()), Ahead: t.Ahead, WaitS: t.EstimatedWaitS,
+		Tracking: t.Tracking, Advice: h.printing.opt.Advice}
+	for _, s := range cfg.Services {
+		if s.Prefix == t.Service {
+			kt.Service = s.NameZH
+		}
+	}
+	if t.Item != "" {
+		if it, ok := h.Catalog().Item(t.Item); ok {
+			kt.Item, kt.Documents = it.NameZH, it.Documents
+		}
+	}
+	if base := h.PublicURL(); base != "" && t.Tracking != "" {
+		kt.TrackURL = base + "/t/" + t.Tracking
+	}
+	return kt
+}
+
+// PublicURL is the base URL printed in tracking QR codes: the configured
+// one, else the one learned from the kiosks ("" before either is known).
+func (h *Hall) PublicURL() string {
+	pr := h.printing
+	if pr.opt.PublicURL != "" {
+		return pr.opt.PublicURL
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.base
+}
+
+// NotePublicBase tells the hall the base URL a kiosk reaches it at
+// (http://HALL-PC:8080), printed in QR codes when no PublicURL is
+// configured.
+func (h *Hall) NotePublicBase(base string) {
+	base = strings.TrimRight(base, "/")
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return
+	}
+	pr := h.printing
+	pr.mu.Lock()
+	pr.base = base
+	pr.mu.Unlock()
+}
+
+// CheckPrinterURL validates a device's printer URL ("" is none): a kiosk's
+// printer is tcp://HOST:PORT or a /dev/… device file, optionally with
+// "#58mm" or "#80mm". EINVALID for any other device kind or a malformed URL.
+func CheckPrinterURL(kind, url string) error {
+	if url == "" {
+		return nil
+	}
+	if kind != KindKiosk {
+		return queue.Errorf(queue.EINVALID, "打印机只用于取号机 / only a kiosk has a printer")
+	}
+	if _, _, err := kiosk.ParseURL(url); err != nil {
+		return queue.Errorf(queue.EINVALID, "%s", err.Error())
+	}
+	return nil
+}
+
+// printerState returns the recorded state of a kiosk's printer.
+func (h *Hall) printerState(device string) (PrinterState, bool) {
+	r, ok, err := h.Record(KindPrinter, device)
+	if err != nil || !ok {
+		return PrinterState{}, false
+	}
+	var st PrinterState
+	if json.Unmarshal(r.Data, &st) != nil {
+		return PrinterState{}, false
+	}
+	return st, true
+}
+
+// PrinterView is a kiosk's printer for the API: configured URL and last
+// known state ("unknown" before the first print or check; "none" for a
+// kiosk that prints through its browser).
+type PrinterView struct {
+	PrinterState
+	Paper string `json:"paper"`
+}
+
+// Printers returns every kiosk's printer (managers). EFORBIDDEN for others.
+func (h *Hall) Printers(ctx context.Context, p Principal) ([]PrinterView, error) {
+	if !p.Staff() {
+		return nil, forbidden()
+	}
+	devs, err := h.st.Devices()
+	if err != nil {
+		return nil, err
+	}
+	out := []PrinterView{}
+	seen := map[string]bool{}
+	for _, d := range devs {
+		if d.Kind != KindKiosk || d.Revoked || seen[d.Name] {
+			continue
+		}
+		seen[d.Name] = true
+		out = append(out, h.printerView(d.Name, d.Printer))
+	}
+	return out, nil
+}
+
+func (h *Hall) printerView(device, url string) PrinterView {
+	v := PrinterView{PrinterState: PrinterState{Device: device, URL: url, State: "unknown"}}
+	if url == "" {
+		v.State = "none"
+		return v
+	}
+	v.Paper = kiosk.PaperOf(url, h.printing.opt.Paper).Name
+	if st, ok := h.printerState(device); ok && st.URL == url {
+		v.PrinterState = st
+	}
+	return v
+}
+
+// targetKiosk is the kiosk a printer request is about: a kiosk itself, or
+// the one a manager names.
+func (h *Hall) targetKiosk(p Principal, device string) (string, error) {
+	switch {
+	case p.Kind == "device" && p.Role == KindKiosk:
+		if device != "" && device != p.Name {
+			return "", forbidden()
+		}
+		return p.Name, nil
+	case p.Staff():
+		if device == "" {
+			return "", queue.Errorf(queue.EINVALID, "请指定取号机（device）/ name the kiosk (device)")
+		}
+		return device, nil
+	}
+	return "", forbidden()
+}
+
+// KioskPrinter returns the printer of a kiosk (a kiosk asks about its own;
+// managers name one). With check it first asks the printer for its status
+// and records the answer.
+func (h *Hall) KioskPrinter(ctx context.Context, p Principal, device string, check bool) (PrinterView, error) {
+	device, err := h.targetKiosk(p, device)
+	if err != nil {
+		return PrinterView{}, err
+	}
+	url, err := h.kioskPrinter(device)
+	if err != nil {
+		return PrinterView{}, err
+	}
+	if check && url != "" {
+		if _, err := h.checkNow(device); err != nil {
+			return PrinterView{}, err
+		}
+	}
+	return h.printerView(device, url), nil
+}
+
+// Reprint prints today's ticket id again on a kiosk's printer (a kiosk on
+// its own; managers and admins name the kiosk) and waits for the outcome.
+// ENOTFOUND for an unknown ticket or a kiosk without a printer; a printer
+// fault is ECONFLICT with the fault's message.
+func (h *Hall) Reprint(ctx context.Context, p Principal, id uint64, device string) (PrinterView, error) {
+	device, err := h.targetKiosk(p, device)
+	if err != nil {
+		return PrinterView{}, err
+	}
+	t, err := h.Ticket(id)
+	if err != nil {
+		return PrinterView{}, err
+	}
+	w, err := h.printWorker(device)
+	if err != nil {
+		return PrinterView{}, err
+	}
+	if w == nil {
+		return PrinterView{}, queue.Errorf(queue.ENOTFOUND, "取号机 %s 没有配置打印机 / kiosk %s has no printer", device, device)
+	}
+	reply := make(chan error, 1)
+	select {
+	case w.jobs <- printJob{ticket: t, reply: reply}:
+	case <-ctx.Done():
+		return PrinterView{}, ctx.Err()
+	}
+	select {
+	case err = <-reply:
+	case <-ctx.Done():
+		return PrinterView{}, ctx.Err()
+	case <-h.printing.stop:
+		return PrinterView{}, queue.Errorf(queue.ECLOSED, "营业厅正在关闭 / the hall is shutting down")
+	}
+	url, _ := h.kioskPrinter(device)
+	v := h.printerView(device, url)
+	if err != nil {
+		var f *kiosk.Fault
+		if errors.As(err, &f) {
+			return v, queue.Errorf(queue.ECONFLICT, "%s", f.Message)
+		}
+		return v, fmt.Errorf("reprint %s: %w", t.Number, err)
+	}
+	return v, nil
+}

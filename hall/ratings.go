@@ -1,0 +1,716 @@
+package hall
+
+// Satisfaction ratings (评价器), the call-back loop (回访) and the figures.
+//
+// A finished service may be rated once, from the keypad paired to the counter
+// that served it, within the rating window after the finish. The hall decides
+// the window from the ticket's finish time, not from the page: a rating that
+// never comes is recorded as 未评价 (score 0) by ExpireRatings, which the
+// hall's ticker runs. Records (all committed with their event through exec):
+//
+//	rating          key %020d ticket id → Rating (score 1–5, or 0 for 未评价)
+//	callback        key %020d ticket id → Callback, opened by a rating of 1–2
+//	rating_alert    key DAY "/" clerk   → RatingAlert, the clerk's low ratings
+//	                that day; Raised once they reach RatingSettings.AlertAfter
+//	rating_settings key "hall"          → RatingSettings
+//
+// Events: service_rated (Counter, Ticket; Reason "low_rating_alert" when the
+// rating raised its clerk's alert), rating_expired, callback_recorded,
+// rating_settings_changed.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hallq/hall/cases"
+	"hallq/queue"
+)
+
+// Record kinds and event types of the rating loop.
+const (
+	KindRating         = "rating"
+	KindCallback       = "callback"
+	KindRatingAlert    = "rating_alert"
+	KindRatingSettings = "rating_settings"
+
+	EvRated           = "service_rated"
+	EvRatingExpired   = "rating_expired"
+	EvCallback        = "callback_recorded"
+	EvRatingSettings  = "rating_settings_changed"
+	ReasonRatingAlert = "low_rating_alert"
+)
+
+// Scores from best to worst, as the keypad shows them.
+const (
+	ScoreVerySatisfied    = 5 // 非常满意
+	ScoreSatisfied        = 4 // 满意
+	ScoreFair             = 3 // 基本满意
+	ScoreDissatisfied     = 2 // 不满意
+	ScoreVeryDissatisfied = 1 // 非常不满意
+	ScoreUnrated          = 0 // 未评价: the window passed without an answer
+)
+
+// ScoreNames are the Chinese names of the scores, by score (index 0: 未评价).
+var ScoreNames = [6]string{"未评价", "非常不满意", "不满意", "基本满意", "满意", "非常满意"}
+
+// RatingReasons are what a dissatisfied customer may name (the complaint
+// categories of the seed documents).
+var RatingReasons = []string{"服务态度", "办理效率", "等候时间", "业务解答", "电费计量/抄表", "停电/抢修", "其他"}
+
+// Low reports whether score opens a call-back (不满意 or 非常不满意).
+func Low(score int) bool { return score == ScoreDissatisfied || score == ScoreVeryDissatisfied }
+
+// RatingSettings configure the rating loop.
+type RatingSettings struct {
+	// WindowS is how long after the finish a service may be rated (seconds).
+	WindowS int `json:"window_s"`
+	// AlertAfter is how many low ratings (1–2) of one clerk in one day raise
+	// an alert for the managers.
+	AlertAfter int `json:"alert_after"`
+}
+
+// DefaultRatingSettings: two minutes to rate, an alert at the second low
+// rating of a clerk's day.
+var DefaultRatingSettings = RatingSettings{WindowS: 120, AlertAfter: 2}
+
+// Window is WindowS as a duration.
+func (s RatingSettings) Window() time.Duration { return time.Duration(s.WindowS) * time.Second }
+
+// Rating is one finished service's rating, or its 未评价 record.
+type Rating struct {
+	Ticket     uint64    `json:"ticket"`
+	Number     string    `json:"number"`
+	Day        string    `json:"day"`
+	Score      int       `json:"score"` // 1–5, 0 未评价
+	Reason     string    `json:"reason,omitempty"`
+	Clerk      string    `json:"clerk"`
+	ClerkName  string    `json:"clerk_name,omitempty"`
+	StaffNo    string    `json:"staff_no,omitempty"`
+	Counter    int       `json:"counter"`
+	Service    string    `json:"service"`
+	Item       string    `json:"item,omitempty"`
+	Class      string    `json:"class,omitempty"` // case class of Item
+	FinishedAt time.Time `json:"finished_at"`
+	At         time.Time `json:"at"`               // rated, or found unanswered
+	Device     string    `json:"device,omitempty"` // the keypad that rated
+}
+
+// Callback statuses and outcomes.
+const (
+	CallbackOpen = "open"
+	CallbackDone = "done"
+)
+
+// CallbackOutcomes are the outcomes a manager records; all but
+// "unreachable" close the task.
+var CallbackOutcomes = []string{"resolved", "explained", "unreachable", "escalated"}
+
+// CallbackAttempt is one recorded call.
+type CallbackAttempt struct {
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	Outcome string    `json:"outcome"`
+	Note    string    `json:"note"`
+}
+
+// Callback is a manager's call-back task (回访) after a low rating.
+type Callback struct {
+	Ticket    uint64            `json:"ticket"`
+	Number    string            `json:"number"`
+	Day       string            `json:"day"`
+	Score     int               `json:"score"`
+	Reason    string            `json:"reason,omitempty"`
+	Clerk     string            `json:"clerk"`
+	ClerkName string            `json:"clerk_name,omitempty"`
+	Counter   int               `json:"counter"`
+	Service   string            `json:"service"`
+	Item      string            `json:"item,omitempty"`
+	Class     string            `json:"class,omitempty"`
+	Status    string            `json:"status"` // open | done
+	OpenedAt  time.Time         `json:"opened_at"`
+	Outcome   string            `json:"outcome,omitempty"` // the last one
+	ClosedAt  *time.Time        `json:"closed_at,omitempty"`
+	ClosedBy  string            `json:"closed_by,omitempty"`
+	Attempts  []CallbackAttempt `json:"attempts,omitempty"`
+}
+
+// RatingAlert counts one clerk's low ratings of one day.
+type RatingAlert struct {
+	Day       string     `json:"day"`
+	Clerk     string     `json:"clerk"`
+	ClerkName string     `json:"clerk_name,omitempty"`
+	Low       int        `json:"low"`
+	Tickets   []uint64   `json:"tickets"`
+	Raised    bool       `json:"raised"`
+	RaisedAt  *time.Time `json:"raised_at,omitempty"`
+}
+
+// RatingKey is the record key of ticket id's rating and call-back.
+func RatingKey(id uint64) string { return fmt.Sprintf("%020d", id) }
+
+// RateRequest is a keypad's answer.
+type RateRequest struct {
+	Ticket uint64 `json:"ticket"`
+	Score  int    `json:"score"`
+	Reason string `json:"reason"`
+}
+
+// caseClass is the case class of a business item in the hall's catalog (""
+// when there is none).
+func (h *Hall) caseClass(item string) string {
+	if item == "" {
+		return ""
+	}
+	if it, ok := h.Catalog().Item(item); ok {
+		return string(it.Class)
+	}
+	return ""
+}
+
+// RatingSettings returns the hall's rating settings.
+func (h *Hall) RatingSettings() RatingSettings {
+	s := DefaultRatingSettings
+	if r, ok, err := h.Record(KindRatingSettings, "hall"); err == nil && ok {
+		json.Unmarshal(r.Data, &s)
+	}
+	return s
+}
+
+func (h *Hall) ratingSettingsLocked() RatingSettings {
+	s := DefaultRatingSettings
+	if r, ok := h.recordLocked(KindRatingSettings, "hall"); ok {
+		json.Unmarshal(r.Data, &s)
+	}
+	return s
+}
+
+// SetRatingSettings changes the rating settings (managers and admins):
+// a window of 10 s to 30 min, an alert after 1 to 50 low ratings; EINVALID
+// otherwise, EFORBIDDEN for anyone else.
+func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSettings) (RatingSettings, error) {
+	if !p.Staff() {
+		return RatingSettings{}, forbidden()
+	}
+	if s.WindowS < 10 || s.WindowS > 1800 {
+		return RatingSettings{}, queue.Errorf(queue.EINVALID, "评价时限须在 10 秒到 30 分钟之间 / the rating window must be 10 s to 30 min")
+	}
+	if s.AlertAfter < 1 || s.AlertAfter > 50 {
+		return RatingSettings{}, queue.Errorf(queue.EINVALID, "预警次数须在 1 到 50 之间 / the alert threshold must be 1 to 50")
+	}
+	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		return queue.Event{Type: EvRatingSettings, At: now, Day: e.Day(), Records: []queue.Record{NewRecord(KindRatingSettings, "hall", s)}}, nil
+	})
+	if err != nil {
+		return RatingSettings{}, fmt.Errorf("set rating settings: %w", err)
+	}
+	return s, nil
+}
+
+// lastFinished is the ticket counter n finished last today.
+func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) {
+	var last queue.Ticket
+	found := false
+	for _, t := range e.Tickets() {
+		if t.Counter != n || t.Status != queue.Done || t.FinishedAt == nil {
+			continue
+		}
+		if !found || t.FinishedAt.After(*last.FinishedAt) || (t.FinishedAt.Equal(*last.FinishedAt) && t.ID > last.ID) {
+			last, found = t, true
+		}
+	}
+	return last, found
+}
+
+// PendingRating is the service a keypad may rate now.
+type PendingRating struct {
+	Ticket     uint64    `json:"ticket"`
+	Number     string    `json:"number"`
+	Service    string    `json:"service"`
+	Counter    int       `json:"counter"`
+	FinishedAt time.Time `json:"finished_at"`
+	Deadline   time.Time `json:"deadline"`
+}
+
+// PendingRating returns the service counter n finished last, if it may still
+// be rated: within the window and not rated yet.
+func (h *Hall) PendingRating(n int) (PendingRating, bool) {
+	now := h.now()
+	win := h.RatingSettings().Window()
+	var t queue.Ticket
+	var ok bool
+	h.Read(func(v *queue.Engine, _ uint64) { t, ok = lastFinished(v, n) })
+	if !ok || now.After(t.FinishedAt.Add(win)) {
+		return PendingRating{}, false
+	}
+	if _, rated, err := h.Record(KindRating, RatingKey(t.ID)); err != nil || rated {
+		return PendingRating{}, false
+	}
+	return PendingRating{Ticket: t.ID, Number: t.Number, Service: t.Service, Counter: n,
+		FinishedAt: *t.FinishedAt, Deadline: t.FinishedAt.Add(win)}, true
+}
+
+// Rate records a keypad's rating of the service it names. Only the keypad
+// paired to the counter that served the ticket may rate it (EFORBIDDEN for
+// any other device, clerks and managers included), only the service that
+// counter finished last (ECONFLICT), only once (ECONFLICT), only within the
+// window (ECONFLICT). A score outside 1–5 or a reason not in RatingReasons is
+// EINVALID; a reason is taken only with a low score. A low score opens a
+// call-back task and counts towards the clerk's alert. Refusals change
+// nothing.
+func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, error) {
+	if p.Kind != "device" || p.Role != KindKeypad {
+		return Rating{}, queue.Errorf(queue.EFORBIDDEN, "只有窗口评价器可以评价，工作人员不能代客户评价 / only the counter's keypad may rate; staff cannot rate for the customer")
+	}
+	if p.Counter <= 0 {
+		return Rating{}, queue.Errorf(queue.EFORBIDDEN, "此评价器未绑定窗口 / this keypad is not paired to a counter")
+	}
+	if req.Ticket == 0 {
+		return Rating{}, queue.Errorf(queue.EINVALID, "请指明要评价的号 / name the ticket to rate")
+	}
+	if req.Score < 1 || req.Score > 5 {
+		return Rating{}, queue.Errorf(queue.EINVALID, "评分须为 1 到 5 / the score must be 1 to 5")
+	}
+	if req.Reason != "" {
+		if !slices.Contains(RatingReasons, req.Reason) {
+			return Rating{}, queue.Errorf(queue.EINVALID, "不满意原因须为：%s / the reason must be one of the listed ones", strings.Join(RatingReasons, "、"))
+		}
+		if !Low(req.Score) {
+			return Rating{}, queue.Errorf(queue.EINVALID, "只有不满意的评价需要原因 / a reason goes only with a dissatisfied score")
+		}
+	}
+	var out Rating
+	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		t, ok := e.Ticket(req.Ticket)
+		if !ok {
+			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+		}
+		if t.Counter != p.Counter {
+			return queue.Event{}, queue.Errorf(queue.EFORBIDDEN, "%s 号不是在 %d 号窗口办理的 / ticket %s was not served at counter %d", t.Number, p.Counter, t.Number, p.Counter)
+		}
+		if t.Status != queue.Done || t.FinishedAt == nil {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的业务尚未办结 / the service of %s has not finished", t.Number, t.Number)
+		}
+		key := RatingKey(t.ID)
+		if r, done := h.recordLocked(KindRating, key); done {
+			var old Rating
+			json.Unmarshal(r.Data, &old)
+			if old.Score == ScoreUnrated {
+				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的评价时间已过 / the time to rate %s has passed", t.Number, t.Number)
+			}
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号已经评价过了 / %s has been rated already", t.Number, t.Number)
+		}
+		set := h.ratingSettingsLocked()
+		if now.After(t.FinishedAt.Add(set.Window())) {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的评价时间已过 / the time to rate %s has passed", t.Number, t.Number)
+		}
+		if last, _ := lastFinished(e, p.Counter); last.ID != t.ID {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "只能评价本窗口刚办结的业务 / only the service just finished at this counter may be rated")
+		}
+		out = h.newRating(e, t, req.Score, req.Reason, now)
+		out.Device = p.Name
+		ev := queue.Event{Type: EvRated, At: now, Day: e.Day(), Counter: t.Counter, Ticket: t.ID,
+			Records: []queue.Record{NewRecord(KindRating, key, out)}}
+		if Low(out.Score) {
+			cb := Callback{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: out.Score, Reason: out.Reason,
+				Clerk: out.Clerk, ClerkName: out.ClerkName, Counter: out.Counter, Service: out.Service,
+				Item: out.Item, Class: out.Class, Status: CallbackOpen, OpenedAt: now}
+			ev.Records = append(ev.Records, NewRecord(KindCallback, key, cb))
+			akey := t.Day + "/" + out.Clerk
+			var a RatingAlert
+			if r, ok := h.recordLocked(KindRatingAlert, akey); ok {
+				json.Unmarshal(r.Data, &a)
+			}
+			a.Day, a.Clerk, a.ClerkName = t.Day, out.Clerk, out.ClerkName
+			a.Low++
+			a.Tickets = append(slices.Clone(a.Tickets), t.ID)
+			if !a.Raised && a.Low >= set.AlertAfter {
+				a.Raised, a.RaisedAt = true, &now
+				ev.Reason = ReasonRatingAlert
+			}
+			ev.Records = append(ev.Records, NewRecord(KindRatingAlert, akey, a))
+		}
+		return ev, nil
+	})
+	if err != nil {
+		return Rating{}, fmt.Errorf("rate ticket %d: %w", req.Ticket, err)
+	}
+	return out, nil
+}
+
+// newRating fills a rating of ticket t from the write model.
+func (h *Hall) newRating(e *queue.Engine, t queue.Ticket, score int, reason string, now time.Time) Rating {
+	r := Rating{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: score, Reason: reason, Clerk: t.Clerk,
+		Counter: t.Counter, Service: t.Service, Item: t.Item, Class: h.caseClass(t.Item), FinishedAt: *t.FinishedAt, At: now}
+	if u, err := h.st.User(t.Clerk); err == nil {
+		r.ClerkName, r.StaffNo = u.Display, u.StaffNo
+	}
+	return r
+}
+
+// ExpireRatings records 未评价 for every service of today whose rating window
+// has passed without a rating, in one event, and returns how many. The
+// hall's ticker calls it; tests call it after moving the clock.
+func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
+	n := 0
+	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		win := h.ratingSettingsLocked().Window()
+		var recs []queue.Record
+		for _, t := range e.Tickets() {
+			if t.Status != queue.Done || t.FinishedAt == nil || !now.After(t.FinishedAt.Add(win)) {
+				continue
+			}
+			key := RatingKey(t.ID)
+			if _, done := h.recordLocked(KindRating, key); done {
+				continue
+			}
+			recs = append(recs, NewRecord(KindRating, key, h.newRating(e, t, ScoreUnrated, "", now)))
+		}
+		if len(recs) == 0 {
+			return queue.Event{}, errNothing
+		}
+		n = len(recs)
+		return queue.Event{Type: EvRatingExpired, At: now, Day: e.Day(), Records: recs}, nil
+	})
+	if err != nil && !errors.Is(err, errNothing) {
+		return 0, fmt.Errorf("expire ratings: %w", err)
+	}
+	return n, nil
+}
+
+// Rating returns ticket id's rating record; ENOTFOUND if there is none.
+func (h *Hall) Rating(id uint64) (Rating, error) {
+	var r Rating
+	rec, ok, err := h.Record(KindRating, RatingKey(id))
+	if err != nil {
+		return r, err
+	}
+	if !ok {
+		return r, queue.Errorf(queue.ENOTFOUND, "这个号没有评价 / no rating for this ticket")
+	}
+	return r, json.Unmarshal(rec.Data, &r)
+}
+
+// Callbacks returns the call-back tasks, newest first: status "open", "done"
+// or "" for all.
+func (h *Hall) Callbacks(status string) ([]Callback, error) {
+	var out []Callback
+	var derr error
+	err := h.EachRecord(KindCallback, "", func(r queue.Record) bool {
+		var c Callback
+		if derr = json.Unmarshal(r.Data, &c); derr != nil {
+			return false
+		}
+		if status == "" || c.Status == status {
+			out = append(out, c)
+		}
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	slices.Reverse(out)
+	return out, err
+}
+
+// CallbackRequest is a manager's record of a call-back.
+type CallbackRequest struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+}
+
+// RecordCallback records a call-back attempt on ticket id's task (managers
+// and admins; EFORBIDDEN otherwise). Outcome must be one of
+// CallbackOutcomes and the note 1–500 characters (EINVALID); "unreachable"
+// keeps the task open, the others close it. ENOTFOUND without a task,
+// ECONFLICT when it is closed already.
+func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req CallbackRequest) (Callback, error) {
+	if !p.Staff() {
+		return Callback{}, forbidden()
+	}
+	if !slices.Contains(CallbackOutcomes, req.Outcome) {
+		return Callback{}, queue.Errorf(queue.EINVALID, "回访结果须为 resolved、explained、unreachable 或 escalated / the outcome must be resolved, explained, unreachable or escalated")
+	}
+	note := strings.TrimSpace(req.Note)
+	if note == "" || utf8.RuneCountInString(note) > 500 {
+		return Callback{}, queue.Errorf(queue.EINVALID, "请填写回访情况（500 字以内）/ write what the customer said (up to 500 characters)")
+	}
+	var out Callback
+	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		key := RatingKey(id)
+		r, ok := h.recordLocked(KindCallback, key)
+		if !ok {
+			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这个回访任务 / no such call-back task")
+		}
+		var c Callback
+		if err := json.Unmarshal(r.Data, &c); err != nil {
+			return queue.Event{}, err
+		}
+		if c.Status != CallbackOpen {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的回访已经完成 / the call-back of %s is closed already", c.Number, c.Number)
+		}
+		c.Attempts = append(slices.Clone(c.Attempts), CallbackAttempt{At: now, By: p.Name, Outcome: req.Outcome, Note: note})
+		c.Outcome = req.Outcome
+		if req.Outcome != "unreachable" {
+			c.Status, c.ClosedAt, c.ClosedBy = CallbackDone, &now, p.Name
+		}
+		out = c
+		return queue.Event{Type: EvCallback, At: now, Day: e.Day(), Counter: c.Counter, Ticket: c.Ticket, Reason: req.Outcome,
+			Records: []queue.Record{NewRecord(KindCallback, key, c)}}, nil
+	})
+	if err != nil {
+		return Callback{}, fmt.Errorf("record call-back %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// RatingAlerts returns the clerks whose low ratings on day raised an alert.
+func (h *Hall) RatingAlerts(day string) ([]RatingAlert, error) {
+	var out []RatingAlert
+	var derr error
+	err := h.EachRecord(KindRatingAlert, day+"/", func(r queue.Record) bool {
+		if !strings.HasPrefix(r.Key, day+"/") {
+			return false
+		}
+		var a RatingAlert
+		if derr = json.Unmarshal(r.Data, &a); derr != nil {
+			return false
+		}
+		if a.Raised {
+			out = append(out, a)
+		}
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	return out, err
+}
+
+// RateCounts are the figures of one group of served tickets.
+type RateCounts struct {
+	Served    int `json:"served"`    // tickets finished (status done)
+	Rated     int `json:"rated"`     // of them, rated 1–5
+	Satisfied int `json:"satisfied"` // rated 非常满意 or 满意
+	Low       int `json:"low"`       // rated 不满意 or 非常不满意
+	// Scores counts ratings by score: Scores[0] 未评价 (expired or still
+	// pending), Scores[1] 非常不满意 … Scores[5] 非常满意.
+	Scores [6]int `json:"scores"`
+	// Satisfaction is Satisfied / Rated; Participation is Rated / Served
+	// (0 when the divisor is 0).
+	Satisfaction  float64 `json:"satisfaction"`
+	Participation float64 `json:"participation"`
+}
+
+func (c *RateCounts) add(score int) {
+	c.Served++
+	c.Scores[score]++
+	if score > 0 {
+		c.Rated++
+	}
+	if score >= ScoreSatisfied {
+		c.Satisfied++
+	}
+	if Low(score) {
+		c.Low++
+	}
+}
+
+func (c *RateCounts) finish() {
+	c.Satisfaction, c.Participation = 0, 0
+	if c.Rated > 0 {
+		c.Satisfaction = float64(c.Satisfied) / float64(c.Rated)
+	}
+	if c.Served > 0 {
+		c.Participation = float64(c.Rated) / float64(c.Served)
+	}
+}
+
+// RateGroup is the figures of one clerk, counter, service, case class or day.
+type RateGroup struct {
+	Key  string `json:"key"`            // clerk user name, counter number, service prefix, class, day
+	Name string `json:"name,omitempty"` // clerk display name, service name, class name
+	RateCounts
+}
+
+// RatingStats are the satisfaction figures of a range of days. Refused
+// cases (class must_refuse) are in Total and in their own ByClass group, and
+// left out of Handled, so the headline figure of the cases the hall could
+// serve is not mixed with the ones it had to turn down.
+type RatingStats struct {
+	From      string         `json:"from"`
+	To        string         `json:"to"`
+	Total     RateCounts     `json:"total"`
+	Handled   RateCounts     `json:"handled"` // all but must_refuse
+	ByClerk   []RateGroup    `json:"by_clerk"`
+	ByCounter []RateGroup    `json:"by_counter"`
+	ByService []RateGroup    `json:"by_service"`
+	ByClass   []RateGroup    `json:"by_class"` // key "" for tickets without a business item
+	ByDay     []RateGroup    `json:"by_day"`
+	Reasons   map[string]int `json:"reasons"` // low ratings by reason ("" none given)
+}
+
+// RatingFigures computes the satisfaction figures of the tickets finished
+// from day from to day to (YYYY-MM-DD, inclusive): every finished ticket is
+// served; its rating record, if any, gives its score (none yet counts as
+// 未评价).
+func (h *Hall) RatingFigures(from, to string) (RatingStats, error) {
+	return h.ratingFigures(from, to, "")
+}
+
+// ClerkFigures are one clerk's figures of one day (their desk shows today's).
+func (h *Hall) ClerkFigures(clerk, day string) (RateCounts, error) {
+	st, err := h.ratingFigures(day, day, clerk)
+	return st.Total, err
+}
+
+func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
+	st := RatingStats{From: from, To: to, Reasons: map[string]int{}}
+	for _, d := range []string{from, to} {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return st, queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+		}
+	}
+	if from > to {
+		return st, queue.Errorf(queue.EINVALID, "开始日期晚于结束日期 / from is after to")
+	}
+	type served struct {
+		clerk, service, class, day string
+		counter                    int
+	}
+	var tickets []uint64
+	info := map[uint64]served{}
+	err := h.st.EachTicket(from, to, func(t *queue.Ticket) error {
+		if t.Status != queue.Done || (onlyClerk != "" && t.Clerk != onlyClerk) {
+			return nil
+		}
+		tickets = append(tickets, t.ID)
+		info[t.ID] = served{clerk: t.Clerk, service: t.Service, class: h.caseClass(t.Item), day: t.Day, counter: t.Counter}
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("rating figures: %w", err)
+	}
+	scores := map[uint64]Rating{}
+	if len(tickets) > 0 {
+		lo, hi := slices.Min(tickets), slices.Max(tickets)
+		var derr error
+		err = h.EachRecord(KindRating, RatingKey(lo), func(r queue.Record) bool {
+			if r.Key > RatingKey(hi) {
+				return false
+			}
+			var rt Rating
+			if derr = json.Unmarshal(r.Data, &rt); derr != nil {
+				return false
+			}
+			if _, ok := info[rt.Ticket]; ok {
+				scores[rt.Ticket] = rt
+			}
+			return true
+		})
+		if err == nil {
+			err = derr
+		}
+		if err != nil {
+			return st, fmt.Errorf("rating figures: %w", err)
+		}
+	}
+	groups := [5]map[string]*RateGroup{{}, {}, {}, {}, {}}
+	add := func(g int, key string, score int) {
+		if groups[g][key] == nil {
+			groups[g][key] = &RateGroup{Key: key}
+		}
+		groups[g][key].add(score)
+	}
+	for _, id := range tickets {
+		s := info[id]
+		r := scores[id]
+		st.Total.add(r.Score)
+		if s.class != string(cases.MustRefuse) {
+			st.Handled.add(r.Score)
+		}
+		add(0, s.clerk, r.Score)
+		add(1, fmt.Sprint(s.counter), r.Score)
+		add(2, s.service, r.Score)
+		add(3, s.class, r.Score)
+		add(4, s.day, r.Score)
+		if Low(r.Score) {
+			st.Reasons[r.Reason]++
+		}
+	}
+	st.Total.finish()
+	st.Handled.finish()
+	names := map[string]string{}
+	if users, err := h.st.Users(); err == nil {
+		for _, u := range users {
+			names[u.Name] = u.Display
+		}
+	}
+	svcNames := map[string]string{}
+	h.Read(func(v *queue.Engine, _ uint64) {
+		for _, s := range v.Services() {
+			svcNames[s.Prefix] = s.NameZH
+		}
+	})
+	sorted := func(g int, name func(string) string, less func(a, b string) int) []RateGroup {
+		out := make([]RateGroup, 0, len(groups[g]))
+		for _, r := range groups[g] {
+			r.finish()
+			r.Name = name(r.Key)
+			out = append(out, *r)
+		}
+		slices.SortFunc(out, func(a, b RateGroup) int { return less(a.Key, b.Key) })
+		return out
+	}
+	none := func(string) string { return "" }
+	st.ByClerk = sorted(0, func(k string) string { return names[k] }, strings.Compare)
+	st.ByCounter = sorted(1, none, func(a, b string) int {
+		var x, y int
+		fmt.Sscan(a, &x)
+		fmt.Sscan(b, &y)
+		return x - y
+	})
+	st.ByService = sorted(2, func(k string) string { return svcNames[k] }, strings.Compare)
+	st.ByClass = sorted(3, func(k string) string {
+		if k == "" {
+			return "未选业务事项"
+		}
+		return cases.Class(k).NameZH()
+	}, func(a, b string) int {
+		ia, ib := slices.Index(cases.Classes, cases.Class(a)), slices.Index(cases.Classes, cases.Class(b))
+		if a == "" {
+			ia = len(cases.Classes)
+		}
+		if b == "" {
+			ib = len(cases.Classes)
+		}
+		return ia - ib
+	})
+	st.ByDay = sorted(4, none, strings.Compare)
+	return st, nil
+}
+
+// CallbackPhone is the phone number the customer of a call-back task left
+// on their ticket ("" if none): for the manager who calls back, and kept out
+// of the task itself so events never carry it.
+func (h *Hall) CallbackPhone(cb Callback) string {
+	if t, err := h.Ticket(cb.Ticket); err == nil {
+		return t.Phone
+	}
+	phone := ""
+	h.st.EachTicket(cb.Day, cb.Day, func(t *queue.Ticket) error {
+		if t.ID == cb.Ticket {
+			phone = t.Phone
+			return errStop
+		}
+		return nil
+	})
+	return phone
+}
+
+var errStop = errors.New("stop")

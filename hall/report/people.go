@@ -1,0 +1,230 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// ClerkRow is one clerk's (or one counter's) work over the range.
+type ClerkRow struct {
+	Clerk         string  `json:"clerk,omitempty"`
+	Counter       int     `json:"counter,omitempty"`
+	Name          string  `json:"name,omitempty"`
+	Served        int     `json:"served"`
+	NoShows       int     `json:"no_shows"`
+	Transferred   int     `json:"transferred"`
+	AvgServiceS   float64 `json:"avg_service_s"`
+	OpenS         int64   `json:"open_s"`        // signed in and not paused
+	BusyS         int64   `json:"busy_s"`        // from a call to the finish
+	IdleS         int64   `json:"idle_s"`        // open − busy
+	Pauses        int     `json:"pauses"`        // times paused
+	PauseS        int64   `json:"pause_s"`       // time paused
+	Rated         int     `json:"rated"`         // ratings 1–5
+	Unrated       int     `json:"unrated"`       // 未评价
+	Satisfaction  float64 `json:"satisfaction"`  // mean score of the ratings, 1–5
+	Satisfied     float64 `json:"satisfied"`     // share of ratings 4–5
+	Participation float64 `json:"participation"` // rated / served
+}
+
+// CounterRow is one counter's row: the same figures keyed by counter.
+type CounterRow = ClerkRow
+
+type personAcc struct {
+	served, noShows, transferred, pauses, rated, unrated, satisfied int
+	serviceSum, busy, open, pause, scoreSum                         int64
+}
+
+type peopleAcc struct {
+	clerks   map[string]*personAcc
+	counters [256]*personAcc
+	// last is the clerk last seen at each counter: a counter keeps its
+	// clerk all day, so most lookups skip the map.
+	last [256]struct {
+		name []byte
+		acc  *personAcc
+	}
+}
+
+func newPeopleAcc() *peopleAcc {
+	return &peopleAcc{clerks: map[string]*personAcc{}}
+}
+
+func (p *peopleAcc) clerk(c []byte) *personAcc {
+	a := p.clerks[string(c)]
+	if a == nil {
+		a = &personAcc{}
+		p.clerks[string(c)] = a
+	}
+	return a
+}
+
+// clerkAt is clerk c's accumulator, c seen at counter n.
+func (p *peopleAcc) clerkAt(n uint8, c []byte) *personAcc {
+	l := &p.last[n]
+	if l.acc != nil && bytes.Equal(l.name, c) {
+		return l.acc
+	}
+	l.acc = p.clerk(c)
+	l.name = append(l.name[:0], c...)
+	return l.acc
+}
+
+func (p *peopleAcc) counter(n int) *personAcc {
+	n = min(max(n, 0), 255)
+	a := p.counters[n]
+	if a == nil {
+		a = &personAcc{}
+		p.counters[n] = a
+	}
+	return a
+}
+
+// ticket counts a ticket toward the clerk and counter that handled it.
+func (p *peopleAcc) ticket(f *store.TicketFact) {
+	if f.Counter == 0 || len(f.Clerk) == 0 || f.CalledS < 0 {
+		return
+	}
+	for _, a := range [2]*personAcc{p.clerkAt(f.Counter, f.Clerk), p.counter(int(f.Counter))} {
+		switch f.Status {
+		case queue.Done:
+			a.served++
+			if f.StartedS >= 0 && f.FinishedS >= f.StartedS {
+				a.serviceSum += int64(f.FinishedS - f.StartedS)
+			}
+		case queue.NoShow:
+			a.noShows++
+		case queue.Transferred:
+			a.transferred++
+		}
+		if f.FinishedS >= f.CalledS && f.Status != queue.Cancelled {
+			a.busy += int64(f.FinishedS - f.CalledS)
+		}
+	}
+}
+
+// counters folds a day's counter timeline (open and paused time, pauses)
+// and ratings.
+func (p *peopleAcc) day(d *store.RollupDay) {
+	type state struct {
+		st    byte
+		since int32
+		clerk string
+	}
+	cur := map[uint8]*state{}
+	close := func(n uint8, s *state, at int32) {
+		if s == nil || at <= s.since {
+			return
+		}
+		dur := int64(at - s.since)
+		targets := []*personAcc{p.counter(int(n))}
+		if s.clerk != "" {
+			targets = append(targets, p.clerk([]byte(s.clerk)))
+		}
+		for _, a := range targets {
+			switch s.st {
+			case 'o':
+				a.open += dur
+			case 'p':
+				a.pause += dur
+			}
+		}
+	}
+	for _, c := range d.Counters {
+		s := cur[c.Counter]
+		if s != nil && s.st == c.State && s.clerk == string(c.Clerk) {
+			continue
+		}
+		close(c.Counter, s, c.AtS)
+		if c.State == 'p' && (s == nil || s.st != 'p') {
+			p.counter(int(c.Counter)).pauses++
+			if len(c.Clerk) > 0 {
+				p.clerk(c.Clerk).pauses++
+			}
+		}
+		cur[c.Counter] = &state{st: c.State, since: c.AtS, clerk: string(c.Clerk)}
+	}
+	for n, s := range cur {
+		if s.st != 'c' {
+			close(n, s, 24*3600) // still open at midnight: count to the day's end
+		}
+	}
+	for _, r := range d.Ratings {
+		targets := []*personAcc{p.counter(int(r.Counter))}
+		if len(r.Clerk) > 0 {
+			targets = append(targets, p.clerkAt(r.Counter, r.Clerk))
+		}
+		for _, a := range targets {
+			if r.Score == 0 {
+				a.unrated++
+				continue
+			}
+			a.rated++
+			a.scoreSum += int64(r.Score)
+			if r.Score >= 4 {
+				a.satisfied++
+			}
+		}
+	}
+}
+
+func (a *personAcc) addAll(b *personAcc) {
+	a.served += b.served
+	a.noShows += b.noShows
+	a.transferred += b.transferred
+	a.pauses += b.pauses
+	a.rated += b.rated
+	a.unrated += b.unrated
+	a.satisfied += b.satisfied
+	a.serviceSum += b.serviceSum
+	a.busy += b.busy
+	a.open += b.open
+	a.pause += b.pause
+	a.scoreSum += b.scoreSum
+}
+
+func (a *personAcc) row() ClerkRow {
+	r := ClerkRow{Served: a.served, NoShows: a.noShows, Transferred: a.transferred, OpenS: a.open, BusyS: a.busy,
+		IdleS: max(0, a.open-a.busy), Pauses: a.pauses, PauseS: a.pause, Rated: a.rated, Unrated: a.unrated}
+	if a.served > 0 {
+		r.AvgServiceS = round1(float64(a.serviceSum) / float64(a.served))
+		r.Participation = round4(float64(a.rated) / float64(a.served))
+	}
+	if a.rated > 0 {
+		r.Satisfaction = round1(float64(a.scoreSum)/float64(a.rated)*10) / 10
+		r.Satisfaction = round4(float64(a.scoreSum) / float64(a.rated))
+		r.Satisfied = round4(float64(a.satisfied) / float64(a.rated))
+	}
+	return r
+}
+
+// rows returns the clerk table (by clerk user name) and the counter table.
+func (p *peopleAcc) rows(cfg queue.Config) (clerks, counters []ClerkRow) {
+	clerks, counters = []ClerkRow{}, []ClerkRow{}
+	for name, a := range p.clerks {
+		if name == "" {
+			continue
+		}
+		r := a.row()
+		r.Clerk = name
+		clerks = append(clerks, r)
+	}
+	slices.SortFunc(clerks, func(a, b ClerkRow) int { return cmp.Compare(a.Clerk, b.Clerk) })
+	names := map[int]string{}
+	for _, c := range cfg.Counters {
+		names[c.Number] = c.NameZH
+	}
+	for n, a := range p.counters {
+		if n == 0 || a == nil {
+			continue
+		}
+		r := a.row()
+		r.Counter, r.Name = n, names[n]
+		counters = append(counters, r)
+	}
+	slices.SortFunc(counters, func(a, b ClerkRow) int { return cmp.Compare(a.Counter, b.Counter) })
+	return clerks, counters
+}

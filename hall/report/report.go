@@ -1,0 +1,626 @@
+// Package report computes the manager's reports from the store's per-day
+// rollups (store.EachRollupDay): the peak-period wait report (arrivals,
+// average and 90th-percentile wait by weekday × slot and by day of month,
+// queue length over the day, service level, no-shows, the peaks in words),
+// staffing advice by Erlang C beside the counters actually open, the clerk
+// and counter table and the case table, plus the what-if replay (whatif.go)
+// and the exports (export.go).
+//
+// Definitions, shared with the naive recomputation in the tests:
+//   - a customer is a ticket that does not continue a transfer
+//     (transferred_from = 0); only customers count as arrivals and waits;
+//   - weekday is ISO (1 = Monday … 7 = Sunday) of the ticket's local day;
+//     a slot is the local issue time rounded down to 15 or 30 minutes;
+//   - wait = floor(called_at − issued_at) in seconds, of the first call;
+//     customers never called have no wait;
+//   - avg_wait_s is the mean wait rounded to 0.1 s; p90_wait_s the
+//     nearest-rank 90th percentile (the ⌈0.9·n⌉-th smallest wait);
+//   - service_level = customers called within their service's target wait /
+//     customers called; no_show_rate = customers ending no_show / customers
+//     called.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// Params select a report.
+type Params struct {
+	From, To string // YYYY-MM-DD, inclusive
+	Service  string // "" for every service
+	SlotMin  int    // 30 (default) or 15
+	// Goal is the service level staffing advice aims for (default 0.8).
+	Goal float64
+}
+
+// MaxDays is the longest range a report covers.
+const MaxDays = 3700
+
+// Validate checks p and fills defaults; errors are EINVALID (422) for bad
+// values and EBADREQUEST (400) for missing ones.
+func (p *Params) Validate(cfg queue.Config) error {
+	if p.From == "" || p.To == "" {
+		return queue.Errorf(queue.EBADREQUEST, "请给出起止日期 from 和 to（YYYY-MM-DD）/ from and to (YYYY-MM-DD) are required")
+	}
+	f, err1 := time.Parse(time.DateOnly, p.From)
+	t, err2 := time.Parse(time.DateOnly, p.To)
+	if err1 != nil || err2 != nil {
+		return queue.Errorf(queue.EINVALID, "日期格式应为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+	}
+	if t.Before(f) {
+		return queue.Errorf(queue.EINVALID, "结束日期早于开始日期 / to is before from")
+	}
+	if t.Sub(f) > MaxDays*24*time.Hour {
+		return queue.Errorf(queue.EINVALID, "日期范围最多 %d 天 / the range may span at most %d days", MaxDays, MaxDays)
+	}
+	if p.SlotMin == 0 {
+		p.SlotMin = 30
+	}
+	if p.SlotMin != 15 && p.SlotMin != 30 {
+		return queue.Errorf(queue.EINVALID, "时段长度只能是 15 或 30 分钟 / slot must be 15 or 30 minutes")
+	}
+	if p.Service != "" && !slices.ContainsFunc(cfg.Services, func(s queue.Service) bool { return s.Prefix == p.Service }) {
+		return queue.Errorf(queue.EINVALID, "没有 %q 这类业务 / unknown service %q", p.Service, p.Service)
+	}
+	if p.Goal == 0 {
+		p.Goal = 0.8
+	}
+	if !(p.Goal > 0 && p.Goal < 1) { // NaN too
+		return queue.Errorf(queue.EINVALID, "服务水平目标须在 0 与 1 之间 / the service level goal must be between 0 and 1")
+	}
+	return nil
+}
+
+// Summary is the range in a few figures.
+type Summary struct {
+	Tickets      int     `json:"tickets"` // customers
+	Called       int     `json:"called"`
+	Served       int     `json:"served"`
+	NoShows      int     `json:"no_shows"`
+	Cancelled    int     `json:"cancelled"`
+	AvgWaitS     float64 `json:"avg_wait_s"`
+	P90WaitS     int     `json:"p90_wait_s"`
+	MaxWaitS     int     `json:"max_wait_s"`
+	ServiceLevel float64 `json:"service_level"`
+	NoShowRate   float64 `json:"no_show_rate"`
+	AvgServiceS  float64 `json:"avg_service_s"`
+	Days         int     `json:"days"` // days with customers
+}
+
+// Slot is one weekday × time-of-day cell.
+type Slot struct {
+	Weekday        int     `json:"weekday"`
+	Start          string  `json:"start"`
+	Arrivals       int     `json:"arrivals"`
+	ArrivalsPerDay float64 `json:"arrivals_per_day"`
+	Called         int     `json:"called"`
+	AvgWaitS       float64 `json:"avg_wait_s"`
+	P90WaitS       int     `json:"p90_wait_s"`
+}
+
+// MonthDay is one day of the month (1–31).
+type MonthDay struct {
+	Day            int     `json:"day"`
+	Arrivals       int     `json:"arrivals"`
+	ArrivalsPerDay float64 `json:"arrivals_per_day"`
+	Called         int     `json:"called"`
+	AvgWaitS       float64 `json:"avg_wait_s"`
+	P90WaitS       int     `json:"p90_wait_s"`
+}
+
+// QueuePoint is how many customers waited at a time of day: the mean over
+// the days with customers, and the most on any day.
+type QueuePoint struct {
+	At  string  `json:"at"`
+	Avg float64 `json:"avg"`
+	Max int     `json:"max"`
+}
+
+// ServiceRow is one service's figures.
+type ServiceRow struct {
+	Service      string  `json:"service"`
+	NameZH       string  `json:"name_zh"`
+	NameEN       string  `json:"name_en"`
+	TargetWaitS  int     `json:"target_wait_s"`
+	Tickets      int     `json:"tickets"`
+	Called       int     `json:"called"`
+	AvgWaitS     float64 `json:"avg_wait_s"`
+	P90WaitS     int     `json:"p90_wait_s"`
+	ServiceLevel float64 `json:"service_level"`
+	NoShowRate   float64 `json:"no_show_rate"`
+	AvgServiceS  float64 `json:"avg_service_s"`
+}
+
+// Report is the peak-period wait report with staffing advice and the clerk,
+// counter and case tables.
+type Report struct {
+	From        string       `json:"from"`
+	To          string       `json:"to"`
+	Service     string       `json:"service,omitempty"`
+	SlotMinutes int          `json:"slot_minutes"`
+	Goal        float64      `json:"goal"`
+	Summary     Summary      `json:"summary"`
+	Slots       []Slot       `json:"slots"`
+	MonthDays   []MonthDay   `json:"month_days"`
+	QueueLength []QueuePoint `json:"queue_length"`
+	Services    []ServiceRow `json:"services"`
+	Peaks       []Peak       `json:"peaks"`
+	PeakText    string       `json:"peak_text"`
+	PeakTextEN  string       `json:"peak_text_en"`
+	Staffing    []StaffSlot  `json:"staffing"`
+	Clerks      []ClerkRow   `json:"clerks"`
+	Counters    []CounterRow `json:"counters"`
+	Cases       *CaseTable   `json:"cases,omitempty"`
+	weekdayDays [8]int       // days with customers per weekday
+	svcNames    map[byte][2]string
+	peakAcc     *peakAcc
+}
+
+// Source is what a report reads: the store's rollups and the hall's records.
+type Source interface {
+	EachRollupDay(from, to string, fn func(d *store.RollupDay) error) error
+	EachRecord(kind, start string, fn func(r queue.Record) bool) error
+}
+
+// cell gathers the customers of one report cell.
+type cell struct {
+	arrivals int
+	waits    []int32
+}
+
+func (c *cell) add(w int32, called bool) {
+	c.arrivals++
+	if called {
+		c.waits = append(c.waits, w)
+	}
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
+
+// stats returns the mean (rounded to 0.1) and the nearest-rank 90th
+// percentile of waits; it reorders waits.
+func stats(waits []int32) (avg float64, p90 int) {
+	if len(waits) == 0 {
+		return 0, 0
+	}
+	var sum int64
+	for _, w := range waits {
+		sum += int64(w)
+	}
+	k := int(math.Ceil(0.9*float64(len(waits)))) - 1
+	return round1(float64(sum) / float64(len(waits))), int(selectK(waits, k))
+}
+
+// selectK returns the k-th smallest element (0-based) of a, reordering it
+// (Hoare's quickselect with a median-of-three pivot).
+func selectK(a []int32, k int) int32 {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		pivot := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
+}
+
+func clock(sec int) string { return fmt.Sprintf("%02d:%02d", sec/3600, sec/60%60) }
+
+func isoWeekday(day string) (wd, dom int) {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return 0, 0
+	}
+	wd = int(t.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	return wd, t.Day()
+}
+
+// acc gathers a range of days; Build runs one per core over parts of the
+// range and merges them.
+type acc struct {
+	step, nslots int
+	want         byte
+	targets      *[256]int32
+	slots        []cell
+	mdays        [32]cell
+	mdayDays     [32]int
+	weekdayDays  [8]int
+	all          []int32
+	within       int
+	noShows      int
+	cancelled    int
+	days         int
+	svc          [256]*svcAcc
+	queueSum     []int64
+	queueMax     []int
+	queueDay     []int
+	staff        *staffAcc
+	people       *peopleAcc
+	pk           *peakAcc
+	items        *itemAcc
+	serviceSum   int64
+	served       int
+}
+
+func newAcc(step int, want byte, targets *[256]int32) *acc {
+	n := 86400 / step
+	return &acc{step: step, nslots: n, want: want, targets: targets, slots: make([]cell, 8*n),
+		queueSum: make([]int64, n), queueMax: make([]int, n), queueDay: make([]int, n),
+		staff: newStaffAcc(n), people: newPeopleAcc(), pk: newPeakAcc(n), items: &itemAcc{counts: map[string]*int{}}}
+}
+
+func (x *acc) day(d *store.RollupDay) error {
+	wd, dom := isoWeekday(d.Day)
+	if wd == 0 {
+		return nil
+	}
+	step, nslots := x.step, x.nslots
+	customers := 0
+	clear(x.queueDay)
+	for i := range d.Tickets {
+		f := &d.Tickets[i]
+		if x.want != 0 && f.Service != x.want {
+			continue
+		}
+		x.people.ticket(f)
+		x.items.add(f)
+		if f.Transfer {
+			continue
+		}
+		customers++
+		slot := min(max(int(f.IssuedS)/step, 0), nslots-1)
+		w, called := f.Wait()
+		x.slots[wd*nslots+slot].add(w, called)
+		x.mdays[dom].add(w, called)
+		a := x.svc[f.Service]
+		if a == nil {
+			a = &svcAcc{}
+			x.svc[f.Service] = a
+		}
+		a.tickets++
+		x.staff.arrival(wd, slot, f.Service)
+		if called {
+			x.pk.add(f.Service, wd, slot, dom, w)
+			x.all = append(x.all, w)
+			a.waits = append(a.waits, w)
+			if w <= x.targets[f.Service] {
+				x.within++
+				a.within++
+			}
+		}
+		switch f.Status {
+		case queue.NoShow:
+			x.noShows++
+			a.noShows++
+		case queue.Done:
+			if f.StartedS >= 0 && f.FinishedS >= f.StartedS {
+				d := int64(f.FinishedS - f.StartedS)
+				x.serviceSum += d
+				x.served++
+				a.serviceSum += d
+				a.served++
+			}
+		case queue.Cancelled:
+			x.cancelled++
+		}
+		// Waiting from issue until the first call (or until leaving).
+		end := int32(math.MaxInt32)
+		switch {
+		case called:
+			end = f.IssuedS + w
+		case f.FinishedS >= 0:
+			end = f.IssuedS + f.FinishedS
+		}
+		for k := (int(f.IssuedS) + step - 1) / step; k < nslots && int32(k*step) < end; k++ {
+			x.queueDay[k]++
+		}
+	}
+	x.people.day(d)
+	x.staff.counters(wd, d, step)
+	if customers == 0 {
+		return nil
+	}
+	x.days++
+	x.weekdayDays[wd]++
+	x.mdayDays[dom]++
+	for k, n := range x.queueDay {
+		x.queueSum[k] += int64(n)
+		x.queueMax[k] = max(x.queueMax[k], n)
+	}
+	return nil
+}
+
+// merge adds o (a later part of the range) into x.
+func (x *acc) merge(o *acc) {
+	for i := range x.slots {
+		x.slots[i].arrivals += o.slots[i].arrivals
+		x.slots[i].waits = append(x.slots[i].waits, o.slots[i].waits...)
+	}
+	for i := range x.mdays {
+		x.mdays[i].arrivals += o.mdays[i].arrivals
+		x.mdays[i].waits = append(x.mdays[i].waits, o.mdays[i].waits...)
+		x.mdayDays[i] += o.mdayDays[i]
+	}
+	for i := range x.weekdayDays {
+		x.weekdayDays[i] += o.weekdayDays[i]
+	}
+	x.all = append(x.all, o.all...)
+	x.within += o.within
+	x.noShows += o.noShows
+	x.cancelled += o.cancelled
+	x.days += o.days
+	x.serviceSum += o.serviceSum
+	x.served += o.served
+	for i, b := range o.svc {
+		if b == nil {
+			continue
+		}
+		a := x.svc[i]
+		if a == nil {
+			x.svc[i] = b
+			continue
+		}
+		a.tickets += b.tickets
+		a.within += b.within
+		a.noShows += b.noShows
+		a.served += b.served
+		a.serviceSum += b.serviceSum
+		a.waits = append(a.waits, b.waits...)
+	}
+	for k := range x.queueSum {
+		x.queueSum[k] += o.queueSum[k]
+		x.queueMax[k] = max(x.queueMax[k], o.queueMax[k])
+	}
+	for i, a := range o.staff.arrivals {
+		if a == nil {
+			continue
+		}
+		if x.staff.arrivals[i] == nil {
+			x.staff.arrivals[i] = make([]int, len(a))
+		}
+		for k, v := range a {
+			x.staff.arrivals[i][k] += v
+		}
+	}
+	for k, v := range o.staff.openS {
+		x.staff.openS[k] += v
+	}
+	for name, b := range o.people.clerks {
+		x.people.clerk([]byte(name)).addAll(b)
+	}
+	for n, b := range o.people.counters {
+		if b != nil {
+			x.people.counter(n).addAll(b)
+		}
+	}
+	for svc, c := range o.pk.fast {
+		if c == nil {
+			continue
+		}
+		if x.pk.fast[svc] == nil {
+			x.pk.fast[svc], x.pk.fastD[svc] = make([]sumN, len(c)), &[32]sumN{}
+			x.pk.cells[byte(svc)], x.pk.mdays[byte(svc)] = x.pk.fast[svc], x.pk.fastD[svc]
+		}
+		for k := range c {
+			x.pk.fast[svc][k].sum += c[k].sum
+			x.pk.fast[svc][k].n += c[k].n
+		}
+		for k := range o.pk.fastD[svc] {
+			x.pk.fastD[svc][k].sum += o.pk.fastD[svc][k].sum
+			x.pk.fastD[svc][k].n += o.pk.fastD[svc][k].n
+		}
+	}
+	for item, n := range o.items.counts {
+		if p, ok := x.items.counts[item]; ok {
+			*p += *n
+		} else {
+			v := *n
+			x.items.counts[item] = &v
+		}
+	}
+	x.items.none += o.items.none
+}
+
+// parts splits from…to into up to n ranges of whole days.
+func parts(from, to string, n int) [][2]string {
+	f, t := parseDay(from), parseDay(to)
+	days := int(t.Sub(f).Hours()/24) + 1
+	n = max(1, min(n, days/20))
+	var out [][2]string
+	for i := range n {
+		lo := f.AddDate(0, 0, i*days/n)
+		hi := f.AddDate(0, 0, (i+1)*days/n-1)
+		out = append(out, [2]string{lo.Format(time.DateOnly), hi.Format(time.DateOnly)})
+	}
+	return out
+}
+
+// Build computes the report for p from src, with the hall's configuration
+// (service names and targets, counters); now decides which work orders are
+// overdue. p must be validated. Long ranges are read in parts, one per core.
+func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, error) {
+	step := p.SlotMin * 60
+	nslots := 86400 / step
+	r := &Report{From: p.From, To: p.To, Service: p.Service, SlotMinutes: p.SlotMin, Goal: p.Goal,
+		svcNames: map[byte][2]string{}}
+	var targets [256]int32
+	for _, s := range cfg.Services {
+		t := s.TargetWaitS
+		if t <= 0 {
+			t = 600
+		}
+		targets[s.Prefix[0]] = int32(t)
+		r.svcNames[s.Prefix[0]] = [2]string{s.NameZH, s.NameEN}
+	}
+	var want byte
+	if p.Service != "" {
+		want = p.Service[0]
+	}
+	ranges := parts(p.From, p.To, runtime.GOMAXPROCS(0))
+	accs := make([]*acc, len(ranges))
+	errs := make([]error, len(ranges))
+	var wg sync.WaitGroup
+	for i, rg := range ranges {
+		accs[i] = newAcc(step, want, &targets)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = src.EachRollupDay(rg[0], rg[1], accs[i].day)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	x := accs[0]
+	for _, o := range accs[1:] {
+		x.merge(o)
+	}
+	slots, mdays, mdayDays, all := x.slots, x.mdays, x.mdayDays, x.all
+	within, noShows, svc := x.within, x.noShows, x.svc
+	queueSum, queueMax := x.queueSum, x.queueMax
+	staff, people, pk, items := x.staff, x.people, x.pk, x.items
+	serviceSum, served := x.serviceSum, x.served
+	r.Summary.Days, r.Summary.Cancelled, r.weekdayDays = x.days, x.cancelled, x.weekdayDays
+
+	// Summary.
+	s := &r.Summary
+	s.Called = len(all)
+	s.NoShows = noShows
+	s.Served = served
+	for i := range slots {
+		s.Tickets += slots[i].arrivals
+	}
+	s.AvgWaitS, s.P90WaitS = stats(all)
+	for _, w := range all {
+		s.MaxWaitS = max(s.MaxWaitS, int(w))
+	}
+	if s.Called > 0 {
+		s.ServiceLevel = round4(float64(within) / float64(s.Called))
+		s.NoShowRate = round4(float64(noShows) / float64(s.Called))
+	}
+	if served > 0 {
+		s.AvgServiceS = round1(float64(serviceSum) / float64(served))
+	}
+
+	// Weekday × slot.
+	r.Slots = []Slot{}
+	for wd := 1; wd <= 7; wd++ {
+		for k := 0; k < nslots; k++ {
+			c := &slots[wd*nslots+k]
+			if c.arrivals == 0 {
+				continue
+			}
+			sl := Slot{Weekday: wd, Start: clock(k * step), Arrivals: c.arrivals, Called: len(c.waits)}
+			if n := r.weekdayDays[wd]; n > 0 {
+				sl.ArrivalsPerDay = round1(float64(c.arrivals) / float64(n))
+			}
+			sl.AvgWaitS, sl.P90WaitS = stats(c.waits)
+			r.Slots = append(r.Slots, sl)
+		}
+	}
+	r.MonthDays = []MonthDay{}
+	for dom := 1; dom <= 31; dom++ {
+		c := &mdays[dom]
+		if c.arrivals == 0 {
+			continue
+		}
+		m := MonthDay{Day: dom, Arrivals: c.arrivals, Called: len(c.waits)}
+		if mdayDays[dom] > 0 {
+			m.ArrivalsPerDay = round1(float64(c.arrivals) / float64(mdayDays[dom]))
+		}
+		m.AvgWaitS, m.P90WaitS = stats(c.waits)
+		r.MonthDays = append(r.MonthDays, m)
+	}
+	r.QueueLength = []QueuePoint{}
+	if s.Days > 0 {
+		first, last := -1, -1
+		for k := range queueMax {
+			if queueMax[k] > 0 {
+				if first < 0 {
+					first = k
+				}
+				last = k
+			}
+		}
+		for k := max(first, 0); k <= last; k++ {
+			r.QueueLength = append(r.QueueLength, QueuePoint{At: clock(k * step), Avg: round1(float64(queueSum[k]) / float64(s.Days)), Max: queueMax[k]})
+		}
+	}
+	r.Services = []ServiceRow{}
+	for _, sv := range cfg.Services {
+		a := svc[sv.Prefix[0]]
+		if a == nil {
+			continue
+		}
+		row := ServiceRow{Service: sv.Prefix, NameZH: sv.NameZH, NameEN: sv.NameEN, TargetWaitS: int(targets[sv.Prefix[0]]),
+			Tickets: a.tickets, Called: len(a.waits)}
+		row.AvgWaitS, row.P90WaitS = stats(a.waits)
+		if row.Called > 0 {
+			row.ServiceLevel = round4(float64(a.within) / float64(row.Called))
+			row.NoShowRate = round4(float64(a.noShows) / float64(row.Called))
+		}
+		if a.served > 0 {
+			row.AvgServiceS = round1(float64(a.serviceSum) / float64(a.served))
+		}
+		r.Services = append(r.Services, row)
+	}
+	r.peakAcc = pk
+	r.findPeaks()
+	r.Staffing = staff.advice(r, cfg, p, step)
+	r.Clerks, r.Counters = people.rows(cfg)
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil || cfg.TimeZone == "" {
+		loc, _ = time.LoadLocation(queue.DefaultTimeZone)
+	}
+	r.Cases = caseTable(src, items, p, loc, now)
+	return r, nil
+}
+
+type svcAcc struct {
+	tickets, within, noShows, served int
+	waits                            []int32
+	serviceSum                       int64
+}

@@ -1,0 +1,394 @@
+package sim
+
+import (
+	"encoding/base32"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"hallq/hall"
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// Options configure Run.
+type Options struct {
+	Days    int
+	Seed    uint64
+	Profile string // "small" (default) or "large"
+	// End is a moment of the first day not simulated: the history covers
+	// the Days local days before it. Zero means now.
+	End time.Time
+	// NewHall is the hall created when the store has none yet (the small
+	// profile uses it as it is; the large one adds counters: LargeConfig).
+	NewHall queue.Config
+	// Progress, when set, gets a line per simulated month.
+	Progress io.Writer
+}
+
+// Result sums up a run.
+type Result struct {
+	FirstDay, LastDay string
+	Days              int
+	Tickets           int // customers (tickets issued, transfers not counted)
+	Events            int
+	Elapsed           time.Duration
+}
+
+// Run writes opt.Days days of history into st, ending the day before
+// opt.End, through the queue engine, one transaction per day. The store must
+// hold nothing from those days on (simulate into a fresh data directory, or
+// one whose history ends before); the error says so otherwise.
+func Run(st *store.Store, opt Options) (Result, error) {
+	start := time.Now()
+	if opt.Days < 1 || opt.Days > 20*366 {
+		return Result{}, queue.Errorf(queue.EINVALID, "天数须在 1–7320 之间 / --days must be 1–7320")
+	}
+	if opt.Profile == "" {
+		opt.Profile = "small"
+	}
+	prof, ok := Profiles[opt.Profile]
+	if !ok {
+		return Result{}, queue.Errorf(queue.EINVALID, "未知的模拟规模 %q（small 或 large）/ unknown profile %q (small or large)", opt.Profile, opt.Profile)
+	}
+	var cfg queue.Config
+	found, err := st.GetMeta("config", &cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	if !found {
+		cfg = opt.NewHall
+		if prof.Name == "large" {
+			cfg = LargeConfig(cfg)
+		}
+		if err := cfg.Validate(); err != nil {
+			return Result{}, err
+		}
+		if _, err := st.Seed(cfg, cfg.Services, cfg.Counters); err != nil {
+			return Result{}, err
+		}
+	}
+	if len(cfg.Counters) < prof.Counters*3/4 {
+		return Result{}, queue.Errorf(queue.EINVALID, "规模 %s 需要至少 %d 个窗口，本厅只有 %d 个：请用新的数据目录 / profile %s needs at least %d counters, this hall has %d: use a fresh data directory",
+			prof.Name, prof.Counters*3/4, len(cfg.Counters), prof.Name, prof.Counters*3/4, len(cfg.Counters))
+	}
+	if opt.End.IsZero() {
+		opt.End = time.Now()
+	}
+	eng, err := queue.New(cfg, opt.End)
+	if err != nil {
+		return Result{}, err
+	}
+	loc := eng.Location()
+	endDay, _ := time.ParseInLocation(time.DateOnly, eng.DayOf(opt.End), loc)
+	first := endDay.AddDate(0, 0, -opt.Days)
+	firstDay := first.Format(time.DateOnly)
+	probe, err := st.Load(firstDay)
+	if err != nil {
+		return Result{}, err
+	}
+	if probe.LastDay >= firstDay {
+		return Result{}, queue.Errorf(queue.ECONFLICT, "数据目录已有 %s 的记录，模拟只能写在已有记录之前的日子：请用新的数据目录 / the data directory already holds %s; history can only be simulated before it: use a fresh data directory",
+			probe.LastDay, probe.LastDay)
+	}
+	day := firstDay
+	if probe.LastDay != "" {
+		day = probe.LastDay
+		if probe, err = st.Load(day); err != nil {
+			return Result{}, err
+		}
+	}
+	eng.Restore(day, probe.Services, probe.Counters, probe.Tickets, probe.MaxID)
+
+	s := &simulator{prof: prof, cfg: cfg, eng: eng, seed: opt.Seed, seq: probe.LastSeq,
+		items: newItemPicker(serviceOrder(cfg))}
+	res := Result{FirstDay: firstDay, Days: opt.Days}
+
+	// Commit day d while day d+1 is simulated.
+	batches := make(chan []queue.Event, 1)
+	done := make(chan error, 1)
+	go func() {
+		var first error
+		for evs := range batches {
+			if first == nil {
+				first = st.CommitBulk(evs)
+			}
+		}
+		done <- first
+	}()
+	var simErr error
+	for i := range opt.Days {
+		d := first.AddDate(0, 0, i)
+		evs, n, err := s.day(d, i)
+		if err != nil {
+			simErr = err
+			break
+		}
+		res.Tickets += n
+		res.Events += len(evs)
+		res.LastDay = d.Format(time.DateOnly)
+		batches <- evs
+		if opt.Progress != nil && (d.Day() == 1 || i == opt.Days-1) {
+			fmt.Fprintf(opt.Progress, "%s  %d tickets, %d events so far\n", res.LastDay, res.Tickets, res.Events)
+		}
+	}
+	close(batches)
+	if err := <-done; err != nil {
+		return res, fmt.Errorf("simulate: %w", err)
+	}
+	res.Elapsed = time.Since(start)
+	return res, simErr
+}
+
+func serviceOrder(cfg queue.Config) []string {
+	var out []string
+	for _, s := range cfg.Services {
+		out = append(out, s.Prefix)
+	}
+	return out
+}
+
+type simulator struct {
+	prof  Profile
+	cfg   queue.Config
+	eng   *queue.Engine
+	seed  uint64
+	seq   uint64
+	items itemPicker
+}
+
+// rngFor is the random source of day i, independent of the days before.
+func (s *simulator) rngFor(i int, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(s.seed, uint64(i)<<8|stream))
+}
+
+// day simulates local day d (midnight), the i-th of the run, and returns its
+// events with their sequence numbers.
+func (s *simulator) day(d time.Time, i int) ([]queue.Event, int, error) {
+	var evs []queue.Event
+	emit := func(ev queue.Event, actor string) {
+		s.seq++
+		ev.Seq, ev.Actor = s.seq, actor
+		// The clerk records the case with the finish, as the desk does
+		// (hall.FinishCase): a case record of the item and its class.
+		if ev.Type == queue.EvFinished && len(ev.Tickets) > 0 && ev.Tickets[0].Item != "" {
+			t := ev.Tickets[0]
+			if it, ok := s.items.item(t.Item); ok {
+				r := hall.NewRecord(hall.KindCase, fmt.Sprintf("%s/%012d", t.Day, t.ID), hall.CaseRecord{Day: t.Day, Ticket: t.ID,
+					Number: t.Number, Item: it.ID, ItemName: it.NameZH, Class: it.Class, Counter: t.Counter, Clerk: t.Clerk, At: ev.At})
+				r.Rev = 1
+				ev.Records = append(ev.Records, r)
+			}
+		}
+		evs = append(evs, ev)
+	}
+	// The keypad rating a customer gives after the service (hall.Rate).
+	rated := func(t queue.Ticket, a *arrival, at time.Time) {
+		rt := hall.Rating{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: a.rating, Clerk: t.Clerk, Counter: t.Counter,
+			Service: t.Service, Item: t.Item, FinishedAt: at, At: at, Device: fmt.Sprintf("keypad-%d", t.Counter)}
+		if it, ok := s.items.item(t.Item); ok {
+			rt.Class = string(it.Class)
+		}
+		if hall.Low(a.rating) {
+			rt.Reason = hall.RatingReasons[int(a.tracking[0])%len(hall.RatingReasons)]
+		}
+		r := hall.NewRecord(hall.KindRating, hall.RatingKey(t.ID), rt)
+		r.Rev = 1
+		emit(queue.Event{Type: hall.EvRated, At: at, Day: t.Day, Counter: t.Counter, Ticket: t.ID, Records: []queue.Record{r}}, fmt.Sprintf("keypad-%d", t.Counter))
+	}
+	if ev, ok := s.eng.Roll(d.Add(time.Minute)); ok {
+		emit(ev, "system")
+	}
+	open, close, ok := hoursOf(s.cfg, d)
+	if !ok {
+		return evs, 0, nil
+	}
+	r := s.rngFor(i, 1)
+	arr := s.arrivals(r, d, open, close)
+	shifts := s.shifts(s.rngFor(i, 2), d, open, close)
+	run := &dayRun{eng: s.eng, midnight: d, arrivals: arr, emit: emit, rated: rated}
+	run.run(shifts)
+	return evs, len(arr), nil
+}
+
+// hoursOf returns the opening hours of day d in seconds after midnight; ok
+// is false when the hall is closed (a holiday or a day without hours).
+func hoursOf(cfg queue.Config, d time.Time) (open, close int32, ok bool) {
+	if len(cfg.Hours) == 0 {
+		return 8*3600 + 1800, 17*3600 + 1800, true
+	}
+	if slices.Contains(cfg.Holidays, d.Format(time.DateOnly)) {
+		return 0, 0, false
+	}
+	h, found := cfg.Hours[strconv.Itoa(isoWeekday(d))]
+	if !found {
+		return 0, 0, false
+	}
+	o, err1 := time.Parse("15:04", h.Open)
+	c, err2 := time.Parse("15:04", h.Close)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return int32(o.Hour()*3600 + o.Minute()*60), int32(c.Hour()*3600 + c.Minute()*60), true
+}
+
+func isoWeekday(d time.Time) int {
+	if wd := int(d.Weekday()); wd != 0 {
+		return wd
+	}
+	return 7
+}
+
+// norm is the sum of the hour shape over an ordinary weekday's minutes, so
+// that PerDay is the expected weekday total.
+var norm = func() float64 {
+	t := 0.0
+	for m := 8*60 + 30; m < 17*60+30; m++ {
+		t += shapeAt(m * 60)
+	}
+	return t
+}()
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// arrivals draws the day's customers.
+func (s *simulator) arrivals(r *rand.Rand, d time.Time, open, close int32) []arrival {
+	wd, dom := isoWeekday(d), d.Day()
+	all, pay := domFactor(dom)
+	perMin := s.prof.PerDay * weekdayFactor[wd] * all / norm
+	services := serviceOrder(s.cfg)
+	var out []arrival
+	for m := open / 60; m < close/60-5; m++ {
+		sec := int(m) * 60
+		n := poisson(r, perMin*shapeAt(sec))
+		for range n {
+			a := arrival{at: int32(sec) + int32(r.IntN(60)), priority: queue.Normal}
+			// Service mix: payment takes the day-of-month peak and lunch.
+			lunch := sec >= 12*3600 && sec < 13*3600+1800
+			total := 0.0
+			w := make([]float64, len(services))
+			for j, p := range services {
+				x := s.prof.Mix[p]
+				if p == "A" || p == "G" {
+					x *= pay / all
+					if lunch {
+						x *= 1.3
+					}
+				}
+				w[j] = x
+				total += x
+			}
+			x := r.Float64() * total
+			a.service = services[len(services)-1]
+			for j, p := range services {
+				if x < w[j] {
+					a.service = p
+					break
+				}
+				x -= w[j]
+			}
+			mean := s.prof.ServiceS[a.service]
+			if mean == 0 {
+				mean = 300
+			}
+			a.serviceS = int32(min(max(logNormal(r, mean, s.prof.CV), 30), 3600))
+			a.walkS = int32(15 + r.IntN(40))
+			a.item = s.items.pick(r, a.service)
+			switch x := r.Float64(); {
+			case x < 0.04:
+				a.priority = queue.Green
+			}
+			a.noShow = r.Float64() < 0.035
+			if r.Float64() < 0.025 {
+				others := []string{"D", "C", "E", "B"}
+				if t := others[r.IntN(len(others))]; t != a.service && slices.Contains(services, t) {
+					a.transfer = t
+				}
+			}
+			if r.Float64() < 0.35 {
+				a.patience = int32(min(max(logNormal(r, 2700, 0.5), 600), 3*3600))
+			}
+			if r.Float64() < 0.7 {
+				a.rating = ratingDraw(r)
+			}
+			var code [5]byte
+			binary.BigEndian.PutUint32(code[:], r.Uint32())
+			code[4] = byte(r.Uint32())
+			a.tracking = b32.EncodeToString(code[:])
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b arrival) int { return int(a.at - b.at) })
+	for i := range out {
+		out[i].idx = i
+	}
+	return out
+}
+
+func ratingDraw(r *rand.Rand) int {
+	switch x := r.Float64(); {
+	case x < 0.72:
+		return 5
+	case x < 0.9:
+		return 4
+	case x < 0.96:
+		return 3
+	case x < 0.985:
+		return 2
+	}
+	return 1
+}
+
+// shifts is the day's counter schedule: on weekdays most counters open all
+// day and the rest join at the morning and early-afternoon peaks (all of
+// them in the first five days of the month); weekends run a few counters.
+// Clerks take a staggered lunch break and now and then a short pause.
+func (s *simulator) shifts(r *rand.Rand, d time.Time, open, close int32) []shift {
+	wd, dom := isoWeekday(d), d.Day()
+	counters := s.eng.Counters()
+	n := len(counters)
+	weekend := wd >= 6
+	base := n * 4 / 5
+	if s.prof.Name == "small" {
+		base = n
+	}
+	var out []shift
+	for i, c := range counters {
+		sh := shift{counter: c.Number, open: open - 300, close: close}
+		switch {
+		case weekend:
+			// A few counters spread over the groups, so every service is served.
+			if (s.prof.Name == "small" && i%2 != 0) || (s.prof.Name != "small" && i%5 >= 2) {
+				continue
+			}
+		case i < base:
+		case dom <= 5:
+			sh.open, sh.close = 9*3600, 16*3600
+		default:
+			sh.open, sh.close = 9*3600+1800, 11*3600+1800
+		}
+		clerk := i + 1
+		if r.Float64() < 0.08 { // a colleague stands in
+			clerk = n + 1 + r.IntN(4)
+		}
+		sh.clerk = clerkOf(clerk)
+		// Lunch: counters take turns between 11:30 and 13:30, so the lunch
+		// peak meets fewer open counters.
+		if sh.open < 11*3600 && sh.close > 14*3600 {
+			at := int32(11*3600+1800) + int32(i%4)*1800
+			sh.pauses = append(sh.pauses, pause{at: at, dur: int32(1500 + r.IntN(600)), reason: "午餐轮休"})
+		}
+		reasons := []string{"临时离开", "整理资料", "系统维护", "接听电话"}
+		for range poisson(r, 0.8) {
+			at := sh.open + 1800 + int32(r.IntN(int(max(sh.close-sh.open-3600, 1))))
+			sh.pauses = append(sh.pauses, pause{at: at, dur: int32(180 + r.IntN(600)), reason: reasons[r.IntN(len(reasons))]})
+		}
+		slices.SortFunc(sh.pauses, func(a, b pause) int { return int(a.at - b.at) })
+		out = append(out, sh)
+	}
+	return out
+}

@@ -1,0 +1,471 @@
+package hall
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hallq/hall/cases"
+	"hallq/queue"
+)
+
+// Work-order states. A cross-department case (跨部门协办) is opened, worked on
+// by the named department (progress notes), resolved, called back (回访) and
+// only then closed.
+const (
+	WOOpen     = "open"     // opened, waiting for the department
+	WOProgress = "progress" // the department is working on it
+	WOResolved = "resolved" // done; the customer is to be called back
+	WOClosed   = "closed"   // called back and closed
+)
+
+// LogEntry is one line of a work order's or approval's progress log.
+type LogEntry struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"` // the person's display name or user name
+	Kind  string    `json:"kind"`  // opened|progress|resolved|callback|closed|requested|approved|rejected
+	Note  string    `json:"note,omitempty"`
+}
+
+// CallBack is the closing call to the customer (回访).
+type CallBack struct {
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+	Reached   bool      `json:"reached"`
+	Satisfied bool      `json:"satisfied"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// WorkOrder is a cross-department work order (工单). Phone is the customer's
+// contact in full: only the work-order detail shows it to staff; every list
+// and the customer's tracking page mask or omit it.
+type WorkOrder struct {
+	ID           string     `json:"id"`
+	Code         string     `json:"code"` // the customer's tracking code (/t/CODE)
+	Item         string     `json:"item"`
+	ItemName     string     `json:"item_name"`
+	Department   string     `json:"department"`
+	Summary      string     `json:"summary"` // what the customer asked, in the clerk's words
+	Customer     string     `json:"customer,omitempty"`
+	Phone        string     `json:"phone"`
+	Day          string     `json:"day,omitempty"`
+	Ticket       uint64     `json:"ticket,omitempty"`
+	TicketNumber string     `json:"ticket_number,omitempty"`
+	TicketCode   string     `json:"ticket_code,omitempty"`
+	Counter      int        `json:"counter,omitempty"`
+	Clerk        string     `json:"clerk"`      // the user who opened it (the handling clerk)
+	ClerkName    string     `json:"clerk_name"` // their display name
+	OpenedAt     time.Time  `json:"opened_at"`
+	PromisedDays int        `json:"promised_days"`
+	PromisedAt   time.Time  `json:"promised_at"` // the end of the promised day, hall time
+	Status       string     `json:"status"`
+	ResolvedAt   *time.Time `json:"resolved_at,omitempty"`
+	CallBack     *CallBack  `json:"callback,omitempty"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	Log          []LogEntry `json:"log"`
+	Rev          int        `json:"rev"`
+}
+
+// Overdue reports whether the department missed the promised date: the work
+// order is not resolved yet and now is past PromisedAt.
+func (w WorkOrder) Overdue(now time.Time) bool {
+	return (w.Status == WOOpen || w.Status == WOProgress) && now.After(w.PromisedAt)
+}
+
+// DueSoon reports whether the promised date is less than a day away.
+func (w WorkOrder) DueSoon(now time.Time) bool {
+	return (w.Status == WOOpen || w.Status == WOProgress) && !now.After(w.PromisedAt) && w.PromisedAt.Sub(now) < 24*time.Hour
+}
+
+// NeedsCallBack reports whether the work order waits for its call-back.
+func (w WorkOrder) NeedsCallBack() bool {
+	return w.Status == WOResolved && (w.CallBack == nil || !w.CallBack.Reached)
+}
+
+// OpenWorkOrder is a request to open a work order from the desk.
+type OpenWorkOrder struct {
+	Counter  int    `json:"counter"`  // the desk; its current ticket is the customer's
+	Ticket   uint64 `json:"ticket"`   // or a ticket of today by id
+	Item     string `json:"item"`     // a cross_department item of the catalog
+	Summary  string `json:"summary"`  // what the customer asked
+	Customer string `json:"customer"` // the customer's name (optional)
+	Phone    string `json:"phone"`    // contact; the ticket's phone when empty
+}
+
+var mobileRE = regexp.MustCompile(`^(1\d{10}|0\d{2,3}-?\d{7,8})$`)
+
+const maxNote = 500
+
+func checkNote(field, zh, note string, required bool) (string, error) {
+	note = strings.TrimSpace(note)
+	if required && note == "" {
+		return "", queue.Errorf(queue.EINVALID, "请填写%s / %s is required", zh, field)
+	}
+	if utf8.RuneCountInString(note) > maxNote {
+		return "", queue.Errorf(queue.EINVALID, "%s太长（最多 %d 字）/ %s is too long (at most %d characters)", zh, maxNote, field, maxNote)
+	}
+	return note, nil
+}
+
+// addWorkingDays is the end (local midnight after) of the n-th working day
+// after t: Saturdays, Sundays and the hall's holidays do not count.
+func (h *Hall) addWorkingDays(t time.Time, n int) time.Time {
+	loc := h.Location()
+	d := t.In(loc)
+	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	for n > 0 {
+		day = day.AddDate(0, 0, 1)
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || slices.Contains(h.cfg.Holidays, day.Format(time.DateOnly)) {
+			continue
+		}
+		n--
+	}
+	return day.AddDate(0, 0, 1).Add(-time.Second)
+}
+
+// nextID is the next id of kind for the local day of now: PREFIX + YYYYMMDD-NNN.
+// Call with h.mu held.
+func (h *Hall) nextIDLocked(kind, prefix string, now time.Time) string {
+	day := prefix + now.In(h.Location()).Format("20060102") + "-"
+	n := 0
+	for _, r := range h.recordsLocked(kind) {
+		if strings.HasPrefix(r.Key, day) {
+			n++
+		}
+	}
+	return fmt.Sprintf("%s%03d", day, n+1)
+}
+
+// TrackRef is what a tracking code leads to besides a ticket.
+type TrackRef struct {
+	WorkOrders []string `json:"workorders,omitempty"`
+	Approvals  []string `json:"approvals,omitempty"`
+}
+
+// trackRecordsLocked links a new work order or approval to its own code and
+// to the ticket's code, so the customer's ticket page shows it too.
+func (h *Hall) trackRecordsLocked(codes []string, workorder, approval string) []queue.Record {
+	var out []queue.Record
+	for _, code := range codes {
+		if code == "" {
+			continue
+		}
+		var ref TrackRef
+		if r, ok := h.recordLocked(KindTrack, code); ok {
+			json.Unmarshal(r.Data, &ref)
+		}
+		if workorder != "" {
+			ref.WorkOrders = append(ref.WorkOrders, workorder)
+		}
+		if approval != "" {
+			ref.Approvals = append(ref.Approvals, approval)
+		}
+		out = append(out, NewRecord(KindTrack, code, ref))
+	}
+	return out
+}
+
+// caseTicketLocked finds the customer's ticket of a desk request: by id, or
+// the current ticket of the counter. Call with h.mu held.
+func (h *Hall) caseTicketLocked(e *queue.Engine, counter int, id uint64) (queue.Ticket, bool) {
+	if id == 0 && counter > 0 {
+		if c, ok := e.Counter(counter); ok {
+			id = c.Current
+		}
+	}
+	if id == 0 {
+		return queue.Ticket{}, false
+	}
+	return e.Ticket(id)
+}
+
+func (p Principal) who() string {
+	if p.Display != "" {
+		return p.Display
+	}
+	return p.Name
+}
+
+// OpenWorkOrder opens a cross-department work order (people). A clerk opens
+// one for the counter they work (or without a counter); the item must be a
+// cross_department item; a contact phone is required (the request's, or the
+// ticket's). The work order gets an unguessable tracking code and the
+// promised date of the item's promised working days. Errors: EFORBIDDEN,
+// EINVALID (wrong item class, bad phone, note too long), ENOTFOUND.
+func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder) (WorkOrder, error) {
+	if p.Kind != "user" {
+		return WorkOrder{}, forbidden()
+	}
+	if req.Counter > 0 {
+		if err := h.mayOperate(p, req.Counter); err != nil {
+			return WorkOrder{}, err
+		}
+	}
+	it, ok := h.Catalog().Item(req.Item)
+	if !ok {
+		return WorkOrder{}, queue.Errorf(queue.EINVALID, "请选择业务事项 / choose a business item")
+	}
+	if it.Class != cases.CrossDepartment {
+		return WorkOrder{}, queue.Errorf(queue.EINVALID, "「%s」属于%s，无需开工单 / %s is %s, not a cross-department case", it.NameZH, it.Class.NameZH(), it.ID, it.Class)
+	}
+	summary, err := checkNote("summary", "客户诉求", req.Summary, false)
+	if err != nil {
+		return WorkOrder{}, err
+	}
+	customer := strings.TrimSpace(req.Customer)
+	if utf8.RuneCountInString(customer) > 40 {
+		return WorkOrder{}, queue.Errorf(queue.EINVALID, "客户姓名太长 / the customer name is too long")
+	}
+	var wo WorkOrder
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
+		if req.Ticket != 0 && !hasTicket {
+			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+		}
+		phone := strings.ReplaceAll(strings.TrimSpace(req.Phone), " ", "")
+		if phone == "" && hasTicket {
+			phone = t.Phone
+		}
+		if phone == "" {
+			return queue.Event{}, queue.Errorf(queue.EINVALID, "请留下客户的联系电话，以便告知办理进度和回访 / a contact phone is required for progress updates and the call-back")
+		}
+		if !mobileRE.MatchString(phone) {
+			return queue.Event{}, queue.Errorf(queue.EINVALID, "联系电话应为 11 位手机号或带区号的固定电话 / the phone must be a mobile number or a landline with area code")
+		}
+		wo = WorkOrder{ID: h.nextIDLocked(KindWorkOrder, "W", now), Code: newCode(12), Item: it.ID, ItemName: it.NameZH,
+			Department: it.Department, Summary: summary, Customer: customer, Phone: phone,
+			Counter: req.Counter, Clerk: p.Name, ClerkName: p.who(), OpenedAt: now,
+			PromisedDays: it.PromisedDays, PromisedAt: h.addWorkingDays(now, it.PromisedDays), Status: WOOpen,
+			Log: []LogEntry{{At: now, Actor: p.who(), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
+		codes := []string{wo.Code}
+		if hasTicket {
+			wo.Day, wo.Ticket, wo.TicketNumber, wo.TicketCode = t.Day, t.ID, t.Number, t.Tracking
+			codes = append(codes, t.Tracking)
+			if wo.Counter == 0 {
+				wo.Counter = t.Counter
+			}
+		}
+		recs := append([]queue.Record{NewRecord(KindWorkOrder, wo.ID, wo)}, h.trackRecordsLocked(codes, wo.ID, "")...)
+		return queue.Event{Type: EvWorkOrderOpened, At: now, Day: e.Day(), Counter: wo.Counter, Ticket: wo.Ticket, Reason: wo.ID, Records: recs}, nil
+	})
+	if err != nil {
+		return WorkOrder{}, fmt.Errorf("open work order: %w", err)
+	}
+	wo.Rev = ev.Records[0].Rev
+	return wo, nil
+}
+
+// WorkOrderUpdate is one step of a work order's life.
+type WorkOrderUpdate struct {
+	Action    string `json:"-"`         // progress|resolve|callback|close
+	Note      string `json:"note"`      // what happened
+	Reached   bool   `json:"reached"`   // callback: the customer answered
+	Satisfied bool   `json:"satisfied"` // callback: the customer is satisfied
+}
+
+// WorkOrderActions are the steps UpdateWorkOrder takes.
+var WorkOrderActions = []string{"progress", "resolve", "callback", "close"}
+
+// mayHandle: managers and admins handle every work order, a clerk the ones
+// they opened.
+func mayHandle(p Principal, clerk string) error {
+	if p.Staff() || (p.Kind == "user" && p.Role == RoleClerk && p.Name == clerk) {
+		return nil
+	}
+	return queue.Errorf(queue.EFORBIDDEN, "只有经办人和管理人员可以处理这张工单 / only the handling clerk and managers may work on this work order")
+}
+
+// UpdateWorkOrder records a step: progress (a note from the department),
+// resolve (the department finished), callback (the call to the customer:
+// reached, satisfied, note; a call that did not reach them is logged and may
+// be repeated), close (only after a call-back that reached the customer).
+// Managers and the handling clerk only. Errors: EFORBIDDEN, ENOTFOUND,
+// ECONFLICT (a step out of order), EINVALID (a missing note).
+func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u WorkOrderUpdate) (WorkOrder, error) {
+	if p.Kind != "user" {
+		return WorkOrder{}, forbidden()
+	}
+	if !slices.Contains(WorkOrderActions, u.Action) {
+		return WorkOrder{}, queue.Errorf(queue.ENOTFOUND, "没有这个操作 / unknown action %q", u.Action)
+	}
+	note, err := checkNote("note", "说明", u.Note, u.Action == "progress" || u.Action == "resolve")
+	if err != nil {
+		return WorkOrder{}, err
+	}
+	var wo WorkOrder
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		r, ok := h.recordLocked(KindWorkOrder, id)
+		if !ok {
+			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这张工单 / no such work order")
+		}
+		if err := json.Unmarshal(r.Data, &wo); err != nil {
+			return queue.Event{}, fmt.Errorf("work order %s: %w", id, err)
+		}
+		if err := mayHandle(p, wo.Clerk); err != nil {
+			return queue.Event{}, err
+		}
+		if wo.Status == WOClosed {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "工单 %s 已办结 / work order %s is closed", wo.ID, wo.ID)
+		}
+		entry := LogEntry{At: now, Actor: p.who(), Kind: u.Action, Note: note}
+		switch u.Action {
+		case "progress":
+			if wo.Status == WOOpen {
+				wo.Status = WOProgress
+			}
+		case "resolve":
+			if wo.Status == WOResolved {
+				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "工单 %s 已处理完毕，请回访客户 / work order %s is resolved already; call the customer back", wo.ID, wo.ID)
+			}
+			wo.Status, wo.ResolvedAt = WOResolved, &now
+			entry.Kind = "resolved"
+		case "callback":
+			if wo.Status != WOResolved {
+				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "部门处理完毕后再回访客户 / call the customer back once the department has resolved the case")
+			}
+			wo.CallBack = &CallBack{At: now, By: p.who(), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
+			switch {
+			case !u.Reached:
+				entry.Note = strings.TrimSpace("未接通，稍后再回访 " + note)
+			case u.Satisfied:
+				entry.Note = strings.TrimSpace("客户满意 " + note)
+			default:
+				entry.Note = strings.TrimSpace("客户不满意 " + note)
+			}
+		case "close":
+			if wo.Status != WOResolved || wo.CallBack == nil || !wo.CallBack.Reached {
+				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "关闭工单前请先回访客户 / call the customer back before closing the work order")
+			}
+			wo.Status, wo.ClosedAt = WOClosed, &now
+			entry.Kind = "closed"
+		}
+		wo.Log = append(wo.Log, entry)
+		return queue.Event{Type: EvWorkOrderUpdated, At: now, Day: e.Day(), Counter: wo.Counter, Ticket: wo.Ticket, Reason: wo.ID + " " + u.Action,
+			Records: []queue.Record{NewRecord(KindWorkOrder, wo.ID, wo)}}, nil
+	})
+	if err != nil {
+		return WorkOrder{}, fmt.Errorf("work order %s %s: %w", id, u.Action, err)
+	}
+	wo.Rev = ev.Records[0].Rev
+	return wo, nil
+}
+
+func decodeWorkOrder(r queue.Record) (WorkOrder, error) {
+	var w WorkOrder
+	err := json.Unmarshal(r.Data, &w)
+	w.Rev = r.Rev
+	return w, err
+}
+
+// WorkOrder returns a work order for p: managers and admins see every one,
+// a clerk the ones they opened (EFORBIDDEN otherwise); ENOTFOUND if none.
+func (h *Hall) WorkOrder(p Principal, id string) (WorkOrder, error) {
+	r, ok, err := h.Record(KindWorkOrder, id)
+	if err != nil {
+		return WorkOrder{}, err
+	}
+	if !ok {
+		return WorkOrder{}, queue.Errorf(queue.ENOTFOUND, "没有这张工单 / no such work order")
+	}
+	w, err := decodeWorkOrder(r)
+	if err != nil {
+		return WorkOrder{}, err
+	}
+	if err := mayHandle(p, w.Clerk); err != nil {
+		return WorkOrder{}, err
+	}
+	return w, nil
+}
+
+// WorkOrderFilter selects work orders for a list.
+type WorkOrderFilter struct {
+	Status string // one status, "active" (not closed), "overdue", or "" for all
+	Mine   bool   // only the ones p opened
+	Limit  int    // 0: 500
+}
+
+// WorkOrders lists work orders newest first: managers and admins see all, a
+// clerk the ones they opened.
+func (h *Hall) WorkOrders(p Principal, f WorkOrderFilter) ([]WorkOrder, error) {
+	if p.Kind != "user" {
+		return nil, forbidden()
+	}
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	now := h.now()
+	var out []WorkOrder
+	var derr error
+	err := h.EachRecord(KindWorkOrder, "", func(r queue.Record) bool {
+		w, err := decodeWorkOrder(r)
+		if err != nil {
+			derr = err
+			return false
+		}
+		if (!p.Staff() || f.Mine) && w.Clerk != p.Name {
+			return true
+		}
+		switch f.Status {
+		case "":
+		case "active":
+			if w.Status == WOClosed {
+				return true
+			}
+		case "overdue":
+			if !w.Overdue(now) {
+				return true
+			}
+		default:
+			if w.Status != f.Status {
+				return true
+			}
+		}
+		out = append(out, w)
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	slices.Reverse(out)
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, err
+}
+
+// WorkOrderAlerts counts what needs attention now: overdue work orders, ones
+// due within a day, and ones waiting for their call-back, among those p may
+// see.
+type WorkOrderAlerts struct {
+	Overdue   int `json:"overdue"`
+	DueSoon   int `json:"due_soon"`
+	CallBacks int `json:"callbacks"`
+	Active    int `json:"active"`
+}
+
+// WorkOrderAlerts returns the alert counts at the hall's clock.
+func (h *Hall) WorkOrderAlerts(p Principal) (WorkOrderAlerts, error) {
+	list, err := h.WorkOrders(p, WorkOrderFilter{Status: "active", Limit: 1 << 30})
+	if err != nil {
+		return WorkOrderAlerts{}, err
+	}
+	now := h.now()
+	var a WorkOrderAlerts
+	for _, w := range list {
+		a.Active++
+		switch {
+		case w.Overdue(now):
+			a.Overdue++
+		case w.DueSoon(now):
+			a.DueSoon++
+		case w.NeedsCallBack():
+			a.CallBacks++
+		}
+	}
+	return a, nil
+}
