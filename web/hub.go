@@ -2,23 +2,408 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/queue"
 )
 
-// Hub fans committed events out to websocket clients. (Placeholder: the real
-// hub replaces this file.)
+// Websocket tuning (docs/websocket.md).
+const (
+	// wsSendBuffer is how many frames a client may have queued; one more and
+	// it is dropped (it reconnects and resyncs).
+	wsSendBuffer = 256
+	// wsReplayWindow is how many missed events a resume replays; a client
+	// further behind gets a fresh snapshot.
+	wsReplayWindow = 1000
+	wsPingEvery    = 20 * time.Second
+	wsPongWait     = 60 * time.Second
+	wsWriteWait    = 10 * time.Second
+	wsReadLimit    = 1 << 10
+)
+
+// publicRecordKinds are the record kinds devices and the public may see in
+// events (hall settings and voice, notices); other records may hold contact
+// details and reach people's topics only.
+var publicRecordKinds = map[string]bool{hall.KindConfig: true, "notice": true}
+
+// Hub fans committed events out to websocket clients, after the gorilla chat
+// hub: one goroutine (Run) dispatches, every client has a bounded send
+// buffer, and a client whose buffer is full is dropped, never waited for.
+//
+// The hall tells the hub of every committed event in sequence order with the
+// read model locked; the hub's listener only copies what the topics need
+// (the snapshot, desks' waiting lists, tracked tickets) onto an unbounded
+// queue and returns, so a slow client can never hold up the hall.
 type Hub struct {
-	hall *hall.Hall
-	log  *slog.Logger
+	hall     *hall.Hall
+	log      *slog.Logger
+	upgrade  fiber.Handler
+	unlisten func()
+
+	// mu guards the client set. Clients register inside hall.Read, so a
+	// client's snapshot sequence and its place in the event stream agree.
+	mu      sync.Mutex
+	clients map[*wsClient]struct{}
+	closed  bool
+	count   atomic.Int64
+
+	// imu guards the interests the listener computes for: counters with a
+	// desk subscriber, tickets with a tracking subscriber (counts).
+	imu     sync.Mutex
+	desks   map[int]int
+	tracked map[uint64]int
+
+	// The listener's queue, drained by Run.
+	qmu   sync.Mutex
+	queue []wsItem
+	wake  chan struct{}
+
+	drops atomic.Int64
+
+	// Keepalive: a ping every pingEvery; a client silent (no pong, no
+	// frame) for pongWait is dropped.
+	pingEvery, pongWait atomic.Int64 // time.Duration
 }
 
-// NewHub returns a hub for the hall.
-func NewHub(h *hall.Hall, log *slog.Logger) *Hub { return &Hub{hall: h, log: log} }
+// wsItem is one committed event with what the topics show after it.
+type wsItem struct {
+	ev      queue.Event
+	snap    queue.Snapshot
+	waiting map[int][]queue.Ticket  // desk counter → its waiting list
+	tracks  map[uint64]queue.Ticket // tracked ticket id → the ticket now
+}
 
-// Run runs the hub until ctx ends.
-func (h *Hub) Run(ctx context.Context) { <-ctx.Done() }
+// wsFrame is one server → client message (docs/websocket.md).
+type wsFrame struct {
+	Type   string `json:"type"`
+	Seq    uint64 `json:"seq"`
+	Event  any    `json:"event,omitempty"`
+	State  any    `json:"state,omitempty"`
+	Replay bool   `json:"replay,omitempty"`
+}
+
+// deskState is the state of a desk/N topic: the hall plus counter N's list.
+type deskState struct {
+	queue.Snapshot
+	Waiting []queue.Ticket `json:"waiting"`
+}
+
+// trackEvent is what a ticket/CODE topic learns of an event about its
+// ticket: no actor, no reason, no other tickets.
+type trackEvent struct {
+	Seq     uint64    `json:"seq"`
+	Type    string    `json:"type"`
+	At      time.Time `json:"at"`
+	Counter int       `json:"counter,omitempty"`
+	Ticket  uint64    `json:"ticket,omitempty"`
+}
+
+// NewHub returns a hub for the hall. It listens to the hall at once; Run
+// dispatches.
+func NewHub(h *hall.Hall, log *slog.Logger) *Hub {
+	hub := &Hub{hall: h, log: log, clients: map[*wsClient]struct{}{},
+		desks: map[int]int{}, tracked: map[uint64]int{}, wake: make(chan struct{}, 1)}
+	hub.pingEvery.Store(int64(wsPingEvery))
+	hub.pongWait.Store(int64(wsPongWait))
+	hub.upgrade = hub.upgrader()
+	hub.unlisten = h.Listen(hub.listen)
+	return hub
+}
+
+// Run dispatches events until ctx ends, then closes every client and
+// refuses new ones.
+func (h *Hub) Run(ctx context.Context) {
+	defer h.unlisten()
+	for {
+		select {
+		case <-ctx.Done():
+			h.mu.Lock()
+			h.closed = true
+			cs := h.snapshotClients()
+			h.mu.Unlock()
+			for _, c := range cs {
+				h.remove(c)
+				c.stop(wsGoingAway, "server stopping", false)
+			}
+			return
+		case <-h.wake:
+		}
+		h.qmu.Lock()
+		items := h.queue
+		h.queue = nil
+		h.qmu.Unlock()
+		for i := range items {
+			h.dispatch(&items[i])
+		}
+	}
+}
 
 // Clients returns the number of connected clients.
-func (h *Hub) Clients() int { return 0 }
+func (h *Hub) Clients() int { return int(h.count.Load()) }
+
+// Dropped returns how many clients were dropped for not keeping up.
+func (h *Hub) Dropped() int { return int(h.drops.Load()) }
+
+// Broadcast queues frame, as it is, to every client of topic (and drops
+// those that cannot take it), and returns how many clients it reached. It
+// bypasses the hall: the websocket benchmark measures the bare fan-out with
+// it, as the baseline of the event path.
+func (h *Hub) Broadcast(topic string, frame []byte) int {
+	h.mu.Lock()
+	cs := h.snapshotClients()
+	h.mu.Unlock()
+	n := 0
+	for _, c := range cs {
+		if c.topic.String() != topic {
+			continue
+		}
+		if h.offer(c, frame) {
+			n++
+		}
+	}
+	return n
+}
+
+// listen runs in the hall's publish with the read model locked: copy what
+// the topics need and return.
+func (h *Hub) listen(ev queue.Event, view *queue.Engine) {
+	// Clients register under the hall's read lock, which excludes this
+	// call: with none registered now, no one can want this event.
+	if h.count.Load() == 0 {
+		return
+	}
+	now := h.hall.Now()
+	it := wsItem{ev: ev, snap: view.Snapshot(now)}
+	h.imu.Lock()
+	if len(h.desks) > 0 {
+		it.waiting = make(map[int][]queue.Ticket, len(h.desks))
+		for n := range h.desks {
+			it.waiting[n] = view.WaitingFor(n, now)
+		}
+	}
+	if len(h.tracked) > 0 {
+		it.tracks = make(map[uint64]queue.Ticket, len(h.tracked))
+		for id := range h.tracked {
+			if t, ok := liveTicket(view, id, now); ok {
+				it.tracks[id] = t
+			}
+		}
+	}
+	h.imu.Unlock()
+	h.qmu.Lock()
+	h.queue = append(h.queue, it)
+	h.qmu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// liveTicket returns ticket id as the read model has it now, following
+// transfers to the ticket that carries on, with its place in the queue.
+func liveTicket(view *queue.Engine, id uint64, now time.Time) (queue.Ticket, bool) {
+	t, ok := view.Ticket(id)
+	for hops := 0; ok && t.TransferredTo != 0 && hops < 16; hops++ {
+		next, found := view.Ticket(t.TransferredTo)
+		if !found {
+			break
+		}
+		t = next
+	}
+	if !ok {
+		return t, false
+	}
+	if a, w, found := view.Position(t.ID, now); found {
+		t.Ahead, t.EstimatedWaitS = a, w
+	}
+	return t, true
+}
+
+// snapshotClients copies the client set; the caller holds mu.
+func (h *Hub) snapshotClients() []*wsClient {
+	cs := make([]*wsClient, 0, len(h.clients))
+	for c := range h.clients {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// dispatch sends one event to every client that has not seen it, encoding
+// each topic's frame once.
+func (h *Hub) dispatch(it *wsItem) {
+	h.mu.Lock()
+	cs := h.snapshotClients()
+	h.mu.Unlock()
+	frames := map[string][]byte{}
+	for _, c := range cs {
+		if it.ev.Seq <= c.after {
+			continue // in the snapshot the client started from
+		}
+		msg := h.frameFor(c, it, frames)
+		if msg != nil {
+			h.offer(c, msg)
+		}
+	}
+}
+
+// offer queues msg for c without waiting; a full buffer drops the client.
+func (h *Hub) offer(c *wsClient, msg []byte) bool {
+	select {
+	case c.send <- msg:
+		return true
+	default:
+		if h.remove(c) {
+			h.drops.Add(1)
+			h.log.Info("websocket client dropped: too slow", "topic", c.topic.String())
+		}
+		c.stop(wsTryAgain, "too slow", true)
+		return false
+	}
+}
+
+// frameFor returns c's frame of the event (nil: nothing for c), caching the
+// frames shared by a topic in frames.
+func (h *Hub) frameFor(c *wsClient, it *wsItem, frames map[string][]byte) []byte {
+	key := c.topic.frameKey()
+	if c.topic.Kind == topicTicket {
+		return h.trackFrame(c, it, frames)
+	}
+	if b, ok := frames[key]; ok {
+		return b
+	}
+	var f wsFrame
+	switch c.topic.Kind {
+	case topicDesk:
+		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, false),
+			State: deskState{Snapshot: wsSnapshot(it.snap, false), Waiting: wsTickets(it.waiting[c.topic.Counter], false)}}
+	case topicMonitor:
+		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, false), State: wsSnapshot(it.snap, false)}
+	default:
+		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, true), State: wsSnapshot(it.snap, true)}
+	}
+	b := h.encode(f)
+	frames[key] = b
+	return b
+}
+
+// trackFrame is the frame of a ticket/CODE client: sent when the event is
+// about its ticket or the ticket's state (place, wait) changed.
+func (h *Hub) trackFrame(c *wsClient, it *wsItem, frames map[string][]byte) []byte {
+	t, live := it.tracks[c.ticketID]
+	about := eventAbout(it.ev, c.topic.Code)
+	if !live && !about {
+		return nil
+	}
+	if !live {
+		for _, x := range it.ev.Tickets {
+			if x.Tracking == c.topic.Code {
+				t = x
+			}
+		}
+	}
+	state := trackTicket(t)
+	sb, err := json.Marshal(state)
+	if err != nil {
+		return nil
+	}
+	if !about && string(sb) == string(c.lastTrack) {
+		return nil
+	}
+	c.lastTrack = sb
+	f := wsFrame{Type: "event", Seq: it.ev.Seq, State: json.RawMessage(sb)}
+	if about {
+		f.Event = trackEventOf(it.ev)
+	}
+	return h.encode(f)
+}
+
+func (h *Hub) encode(f wsFrame) []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		h.log.Error("websocket frame", "type", f.Type, "seq", f.Seq, "err", err)
+		return nil
+	}
+	return b
+}
+
+// eventAbout reports whether ev concerns the ticket with the tracking code.
+func eventAbout(ev queue.Event, code string) bool {
+	for _, t := range ev.Tickets {
+		if t.Tracking == code {
+			return true
+		}
+	}
+	return false
+}
+
+func trackEventOf(ev queue.Event) trackEvent {
+	return trackEvent{Seq: ev.Seq, Type: ev.Type, At: ev.At, Counter: ev.Counter, Ticket: ev.Ticket}
+}
+
+// trackTicket is a ticket as its own tracking page sees it: nothing
+// personal, not even the clerk's account name.
+func trackTicket(t queue.Ticket) queue.Ticket {
+	t.Phone, t.Account, t.Clerk, t.Note = "", "", "", ""
+	return t
+}
+
+// wsTickets masks tickets for a topic; device (and public) topics lose the
+// tracking code too, which is the ticket holder's key to their own page.
+func wsTickets(ts []queue.Ticket, device bool) []queue.Ticket {
+	if ts == nil {
+		return []queue.Ticket{}
+	}
+	out := make([]queue.Ticket, len(ts))
+	for i, t := range ts {
+		out[i] = wsTicket(t, device)
+	}
+	return out
+}
+
+func wsTicket(t queue.Ticket, device bool) queue.Ticket {
+	t = publicTicket(t)
+	if device {
+		t.Tracking, t.Note = "", ""
+	}
+	return t
+}
+
+// wsSnapshot is the state a topic shows; snap is not changed.
+func wsSnapshot(snap queue.Snapshot, device bool) queue.Snapshot {
+	out := snap
+	out.Counters = make([]queue.CounterView, len(snap.Counters))
+	copy(out.Counters, snap.Counters)
+	for i := range out.Counters {
+		if t := out.Counters[i].Ticket; t != nil {
+			m := wsTicket(*t, device)
+			out.Counters[i].Ticket = &m
+		}
+	}
+	out.Recent = wsTickets(snap.Recent, device)
+	return out
+}
+
+// wsEvent is an event as a topic sees it: tickets masked, and for devices
+// only public records.
+func wsEvent(ev queue.Event, device bool) queue.Event {
+	if len(ev.Tickets) > 0 {
+		ev.Tickets = wsTickets(ev.Tickets, device)
+	}
+	if device && len(ev.Records) > 0 {
+		var keep []queue.Record
+		for _, r := range ev.Records {
+			if publicRecordKinds[r.Kind] {
+				keep = append(keep, r)
+			}
+		}
+		ev.Records = keep
+	}
+	return ev
+}

@@ -74,7 +74,7 @@ var messages = map[string][2]string{
 	"kiosk.back_start":    {"返回首页", "Back to start"},
 	"kiosk.footer":        {"需要帮助？请咨询大堂引导员 · 95598 供电服务热线", "Need help? Ask our hall staff · Power service hotline 95598"},
 	"kiosk.waiting_unit":  {"人等候", "waiting"},
-	"kiosk.err.limit":     {"今日号源已发完", "No more tickets today"},
+	"kiosk.err.limit":     {"今日取号已达上限", "Today's limit is reached"},
 	"kiosk.err.closed":    {"现在不在营业时间", "The hall is closed now"},
 	"kiosk.err.invalid":   {"请检查填写的信息", "Please check what you entered"},
 	"kiosk.err.other":     {"暂时无法取号", "We could not issue a ticket"},
@@ -100,7 +100,7 @@ var messages = map[string][2]string{
 
 	// Counter screen.
 	"counter.title":       {"%d 号窗口", "Counter %d"},
-	"counter.window":      {"号窗口", "counter"},
+	"counter.window":      {"号窗口", "Counter"},
 	"counter.preview":     {"预览", "Preview"},
 	"counter.services":    {"办理业务", "Services"},
 	"counter.closed":      {"窗口未开放", "Closed"},

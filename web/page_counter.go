@@ -14,7 +14,7 @@ import (
 // counter they signed in at, else the first).
 func (s *Server) counterPage(c *fiber.Ctx) error {
 	p := principal(c)
-	snap, _ := s.hall.Snapshot()
+	snap, seq := s.hall.Snapshot()
 	snap = publicSnapshot(snap)
 	n := p.Counter
 	if p.Kind == "user" {
@@ -37,5 +37,5 @@ func (s *Server) counterPage(c *fiber.Ctx) error {
 		}
 	}
 	return render(c, view.Counter(view.CounterPage{T: translator(pageLang(c)), Hall: s.hallInfo(), Counter: k,
-		Services: services, Preview: p.Kind == "user", Query: queryString(c)}))
+		Services: services, Preview: p.Kind == "user", Query: queryString(c), Seq: seq}))
 }

@@ -10,6 +10,15 @@ import (
 	"hallq/web/view"
 )
 
+// deskSlots fill the desk's slots (view.DeskPage Panels, Side, Scripts,
+// CSS) for one request: other parts of hallq (the case panel, today's
+// ratings) append theirs from an init func in their own file, e.g.
+//
+//	func init() { deskSlots = append(deskSlots, (*Server).deskCasePanel) }
+//
+// They run in order after the page's own data is ready.
+var deskSlots []func(s *Server, c *fiber.Ctx, p *view.DeskPage)
+
 // deskPage: GET /desk, the clerk desk of the counter the clerk signed in at.
 // Managers and admins work any counter (?n=N) and choose one otherwise.
 func (s *Server) deskPage(c *fiber.Ctx) error {
@@ -17,7 +26,7 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	t := translator(pageLang(c))
 	h := s.hallInfo()
 	user := view.DeskUser{Name: p.Name, Display: p.Display, StaffNo: p.StaffNo, Role: p.Role}
-	snap, _ := s.hall.Snapshot()
+	snap, seq := s.hall.Snapshot()
 	snap = maskSnapshot(snap)
 	n := p.Counter
 	if p.Staff() {
@@ -48,6 +57,10 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	for j := range waiting {
 		waiting[j] = localTimes(publicTicket(waiting[j]), h)
 	}
-	return render(c, view.Desk(view.DeskPage{T: t, Hall: h, User: user, Counter: k, Services: snap.Services,
-		Counters: snap.Counters, Waiting: waiting, Query: queryString(c)}))
+	page := view.DeskPage{T: t, Hall: h, User: user, Counter: k, Services: snap.Services,
+		Counters: snap.Counters, Waiting: waiting, Query: queryString(c), Seq: seq, Ratings: s.deskRatings(p)}
+	for _, fill := range deskSlots {
+		fill(s, c, &page)
+	}
+	return render(c, view.Desk(page))
 }

@@ -11,21 +11,48 @@ func (s *Server) displayPage(c *fiber.Ctx) error {
 	lang := pageLang(c)
 	t := translator(lang)
 	h := s.hallInfo()
-	snap, _ := s.hall.Snapshot()
+	snap, seq := s.hall.Snapshot()
 	snap = publicSnapshot(snap)
-	p := view.DisplayPage{T: t, Hall: h, Open: snap.Open, Services: snap.Services,
-		Voice: view.Voice{Lang: lang, Volume: 1}}
+	p := view.DisplayPage{T: t, Hall: h, Open: snap.Open, Services: snap.Services, Voice: s.displayVoice(c), Seq: seq}
 	if len(snap.Recent) > 0 {
 		p.Current = &snap.Recent[0]
 		p.Recent = snap.Recent[1:min(len(snap.Recent), 1+view.RecentCalls)]
 	}
-	// Notices come from the manager later; for now the hall's welcome and the
-	// standing rules, in both languages.
-	name := t.Pick(h.NameZH, h.NameEN)
-	alt := t.PickAlt(h.NameZH, h.NameEN)
-	p.Notices = []string{t.F("display.notice.hall", name), t.S("display.notice.rules"), t.S("display.notice.green"), t.S("display.notice.online")}
-	if alt != "" {
-		p.Notices = append(p.Notices, t.AltF("display.notice.hall", alt), t.Alt("display.notice.rules"), t.Alt("display.notice.green"))
-	}
+	p.Notices = s.displayNotices(t, h)
 	return render(c, view.Display(p))
+}
+
+// displayNotices is the scrolling line: the manager's notices showing now
+// (公告, e.g. a planned outage), then the hall's standing ones, each in the
+// page's language with the other one after it.
+func (s *Server) displayNotices(t view.T, h view.HallInfo) []view.Notice {
+	var out []view.Notice
+	if ns, err := s.hall.Notices(true); err == nil {
+		for _, n := range ns {
+			out = append(out, view.Notice{Text: t.Pick(n.TextZH, n.TextEN), Alt: t.PickAlt(n.TextZH, n.TextEN), Manager: true})
+		}
+	}
+	name, alt := t.Pick(h.NameZH, h.NameEN), t.PickAlt(h.NameZH, h.NameEN)
+	hallAlt := ""
+	if alt != "" {
+		hallAlt = t.AltF("display.notice.hall", alt)
+	}
+	out = append(out, view.Notice{Text: t.F("display.notice.hall", name), Alt: hallAlt})
+	for _, k := range []string{"display.notice.rules", "display.notice.green", "display.notice.online"} {
+		out = append(out, view.Notice{Text: t.S(k), Alt: t.Alt(k)})
+	}
+	return out
+}
+
+// displayVoice is the manager's voice setting; a display's own URL may
+// turn it down or off (/display?volume=40, ?mute=1), e.g. a second screen
+// in the same hall.
+func (s *Server) displayVoice(c *fiber.Ctx) view.Voice {
+	v := s.hall.Voice()
+	vol := v.Volume
+	if q := c.QueryInt("volume", -1); q >= 0 && q <= 100 {
+		vol = q
+	}
+	return view.Voice{Lang: v.Lang, Volume: float64(vol) / 100, Repeat: v.Repeat,
+		Muted: vol == 0 || c.Query("mute") == "1"}
 }

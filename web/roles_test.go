@@ -72,6 +72,10 @@ func (f apiFiller) fill(path string) (filled string, generic []string) {
 			return f.tracking
 		case "action":
 			return "recall"
+		case "prefix":
+			return "A" // a real service
+		case "name":
+			return "clerk1" // a real user (a backup name that is not listed gets 404)
 		case "token":
 			return f.token
 		case "*", "+":

@@ -4,10 +4,13 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,6 +30,9 @@ type Options struct {
 	// benchmarks).
 	KioskBurst int
 	KioskEvery time.Duration
+	// ShutdownWait is how long stopping waits for requests in flight
+	// (default DefaultShutdownWait) before closing their connections.
+	ShutdownWait time.Duration
 }
 
 // Server is the hall's web server.
@@ -77,18 +83,100 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Hub() *Hub { return s.hub }
 
 // Serve serves on ln until ctx ends.
+//
+// Stopping lets requests in flight finish (up to Options.ShutdownWait), closes idle
+// keep-alive connections, and at once closes connections that have not sent
+// a byte: browsers open those ahead of need, and fasthttp would otherwise
+// wait five seconds before counting them idle.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.hub.Run(ctx)
+	tl := &trackingListener{Listener: ln, conns: map[*trackedConn]struct{}{}}
 	errc := make(chan error, 1)
-	go func() { errc <- s.app.Listener(ln) }()
+	go func() { errc <- s.app.Listener(tl) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), cmp.Or(s.opt.ShutdownWait, DefaultShutdownWait))
 		defer cancel()
-		return s.app.ShutdownWithContext(sctx)
+		go func() {
+			// After the listener is closed no new connection can appear.
+			time.Sleep(10 * time.Millisecond)
+			tl.close(false)
+		}()
+		err := s.app.ShutdownWithContext(sctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			n := tl.close(true)
+			s.log.Warn("stopped with requests still running; their connections were closed", "connections", n)
+			return nil
+		}
+		return err
 	}
+}
+
+// DefaultShutdownWait is how long a stopping server lets requests in flight
+// finish (Options.ShutdownWait).
+const DefaultShutdownWait = 5 * time.Second
+
+// trackingListener knows its open connections and whether each has sent
+// anything, so a stopping server can close the ones that never will.
+type trackingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[*trackedConn]struct{}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, l: l}
+	l.mu.Lock()
+	l.conns[tc] = struct{}{}
+	l.mu.Unlock()
+	return tc, nil
+}
+
+// close closes the connections that have not sent a byte (all of them with
+// all) and returns how many it closed.
+func (l *trackingListener) close(all bool) int {
+	l.mu.Lock()
+	var cs []*trackedConn
+	for c := range l.conns {
+		if all || !c.used.Load() {
+			cs = append(cs, c)
+		}
+	}
+	l.mu.Unlock()
+	for _, c := range cs {
+		c.Close()
+	}
+	return len(cs)
+}
+
+type trackedConn struct {
+	net.Conn
+	l    *trackingListener
+	used atomic.Bool
+	once sync.Once
+}
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 && !c.used.Load() {
+		c.used.Store(true)
+	}
+	return n, err
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
 
 // apiError is the JSON error shape of every endpoint.

@@ -46,9 +46,15 @@
 		statusText.textContent = P.hallTime(P.now()).hms + '  ' + text;
 	}
 
-	// An action of the API.
+	// An action of the API. Actions run one at a time in the order the
+	// clerk gave them: a key pressed while the previous action is still on
+	// its way waits for it, it is never dropped.
+	var pending = [];
 	function act(action, payload) {
-		if (busy) return;
+		if (busy) {
+			pending.push([action, payload]);
+			return;
+		}
 		busy = true;
 		actions.classList.add('busy');
 		say('info', P.t('desk.working'));
@@ -75,6 +81,8 @@
 		}).then(function () {
 			busy = false;
 			actions.classList.remove('busy');
+			var next = pending.shift();
+			if (next) act(next[0], next[1]);
 		});
 	}
 
@@ -137,7 +145,9 @@
 	});
 	$('dk-named').addEventListener('submit', function (e) {
 		e.preventDefault();
-		var number = numberInput.value.trim().toUpperCase();
+		// Only letters and digits: the "/" that opened the field, spaces or a
+		// dash typed out of habit ("A-012") are not part of a number.
+		var number = numberInput.value.toUpperCase().replace(/[^A-Z0-9]/g, '');
 		if (!number) return say('error', P.t('desk.named_empty'));
 		numberInput.value = '';
 		numberInput.blur();
@@ -152,7 +162,7 @@
 
 	// The keyboard.
 	document.addEventListener('keydown', function (e) {
-		if (e.ctrlKey || e.altKey || e.metaKey || e.repeat) return;
+		if (e.ctrlKey || e.altKey || e.metaKey || e.repeat || e.defaultPrevented) return;
 		var tag = e.target && e.target.tagName;
 		var typing = tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
 		if (e.key === 'Escape') {
@@ -302,6 +312,9 @@
 			renderCurrent(c.ticket);
 		}
 		if (state.waiting) renderWaiting(state.waiting);
+		try {
+			document.dispatchEvent(new window.CustomEvent('hallq:desk', {detail: {state: state, seq: seq, counter: c || null}}));
+		} catch (e) { window.console && console.error('hallq:desk', e); }
 	}
 
 	function tickTimers(now) {
@@ -317,6 +330,26 @@
 	P.live(body.dataset.topic, function (state, seq) {
 		if (state && (seq || 0) >= lastSeq) render(state, seq);
 	});
+
+	/*
+	 * For the slots' scripts (the case panel, ratings; see DeskPage in
+	 * web/view/desk.templ):
+	 *   HallDesk.counter          this desk's counter number
+	 *   HallDesk.current()        the counter as last rendered (its .ticket)
+	 *   HallDesk.act(action, body) a counter action, shown in the status bar
+	 *   HallDesk.say(kind, text)  a line in the status bar (info|ok|error)
+	 *   HallDesk.refresh()        reload the state over the API
+	 * Event on document: "hallq:desk" after every render, detail {state,
+	 * seq, counter}. Keys the desk does not use are free for slots; a slot
+	 * handling one should call preventDefault().
+	 */
+	window.HallDesk = {
+		counter: N,
+		current: function () { return counter; },
+		act: act,
+		say: say,
+		refresh: refresh
+	};
 
 	// The server rendered the first state; apply the dimming rules to it.
 	refresh();

@@ -2,8 +2,7 @@
  * The hall display (/display): the latest call, huge; the calls before it;
  * waiting counts and expected waits; a scrolling notices line; the clock.
  * Every new call (ticket_called) and recall (ticket_recalled) flashes and is
- * announced with HallVoice (assets/js/voice.js). Replayed events after a
- * reconnect are not announced: they are old news.
+ * announced with HallVoice (assets/js/voice.js), once; see announceOnce.
  */
 (function (window, document) {
 	'use strict';
@@ -12,25 +11,92 @@
 	var el = P.el;
 	var body = document.body;
 	var RECENT = Number(body.dataset.recent) || 6;
+	var FRESH_MS = 30000;
 	var callBox = document.getElementById('d-call');
 	var recentList = document.getElementById('d-recent');
 	var servicesBox = document.getElementById('d-services');
 
+	// The voice: the manager's settings (GET /api/v1/voice), followed live;
+	// this display's own ?volume= / ?mute=1 stay in force.
 	var voice = window.HallVoice;
+	var voiceLang = body.dataset.voiceLang || 'zh'; // zh, en or zh+en
+	var localMute = /[?&]mute=1(&|$)/.test(window.location.search);
+	var localVolume = /[?&]volume=(\d+)/.exec(window.location.search);
 	if (voice) {
 		try {
 			voice.init({
 				base: '/assets/voice',
-				lang: body.dataset.voiceLang === 'en' ? 'en' : 'zh',
+				lang: voiceLang === 'en' ? 'en' : 'zh',
 				volume: body.dataset.voiceVolume ? Number(body.dataset.voiceVolume) : 1,
 				muted: body.dataset.voiceMuted === 'true',
-				repeat: 2
+				repeat: Number(body.dataset.voiceRepeat) || 2
 			});
 		} catch (e) {
 			voice = null;
 			window.console && console.error('HallVoice.init', e);
 		}
 	}
+
+	function applyVoice(v) {
+		if (!voice || !v) return;
+		voiceLang = v.lang || 'zh';
+		var vol = localVolume ? Number(localVolume[1]) : Number(v.volume);
+		voice.init({lang: voiceLang === 'en' ? 'en' : 'zh', repeat: Number(v.repeat) || 2});
+		voice.setVolume(vol / 100);
+		voice.setMuted(localMute || vol === 0);
+	}
+
+	function announce(number, counter) {
+		if (!voice) return;
+		try {
+			voice.call(number, counter);
+			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1});
+		} catch (e) { window.console && console.error('HallVoice.call', e); }
+	}
+
+	// The notices line: the manager's notices (GET /api/v1/notices) before
+	// the standing ones the server rendered; both runs of the marquee carry
+	// the same notices, and its speed stays the same whatever their length.
+	var ticker = document.getElementById('d-ticker');
+	var standing = [].map.call(ticker.querySelector('.d-ticker-run').querySelectorAll('.d-notice:not(.d-notice-mgr)'),
+		function (n) { return n.cloneNode(true); });
+	var noticesKey = '';
+
+	function renderNotices(list) {
+		var key = JSON.stringify(list);
+		if (key === noticesKey) return;
+		noticesKey = key;
+		[].forEach.call(ticker.querySelectorAll('.d-ticker-run'), function (run) {
+			var mgr = list.map(function (n) {
+				var text = P.name(n.text_zh, n.text_en), other = P.altName(n.text_zh, n.text_en);
+				var span = el('span', 'd-notice d-notice-mgr', [text, other ? el('span', 'd-notice-alt', other) : null]);
+				span.dataset.manager = '';
+				return span;
+			});
+			P.replace(run, mgr.concat(standing.map(function (n) { return n.cloneNode(true); })));
+		});
+		pace();
+	}
+
+	function pace() {
+		var run = ticker.querySelector('.d-ticker-run');
+		var speed = window.innerHeight * 0.1; // px per second: a tenth of the screen's height
+		if (run && run.scrollWidth) ticker.style.animationDuration = Math.max(20, run.scrollWidth / speed) + 's';
+	}
+
+	function loadNotices() {
+		P.api('GET', '/api/v1/notices').then(function (res) {
+			if (res.status === 200 && Array.isArray(res.data)) renderNotices(res.data);
+		}, function () { /* next time */ });
+	}
+	function loadVoice() {
+		P.api('GET', '/api/v1/voice').then(function (res) {
+			if (res.status === 200) applyVoice(res.data);
+		}, function () { /* next time */ });
+	}
+	pace();
+	// Notices start and end by the clock too.
+	setInterval(loadNotices, 60000);
 
 	function renderCall(state) {
 		var cur = (state.recent || [])[0];
@@ -113,19 +179,48 @@
 		flashTimer = setTimeout(function () { callBox.classList.remove('flash'); }, 6000);
 	}
 
+	// Announcing: every call (and recall) once. Calls come as events; a
+	// call made while the display was reconnecting (a server restart, a lost
+	// network) arrives only in the state, and is announced too if it is less
+	// than FRESH_MS old, so nobody misses their turn. The calls shown when the
+	// page loads are not announced again.
+	var announced = {};
+	var seenState = false;
+	function callKey(t, counter) { return t.id + '@' + (counter || t.counter) + '@' + (t.last_called_at || ''); }
+	function fresh(iso) { return !!iso && P.now() - new Date(iso) < FRESH_MS; }
+	function announceOnce(t, counter) {
+		var key = callKey(t, counter);
+		if (announced[key]) return;
+		announced[key] = true;
+		flash();
+		announce(t.number, counter || t.counter);
+	}
+
 	P.live(body.dataset.topic || 'display', function (state, seq, ev, replay) {
+		if (ev && !replay && (ev.type === 'ticket_called' || ev.type === 'ticket_recalled')) {
+			var tk = (ev.tickets || []).filter(function (t) { return t.id === ev.ticket; })[0];
+			var counter = ev.counter || (tk && tk.counter);
+			if (tk && counter) announceOnce(tk, counter);
+		}
 		if (state) {
 			renderCall(state);
 			renderRecent(state);
 			renderServices(state);
+			var recent = (state.recent || []).slice().reverse(); // oldest first
+			recent.forEach(function (t) {
+				if (!seenState) announced[callKey(t)] = true;
+				else if (fresh(t.last_called_at)) announceOnce(t);
+			});
+			seenState = true;
 		}
-		if (!ev || replay || (ev.type !== 'ticket_called' && ev.type !== 'ticket_recalled')) return;
-		var tk = (ev.tickets || []).filter(function (t) { return t.id === ev.ticket; })[0];
-		var counter = ev.counter || (tk && tk.counter);
-		if (!tk || !counter) return;
-		flash();
-		if (voice) {
-			try { voice.call(tk.number, counter); } catch (e) { window.console && console.error('HallVoice.call', e); }
+		if (!ev) {
+			// A (re)connection: the notices and the voice may have changed
+			// while the display was away.
+			loadNotices();
+			loadVoice();
+			return;
 		}
+		if ((ev.records || []).some(function (r) { return r.kind === 'notice'; })) loadNotices();
+		if (ev.type === 'config_changed' || ev.type === 'config') loadVoice();
 	});
 })(window, document);

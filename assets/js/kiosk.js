@@ -15,7 +15,9 @@
 	var VALID = {phone: /^1\d{10}$/, account: /^\d{6,20}$/};
 
 	var $ = function (id) { return document.getElementById(id); };
-	var screens = {start: $('k-start'), confirm: $('k-confirm'), ticket: $('k-ticket'), error: $('k-error')};
+	// Every <section class="k-screen" id="k-NAME">, slots' screens included.
+	var screens = {};
+	[].forEach.call(document.querySelectorAll('.k-screen[id^="k-"]'), function (sec) { screens[sec.id.slice(2)] = sec; });
 	var field = function (scope, name) { return scope.querySelector('[data-field="' + name + '"]'); };
 	var fields = function (scope, name) { return [].slice.call(scope.querySelectorAll('[data-field="' + name + '"]')); };
 
@@ -52,6 +54,14 @@
 		setKind('phone');
 		renderToggles();
 		show('start');
+		emit('hallq:reset', {});
+	}
+
+	// emit tells the slots' scripts (see KioskPage in web/view/kiosk.templ).
+	function emit(name, detail) {
+		try {
+			document.dispatchEvent(new window.CustomEvent(name, {detail: detail}));
+		} catch (e) { window.console && console.error(name, e); }
 	}
 
 	setInterval(function () {
@@ -164,13 +174,14 @@
 	function showTicket(tk) {
 		var s = screens.ticket;
 		field(s, 'number').textContent = tk.number;
-		field(s, 'service').textContent = picked.querySelector('.k-svc-name').textContent;
+		field(s, 'service').textContent = picked ? picked.querySelector('.k-svc-name').textContent : tk.service;
 		field(s, 'ahead').textContent = String(tk.ahead);
 		field(s, 'wait').textContent = P.waitText(tk.estimated_wait_s);
 		field(s, 'time').textContent = P.hallTime(new Date(tk.issued_at)).hm;
 		field(s, 'tracking').textContent = String(tk.tracking || '').replace(/(.{4})(?=.)/g, '$1 ');
 		fields(s, 'green').forEach(function (e) { e.hidden = tk.priority !== 'green'; });
 		show('ticket');
+		emit('hallq:ticket', tk);
 	}
 
 	var TITLES = {limit: 'kiosk.err.limit', closed: 'kiosk.err.closed', invalid: 'kiosk.err.invalid'};
@@ -202,4 +213,35 @@
 
 	renderToggles();
 	renderEntry();
+
+	/*
+	 * For the slots' scripts (case pre-check, appointment check-in, QR):
+	 *   HallKiosk.show('NAME')   show <section class="k-screen" id="k-NAME">
+	 *   HallKiosk.reset()        back to the start, toggles off
+	 *   HallKiosk.issue(req)     issue {service, priority?, phone?, account?,
+	 *                            item?} and show the ticket or the refusal
+	 *   HallKiosk.touch()        the customer is still there (idle timer)
+	 *   HallKiosk.green()/large() the toggles' state
+	 * Events on document: "hallq:ticket" (detail: the issued ticket),
+	 * "hallq:reset".
+	 */
+	window.HallKiosk = {
+		show: function (name) { if (screens[name]) show(name); },
+		reset: reset,
+		touch: touch,
+		green: function () { return green; },
+		large: function () { return large; },
+		issue: function (req) {
+			if (busy) return;
+			req = Object.assign({priority: green ? 'green' : 'normal'}, req);
+			picked = document.querySelector('.k-svc[data-service="' + req.service + '"]') || picked;
+			busy = true;
+			return P.api('POST', '/api/v1/tickets', req).then(function (res) {
+				if (res.status === 201) showTicket(res.data);
+				else showError(res.error);
+			}, function () {
+				showError({code: 'network', local: 'kiosk.err.network'});
+			}).then(function () { busy = false; });
+		}
+	};
 })(window, document);

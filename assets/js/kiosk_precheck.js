@@ -1,0 +1,183 @@
+/*
+ * The kiosk's pre-check (web/view/kiosk_precheck.templ): a full-screen layer
+ * over the kiosk. The customer types what they came for (POST
+ * /api/v1/classify) or taps an item (GET /api/v1/catalog). A must_refuse
+ * item is answered with the script, what we can do and the alternatives, and
+ * a consultation ticket is offered; any other item shows its service and the
+ * documents to bring, and its ticket (POST /api/v1/tickets with "item")
+ * lists them again. Closes by itself when left alone.
+ *
+ * It runs after page.js (DOMContentLoaded fires after every deferred script).
+ */
+(function (window, document) {
+	'use strict';
+
+	var IDLE_MS = 45000, TICKET_MS = 20000;
+
+	function init() {
+		var P = window.HallPage;
+		var layer = document.getElementById('kp');
+		if (!P || !layer) return;
+		var $ = function (id) { return document.getElementById(id); };
+		var el = P.el;
+		var screens = {ask: $('kp-ask'), refuse: $('kp-refuse'), route: $('kp-route'), ticket: $('kp-ticket')};
+		var field = function (scope, name) { return scope.querySelector('[data-field="' + name + '"]'); };
+		var CONSULT = layer.dataset.consult || 'D';
+
+		var items = {};          // id → item
+		var services = {};       // prefix → service (names)
+		var current = null;      // the classification shown
+		var busy = false;
+		var idle = null;
+
+		function touch(ms) {
+			clearTimeout(idle);
+			if (!layer.hidden) idle = setTimeout(close, ms || IDLE_MS);
+		}
+		['pointerdown', 'keydown', 'input'].forEach(function (ev) {
+			layer.addEventListener(ev, function () { touch(); }, {passive: true});
+		});
+
+		function show(name) {
+			Object.keys(screens).forEach(function (k) { screens[k].hidden = k !== name; });
+			layer.scrollTop = 0;
+			touch(name === 'ticket' ? TICKET_MS : IDLE_MS);
+		}
+		function open() {
+			layer.hidden = false;
+			$('kp-text').value = '';
+			$('kp-note').textContent = '';
+			$('kp-candidates').hidden = true;
+			show('ask');
+		}
+		function close() {
+			clearTimeout(idle);
+			layer.hidden = true;
+			current = null;
+		}
+		$('kp-open').addEventListener('click', open);
+		[].forEach.call(layer.querySelectorAll('[data-close]'), function (b) { b.addEventListener('click', close); });
+		[].forEach.call(layer.querySelectorAll('[data-back]'), function (b) { b.addEventListener('click', function () { show('ask'); }); });
+
+		function itemButton(id, name, cls) {
+			var b = el('button', 'kp-item', name);
+			b.type = 'button';
+			b.dataset.item = id;
+			b.dataset.class = cls;
+			b.dataset.testid = 'kiosk-precheck-item-' + id;
+			b.addEventListener('click', function () { classify({item: id}); });
+			return b;
+		}
+
+		// The items by service, for tapping.
+		Promise.all([P.api('GET', '/api/v1/catalog'), P.api('GET', '/api/v1/queue')]).then(function (r) {
+			if (r[1].status === 200) (r[1].data.services || []).forEach(function (s) { services[s.prefix] = s; });
+			if (r[0].status !== 200) return;
+			var by = {};
+			r[0].data.items.forEach(function (it) {
+				items[it.id] = it;
+				(by[it.service] = by[it.service] || []).push(it);
+			});
+			P.replace($('kp-groups'), Object.keys(by).sort().map(function (prefix) {
+				var s = services[prefix];
+				return el('div', 'kp-group', [
+					el('h3', '', [el('span', 'kp-letter', prefix), ' ' + (s ? P.name(s.name_zh, s.name_en) : prefix)]),
+					el('div', 'kp-items', by[prefix].map(function (it) { return itemButton(it.id, P.name(it.name_zh, it.name_en), it.class); }))
+				]);
+			}));
+		});
+
+		function serviceName(prefix) {
+			var s = services[prefix];
+			return prefix + ' · ' + (s ? P.name(s.name_zh, s.name_en) : '');
+		}
+
+		function classify(payload) {
+			if (busy) return;
+			busy = true;
+			P.api('POST', '/api/v1/classify', payload).then(function (res) {
+				if (res.status !== 200) {
+					$('kp-note').textContent = payload.text ? P.t('kp.no_match') : P.message(res.error && res.error.message).pri;
+					$('kp-candidates').hidden = true;
+					return;
+				}
+				var r = res.data;
+				if (r.weak && r.candidates && r.candidates.length > 1) {
+					$('kp-note').textContent = '';
+					P.replace($('kp-cand-items'), r.candidates.map(function (c) { return itemButton(c.item, c.item_name, c.class); }));
+					$('kp-candidates').hidden = false;
+					return;
+				}
+				answer(r);
+			}, function () {
+				$('kp-note').textContent = P.t('kp.err');
+			}).then(function () { busy = false; });
+		}
+
+		function list(ul, values) {
+			P.replace(ul, (values || []).map(function (v) { return el('li', '', v); }));
+		}
+
+		function answer(r) {
+			current = r;
+			var name = P.name(r.item_name, r.item_name_en);
+			if (r.class === 'must_refuse') {
+				var s = screens.refuse;
+				field(s, 'name').textContent = name;
+				field(s, 'script').textContent = r.script;
+				field(s, 'reason').textContent = r.reason || '';
+				field(s, 'can_do').textContent = r.can_do || '';
+				list(field(s, 'alternatives'), r.alternatives);
+				show('refuse');
+				return;
+			}
+			var s2 = screens.route;
+			field(s2, 'name').textContent = name;
+			field(s2, 'service').textContent = serviceName(r.service);
+			field(s2, 'note').textContent = r.class === 'immediate' ? '' : P.t('kp.note.' + r.class);
+			var docs = r.documents && r.documents.length ? r.documents : [P.t('kp.bring_none')];
+			list(field(s2, 'documents'), docs);
+			show('route');
+		}
+
+		function issue(service, item) {
+			if (busy) return;
+			busy = true;
+			P.api('POST', '/api/v1/tickets', {service: service, priority: 'normal', item: item}).then(function (res) {
+				if (res.status !== 201) {
+					$('kp-note').textContent = P.message(res.error && res.error.message).pri || P.t('kp.err');
+					show('ask');
+					return;
+				}
+				var tk = res.data, s = screens.ticket;
+				field(s, 'number').textContent = tk.number;
+				field(s, 'service').textContent = serviceName(tk.service) + (current ? ' · ' + P.name(current.item_name, current.item_name_en) : '');
+				field(s, 'ahead').textContent = String(tk.ahead);
+				field(s, 'wait').textContent = P.waitText(tk.estimated_wait_s);
+				field(s, 'tracking').textContent = String(tk.tracking || '').replace(/(.{4})(?=.)/g, '$1 ');
+				var qr = field(s, 'qr');
+				qr.hidden = !tk.tracking;
+				if (tk.tracking) qr.src = '/qr/track/' + encodeURIComponent(tk.tracking) + '.png';
+				var docs = current && current.class !== 'must_refuse' && current.documents && current.documents.length ? current.documents : [P.t('kp.bring_none')];
+				list(field(s, 'documents'), docs);
+				show('ticket');
+			}, function () {
+				$('kp-note').textContent = P.t('kp.err');
+				show('ask');
+			}).then(function () { busy = false; });
+		}
+
+		$('kp-find').addEventListener('submit', function (e) {
+			e.preventDefault();
+			var text = $('kp-text').value.trim();
+			if (text) classify({text: text});
+		});
+		$('kp-issue').addEventListener('click', function () { if (current) issue(current.service, current.item); });
+		$('kp-consult').addEventListener('click', function () { if (current) issue(CONSULT, current.item); });
+	}
+
+	// Deferred scripts run in document order and this one sits before
+	// page.js: wait for it (DOMContentLoaded fires after every deferred script).
+	if (window.HallPage) init();
+	else document.addEventListener('DOMContentLoaded', init);
+})(window, document);

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// auditQuery reads the audit filters from the query string.
+func auditQuery(c *fiber.Ctx) (hall.AuditQuery, error) {
+	q := hall.AuditQuery{From: utils.CopyString(c.Query("from")), To: utils.CopyString(c.Query("to")),
+		Category: utils.CopyString(c.Query("category")), Q: utils.CopyString(c.Query("q"))}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n <= 0 {
+			return q, queue.Errorf(queue.EINVALID, "limit 须为正整数 / limit must be a positive number")
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+// getAudit: GET /api/v1/audit?from=&to=&category=&q=&limit= → audited events,
+// newest first (read-only).
+func (s *Server) getAudit(c *fiber.Ctx) error {
+	q, err := auditQuery(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.hall.Audit(principal(c), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// listBackups: GET /api/v1/backups → the scheduled backups in the data
+// directory, newest first, with their sizes and times.
+func (s *Server) listBackups(c *fiber.Ctx) error {
+	list, err := s.hall.Backups()
+	if err != nil {
+		return err
+	}
+	return c.JSON(list)
+}
+
+// getBackupFile: GET /api/v1/backups/{name} downloads one scheduled backup.
+func (s *Server) getBackupFile(c *fiber.Ctx) error {
+	name := utils.CopyString(c.Params("name"))
+	path, ok := s.hall.BackupPath(name)
+	if !ok {
+		return queue.Errorf(queue.ENOTFOUND, "没有这个备份 / no such backup")
+	}
+	c.Set(fiber.HeaderContentType, "application/octet-stream")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.SendFile(path)
+}
+
+// postBackup: POST /api/v1/backups → 201 today's backup, made now.
+func (s *Server) postBackup(c *fiber.Ctx) error {
+	b, err := s.hall.BackupToday()
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}

@@ -1,0 +1,457 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"hallq/hall"
+	"hallq/queue"
+	"hallq/web/view"
+)
+
+// The manager console's API (managers and admins): the live monitor and its
+// actions, and every configuration change. Each handler parses, makes one
+// call into hall (which validates, commits with its actor and applies it
+// live), and answers JSON.
+
+// configView is GET /api/v1/config.
+type configView struct {
+	Settings queue.Settings  `json:"settings"`
+	Services []queue.Service `json:"services"`
+	Counters []queue.Counter `json:"counters"`
+	Voice    hall.Voice      `json:"voice"`
+}
+
+func (s *Server) configNow() configView {
+	v := configView{Settings: s.hall.Settings(), Voice: s.hall.Voice()}
+	s.hall.Read(func(e *queue.Engine, _ uint64) { v.Services, v.Counters = e.Services(), e.Counters() })
+	return v
+}
+
+// getConfig: GET /api/v1/config → settings, services, counters and voice.
+func (s *Server) getConfig(c *fiber.Ctx) error { return c.JSON(s.configNow()) }
+
+// getMonitor: GET /api/v1/monitor → the live monitor (snapshot, alerts,
+// today's totals).
+func (s *Server) getMonitor(c *fiber.Ctx) error {
+	m, err := s.hall.Monitor(principal(c))
+	if err != nil {
+		return err
+	}
+	for i := range m.Snapshot.Counters {
+		if t := m.Snapshot.Counters[i].Ticket; t != nil {
+			p := publicTicket(*t)
+			m.Snapshot.Counters[i].Ticket = &p
+		}
+	}
+	for i := range m.Snapshot.Recent {
+		m.Snapshot.Recent[i] = publicTicket(m.Snapshot.Recent[i])
+	}
+	return c.JSON(m)
+}
+
+// monitorWaiting: GET /api/v1/monitor/waiting → every waiting ticket today,
+// oldest first (phones masked), for the monitor's move and cancel actions.
+func (s *Server) monitorWaiting(c *fiber.Ctx) error {
+	out := []queue.Ticket{}
+	s.hall.Read(func(e *queue.Engine, _ uint64) {
+		for _, t := range e.Tickets() {
+			if t.Status == queue.Waiting {
+				out = append(out, publicTicket(t))
+			}
+		}
+	})
+	return c.JSON(out)
+}
+
+// putSettings: PUT /api/v1/config/settings {name_zh, name_en, hours,
+// holidays, starve_after_s, recalls_before_no_show, phone_daily_limit}.
+func (s *Server) putSettings(c *fiber.Ctx) error {
+	var req queue.Settings
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := s.hall.SaveSettings(c.UserContext(), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// serviceRequest is a service as the console sends it.
+type serviceRequest struct {
+	Prefix      string   `json:"prefix"`
+	NameZH      string   `json:"name_zh"`
+	NameEN      string   `json:"name_en"`
+	DescZH      string   `json:"desc_zh"`
+	DescEN      string   `json:"desc_en"`
+	TargetWaitS int      `json:"target_wait_s"`
+	DailyLimit  int      `json:"daily_limit"`
+	Documents   []string `json:"documents"`
+}
+
+func (r serviceRequest) service() queue.Service {
+	return queue.Service{Prefix: strings.ToUpper(strings.TrimSpace(r.Prefix)), NameZH: r.NameZH, NameEN: r.NameEN, DescZH: r.DescZH, DescEN: r.DescEN,
+		TargetWaitS: r.TargetWaitS, DailyLimit: r.DailyLimit, Documents: r.Documents}
+}
+
+// postService: POST /api/v1/config/services → 201 the new service.
+func (s *Server) postService(c *fiber.Ctx) error {
+	var req serviceRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Prefix) != strings.ToUpper(strings.TrimSpace(req.Prefix)) {
+		return queue.Errorf(queue.EINVALID, "业务类别前缀必须是一个大写字母 / service prefix %q must be one letter A–Z", req.Prefix)
+	}
+	out, err := s.hall.SaveService(c.UserContext(), principal(c), req.service(), true)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// putService: PUT /api/v1/config/services/{prefix} → the changed service.
+func (s *Server) putService(c *fiber.Ctx) error {
+	var req serviceRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	prefix := utils.CopyString(c.Params("prefix"))
+	if req.Prefix != "" && req.Prefix != prefix {
+		return queue.Errorf(queue.EINVALID, "前缀不能修改 / the prefix cannot change")
+	}
+	req.Prefix = prefix
+	svc := req.service()
+	svc.Prefix = prefix
+	out, err := s.hall.SaveService(c.UserContext(), principal(c), svc, false)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// postCounter: POST /api/v1/config/counters → 201 the new counter.
+func (s *Server) postCounter(c *fiber.Ctx) error {
+	var req queue.CounterConfig
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := s.hall.SaveCounter(c.UserContext(), principal(c), req, true)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// putCounter: PUT /api/v1/config/counters/{n} → the changed counter.
+func (s *Server) putCounter(c *fiber.Ctx) error {
+	n, err := pathInt(c, "n")
+	if err != nil {
+		return err
+	}
+	var req queue.CounterConfig
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Number != 0 && req.Number != n {
+		return queue.Errorf(queue.EINVALID, "窗口号不能修改 / the counter number cannot change")
+	}
+	req.Number = n
+	out, err := s.hall.SaveCounter(c.UserContext(), principal(c), req, false)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// postCounterOpen: POST /api/v1/config/counters/{n}/open and …/close (the
+// monitor's open/close buttons).
+func (s *Server) counterOpenClose(open bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		n, err := pathInt(c, "n")
+		if err != nil {
+			return err
+		}
+		out, err := s.hall.SetCounterOpen(c.UserContext(), principal(c), n, open)
+		if err != nil {
+			return err
+		}
+		return c.JSON(out)
+	}
+}
+
+type moveRequest struct {
+	Service string `json:"service"`
+	Counter int    `json:"counter"`
+}
+
+// moveTicket: POST /api/v1/tickets/{id}/move {service, counter?} → the new
+// ticket, waiting in the other service.
+func (s *Server) moveTicket(c *fiber.Ctx) error {
+	id, err := ticketID(c)
+	if err != nil {
+		return err
+	}
+	var req moveRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	t, err := s.hall.MoveTicket(c.UserContext(), principal(c), id, queue.TransferRequest{Service: strings.TrimSpace(req.Service), Counter: req.Counter})
+	if err != nil {
+		return err
+	}
+	return c.JSON(publicTicket(t))
+}
+
+// getVoice: GET /api/v1/voice → the voice settings (every screen reads them).
+func (s *Server) getVoice(c *fiber.Ctx) error { return c.JSON(s.hall.Voice()) }
+
+// putVoice: PUT /api/v1/config/voice {repeat, volume, lang}.
+func (s *Server) putVoice(c *fiber.Ctx) error {
+	var req hall.Voice
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := s.hall.SaveVoice(c.UserContext(), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// noticeRequest is a notice as the console sends it; times are RFC 3339 or
+// the local "YYYY-MM-DDTHH:MM" of a datetime-local input.
+type noticeRequest struct {
+	TextZH string `json:"text_zh"`
+	TextEN string `json:"text_en"`
+	Start  string `json:"start"`
+	End    string `json:"end"`
+}
+
+func (s *Server) parseLocal(what, v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, s.hall.Location()); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, queue.Errorf(queue.EINVALID, "%s时间格式应为 YYYY-MM-DD HH:MM / the %s time must be YYYY-MM-DD HH:MM", map[string]string{"start": "开始", "end": "结束"}[what], what)
+}
+
+func (s *Server) notice(c *fiber.Ctx) (hall.Notice, error) {
+	var req noticeRequest
+	if err := decode(c, &req); err != nil {
+		return hall.Notice{}, err
+	}
+	start, err := s.parseLocal("start", req.Start)
+	if err != nil {
+		return hall.Notice{}, err
+	}
+	end, err := s.parseLocal("end", req.End)
+	if err != nil {
+		return hall.Notice{}, err
+	}
+	return hall.Notice{TextZH: req.TextZH, TextEN: req.TextEN, Start: start, End: end}, nil
+}
+
+// getNotices: GET /api/v1/notices → the notices showing now (every screen).
+func (s *Server) getNotices(c *fiber.Ctx) error {
+	ns, err := s.hall.Notices(true)
+	if err != nil {
+		return err
+	}
+	if ns == nil {
+		ns = []hall.Notice{}
+	}
+	for i := range ns {
+		ns[i].By = ""
+	}
+	return c.JSON(ns)
+}
+
+// listNotices: GET /api/v1/config/notices → every notice not deleted.
+func (s *Server) listNotices(c *fiber.Ctx) error {
+	ns, err := s.hall.Notices(false)
+	if err != nil {
+		return err
+	}
+	if ns == nil {
+		ns = []hall.Notice{}
+	}
+	return c.JSON(ns)
+}
+
+// postNotice: POST /api/v1/config/notices → 201 the notice.
+func (s *Server) postNotice(c *fiber.Ctx) error {
+	n, err := s.notice(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.hall.SaveNotice(c.UserContext(), principal(c), n)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// putNotice: PUT /api/v1/config/notices/{id}.
+func (s *Server) putNotice(c *fiber.Ctx) error {
+	n, err := s.notice(c)
+	if err != nil {
+		return err
+	}
+	n.ID = utils.CopyString(c.Params("id"))
+	out, err := s.hall.SaveNotice(c.UserContext(), principal(c), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// deleteNotice: DELETE /api/v1/config/notices/{id} → 204.
+func (s *Server) deleteNotice(c *fiber.Ctx) error {
+	if err := s.hall.DeleteNotice(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listUsers: GET /api/v1/users.
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	us, err := s.hall.Users(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(us)
+}
+
+type userRequest struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	Display  string `json:"display"`
+	StaffNo  string `json:"staff_no"`
+}
+
+// postUser: POST /api/v1/users → 201 the account.
+func (s *Server) postUser(c *fiber.Ctx) error {
+	var req userRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	u := hall.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo}
+	if err := s.hall.CreateUser(c.UserContext(), principal(c), u); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"name": strings.TrimSpace(req.Name), "role": req.Role})
+}
+
+// putUser: PUT /api/v1/users/{name} {role?, disabled?, display?, staff_no?}.
+func (s *Server) putUser(c *fiber.Ctx) error {
+	var req hall.UserChange
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	u, err := s.hall.UpdateUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name")), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+// postPassword: POST /api/v1/users/{name}/password {password} → 204; the
+// user's other sessions end.
+func (s *Server) postPassword(c *fiber.Ctx) error {
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if err := s.hall.ResetPassword(c.UserContext(), principal(c), utils.CopyString(c.Params("name")), req.Password, c.Cookies(SessionCookie)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listDevices: GET /api/v1/devices → paired devices and pairing codes.
+func (s *Server) listDevices(c *fiber.Ctx) error {
+	ds, err := s.hall.Devices(c.UserContext())
+	if err != nil {
+		return err
+	}
+	ps, err := s.hall.Pairings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"devices": ds, "pairings": ps})
+}
+
+type deviceRequest struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Counter int    `json:"counter"`
+	Printer string `json:"printer"`
+}
+
+// pairingAnswer is a new pairing code: open URL once on the device.
+type pairingAnswer struct {
+	URL     string       `json:"url"`
+	QR      string       `json:"qr"` // data: URI of the URL's QR code
+	Pairing hall.Pairing `json:"pairing"`
+}
+
+// PairCodePath is where a device redeems a one-time pairing code.
+const PairCodePath = "/pair/code/"
+
+// postDevice: POST /api/v1/devices {name, kind, counter?, printer?} → 201
+// the one-time pairing URL and its QR code.
+func (s *Server) postDevice(c *fiber.Ctx) error {
+	var req deviceRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	code, pr, err := s.hall.CreatePairing(c.UserContext(), principal(c), hall.NewDevice{Name: req.Name, Kind: req.Kind, Counter: req.Counter, Printer: req.Printer})
+	if err != nil {
+		return err
+	}
+	url := strings.TrimRight(c.BaseURL(), "/") + PairCodePath + code
+	qr, err := QRDataURI(url, 240)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(pairingAnswer{URL: url, QR: qr, Pairing: pr})
+}
+
+// revokeDevice: POST /api/v1/devices/{id}/revoke → 204; the device's token
+// stops working at once.
+func (s *Server) revokeDevice(c *fiber.Ctx) error {
+	if err := s.hall.RevokeDevice(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// pairCode: GET /pair/code/{code} pairs the browser it is opened in with a
+// one-time code: the device gets a fresh token as its cookie and goes on to
+// its page. A used, expired or unknown code gets the 404 pairing page.
+func (s *Server) pairCode(c *fiber.Ctx) error {
+	pageLang(c)
+	token, p, err := s.hall.RedeemPairing(c.UserContext(), utils.CopyString(c.Params("code")))
+	if err != nil || devicePages[p.Role] == "" {
+		return pageMessage(c, fiber.StatusNotFound, view.MessagePage{Hall: s.hallInfo(), Title: "msg.badpair.title", Body: "msg.badpair.body"})
+	}
+	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: token, Path: "/", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().AddDate(10, 0, 0)})
+	return c.Redirect(devicePages[p.Role], fiber.StatusSeeOther)
+}

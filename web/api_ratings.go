@@ -1,0 +1,156 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// rate: POST /api/v1/ratings {"ticket": ID, "score": 1..5, "reason"?} from
+// the keypad paired to the counter that served the ticket → 201 rating.
+// 403 for any other caller or counter, 404 unknown ticket, 409 not finished,
+// not the service just finished, rated already or too late, 422 bad score or
+// reason; a refusal changes nothing.
+func (s *Server) rate(c *fiber.Ctx) error {
+	var req hall.RateRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	r, err := s.hall.Rate(c.UserContext(), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// pendingRating: GET /api/v1/ratings/pending → the service the keypad's
+// counter finished last and may still be rated ({"pending": null} if none),
+// with the counter's clerk and the rating settings. Keypads ask on load and
+// after a reconnect; between, the websocket tells them.
+func (s *Server) pendingRating(c *fiber.Ctx) error {
+	p := principal(c)
+	return c.JSON(s.keypadState(p.Counter))
+}
+
+// keypadState is what a keypad shows: its counter's clerk and the pending
+// rating, if any.
+type keypadState struct {
+	Counter   int                 `json:"counter"`
+	ClerkName string              `json:"clerk_name"`
+	StaffNo   string              `json:"staff_no"`
+	Pending   *hall.PendingRating `json:"pending"`
+	WindowS   int                 `json:"window_s"`
+	Now       time.Time           `json:"now"`
+}
+
+func (s *Server) keypadState(n int) keypadState {
+	st := keypadState{Counter: n, WindowS: s.hall.RatingSettings().WindowS, Now: s.hall.Now()}
+	snap, _ := s.hall.Snapshot()
+	for _, k := range snap.Counters {
+		if k.Number == n {
+			st.ClerkName, st.StaffNo = k.ClerkName, k.StaffNo
+		}
+	}
+	if p, ok := s.hall.PendingRating(n); ok {
+		st.Pending = &p
+	}
+	return st
+}
+
+// ratingSummary: GET /api/v1/ratings/summary?from=YYYY-MM-DD&to=YYYY-MM-DD
+// (default: today) → hall.RatingStats, for managers.
+func (s *Server) ratingSummary(c *fiber.Ctx) error {
+	today := s.hall.Now().In(s.hall.Location()).Format(time.DateOnly)
+	from, to := c.Query("from", today), c.Query("to", today)
+	st, err := s.hall.RatingFigures(from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+// myRatings: GET /api/v1/ratings/mine → the signed-in clerk's figures of
+// today.
+func (s *Server) myRatings(c *fiber.Ctx) error {
+	today := s.hall.Now().In(s.hall.Location()).Format(time.DateOnly)
+	rc, err := s.hall.ClerkFigures(principal(c).Name, today)
+	if err != nil {
+		return err
+	}
+	return c.JSON(rc)
+}
+
+// ratingSettings: GET /api/v1/ratings/settings → hall.RatingSettings.
+func (s *Server) ratingSettings(c *fiber.Ctx) error {
+	return c.JSON(s.hall.RatingSettings())
+}
+
+// putRatingSettings: PUT /api/v1/ratings/settings {"window_s","alert_after"}
+// → the new settings; 422 out of bounds.
+func (s *Server) putRatingSettings(c *fiber.Ctx) error {
+	var req hall.RatingSettings
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	st, err := s.hall.SetRatingSettings(c.UserContext(), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+// ratingAlerts: GET /api/v1/ratings/alerts?day=YYYY-MM-DD (default today) →
+// the clerks whose low ratings that day raised an alert.
+func (s *Server) ratingAlerts(c *fiber.Ctx) error {
+	day := c.Query("day", s.hall.Now().In(s.hall.Location()).Format(time.DateOnly))
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / day must be YYYY-MM-DD")
+	}
+	a, err := s.hall.RatingAlerts(day)
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		a = []hall.RatingAlert{}
+	}
+	return c.JSON(a)
+}
+
+// callbacks: GET /api/v1/callbacks?status=open|done → call-back tasks
+// (回访), newest first.
+func (s *Server) callbacks(c *fiber.Ctx) error {
+	status := c.Query("status")
+	if status != "" && status != hall.CallbackOpen && status != hall.CallbackDone {
+		return queue.Errorf(queue.EINVALID, "status 须为 open 或 done / status must be open or done")
+	}
+	list, err := s.hall.Callbacks(status)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []hall.Callback{}
+	}
+	return c.JSON(list)
+}
+
+// recordCallback: POST /api/v1/callbacks/{ticket} {"outcome","note"} → the
+// task; 404 no task, 409 closed already, 422 bad outcome or note.
+func (s *Server) recordCallback(c *fiber.Ctx) error {
+	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
+	if err != nil || id == 0 {
+		return queue.Errorf(queue.ENOTFOUND, "没有这个回访任务 / no such call-back task")
+	}
+	var req hall.CallbackRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	cb, err := s.hall.RecordCallback(c.UserContext(), principal(c), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cb)
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall/report"
+	"hallq/hall/sim"
+	"hallq/queue"
+)
+
+// reportParams reads ?from=&to=&service=&slot= (slot 15 or 30 minutes).
+// Missing dates are EBADREQUEST (400), malformed ones EINVALID (422).
+func (s *Server) reportParams(c *fiber.Ctx) (report.Params, error) {
+	p := report.Params{From: c.Query("from"), To: c.Query("to"), Service: strings.ToUpper(c.Query("service"))}
+	if v := c.Query("slot"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return p, queue.Errorf(queue.EINVALID, "时段长度只能是 15 或 30 分钟 / slot must be 15 or 30 minutes")
+		}
+		p.SlotMin = n
+	}
+	if v := c.Query("goal"); v != "" {
+		g, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return p, queue.Errorf(queue.EINVALID, "服务水平目标须在 0 与 1 之间 / the service level goal must be between 0 and 1")
+		}
+		p.Goal = g
+	}
+	return p, p.Validate(s.hall.Config())
+}
+
+// peakReport builds the peak-period report of the request's range from the
+// store's rollups (rebuilt from the event log first if a store predates them).
+func (s *Server) peakReport(c *fiber.Ctx) (*report.Report, error) {
+	p, err := s.reportParams(c)
+	if err != nil {
+		return nil, err
+	}
+	st := s.hall.Store()
+	if err := st.EnsureRollups(); err != nil {
+		return nil, fmt.Errorf("report rollups: %w", err)
+	}
+	r, err := report.Build(st, s.hall.Config(), p, s.hall.Now())
+	if err != nil {
+		return nil, fmt.Errorf("peak report: %w", err)
+	}
+	return r, nil
+}
+
+// reportPeak: GET /api/v1/reports/peak?from=YYYY-MM-DD&to=YYYY-MM-DD[&service=A][&slot=15|30]
+// → the peak-period wait report as JSON (managers).
+func (s *Server) reportPeak(c *fiber.Ctx) error {
+	r, err := s.peakReport(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(r)
+}
+
+// reportPeakCSV: GET /api/v1/reports/peak.csv?…[&table=slots] → one table
+// of the report as CSV (slots by default; see report.Tables for the names).
+func (s *Server) reportPeakCSV(c *fiber.Ctx) error {
+	r, err := s.peakReport(c)
+	if err != nil {
+		return err
+	}
+	name := c.Query("table", "slots")
+	t, ok := r.Table(name)
+	if !ok {
+		return queue.Errorf(queue.EINVALID, "没有 %q 这张表 / no table %q", name, name)
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="peak-%s-%s-%s.csv"`, r.From, r.To, name))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return t.WriteCSV(c.Response().BodyWriter())
+}
+
+// reportPeakXLSX: GET /api/v1/reports/peak.xlsx?… → every table of the
+// report, one sheet each, Chinese headers.
+func (s *Server) reportPeakXLSX(c *fiber.Ctx) error {
+	r, err := s.peakReport(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="peak-%s-%s.xlsx"`, r.From, r.To))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return r.WriteXLSX(c.Response().BodyWriter())
+}
+
+// reportTicketsCSV: GET /api/v1/reports/tickets.csv?from=&to= → every ticket
+// of the range with its times, one row each, headers named as the ticket
+// JSON fields; phone numbers masked.
+func (s *Server) reportTicketsCSV(c *fiber.Ctx) error {
+	p, err := s.reportParams(c)
+	if err != nil {
+		return err
+	}
+	loc := s.hall.Location()
+	st := s.hall.Store()
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="tickets-%s-%s.csv"`, p.From, p.To))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	bw := bufio.NewWriterSize(c.Response().BodyWriter(), 64<<10)
+	w := csv.NewWriter(bw)
+	if err := w.Write(report.TicketHeaders); err != nil {
+		return err
+	}
+	err = st.EachTicket(p.From, p.To, func(t *queue.Ticket) error {
+		if p.Service != "" && t.Service != p.Service {
+			return nil
+		}
+		return w.Write(report.TicketRow(t, loc, MaskPhone))
+	})
+	if err != nil {
+		return fmt.Errorf("tickets export: %w", err)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// whatIfRequest is the body of POST /api/v1/reports/whatif.
+type whatIfRequest struct {
+	From    string      `json:"from"`
+	To      string      `json:"to"`
+	Service string      `json:"service"`
+	Slot    int         `json:"slot"`
+	Shifts  []sim.Shift `json:"shifts"` // omitted: the schedule observed in the range
+}
+
+// reportWhatIf: POST /api/v1/reports/whatif {"from","to","shifts"?} → the
+// observed customers of the range (at most 62 days) replayed through the
+// queue engine with the edited counter schedule, predicted waits beside the
+// real ones.
+func (s *Server) reportWhatIf(c *fiber.Ctx) error {
+	var req whatIfRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p := report.Params{From: req.From, To: req.To, Service: strings.ToUpper(req.Service), SlotMin: req.Slot}
+	if err := p.Validate(s.hall.Config()); err != nil {
+		return err
+	}
+	st := s.hall.Store()
+	if err := st.EnsureRollups(); err != nil {
+		return fmt.Errorf("report rollups: %w", err)
+	}
+	if req.Shifts != nil {
+		if err := sim.ValidateShifts(s.hall.Config(), req.Shifts); err != nil {
+			return err
+		}
+	}
+	w, err := report.RunWhatIf(st, s.hall.Config(), p, req.Shifts)
+	if err != nil {
+		if queue.ErrorCode(err) != queue.EINTERNAL {
+			return err
+		}
+		return fmt.Errorf("what-if: %w", err)
+	}
+	return c.JSON(w)
+}

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"hallq/queue"
+	"hallq/web/view"
+)
+
+// trackPage: GET /t/{code}, the customer's phone page (no login; the code is
+// unguessable): the ticket's place in the queue while waiting, and the
+// progress of its work orders and approvals. Nothing personal: no account,
+// no names, the phone masked. An unknown code is a 404 page.
+func (s *Server) trackPage(c *fiber.Ctx) error {
+	code := utils.CopyString(c.Params("code"))
+	t := translator(pageLang(c))
+	h := s.hallInfo()
+	p := view.TrackPage{T: t, Hall: h, Code: code, Query: queryString(c)}
+	v, err := s.hall.TrackCase(code)
+	if err != nil && queue.ErrorCode(err) != queue.ENOTFOUND {
+		return err
+	}
+	p.Found = err == nil
+	if v.Ticket != nil {
+		tk := localTimes(*v.Ticket, h)
+		p.Ticket = &tk
+		p.ServiceName = tk.Service
+		snap, _ := s.hall.Snapshot()
+		for _, sv := range snap.Services {
+			if sv.Prefix == tk.Service {
+				p.ServiceName = t.Pick(sv.NameZH, sv.NameEN)
+			}
+		}
+	}
+	p.WorkOrders, p.Approvals = v.WorkOrders, v.Approvals
+	c.Set("X-Robots-Tag", "noindex")
+	if !p.Found {
+		c.Status(fiber.StatusNotFound)
+	}
+	return render(c, view.Track(p))
+}
