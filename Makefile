@@ -48,9 +48,10 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 	$(GO) vet $(PKGS)
 
-## bench: the benchmarks behind docs/benchmarks.md
+## bench: every benchmark in the repository (go test -bench . -benchtime $(BENCHTIME)), behind docs/benchmarks.md
+BENCHTIME ?= 1s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 30m $(PKGS)
 
 build:
 	$(GO) build -o bin/hallq ./cmd/hallq

@@ -18,10 +18,11 @@ import (
 const usage = `hallq — the counter and queueing system of a power-supply business hall
 
 Usage:
-  hallq serve [--addr :8080] [--data ./data] [--demo] [--log text|json] [--log-level info]
+  hallq serve [--addr :8080] [--data ./data] [--demo] [--log text|json] [--log-level info] [--public-url URL]
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
   hallq backup FILE
+  hallq simulate --days N [--seed S] [--profile small|large]   (history through the queue engine)
   hallq restore FILE        (with the server stopped; the replaced database is kept)
   hallq check               (consistency check of the store)
   hallq export [--since SEQ] (the event log as NDJSON, personal fields masked)
@@ -49,6 +50,8 @@ func Dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return deviceAdd(ctx, rest[1:], stdout)
 	case "backup":
 		return backup(ctx, rest, stdout)
+	case "simulate":
+		return simulate(ctx, rest, stdout)
 	case "restore":
 		return restore(ctx, rest, stdout)
 	case "check":
@@ -85,6 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&m.Addr, "addr", ":8080", "listen address")
 	fs.StringVar(&m.DataDir, "data", "./data", "data directory")
 	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
+	fs.StringVar(&m.Options.Printing.PublicURL, "public-url", "", "base URL customers' phones open ticket tracking pages at, printed in ticket QR codes (default: the address the kiosk uses)")
 	logFormat := fs.String("log", "text", "log format on standard error: text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if _, err := parse(fs, args); err != nil {

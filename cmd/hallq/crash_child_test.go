@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"hallq/hall"
+	"hallq/web"
 )
 
 // crashChildEnv names the data directory of a server child process: the
@@ -37,7 +38,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: log,
-		Options: hall.Options{BcryptCost: 4}}
+		Options: hall.Options{BcryptCost: 4}, Web: web.Options{KioskBurst: -1}}
 	if err := m.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "crash child:", err)
 		os.Exit(3)

@@ -57,6 +57,9 @@ func (m *Main) Run(ctx context.Context) error {
 	opt := m.Options
 	opt.Dir, opt.Logger = m.DataDir, m.Logger
 	opt.AlwaysOpen = opt.AlwaysOpen || m.Demo
+	if opt.BackupKeep == 0 {
+		opt.BackupKeep = hall.DefaultBackupKeep // daily backups in DATA/backups; -1 turns them off
+	}
 	h, err := hall.Open(opt)
 	if err != nil {
 		if errors.Is(err, store.ErrDamaged) {

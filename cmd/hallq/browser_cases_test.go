@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// casesShot writes a screenshot of the case pages into docs/screenshots when
+// -screenshots is set (the browser tests take them either way, into a temp
+// dir otherwise, so the step is exercised).
+func casesShot(t *testing.T, name string) string {
+	if *updateScreenshots {
+		return "docs/screenshots/" + name
+	}
+	return t.TempDir() + "/" + name
+}
+
+// setSelect picks a value in a <select> and fires its change event.
+func setSelect(sel, value string) action {
+	return chromedp.Evaluate[chromedp.Void](`(function(){var s=document.querySelector(` + jsString(sel) + `);
+		s.value=` + jsString(value) + `; s.dispatchEvent(new Event("change", {bubbles: true}));})()`)
+}
+
+// typeInto sets an input's value as if typed.
+func typeInto(sel, value string) action {
+	return chromedp.Evaluate[chromedp.Void](`(function(){var s=document.querySelector(` + jsString(sel) + `);
+		s.value=` + jsString(value) + `; s.dispatchEvent(new Event("input", {bubbles: true}));})()`)
+}
+
+// TestBrowserKioskPrecheck: a customer who types a request the hall must
+// refuse is answered on the kiosk with the script and the alternatives before
+// any ticket exists, and may still take a consultation ticket; a tapped item
+// of another class goes to its service and the ticket lists the documents.
+func TestBrowserKioskPrecheck(t *testing.T) {
+	h := newTestHall(t)
+	cat := h.Main.Hall.Catalog()
+	privacy, _ := cat.Item("other_account_privacy")
+	meter, _ := cat.Item("meter_check")
+	kiosk := h.Browser(t, 1080, 1920)
+	h.run(t, kiosk, pairAs(h.Device(hall.KindKiosk, 0)), waitText("[data-testid=kiosk-start]", "电费缴纳"),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-open]")),
+		waitText("[data-testid=kiosk-precheck-ask]", "您要办理什么业务"),
+		waitText("[data-testid=kiosk-precheck-items]", meter.NameZH),
+		typeInto("#kp-text", "帮我查查邻居家用了多少电"),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-find]")),
+		waitText("[data-testid=kiosk-precheck-refuse]", "这项业务我们这样帮您"),
+		waitText("[data-testid=kiosk-precheck-script]", privacy.Script))
+	for _, alt := range privacy.Alternatives {
+		h.run(t, kiosk, waitText("[data-testid=kiosk-precheck-alternatives]", alt))
+	}
+	if snap, _ := h.Main.Hall.Snapshot(); len(snap.Recent) != 0 || waitingTotal(snap) != 0 {
+		t.Fatalf("a ticket exists before the customer asked for one: %d waiting", waitingTotal(snap))
+	}
+	h.run(t, kiosk, chromedp.Sleep(300e6), screenshot(t, casesShot(t, "kiosk_precheck_refuse.png")))
+
+	// A consultation ticket is still offered.
+	h.run(t, kiosk, chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-consult]")),
+		waitText("[data-testid=kiosk-precheck-ticket]", "取号成功"))
+	number := textOf(t, kiosk, "[data-testid=kiosk-precheck-number]")
+	if !strings.HasPrefix(number, "D") {
+		t.Fatalf("consultation ticket %q, want a D ticket", number)
+	}
+
+	// A tapped cross-department item: its service, its documents.
+	h.run(t, kiosk, chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-done]")),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-open]")),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-item-meter_check]")),
+		waitText("[data-testid=kiosk-precheck-service]", meter.Service),
+		waitText("[data-testid=kiosk-precheck-documents]", meter.Documents[0]),
+		chromedp.Sleep(300e6), screenshot(t, casesShot(t, "kiosk_precheck_route.png")),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-issue]")),
+		waitText("[data-testid=kiosk-precheck-ticket]", "取号成功"),
+		waitText("[data-testid=kiosk-precheck-ticket-documents]", meter.Documents[0]))
+	number = textOf(t, kiosk, "[data-testid=kiosk-precheck-number]")
+	var issued queue.Ticket
+	h.Main.Hall.Read(func(v *queue.Engine, _ uint64) {
+		for _, tk := range v.Tickets() {
+			if tk.Number == number {
+				issued = tk
+			}
+		}
+	})
+	if issued.Service != meter.Service || issued.Item != "meter_check" {
+		t.Errorf("ticket %s: service %q item %q, want %s and meter_check", number, issued.Service, issued.Item, meter.Service)
+	}
+}
+
+func waitingTotal(s queue.Snapshot) int {
+	n := 0
+	for _, sv := range s.Services {
+		n += sv.Waiting
+	}
+	return n
+}
+
+// TestBrowserApprovalReachesDesk: the clerk classifies the case at the desk,
+// sends it for approval, the manager approves it in the inbox, and the desk
+// shows the decision without being reloaded; the customer's tracking page
+// shows it too.
+func TestBrowserApprovalReachesDesk(t *testing.T) {
+	h := newTestHall(t)
+	ctx := context.Background()
+	tk, err := h.Main.Hall.Issue(ctx, hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk},
+		hall.IssueRequest{Service: "A", Priority: "normal", Phone: "13812345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk := h.Browser(t, 1440, 1100)
+	mgr := h.Browser(t, 1440, 900)
+	h.run(t, desk, loginAs("clerk1", h.Password("clerk1"), 1), waitText("[data-testid=desk-user]", "王丽"),
+		waitText("[data-testid=desk-waiting]", tk.Number),
+		chromedp.Click(chromedp.CSS("[data-testid=desk-call]")),
+		waitText("[data-testid=desk-current-number]", tk.Number),
+		// The clerk types the customer's words.
+		typeInto("[data-testid=desk-case-text]", "我家住院耽误了交电费，想申请减免违约金"),
+		chromedp.Click(chromedp.CSS("#cs-find button")),
+		waitText("[data-testid=desk-case-class]", "需审批"),
+		waitText("[data-testid=desk-case-name]", "违约金"),
+		typeInto("[data-testid=desk-ap-request]", "住院期间未能按时缴费，申请减免违约金 35.20 元"),
+		chromedp.Click(chromedp.CSS("[data-testid=desk-ap-send]")),
+		waitText("[data-testid=desk-ap-done]", "已提交审批"),
+		waitText("[data-testid=desk-approvals]", "审批中"))
+	list, err := h.Main.Hall.Approvals(hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}, hall.ApPending, 0)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("pending approvals %v %v", list, err)
+	}
+	ap := list[0]
+	h.run(t, desk, chromedp.Sleep(300e6), screenshot(t, casesShot(t, "desk_case_approval.png")))
+
+	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/cases/approvals"),
+		waitText("[data-testid=ap-inbox]", ap.ID),
+		waitText("[data-testid=ap-inbox]", "住院期间未能按时缴费"),
+		screenshot(t, casesShot(t, "approvals_inbox.png")),
+		typeInto("[data-testid=ap-note]", "同意减免，住院证明已核对"),
+		chromedp.Click(chromedp.CSS("[data-testid=ap-approve]")),
+		waitText("[data-testid=ap-decided]", "已批准"))
+
+	// The desk hears of it by itself.
+	h.run(t, desk, waitText("[data-testid=desk-approvals]", "已批准"),
+		waitText("[data-testid=desk-approvals]", "同意减免，住院证明已核对"),
+		waitText("[data-testid=desk-case-msg]", "已批准"))
+	// The desk's own finish (button or F key) records the item and its class.
+	h.run(t, desk, chromedp.Click(chromedp.CSS("[data-testid=desk-finish]")),
+		waitText("[data-testid=desk-case-msg]", "已办结"))
+	rec, err := h.Main.Hall.Case(tk.Day, tk.ID)
+	if err != nil || rec.Item != "late_fee_waiver" || rec.Class != "needs_approval" {
+		t.Errorf("case record %+v %v", rec, err)
+	}
+
+	// The customer's phone page.
+	phone := h.Browser(t, 390, 844)
+	h.run(t, phone, open("/t/"+tk.Tracking), waitText("[data-testid=track-approval-status]", "已批准"),
+		waitText("[data-testid=track-number]", tk.Number),
+		screenshot(t, casesShot(t, "track_phone.png")))
+	if body := textOf(t, phone, "body"); strings.Contains(body, "13812345678") || strings.Contains(body, "王丽") {
+		t.Errorf("the tracking page shows personal data: %s", body)
+	}
+}
+
+// TestBrowserCasePages: the manager's work-order list flags an overdue work
+// order, its detail closes it only after the call-back, and the catalog
+// editor refuses a script with a forbidden phrase, naming it and where it is.
+func TestBrowserCasePages(t *testing.T) {
+	h := newTestHall(t)
+	ctx := context.Background()
+	mgrP := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager, Display: "周主任"}
+	wo, err := h.Main.Hall.OpenWorkOrder(ctx, mgrP, hall.OpenWorkOrder{Item: "voltage_quality", Phone: "13812345678", Customer: "张先生", Summary: "晚上灯光发暗，空调启动不了"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Main.Hall.OpenWorkOrder(ctx, mgrP, hall.OpenWorkOrder{Item: "meter_check", Phone: "13900001111", Summary: "电表走得快"}); err != nil {
+		t.Fatal(err)
+	}
+	mgr := h.Browser(t, 1440, 900)
+	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/cases/workorders"),
+		waitText("[data-testid=wo-list]", wo.ID),
+		waitText("[data-testid=wo-list]", "138****5678"),
+		screenshot(t, casesShot(t, "workorders_list.png")),
+		open("/cases/workorders/"+wo.ID),
+		waitText("[data-testid=wo-detail]", "13812345678"),
+		typeInto("[data-testid=wo-note]", "供电所已调整台区变压器分接头"),
+		chromedp.Click(chromedp.CSS("[data-testid=wo-resolve]")),
+		waitText("[data-testid=wo-status]", "已处理，待回访"),
+		waitJS(`document.querySelector("[data-testid=wo-close]").disabled`, "close disabled before the call-back"),
+		typeInto("[data-testid=wo-note]", "电压恢复正常，客户满意"),
+		chromedp.Click(chromedp.CSS("[data-testid=wo-callback]")),
+		waitText("[data-testid=wo-log]", "回访"),
+		chromedp.Click(chromedp.CSS("[data-testid=wo-close]")),
+		waitText("[data-testid=wo-status]", "已办结"),
+		screenshot(t, casesShot(t, "workorder_detail.png")))
+
+	// The catalog editor.
+	h.run(t, mgr, open("/cases/catalog"),
+		chromedp.Click(chromedp.CSS("[data-testid=cat-item-queue_jump]")),
+		waitJS(`document.querySelector("[data-testid=cat-script]").value.length > 0`, "the script in the form"),
+		typeInto("[data-testid=cat-script]", "对不起，插队不可以。"),
+		chromedp.Click(chromedp.CSS("[data-testid=cat-save]")),
+		waitText("[data-testid=cat-msg]", "不可以"),
+		waitText("[data-testid=cat-msg]", "第 7 字"),
+		screenshot(t, casesShot(t, "catalog_refused.png")))
+	if it, _ := h.Main.Hall.Catalog().Item("queue_jump"); strings.Contains(it.Script, "不可以") {
+		t.Fatal("the refused script was saved")
+	}
+	h.run(t, mgr, typeInto("[data-testid=cat-script]", "为了对每位排队的客户公平，我们按取号顺序办理。"),
+		chromedp.Click(chromedp.CSS("[data-testid=cat-save]")),
+		waitText("[data-testid=cat-msg]", "已保存"))
+	if it, _ := h.Main.Hall.Catalog().Item("queue_jump"); it.Script != "为了对每位排队的客户公平，我们按取号顺序办理。" {
+		t.Errorf("saved script %q", it.Script)
+	}
+
+	// The kiosk's start screen with the pre-check entry.
+	kiosk := h.Browser(t, 1080, 1920)
+	h.run(t, kiosk, pairAs(h.Device(hall.KindKiosk, 0)), waitText("[data-testid=kiosk-precheck-open]", "告诉我们"),
+		screenshot(t, casesShot(t, "kiosk_start_precheck.png")),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-open]")),
+		waitText("[data-testid=kiosk-precheck-items]", "电能表校验"),
+		screenshot(t, casesShot(t, "kiosk_precheck_ask.png")))
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"hallq/hall"
+)
+
+// TestBrowserKeypad: the clerk finishes a service on the desk; the keypad
+// paired to that counter asks for a rating (with the voice prompt) and takes
+// it from the USB keypad's keys (2, Enter = 满意); a second service rated 非常
+// 不满意 (5, Enter) asks for the reason (3 = 等候时间, Enter), which opens a
+// call-back task. The pictures of each state go to docs/screenshots with
+// -screenshots.
+func TestBrowserKeypad(t *testing.T) {
+	h := newTestHall(t)
+	dir := t.TempDir()
+	if *updateScreenshots {
+		dir = "docs/screenshots"
+	}
+	shot := func(name string) action { return screenshot(t, filepath.Join(dir, name+".zh.png")) }
+	keypad := h.Browser(t, 1280, 800)
+	desk := h.Browser(t, 1440, 900)
+	kiosk := hall.Principal{Kind: "device", Name: "test kiosk", Role: hall.KindKiosk}
+	ctx := context.Background()
+
+	h.run(t, desk, loginAs("clerk1", h.Password("clerk1"), 1), waitText("[data-testid=desk-user]", "王丽"))
+	h.run(t, keypad, pairAs(h.Device(hall.KindKeypad, 1)),
+		waitText("[data-testid=keypad-clerk-name]", "王丽"), waitText("[data-testid=keypad-staff]", "GD1001"),
+		waitJS(`document.querySelector("[data-testid=keypad]").dataset.screen === "idle"`, "the idle screen"),
+		shot("keypad-idle"))
+	h.run(t, keypad, chromedp.Evaluate[chromedp.Void](`window.__prompts = [];
+		HallVoice.onplay = function (info) { if (info.kind === "prompt") window.__prompts.push(info.clips.join(" ")); };
+		window.__loadedOnce = true;`, chromedp.EvalIgnoreExceptions))
+
+	serve := func() string {
+		t.Helper()
+		tk, err := h.Main.Hall.Issue(ctx, kiosk, hall.IssueRequest{Service: "A", Phone: "13812345678"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.run(t, desk, chromedp.Click(chromedp.CSS("[data-testid=desk-call]")),
+			waitText("[data-testid=desk-current-number]", tk.Number),
+			chromedp.Click(chromedp.CSS("[data-testid=desk-finish]")), waitText("[data-testid=desk-current]", "当前没有客户"))
+		return tk.Number
+	}
+
+	// First service: 满意 from the keypad's keys.
+	number := serve()
+	h.run(t, keypad, waitText("[data-testid=keypad-rate]", "请对本次服务进行评价"),
+		waitText("[data-testid=keypad-number]", number),
+		waitJS(`window.__prompts.length > 0`, "the voice prompt"),
+		shot("keypad-rate"))
+	if p := eval[[]string](t, keypad, `window.__prompts`); len(p) == 0 || !strings.Contains(p[0], "zh/rate") {
+		t.Errorf("voice prompts %v, want zh/rate", p)
+	}
+	h.run(t, keypad, chromedp.KeyEvent("2"),
+		waitJS(`document.querySelector("[data-testid=keypad-score-4]").classList.contains("kp-sel")`, "key 2 marks 满意"),
+		chromedp.KeyEvent("\r"),
+		waitText("[data-testid=keypad-thanks]", "感谢您的评价"),
+		shot("keypad-thanks"))
+	rated := ratingOf(t, h, number)
+	if rated.Score != hall.ScoreSatisfied || rated.Counter != 1 || rated.Clerk != "clerk1" || rated.Device != "1号评价器" {
+		t.Errorf("first rating %+v, want 满意 (4) at counter 1 for clerk1 from 1号评价器", rated)
+	}
+	// The keypad goes back to idle by itself.
+	h.run(t, keypad, waitJS(`document.querySelector("[data-testid=keypad]").dataset.screen === "idle"`, "idle after thanks"))
+
+	// Second service: 非常不满意 (key 5), then the reason 等候时间 (key 3).
+	number2 := serve()
+	h.run(t, keypad, waitText("[data-testid=keypad-number]", number2),
+		chromedp.KeyEvent("5"), chromedp.KeyEvent("\r"),
+		waitText("[data-testid=keypad-reason]", "请告诉我们哪里做得不好"),
+		shot("keypad-reason"),
+		chromedp.KeyEvent("3"), chromedp.KeyEvent("\r"),
+		waitText("[data-testid=keypad-thanks]", "感谢您的评价"),
+		waitJS(`window.__loadedOnce === true`, "the same keypad page throughout"))
+	low := ratingOf(t, h, number2)
+	if low.Score != hall.ScoreVeryDissatisfied || low.Reason != "等候时间" {
+		t.Errorf("second rating %+v, want 非常不满意 with 等候时间", low)
+	}
+	cbs, err := h.Main.Hall.Callbacks(hall.CallbackOpen)
+	if err != nil || len(cbs) != 1 || cbs[0].Number != number2 || cbs[0].Reason != "等候时间" {
+		t.Errorf("call-backs %+v %v, want one for %s", cbs, err, number2)
+	}
+
+	// The clerk's desk shows today's figures: 1 of 2 satisfied, both rated.
+	h.run(t, desk, open("/desk"), waitText("[data-testid=desk-rating-satisfaction]", "50.0%"),
+		waitText("[data-testid=desk-rating-counts]", "已评 2 / 办结 2"))
+	// The manager's call-back page lists the task with the phone to call.
+	mgr := h.Browser(t, 1280, 900)
+	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/callbacks"),
+		waitText("[data-testid=callback-open]", number2), waitText("[data-testid=callback-open]", "13812345678"),
+		waitText("[data-testid=callbacks-figures]", "50.0%"),
+		chromedp.SetValue(chromedp.CSS(".cb-form input[name=note]"), "已致电道歉，客户表示理解"),
+		shot("callbacks"),
+		chromedp.Click(chromedp.CSS(".cb-form button")),
+		waitText("[data-testid=callback-done]", "已致电道歉"))
+}
+
+// ratingOf reads the committed rating of today's ticket number.
+func ratingOf(t *testing.T, h *testHall, number string) hall.Rating {
+	t.Helper()
+	snap, _ := h.Main.Hall.Snapshot()
+	for _, tk := range snap.Recent {
+		if tk.Number == number {
+			r, err := h.Main.Hall.Rating(tk.ID)
+			if err != nil {
+				t.Fatalf("rating of %s: %v", number, err)
+			}
+			return r
+		}
+	}
+	t.Fatalf("ticket %s is not among the recent calls", number)
+	return hall.Rating{}
+}

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"hallq/hall"
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// crashRoundsEnv sets how many times TestCrash kills the server (default
+// crashRounds); `HALLQ_CRASH_ROUNDS=100 go test -run TestCrash ./cmd/hallq`
+// runs a long soak.
+const crashRoundsEnv = "HALLQ_CRASH_ROUNDS"
+
+const crashRounds = 25
+
+// crashChild is a server process started from the test binary (see
+// TestCrashChild).
+type crashChild struct {
+	cmd  *exec.Cmd
+	url  string
+	demo hall.Demo
+	err  bytes.Buffer
+}
+
+// startCrashChild starts a server process on dir and waits until it serves.
+func startCrashChild(t testing.TB, dir string) *crashChild {
+	t.Helper()
+	c := &crashChild{cmd: exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")}
+	c.cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	c.cmd.Stderr = &c.err
+	out, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan crashChildInfo, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), crashChildMarker); ok {
+				var info crashChildInfo
+				if json.Unmarshal([]byte(line), &info) == nil {
+					found <- info
+				}
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case info := <-found:
+		c.url, c.demo = info.URL, info.Demo
+	case <-time.After(60 * time.Second):
+		c.kill()
+		t.Fatalf("the server process did not start: %s", c.err.String())
+	}
+	return c
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (c *crashChild) kill() {
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	c.cmd.Wait()
+}
+
+func (c *crashChild) device(kind string) string {
+	for _, d := range c.demo.Devices {
+		if d.Kind == kind {
+			return d.Token
+		}
+	}
+	return ""
+}
+
+// crashClient is one HTTP client: a kiosk with its token or a clerk with a
+// session cookie.
+type crashClient struct {
+	http   *http.Client
+	base   string
+	bearer string
+}
+
+func newCrashClient(base, bearer string) *crashClient {
+	jar, _ := cookiejar.New(nil)
+	// A transport of its own keeps the client's connection alive (the shared
+	// default transport keeps only two idle connections per host).
+	tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true}
+	return &crashClient{http: &http.Client{Jar: jar, Timeout: 10 * time.Second, Transport: tr}, base: base, bearer: bearer}
+}
+
+// post sends a JSON request; err is set when no response arrived (the
+// server was killed), in which case nothing was acknowledged.
+func (c *crashClient) post(path string, v any) (status int, body []byte, err error) {
+	raw, _ := json.Marshal(v)
+	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	body, err = io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, err // a cut-off body is no acknowledgement
+	}
+	return res.StatusCode, body, nil
+}
+
+// crashLedger is what the server acknowledged, across every round.
+type crashLedger struct {
+	mu       sync.Mutex
+	issued   map[uint64]queue.Ticket // 201 from POST /tickets
+	called   map[uint64]int          // ticket → counter, 200 from call
+	finished map[uint64]bool         // 200 from finish
+}
+
+// TestCrash kills the server process with SIGKILL again and again while
+// kiosks take tickets and clerks call and finish them over HTTP. After each
+// kill it checks the database: every acknowledged ticket is there once with
+// its number, no number of a day is used twice, every acknowledged call and
+// finish is recorded, and bbolt's consistency check passes. At the end a new
+// server takes and calls a ticket, so the hall carries on.
+func TestCrash(t *testing.T) {
+	if os.Getenv(crashChildEnv) != "" {
+		t.Skip("inside a server process")
+	}
+	rounds := crashRounds
+	if s := os.Getenv(crashRoundsEnv); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive number", crashRoundsEnv, s)
+		}
+		rounds = n
+	}
+	// Each prefix has 999 numbers a day: share them among the rounds.
+	budget := min(max(2400/rounds, 20), 240)
+	dir := t.TempDir()
+	led := &crashLedger{issued: map[uint64]queue.Ticket{}, called: map[uint64]int{}, finished: map[uint64]bool{}}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var totalAcked, totalErrors int
+	for round := range rounds {
+		child := startCrashChild(t, dir)
+		acked, failed := crashLoad(t, child, led, budget, time.Duration(150+rng.IntN(600))*time.Millisecond)
+		totalAcked += acked
+		totalErrors += failed
+		crashVerify(t, dir, led, round)
+		if t.Failed() {
+			return
+		}
+	}
+	if totalAcked == 0 {
+		t.Fatal("no request was acknowledged in any round")
+	}
+	t.Logf("%d rounds: %d acknowledged operations, %d requests cut off by a kill, %d tickets",
+		rounds, totalAcked, totalErrors, len(led.issued))
+
+	// The hall carries on: a new ticket is taken and called.
+	child := startCrashChild(t, dir)
+	defer child.kill()
+	kiosk := newCrashClient(child.url, child.device(hall.KindKiosk))
+	status, body, err := kiosk.post("/api/v1/tickets", map[string]string{"service": "F"})
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("issue after the last restart: %d %s %v", status, body, err)
+	}
+	var ft queue.Ticket
+	json.Unmarshal(body, &ft)
+	clerk := newCrashClient(child.url, "")
+	if status, body, err := clerk.post("/api/v1/login", map[string]any{"user": "clerk6", "password": "clerk6-demo", "counter": 6}); err != nil || status != http.StatusOK {
+		t.Fatalf("clerk6 login after the last restart: %d %s %v", status, body, err)
+	}
+	// Counter 6 may still hold a ticket called before the last kill.
+	clerk.post("/api/v1/counters/6/finish", map[string]any{})
+	status, body, err = clerk.post("/api/v1/counters/6/call", map[string]any{})
+	var got queue.Ticket
+	json.Unmarshal(body, &got)
+	if err != nil || status != http.StatusOK || got.ID != ft.ID || got.Number != ft.Number || got.Status != queue.Called {
+		t.Fatalf("call at counter 6 after the last restart: %d %s %v, want %s called", status, body, err, ft.Number)
+	}
+}
+
+// crashLoad runs kiosks and clerks against child, kills it after d, and
+// returns how many operations were acknowledged and how many requests the
+// kill cut off.
+func crashLoad(t *testing.T, child *crashChild, led *crashLedger, budget int, d time.Duration) (acked, cut int) {
+	t.Helper()
+	var (
+		stop     atomic.Bool
+		nAcked   atomic.Int64
+		nCut     atomic.Int64
+		nIssued  atomic.Int64
+		wg       sync.WaitGroup
+		services = []string{"A", "D", "E"}
+	)
+	token := child.device(hall.KindKiosk)
+	for k := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newCrashClient(child.url, token)
+			for !stop.Load() {
+				if nIssued.Add(1) > int64(budget) {
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				status, body, err := c.post("/api/v1/tickets", map[string]string{"service": services[k%len(services)]})
+				if err != nil {
+					nCut.Add(1)
+					return
+				}
+				if status != http.StatusCreated {
+					t.Errorf("issue: %d %s", status, body)
+					return
+				}
+				var tk queue.Ticket
+				if err := json.Unmarshal(body, &tk); err != nil || tk.ID == 0 || tk.Number == "" {
+					t.Errorf("issue answered %s (%v)", body, err)
+					return
+				}
+				led.mu.Lock()
+				led.issued[tk.ID] = tk
+				led.mu.Unlock()
+				nAcked.Add(1)
+				time.Sleep(time.Duration(1+k%4) * time.Millisecond)
+			}
+		}()
+	}
+	for n := 1; n <= 5; n++ { // counter 6 is kept for the final check
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newCrashClient(child.url, "")
+			status, body, err := c.post("/api/v1/login", map[string]any{"user": fmt.Sprintf("clerk%d", n), "password": fmt.Sprintf("clerk%d-demo", n), "counter": n})
+			if err != nil {
+				nCut.Add(1)
+				return
+			}
+			if status != http.StatusOK {
+				t.Errorf("clerk%d login: %d %s", n, status, body)
+				return
+			}
+			path := fmt.Sprintf("/api/v1/counters/%d/", n)
+			for !stop.Load() {
+				status, body, err := c.post(path+"call", map[string]any{})
+				if err != nil {
+					nCut.Add(1)
+					return
+				}
+				switch status {
+				case http.StatusNoContent:
+					time.Sleep(2 * time.Millisecond)
+					continue
+				case http.StatusConflict: // still serving a ticket called before a kill
+				case http.StatusOK:
+					var tk queue.Ticket
+					if err := json.Unmarshal(body, &tk); err != nil || tk.ID == 0 {
+						t.Errorf("call answered %s (%v)", body, err)
+						return
+					}
+					led.mu.Lock()
+					led.called[tk.ID] = n
+					led.mu.Unlock()
+					nAcked.Add(1)
+				default:
+					t.Errorf("counter %d call: %d %s", n, status, body)
+					return
+				}
+				status, body, err = c.post(path+"finish", map[string]any{})
+				if err != nil {
+					nCut.Add(1)
+					return
+				}
+				if status != http.StatusOK {
+					t.Errorf("counter %d finish: %d %s", n, status, body)
+					return
+				}
+				var tk queue.Ticket
+				if err := json.Unmarshal(body, &tk); err != nil || tk.ID == 0 || tk.Status != queue.Done {
+					t.Errorf("finish answered %s (%v)", body, err)
+					return
+				}
+				led.mu.Lock()
+				led.finished[tk.ID] = true
+				led.mu.Unlock()
+				nAcked.Add(1)
+			}
+		}()
+	}
+	time.Sleep(d)
+	child.kill()
+	stop.Store(true)
+	wg.Wait()
+	return int(nAcked.Load()), int(nCut.Load())
+}
+
+// crashVerify opens the killed server's database and checks it against the
+// acknowledgements.
+func crashVerify(t *testing.T, dir string, led *crashLedger, round int) {
+	t.Helper()
+	st, err := store.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatalf("round %d: reopen after kill: %v", round, err)
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		t.Errorf("round %d: bbolt check: %v", round, err)
+	}
+	all, err := st.Tickets("2000-01-01", "2999-12-31")
+	if err != nil {
+		t.Fatalf("round %d: read tickets: %v", round, err)
+	}
+	byID := map[uint64]queue.Ticket{}
+	numbers := map[string]uint64{}
+	for _, tk := range all {
+		if _, dup := byID[tk.ID]; dup {
+			t.Errorf("round %d: ticket id %d stored twice", round, tk.ID)
+		}
+		byID[tk.ID] = tk
+		if tk.TransferredFrom != 0 {
+			continue // a transfer keeps its number
+		}
+		key := tk.Day + " " + tk.Number
+		if other, dup := numbers[key]; dup {
+			t.Errorf("round %d: number %s used twice on %s (tickets %d and %d)", round, tk.Number, tk.Day, other, tk.ID)
+		}
+		numbers[key] = tk.ID
+	}
+	led.mu.Lock()
+	defer led.mu.Unlock()
+	for id, want := range led.issued {
+		got, ok := byID[id]
+		if !ok {
+			t.Errorf("round %d: acknowledged ticket %s (id %d) is missing", round, want.Number, id)
+			continue
+		}
+		if got.Number != want.Number || got.Day != want.Day || got.Service != want.Service || got.Tracking != want.Tracking || !got.IssuedAt.Equal(want.IssuedAt) {
+			t.Errorf("round %d: ticket %d stored as %s/%s/%s, acknowledged as %s/%s/%s", round, id, got.Day, got.Number, got.Tracking, want.Day, want.Number, want.Tracking)
+		}
+	}
+	for id, n := range led.called {
+		got, ok := byID[id]
+		if !ok {
+			t.Errorf("round %d: called ticket %d is missing", round, id)
+			continue
+		}
+		if got.Status == queue.Waiting || got.CalledAt == nil || got.Counter != n {
+			t.Errorf("round %d: acknowledged call of %s at counter %d is lost: status %s, counter %d", round, got.Number, n, got.Status, got.Counter)
+		}
+	}
+	for id := range led.finished {
+		if got := byID[id]; got.Status != queue.Done || got.FinishedAt == nil {
+			t.Errorf("round %d: acknowledged finish of %s (id %d) is lost: status %s", round, got.Number, id, got.Status)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"hallq/hall"
+	"hallq/hall/sim"
+	"hallq/hall/store"
+)
+
+// simulate: hallq simulate --days N [--seed S] [--profile small|large] [--data DIR]
+// writes N days of history, ending yesterday, through the queue engine.
+func simulate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	days := fs.Int("days", 0, "days of history to write, ending yesterday")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same history")
+	profile := fs.String("profile", "small", "small (about 300 customers a day, 6 counters) or large (about 3,000 a day, 40 counters)")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	if len(pos) != 0 || *days < 1 {
+		return errors.New("usage: hallq simulate --days N [--seed S] [--profile small|large] [--data DIR]")
+	}
+	st, err := store.Open(*data)
+	if err != nil {
+		return userError(err)
+	}
+	defer st.Close()
+	// A batch job that allocates a lot and keeps little: collect less often.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	opt := sim.Options{Days: *days, Seed: *seed, Profile: *profile, NewHall: hall.DefaultConfig()}
+	if !*quiet {
+		opt.Progress = stdout
+	}
+	res, err := sim.Run(st, opt)
+	if err != nil {
+		return userError(err)
+	}
+	size := int64(0)
+	if fi, err := os.Stat(st.Path()); err == nil {
+		size = fi.Size()
+	}
+	fmt.Fprintf(stdout, "simulated %d days (%s … %s): %d customers, %d events in %.1f s (%.0f events/s); %s is %.1f MB\n",
+		res.Days, res.FirstDay, res.LastDay, res.Tickets, res.Events, res.Elapsed.Seconds(),
+		float64(res.Events)/res.Elapsed.Seconds(), st.Path(), float64(size)/(1<<20))
+	return ctx.Err()
+}
