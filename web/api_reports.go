@@ -18,6 +18,9 @@ import (
 // Missing dates are EBADREQUEST (400), malformed ones EINVALID (422).
 func (s *Server) reportParams(c *fiber.Ctx) (report.Params, error) {
 	p := report.Params{From: c.Query("from"), To: c.Query("to"), Service: strings.ToUpper(c.Query("service"))}
+	if p.From == "" || p.To == "" {
+		return p, p.Validate(s.hall.Config()) // a missing date is a bad request, whatever else is wrong
+	}
 	if v := c.Query("slot"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
