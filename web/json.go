@@ -39,7 +39,9 @@ func decodeBytes(body []byte, v any) error {
 		}
 		return queue.Errorf(queue.EBADREQUEST, "JSON 格式错误 / malformed JSON")
 	}
-	if dec.More() {
+	// Anything but the end after the value: another value, or stray
+	// characters such as the "}" of `{}}` (dec.More misses those).
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return queue.Errorf(queue.EBADREQUEST, "JSON 之后还有多余内容 / trailing data after the JSON value")
 	}
 	return nil
