@@ -39,6 +39,7 @@ func (s *Store) DeviceList() ([]DeviceEntry, error) {
 // with the next request. ENOTFOUND if there is no such device.
 func (s *Store) RevokeDevice(id string) (Device, error) {
 	var d Device
+	defer s.devs.changed()
 	prefix, err := hex.DecodeString(id)
 	if err != nil || len(prefix) != 8 {
 		return d, queue.Errorf(queue.ENOTFOUND, "没有这个设备 / no such device")

@@ -2,6 +2,8 @@ package store
 
 import (
 	"encoding/json"
+	"slices"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -112,6 +114,7 @@ func (s *Store) DeleteSession(token string) error {
 
 // PutDevice stores a device under its token's hash.
 func (s *Store) PutDevice(token string, d Device) error {
+	defer s.devs.changed()
 	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bDevices, TokenHash(token), d) })
 }
 
@@ -121,8 +124,21 @@ func (s *Store) Device(token string) (Device, error) {
 	return d, s.get(bDevices, TokenHash(token), &d, "device")
 }
 
-// Devices returns every paired device.
+// Devices returns every paired device. The list is kept in memory between
+// changes: the kiosk printing path asks for it with every ticket.
 func (s *Store) Devices() ([]Device, error) {
+	if out, ok := s.devs.get(); ok {
+		return out, nil
+	}
+	gen := s.devs.generation()
+	out, err := s.readDevices()
+	if err == nil {
+		s.devs.put(gen, out)
+	}
+	return slices.Clone(out), err
+}
+
+func (s *Store) readDevices() ([]Device, error) {
 	var out []Device
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return each(tx.Bucket(bDevices), func(v []byte) error {
@@ -135,4 +151,42 @@ func (s *Store) Devices() ([]Device, error) {
 		})
 	})
 	return out, err
+}
+
+// deviceCache holds the device list between changes. A list read while a
+// change committed is not kept (the generation moved on).
+type deviceCache struct {
+	mu   sync.Mutex
+	gen  uint64
+	ok   bool
+	list []Device
+}
+
+func (c *deviceCache) get() ([]Device, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.list), c.ok
+}
+
+func (c *deviceCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *deviceCache) put(gen uint64, list []Device) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.list, c.ok = slices.Clone(list), true
+	}
+}
+
+// changed forgets the list: call it after every write to the devices
+// bucket has committed (or failed).
+func (c *deviceCache) changed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.list, c.ok = nil, false
 }

@@ -5,10 +5,12 @@ package store
 // report over years reads a few megabytes instead of decoding every event.
 //
 //	rollups  'T' + day ("20261123") + slot (1 byte: the 15-minute slot of the
-//	         local issue time, 0–95) → the ticket facts of the tickets issued
-//	         in that slot, concatenated in id order (see TicketFact)
-//	         'R' + day → the day's keypad ratings (records of kind "rating"),
-//	         in ticket order (see RatingFact)
+//	         local issue time, 0–95) + chunk (4 bytes: ticket id / factChunk)
+//	         → the ticket facts of the tickets issued in that slot whose ids
+//	         fall in the chunk, concatenated in id order (see TicketFact)
+//	         'R' + day + chunk (4 bytes: ticket id / factChunk) → the day's
+//	         keypad ratings (records of kind "rating") of those tickets, in
+//	         ticket order (see RatingFact)
 //	         'C' + day → the day's counter changes (sign-in/out, open/close,
 //	         pause/resume, the day's rollover), in time order (see CounterChange)
 //	meta     "rollups" → uint64 rollup format version; absent when the store
@@ -18,6 +20,8 @@ package store
 // A ticket's fact is keyed by its issue time, which never changes, and keeps
 // the newest revision, exactly like the tickets bucket; RebuildRollups
 // recomputes the whole bucket from the event log and gives identical bytes.
+// Chunks keep each commit's rewrite small (at most factChunk facts) however
+// busy a slot or a day is, while a report still reads a day in a few values.
 
 import (
 	"bytes"
@@ -35,7 +39,10 @@ import (
 )
 
 // RollupVersion is the rollup format this code writes.
-const RollupVersion = 1
+const RollupVersion = 2
+
+// factChunk is how many consecutive ticket ids share a rollup value.
+const factChunk = 32
 
 var (
 	bRollups     = []byte("rollups")
@@ -326,9 +333,15 @@ func (m *midnights) of(day string) (time.Time, bool) {
 	return d, true
 }
 
-func factKey(day string, slot int) []byte {
+func factKey(day string, slot int, id uint64) []byte {
 	k := append([]byte{'T'}, dayKey(day)...)
-	return append(k, byte(slot))
+	k = append(k, byte(slot))
+	return binary.BigEndian.AppendUint32(k, uint32(id/factChunk))
+}
+
+func ratingKey(day []byte, ticket uint64) []byte {
+	k := append([]byte{'R'}, day...)
+	return binary.BigEndian.AppendUint32(k, uint32(ticket/factChunk))
 }
 
 func changeKey(day string) []byte { return append([]byte{'C'}, dayKey(day)...) }
@@ -377,7 +390,7 @@ func rollupEvents(tx *bolt.Tx, evs []queue.Event) error {
 			if json.Unmarshal(r.Data, &v) != nil || len(v.Day) != 10 {
 				continue
 			}
-			k := "R" + string(dayKey(v.Day))
+			k := string(ratingKey(dayKey(v.Day), v.Ticket))
 			ratings[k] = append(ratings[k], RatingFact{Ticket: v.Ticket, Rev: uint32(r.Rev), Score: uint8(min(max(v.Score, 0), 5)),
 				Counter: uint8(min(max(v.Counter, 0), 255)), Clerk: short(v.Clerk)})
 		}
@@ -389,7 +402,7 @@ func rollupEvents(tx *bolt.Tx, evs []queue.Event) error {
 			}
 			f := factOf(t, m)
 			slot := min(max(int(f.IssuedS)/900, 0), 95)
-			k := string(factKey(t.Day, slot))
+			k := string(factKey(t.Day, slot, t.ID))
 			facts[k] = append(facts[k], f)
 		}
 		if counterTypes[ev.Type] && len(ev.Counters) > 0 {
@@ -579,7 +592,7 @@ func (s *Store) EachRollupDay(from, to string, fn func(d *RollupDay) error) erro
 			return nil
 		}
 		lo, hi := dayKey(from), dayKey(to)
-		tc, cc := rb.Cursor(), rb.Cursor()
+		tc, cc, rc := rb.Cursor(), rb.Cursor(), rb.Cursor()
 		tk, tv := tc.Seek(append([]byte{'T'}, lo...))
 		ck, cv := cc.Seek(append([]byte{'C'}, lo...))
 		inT := func() bool { return tk != nil && tk[0] == 'T' && bytes.Compare(tk[1:9], hi) <= 0 }
@@ -614,7 +627,8 @@ func (s *Store) EachRollupDay(from, to string, fn func(d *RollupDay) error) erro
 				ck, cv = cc.Next()
 			}
 			d.Ratings = d.Ratings[:0]
-			if v := rb.Get(append([]byte{'R'}, day...)); v != nil {
+			rp := append([]byte{'R'}, day...)
+			for k, v := rc.Seek(rp); k != nil && bytes.HasPrefix(k, rp); k, v = rc.Next() {
 				if d.Ratings, err = decodeRatings(d.Ratings, v); err != nil {
 					return fmt.Errorf("rollup %s: %w", d.Day, err)
 				}

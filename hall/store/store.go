@@ -70,6 +70,7 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	hook atomic.Pointer[func([]queue.Event) error]
+	devs deviceCache
 }
 
 // Group commit: a Commit waits at most maxBatchDelay for others to share its

@@ -754,6 +754,11 @@ func TestDevices(t *testing.T) {
 	if _, err := s.Device("tok-none"); queue.ErrorCode(err) != queue.ENOTFOUND {
 		t.Errorf("unknown device: %v", err)
 	}
+	// Devices keeps the list between changes: a read now, then a change,
+	// must show the change.
+	if all, err := s.Devices(); err != nil || len(all) != 2 || slices.ContainsFunc(all, func(d store.Device) bool { return d.Revoked }) {
+		t.Fatalf("devices before the change: %+v %v", all, err)
+	}
 	kiosk.Revoked = true
 	if err := s.PutDevice("tok-kiosk", kiosk); err != nil {
 		t.Fatal(err)
@@ -766,6 +771,29 @@ func TestDevices(t *testing.T) {
 	want := []store.Device{keypad, kiosk}
 	slices.SortFunc(want, func(a, b store.Device) int { return strings.Compare(a.Name, b.Name) })
 	sameJSON(t, "devices", all, want)
+
+	// Revoking by id changes the list too; a caller editing its copy does not.
+	all[0].Name = "edited by the caller"
+	entries, err := s.DeviceList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name == keypad.Name {
+			if _, err := s.RevokeDevice(e.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	all, err = s.Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range all {
+		if !d.Revoked || d.Name == "edited by the caller" {
+			t.Errorf("after revoking the keypad: %+v", all)
+		}
+	}
 }
 
 // TestSeed: Seed writes the first config, services and counters once.
