@@ -38,6 +38,8 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 			})
 		case "hall":
 			pg.Notices, err = s.hall.Notices(false)
+		case "appointments":
+			pg.Appt, err = s.hall.AppointmentSettings()
 		case "staff":
 			pg.Users, err = s.hall.Users(c.UserContext())
 		case "devices":

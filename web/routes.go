@@ -89,6 +89,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/manager", Managers, s.managerPage("monitor")},
 		{"GET", "/manager/services", Managers, s.managerPage("services")},
 		{"GET", "/manager/hall", Managers, s.managerPage("hall")},
+		{"GET", "/manager/appointments", Managers, s.managerPage("appointments")},
 		{"GET", "/manager/staff", Managers, s.managerPage("staff")},
 		{"GET", "/manager/devices", Managers, s.managerPage("devices")},
 		{"GET", "/manager/audit", Managers, s.managerPage("audit")},

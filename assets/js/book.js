@@ -10,6 +10,13 @@
 	var $ = function (id) { return document.getElementById(id); };
 	var S = $('bk-strings').dataset;
 	var en = document.body.dataset.lang === 'en';
+	// A signed-in clerk or manager books for callers (phone booking): each
+	// new booking is for another caller, so the form starts empty.
+	var agent = !!document.body.dataset.agent;
+	if (agent) {
+		$('bk-phone').setAttribute('autocomplete', 'off');
+		$('bk-name').setAttribute('autocomplete', 'off');
+	}
 	var fill = function (s) {
 		var args = [].slice.call(arguments, 1), i = 0;
 		return String(s).replace(/%[ds]/g, function () { return i < args.length ? String(args[i++]) : ''; });
@@ -120,6 +127,7 @@
 
 	$('bk-again').addEventListener('click', function () {
 		slot = null;
+		if (agent) { $('bk-phone').value = ''; $('bk-name').value = ''; }
 		$('bk-done').hidden = true;
 		$('bk-new').hidden = false;
 		if (service && day) loadSlots($('bk-slots'), service, day, function (v) { slot = v; });

@@ -327,8 +327,32 @@
 	}
 	P.everySecond(tickTimers);
 
-	P.live(body.dataset.topic, function (state, seq) {
+	// Today's rating figures follow the clerk's finished services and the
+	// customers' ratings (GET /api/v1/ratings/mine: the signed-in clerk's).
+	var ratings = document.querySelector('[data-testid=desk-ratings]');
+	var ratingEvents = {service_finished: true, service_rated: true, rating_expired: true, day_rolled: true};
+	function pct(v, n) { return n ? (v * 100).toFixed(1) + '%' : '—'; }
+	function fill(node, args) {
+		var i = 0;
+		node.textContent = node.dataset.format.replace(/%d/g, function () { return String(args[i++]); });
+	}
+	function refreshRatings() {
+		if (!ratings) return;
+		P.api('GET', '/api/v1/ratings/mine').then(function (res) {
+			if (res.status !== 200 || !res.data) return;
+			var r = res.data;
+			ratings.querySelector('[data-testid=desk-rating-satisfaction]').textContent = pct(r.satisfaction, r.rated);
+			ratings.querySelector('[data-testid=desk-rating-participation]').textContent = pct(r.participation, r.served);
+			fill(ratings.querySelector('[data-testid=desk-rating-counts]'), [r.rated, r.served]);
+			var low = ratings.querySelector('[data-testid=desk-rating-low]');
+			fill(low, [r.low]);
+			low.hidden = !r.low;
+		}, function () { /* the next event tries again */ });
+	}
+
+	P.live(body.dataset.topic, function (state, seq, event) {
 		if (state && (seq || 0) >= lastSeq) render(state, seq);
+		if (event && ratingEvents[event.type]) refreshRatings();
 	});
 
 	/*

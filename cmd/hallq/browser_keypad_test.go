@@ -68,6 +68,10 @@ func TestBrowserKeypad(t *testing.T) {
 	if rated.Score != hall.ScoreSatisfied || rated.Counter != 1 || rated.Clerk != "clerk1" || rated.Device != "1号评价器" {
 		t.Errorf("first rating %+v, want 满意 (4) at counter 1 for clerk1 from 1号评价器", rated)
 	}
+	// The desk's figures follow without a reload.
+	h.run(t, desk, waitText("[data-testid=desk-rating-satisfaction]", "100.0%"),
+		waitText("[data-testid=desk-rating-counts]", "已评 1 / 办结 1"),
+		waitJS(`document.querySelector("[data-testid=desk-rating-low]").hidden`, "no low ratings yet"))
 	// The keypad goes back to idle by itself.
 	h.run(t, keypad, waitJS(`document.querySelector("[data-testid=keypad]").dataset.screen === "idle"`, "idle after thanks"))
 
@@ -89,7 +93,11 @@ func TestBrowserKeypad(t *testing.T) {
 		t.Errorf("call-backs %+v %v, want one for %s", cbs, err, number2)
 	}
 
-	// The clerk's desk shows today's figures: 1 of 2 satisfied, both rated.
+	// The clerk's desk shows today's figures: 1 of 2 satisfied, both rated,
+	// live and after a reload.
+	h.run(t, desk, waitText("[data-testid=desk-rating-satisfaction]", "50.0%"),
+		waitText("[data-testid=desk-rating-low]", "不满意 1"),
+		waitJS(`!document.querySelector("[data-testid=desk-rating-low]").hidden`, "the low rating shown"))
 	h.run(t, desk, open("/desk"), waitText("[data-testid=desk-rating-satisfaction]", "50.0%"),
 		waitText("[data-testid=desk-rating-counts]", "已评 2 / 办结 2"))
 	// The manager's call-back page lists the task with the phone to call.
