@@ -72,7 +72,7 @@
 		title: {text: t('rp.ch.month'), left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 		tooltip: {trigger: 'axis'},
 		legend: {bottom: 0, data: [t('rp.ch.arrivals'), t('rp.ch.avg'), t('rp.ch.p90')]},
-		grid: {left: 48, right: 48, top: 34, bottom: 48},
+		grid: {left: 48, right: 48, top: 56, bottom: 48},
 		xAxis: {type: 'category', data: R.month_days.map(function (d) { return d.day + t('rp.day'); })},
 		yAxis: [{type: 'value', name: t('rp.ch.arrivals'), nameTextStyle: {fontSize: 11}}, {type: 'value', name: t('rp.min'), splitLine: {show: false}}],
 		series: [
@@ -86,7 +86,7 @@
 		title: {text: t('rp.ch.queue'), left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 		tooltip: {trigger: 'axis'},
 		legend: {bottom: 0, data: [t('rp.ch.queue_avg'), t('rp.ch.queue_max')]},
-		grid: {left: 44, right: 16, top: 34, bottom: 48},
+		grid: {left: 44, right: 16, top: 56, bottom: 48},
 		xAxis: {type: 'category', data: R.queue_length.map(function (q) { return q.at; })},
 		yAxis: {type: 'value'},
 		series: [
@@ -103,7 +103,7 @@
 			title: {text: t('rp.ch.staff') + ' · ' + wdNames[wd - 1], left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 			tooltip: {trigger: 'axis'},
 			legend: {bottom: 0, data: [t('rp.c.needed'), t('rp.c.open'), t('rp.k.avg')]},
-			grid: {left: 44, right: 48, top: 34, bottom: 48},
+			grid: {left: 44, right: 48, top: 56, bottom: 48},
 			xAxis: {type: 'category', data: rows.map(function (s) { return s.start; })},
 			yAxis: [{type: 'value', name: t('rp.c.counter'), minInterval: 1}, {type: 'value', name: t('rp.min'), splitLine: {show: false}}],
 			series: [
@@ -174,7 +174,7 @@
 			title: {text: t('rp.ch.whatif') + ' · ' + t('rp.workdays'), left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 			tooltip: {trigger: 'axis'},
 			legend: {bottom: 0, data: [t('rp.whatif.real'), t('rp.whatif.pred')]},
-			grid: {left: 44, right: 16, top: 34, bottom: 48},
+			grid: {left: 44, right: 16, top: 56, bottom: 48},
 			xAxis: {type: 'category', data: keys},
 			yAxis: {type: 'value', name: t('rp.min')},
 			series: [

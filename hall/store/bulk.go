@@ -98,7 +98,7 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 		// Events and tickets are appended in key order: fill their pages
 		// instead of splitting them half-empty (bbolt's default for random
 		// inserts), which halves the file.
-		eb.FillPercent, tb.FillPercent = 0.95, 0.95
+		eb.FillPercent, tb.FillPercent = appendFill, appendFill
 		for i := range evs {
 			if err := eb.Put(u64(evs[i].Seq), raws[i]); err != nil {
 				return err
@@ -140,6 +140,7 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 			if err != nil {
 				return err
 			}
+			kb.FillPercent = recordFill
 			if _, err := putNewer(kb, []byte(r.Key), r.Rev, r); err != nil {
 				return err
 			}

@@ -320,6 +320,7 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 		if err != nil {
 			return err
 		}
+		kb.FillPercent = recordFill
 		if _, err := putNewer(kb, []byte(r.Key), r.Rev, r); err != nil {
 			return err
 		}
@@ -334,8 +335,20 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bEvents).Put(u64(ev.Seq), raw)
+	// Events are only ever appended, in key order: fill their pages instead
+	// of splitting them half-empty (bbolt's default, made for random inserts).
+	eb := tx.Bucket(bEvents)
+	eb.FillPercent = appendFill
+	return eb.Put(u64(ev.Seq), raw)
 }
+
+// appendFill is the page fill of buckets written in key order; recordFill
+// that of the records, mostly added in key order (ids, dates) and sometimes
+// rewritten.
+const (
+	appendFill = 0.95
+	recordFill = 0.9
+)
 
 // State is what a restart needs: the records and the counters' high marks.
 type State struct {
