@@ -55,6 +55,7 @@ type Hall struct {
 	eng      *queue.Engine
 	seq      uint64
 	inflight sync.WaitGroup
+	commits  commitQueue // commits in sequence order (commit.go)
 	// recs is the write model of the hall's other records (work orders,
 	// ratings, …) by kind and key, loaded from the store a kind at a time.
 	recs  map[string]map[string]queue.Record
@@ -283,17 +284,17 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 		evs[i].Seq = h.seq
 	}
 	h.inflight.Add(1)
+	req := h.queueCommit(evs) // under mu: in sequence order (commit.go)
 	h.mu.Unlock()
 
-	cerr := h.st.Commit(evs)
+	<-req.done // committed and published, or failed
+	cerr := req.err
 	h.inflight.Done()
 	if cerr != nil {
-		h.publish(evs, false)
 		h.recover()
 		h.log.Error("commit failed", "type", evs[len(evs)-1].Type, "err", cerr)
 		return queue.Event{}, commitError(evs[len(evs)-1].Type, cerr)
 	}
-	h.publish(evs, true)
 	if err != nil {
 		return queue.Event{}, err
 	}
@@ -301,7 +302,8 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 }
 
 // recover reloads the write model from the store after a failed commit, once
-// every commit in flight has ended, so the hall goes on from what is durable.
+// every commit in flight has ended, so the hall goes on from what is durable
+// (see commitQueue). Until it succeeds every command fails.
 func (h *Hall) recover() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -319,6 +321,14 @@ func (h *Hall) recover() {
 	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
 	h.eng = eng
 	h.recs, h.nrecs = nil, 0
+	// Nothing is in flight: go on right after the last durable event (the
+	// failed ones were skipped by publish and never reached anyone).
+	h.seq = st.LastSeq
+	h.pmu.Lock()
+	h.published = st.LastSeq
+	clear(h.pending)
+	h.pmu.Unlock()
+	h.commits.mend()
 }
 
 // recordLocked returns the write model's record kind/key. Call it with h.mu

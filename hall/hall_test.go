@@ -734,10 +734,17 @@ func TestFailedCommit(t *testing.T) {
 	if len(stored) != 2 || stored[0].Number != "A001" || stored[1].Number != "A002" {
 		t.Errorf("stored %+v", stored)
 	}
-	// The failed sequence numbers are skipped, never reused.
+	// The failed events never reached anyone: the sequence goes on after
+	// the last durable event, so the log has no hole.
 	storedEvs, _ := f.h.Events(0, 100)
+	for i, ev := range storedEvs {
+		if ev.Seq != uint64(i+1) {
+			t.Errorf("stored event %d has sequence %d: a hole in the log", i+1, ev.Seq)
+			break
+		}
+	}
 	last := storedEvs[len(storedEvs)-1]
-	if last.Seq != evs[2].Seq || evs[1].Seq != evs[0].Seq+3 {
+	if last.Seq != evs[2].Seq || evs[1].Seq != evs[0].Seq+1 || evs[2].Seq != evs[1].Seq+1 {
 		t.Errorf("sequence numbers: published %d %d %d", evs[0].Seq, evs[1].Seq, evs[2].Seq)
 	}
 	before, _ := f.h.Snapshot()
@@ -794,6 +801,16 @@ func TestFailedCommitsUnderLoad(t *testing.T) {
 	next := f.issue("D")
 	if numbers[next.Number] {
 		t.Errorf("the next ticket reuses %s", next.Number)
+	}
+	// No hole in the log: commands decided after a failed commit failed too.
+	evs, err := f.h.Events(0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("stored event %d has sequence %d: a hole in the log", i+1, ev.Seq)
+		}
 	}
 	before, _ := f.h.Snapshot()
 	f.restart()

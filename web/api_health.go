@@ -26,12 +26,46 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 type requestMetrics struct {
 	mu       sync.Mutex
 	byStatus map[int]uint64
+	// calls counts calls (and recalls) by counter since start, from the
+	// hall's committed events (watchCalls).
+	calls map[callKey]uint64
 	// Latency histogram of answered requests (websockets left out: they
 	// last as long as the screen is on).
 	buckets [len(latencyBounds)]uint64
 	count   uint64
 	sum     float64
 }
+
+// callKey is a series of hallq_calls_total.
+type callKey struct {
+	counter int
+	kind    string // call or recall
+}
+
+// watchCalls counts every committed call and recall for /metrics. The
+// listener runs with the hall's read model locked: it only counts.
+func (s *Server) watchCalls() {
+	s.hall.Listen(func(ev queue.Event, _ *queue.Engine) {
+		kind := ""
+		switch ev.Type {
+		case queue.EvCalled:
+			kind = "call"
+		case queue.EvRecalled:
+			kind = "recall"
+		default:
+			return
+		}
+		s.reqs.mu.Lock()
+		if s.reqs.calls == nil {
+			s.reqs.calls = map[callKey]uint64{}
+		}
+		s.reqs.calls[callKey{ev.Counter, kind}]++
+		s.reqs.mu.Unlock()
+	})
+}
+
+// metricsPrincipal reads the printers' states for /metrics.
+var metricsPrincipal = hall.Principal{Kind: "user", Name: "metrics", Role: hall.RoleManager}
 
 // latencyBounds are the histogram's upper bounds in seconds.
 var latencyBounds = [...]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
@@ -102,8 +136,36 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	fmt.Fprintf(&b, "hallq_event_seq %d\n", seq)
 	gauge("hallq_websocket_clients", "Connected websocket clients.")
 	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
-	counter("hallq_http_requests_total", "HTTP requests by status.")
+	if printers, err := s.hall.Printers(c.UserContext(), metricsPrincipal); err != nil {
+		s.log.Error("metrics: printers", "err", err)
+	} else {
+		gauge("hallq_printer_ok", "1 when the kiosk's ticket printer is ready, 0 in a fault (offline, paper out, cover open, error); kiosks without a printer or not yet seen are left out.")
+		for _, p := range printers {
+			switch p.State {
+			case "none", "unknown":
+			case hall.PrinterReady:
+				fmt.Fprintf(&b, "hallq_printer_ok{device=%q} 1\n", p.Device)
+			default:
+				fmt.Fprintf(&b, "hallq_printer_ok{device=%q} 0\n", p.Device)
+			}
+		}
+	}
 	s.reqs.mu.Lock()
+	counter("hallq_calls_total", "Calls and recalls by counter since start.")
+	keys := make([]callKey, 0, len(s.reqs.calls))
+	for k := range s.reqs.calls {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].counter != keys[j].counter {
+			return keys[i].counter < keys[j].counter
+		}
+		return keys[i].kind < keys[j].kind
+	})
+	for _, k := range keys {
+		fmt.Fprintf(&b, "hallq_calls_total{counter=\"%d\",kind=%q} %d\n", k.counter, k.kind, s.reqs.calls[k])
+	}
+	counter("hallq_http_requests_total", "HTTP requests by status.")
 	for _, k := range sortedKeys(s.reqs.byStatus) {
 		fmt.Fprintf(&b, "hallq_http_requests_total{status=\"%d\"} %d\n", k, s.reqs.byStatus[k])
 	}

@@ -72,6 +72,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		IdleTimeout:           120 * time.Second,
 	})
 	s.hub = NewHub(h, s.log)
+	s.watchCalls() // hallq_calls_total (api_health.go)
 	s.routes()
 	return s
 }

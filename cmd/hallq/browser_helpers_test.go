@@ -60,9 +60,11 @@ import (
 	"hallq/hall"
 )
 
-// browserTimeout bounds a whole browser test; waitTimeout one wait.
+// browserTimeout bounds a whole browser test (a hang guard: a loaded CI
+// machine with -race can take three times as long as a quiet one);
+// waitTimeout one wait.
 const (
-	browserTimeout = 60 * time.Second
+	browserTimeout = 3 * time.Minute
 	waitTimeout    = 10 * time.Second
 )
 

@@ -18,6 +18,11 @@ import (
 // TestCrashChild then serves the real program there until it is killed.
 const crashChildEnv = "HALLQ_CRASH_CHILD_DATA"
 
+// crashChildAddrEnv, when set, is the address a child serves on (else
+// 127.0.0.1:0): the drill restarts the server on the same port, so the
+// display clients reconnect to the address they know, as screens do.
+const crashChildAddrEnv = "HALLQ_CRASH_CHILD_ADDR"
+
 // crashChildMarker starts the one line a child prints once it serves.
 const crashChildMarker = "HALLQ-CRASH-CHILD "
 
@@ -37,7 +42,11 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("the server process of TestCrash")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: log,
+	addr := os.Getenv(crashChildAddrEnv)
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	m := &Main{Addr: addr, DataDir: dir, Demo: true, Stdout: io.Discard, Logger: log,
 		Options: hall.Options{BcryptCost: 4}, Web: web.Options{KioskBurst: -1}}
 	if err := m.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "crash child:", err)

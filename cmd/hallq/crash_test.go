@@ -43,8 +43,35 @@ type crashChild struct {
 // startCrashChild starts a server process on dir and waits until it serves.
 func startCrashChild(t testing.TB, dir string) *crashChild {
 	t.Helper()
+	return startCrashChildOn(t, dir, "")
+}
+
+// startCrashChildOn starts a server process on dir serving on addr
+// (127.0.0.1:0 when ""). A port the killed process held is free again at
+// once, but it is tried a few times in case the kernel is slow to let go.
+func startCrashChildOn(t testing.TB, dir, addr string) *crashChild {
+	t.Helper()
+	for try := 1; ; try++ {
+		c, ok := tryCrashChild(t, dir, addr)
+		if ok {
+			return c
+		}
+		if try == 10 || !strings.Contains(c.err.String(), "address already in use") {
+			t.Fatalf("the server process did not start: %s", c.err.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// tryCrashChild starts one server process; false (and the process gone)
+// when it did not serve.
+func tryCrashChild(t testing.TB, dir, addr string) (*crashChild, bool) {
+	t.Helper()
 	c := &crashChild{cmd: exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")}
 	c.cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	if addr != "" {
+		c.cmd.Env = append(c.cmd.Env, crashChildAddrEnv+"="+addr)
+	}
 	c.cmd.Stderr = &c.err
 	out, err := c.cmd.StdoutPipe()
 	if err != nil {
@@ -54,7 +81,9 @@ func startCrashChild(t testing.TB, dir string) *crashChild {
 		t.Fatal(err)
 	}
 	found := make(chan crashChildInfo, 1)
+	ended := make(chan struct{})
 	go func() {
+		defer close(ended)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if line, ok := strings.CutPrefix(sc.Text(), crashChildMarker); ok {
@@ -69,11 +98,12 @@ func startCrashChild(t testing.TB, dir string) *crashChild {
 	select {
 	case info := <-found:
 		c.url, c.demo = info.URL, info.Demo
+		return c, true
+	case <-ended: // the process ended without serving
 	case <-time.After(60 * time.Second):
-		c.kill()
-		t.Fatalf("the server process did not start: %s", c.err.String())
 	}
-	return c
+	c.kill()
+	return c, false
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
@@ -83,8 +113,14 @@ func (c *crashChild) kill() {
 }
 
 func (c *crashChild) device(kind string) string {
+	return c.deviceAt(kind, 0)
+}
+
+// deviceAt returns the token of the demo device of kind at counter n (0:
+// the first of the kind).
+func (c *crashChild) deviceAt(kind string, n int) string {
 	for _, d := range c.demo.Devices {
-		if d.Kind == kind {
+		if d.Kind == kind && (n == 0 || d.Counter == n) {
 			return d.Token
 		}
 	}
@@ -113,6 +149,16 @@ func (c *crashClient) post(path string, v any) (status int, body []byte, err err
 	raw, _ := json.Marshal(v)
 	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
+	return c.do(req)
+}
+
+// get sends a GET request; err as for post.
+func (c *crashClient) get(path string) (status int, body []byte, err error) {
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	return c.do(req)
+}
+
+func (c *crashClient) do(req *http.Request) (status int, body []byte, err error) {
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
@@ -134,14 +180,24 @@ type crashLedger struct {
 	issued   map[uint64]queue.Ticket // 201 from POST /tickets
 	called   map[uint64]int          // ticket → counter, 200 from call
 	finished map[uint64]bool         // 200 from finish
+	rated    map[uint64]int          // ticket → score, 201 from POST /ratings
+	refused  int                     // ratings refused with 409 (too late, rated, not the last)
 }
 
-// TestCrash kills the server process with SIGKILL again and again while
-// kiosks take tickets and clerks call and finish them over HTTP. After each
-// kill it checks the database: every acknowledged ticket is there once with
-// its number, no number of a day is used twice, every acknowledged call and
-// finish is recorded, and bbolt's consistency check passes. At the end a new
-// server takes and calls a ticket, so the hall carries on.
+// TestCrash is the fault drill: it kills the server process with SIGKILL
+// again and again under the hall's mixed load over HTTP and websockets —
+// kiosks take tickets, clerks call and finish them at five counters, each
+// counter's keypad rates what its clerk finished, and display screens follow
+// the hall live, reconnecting after each kill with since= the last sequence
+// they saw, as the page does. After each kill it checks the database: every
+// acknowledged ticket is there once with its number, no number of a day is
+// used twice, every acknowledged call, finish and rating is recorded (a
+// rating once), the event log's sequence has no gap, and bbolt's
+// consistency check passes. After the last round a new server runs quiet:
+// every display's state, built only from the frames it received, equals the
+// server's snapshot, and the events the displays saw are the log's, each
+// once and in order. Then the hall carries on: a new ticket is taken and
+// called, and the displays follow that too.
 func TestCrash(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "" {
 		t.Skip("inside a server process")
@@ -157,11 +213,23 @@ func TestCrash(t *testing.T) {
 	// Each prefix has 999 numbers a day: share them among the rounds.
 	budget := min(max(2400/rounds, 20), 240)
 	dir := t.TempDir()
-	led := &crashLedger{issued: map[uint64]queue.Ticket{}, called: map[uint64]int{}, finished: map[uint64]bool{}}
+	addr := freeAddr(t)
+	led := &crashLedger{issued: map[uint64]queue.Ticket{}, called: map[uint64]int{}, finished: map[uint64]bool{}, rated: map[uint64]int{}}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	var totalAcked, totalErrors int
+	var (
+		totalAcked, totalErrors int
+		displays                []*drillDisplay
+	)
 	for round := range rounds {
-		child := startCrashChild(t, dir)
+		child := startCrashChildOn(t, dir, addr)
+		if round == 0 {
+			// The screens start with the hall and stay on through every kill.
+			for i := range drillDisplays {
+				d := startDrillDisplay(i, addr, child.device(hall.KindDisplay))
+				t.Cleanup(d.close)
+				displays = append(displays, d)
+			}
+		}
 		acked, failed := crashLoad(t, child, led, budget, time.Duration(150+rng.IntN(600))*time.Millisecond)
 		totalAcked += acked
 		totalErrors += failed
@@ -170,15 +238,18 @@ func TestCrash(t *testing.T) {
 			return
 		}
 	}
-	if totalAcked == 0 {
-		t.Fatal("no request was acknowledged in any round")
+	if totalAcked == 0 || len(led.rated) == 0 {
+		t.Fatalf("%d operations and %d ratings acknowledged in %d rounds: the drill did not exercise the hall", totalAcked, len(led.rated), rounds)
 	}
-	t.Logf("%d rounds: %d acknowledged operations, %d requests cut off by a kill, %d tickets",
-		rounds, totalAcked, totalErrors, len(led.issued))
+	t.Logf("%d rounds: %d acknowledged operations, %d requests cut off by a kill, %d tickets, %d finished, %d rated (%d ratings refused with 409)",
+		rounds, totalAcked, totalErrors, len(led.issued), len(led.finished), len(led.rated), led.refused)
+
+	// A new server, quiet: every display converges to its state.
+	child := startCrashChildOn(t, dir, addr)
+	t.Cleanup(child.kill)
+	drillConverge(t, child, displays, "after the last restart")
 
 	// The hall carries on: a new ticket is taken and called.
-	child := startCrashChild(t, dir)
-	defer child.kill()
 	kiosk := newCrashClient(child.url, child.device(hall.KindKiosk))
 	status, body, err := kiosk.post("/api/v1/tickets", map[string]string{"service": "F"})
 	if err != nil || status != http.StatusCreated {
@@ -198,11 +269,23 @@ func TestCrash(t *testing.T) {
 	if err != nil || status != http.StatusOK || got.ID != ft.ID || got.Number != ft.Number || got.Status != queue.Called {
 		t.Fatalf("call at counter 6 after the last restart: %d %s %v, want %s called", status, body, err, ft.Number)
 	}
+	view := drillConverge(t, child, displays, "after the call at counter 6")
+	if !strings.Contains(view, fmt.Sprintf("recent %s 6 called", ft.Number)) {
+		t.Errorf("the displays' state after the call at counter 6 does not show %s:\n%s", ft.Number, view)
+	}
+
+	// The events the displays saw are the log's.
+	for _, d := range displays {
+		d.close()
+	}
+	child.kill()
+	types := crashVerify(t, dir, led, rounds)
+	drillCheckDisplays(t, displays, types)
 }
 
-// crashLoad runs kiosks and clerks against child, kills it after d, and
-// returns how many operations were acknowledged and how many requests the
-// kill cut off.
+// crashLoad runs kiosks, clerks and keypads against child, kills it after
+// d, and returns how many operations were acknowledged and how many requests
+// the kill cut off.
 func crashLoad(t *testing.T, child *crashChild, led *crashLedger, budget int, d time.Duration) (acked, cut int) {
 	t.Helper()
 	var (
@@ -304,7 +387,21 @@ func crashLoad(t *testing.T, child *crashChild, led *crashLedger, budget int, d 
 				led.finished[tk.ID] = true
 				led.mu.Unlock()
 				nAcked.Add(1)
+				// The customer turns to the keypad before the next call.
+				time.Sleep(time.Duration(rand.IntN(8)) * time.Millisecond)
 			}
+		}()
+	}
+	for n := 1; n <= 5; n++ { // each counter's keypad
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acked, refused, cutOff := crashKeypad(t, child, led, n, &stop)
+			nAcked.Add(int64(acked))
+			nCut.Add(int64(cutOff))
+			led.mu.Lock()
+			led.refused += refused
+			led.mu.Unlock()
 		}()
 	}
 	time.Sleep(d)
@@ -314,9 +411,73 @@ func crashLoad(t *testing.T, child *crashChild, led *crashLedger, budget int, d 
 	return int(nAcked.Load()), int(nCut.Load())
 }
 
+// crashKeypad is counter n's keypad: it asks for the service to rate, as
+// the keypad page does on load, and rates each once through the rating API
+// until stop or the kill. A 409 (the window passed, rated already, or the
+// clerk finished another since) is a refusal; any other answer but 201 is
+// an error.
+func crashKeypad(t *testing.T, child *crashChild, led *crashLedger, n int, stop *atomic.Bool) (acked, refused, cut int) {
+	c := newCrashClient(child.url, child.deviceAt(hall.KindKeypad, n))
+	if c.bearer == "" {
+		t.Errorf("no demo keypad at counter %d", n)
+		return
+	}
+	tried := map[uint64]bool{}
+	for !stop.Load() {
+		status, body, err := c.get("/api/v1/ratings/pending")
+		if err != nil {
+			return acked, refused, cut + 1
+		}
+		var st struct {
+			Counter int                 `json:"counter"`
+			Pending *hall.PendingRating `json:"pending"`
+		}
+		if status != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Counter != n {
+			t.Errorf("keypad %d: pending rating answered %d %s", n, status, body)
+			return
+		}
+		if st.Pending == nil || tried[st.Pending.Ticket] {
+			time.Sleep(2 * time.Millisecond)
+			continue
+		}
+		id := st.Pending.Ticket
+		tried[id] = true
+		score, reason := 1+rand.IntN(5), ""
+		if hall.Low(score) && rand.IntN(2) == 0 {
+			reason = hall.RatingReasons[rand.IntN(len(hall.RatingReasons))]
+		}
+		status, body, err = c.post("/api/v1/ratings", map[string]any{"ticket": id, "score": score, "reason": reason})
+		if err != nil {
+			return acked, refused, cut + 1
+		}
+		switch status {
+		case http.StatusCreated:
+			var r hall.Rating
+			if err := json.Unmarshal(body, &r); err != nil || r.Ticket != id || r.Score != score || r.Counter != n {
+				t.Errorf("keypad %d: rating of ticket %d (score %d) answered %s (%v)", n, id, score, body, err)
+				return
+			}
+			led.mu.Lock()
+			if old, twice := led.rated[id]; twice {
+				t.Errorf("keypad %d: ticket %d rated %d was acknowledged again with %d", n, id, old, score)
+			}
+			led.rated[id] = score
+			led.mu.Unlock()
+			acked++
+		case http.StatusConflict:
+			refused++
+		default:
+			t.Errorf("keypad %d: rating of ticket %d answered %d %s", n, id, status, body)
+			return
+		}
+	}
+	return
+}
+
 // crashVerify opens the killed server's database and checks it against the
-// acknowledgements.
-func crashVerify(t *testing.T, dir string, led *crashLedger, round int) {
+// acknowledgements. It returns the event log's types by sequence (index
+// seq-1).
+func crashVerify(t *testing.T, dir string, led *crashLedger, round int) []string {
 	t.Helper()
 	st, err := store.OpenReadOnly(dir)
 	if err != nil {
@@ -346,6 +507,30 @@ func crashVerify(t *testing.T, dir string, led *crashLedger, round int) {
 		}
 		numbers[key] = tk.ID
 	}
+
+	// The event log: sequences 1, 2, 3… with no gap and none twice; a
+	// ticket rated at most once.
+	var types []string
+	ratedEvents := map[uint64]int{}
+	err = st.EachEvent(0, func(ev queue.Event) error {
+		if want := uint64(len(types)) + 1; ev.Seq != want {
+			return fmt.Errorf("event %d (%s) where %d was due", ev.Seq, ev.Type, want)
+		}
+		types = append(types, ev.Type)
+		if ev.Type == hall.EvRated {
+			ratedEvents[ev.Ticket]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("round %d: event log: %v", round, err)
+	}
+	for id, n := range ratedEvents {
+		if n > 1 {
+			t.Errorf("round %d: ticket %d rated %d times in the event log", round, id, n)
+		}
+	}
+
 	led.mu.Lock()
 	defer led.mu.Unlock()
 	for id, want := range led.issued {
@@ -373,4 +558,25 @@ func crashVerify(t *testing.T, dir string, led *crashLedger, round int) {
 			t.Errorf("round %d: acknowledged finish of %s (id %d) is lost: status %s", round, got.Number, id, got.Status)
 		}
 	}
+	for id, score := range led.rated {
+		r, ok, err := st.Record(hall.KindRating, hall.RatingKey(id))
+		var got hall.Rating
+		if err == nil && ok {
+			err = json.Unmarshal(r.Data, &got)
+		}
+		switch {
+		case err != nil:
+			t.Errorf("round %d: read the rating of ticket %d: %v", round, id, err)
+		case !ok:
+			t.Errorf("round %d: acknowledged rating %d of ticket %d is lost", round, score, id)
+		case got.Score != score || got.Ticket != id || r.Rev != 1:
+			t.Errorf("round %d: acknowledged rating %d of ticket %d stored as score %d, revision %d", round, score, id, got.Score, r.Rev)
+		case ratedEvents[id] != 1:
+			t.Errorf("round %d: acknowledged rating of ticket %d has %d events", round, id, ratedEvents[id])
+		}
+		if byID[id].Status != queue.Done {
+			t.Errorf("round %d: rated ticket %d is %s, not done", round, id, byID[id].Status)
+		}
+	}
+	return types
 }
