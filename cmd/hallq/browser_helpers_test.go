@@ -461,3 +461,13 @@ func screenshot(t testing.TB, path string) action {
 		return chromedp.Void{}, os.WriteFile(path, buf, 0o644)
 	}
 }
+
+// shotPath is where a test's screenshot name goes: docs/screenshots with
+// -screenshots, else a temporary directory (a plain test run never changes
+// the committed pictures).
+func shotPath(t testing.TB, name string) string {
+	if *updateScreenshots {
+		return filepath.Join("docs/screenshots", name)
+	}
+	return filepath.Join(t.TempDir(), name)
+}

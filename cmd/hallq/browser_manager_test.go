@@ -169,6 +169,6 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 	}
 	for _, tab := range tabs {
 		h.run(t, mgr, open(tab.path), waitText(`main`, tab.want),
-			screenshot(t, "docs/screenshots/manager-"+tab.name+".zh.png"))
+			screenshot(t, shotPath(t, "manager-"+tab.name+".zh.png")))
 	}
 }

@@ -20,7 +20,7 @@ import (
 // report page in Chromium: the ECharts charts draw (SVG) with Chinese
 // labels, the staffing table switches weekdays, the what-if runs with an
 // edited schedule, and the page prints on A4. Screenshots of the screen and
-// of the print layout go to docs/screenshots/.
+// of the print layout go to docs/screenshots/ with -screenshots.
 func TestReportsPageBrowser(t *testing.T) {
 	dir := t.TempDir()
 	st, err := store.Open(dir)
@@ -59,7 +59,7 @@ func TestReportsPageBrowser(t *testing.T) {
 	}
 	// The whole page on screen, then as printed on A4 (794 px wide).
 	height := eval[int](t, tab, `document.documentElement.scrollHeight`)
-	h.run(t, tab, setViewport(1280, min(height, 6000)), screenshot(t, "docs/screenshots/reports.zh.png"))
+	h.run(t, tab, setViewport(1280, min(height, 6000)), screenshot(t, shotPath(t, "reports.zh.png")))
 	h.run(t, tab, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 		return chromedp.Void{}, err
@@ -70,7 +70,7 @@ func TestReportsPageBrowser(t *testing.T) {
 		t.Error("the print layout still shows the bar or the form")
 	}
 	height = eval[int](t, tab, `document.documentElement.scrollHeight`)
-	h.run(t, tab, setViewport(794, min(height, 4000)), screenshot(t, "docs/screenshots/reports-print.zh.png"))
+	h.run(t, tab, setViewport(794, min(height, 4000)), screenshot(t, shotPath(t, "reports-print.zh.png")))
 	h.run(t, tab, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "screen"})
 		return chromedp.Void{}, err

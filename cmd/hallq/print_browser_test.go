@@ -50,7 +50,7 @@ func TestBrowserKioskPrinterFault(t *testing.T) {
 	if vis := eval[bool](t, kiosk, `!document.getElementById('k-reprint').hidden`); !vis {
 		t.Error("no print-again button after a printer fault")
 	}
-	h.run(t, kiosk, screenshot(t, "docs/screenshots/kiosk-printer-fault.png"))
+	h.run(t, kiosk, screenshot(t, shotPath(t, "kiosk-printer-fault.png")))
 
 	// The ticket is in the queue; the printer's alert is recorded.
 	var found bool
@@ -102,7 +102,7 @@ func TestBrowserKioskBrowserPrint(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=kiosk-issue]")),
 		waitText("[data-testid=kiosk-ticket]", "取号成功"),
 		waitJS(`window.__printed === 1`, "the browser print of the ticket"))
-	h.run(t, kiosk, screenshot(t, "docs/screenshots/kiosk-ticket-qr.png"))
+	h.run(t, kiosk, screenshot(t, shotPath(t, "kiosk-ticket-qr.png")))
 	// Under print media: the ticket card and QR are shown, the rest hidden.
 	h.run(t, kiosk, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
@@ -123,5 +123,5 @@ func TestBrowserKioskBrowserPrint(t *testing.T) {
 	if w, _ := vis["width"].(float64); w < 260 || w > 285 {
 		t.Errorf("printed ticket width %v px, want about 272 (72 mm)", w)
 	}
-	h.run(t, kiosk, screenshot(t, "docs/screenshots/kiosk-print-fallback.png"))
+	h.run(t, kiosk, screenshot(t, shotPath(t, "kiosk-print-fallback.png")))
 }
