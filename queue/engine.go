@@ -26,10 +26,13 @@ type Engine struct {
 	numbers  []int // counter numbers, sorted
 	tickets  map[uint64]*Ticket
 	waiting  map[uint64]*Ticket
-	serial   map[string]int // last serial per prefix today
-	issued   map[string]int // tickets issued per service today (not transfers)
-	phones   map[string]int // tickets issued per phone today
-	nextID   uint64
+	// waitingBy is waiting by service: counting the people ahead of a ticket
+	// looks at its own service only.
+	waitingBy map[string]map[uint64]*Ticket
+	serial    map[string]int // last serial per prefix today
+	issued    map[string]int // tickets issued per service today (not transfers)
+	phones    map[string]int // tickets issued per phone today
+	nextID    uint64
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -186,6 +189,7 @@ func (e *Engine) reset(day string) {
 	e.day = day
 	e.tickets = map[uint64]*Ticket{}
 	e.waiting = map[uint64]*Ticket{}
+	e.waitingBy = map[string]map[uint64]*Ticket{}
 	e.serial = map[string]int{}
 	e.issued = map[string]int{}
 	e.phones = map[string]int{}
@@ -240,8 +244,17 @@ func (e *Engine) install(t Ticket) {
 	}
 	p := &t
 	e.tickets[t.ID] = p
+	if seen {
+		delete(e.waitingBy[old.Service], t.ID)
+	}
 	if t.Status == Waiting {
 		e.waiting[t.ID] = p
+		by := e.waitingBy[t.Service]
+		if by == nil {
+			by = map[uint64]*Ticket{}
+			e.waitingBy[t.Service] = by
+		}
+		by[t.ID] = p
 	} else {
 		delete(e.waiting, t.ID)
 	}
@@ -401,7 +414,7 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 // call before t.
 func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
 	n := 0
-	for _, w := range e.waiting {
+	for _, w := range e.waitingBy[t.Service] {
 		if w.ID != t.ID && w.Service == t.Service && !w.Postponed && e.before(w, t, -1, now) {
 			n++
 		}

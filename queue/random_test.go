@@ -287,6 +287,17 @@ func (s *sim) invariants(st state) {
 			t.Errorf("counter %d is %s with ticket %d", c.Number, c.State, c.Current)
 		}
 	}
+	// People ahead, counted through the per-service index, equal a count
+	// over every waiting ticket.
+	for _, tk := range tickets {
+		if tk.Status != queue.Waiting {
+			continue
+		}
+		want, _ := e.AheadByScan(tk.ID, s.now)
+		if got, _, ok := e.Position(tk.ID, s.now); !ok || got != want {
+			t.Errorf("%s: %d ahead (ok %v), a full scan counts %d", tk.Number, got, ok, want)
+		}
+	}
 	for _, c := range counters {
 		if (c.State == queue.Paused) != (c.PauseReason != "") || (c.State == queue.Paused) != (c.PausedAt != nil) {
 			t.Errorf("counter %d: state %s, pause reason %q, paused at %v", c.Number, c.State, c.PauseReason, c.PausedAt)
