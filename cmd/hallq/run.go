@@ -106,7 +106,8 @@ func displayAddr(a *net.TCPAddr) string {
 func (m *Main) banner() {
 	w := m.Stdout
 	fmt.Fprintf(w, "hallq serving %s on %s (data: %s)\n", m.Hall.Config().NameZH, m.URL, m.DataDir)
-	fmt.Fprintf(w, "  clerk desk:   %s/desk\n  manager:      %s/manager\n  health:       %s/healthz\n", m.URL, m.URL, m.URL)
+	fmt.Fprintf(w, "  clerk desk:   %s/desk\n  manager:      %s/manager\n  reports:      %s/reports\n  booking:      %s/book\n  health:       %s/healthz\n",
+		m.URL, m.URL, m.URL, m.URL, m.URL)
 	if !m.Demo {
 		return
 	}
