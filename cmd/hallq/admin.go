@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -103,34 +100,6 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 	defer st.Close()
 	enc := json.NewEncoder(stdout)
 	return st.EachEvent(*since, func(ev queue.Event) error { return enc.Encode(web.ExportEvent(ev)) })
-}
-
-// socketStream is viaSocket for answers copied straight to w.
-func socketStream(dir, path string, req any, w io.Writer) (ok bool, err error) {
-	sock := filepath.Join(dir, SocketName)
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		},
-	}}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return true, err
-	}
-	r, err := client.Post("http://hallq"+path, "application/json", bytes.NewReader(body))
-	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return false, nil
-		}
-		return true, fmt.Errorf("talk to the running hall: %w", err)
-	}
-	defer r.Body.Close()
-	if r.StatusCode >= 300 {
-		return true, fmt.Errorf("the running hall answered %s", r.Status)
-	}
-	_, err = io.Copy(w, r.Body)
-	return true, err
 }
 
 // damaged explains a failed verification and names the newest backup.
