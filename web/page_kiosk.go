@@ -1,17 +1,28 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/web/view"
 )
 
-// Kiosk idle resets: back to the start after this long untouched, sooner
-// once the ticket is shown (the customer has what they came for).
+// Kiosk idle resets by default: back to the start after this long untouched,
+// sooner once the ticket is shown (the customer has what they came for).
+// Options.KioskIdle and KioskTicketIdle change them.
 const (
-	kioskIdleS   = 30
-	kioskTicketS = 15
+	kioskIdle   = 30 * time.Second
+	kioskTicket = 15 * time.Second
 )
+
+// kioskIdleSeconds is d in whole seconds (at least 1), or def when d is unset.
+func kioskIdleSeconds(d, def time.Duration) int {
+	if d <= 0 {
+		d = def
+	}
+	return max(int((d+time.Second-1)/time.Second), 1)
+}
 
 // kioskSlots fill the kiosk's slots (view.KioskPage Start, Screens, Ticket,
 // Scripts, CSS) for one request: other parts of hallq (case pre-check,
@@ -26,7 +37,8 @@ func (s *Server) kioskPage(c *fiber.Ctx) error {
 	snap, seq := s.hall.Snapshot()
 	snap = publicSnapshot(snap)
 	page := view.KioskPage{T: translator(pageLang(c)), Hall: s.hallInfo(), Open: snap.Open,
-		Services: snap.Services, Query: queryString(c), IdleS: kioskIdleS, TicketS: kioskTicketS, Seq: seq}
+		Services: snap.Services, Query: queryString(c), IdleS: kioskIdleSeconds(s.opt.KioskIdle, kioskIdle),
+		TicketS: kioskIdleSeconds(s.opt.KioskTicketIdle, kioskTicket), Seq: seq}
 	for _, fill := range kioskSlots {
 		fill(s, c, &page)
 	}

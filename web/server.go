@@ -33,6 +33,11 @@ type Options struct {
 	// ShutdownWait is how long stopping waits for requests in flight
 	// (default DefaultShutdownWait) before closing their connections.
 	ShutdownWait time.Duration
+	// KioskIdle and KioskTicketIdle: the kiosk goes back to its start screen
+	// after this long untouched, and sooner once the ticket is shown
+	// (defaults 30s and 15s; tests that click through a ticket set them long).
+	KioskIdle       time.Duration
+	KioskTicketIdle time.Duration
 }
 
 // Server is the hall's web server.
@@ -100,6 +105,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), cmp.Or(s.opt.ShutdownWait, DefaultShutdownWait))
 		defer cancel()
+		// Stopped before fasthttp took the listener, its Shutdown does not
+		// know it: close it here too, or the port stays taken (a restart
+		// right after a start failed with "address already in use").
+		defer ln.Close()
 		go func() {
 			// After the listener is closed no new connection can appear.
 			time.Sleep(10 * time.Millisecond)

@@ -5,6 +5,7 @@ package web_test
 // own helpers beside these.
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -310,6 +311,43 @@ func (e *apiEnv) send(method, path string, cred apiCred, contentType string, bod
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		e.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return apiResp{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// oversizeNet announces a body of length bytes over the network, sends only
+// the headers and reads the answer, as curl does with Expect: 100-continue: a
+// server that refuses on the announced length answers before any body is
+// sent, so the answer cannot be lost to a reset while the client still writes.
+func (e *apiEnv) oversizeNet(path string, cred apiCred, length int) apiResp {
+	e.t.Helper()
+	if e.url == "" {
+		e.t.Fatal("oversizeNet needs apiSetup{Listen: true}")
+	}
+	host := strings.TrimPrefix(e.url, "http://")
+	conn, err := net.DialTimeout("tcp", host, 10*time.Second)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer conn.Close()
+	var head strings.Builder
+	fmt.Fprintf(&head, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", path, host, length)
+	if cred.Bearer != "" {
+		fmt.Fprintf(&head, "Authorization: Bearer %s\r\n", cred.Bearer)
+	}
+	head.WriteString("\r\n")
+	if _, err := io.WriteString(conn, head.String()); err != nil {
+		e.t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(time.Minute)) // a hang guard only
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		e.t.Fatalf("POST %s with %d bytes announced: %v", path, length, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("POST %s: read body: %v", path, err)
 	}
 	return apiResp{Status: res.StatusCode, Header: res.Header, Body: b}
 }

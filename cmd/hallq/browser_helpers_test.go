@@ -58,6 +58,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
+	"hallq/web"
 )
 
 // browserTimeout bounds a whole browser test (a hang guard: a loaded CI
@@ -65,7 +66,7 @@ import (
 // waitTimeout one wait.
 const (
 	browserTimeout = 3 * time.Minute
-	waitTimeout    = 10 * time.Second
+	waitTimeout    = 30 * time.Second
 )
 
 // chromiumPath is Debian's Chromium, which `make test` installs.
@@ -80,6 +81,10 @@ type testHall struct {
 
 	// AllowJSErrors accepts uncaught exceptions and CSP refusals in pages.
 	AllowJSErrors bool
+	// Web are the web options of the next Start. newTestHall sets the kiosk's
+	// idle resets to an hour, so no step of a test races the kiosk's timer
+	// on a slow machine; a test of the reset sets them short and restarts.
+	Web web.Options
 
 	addr string
 
@@ -94,7 +99,8 @@ type hallCtxKey struct{}
 // 127.0.0.1:0 with a temporary data dir and stops it when the test ends.
 func newTestHall(t testing.TB) *testHall {
 	t.Helper()
-	h := &testHall{Dir: t.TempDir(), addr: "127.0.0.1:0"}
+	h := &testHall{Dir: t.TempDir(), addr: "127.0.0.1:0",
+		Web: web.Options{KioskIdle: time.Hour, KioskTicketIdle: time.Hour}}
 	h.Start(t)
 	t.Cleanup(func() {
 		h.mu.Lock()
@@ -122,7 +128,7 @@ func (h *testHall) Start(t testing.TB) {
 	// The port of a just-closed listener may take a moment to be free again.
 	for deadline := time.Now().Add(5 * time.Second); ; {
 		m := &Main{Addr: h.addr, DataDir: h.Dir, Demo: true, Stdout: io.Discard, Logger: logger,
-			Options: hall.Options{BcryptCost: 4}}
+			Options: hall.Options{BcryptCost: 4}, Web: h.Web}
 		if err = m.Run(context.Background()); err == nil {
 			h.Main = m
 			break

@@ -13,11 +13,32 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"hallq/hall"
+	"hallq/web"
 )
 
 // -screenshots writes the pictures of TestScreenshots into docs/screenshots
 // (otherwise into a temporary directory).
 var updateScreenshots = flag.Bool("screenshots", false, "write docs/screenshots/*.png from TestScreenshots")
+
+// TestBrowserKioskIdleReset: left alone, the kiosk goes back to its start
+// screen by itself after the ticket (and turns 大字模式 off for the next
+// customer). The test waits for the reset; it never has to beat it.
+func TestBrowserKioskIdleReset(t *testing.T) {
+	h := newTestHall(t)
+	h.Web = web.Options{KioskIdle: 2 * time.Second, KioskTicketIdle: time.Second}
+	h.Restart(t)
+	kiosk := h.Browser(t, 1080, 1920)
+	h.run(t, kiosk, pairAs(h.Device(hall.KindKiosk, 0)), waitText("[data-testid=kiosk-start]", "电费缴纳"),
+		waitJS(`document.body.dataset.idleS === "2" && document.body.dataset.ticketIdleS === "1"`, "the injected idle resets"),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-service-A]")),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-issue]")),
+		waitText("[data-testid=kiosk-ticket]", "取号成功"),
+		waitJS(`!document.querySelector("[data-testid=kiosk-start]").hidden && document.querySelector("[data-testid=kiosk-ticket]").hidden`, "back at the start after the ticket"))
+	// 大字模式 on the start screen is turned off for the next customer.
+	h.run(t, kiosk, chromedp.Click(chromedp.CSS("#k-large")),
+		waitJS(`document.body.classList.contains("large")`, "large print on"),
+		waitJS(`!document.body.classList.contains("large")`, "large print off again by itself"))
+}
 
 // TestBrowserTicketJourney: a ticket taken on the kiosk page is called from
 // the desk page and appears on the hall display (announced) and on the
