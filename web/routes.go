@@ -18,6 +18,7 @@ type Route struct {
 // Routes returns the route table.
 func (s *Server) Routes() []Route {
 	return []Route{
+		{"GET", "/", []string{Public}, s.startPage},
 		{"GET", "/healthz", []string{Public}, s.healthz},
 		{"GET", "/metrics", []string{Public}, s.metrics},
 		{"POST", "/api/v1/login", []string{Public}, s.login},

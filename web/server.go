@@ -38,6 +38,8 @@ type Options struct {
 	// (defaults 30s and 15s; tests that click through a ticket set them long).
 	KioskIdle       time.Duration
 	KioskTicketIdle time.Duration
+	// DemoDevices are linked from the start page (a demo hall's only).
+	DemoDevices []DemoDevice
 }
 
 // Server is the hall's web server.

@@ -81,6 +81,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	wopt := m.Web
 	wopt.Logger = m.Logger
+	for _, d := range m.DemoAccounts.Devices {
+		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Path: "/pair/" + d.Token})
+	}
 	m.Server = web.New(h, wopt)
 	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
@@ -106,8 +109,12 @@ func displayAddr(a *net.TCPAddr) string {
 func (m *Main) banner() {
 	w := m.Stdout
 	fmt.Fprintf(w, "hallq serving %s on %s (data: %s)\n", m.Hall.Config().NameZH, m.URL, m.DataDir)
-	fmt.Fprintf(w, "  clerk desk:   %s/desk\n  manager:      %s/manager\n  reports:      %s/reports\n  booking:      %s/book\n  health:       %s/healthz\n",
-		m.URL, m.URL, m.URL, m.URL, m.URL)
+	fmt.Fprintf(w, "  start page:   %s/   (every page, with what it is for)\n", m.URL)
+	for _, p := range [][2]string{{"kiosk", "/kiosk"}, {"display", "/display"}, {"counter screen", "/counter"}, {"keypad", "/keypad"},
+		{"clerk desk", "/desk"}, {"manager", "/manager"}, {"reports", "/reports"}, {"call-backs", "/callbacks"},
+		{"cases", "/cases/workorders"}, {"booking", "/book"}, {"sign-in", "/login"}, {"health", "/healthz"}} {
+		fmt.Fprintf(w, "  %-14s %s%s\n", p[0]+":", m.URL, p[1])
+	}
 	if !m.Demo {
 		return
 	}
