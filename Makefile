@@ -1,14 +1,14 @@
 # hallq — the two commands a newcomer needs are `make run` and `make test`.
 GO      ?= go
 DATA    ?= ./data
-ADDR    ?= :8080
+ADDR    ?= 127.0.0.1:8080
 PKGS    := ./...
 
 FUZZTIME ?= 4s
 
 .PHONY: run test test-deps generate generate-check vet fuzz bench build clean
 
-## run: start the demo hall on $(ADDR) with its data in $(DATA); prints URLs and demo passwords
+## run: start the demo hall on $(ADDR) (loopback only) with its data in $(DATA); prints URLs and demo passwords
 run:
 	$(GO) run ./cmd/hallq serve --demo --data $(DATA) --addr $(ADDR)
 
