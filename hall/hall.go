@@ -39,6 +39,11 @@ type Options struct {
 	// BackupKeep turns on the daily backups into DIR/backups and keeps the
 	// last BackupKeep of them; 0 turns them off.
 	BackupKeep int
+	// Init creates a new hall even in a data directory that holds other
+	// files (backups, a replaced database) but no database; without it a
+	// new hall is created only in an empty directory. An existing file is
+	// never replaced either way (store.OpenWith).
+	Init bool
 }
 
 // Hall is one open hall. All methods are safe for concurrent use.
@@ -101,7 +106,7 @@ func Open(opt Options) (*Hall, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	st, err := store.Open(opt.Dir)
+	st, err := store.OpenWith(opt.Dir, store.OpenOptions{Init: opt.Init})
 	if err != nil {
 		return nil, err
 	}

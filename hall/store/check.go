@@ -152,6 +152,7 @@ func (s *Store) verify(rules bool) (sum Summary, err error) {
 	}
 	c := &checker{sum: &sum, rules: rules}
 	func() {
+		defer panicOnFault()()
 		defer func() {
 			// bbolt panics on some kinds of damaged pages; that is a finding, not a crash.
 			if r := recover(); r != nil {
@@ -425,14 +426,19 @@ func (c *checker) records(tx *bolt.Tx) {
 }
 
 // VerifyFile opens the database file at path read-only and checks its
-// integrity (VerifyIntegrity).
+// integrity (VerifyIntegrity). An empty, truncated or foreign file is
+// refused before it is opened (ErrDamaged).
 func VerifyFile(path string) (sum Summary, err error) {
+	sum.Path = path
+	defer panicOnFault()()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
-	if _, err := os.Stat(path); err != nil {
+	if exists, err := inspectFile(path); err != nil {
+		return sum, err
+	} else if !exists {
 		return sum, queue.Errorf(queue.ENOTFOUND, "找不到文件 %s / no such file %s", path, path)
 	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
@@ -442,6 +448,9 @@ func VerifyFile(path string) (sum Summary, err error) {
 		return sum, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 	}
 	defer db.Close()
+	if err := db.View(foreign); err != nil {
+		return sum, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
+	}
 	return (&Store{db: db, path: path}).VerifyIntegrity()
 }
 
@@ -459,14 +468,18 @@ func Restore(dir, file string) (sum Summary, kept string, err error) {
 		return sum, "", err
 	}
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); err == nil {
-		// Make sure no server holds it: take the writer's lock briefly.
-		db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second})
-		if errors.Is(err, bolterr.ErrTimeout) {
-			return sum, "", fmt.Errorf("%s: %w (stop the hallq service before restoring)", path, ErrInUse)
-		}
-		if err == nil {
-			db.Close()
+	if exists, bad := inspectFile(path); exists {
+		if bad == nil {
+			// Make sure no server holds it: take the lock briefly, read-only
+			// (a running hall holds it exclusively). A damaged file is held
+			// by no server: it refuses to open one.
+			db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+			if errors.Is(err, bolterr.ErrTimeout) {
+				return sum, "", fmt.Errorf("%s: %w (stop the hallq service before restoring)", path, ErrInUse)
+			}
+			if err == nil {
+				db.Close()
+			}
 		}
 		kept = path + ".before-restore-" + time.Now().Format("20060102-150405")
 		if err := copyFile(path, kept); err != nil {

@@ -83,25 +83,61 @@ const (
 // FileName is the database file inside the data directory.
 const FileName = "hallq.db"
 
-// Open opens (creating if needed) the database in dir. A second process gets
-// ErrInUse after one second instead of hanging; a file bbolt cannot read
-// gives an error wrapping ErrDamaged.
-func Open(dir string) (st *Store, err error) {
+// OpenOptions configure OpenWith.
+type OpenOptions struct {
+	// Init allows creating a new hall in a directory that is not empty (see
+	// Open). It never replaces a file that exists.
+	Init bool
+}
+
+// Open opens the database in dir, creating it only when dir is missing or
+// empty (but for a hall.json to seed from): see OpenWith.
+func Open(dir string) (*Store, error) { return OpenWith(dir, OpenOptions{}) }
+
+// OpenWith opens the database in dir. An existing file must be a whole
+// hallq database: an empty, truncated or foreign file is refused with an
+// error wrapping ErrDamaged, and left as it is. A new database is created
+// only when dir holds no other files, or with opt.Init; otherwise the error
+// wraps ErrNoDatabase. A second process gets ErrInUse after one second
+// instead of hanging.
+func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
+	path := filepath.Join(dir, FileName)
+	defer panicOnFault()()
 	defer func() {
 		// bbolt panics on some damaged pages (a bad freelist, say).
 		if r := recover(); r != nil {
-			st, err = nil, fmt.Errorf("open %s: %w: %v", filepath.Join(dir, FileName), ErrDamaged, r)
+			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
+	exists, err := inspectFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && !opt.Init {
+		if err := newHallAllowed(dir); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second})
+	flag := os.O_RDWR
+	if !exists {
+		flag |= os.O_CREATE
+	}
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, OpenFile: func(name string, _ int, mode os.FileMode) (*os.File, error) {
+		return os.OpenFile(name, flag, mode) // never create a file that vanished since inspectFile
+	}})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if exists {
+		if err := db.View(foreign); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
+		}
 	}
 	db.MaxBatchDelay = maxBatchDelay
 	db.MaxBatchSize = maxBatchSize
@@ -113,24 +149,56 @@ func Open(dir string) (st *Store, err error) {
 	return s, nil
 }
 
+// foreign refuses a bbolt file that holds buckets but not hallq's: another
+// program's database. A file with no bucket at all is one whose creation
+// was cut short (bbolt writes its empty pages before hallq's first
+// transaction) and holds nothing to lose.
+func foreign(tx *bolt.Tx) error {
+	var names []string
+	tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		names = append(names, printable(name))
+		return nil
+	})
+	if len(names) == 0 || tx.Bucket(bMeta) != nil {
+		return nil
+	}
+	return fmt.Errorf("this is not a hallq database: it holds buckets %s", strings.Join(names, ", "))
+}
+
 // OpenReadOnly opens the existing database in dir for reading only (offline
 // backups): nothing is created, migrated or written. It returns ENOTFOUND
-// when dir holds no database and ErrInUse when a running hallq holds it.
+// when dir holds no database, ErrDamaged for an empty, truncated or foreign
+// file, and ErrInUse when a running hallq holds it.
 func OpenReadOnly(dir string) (st *Store, err error) {
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); err != nil {
-		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
-	}
+	defer panicOnFault()()
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
+			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
+	if exists, err := inspectFile(path); err != nil {
+		return nil, err
+	} else if !exists {
+		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
+	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, err)
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		if err := foreign(tx); err != nil {
+			return err
+		}
+		if tx.Bucket(bMeta) == nil {
+			return errors.New("this hallq database was never initialised (it holds nothing)")
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 	}
 	return &Store{db: db, path: path}, nil
 }
