@@ -137,3 +137,43 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 		t.Errorf("a directory with only hall.json: %v", err)
 	}
 }
+
+// TestCLICheckFindsFlippedByte: one changed byte in the tickets ("waiting"
+// → "waitinh", the page structure intact) is reported by check with the
+// damaged record, and serve refuses to start on it rather than silently
+// dropping the customer from the queue; both name the backup.
+func TestCLICheckFindsFlippedByte(t *testing.T) {
+	dir := t.TempDir()
+	cmdHallDay(t, dir)
+	backup := filepath.Join(dir, "backups", "hallq-20261122.db")
+	if err := os.MkdirAll(filepath.Dir(backup), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cmdRun(t, "", "backup", backup, "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, store.FileName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(b, []byte(`"waiting"`)) == 0 {
+		t.Fatal("no waiting ticket in the file")
+	}
+	if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte(`"waiting"`), []byte(`"waitinh"`)), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cmdRun(t, "", "check", "--data", dir)
+	if err == nil || !strings.Contains(out, "damaged record tickets/") || !strings.Contains(out, "checksum mismatch: the stored bytes changed [checksum]") {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+	if err == nil || !strings.Contains(err.Error(), "The newest intact backup is "+backup) {
+		t.Errorf("check advised: %v", err)
+	}
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}}
+	err = m.Run(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "damaged record tickets/") || !strings.Contains(err.Error(), backup) {
+		t.Errorf("serve: %v", err)
+	}
+}

@@ -22,23 +22,30 @@ import (
 // found any, the problems (the first maxProblems of them; More counts the
 // rest).
 type Summary struct {
-	Path     string    `json:"path"`
-	Bytes    int64     `json:"bytes"`
-	Schema   uint64    `json:"schema"`
-	Tickets  int       `json:"tickets"`
-	Days     int       `json:"days"`
-	Events   int       `json:"events"`
-	LastSeq  uint64    `json:"last_seq"`
-	Records  int       `json:"records"`
-	Users    int       `json:"users"`
-	Devices  int       `json:"devices"`
+	Path    string `json:"path"`
+	Bytes   int64  `json:"bytes"`
+	Schema  uint64 `json:"schema"`
+	Tickets int    `json:"tickets"`
+	Days    int    `json:"days"`
+	Events  int    `json:"events"`
+	LastSeq uint64 `json:"last_seq"`
+	Records int    `json:"records"`
+	Users   int    `json:"users"`
+	Devices int    `json:"devices"`
+	// Legacy counts values written before checksums (accepted as they are;
+	// see codec.go).
+	Legacy   int       `json:"legacy,omitempty"`
 	Problems []Problem `json:"problems,omitempty"`
 	More     int       `json:"more,omitempty"`
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%s: %d bytes, schema %d, %d tickets over %d days, %d events (last %d), %d records, %d users, %d devices",
+	out := fmt.Sprintf("%s: %d bytes, schema %d, %d tickets over %d days, %d events (last %d), %d records, %d users, %d devices",
 		s.Path, s.Bytes, s.Schema, s.Tickets, s.Days, s.Events, s.LastSeq, s.Records, s.Users, s.Devices)
+	if s.Legacy > 0 {
+		out += fmt.Sprintf(", %d values from before checksums", s.Legacy)
+	}
+	return out
 }
 
 // Damaged reports whether any problem found is damage to the file (as
@@ -118,6 +125,29 @@ func (c *checker) add(p Problem) {
 
 func (c *checker) damage(bucket, key, rule, format string, args ...any) {
 	c.add(Problem{Bucket: bucket, Key: key, Rule: rule, Damage: true, Detail: fmt.Sprintf(format, args...)})
+}
+
+// value verifies and decodes one stored value into into; a problem is
+// reported (and false returned) when its checksum fails or it does not
+// decode.
+func (c *checker) value(bucket, key string, v []byte, into any) bool {
+	p, legacy, err := unseal(v)
+	if err != nil {
+		rule := RuleChecksum
+		if err == errFormat {
+			rule = RuleDecode
+		}
+		c.damage(bucket, key, rule, "%v", err)
+		return false
+	}
+	if legacy {
+		c.sum.Legacy++
+	}
+	if err := json.Unmarshal(p, into); err != nil {
+		c.damage(bucket, key, RuleDecode, "%v", err)
+		return false
+	}
+	return true
 }
 
 func (c *checker) broken(bucket, key, rule, format string, args ...any) {
@@ -208,14 +238,14 @@ func (c *checker) walk(tx *bolt.Tx) {
 	} else {
 		c.damage("meta", "schema", RuleLayout, "the schema version is missing")
 	}
-	for _, k := range []string{"config", "demo"} {
-		if raw := tx.Bucket(bMeta).Get([]byte(k)); raw != nil {
-			var v map[string]any
-			if err := json.Unmarshal(raw, &v); err != nil {
-				c.damage("meta", k, RuleDecode, "%v", err)
-			}
+	tx.Bucket(bMeta).ForEach(func(k, v []byte) error {
+		if len(v) == 8 && v[0] != sealMark && v[0] != '{' {
+			return nil // a counter (schema, rollup version, …)
 		}
-	}
+		var any json.RawMessage
+		c.value("meta", printable(k), v, &any)
+		return nil
+	})
 	c.tickets(tx)
 	c.events(tx)
 	c.records(tx)
@@ -231,9 +261,7 @@ func (c *checker) walk(tx *bolt.Tx) {
 		{bDevices, func() any { return &Device{} }, &c.sum.Devices},
 	} {
 		tx.Bucket(b.name).ForEach(func(k, v []byte) error {
-			if err := json.Unmarshal(v, b.v()); err != nil {
-				c.damage(string(b.name), printable(k), RuleDecode, "%v", err)
-			}
+			c.value(string(b.name), printable(k), v, b.v())
 			if b.n != nil {
 				*b.n++
 			}
@@ -283,9 +311,12 @@ func (c *checker) tickets(tx *bolt.Tx) {
 		day  string
 		seen []dayTicket
 		ids  []uint64
+		// Days with a damaged ticket skip the data rules: the damage is
+		// reported, and the links to the lost ticket would be noise.
+		damagedDays = map[string]bool{}
 	)
 	endDay := func() {
-		if c.rules && len(seen) > 0 {
+		if c.rules && len(seen) > 0 && !damagedDays[string(dayKey(day))] {
 			c.dayRules(day, seen)
 		}
 		seen = seen[:0]
@@ -297,8 +328,8 @@ func (c *checker) tickets(tx *bolt.Tx) {
 			return nil
 		}
 		var t queue.Ticket
-		if err := json.Unmarshal(v, &t); err != nil {
-			c.damage("tickets", name, RuleDecode, "%v", err)
+		if !c.value("tickets", name, v, &t) {
+			damagedDays[string(k[:8])] = true
 			return nil
 		}
 		if string(k[:8]) != string(dayKey(t.Day)) || binary.BigEndian.Uint64(k[8:]) != t.ID {
@@ -390,8 +421,7 @@ func (c *checker) events(tx *bolt.Tx) {
 			name = fmt.Sprint(binary.BigEndian.Uint64(k))
 		}
 		var ev queue.Event
-		if err := json.Unmarshal(v, &ev); err != nil {
-			c.damage("events", name, RuleDecode, "%v", err)
+		if !c.value("events", name, v, &ev) {
 			return nil
 		}
 		if len(k) != 8 || binary.BigEndian.Uint64(k) != ev.Seq {
@@ -410,8 +440,7 @@ func (c *checker) records(tx *bolt.Tx) {
 		bucket := "records/" + printable(kind)
 		rb.Bucket(kind).ForEach(func(k, v []byte) error {
 			var r queue.Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				c.damage(bucket, printable(k), RuleDecode, "%v", err)
+			if !c.value(bucket, printable(k), v, &r) {
 				return nil
 			}
 			if r.Key != string(k) || r.Kind != string(kind) {

@@ -1,9 +1,18 @@
 package store_test
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"hallq/hall/store"
 	"hallq/queue"
@@ -91,5 +100,99 @@ func TestVerifyNamesBrokenRules(t *testing.T) {
 	}
 	if sum, err := s.VerifyIntegrity(); err != nil || len(sum.Problems) != 0 {
 		t.Errorf("integrity: %v %+v", err, sum.Problems)
+	}
+}
+
+// flipInFile replaces every old in the file at path with new (the same
+// length), as a failing disk or a stray write would, and returns how many.
+func flipInFile(t *testing.T, path, old, new string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := bytes.Count(b, []byte(old))
+	if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte(old), []byte(new)), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestChecksumFindsFlippedByte: one changed byte in a ticket ("waiting" →
+// "waitinh") is a "damaged record tickets/DAY#ID" error on read — not a
+// customer silently gone from the queue — and Verify names the ticket and
+// the event that carried it.
+func TestChecksumFindsFlippedByte(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	commit(t, s, issued(1, ticket(1, "2026-11-23", "A001", 1)))
+	checkClose(t, s)
+	if n := flipInFile(t, filepath.Join(dir, store.FileName), `"waiting"`, `"waitinh"`); n == 0 {
+		t.Fatal("no ticket found in the file")
+	}
+	s = openStore(t, dir)
+	_, err := s.Load("2026-11-23")
+	var d *store.DamagedError
+	if !errors.As(err, &d) || !errors.Is(err, store.ErrDamaged) || d.Bucket != "tickets" || d.Key != "20261123#1" ||
+		!strings.Contains(err.Error(), "damaged record tickets/20261123#1: checksum mismatch") {
+		t.Errorf("load: %v", err)
+	}
+	if _, err := s.Events(0, 10); err == nil || !strings.Contains(err.Error(), "damaged record events/1") {
+		t.Errorf("events: %v", err)
+	}
+	sum, err := s.Verify()
+	if !errors.Is(err, store.ErrDamaged) {
+		t.Fatalf("verify: %v", err)
+	}
+	var got []string
+	for _, p := range sum.Problems {
+		got = append(got, fmt.Sprintf("%s/%s %s %v", p.Bucket, p.Key, p.Rule, p.Damage))
+	}
+	want := []string{"tickets/20261123#1 checksum true", "events/1 checksum true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems %v, want %v", got, want)
+	}
+}
+
+// TestLegacyValuesAccepted: values written before checksums (plain JSON)
+// are read as they are, pass the check (counted as legacy), and gain a
+// checksum when rewritten.
+func TestLegacyValuesAccepted(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	checkClose(t, s)
+	tk := ticket(1, "2026-11-23", "A001", 1)
+	ev := issued(1, tk)
+	db, err := bolt.Open(filepath.Join(dir, store.FileName), 0o640, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		tb, _ := json.Marshal(tk)
+		eb, _ := json.Marshal(ev)
+		key := append([]byte("20261123"), binary.BigEndian.AppendUint64(nil, 1)...)
+		if err := tx.Bucket([]byte("tickets")).Put(key, tb); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("events")).Put(binary.BigEndian.AppendUint64(nil, 1), eb)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s = openStore(t, dir)
+	ts, err := s.Tickets("2026-11-23", "2026-11-23")
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("legacy tickets: %v %+v", err, ts)
+	}
+	sameJSON(t, "legacy ticket", ts[0], tk)
+	sum, err := s.Verify()
+	if err != nil || sum.Legacy != 2 || sum.Tickets != 1 || sum.Events != 1 {
+		t.Errorf("verify: %v %+v", err, sum)
+	}
+	tk.Status, tk.Rev = queue.Cancelled, 2
+	commit(t, s, queue.Event{Seq: 2, Type: queue.EvCancelled, Day: tk.Day, Tickets: []queue.Ticket{tk}})
+	if sum, err := s.Verify(); err != nil || sum.Legacy != 1 {
+		t.Errorf("after rewriting the ticket: %v, %d legacy values, want 1 (the first event)", err, sum.Legacy)
 	}
 }

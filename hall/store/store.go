@@ -340,12 +340,13 @@ type revved struct {
 // revision; written reports whether it stored v.
 func putNewer(b *bolt.Bucket, key []byte, rev int, v any) (written bool, err error) {
 	if old := b.Get(key); old != nil {
+		// A damaged old value is replaced by the new one.
 		var r revved
-		if err := json.Unmarshal(old, &r); err == nil && r.Rev > rev {
+		if p, _, err := unseal(old); err == nil && json.Unmarshal(p, &r) == nil && r.Rev > rev {
 			return false, nil
 		}
 	}
-	raw, err := json.Marshal(v)
+	raw, err := sealJSON(v)
 	if err != nil {
 		return false, err
 	}
@@ -399,7 +400,7 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 			return err
 		}
 	}
-	raw, err := json.Marshal(ev)
+	raw, err := sealJSON(ev)
 	if err != nil {
 		return err
 	}
@@ -436,17 +437,17 @@ type State struct {
 func (s *Store) Load(day string) (State, error) {
 	var st State
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if err := each(tx.Bucket(bServices), func(v []byte) error {
+		if err := tx.Bucket(bServices).ForEach(func(k, v []byte) error {
 			var sv queue.Service
 			st.Services = append(st.Services, sv)
-			return json.Unmarshal(v, &st.Services[len(st.Services)-1])
+			return decode("services", printable(k), v, &st.Services[len(st.Services)-1])
 		}); err != nil {
 			return err
 		}
-		if err := each(tx.Bucket(bCounters), func(v []byte) error {
+		if err := tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			var c queue.Counter
 			st.Counters = append(st.Counters, c)
-			return json.Unmarshal(v, &st.Counters[len(st.Counters)-1])
+			return decode("counters", seqName(k), v, &st.Counters[len(st.Counters)-1])
 		}); err != nil {
 			return err
 		}
@@ -459,8 +460,8 @@ func (s *Store) Load(day string) (State, error) {
 			var ev struct {
 				Day string `json:"day"`
 			}
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %d: %w", st.LastSeq, err)
+			if err := decode("events", seqName(k), v, &ev); err != nil {
+				return err
 			}
 			st.LastDay = ev.Day
 		}
@@ -468,7 +469,7 @@ func (s *Store) Load(day string) (State, error) {
 		// highest id.
 		if k, v := tx.Bucket(bTickets).Cursor().Last(); k != nil {
 			var t queue.Ticket
-			if err := json.Unmarshal(v, &t); err != nil {
+			if err := decode("tickets", ticketName(k), v, &t); err != nil {
 				return err
 			}
 			st.MaxID = binary.BigEndian.Uint64(k[8:])
@@ -481,18 +482,14 @@ func (s *Store) Load(day string) (State, error) {
 	return st, err
 }
 
-func each(b *bolt.Bucket, fn func(v []byte) error) error {
-	return b.ForEach(func(_, v []byte) error { return fn(v) })
-}
-
 func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {
 	out := []queue.Ticket{}
 	lo, hi := dayKey(from), dayKey(to)
 	c := tx.Bucket(bTickets).Cursor()
 	for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
 		var t queue.Ticket
-		if err := json.Unmarshal(v, &t); err != nil {
-			return nil, fmt.Errorf("ticket %x: %w", k, err)
+		if err := decode("tickets", ticketName(k), v, &t); err != nil {
+			return nil, err
 		}
 		out = append(out, t)
 	}
@@ -519,8 +516,8 @@ func (s *Store) EachTicket(from, to string, fn func(t *queue.Ticket) error) erro
 		var t queue.Ticket
 		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
 			t = queue.Ticket{}
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("ticket %x: %w", k, err)
+			if err := decode("tickets", ticketName(k), v, &t); err != nil {
+				return err
 			}
 			if err := fn(&t); err != nil {
 				return err
@@ -542,7 +539,7 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 		if v == nil {
 			return queue.Errorf(queue.ENOTFOUND, "查无此号 / no ticket with this code")
 		}
-		return json.Unmarshal(v, &t)
+		return decode("tickets", ticketName(key), v, &t)
 	})
 	return t, err
 }
@@ -554,8 +551,8 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ev queue.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
+			if err := decode("events", seqName(k), v, &ev); err != nil {
+				return err
 			}
 			out = append(out, ev)
 		}
@@ -573,14 +570,14 @@ func (s *Store) GetMeta(key string, v any) (found bool, err error) {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(raw, v)
+		return decode("meta", key, raw, v)
 	})
 	return found, err
 }
 
 // PutMeta writes a JSON value to the meta bucket.
 func (s *Store) PutMeta(key string, v any) error {
-	raw, err := json.Marshal(v)
+	raw, err := sealJSON(v)
 	if err != nil {
 		return err
 	}
@@ -590,7 +587,7 @@ func (s *Store) PutMeta(key string, v any) error {
 // Seed writes the initial records of a new hall and its config, unless the
 // store already has a config; seeded is false then.
 func (s *Store) Seed(config any, services []queue.Service, counters []queue.Counter) (seeded bool, err error) {
-	raw, err := json.Marshal(config)
+	raw, err := sealJSON(config)
 	if err != nil {
 		return false, err
 	}
@@ -667,7 +664,7 @@ func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
 			return nil
 		}
 		ok = true
-		return json.Unmarshal(raw, &r)
+		return decode("records/"+kind, key, raw, &r)
 	})
 	return r, ok, err
 }
@@ -683,8 +680,8 @@ func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) err
 		c := kb.Cursor()
 		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
 			var r queue.Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("record %s/%s: %w", kind, k, err)
+			if err := decode("records/"+kind, printable(k), v, &r); err != nil {
+				return err
 			}
 			if !fn(r) {
 				return nil
