@@ -39,6 +39,15 @@ type Options struct {
 	// BackupKeep turns on the daily backups into DIR/backups and keeps the
 	// last BackupKeep of them; 0 turns them off.
 	BackupKeep int
+	// Init creates a new hall even in a data directory that holds other
+	// files (backups, a replaced database) but no database; without it a
+	// new hall is created only in an empty directory. An existing file is
+	// never replaced either way (store.OpenWith).
+	Init bool
+	// IntegrityHour is the local hour of the daily full check of the
+	// database (CheckStore); 0 means DefaultIntegrityHour, negative turns
+	// it off.
+	IntegrityHour int
 }
 
 // Hall is one open hall. All methods are safe for concurrent use.
@@ -84,6 +93,8 @@ type Hall struct {
 
 	printing *printing // kiosk ticket printers (printing.go)
 
+	integ integrity // the daily store check (integrity.go)
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -101,13 +112,17 @@ func Open(opt Options) (*Hall, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	st, err := store.Open(opt.Dir)
+	st, err := store.OpenWith(opt.Dir, store.OpenOptions{Init: opt.Init})
 	if err != nil {
 		return nil, err
 	}
 	h := &Hall{st: st, now: opt.Now, log: opt.Logger, cost: opt.BcryptCost,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
+	h.integ.hour = opt.IntegrityHour
+	if h.integ.hour == 0 {
+		h.integ.hour = DefaultIntegrityHour
+	}
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
 		return nil, err
@@ -215,6 +230,13 @@ func (h *Hall) ticker(d time.Duration) {
 				} else if n > 0 {
 					h.log.Info("retention: personal fields erased", "records", n)
 				}
+			}
+			if h.integrityDue() { // the daily check of the hot file at the quiet hour (integrity.go)
+				h.bg.Add(1)
+				go func() {
+					defer h.bg.Done()
+					h.CheckStore()
+				}()
 			}
 		}
 	}

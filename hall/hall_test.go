@@ -101,14 +101,16 @@ func (f *fixture) restart() *hall.Hall {
 	return f.open()
 }
 
-// checkClose runs bbolt's consistency check on the hall's store and closes
-// the hall; a hall closed already is left alone.
+// checkClose runs the store's full check (bbolt's pages, every value, the
+// rules of the data) on the hall's store and closes the hall; a hall closed
+// already is left alone.
 func checkClose(t *testing.T, h *hall.Hall) {
 	t.Helper()
 	if err := h.Store().Check(); errors.Is(err, bolterr.ErrDatabaseNotOpen) {
 		return
-	} else if err != nil {
-		t.Errorf("store consistency check: %v", err)
+	}
+	if _, err := h.Store().Verify(); err != nil {
+		t.Errorf("store check: %v", err)
 	}
 	if err := h.Close(); err != nil {
 		t.Errorf("close hall: %v", err)

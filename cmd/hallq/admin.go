@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"hallq/hall/store"
 	"hallq/queue"
@@ -30,25 +31,45 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("usage: hallq check [--data DIR]")
 	}
 	var sum store.Summary
+	via := ""
 	if ok, err := viaSocket(*data, "/check", struct{}{}, &sum); ok {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "ok (checked by the running hall): %s\n", sum)
+		via = " (checked by the running hall)"
+	} else {
+		st, err := store.OpenReadOnly(*data)
+		if errors.Is(err, store.ErrDamaged) {
+			return damaged(*data, err)
+		} else if err != nil {
+			return userError(err)
+		}
+		defer st.Close()
+		sum, _ = st.Verify() // the problems are in sum
+	}
+	return checkResult(stdout, *data, sum, via)
+}
+
+// checkResult prints a check's findings, one line each, and says what to do:
+// damage to the file points at the newest backup that is intact; a broken
+// rule of the data (which every backup of the hall shares) does not.
+func checkResult(w io.Writer, dir string, sum store.Summary, via string) error {
+	if len(sum.Problems) == 0 {
+		fmt.Fprintf(w, "ok%s: %s\n", via, sum)
 		return nil
 	}
-	st, err := store.OpenReadOnly(*data)
-	if errors.Is(err, store.ErrDamaged) {
-		return damaged(*data, err)
-	} else if err != nil {
-		return userError(err)
+	fmt.Fprintf(w, "%s%s\n", sum, via)
+	for _, p := range sum.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
 	}
-	defer st.Close()
-	if sum, err = st.Verify(); err != nil {
-		return damaged(*data, err)
+	if sum.More > 0 {
+		fmt.Fprintf(w, "  … and %d more\n", sum.More)
 	}
-	fmt.Fprintf(stdout, "ok: %s\n", sum)
-	return nil
+	n := len(sum.Problems) + sum.More
+	if sum.Damaged() {
+		return damaged(dir, fmt.Errorf("%w: %d problems, listed above", store.ErrDamaged, n))
+	}
+	return fmt.Errorf("%w: %d problems, listed above.\nThe file itself is intact and the hall can keep working; its backups hold the same records, so restoring one would not help. Keep this output and report it", store.ErrInconsistent, n)
 }
 
 // restore: hallq restore FILE — replace the hall's database with a verified
@@ -102,22 +123,27 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 	return st.EachEvent(*since, func(ev queue.Event) error { return enc.Encode(web.ExportEvent(ev)) })
 }
 
-// damaged explains a failed verification and names the newest backup.
+// damaged explains a failed verification and names the newest backup that
+// passes its own integrity check.
 func damaged(dir string, err error) error {
 	msg := fmt.Sprintf("%v\nthe hall database in %s is damaged.", err, dir)
-	if b := newestBackup(dir); b != "" {
-		msg += fmt.Sprintf(" The newest backup is %s:\n  systemctl stop hallq && hallq restore %s --data %s && hallq check --data %s", b, strconv.Quote(b), dir, dir)
+	if b, n := newestGoodBackup(dir); b != "" {
+		msg += fmt.Sprintf(" The newest intact backup is %s:\n  systemctl stop hallq && hallq restore %s --data %s && hallq check --data %s", b, strconv.Quote(b), dir, dir)
+	} else if n > 0 {
+		msg += fmt.Sprintf(" None of the %d newest backups in %s is intact either; restore an older or off-site one with: hallq restore FILE --data %s", n, filepath.Join(dir, "backups"), dir)
 	} else {
 		msg += " No backup was found in " + filepath.Join(dir, "backups") + "; restore one with: hallq restore FILE --data " + dir
 	}
 	return errors.New(msg)
 }
 
-// newestBackup returns the newest file in DIR/backups ("" if none).
-func newestBackup(dir string) string {
+// newestGoodBackup returns the newest file in DIR/backups that passes
+// store.VerifyFile ("" if none of the three newest does) and how many it
+// tried.
+func newestGoodBackup(dir string) (string, int) {
 	entries, err := os.ReadDir(filepath.Join(dir, "backups"))
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	type f struct {
 		path string
@@ -125,13 +151,20 @@ func newestBackup(dir string) string {
 	}
 	var fs []f
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !strings.HasSuffix(e.Name(), ".tmp") {
 			fs = append(fs, f{filepath.Join(dir, "backups", e.Name()), info.ModTime().UnixNano()})
 		}
 	}
-	if len(fs) == 0 {
-		return ""
-	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].mod > fs[j].mod })
-	return fs[0].path
+	tried := 0
+	for _, b := range fs {
+		if tried == 3 {
+			break
+		}
+		tried++
+		if _, err := store.VerifyFile(b.path); err == nil {
+			return b.path, tried
+		}
+	}
+	return "", tried
 }

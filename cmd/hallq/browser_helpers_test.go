@@ -154,6 +154,10 @@ func (h *testHall) Stop(t testing.TB) {
 	if h.Main == nil {
 		return
 	}
+	// The full store check on what the test left behind (cheap at a test's size).
+	if _, err := h.Main.Hall.Store().Verify(); err != nil {
+		t.Errorf("store check: %v", err)
+	}
 	if err := h.Main.Close(); err != nil {
 		t.Errorf("stop hallq: %v", err)
 	}

@@ -18,7 +18,7 @@ import (
 const usage = `hallq — the counter and queueing system of a power-supply business hall
 
 Usage:
-  hallq serve [--addr :8080] [--data ./data] [--demo] [--log text|json] [--log-level info] [--public-url URL]
+  hallq serve [--addr :8080] [--data ./data] [--demo] [--init] [--log text|json] [--log-level info] [--public-url URL]
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
   hallq backup FILE
@@ -88,6 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&m.Addr, "addr", ":8080", "listen address")
 	fs.StringVar(&m.DataDir, "data", "./data", "data directory")
 	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
+	fs.BoolVar(&m.Init, "init", false, "create a new, empty hall even though the data directory holds other files (backups…); an existing hallq.db is never replaced")
 	fs.StringVar(&m.Options.Printing.PublicURL, "public-url", "", "base URL customers' phones open ticket tracking pages at, printed in ticket QR codes (default: the address the kiosk uses)")
 	logFormat := fs.String("log", "text", "log format on standard error: text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -207,7 +208,9 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	// No server runs: copy the file read-only, without opening the hall
 	// (which would roll the day and write to the database being backed up).
 	st, err := store.OpenReadOnly(*data)
-	if err != nil {
+	if errors.Is(err, store.ErrDamaged) {
+		return damaged(*data, err)
+	} else if err != nil {
 		return userError(err)
 	}
 	defer st.Close()
@@ -222,8 +225,10 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 // withHall runs fn on the hall in dir, opened just for this command.
 func withHall(dir string, fn func(h *hall.Hall) error) error {
 	h, err := openHall(dir)
-	if err != nil {
-		return err
+	if errors.Is(err, store.ErrDamaged) {
+		return damaged(dir, err)
+	} else if err != nil {
+		return userError(err)
 	}
 	defer h.Close()
 	return userError(fn(h))

@@ -40,7 +40,7 @@ func cmdOpenData(t *testing.T, dir string, fn func(h *hall.Hall)) {
 		t.Fatalf("open %s: %v", dir, err)
 	}
 	defer func() {
-		if err := h.Store().Check(); err != nil {
+		if _, err := h.Store().Verify(); err != nil {
 			t.Errorf("store check: %v", err)
 		}
 		if err := h.Close(); err != nil {
@@ -299,7 +299,14 @@ func cmdStartMain(t *testing.T, dir string) (*Main, string) {
 		m.Close()
 		t.Fatalf("run: %v", err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() {
+		if m.Hall != nil {
+			if _, err := m.Hall.Store().Verify(); err != nil {
+				t.Errorf("store check: %v", err)
+			}
+		}
+		m.Close()
+	})
 	return m, out.String()
 }
 

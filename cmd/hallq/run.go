@@ -24,6 +24,9 @@ type Main struct {
 	Addr    string
 	DataDir string
 	Demo    bool
+	// Init creates a new hall in a data directory that is not empty (serve
+	// --init); it never replaces an existing database file.
+	Init    bool
 	Stdout  io.Writer
 	Logger  *slog.Logger
 	Options hall.Options // Dir, AlwaysOpen and Logger are set from the fields above
@@ -56,6 +59,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	opt := m.Options
 	opt.Dir, opt.Logger = m.DataDir, m.Logger
+	opt.Init = opt.Init || m.Init
 	opt.AlwaysOpen = opt.AlwaysOpen || m.Demo
 	if opt.BackupKeep == 0 {
 		opt.BackupKeep = hall.DefaultBackupKeep // daily backups in DATA/backups; -1 turns them off

@@ -31,7 +31,9 @@ func simulate(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("usage: hallq simulate --days N [--seed S] [--profile small|large] [--data DIR]")
 	}
 	st, err := store.Open(*data)
-	if err != nil {
+	if errors.Is(err, store.ErrDamaged) {
+		return damaged(*data, err)
+	} else if err != nil {
 		return userError(err)
 	}
 	defer st.Close()

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/hex"
-	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -25,7 +24,7 @@ func (s *Store) DeviceList() ([]DeviceEntry, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDevices).ForEach(func(k, v []byte) error {
 			var d Device
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := decode("devices", hex.EncodeToString(k[:min(8, len(k))]), v, &d); err != nil {
 				return err
 			}
 			out = append(out, DeviceEntry{ID: hex.EncodeToString(k[:8]), Device: d})
@@ -50,7 +49,7 @@ func (s *Store) RevokeDevice(id string) (Device, error) {
 		if k == nil || string(k[:8]) != string(prefix) {
 			return queue.Errorf(queue.ENOTFOUND, "没有这个设备 / no such device")
 		}
-		if err := json.Unmarshal(v, &d); err != nil {
+		if err := decode("devices", id, v, &d); err != nil {
 			return err
 		}
 		d.Revoked = true
@@ -67,7 +66,7 @@ func (s *Store) DeleteSessionsOf(user string, keep []byte) (n int, err error) {
 		var doomed [][]byte
 		err := b.ForEach(func(k, v []byte) error {
 			var ss Session
-			if json.Unmarshal(v, &ss) == nil && ss.User == user && string(k) != string(keep) {
+			if decode("sessions", "", v, &ss) == nil && ss.User == user && string(k) != string(keep) {
 				doomed = append(doomed, append([]byte(nil), k...))
 			}
 			return nil

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -42,7 +42,7 @@ type Device struct {
 }
 
 func put(tx *bolt.Tx, bucket, key []byte, v any) error {
-	raw, err := json.Marshal(v)
+	raw, err := sealJSON(v)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Store) get(bucket, key []byte, v any, what string) error {
 		if raw == nil {
 			return queue.Errorf(queue.ENOTFOUND, "%s not found", what)
 		}
-		return json.Unmarshal(raw, v)
+		return decode(string(bucket), printable(key), raw, v)
 	})
 }
 
@@ -84,9 +84,9 @@ func (s *Store) User(name string) (User, error) {
 func (s *Store) Users() ([]User, error) {
 	var out []User
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return each(tx.Bucket(bUsers), func(v []byte) error {
+		return tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 			var u User
-			if err := json.Unmarshal(v, &u); err != nil {
+			if err := decode("users", printable(k), v, &u); err != nil {
 				return err
 			}
 			out = append(out, u)
@@ -141,9 +141,9 @@ func (s *Store) Devices() ([]Device, error) {
 func (s *Store) readDevices() ([]Device, error) {
 	var out []Device
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return each(tx.Bucket(bDevices), func(v []byte) error {
+		return tx.Bucket(bDevices).ForEach(func(k, v []byte) error {
 			var d Device
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := decode("devices", fmt.Sprintf("%x", k[:min(8, len(k))]), v, &d); err != nil {
 				return err
 			}
 			out = append(out, d)

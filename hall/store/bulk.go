@@ -26,7 +26,7 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 		if evs[i].Seq == 0 {
 			return errors.New("event has no sequence number")
 		}
-		raws[i], err = json.Marshal(&evs[i])
+		raws[i], err = sealJSON(&evs[i])
 		return err
 	}); err != nil {
 		return fmt.Errorf("commit bulk: %w", err)
@@ -87,7 +87,7 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 	traw := make([][]byte, len(tOrder))
 	if err := parallel(len(tOrder), func(i int) (err error) {
 		at := tickets[tOrder[i]]
-		traw[i], err = json.Marshal(&evs[at.ev].Tickets[at.i])
+		traw[i], err = sealJSON(&evs[at.ev].Tickets[at.i])
 		return err
 	}); err != nil {
 		return fmt.Errorf("commit bulk: %w", err)
@@ -109,7 +109,7 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 			t := &evs[at.ev].Tickets[at.i]
 			if old := tb.Get([]byte(k)); old != nil {
 				var r revved
-				if err := json.Unmarshal(old, &r); err == nil && r.Rev > t.Rev {
+				if p, _, err := unseal(old); err == nil && json.Unmarshal(p, &r) == nil && r.Rev > t.Rev {
 					continue
 				}
 			}

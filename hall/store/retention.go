@@ -2,8 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -38,15 +36,15 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 			k, v := c.Seek(start)
 			for ; k != nil && string(k[:8]) < string(end) && n < batch; k, v = c.Next() {
 				var t queue.Ticket
-				if err := json.Unmarshal(v, &t); err != nil {
-					return fmt.Errorf("ticket %x: %w", k, err)
+				if err := decode("tickets", ticketName(k), v, &t); err != nil {
+					return err
 				}
 				n++
 				if t.Phone == "" && t.Account == "" {
 					continue
 				}
 				t.Phone, t.Account = "", ""
-				raw, err := json.Marshal(t)
+				raw, err := sealJSON(t)
 				if err != nil {
 					return err
 				}
@@ -81,8 +79,8 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 			k, v := c.Seek(u64(from + 1))
 			for ; k != nil && n < batch; k, v = c.Next() {
 				var ev queue.Event
-				if err := json.Unmarshal(v, &ev); err != nil {
-					return fmt.Errorf("event %x: %w", k, err)
+				if err := decode("events", seqName(k), v, &ev); err != nil {
+					return err
 				}
 				if ev.Day >= beforeDay && !allBefore(ev.Tickets, beforeDay) {
 					// A day's first event (the rollover) carries the tickets
@@ -103,7 +101,7 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 				if !dirty {
 					continue
 				}
-				raw, err := json.Marshal(ev)
+				raw, err := sealJSON(ev)
 				if err != nil {
 					return err
 				}

@@ -304,7 +304,9 @@ func hallZone(tx *bolt.Tx) *time.Location {
 	var c struct {
 		TimeZone string `json:"timezone"`
 	}
-	_ = json.Unmarshal(raw, &c)
+	if p, _, err := unseal(raw); err == nil {
+		_ = json.Unmarshal(p, &c)
+	}
 	if c.TimeZone == "" {
 		c.TimeZone = queue.DefaultTimeZone
 	}
@@ -555,8 +557,8 @@ func (s *Store) RebuildRollups() error {
 		}
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var ev queue.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
+			if err := decode("events", seqName(k), v, &ev); err != nil {
+				return err
 			}
 			batch = append(batch, ev)
 			if len(batch) == 20000 {
@@ -671,7 +673,11 @@ func (s *Store) RawEvents(since uint64, limit int) ([]RawEvent, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			out = append(out, RawEvent{Seq: binary.BigEndian.Uint64(k), Data: append([]byte(nil), v...)})
+			p, _, err := unseal(v)
+			if err != nil {
+				return &DamagedError{Bucket: "events", Key: seqName(k), Err: err}
+			}
+			out = append(out, RawEvent{Seq: binary.BigEndian.Uint64(k), Data: append([]byte(nil), p...)})
 		}
 		return nil
 	})

@@ -83,25 +83,61 @@ const (
 // FileName is the database file inside the data directory.
 const FileName = "hallq.db"
 
-// Open opens (creating if needed) the database in dir. A second process gets
-// ErrInUse after one second instead of hanging; a file bbolt cannot read
-// gives an error wrapping ErrDamaged.
-func Open(dir string) (st *Store, err error) {
+// OpenOptions configure OpenWith.
+type OpenOptions struct {
+	// Init allows creating a new hall in a directory that is not empty (see
+	// Open). It never replaces a file that exists.
+	Init bool
+}
+
+// Open opens the database in dir, creating it only when dir is missing or
+// empty (but for a hall.json to seed from): see OpenWith.
+func Open(dir string) (*Store, error) { return OpenWith(dir, OpenOptions{}) }
+
+// OpenWith opens the database in dir. An existing file must be a whole
+// hallq database: an empty, truncated or foreign file is refused with an
+// error wrapping ErrDamaged, and left as it is. A new database is created
+// only when dir holds no other files, or with opt.Init; otherwise the error
+// wraps ErrNoDatabase. A second process gets ErrInUse after one second
+// instead of hanging.
+func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
+	path := filepath.Join(dir, FileName)
+	defer panicOnFault()()
 	defer func() {
 		// bbolt panics on some damaged pages (a bad freelist, say).
 		if r := recover(); r != nil {
-			st, err = nil, fmt.Errorf("open %s: %w: %v", filepath.Join(dir, FileName), ErrDamaged, r)
+			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
+	exists, err := inspectFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && !opt.Init {
+		if err := newHallAllowed(dir); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second})
+	flag := os.O_RDWR
+	if !exists {
+		flag |= os.O_CREATE
+	}
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, OpenFile: func(name string, _ int, mode os.FileMode) (*os.File, error) {
+		return os.OpenFile(name, flag, mode) // never create a file that vanished since inspectFile
+	}})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if exists {
+		if err := db.View(foreign); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
+		}
 	}
 	db.MaxBatchDelay = maxBatchDelay
 	db.MaxBatchSize = maxBatchSize
@@ -113,24 +149,56 @@ func Open(dir string) (st *Store, err error) {
 	return s, nil
 }
 
+// foreign refuses a bbolt file that holds buckets but not hallq's: another
+// program's database. A file with no bucket at all is one whose creation
+// was cut short (bbolt writes its empty pages before hallq's first
+// transaction) and holds nothing to lose.
+func foreign(tx *bolt.Tx) error {
+	var names []string
+	tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		names = append(names, printable(name))
+		return nil
+	})
+	if len(names) == 0 || tx.Bucket(bMeta) != nil {
+		return nil
+	}
+	return fmt.Errorf("this is not a hallq database: it holds buckets %s", strings.Join(names, ", "))
+}
+
 // OpenReadOnly opens the existing database in dir for reading only (offline
 // backups): nothing is created, migrated or written. It returns ENOTFOUND
-// when dir holds no database and ErrInUse when a running hallq holds it.
+// when dir holds no database, ErrDamaged for an empty, truncated or foreign
+// file, and ErrInUse when a running hallq holds it.
 func OpenReadOnly(dir string) (st *Store, err error) {
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); err != nil {
-		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
-	}
+	defer panicOnFault()()
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
+			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
+	if exists, err := inspectFile(path); err != nil {
+		return nil, err
+	} else if !exists {
+		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
+	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, err)
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		if err := foreign(tx); err != nil {
+			return err
+		}
+		if tx.Bucket(bMeta) == nil {
+			return errors.New("this hallq database was never initialised (it holds nothing)")
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 	}
 	return &Store{db: db, path: path}, nil
 }
@@ -272,12 +340,13 @@ type revved struct {
 // revision; written reports whether it stored v.
 func putNewer(b *bolt.Bucket, key []byte, rev int, v any) (written bool, err error) {
 	if old := b.Get(key); old != nil {
+		// A damaged old value is replaced by the new one.
 		var r revved
-		if err := json.Unmarshal(old, &r); err == nil && r.Rev > rev {
+		if p, _, err := unseal(old); err == nil && json.Unmarshal(p, &r) == nil && r.Rev > rev {
 			return false, nil
 		}
 	}
-	raw, err := json.Marshal(v)
+	raw, err := sealJSON(v)
 	if err != nil {
 		return false, err
 	}
@@ -331,7 +400,7 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 			return err
 		}
 	}
-	raw, err := json.Marshal(ev)
+	raw, err := sealJSON(ev)
 	if err != nil {
 		return err
 	}
@@ -368,17 +437,17 @@ type State struct {
 func (s *Store) Load(day string) (State, error) {
 	var st State
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if err := each(tx.Bucket(bServices), func(v []byte) error {
+		if err := tx.Bucket(bServices).ForEach(func(k, v []byte) error {
 			var sv queue.Service
 			st.Services = append(st.Services, sv)
-			return json.Unmarshal(v, &st.Services[len(st.Services)-1])
+			return decode("services", printable(k), v, &st.Services[len(st.Services)-1])
 		}); err != nil {
 			return err
 		}
-		if err := each(tx.Bucket(bCounters), func(v []byte) error {
+		if err := tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			var c queue.Counter
 			st.Counters = append(st.Counters, c)
-			return json.Unmarshal(v, &st.Counters[len(st.Counters)-1])
+			return decode("counters", seqName(k), v, &st.Counters[len(st.Counters)-1])
 		}); err != nil {
 			return err
 		}
@@ -391,8 +460,8 @@ func (s *Store) Load(day string) (State, error) {
 			var ev struct {
 				Day string `json:"day"`
 			}
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %d: %w", st.LastSeq, err)
+			if err := decode("events", seqName(k), v, &ev); err != nil {
+				return err
 			}
 			st.LastDay = ev.Day
 		}
@@ -400,7 +469,7 @@ func (s *Store) Load(day string) (State, error) {
 		// highest id.
 		if k, v := tx.Bucket(bTickets).Cursor().Last(); k != nil {
 			var t queue.Ticket
-			if err := json.Unmarshal(v, &t); err != nil {
+			if err := decode("tickets", ticketName(k), v, &t); err != nil {
 				return err
 			}
 			st.MaxID = binary.BigEndian.Uint64(k[8:])
@@ -413,18 +482,14 @@ func (s *Store) Load(day string) (State, error) {
 	return st, err
 }
 
-func each(b *bolt.Bucket, fn func(v []byte) error) error {
-	return b.ForEach(func(_, v []byte) error { return fn(v) })
-}
-
 func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {
 	out := []queue.Ticket{}
 	lo, hi := dayKey(from), dayKey(to)
 	c := tx.Bucket(bTickets).Cursor()
 	for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
 		var t queue.Ticket
-		if err := json.Unmarshal(v, &t); err != nil {
-			return nil, fmt.Errorf("ticket %x: %w", k, err)
+		if err := decode("tickets", ticketName(k), v, &t); err != nil {
+			return nil, err
 		}
 		out = append(out, t)
 	}
@@ -451,8 +516,8 @@ func (s *Store) EachTicket(from, to string, fn func(t *queue.Ticket) error) erro
 		var t queue.Ticket
 		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
 			t = queue.Ticket{}
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("ticket %x: %w", k, err)
+			if err := decode("tickets", ticketName(k), v, &t); err != nil {
+				return err
 			}
 			if err := fn(&t); err != nil {
 				return err
@@ -474,7 +539,7 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 		if v == nil {
 			return queue.Errorf(queue.ENOTFOUND, "查无此号 / no ticket with this code")
 		}
-		return json.Unmarshal(v, &t)
+		return decode("tickets", ticketName(key), v, &t)
 	})
 	return t, err
 }
@@ -486,8 +551,8 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ev queue.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
+			if err := decode("events", seqName(k), v, &ev); err != nil {
+				return err
 			}
 			out = append(out, ev)
 		}
@@ -505,14 +570,14 @@ func (s *Store) GetMeta(key string, v any) (found bool, err error) {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(raw, v)
+		return decode("meta", key, raw, v)
 	})
 	return found, err
 }
 
 // PutMeta writes a JSON value to the meta bucket.
 func (s *Store) PutMeta(key string, v any) error {
-	raw, err := json.Marshal(v)
+	raw, err := sealJSON(v)
 	if err != nil {
 		return err
 	}
@@ -522,7 +587,7 @@ func (s *Store) PutMeta(key string, v any) error {
 // Seed writes the initial records of a new hall and its config, unless the
 // store already has a config; seeded is false then.
 func (s *Store) Seed(config any, services []queue.Service, counters []queue.Counter) (seeded bool, err error) {
-	raw, err := json.Marshal(config)
+	raw, err := sealJSON(config)
 	if err != nil {
 		return false, err
 	}
@@ -599,7 +664,7 @@ func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
 			return nil
 		}
 		ok = true
-		return json.Unmarshal(raw, &r)
+		return decode("records/"+kind, key, raw, &r)
 	})
 	return r, ok, err
 }
@@ -615,8 +680,8 @@ func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) err
 		c := kb.Cursor()
 		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
 			var r queue.Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("record %s/%s: %w", kind, k, err)
+			if err := decode("records/"+kind, printable(k), v, &r); err != nil {
+				return err
 			}
 			if !fn(r) {
 				return nil
