@@ -1,6 +1,8 @@
 package hall
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"hallq/queue"
@@ -72,7 +74,7 @@ func (h *Hall) commitLoop() {
 			for _, r := range reqs {
 				evs = append(evs, r.evs...)
 			}
-			if err = h.st.CommitNow(evs); err != nil {
+			if err = h.commitNow(evs); err != nil {
 				q.mu.Lock()
 				q.broken = err
 				q.mu.Unlock()
@@ -86,6 +88,18 @@ func (h *Hall) commitLoop() {
 			close(r.done)
 		}
 	}
+}
+
+// commitNow commits evs; a panic in the store (bbolt panics on some damaged
+// pages) fails the commit like an error instead of ending the process.
+func (h *Hall) commitNow(evs []queue.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("commit panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("commit panicked: %v", r)
+		}
+	}()
+	return h.st.CommitNow(evs)
 }
 
 // mend clears a broken queue; recover calls it once the write model is

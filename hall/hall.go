@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -279,9 +280,44 @@ var errNothing = errors.New("nothing to do")
 // a day rollover before it, if the day changed) and publishes it. The event is
 // returned only once it is durable.
 func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue.Event, error)) (queue.Event, error) {
+	req, evs, err := h.decide(actor, fn)
+	if req == nil {
+		return queue.Event{}, err
+	}
+	<-req.done // committed and published, or failed
+	cerr := req.err
+	h.inflight.Done()
+	if cerr != nil {
+		h.recover()
+		h.log.Error("commit failed", "type", evs[len(evs)-1].Type, "err", cerr)
+		return queue.Event{}, commitError(evs[len(evs)-1].Type, cerr)
+	}
+	if err != nil {
+		return queue.Event{}, err
+	}
+	return evs[len(evs)-1], nil
+}
+
+// decide runs fn (after a day rollover, if due) on the write model under
+// h.mu and queues the resulting events for commit; req is nil when there is
+// nothing to commit. A panic in the engine or in fn is recovered here, under
+// the lock it happened in: it is logged with its stack, the write model
+// (which it may have left half changed) is reloaded from the store, the lock
+// is released, and the command fails with an internal error. The hall keeps
+// serving.
+func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (queue.Event, error)) (req *commitReq, evs []queue.Event, err error) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			id := newCode(8)
+			h.log.Error("command panicked; the queue is reloaded from the store", "id", id, "actor", actor,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			h.reloadLocked()
+			req, evs, err = nil, nil, fmt.Errorf("command panicked (%s): %v", id, r)
+		}
+	}()
 	now := h.now()
-	var evs []queue.Event
 	if ev, ok := h.eng.Roll(now); ok {
 		ev.Actor = "system"
 		evs = append(evs, ev)
@@ -298,29 +334,14 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 		evs = append(evs, ev)
 	}
 	if len(evs) == 0 {
-		h.mu.Unlock()
-		return queue.Event{}, err
+		return nil, nil, err
 	}
 	for i := range evs {
 		h.seq++
 		evs[i].Seq = h.seq
 	}
 	h.inflight.Add(1)
-	req := h.queueCommit(evs) // under mu: in sequence order (commit.go)
-	h.mu.Unlock()
-
-	<-req.done // committed and published, or failed
-	cerr := req.err
-	h.inflight.Done()
-	if cerr != nil {
-		h.recover()
-		h.log.Error("commit failed", "type", evs[len(evs)-1].Type, "err", cerr)
-		return queue.Event{}, commitError(evs[len(evs)-1].Type, cerr)
-	}
-	if err != nil {
-		return queue.Event{}, err
-	}
-	return evs[len(evs)-1], nil
+	return h.queueCommit(evs), evs, err // under mu: in sequence order (commit.go)
 }
 
 // recover reloads the write model from the store after a failed commit, once
@@ -329,6 +350,11 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 func (h *Hall) recover() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.reloadLocked()
+}
+
+// reloadLocked is recover with h.mu held.
+func (h *Hall) reloadLocked() {
 	h.inflight.Wait()
 	now := h.now()
 	eng, _ := queue.New(h.cfg, now)
@@ -450,9 +476,20 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 		h.view.Apply(*ev)
 		h.Metrics.observe(ev)
 		for _, l := range h.listeners {
-			l(*ev, h.view)
+			h.tell(l, *ev)
 		}
 	}
+}
+
+// tell calls one listener; a panic in it is logged, not passed on to the
+// committer (which would end the process).
+func (h *Hall) tell(l func(queue.Event, *queue.Engine), ev queue.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("listener panicked", "seq", ev.Seq, "type", ev.Type, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	l(ev, h.view)
 }
 
 // Listen registers fn to receive every committed event in sequence order,

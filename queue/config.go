@@ -58,6 +58,7 @@ func (e *Engine) applySettings(c Config) {
 // that is not a date, an empty hall name, a negative figure); nothing
 // changes then.
 func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
+	now = e.At(now)
 	s.NameZH, s.NameEN = strings.TrimSpace(s.NameZH), strings.TrimSpace(s.NameEN)
 	if s.NameZH == "" {
 		return Event{}, Errorf(EINVALID, "请填写营业厅名称 / the hall needs a name")
@@ -85,6 +86,7 @@ func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
 // free (EINVALID "duplicate"); a changed service must exist (ENOTFOUND). The
 // service's moving average of service time is kept.
 func (e *Engine) SaveService(s Service, create bool, now time.Time) (Event, error) {
+	now = e.At(now)
 	s.Prefix = strings.TrimSpace(s.Prefix)
 	s.NameZH, s.NameEN = strings.TrimSpace(s.NameZH), strings.TrimSpace(s.NameEN)
 	s.DescZH, s.DescEN = strings.TrimSpace(s.DescZH), strings.TrimSpace(s.DescEN)
@@ -142,6 +144,7 @@ type CounterConfig struct {
 // the counter must serve at least one existing service, each once. A new
 // counter starts closed; a changed one keeps its state, clerk and ticket.
 func (e *Engine) SaveCounter(k CounterConfig, create bool, now time.Time) (Event, error) {
+	now = e.At(now)
 	k.NameZH, k.NameEN = strings.TrimSpace(k.NameZH), strings.TrimSpace(k.NameEN)
 	old, exists := e.counters[k.Number]
 	switch {

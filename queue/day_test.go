@@ -200,7 +200,6 @@ func TestOpenAt(t *testing.T) {
 		"6": {Open: "09:00", Close: "16:00"}, // Sunday ("7") is missing: closed
 	}
 	cfg.Holidays = []string{"2026-11-25"} // a Wednesday
-	f := newFx(t, cfg, t0)
 	always := newFx(t, testConfig(), t0)
 	local := func(day, hms string) time.Time {
 		t, err := time.ParseInLocation(time.DateTime, day+" "+hms, shanghai)
@@ -230,6 +229,9 @@ func TestOpenAt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A fresh engine each: the cases go back in time, which an
+			// engine's state never does (Engine.At).
+			f := newFx(t, cfg, t0)
 			if got := f.e.OpenAt(tt.at); got != tt.open {
 				t.Errorf("OpenAt(%s) = %v, want %v", tt.at, got, tt.open)
 			}

@@ -33,6 +33,13 @@ type Engine struct {
 	issued    map[string]int // tickets issued per service today (not transfers)
 	phones    map[string]int // tickets issued per phone today
 	nextID    uint64
+	// last is the latest time the state records (an event's time, a
+	// ticket's or counter's timestamp): commands never record an earlier
+	// one, so a wall clock stepped back cannot make a duration negative
+	// nor move the day back (see At).
+	last time.Time
+	// repairs says what Restore had to mend in the stored state (Repairs).
+	repairs []string
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -198,6 +205,7 @@ func (e *Engine) reset(day string) {
 // Apply installs the records an event carries. It is how commands change the
 // state, how a replica follows committed events, and how a restart restores.
 func (e *Engine) Apply(ev Event) {
+	e.see(ev.At)
 	if ev.Type == EvDayRolled {
 		e.reset(ev.Day)
 	}
@@ -224,6 +232,9 @@ func (e *Engine) Apply(ev Event) {
 			e.numbers = append(e.numbers, c.Number)
 			sort.Ints(e.numbers)
 		}
+		if c.PausedAt != nil {
+			e.see(*c.PausedAt)
+		}
 		e.counters[c.Number] = &c
 	}
 	for _, t := range ev.Tickets {
@@ -234,6 +245,12 @@ func (e *Engine) Apply(ev Event) {
 func (e *Engine) install(t Ticket) {
 	if t.ID >= e.nextID {
 		e.nextID = t.ID + 1
+	}
+	e.see(t.IssuedAt)
+	for _, at := range []*time.Time{t.CalledAt, t.LastCalledAt, t.StartedAt, t.FinishedAt} {
+		if at != nil {
+			e.see(*at)
+		}
 	}
 	if t.Day != e.day {
 		return // a ticket of another day: history, not live state
@@ -280,6 +297,20 @@ func (e *Engine) Restore(day string, services []Service, counters []Counter, tic
 	if maxID >= e.nextID {
 		e.nextID = maxID + 1
 	}
+	// A counter must hold an active ticket of its own or none. A stored
+	// state that breaks this (written by an older version after a clock
+	// step) would refuse every command at the counter: free the counter.
+	e.repairs = nil
+	for _, n := range e.numbers {
+		c := e.counters[n]
+		if c.Current == 0 {
+			continue
+		}
+		if t := e.tickets[c.Current]; t == nil || !t.Status.Active() || t.Counter != n {
+			e.repairs = append(e.repairs, fmt.Sprintf("counter %d held ticket %d, which is not active there; the counter was freed", n, c.Current))
+			c.Current = 0
+		}
+	}
 	// Keep the configured service order; services added later go last.
 	var order []string
 	for _, s := range e.cfg.Services {
@@ -295,12 +326,36 @@ func (e *Engine) Restore(day string, services []Service, counters []Counter, tic
 	e.order = order
 }
 
+// Repairs says what the last Restore had to mend in the stored state (a
+// counter holding a ticket that is not active there); nil when nothing.
+func (e *Engine) Repairs() []string { return e.repairs }
+
+// At is the time the engine records for a command at wall-clock time now:
+// now, or the latest time the state already records when now is earlier (a
+// clock stepped back). Every command takes its time through At.
+func (e *Engine) At(now time.Time) time.Time {
+	if now.Before(e.last) {
+		return e.last
+	}
+	return now
+}
+
+// Last is the latest time the state records.
+func (e *Engine) Last() time.Time { return e.last }
+
+func (e *Engine) see(t time.Time) {
+	if t.After(e.last) {
+		e.last = t
+	}
+}
+
 // Roll moves the engine to the local day of now when it has changed: every
 // ticket of the old day still open is cancelled, every counter is cleared and
 // closed, numbering restarts. ok is false when the day has not changed.
 func (e *Engine) Roll(now time.Time) (ev Event, ok bool) {
+	now = e.At(now)
 	day := e.DayOf(now)
-	if day == e.day {
+	if day <= e.day { // YYYY-MM-DD: the day never goes back
 		return Event{}, false
 	}
 	ev = Event{Type: EvDayRolled, At: now, Day: day, Reason: "day_end"}
@@ -323,7 +378,7 @@ func (e *Engine) Roll(now time.Time) (ev Event, ok bool) {
 	}
 	// Install the cancellations under the old day, then reset to the new one.
 	e.Apply(Event{Tickets: ev.Tickets})
-	e.Apply(Event{Type: EvDayRolled, Day: day, Counters: ev.Counters})
+	e.Apply(Event{Type: EvDayRolled, At: now, Day: day, Counters: ev.Counters})
 	return ev, true
 }
 
@@ -368,6 +423,7 @@ func NormalizePhone(s string) string {
 // priority, phone or account), ECLOSED (hall closed), ELIMIT (daily limit of
 // the service or of the phone number reached).
 func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
+	now = e.At(now)
 	svc, ok := e.services[req.Service]
 	if !ok {
 		return Event{}, Errorf(EINVALID, "没有 %q 这类业务 / unknown service %q", req.Service, req.Service)
@@ -493,6 +549,7 @@ func (e *Engine) eligible(t *Ticket, c *Counter) bool {
 
 // Next returns the ticket the policy would call next at counter n, if any.
 func (e *Engine) Next(n int, now time.Time) (Ticket, bool) {
+	now = e.At(now)
 	c := e.counters[n]
 	if c == nil {
 		return Ticket{}, false
@@ -531,6 +588,9 @@ func (e *Engine) ready(n int) (*Counter, error) {
 	}
 	if c.Current != 0 {
 		t := e.tickets[c.Current]
+		if t == nil {
+			return nil, Errorf(ECONFLICT, "%d 号窗口登记的当前号（编号 %d）不在今天的队列中 / counter %d holds ticket id %d, which is not in today's queue", n, c.Current, n, c.Current)
+		}
 		return nil, Errorf(ECONFLICT, "%d 号窗口正在办理 %s，请先办结、过号或转移 / counter %d still has %s; finish, mark no-show or transfer it first", n, t.Number, n, t.Number)
 	}
 	return c, nil
@@ -545,7 +605,15 @@ func (e *Engine) active(n int) (*Counter, *Ticket, error) {
 	if c.Current == 0 {
 		return nil, nil, Errorf(ECONFLICT, "%d 号窗口当前没有号 / counter %d has no current ticket", n, n)
 	}
-	return c, e.tickets[c.Current], nil
+	// Refuse a state that cannot be, rather than act on it.
+	t := e.tickets[c.Current]
+	if t == nil {
+		return nil, nil, Errorf(ECONFLICT, "%d 号窗口登记的当前号（编号 %d）不在今天的队列中 / counter %d holds ticket id %d, which is not in today's queue", n, c.Current, n, c.Current)
+	}
+	if !t.Status.Active() || t.Counter != n {
+		return nil, nil, Errorf(ECONFLICT, "%s 不在 %d 号窗口办理（%s，%d 号窗口）/ %s is not at counter %d (%s, counter %d)", t.Number, n, t.Status, t.Counter, t.Number, n, t.Status, t.Counter)
+	}
+	return c, t, nil
 }
 
 func cloneCounter(c *Counter) Counter {
@@ -568,6 +636,7 @@ func (e *Engine) call(c *Counter, t *Ticket, clerk string, now time.Time) Event 
 // CallNext calls the next ticket for counter n by the calling policy. found is
 // false when no one waits. Refusals: ENOTFOUND, ECLOSED, ECONFLICT.
 func (e *Engine) CallNext(n int, clerk string, now time.Time) (ev Event, found bool, err error) {
+	now = e.At(now)
 	c, err := e.ready(n)
 	if err != nil {
 		return Event{}, false, err
@@ -598,6 +667,7 @@ func (e *Engine) Find(number string) (Ticket, bool) {
 // CallTicket calls a named waiting ticket out of order (指呼), or calls back a
 // postponed one. Refusals: ENOTFOUND, ECLOSED, ECONFLICT.
 func (e *Engine) CallTicket(n int, id uint64, clerk string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, err := e.ready(n)
 	if err != nil {
 		return Event{}, err
@@ -617,6 +687,7 @@ func (e *Engine) CallTicket(n int, id uint64, clerk string, now time.Time) (Even
 
 // Recall calls the current ticket of counter n again (重呼).
 func (e *Engine) Recall(n int, clerk string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
 		return Event{}, err
@@ -632,6 +703,7 @@ func (e *Engine) Recall(n int, clerk string, now time.Time) (Event, error) {
 
 // Start marks that the called customer arrived and service began.
 func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
 		return Event{}, err
@@ -647,6 +719,7 @@ func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
 // Finish ends the service of counter n's current ticket (from called or
 // serving) and updates the service's moving-average service time.
 func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
 		return Event{}, err
@@ -655,27 +728,38 @@ func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event,
 	if u.StartedAt == nil {
 		u.StartedAt = u.LastCalledAt
 	}
+	if u.StartedAt == nil {
+		u.StartedAt = u.CalledAt
+	}
+	if u.StartedAt == nil {
+		u.StartedAt = ptr(now)
+	}
 	u.Status, u.FinishedAt = Done, ptr(now)
 	if item != "" {
 		u.Item = item
 	}
 	k.Current = 0
 	k.ServedToday++
-	s := *e.services[u.Service]
-	d := now.Sub(*u.StartedAt).Seconds()
-	d = math.Max(10, math.Min(d, 7200))
-	if s.AvgServiceS <= 0 {
-		s.AvgServiceS = d
-	} else {
-		s.AvgServiceS = math.Round((0.8*s.AvgServiceS+0.2*d)*10) / 10
+	ev := Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}
+	if svc := e.services[u.Service]; svc != nil {
+		s := *svc
+		d := now.Sub(*u.StartedAt).Seconds()
+		d = math.Max(10, math.Min(d, 7200))
+		if s.AvgServiceS <= 0 {
+			s.AvgServiceS = d
+		} else {
+			s.AvgServiceS = math.Round((0.8*s.AvgServiceS+0.2*d)*10) / 10
+		}
+		s.Documents = slices.Clone(s.Documents)
+		ev.Services = []Service{s}
 	}
-	s.Documents = slices.Clone(s.Documents)
-	return e.commit(Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}, Services: []Service{s}}, now), nil
+	return e.commit(ev, now), nil
 }
 
 // NoShow marks counter n's called ticket as not having come (过号), after the
 // configured number of recalls.
 func (e *Engine) NoShow(n int, clerk string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
 		return Event{}, err
@@ -695,6 +779,7 @@ func (e *Engine) NoShow(n int, clerk string, now time.Time) (Event, error) {
 // Transfer ends counter n's current ticket and queues the customer, with the
 // same number and original issue time, for another service and/or counter.
 func (e *Engine) Transfer(n int, req TransferRequest, clerk string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
 		return Event{}, err
@@ -705,6 +790,7 @@ func (e *Engine) Transfer(n int, req TransferRequest, clerk string, now time.Tim
 // Move transfers a waiting ticket to another service and/or counter (a
 // manager's action).
 func (e *Engine) Move(id uint64, req TransferRequest, now time.Time) (Event, error) {
+	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil {
 		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
@@ -762,6 +848,7 @@ func (e *Engine) transfer(c *Counter, t *Ticket, req TransferRequest, now time.T
 // document; the ticket waits, out of the normal order, until a clerk calls it
 // back with CallTicket.
 func (e *Engine) Postpone(n int, clerk string, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
 		return Event{}, err
@@ -774,6 +861,7 @@ func (e *Engine) Postpone(n int, clerk string, now time.Time) (Event, error) {
 
 // Cancel cancels a waiting ticket (a manager's action, or the customer left).
 func (e *Engine) Cancel(id uint64, reason string, now time.Time) (Event, error) {
+	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil {
 		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
@@ -788,6 +876,7 @@ func (e *Engine) Cancel(id uint64, reason string, now time.Time) (Event, error) 
 
 // Pause pauses counter n with a reason (暂停服务).
 func (e *Engine) Pause(n int, reason string, now time.Time) (Event, error) {
+	now = e.At(now)
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return Event{}, Errorf(EINVALID, "请填写暂停原因 / give a reason for the pause")
@@ -806,6 +895,7 @@ func (e *Engine) Pause(n int, reason string, now time.Time) (Event, error) {
 
 // Resume reopens a paused counter.
 func (e *Engine) Resume(n int, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, err := e.counter(n)
 	if err != nil {
 		return Event{}, err
@@ -820,6 +910,7 @@ func (e *Engine) Resume(n int, now time.Time) (Event, error) {
 
 // SignIn seats a clerk at counter n and opens it if it was closed.
 func (e *Engine) SignIn(n int, clerk Clerk, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, err := e.counter(n)
 	if err != nil {
 		return Event{}, err
@@ -834,6 +925,7 @@ func (e *Engine) SignIn(n int, clerk Clerk, now time.Time) (Event, error) {
 
 // SignOut closes counter n; its active ticket must be finished first.
 func (e *Engine) SignOut(n int, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, err := e.counter(n)
 	if err != nil {
 		return Event{}, err
@@ -848,6 +940,7 @@ func (e *Engine) SignOut(n int, now time.Time) (Event, error) {
 
 // SetOpen opens or closes counter n (a manager's action).
 func (e *Engine) SetOpen(n int, open bool, now time.Time) (Event, error) {
+	now = e.At(now)
 	c, err := e.counter(n)
 	if err != nil {
 		return Event{}, err

@@ -47,12 +47,22 @@ type sim struct {
 	cfg     queue.Config
 	e       *queue.Engine
 	replica *queue.Engine
-	now     time.Time
-	maxID   uint64
-	oldIDs  []uint64                // ids of earlier days
-	finals  map[uint64]queue.Ticket // today's tickets in a final status
-	where   string                  // seed and step, for failures
-	stats   map[string]int
+	// wall is the wall clock the commands are given: it steps back and
+	// forward now and then (an RTC battery, an NTP step); now is the time the
+	// engine records for it (Engine.At), which the checks expect.
+	wall   time.Time
+	now    time.Time
+	maxID  uint64
+	oldIDs []uint64                // ids of earlier days
+	finals map[uint64]queue.Ticket // today's tickets in a final status
+	where  string                  // seed and step, for failures
+	stats  map[string]int
+	// Across days, whatever the clock did: each id is one ticket, each
+	// day's number belongs to one customer, and a ticket ends once.
+	ids     map[uint64]string       // id → day/number it was issued as
+	numbers map[string]uint64       // day/number → id of the first ticket
+	ended   map[uint64]queue.Ticket // every ticket that reached a final status
+	lastAt  time.Time               // the latest event's time
 }
 
 var (
@@ -66,8 +76,12 @@ var (
 // does before every command), runs one random command and checks everything.
 func (s *sim) step() {
 	s.advance()
+	s.now = s.e.At(s.wall)
+	if s.now.Before(s.wall) || s.now.Before(s.lastAt) {
+		s.t.Fatalf("%s: the engine records %v for wall clock %v after an event at %v", s.where, s.now, s.wall, s.lastAt)
+	}
 	before := capture(s.e, s.now)
-	if ev, ok := s.e.Roll(s.now); ok {
+	if ev, ok := s.e.Roll(s.wall); ok {
 		checkRoll(s.t, before, s.e, ev, s.now)
 		s.applied(ev)
 		for _, tk := range before.Tickets {
@@ -111,25 +125,85 @@ func (s *sim) step() {
 
 func (s *sim) applied(ev queue.Event) {
 	s.replica.Apply(ev)
+	if ev.At.Before(s.lastAt) {
+		s.t.Errorf("%s: %s at %v, before the previous event at %v", s.where, ev.Type, ev.At, s.lastAt)
+	}
+	s.lastAt = ev.At
 	for _, tk := range ev.Tickets {
 		s.maxID = max(s.maxID, tk.ID)
+		s.history(ev, tk)
+	}
+}
+
+// history checks a ticket an event carries against every ticket of every
+// earlier day: ids unique, numbers unique per day, a ticket ends once, no
+// negative duration.
+func (s *sim) history(ev queue.Event, tk queue.Ticket) {
+	t := s.t
+	key := tk.Day + "/" + tk.Number
+	if tk.Rev == 1 {
+		if was, dup := s.ids[tk.ID]; dup {
+			t.Errorf("%s: %s issued id %d again (was %s, now %s)", s.where, ev.Type, tk.ID, was, key)
+		}
+		s.ids[tk.ID] = key
+		if tk.TransferredFrom == 0 {
+			if id, dup := s.numbers[key]; dup {
+				t.Errorf("%s: number %s issued twice (ids %d and %d)", s.where, key, id, tk.ID)
+			}
+			s.numbers[key] = tk.ID
+		} else if s.numbers[key] == 0 {
+			t.Errorf("%s: ticket %d transferred with number %s that was never issued", s.where, tk.ID, key)
+		}
+	} else if s.ids[tk.ID] != key {
+		t.Errorf("%s: ticket %d is %s, was issued as %s", s.where, tk.ID, key, s.ids[tk.ID])
+	}
+	if was, ok := s.ended[tk.ID]; ok {
+		t.Errorf("%s: ticket %d ended as %s and changed again in %s: %+v", s.where, tk.ID, was.Status, ev.Type, tk)
+	}
+	if tk.Status.Final() {
+		s.ended[tk.ID] = tk
+	}
+	// Each step of a ticket's life comes after the one before.
+	steps := []*time.Time{&tk.IssuedAt, tk.CalledAt, tk.LastCalledAt, tk.FinishedAt}
+	if tk.StartedAt != nil && tk.CalledAt != nil {
+		steps = []*time.Time{&tk.IssuedAt, tk.CalledAt, tk.StartedAt, tk.FinishedAt}
+	}
+	var prev time.Time
+	for _, at := range steps {
+		if at == nil {
+			continue
+		}
+		if at.Before(prev) {
+			t.Errorf("%s: ticket %d has a negative duration: %+v", s.where, tk.ID, tk)
+			break
+		}
+		prev = *at
+	}
+	if at := tk.FinishedAt; at != nil && !at.Equal(ev.At) {
+		t.Errorf("%s: ticket %d finished at %v in an event at %v", s.where, tk.ID, at, ev.At)
 	}
 }
 
 func (s *sim) advance() {
-	switch x := s.r.IntN(100); {
-	case x < 1: // to just before midnight
-		lt := s.now.In(s.e.Location())
+	switch x := s.r.IntN(200); {
+	case x < 2: // to just before midnight
+		lt := s.wall.In(s.e.Location())
 		end := time.Date(lt.Year(), lt.Month(), lt.Day(), 23, 59, 59-s.r.IntN(90), 0, s.e.Location())
-		if end.After(s.now) {
-			s.now = end
+		if end.After(s.wall) {
+			s.wall = end
 		}
-	case x < 2:
-		s.now = s.now.Add(time.Duration(6+s.r.IntN(6)) * time.Hour)
-	case x < 15:
+	case x < 4:
+		s.wall = s.wall.Add(time.Duration(6+s.r.IntN(6)) * time.Hour)
+	case x < 5: // the clock steps a day back (an RTC battery) …
+		s.wall = s.wall.AddDate(0, 0, -1)
+	case x < 6: // … or forward (its correction)
+		s.wall = s.wall.AddDate(0, 0, 1)
+	case x < 8: // an NTP step back of a few minutes or an hour
+		s.wall = s.wall.Add(-time.Duration(1+s.r.IntN(3600)) * time.Second)
+	case x < 30:
 		// the same instant as the last command
 	default:
-		s.now = s.now.Add(time.Duration(s.r.IntN(180)) * time.Second)
+		s.wall = s.wall.Add(time.Duration(s.r.IntN(180)) * time.Second)
 	}
 }
 
@@ -197,50 +271,50 @@ func (s *sim) command() (name string, ev queue.Event, err error, nothing bool) {
 			req.Account = "12345678"
 		}
 		if req.Priority == queue.Appointment && s.r.IntN(5) > 0 {
-			req.DueAt = ptr(s.now.Add(time.Duration(s.r.IntN(60)-15) * time.Minute))
+			req.DueAt = ptr(s.wall.Add(time.Duration(s.r.IntN(60)-15) * time.Minute))
 		}
-		ev, err = s.e.Issue(req, s.now)
+		ev, err = s.e.Issue(req, s.wall)
 		return "Issue", ev, err, false
 	case x < 44:
 		var found bool
-		want, wantOK := s.e.Next(n, s.now)
-		ev, found, err = s.e.CallNext(n, clerk, s.now)
+		want, wantOK := s.e.Next(n, s.wall)
+		ev, found, err = s.e.CallNext(n, clerk, s.wall)
 		if err == nil && found != wantOK || found && ev.Ticket != want.ID {
 			s.t.Fatalf("%s: CallNext(%d) called %d (%v), Next said %d (%v)", s.where, n, ev.Ticket, found, want.ID, wantOK)
 		}
 		return "CallNext", ev, err, err == nil && !found
 	case x < 48:
-		ev, err = s.e.CallTicket(n, s.ticketID(), clerk, s.now)
+		ev, err = s.e.CallTicket(n, s.ticketID(), clerk, s.wall)
 		return "CallTicket", ev, err, false
 	case x < 54:
-		ev, err = s.e.Recall(n, clerk, s.now)
+		ev, err = s.e.Recall(n, clerk, s.wall)
 		return "Recall", ev, err, false
 	case x < 61:
-		ev, err = s.e.Start(n, clerk, s.now)
+		ev, err = s.e.Start(n, clerk, s.wall)
 		return "Start", ev, err, false
 	case x < 72:
-		ev, err = s.e.Finish(n, clerk, []string{"", "item"}[s.r.IntN(2)], s.now)
+		ev, err = s.e.Finish(n, clerk, []string{"", "item"}[s.r.IntN(2)], s.wall)
 		return "Finish", ev, err, false
 	case x < 76:
-		ev, err = s.e.NoShow(n, clerk, s.now)
+		ev, err = s.e.NoShow(n, clerk, s.wall)
 		return "NoShow", ev, err, false
 	case x < 79:
-		ev, err = s.e.Transfer(n, s.transferRequest(), clerk, s.now)
+		ev, err = s.e.Transfer(n, s.transferRequest(), clerk, s.wall)
 		return "Transfer", ev, err, false
 	case x < 82:
-		ev, err = s.e.Postpone(n, clerk, s.now)
+		ev, err = s.e.Postpone(n, clerk, s.wall)
 		return "Postpone", ev, err, false
 	case x < 84:
-		ev, err = s.e.Move(s.ticketID(), s.transferRequest(), s.now)
+		ev, err = s.e.Move(s.ticketID(), s.transferRequest(), s.wall)
 		return "Move", ev, err, false
 	case x < 86:
-		ev, err = s.e.Cancel(s.ticketID(), "left", s.now)
+		ev, err = s.e.Cancel(s.ticketID(), "left", s.wall)
 		return "Cancel", ev, err, false
 	case x < 88:
-		ev, err = s.e.Pause(n, reasons[s.r.IntN(len(reasons))], s.now)
+		ev, err = s.e.Pause(n, reasons[s.r.IntN(len(reasons))], s.wall)
 		return "Pause", ev, err, false
 	case x < 90:
-		ev, err = s.e.Resume(n, s.now)
+		ev, err = s.e.Resume(n, s.wall)
 		return "Resume", ev, err, false
 	case x < 97:
 		// Mostly seat someone where no one is.
@@ -250,13 +324,13 @@ func (s *sim) command() (name string, ev queue.Event, err error, nothing bool) {
 				break
 			}
 		}
-		ev, err = s.e.SignIn(n, queue.Clerk{User: clerk, Name: clerk}, s.now)
+		ev, err = s.e.SignIn(n, queue.Clerk{User: clerk, Name: clerk}, s.wall)
 		return "SignIn", ev, err, false
 	case x < 98:
-		ev, err = s.e.SignOut(n, s.now)
+		ev, err = s.e.SignOut(n, s.wall)
 		return "SignOut", ev, err, false
 	default:
-		ev, err = s.e.SetOpen(n, s.r.IntN(2) == 0, s.now)
+		ev, err = s.e.SetOpen(n, s.r.IntN(2) == 0, s.wall)
 		return "SetOpen", ev, err, false
 	}
 }
@@ -523,9 +597,10 @@ func TestRandomSequences(t *testing.T) {
 			t.Fatal(err)
 		}
 		replica, _ := queue.New(cfg, start)
-		s := &sim{t: t, r: r, cfg: cfg, e: e, replica: replica, now: start, finals: map[uint64]queue.Ticket{}, stats: stats}
+		s := &sim{t: t, r: r, cfg: cfg, e: e, replica: replica, wall: start, now: start, finals: map[uint64]queue.Ticket{}, stats: stats,
+			ids: map[uint64]string{}, numbers: map[string]uint64{}, ended: map[uint64]queue.Ticket{}}
 		for i := range steps {
-			s.where = fmt.Sprintf("seed %d step %d at %s", seed, i, s.now.In(shanghai).Format(time.DateTime))
+			s.where = fmt.Sprintf("seed %d step %d at %s (wall clock %s)", seed, i, s.now.In(shanghai).Format(time.DateTime), s.wall.In(shanghai).Format(time.DateTime))
 			s.step()
 			if i%50 == 49 {
 				s.restoreCheck()

@@ -32,6 +32,7 @@ type Snapshot struct {
 
 // Snapshot returns copies of the live state.
 func (e *Engine) Snapshot(now time.Time) Snapshot {
+	now = e.At(now)
 	s := Snapshot{Day: e.day, Open: e.OpenAt(now), Services: []ServiceView{}, Counters: []CounterView{}, Recent: []Ticket{}}
 	for _, p := range e.order {
 		svc := e.services[p]
@@ -137,6 +138,7 @@ func (e *Engine) Services() []Service {
 // WaitingFor returns the tickets counter n could call, in the order the policy
 // would call them, followed by the tickets postponed at counter n.
 func (e *Engine) WaitingFor(n int, now time.Time) []Ticket {
+	now = e.At(now)
 	c := e.counters[n]
 	if c == nil {
 		return nil
@@ -166,6 +168,7 @@ func (e *Engine) WaitingFor(n int, now time.Time) []Ticket {
 // Position returns how many tickets the policy would call before the waiting
 // ticket id in its service, and the estimated wait.
 func (e *Engine) Position(id uint64, now time.Time) (ahead, waitS int, ok bool) {
+	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil || t.Status != Waiting {
 		return 0, 0, false

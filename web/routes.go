@@ -144,6 +144,7 @@ func (s *Server) Routes() []Route {
 
 func (s *Server) routes() {
 	s.app.Use(s.countRequests)
+	s.app.Use(s.recoverPanics) // below the request count, so a panic counts as a 500
 	s.app.Use(securityHeaders)
 	s.app.Use(sameOrigin)
 	s.app.Use(s.authenticate)

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -196,6 +197,9 @@ type apiError struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// ID names an internal error (500) in the log: "报错编号" for the
+		// hall's IT staff.
+		ID string `json:"id,omitempty"`
 	} `json:"error"`
 }
 
@@ -231,10 +235,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if status == 0 {
 		status = fiber.StatusInternalServerError
 	}
-	if code == queue.EINTERNAL {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
-	}
 	var body apiError
 	body.Error.Code, body.Error.Message = code, queue.ErrorMessage(err)
+	if code == queue.EINTERNAL {
+		id := internalID(err)
+		s.log.Error("request failed", "id", id, "method", c.Method(), "path", c.Path(), "err", err)
+		body.Error.ID = id
+		body.Error.Message += fmt.Sprintf("（编号 / error id %s）", id)
+	}
 	return c.Status(status).JSON(body)
 }
