@@ -74,7 +74,8 @@ type Hall struct {
 	// catalog is the committed business catalog the classifier reads (casework.go).
 	catalog catalogCache
 
-	locks lockout // sign-in failures per user name
+	locks  lockout        // sign-in failures per user name and address (lockout.go)
+	alerts securityAlerts // lock-outs for the manager's monitor (security.go)
 
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)

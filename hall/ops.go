@@ -146,7 +146,19 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 				op.Ticket = t.ID
 			}
 			if op.Ticket != 0 {
-				return e.CallTicket(n, op.Ticket, clerk, now)
+				t, ok := e.Ticket(op.Ticket)
+				if !ok {
+					return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+				}
+				override, err := mayCallNamedLocked(e, p, n, t) // owner.go
+				if err != nil {
+					return queue.Event{}, err
+				}
+				ev, err := e.CallTicket(n, op.Ticket, clerk, now)
+				if override != "" {
+					ev.Reason = strings.TrimSpace(ev.Reason + " " + override)
+				}
+				return ev, err
 			}
 			ev, ok, err := e.CallNext(n, clerk, now)
 			if err == nil && !ok {
