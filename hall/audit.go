@@ -86,6 +86,11 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		}
 	case queue.EvOpened, queue.EvClosed:
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d", ev.Counter)
+	case queue.EvSignedIn, queue.EvSignedOut:
+		if !strings.HasPrefix(ev.Reason, "released by a manager") { // ReleaseCounter
+			return e, false
+		}
+		e.Category, e.What = "counter", fmt.Sprintf("counter %d %s", ev.Counter, ev.Reason)
 	case queue.EvFinished:
 		for _, r := range ev.Records {
 			var c CaseRecord

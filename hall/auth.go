@@ -144,7 +144,14 @@ func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal
 	p = Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
 	if counter != 0 {
 		ck := queue.Clerk{User: u.Name, Name: u.Display, StaffNo: u.StaffNo}
-		if _, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SignIn(counter, ck, now) }); err != nil {
+		if _, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+			// A held counter refuses a second clerk until its holder signs
+			// out or a manager releases it (ReleaseCounter).
+			if c, ok := e.Counter(counter); ok && c.Clerk != "" && c.Clerk != u.Name {
+				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%d 号窗口已由 %s 签到，请对方退出或请值班长释放该窗口 / counter %d is held by %s: they must sign out or a manager must release it", counter, c.ClerkName, counter, c.ClerkName)
+			}
+			return e.SignIn(counter, ck, now)
+		}); err != nil {
 			return "", p, err
 		}
 		p.Counter = counter

@@ -1,8 +1,10 @@
 package hall
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"hallq/queue"
 )
@@ -59,4 +61,44 @@ func mayCallNamedLocked(e *queue.Engine, p Principal, n int, t queue.Ticket) (ov
 		return fmt.Sprintf("%s%s (service %s) called at counter %d", overrideMark, t.Number, t.Service, n), nil
 	}
 	return "", queue.Errorf(queue.EFORBIDDEN, "%d 号窗口不办理 %s 类业务，不能指呼 %s / counter %d does not serve %s: you may not call %s here", n, t.Service, t.Number, n, t.Service, t.Number)
+}
+
+// ReleaseCounter frees counter n from the clerk who holds it (managers), so
+// that another clerk may sign in there: a counter with no active ticket
+// closes, as at the holder's sign-out; one with a customer stays open with
+// no clerk, and the next clerk to sign in takes the customer over. The
+// holder's sessions may no longer work it. ENOTFOUND for an unknown
+// counter, ECONFLICT when no one holds it.
+func (h *Hall) ReleaseCounter(ctx context.Context, p Principal, n int) (queue.Counter, error) {
+	if err := staffOnly(p); err != nil {
+		return queue.Counter{}, err
+	}
+	var holder string
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		c, ok := e.Counter(n)
+		if !ok {
+			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+		}
+		if c.Clerk == "" {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%d 号窗口没有人签到 / no one holds counter %d", n, n)
+		}
+		holder = c.Clerk
+		var ev queue.Event
+		var err error
+		if c.Current == 0 {
+			ev, err = e.SignOut(n, now)
+		} else {
+			ev, err = e.SignIn(n, queue.Clerk{}, now)
+		}
+		ev.Reason = "released by a manager from " + holder
+		return ev, err
+	})
+	if err != nil {
+		return queue.Counter{}, fmt.Errorf("release counter %d: %w", n, err)
+	}
+	h.log.Info("counter released", "counter", n, "holder", holder, "actor", p.Actor())
+	if len(ev.Counters) == 0 {
+		return queue.Counter{}, nil
+	}
+	return ev.Counters[0], nil
 }

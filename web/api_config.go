@@ -184,6 +184,21 @@ func (s *Server) counterOpenClose(open bool) fiber.Handler {
 	}
 }
 
+// releaseCounter: POST /api/v1/config/counters/{n}/release frees counter n
+// from the clerk who holds it, so another may sign in there (managers) →
+// the counter; 409 when no one holds it.
+func (s *Server) releaseCounter(c *fiber.Ctx) error {
+	n, err := pathInt(c, "n")
+	if err != nil {
+		return err
+	}
+	out, err := s.hall.ReleaseCounter(c.UserContext(), principal(c), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
 type moveRequest struct {
 	Service string `json:"service"`
 	Counter int    `json:"counter"`

@@ -62,6 +62,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/tickets/:id/move", Managers, s.moveTicket},
 		{"POST", "/api/v1/config/counters/:n/open", Managers, s.counterOpenClose(true)},
 		{"POST", "/api/v1/config/counters/:n/close", Managers, s.counterOpenClose(false)},
+		{"POST", "/api/v1/config/counters/:n/release", Managers, s.releaseCounter},
 		{"GET", "/api/v1/config", Managers, s.getConfig},
 		{"PUT", "/api/v1/config/settings", Managers, s.putSettings},
 		{"POST", "/api/v1/config/services", Managers, s.postService},
