@@ -89,7 +89,9 @@ type SignIn struct {
 	Password string
 	Counter  int
 	Addr     string // the client's address ("" from the CLI and tests)
-	Device   string // the id of the hall's paired device the request came from, if any
+	// DeviceToken is the token of the hall's paired device the request
+	// came from (its cookie), if any.
+	DeviceToken string
 }
 
 // SignIn checks a person's password and opens a session, throttled as
@@ -100,10 +102,12 @@ type SignIn struct {
 func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal, err error) {
 	name, password, counter := strings.TrimSpace(in.Name), in.Password, in.Counter
 	keys := []lockKey{{nameKey(name), LoginFailures}}
-	if in.Device != "" {
+	if in.DeviceToken != "" {
 		// A paired device of the hall is not held back by a lock someone
 		// else put on the name: it has a count of its own.
-		keys[0].key = "d:" + in.Device + "/" + keys[0].key
+		if d, err := h.st.Device(in.DeviceToken); err == nil && !d.Revoked {
+			keys[0].key = "d:" + store.DeviceID(in.DeviceToken) + "/" + keys[0].key
+		}
 	}
 	if in.Addr != "" {
 		keys = append(keys, lockKey{"a:" + in.Addr, AddrFailures})

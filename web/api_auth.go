@@ -21,7 +21,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	tok, p, err := s.hall.Login(c.UserContext(), req.User, req.Password, req.Counter)
+	tok, p, err := s.hall.SignIn(c.UserContext(), hall.SignIn{Name: req.User, Password: req.Password, Counter: req.Counter,
+		Addr: c.IP(), DeviceToken: c.Cookies(DeviceCookie)})
 	if err != nil {
 		return err
 	}

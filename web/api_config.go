@@ -399,6 +399,15 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// postUnlock: POST /api/v1/users/{name}/unlock lifts a sign-in lock-out of
+// the user (managers; an admin's, admins) → 204.
+func (s *Server) postUnlock(c *fiber.Ctx) error {
+	if err := s.hall.UnlockUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 // listDevices: GET /api/v1/devices → paired devices and pairing codes.
 func (s *Server) listDevices(c *fiber.Ctx) error {
 	ds, err := s.hall.Devices(c.UserContext())

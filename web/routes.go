@@ -80,6 +80,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/users", Managers, s.postUser},
 		{"PUT", "/api/v1/users/:name", Managers, s.putUser},
 		{"POST", "/api/v1/users/:name/password", Managers, s.postPassword},
+		{"POST", "/api/v1/users/:name/unlock", Managers, s.postUnlock},
 		{"GET", "/api/v1/devices", Managers, s.listDevices},
 		{"POST", "/api/v1/devices", Managers, s.postDevice},
 		{"POST", "/api/v1/devices/:id/revoke", Managers, s.revokeDevice},
@@ -145,8 +146,8 @@ func (s *Server) Routes() []Route {
 func (s *Server) routes() {
 	s.app.Use(s.countRequests)
 	s.app.Use(securityHeaders)
-	s.app.Use(sameOrigin)
 	s.app.Use(s.authenticate)
+	s.app.Use(s.sameOrigin)
 	for _, r := range s.Routes() {
 		s.app.Add(r.Method, r.Path, allow(r.Roles), r.Handler)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -36,7 +37,10 @@ func securityHeaders(c *fiber.Ctx) error {
 // Sec-Fetch-Site, which other sites cannot forge. Requests with a bearer
 // token carry no ambient credential and are not checked; neither are
 // non-browser clients that send neither header.
-func sameOrigin(c *fiber.Ctx) error {
+//
+// A refusal is a security event (logged, and written to the audit at most a
+// few times a minute per address, so a flood cannot fill the log).
+func (s *Server) sameOrigin(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
@@ -45,15 +49,25 @@ func sameOrigin(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return crossSite()
+		return s.crossSite(c)
 	}
 	if o := c.Get(fiber.HeaderOrigin); o != "" {
 		u, err := url.Parse(o)
 		if err != nil || !strings.EqualFold(u.Host, c.Hostname()) {
-			return crossSite()
+			return s.crossSite(c)
 		}
 	}
 	return c.Next()
+}
+
+func (s *Server) crossSite(c *fiber.Ctx) error {
+	what := fmt.Sprintf("cross-site %s %s refused (origin %q)", c.Method(), c.Path(), c.Get(fiber.HeaderOrigin))
+	if s.auditLimit.allow(c.IP(), s.hall.Now()) {
+		s.hall.SecurityEvent(principal(c).Actor(), c.IP(), what)
+	} else {
+		s.log.Warn("security", "what", what, "actor", principal(c).Actor(), "addr", c.IP())
+	}
+	return crossSite()
 }
 
 func crossSite() error {
