@@ -95,6 +95,7 @@ func (h *Hall) ResetPassword(ctx context.Context, p Principal, name, password, k
 	if err != nil {
 		return err
 	}
+	h.revoked(p.Actor(), Revoked{User: name}, "password reset of "+name)
 	return h.logConfig(p.Actor(), fmt.Sprintf("user %s password reset (%d sessions ended)", name, n))
 }
 
@@ -159,6 +160,11 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 	}
 	if u.Disabled {
 		h.st.DeleteSessionsOf(name, nil)
+	}
+	if ch.Role != nil || u.Disabled {
+		// A live connection was allowed for the old role: close it, and
+		// let it come back (or not) as the account is now.
+		h.revoked(p.Actor(), Revoked{User: name}, fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
 	}
 	return info, h.logConfig(p.Actor(), fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
 }
@@ -277,7 +283,7 @@ func (h *Hall) RedeemPairing(ctx context.Context, code string) (token string, p 
 	if err := h.st.PutDevice(token, store.Device{Name: pr.Name, Kind: pr.Kind, Counter: pr.Counter, Printer: pr.Printer, Created: h.now()}); err != nil {
 		return "", p, fmt.Errorf("pair device: %w", err)
 	}
-	return token, Principal{Kind: "device", Name: pr.Name, Role: pr.Kind, Counter: pr.Counter}, nil
+	return token, Principal{Kind: "device", Name: pr.Name, Role: pr.Kind, Counter: pr.Counter, ID: store.DeviceID(token)}, nil
 }
 
 // RevokeDevice revokes a paired device by id (managers): its token stops
@@ -290,5 +296,6 @@ func (h *Hall) RevokeDevice(ctx context.Context, p Principal, id string) error {
 	if err != nil {
 		return err
 	}
+	h.revoked(p.Actor(), Revoked{Device: id}, fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
 	return h.logConfig(p.Actor(), fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
 }

@@ -258,7 +258,7 @@ func (h *Hall) AuthenticateDevice(ctx context.Context, token string) (Principal,
 	if err != nil || d.Revoked {
 		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "设备未配对或已撤销 / this device is not paired or was revoked")
 	}
-	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter}, nil
+	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter, ID: store.DeviceID(token)}, nil
 }
 
 func newToken() string {

@@ -18,6 +18,7 @@ type Principal struct {
 	Counter int    `json:"counter,omitempty"`
 	Display string `json:"display,omitempty"`
 	StaffNo string `json:"staff_no,omitempty"`
+	ID      string `json:"-"` // a device's id (store.DeviceID), for revocation
 }
 
 // Roles.

@@ -85,3 +85,50 @@ func (h *Hall) UnlockUser(ctx context.Context, p Principal, name string) error {
 	h.SecurityEvent(p.Actor(), "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
 	return nil
 }
+
+// Revoked names a principal whose credentials ended: a user who was
+// disabled, demoted or had their password reset, or a revoked device (by
+// id). Listeners close that principal's live connections.
+type Revoked struct {
+	User   string // a user name, or ""
+	Device string // a device id (store.DeviceID), or ""
+}
+
+type revokeWatch struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func(Revoked)
+}
+
+// OnRevoke calls fn whenever a principal's credentials end (after the change
+// is stored); the returned func stops it. fn must not block.
+func (h *Hall) OnRevoke(fn func(Revoked)) (stop func()) {
+	w := &h.revokes
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fns == nil {
+		w.fns = map[int]func(Revoked){}
+	}
+	id := w.next
+	w.next++
+	w.fns[id] = fn
+	return func() {
+		w.mu.Lock()
+		delete(w.fns, id)
+		w.mu.Unlock()
+	}
+}
+
+// revoked tells the listeners that r's credentials ended and logs it.
+func (h *Hall) revoked(actor string, r Revoked, what string) {
+	h.log.Warn("security", "what", what, "actor", actor, "user", r.User, "device", r.Device)
+	h.revokes.mu.Lock()
+	fns := make([]func(Revoked), 0, len(h.revokes.fns))
+	for _, fn := range h.revokes.fns {
+		fns = append(fns, fn)
+	}
+	h.revokes.mu.Unlock()
+	for _, fn := range fns {
+		fn(r)
+	}
+}
