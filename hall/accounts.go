@@ -202,14 +202,33 @@ func (h *Hall) CreatePairing(ctx context.Context, p Principal, d NewDevice) (cod
 	if err := staffOnly(p); err != nil {
 		return "", pr, err
 	}
+	return h.createPairing(p.Actor(), d)
+}
+
+// PairingForDevice makes a one-time pairing code (PairingTTL) for a browser
+// to pair as a device like the one of token: the same name, kind, counter
+// and printer. The command line and the demo banner print its
+// /pair/code/CODE URL, never the lasting token. The browser gets a token of
+// its own, listed and revoked on its own. ENOTFOUND for an unknown or
+// revoked token; EINVALID for a kind without pages (integration).
+func (h *Hall) PairingForDevice(ctx context.Context, token string) (string, error) {
+	d, err := h.st.Device(token)
+	if err != nil || d.Revoked {
+		return "", queue.Errorf(queue.ENOTFOUND, "设备未配对或已撤销 / this device is not paired or was revoked")
+	}
+	code, _, err := h.createPairing("system", NewDevice{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer})
+	return code, err
+}
+
+func (h *Hall) createPairing(actor string, d NewDevice) (code string, pr Pairing, err error) {
 	if err := h.checkDevice(d); err != nil {
 		return "", pr, err
 	}
 	code = newCode(20)
 	now := h.now()
 	pr = Pairing{Key: pairingKey(code), Name: strings.TrimSpace(d.Name), Kind: d.Kind, Counter: d.Counter, Printer: d.Printer,
-		By: p.Actor(), Created: now, Expires: now.Add(PairingTTL)}
-	if err := h.logConfig(p.Actor(), fmt.Sprintf("device %s (%s) pairing code made", pr.Name, pr.Kind), NewRecord(KindPairing, pr.Key, pr)); err != nil {
+		By: actor, Created: now, Expires: now.Add(PairingTTL)}
+	if err := h.logConfig(actor, fmt.Sprintf("device %s (%s) pairing code made", pr.Name, pr.Kind), NewRecord(KindPairing, pr.Key, pr)); err != nil {
 		return "", pr, err
 	}
 	return code, pr, nil

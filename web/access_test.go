@@ -183,3 +183,48 @@ func (e *apiEnv) withHeaders(method, path string, cred apiCred, headers map[stri
 	b, _ := io.ReadAll(res.Body)
 	return apiResp{Status: res.StatusCode, Header: res.Header, Body: b}
 }
+
+// TestPairingOnlyByOneTimeCode: a lasting device token in a URL pairs
+// nothing; a console pairing code pairs one browser, once, and the device
+// cookie carries Secure when the hall is served over HTTPS (here: a proxy's
+// X-Forwarded-Proto) and not over plain HTTP.
+func TestPairingOnlyByOneTimeCode(t *testing.T) {
+	e := apiNewServer(t)
+	token := e.device(hall.KindDisplay, 0).Bearer
+	r := e.do("GET", "/pair/"+token, apiAnon, nil)
+	if r.Status != http.StatusNotFound || strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), ";"), token) {
+		t.Errorf("GET /pair/TOKEN answered %d with cookies %v, want 404 and no cookie", r.Status, r.Header.Values("Set-Cookie"))
+	}
+	mgr := e.login("manager", 0)
+	for _, tc := range []struct {
+		name   string
+		proto  string
+		secure bool
+	}{{"plain HTTP", "", false}, {"behind an HTTPS proxy", "https", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ans struct{ URL string }
+			e.do("POST", "/api/v1/devices", mgr, map[string]any{"name": "二号综合屏", "kind": "display"}).JSON(t, &ans)
+			path := ans.URL[strings.Index(ans.URL, "/pair/code/"):]
+			h := map[string]string{}
+			if tc.proto != "" {
+				h["X-Forwarded-Proto"] = tc.proto
+			}
+			r := e.withHeaders("GET", path, apiAnon, h)
+			cookie := ""
+			for _, c := range r.Header.Values("Set-Cookie") {
+				if strings.HasPrefix(c, web.DeviceCookie+"=") {
+					cookie = c
+				}
+			}
+			if r.Status != http.StatusSeeOther || cookie == "" {
+				t.Fatalf("pairing: %d, cookie %q", r.Status, cookie)
+			}
+			if got := strings.Contains(strings.ToLower(cookie), "; secure"); got != tc.secure {
+				t.Errorf("device cookie %q: Secure %v, want %v", cookie, got, tc.secure)
+			}
+			if again := e.withHeaders("GET", path, apiAnon, h); again.Status != http.StatusNotFound {
+				t.Errorf("the code a second time: %d, want 404", again.Status)
+			}
+		})
+	}
+}

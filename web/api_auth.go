@@ -26,7 +26,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(hall.SessionIdle)})
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: s.secure(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(hall.SessionIdle)})
 	return c.JSON(p)
 }
 

@@ -475,7 +475,7 @@ func (s *Server) pairCode(c *fiber.Ctx) error {
 	if err != nil || devicePages[p.Role] == "" {
 		return pageMessage(c, fiber.StatusNotFound, view.MessagePage{Hall: s.hallInfo(), Title: "msg.badpair.title", Body: "msg.badpair.body"})
 	}
-	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: token, Path: "/", HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure(c),
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().AddDate(10, 0, 0)})
 	return c.Redirect(devicePages[p.Role], fiber.StatusSeeOther)
 }

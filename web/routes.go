@@ -136,7 +136,6 @@ func (s *Server) Routes() []Route {
 		{"GET", "/counter", append([]string{"counter"}, People...), s.counterPage},
 		{"GET", "/desk", People, s.deskPage},
 		{"GET", "/login", []string{Public}, s.loginPage},
-		{"GET", "/pair/:token", []string{Public}, s.pair},
 		// Live updates (ws.go, docs/websocket.md): public because ticket/CODE is;
 		// every other topic checks its own roles before the upgrade.
 		{"GET", "/ws", append([]string{Public}, Anyone...), s.ws},
