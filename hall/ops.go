@@ -65,6 +65,11 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 	if strings.TrimSpace(req.Service) == "" {
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
 	}
+	if queue.Priority(req.Priority) == queue.Appointment {
+		// An appointment ticket jumps the queue: only a booking's check-in
+		// (CheckIn) mints one.
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "预约号须凭预约签到领取 / appointment tickets come only from a booking's check-in")
+	}
 	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
 		return queue.Ticket{}, err
 	}

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 
@@ -226,5 +228,58 @@ func TestPairingOnlyByOneTimeCode(t *testing.T) {
 				t.Errorf("the code a second time: %d, want 404", again.Status)
 			}
 		})
+	}
+}
+
+// TestAPIAppointmentTicketsOnlyByCheckIn: neither a kiosk nor a clerk mints
+// an appointment ticket by asking for one (422, nothing changes); check-in
+// by code works and its answer carries no name.
+func TestAPIAppointmentTicketsOnlyByCheckIn(t *testing.T) {
+	e := apiNewServerWith(t, apiSetup{Now: apiMonday10.Add(-time.Minute)})
+	clerk := e.login("clerk1", 1)
+	before := e.state()
+	for _, cred := range []apiCred{e.kiosk(), clerk} {
+		r := e.do("POST", "/api/v1/tickets", cred, map[string]any{"service": "A", "priority": "appointment"})
+		apiCheckError(t, r, http.StatusUnprocessableEntity, "invalid")
+	}
+	e.unchanged(before, "asking for an appointment ticket")
+	var a struct{ Code string }
+	r := e.do("POST", "/api/v1/appointments", apiAnon, map[string]string{"service": "A", "day": "2026-11-23", "slot": "10:00", "phone": "13900000009", "name": "张三丰"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("book: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &a)
+	e.clock.Add(time.Minute)
+	r = e.do("POST", "/api/v1/appointments/check-in", e.kiosk(), map[string]string{"code": a.Code})
+	if r.Status != http.StatusCreated || strings.Contains(string(r.Body), "张三丰") || !strings.Contains(string(r.Body), `"priority":"appointment"`) {
+		t.Errorf("check-in: %d %s, want an appointment ticket and no name", r.Status, r.Body)
+	}
+}
+
+// TestAPIPublicEndpointsLimitedPerAddress: one address cannot book a whole
+// day nor walk tracking codes: past the burst it gets 429 and nothing is
+// booked; a signed-in clerk is not limited.
+func TestAPIPublicEndpointsLimitedPerAddress(t *testing.T) {
+	e := apiNewServer(t)
+	codes := map[int]int{}
+	for i := range 28 {
+		r := e.do("POST", "/api/v1/appointments", apiAnon, map[string]string{"service": "B", "day": "2026-11-24", "slot": fmt.Sprintf("%02d:%02d", 9+i/4, 30*(i%2)), "phone": fmt.Sprintf("139%08d", i)})
+		codes[r.Status]++
+	}
+	if codes[http.StatusCreated] > 10 || codes[http.StatusTooManyRequests] < 18 {
+		t.Errorf("28 bookings from one address answered %v, want at most 10 booked and the rest 429", codes)
+	}
+	limited := 0
+	for i := range 100 {
+		if r := e.do("GET", fmt.Sprintf("/api/v1/track/GUESS%07d", i), apiAnon, nil); r.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited < 40 {
+		t.Errorf("100 tracking guesses from one address: %d refused, want at least 40", limited)
+	}
+	clerk := e.login("clerk1", 0)
+	if r := e.do("POST", "/api/v1/appointments", clerk, map[string]string{"service": "B", "day": "2026-11-25", "slot": "09:00", "phone": "13700000001"}); r.Status != http.StatusCreated {
+		t.Errorf("a clerk's booking after the burst: %d %s", r.Status, r.Body)
 	}
 }

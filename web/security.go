@@ -114,3 +114,35 @@ func (l *rateLimiter) allow(key string, now time.Time) bool {
 	b.tokens--
 	return true
 }
+
+// Per-address limits of the public endpoints (docs/security.md): booking
+// (book, cancel, reschedule), tracking look-ups (a code is a key: guessing
+// one costs a request) and kiosk check-in. People signed in are not
+// limited: a clerk books for callers on the phone.
+const (
+	limitBook    = "book"
+	limitTrack   = "track"
+	limitCheckIn = "check-in"
+)
+
+// publicLimits are the token buckets of the limits, per address.
+func publicLimits() map[string]*rateLimiter {
+	return map[string]*rateLimiter{
+		limitBook:    {burst: 10, per: 2 * time.Minute},
+		limitTrack:   {burst: 60, per: time.Second},
+		limitCheckIn: {burst: 20, per: 3 * time.Second},
+	}
+}
+
+// limited wraps a handler in the per-address limit of kind: 429 once the
+// address has used its burst, until the bucket refills.
+func (s *Server) limited(kind string, next fiber.Handler) fiber.Handler {
+	l := s.publicLimit[kind]
+	return func(c *fiber.Ctx) error {
+		if principal(c).Kind == "user" || l.allow(c.IP(), s.hall.Now()) {
+			return next(c)
+		}
+		s.log.Warn("rate limited", "limit", kind, "addr", c.IP(), "path", c.Path())
+		return queue.Errorf(queue.ERATELIMIT, "请求过于频繁，请稍后再试 / too many requests; please try again later")
+	}
+}

@@ -66,6 +66,7 @@ func New(h *hall.Hall, opt Options) *Server {
 	}
 	s.kioskLimit = &rateLimiter{burst: opt.KioskBurst, per: opt.KioskEvery}
 	s.auditLimit = &rateLimiter{burst: 5, per: time.Minute}
+	s.publicLimit = publicLimits()
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hallq",
 		BodyLimit:             BodyLimit,
