@@ -95,6 +95,7 @@ func (h *Hall) ResetPassword(ctx context.Context, p Principal, name, password, k
 	if err != nil {
 		return err
 	}
+	h.revoked(p.Actor(), Revoked{User: name}, "password reset of "+name)
 	return h.logConfig(p.Actor(), fmt.Sprintf("user %s password reset (%d sessions ended)", name, n))
 }
 
@@ -160,6 +161,11 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 	if u.Disabled {
 		h.st.DeleteSessionsOf(name, nil)
 	}
+	if ch.Role != nil || u.Disabled {
+		// A live connection was allowed for the old role: close it, and
+		// let it come back (or not) as the account is now.
+		h.revoked(p.Actor(), Revoked{User: name}, fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
+	}
 	return info, h.logConfig(p.Actor(), fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
 }
 
@@ -196,14 +202,33 @@ func (h *Hall) CreatePairing(ctx context.Context, p Principal, d NewDevice) (cod
 	if err := staffOnly(p); err != nil {
 		return "", pr, err
 	}
+	return h.createPairing(p.Actor(), d)
+}
+
+// PairingForDevice makes a one-time pairing code (PairingTTL) for a browser
+// to pair as a device like the one of token: the same name, kind, counter
+// and printer. The command line and the demo banner print its
+// /pair/code/CODE URL, never the lasting token. The browser gets a token of
+// its own, listed and revoked on its own. ENOTFOUND for an unknown or
+// revoked token; EINVALID for a kind without pages (integration).
+func (h *Hall) PairingForDevice(ctx context.Context, token string) (string, error) {
+	d, err := h.st.Device(token)
+	if err != nil || d.Revoked {
+		return "", queue.Errorf(queue.ENOTFOUND, "设备未配对或已撤销 / this device is not paired or was revoked")
+	}
+	code, _, err := h.createPairing("system", NewDevice{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer})
+	return code, err
+}
+
+func (h *Hall) createPairing(actor string, d NewDevice) (code string, pr Pairing, err error) {
 	if err := h.checkDevice(d); err != nil {
 		return "", pr, err
 	}
 	code = newCode(20)
 	now := h.now()
 	pr = Pairing{Key: pairingKey(code), Name: strings.TrimSpace(d.Name), Kind: d.Kind, Counter: d.Counter, Printer: d.Printer,
-		By: p.Actor(), Created: now, Expires: now.Add(PairingTTL)}
-	if err := h.logConfig(p.Actor(), fmt.Sprintf("device %s (%s) pairing code made", pr.Name, pr.Kind), NewRecord(KindPairing, pr.Key, pr)); err != nil {
+		By: actor, Created: now, Expires: now.Add(PairingTTL)}
+	if err := h.logConfig(actor, fmt.Sprintf("device %s (%s) pairing code made", pr.Name, pr.Kind), NewRecord(KindPairing, pr.Key, pr)); err != nil {
 		return "", pr, err
 	}
 	return code, pr, nil
@@ -277,7 +302,7 @@ func (h *Hall) RedeemPairing(ctx context.Context, code string) (token string, p 
 	if err := h.st.PutDevice(token, store.Device{Name: pr.Name, Kind: pr.Kind, Counter: pr.Counter, Printer: pr.Printer, Created: h.now()}); err != nil {
 		return "", p, fmt.Errorf("pair device: %w", err)
 	}
-	return token, Principal{Kind: "device", Name: pr.Name, Role: pr.Kind, Counter: pr.Counter}, nil
+	return token, Principal{Kind: "device", Name: pr.Name, Role: pr.Kind, Counter: pr.Counter, ID: store.DeviceID(token)}, nil
 }
 
 // RevokeDevice revokes a paired device by id (managers): its token stops
@@ -290,5 +315,6 @@ func (h *Hall) RevokeDevice(ctx context.Context, p Principal, id string) error {
 	if err != nil {
 		return err
 	}
+	h.revoked(p.Actor(), Revoked{Device: id}, fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
 	return h.logConfig(p.Actor(), fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
 }

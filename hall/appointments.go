@@ -597,7 +597,14 @@ const (
 type CheckInRequest struct {
 	Code  string `json:"code"`
 	Phone string `json:"phone"`
+	// CodePart is the last 4 digits of the booking code, with Phone: a
+	// phone number alone finds no one's booking (anyone may type one).
+	CodePart string `json:"code_part"`
 }
+
+// CodePartLen is how many trailing digits of the booking code a check-in by
+// phone needs.
+const CodePartLen = 4
 
 // CheckInResult is what the kiosk shows.
 type CheckInResult struct {
@@ -612,15 +619,20 @@ type CheckInResult struct {
 // EarlyMinutes before to LateMinutes after the slot start) it issues an
 // appointment ticket due at the slot start; earlier it says when to come
 // back; later it marks the booking a no-show and says to take a normal
-// ticket. ENOTFOUND when no open booking matches, ECONFLICT when it was
+// ticket. It needs the booking code, or the phone number and the code's
+// last CodePartLen digits (EINVALID otherwise), and the result carries no
+// name. ENOTFOUND when no open booking matches, ECONFLICT when it was
 // checked in already, plus the refusals of issuing a ticket.
 func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (CheckInResult, error) {
 	if !(p.Kind == "device" && p.Role == KindKiosk) && p.Kind != "user" {
 		return CheckInResult{}, forbidden()
 	}
-	req.Code, req.Phone = strings.TrimSpace(req.Code), queue.NormalizePhone(req.Phone)
+	req.Code, req.Phone, req.CodePart = strings.TrimSpace(req.Code), queue.NormalizePhone(req.Phone), strings.TrimSpace(req.CodePart)
 	if req.Code == "" && req.Phone == "" {
 		return CheckInResult{}, queue.Errorf(queue.EINVALID, "请输入预约码或手机号 / enter the booking code or phone number")
+	}
+	if req.Code == "" && (len(req.CodePart) != CodePartLen || strings.Trim(req.CodePart, "0123456789") != "") {
+		return CheckInResult{}, queue.Errorf(queue.EINVALID, "用手机号签到请同时输入预约码后 %d 位 / with a phone number, enter the last %d digits of the booking code too", CodePartLen, CodePartLen)
 	}
 	tracking := newCode(12)
 	var res CheckInResult
@@ -675,6 +687,8 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 	if err != nil && !errors.Is(err, errNothing) {
 		return CheckInResult{}, fmt.Errorf("check in: %w", err)
 	}
+	// The kiosk is a shared screen: it shows the slot, never the name.
+	res.Appointment.Name = ""
 	return res, nil
 }
 
@@ -696,6 +710,9 @@ func (h *Hall) findCheckInLocked(req CheckInRequest, now time.Time) (Appointment
 	}
 	var best *Appointment
 	for _, code := range h.phoneLocked(req.Phone).Codes {
+		if !strings.HasSuffix(code, req.CodePart) {
+			continue
+		}
 		r, ok := h.recordLocked(KindAppointment, code)
 		if !ok {
 			continue

@@ -164,7 +164,11 @@ func TestAppointmentCheckInWindow(t *testing.T) {
 		t.Fatalf("check-in at 10:44:59: %+v %v", r, err)
 	}
 	clock.Set(apptAt(10, 45, 0))
-	r, err = h.CheckIn(ctx, apptKiosk, hall.CheckInRequest{Phone: "138 0000 0001"})
+	_, err = h.CheckIn(ctx, apptKiosk, hall.CheckInRequest{Phone: "138 0000 0001"})
+	if queue.ErrorCode(err) != queue.EINVALID {
+		t.Fatalf("check-in by phone alone: %v, want invalid", err)
+	}
+	r, err = h.CheckIn(ctx, apptKiosk, hall.CheckInRequest{Phone: "138 0000 0001", CodePart: a.Code[len(a.Code)-hall.CodePartLen:]})
 	if err != nil || r.Outcome != hall.CheckInTicket || r.Ticket == nil {
 		t.Fatalf("check-in at 10:45:00: %+v %v", r, err)
 	}

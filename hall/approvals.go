@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"hallq/hall/cases"
@@ -83,6 +84,13 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 		if req.Ticket != 0 && !hasTicket {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
 		}
+		var override string
+		if hasTicket {
+			var err error
+			if override, err = mayTouchTicketLocked(e, p, t); err != nil { // owner.go
+				return queue.Event{}, err
+			}
+		}
 		ap = Approval{ID: h.nextIDLocked(KindApproval, "S", now), Code: newCode(12), Item: it.ID, ItemName: it.NameZH,
 			Approver: it.Approver, Request: note, Counter: req.Counter, Clerk: p.Name, ClerkName: p.who(),
 			RequestedAt: now, Status: ApPending,
@@ -96,7 +104,7 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 			}
 		}
 		recs := append([]queue.Record{NewRecord(KindApproval, ap.ID, ap)}, h.trackRecordsLocked(codes, "", ap.ID)...)
-		return queue.Event{Type: EvApprovalRequested, At: now, Day: e.Day(), Counter: ap.Counter, Ticket: ap.Ticket, Reason: ap.ID, Records: recs}, nil
+		return queue.Event{Type: EvApprovalRequested, At: now, Day: e.Day(), Counter: ap.Counter, Ticket: ap.Ticket, Reason: strings.TrimSpace(ap.ID + " " + override), Records: recs}, nil
 	})
 	if err != nil {
 		return Approval{}, fmt.Errorf("request approval: %w", err)

@@ -20,7 +20,7 @@ type AuditEntry struct {
 	Seq      uint64    `json:"seq"`
 	At       time.Time `json:"at"`
 	Actor    string    `json:"actor"`
-	Category string    `json:"category"` // login|config|cancel|approval|refusal|counter|move
+	Category string    `json:"category"` // login|config|cancel|approval|refusal|counter|move|security|override
 	Type     string    `json:"type"`
 	What     string    `json:"what"`
 }
@@ -37,7 +37,7 @@ type AuditQuery struct {
 }
 
 // AuditCategories are the categories of AuditQuery.Category.
-var AuditCategories = []string{"login", "config", "cancel", "move", "approval", "refusal", "counter"}
+var AuditCategories = []string{"login", "config", "cancel", "move", "approval", "refusal", "counter", "security", "override"}
 
 // auditOf returns the audit entry of an event, if it is audited.
 func auditOf(ev queue.Event) (AuditEntry, bool) {
@@ -50,7 +50,13 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		}
 		return fmt.Sprint(ev.Ticket)
 	}
+	if i := strings.Index(ev.Reason, overrideMark); i >= 0 { // owner.go
+		e.Category, e.What = "override", ev.Type+": "+ev.Reason[i+len(overrideMark):]
+		return e, true
+	}
 	switch ev.Type {
+	case EvSecurity: // security.go
+		e.Category = "security"
 	case queue.EvLoggedIn, queue.EvLoggedOut:
 		e.Category, e.What = "login", "signed in"
 		if ev.Type == queue.EvLoggedOut {
@@ -80,6 +86,11 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		}
 	case queue.EvOpened, queue.EvClosed:
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d", ev.Counter)
+	case queue.EvSignedIn, queue.EvSignedOut:
+		if !strings.HasPrefix(ev.Reason, "released by a manager") { // ReleaseCounter
+			return e, false
+		}
+		e.Category, e.What = "counter", fmt.Sprintf("counter %d %s", ev.Counter, ev.Reason)
 	case queue.EvFinished:
 		for _, r := range ev.Records {
 			var c CaseRecord

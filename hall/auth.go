@@ -80,29 +80,82 @@ func badLogin() error {
 // Login checks a person's password and opens a session. A clerk who names a
 // counter is signed in there (the counter opens and shows their name).
 func (h *Hall) Login(ctx context.Context, name, password string, counter int) (token string, p Principal, err error) {
-	if err := h.locks.check(name, h.now()); err != nil {
+	return h.SignIn(ctx, SignIn{Name: name, Password: password, Counter: counter})
+}
+
+// SignIn is a sign-in attempt as it arrives.
+type SignIn struct {
+	Name     string
+	Password string
+	Counter  int
+	Addr     string // the client's address ("" from the CLI and tests)
+	// DeviceToken is the token of the hall's paired device the request
+	// came from (its cookie), if any.
+	DeviceToken string
+}
+
+// SignIn checks a person's password and opens a session, throttled as
+// lockout.go says: ERATELIMIT when the name or the address is locked (the
+// password is then not checked), EUNAUTHORIZED for a wrong name or
+// password, EFORBIDDEN for a disabled account, ECONFLICT when the counter
+// named is held by another clerk. Failures and lock-outs are security events.
+func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal, err error) {
+	name, password, counter := strings.TrimSpace(in.Name), in.Password, in.Counter
+	keys := []lockKey{{nameKey(name), LoginFailures}}
+	if in.DeviceToken != "" {
+		// A paired device of the hall is not held back by a lock someone
+		// else put on the name: it has a count of its own.
+		if d, err := h.st.Device(in.DeviceToken); err == nil && !d.Revoked {
+			keys[0].key = "d:" + store.DeviceID(in.DeviceToken) + "/" + keys[0].key
+		}
+	}
+	if in.Addr != "" {
+		keys = append(keys, lockKey{"a:" + in.Addr, AddrFailures})
+	}
+	if _, err := h.locks.reserve(h.now(), keys...); err != nil {
+		h.log.Warn("sign-in refused: locked", "user", name, "addr", in.Addr)
 		return "", p, err
 	}
-	u, err := h.st.User(strings.TrimSpace(name))
+	fail := func() (string, Principal, error) {
+		locked := h.locks.done(h.now(), true, keys...)
+		h.SecurityEvent("anonymous", in.Addr, fmt.Sprintf("failed sign-in as %q", name))
+		for _, k := range locked {
+			what := fmt.Sprintf("sign-in locked for %s after %d failures", k[strings.LastIndex(k, ":")+1:], LoginFailures)
+			if strings.HasPrefix(k, "a:") {
+				what = fmt.Sprintf("sign-in locked for address %s after %d failures", in.Addr, AddrFailures)
+			}
+			h.SecurityEvent("system", in.Addr, what)
+			h.alert(what, in.Addr)
+		}
+		return "", Principal{}, badLogin()
+	}
+	u, err := h.st.User(name)
 	if queue.ErrorCode(err) == queue.ENOTFOUND {
 		bcrypt.CompareHashAndPassword(dummyHash(h.bcryptCost()), []byte(password))
-		h.locks.fail(name, h.now())
-		return "", p, badLogin()
+		return fail()
 	} else if err != nil {
+		h.locks.done(h.now(), false, keys...)
 		return "", p, err
 	}
 	if bcrypt.CompareHashAndPassword(u.Hash, []byte(password)) != nil {
-		h.locks.fail(name, h.now())
-		return "", p, badLogin()
+		return fail()
 	}
-	h.locks.clear(name)
+	h.locks.done(h.now(), false, keys...)
+	h.locks.clear(keys[0].key)
 	if u.Disabled {
 		return "", p, queue.Errorf(queue.EFORBIDDEN, "账号已停用 / this account is disabled")
 	}
 	p = Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
 	if counter != 0 {
 		ck := queue.Clerk{User: u.Name, Name: u.Display, StaffNo: u.StaffNo}
-		if _, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SignIn(counter, ck, now) }); err != nil {
+		if _, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+			// A held counter refuses a second clerk until its holder signs
+			// out or a manager releases it (ReleaseCounter).
+			if c, ok := e.Counter(counter); ok && c.Clerk != "" && c.Clerk != u.Name {
+				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%d 号窗口已由 %s 签到，请对方退出或请值班长释放该窗口 / counter %d is held by %s: they must sign out or a manager must release it", counter, c.ClerkName, counter, c.ClerkName)
+			}
+			return e.SignIn(counter, ck, now)
+		}); err != nil {
 			return "", p, err
 		}
 		p.Counter = counter
@@ -205,7 +258,7 @@ func (h *Hall) AuthenticateDevice(ctx context.Context, token string) (Principal,
 	if err != nil || d.Revoked {
 		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "设备未配对或已撤销 / this device is not paired or was revoked")
 	}
-	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter}, nil
+	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter, ID: store.DeviceID(token)}, nil
 }
 
 func newToken() string {

@@ -84,7 +84,9 @@ type Hall struct {
 	// catalog is the committed business catalog the classifier reads (casework.go).
 	catalog catalogCache
 
-	locks lockout // sign-in failures per user name
+	locks   lockout        // sign-in failures per user name and address (lockout.go)
+	alerts  securityAlerts // lock-outs for the manager's monitor (security.go)
+	revokes revokeWatch    // who closes a principal's connections when its credentials end (security.go)
 
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)

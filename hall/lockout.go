@@ -8,35 +8,89 @@ import (
 	"hallq/queue"
 )
 
-// Sign-in lockout: after LoginFailures wrong passwords for one user name
-// within LoginWindow, that name is locked for LoginWindow from the last
-// failure, whatever password is tried; a good sign-in clears the count.
-// Counting per name (not per address) protects accounts from a guesser who
-// moves between machines; the lock lifts by itself, so a forgetful clerk is
-// not locked out for the day.
+// Sign-in throttling (docs/security.md). Every attempt reserves a slot before
+// its password is checked, under one lock: a name has at most LoginFailures
+// failures plus attempts in flight within LoginWindow, an address at most
+// AddrFailures, so a burst of concurrent guesses gets no more bcrypt checks
+// than a slow one. When the count is reached the name (or address) is
+// locked for LoginWindow from its last failure, whatever password is tried;
+// a good sign-in clears the name's count.
+//
+// Counting per name protects an account from a guesser who moves between
+// machines; counting per address stops one machine spraying a password over
+// many names. Because anyone can lock a name, a lock-out must not keep the
+// hall's manager out: the right password from a paired device of the hall
+// is counted per device and name, not against the name's lock, and a
+// manager can lift a lock (UnlockUser). Every lock-out raises an alert.
 const (
 	LoginFailures = 5
+	AddrFailures  = 20
 	LoginWindow   = 15 * time.Minute
 )
 
-type lockout struct {
-	mu    sync.Mutex
-	fails map[string][]time.Time // lower-cased name → recent failures
+// lockKey is one counter an attempt is charged to.
+type lockKey struct {
+	key   string
+	limit int
 }
 
-func (l *lockout) key(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+func nameKey(name string) string { return "n:" + strings.ToLower(strings.TrimSpace(name)) }
 
-// check returns ERATELIMIT while name is locked.
-func (l *lockout) check(name string, now time.Time) error {
+type lockout struct {
+	mu       sync.Mutex
+	fails    map[string][]time.Time // key → recent failures
+	inflight map[string]int         // key → attempts reserved, not yet judged
+}
+
+// reserve charges an attempt to every key, or to none: ERATELIMIT (and the
+// key that is locked) when a key's failures and attempts in flight reach its
+// limit. A reservation ends with done.
+func (l *lockout) reserve(now time.Time, keys ...lockKey) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recent := l.prune(l.key(name), now)
-	if len(recent) < LoginFailures {
-		return nil
+	if l.inflight == nil {
+		l.fails, l.inflight = map[string][]time.Time{}, map[string]int{}
 	}
-	left := recent[len(recent)-1].Add(LoginWindow).Sub(now)
-	mins := int(left.Minutes()) + 1
-	return queue.Errorf(queue.ERATELIMIT, "登录失败次数过多，账号已临时锁定，请 %d 分钟后再试或联系值班长 / too many failed sign-ins: try again in %d minutes or ask the duty manager", mins, mins)
+	for _, k := range keys {
+		recent := l.prune(k.key, now)
+		if len(recent)+l.inflight[k.key] < k.limit {
+			continue
+		}
+		mins := 1
+		if len(recent) > 0 {
+			mins = int(recent[len(recent)-1].Add(LoginWindow).Sub(now).Minutes()) + 1
+		}
+		return k.key, queue.Errorf(queue.ERATELIMIT, "登录失败次数过多，账号已临时锁定，请 %d 分钟后再试或联系值班长 / too many failed sign-ins: try again in %d minutes or ask the duty manager", mins, mins)
+	}
+	for _, k := range keys {
+		l.inflight[k.key]++
+	}
+	return "", nil
+}
+
+// done ends a reservation: a failure is counted against every key; it
+// returns the keys this failure locked (their count reached the limit).
+func (l *lockout) done(now time.Time, failed bool, keys ...lockKey) (locked []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if l.inflight[k.key]--; l.inflight[k.key] <= 0 {
+			delete(l.inflight, k.key)
+		}
+		if !failed {
+			continue
+		}
+		l.fails[k.key] = append(l.prune(k.key, now), now)
+		if len(l.fails[k.key]) == k.limit {
+			locked = append(locked, k.key)
+		}
+	}
+	if len(l.fails) > 10000 { // a flood of made-up names must not grow memory without bound
+		for k := range l.fails {
+			l.prune(k, now)
+		}
+	}
+	return locked
 }
 
 func (l *lockout) prune(k string, now time.Time) []time.Time {
@@ -54,25 +108,12 @@ func (l *lockout) prune(k string, now time.Time) []time.Time {
 	return recent
 }
 
-// fail records a wrong password for name.
-func (l *lockout) fail(name string, now time.Time) {
+// clear forgets a key's failures (a good sign-in, a manager's unlock); true
+// if there were any.
+func (l *lockout) clear(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fails == nil {
-		l.fails = map[string][]time.Time{}
-	}
-	k := l.key(name)
-	l.fails[k] = append(l.prune(k, now), now)
-	if len(l.fails) > 10000 { // a flood of made-up names must not grow memory without bound
-		for k2 := range l.fails {
-			l.prune(k2, now)
-		}
-	}
-}
-
-// clear forgets name's failures after a good sign-in.
-func (l *lockout) clear(name string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, l.key(name))
+	_, ok := l.fails[key]
+	delete(l.fails, key)
+	return ok
 }

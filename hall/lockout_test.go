@@ -1,7 +1,11 @@
 package hall_test
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,4 +62,157 @@ func containsAll(s string, parts ...string) bool {
 		}
 	}
 	return true
+}
+
+// lockedHall is a hall whose log the test reads, with a manager and a clerk
+// "li", and a paired display.
+func lockedHall(t *testing.T) (*hall.Hall, *syncBuffer, hall.Principal, string) {
+	t.Helper()
+	log := &syncBuffer{}
+	clock := newClock(monday10)
+	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Now: clock.Now, Logger: slog.New(slog.NewTextHandler(log, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checkClose(t, h) })
+	for _, u := range []hall.NewUser{{Name: "boss", Password: "boss-password", Role: hall.RoleManager}, {Name: "li", Password: "li-password", Role: hall.RoleClerk}} {
+		if err := h.AddUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, mgr, err := h.Login(ctx, "boss", "boss-password", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := h.AddDevice(ctx, hall.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, log, mgr, dev
+}
+
+// syncBuffer is a bytes.Buffer the hall's goroutines may write to at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// burst sends n sign-ins at once and counts the answers by error code.
+func burst(h *hall.Hall, n int, in func(i int) hall.SignIn) map[string]int {
+	var mu sync.Mutex
+	codes := map[string]int{}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, _, err := h.SignIn(ctx, in(i))
+			mu.Lock()
+			codes[queue.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// TestLoginThrottleHoldsUnderConcurrency: 40 simultaneous wrong passwords get
+// at most LoginFailures password checks, the rest are refused unchecked, and
+// the right password after them is refused too; spraying one password over
+// 40 names from one address gets at most AddrFailures checks. The lock-out
+// raises a manager alert and is audited; the password is never logged.
+func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
+	h, log, mgr, _ := lockedHall(t)
+	codes := burst(h, 40, func(int) hall.SignIn {
+		return hall.SignIn{Name: "li", Password: "guess-password-123", Addr: "10.0.0.2"}
+	})
+	if codes[queue.EUNAUTHORIZED] > hall.LoginFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
+		t.Errorf("40 concurrent wrong passwords answered %v: want at most %d checked (unauthorized), the rest rate_limited", codes, hall.LoginFailures)
+	}
+	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.50"}); queue.ErrorCode(err) != queue.ERATELIMIT {
+		t.Errorf("the right password after the burst: %v, want rate_limited", err)
+	}
+	// One address sprays over many names.
+	codes = burst(h, 40, func(i int) hall.SignIn {
+		return hall.SignIn{Name: fmt.Sprintf("user%02d", i), Password: "Password1", Addr: "10.0.0.99"}
+	})
+	if codes[queue.EUNAUTHORIZED] > hall.AddrFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
+		t.Errorf("40 names from one address answered %v: want at most %d checked, the rest rate_limited", codes, hall.AddrFailures)
+	}
+	m, err := h.Monitor(mgr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts := 0
+	for _, a := range m.Alerts {
+		if a.Kind == "security" {
+			alerts++
+		}
+	}
+	if alerts != 2 {
+		t.Errorf("monitor alerts %+v: want the lock-out of li and of the address", m.Alerts)
+	}
+	audit, err := h.Audit(mgr, hall.AuditQuery{Category: "security", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed, locked int
+	for _, a := range audit {
+		if strings.HasPrefix(a.What, "failed sign-in") {
+			failed++
+		}
+		if strings.HasPrefix(a.What, "sign-in locked") {
+			locked++
+		}
+	}
+	if failed != codes[queue.EUNAUTHORIZED]+hall.LoginFailures || locked != 2 {
+		t.Errorf("audit has %d failed sign-ins and %d lock-outs, want %d and 2", failed, locked, codes[queue.EUNAUTHORIZED]+hall.LoginFailures)
+	}
+	if s := log.String(); strings.Contains(s, "guess-password-123") || strings.Contains(s, "Password1") || !strings.Contains(s, "10.0.0.99") {
+		t.Errorf("the log shows a password or lacks the address:\n%s", s)
+	}
+}
+
+// TestLoginLockCannotKeepManagerOut: a name locked by someone else's guesses
+// still signs in with the right password from a paired device of the hall
+// (not from an unknown one), and a manager can lift the lock.
+func TestLoginLockCannotKeepManagerOut(t *testing.T) {
+	h, _, mgr, dev := lockedHall(t)
+	for range hall.LoginFailures {
+		h.SignIn(ctx, hall.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.9"})
+	}
+	for _, tok := range []string{"", "not-a-device-token"} {
+		if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: tok}); queue.ErrorCode(err) != queue.ERATELIMIT {
+			t.Errorf("locked name with device token %q: %v, want rate_limited", tok, err)
+		}
+	}
+	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: dev}); err != nil {
+		t.Errorf("locked name from a paired device: %v, want signed in", err)
+	}
+	for range hall.LoginFailures {
+		h.SignIn(ctx, hall.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.8"})
+	}
+	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password"}); queue.ErrorCode(err) != queue.ERATELIMIT {
+		t.Fatalf("locked again: %v", err)
+	}
+	li := hall.Principal{Kind: "user", Name: "li", Role: hall.RoleClerk}
+	if err := h.UnlockUser(ctx, li, "li"); queue.ErrorCode(err) != queue.EFORBIDDEN {
+		t.Errorf("a clerk's unlock: %v, want forbidden", err)
+	}
+	if err := h.UnlockUser(ctx, mgr, "li"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password"}); err != nil {
+		t.Errorf("after the manager's unlock: %v", err)
+	}
 }

@@ -10,7 +10,7 @@ import (
 
 // Alert is something on the live monitor a manager should look at.
 type Alert struct {
-	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk
+	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk|security
 	TextZH  string `json:"text_zh"`
 	TextEN  string `json:"text_en"`
 	Link    string `json:"link,omitempty"`
@@ -93,6 +93,11 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 				TextZH: fmt.Sprintf("%d 号窗口办理 %s 已 %d 分钟", c.Number, t.Number, int(d.Minutes())),
 				TextEN: fmt.Sprintf("Counter %d has served %s for %d min", c.Number, t.Number, int(d.Minutes()))})
 		}
+	}
+	for _, a := range h.SecurityAlerts() { // security.go: sign-in lock-outs
+		m.Alerts = append(m.Alerts, Alert{Kind: "security", Link: "/manager/audit?category=security",
+			TextZH: fmt.Sprintf("登录锁定（%s）：%s", a.At.In(h.Location()).Format("15:04"), a.What),
+			TextEN: fmt.Sprintf("Sign-in lock-out (%s): %s", a.At.In(h.Location()).Format("15:04"), a.What)})
 	}
 	h.EachRecord("printer", "", func(r queue.Record) bool {
 		var st struct {

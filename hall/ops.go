@@ -18,6 +18,7 @@ type Principal struct {
 	Counter int    `json:"counter,omitempty"`
 	Display string `json:"display,omitempty"`
 	StaffNo string `json:"staff_no,omitempty"`
+	ID      string `json:"-"` // a device's id (store.DeviceID), for revocation
 }
 
 // Roles.
@@ -63,6 +64,11 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 	}
 	if strings.TrimSpace(req.Service) == "" {
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
+	}
+	if queue.Priority(req.Priority) == queue.Appointment {
+		// An appointment ticket jumps the queue: only a booking's check-in
+		// (CheckIn) mints one.
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "预约号须凭预约签到领取 / appointment tickets come only from a booking's check-in")
 	}
 	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
 		return queue.Ticket{}, err
@@ -146,7 +152,19 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 				op.Ticket = t.ID
 			}
 			if op.Ticket != 0 {
-				return e.CallTicket(n, op.Ticket, clerk, now)
+				t, ok := e.Ticket(op.Ticket)
+				if !ok {
+					return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+				}
+				override, err := mayCallNamedLocked(e, p, n, t) // owner.go
+				if err != nil {
+					return queue.Event{}, err
+				}
+				ev, err := e.CallTicket(n, op.Ticket, clerk, now)
+				if override != "" {
+					ev.Reason = strings.TrimSpace(ev.Reason + " " + override)
+				}
+				return ev, err
 			}
 			ev, ok, err := e.CallNext(n, clerk, now)
 			if err == nil && !ok {

@@ -227,6 +227,13 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 		if req.Ticket != 0 && !hasTicket {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
 		}
+		var override string
+		if hasTicket {
+			var err error
+			if override, err = mayTouchTicketLocked(e, p, t); err != nil { // owner.go
+				return queue.Event{}, err
+			}
+		}
 		phone := strings.ReplaceAll(strings.TrimSpace(req.Phone), " ", "")
 		if phone == "" && hasTicket {
 			phone = t.Phone
@@ -251,7 +258,7 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 			}
 		}
 		recs := append([]queue.Record{NewRecord(KindWorkOrder, wo.ID, wo)}, h.trackRecordsLocked(codes, wo.ID, "")...)
-		return queue.Event{Type: EvWorkOrderOpened, At: now, Day: e.Day(), Counter: wo.Counter, Ticket: wo.Ticket, Reason: wo.ID, Records: recs}, nil
+		return queue.Event{Type: EvWorkOrderOpened, At: now, Day: e.Day(), Counter: wo.Counter, Ticket: wo.Ticket, Reason: strings.TrimSpace(wo.ID + " " + override), Records: recs}, nil
 	})
 	if err != nil {
 		return WorkOrder{}, fmt.Errorf("open work order: %w", err)

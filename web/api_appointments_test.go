@@ -105,7 +105,14 @@ func TestAPIAppointments(t *testing.T) {
 	}
 	walk := e.issue("B", "normal", "")
 	e.clock.Set(time.Date(2026, 11, 23, 11, 20, 0, 0, apiLoc))
-	r = e.do("POST", "/api/v1/appointments/check-in", kiosk, map[string]string{"phone": "13812345678"})
+	// By phone, the last digits of the code are needed too; the answer has no name.
+	apiCheckError(t, e.do("POST", "/api/v1/appointments/check-in", kiosk, map[string]string{"phone": "13812345678"}), 422, queue.EINVALID)
+	wrong := "0000"
+	if strings.HasSuffix(a.Code, wrong) {
+		wrong = "1111"
+	}
+	apiCheckError(t, e.do("POST", "/api/v1/appointments/check-in", kiosk, map[string]string{"phone": "13812345678", "code_part": wrong}), 404, queue.ENOTFOUND)
+	r = e.do("POST", "/api/v1/appointments/check-in", kiosk, map[string]string{"phone": "13812345678", "code_part": a.Code[len(a.Code)-4:]})
 	var ci struct {
 		Outcome string    `json:"outcome"`
 		Ticket  apiTicket `json:"ticket"`

@@ -21,11 +21,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	tok, p, err := s.hall.Login(c.UserContext(), req.User, req.Password, req.Counter)
+	tok, p, err := s.hall.SignIn(c.UserContext(), hall.SignIn{Name: req.User, Password: req.Password, Counter: req.Counter,
+		Addr: c.IP(), DeviceToken: c.Cookies(DeviceCookie)})
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(hall.SessionIdle)})
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: s.secure(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(hall.SessionIdle)})
 	return c.JSON(p)
 }
 

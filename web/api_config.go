@@ -184,6 +184,21 @@ func (s *Server) counterOpenClose(open bool) fiber.Handler {
 	}
 }
 
+// releaseCounter: POST /api/v1/config/counters/{n}/release frees counter n
+// from the clerk who holds it, so another may sign in there (managers) →
+// the counter; 409 when no one holds it.
+func (s *Server) releaseCounter(c *fiber.Ctx) error {
+	n, err := pathInt(c, "n")
+	if err != nil {
+		return err
+	}
+	out, err := s.hall.ReleaseCounter(c.UserContext(), principal(c), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
 type moveRequest struct {
 	Service string `json:"service"`
 	Counter int    `json:"counter"`
@@ -384,6 +399,15 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// postUnlock: POST /api/v1/users/{name}/unlock lifts a sign-in lock-out of
+// the user (managers; an admin's, admins) → 204.
+func (s *Server) postUnlock(c *fiber.Ctx) error {
+	if err := s.hall.UnlockUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 // listDevices: GET /api/v1/devices → paired devices and pairing codes.
 func (s *Server) listDevices(c *fiber.Ctx) error {
 	ds, err := s.hall.Devices(c.UserContext())
@@ -451,7 +475,7 @@ func (s *Server) pairCode(c *fiber.Ctx) error {
 	if err != nil || devicePages[p.Role] == "" {
 		return pageMessage(c, fiber.StatusNotFound, view.MessagePage{Hall: s.hallInfo(), Title: "msg.badpair.title", Body: "msg.badpair.body"})
 	}
-	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: token, Path: "/", HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure(c),
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().AddDate(10, 0, 0)})
 	return c.Redirect(devicePages[p.Role], fiber.StatusSeeOther)
 }

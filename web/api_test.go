@@ -598,13 +598,23 @@ func TestAPIQueueShape(t *testing.T) {
 // channel, due appointments, the long-waiting, then the counter's own service
 // ranking; other services are not listed.
 func TestAPICounterWaitingOrder(t *testing.T) {
-	e := apiNewServer(t)
-	e.issue("D", "normal", "13812345678") // 10:00
+	e := apiNewServerWith(t, apiSetup{Now: apiMonday10.Add(-time.Minute)})
+	// Only a booking's check-in mints an appointment ticket: book the 10:00
+	// slot at 09:59, check in at 10:00 (due at once).
+	var booked struct{ Code string }
+	if r := e.do("POST", "/api/v1/appointments", e.login("manager", 0), map[string]string{"service": "A", "day": "2026-11-23", "slot": "10:00", "phone": "13900000009"}); r.Status != http.StatusCreated {
+		t.Fatalf("book: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &booked)
+	}
+	e.issue("D", "normal", "13812345678") // 09:59
 	e.clock.Add(time.Minute)
-	e.issue("A", "normal", "") // 10:01 A001
+	e.issue("A", "normal", "") // 10:00 A001
 	e.issue("A", "green", "")  // A002
 	e.issue("B", "normal", "") // not served at counter 1
-	e.issue("A", "appointment", "")
+	if r := e.do("POST", "/api/v1/appointments/check-in", e.kiosk(), map[string]string{"code": booked.Code}); r.Status != http.StatusCreated {
+		t.Fatalf("check-in: %d %s", r.Status, r.Body)
+	}
 	c1 := e.login("clerk1", 1)
 
 	var list []apiTicket

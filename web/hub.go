@@ -46,6 +46,7 @@ type Hub struct {
 	log      *slog.Logger
 	upgrade  fiber.Handler
 	unlisten func()
+	unrevoke func()
 
 	// mu guards the client set. Clients register inside hall.Read, so a
 	// client's snapshot sequence and its place in the event stream agree.
@@ -114,13 +115,33 @@ func NewHub(h *hall.Hall, log *slog.Logger) *Hub {
 	hub.pongWait.Store(int64(wsPongWait))
 	hub.upgrade = hub.upgrader()
 	hub.unlisten = h.Listen(hub.listen)
+	hub.unrevoke = h.OnRevoke(hub.revoke)
 	return hub
+}
+
+// revoke closes every connection of a principal whose credential ended
+// (a revoked device; a disabled or demoted user, or one whose password was
+// reset), at once: the client may reconnect and is judged afresh.
+func (h *Hub) revoke(r hall.Revoked) {
+	h.mu.Lock()
+	cs := h.snapshotClients()
+	h.mu.Unlock()
+	for _, c := range cs {
+		w := c.who
+		if (r.User != "" && w.Kind == "user" && w.Name == r.User) || (r.Device != "" && w.Kind == "device" && w.ID == r.Device) {
+			if h.remove(c) {
+				h.log.Info("websocket closed: credential ended", "topic", c.topic.String(), "actor", w.Actor())
+			}
+			c.stop(wsRevoked, "credential revoked", true)
+		}
+	}
 }
 
 // Run dispatches events until ctx ends, then closes every client and
 // refuses new ones.
 func (h *Hub) Run(ctx context.Context) {
 	defer h.unlisten()
+	defer h.unrevoke()
 	for {
 		select {
 		case <-ctx.Done():

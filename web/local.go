@@ -16,7 +16,7 @@ import (
 // the hall PC's administrator, so it needs no other authentication.
 //
 //	POST /users   {"name","password","role","display","staff_no"} → 201
-//	POST /devices {"name","kind","counter","printer"}               → 201 {"token"}
+//	POST /devices {"name","kind","counter","printer"}               → 201 {"token", "pairing"}
 //	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
 //	POST /check                                                     → 200 store.Summary
 //	POST /events  {"since": SEQ}                                    → 200 NDJSON
@@ -39,7 +39,14 @@ func LocalHandler(h *hall.Hall) http.Handler {
 			return
 		}
 		tok, err := h.AddDevice(r.Context(), req)
-		localReply(w, http.StatusCreated, map[string]string{"token": tok}, err)
+		out := map[string]string{"token": tok}
+		if err == nil && devicePages[req.Kind] != "" {
+			// A one-time code for a browser; the token itself is never a URL.
+			if code, perr := h.PairingForDevice(r.Context(), tok); perr == nil {
+				out["pairing"] = "/pair/code/" + code
+			}
+		}
+		localReply(w, http.StatusCreated, out, err)
 	})
 	mux.HandleFunc("POST /backup", func(w http.ResponseWriter, r *http.Request) {
 		var req struct{ File string }

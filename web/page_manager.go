@@ -225,6 +225,8 @@ var managerMessages = map[string][2]string{
 	"mg.cat.approval":      {"审批", "Approval"},
 	"mg.cat.refusal":       {"不予受理", "Refusal"},
 	"mg.cat.counter":       {"窗口开关", "Counter open/close"},
+	"mg.cat.security":      {"安全事件", "Security"},
+	"mg.cat.override":      {"管理越权操作", "Manager override"},
 	"mg.backups":           {"数据备份", "Backups"},
 	"mg.backup.download":   {"下载当前完整备份", "Download a full backup now"},
 	"mg.backup.now":        {"立即生成今日备份", "Make today's backup now"},

@@ -1,13 +1,11 @@
 package web
 
 import (
-	"time"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"hallq/hall"
-	"hallq/web/view"
 )
 
 // devicePages is where each kind of device goes once paired.
@@ -18,18 +16,16 @@ var devicePages = map[string]string{
 	hall.KindKeypad:  "/keypad",
 }
 
-// pair: GET /pair/:token pairs the browser it is opened in: a valid device
-// token becomes a long-lived HttpOnly cookie and the browser goes on to the
-// device's page; anything else gets a 404 page. ?lang=en also sets the
-// device's language.
-func (s *Server) pair(c *fiber.Ctx) error {
-	pageLang(c)
-	token := utils.CopyString(c.Params("token"))
-	p, err := s.hall.AuthenticateDevice(c.UserContext(), token)
-	if err != nil || devicePages[p.Role] == "" {
-		return pageMessage(c, fiber.StatusNotFound, view.MessagePage{Hall: s.hallInfo(), Title: "msg.badpair.title", Body: "msg.badpair.body"})
+// A browser pairs only through a one-time, expiring code (/pair/code/CODE,
+// pairCode in api_config.go): the lasting device token is never in a URL,
+// where it would stay in histories, logs and photographs of the banner.
+
+// secure reports whether the hall is served over HTTPS here: its public URL
+// is https, or the proxy in front says so (X-Forwarded-Proto). Cookies set
+// then carry Secure.
+func (s *Server) secure(c *fiber.Ctx) bool {
+	if c.Protocol() == "https" || strings.EqualFold(c.Get(fiber.HeaderXForwardedProto), "https") {
+		return true
 	}
-	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: token, Path: "/", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().AddDate(10, 0, 0)})
-	return c.Redirect(devicePages[p.Role], fiber.StatusSeeOther)
+	return strings.HasPrefix(strings.ToLower(s.hall.PublicURL()), "https://")
 }

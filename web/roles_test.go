@@ -241,22 +241,39 @@ func TestAPIRoleMatrixCoversCounterRule(t *testing.T) {
 	}
 }
 
-// TestAPIClerkLosesCounterToAnother: a clerk whose counter another clerk signed
-// in to may no longer work it, even with a live session.
-func TestAPIClerkLosesCounterToAnother(t *testing.T) {
+// TestAPIHeldCounterRefusesSecondClerk: a counter a clerk holds refuses a
+// second clerk's sign-in (409, nothing changes) until a manager releases it;
+// then the first clerk may no longer work it, even with a live session.
+func TestAPIHeldCounterRefusesSecondClerk(t *testing.T) {
 	e := apiNewServer(t)
 	e.issue("A", "normal", "")
 	c1 := e.login("clerk1", 1)
-	c3 := e.login("clerk3", 1)
+	e.actTicket(c1, 1, "call", nil) // a customer is called to clerk 1
 	before := e.state()
-	for _, path := range []string{"/api/v1/counters/1/call", "/api/v1/counters/1/pause"} {
+	r := e.do("POST", "/api/v1/login", apiAnon, map[string]any{"user": "clerk3", "password": "clerk3-demo", "counter": 1})
+	apiCheckError(t, r, http.StatusConflict, "conflict")
+	e.unchanged(before, "a second clerk at a held counter")
+	if tk := e.actTicket(c1, 1, "recall", nil); tk.Number != "A001" || tk.Clerk != "clerk1" {
+		t.Errorf("the holder recalled %s as %q, want A001 as clerk1", tk.Number, tk.Clerk)
+	}
+	// The same clerk may sign in again; a clerk may not release a counter.
+	e.login("clerk1", 1)
+	apiCheckError(t, e.do("POST", "/api/v1/config/counters/1/release", c1, nil), http.StatusForbidden, "forbidden")
+	mgr := e.login("manager", 0)
+	if r := e.do("POST", "/api/v1/config/counters/1/release", mgr, nil); r.Status != http.StatusOK {
+		t.Fatalf("release: %d %s", r.Status, r.Body)
+	}
+	apiCheckError(t, e.do("POST", "/api/v1/config/counters/1/release", mgr, nil), http.StatusConflict, "conflict")
+	c3 := e.login("clerk3", 1)
+	before = e.state()
+	for _, path := range []string{"/api/v1/counters/1/recall", "/api/v1/counters/1/pause"} {
 		r := e.do("POST", path, c1, map[string]string{"reason": "午休"})
 		apiCheckError(t, r, http.StatusForbidden, "forbidden")
 	}
 	apiCheckError(t, e.do("GET", "/api/v1/counters/1/waiting", c1, nil), http.StatusForbidden, "forbidden")
-	e.unchanged(before, "the replaced clerk")
-	if tk := e.actTicket(c3, 1, "call", nil); tk.Number != "A001" || tk.Clerk != "clerk3" {
-		t.Errorf("the new clerk called %s as %q, want A001 as clerk3", tk.Number, tk.Clerk)
+	e.unchanged(before, "the released clerk")
+	if tk := e.actTicket(c3, 1, "recall", nil); tk.Number != "A001" {
+		t.Errorf("the new clerk recalled %s, want A001 (the customer taken over)", tk.Number)
 	}
 }
 

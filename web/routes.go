@@ -34,21 +34,21 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/queue", Anyone, s.getQueue},
 		{"GET", "/api/v1/counters/:n/waiting", People, s.counterWaiting},
 		{"POST", "/api/v1/counters/:n/:action", People, s.counterAction},
-		{"GET", "/api/v1/track/:code", []string{Public}, s.track},
+		{"GET", "/api/v1/track/:code", []string{Public}, s.limited(limitTrack, s.track)},
 		// Appointments 预约取号 (api_appointments.go, page_book.go); fixed paths before /:code.
 		{"GET", "/api/v1/appointments/services", []string{Public}, s.apptServicesAPI},
 		{"GET", "/api/v1/appointments/slots", []string{Public}, s.apptSlots},
 		{"GET", "/api/v1/appointments/settings", Managers, s.apptSettings},
 		{"PUT", "/api/v1/appointments/settings", Managers, s.apptPutSettings},
-		{"POST", "/api/v1/appointments/check-in", append([]string{hall.KindKiosk}, People...), s.apptCheckIn},
+		{"POST", "/api/v1/appointments/check-in", append([]string{hall.KindKiosk}, People...), s.limited(limitCheckIn, s.apptCheckIn)},
 		{"GET", "/api/v1/appointments", People, s.apptList},
-		{"POST", "/api/v1/appointments", []string{Public}, s.apptBook},
-		{"GET", "/api/v1/appointments/:code", []string{Public}, s.apptGet},
-		{"POST", "/api/v1/appointments/:code/cancel", []string{Public}, s.apptCancel},
-		{"POST", "/api/v1/appointments/:code/reschedule", []string{Public}, s.apptReschedule},
+		{"POST", "/api/v1/appointments", []string{Public}, s.limited(limitBook, s.apptBook)},
+		{"GET", "/api/v1/appointments/:code", []string{Public}, s.limited(limitTrack, s.apptGet)},
+		{"POST", "/api/v1/appointments/:code/cancel", []string{Public}, s.limited(limitBook, s.apptCancel)},
+		{"POST", "/api/v1/appointments/:code/reschedule", []string{Public}, s.limited(limitBook, s.apptReschedule)},
 		{"GET", "/api/v1/reports/appointments", Managers, s.apptReport},
 		{"GET", "/book", []string{Public}, s.bookPage},
-		{"GET", "/qr/track/:code.png", []string{Public}, s.qrTrack},
+		{"GET", "/qr/track/:code.png", []string{Public}, s.limited(limitTrack, s.qrTrack)},
 		{"GET", "/api/v1/backup", Managers, s.backup},
 		// Peak-period reports, staffing advice, what-if (api_reports.go, page_reports.go).
 		{"GET", "/api/v1/reports/peak", Managers, s.reportPeak},
@@ -63,6 +63,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/tickets/:id/move", Managers, s.moveTicket},
 		{"POST", "/api/v1/config/counters/:n/open", Managers, s.counterOpenClose(true)},
 		{"POST", "/api/v1/config/counters/:n/close", Managers, s.counterOpenClose(false)},
+		{"POST", "/api/v1/config/counters/:n/release", Managers, s.releaseCounter},
 		{"GET", "/api/v1/config", Managers, s.getConfig},
 		{"PUT", "/api/v1/config/settings", Managers, s.putSettings},
 		{"POST", "/api/v1/config/services", Managers, s.postService},
@@ -80,6 +81,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/users", Managers, s.postUser},
 		{"PUT", "/api/v1/users/:name", Managers, s.putUser},
 		{"POST", "/api/v1/users/:name/password", Managers, s.postPassword},
+		{"POST", "/api/v1/users/:name/unlock", Managers, s.postUnlock},
 		{"GET", "/api/v1/devices", Managers, s.listDevices},
 		{"POST", "/api/v1/devices", Managers, s.postDevice},
 		{"POST", "/api/v1/devices/:id/revoke", Managers, s.revokeDevice},
@@ -123,7 +125,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/approvals", People, s.requestApproval},
 		{"GET", "/api/v1/approvals/:id", People, s.getApproval},
 		{"POST", "/api/v1/approvals/:id/decide", Managers, s.decideApproval},
-		{"GET", "/t/:code", []string{Public}, s.trackPage},
+		{"GET", "/t/:code", []string{Public}, s.limited(limitTrack, s.trackPage)},
 		{"GET", "/cases/workorders", People, s.workOrdersPage},
 		{"GET", "/cases/workorders/:id", People, s.workOrderPage},
 		{"GET", "/cases/approvals", People, s.approvalsPage},
@@ -135,7 +137,6 @@ func (s *Server) Routes() []Route {
 		{"GET", "/counter", append([]string{"counter"}, People...), s.counterPage},
 		{"GET", "/desk", People, s.deskPage},
 		{"GET", "/login", []string{Public}, s.loginPage},
-		{"GET", "/pair/:token", []string{Public}, s.pair},
 		// Live updates (ws.go, docs/websocket.md): public because ticket/CODE is;
 		// every other topic checks its own roles before the upgrade.
 		{"GET", "/ws", append([]string{Public}, Anyone...), s.ws},
@@ -146,8 +147,8 @@ func (s *Server) routes() {
 	s.app.Use(s.countRequests)
 	s.app.Use(s.recoverPanics) // below the request count, so a panic counts as a 500
 	s.app.Use(securityHeaders)
-	s.app.Use(sameOrigin)
 	s.app.Use(s.authenticate)
+	s.app.Use(s.sameOrigin)
 	for _, r := range s.Routes() {
 		s.app.Add(r.Method, r.Path, allow(r.Roles), r.Handler)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -36,7 +37,10 @@ func securityHeaders(c *fiber.Ctx) error {
 // Sec-Fetch-Site, which other sites cannot forge. Requests with a bearer
 // token carry no ambient credential and are not checked; neither are
 // non-browser clients that send neither header.
-func sameOrigin(c *fiber.Ctx) error {
+//
+// A refusal is a security event (logged, and written to the audit at most a
+// few times a minute per address, so a flood cannot fill the log).
+func (s *Server) sameOrigin(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
@@ -45,15 +49,25 @@ func sameOrigin(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return crossSite()
+		return s.crossSite(c)
 	}
 	if o := c.Get(fiber.HeaderOrigin); o != "" {
 		u, err := url.Parse(o)
 		if err != nil || !strings.EqualFold(u.Host, c.Hostname()) {
-			return crossSite()
+			return s.crossSite(c)
 		}
 	}
 	return c.Next()
+}
+
+func (s *Server) crossSite(c *fiber.Ctx) error {
+	what := fmt.Sprintf("cross-site %s %s refused (origin %q)", c.Method(), c.Path(), c.Get(fiber.HeaderOrigin))
+	if s.auditLimit.allow(c.IP(), s.hall.Now()) {
+		s.hall.SecurityEvent(principal(c).Actor(), c.IP(), what)
+	} else {
+		s.log.Warn("security", "what", what, "actor", principal(c).Actor(), "addr", c.IP())
+	}
+	return crossSite()
 }
 
 func crossSite() error {
@@ -99,4 +113,36 @@ func (l *rateLimiter) allow(key string, now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// Per-address limits of the public endpoints (docs/security.md): booking
+// (book, cancel, reschedule), tracking look-ups (a code is a key: guessing
+// one costs a request) and kiosk check-in. People signed in are not
+// limited: a clerk books for callers on the phone.
+const (
+	limitBook    = "book"
+	limitTrack   = "track"
+	limitCheckIn = "check-in"
+)
+
+// publicLimits are the token buckets of the limits, per address.
+func publicLimits() map[string]*rateLimiter {
+	return map[string]*rateLimiter{
+		limitBook:    {burst: 10, per: 2 * time.Minute},
+		limitTrack:   {burst: 60, per: time.Second},
+		limitCheckIn: {burst: 20, per: 3 * time.Second},
+	}
+}
+
+// limited wraps a handler in the per-address limit of kind: 429 once the
+// address has used its burst, until the bucket refills.
+func (s *Server) limited(kind string, next fiber.Handler) fiber.Handler {
+	l := s.publicLimit[kind]
+	return func(c *fiber.Ctx) error {
+		if principal(c).Kind == "user" || l.allow(c.IP(), s.hall.Now()) {
+			return next(c)
+		}
+		s.log.Warn("rate limited", "limit", kind, "addr", c.IP(), "path", c.Path())
+		return queue.Errorf(queue.ERATELIMIT, "请求过于频繁，请稍后再试 / too many requests; please try again later")
+	}
 }

@@ -52,7 +52,9 @@ type Server struct {
 	opt  Options
 	reqs requestMetrics
 
-	kioskLimit *rateLimiter // tickets per kiosk device
+	kioskLimit  *rateLimiter            // tickets per kiosk device
+	auditLimit  *rateLimiter            // refused cross-site requests written to the audit, per address
+	publicLimit map[string]*rateLimiter // public endpoints per address (booking, tracking, check-in)
 }
 
 // BodyLimit is the largest request body accepted.
@@ -71,6 +73,8 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.KioskEvery = 2 * time.Second
 	}
 	s.kioskLimit = &rateLimiter{burst: opt.KioskBurst, per: opt.KioskEvery}
+	s.auditLimit = &rateLimiter{burst: 5, per: time.Minute}
+	s.publicLimit = publicLimits()
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hallq",
 		BodyLimit:             BodyLimit,

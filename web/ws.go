@@ -34,6 +34,7 @@ const (
 	wsGoingAway = websocket.CloseGoingAway         // 1001: the server stops
 	wsTryAgain  = websocket.CloseTryAgainLater     // 1013: too slow, reconnect
 	wsInternal  = websocket.CloseInternalServerErr // 1011
+	wsRevoked   = websocket.ClosePolicyViolation   // 1008: the credential ended (revoked, disabled, demoted)
 )
 
 // wsTopic is a parsed topic: display, counter/N, keypad/N, desk/N, monitor
@@ -148,6 +149,7 @@ type wsRequest struct {
 	topic  wsTopic
 	since  uint64
 	ticket queue.Ticket // ticket/CODE: the stored ticket of the code
+	who    hall.Principal
 }
 
 // ws: GET /ws?topic=TOPIC&since=SEQ upgrades to a websocket
@@ -169,7 +171,7 @@ func (s *Server) ws(c *fiber.Ctx) error {
 	if !s.wsOriginOK(c) {
 		return queue.Errorf(queue.EFORBIDDEN, "拒绝来自其他网站的连接 / websocket from another site refused")
 	}
-	req := &wsRequest{topic: t, since: since}
+	req := &wsRequest{topic: t, since: since, who: principal(c)}
 	if t.Kind == topicTicket {
 		tk, err := s.hall.Track(t.Code)
 		if err != nil {
@@ -209,6 +211,7 @@ func (h *Hub) upgrader() fiber.Handler {
 type wsClient struct {
 	topic    wsTopic
 	ticketID uint64
+	who      hall.Principal // who connected; closed when its credential ends
 	send     chan []byte
 	// after is the sequence of the state the client started from; set
 	// before the client is registered, read-only afterwards.
@@ -256,7 +259,7 @@ func (c *wsClient) armWrite(ws *websocket.Conn) bool {
 // writes the first frames, then the client's frames and pings, while a
 // goroutine reads (pongs, close) until the connection ends.
 func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
-	c := &wsClient{topic: req.topic, ticketID: req.ticket.ID, send: make(chan []byte, wsSendBuffer),
+	c := &wsClient{topic: req.topic, ticketID: req.ticket.ID, who: req.who, send: make(chan []byte, wsSendBuffer),
 		quit: make(chan struct{}), conn: ws}
 	defer func() {
 		c.mu.Lock()

@@ -1,6 +1,6 @@
 /*
  * The kiosk's appointment check-in (预约签到, web/view/kiosk_checkin.templ):
- * booking code or phone on the on-screen keypad → POST
+ * booking code, or phone and the code's last 4 digits, on the on-screen keypad → POST
  * /api/v1/appointments/check-in → the appointment ticket (201), or when to
  * come back (early), or a normal ticket offered (late). Uses window.HallKiosk.
  */
@@ -15,7 +15,9 @@
 	var en = document.body.dataset.lang === 'en';
 	var S = $('kc-strings').dataset;
 	var pair = function (k) { return en ? {pri: S[k + 'En'], sec: S[k + 'Zh']} : {pri: S[k + 'Zh'], sec: S[k + 'En']}; };
-	var MAX = {code: 8, phone: 11};
+	// By phone, the last 4 digits of the booking code follow the 11 digits of
+	// the number: a phone number alone finds no one's booking.
+	var MAX = {code: 8, phone: 15};
 
 	var kind = 'code', entry = '', busy = false, service = '';
 
@@ -94,7 +96,7 @@
 			return;
 		}
 		busy = true;
-		var req = kind === 'code' ? {code: entry} : {phone: entry};
+		var req = kind === 'code' ? {code: entry} : {phone: entry.slice(0, 11), code_part: entry.slice(11)};
 		P.api('POST', '/api/v1/appointments/check-in', req).then(function (r) {
 			if (r.status === 201) showResult('ticket', pair('ok'), P.message(r.data.message), r.data);
 			else if (r.status === 200) showResult(r.data.outcome, pair(r.data.outcome === 'early' ? 'early' : 'late'), P.message(r.data.message), r.data);

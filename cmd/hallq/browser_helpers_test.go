@@ -333,10 +333,17 @@ func open(path string) action {
 	}
 }
 
-// pairAs pairs the tab as the device of token (/pair/TOKEN) and waits for
-// the device's page.
+// pairAs pairs the tab as a device like the one of token, through a
+// one-time pairing code (/pair/code/CODE: the token is never in a URL), and
+// waits for the device's page.
 func pairAs(token string) action {
-	return chromedp.Steps(open("/pair/"+token),
+	return chromedp.Steps(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		code, err := hallOf(ctx).Main.Hall.PairingForDevice(ctx, token)
+		if err != nil {
+			return chromedp.Void{}, fmt.Errorf("pairing code: %w", err)
+		}
+		return open("/pair/code/"+code)(ctx, t)
+	},
 		waitJS(`document.readyState === "complete" && !location.pathname.startsWith("/pair/")`,
 			"a device page after /pair/…"))
 }

@@ -167,10 +167,13 @@ func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("usage: hallq device add NAME --kind kiosk|display|counter|keypad [--counter N]")
 	}
-	var out struct{ Token string }
+	// The token alone on the first line (for Authorization: Bearer), then a
+	// one-time, expiring pairing URL for a browser: the token itself is
+	// never put in a URL.
+	var out struct{ Token, Pairing string }
 	if ok, err := viaSocket(*data, "/devices", hall.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer}, &out); ok {
 		if err == nil {
-			fmt.Fprintln(stdout, out.Token)
+			printDevice(stdout, out.Token, out.Pairing)
 		}
 		return err
 	}
@@ -179,9 +182,24 @@ func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, tok)
+		pairing := ""
+		if *kind != hall.KindIntegration {
+			if code, err := h.PairingForDevice(ctx, tok); err == nil {
+				pairing = "/pair/code/" + code
+			}
+		}
+		printDevice(stdout, tok, pairing)
 		return nil
 	})
+}
+
+// printDevice prints a new device's token alone on the first line, then its
+// one-time pairing path, if any.
+func printDevice(w io.Writer, token, pairing string) {
+	fmt.Fprintln(w, token)
+	if pairing != "" {
+		fmt.Fprintf(w, "pairing URL (once, within %s; open it on the hall's address in the device's browser): %s\n", hall.PairingTTL, pairing)
+	}
 }
 
 func backup(ctx context.Context, args []string, stdout io.Writer) error {

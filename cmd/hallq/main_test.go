@@ -19,6 +19,7 @@ import (
 
 	"hallq/hall"
 	"hallq/hall/store"
+	"hallq/queue"
 )
 
 var cmdQuiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -157,15 +158,22 @@ func TestCLIDeviceAdd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("device add kiosk: %v", err)
 	}
-	kioskToken := strings.TrimSpace(out)
+	// The token alone on the first line; then a one-time pairing URL that
+	// does not contain it.
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	kioskToken := lines[0]
 	if len(kioskToken) < 40 || strings.ContainsAny(kioskToken, " \n") {
-		t.Fatalf("device add printed %q, want one token", out)
+		t.Fatalf("device add printed %q, want the token alone on the first line", out)
 	}
+	if len(lines) != 2 || !strings.Contains(lines[1], "/pair/code/") || strings.Contains(lines[1], kioskToken) {
+		t.Fatalf("device add printed %q, want a one-time pairing URL without the token on the second line", out)
+	}
+	code := lines[1][strings.Index(lines[1], "/pair/code/")+len("/pair/code/"):]
 	out, _, err = cmdRun(t, "", "device", "add", "3号评价器", "--kind", "keypad", "--counter", "3", "--data", dir)
 	if err != nil {
 		t.Fatalf("device add keypad: %v", err)
 	}
-	keypadToken := strings.TrimSpace(out)
+	keypadToken := strings.Split(out, "\n")[0]
 
 	for _, tc := range []struct {
 		name string
@@ -212,6 +220,13 @@ func TestCLIDeviceAdd(t *testing.T) {
 			if !want[d] {
 				t.Errorf("unexpected device %s", d)
 			}
+		}
+		// The pairing code pairs one browser as a kiosk like it, once.
+		if tok, p, err := h.RedeemPairing(context.Background(), code); err != nil || tok == kioskToken || p.Role != hall.KindKiosk || p.Name != "取号机1" {
+			t.Errorf("redeem the printed pairing code: %+v %v", p, err)
+		}
+		if _, _, err := h.RedeemPairing(context.Background(), code); queue.ErrorCode(err) != queue.ENOTFOUND {
+			t.Errorf("the pairing code a second time: %v, want not_found", err)
 		}
 	})
 }
@@ -369,8 +384,11 @@ func TestCLIServeDemo(t *testing.T) {
 		}
 	}
 	for _, d := range m.DemoAccounts.Devices {
-		if !strings.Contains(banner, m.URL+"/pair/"+d.Token) {
-			t.Errorf("banner lacks the pairing URL of %s", d.Name)
+		if strings.Contains(banner, d.Token) {
+			t.Errorf("banner shows the lasting token of %s", d.Name)
+		}
+		if !regexp.MustCompile(regexp.QuoteMeta(d.Name) + ` +` + regexp.QuoteMeta(m.URL) + `/pair/code/[A-Za-z0-9]+`).MatchString(banner) {
+			t.Errorf("banner lacks the one-time pairing URL of %s:\n%s", d.Name, banner)
 		}
 	}
 	// The printed passwords work.
@@ -384,7 +402,7 @@ func TestCLIServeDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("device add while serving: %v", err)
 	}
-	if status, body := cmdGet(t, m.URL+"/api/v1/me", strings.TrimSpace(out)); status != http.StatusOK || !strings.Contains(string(body), `"role":"display"`) {
+	if status, body := cmdGet(t, m.URL+"/api/v1/me", strings.Split(out, "\n")[0]); status != http.StatusOK || !strings.Contains(string(body), `"role":"display"`) {
 		t.Errorf("the new display's token: %d %s", status, body)
 	}
 	if _, _, err := cmdRun(t, "", "device", "add", "窗口屏", "--kind", "counter", "--data", dir); err == nil || !strings.Contains(err.Error(), "--counter") {

@@ -130,9 +130,14 @@ func (m *Main) banner() {
 		}
 		fmt.Fprintf(w, "  %-8s %-8s / %s%s\n", a.Role, a.User, a.Password, at)
 	}
-	fmt.Fprintln(w, "\nDemo devices (open once in the device's browser to pair it):")
+	fmt.Fprintf(w, "\nDemo devices (each link pairs one browser, once, within %s; the console makes more):\n", hall.PairingTTL)
 	for _, d := range m.DemoAccounts.Devices {
-		fmt.Fprintf(w, "  %-8s %-10s %s/pair/%s\n", d.Kind, d.Name, m.URL, d.Token)
+		code, err := m.Hall.PairingForDevice(context.Background(), d.Token)
+		if err != nil {
+			fmt.Fprintf(w, "  %-8s %-10s (no pairing code: %v)\n", d.Kind, d.Name, err)
+			continue
+		}
+		fmt.Fprintf(w, "  %-8s %-10s %s/pair/code/%s\n", d.Kind, d.Name, m.URL, code)
 	}
 }
 

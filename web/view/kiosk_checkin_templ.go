@@ -176,9 +176,9 @@ func KioskCheckIn(t T) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var7 string
-		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(t.Pick("请输入预约时留的手机号", "Enter the phone number you booked with"))
+		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(t.Pick("请输入预约时留的手机号，再输入预约码后 4 位", "Enter the phone number you booked with, then the last 4 digits of the booking code"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/view/kiosk_checkin.templ`, Line: 39, Col: 107}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/view/kiosk_checkin.templ`, Line: 39, Col: 181}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 		if templ_7745c5c3_Err != nil {
@@ -191,7 +191,7 @@ func KioskCheckIn(t T) templ.Component {
 		var templ_7745c5c3_Var8 string
 		templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(t.Pick("请输入 8 位预约码", "Enter the 8-digit booking code"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/view/kiosk_checkin.templ`, Line: 39, Col: 180}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/view/kiosk_checkin.templ`, Line: 39, Col: 254}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 		if templ_7745c5c3_Err != nil {
@@ -325,7 +325,7 @@ func KioskCheckIn(t T) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</button></div><template id=\"kc-strings\" data-ok-zh=\"签到成功\" data-ok-en=\"Checked in\" data-early-zh=\"还没到签到时间\" data-early-en=\"It is not time to check in yet\" data-late-zh=\"已过签到时间\" data-late-en=\"The check-in time has passed\" data-err-zh=\"未能签到\" data-err-en=\"Check-in failed\" data-short-code-zh=\"预约码是 8 位数字\" data-short-code-en=\"The booking code has 8 digits\" data-short-phone-zh=\"手机号是 11 位数字\" data-short-phone-en=\"The phone number has 11 digits\"></template></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</button></div><template id=\"kc-strings\" data-ok-zh=\"签到成功\" data-ok-en=\"Checked in\" data-early-zh=\"还没到签到时间\" data-early-en=\"It is not time to check in yet\" data-late-zh=\"已过签到时间\" data-late-en=\"The check-in time has passed\" data-err-zh=\"未能签到\" data-err-en=\"Check-in failed\" data-short-code-zh=\"预约码是 8 位数字\" data-short-code-en=\"The booking code has 8 digits\" data-short-phone-zh=\"请输入 11 位手机号和预约码后 4 位\" data-short-phone-en=\"Enter the 11-digit phone number and the last 4 digits of the booking code\"></template></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

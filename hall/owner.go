@@ -1,0 +1,104 @@
+package hall
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"hallq/queue"
+)
+
+// Object-level rules (docs/security.md). The route table says which roles
+// may call an endpoint; these say which objects a caller may touch, whatever
+// handler, CLI or socket called the kernel: a clerk acts only on the ticket
+// current at, or served today at, the counter they hold; managers and admins
+// may act on any ticket, and when the ticket is not theirs the event says
+// so, for the audit.
+
+// overrideMark starts the part of an event's reason that records a manager
+// acting on a ticket outside their own counter (audit category "override").
+const overrideMark = "manager override: "
+
+// mayTouchTicketLocked returns nil if p may attach a work order or an
+// approval to ticket t, or name it in a call, with the override note to add
+// to the event's reason ("" when p acts on their own ticket). A clerk must
+// hold a counter (the one they signed in to) and the ticket must be current
+// there or have been called there today. EFORBIDDEN otherwise. Call with
+// h.mu held.
+func mayTouchTicketLocked(e *queue.Engine, p Principal, t queue.Ticket) (override string, err error) {
+	if p.Staff() {
+		if held, ok := e.Counter(p.Counter); ok && p.Counter != 0 && held.Clerk == p.Name && (held.Current == t.ID || t.Counter == p.Counter) {
+			return "", nil
+		}
+		return fmt.Sprintf("%s%s of counter %d", overrideMark, t.Number, t.Counter), nil
+	}
+	if p.Kind != "user" || p.Role != RoleClerk {
+		return "", forbidden()
+	}
+	c, ok := e.Counter(p.Counter)
+	if p.Counter == 0 || !ok || c.Clerk != p.Name {
+		return "", queue.Errorf(queue.EFORBIDDEN, "请先在窗口签到，只能办理本窗口的客户 / sign in at a counter first: you may act only on your counter's customers")
+	}
+	if c.Current != t.ID && t.Counter != p.Counter {
+		return "", queue.Errorf(queue.EFORBIDDEN, "%s 不是 %d 号窗口的客户 / %s is not a customer of counter %d", t.Number, p.Counter, t.Number, p.Counter)
+	}
+	return "", nil
+}
+
+// mayCallNamedLocked checks a named call (指呼) of ticket t at counter n: a
+// clerk only a ticket of a service counter n serves or one transferred to
+// it; a manager any waiting ticket, recorded as an override.
+func mayCallNamedLocked(e *queue.Engine, p Principal, n int, t queue.Ticket) (override string, err error) {
+	c, ok := e.Counter(n)
+	if !ok {
+		return "", queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+	}
+	if t.TargetCounter == n || slices.Contains(c.Services, t.Service) {
+		return "", nil
+	}
+	if p.Staff() {
+		return fmt.Sprintf("%s%s (service %s) called at counter %d", overrideMark, t.Number, t.Service, n), nil
+	}
+	return "", queue.Errorf(queue.EFORBIDDEN, "%d 号窗口不办理 %s 类业务，不能指呼 %s / counter %d does not serve %s: you may not call %s here", n, t.Service, t.Number, n, t.Service, t.Number)
+}
+
+// ReleaseCounter frees counter n from the clerk who holds it (managers), so
+// that another clerk may sign in there: a counter with no active ticket
+// closes, as at the holder's sign-out; one with a customer stays open with
+// no clerk, and the next clerk to sign in takes the customer over. The
+// holder's sessions may no longer work it. ENOTFOUND for an unknown
+// counter, ECONFLICT when no one holds it.
+func (h *Hall) ReleaseCounter(ctx context.Context, p Principal, n int) (queue.Counter, error) {
+	if err := staffOnly(p); err != nil {
+		return queue.Counter{}, err
+	}
+	var holder string
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		c, ok := e.Counter(n)
+		if !ok {
+			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+		}
+		if c.Clerk == "" {
+			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%d 号窗口没有人签到 / no one holds counter %d", n, n)
+		}
+		holder = c.Clerk
+		var ev queue.Event
+		var err error
+		if c.Current == 0 {
+			ev, err = e.SignOut(n, now)
+		} else {
+			ev, err = e.SignIn(n, queue.Clerk{}, now)
+		}
+		ev.Reason = "released by a manager from " + holder
+		return ev, err
+	})
+	if err != nil {
+		return queue.Counter{}, fmt.Errorf("release counter %d: %w", n, err)
+	}
+	h.log.Info("counter released", "counter", n, "holder", holder, "actor", p.Actor())
+	if len(ev.Counters) == 0 {
+		return queue.Counter{}, nil
+	}
+	return ev.Counters[0], nil
+}
