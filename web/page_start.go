@@ -1,8 +1,13 @@
 package web
 
 import (
+	"fmt"
+	"net"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/queue"
 	"hallq/web/view"
 )
 
@@ -13,7 +18,7 @@ type DemoDevice struct {
 	Kind    string // kiosk, display, counter, keypad
 	Name    string
 	Counter int
-	Path    string // the device's pairing path, e.g. /pair/…
+	Token   string // the demo device's lasting token: never in a URL
 }
 
 // startPages are the pages of the hall in the order a visitor meets them.
@@ -36,9 +41,34 @@ var startPages = []view.StartLink{
 // and on a demo hall its devices.
 func (s *Server) startPage(c *fiber.Ctx) error {
 	p := view.StartPage{T: translator(pageLang(c)), Hall: s.hallInfo(), Query: queryString(c), Pages: startPages}
-	for _, d := range s.opt.DemoDevices {
-		p.Devices = append(p.Devices, view.StartLink{Path: d.Path, Name: d.Name, Note: "start.device_" + d.Kind,
-			Plain: true, TestID: "start-device-" + d.Kind})
+	if demoVisitor(c) {
+		for i, d := range s.opt.DemoDevices {
+			p.Devices = append(p.Devices, view.StartLink{Path: fmt.Sprintf("/demo/pair/%d", i), Name: d.Name,
+				Note: "start.device_" + d.Kind, Plain: true, TestID: "start-device-" + d.Kind})
+		}
 	}
 	return render(c, view.Start(p))
+}
+
+// demoVisitor: the demo devices are offered to a browser on the hall's own
+// machine only (`make run` listens on loopback; a demo reached over a LAN
+// pairs its devices from the console like a real hall).
+func demoVisitor(c *fiber.Ctx) bool {
+	ip := net.ParseIP(c.IP())
+	return ip != nil && ip.IsLoopback()
+}
+
+// demoPair: GET /demo/pair/:i on a demo hall, from the hall's own machine:
+// a fresh one-time pairing code for a browser to pair as the demo's i-th
+// device (its lasting token never reaches a URL), then the pairing page.
+func (s *Server) demoPair(c *fiber.Ctx) error {
+	i, err := strconv.Atoi(c.Params("i"))
+	if err != nil || i < 0 || i >= len(s.opt.DemoDevices) || !demoVisitor(c) {
+		return queue.Errorf(queue.ENOTFOUND, "没有这个演示设备 / no such demo device")
+	}
+	code, err := s.hall.PairingForDevice(c.UserContext(), s.opt.DemoDevices[i].Token)
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/pair/code/"+code, fiber.StatusSeeOther)
 }

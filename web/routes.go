@@ -19,6 +19,7 @@ type Route struct {
 func (s *Server) Routes() []Route {
 	return []Route{
 		{"GET", "/", []string{Public}, s.startPage},
+		{"GET", "/demo/pair/:i", []string{Public}, s.demoPair},
 		{"GET", "/healthz", []string{Public}, s.healthz},
 		{"GET", "/metrics", []string{Public}, s.metrics},
 		{"POST", "/api/v1/login", []string{Public}, s.login},

@@ -86,7 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 	wopt := m.Web
 	wopt.Logger = m.Logger
 	for _, d := range m.DemoAccounts.Devices {
-		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Path: "/pair/" + d.Token})
+		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Token: d.Token})
 	}
 	m.Server = web.New(h, wopt)
 	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
