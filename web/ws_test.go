@@ -434,13 +434,22 @@ func TestWSSlowClientDropped(t *testing.T) {
 	}
 	issued := 0
 	t0 := time.Now()
-	for e.srv.Hub().Dropped() == 0 && issued < 5000 {
+	// The slow client goes either way a stuck client goes: its send buffer
+	// fills (Dropped), or its socket write passes the write deadline first
+	// (which a loaded machine reaches sooner). Either way only the fast
+	// client is left.
+	for e.srv.Hub().Clients() > 1 && issued < 5000 {
 		e.wsIssueMany(200)
 		issued += 200
 	}
+	// The hub may still be working through the frames of those commands (a
+	// loaded machine under -race): wait for it, bounded only as a hang guard.
+	for deadline := time.Now().Add(3 * time.Minute); e.srv.Hub().Clients() > 1 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	t.Logf("the slow client was dropped after %d commands", issued)
-	if e.srv.Hub().Dropped() != 1 {
-		t.Fatalf("after %d commands the hub dropped %d clients, want the slow one", issued, e.srv.Hub().Dropped())
+	if n := e.srv.Hub().Clients(); n != 1 {
+		t.Fatalf("after %d commands the hub has %d clients (dropped %d), want only the fast one", issued, n, e.srv.Hub().Dropped())
 	}
 	t.Logf("dropped at %v", time.Since(t0))
 	// More commands after the drop still complete and reach the fast client.
