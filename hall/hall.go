@@ -44,11 +44,12 @@ type Options struct {
 
 // Hall is one open hall. All methods are safe for concurrent use.
 type Hall struct {
-	st   *store.Store
-	now  func() time.Time
-	log  *slog.Logger
-	cost int
-	cfg  queue.Config
+	st    *store.Store
+	now   func() time.Time // clock.now: never before the last event (clock.go)
+	clock *hallClock
+	log   *slog.Logger
+	cost  int
+	cfg   queue.Config
 
 	// Write side: commands are decided and applied here under mu, then
 	// committed outside it.
@@ -106,7 +107,8 @@ func Open(opt Options) (*Hall, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hall{st: st, now: opt.Now, log: opt.Logger, cost: opt.BcryptCost,
+	clk := &hallClock{wall: opt.Now, log: opt.Logger}
+	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
@@ -157,6 +159,13 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 // rebuild restores the write and read models from the store. Call with mu
 // held (or before the hall is shared) and nothing in flight.
 func (h *Hall) rebuild() error {
+	// The last event's time first: a clock behind it at start is held
+	// there (and logged) before anything reads the time.
+	last, err := h.st.Load("0000-00-00") // no day: the high marks only
+	if err != nil {
+		return fmt.Errorf("load store: %w", err)
+	}
+	h.clock.see(last.LastAt)
 	now := h.now()
 	eng, err := queue.New(h.cfg, now)
 	if err != nil {
@@ -317,6 +326,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	for i := range evs {
 		h.seq++
 		evs[i].Seq = h.seq
+		h.clock.see(evs[i].At)
 	}
 	h.inflight.Add(1)
 	return h.queueCommit(evs), evs, err // under mu: in sequence order (commit.go)
