@@ -53,11 +53,14 @@ type Hall struct {
 
 	// Write side: commands are decided and applied here under mu, then
 	// committed outside it.
-	mu       sync.Mutex
-	eng      *queue.Engine
-	seq      uint64
-	inflight sync.WaitGroup
-	commits  commitQueue // commits in sequence order (commit.go)
+	mu  sync.Mutex
+	eng *queue.Engine
+	// closedRoll: a day rollover now is that of a hall that was not
+	// running at midnight (set while Open rolls the stored day over).
+	closedRoll bool
+	seq        uint64
+	inflight   sync.WaitGroup
+	commits    commitQueue // commits in sequence order (commit.go)
 	// recs is the write model of the hall's other records (work orders,
 	// ratings, …) by kind and key, loaded from the store a kind at a time.
 	recs  map[string]map[string]queue.Record
@@ -149,8 +152,12 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 	if err := h.rebuild(); err != nil {
 		return err
 	}
-	// Close yesterday's queue if the hall was down at midnight.
-	if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
+	// Close yesterday's queue if the hall was down at midnight: no one is
+	// at a counter any more (queue.Engine.RollClosed).
+	h.closedRoll = true
+	_, err = h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing })
+	h.closedRoll = false
+	if err != nil && !errors.Is(err, errNothing) {
 		return err
 	}
 	return nil
@@ -189,6 +196,9 @@ func (h *Hall) rebuild() error {
 	view, _ := queue.New(h.cfg, now)
 	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
 	view.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	for _, r := range eng.Repairs() {
+		h.log.Warn("queue repaired on load", "what", r)
+	}
 	h.eng = eng
 	h.pmu.Lock()
 	h.view = view
@@ -305,7 +315,11 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 		}
 	}()
 	now := h.now()
-	if ev, ok := h.eng.Roll(now); ok {
+	roll := h.eng.Roll
+	if h.closedRoll {
+		roll = h.eng.RollClosed
+	}
+	if ev, ok := roll(now); ok {
 		ev.Actor = "system"
 		evs = append(evs, ev)
 	}

@@ -405,7 +405,7 @@ const (
 type State struct {
 	Services []queue.Service
 	Counters []queue.Counter
-	Tickets  []queue.Ticket // of the requested day
+	Tickets  []queue.Ticket // of the requested day, and any of the day before a counter holds
 	MaxID    uint64         // highest ticket id ever stored
 	LastSeq  uint64         // highest event sequence stored
 	LastAt   time.Time      // the time of the last event (zero: none)
@@ -438,6 +438,9 @@ func (s *Store) Load(day string) (State, error) {
 		if st.Tickets, err = ticketsOf(tx, day, day); err != nil {
 			return err
 		}
+		if st.Tickets, err = withCarried(tx, day, st.Tickets, st.Counters); err != nil {
+			return err
+		}
 		if k, v := tx.Bucket(bEvents).Cursor().Last(); k != nil {
 			st.LastSeq = binary.BigEndian.Uint64(k)
 			var ev struct {
@@ -464,6 +467,36 @@ func (s *Store) Load(day string) (State, error) {
 		return nil
 	})
 	return st, err
+}
+
+// withCarried adds to the tickets of day those of the day before that a
+// counter still holds: customers called or served over midnight.
+func withCarried(tx *bolt.Tx, day string, tickets []queue.Ticket, counters []queue.Counter) ([]queue.Ticket, error) {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return tickets, nil
+	}
+	prev := dayKey(d.AddDate(0, 0, -1).Format(time.DateOnly))
+	have := map[uint64]bool{}
+	for _, t := range tickets {
+		have[t.ID] = true
+	}
+	for _, c := range counters {
+		if c.Current == 0 || have[c.Current] {
+			continue
+		}
+		v := tx.Bucket(bTickets).Get(append(append([]byte(nil), prev...), u64(c.Current)...))
+		if v == nil {
+			continue
+		}
+		var t queue.Ticket
+		if err := json.Unmarshal(v, &t); err != nil {
+			return nil, fmt.Errorf("ticket %d: %w", c.Current, err)
+		}
+		have[t.ID] = true
+		tickets = append(tickets, t)
+	}
+	return tickets, nil
 }
 
 func each(b *bolt.Bucket, fn func(v []byte) error) error {
