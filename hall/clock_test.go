@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/store"
 	"hallq/queue"
 )
 
@@ -152,5 +153,57 @@ func checkHistory(t *testing.T, h *hall.Hall) {
 				prev = *at
 			}
 		}
+	}
+}
+
+// TestStoreLeftByAClockStep opens a store as older versions left it after a
+// clock step: ticket id 9 issued on two days, counter 1 holding the id while
+// today's ticket 9 waits. The hall starts, frees the counter (it used to
+// answer 409 to call and no-show and crash on finish, after every restart),
+// and the clerk goes on; new ids do not repeat.
+func TestStoreLeftByAClockStep(t *testing.T) {
+	f := newFixture(t, monday10, true)
+	_, clerk := f.clerk("wang", 1)
+	checkClose(t, f.h)
+
+	st, err := store.Open(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s0, err := st.Load("2026-11-23")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k1 queue.Counter
+	for _, c := range s0.Counters {
+		if c.Number == 1 {
+			k1 = c
+		}
+	}
+	at := monday10.Add(-time.Minute)
+	yesterday := queue.Ticket{ID: 9, Day: "2026-11-22", Number: "A001", Serial: 1, Service: "A", Priority: queue.Normal,
+		Status: queue.Cancelled, IssuedAt: at, FinishedAt: &at, Counter: 1, Clerk: "wang", Tracking: "OLD9", Rev: 3}
+	today := queue.Ticket{ID: 9, Day: "2026-11-23", Number: "A001", Serial: 1, Service: "A", Priority: queue.Normal,
+		Status: queue.Waiting, IssuedAt: at, Tracking: "NEW9", Rev: 1}
+	k1.Current, k1.Rev = 9, k1.Rev+1
+	seq := s0.LastSeq
+	if err := st.CommitMany([]queue.Event{
+		{Seq: seq + 1, Type: queue.EvCancelled, At: at, Day: yesterday.Day, Tickets: []queue.Ticket{yesterday}},
+		{Seq: seq + 2, Type: queue.EvIssued, At: at, Day: today.Day, Tickets: []queue.Ticket{today}, Counters: []queue.Counter{k1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	f.open()
+	if _, err := f.h.Operate(ctx, clerk, 1, hall.CounterOp{Action: "finish"}); queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Errorf("finish at the freed counter: %v, want a conflict (nothing to finish)", err)
+	}
+	if tk := f.op(clerk, 1, "call"); tk.ID != 9 || tk.Day != "2026-11-23" {
+		t.Errorf("call at the freed counter: %+v", tk)
+	}
+	f.op(clerk, 1, "finish")
+	if next := f.issue("A"); next.ID != 10 || next.Number != "A002" {
+		t.Errorf("next ticket: id %d %s, want 10 A002", next.ID, next.Number)
 	}
 }
