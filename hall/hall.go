@@ -53,19 +53,23 @@ type Options struct {
 
 // Hall is one open hall. All methods are safe for concurrent use.
 type Hall struct {
-	st   *store.Store
-	now  func() time.Time
-	log  *slog.Logger
-	cost int
-	cfg  queue.Config
+	st    *store.Store
+	now   func() time.Time // clock.now: never before the last event (clock.go)
+	clock *hallClock
+	log   *slog.Logger
+	cost  int
+	cfg   queue.Config
 
 	// Write side: commands are decided and applied here under mu, then
 	// committed outside it.
-	mu       sync.Mutex
-	eng      *queue.Engine
-	seq      uint64
-	inflight sync.WaitGroup
-	commits  commitQueue // commits in sequence order (commit.go)
+	mu  sync.Mutex
+	eng *queue.Engine
+	// closedRoll: a day rollover now is that of a hall that was not
+	// running at midnight (set while Open rolls the stored day over).
+	closedRoll bool
+	seq        uint64
+	inflight   sync.WaitGroup
+	commits    commitQueue // commits in sequence order (commit.go)
 	// recs is the write model of the hall's other records (work orders,
 	// ratings, …) by kind and key, loaded from the store a kind at a time.
 	recs  map[string]map[string]queue.Record
@@ -119,7 +123,8 @@ func Open(opt Options) (*Hall, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hall{st: st, now: opt.Now, log: opt.Logger, cost: opt.BcryptCost,
+	clk := &hallClock{wall: opt.Now, log: opt.Logger}
+	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	h.integ.hour = opt.IntegrityHour
@@ -164,8 +169,12 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 	if err := h.rebuild(); err != nil {
 		return err
 	}
-	// Close yesterday's queue if the hall was down at midnight.
-	if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
+	// Close yesterday's queue if the hall was down at midnight: no one is
+	// at a counter any more (queue.Engine.RollClosed).
+	h.closedRoll = true
+	_, err = h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing })
+	h.closedRoll = false
+	if err != nil && !errors.Is(err, errNothing) {
 		return err
 	}
 	return nil
@@ -174,6 +183,13 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 // rebuild restores the write and read models from the store. Call with mu
 // held (or before the hall is shared) and nothing in flight.
 func (h *Hall) rebuild() error {
+	// The last event's time first: a clock behind it at start is held
+	// there (and logged) before anything reads the time.
+	last, err := h.st.Load("0000-00-00") // no day: the high marks only
+	if err != nil {
+		return fmt.Errorf("load store: %w", err)
+	}
+	h.clock.see(last.LastAt)
 	now := h.now()
 	eng, err := queue.New(h.cfg, now)
 	if err != nil {
@@ -197,6 +213,9 @@ func (h *Hall) rebuild() error {
 	view, _ := queue.New(h.cfg, now)
 	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
 	view.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	for _, r := range eng.Repairs() {
+		h.log.Warn("queue repaired on load", "what", r)
+	}
 	h.eng = eng
 	h.pmu.Lock()
 	h.view = view
@@ -320,7 +339,11 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 		}
 	}()
 	now := h.now()
-	if ev, ok := h.eng.Roll(now); ok {
+	roll := h.eng.Roll
+	if h.closedRoll {
+		roll = h.eng.RollClosed
+	}
+	if ev, ok := roll(now); ok {
 		ev.Actor = "system"
 		evs = append(evs, ev)
 	}
@@ -341,6 +364,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	for i := range evs {
 		h.seq++
 		evs[i].Seq = h.seq
+		h.clock.see(evs[i].At)
 	}
 	h.inflight.Add(1)
 	return h.queueCommit(evs), evs, err // under mu: in sequence order (commit.go)

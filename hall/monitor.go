@@ -10,7 +10,7 @@ import (
 
 // Alert is something on the live monitor a manager should look at.
 type Alert struct {
-	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk|security
+	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk|security|clock
 	TextZH  string `json:"text_zh"`
 	TextEN  string `json:"text_en"`
 	Link    string `json:"link,omitempty"`
@@ -126,6 +126,7 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	if a := h.integrityAlert(); a != nil { // integrity.go
 		m.Alerts = append(m.Alerts, *a)
 	}
+	m.Alerts = append(m.Alerts, h.clockAlerts(m.Snapshot.Day)...) // clock.go
 	if wa, err := h.WorkOrderAlerts(p); err == nil && wa.Overdue > 0 {
 		m.Alerts = append(m.Alerts, Alert{Kind: "workorder", Link: "/cases/workorders",
 			TextZH: fmt.Sprintf("%d 张工单已超期", wa.Overdue), TextEN: fmt.Sprintf("%d work orders overdue", wa.Overdue)})

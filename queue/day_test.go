@@ -17,7 +17,9 @@ func utc(s string) time.Time {
 }
 
 // TestRoll runs a day with every kind of ticket and counter up to the hall's
-// local midnight and rolls it over.
+// local midnight and rolls it over as a hall that was not running at
+// midnight does (RollClosed): everything open is cancelled, every counter
+// closed. TestRollAtMidnight is the roll of a running hall.
 func TestRoll(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -70,7 +72,7 @@ func TestRoll(t *testing.T) {
 
 			f.now = utc(tt.start)
 			before := capture(f.e, f.now)
-			if ev, ok := f.e.Roll(f.now); ok || !reflect.DeepEqual(ev, queue.Event{}) {
+			if ev, ok := f.e.RollClosed(f.now); ok || !reflect.DeepEqual(ev, queue.Event{}) {
 				t.Fatalf("Roll at %s rolled: %+v", f.now, ev)
 			}
 			if after := capture(f.e, f.now); !reflect.DeepEqual(before, after) {
@@ -78,7 +80,7 @@ func TestRoll(t *testing.T) {
 			}
 
 			f.now = utc(tt.roll)
-			ev, ok := f.e.Roll(f.now)
+			ev, ok := f.e.RollClosed(f.now)
 			if !ok {
 				t.Fatalf("Roll at %s did not roll", f.now)
 			}
@@ -129,7 +131,7 @@ func TestRoll(t *testing.T) {
 			if len(snap.Recent) != 0 || snap.Day != tt.new {
 				t.Errorf("snapshot after the roll: %+v", snap)
 			}
-			if _, ok := f.e.Roll(f.now.Add(time.Hour)); ok {
+			if _, ok := f.e.RollClosed(f.now.Add(time.Hour)); ok {
 				t.Errorf("rolled twice into the same day")
 			}
 

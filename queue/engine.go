@@ -40,6 +40,10 @@ type Engine struct {
 	last time.Time
 	// repairs says what Restore had to mend in the stored state (Repairs).
 	repairs []string
+	// carried are tickets of an earlier day that were at a counter when the
+	// day rolled over and have ended since: out of today's queue, still
+	// found by Ticket (the keypad rates them).
+	carried map[uint64]*Ticket
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -200,6 +204,7 @@ func (e *Engine) reset(day string) {
 	e.serial = map[string]int{}
 	e.issued = map[string]int{}
 	e.phones = map[string]int{}
+	e.carried = map[uint64]*Ticket{}
 }
 
 // Apply installs the records an event carries. It is how commands change the
@@ -207,7 +212,22 @@ func (e *Engine) reset(day string) {
 func (e *Engine) Apply(ev Event) {
 	e.see(ev.At)
 	if ev.Type == EvDayRolled {
+		// A customer at a counter at midnight stays there (Roll): keep the
+		// active tickets the event does not end.
+		ending := map[uint64]bool{}
+		for _, t := range ev.Tickets {
+			ending[t.ID] = true
+		}
+		var keep []Ticket
+		for _, id := range e.sortedIDs() {
+			if t := e.tickets[id]; t.Status.Active() && !ending[id] {
+				keep = append(keep, *t)
+			}
+		}
 		e.reset(ev.Day)
+		for _, t := range keep {
+			e.install(t)
+		}
 	}
 	if ev.Config != nil {
 		e.applySettings(*ev.Config)
@@ -252,11 +272,22 @@ func (e *Engine) install(t Ticket) {
 			e.see(*at)
 		}
 	}
-	if t.Day != e.day {
-		return // a ticket of another day: history, not live state
-	}
 	old, seen := e.tickets[t.ID]
 	if seen && old.Rev > t.Rev {
+		return
+	}
+	if t.Day != e.day {
+		// A ticket of an earlier day is live only while it is at a counter
+		// (called or served over midnight, see Roll); once it ends it
+		// leaves today's queue. Any other is history, not live state.
+		switch {
+		case t.Status.Active():
+			e.tickets[t.ID] = &t
+		case seen:
+			delete(e.tickets, t.ID)
+			delete(e.waiting, t.ID)
+			e.carried[t.ID] = &t
+		}
 		return
 	}
 	p := &t
@@ -349,19 +380,38 @@ func (e *Engine) see(t time.Time) {
 	}
 }
 
-// Roll moves the engine to the local day of now when it has changed: every
-// ticket of the old day still open is cancelled, every counter is cleared and
-// closed, numbering restarts. ok is false when the day has not changed.
-func (e *Engine) Roll(now time.Time) (ev Event, ok bool) {
+// Roll moves the engine to the local day of now when it has changed, as the
+// running hall does at midnight; ok is false when the day has not changed
+// (or now is earlier: the day never goes back). Waiting tickets of the old
+// day are cancelled and numbering restarts. When the new day is the next
+// one, a customer called or being served stays at the counter and finishes
+// normally (counted on the day they were served), the counter keeps its
+// clerk, and so do the other counters when the hall is open across
+// midnight; otherwise (a gap of days, a hall closed at midnight) counters
+// are cleared and closed, as RollClosed does for everything.
+func (e *Engine) Roll(now time.Time) (ev Event, ok bool) { return e.roll(now, true) }
+
+// RollClosed is Roll for a hall that was not running at midnight (it rolls
+// on start): every ticket of the old day still open is cancelled, every
+// counter is cleared and closed.
+func (e *Engine) RollClosed(now time.Time) (ev Event, ok bool) { return e.roll(now, false) }
+
+func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 	now = e.At(now)
 	day := e.DayOf(now)
 	if day <= e.day { // YYYY-MM-DD: the day never goes back
 		return Event{}, false
 	}
+	carry, across := false, false
+	if start, err := time.ParseInLocation(time.DateOnly, day, e.loc); err == nil && live {
+		old, _ := time.ParseInLocation(time.DateOnly, e.day, e.loc)
+		carry = e.DayOf(old.AddDate(0, 0, 1)) == day
+		across = carry && e.OpenAt(start.Add(-time.Second)) && e.OpenAt(start)
+	}
 	ev = Event{Type: EvDayRolled, At: now, Day: day, Reason: "day_end"}
 	for _, id := range e.sortedIDs() {
 		t := *e.tickets[id]
-		if t.Status.Final() {
+		if t.Status.Final() || carry && t.Status.Active() {
 			continue
 		}
 		t.Status, t.FinishedAt, t.Note = Cancelled, ptr(now), "营业日结束 / day ended"
@@ -371,8 +421,12 @@ func (e *Engine) Roll(now time.Time) (ev Event, ok bool) {
 	for _, n := range e.numbers {
 		c := *e.counters[n]
 		c.Services = slices.Clone(c.Services)
-		c.State, c.PauseReason, c.PausedAt = Closed, "", nil
-		c.Clerk, c.ClerkName, c.StaffNo, c.Current, c.ServedToday = "", "", "", 0, 0
+		if carry && c.Current != 0 || across && c.State != Closed {
+			c.ServedToday = 0 // the clerk stays signed in
+		} else {
+			c.State, c.PauseReason, c.PausedAt = Closed, "", nil
+			c.Clerk, c.ClerkName, c.StaffNo, c.Current, c.ServedToday = "", "", "", 0, 0
+		}
 		c.Rev++
 		ev.Counters = append(ev.Counters, c)
 	}
@@ -616,6 +670,15 @@ func (e *Engine) active(n int) (*Counter, *Ticket, error) {
 	return c, t, nil
 }
 
+// today refuses to queue again a ticket of an earlier day (one served over
+// midnight): it can only be finished or marked a no-show.
+func (e *Engine) today(t *Ticket) error {
+	if t.Day != e.day {
+		return Errorf(ECONFLICT, "%s 是 %s 的号，只能办结或过号 / %s is a ticket of %s; finish it or mark it a no-show", t.Number, t.Day, t.Number, t.Day)
+	}
+	return nil
+}
+
 func cloneCounter(c *Counter) Counter {
 	k := *c
 	k.Services = slices.Clone(c.Services)
@@ -739,7 +802,9 @@ func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event,
 		u.Item = item
 	}
 	k.Current = 0
-	k.ServedToday++
+	if u.Day == e.day { // a customer served over midnight counts on their day
+		k.ServedToday++
+	}
 	ev := Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}
 	if svc := e.services[u.Service]; svc != nil {
 		s := *svc
@@ -782,6 +847,9 @@ func (e *Engine) Transfer(n int, req TransferRequest, clerk string, now time.Tim
 	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
+		return Event{}, err
+	}
+	if err := e.today(t); err != nil {
 		return Event{}, err
 	}
 	return e.transfer(c, t, req, now)
@@ -851,6 +919,9 @@ func (e *Engine) Postpone(n int, clerk string, now time.Time) (Event, error) {
 	now = e.At(now)
 	c, t, err := e.active(n)
 	if err != nil {
+		return Event{}, err
+	}
+	if err := e.today(t); err != nil {
 		return Event{}, err
 	}
 	u, k := *t, cloneCounter(c)

@@ -36,9 +36,9 @@ func TestImpossibleStatesAreRefused(t *testing.T) {
 			c.Current = tk.ID
 			f.e.Apply(queue.Event{Counters: []queue.Counter{c}})
 		}},
-		{"current ticket of another day", func(f *fx) {
+		{"current ticket of another day at another counter", func(f *fx) {
 			tk := f.issue("A", queue.Normal)
-			tk.Day, tk.ID, tk.Status, tk.Counter = "2026-11-22", 77, queue.Serving, 1
+			tk.Day, tk.ID, tk.Status, tk.Counter = "2026-11-22", 77, queue.Serving, 2
 			c := f.counter(1)
 			c.Current = tk.ID
 			f.e.Apply(queue.Event{Tickets: []queue.Ticket{tk}, Counters: []queue.Counter{c}})

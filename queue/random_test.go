@@ -111,6 +111,9 @@ func (s *sim) step() {
 		}
 	default:
 		s.stats[name]++
+		if len(ev.Tickets) > 0 && ev.Tickets[0].Day < ev.Day {
+			s.stats[name+" over midnight"]++
+		}
 		checkEvent(s.t, before, after, ev, s.now)
 		if s.t.Failed() {
 			s.t.FailNow()
@@ -385,8 +388,11 @@ func (s *sim) invariants(st state) {
 	served := map[int]int{}       // counter → done tickets
 	waitingOf := map[string]int{} // service → waiting, not postponed
 	for _, tk := range tickets {
+		if tk.Day < e.Day() && tk.Status.Active() && current[tk.ID] == tk.Counter && tk.Rev > 1 {
+			continue // called or served over midnight: still at its counter
+		}
 		if tk.Day != e.Day() || tk.Rev < 1 {
-			t.Errorf("ticket %d: day %s rev %d", tk.ID, tk.Day, tk.Rev)
+			t.Errorf("ticket %d: day %s rev %d %s", tk.ID, tk.Day, tk.Rev, tk.Status)
 		}
 		if tk.Status.Active() && current[tk.ID] != tk.Counter {
 			t.Errorf("ticket %d is %s at counter %d but not its current ticket", tk.ID, tk.Status, tk.Counter)
@@ -614,6 +620,7 @@ func TestRandomSequences(t *testing.T) {
 		"CallNext not_found", "CallNext none", "CallTicket", "CallTicket not_found", "CallTicket conflict", "Recall", "Start", "Finish", "NoShow", "NoShow conflict",
 		"Transfer", "Transfer invalid", "Postpone", "Move", "Move invalid", "Move conflict", "Cancel", "Cancel conflict",
 		"Cancel not_found", "Pause", "Pause invalid", "Resume", "SignIn", "SignOut", "SetOpen", "SetOpen conflict",
+		"Finish over midnight", "Start over midnight",
 	} {
 		if stats[k] == 0 {
 			t.Errorf("no %q in %d sequences", k, seqs)

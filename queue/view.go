@@ -78,16 +78,21 @@ func (e *Engine) Snapshot(now time.Time) Snapshot {
 	return s
 }
 
-// Ticket returns today's ticket with the id.
+// Ticket returns today's ticket with the id, or a ticket of the day before
+// that was at a counter at midnight (Roll).
 func (e *Engine) Ticket(id uint64) (Ticket, bool) {
 	t := e.tickets[id]
+	if t == nil {
+		t = e.carried[id] // served over midnight, ended since
+	}
 	if t == nil {
 		return Ticket{}, false
 	}
 	return *t, true
 }
 
-// Tickets returns all of today's tickets in id order.
+// Tickets returns all of today's tickets in id order, with any ticket of
+// the day before still at a counter (called or served over midnight).
 func (e *Engine) Tickets() []Ticket {
 	out := make([]Ticket, 0, len(e.tickets))
 	for _, id := range e.sortedIDs() {

@@ -77,5 +77,16 @@ func (s *Server) track(c *fiber.Ctx) error {
 	}
 	t = publicTicket(t)
 	t.Phone, t.Account, t.Clerk = "", "", ""
-	return c.JSON(t)
+	out := trackJSON{Ticket: t}
+	if p, ok := s.hall.PastOf(t); ok {
+		out.Past = &p // yesterday's code: which day and how it ended
+	}
+	return c.JSON(out)
+}
+
+// trackJSON is a tracked ticket, with what to tell about a ticket of an
+// earlier day.
+type trackJSON struct {
+	queue.Ticket
+	Past *hall.Past `json:"past,omitempty"`
 }

@@ -25,6 +25,9 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 	if v.Ticket != nil {
 		tk := localTimes(*v.Ticket, h)
 		p.Ticket = &tk
+		if past, ok := s.hall.PastOf(*v.Ticket); ok {
+			p.Past = &past
+		}
 		p.ServiceName = tk.Service
 		snap, _ := s.hall.Snapshot()
 		for _, sv := range snap.Services {

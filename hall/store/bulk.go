@@ -99,6 +99,9 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 		// instead of splitting them half-empty (bbolt's default for random
 		// inserts), which halves the file.
 		eb.FillPercent, tb.FillPercent = appendFill, appendFill
+		if err := noteTicketIDs(tx, evs); err != nil {
+			return err
+		}
 		for i := range evs {
 			if err := eb.Put(u64(evs[i].Seq), raws[i]); err != nil {
 				return err

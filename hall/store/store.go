@@ -4,7 +4,9 @@
 // Bucket layout (all created in one transaction at Open):
 //
 //	meta      "schema" → uint64 schema version; "config" → hall config JSON;
-//	          "demo" → demo credentials JSON (only for a --demo hall)
+//	          "demo" → demo credentials JSON (only for a --demo hall);
+//	          "ticket_id" → uint64, the highest ticket id ever written (ids
+//	          come from this counter, never from the day or the clock)
 //	services  prefix ("A")                      → queue.Service JSON
 //	counters  number (uint32 BE)                → queue.Counter JSON
 //	tickets   day ("20261123") + id (uint64 BE) → queue.Ticket JSON
@@ -333,12 +335,61 @@ func (s *Store) CommitMany(evs []queue.Event) error {
 }
 
 func writeEvents(tx *bolt.Tx, evs []queue.Event) error {
+	if err := noteTicketIDs(tx, evs); err != nil {
+		return err
+	}
 	for i := range evs {
 		if err := writeEvent(tx, &evs[i]); err != nil {
 			return fmt.Errorf("write event %d (%s): %w", evs[i].Seq, evs[i].Type, err)
 		}
 	}
 	return rollupEvents(tx, evs) // rollup.go: report facts, same transaction
+}
+
+// metaTicketID is the meta key of the ticket id counter.
+var metaTicketID = []byte("ticket_id")
+
+// noteTicketIDs raises the persistent ticket id counter to the highest id
+// the events carry, in their transaction.
+func noteTicketIDs(tx *bolt.Tx, evs []queue.Event) error {
+	var hi uint64
+	for i := range evs {
+		for j := range evs[i].Tickets {
+			hi = max(hi, evs[i].Tickets[j].ID)
+		}
+	}
+	mb := tx.Bucket(bMeta)
+	if raw := mb.Get(metaTicketID); hi == 0 || len(raw) == 8 && binary.BigEndian.Uint64(raw) >= hi {
+		return nil
+	}
+	return mb.Put(metaTicketID, u64(hi))
+}
+
+// maxTicketID is the highest ticket id ever written: the counter, or for a
+// store written before it existed, the highest id of any day (ids of an
+// earlier day may be higher than a later day's after a clock step).
+func maxTicketID(tx *bolt.Tx) uint64 {
+	if raw := tx.Bucket(bMeta).Get(metaTicketID); len(raw) == 8 {
+		return binary.BigEndian.Uint64(raw)
+	}
+	var hi uint64
+	c := tx.Bucket(bTickets).Cursor()
+	for k, _ := c.First(); len(k) >= 8; {
+		// Every key of k's day sorts before end, every later day's after.
+		end := append(append([]byte(nil), k[:8]...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+		next, _ := c.Seek(end)
+		var last []byte
+		if next == nil {
+			last, _ = c.Last()
+		} else {
+			last, _ = c.Prev()
+		}
+		if len(last) == 16 {
+			hi = max(hi, binary.BigEndian.Uint64(last[8:]))
+		}
+		k = next
+	}
+	return hi
 }
 
 type revved struct {
@@ -432,9 +483,10 @@ const (
 type State struct {
 	Services []queue.Service
 	Counters []queue.Counter
-	Tickets  []queue.Ticket // of the requested day
+	Tickets  []queue.Ticket // of the requested day, and any of the day before a counter holds
 	MaxID    uint64         // highest ticket id ever stored
 	LastSeq  uint64         // highest event sequence stored
+	LastAt   time.Time      // the time of the last event (zero: none)
 	// LastDay is the hall day the store was last at: the later of the newest
 	// ticket's day and the day of the last event (a day_rolled event names the
 	// day it opened), "" for an empty store.
@@ -464,24 +516,28 @@ func (s *Store) Load(day string) (State, error) {
 		if st.Tickets, err = ticketsOf(tx, day, day); err != nil {
 			return err
 		}
+		if st.Tickets, err = withCarried(tx, day, st.Tickets, st.Counters); err != nil {
+			return err
+		}
 		if k, v := tx.Bucket(bEvents).Cursor().Last(); k != nil {
 			st.LastSeq = binary.BigEndian.Uint64(k)
 			var ev struct {
-				Day string `json:"day"`
+				Day string    `json:"day"`
+				At  time.Time `json:"at"`
 			}
 			if err := decode("events", seqName(k), v, &ev); err != nil {
 				return err
 			}
-			st.LastDay = ev.Day
+			st.LastDay, st.LastAt = ev.Day, ev.At
 		}
-		// Ticket ids grow with time, so the last key of the newest day holds the
-		// highest id.
+		// Ids come from the counter: after a clock step an earlier day may
+		// hold higher ids than the newest.
+		st.MaxID = maxTicketID(tx)
 		if k, v := tx.Bucket(bTickets).Cursor().Last(); k != nil {
 			var t queue.Ticket
 			if err := decode("tickets", ticketName(k), v, &t); err != nil {
 				return err
 			}
-			st.MaxID = binary.BigEndian.Uint64(k[8:])
 			if t.Day > st.LastDay {
 				st.LastDay = t.Day
 			}
@@ -489,6 +545,36 @@ func (s *Store) Load(day string) (State, error) {
 		return nil
 	})
 	return st, err
+}
+
+// withCarried adds to the tickets of day those of the day before that a
+// counter still holds: customers called or served over midnight.
+func withCarried(tx *bolt.Tx, day string, tickets []queue.Ticket, counters []queue.Counter) ([]queue.Ticket, error) {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return tickets, nil
+	}
+	prev := dayKey(d.AddDate(0, 0, -1).Format(time.DateOnly))
+	have := map[uint64]bool{}
+	for _, t := range tickets {
+		have[t.ID] = true
+	}
+	for _, c := range counters {
+		if c.Current == 0 || have[c.Current] {
+			continue
+		}
+		v := tx.Bucket(bTickets).Get(append(append([]byte(nil), prev...), u64(c.Current)...))
+		if v == nil {
+			continue
+		}
+		var t queue.Ticket
+		if err := decode("tickets", ticketName(append(append([]byte(nil), prev...), u64(c.Current)...)), v, &t); err != nil {
+			return nil, err
+		}
+		have[t.ID] = true
+		tickets = append(tickets, t)
+	}
+	return tickets, nil
 }
 
 func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {

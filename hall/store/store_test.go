@@ -302,7 +302,7 @@ func TestCommitWritesRecordsAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameJSON(t, "state", st, store.State{Services: []queue.Service{svc}, Counters: []queue.Counter{k1},
-			Tickets: []queue.Ticket{called}, MaxID: 1, LastSeq: 2, LastDay: day})
+			Tickets: []queue.Ticket{called}, MaxID: 1, LastSeq: 2, LastAt: at(5), LastDay: day})
 		got, err := s.Events(0, 10)
 		if err != nil {
 			t.Fatal(err)
@@ -473,6 +473,29 @@ func TestCommitHook(t *testing.T) {
 	}
 }
 
+// TestTicketIDsFromTheCounter: the highest ticket id comes from the store's
+// counter, not from the newest day's last key: after a clock step an
+// earlier day can hold the highest id, and a restart must not issue it again.
+func TestTicketIDsFromTheCounter(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	d1, d2 := "2026-11-22", "2026-11-23"
+	commit(t, s, issued(1, ticket(1, d2, "A001", 1)), issued(2, ticket(2, d2, "A002", 1)))
+	commit(t, s, issued(3, ticket(3, d1, "A001", 1))) // the clock a day back
+	for round := range 2 {
+		if round == 1 {
+			s = reopen(t, s)
+		}
+		st, err := s.Load(d2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.MaxID != 3 {
+			t.Errorf("round %d: highest ticket id %d, want 3", round, st.MaxID)
+		}
+	}
+}
+
 // TestLoad: Load returns the services, counters, the asked day's tickets, the
 // highest ticket id, the last sequence and the day the store was last at.
 func TestLoad(t *testing.T) {
@@ -494,9 +517,9 @@ func TestLoad(t *testing.T) {
 		day  string
 		want store.State
 	}{
-		{d1, store.State{Tickets: []queue.Ticket{a1, a2, d1t}, MaxID: 5, LastSeq: 5, LastDay: d2}},
-		{d2, store.State{Tickets: []queue.Ticket{b1, b2}, MaxID: 5, LastSeq: 5, LastDay: d2}},
-		{d3, store.State{Tickets: []queue.Ticket{}, MaxID: 5, LastSeq: 5, LastDay: d2}},
+		{d1, store.State{Tickets: []queue.Ticket{a1, a2, d1t}, MaxID: 5, LastSeq: 5, LastAt: b2.IssuedAt, LastDay: d2}},
+		{d2, store.State{Tickets: []queue.Ticket{b1, b2}, MaxID: 5, LastSeq: 5, LastAt: b2.IssuedAt, LastDay: d2}},
+		{d3, store.State{Tickets: []queue.Ticket{}, MaxID: 5, LastSeq: 5, LastAt: b2.IssuedAt, LastDay: d2}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.day, func(t *testing.T) {
