@@ -142,9 +142,17 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 		if d == "" || len([]rune(d)) > 20 {
 			return UserInfo{}, queue.Errorf(queue.EINVALID, "显示姓名须为 1–20 个字 / the name shown must have 1–20 characters")
 		}
+		if err := checkText("the name shown", "显示姓名", d); err != nil { // text.go
+			return UserInfo{}, err
+		}
 		if d != u.Display {
 			u.Display = d
 			what = append(what, "display")
+		}
+	}
+	if ch.StaffNo != nil {
+		if err := checkText("the staff number", "工号", *ch.StaffNo); err != nil {
+			return UserInfo{}, err
 		}
 	}
 	if ch.StaffNo != nil && strings.TrimSpace(*ch.StaffNo) != u.StaffNo {
@@ -238,6 +246,9 @@ func (h *Hall) createPairing(actor string, d NewDevice) (code string, pr Pairing
 func (h *Hall) checkDevice(d NewDevice) error {
 	if strings.TrimSpace(d.Name) == "" {
 		return queue.Errorf(queue.EINVALID, "请给设备起个名字 / the device needs a name")
+	}
+	if err := checkText("the device name", "设备名称", d.Name); err != nil {
+		return err
 	}
 	switch d.Kind {
 	case KindKiosk, KindDisplay:
