@@ -72,11 +72,18 @@ func (h *Hall) userFor(p Principal, name string) (store.User, error) {
 
 // ResetPassword sets a new password for user name and ends every other
 // session of that user (all of them unless keepToken is the caller's own
-// session of that user). EINVALID for a password under 8 characters.
+// session of that user), closing their live connections. A manager resets
+// clerks' passwords and their own; another manager's or an admin's only an
+// admin (EFORBIDDEN). EINVALID for a password under 8 characters.
 func (h *Hall) ResetPassword(ctx context.Context, p Principal, name, password, keepToken string) error {
 	u, err := h.userFor(p, name)
 	if err != nil {
 		return err
+	}
+	if u.Role != RoleClerk && p.Role != RoleAdmin && u.Name != p.Name {
+		// Setting another manager's password is signing in as them.
+		h.SecurityEvent(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
+		return queue.Errorf(queue.EFORBIDDEN, "只有系统管理员可以重设其他管理人员的密码 / only an admin resets another manager's password")
 	}
 	if len(password) < 8 {
 		return queue.Errorf(queue.EINVALID, "密码至少 8 位 / the password needs at least 8 characters")
