@@ -95,6 +95,7 @@ type apiEnv struct {
 	app   *fiber.App
 	demo  hall.Demo
 	url   string // http://127.0.0.1:PORT when apiSetup.Listen
+	integ string // the integration token, once made (integration)
 }
 
 // apiNewServer opens an always-open default hall with the demo accounts and
@@ -212,6 +213,20 @@ func (e *apiEnv) device(kind string, n int) apiCred {
 
 // kiosk returns the demo kiosk's credential.
 func (e *apiEnv) kiosk() apiCred { return e.device(hall.KindKiosk, 0) }
+
+// integration returns the bearer credential of an integration token (the
+// region's reader of the event log), made on first use.
+func (e *apiEnv) integration() apiCred {
+	e.t.Helper()
+	if e.integ == "" {
+		tok, err := e.hall.AddDevice(context.Background(), hall.NewDevice{Name: "region", Kind: hall.KindIntegration})
+		if err != nil {
+			e.t.Fatalf("integration token: %v", err)
+		}
+		e.integ = tok
+	}
+	return apiCred{Name: "integration token", Bearer: e.integ}
+}
 
 // login signs a demo person in (at counter n when n > 0) through the API and
 // returns their session cookie.
