@@ -328,3 +328,14 @@ func TestAPITextRefusesBidiAndControl(t *testing.T) {
 		}
 	}
 }
+
+// TestManagerPageOffersRelease: the monitor offers 释放 for a counter a clerk
+// holds, and only then.
+func TestManagerPageOffersRelease(t *testing.T) {
+	e := apiNewServer(t)
+	e.login("clerk1", 1)
+	page := e.do("GET", "/manager", e.login("manager", 0), nil)
+	if body := string(page.Body); page.Status != http.StatusOK || !strings.Contains(body, `data-testid="release-1"`) || strings.Contains(body, `data-testid="release-2"`) {
+		t.Errorf("monitor page %d: want a release button for counter 1 only", page.Status)
+	}
+}
