@@ -83,6 +83,8 @@ type apiSetup struct {
 	// Listen serves on a real 127.0.0.1 port too (e.url), for what
 	// app.Test cannot show, such as fasthttp's own 413 for a large body.
 	Listen bool
+	// BcryptCost is the hall's bcrypt cost (0: 4, the fastest).
+	BcryptCost int
 }
 
 // apiEnv is one hall behind a web server, with the demo accounts and devices.
@@ -128,7 +130,10 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		s.Tick = time.Hour
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: 4, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
+	if s.BcryptCost == 0 {
+		s.BcryptCost = 4
+	}
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
