@@ -2,7 +2,7 @@
 # Start a hall device's browser in kiosk mode. Usage (once per device, from its
 # autostart):  kiosk-browser.sh URL
 # URL is the pairing URL printed by `hallq device add` or the demo banner
-# (http://HALL-PC:8080/pair/TOKEN) the first time, then the device page
+# (http://HALL-PC:8080/pair/code/CODE) the first time, then the device page
 # (/kiosk, /display, /counter, /keypad): the pairing cookie is kept in the
 # profile directory.
 # Extra Chromium flags may follow the URL (the launch-*.sh wrappers add the

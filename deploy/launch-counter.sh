@@ -1,7 +1,7 @@
 #!/bin/sh
 # 窗口屏 counter screen above counter N.
 # Usage: launch-counter.sh URL — the pairing URL the first time
-# (http://HALL-PC:8080/pair/TOKEN from `hallq device add … --kind counter` or the
+# (http://HALL-PC:8080/pair/code/CODE from `hallq device add … --kind counter` or the
 # manager console), then http://HALL-PC:8080/counter (the device cookie is kept in
 # the profile). Put it in the device's autostart; see README "Deployment".
 set -eu

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 评价器 satisfaction keypad tablet at counter N (touch + USB keypad).
 # Usage: launch-keypad.sh URL — the pairing URL the first time
-# (http://HALL-PC:8080/pair/TOKEN from `hallq device add … --kind keypad` or the
+# (http://HALL-PC:8080/pair/code/CODE from `hallq device add … --kind keypad` or the
 # manager console), then http://HALL-PC:8080/keypad (the device cookie is kept in
 # the profile). Put it in the device's autostart; see README "Deployment".
 set -eu

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 取号机 ticket kiosk (touch screen, thermal printer or browser print).
 # Usage: launch-kiosk.sh URL — the pairing URL the first time
-# (http://HALL-PC:8080/pair/TOKEN from `hallq device add … --kind kiosk` or the
+# (http://HALL-PC:8080/pair/code/CODE from `hallq device add … --kind kiosk` or the
 # manager console), then http://HALL-PC:8080/kiosk (the device cookie is kept in
 # the profile). Put it in the device's autostart; see README "Deployment".
 set -eu

@@ -72,11 +72,18 @@ func (h *Hall) userFor(p Principal, name string) (store.User, error) {
 
 // ResetPassword sets a new password for user name and ends every other
 // session of that user (all of them unless keepToken is the caller's own
-// session of that user). EINVALID for a password under 8 characters.
+// session of that user), closing their live connections. A manager resets
+// clerks' passwords and their own; another manager's or an admin's only an
+// admin (EFORBIDDEN). EINVALID for a password under 8 characters.
 func (h *Hall) ResetPassword(ctx context.Context, p Principal, name, password, keepToken string) error {
 	u, err := h.userFor(p, name)
 	if err != nil {
 		return err
+	}
+	if u.Role != RoleClerk && p.Role != RoleAdmin && u.Name != p.Name {
+		// Setting another manager's password is signing in as them.
+		h.SecurityEvent(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
+		return queue.Errorf(queue.EFORBIDDEN, "只有系统管理员可以重设其他管理人员的密码 / only an admin resets another manager's password")
 	}
 	if len(password) < 8 {
 		return queue.Errorf(queue.EINVALID, "密码至少 8 位 / the password needs at least 8 characters")
@@ -142,9 +149,17 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 		if d == "" || len([]rune(d)) > 20 {
 			return UserInfo{}, queue.Errorf(queue.EINVALID, "显示姓名须为 1–20 个字 / the name shown must have 1–20 characters")
 		}
+		if err := checkText("the name shown", "显示姓名", d); err != nil { // text.go
+			return UserInfo{}, err
+		}
 		if d != u.Display {
 			u.Display = d
 			what = append(what, "display")
+		}
+	}
+	if ch.StaffNo != nil {
+		if err := checkText("the staff number", "工号", *ch.StaffNo); err != nil {
+			return UserInfo{}, err
 		}
 	}
 	if ch.StaffNo != nil && strings.TrimSpace(*ch.StaffNo) != u.StaffNo {
@@ -238,6 +253,9 @@ func (h *Hall) createPairing(actor string, d NewDevice) (code string, pr Pairing
 func (h *Hall) checkDevice(d NewDevice) error {
 	if strings.TrimSpace(d.Name) == "" {
 		return queue.Errorf(queue.EINVALID, "请给设备起个名字 / the device needs a name")
+	}
+	if err := checkText("the device name", "设备名称", d.Name); err != nil {
+		return err
 	}
 	switch d.Kind {
 	case KindKiosk, KindDisplay:

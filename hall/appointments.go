@@ -434,6 +434,9 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	if len([]rune(req.Name)) > 32 {
 		return Appointment{}, queue.Errorf(queue.EINVALID, "姓名最多 32 个字 / the name may have at most 32 characters")
 	}
+	if err := checkText("the name", "姓名", req.Name); err != nil { // text.go
+		return Appointment{}, err
+	}
 	if req.Item != "" {
 		if it, ok := h.Catalog().Item(req.Item); !ok || it.Service != req.Service {
 			return Appointment{}, queue.Errorf(queue.EINVALID, "业务事项与业务类别不符 / the business item does not belong to this service")

@@ -256,7 +256,6 @@ type TrackWorkOrder struct {
 	PromisedAt time.Time   `json:"promised_at"`
 	Status     string      `json:"status"`
 	Overdue    bool        `json:"overdue"`
-	Phone      string      `json:"phone"` // masked: 138****5678
 	Steps      []TrackStep `json:"steps"`
 }
 
@@ -270,17 +269,6 @@ type TrackApproval struct {
 	DecidedAt   *time.Time  `json:"decided_at,omitempty"`
 	Decision    string      `json:"decision,omitempty"`
 	Steps       []TrackStep `json:"steps"`
-}
-
-func maskPhone(p string) string {
-	if len(p) < 7 {
-		return "****"
-	}
-	b := []byte(p)
-	for i := 3; i < len(b)-4; i++ {
-		b[i] = '*'
-	}
-	return string(b)
 }
 
 func steps(log []LogEntry) []TrackStep {
@@ -328,7 +316,7 @@ func (h *Hall) TrackCase(code string) (TrackView, error) {
 		}
 		v.WorkOrders = append(v.WorkOrders, TrackWorkOrder{ID: w.ID, ItemName: w.ItemName, Department: w.Department,
 			OpenedAt: w.OpenedAt, PromisedAt: w.PromisedAt, Status: w.Status, Overdue: w.Overdue(now),
-			Phone: maskPhone(w.Phone), Steps: steps(w.Log)})
+			Steps: steps(w.Log)})
 	}
 	for _, id := range ref.Approvals {
 		r, ok, err := h.Record(KindApproval, id)

@@ -42,6 +42,12 @@ func (h *Hall) AddUser(ctx context.Context, u NewUser) error {
 	if len(u.Password) < 8 {
 		return queue.Errorf(queue.EINVALID, "密码至少 8 位 / the password needs at least 8 characters")
 	}
+	if err := checkText("the name shown", "显示姓名", u.Display); err != nil { // text.go
+		return err
+	}
+	if err := checkText("the staff number", "工号", u.StaffNo); err != nil {
+		return err
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), h.bcryptCost())
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)

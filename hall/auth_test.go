@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/store"
 	"hallq/queue"
 )
 
@@ -72,7 +73,20 @@ func TestOperatePermissions(t *testing.T) {
 	}
 	f.op(boss, 1, "finish")
 
-	// Another clerk takes over counter 1: the first loses it.
+	// Another clerk may not sign in at counter 1 while clerk1 holds it; once
+	// a manager releases it they may, and the first loses it.
+	if err := f.h.AddUser(ctx, hall.NewUser{Name: "clerk2", Password: "clerk2-password", Role: hall.RoleClerk}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Fatal(err)
+	}
+	if _, _, err := f.h.Login(ctx, "clerk2", "clerk2-password", 1); queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Fatalf("a second clerk at a held counter: %v, want conflict", err)
+	}
+	if _, err := f.h.ReleaseCounter(ctx, clerk1, 1); queue.ErrorCode(err) != queue.EFORBIDDEN {
+		t.Errorf("a clerk releases a counter: %v, want forbidden", err)
+	}
+	if _, err := f.h.ReleaseCounter(ctx, boss, 1); err != nil {
+		t.Fatal(err)
+	}
 	_, clerk2 := f.clerk("clerk2", 1)
 	if _, err := f.h.Operate(ctx, clerk1, 1, hall.CounterOp{Action: "call"}); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("call by the clerk who lost the counter: %v", err)
@@ -284,7 +298,7 @@ func TestDevices(t *testing.T) {
 				t.Errorf("token %q is short", tok)
 			}
 			p, err := f.h.AuthenticateDevice(ctx, tok)
-			want := hall.Principal{Kind: "device", Name: tc.d.Name, Role: tc.d.Kind, Counter: tc.d.Counter}
+			want := hall.Principal{Kind: "device", Name: tc.d.Name, Role: tc.d.Kind, Counter: tc.d.Counter, ID: store.DeviceID(tok)}
 			if err != nil || p != want {
 				t.Errorf("authenticate: %+v %v, want %+v", p, err, want)
 			}

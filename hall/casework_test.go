@@ -251,13 +251,10 @@ func TestWorkOrderLifecycle(t *testing.T) {
 			t.Fatalf("track %s: %+v", code, v)
 		}
 		raw, _ := json.Marshal(v)
-		for _, secret := range []string{"13812345678", "clerk1", "王丽", "误差", "客户满意"} {
+		for _, secret := range []string{"13812345678", "138****", "5678", "clerk1", "王丽", "误差", "客户满意"} {
 			if strings.Contains(string(raw), secret) {
 				t.Errorf("tracking view of %s shows %q: %s", code, secret, raw)
 			}
-		}
-		if v.WorkOrders[0].Phone != "138****5678" {
-			t.Errorf("masked phone %q", v.WorkOrders[0].Phone)
 		}
 	}
 	_, err = c.h.TrackCase("NOSUCHCODE12")

@@ -37,6 +37,11 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 		return n, err
 	}
 	n.TextZH, n.TextEN = strings.TrimSpace(n.TextZH), strings.TrimSpace(n.TextEN)
+	for _, t := range []string{n.TextZH, n.TextEN} {
+		if err := checkText("the notice", "公告", t); err != nil { // text.go
+			return Notice{}, err
+		}
+	}
 	switch {
 	case n.TextZH == "":
 		return n, queue.Errorf(queue.EINVALID, "请填写公告内容 / the notice needs a text")

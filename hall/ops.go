@@ -139,6 +139,9 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 	if err := h.mayOperate(p, n); err != nil {
 		return queue.Ticket{}, err
 	}
+	if err := checkText("the reason", "原因", op.Reason); err != nil { // text.go
+		return queue.Ticket{}, err
+	}
 	clerk := p.Name
 	var found = true
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
@@ -217,6 +220,9 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason string) (queue.Ticket, error) {
 	if !p.Staff() {
 		return queue.Ticket{}, forbidden()
+	}
+	if err := checkText("the reason", "原因", reason); err != nil { // text.go
+		return queue.Ticket{}, err
 	}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Cancel(id, reason, now) })
 	if err != nil {

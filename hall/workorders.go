@@ -109,6 +109,9 @@ func checkNote(field, zh, note string, required bool) (string, error) {
 	if utf8.RuneCountInString(note) > maxNote {
 		return "", queue.Errorf(queue.EINVALID, "%s太长（最多 %d 字）/ %s is too long (at most %d characters)", zh, maxNote, field, maxNote)
 	}
+	if err := checkChars(field, zh, note, true); err != nil { // text.go
+		return "", err
+	}
 	return note, nil
 }
 
@@ -220,6 +223,9 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 	customer := strings.TrimSpace(req.Customer)
 	if utf8.RuneCountInString(customer) > 40 {
 		return WorkOrder{}, queue.Errorf(queue.EINVALID, "客户姓名太长 / the customer name is too long")
+	}
+	if err := checkText("the customer name", "客户姓名", customer); err != nil {
+		return WorkOrder{}, err
 	}
 	var wo WorkOrder
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {

@@ -23,7 +23,8 @@ import (
 // at most hall.LoginFailures password checks (401); the rest are refused
 // unchecked (429), and so is the right password after them.
 func TestAPILoginBurstThrottled(t *testing.T) {
-	e := apiNewServer(t)
+	// A real cost: a check that takes time is what a burst races past.
+	e := apiNewServerWith(t, apiSetup{BcryptCost: 10})
 	var mu sync.Mutex
 	codes := map[int]int{}
 	start := make(chan struct{})
@@ -281,5 +282,61 @@ func TestAPIPublicEndpointsLimitedPerAddress(t *testing.T) {
 	clerk := e.login("clerk1", 0)
 	if r := e.do("POST", "/api/v1/appointments", clerk, map[string]string{"service": "B", "day": "2026-11-25", "slot": "09:00", "phone": "13700000001"}); r.Status != http.StatusCreated {
 		t.Errorf("a clerk's booking after the burst: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestAPIManagerCannotResetAnotherManagersPassword: setting a password is
+// signing in as that person: a manager may for clerks and themselves, only
+// an admin for another manager or an admin.
+func TestAPIManagerCannotResetAnotherManagersPassword(t *testing.T) {
+	e := apiNewServer(t)
+	admin := e.login("admin", 0)
+	if r := e.do("POST", "/api/v1/users", admin, map[string]any{"name": "boss2", "password": "boss2-password", "role": "manager"}); r.Status >= 300 {
+		t.Fatalf("create boss2: %d %s", r.Status, r.Body)
+	}
+	mgr := e.login("manager", 0)
+	for _, name := range []string{"boss2", "admin"} {
+		r := e.do("POST", "/api/v1/users/"+name+"/password", mgr, map[string]any{"password": "taken-over-1"})
+		apiCheckError(t, r, http.StatusForbidden, "forbidden")
+		if r := e.do("POST", "/api/v1/login", apiAnon, map[string]any{"user": name, "password": "taken-over-1"}); r.Status == http.StatusOK {
+			t.Errorf("the manager signed in as %s", name)
+		}
+	}
+	for _, name := range []string{"clerk1", "manager"} {
+		if r := e.do("POST", "/api/v1/users/"+name+"/password", mgr, map[string]any{"password": "a-new-password"}); r.Status != http.StatusNoContent {
+			t.Errorf("the manager resets %s's password: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if r := e.do("POST", "/api/v1/users/boss2/password", admin, map[string]any{"password": "a-new-password"}); r.Status != http.StatusNoContent {
+		t.Errorf("the admin resets boss2's password: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestAPITextRefusesBidiAndControl: a display name with a right-to-left
+// override or a line break is refused with 422 and nothing changes.
+func TestAPITextRefusesBidiAndControl(t *testing.T) {
+	e := apiNewServer(t)
+	mgr := e.login("manager", 0)
+	for _, s := range []string{"王\u202e丽", "王丽\r\n窗口", "王\x00丽"} {
+		r := e.do("PUT", "/api/v1/users/clerk1", mgr, map[string]any{"display": s})
+		apiCheckError(t, r, http.StatusUnprocessableEntity, "invalid")
+	}
+	var users []struct{ Name, Display string }
+	e.do("GET", "/api/v1/users", mgr, nil).JSON(t, &users)
+	for _, u := range users {
+		if u.Name == "clerk1" && u.Display != "王丽" {
+			t.Errorf("clerk1's display name is now %q", u.Display)
+		}
+	}
+}
+
+// TestManagerPageOffersRelease: the monitor offers 释放 for a counter a clerk
+// holds, and only then.
+func TestManagerPageOffersRelease(t *testing.T) {
+	e := apiNewServer(t)
+	e.login("clerk1", 1)
+	page := e.do("GET", "/manager", e.login("manager", 0), nil)
+	if body := string(page.Body); page.Status != http.StatusOK || !strings.Contains(body, `data-testid="release-1"`) || strings.Contains(body, `data-testid="release-2"`) {
+		t.Errorf("monitor page %d: want a release button for counter 1 only", page.Status)
 	}
 }

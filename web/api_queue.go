@@ -26,7 +26,12 @@ func maskSnapshot(snap queue.Snapshot) queue.Snapshot {
 	return snap
 }
 
+// getQueue: people (the desk) see phones masked; devices see what a shared
+// screen shows, nothing of the customer (wsSnapshot).
 func (s *Server) getQueue(c *fiber.Ctx) error {
 	snap, seq := s.hall.Snapshot()
+	if principal(c).Kind != "user" {
+		return c.JSON(queueView{Seq: seq, Snapshot: wsSnapshot(snap, true)})
+	}
 	return c.JSON(queueView{Seq: seq, Snapshot: maskSnapshot(snap)})
 }

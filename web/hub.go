@@ -376,7 +376,8 @@ func trackTicket(t queue.Ticket) queue.Ticket {
 }
 
 // wsTickets masks tickets for a topic; device (and public) topics lose the
-// tracking code too, which is the ticket holder's key to their own page.
+// tracking code too, which is the ticket holder's key to their own page, and
+// every trace of the phone and account.
 func wsTickets(ts []queue.Ticket, device bool) []queue.Ticket {
 	if ts == nil {
 		return []queue.Ticket{}
@@ -391,7 +392,9 @@ func wsTickets(ts []queue.Ticket, device bool) []queue.Ticket {
 func wsTicket(t queue.Ticket, device bool) queue.Ticket {
 	t = publicTicket(t)
 	if device {
-		t.Tracking, t.Note = "", ""
+		// Shared screens need the number and the counter, nothing of the
+		// customer: not even a masked phone or account.
+		t.Tracking, t.Note, t.Phone, t.Account = "", "", "", ""
 	}
 	return t
 }

@@ -115,6 +115,8 @@ var managerMessages = map[string][2]string{
 	"mg.ctr.actions":       {"操作", "Actions"},
 	"mg.ctr.open":          {"开放", "Open"},
 	"mg.ctr.close":         {"关闭", "Close"},
+	"mg.ctr.release":       {"释放", "Release"},
+	"mg.ctr.releaseHint":   {"让签到的职员离开此窗口，以便其他职员签到", "Free the counter from its clerk so another may sign in"},
 	"mg.state.open":        {"服务中", "Open"},
 	"mg.state.paused":      {"暂停", "Paused"},
 	"mg.state.closed":      {"关闭", "Closed"},

@@ -36,6 +36,7 @@ var apiPrincipals = []apiPrincipal{
 	{name: "clerk at counter 2", role: hall.RoleClerk, counter: 2, cred: func(e *apiEnv) apiCred { return e.login("clerk2", 2) }},
 	{name: "manager", role: hall.RoleManager, cred: func(e *apiEnv) apiCred { return e.login("manager", 0) }},
 	{name: "admin", role: hall.RoleAdmin, cred: func(e *apiEnv) apiCred { return e.login("admin", 0) }},
+	{name: "integration token", role: hall.KindIntegration, cred: func(e *apiEnv) apiCred { return e.integration() }},
 }
 
 // apiKnownRoles are the roles a route may name.

@@ -84,6 +84,8 @@ type apiSetup struct {
 	// Listen serves on a real 127.0.0.1 port too (e.url), for what
 	// app.Test cannot show, such as fasthttp's own 413 for a large body.
 	Listen bool
+	// BcryptCost is the hall's bcrypt cost (0: 4, the fastest).
+	BcryptCost int
 }
 
 // apiEnv is one hall behind a web server, with the demo accounts and devices.
@@ -96,6 +98,7 @@ type apiEnv struct {
 	app   *fiber.App
 	demo  hall.Demo
 	url   string // http://127.0.0.1:PORT when apiSetup.Listen
+	integ string // the integration token, once made (integration)
 }
 
 // apiNewServer opens an always-open default hall with the demo accounts and
@@ -128,7 +131,10 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		s.Tick = time.Hour
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: 4, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
+	if s.BcryptCost == 0 {
+		s.BcryptCost = 4
+	}
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
@@ -215,6 +221,20 @@ func (e *apiEnv) device(kind string, n int) apiCred {
 
 // kiosk returns the demo kiosk's credential.
 func (e *apiEnv) kiosk() apiCred { return e.device(hall.KindKiosk, 0) }
+
+// integration returns the bearer credential of an integration token (the
+// region's reader of the event log), made on first use.
+func (e *apiEnv) integration() apiCred {
+	e.t.Helper()
+	if e.integ == "" {
+		tok, err := e.hall.AddDevice(context.Background(), hall.NewDevice{Name: "region", Kind: hall.KindIntegration})
+		if err != nil {
+			e.t.Fatalf("integration token: %v", err)
+		}
+		e.integ = tok
+	}
+	return apiCred{Name: "integration token", Bearer: e.integ}
+}
 
 // login signs a demo person in (at counter n when n > 0) through the API and
 // returns their session cookie.

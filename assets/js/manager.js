@@ -123,6 +123,9 @@
 		if (!b) return;
 		var d = b.dataset;
 		switch (d.action) {
+		case 'release':
+			if (!window.confirm(t('mg.ctr.releaseHint'))) break;
+			/* falls through */
 		case 'open':
 		case 'close':
 			act('POST', '/api/v1/config/counters/' + d.n + '/' + d.action, undefined, refresh);
@@ -234,6 +237,7 @@
 			var action = c.state === 'closed'
 				? tid(btn('', 'open', t('mg.ctr.open'), {n: c.number}), 'open-' + c.number)
 				: tid(btn('mg-btn-quiet', 'close', t('mg.ctr.close'), {n: c.number}), 'close-' + c.number);
+			if (c.clerk) action = [action, ' ', tid(btn('mg-btn-quiet', 'release', t('mg.ctr.release'), {n: c.number}), 'release-' + c.number)];
 			var tr = el('tr', '', [
 				td('', [el('b', '', String(c.number)), ' ', el('span', 'mg-sub', (c.services || []).join('·'))]),
 				state,

@@ -166,6 +166,30 @@ func (r *Report) Table(name string) (Table, bool) {
 	return Table{}, false
 }
 
+// SafeCell makes a text cell that a spreadsheet would take for a formula
+// (it begins with = + - @, a tab or a carriage return) plain text, by
+// putting an apostrophe before it, as spreadsheets themselves do: a
+// service name or a note in an export can never run as a formula.
+func SafeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// safeRow returns row with its text cells made safe (SafeCell); numbers
+// stay numbers.
+func safeRow(row []any) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		if s, ok := v.(string); ok {
+			v = SafeCell(s)
+		}
+		out[i] = v
+	}
+	return out
+}
+
 func cellText(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -188,7 +212,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 	}
 	row := make([]string, len(t.Keys))
 	for _, r := range t.Rows {
-		for i, v := range r {
+		for i, v := range safeRow(r) {
 			row[i] = cellText(v)
 		}
 		if err := cw.Write(row); err != nil {
@@ -230,7 +254,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 			if t.Name == "slots" || t.Name == "staffing" {
 				row = append([]any{WeekdayZH[row[0].(int)]}, row[1:]...)
 			}
-			if err := sw.SetRow(cell, row); err != nil {
+			if err := sw.SetRow(cell, safeRow(row)); err != nil {
 				return err
 			}
 		}
@@ -262,7 +286,11 @@ func TicketRow(t *queue.Ticket, loc *time.Location, mask func(string) string) []
 		}
 		return strconv.FormatUint(v, 10)
 	}
-	return []string{strconv.FormatUint(t.ID, 10), t.Day, t.Number, t.Service, string(t.Priority), string(t.Status),
+	row := []string{strconv.FormatUint(t.ID, 10), t.Day, t.Number, t.Service, string(t.Priority), string(t.Status),
 		t.IssuedAt.In(loc).Format(time.RFC3339Nano), tm(t.CalledAt), tm(t.StartedAt), tm(t.FinishedAt),
 		strconv.Itoa(t.Counter), t.Clerk, strconv.Itoa(t.Recalls), t.Item, u(t.TransferredFrom), u(t.TransferredTo), mask(t.Phone)}
+	for i := range row {
+		row[i] = SafeCell(row[i])
+	}
+	return row
 }

@@ -1,0 +1,51 @@
+package hall_test
+
+import (
+	"testing"
+	"time"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// TestTextRefusesControlCharacters: names, notices, reasons and notes refuse
+// control characters and bidi overrides (EINVALID) and change nothing; a
+// note may keep its line breaks.
+func TestTextRefusesControlCharacters(t *testing.T) {
+	c := newCaseHall(t)
+	c.serving(t, c.clerk1, 1, "13911111111")
+	now := c.clock.Now()
+	bad := map[string]string{
+		"right-to-left override": "王\u202e丽",
+		"NUL":                    "王\x00丽",
+		"CR LF":                  "王丽\r\n窗口",
+		"left-to-right isolate":  "\u2066王丽",
+	}
+	for name, s := range bad {
+		t.Run(name, func(t *testing.T) {
+			before := seqOf(c.h)
+			steps := map[string]error{}
+			_, steps["display name"] = c.h.UpdateUser(c.ctx, c.manager, "clerk2", hall.UserChange{Display: &s})
+			steps["new user"] = c.h.CreateUser(c.ctx, c.manager, hall.NewUser{Name: "zhao", Password: "zhao-password", Role: hall.RoleClerk, Display: s})
+			_, steps["notice"] = c.h.SaveNotice(c.ctx, c.manager, hall.Notice{TextZH: s, Start: now, End: now.Add(time.Hour)})
+			_, steps["pause reason"] = c.h.Operate(c.ctx, c.clerk2, 2, hall.CounterOp{Action: "pause", Reason: s})
+			_, steps["booking name"] = c.h.Book(c.ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
+			_, steps["work-order customer"] = c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
+			_, _, steps["device name"] = c.h.CreatePairing(c.ctx, c.manager, hall.NewDevice{Name: s, Kind: hall.KindDisplay})
+			if name != "CR LF" {
+				_, steps["approval note"] = c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: s})
+			}
+			for what, err := range steps {
+				if queue.ErrorCode(err) != queue.EINVALID {
+					t.Errorf("%s %q: %v, want invalid", what, s, err)
+				}
+			}
+			if after := seqOf(c.h); after != before {
+				t.Errorf("refused text committed %d events", after-before)
+			}
+		})
+	}
+	if _, err := c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "住院\n未能按时缴费"}); err != nil {
+		t.Errorf("a note with a line break: %v", err)
+	}
+}
