@@ -95,6 +95,10 @@ type Item struct {
 	Service   string   `json:"service"` // the queue service prefix, one letter A–Z
 	Documents []string `json:"documents,omitempty"`
 	Keywords  []Rule   `json:"keywords"`
+	// Examples are phrasings customers use for this item ("电表走得太快了想
+	// 校验一下"); the model learns those it has not seen when the catalog is
+	// indexed, so a manager's new example takes effect at once.
+	Examples []string `json:"examples,omitempty"`
 
 	Department   string `json:"department,omitempty"`    // cross_department: who does the work
 	PromisedDays int    `json:"promised_days,omitempty"` // cross_department: working days promised to the customer
@@ -112,6 +116,7 @@ type Item struct {
 func (it Item) clone() Item {
 	it.Documents = slices.Clone(it.Documents)
 	it.Alternatives = slices.Clone(it.Alternatives)
+	it.Examples = slices.Clone(it.Examples)
 	it.Keywords = slices.Clone(it.Keywords)
 	for i := range it.Keywords {
 		it.Keywords[i].Words = slices.Clone(it.Keywords[i].Words)
@@ -155,7 +160,8 @@ type Catalog struct {
 	Forbidden []string            `json:"forbidden"`
 	Groups    map[string][]string `json:"groups,omitempty"`
 
-	idx *index
+	idx   *index
+	model *Model // nil: DefaultModel
 }
 
 //go:embed default_catalog.json
@@ -205,6 +211,7 @@ func (c *Catalog) Clone() *Catalog {
 	n := &Catalog{
 		Items:     make([]Item, len(c.Items)),
 		Forbidden: slices.Clone(c.Forbidden),
+		model:     c.model,
 	}
 	for i, it := range c.Items {
 		n.Items[i] = it.clone()
@@ -222,6 +229,21 @@ func (c *Catalog) Clone() *Catalog {
 // Reindex rebuilds the matching index after Items, Forbidden or Groups were
 // changed directly.
 func (c *Catalog) Reindex() { c.idx = buildIndex(c) }
+
+// SetModel makes the catalog classify with m instead of DefaultModel (nil
+// restores the default) and reindexes it.
+func (c *Catalog) SetModel(m *Model) {
+	c.model = m
+	c.Reindex()
+}
+
+// Model returns the model the catalog classifies with.
+func (c *Catalog) Model() *Model {
+	if c.model != nil {
+		return c.model
+	}
+	return DefaultModel()
+}
 
 // Item returns a copy of the item with the id.
 func (c *Catalog) Item(id string) (Item, bool) {
