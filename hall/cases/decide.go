@@ -18,14 +18,15 @@ import (
 //     best item is the answer.
 //  2. The refusal guard: when the combined probability of must_refuse
 //     reaches the model's RefuseAt while another class won, or a refusal cue
-//     (refusalCues: waive a whole bill, falsify, delete, without papers,
-//     tamper, pay off, staff privacy) occurs, the answer is the best
-//     must_refuse item, marked weak with the hint 可能需要婉拒 — a topic
-//     cannot outvote what is asked, and an unsure refusal is never shown as a
-//     grant.
-//  3. Confidence is the combined probability of the answer's class times the
-//     square root of its item's share within the class; under the model's
-//     WeakAt the answer is weak and lists the best MaxCandidates items.
+//     (refusalCues: waive a whole bill, falsify, delete, tamper, pay off,
+//     staff privacy) occurs, the answer is the best must_refuse item, marked
+//     weak with the hint 可能需要婉拒 — a topic cannot outvote what is asked.
+//     From the lower HintAt the answer stays but is weak, with the hint and
+//     the best must_refuse item as the second candidate: an unsure refusal
+//     is never shown as a confident grant.
+//  3. Confidence is the combined probability of the answer's class; under
+//     the model's WeakAt the answer is weak and lists the best MaxCandidates
+//     items (by the item head, reweighted by the combined class view).
 
 // RefuseHint is what a weak answer that may have to be refused says first.
 const RefuseHint = "可能需要婉拒"
@@ -34,6 +35,7 @@ const RefuseHint = "可能需要婉拒"
 const (
 	defaultWeakAt   = 0.6
 	defaultRefuseAt = 0.3
+	defaultHintAt   = 0.1
 )
 
 // mlIndex is a catalog's view of a model: the model's items mapped to the
@@ -273,12 +275,12 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	r := resultOf(it)
 	r.Confidence = round2(d.conf)
 	r.Weak = d.weak
-	if d.refuse {
+	if d.refuse || d.hint {
 		r.Hint = RefuseHint
 	}
 
 	var why strings.Builder
-	if d.refuse {
+	if d.refuse || d.hint {
 		why.WriteString(RefuseHint + "：")
 	} else if r.Weak {
 		why.WriteString("把握不大，请确认：")
@@ -340,7 +342,8 @@ type decision struct {
 	ranked      []int     // items by p, best first; the answer first
 	conf        float64
 	weak        bool
-	refuse      bool   // the refusal guard fired
+	refuse      bool   // the refusal guard fired: the answer is the best must_refuse item
+	hint        bool   // a refusal is possible: the answer stays, weak, with the refusal second
 	cue         string // the refusal cue found, if any
 }
 
@@ -363,10 +366,14 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, text string
 			pc[cls[i]] += items[i]
 		}
 	}
+	mix := ml.m.Mix
+	if mix <= 0 || mix > 1 {
+		mix = 0.5
+	}
 	var comb [4]float64
 	sum := 0.0
 	for k := range comb {
-		comb[k] = math.Sqrt(max(pc[k], 1e-9) * max(class[k], 1e-9))
+		comb[k] = math.Pow(max(pc[k], 1e-9), mix) * math.Pow(max(class[k], 1e-9), 1-mix)
 		sum += comb[k]
 	}
 	for k := range comb {
@@ -398,16 +405,19 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, text string
 		return nil
 	}
 	refuseK := slices.Index(Classes, MustRefuse)
-	weakAt, refuseAt := ml.m.thresholds()
+	weakAt, refuseAt, hintAt := ml.m.thresholds()
 	d.cue = refusalCue(text)
-	if d.class != refuseK {
-		if b := bestIn(refuseK); b >= 0 && (comb[refuseK] >= refuseAt || d.cue != "") {
+	refuseItem := bestIn(refuseK)
+	if d.class != refuseK && refuseItem >= 0 {
+		switch {
+		case comb[refuseK] >= refuseAt || d.cue != "":
 			d.second = d.item
-			d.item, d.class, d.refuse, d.weak = b, refuseK, true, true
+			d.item, d.class, d.refuse, d.weak = refuseItem, refuseK, true, true
+		case comb[refuseK] >= hintAt:
+			d.hint, d.weak, d.second = true, true, refuseItem
 		}
 	}
-	d.conf = comb[d.class] * math.Sqrt(items[d.item]/max(pc[d.class], 1e-9))
-	d.conf = min(max(d.conf, 0), 1)
+	d.conf = min(max(comb[d.class], 0), 1)
 	if d.conf < weakAt {
 		d.weak = true
 	}
@@ -426,19 +436,51 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, text string
 			}
 		}
 	}
+	if d.hint { // the refusal the clerk should consider comes second
+		d.ranked = slices.DeleteFunc(d.ranked, func(i int) bool { return i == d.second })
+		d.ranked = append([]int{d.item, d.second}, d.ranked...)
+		return d
+	}
 	d.ranked = append([]int{d.item}, d.ranked...)
 	return d
 }
 
-// thresholds returns the model's weak and refusal thresholds, or the
+// thresholds returns the model's weak, refusal and hint thresholds, or the
 // defaults.
-func (m *Model) thresholds() (weakAt, refuseAt float64) {
-	weakAt, refuseAt = m.WeakAt, m.RefuseAt
+func (m *Model) thresholds() (weakAt, refuseAt, hintAt float64) {
+	weakAt, refuseAt, hintAt = m.WeakAt, m.RefuseAt, m.HintAt
 	if weakAt <= 0 {
 		weakAt = defaultWeakAt
 	}
 	if refuseAt <= 0 {
 		refuseAt = defaultRefuseAt
 	}
-	return weakAt, refuseAt
+	if hintAt <= 0 {
+		hintAt = defaultHintAt
+	}
+	return weakAt, refuseAt, hintAt
+}
+
+// Rank returns every catalog item with the probability the item head gives it
+// for text (keyword rules included, the class head and the refusal guard
+// not), best first. It is for tools that label or review phrasings; Classify
+// is the answer to show. Errors as Classify's for text.
+func (c *Catalog) Rank(text string) ([]Candidate, error) {
+	if utf8.RuneCountInString(text) > MaxTextRunes {
+		return nil, fmt.Errorf("%w (%d)", ErrTooLong, MaxTextRunes)
+	}
+	if len(clauseRunes(text)) == 0 {
+		return nil, ErrEmpty
+	}
+	ix := c.index()
+	ml := ix.mlView(c)
+	items, _, _ := ml.scores(featuresOf(prepare(text)), ix.ruleInputs(text, len(c.Items)))
+	softmax(items)
+	out := make([]Candidate, len(items))
+	for i, p := range items {
+		it := &c.Items[i]
+		out[i] = Candidate{Item: it.ID, ItemName: it.NameZH, ItemNameEN: it.NameEN, Class: it.Class, Service: it.Service, Score: p}
+	}
+	slices.SortStableFunc(out, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
+	return out, nil
 }

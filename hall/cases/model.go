@@ -36,10 +36,15 @@ type Model struct {
 	Beta      float64
 	// WeakAt is the confidence under which an answer is weak; RefuseAt the
 	// combined probability of must_refuse from which the refusal guard
-	// answers with the best must_refuse item (see Classify). Both are chosen
-	// by the trainer from cross-validation on the training data.
+	// answers with the best must_refuse item, HintAt the one from which it
+	// adds the hint (see Classify). All are chosen by the trainer from
+	// cross-validation on the training data.
 	WeakAt   float64
 	RefuseAt float64
+	HintAt   float64
+	// Mix is the weight of the item head's view of the classes against the
+	// class head's (geometric mixture; 0 means one half).
+	Mix float64
 
 	vocab   map[string]int32
 	rows    []mrow
@@ -65,6 +70,8 @@ type modelJSON struct {
 	Beta      float64       `json:"beta"`
 	WeakAt    float64       `json:"weak_at"`
 	RefuseAt  float64       `json:"refuse_at"`
+	Mix       float64       `json:"mix"`
+	HintAt    float64       `json:"hint_at"`
 	Features  []featureJSON `json:"features"`
 	Trained   []uint64      `json:"trained"`
 }
@@ -106,7 +113,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("read model: %d items, %d biases", len(mj.Items), len(mj.ItemBias))
 	}
 	m := &Model{Info: mj.Info, Items: mj.Items, ItemBias: mj.ItemBias, ClassBias: mj.ClassBias, Beta: mj.Beta,
-		WeakAt: mj.WeakAt, RefuseAt: mj.RefuseAt,
+		WeakAt: mj.WeakAt, RefuseAt: mj.RefuseAt, Mix: mj.Mix, HintAt: mj.HintAt,
 		vocab: make(map[string]int32, len(mj.Features)), rows: make([]mrow, len(mj.Features)),
 		trained: make(map[uint64]struct{}, len(mj.Trained))}
 	for k, f := range mj.Features {
@@ -133,7 +140,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 // decimals and features in a stable order.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	mj := modelJSON{Info: m.Info, Items: m.Items, ItemBias: roundAll(m.ItemBias), ClassBias: m.ClassBias, Beta: round3(m.Beta),
-		WeakAt: m.WeakAt, RefuseAt: m.RefuseAt}
+		WeakAt: m.WeakAt, RefuseAt: m.RefuseAt, Mix: m.Mix, HintAt: m.HintAt}
 	for i := range mj.ClassBias {
 		mj.ClassBias[i] = round3(mj.ClassBias[i])
 	}

@@ -20,7 +20,7 @@ type Example struct {
 type TrainOptions struct {
 	Epochs int     // passes over the examples (default 30)
 	Rate   float64 // initial learning rate (default 0.8)
-	L2     float64 // weight decay per update of a touched weight (default 1e-5)
+	L2     float64 // weight decay per update of a touched weight (default 1e-3)
 	Prune  float64 // item weights smaller than this are dropped (default 0.02)
 	Seed   uint64  // shuffling (default 1)
 	Info   string  // stored in the model
@@ -39,7 +39,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 		opt.Rate = 0.8
 	}
 	if opt.L2 == 0 {
-		opt.L2 = 1e-5
+		opt.L2 = 1e-3
 	}
 	if opt.Prune == 0 {
 		opt.Prune = 0.02

@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,8 @@ func main() {
 	out := flag.String("out", "", "write the trained model here (gzip JSON)")
 	dir := flag.String("corpus", "", "corpus directory (default: corpus/ beside the package)")
 	eval := flag.String("eval", "", "write the evaluation report (markdown) here; - for standard output")
+	exp := flag.Bool("exp", false, "print cross-validation figures of training variants (no test split involved)")
+	label := flag.Bool("label", false, "write each writer line's item: the best item of the writer's class (empty when unsure)")
 	oldCat := flag.String("old", "", "the keyword-only catalog to compare with (default internal/train/old_catalog.json)")
 	flag.Parse()
 	base := findPackageDir()
@@ -44,6 +47,10 @@ func main() {
 		log.Fatal(err)
 	}
 	cat := cases.DefaultCatalog()
+	if *label {
+		labelItems(cat, *dir, lines)
+		return
+	}
 	var train, test []corpus.Line
 	for _, l := range lines {
 		if corpus.InTest(l) {
@@ -53,15 +60,19 @@ func main() {
 		}
 	}
 	log.Printf("corpus: %d lines, %d for training, %d frozen for test", len(lines), len(train), len(test))
+	if *exp {
+		experiments(cat, train)
+		return
+	}
 
 	// Thresholds from 5-fold cross-validation on the training lines.
 	start := time.Now()
 	cv := crossValidate(cat, train)
-	weakAt, refuseAt := cv.choose()
-	log.Printf("cross-validation in %s: weak below %.2f, refusal guard from %.2f", time.Since(start).Round(time.Millisecond), weakAt, refuseAt)
+	th := cv.choose()
+	log.Printf("cross-validation in %s: %+v", time.Since(start).Round(time.Millisecond), th)
 
 	m := fit(cat, train, fmt.Sprintf("trained on %d catalog examples and %d corpus lines (test split left out)", len(cases.CatalogExamples(cat)), len(train)))
-	m.WeakAt, m.RefuseAt = weakAt, refuseAt
+	th.set(m)
 	if *out != "" {
 		var buf bytes.Buffer
 		if _, err := m.WriteTo(&buf); err != nil {
@@ -92,7 +103,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	report(w, cat, old, m, train, test, cv, weakAt, refuseAt)
+	report(w, cat, old, m, train, test, cv, th)
 }
 
 // findPackageDir returns the directory of package cases: the working
@@ -118,8 +129,23 @@ func examples(lines []corpus.Line) []cases.Example {
 	return out
 }
 
+var trainOpts = cases.TrainOptions{}
+
 func fit(cat *cases.Catalog, lines []corpus.Line, info string) *cases.Model {
-	return cases.Train(cat, examples(lines), cases.TrainOptions{Info: info})
+	o := trainOpts
+	o.Info = info
+	return cases.Train(cat, examples(lines), o)
+}
+
+func experiments(cat *cases.Catalog, train []corpus.Line) {
+	for _, v := range []cases.TrainOptions{{}, {L2: 3e-3}, {Epochs: 15}} {
+		trainOpts = v
+		cv := crossValidate(cat, train)
+		th := cv.choose()
+		s := stats(cv.run(th))
+		fmt.Printf("%+v %+v: class %s, weak %s, confidently wrong %s, refuse→immediate %d (confident %d)\n", v, th,
+			pct(s.classRight, s.n), pct(s.weak, s.n), pct(s.confWrong, s.n), s.refuseImmediate, s.refuseImmediateConf)
+	}
 }
 
 // outcome is one classified line.
@@ -185,44 +211,62 @@ func crossValidate(cat *cases.Catalog, train []corpus.Line) cvResult {
 	return r
 }
 
-func (cv cvResult) run(weakAt, refuseAt float64) []outcome {
+func (cv cvResult) run(t thresholds) []outcome {
 	var all []outcome
 	for k, c := range cv.cats {
-		c.Model().WeakAt, c.Model().RefuseAt = weakAt, refuseAt
+		t.set(c.Model())
 		all = append(all, classifyAll(c, cv.lines[k])...)
 	}
 	return all
 }
 
-// choose picks the refusal guard's threshold that gets the most classes
-// right, a must-refuse answered as immediate counting as three wrong; then
-// the lowest weak threshold that keeps confidently wrong answers at or under
-// 1.5 % of the held-out lines.
-func (cv cvResult) choose() (weakAt, refuseAt float64) {
+// thresholds are the decision's knobs the trainer chooses.
+type thresholds struct{ mix, refuseAt, hintAt, weakAt float64 }
+
+func (t thresholds) set(m *cases.Model) {
+	m.Mix, m.RefuseAt, m.HintAt, m.WeakAt = t.mix, t.refuseAt, t.hintAt, t.weakAt
+}
+
+// choose picks, on the held-out folds: the mixture of the two heads and the
+// refusal guard's threshold that get the most classes right, a must-refuse
+// answered as immediate counting as one more wrong; the highest hint
+// threshold under which no must-refuse line is answered as a confident
+// (not weak, no hint) immediate; then the lowest weak threshold that keeps
+// confidently wrong answers at or under 1.5 % of the held-out lines.
+func (cv cvResult) choose() thresholds {
 	best := -1e9
-	var bestOut []outcome
-	for _, ra := range []float64{0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
-		outs := cv.run(0.01, ra)
-		s := stats(outs)
-		score := float64(s.classRight) - 3*float64(s.refuseImmediate)
-		if score > best {
-			best, refuseAt, bestOut = score, ra, outs
-		}
-	}
-	weakAt = 0.95
-	for wa := 0.2; wa <= 0.95; wa += 0.025 {
-		wrong := 0
-		for _, o := range bestOut {
-			if o.class != cases.Class(o.line.Class) && o.class != "" && !o.weak && o.conf >= wa {
-				wrong++
+	var t thresholds
+	for _, mix := range []float64{0.01, 0.15, 0.3} {
+		for _, ra := range []float64{0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
+			s := stats(cv.run(thresholds{mix, ra, ra, 0.001}))
+			score := float64(s.classRight) - float64(s.refuseImmediate)
+			if score > best {
+				best, t = score, thresholds{mix: mix, refuseAt: ra}
 			}
 		}
-		if float64(wrong) <= 0.015*float64(len(bestOut)) {
-			weakAt = wa
+	}
+	t.hintAt = 0.01
+	for _, ha := range []float64{0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02} {
+		if ha >= t.refuseAt {
+			continue
+		}
+		tt := t
+		tt.hintAt, tt.weakAt = ha, 0.001
+		if stats(cv.run(tt)).refuseImmediateConf == 0 {
+			t.hintAt = ha
 			break
 		}
 	}
-	return round(weakAt), refuseAt
+	t.weakAt = 0.99
+	for wa := 0.2; wa <= 0.99; wa += 0.025 {
+		tt := t
+		tt.weakAt = wa
+		if s := stats(cv.run(tt)); float64(s.confWrong) <= 0.015*float64(s.n) {
+			t.weakAt = round(wa)
+			break
+		}
+	}
+	return t
 }
 
 func round(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
@@ -290,7 +334,7 @@ func pct(a, b int) string {
 	return fmt.Sprintf("%.1f %%", 100*float64(a)/float64(b))
 }
 
-func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []corpus.Line, cv cvResult, weakAt, refuseAt float64) {
+func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []corpus.Line, cv cvResult, th thresholds) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	writers := map[string]int{}
 	for _, l := range append(slices.Clone(train), test...) {
@@ -302,7 +346,7 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 	}
 	slices.Sort(names)
 	p("<!-- generated by: go run ./hall/cases/internal/train -eval docs/cases_eval.md -->\n\n")
-	p("Model: %s; %d features; weak below %.3f, refusal guard from %.2f (both chosen by 5-fold cross-validation on the training lines).\n\n", m.Info, m.Features(), weakAt, refuseAt)
+	p("Model: %s; %d features. Chosen by 5-fold cross-validation on the training lines: item-head weight %.2f, refusal guard from %.2f, refusal hint from %.2f, weak below %.3f.\n\n", m.Info, m.Features(), th.mix, th.refuseAt, th.hintAt, th.weakAt)
 	p("Lines per writer: ")
 	for i, n := range names {
 		if i > 0 {
@@ -316,7 +360,7 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 	c.SetModel(m)
 	testOut := classifyAll(c, test)
 	oldTest := classifyKeywords(old, test)
-	cvOut := cv.run(weakAt, refuseAt)
+	cvOut := cv.run(th)
 	var cvTrainLines []corpus.Line
 	for _, ls := range cv.lines {
 		cvTrainLines = append(cvTrainLines, ls...)
@@ -366,7 +410,7 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 		}
 		cc := cat.Clone()
 		mm := fit(cat, in, "cross-writer")
-		mm.WeakAt, mm.RefuseAt = weakAt, refuseAt
+		th.set(mm)
 		cc.SetModel(mm)
 		f := stats(classifyAll(cc, out))
 		o := stats(classifyKeywords(old, out))
@@ -402,5 +446,76 @@ func confusion(w io.Writer, f figures) {
 			fmt.Fprintf(w, " %d |", f.confusion[[2]string{r, c}])
 		}
 		fmt.Fprintln(w)
+	}
+}
+
+// labelItems maps each writer line to an item of the writer's class: twice,
+// first with a model of the catalog and the authors' phrasings, then with one
+// that also learnt the first round's confident labels. A line whose best item
+// holds less than 40 % of its class's probability keeps no item (it still
+// teaches the class head).
+func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line) {
+	var seed []corpus.Line
+	for _, l := range lines {
+		if l.Writer == corpus.Authors {
+			seed = append(seed, l)
+		}
+	}
+	for round := 0; round < 2; round++ {
+		c := cat.Clone()
+		c.SetModel(fit(cat, seed, "labelling"))
+		next := slices.Clone(seed)
+		for i, l := range lines {
+			if l.Writer == corpus.Authors {
+				continue
+			}
+			ranked, err := c.Rank(l.Text)
+			if err != nil {
+				lines[i].Item = ""
+				continue
+			}
+			best, sum := "", 0.0
+			bestP := 0.0
+			for _, r := range ranked {
+				if string(r.Class) != l.Class {
+					continue
+				}
+				sum += r.Score
+				if best == "" {
+					best, bestP = r.Item, r.Score
+				}
+			}
+			lines[i].Item = ""
+			if sum > 0 && bestP/sum >= 0.4 {
+				lines[i].Item = best
+				if !corpus.InTest(l) {
+					ll := lines[i]
+					next = append(next, ll)
+				}
+			}
+		}
+		seed = next
+	}
+	byWriter := map[string][]corpus.Line{}
+	for _, l := range lines {
+		if l.Writer != corpus.Authors {
+			byWriter[l.Writer] = append(byWriter[l.Writer], l)
+		}
+	}
+	for w, ls := range byWriter {
+		var b strings.Builder
+		labelled := 0
+		for _, l := range ls {
+			data, _ := json.Marshal(l)
+			b.Write(data)
+			b.WriteByte('\n')
+			if l.Item != "" {
+				labelled++
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, w+".jsonl"), []byte(b.String()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("%s: %d of %d lines labelled with an item", w, labelled, len(ls))
 	}
 }
