@@ -103,19 +103,25 @@ type Item struct {
 	Department   string `json:"department,omitempty"`    // cross_department: who does the work
 	PromisedDays int    `json:"promised_days,omitempty"` // cross_department: working days promised to the customer
 
-	Approver  string `json:"approver,omitempty"`  // needs_approval: the role that decides
-	Authority string `json:"authority,omitempty"` // needs_approval: what the clerk says about authority and who decides
+	Approver    string `json:"approver,omitempty"`     // needs_approval: the role that decides
+	Authority   string `json:"authority,omitempty"`    // needs_approval: what the clerk says about authority and who decides
+	AuthorityEN string `json:"authority_en,omitempty"` // the same in English
 
-	Script       string   `json:"script"`                 // what the clerk says
-	Reason       string   `json:"reason,omitempty"`       // must_refuse: why
-	CanDo        string   `json:"can_do,omitempty"`       // must_refuse: what the hall can do instead
-	Alternatives []string `json:"alternatives,omitempty"` // must_refuse: concrete alternatives
+	Script         string   `json:"script"`                    // what the clerk says
+	ScriptEN       string   `json:"script_en,omitempty"`       // the same in English, for a customer who reads English
+	Reason         string   `json:"reason,omitempty"`          // must_refuse: why
+	ReasonEN       string   `json:"reason_en,omitempty"`       //
+	CanDo          string   `json:"can_do,omitempty"`          // must_refuse: what the hall can do instead
+	CanDoEN        string   `json:"can_do_en,omitempty"`       //
+	Alternatives   []string `json:"alternatives,omitempty"`    // must_refuse: concrete alternatives
+	AlternativesEN []string `json:"alternatives_en,omitempty"` // the same in English, in the same order
 }
 
 // clone returns a deep copy of it.
 func (it Item) clone() Item {
 	it.Documents = slices.Clone(it.Documents)
 	it.Alternatives = slices.Clone(it.Alternatives)
+	it.AlternativesEN = slices.Clone(it.AlternativesEN)
 	it.Examples = slices.Clone(it.Examples)
 	it.Keywords = slices.Clone(it.Keywords)
 	for i := range it.Keywords {

@@ -31,6 +31,12 @@ type Result struct {
 	CanDo        string   `json:"can_do,omitempty"`
 	Alternatives []string `json:"alternatives"` // never null in JSON
 	Documents    []string `json:"documents"`    // never null in JSON
+	// The customer-facing texts in English, when the catalog has them.
+	AuthorityEN    string   `json:"authority_en,omitempty"`
+	ScriptEN       string   `json:"script_en,omitempty"`
+	ReasonEN       string   `json:"reason_en,omitempty"`
+	CanDoEN        string   `json:"can_do_en,omitempty"`
+	AlternativesEN []string `json:"alternatives_en,omitempty"`
 
 	// Why says how the item was found: the id that was chosen, or the
 	// keywords of each rule that matched, e.g. 关键词「校验」「电表」→ 电能表校验,
@@ -193,6 +199,12 @@ func resultOf(it *Item) Result {
 		CanDo:        it.CanDo,
 		Alternatives: append([]string{}, it.Alternatives...),
 		Documents:    append([]string{}, it.Documents...),
+
+		AuthorityEN:    it.AuthorityEN,
+		ScriptEN:       it.ScriptEN,
+		ReasonEN:       it.ReasonEN,
+		CanDoEN:        it.CanDoEN,
+		AlternativesEN: slices.Clone(it.AlternativesEN),
 	}
 }
 

@@ -36,15 +36,20 @@ const (
 	defaultWeakAt   = 0.6
 	defaultRefuseAt = 0.3
 	defaultHintAt   = 0.1
+	// newItemRuleWeight is what a rule input of an item unknown to the model
+	// adds to its class in the class head.
+	newItemRuleWeight = 3.0
 )
 
 // mlIndex is a catalog's view of a model: the model's items mapped to the
 // catalog's, and what the catalog adds to it (adapt).
 type mlIndex struct {
-	m     *Model
-	toCat []int     // model item → catalog item, or -1
-	bias  []float64 // per catalog item
-	delta map[string]*drow
+	m       *Model
+	toCat   []int     // model item → catalog item, or -1
+	cls     []int     // per catalog item: its class index in Classes
+	unknown []bool    // per catalog item: not one of the model's items
+	bias    []float64 // per catalog item
+	delta   map[string]*drow
 	// Adapted is how many catalog examples the model had not seen and learnt
 	// when the catalog was indexed.
 	adapted int
@@ -70,6 +75,12 @@ func buildML(c *Catalog, ix *index) *mlIndex {
 			pos[it.ID] = i
 		}
 	}
+	ml.cls = make([]int, len(c.Items))
+	ml.unknown = make([]bool, len(c.Items))
+	for i, it := range c.Items {
+		ml.cls[i] = slices.Index(Classes, it.Class)
+		ml.unknown[i] = true
+	}
 	mean := 0.0
 	for _, b := range m.ItemBias {
 		mean += b / float64(len(m.ItemBias))
@@ -82,6 +93,7 @@ func buildML(c *Catalog, ix *index) *mlIndex {
 		if i, ok := pos[id]; ok {
 			ml.toCat[k] = i
 			ml.bias[i] = m.ItemBias[k]
+			ml.unknown[i] = false
 		}
 	}
 	ml.adapt(c, ix)
@@ -178,6 +190,14 @@ func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class
 		items[i] += ml.m.Beta * r
 	}
 	class = ml.m.ClassBias
+	// The class head knows nothing of an item the model was not trained on;
+	// such an item's keyword rules speak for its class (newItemRuleWeight
+	// times its rule input).
+	for i, r := range rules {
+		if r > 0 && ml.unknown[i] && ml.cls[i] >= 0 {
+			class[ml.cls[i]] += newItemRuleWeight * r
+		}
+	}
 	for _, f := range fs {
 		hit := false
 		if k, ok := ml.m.vocab[f.name]; ok {

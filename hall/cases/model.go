@@ -175,6 +175,13 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	return buf.WriteTo(w)
 }
 
+// Learnt reports whether the model was trained on the text (with any or no
+// item label).
+func (m *Model) Learnt(text string) bool {
+	_, ok := m.trained[textKey(text, "")]
+	return ok
+}
+
 // Features is the number of features the model knows.
 func (m *Model) Features() int { return len(m.rows) }
 

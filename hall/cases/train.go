@@ -100,6 +100,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 		}
 		p.rules = ix.ruleInputs(e.Text, nItems)
 		data = append(data, p)
+		m.trained[textKey(e.Text, "")] = struct{}{}
 		if item >= 0 {
 			m.trained[textKey(e.Text, e.Item)] = struct{}{}
 		}
@@ -145,8 +146,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 				}
 			}
 			if p.class >= 0 {
-				var zc [4]float64
-				zc = cbias
+				zc := cbias
 				for _, k := range p.feats {
 					for i, w := range wClass[k] {
 						zc[i] += w * p.x

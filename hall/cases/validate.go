@@ -255,6 +255,9 @@ func (c *Catalog) ValidateItem(it Item) error {
 			bad("不予受理事项须给出替代方案", "must_refuse needs at least one alternative")
 		}
 	}
+	if n := len(it.AlternativesEN); n > 0 && n != len(it.Alternatives) {
+		bad(fmt.Sprintf("英文替代方案须与中文一一对应（%d 对 %d）", n, len(it.Alternatives)), fmt.Sprintf("alternatives_en must match alternatives one to one (%d vs %d)", n, len(it.Alternatives)))
+	}
 	fields, texts := it.spoken()
 	forbidden := c.forbidden()
 	for i, t := range texts {
