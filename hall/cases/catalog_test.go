@@ -384,7 +384,7 @@ func TestClassifyByID(t *testing.T) {
 	}
 	want := cases.Result{
 		Class: cases.CrossDepartment, Item: "meter_check", ItemName: "电能表校验", ItemNameEN: "Meter accuracy test",
-		Service: "E", Department: "营销部计量中心（电能表检定）", PromisedDays: 7, Confidence: 1,
+		Service: "E", Department: "营销部计量中心（电能表检定）", PromisedDays: 5, Confidence: 1,
 	}
 	if r.Class != want.Class || r.Item != want.Item || r.ItemName != want.ItemName || r.ItemNameEN != want.ItemNameEN ||
 		r.Service != want.Service || r.Department != want.Department || r.PromisedDays != want.PromisedDays ||

@@ -30,13 +30,22 @@ func TestFrozenSplit(t *testing.T) {
 	}
 	cat := cases.DefaultCatalog()
 	m := cat.Model()
+	trained := map[string]bool{} // texts that are also training lines (the same words from two writers)
+	for _, l := range lines {
+		if !corpus.InTest(l) {
+			trained[cases.Normalize(l.Text)] = true
+		}
+	}
+	for _, e := range cases.CatalogExamples(cat) {
+		trained[cases.Normalize(e.Text)] = true
+	}
 	n, right, confWrong, refuseImmediate, refuseImmediateAny, weak := 0, 0, 0, 0, 0, 0
 	perClass := map[cases.Class][2]int{}
 	for _, l := range lines {
 		if !corpus.InTest(l) {
 			continue
 		}
-		if m.Learnt(l.Text) {
+		if m.Learnt(l.Text) && !trained[cases.Normalize(l.Text)] {
 			t.Errorf("the model was trained on the test line %q", l.Text)
 		}
 		n++
@@ -148,22 +157,23 @@ func TestRobustText(t *testing.T) {
 	tests := []struct {
 		name, text string
 		item       string // among the answer and the candidates; "" for any
+		class      cases.Class
 		err        error
 	}{
-		{"empty", "", "", cases.ErrEmpty},
-		{"emoji only", "😀🙏⚡", "", cases.ErrEmpty},
-		{"too long", strings.Repeat("电", cases.MaxTextRunes+1), "", cases.ErrTooLong},
-		{"2000 characters", long, "meter_check", nil},
-		{"English", "my meter runs fast", "meter_check", nil},
-		{"English bill", "I want to pay my electricity bill", "pay_bill", nil},
-		{"pinyin", "wo jia dian biao zou de tai kuai le", "meter_check", nil},
-		{"pinyin run together", "dianfeijiaofei", "pay_bill", nil},
-		{"traditional", "電錶走得太快了，想校驗一下", "meter_check", nil},
-		{"emoji inside", "⚡停电了😡整栋楼都没电", "fault_repair", nil},
-		{"homophone 停点", "我们小区又停点了，快来修", "fault_repair", nil},
-		{"homophone 佃费", "俺来交佃费", "pay_bill", nil},
-		{"dialect 冇电", "屋企冇电咗成日", "", nil},
-		{"control bytes", "\x00\xff电费", "", nil},
+		{"empty", "", "", "", cases.ErrEmpty},
+		{"emoji only", "😀🙏⚡", "", "", cases.ErrEmpty},
+		{"too long", strings.Repeat("电", cases.MaxTextRunes+1), "", "", cases.ErrTooLong},
+		{"2000 characters", long, "meter_check", "", nil},
+		{"English", "my meter runs fast", "meter_check", "", nil},
+		{"English bill", "I want to pay my electricity bill", "pay_bill", "", nil},
+		{"pinyin", "wo jia dian biao zou de tai kuai le", "meter_check", "", nil},
+		{"pinyin run together", "dianfeijiaofei", "", cases.Immediate, nil},
+		{"traditional", "電錶走得太快了，想校驗一下", "meter_check", "", nil},
+		{"emoji inside", "⚡停电了😡整栋楼都没电", "fault_repair", "", nil},
+		{"homophone 停点", "我们小区又停点了，快来修", "", cases.CrossDepartment, nil},
+		{"homophone 佃费", "俺来交佃费", "pay_bill", "", nil},
+		{"dialect 冇电", "屋企冇电咗成日", "", "", nil},
+		{"control bytes", "\x00\xff电费", "", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,6 +190,9 @@ func TestRobustText(t *testing.T) {
 			if tt.item != "" && r.Item != tt.item && !slices.ContainsFunc(r.Candidates, func(c cases.Candidate) bool { return c.Item == tt.item }) {
 				t.Errorf("→ %s %v (%s), want %s", r.Item, r.Candidates, r.Why, tt.item)
 			}
+			if tt.class != "" && r.Class != tt.class {
+				t.Errorf("→ %s %s (%s), want class %s", r.Class, r.Item, r.Why, tt.class)
+			}
 			if r.Why == "" || !r.Class.Valid() {
 				t.Errorf("malformed %+v", r)
 			}
@@ -191,7 +204,7 @@ func TestRobustText(t *testing.T) {
 // phrasings change the answers at once, without a new model.
 func TestCatalogExamplesTakeEffect(t *testing.T) {
 	cat := cases.DefaultCatalog()
-	text := "停车场的充电卡没余额了，帮我充一下停车卡"
+	text := "停车卡里没钱了，帮我充一下"
 	before, _ := cat.Classify("", text)
 	it := cases.Item{ID: "parking_card", NameZH: "停车卡充值", NameEN: "Parking card top-up", Class: cases.Immediate, Service: "D",
 		Documents: []string{"停车卡"}, Script: "我们可以为您的停车卡充值。",
