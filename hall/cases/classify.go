@@ -134,11 +134,23 @@ func (c *Catalog) ClassifyKeywords(text string) (Result, error) {
 	return r, nil
 }
 
+// ruleText is the text the keyword rules read for the model: the prepared
+// text (homophones replaced, the glossary's Chinese for English and pinyin
+// words), clauses joined by a comma.
+func ruleText(text string) string {
+	p := prepare(text)
+	parts := make([]string, len(p.clauses))
+	for i, c := range p.clauses {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, "，")
+}
+
 // ruleInputs returns, per catalog item, the model's input from the keyword
-// rules: the item's rule score capped at 8, divided by 4.
+// rules on ruleText: the item's rule score capped at 8, divided by 4.
 func (ix *index) ruleInputs(text string, n int) []float64 {
 	out := make([]float64, n)
-	clauses := clauseRunes(text)
+	clauses := clauseRunes(ruleText(text))
 	if len(clauses) == 0 {
 		return out
 	}
@@ -152,9 +164,10 @@ func (ix *index) ruleInputs(text string, n int) []float64 {
 	return out
 }
 
-// ruleWords returns the keywords of the fired rules of an item, or "".
+// ruleWords returns the keywords of the fired rules of an item on ruleText,
+// or "".
 func (ix *index) ruleWords(text string, item int) string {
-	clauses := clauseRunes(text)
+	clauses := clauseRunes(ruleText(text))
 	if len(clauses) == 0 {
 		return ""
 	}

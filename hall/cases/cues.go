@@ -1,9 +1,6 @@
 package cases
 
-import (
-	"regexp"
-	"strings"
-)
+import "regexp"
 
 // refusalCues are the asks that make a request one to refuse whatever its
 // topic: waiving a whole bill, a false invoice, erasing records, tampering
@@ -25,12 +22,7 @@ var refusalCues = []struct {
 
 // refusalCue returns the name of the first refusal cue in text, or "".
 func refusalCue(text string) string {
-	p := prepare(text)
-	parts := make([]string, len(p.clauses))
-	for i, c := range p.clauses {
-		parts[i] = string(c)
-	}
-	s := strings.Join(parts, "，")
+	s := ruleText(text)
 	for _, c := range refusalCues {
 		if c.re.MatchString(s) {
 			return c.name
