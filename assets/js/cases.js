@@ -105,6 +105,7 @@
 			f.documents.value = lines(it.documents);
 			f.alternatives.value = lines(it.alternatives);
 			f.keywords.value = JSON.stringify(it.keywords || [], null, 1);
+			f.examples.value = lines(it.examples);
 			f.id.readOnly = !!editing;
 			formMsg.textContent = '';
 			mark('');
@@ -132,6 +133,11 @@
 			if (it['class'] === 'cross_department') { it.department = f.department.value.trim(); it.promised_days = Number(f.promised_days.value) || 0; }
 			if (it['class'] === 'needs_approval') { it.approver = f.approver.value.trim(); it.authority = f.authority.value.trim(); }
 			if (it['class'] === 'must_refuse') { it.reason = f.reason.value.trim(); it.can_do = f.can_do.value.trim(); it.alternatives = unlines(f.alternatives.value); }
+			it.examples = unlines(f.examples.value);
+			// The English texts are not edited here: keep the stored ones.
+			var old = data.items.filter(function (x) { return x.id === editing; })[0] || {};
+			['script_en', 'authority_en', 'reason_en', 'can_do_en'].forEach(function (k) { if (old[k]) it[k] = old[k]; });
+			if (old.alternatives_en && it.alternatives && old.alternatives_en.length === it.alternatives.length) it.alternatives_en = old.alternatives_en;
 			P.api('PUT', '/api/v1/catalog/items/' + encodeURIComponent(it.id), it).then(function (res) {
 				if (res.error) {
 					var e2 = res.error;

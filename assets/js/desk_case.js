@@ -82,7 +82,7 @@
 			result = r;
 			var cand = $('cs-candidates');
 			if (r.weak && r.candidates && r.candidates.length) {
-				P.replace(cand, [el('p', 'cs-weak', P.t('case.weak'))].concat(r.candidates.map(function (c) {
+				P.replace(cand, [el('p', 'cs-weak', P.t(r.hint ? 'case.refuse_hint' : 'case.weak'))].concat(r.candidates.map(function (c) {
 					var b = el('button', 'cs-cand', [el('span', 'cs-class', P.t('case.class.' + c.class)), ' ' + c.item_name]);
 					b.type = 'button';
 					b.dataset.item = c.item;

@@ -104,7 +104,7 @@
 				var r = res.data;
 				if (r.weak && r.candidates && r.candidates.length > 1) {
 					$('kp-note').textContent = '';
-					P.replace($('kp-cand-items'), r.candidates.map(function (c) { return itemButton(c.item, c.item_name, c.class); }));
+					P.replace($('kp-cand-items'), r.candidates.map(function (c) { return itemButton(c.item, P.name(c.item_name, c.item_name_en), c.class); }));
 					$('kp-candidates').hidden = false;
 					return;
 				}
@@ -124,10 +124,11 @@
 			if (r.class === 'must_refuse') {
 				var s = screens.refuse;
 				field(s, 'name').textContent = name;
-				field(s, 'script').textContent = r.script;
-				field(s, 'reason').textContent = r.reason || '';
-				field(s, 'can_do').textContent = r.can_do || '';
-				list(field(s, 'alternatives'), r.alternatives);
+				// English text where the catalog has it (P.name falls back to Chinese).
+				field(s, 'script').textContent = P.name(r.script, r.script_en);
+				field(s, 'reason').textContent = P.name(r.reason || '', r.reason_en);
+				field(s, 'can_do').textContent = P.name(r.can_do || '', r.can_do_en);
+				list(field(s, 'alternatives'), P.name('', 'en') === 'en' && r.alternatives_en && r.alternatives_en.length ? r.alternatives_en : r.alternatives);
 				show('refuse');
 				return;
 			}

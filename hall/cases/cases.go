@@ -95,23 +95,34 @@ type Item struct {
 	Service   string   `json:"service"` // the queue service prefix, one letter A–Z
 	Documents []string `json:"documents,omitempty"`
 	Keywords  []Rule   `json:"keywords"`
+	// Examples are phrasings customers use for this item ("电表走得太快了想
+	// 校验一下"); the model learns those it has not seen when the catalog is
+	// indexed, so a manager's new example takes effect at once.
+	Examples []string `json:"examples,omitempty"`
 
 	Department   string `json:"department,omitempty"`    // cross_department: who does the work
 	PromisedDays int    `json:"promised_days,omitempty"` // cross_department: working days promised to the customer
 
-	Approver  string `json:"approver,omitempty"`  // needs_approval: the role that decides
-	Authority string `json:"authority,omitempty"` // needs_approval: what the clerk says about authority and who decides
+	Approver    string `json:"approver,omitempty"`     // needs_approval: the role that decides
+	Authority   string `json:"authority,omitempty"`    // needs_approval: what the clerk says about authority and who decides
+	AuthorityEN string `json:"authority_en,omitempty"` // the same in English
 
-	Script       string   `json:"script"`                 // what the clerk says
-	Reason       string   `json:"reason,omitempty"`       // must_refuse: why
-	CanDo        string   `json:"can_do,omitempty"`       // must_refuse: what the hall can do instead
-	Alternatives []string `json:"alternatives,omitempty"` // must_refuse: concrete alternatives
+	Script         string   `json:"script"`                    // what the clerk says
+	ScriptEN       string   `json:"script_en,omitempty"`       // the same in English, for a customer who reads English
+	Reason         string   `json:"reason,omitempty"`          // must_refuse: why
+	ReasonEN       string   `json:"reason_en,omitempty"`       //
+	CanDo          string   `json:"can_do,omitempty"`          // must_refuse: what the hall can do instead
+	CanDoEN        string   `json:"can_do_en,omitempty"`       //
+	Alternatives   []string `json:"alternatives,omitempty"`    // must_refuse: concrete alternatives
+	AlternativesEN []string `json:"alternatives_en,omitempty"` // the same in English, in the same order
 }
 
 // clone returns a deep copy of it.
 func (it Item) clone() Item {
 	it.Documents = slices.Clone(it.Documents)
 	it.Alternatives = slices.Clone(it.Alternatives)
+	it.AlternativesEN = slices.Clone(it.AlternativesEN)
+	it.Examples = slices.Clone(it.Examples)
 	it.Keywords = slices.Clone(it.Keywords)
 	for i := range it.Keywords {
 		it.Keywords[i].Words = slices.Clone(it.Keywords[i].Words)
@@ -155,7 +166,8 @@ type Catalog struct {
 	Forbidden []string            `json:"forbidden"`
 	Groups    map[string][]string `json:"groups,omitempty"`
 
-	idx *index
+	idx   *index
+	model *Model // nil: DefaultModel
 }
 
 //go:embed default_catalog.json
@@ -205,6 +217,7 @@ func (c *Catalog) Clone() *Catalog {
 	n := &Catalog{
 		Items:     make([]Item, len(c.Items)),
 		Forbidden: slices.Clone(c.Forbidden),
+		model:     c.model,
 	}
 	for i, it := range c.Items {
 		n.Items[i] = it.clone()
@@ -222,6 +235,21 @@ func (c *Catalog) Clone() *Catalog {
 // Reindex rebuilds the matching index after Items, Forbidden or Groups were
 // changed directly.
 func (c *Catalog) Reindex() { c.idx = buildIndex(c) }
+
+// SetModel makes the catalog classify with m instead of DefaultModel (nil
+// restores the default) and reindexes it.
+func (c *Catalog) SetModel(m *Model) {
+	c.model = m
+	c.Reindex()
+}
+
+// Model returns the model the catalog classifies with.
+func (c *Catalog) Model() *Model {
+	if c.model != nil {
+		return c.model
+	}
+	return DefaultModel()
+}
 
 // Item returns a copy of the item with the id.
 func (c *Catalog) Item(id string) (Item, bool) {

@@ -31,6 +31,12 @@ type Result struct {
 	CanDo        string   `json:"can_do,omitempty"`
 	Alternatives []string `json:"alternatives"` // never null in JSON
 	Documents    []string `json:"documents"`    // never null in JSON
+	// The customer-facing texts in English, when the catalog has them.
+	AuthorityEN    string   `json:"authority_en,omitempty"`
+	ScriptEN       string   `json:"script_en,omitempty"`
+	ReasonEN       string   `json:"reason_en,omitempty"`
+	CanDoEN        string   `json:"can_do_en,omitempty"`
+	AlternativesEN []string `json:"alternatives_en,omitempty"`
 
 	// Why says how the item was found: the id that was chosen, or the
 	// keywords of each rule that matched, e.g. 关键词「校验」「电表」→ 电能表校验,
@@ -41,63 +47,43 @@ type Result struct {
 	Confidence float64 `json:"confidence"`
 	// Candidates are the best few items, best first, when the match is weak.
 	Candidates []Candidate `json:"candidates,omitempty"`
-	// Weak is true when Confidence is below WeakBelow: the clerk (or the
-	// customer at the kiosk) should choose among the Candidates.
+	// Weak is true when the classifier is unsure: the clerk (or the customer
+	// at the kiosk) should choose among the Candidates.
 	Weak bool `json:"weak"`
+	// Hint is RefuseHint (可能需要婉拒) when the request may have to be
+	// refused: the answer is the best must_refuse item, weak, with the item
+	// the topic suggested among the candidates.
+	Hint string `json:"hint,omitempty"`
 }
 
 // Candidate is one of the best items for a text.
 type Candidate struct {
-	Item     string  `json:"item"`
-	ItemName string  `json:"item_name"`
-	Class    Class   `json:"class"`
-	Service  string  `json:"service"`
-	Score    float64 `json:"score"`
-	Why      string  `json:"why"` // the keywords that matched, e.g. 「电表」「快」
+	Item       string  `json:"item"`
+	ItemName   string  `json:"item_name"`
+	ItemNameEN string  `json:"item_name_en"`
+	Class      Class   `json:"class"`
+	Service    string  `json:"service"`
+	Score      float64 `json:"score"`
+	Why        string  `json:"why,omitempty"` // keyword rules only: the keywords that matched
 }
 
 const (
-	// WeakBelow is the confidence under which a match is weak.
-	WeakBelow = 0.45
-	// MaxTextRunes is the longest text Classify matches.
-	MaxTextRunes = 500
+	// MaxTextRunes is the longest text Classify reads.
+	MaxTextRunes = 2000
+	// MaxExampleRunes is the longest example phrasing of an item.
+	MaxExampleRunes = 200
 	// MaxCandidates is how many candidates a weak result lists.
-	MaxCandidates = 4
+	MaxCandidates = 3
 )
 
-// Classify finds the class and item of a case.
-//
-// If itemID is given it wins: the result is that item with confidence 1, or
-// ErrUnknownItem (404) when there is no such item. Otherwise the text is
-// normalised (see Normalize; punctuation is kept as a clause boundary that no
-// keyword spans) and matched against every item's keyword rules: a rule fires
-// when all its words occur (in any order; a keyword of three or more
-// characters may have one non-negating character inside it, at fuzzyFactor of
-// the weight) and none of its exclusion words occur exactly; an item scores
-// the weight of its best rule plus a quarter of the others'. The best item
-// wins (catalog order breaks ties).
-//
-// The outcomes for text:
-//   - a clear match: the item's result, Weak false;
-//   - a weak match (confidence below WeakBelow, e.g. a single generic word, or
-//     two items nearly tied): the best item's result with Weak true and up to
-//     MaxCandidates Candidates for the clerk to choose from;
-//   - no rule fires: ErrNoMatch (422) — the kiosk offers the catalog or a
-//     consultation ticket;
-//   - no id and no text (or only punctuation): ErrEmpty (422);
-//   - text longer than MaxTextRunes: ErrTooLong (422).
-func (c *Catalog) Classify(itemID, text string) (Result, error) {
-	if itemID = strings.TrimSpace(itemID); itemID != "" {
-		i := c.current().find(c, itemID)
-		if i < 0 {
-			return Result{}, fmt.Errorf("%w: %q", ErrUnknownItem, itemID)
-		}
-		it := &c.Items[i]
-		r := resultOf(it)
-		r.Why = fmt.Sprintf("已选业务事项「%s」（%s）/ chosen from the catalog", it.NameZH, it.ID)
-		r.Confidence = 1
-		return r, nil
-	}
+// ClassifyKeywords classifies text by the catalog's keyword rules alone, as
+// hallq did before the model: kept for audit and to compare the two (see
+// docs/cases.md). A rule fires when all its words occur (in any order; a
+// keyword of three or more characters may have one non-negating character
+// inside it, at fuzzyFactor of the weight) and none of its exclusion words
+// occur exactly; an item scores the weight of its best rule plus a quarter of
+// the others'. Errors: ErrEmpty, ErrTooLong, and ErrNoMatch when no rule fires.
+func (c *Catalog) ClassifyKeywords(text string) (Result, error) {
 	if utf8.RuneCountInString(text) > MaxTextRunes {
 		return Result{}, fmt.Errorf("%w (%d)", ErrTooLong, MaxTextRunes)
 	}
@@ -118,7 +104,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	it := &c.Items[best.item]
 	r := resultOf(it)
 	r.Confidence = confidence(best.score, second)
-	r.Weak = r.Confidence < WeakBelow
+	r.Weak = r.Confidence < 0.45
 
 	var why strings.Builder
 	if r.Weak {
@@ -146,6 +132,53 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 		}
 	}
 	return r, nil
+}
+
+// ruleText is the text the keyword rules read for the model: the prepared
+// text (homophones replaced, the glossary's Chinese for English and pinyin
+// words), clauses joined by a comma.
+func ruleText(text string) string {
+	p := prepare(text)
+	parts := make([]string, len(p.clauses))
+	for i, c := range p.clauses {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, "，")
+}
+
+// ruleInputs returns, per catalog item, the model's input from the keyword
+// rules on ruleText: the item's rule score capped at 8, divided by 4.
+func (ix *index) ruleInputs(text string, n int) []float64 {
+	out := make([]float64, n)
+	clauses := clauseRunes(ruleText(text))
+	if len(clauses) == 0 {
+		return out
+	}
+	m := ix.match(clauses)
+	defer m.release()
+	for _, s := range m.scored {
+		if s.item < n {
+			out[s.item] = min(s.score, 8) / 4
+		}
+	}
+	return out
+}
+
+// ruleWords returns the keywords of the fired rules of an item on ruleText,
+// or "".
+func (ix *index) ruleWords(text string, item int) string {
+	clauses := clauseRunes(ruleText(text))
+	if len(clauses) == 0 {
+		return ""
+	}
+	m := ix.match(clauses)
+	defer m.release()
+	for _, s := range m.scored {
+		if s.item == item && len(s.fired) > 0 {
+			return m.words(s)
+		}
+	}
+	return ""
 }
 
 // confidence grows with the best score (strength) and with its margin over
@@ -179,6 +212,12 @@ func resultOf(it *Item) Result {
 		CanDo:        it.CanDo,
 		Alternatives: append([]string{}, it.Alternatives...),
 		Documents:    append([]string{}, it.Documents...),
+
+		AuthorityEN:    it.AuthorityEN,
+		ScriptEN:       it.ScriptEN,
+		ReasonEN:       it.ReasonEN,
+		CanDoEN:        it.CanDoEN,
+		AlternativesEN: slices.Clone(it.AlternativesEN),
 	}
 }
 
@@ -198,6 +237,9 @@ type index struct {
 	rules    [][]irule        // per item
 	ruleRef  [][2]int32       // global rule number → {item, rule}
 	altRules [][]int32        // keyword id → global numbers of the rules whose words use it
+
+	mlOnce sync.Once
+	ml     *mlIndex // the model's view of the catalog, built on first use
 }
 
 type irule struct {

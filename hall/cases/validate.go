@@ -201,6 +201,11 @@ func (c *Catalog) ValidateItem(it Item) error {
 			bad(fmt.Sprintf("第 %d 项所需资料为空", i), fmt.Sprintf("document %d is empty", i))
 		}
 	}
+	for i, e := range it.Examples {
+		if Normalize(e) == "" || len([]rune(e)) > MaxExampleRunes {
+			bad(fmt.Sprintf("第 %d 条例句为空或超过 %d 字", i, MaxExampleRunes), fmt.Sprintf("example %d is empty or longer than %d characters", i, MaxExampleRunes))
+		}
+	}
 	for i, r := range it.Keywords {
 		if len(r.Words) == 0 {
 			bad(fmt.Sprintf("第 %d 条关键词规则没有词", i), fmt.Sprintf("rule %d has no words", i))
@@ -249,6 +254,9 @@ func (c *Catalog) ValidateItem(it Item) error {
 		if len(it.Alternatives) == 0 {
 			bad("不予受理事项须给出替代方案", "must_refuse needs at least one alternative")
 		}
+	}
+	if n := len(it.AlternativesEN); n > 0 && n != len(it.Alternatives) {
+		bad(fmt.Sprintf("英文替代方案须与中文一一对应（%d 对 %d）", n, len(it.Alternatives)), fmt.Sprintf("alternatives_en must match alternatives one to one (%d vs %d)", n, len(it.Alternatives)))
 	}
 	fields, texts := it.spoken()
 	forbidden := c.forbidden()

@@ -1,0 +1,32 @@
+package cases
+
+import "regexp"
+
+// refusalCues are the asks that make a request one to refuse whatever its
+// topic: waiving a whole bill, a false invoice, erasing records, tampering
+// with the meter or its seal, paying off staff, a staff member's private
+// details. They are written narrowly (a legitimate request must not match
+// them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
+// ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
+var refusalCues = []struct {
+	name string
+	re   *regexp.Regexp
+}{
+	{"免交整笔电费", regexp.MustCompile(`(电费|欠费|欠的钱|这笔钱|账单).{0,6}(全免|全部免|都免|免了吧|免掉|一笔勾销|清零|抹掉|抹了|不交了行|别收了|不用交了吧|就算了)`)},
+	{"虚开或多开发票", regexp.MustCompile(`虚开|假发票|(发票|票).{0,8}(多开|开多|多写|写多|开高|写高|开大点|多开点|金额.{0,4}(改|大|高|多))|(多开|开多|多写).{0,6}(发票|票)|(发票|票|抬头).{0,6}(开成|写成).{0,4}(别人|别的公司|其他公司|朋友|亲戚)`)},
+	{"删改记录", regexp.MustCompile(`(删|删掉|删除|消除|抹掉|抹去|清除|撤销|撤掉|洗白|消掉).{0,6}(记录|违约|窃电|不良|征信|黑名单|案底)`)},
+	{"改动电表或封印", regexp.MustCompile(`(让|使|把|叫|弄|教|帮).{0,4}(电表|表).{0,6}(倒转|倒着走|不走字|停转|走慢|调慢|慢点走|少走)|(剪|撕|拆|弄掉|去掉|揭|剪断|剪掉).{0,3}(封印|铅封|封条)|绕过电表|绕表接|不走表`)},
+	{"请托送礼", regexp.MustCompile(`红包|好处费|塞点钱|给你们点好处|给你点好处|请你吃饭|请你们吃饭|意思意思|心意|购物卡|感谢费|辛苦费|买包烟|条烟|走后门|开后门|找关系|托关系|熟人`)},
+	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
+}
+
+// refusalCue returns the name of the first refusal cue in text, or "".
+func refusalCue(text string) string {
+	s := ruleText(text)
+	for _, c := range refusalCues {
+		if c.re.MatchString(s) {
+			return c.name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,524 @@
+// Command train fits the case classifier's model (package cases) to the
+// default catalog's examples and the corpus in hall/cases/corpus, leaving out
+// the frozen test split, and writes it for embedding:
+//
+//	go generate ./hall/cases          # runs: go run ./internal/train -out model.json.gz
+//	go run ./hall/cases/internal/train -eval docs/cases_eval.md   # the figures of docs/cases.md
+//
+// The thresholds (weak answer, refusal guard) are chosen by 5-fold
+// cross-validation on the training lines; the test split is only read by
+// -eval, after training, and by the test in package cases.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"hallq/hall/cases"
+	"hallq/hall/cases/internal/corpus"
+)
+
+func main() {
+	out := flag.String("out", "", "write the trained model here (gzip JSON)")
+	dir := flag.String("corpus", "", "corpus directory (default: corpus/ beside the package)")
+	eval := flag.String("eval", "", "write the evaluation report (markdown) here; - for standard output")
+	exp := flag.Bool("exp", false, "print cross-validation figures of training variants (no test split involved)")
+	label := flag.Bool("label", false, "write each writer line's item: the best item of the writer's class (empty when unsure)")
+	oldCat := flag.String("old", "", "the keyword-only catalog to compare with (default internal/train/old_catalog.json)")
+	flag.Parse()
+	base := findPackageDir()
+	if *dir == "" {
+		*dir = filepath.Join(base, "corpus")
+	}
+	if *oldCat == "" {
+		*oldCat = filepath.Join(base, "internal", "train", "old_catalog.json")
+	}
+	lines, err := corpus.Load(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cat := cases.DefaultCatalog()
+	if *label {
+		labelItems(cat, *dir, lines)
+		return
+	}
+	var train, test []corpus.Line
+	for _, l := range lines {
+		if corpus.InTest(l) {
+			test = append(test, l)
+		} else {
+			train = append(train, l)
+		}
+	}
+	log.Printf("corpus: %d lines, %d for training, %d frozen for test", len(lines), len(train), len(test))
+	if *exp {
+		experiments(cat, train)
+		return
+	}
+
+	// Thresholds from 5-fold cross-validation on the training lines.
+	start := time.Now()
+	cv := crossValidate(cat, train)
+	th := cv.choose()
+	log.Printf("cross-validation in %s: %+v", time.Since(start).Round(time.Millisecond), th)
+
+	m := fit(cat, train, fmt.Sprintf("trained on %d catalog examples and %d corpus lines (test split left out)", len(cases.CatalogExamples(cat)), len(train)))
+	th.set(m)
+	if *out != "" {
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("wrote %s: %d features, %d bytes", *out, m.Features(), buf.Len())
+	}
+	if *eval == "" {
+		return
+	}
+	var w io.Writer = os.Stdout
+	if *eval != "-" {
+		f, err := os.Create(*eval)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		w = f
+	}
+	oldData, err := os.ReadFile(*oldCat)
+	if err != nil {
+		log.Fatal(err)
+	}
+	old, err := cases.ParseCatalog(oldData)
+	if err != nil {
+		log.Fatal(err)
+	}
+	report(w, cat, old, m, train, test, cv, th)
+}
+
+// findPackageDir returns the directory of package cases: the working
+// directory under go generate, else found from the module root.
+func findPackageDir() string {
+	if _, err := os.Stat("default_catalog.json"); err == nil {
+		return "."
+	}
+	for _, p := range []string{"hall/cases", "../..", "../../.."} {
+		if _, err := os.Stat(filepath.Join(p, "default_catalog.json")); err == nil {
+			return p
+		}
+	}
+	log.Fatal("run from the module root or hall/cases")
+	return ""
+}
+
+func examples(lines []corpus.Line) []cases.Example {
+	out := make([]cases.Example, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, cases.Example{Text: l.Text, Item: l.Item, Class: cases.Class(l.Class)})
+	}
+	return out
+}
+
+var trainOpts = cases.TrainOptions{}
+
+func fit(cat *cases.Catalog, lines []corpus.Line, info string) *cases.Model {
+	o := trainOpts
+	o.Info = info
+	return cases.Train(cat, examples(lines), o)
+}
+
+func experiments(cat *cases.Catalog, train []corpus.Line) {
+	for _, v := range []cases.TrainOptions{{}, {L2: 3e-3}, {Epochs: 15}} {
+		trainOpts = v
+		cv := crossValidate(cat, train)
+		th := cv.choose()
+		s := stats(cv.run(th))
+		fmt.Printf("%+v %+v: class %s, weak %s, confidently wrong %s, refuse→immediate %d (confident %d)\n", v, th,
+			pct(s.classRight, s.n), pct(s.weak, s.n), pct(s.confWrong, s.n), s.refuseImmediate, s.refuseImmediateConf)
+	}
+}
+
+// outcome is one classified line.
+type outcome struct {
+	line       corpus.Line
+	class      cases.Class // "" for an error
+	item       string
+	weak       bool
+	hint       bool
+	conf       float64
+	candidates []string
+}
+
+func classifyAll(c *cases.Catalog, lines []corpus.Line) []outcome {
+	out := make([]outcome, 0, len(lines))
+	for _, l := range lines {
+		o := outcome{line: l}
+		if r, err := c.Classify("", l.Text); err == nil {
+			o.class, o.item, o.weak, o.hint, o.conf = r.Class, r.Item, r.Weak, r.Hint != "", r.Confidence
+			for _, cd := range r.Candidates {
+				o.candidates = append(o.candidates, cd.Item)
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func classifyKeywords(c *cases.Catalog, lines []corpus.Line) []outcome {
+	out := make([]outcome, 0, len(lines))
+	for _, l := range lines {
+		o := outcome{line: l}
+		if r, err := c.ClassifyKeywords(l.Text); err == nil {
+			o.class, o.item, o.weak, o.conf = r.Class, r.Item, r.Weak, r.Confidence
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// cvResult keeps each fold's catalog (with its model) and held-out lines.
+type cvResult struct {
+	cats  []*cases.Catalog
+	lines [][]corpus.Line
+}
+
+func crossValidate(cat *cases.Catalog, train []corpus.Line) cvResult {
+	var r cvResult
+	for k := 0; k < 5; k++ {
+		var in, out []corpus.Line
+		for _, l := range train {
+			if l.Writer != corpus.Authors && corpus.Fold(l) == k {
+				out = append(out, l)
+			} else {
+				in = append(in, l)
+			}
+		}
+		c := cat.Clone()
+		c.SetModel(fit(cat, in, "fold"))
+		r.cats = append(r.cats, c)
+		r.lines = append(r.lines, out)
+	}
+	return r
+}
+
+func (cv cvResult) run(t thresholds) []outcome {
+	var all []outcome
+	for k, c := range cv.cats {
+		t.set(c.Model())
+		all = append(all, classifyAll(c, cv.lines[k])...)
+	}
+	return all
+}
+
+// thresholds are the decision's knobs the trainer chooses.
+type thresholds struct{ mix, refuseAt, hintAt, weakAt float64 }
+
+func (t thresholds) set(m *cases.Model) {
+	m.Mix, m.RefuseAt, m.HintAt, m.WeakAt = t.mix, t.refuseAt, t.hintAt, t.weakAt
+}
+
+// choose picks, on the held-out folds: the mixture of the two heads and the
+// refusal guard's threshold that get the most classes right, a must-refuse
+// answered as immediate counting as one more wrong; the highest hint
+// threshold under which no must-refuse line is answered as a confident
+// (not weak, no hint) immediate; then the lowest weak threshold that keeps
+// confidently wrong answers at or under 1.5 % of the held-out lines.
+func (cv cvResult) choose() thresholds {
+	best := -1e9
+	var t thresholds
+	for _, mix := range []float64{0.01, 0.15, 0.3} {
+		for _, ra := range []float64{0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6} {
+			s := stats(cv.run(thresholds{mix, ra, ra, 0.001}))
+			score := float64(s.classRight) - float64(s.refuseImmediate)
+			if score > best {
+				best, t = score, thresholds{mix: mix, refuseAt: ra}
+			}
+		}
+	}
+	t.hintAt = 0.01
+	for _, ha := range []float64{0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02} {
+		if ha >= t.refuseAt {
+			continue
+		}
+		tt := t
+		tt.hintAt, tt.weakAt = ha, 0.001
+		if stats(cv.run(tt)).refuseImmediateConf == 0 {
+			t.hintAt = ha
+			break
+		}
+	}
+	t.weakAt = 0.99
+	for wa := 0.2; wa <= 0.99; wa += 0.025 {
+		tt := t
+		tt.weakAt = wa
+		if s := stats(cv.run(tt)); float64(s.confWrong) <= 0.015*float64(s.n) {
+			t.weakAt = round(wa)
+			break
+		}
+	}
+	return t
+}
+
+func round(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
+
+type figures struct {
+	n, classRight, itemRight, itemKnown, weak, confWrong, errors int
+	refuseN, refuseImmediate, refuseImmediateConf, refuseRight   int
+	candRight                                                    int
+	perClass                                                     map[string][2]int
+	confusion                                                    map[[2]string]int
+}
+
+func stats(outs []outcome) figures {
+	f := figures{perClass: map[string][2]int{}, confusion: map[[2]string]int{}}
+	for _, o := range outs {
+		f.n++
+		want := o.line.Class
+		got := string(o.class)
+		if got == "" {
+			got = "422"
+			f.errors++
+		}
+		pc := f.perClass[want]
+		pc[0]++
+		if got == want {
+			f.classRight++
+			pc[1]++
+		} else if got != "422" && !o.weak {
+			f.confWrong++
+		}
+		f.perClass[want] = pc
+		f.confusion[[2]string{want, got}]++
+		if o.weak {
+			f.weak++
+		}
+		if o.line.Item != "" {
+			f.itemKnown++
+			if o.item == o.line.Item {
+				f.itemRight++
+			}
+			if o.item == o.line.Item || slices.Contains(o.candidates, o.line.Item) {
+				f.candRight++
+			}
+		}
+		if want == string(cases.MustRefuse) {
+			f.refuseN++
+			if got == want {
+				f.refuseRight++
+			}
+			if got == string(cases.Immediate) {
+				f.refuseImmediate++
+				if !o.weak {
+					f.refuseImmediateConf++
+				}
+			}
+		}
+	}
+	return f
+}
+
+func pct(a, b int) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(a)/float64(b))
+}
+
+func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []corpus.Line, cv cvResult, th thresholds) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	writers := map[string]int{}
+	for _, l := range append(slices.Clone(train), test...) {
+		writers[l.Writer]++
+	}
+	var names []string
+	for n := range writers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	p("<!-- generated by: go run ./hall/cases/internal/train -eval docs/cases_eval.md -->\n\n")
+	p("Model: %s; %d features. Chosen by 5-fold cross-validation on the training lines: item-head weight %.2f, refusal guard from %.2f, refusal hint from %.2f, weak below %.3f.\n\n", m.Info, m.Features(), th.mix, th.refuseAt, th.hintAt, th.weakAt)
+	p("Lines per writer: ")
+	for i, n := range names {
+		if i > 0 {
+			p(", ")
+		}
+		p("%s %d", n, writers[n])
+	}
+	p(".\n\n")
+
+	c := cat.Clone()
+	c.SetModel(m)
+	testOut := classifyAll(c, test)
+	oldTest := classifyKeywords(old, test)
+	cvOut := cv.run(th)
+	var cvTrainLines []corpus.Line
+	for _, ls := range cv.lines {
+		cvTrainLines = append(cvTrainLines, ls...)
+	}
+	oldCV := classifyKeywords(old, cvTrainLines)
+
+	p("## Frozen test split and 5-fold cross-validation\n\n")
+	p("| figure | model, frozen test (%d) | keyword rules, same lines | model, 5-fold CV (%d) | keyword rules, same lines |\n|---|---|---|---|---|\n", len(test), len(cvOut))
+	ft, fo, fc, fco := stats(testOut), stats(oldTest), stats(cvOut), stats(oldCV)
+	row := func(name string, g func(f figures) string) {
+		p("| %s | %s | %s | %s | %s |\n", name, g(ft), g(fo), g(fc), g(fco))
+	}
+	row("class accuracy", func(f figures) string { return pct(f.classRight, f.n) })
+	row("item accuracy", func(f figures) string { return pct(f.itemRight, f.itemKnown) })
+	row("right item among answer and candidates", func(f figures) string { return pct(f.candRight, f.itemKnown) })
+	row("weak answers", func(f figures) string { return pct(f.weak, f.n) })
+	row("confidently wrong class (not weak)", func(f figures) string { return pct(f.confWrong, f.n) })
+	row("bare 422", func(f figures) string { return pct(f.errors, f.n) })
+	row("must-refuse recognised", func(f figures) string { return pct(f.refuseRight, f.refuseN) })
+	row("must-refuse answered immediate (any)", func(f figures) string { return fmt.Sprintf("%d of %d", f.refuseImmediate, f.refuseN) })
+	row("must-refuse answered immediate, not weak", func(f figures) string { return fmt.Sprintf("%d", f.refuseImmediateConf) })
+	for _, cl := range cases.Classes {
+		k := string(cl)
+		row("accuracy on "+k, func(f figures) string { return pct(f.perClass[k][1], f.perClass[k][0]) })
+	}
+	p("\nConfusion on the frozen test split (rows: the writer's class, columns: the answer):\n\n")
+	confusion(w, ft)
+	p("\nConfusion in 5-fold cross-validation:\n\n")
+	confusion(w, fc)
+
+	p("\n## Cross-writer: trained without one writer, tested on all of that writer's lines\n\n")
+	p("| writer | lines | model class acc. | item acc. | confidently wrong | must-refuse → immediate | keyword rules class acc. | rules 422 |\n|---|---|---|---|---|---|---|---|\n")
+	for _, n := range names {
+		if n == corpus.Authors {
+			continue
+		}
+		var in, out []corpus.Line
+		for _, l := range train {
+			if l.Writer != n {
+				in = append(in, l)
+			}
+		}
+		for _, l := range append(slices.Clone(train), test...) {
+			if l.Writer == n {
+				out = append(out, l)
+			}
+		}
+		cc := cat.Clone()
+		mm := fit(cat, in, "cross-writer")
+		th.set(mm)
+		cc.SetModel(mm)
+		f := stats(classifyAll(cc, out))
+		o := stats(classifyKeywords(old, out))
+		p("| %s | %d | %s | %s | %s | %d of %d | %s | %s |\n", n, f.n, pct(f.classRight, f.n), pct(f.itemRight, f.itemKnown),
+			pct(f.confWrong, f.n), f.refuseImmediate, f.refuseN, pct(o.classRight, o.n), pct(o.errors, o.n))
+	}
+	p("\nMisses on the frozen test split (writer's class → answer):\n\n")
+	for _, o := range testOut {
+		if string(o.class) != o.line.Class {
+			weak := ""
+			if o.weak {
+				weak = " (weak)"
+			}
+			p("- %s: %q %s → %s %s%s\n", o.line.Writer, trim(o.line.Text), o.line.Class, o.class, o.item, weak)
+		}
+	}
+}
+
+func trim(s string) string {
+	r := []rune(s)
+	if len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}
+
+func confusion(w io.Writer, f figures) {
+	cols := []string{"immediate", "cross_department", "needs_approval", "must_refuse", "422"}
+	fmt.Fprintf(w, "| writer \\ answer | %s |\n|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
+	for _, r := range cols[:4] {
+		fmt.Fprintf(w, "| %s |", r)
+		for _, c := range cols {
+			fmt.Fprintf(w, " %d |", f.confusion[[2]string{r, c}])
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// labelItems maps each writer line to an item of the writer's class: twice,
+// first with a model of the catalog and the authors' phrasings, then with one
+// that also learnt the first round's confident labels. A line whose best item
+// holds less than half of its class's probability, or less than 20 % in all
+// (no item of the writer's class fits), keeps no item (it still
+// teaches the class head).
+func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line) {
+	var seed []corpus.Line
+	for _, l := range lines {
+		if l.Writer == corpus.Authors {
+			seed = append(seed, l)
+		}
+	}
+	for round := 0; round < 2; round++ {
+		c := cat.Clone()
+		c.SetModel(fit(cat, seed, "labelling"))
+		next := slices.Clone(seed)
+		for i, l := range lines {
+			if l.Writer == corpus.Authors {
+				continue
+			}
+			// The writer's topic ("waive late fee hospitalized") helps: the
+			// glossary reads its English.
+			ranked, err := c.Rank(l.Text + "。" + strings.ReplaceAll(l.Topic, "_", " "))
+			if err != nil {
+				lines[i].Item = ""
+				continue
+			}
+			best, sum := "", 0.0
+			bestP := 0.0
+			for _, r := range ranked {
+				if string(r.Class) != l.Class {
+					continue
+				}
+				sum += r.Score
+				if best == "" {
+					best, bestP = r.Item, r.Score
+				}
+			}
+			lines[i].Item = ""
+			if sum > 0 && bestP/sum >= 0.5 && bestP >= 0.2 {
+				lines[i].Item = best
+				if !corpus.InTest(l) {
+					ll := lines[i]
+					next = append(next, ll)
+				}
+			}
+		}
+		seed = next
+	}
+	byWriter := map[string][]corpus.Line{}
+	for _, l := range lines {
+		if l.Writer != corpus.Authors {
+			byWriter[l.Writer] = append(byWriter[l.Writer], l)
+		}
+	}
+	for w, ls := range byWriter {
+		var b strings.Builder
+		labelled := 0
+		for _, l := range ls {
+			data, _ := json.Marshal(l)
+			b.Write(data)
+			b.WriteByte('\n')
+			if l.Item != "" {
+				labelled++
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, w+".jsonl"), []byte(b.String()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("%s: %d of %d lines labelled with an item", w, labelled, len(ls))
+	}
+}

@@ -1,0 +1,276 @@
+package cases_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"hallq/hall/cases"
+	"hallq/hall/cases/internal/corpus"
+)
+
+// The frozen test split (corpus.InTest: 20 % of each independent writer's
+// lines, by a hash fixed before any training) measured with the shipped
+// model. The thresholds are what the model honestly reaches on it minus a
+// small margin (docs/cases.md): 95 % class accuracy is the target and
+// is not reached; see docs/cases_eval.md for the figures.
+const (
+	minClassAccuracy    = 0.77
+	maxConfidentlyWrong = 0.02
+)
+
+func TestFrozenSplit(t *testing.T) {
+	lines, err := corpus.Load("corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := cases.DefaultCatalog()
+	m := cat.Model()
+	trained := map[string]bool{} // texts that are also training lines (the same words from two writers)
+	for _, l := range lines {
+		if !corpus.InTest(l) {
+			trained[cases.Normalize(l.Text)] = true
+		}
+	}
+	for _, e := range cases.CatalogExamples(cat) {
+		trained[cases.Normalize(e.Text)] = true
+	}
+	n, right, confWrong, refuseImmediate, refuseImmediateAny, weak := 0, 0, 0, 0, 0, 0
+	perClass := map[cases.Class][2]int{}
+	for _, l := range lines {
+		if !corpus.InTest(l) {
+			continue
+		}
+		if m.Learnt(l.Text) && !trained[cases.Normalize(l.Text)] {
+			t.Errorf("the model was trained on the test line %q", l.Text)
+		}
+		n++
+		want := cases.Class(l.Class)
+		r, err := cat.Classify("", l.Text)
+		if err != nil {
+			t.Errorf("%s %q: %v", l.Writer, l.Text, err)
+			continue
+		}
+		pc := perClass[want]
+		pc[0]++
+		if r.Weak {
+			weak++
+		}
+		if r.Class == want {
+			right++
+			pc[1]++
+		} else if !r.Weak {
+			confWrong++
+			t.Logf("confidently wrong: %s %q: %s, answered %s %s (%.2f)", l.Writer, l.Text, want, r.Class, r.Item, r.Confidence)
+		}
+		perClass[want] = pc
+		if want == cases.MustRefuse && r.Class == cases.Immediate {
+			refuseImmediateAny++
+			if !r.Weak || r.Hint != cases.RefuseHint {
+				refuseImmediate++
+				t.Errorf("must-refuse answered as immediate without the refusal hint: %s %q → %s (%s)", l.Writer, l.Text, r.Item, r.Why)
+			}
+		}
+	}
+	if n < 300 {
+		t.Fatalf("only %d test lines", n)
+	}
+	acc := float64(right) / float64(n)
+	cw := float64(confWrong) / float64(n)
+	t.Logf("frozen split: %d lines, class accuracy %.1f%%, confidently wrong %.1f%%, weak %.1f%%, must-refuse as immediate %d (all weak with the hint: %v)",
+		n, 100*acc, 100*cw, 100*float64(weak)/float64(n), refuseImmediateAny, refuseImmediate == 0)
+	for _, c := range cases.Classes {
+		t.Logf("  %-16s %3d/%3d", c, perClass[c][1], perClass[c][0])
+	}
+	if acc < minClassAccuracy {
+		t.Errorf("class accuracy %.1f%% below %.0f%%", 100*acc, 100*minClassAccuracy)
+	}
+	if cw > maxConfidentlyWrong {
+		t.Errorf("confidently wrong %.1f%% above %.0f%%", 100*cw, 100*maxConfidentlyWrong)
+	}
+}
+
+// TestRefusalNotOutvoted: a forbidden ask about an ordinary topic is answered
+// as a refusal (or at least weak with the refusal hint), while its
+// legitimate twin is never refused.
+func TestRefusalNotOutvoted(t *testing.T) {
+	cat := cases.DefaultCatalog()
+	forbidden := []string{
+		"这个月电费全免了吧",
+		"我交了一百，发票给我开三百",
+		"一家人还要什么手续，直接把户主改成我",
+		"想办法让电表停着别走",
+		"把我家的窃电记录撤了",
+		"给你个红包，帮我先办了",
+		"把那个抄表员的私人手机号给我",
+		"把欠费记录从系统里删掉",
+		"封印我自己剪了行不行",
+		"租客不交房租，帮我把他的电停了",
+	}
+	for _, text := range forbidden {
+		r, err := cat.Classify("", text)
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		if r.Class != cases.MustRefuse && r.Hint != cases.RefuseHint {
+			t.Errorf("%q → %s %s (%s), want a refusal or the refusal hint", text, r.Class, r.Item, r.Why)
+		}
+		if r.Class == cases.Immediate && !r.Weak {
+			t.Errorf("%q → a confident immediate %s", text, r.Item)
+		}
+	}
+	legit := map[string]cases.Class{
+		"我住院了没按时交费，违约金能申请减免吗":  cases.NeedsApproval,
+		"开一张上个月电费的发票":          cases.Immediate,
+		"房子买了，过户的材料都带齐了":       cases.Immediate,
+		"我是烈士家属，用电有没有优惠政策":     cases.NeedsApproval,
+		"我怀疑电表出故障了，读数乱跳，想申请校验": cases.CrossDepartment,
+		"对面那家好像在偷电，我来举报":       cases.CrossDepartment,
+	}
+	for text, want := range legit {
+		r, err := cat.Classify("", text)
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		if r.Class == cases.MustRefuse && !r.Weak {
+			t.Errorf("%q → a confident refusal %s (%s)", text, r.Item, r.Why)
+		}
+		if r.Class != want && !slices.ContainsFunc(r.Candidates, func(c cases.Candidate) bool { return c.Class == want }) {
+			t.Errorf("%q → %s %s, want %s at least among the candidates", text, r.Class, r.Item, want)
+		}
+	}
+}
+
+// TestRobustText: every kind of input gets a clear answer or a clear error.
+func TestRobustText(t *testing.T) {
+	cat := cases.DefaultCatalog()
+	long := strings.Repeat("我家电表最近走得特别快，", 200)[:0]
+	for len([]rune(long)) < cases.MaxTextRunes-20 {
+		long += "我家电表最近走得特别快，"
+	}
+	tests := []struct {
+		name, text string
+		item       string // among the answer and the candidates; "" for any
+		class      cases.Class
+		err        error
+	}{
+		{"empty", "", "", "", cases.ErrEmpty},
+		{"emoji only", "😀🙏⚡", "", "", cases.ErrEmpty},
+		{"too long", strings.Repeat("电", cases.MaxTextRunes+1), "", "", cases.ErrTooLong},
+		{"2000 characters", long, "meter_check", "", nil},
+		{"English", "my meter runs fast", "meter_check", "", nil},
+		{"English bill", "I want to pay my electricity bill", "pay_bill", "", nil},
+		{"pinyin", "wo jia dian biao zou de tai kuai le", "meter_check", "", nil},
+		{"pinyin run together", "dianfeijiaofei", "", cases.Immediate, nil},
+		{"traditional", "電錶走得太快了，想校驗一下", "meter_check", "", nil},
+		{"emoji inside", "⚡停电了😡整栋楼都没电", "fault_repair", "", nil},
+		{"homophone 停点", "我们小区又停点了，快来修", "", cases.CrossDepartment, nil},
+		{"homophone 佃费", "俺来交佃费", "pay_bill", "", nil},
+		{"dialect 冇电", "屋企冇电咗成日", "", "", nil},
+		{"control bytes", "\x00\xff电费", "", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := cat.Classify("", tt.text)
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("got %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("error %v", err)
+			}
+			if tt.item != "" && r.Item != tt.item && !slices.ContainsFunc(r.Candidates, func(c cases.Candidate) bool { return c.Item == tt.item }) {
+				t.Errorf("→ %s %v (%s), want %s", r.Item, r.Candidates, r.Why, tt.item)
+			}
+			if tt.class != "" && r.Class != tt.class {
+				t.Errorf("→ %s %s (%s), want class %s", r.Class, r.Item, r.Why, tt.class)
+			}
+			if r.Why == "" || !r.Class.Valid() {
+				t.Errorf("malformed %+v", r)
+			}
+		})
+	}
+}
+
+// TestCatalogExamplesTakeEffect: a manager's new item and new example
+// phrasings change the answers at once, without a new model.
+func TestCatalogExamplesTakeEffect(t *testing.T) {
+	cat := cases.DefaultCatalog()
+	text := "停车卡里没钱了，帮我充一下"
+	before, _ := cat.Classify("", text)
+	it := cases.Item{ID: "parking_card", NameZH: "停车卡充值", NameEN: "Parking card top-up", Class: cases.Immediate, Service: "D",
+		Documents: []string{"停车卡"}, Script: "我们可以为您的停车卡充值。",
+		Keywords: []cases.Rule{{Words: []string{"停车卡"}, Weight: 3}},
+		Examples: []string{"停车卡充值", "帮我给停车卡充点钱", "停车卡没钱了"}}
+	if err := cat.Put(it); err != nil {
+		t.Fatal(err)
+	}
+	after, err := cat.Classify("", text)
+	if err != nil || after.Item != "parking_card" {
+		t.Fatalf("after Put: %s %v (%s), before %s", after.Item, err, after.Why, before.Item)
+	}
+
+	// A new example of an existing item moves a phrasing the model put elsewhere.
+	odd := "表箱边上那个小铁盒子嗡嗡叫个不停"
+	r, _ := cat.Classify("", odd)
+	target := "meter_box_repair"
+	if r.Item == target {
+		target = "voltage_quality"
+	}
+	c2 := cat.Clone()
+	i := slices.IndexFunc(c2.Items, func(it cases.Item) bool { return it.ID == target })
+	c2.Items[i].Examples = append(c2.Items[i].Examples, odd)
+	c2.Reindex()
+	r2, err := c2.Classify("", odd)
+	if err != nil || r2.Item != target {
+		t.Fatalf("after adding the example to %s: %s %v (%s); before %s", target, r2.Item, err, r2.Why, r.Item)
+	}
+}
+
+// BenchmarkClassifyLatency reports the p99 latency of classifying the
+// corpus's phrasings at the catalog's size and at ten times its size (every
+// item copied nine times under new ids with its examples).
+func BenchmarkClassifyLatency(b *testing.B) {
+	lines, err := corpus.Load("corpus")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for _, l := range lines {
+		texts = append(texts, l.Text)
+	}
+	for _, scale := range []int{1, 10} {
+		cat := cases.DefaultCatalog()
+		base := slices.Clone(cat.Items)
+		for k := 1; k < scale; k++ {
+			for _, it := range base {
+				it.ID = fmt.Sprintf("%s_%d", it.ID, k)
+				cat.Items = append(cat.Items, it)
+			}
+		}
+		cat.Reindex()
+		cat.Classify("", "预热") // builds the model's view of the catalog
+		b.Run(fmt.Sprintf("items=%d", len(cat.Items)), func(b *testing.B) {
+			var durs []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				if _, err := cat.Classify("", texts[i%len(texts)]); err != nil && !errors.Is(err, cases.ErrNoMatch) {
+					b.Fatal(err)
+				}
+				durs = append(durs, time.Since(start))
+				i++
+			}
+			sort.Slice(durs, func(a, c int) bool { return durs[a] < durs[c] })
+			b.ReportMetric(float64(durs[len(durs)*99/100].Microseconds()), "p99-µs")
+		})
+	}
+}
