@@ -161,8 +161,9 @@ func TestWorkOrderLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// meter_check promises 7 working days: Monday 23 Nov + 7 → Wednesday 2 Dec, end of day.
-	wantDue := time.Date(2026, 12, 2, 23, 59, 59, 0, caseLoc)
+	// meter_check promises 5 working days (State Grid's commitment for a
+	// resident's meter test): Monday 23 Nov + 5 → Monday 30 Nov, end of day.
+	wantDue := time.Date(2026, 11, 30, 23, 59, 59, 0, caseLoc)
 	switch {
 	case wo.ID != "W20261123-001":
 		t.Errorf("id %q", wo.ID)
@@ -170,7 +171,7 @@ func TestWorkOrderLifecycle(t *testing.T) {
 		t.Errorf("tracking code %q", wo.Code)
 	case wo.Phone != "13812345678":
 		t.Errorf("phone %q: the ticket's phone is the contact", wo.Phone)
-	case wo.Department == "" || wo.PromisedDays != 7 || !wo.PromisedAt.Equal(wantDue):
+	case wo.Department == "" || wo.PromisedDays != 5 || !wo.PromisedAt.Equal(wantDue):
 		t.Errorf("department %q, promised %d days, due %v (want %v)", wo.Department, wo.PromisedDays, wo.PromisedAt, wantDue)
 	case wo.Ticket != tk.ID || wo.TicketNumber != tk.Number || wo.Counter != 1 || wo.Clerk != "clerk1" || wo.Status != hall.WOOpen:
 		t.Errorf("work order %+v", wo)

@@ -2,6 +2,7 @@ package hall_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -205,5 +206,14 @@ func TestStoreLeftByAClockStep(t *testing.T) {
 	f.op(clerk, 1, "finish")
 	if next := f.issue("A"); next.ID != 10 || next.Number != "A002" {
 		t.Errorf("next ticket: id %d %s, want 10 A002", next.ID, next.Number)
+	}
+	// check names what the older version left, as a broken rule of the
+	// data (a backup holds the same), not as damage to the file.
+	if _, err := f.h.Store().Verify(); !errors.Is(err, store.ErrInconsistent) || errors.Is(err, store.ErrDamaged) ||
+		!strings.Contains(err.Error(), store.RuleTicketID) {
+		t.Errorf("check of the stepped store: %v, want the %s rule only", err, store.RuleTicketID)
+	}
+	if err := f.h.Close(); err != nil {
+		t.Error(err)
 	}
 }
