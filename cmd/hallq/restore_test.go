@@ -18,7 +18,7 @@ import (
 
 // cmdHallDay runs an ordinary morning in the hall in dir: tickets issued,
 // one transferred to another service (a second ticket record with the same
-// number), one recalled, postponed, called back and served, an appointment
+// number), one recalled, postponed, called back and served, a green-lane
 // ticket; then the hall is closed.
 func cmdHallDay(t *testing.T, dir string) {
 	t.Helper()
@@ -36,7 +36,7 @@ func cmdHallDay(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	desk := hall.Principal{Kind: "user", Name: "desk", Role: hall.RoleManager}
-	for _, r := range []hall.IssueRequest{{Service: "A"}, {Service: "A"}, {Service: "A", Priority: "appointment"}, {Service: "D"}} {
+	for _, r := range []hall.IssueRequest{{Service: "A"}, {Service: "A"}, {Service: "A", Priority: "green"}, {Service: "D"}} {
 		if _, err := h.Issue(ctx, desk, r); err != nil {
 			t.Fatalf("issue %+v: %v", r, err)
 		}
