@@ -481,6 +481,13 @@ func (m *Model) thresholds() (weakAt, refuseAt, hintAt float64) {
 	return weakAt, refuseAt, hintAt
 }
 
+// Adapted returns how many of the catalog's item names and examples the
+// model had not been trained on and learnt when the catalog was indexed (0
+// for the default catalog with the default model).
+func (c *Catalog) Adapted() int {
+	return c.index().mlView(c).adapted
+}
+
 // Rank returns every catalog item with the probability the item head gives it
 // for text (keyword rules included, the class head and the refusal guard
 // not), best first. It is for tools that label or review phrasings; Classify
