@@ -137,8 +137,10 @@ func (c *Catalog) ClassifyKeywords(text string) (Result, error) {
 // ruleText is the text the keyword rules read for the model: the prepared
 // text (homophones replaced, the glossary's Chinese for English and pinyin
 // words), clauses joined by a comma.
-func ruleText(text string) string {
-	p := prepare(text)
+func ruleText(text string) string { return prepare(text).joined() }
+
+// joined is the prepared text's clauses joined by a comma.
+func (p prepared) joined() string {
 	parts := make([]string, len(p.clauses))
 	for i, c := range p.clauses {
 		parts[i] = string(c)
@@ -149,8 +151,13 @@ func ruleText(text string) string {
 // ruleInputs returns, per catalog item, the model's input from the keyword
 // rules on ruleText: the item's rule score capped at 8, divided by 4.
 func (ix *index) ruleInputs(text string, n int) []float64 {
+	return ix.ruleInputsOf(ruleText(text), n)
+}
+
+// ruleInputsOf is ruleInputs of a text already passed through ruleText.
+func (ix *index) ruleInputsOf(rt string, n int) []float64 {
 	out := make([]float64, n)
-	clauses := clauseRunes(ruleText(text))
+	clauses := clauseRunes(rt)
 	if len(clauses) == 0 {
 		return out
 	}
@@ -164,10 +171,10 @@ func (ix *index) ruleInputs(text string, n int) []float64 {
 	return out
 }
 
-// ruleWords returns the keywords of the fired rules of an item on ruleText,
-// or "".
-func (ix *index) ruleWords(text string, item int) string {
-	clauses := clauseRunes(ruleText(text))
+// ruleWords returns the keywords of the fired rules of an item in a text
+// passed through ruleText, or "".
+func (ix *index) ruleWords(rt string, item int) string {
+	clauses := clauseRunes(rt)
 	if len(clauses) == 0 {
 		return ""
 	}

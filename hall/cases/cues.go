@@ -20,9 +20,9 @@ var refusalCues = []struct {
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }
 
-// refusalCue returns the name of the first refusal cue in text, or "".
-func refusalCue(text string) string {
-	s := ruleText(text)
+// refusalCue returns the name of the first refusal cue in a text passed
+// through ruleText, or "".
+func refusalCue(s string) string {
 	for _, c := range refusalCues {
 		if c.re.MatchString(s) {
 			return c.name

@@ -285,9 +285,11 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 		return Result{}, ErrNoMatch
 	}
 	ml := ix.mlView(c)
-	fs := featuresOf(prepare(text))
-	rules := ix.ruleInputs(text, len(c.Items))
-	d := ml.decide(c, fs, rules, text)
+	p := prepare(text)
+	fs := featuresOf(p)
+	rt := p.joined()
+	rules := ix.ruleInputsOf(rt, len(c.Items))
+	d := ml.decide(c, fs, rules, rt)
 	if d == nil {
 		return Result{}, ErrNoMatch
 	}
@@ -335,7 +337,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	if d.cue != "" {
 		fmt.Fprintf(&why, "；所提要求「%s」须婉拒", d.cue)
 	}
-	if w := ix.ruleWords(text, d.item); w != "" {
+	if w := ix.ruleWords(rt, d.item); w != "" {
 		fmt.Fprintf(&why, "；规则%s", w)
 	}
 	if d.second >= 0 {
@@ -367,7 +369,8 @@ type decision struct {
 	cue         string // the refusal cue found, if any
 }
 
-func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, text string) *decision {
+// decide runs the three steps; rt is the text passed through ruleText.
+func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) *decision {
 	items, class, known := ml.scores(fs, rules)
 	fired := false
 	for _, r := range rules {
@@ -426,7 +429,7 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, text string
 	}
 	refuseK := slices.Index(Classes, MustRefuse)
 	weakAt, refuseAt, hintAt := ml.m.thresholds()
-	d.cue = refusalCue(text)
+	d.cue = refusalCue(rt)
 	refuseItem := bestIn(refuseK)
 	if d.class != refuseK && refuseItem >= 0 {
 		switch {
@@ -479,6 +482,13 @@ func (m *Model) thresholds() (weakAt, refuseAt, hintAt float64) {
 		hintAt = defaultHintAt
 	}
 	return weakAt, refuseAt, hintAt
+}
+
+// Adapted returns how many of the catalog's item names and examples the
+// model had not been trained on and learnt when the catalog was indexed (0
+// for the default catalog with the default model).
+func (c *Catalog) Adapted() int {
+	return c.index().mlView(c).adapted
 }
 
 // Rank returns every catalog item with the probability the item head gives it

@@ -204,6 +204,9 @@ func TestRobustText(t *testing.T) {
 // phrasings change the answers at once, without a new model.
 func TestCatalogExamplesTakeEffect(t *testing.T) {
 	cat := cases.DefaultCatalog()
+	if n := cat.Adapted(); n != 0 {
+		t.Errorf("the default catalog learnt %d examples at index time, want 0 (the shipped model knows them)", n)
+	}
 	text := "停车卡里没钱了，帮我充一下"
 	before, _ := cat.Classify("", text)
 	it := cases.Item{ID: "parking_card", NameZH: "停车卡充值", NameEN: "Parking card top-up", Class: cases.Immediate, Service: "D",
@@ -212,6 +215,9 @@ func TestCatalogExamplesTakeEffect(t *testing.T) {
 		Examples: []string{"停车卡充值", "帮我给停车卡充点钱", "停车卡没钱了"}}
 	if err := cat.Put(it); err != nil {
 		t.Fatal(err)
+	}
+	if n := cat.Adapted(); n != 4 {
+		t.Errorf("after Put the catalog learnt %d examples, want 4 (the name and three examples)", n)
 	}
 	after, err := cat.Classify("", text)
 	if err != nil || after.Item != "parking_card" {
