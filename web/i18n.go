@@ -47,6 +47,7 @@ var messages = map[string][2]string{
 	"kiosk.green":         {"绿色通道", "Priority lane"},
 	"kiosk.green_who":     {"老年人、残疾人、孕妇优先办理", "Older people, disabled people, pregnant women"},
 	"kiosk.large":         {"大字模式", "Large print"},
+	"kiosk.more":          {"向下滑动查看更多 ↓", "Scroll down for more ↓"},
 	"kiosk.contact":       {"留下手机号或户号，方便查询进度（可不填）", "Phone or account number for progress updates (optional)"},
 	"kiosk.phone":         {"手机号", "Phone"},
 	"kiosk.account":       {"户号", "Account no."},
