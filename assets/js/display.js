@@ -51,11 +51,11 @@
 		voice.setMuted(localMute || vol === 0);
 	}
 
-	function announce(number, counter) {
+	function announce(number, counter, recall) {
 		if (!voice) return;
 		try {
-			voice.call(number, counter);
-			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1});
+			voice.call(number, counter, {recall: recall});
+			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1, recall: recall});
 		} catch (e) { window.console && console.error('HallVoice.call', e); }
 	}
 
@@ -232,19 +232,20 @@
 	var seenState = false;
 	function callKey(t, counter) { return t.id + '@' + (counter || t.counter) + '@' + (t.last_called_at || ''); }
 	function fresh(iso) { return !!iso && P.now() - new Date(iso) < FRESH_MS; }
-	function announceOnce(t, counter) {
+	// A recall (ticket_recalled, or a ticket called before) is worded as one.
+	function announceOnce(t, counter, recall) {
 		var key = callKey(t, counter);
 		if (announced[key]) return;
 		announced[key] = true;
 		flash();
-		announce(t.number, counter || t.counter);
+		announce(t.number, counter || t.counter, recall || t.recalls > 0);
 	}
 
 	P.live(body.dataset.topic || 'display', function (state, seq, ev, replay) {
 		if (ev && !replay && (ev.type === 'ticket_called' || ev.type === 'ticket_recalled')) {
 			var tk = (ev.tickets || []).filter(function (t) { return t.id === ev.ticket; })[0];
 			var counter = ev.counter || (tk && tk.counter);
-			if (tk && counter) announceOnce(tk, counter);
+			if (tk && counter) announceOnce(tk, counter, ev.type === 'ticket_recalled');
 		}
 		if (state) {
 			render(state);
