@@ -230,8 +230,13 @@
 		pump();
 	}
 
-	function callsWaiting() {
-		for (var i = 0; i < queue.length; i++) if (queue[i].kind === 'call') return true;
+	// callsWaiting: is a call waiting, other than seq's own in another
+	// language (the English after the Mandarin of a zh+en display)?
+	function callsWaiting(seq) {
+		for (var i = 0; i < queue.length; i++) {
+			var q = queue[i];
+			if (q.kind === 'call' && !(seq && q.number === seq.number && q.counter === seq.counter)) return true;
+		}
 		return false;
 	}
 
@@ -260,7 +265,7 @@
 		if (!seq) return;
 		if (seq.kind === 'call') {
 			// The form is chosen now, from what waits behind it.
-			var backlog = callsWaiting();
+			var backlog = callsWaiting(seq);
 			var c = callSteps(seq.number, seq.counter, {lang: seq.lang, repeat: seq.repeat, recall: seq.recall,
 				short: backlog && !seq.recall, chime: now - lastEnd > cfg.burstGap});
 			seq.steps = c.steps;
@@ -277,7 +282,7 @@
 		if (i >= seq.steps.length) return finish(seq);
 		var step = seq.steps[i];
 		if (step === REPEAT) {
-			if (callsWaiting()) return finish(seq); // the repeat only when nothing waits
+			if (callsWaiting(seq)) return finish(seq); // the repeat only when nothing waits
 			return next(seq, i + 1);
 		}
 		if (typeof step === 'number') {

@@ -117,6 +117,7 @@ func TestBrowserDisplayBoard(t *testing.T) {
 		if len(fit.Bad) > 0 {
 			t.Errorf("%s: the display clips: %v", lang, fit.Bad)
 		}
+		t.Logf("%s: the called number's glyphs are %.1f %% of the screen's height", lang, 100*fit.Glyph)
 		if fit.Glyph < 0.12 {
 			t.Errorf("%s: the called number's glyphs are %.1f %% of the screen's height, want ≥ 12 %%", lang, 100*fit.Glyph)
 		}

@@ -51,7 +51,8 @@ type voiceLog struct {
 // the first whole, the rest in the short form without chime — and no
 // customer waits more than 15 s to hear a call (a call that would is
 // dropped and reported); a recall is worded 号请到 … 再次呼叫; a waiting
-// call is dropped when its counter calls the next number.
+// call is dropped when its counter calls the next number; on a zh+en
+// display the English of a call does not cut its Mandarin repeat.
 func TestBrowserVoiceBacklog(t *testing.T) {
 	h := newTestHall(t)
 	durations, _ := json.Marshal(voiceDurations(t))
@@ -64,7 +65,7 @@ func TestBrowserVoiceBacklog(t *testing.T) {
 		HallVoice.clear();
 		HallVoice.init({lang: "zh", repeat: 2, muted: true, preload: false, now: function () { return t; }, setTimeout: later,
 			player: function (name, rate, done) { if (!(name in ms)) throw new Error("no clip " + name); later(done, ms[name] / rate); }});
-		HallVoice.onplay = function (i) { log.push({ev: "play", t: t, number: i.number, form: i.form, waited: i.waited, clips: i.clips.join(" ")}); };
+		HallVoice.onplay = function (i) { log.push({ev: "play", t: t, number: i.number + (i.lang === "en" ? " en" : ""), form: i.form, waited: i.waited, clips: i.clips.join(" ")}); };
 		HallVoice.ondrop = function (i) { log.push({ev: "drop", t: t, number: i.number, why: i.why, waited: i.waited}); };
 		HallVoice.onidle = function () { log.push({ev: "idle", t: t}); };
 		HallVoice.call("A001", 1); run();
@@ -75,6 +76,8 @@ func TestBrowserVoiceBacklog(t *testing.T) {
 		HallVoice.call("A023", 1, {recall: true}); run();
 		t += 60000;
 		HallVoice.call("A030", 1); HallVoice.call("B010", 2); HallVoice.call("B011", 2); run();
+		t += 60000;
+		HallVoice.call("A040", 1); HallVoice.call("A040", 1, {lang: "en", repeat: 1}); run();
 		return log;})())`)
 	var log []voiceLog
 	if err := json.Unmarshal([]byte(raw), &log); err != nil {
@@ -137,5 +140,11 @@ func TestBrowserVoiceBacklog(t *testing.T) {
 	}
 	if _, ok := plays["B011"]; !ok {
 		t.Error("B011 not said")
+	}
+	// A zh+en display: the English of the same call does not cut the
+	// Mandarin's repeat short.
+	zh, en := plays["A040"], plays["A040 en"]
+	if strings.Count(zh.Clips, "zh/qing") != 2 || en.Form != "full" || en.T-zh.T < 10000 {
+		t.Errorf("zh+en: %+v then %+v, want the Mandarin twice, then the English", zh, en)
 	}
 }
