@@ -13,11 +13,9 @@ func (s *Server) displayPage(c *fiber.Ctx) error {
 	h := s.hallInfo()
 	snap, seq := s.hall.Snapshot()
 	snap = publicSnapshot(snap)
-	p := view.DisplayPage{T: t, Hall: h, Open: snap.Open, Services: snap.Services, Voice: s.displayVoice(c), Seq: seq}
-	if len(snap.Recent) > 0 {
-		p.Current = &snap.Recent[0]
-		p.Recent = snap.Recent[1:min(len(snap.Recent), 1+view.RecentCalls)]
-	}
+	p := view.DisplayPage{T: t, Hall: h, Open: snap.Open, Services: snap.Services, Counters: snap.Counters,
+		Voice: s.displayVoice(c), Seq: seq}
+	p.Current, p.Recent, p.Missed = view.DisplayCalls(snap.Recent)
 	p.Notices = s.displayNotices(t, h)
 	return render(c, view.Display(p))
 }

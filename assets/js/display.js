@@ -1,6 +1,8 @@
 /*
- * The hall display (/display): the latest call, huge; the calls before it;
- * waiting counts and expected waits; a scrolling notices line; the clock.
+ * The hall display (/display): the latest call, huge; each counter's current
+ * number (or 暂停服务); the calls before it and the missed numbers (过号),
+ * each ticket once; waiting counts and expected waits; a scrolling notices
+ * line; the clock.
  * Every new call (ticket_called) and recall (ticket_recalled) flashes and is
  * announced with HallVoice (assets/js/voice.js), once; see announceOnce.
  */
@@ -14,6 +16,9 @@
 	var FRESH_MS = 30000;
 	var callBox = document.getElementById('d-call');
 	var recentList = document.getElementById('d-recent');
+	var board = document.getElementById('d-board');
+	var missedList = document.getElementById('d-missed');
+	var MISSED = 8;
 	var servicesBox = document.getElementById('d-services');
 
 	// The voice: the manager's settings (GET /api/v1/voice), followed live;
@@ -46,11 +51,11 @@
 		voice.setMuted(localMute || vol === 0);
 	}
 
-	function announce(number, counter) {
+	function announce(number, counter, recall) {
 		if (!voice) return;
 		try {
-			voice.call(number, counter);
-			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1});
+			voice.call(number, counter, {recall: recall});
+			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1, recall: recall});
 		} catch (e) { window.console && console.error('HallVoice.call', e); }
 	}
 
@@ -99,7 +104,7 @@
 	setInterval(loadNotices, 60000);
 
 	function renderCall(state) {
-		var cur = (state.recent || [])[0];
+		var cur = calls(state.recent).cur;
 		var key = cur ? cur.id + '@' + cur.counter + '@' + cur.last_called_at : (state.open ? 'idle' : 'closed');
 		if (callBox.dataset.key === key) return;
 		callBox.dataset.key = key;
@@ -125,14 +130,53 @@
 		]);
 	}
 
+	// calls splits the recent calls (newest first) as view.DisplayCalls
+	// does: the current one, those before it and the missed numbers (only
+	// there), each ticket once at its latest call.
+	function calls(recent) {
+		var seen = {}, out = {cur: null, before: [], missed: []};
+		(recent || []).forEach(function (t) {
+			if (seen[t.id]) return;
+			seen[t.id] = true;
+			if (t.status === 'no_show') {
+				if (out.missed.length < MISSED) out.missed.push(t);
+			} else if (!out.cur) {
+				out.cur = t;
+			} else if (out.before.length < RECENT) {
+				out.before.push(t);
+			}
+		});
+		return out;
+	}
+
 	function renderRecent(state) {
-		var items = (state.recent || []).slice(1, 1 + RECENT).map(function (r) {
+		var c = calls(state.recent);
+		P.replace(recentList, c.before.map(function (r) {
 			return el('li', 'd-recent-item', [
 				el('span', 'd-recent-num', r.number),
 				el('span', 'd-recent-ctr', P.t('counter.name_short', r.counter))
 			]);
-		});
-		P.replace(recentList, items);
+		}));
+		P.replace(missedList, c.missed.map(function (r) { return el('li', 'd-missed-num', r.number); }));
+	}
+
+	// renderBoard: each counter's current number, or 暂停服务 / closed / free.
+	function renderBoard(state) {
+		P.replace(board, (state.counters || []).map(function (k) {
+			var what = k.state === 'paused' ? 'paused' : k.state === 'closed' ? 'closed' : k.ticket ? 'busy' : 'free';
+			var val = what === 'busy' ? k.ticket.number : P.t(what === 'paused' ? 'counter.paused' :
+				what === 'closed' ? 'display.counter_closed' : 'display.counter_free');
+			var li = el('li', 'd-bc d-bc-' + what, [el('span', 'd-bc-no', P.t('counter.name_short', k.number)), el('span', 'd-bc-val', val)]);
+			li.dataset.counter = String(k.number);
+			return li;
+		}));
+	}
+
+	function render(state) {
+		renderCall(state);
+		renderBoard(state);
+		renderRecent(state);
+		renderServices(state);
 	}
 
 	function renderServices(state) {
@@ -188,24 +232,23 @@
 	var seenState = false;
 	function callKey(t, counter) { return t.id + '@' + (counter || t.counter) + '@' + (t.last_called_at || ''); }
 	function fresh(iso) { return !!iso && P.now() - new Date(iso) < FRESH_MS; }
-	function announceOnce(t, counter) {
+	// A recall (ticket_recalled, or a ticket called before) is worded as one.
+	function announceOnce(t, counter, recall) {
 		var key = callKey(t, counter);
 		if (announced[key]) return;
 		announced[key] = true;
 		flash();
-		announce(t.number, counter || t.counter);
+		announce(t.number, counter || t.counter, recall || t.recalls > 0);
 	}
 
 	P.live(body.dataset.topic || 'display', function (state, seq, ev, replay) {
 		if (ev && !replay && (ev.type === 'ticket_called' || ev.type === 'ticket_recalled')) {
 			var tk = (ev.tickets || []).filter(function (t) { return t.id === ev.ticket; })[0];
 			var counter = ev.counter || (tk && tk.counter);
-			if (tk && counter) announceOnce(tk, counter);
+			if (tk && counter) announceOnce(tk, counter, ev.type === 'ticket_recalled');
 		}
 		if (state) {
-			renderCall(state);
-			renderRecent(state);
-			renderServices(state);
+			render(state);
 			var recent = (state.recent || []).slice().reverse(); // oldest first
 			recent.forEach(function (t) {
 				if (!seenState) announced[callKey(t)] = true;
@@ -223,4 +266,6 @@
 		if ((ev.records || []).some(function (r) { return r.kind === 'notice'; })) loadNotices();
 		if (ev.type === 'config_changed' || ev.type === 'config') loadVoice();
 	});
+	// render draws a state as a snapshot would (tests feed it states).
+	window.HallDisplay = {render: render};
 })(window, document);

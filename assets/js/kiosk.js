@@ -33,8 +33,19 @@
 		current = name;
 		Object.keys(screens).forEach(function (k) { screens[k].hidden = k !== name; });
 		window.scrollTo(0, 0);
+		main.scrollTop = 0;
 		touch();
+		moreBelow();
 	}
+
+	// moreBelow shows "scroll down for more" while the start screen has
+	// services or buttons below the fold (a hall with many services).
+	var main = document.querySelector('.k-main');
+	function moreBelow() {
+		$('k-more').hidden = !(current === 'start' && main.scrollHeight - main.scrollTop - main.clientHeight > 8);
+	}
+	main.addEventListener('scroll', moreBelow, {passive: true});
+	window.addEventListener('resize', moreBelow);
 
 	// touch restarts the idle countdown. The start screen needs none unless a
 	// toggle is on: the next customer should not inherit large print.
@@ -80,6 +91,7 @@
 		body.classList.toggle('large', large);
 		body.classList.toggle('green-on', green);
 		fields(document, 'green').forEach(function (e) { e.hidden = !green; });
+		moreBelow();
 	}
 
 	$('k-green').addEventListener('click', function () { green = !green; renderToggles(); touch(); });

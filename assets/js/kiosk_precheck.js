@@ -1,9 +1,12 @@
 /*
  * The kiosk's pre-check (web/view/kiosk_precheck.templ): a full-screen layer
- * over the kiosk. The customer types what they came for (POST
- * /api/v1/classify) or taps an item (GET /api/v1/catalog). A must_refuse
- * item is answered with the script, what we can do and the alternatives, and
- * a consultation ticket is offered; any other item shows its service and the
+ * over the kiosk. The customer taps a plain-language topic and question (the
+ * guide, web/view/kiosk_guide.templ), types what they came for (POST
+ * /api/v1/classify) or taps an item (GET /api/v1/catalog; the public list
+ * leaves out must_refuse items: a refusal surfaces only when the customer's
+ * own words lead there). A must_refuse item is answered on one screen —
+ * what we can do, why, the alternatives with 95598, the app and the
+ * consultation counters — and a consultation ticket is offered; any other item shows its service and the
  * documents to bring, and its ticket (POST /api/v1/tickets with "item")
  * lists them again. Closes by itself when left alone.
  *
@@ -26,6 +29,7 @@
 
 		var items = {};          // id → item
 		var services = {};       // prefix → service (names)
+		var counters = [];       // the hall's counters (numbers, services)
 		var current = null;      // the classification shown
 		var busy = false;
 		var idle = null;
@@ -48,6 +52,7 @@
 			$('kp-text').value = '';
 			$('kp-note').textContent = '';
 			$('kp-candidates').hidden = true;
+			guide(null);
 			show('ask');
 		}
 		function close() {
@@ -69,14 +74,37 @@
 			return b;
 		}
 
-		// The items by service, for tapping.
+		// The guide: a topic shows its questions; a question is its item.
+		function guide(topic) {
+			$('kg-topics').hidden = !!topic;
+			[].forEach.call(layer.querySelectorAll('[data-topic-of]'), function (q) { q.hidden = q.dataset.topicOf !== topic; });
+		}
+		layer.addEventListener('click', function (e) {
+			var b = e.target.closest('[data-topic], [data-guide-item], [data-guide-back]');
+			if (!b) return;
+			if (b.dataset.topic) guide(b.dataset.topic);
+			else if (b.dataset.guideItem) classify({item: b.dataset.guideItem});
+			else guide(null);
+		});
+
+		// The items by service, for tapping: what a customer can come for.
 		Promise.all([P.api('GET', '/api/v1/catalog'), P.api('GET', '/api/v1/queue')]).then(function (r) {
-			if (r[1].status === 200) (r[1].data.services || []).forEach(function (s) { services[s.prefix] = s; });
+			if (r[1].status === 200) {
+				(r[1].data.services || []).forEach(function (s) { services[s.prefix] = s; });
+				counters = r[1].data.counters || [];
+			}
 			if (r[0].status !== 200) return;
 			var by = {};
 			r[0].data.items.forEach(function (it) {
 				items[it.id] = it;
+				if (it.class === 'must_refuse') return;
 				(by[it.service] = by[it.service] || []).push(it);
+			});
+			// A guide question whose item this hall's catalog lacks (or
+			// refuses) is not offered.
+			[].forEach.call(layer.querySelectorAll('[data-guide-item]'), function (b) {
+				var it = items[b.dataset.guideItem];
+				b.hidden = !it || it.class === 'must_refuse';
 			});
 			P.replace($('kp-groups'), Object.keys(by).sort().map(function (prefix) {
 				var s = services[prefix];
@@ -86,6 +114,14 @@
 				]);
 			}));
 		});
+
+		// consultCounters names the counters a consultation ticket goes to
+		// ("4、5 号窗口"), or the enquiries counter when none is set up.
+		function consultCounters() {
+			var ns = counters.filter(function (c) { return (c.services || []).indexOf(CONSULT) >= 0; })
+				.map(function (c) { return String(c.number); });
+			return ns.length ? P.t('kp.r_counter_n', ns.join(P.lang === 'en' ? ', ' : '、')) : P.t('kp.r_counter_any');
+		}
 
 		function serviceName(prefix) {
 			var s = services[prefix];
@@ -123,12 +159,13 @@
 			var name = P.name(r.item_name, r.item_name_en);
 			if (r.class === 'must_refuse') {
 				var s = screens.refuse;
-				field(s, 'name').textContent = name;
 				// English text where the catalog has it (P.name falls back to Chinese).
-				field(s, 'script').textContent = P.name(r.script, r.script_en);
-				field(s, 'reason').textContent = P.name(r.reason || '', r.reason_en);
-				field(s, 'can_do').textContent = P.name(r.can_do || '', r.can_do_en);
+				var reason = P.name(r.reason || '', r.reason_en);
+				field(s, 'can_do').textContent = P.name(r.can_do || '', r.can_do_en) || P.name(r.script || '', r.script_en) || '';
+				field(s, 'reason').textContent = reason;
+				field(s, 'reason').parentNode.hidden = !reason;
 				list(field(s, 'alternatives'), P.name('', 'en') === 'en' && r.alternatives_en && r.alternatives_en.length ? r.alternatives_en : r.alternatives);
+				field(s, 'counter').textContent = consultCounters();
 				show('refuse');
 				return;
 			}

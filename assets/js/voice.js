@@ -7,7 +7,7 @@
  *   <script src="/assets/js/voice.js"></script>
  *   HallVoice.init({base: '/assets/voice', lang: 'zh', volume: 0.8, muted: false, repeat: 2});
  *   HallVoice.call('A023', 3);            // chime, 请 A 零 二 三 号到 三 号窗口办理 (twice)
- *   HallVoice.call('A023', 3);            // recall: queued, said again after the first
+ *   HallVoice.call('A023', 3, {recall: true}); // A 零 二 三 号请到 三 号窗口，再次呼叫
  *   HallVoice.call('B007', 12, {lang: 'en', repeat: 1});
  *   HallVoice.prompt('rate');             // 请您对我的服务做出评价 / Please rate my service
  *   HallVoice.setVolume(0.5); HallVoice.setMuted(true); HallVoice.setLang('en');
@@ -15,6 +15,17 @@
  * Calls and prompts queue: a new one waits until the sequence being spoken
  * has ended, it never cuts it off.  A call that is already waiting (same
  * number, counter and language, not yet started) is not queued a second time.
+ *
+ * When calls queue up the wait stays short (docs: assets/voice/README.md):
+ *   - a call is repeated only while nothing waits: at each repetition the
+ *     queue is checked and the sequence ends if a call is waiting;
+ *   - a call that starts with others waiting behind it is said once, in the
+ *     short form (A 零 二 三 号到 三 号窗口), at cfg.backlogRate speed, with
+ *     no chime when it follows the previous one within cfg.burstGap;
+ *   - a recall says 号请到 … 号窗口，再次呼叫 (en: "…, second call");
+ *   - a waiting call is dropped when its counter calls again (superseded),
+ *     or when it has waited cfg.maxWait (15 s) without starting: its number
+ *     is on the screens, and HallVoice.ondrop reports it.
  * Every clip has a safety timeout (its duration + 1.5 s, or 6 s while the
  * duration is unknown) and a clip that fails to load or play is skipped, so
  * one bad clip never stalls the queue.  Muted calls still run through the
@@ -24,6 +35,9 @@
  *   HallVoice.onplay = function (info) {...}  // a sequence starts; info =
  *       {kind: 'call'|'prompt', number, counter, lang, clips}
  *   HallVoice.onidle = function () {...}      // the queue has run empty
+ *   HallVoice.ondrop = function (info) {...}  // a waiting call will not be
+ *       said (info.why: 'superseded' or 'late')
+ *   info also has form ('full', 'short', 'recall') and waited (ms queued)
  *   HallVoice.lastSequence                    // clip names of the sequence that
  *       started last, e.g. ['chime', 'zh/qing', 'zh/A', 'zh/0', ...]
  *   HallVoice.queueLength()                   // sequences not yet finished
@@ -42,8 +56,8 @@
 (function (window) {
 	'use strict';
 
-	var ZH_PHRASES = ['qing', 'hao_dao', 'hao_chuangkou_banli', 'rate', 'shi'];
-	var EN_PHRASES = ['number', 'go_to_counter', 'rate',
+	var ZH_PHRASES = ['qing', 'hao_dao', 'hao_chuangkou_banli', 'rate', 'shi', 'hao_qing_dao', 'hao_chuangkou', 'zaici_hujiao'];
+	var EN_PHRASES = ['number', 'go_to_counter', 'rate', 'counter', 'second_call',
 		'10', '11', '12', '13', '14', '15', '16', '17', '18', '19',
 		'20', '30', '40', '50', '60', '70', '80', '90'];
 	var DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -59,8 +73,21 @@
 		chimePause: 250,     // ms after the chime
 		repeatPause: 900,    // ms between repetitions of the sentence
 		callPause: 700,      // ms between two queued sequences
+		backlogPause: 400,   // ms between two calls of a backlog
+		backlogRate: 1.2,    // playback speed of a call with others waiting
+		burstGap: 3000,      // ms: a call this soon after the last goes without chime
+		maxWait: 15000,      // ms: a call not started by then is dropped
 		clipTimeout: 6000    // ms, safety limit for a clip of unknown duration
 	};
+
+	// Seams for tests: the clock, timers and the clip player (name, rate,
+	// done) can be replaced through init({now, setTimeout, player}).
+	var sys = {
+		now: function () { return Date.now(); },
+		setTimeout: function (fn, ms) { return window.setTimeout(fn, ms); },
+		player: null
+	};
+	var lastEnd = -Infinity; // when the last sequence ended (sys.now)
 
 	var cache = {};        // clip URL -> HTMLAudioElement
 	var queue = [];        // sequences waiting
@@ -71,6 +98,7 @@
 	var HallVoice = {
 		onplay: null,
 		onidle: null,
+		ondrop: null,
 		lastSequence: []
 	};
 
@@ -140,11 +168,19 @@
 		return out;
 	}
 
-	function sentence(lang, number, counter) {
+	// sentence is a call's words: form 'full' (请 A023 号到 3 号窗口办理),
+	// 'short' (A023 号到 3 号窗口, for a backlog) or 'recall' (A023 号请到
+	// 3 号窗口，再次呼叫).
+	function sentence(lang, number, counter, form) {
+		var n = spell(lang, number), c = counterWords(lang, counter);
 		if (lang === 'en') {
-			return ['en/number'].concat(spell('en', number), ['en/go_to_counter'], counterWords('en', counter));
+			if (form === 'short') return n.concat(['en/counter'], c);
+			var s = ['en/number'].concat(n, ['en/go_to_counter'], c);
+			return form === 'recall' ? s.concat(['en/second_call']) : s;
 		}
-		return ['zh/qing'].concat(spell('zh', number), ['zh/hao_dao'], counterWords('zh', counter), ['zh/hao_chuangkou_banli']);
+		if (form === 'short') return n.concat(['zh/hao_dao'], c, ['zh/hao_chuangkou']);
+		if (form === 'recall') return n.concat(['zh/hao_qing_dao'], c, ['zh/hao_chuangkou', 'zh/zaici_hujiao']);
+		return ['zh/qing'].concat(n, ['zh/hao_dao'], c, ['zh/hao_chuangkou_banli']);
 	}
 
 	function repeatCount(opts) {
@@ -153,16 +189,23 @@
 		return isFinite(r) && r >= 1 ? Math.min(r, 5) : 1;
 	}
 
-	// steps: clip names (strings) and pauses (numbers, ms).
+	// REPEAT marks where a repetition starts: the sequence ends there when a
+	// call is waiting.
+	var REPEAT = {repeat: true};
+
+	// steps: clip names (strings), pauses (numbers, ms) and REPEAT marks.
+	// opts.short: the backlog form, said once; opts.chime false: no chime.
 	function callSteps(number, counter, opts) {
-		var lang = normLang(opts && opts.lang || cfg.lang);
-		var one = sentence(lang, number, counter);
-		var steps = ['chime', cfg.chimePause];
-		for (var i = 0, n = repeatCount(opts); i < n; i++) {
-			if (i > 0) steps.push(cfg.repeatPause);
+		opts = opts || {};
+		var lang = normLang(opts.lang || cfg.lang);
+		var form = opts.short ? 'short' : opts.recall ? 'recall' : 'full';
+		var one = sentence(lang, number, counter, form);
+		var steps = opts.chime === false ? [] : ['chime', cfg.chimePause];
+		for (var i = 0, n = opts.short ? 1 : repeatCount(opts); i < n; i++) {
+			if (i > 0) steps.push(REPEAT, cfg.repeatPause);
 			steps = steps.concat(one);
 		}
-		return {lang: lang, steps: steps};
+		return {lang: lang, form: form, steps: steps};
 	}
 
 	function clipsOf(steps) {
@@ -181,54 +224,94 @@
 	}
 
 	function enqueue(seq) {
-		for (var i = 0; i < seq.steps.length; i++) if (typeof seq.steps[i] === 'string') audio(seq.steps[i]);
+		seq.at = sys.now();
+		if (!sys.player) for (var i = 0; i < seq.steps.length; i++) if (typeof seq.steps[i] === 'string') audio(seq.steps[i]);
 		queue.push(seq);
 		pump();
 	}
 
+	// callsWaiting: is a call waiting, other than seq's own in another
+	// language (the English after the Mandarin of a zh+en display)?
+	function callsWaiting(seq) {
+		for (var i = 0; i < queue.length; i++) {
+			var q = queue[i];
+			if (q.kind === 'call' && !(seq && q.number === seq.number && q.counter === seq.counter)) return true;
+		}
+		return false;
+	}
+
+	function info(seq, extra) {
+		var o = {kind: seq.kind, number: seq.number, counter: seq.counter, lang: seq.lang,
+			form: seq.form || '', waited: sys.now() - seq.at};
+		for (var k in extra) if (extra.hasOwnProperty(k)) o[k] = extra[k];
+		return o;
+	}
+
+	// drop takes the call at queue[i] out, saying why ('superseded' or 'late').
+	function drop(i, why) {
+		var seq = queue.splice(i, 1)[0];
+		if (window.console) window.console.warn('HallVoice: not saying ' + seq.number + ' (' + why + ')');
+		fire('ondrop', info(seq, {why: why}));
+	}
+
 	function pump() {
 		if (current || resting) return;
+		var now = sys.now();
+		for (var i = 0; i < queue.length;) {
+			if (queue[i].kind === 'call' && now - queue[i].at > cfg.maxWait) drop(i, 'late');
+			else i++;
+		}
 		var seq = queue.shift();
 		if (!seq) return;
+		if (seq.kind === 'call') {
+			// The form is chosen now, from what waits behind it.
+			var backlog = callsWaiting(seq);
+			var c = callSteps(seq.number, seq.counter, {lang: seq.lang, repeat: seq.repeat, recall: seq.recall,
+				short: backlog && !seq.recall, chime: now - lastEnd > cfg.burstGap});
+			seq.steps = c.steps;
+			seq.form = c.form;
+			seq.rate = backlog ? cfg.backlogRate : 1;
+		}
 		current = seq;
 		HallVoice.lastSequence = clipsOf(seq.steps);
-		fire('onplay', {
-			kind: seq.kind,
-			number: seq.number,
-			counter: seq.counter,
-			lang: seq.lang,
-			clips: HallVoice.lastSequence.slice()
-		});
+		fire('onplay', info(seq, {clips: HallVoice.lastSequence.slice()}));
 		next(seq, 0);
 	}
 
 	function next(seq, i) {
 		if (i >= seq.steps.length) return finish(seq);
 		var step = seq.steps[i];
+		if (step === REPEAT) {
+			if (callsWaiting(seq)) return finish(seq); // the repeat only when nothing waits
+			return next(seq, i + 1);
+		}
 		if (typeof step === 'number') {
-			window.setTimeout(function () { next(seq, i + 1); }, step);
+			sys.setTimeout(function () { next(seq, i + 1); }, step);
 			return;
 		}
-		playClip(step, function () { next(seq, i + 1); });
+		var done = function () { next(seq, i + 1); };
+		if (sys.player) sys.player(step, seq.rate || 1, done);
+		else playClip(step, seq.rate || 1, done);
 	}
 
 	function finish(seq) {
 		if (current !== seq) return;
 		current = null;
+		lastEnd = sys.now();
 		if (queue.length === 0) {
 			fire('onidle');
 			return;
 		}
-		resting = window.setTimeout(function () {
+		resting = sys.setTimeout(function () {
 			resting = null;
 			if (queue.length === 0) fire('onidle'); // cleared meanwhile
 			else pump();
-		}, cfg.callPause);
+		}, callsWaiting() ? cfg.backlogPause : cfg.callPause);
 	}
 
 	// playClip plays one clip from its start and calls done exactly once: when
 	// it has ended, failed, been refused, or run past its safety timeout.
-	function playClip(name, done) {
+	function playClip(name, rate, done) {
 		var a = audio(name), src = url(name), over = false, timer;
 		function end(ev) {
 			if (over) return;
@@ -248,11 +331,12 @@
 		if (a.error) return end();
 		a.volume = cfg.volume;
 		a.muted = cfg.muted;
+		a.playbackRate = rate; // pitch is preserved
 		try {
 			a.currentTime = 0;
 		} catch (e) { /* not seekable yet: it is at the start anyway */ }
 		var d = a.duration;
-		timer = window.setTimeout(end, isFinite(d) && d > 0 ? d * 1000 + 1500 : cfg.clipTimeout);
+		timer = window.setTimeout(end, isFinite(d) && d > 0 ? d * 1000 / rate + 1500 : cfg.clipTimeout);
 		var p;
 		try {
 			p = a.play();
@@ -278,24 +362,38 @@
 		if (opts.muted != null) cfg.muted = !!opts.muted;
 		if (opts.repeat != null) cfg.repeat = repeatCount(opts);
 		if (opts.preload != null) cfg.preload = !!opts.preload;
-		['chimePause', 'repeatPause', 'callPause', 'clipTimeout'].forEach(function (k) {
+		['chimePause', 'repeatPause', 'callPause', 'backlogPause', 'backlogRate', 'burstGap', 'maxWait', 'clipTimeout'].forEach(function (k) {
 			if (opts[k] != null && isFinite(opts[k]) && opts[k] >= 0) cfg[k] = Number(opts[k]);
 		});
+		if (typeof opts.now === 'function') sys.now = opts.now;
+		if (typeof opts.setTimeout === 'function') sys.setTimeout = opts.setTimeout;
+		if (typeof opts.player === 'function') sys.player = opts.player;
 		if (cfg.preload) preloadLang(cfg.lang);
 		return HallVoice;
 	};
 
 	// call queues "请 <number> 号到 <counter> 号窗口办理" (or the English), said
-	// opts.repeat times (default from init, 2).  opts.lang overrides the language.
+	// opts.repeat times (default from init, 2) while nothing else waits;
+	// opts.recall words it as a recall (号请到 … 号窗口，再次呼叫); opts.lang
+	// overrides the language.  A waiting call of the same counter (another
+	// number) is dropped: the counter has moved on.
 	HallVoice.call = function (number, counter, opts) {
+		opts = opts || {};
 		var c = callSteps(number, counter, opts);
+		number = String(number);
+		counter = String(counter);
 		for (var i = 0; i < queue.length; i++) {
 			var q = queue[i];
-			if (q.kind === 'call' && q.number === String(number) && q.counter === String(counter) && q.lang === c.lang) {
+			if (q.kind === 'call' && q.number === number && q.counter === counter && q.lang === c.lang) {
 				return HallVoice;
 			}
 		}
-		enqueue({kind: 'call', number: String(number), counter: String(counter), lang: c.lang, steps: c.steps});
+		for (i = 0; i < queue.length;) {
+			if (queue[i].kind === 'call' && queue[i].counter === counter && queue[i].number !== number) drop(i, 'superseded');
+			else i++;
+		}
+		enqueue({kind: 'call', number: number, counter: counter, lang: c.lang, steps: c.steps,
+			recall: !!opts.recall, repeat: opts.repeat});
 		return HallVoice;
 	};
 

@@ -134,6 +134,11 @@ say zh qing "qing3" "请"
 say zh hao_dao "hao4 dao4" "号到"
 say zh hao_chuangkou_banli "hao4 chuang1 kou3 ban4 li3" "号窗口办理"
 say zh rate "qing3 nin2 dui4 wo3 de5 fu2 wu4 zuo4 chu1 ping2 jia4" "请您对我的服务做出评价"
+# A recall is worded differently (A023 号请到 3 号窗口，再次呼叫), and when
+# calls queue up the short form (A023 号到 3 号窗口) keeps the wait short.
+say zh hao_qing_dao "hao4 qing3 dao4" "号请到"
+say zh hao_chuangkou "hao4 chuang1 kou3" "号窗口"
+say zh zaici_hujiao "zai4 ci4 hu1 jiao4" "再次呼叫"
 
 # ---------------------------------------------------------------- English
 en_words=(zero one two three four five six seven eight nine
@@ -152,6 +157,9 @@ done
 say en number "Number," "Number"
 say en go_to_counter "please go to counter," "please go to counter"
 say en rate "Please rate my service." "Please rate my service."
+# Short form (A023, counter three) and the recall's ending.
+say en counter "counter" "counter"
+say en second_call "second call." "second call"
 
 # ---------------------------------------------------------------- manifest
 join_members() {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
+	"hallq/hall/cases"
 	"hallq/queue"
 )
 
@@ -34,7 +36,7 @@ func typeInto(sel, value string) action {
 }
 
 // TestBrowserKioskPrecheck: a customer who types a request the hall must
-// refuse is answered on the kiosk with the script and the alternatives before
+// refuse is answered on the kiosk with what we can do, why and the alternatives before
 // any ticket exists, and may still take a consultation ticket; a tapped item
 // of another class goes to its service and the ticket lists the documents.
 func TestBrowserKioskPrecheck(t *testing.T) {
@@ -50,7 +52,8 @@ func TestBrowserKioskPrecheck(t *testing.T) {
 		typeInto("#kp-text", "帮我查查邻居家用了多少电"),
 		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-find]")),
 		waitText("[data-testid=kiosk-precheck-refuse]", "这项业务我们这样帮您"),
-		waitText("[data-testid=kiosk-precheck-script]", privacy.Script))
+		waitText("[data-testid=kiosk-precheck-cando]", privacy.CanDo),
+		waitText("[data-testid=kiosk-precheck-why]", privacy.Reason))
 	for _, alt := range privacy.Alternatives {
 		h.run(t, kiosk, waitText("[data-testid=kiosk-precheck-alternatives]", alt))
 	}
@@ -221,4 +224,78 @@ func TestBrowserCasePages(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-open]")),
 		waitText("[data-testid=kiosk-precheck-items]", "电能表校验"),
 		screenshot(t, casesShot(t, "kiosk_precheck_ask.png")))
+}
+
+// TestBrowserKioskPrecheckGuide: the pre-check's public list offers only
+// what a customer can come for (no must_refuse item: 超额或虚开发票,
+// 删除或修改缴费记录, 私自转供电 … surface only from a customer's own
+// words); a customer without a keyboard taps a plain topic and question
+// and reaches the item's service; a refusal is one screen with headings —
+// what we can do, why, other ways with 95598, the app and the consultation
+// counters — and a consultation ticket. Pictures in both languages.
+func TestBrowserKioskPrecheckGuide(t *testing.T) {
+	h := newTestHall(t)
+	cat := h.Main.Hall.Catalog()
+	meter, _ := cat.Item("meter_check")
+	var refused []string
+	for _, it := range cat.Items {
+		if it.Class == cases.MustRefuse {
+			refused = append(refused, it.ID)
+		}
+	}
+	if len(refused) < 6 {
+		t.Fatalf("the default catalog has %d must_refuse items, want at least 6", len(refused))
+	}
+	kiosk := h.Browser(t, 1080, 1920)
+	h.run(t, kiosk, pairAs(h.Device(hall.KindKiosk, 0)))
+	for _, lang := range []string{"zh", "en"} {
+		pick := func(zh, en string) string {
+			if lang == "en" {
+				return en
+			}
+			return zh
+		}
+		h.run(t, kiosk, open("/kiosk?lang="+lang), waitJS(`window.HallKiosk`, "the kiosk"),
+			chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-open]")),
+			waitText("[data-testid=kiosk-precheck-items]", pick(meter.NameZH, meter.NameEN)),
+			waitText("[data-testid=kiosk-guide-topics]", pick("电费或电表好像不对", "My bill or meter seems wrong")),
+			screenshot(t, casesShot(t, "kiosk_precheck_ask."+lang+".png")))
+		listed := eval[[]string](t, kiosk, `[].map.call(document.querySelectorAll("#kp-groups [data-item]"), function (b) { return b.dataset.item; })`)
+		if len(listed) < 30 {
+			t.Fatalf("%s: %d items listed, want the catalog's", lang, len(listed))
+		}
+		for _, id := range listed {
+			if slices.Contains(refused, id) {
+				t.Errorf("%s: the public list offers the refusal category %s", lang, id)
+			}
+		}
+		// Guided: a topic, then the question closest to theirs.
+		h.run(t, kiosk, chromedp.Click(chromedp.CSS("[data-testid=kiosk-guide-topic-wrong]")),
+			waitText("[data-testid=kiosk-guide-questions-wrong]", pick("电表好像走得太快", "My meter seems to run fast")),
+			screenshot(t, casesShot(t, "kiosk_precheck_guide."+lang+".png")),
+			chromedp.Click(chromedp.CSS("[data-testid=kiosk-guide-q-meter_check]")),
+			waitText("[data-testid=kiosk-precheck-name]", pick(meter.NameZH, meter.NameEN)),
+			waitText("[data-testid=kiosk-precheck-service]", meter.Service),
+			chromedp.Click(chromedp.CSS("#kp-route [data-back]")),
+			waitJS(`!document.getElementById("kp-ask").hidden`, "the question screen after 返回"))
+		// A refusal from the customer's own words: one screen with headings.
+		h.run(t, kiosk, typeInto("#kp-text", "能不能把电表调慢一点"),
+			chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-find]")),
+			waitText("[data-testid=kiosk-precheck-cando] h2", pick("我们可以为您做的", "What we can do for you")),
+			waitText("[data-testid=kiosk-precheck-why] h2", pick("为什么这样办", "Why")),
+			waitText("[data-testid=kiosk-precheck-ways] h2", pick("您还可以", "Other ways")),
+			waitText("[data-testid=kiosk-precheck-channels]", "95598"),
+			waitText("[data-testid=kiosk-precheck-channels]", pick("网上国网 App", "State Grid app")),
+			waitText("[data-testid=kiosk-precheck-counter]", pick("号窗口", "Counter")),
+			screenshot(t, casesShot(t, "kiosk_precheck_refuse."+lang+".png")))
+		// Nothing said twice: the clerk's script is not on the kiosk.
+		tampering, _ := cat.Item("meter_tampering")
+		if txt := textOf(t, kiosk, "[data-testid=kiosk-precheck-refuse]"); strings.Contains(txt, tampering.Script) {
+			t.Errorf("%s: the refusal repeats the clerk's script", lang)
+		}
+		h.run(t, kiosk, chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-consult]")),
+			waitText("[data-testid=kiosk-precheck-ticket]", pick("取号成功", "Here is your ticket")),
+			waitText("[data-testid=kiosk-precheck-number]", "D"),
+			chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-done]")))
+	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,4 +128,94 @@ func ratingOf(t *testing.T, h *testHall, number string) hall.Rating {
 	}
 	t.Fatalf("ticket %s is not among the recent calls", number)
 	return hall.Rating{}
+}
+
+// keypadSizes are the screens 评价器 come with: a portrait tablet, its
+// landscape twin, an old 4:3 panel and a full-HD monitor.
+var keypadSizes = [][2]int{{800, 1280}, {1280, 800}, {1024, 768}, {1920, 1080}}
+
+// boxesInView is JavaScript: a JSON report of the elements matching sel —
+// their widths, and which lie (even partly) outside the viewport — plus the
+// document's horizontal overflow.
+func boxesInView(sel string) string {
+	return `JSON.stringify((function(){
+		var out = {widths: [], outside: [], scrollX: window.scrollX,
+			overflow: document.documentElement.scrollWidth - window.innerWidth};
+		document.querySelectorAll(` + jsString(sel) + `).forEach(function (e) {
+			var r = e.getBoundingClientRect();
+			out.widths.push(Math.round(r.width));
+			if (r.width === 0 || r.left < 0 || r.top < 0 || r.right > window.innerWidth + 0.5 || r.bottom > window.innerHeight + 0.5)
+				out.outside.push((e.dataset.testid || e.className) + " " + Math.round(r.left) + "," + Math.round(r.top) + "–" + Math.round(r.right) + "," + Math.round(r.bottom));
+		});
+		return out;})())`
+}
+
+type boxReport struct {
+	Widths   []int    `json:"widths"`
+	Outside  []string `json:"outside"`
+	ScrollX  float64  `json:"scrollX"`
+	Overflow int      `json:"overflow"`
+}
+
+func readBoxes(t *testing.T, ctx context.Context, sel string) boxReport {
+	t.Helper()
+	var r boxReport
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, boxesInView(sel))), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestBrowserKeypadSizes: at every common keypad size, in both orientations
+// and both languages, the five keys have equal widths and lie wholly inside
+// the screen (no key off to the side, nothing to scroll), the USB keypad's
+// 4 + Enter (不满意) opens the reason screen, unscrolled, with every reason
+// on screen. Pictures of each go to docs/screenshots with -screenshots.
+func TestBrowserKeypadSizes(t *testing.T) {
+	h := newTestHall(t)
+	ctx := context.Background()
+	hl := h.Main.Hall
+	kiosk := hall.Principal{Kind: "device", Name: "test kiosk", Role: hall.KindKiosk}
+	if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	_, clerk, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"call", "start", "finish"} {
+		if _, err := hl.Operate(ctx, clerk, 1, hall.CounterOp{Action: a}); err != nil {
+			t.Fatalf("%s: %v", a, err)
+		}
+	}
+	tab := h.Browser(t, 1280, 800)
+	h.run(t, tab, pairAs(h.Device(hall.KindKeypad, 1)))
+	for _, lang := range []string{"zh", "en"} {
+		for _, sz := range keypadSizes {
+			name := fmt.Sprintf("%dx%d.%s", sz[0], sz[1], lang)
+			h.run(t, tab, setViewport(sz[0], sz[1]), open("/keypad?lang="+lang),
+				waitJS(`document.querySelector("[data-testid=keypad]").dataset.screen === "rate"`, "the rate screen"),
+				screenshot(t, shotPath(t, "keypad-rate-"+name+".png")))
+			keys := readBoxes(t, tab, ".kp-key")
+			if len(keys.Widths) != 5 {
+				t.Fatalf("%s: %d keys, want 5", name, len(keys.Widths))
+			}
+			for _, w := range keys.Widths {
+				if w != keys.Widths[0] {
+					t.Errorf("%s: key widths %v, want all equal", name, keys.Widths)
+					break
+				}
+			}
+			if len(keys.Outside) > 0 || keys.Overflow > 0 {
+				t.Errorf("%s: keys outside the %dx%d screen: %v (page %d px too wide)", name, sz[0], sz[1], keys.Outside, keys.Overflow)
+			}
+			h.run(t, tab, chromedp.KeyEvent("4"), chromedp.KeyEvent("\r"),
+				waitJS(`document.querySelector("[data-testid=keypad]").dataset.screen === "reason"`, "the reason screen"),
+				screenshot(t, shotPath(t, "keypad-reason-"+name+".png")))
+			rs := readBoxes(t, tab, ".kp-rsn")
+			if len(rs.Widths) < 2 || len(rs.Outside) > 0 || rs.Overflow > 0 || rs.ScrollX != 0 {
+				t.Errorf("%s: reasons outside the screen: %v (page %d px too wide, scrolled %v px)", name, rs.Outside, rs.Overflow, rs.ScrollX)
+			}
+		}
+	}
 }

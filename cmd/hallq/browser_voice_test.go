@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"hallq/hall"
+)
+
+// voiceDurations are the clips' lengths in ms from assets/voice/manifest.json,
+// by clip name ("chime", "zh/qing", …).
+func voiceDurations(t *testing.T) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile("../../assets/voice/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Chime struct{ MS int } `json:"chime"`
+		Langs map[string]struct {
+			Clips map[string]struct{ MS int } `json:"clips"`
+		} `json:"langs"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{"chime": m.Chime.MS}
+	for lang, l := range m.Langs {
+		for name, c := range l.Clips {
+			out[lang+"/"+name] = c.MS
+		}
+	}
+	return out
+}
+
+type voiceLog struct {
+	Ev     string  `json:"ev"`
+	T      float64 `json:"t"`
+	Number string  `json:"number"`
+	Form   string  `json:"form"`
+	Waited float64 `json:"waited"`
+	Why    string  `json:"why"`
+	Clips  string  `json:"clips"`
+}
+
+// TestBrowserVoiceBacklog runs the display's HallVoice on a simulated clock
+// with the real clips' durations (no audio, no waiting): a lone call is said
+// twice after the chime; six counters calling at once are each said once —
+// the first whole, the rest in the short form without chime — and no
+// customer waits more than 15 s to hear a call (a call that would is
+// dropped and reported); a recall is worded 号请到 … 再次呼叫; a waiting
+// call is dropped when its counter calls the next number; on a zh+en
+// display the English of a call does not cut its Mandarin repeat.
+func TestBrowserVoiceBacklog(t *testing.T) {
+	h := newTestHall(t)
+	durations, _ := json.Marshal(voiceDurations(t))
+	tab := h.Browser(t, 1280, 720)
+	h.run(t, tab, pairAs(h.Device(hall.KindDisplay, 0)), waitJS(`window.HallVoice`, "the voice"))
+	raw := eval[string](t, tab, `JSON.stringify((function(){
+		var ms = `+string(durations)+`, t = 0, timers = [], log = [];
+		function later(fn, d) { timers.push({t: t + d, fn: fn}); }
+		function run() { while (timers.length) { timers.sort(function (a, b) { return a.t - b.t; }); var x = timers.shift(); t = x.t; x.fn(); } }
+		HallVoice.clear();
+		HallVoice.init({lang: "zh", repeat: 2, muted: true, preload: false, now: function () { return t; }, setTimeout: later,
+			player: function (name, rate, done) { if (!(name in ms)) throw new Error("no clip " + name); later(done, ms[name] / rate); }});
+		HallVoice.onplay = function (i) { log.push({ev: "play", t: t, number: i.number + (i.lang === "en" ? " en" : ""), form: i.form, waited: i.waited, clips: i.clips.join(" ")}); };
+		HallVoice.ondrop = function (i) { log.push({ev: "drop", t: t, number: i.number, why: i.why, waited: i.waited}); };
+		HallVoice.onidle = function () { log.push({ev: "idle", t: t}); };
+		HallVoice.call("A001", 1); run();
+		t += 60000;
+		["A023", "B007", "C002", "D004", "E005", "F006"].forEach(function (n, i) { HallVoice.call(n, i + 1); });
+		run();
+		t += 60000;
+		HallVoice.call("A023", 1, {recall: true}); run();
+		t += 60000;
+		HallVoice.call("A030", 1); HallVoice.call("B010", 2); HallVoice.call("B011", 2); run();
+		t += 60000;
+		HallVoice.call("A040", 1); HallVoice.call("A040", 1, {lang: "en", repeat: 1}); run();
+		return log;})())`)
+	var log []voiceLog
+	if err := json.Unmarshal([]byte(raw), &log); err != nil {
+		t.Fatal(err)
+	}
+	plays := map[string]voiceLog{}
+	drops := map[string]voiceLog{}
+	for _, l := range log {
+		switch l.Ev {
+		case "play":
+			if _, dup := plays[l.Number]; dup && l.Number != "A023" {
+				t.Errorf("%s said twice", l.Number)
+			}
+			if l.Number == "A023" && l.Form == "recall" {
+				plays["A023 recall"] = l
+				continue
+			}
+			plays[l.Number] = l
+		case "drop":
+			drops[l.Number] = l
+		}
+		t.Logf("%+v", l)
+	}
+	// A lone call: chime, the full sentence twice.
+	if p := plays["A001"]; p.Form != "full" || !strings.HasPrefix(p.Clips, "chime zh/qing") || strings.Count(p.Clips, "zh/qing") != 2 {
+		t.Errorf("a lone call: %+v, want the full form twice after the chime", p)
+	}
+	// Six at once: each heard within 15 s or dropped as late; the first
+	// not repeated, the rest short and without chime.
+	heard := 0
+	for _, n := range []string{"A023", "B007", "C002", "D004", "E005", "F006"} {
+		p, ok := plays[n]
+		switch {
+		case ok:
+			heard++
+			if p.Waited > 15000 {
+				t.Errorf("%s waited %.1f s to be heard, want ≤ 15 s", n, p.Waited/1000)
+			}
+			if n != "A023" && (p.Form != "short" || strings.HasPrefix(p.Clips, "chime")) {
+				t.Errorf("%s in a backlog: %+v, want the short form without chime", n, p)
+			}
+		case drops[n].Why == "late":
+		default:
+			t.Errorf("%s neither said nor reported dropped", n)
+		}
+	}
+	if heard < 4 {
+		t.Errorf("%d of six simultaneous calls heard, want at least 4", heard)
+	}
+	if b := plays["B007"]; b.Waited > 7500 {
+		t.Errorf("the second call waited %.1f s: the first was repeated although calls waited", b.Waited/1000)
+	}
+	// A recall is worded differently.
+	if r := plays["A023 recall"]; !strings.Contains(r.Clips, "zh/hao_qing_dao") || !strings.Contains(r.Clips, "zh/zaici_hujiao") || strings.Contains(r.Clips, "zh/qing ") {
+		t.Errorf("recall: %+v, want 号请到 … 再次呼叫", r)
+	}
+	// Counter 2 called B011 before B010 was said: B010 is dropped.
+	if d := drops["B010"]; d.Why != "superseded" {
+		t.Errorf("B010: %+v, want dropped as superseded", d)
+	}
+	if _, ok := plays["B011"]; !ok {
+		t.Error("B011 not said")
+	}
+	// A zh+en display: the English of the same call does not cut the
+	// Mandarin's repeat short.
+	zh, en := plays["A040"], plays["A040 en"]
+	if strings.Count(zh.Clips, "zh/qing") != 2 || en.Form != "full" || en.T-zh.T < 10000 {
+		t.Errorf("zh+en: %+v then %+v, want the Mandarin twice, then the English", zh, en)
+	}
+}
