@@ -33,6 +33,7 @@ type Engine struct {
 	issued    map[string]int // tickets issued per service today (not transfers)
 	phones    map[string]int // tickets issued per phone today
 	nextID    uint64
+	live      live // kept per installed ticket (live.go)
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -193,6 +194,7 @@ func (e *Engine) reset(day string) {
 	e.serial = map[string]int{}
 	e.issued = map[string]int{}
 	e.phones = map[string]int{}
+	e.live = newLive()
 }
 
 // Apply installs the records an event carries. It is how commands change the
@@ -246,6 +248,9 @@ func (e *Engine) install(t Ticket) {
 	e.tickets[t.ID] = p
 	if seen {
 		delete(e.waitingBy[old.Service], t.ID)
+		e.track(old, p)
+	} else {
+		e.track(nil, p)
 	}
 	if t.Status == Waiting {
 		e.waiting[t.ID] = p
@@ -413,6 +418,12 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 // aheadOf counts the waiting tickets of t's service that the policy would
 // call before t.
 func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
+	// A normal ticket taken now, newer than every ticket of the day, comes
+	// after every waiting ticket of its service: no need to compare.
+	if t.Priority == Normal && t.IssuedAt.Equal(now) && e.tickets[t.ID] == nil && t.ID >= e.nextID &&
+		!e.live.lastIssued.After(now) && e.tier(t, now) == 3 {
+		return e.live.queuedCount(t.Service)
+	}
 	n := 0
 	for _, w := range e.waitingBy[t.Service] {
 		if w.ID != t.ID && w.Service == t.Service && !w.Postponed && e.before(w, t, -1, now) {
@@ -583,12 +594,7 @@ func (e *Engine) CallNext(n int, clerk string, now time.Time) (ev Event, found b
 // the latest one with that number.
 func (e *Engine) Find(number string) (Ticket, bool) {
 	number = strings.ToUpper(strings.TrimSpace(number))
-	var best *Ticket
-	for _, t := range e.tickets {
-		if t.Number == number && (best == nil || t.ID > best.ID) {
-			best = t
-		}
-	}
+	best := e.tickets[e.live.byNumber[number]]
 	if best == nil {
 		return Ticket{}, false
 	}
