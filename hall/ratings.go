@@ -212,20 +212,9 @@ func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSetti
 	return s, nil
 }
 
-// lastFinished is the ticket counter n finished last today.
-func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) {
-	var last queue.Ticket
-	found := false
-	for _, t := range e.Tickets() {
-		if t.Counter != n || t.Status != queue.Done || t.FinishedAt == nil {
-			continue
-		}
-		if !found || t.FinishedAt.After(*last.FinishedAt) || (t.FinishedAt.Equal(*last.FinishedAt) && t.ID > last.ID) {
-			last, found = t, true
-		}
-	}
-	return last, found
-}
+// lastFinished is the ticket counter n finished last today (kept by the
+// engine per event, not looked for among the day's tickets).
+func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) { return e.LastFinished(n) }
 
 // PendingRating is the service a keypad may rate now.
 type PendingRating struct {
