@@ -33,7 +33,8 @@ type Engine struct {
 	issued    map[string]int // tickets issued per service today (not transfers)
 	phones    map[string]int // tickets issued per phone today
 	nextID    uint64
-	live      live // kept per installed ticket (live.go)
+	live      live           // kept per installed ticket (live.go)
+	openBy    map[string]int // open counters serving each service (live.go)
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -51,7 +52,7 @@ func New(cfg Config, now time.Time) (*Engine, error) {
 	e.loc, _ = time.LoadLocation(cfg.zone())
 	e.reset(e.DayOf(now))
 	e.services = map[string]*Service{}
-	e.counters = map[int]*Counter{}
+	e.counters, e.openBy = map[int]*Counter{}, map[string]int{}
 	for _, s := range cfg.Services {
 		s := s
 		e.services[s.Prefix] = &s
@@ -63,7 +64,7 @@ func New(cfg Config, now time.Time) (*Engine, error) {
 		if c.State == "" {
 			c.State = Closed
 		}
-		e.counters[c.Number] = &c
+		e.putCounter(&c)
 		e.numbers = append(e.numbers, c.Number)
 	}
 	sort.Ints(e.numbers)
@@ -226,7 +227,7 @@ func (e *Engine) Apply(ev Event) {
 			e.numbers = append(e.numbers, c.Number)
 			sort.Ints(e.numbers)
 		}
-		e.counters[c.Number] = &c
+		e.putCounter(&c)
 	}
 	for _, t := range ev.Tickets {
 		e.install(t)
@@ -279,7 +280,7 @@ func (e *Engine) install(t Ticket) {
 func (e *Engine) Restore(day string, services []Service, counters []Counter, tickets []Ticket, maxID uint64) {
 	e.reset(day)
 	e.services, e.order = map[string]*Service{}, nil
-	e.counters, e.numbers = map[int]*Counter{}, nil
+	e.counters, e.numbers, e.openBy = map[int]*Counter{}, nil, map[string]int{}
 	slices.SortFunc(tickets, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
 	e.Apply(Event{Services: services, Counters: counters, Tickets: tickets})
 	if maxID >= e.nextID {
@@ -362,9 +363,11 @@ func (e *Engine) commit(ev Event, now time.Time) Event {
 var phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 var accountRE = regexp.MustCompile(`^[0-9]{6,20}$`)
 
+var phoneJunk = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "")
+
 // NormalizePhone strips spaces, dashes and a +86 prefix; "" stays "".
 func NormalizePhone(s string) string {
-	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
+	s = phoneJunk.Replace(strings.TrimSpace(s))
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "+86"), "0086")
 	return s
 }
@@ -440,12 +443,7 @@ func (e *Engine) estimate(prefix string, ahead int) int {
 	if svc == nil {
 		return 0
 	}
-	open := 0
-	for _, c := range e.counters {
-		if c.State == Open && c.Serves(prefix) {
-			open++
-		}
-	}
+	open := e.openBy[prefix]
 	if open == 0 {
 		open = 1
 	}

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"container/heap"
+	"slices"
 	"time"
 )
 
@@ -241,6 +242,26 @@ func (h *waitHeap) oldest() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return h.items[0].at, true
+}
+
+// putCounter installs counter c, keeping the count of open counters per
+// service.
+func (e *Engine) putCounter(c *Counter) {
+	if old := e.counters[c.Number]; old != nil && old.State == Open {
+		for i, p := range old.Services {
+			if slices.Index(old.Services, p) == i {
+				e.openBy[p]--
+			}
+		}
+	}
+	e.counters[c.Number] = c
+	if c.State == Open {
+		for i, p := range c.Services {
+			if slices.Index(c.Services, p) == i {
+				e.openBy[p]++
+			}
+		}
+	}
 }
 
 // LastFinished returns the ticket counter n finished last today (status

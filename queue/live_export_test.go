@@ -2,6 +2,7 @@ package queue
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -28,7 +29,8 @@ func (e *Engine) SnapshotByScan(now time.Time) Snapshot {
 				v.OpenCounters++
 			}
 		}
-		v.EstimatedWaitS = e.estimate(p, v.Waiting)
+		// The estimate over the scanned figures, as estimate computes it.
+		v.EstimatedWaitS = int(math.Round(float64(v.Waiting) / float64(max(v.OpenCounters, 1)) * svc.AvgServiceS))
 		s.Services = append(s.Services, v)
 	}
 	for _, n := range e.numbers {

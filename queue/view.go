@@ -58,11 +58,7 @@ func (e *Engine) serviceView(p string, now time.Time) ServiceView {
 	if at, ok := h.oldest(); ok {
 		v.LongestWaitS = max(0, int(now.Sub(at).Seconds()))
 	}
-	for _, c := range e.counters {
-		if c.State == Open && c.Serves(p) {
-			v.OpenCounters++
-		}
-	}
+	v.OpenCounters = e.openBy[p]
 	v.EstimatedWaitS = e.estimate(p, v.Waiting)
 	return v
 }
