@@ -248,18 +248,26 @@ func (h *waitHeap) oldest() (time.Time, bool) {
 // service.
 func (e *Engine) putCounter(c *Counter) {
 	if old := e.counters[c.Number]; old != nil && old.State == Open {
-		for i, p := range old.Services {
-			if slices.Index(old.Services, p) == i {
-				e.openBy[p]--
-			}
-		}
+		eachService(old, func(p string) { e.openBy[p]-- })
 	}
 	e.counters[c.Number] = c
 	if c.State == Open {
-		for i, p := range c.Services {
-			if slices.Index(c.Services, p) == i {
-				e.openBy[p]++
+		eachService(c, func(p string) { e.openBy[p]++ })
+	}
+}
+
+// eachService calls fn once with each service c serves (a prefix listed
+// twice counts once).
+func eachService(c *Counter, fn func(p string)) {
+	var seen uint32 // prefixes are one letter A–Z (Config.Validate)
+	for i, p := range c.Services {
+		if len(p) == 1 && p[0] >= 'A' && p[0] <= 'Z' {
+			if bit := uint32(1) << (p[0] - 'A'); seen&bit == 0 {
+				seen |= bit
+				fn(p)
 			}
+		} else if slices.Index(c.Services, p) == i {
+			fn(p)
 		}
 	}
 }
