@@ -305,3 +305,48 @@ func (e *Engine) Issued() int {
 	}
 	return n
 }
+
+// ServiceFigures are a service's live figures (ServiceView less the
+// service record).
+type ServiceFigures struct {
+	Prefix         string `json:"prefix"`
+	Waiting        int    `json:"waiting"`
+	EstimatedWaitS int    `json:"estimated_wait_s"`
+	LongestWaitS   int    `json:"longest_wait_s"`
+	OpenCounters   int    `json:"open_counters"`
+}
+
+// Figures are what a snapshot derives from the records, without the
+// records: what the websocket hub needs after every event to tell what the
+// event changed (it takes the whole Snapshot only when it sends it).
+type Figures struct {
+	Day      string
+	Open     bool
+	Services []ServiceFigures // in the snapshot's order
+	Counters []int            // counter numbers in order
+	Recent   []uint64         // ids of the latest calls, newest first
+}
+
+// Figures returns the live figures now, as Snapshot would show them. Its
+// cost depends on the hall's services and counters, not on the day's
+// tickets.
+func (e *Engine) Figures(now time.Time) Figures {
+	f := Figures{Day: e.day, Open: e.OpenAt(now), Services: make([]ServiceFigures, 0, len(e.order)),
+		Counters: slices.Clone(e.numbers), Recent: make([]uint64, len(e.live.recent))}
+	for _, p := range e.order {
+		f.Services = append(f.Services, e.serviceFigures(p, now))
+	}
+	for i, r := range e.live.recent {
+		f.Recent[i] = r.id
+	}
+	return f
+}
+
+func (e *Engine) serviceFigures(p string, now time.Time) ServiceFigures {
+	f := ServiceFigures{Prefix: p, Waiting: e.live.queuedCount(p), OpenCounters: e.openBy[p]}
+	if at, ok := e.live.queued[p].oldest(); ok {
+		f.LongestWaitS = max(0, int(now.Sub(at).Seconds()))
+	}
+	f.EstimatedWaitS = e.estimate(p, f.Waiting)
+	return f
+}

@@ -17,6 +17,21 @@ func checkLive(t testing.TB, where string, e *queue.Engine, now time.Time) {
 	if got, want := e.Snapshot(now), e.SnapshotByScan(now); !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: kept snapshot differs from a full scan:\n  kept %+v\n  scan %+v", where, got, want)
 	}
+	scan := e.SnapshotByScan(now)
+	want := queue.Figures{Day: scan.Day, Open: scan.Open, Services: []queue.ServiceFigures{}, Counters: []int{}, Recent: []uint64{}}
+	for _, v := range scan.Services {
+		want.Services = append(want.Services, queue.ServiceFigures{Prefix: v.Prefix, Waiting: v.Waiting,
+			EstimatedWaitS: v.EstimatedWaitS, LongestWaitS: v.LongestWaitS, OpenCounters: v.OpenCounters})
+	}
+	for _, c := range scan.Counters {
+		want.Counters = append(want.Counters, c.Number)
+	}
+	for _, r := range scan.Recent {
+		want.Recent = append(want.Recent, r.ID)
+	}
+	if got := e.Figures(now); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: kept figures differ from a full scan:\n  kept %+v\n  scan %+v", where, got, want)
+	}
 	for _, tk := range e.Tickets() {
 		got, ok1 := e.Find(tk.Number)
 		want, ok2 := e.FindByScan(tk.Number)

@@ -53,13 +53,8 @@ func (e *Engine) serviceView(p string, now time.Time) ServiceView {
 	svc := e.services[p]
 	v := ServiceView{Service: *svc}
 	v.Documents = slices.Clone(svc.Documents)
-	h := e.live.queued[p]
-	v.Waiting = e.live.queuedCount(p)
-	if at, ok := h.oldest(); ok {
-		v.LongestWaitS = max(0, int(now.Sub(at).Seconds()))
-	}
-	v.OpenCounters = e.openBy[p]
-	v.EstimatedWaitS = e.estimate(p, v.Waiting)
+	f := e.serviceFigures(p, now)
+	v.Waiting, v.EstimatedWaitS, v.LongestWaitS, v.OpenCounters = f.Waiting, f.EstimatedWaitS, f.LongestWaitS, f.OpenCounters
 	return v
 }
 

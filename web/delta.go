@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"hallq/queue"
@@ -78,7 +79,7 @@ var queueCommands = map[string]bool{
 type wsDelta struct {
 	Open bool `json:"open"`
 	// Services are the figures of the services whose figures changed.
-	Services []serviceFigures `json:"services,omitempty"`
+	Services []queue.ServiceFigures `json:"services,omitempty"`
 	// Recent is the ids of the latest calls, newest first, when the list
 	// changed; each ticket is in the event or already in the client's list.
 	Recent []uint64 `json:"recent,omitempty"`
@@ -90,25 +91,10 @@ type deskDelta struct {
 	Waiting []queue.Ticket `json:"waiting"`
 }
 
-// serviceFigures are the live figures of a service (queue.ServiceView less
-// the service record).
-type serviceFigures struct {
-	Prefix         string `json:"prefix"`
-	Waiting        int    `json:"waiting"`
-	EstimatedWaitS int    `json:"estimated_wait_s"`
-	LongestWaitS   int    `json:"longest_wait_s"`
-	OpenCounters   int    `json:"open_counters"`
-}
-
-func figuresOf(v queue.ServiceView) serviceFigures {
-	return serviceFigures{Prefix: v.Prefix, Waiting: v.Waiting, EstimatedWaitS: v.EstimatedWaitS,
-		LongestWaitS: v.LongestWaitS, OpenCounters: v.OpenCounters}
-}
-
 // same reports whether two figures agree on what an event can change: the
 // longest wait grows with the clock alone, so it is sent with the others but
 // does not by itself make a service changed.
-func (f serviceFigures) same(g serviceFigures) bool {
+func same(f, g queue.ServiceFigures) bool {
 	return f.Waiting == g.Waiting && f.EstimatedWaitS == g.EstimatedWaitS && f.OpenCounters == g.OpenCounters
 }
 
@@ -120,55 +106,45 @@ type deltaState struct {
 	seq      uint64
 	shape    string // services in order and counter numbers
 	day      string
-	services map[string]serviceFigures
+	services map[string]queue.ServiceFigures
 	recent   []uint64
 }
 
-// shapeOf names the services and counters of snap, in order.
-func shapeOf(snap *queue.Snapshot) string {
-	b := make([]byte, 0, len(snap.Services)+3*len(snap.Counters)+1)
-	for _, s := range snap.Services {
+// shapeOf names the services and counters of f, in order.
+func shapeOf(f *queue.Figures) string {
+	b := make([]byte, 0, len(f.Services)+3*len(f.Counters)+1)
+	for _, s := range f.Services {
 		b = append(b, s.Prefix...)
 	}
 	b = append(b, '/')
-	for _, c := range snap.Counters {
-		b = fmt.Appendf(b, "%d,", c.Number)
+	for _, n := range f.Counters {
+		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, ',')
 	}
 	return string(b)
 }
 
-// next returns the delta of the event that led to snap (nil: send the whole
-// state) and the sequence of the event before it, and remembers snap.
-func (d *deltaState) next(ev *queue.Event, snap *queue.Snapshot) (*wsDelta, uint64) {
+// next returns the delta of the event that led to the figures f (nil: send
+// the whole state) and the sequence of the event before it, and remembers f.
+func (d *deltaState) next(ev *queue.Event, f *queue.Figures) (*wsDelta, uint64) {
 	prev := d.seq
-	shape := shapeOf(snap)
-	full := !d.valid || shape != d.shape || snap.Day != d.day || ev.Type == queue.EvDayRolled || ev.Type == queue.EvConfig ||
+	shape := shapeOf(f)
+	full := !d.valid || shape != d.shape || f.Day != d.day || ev.Type == queue.EvDayRolled || ev.Type == queue.EvConfig ||
 		(len(ev.Counters)+len(ev.Services) > 0 && !queueCommands[ev.Type])
-	delta := &wsDelta{Open: snap.Open}
-	if d.services == nil {
-		d.services = map[string]serviceFigures{}
+	delta := &wsDelta{Open: f.Open}
+	if d.services == nil || len(d.services) != len(f.Services) {
+		d.services = make(map[string]queue.ServiceFigures, len(f.Services))
 	}
-	for _, s := range snap.Services {
-		f := figuresOf(s)
-		if old, ok := d.services[s.Prefix]; !ok || !old.same(f) {
-			delta.Services = append(delta.Services, f)
+	for _, s := range f.Services {
+		if old, ok := d.services[s.Prefix]; !ok || !same(old, s) {
+			delta.Services = append(delta.Services, s)
 		}
-		d.services[s.Prefix] = f
+		d.services[s.Prefix] = s
 	}
-	if len(d.services) != len(snap.Services) {
-		clear(d.services)
-		for _, s := range snap.Services {
-			d.services[s.Prefix] = figuresOf(s)
-		}
+	if !slices.Equal(f.Recent, d.recent) {
+		delta.Recent = f.Recent
 	}
-	ids := make([]uint64, len(snap.Recent))
-	for i, t := range snap.Recent {
-		ids[i] = t.ID
-	}
-	if !slices.Equal(ids, d.recent) {
-		delta.Recent = ids
-	}
-	d.valid, d.seq, d.shape, d.day, d.recent = true, ev.Seq, shape, snap.Day, ids
+	d.valid, d.seq, d.shape, d.day, d.recent = true, ev.Seq, shape, f.Day, f.Recent
 	if full {
 		return nil, prev
 	}
@@ -216,10 +192,10 @@ func ApplyFrame(state json.RawMessage, seq uint64, frame []byte) (json.RawMessag
 		return state, seq, false, err
 	}
 	var d struct {
-		Open     bool             `json:"open"`
-		Services []serviceFigures `json:"services"`
-		Recent   []uint64         `json:"recent"`
-		Waiting  json.RawMessage  `json:"waiting"`
+		Open     bool                   `json:"open"`
+		Services []queue.ServiceFigures `json:"services"`
+		Recent   []uint64               `json:"recent"`
+		Waiting  json.RawMessage        `json:"waiting"`
 	}
 	if err := json.Unmarshal(f.Delta, &d); err != nil {
 		return state, seq, false, err

@@ -79,9 +79,9 @@ type Hub struct {
 // wsItem is one committed event with what the topics show after it.
 type wsItem struct {
 	ev      queue.Event
-	prev    uint64   // the event before, as the listener saw it
-	delta   *wsDelta // what ev changed; nil: send snap whole
-	snap    queue.Snapshot
+	prev    uint64                  // the event before, as the listener saw it
+	delta   *wsDelta                // what ev changed; nil: send snap whole
+	snap    queue.Snapshot          // only when delta is nil
 	waiting map[int][]queue.Ticket  // desk counter → its waiting list
 	tracks  map[uint64]queue.Ticket // tracked ticket id → the ticket now
 }
@@ -189,8 +189,11 @@ func (h *Hub) listen(ev queue.Event, view *queue.Engine) {
 		return
 	}
 	now := h.hall.Now()
-	it := wsItem{ev: ev, snap: view.Snapshot(now)}
-	it.delta, it.prev = h.delta.next(&it.ev, &it.snap)
+	it := wsItem{ev: ev}
+	figs := view.Figures(now)
+	if it.delta, it.prev = h.delta.next(&it.ev, &figs); it.delta == nil {
+		it.snap = view.Snapshot(now) // sent whole: take it
+	}
 	h.imu.Lock()
 	if len(h.desks) > 0 {
 		it.waiting = make(map[int][]queue.Ticket, len(h.desks))
