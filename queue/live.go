@@ -22,6 +22,7 @@ type live struct {
 	lastDone   map[int]recentCall   // counter → the ticket it finished last
 	byNumber   map[string]uint64    // number → latest ticket id with it
 	statuses   map[Status]int       // today's tickets by status
+	done       []uint64             // today's done tickets, in the order they became done
 	lastIssued time.Time            // latest issue time installed today
 	rebuilds   int                  // full rebuilds of recent (tests)
 }
@@ -62,6 +63,9 @@ func (e *Engine) track(old, t *Ticket) {
 	l := &e.live
 	if old != nil {
 		l.statuses[old.Status]--
+	}
+	if t.Status == Done && (old == nil || old.Status != Done) {
+		l.done = append(l.done, t.ID)
 	}
 	l.statuses[t.Status]++
 	if queuedIn(old) {
@@ -284,6 +288,16 @@ func (e *Engine) LastFinished(n int) (Ticket, bool) {
 		return Ticket{}, false
 	}
 	return *t, true
+}
+
+// DoneFrom returns the ids of today's tickets that became done, in the
+// order they did, from the i-th on (the hall expires unrated services with
+// a cursor into it instead of looking at every ticket of the day).
+func (e *Engine) DoneFrom(i int) []uint64 {
+	if i < 0 || i >= len(e.live.done) {
+		return nil
+	}
+	return slices.Clone(e.live.done[i:])
 }
 
 // StatusCounts returns how many of today's tickets are in each status.

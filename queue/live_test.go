@@ -3,6 +3,7 @@ package queue_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,6 +46,15 @@ func checkLive(t testing.TB, where string, e *queue.Engine, now time.Time) {
 		if ok1 != ok2 || !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: LastFinished(%d) = %+v %v, a scan finds %+v %v", where, c.Number, got, ok1, want, ok2)
 		}
+	}
+	var done []uint64
+	for _, tk := range e.Tickets() {
+		if tk.Status == queue.Done {
+			done = append(done, tk.ID)
+		}
+	}
+	if got := slices.Sorted(slices.Values(e.DoneFrom(0))); !slices.Equal(got, done) {
+		t.Fatalf("%s: done tickets %v, a scan finds %v", where, got, done)
 	}
 	if got, want := e.StatusCounts(), e.StatusCountsByScan(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: status counts %v, a scan counts %v", where, got, want)
