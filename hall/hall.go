@@ -74,6 +74,12 @@ type Hall struct {
 	// ratings, …) by kind and key, loaded from the store a kind at a time.
 	recs  map[string]map[string]queue.Record
 	nrecs int
+	// expiry is ExpireRatings' place in the write model's done tickets.
+	expiry struct {
+		eng  *queue.Engine
+		day  string
+		from int
+	}
 
 	// Read side: the committed state, advanced in sequence order.
 	pmu       sync.RWMutex

@@ -50,26 +50,13 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	}
 	now := h.now()
 	m := Monitor{Now: now, Alerts: []Alert{}}
-	var tickets []queue.Ticket
+	var counts map[queue.Status]int
 	h.Read(func(v *queue.Engine, seq uint64) {
 		m.Snapshot, m.Seq = v.Snapshot(now), seq
-		tickets = v.Tickets()
+		counts, m.Totals.Issued = v.StatusCounts(), v.Issued()
 	})
-	for _, t := range tickets {
-		if t.TransferredFrom == 0 {
-			m.Totals.Issued++
-		}
-		switch t.Status {
-		case queue.Waiting:
-			m.Totals.Waiting++
-		case queue.Done:
-			m.Totals.Served++
-		case queue.NoShow:
-			m.Totals.NoShow++
-		case queue.Cancelled:
-			m.Totals.Cancelled++
-		}
-	}
+	m.Totals.Waiting, m.Totals.Served = counts[queue.Waiting], counts[queue.Done]
+	m.Totals.NoShow, m.Totals.Cancelled = counts[queue.NoShow], counts[queue.Cancelled]
 	if st, err := h.RatingFigures(m.Snapshot.Day, m.Snapshot.Day); err == nil {
 		m.Totals.Rated, m.Totals.Satisfaction = st.Total.Rated, st.Total.Satisfaction
 	}

@@ -212,20 +212,9 @@ func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSetti
 	return s, nil
 }
 
-// lastFinished is the ticket counter n finished last today.
-func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) {
-	var last queue.Ticket
-	found := false
-	for _, t := range e.Tickets() {
-		if t.Counter != n || t.Status != queue.Done || t.FinishedAt == nil {
-			continue
-		}
-		if !found || t.FinishedAt.After(*last.FinishedAt) || (t.FinishedAt.Equal(*last.FinishedAt) && t.ID > last.ID) {
-			last, found = t, true
-		}
-	}
-	return last, found
-}
+// lastFinished is the ticket counter n finished last today (kept by the
+// engine per event, not looked for among the day's tickets).
+func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) { return e.LastFinished(n) }
 
 // PendingRating is the service a keypad may rate now.
 type PendingRating struct {
@@ -361,8 +350,20 @@ func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
 	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
 		win := h.ratingSettingsLocked().Window()
 		var recs []queue.Record
-		for _, t := range e.Tickets() {
-			if t.Status != queue.Done || t.FinishedAt == nil || !now.After(t.FinishedAt.Add(win)) {
+		// Services finish in time order: look from the first one not yet
+		// past its window on, not at every ticket of the day. The cursor
+		// belongs to this engine and day (a reload after a failed commit,
+		// or a new day, starts again from the first).
+		if h.expiry.eng != e || h.expiry.day != e.Day() {
+			h.expiry.eng, h.expiry.day, h.expiry.from = e, e.Day(), 0
+		}
+		for _, id := range e.DoneFrom(h.expiry.from) {
+			t, ok := e.Ticket(id)
+			if ok && t.FinishedAt != nil && !now.After(t.FinishedAt.Add(win)) {
+				break
+			}
+			h.expiry.from++
+			if !ok || t.Status != queue.Done || t.FinishedAt == nil {
 				continue
 			}
 			key := RatingKey(t.ID)

@@ -44,6 +44,8 @@ type Engine struct {
 	// day rolled over and have ended since: out of today's queue, still
 	// found by Ticket (the keypad rates them).
 	carried map[uint64]*Ticket
+	live    live           // kept per installed ticket (live.go)
+	openBy  map[string]int // open counters serving each service (live.go)
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -61,7 +63,7 @@ func New(cfg Config, now time.Time) (*Engine, error) {
 	e.loc, _ = time.LoadLocation(cfg.zone())
 	e.reset(e.DayOf(now))
 	e.services = map[string]*Service{}
-	e.counters = map[int]*Counter{}
+	e.counters, e.openBy = map[int]*Counter{}, map[string]int{}
 	for _, s := range cfg.Services {
 		s := s
 		e.services[s.Prefix] = &s
@@ -73,7 +75,7 @@ func New(cfg Config, now time.Time) (*Engine, error) {
 		if c.State == "" {
 			c.State = Closed
 		}
-		e.counters[c.Number] = &c
+		e.putCounter(&c)
 		e.numbers = append(e.numbers, c.Number)
 	}
 	sort.Ints(e.numbers)
@@ -205,6 +207,7 @@ func (e *Engine) reset(day string) {
 	e.issued = map[string]int{}
 	e.phones = map[string]int{}
 	e.carried = map[uint64]*Ticket{}
+	e.live = newLive()
 }
 
 // Apply installs the records an event carries. It is how commands change the
@@ -255,7 +258,7 @@ func (e *Engine) Apply(ev Event) {
 		if c.PausedAt != nil {
 			e.see(*c.PausedAt)
 		}
-		e.counters[c.Number] = &c
+		e.putCounter(&c)
 	}
 	for _, t := range ev.Tickets {
 		e.install(t)
@@ -294,6 +297,9 @@ func (e *Engine) install(t Ticket) {
 	e.tickets[t.ID] = p
 	if seen {
 		delete(e.waitingBy[old.Service], t.ID)
+		e.track(old, p)
+	} else {
+		e.track(nil, p)
 	}
 	if t.Status == Waiting {
 		e.waiting[t.ID] = p
@@ -322,7 +328,7 @@ func (e *Engine) install(t Ticket) {
 func (e *Engine) Restore(day string, services []Service, counters []Counter, tickets []Ticket, maxID uint64) {
 	e.reset(day)
 	e.services, e.order = map[string]*Service{}, nil
-	e.counters, e.numbers = map[int]*Counter{}, nil
+	e.counters, e.numbers, e.openBy = map[int]*Counter{}, nil, map[string]int{}
 	slices.SortFunc(tickets, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
 	e.Apply(Event{Services: services, Counters: counters, Tickets: tickets})
 	if maxID >= e.nextID {
@@ -466,9 +472,11 @@ func (e *Engine) commit(ev Event, now time.Time) Event {
 var phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 var accountRE = regexp.MustCompile(`^[0-9]{6,20}$`)
 
+var phoneJunk = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "")
+
 // NormalizePhone strips spaces, dashes and a +86 prefix; "" stays "".
 func NormalizePhone(s string) string {
-	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
+	s = phoneJunk.Replace(strings.TrimSpace(s))
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "+86"), "0086")
 	return s
 }
@@ -523,6 +531,12 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 // aheadOf counts the waiting tickets of t's service that the policy would
 // call before t.
 func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
+	// A normal ticket taken now, newer than every ticket of the day, comes
+	// after every waiting ticket of its service: no need to compare.
+	if t.Priority == Normal && t.IssuedAt.Equal(now) && e.tickets[t.ID] == nil && t.ID >= e.nextID &&
+		!e.live.lastIssued.After(now) && e.tier(t, now) == 3 {
+		return e.live.queuedCount(t.Service)
+	}
 	n := 0
 	for _, w := range e.waitingBy[t.Service] {
 		if w.ID != t.ID && w.Service == t.Service && !w.Postponed && e.before(w, t, -1, now) {
@@ -539,12 +553,7 @@ func (e *Engine) estimate(prefix string, ahead int) int {
 	if svc == nil {
 		return 0
 	}
-	open := 0
-	for _, c := range e.counters {
-		if c.State == Open && c.Serves(prefix) {
-			open++
-		}
-	}
+	open := e.openBy[prefix]
 	if open == 0 {
 		open = 1
 	}
@@ -715,12 +724,7 @@ func (e *Engine) CallNext(n int, clerk string, now time.Time) (ev Event, found b
 // the latest one with that number.
 func (e *Engine) Find(number string) (Ticket, bool) {
 	number = strings.ToUpper(strings.TrimSpace(number))
-	var best *Ticket
-	for _, t := range e.tickets {
-		if t.Number == number && (best == nil || t.ID > best.ID) {
-			best = t
-		}
-	}
+	best := e.tickets[e.live.byNumber[number]]
 	if best == nil {
 		return Ticket{}, false
 	}

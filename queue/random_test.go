@@ -124,6 +124,8 @@ func (s *sim) step() {
 	if s.t.Failed() {
 		s.t.Fatalf("%s: after %s", s.where, name)
 	}
+	checkLive(s.t, s.where+" after "+name, s.e, s.now)
+	checkLive(s.t, s.where+" after "+name+" (replica)", s.replica, s.now)
 }
 
 func (s *sim) applied(ev queue.Event) {
@@ -572,6 +574,7 @@ func (s *sim) restoreCheck() {
 		s.t.Fatal(err)
 	}
 	r.Restore(s.e.Day(), s.e.Services(), s.e.Counters(), s.e.Tickets(), s.maxID)
+	checkLive(s.t, s.where+" restored", r, s.now)
 	if a, b := capture(s.e, s.now), capture(r, s.now); !reflect.DeepEqual(a, b) {
 		s.t.Fatalf("%s: restored engine differs:\n%s", s.where, diffState(a, b))
 	}

@@ -30,52 +30,43 @@ type Snapshot struct {
 	Recent   []Ticket      `json:"recent"` // latest calls, newest first
 }
 
-// Snapshot returns copies of the live state.
+// Snapshot returns copies of the live state. It is built from the state kept
+// per event (live.go), so its cost depends on the hall's services and
+// counters, not on how many tickets the day has seen.
 func (e *Engine) Snapshot(now time.Time) Snapshot {
 	now = e.At(now)
-	s := Snapshot{Day: e.day, Open: e.OpenAt(now), Services: []ServiceView{}, Counters: []CounterView{}, Recent: []Ticket{}}
+	s := Snapshot{Day: e.day, Open: e.OpenAt(now), Services: make([]ServiceView, 0, len(e.order)),
+		Counters: make([]CounterView, 0, len(e.numbers)), Recent: make([]Ticket, 0, len(e.live.recent))}
 	for _, p := range e.order {
-		svc := e.services[p]
-		v := ServiceView{Service: *svc}
-		v.Documents = slices.Clone(svc.Documents)
-		for _, t := range e.waiting {
-			if t.Service == p && !t.Postponed {
-				v.Waiting++
-				if w := int(now.Sub(t.IssuedAt).Seconds()); w > v.LongestWaitS {
-					v.LongestWaitS = w
-				}
-			}
-		}
-		for _, c := range e.counters {
-			if c.State == Open && c.Serves(p) {
-				v.OpenCounters++
-			}
-		}
-		v.EstimatedWaitS = e.estimate(p, v.Waiting)
-		s.Services = append(s.Services, v)
+		s.Services = append(s.Services, e.serviceView(p, now))
 	}
 	for _, n := range e.numbers {
-		c := e.counters[n]
-		v := CounterView{Counter: cloneCounter(c)}
-		if t := e.tickets[c.Current]; c.Current != 0 && t != nil {
-			v.Ticket = ptr(*t)
-		}
-		s.Counters = append(s.Counters, v)
+		s.Counters = append(s.Counters, e.counterView(n))
 	}
-	for _, t := range e.tickets {
-		if t.LastCalledAt != nil && t.Counter != 0 {
-			s.Recent = append(s.Recent, *t)
-		}
-	}
-	// Calls in the same instant go newest ticket first, so that the order
-	// (and which ten are kept) does not depend on map iteration.
-	slices.SortFunc(s.Recent, func(a, b Ticket) int {
-		return cmp.Or(b.LastCalledAt.Compare(*a.LastCalledAt), cmp.Compare(b.ID, a.ID))
-	})
-	if len(s.Recent) > 10 {
-		s.Recent = s.Recent[:10]
+	for _, r := range e.live.recent {
+		s.Recent = append(s.Recent, *e.tickets[r.id])
 	}
 	return s
+}
+
+// serviceView is service p with its live figures.
+func (e *Engine) serviceView(p string, now time.Time) ServiceView {
+	svc := e.services[p]
+	v := ServiceView{Service: *svc}
+	v.Documents = slices.Clone(svc.Documents)
+	f := e.serviceFigures(p, now)
+	v.Waiting, v.EstimatedWaitS, v.LongestWaitS, v.OpenCounters = f.Waiting, f.EstimatedWaitS, f.LongestWaitS, f.OpenCounters
+	return v
+}
+
+// counterView is counter n with its current ticket.
+func (e *Engine) counterView(n int) CounterView {
+	c := e.counters[n]
+	v := CounterView{Counter: cloneCounter(c)}
+	if t := e.tickets[c.Current]; c.Current != 0 && t != nil {
+		v.Ticket = ptr(*t)
+	}
+	return v
 }
 
 // Ticket returns today's ticket with the id, or a ticket of the day before

@@ -68,6 +68,10 @@ type Hub struct {
 
 	drops atomic.Int64
 
+	// delta is what the listener remembers to tell what each event
+	// changed (delta.go); only the listener touches it.
+	delta deltaState
+
 	// Keepalive: a ping every pingEvery; a client silent (no pong, no
 	// frame) for pongWait is dropped.
 	pingEvery, pongWait atomic.Int64 // time.Duration
@@ -76,18 +80,22 @@ type Hub struct {
 // wsItem is one committed event with what the topics show after it.
 type wsItem struct {
 	ev      queue.Event
-	snap    queue.Snapshot
+	prev    uint64                  // the event before, as the listener saw it
+	delta   *wsDelta                // what ev changed; nil: send snap whole
+	snap    queue.Snapshot          // only when delta is nil
 	waiting map[int][]queue.Ticket  // desk counter → its waiting list
 	tracks  map[uint64]queue.Ticket // tracked ticket id → the ticket now
 }
 
 // wsFrame is one server → client message (docs/websocket.md).
 type wsFrame struct {
-	Type   string `json:"type"`
-	Seq    uint64 `json:"seq"`
-	Event  any    `json:"event,omitempty"`
-	State  any    `json:"state,omitempty"`
-	Replay bool   `json:"replay,omitempty"`
+	Type   string  `json:"type"`
+	Seq    uint64  `json:"seq"`
+	Prev   *uint64 `json:"prev,omitempty"` // with a delta: the event it follows
+	Event  any     `json:"event,omitempty"`
+	State  any     `json:"state,omitempty"`
+	Delta  any     `json:"delta,omitempty"`
+	Replay bool    `json:"replay,omitempty"`
 }
 
 // deskState is the state of a desk/N topic: the hall plus counter N's list.
@@ -198,10 +206,15 @@ func (h *Hub) listen(ev queue.Event, view *queue.Engine) {
 	// Clients register under the hall's read lock, which excludes this
 	// call: with none registered now, no one can want this event.
 	if h.count.Load() == 0 {
+		h.delta.invalidate()
 		return
 	}
 	now := h.hall.Now()
-	it := wsItem{ev: ev, snap: view.Snapshot(now)}
+	it := wsItem{ev: ev}
+	figs := view.Figures(now)
+	if it.delta, it.prev = h.delta.next(&it.ev, &figs); it.delta == nil {
+		it.snap = view.Snapshot(now) // sent whole: take it
+	}
 	h.imu.Lock()
 	if len(h.desks) > 0 {
 		it.waiting = make(map[int][]queue.Ticket, len(h.desks))
@@ -300,6 +313,21 @@ func (h *Hub) frameFor(c *wsClient, it *wsItem, frames map[string][]byte) []byte
 		return b
 	}
 	var f wsFrame
+	if d := it.delta; d != nil {
+		prev := it.prev
+		switch c.topic.Kind {
+		case topicDesk:
+			f = wsFrame{Type: "event", Seq: it.ev.Seq, Prev: &prev, Event: deltaEventOf(wsEvent(it.ev, false)),
+				Delta: deskDelta{wsDelta: *d, Waiting: wsTickets(it.waiting[c.topic.Counter], false)}}
+		case topicMonitor:
+			f = wsFrame{Type: "event", Seq: it.ev.Seq, Prev: &prev, Event: deltaEventOf(wsEvent(it.ev, false)), Delta: d}
+		default:
+			f = wsFrame{Type: "event", Seq: it.ev.Seq, Prev: &prev, Event: deltaEventOf(wsEvent(it.ev, true)), Delta: d}
+		}
+		b := h.encode(f)
+		frames[key] = b
+		return b
+	}
 	switch c.topic.Kind {
 	case topicDesk:
 		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, false),

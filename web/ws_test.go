@@ -129,8 +129,30 @@ func wsTryRead(conn *websocket.Conn) (wsFrame, error) {
 		return wsFrame{}, fmt.Errorf("frame is not JSON (%v): %s", err, b)
 	}
 	f.raw = b
+	// Follow the state as a page does (web.ApplyFrame): an event frame's
+	// State is the state after it, rebuilt from the delta it carries.
+	v, _ := wsStates.LoadOrStore(conn, &wsFollow{})
+	fl := v.(*wsFollow)
+	if f.Type == "snapshot" || f.Type == "event" {
+		st, seq, ok, err := web.ApplyFrame(fl.state, fl.seq, b)
+		if err != nil || !ok {
+			return f, fmt.Errorf("frame %d does not apply to the state at %d (ok %v, %v): %s", f.Seq, fl.seq, ok, err, b)
+		}
+		fl.state, fl.seq = st, seq
+		if f.Type == "event" && !f.Replay && len(f.State) == 0 {
+			f.State = st
+		}
+	}
 	return f, nil
 }
+
+// wsFollow is the state a test's connection has followed so far.
+type wsFollow struct {
+	state json.RawMessage
+	seq   uint64
+}
+
+var wsStates sync.Map // *websocket.Conn → *wsFollow
 
 // wsManager is the manager as a hall principal, for commands made straight
 // on the hall (no kiosk rate limit).

@@ -73,7 +73,9 @@
 			} else {
 				var number = res.data && res.data.number ? res.data.number : '';
 				say('ok', P.t('desk.ok.' + action, number));
-				closePanels();
+				// Only the panel's own action closes it: a panel the clerk
+				// opened while another action was on its way stays open.
+				if (action === 'transfer' || action === 'pause') closePanels();
 			}
 			refresh();
 		}, function () {

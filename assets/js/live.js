@@ -17,6 +17,12 @@
  * missed, then sends a fresh snapshot, so the page shows the truth again
  * without a reload. While it is down <body data-live> says so and the class
  * hallq-offline is set on <html> (pages show a discreet notice).
+ *
+ * After the snapshot, an event frame carries a delta (what the event
+ * changed) and `prev`, the sequence it follows; apply() rebuilds the whole
+ * state from it, so onEvent always gets the state after the event. A frame
+ * that follows one this client missed, or that names a ticket it does not
+ * have, makes it resync: it reconnects at once with since=SEQ.
  */
 (function (window, document) {
 	'use strict';
@@ -28,11 +34,55 @@
 		return Math.round(d / 2 + Math.random() * d / 2); // jitter: 50–100 %
 	}
 
+	// merge returns item with patch's fields over it (fields named in clear
+	// are dropped first, so a patch that omits one empties it).
+	function merge(item, patch, clear) {
+		var out = {}, k;
+		for (k in item) if (Object.prototype.hasOwnProperty.call(item, k)) out[k] = item[k];
+		(clear || []).forEach(function (f) { delete out[f]; });
+		for (k in patch) if (Object.prototype.hasOwnProperty.call(patch, k)) out[k] = patch[k];
+		return out;
+	}
+	// byKey returns list with each item that shares key with a patch merged.
+	function byKey(list, patches, key, clear) {
+		if (!patches || !patches.length) return (list || []).slice();
+		var idx = {};
+		patches.forEach(function (p) { idx[p[key]] = p; });
+		return (list || []).map(function (it) { return idx[it[key]] ? merge(it, idx[it[key]], clear) : it; });
+	}
+	var COUNTER_LIVE = ['state', 'pause_reason', 'paused_at', 'clerk', 'clerk_name', 'staff_no', 'current', 'served_today', 'rev'];
+
+	// apply returns the state after an event frame's delta, or null when the
+	// client must resync. docs/websocket.md describes the frame.
+	function apply(state, ev, d) {
+		if (!state || !ev || !d) return null;
+		var tickets = {};
+		(state.recent || []).forEach(function (t) { tickets[t.id] = t; });
+		(state.counters || []).forEach(function (c) { if (c.ticket) tickets[c.ticket.id] = c.ticket; });
+		(ev.tickets || []).forEach(function (t) { tickets[t.id] = t; });
+		var out = merge(state, {open: !!d.open});
+		out.services = byKey(byKey(state.services, ev.services, 'prefix'), d.services, 'prefix');
+		var missing = false;
+		out.counters = byKey(state.counters, ev.counters, 'number', COUNTER_LIVE).map(function (c) {
+			var t = c.current ? tickets[c.current] : null;
+			if (c.current && !t) missing = true;
+			return (c.ticket || null) === (t || null) ? c : merge(c, {ticket: t || null});
+		});
+		var ids = d.recent || (state.recent || []).map(function (t) { return t.id; });
+		out.recent = ids.map(function (id) {
+			if (!tickets[id]) missing = true;
+			return tickets[id];
+		});
+		if (d.waiting) out.waiting = d.waiting;
+		return missing ? null : out;
+	}
+
 	function connect(topic, handlers, onEvent) {
 		if (typeof handlers === 'function') handlers = {onSnapshot: handlers, onEvent: onEvent};
 		handlers = handlers || {};
 		var seq = Number(document.body && document.body.dataset.seq) || 0;
 		var ws = null, timer = null, attempt = 0, closed = false, status = '';
+		var state = null, resync = false;
 
 		function call(fn) {
 			if (typeof fn !== 'function') return;
@@ -73,17 +123,37 @@
 				if (!m || typeof m.seq !== 'number') return;
 				if (m.type === 'snapshot') {
 					seq = m.seq;
+					state = m.state || null;
 					attempt = 0;
 					setStatus('live');
 					call(handlers.onSnapshot, m.state, m.seq);
 				} else if (m.type === 'event') {
 					if (m.seq <= seq) return; // already in what we have
+					var next = null;
+					if (m.replay) {
+						next = null;
+					} else if (m.state) {
+						next = m.state;
+					} else if (m.delta) {
+						next = typeof m.prev === 'number' && m.prev <= seq ? apply(state, m.event, m.delta) : null;
+						if (!next) { // missed a frame: resync from the last one seen
+							resync = true;
+							try { ws.close(); } catch (e) { /* onclose reconnects */ }
+							return;
+						}
+					}
 					seq = m.seq;
-					call(handlers.onEvent, m.event || null, m.replay ? null : (m.state || null), m.seq, !!m.replay);
+					if (next) state = next;
+					call(handlers.onEvent, m.event || null, m.replay ? null : next, m.seq, !!m.replay);
 				}
 			};
 			ws.onclose = function () {
 				ws = null;
+				if (resync && !closed) { // at once: the server is there
+					resync = false;
+					open();
+					return;
+				}
 				retry();
 			};
 			ws.onerror = function () { /* onclose follows */ };
@@ -125,5 +195,5 @@
 		};
 	}
 
-	window.HallLive = {connect: connect, delay: delay};
+	window.HallLive = {connect: connect, delay: delay, apply: apply};
 })(window, document);

@@ -22,7 +22,7 @@ import (
 // benchHall writes a hall.json with 26 services (A–Z, 999 numbers a day
 // each, no daily limits) and counters counters, each serving every service
 // in a rotated order, then starts Main with the demo accounts on it.
-func benchHall(b *testing.B, counters int) *Main {
+func benchHall(b testing.TB, counters int) *Main {
 	b.Helper()
 	dir := b.TempDir()
 	c := hall.DefaultConfig()

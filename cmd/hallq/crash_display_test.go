@@ -14,6 +14,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"hallq/queue"
+	"hallq/web"
 )
 
 // drillDisplays is how many display screens follow the hall in TestCrash.
@@ -202,10 +203,14 @@ func (d *drillDisplay) follow(conn *websocket.Conn, since uint64) {
 				d.seen[f.Seq] = f.Event.Type
 				d.seq = f.Seq
 				if !f.Replay {
-					if len(f.State) == 0 {
-						d.fail("live event %d without state", f.Seq)
+					// The state after it, from its delta (or its whole
+					// state), as a display page rebuilds it.
+					st, _, ok, err := web.ApplyFrame(d.state, d.stateSeq, msg)
+					if err != nil || !ok {
+						d.fail("live event %d does not apply to the state at %d (ok %v, %v)", f.Seq, d.stateSeq, ok, err)
+					} else {
+						d.state, d.stateSeq = st, f.Seq
 					}
-					d.state, d.stateSeq = f.State, f.Seq
 				}
 			}
 		default:
