@@ -81,9 +81,20 @@ func (h *Hall) UnlockUser(ctx context.Context, p Principal, name string) error {
 	if _, err := h.userFor(p, name); err != nil {
 		return err
 	}
+	_, err := h.Unlock(ctx, p.Actor(), name)
+	return err
+}
+
+// Unlock lifts a sign-in lock-out of user name for actor (the hall PC's
+// command line, `hallq user unlock`, through the control socket) and
+// reports whether the name was locked. ENOTFOUND for an unknown user.
+func (h *Hall) Unlock(ctx context.Context, actor, name string) (bool, error) {
+	if _, err := h.st.User(name); err != nil {
+		return false, queue.Errorf(queue.ENOTFOUND, "没有用户 %s / there is no user %s", name, name)
+	}
 	cleared := h.locks.clear(nameKey(name))
-	h.SecurityEvent(p.Actor(), "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
-	return nil
+	h.SecurityEvent(actor, "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
+	return cleared, nil
 }
 
 // Revoked names a principal whose credentials ended: a user who was
