@@ -470,6 +470,9 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	if err != nil {
 		return Appointment{}, fmt.Errorf("book %s %s %s: %w", req.Service, req.Day, req.Slot, err)
 	}
+	if p.Kind == "" {
+		h.watchBooking(out) // security.go: a day filling unusually fast alerts the manager
+	}
 	return out, nil
 }
 
