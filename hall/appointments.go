@@ -196,6 +196,9 @@ func (h *Hall) liveConfig() (cfg queue.Config) {
 }
 
 func clockMinutes(s string) (int, bool) {
+	if s == "24:00" { // a hall open around the clock closes at 24:00, as the queue reads it
+		return 24 * 60, true
+	}
 	t, err := time.Parse("15:04", s)
 	if err != nil || len(s) != 5 {
 		return 0, false
@@ -469,6 +472,9 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	})
 	if err != nil {
 		return Appointment{}, fmt.Errorf("book %s %s %s: %w", req.Service, req.Day, req.Slot, err)
+	}
+	if p.Kind == "" {
+		h.watchBooking(out) // security.go: a day filling unusually fast alerts the manager
 	}
 	return out, nil
 }

@@ -399,3 +399,28 @@ func TestAppointmentHolidays(t *testing.T) {
 		t.Fatalf("today's slots start after now (10:00): %+v %v", today, err)
 	}
 }
+
+// TestAppointmentSlotsAroundTheClock: a hall open 00:00–24:00 offers slots
+// all day, the last one ending at midnight.
+func TestAppointmentSlotsAroundTheClock(t *testing.T) {
+	dir := t.TempDir()
+	c := hall.DefaultConfig()
+	for k := range c.Hours {
+		c.Hours[k] = queue.Hours{Open: "00:00", Close: "24:00"}
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, _, _ := apptHallIn(t, dir, true)
+	slots, err := h.Slots("B", "2026-11-24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(slots) != 48 || slots[0].Slot != "00:00" || slots[47].Slot != "23:30" {
+		t.Errorf("%d slots of a 24-hour day, want 48 from 00:00 to 23:30", len(slots))
+	}
+}

@@ -68,6 +68,9 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 	if err := staffOnly(p); err != nil {
 		return s, err
 	}
+	if err := checkNames("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil { // text.go
+		return s, err
+	}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
 		ev, err := e.SetSettings(s, now)
 		if err != nil {
@@ -94,6 +97,9 @@ func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, cr
 	if err := staffOnly(p); err != nil {
 		return s, err
 	}
+	if err := checkNames("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
+		return s, err
+	}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveService(s, create, now) })
 	if err != nil {
 		return s, fmt.Errorf("save service %s: %w", s.Prefix, err)
@@ -105,6 +111,9 @@ func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, cr
 // queue.Engine.SaveCounter for what is refused.
 func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConfig, create bool) (queue.Counter, error) {
 	if err := staffOnly(p); err != nil {
+		return queue.Counter{}, err
+	}
+	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN); err != nil {
 		return queue.Counter{}, err
 	}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveCounter(k, create, now) })

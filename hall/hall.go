@@ -95,7 +95,7 @@ type Hall struct {
 	catalog catalogCache
 
 	locks   lockout        // sign-in failures per user name and address (lockout.go)
-	alerts  securityAlerts // lock-outs for the manager's monitor (security.go)
+	alerts  securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
 	revokes revokeWatch    // who closes a principal's connections when its credentials end (security.go)
 
 	retMu  sync.Mutex

@@ -83,8 +83,8 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	}
 	for _, a := range h.SecurityAlerts() { // security.go: sign-in lock-outs
 		m.Alerts = append(m.Alerts, Alert{Kind: "security", Link: "/manager/audit?category=security",
-			TextZH: fmt.Sprintf("登录锁定（%s）：%s", a.At.In(h.Location()).Format("15:04"), a.What),
-			TextEN: fmt.Sprintf("Sign-in lock-out (%s): %s", a.At.In(h.Location()).Format("15:04"), a.What)})
+			TextZH: fmt.Sprintf("安全提醒（%s）：%s", a.At.In(h.Location()).Format("15:04"), a.What),
+			TextEN: fmt.Sprintf("Security alert (%s): %s", a.At.In(h.Location()).Format("15:04"), a.What)})
 	}
 	h.EachRecord("printer", "", func(r queue.Record) bool {
 		var st struct {

@@ -19,19 +19,22 @@ import (
 // EvSecurity is the event type of a security event; its Reason says what.
 const EvSecurity = "security"
 
-// SecurityAlert is a lock-out the manager should know of.
+// SecurityAlert is a lock-out or a burst of bookings the manager should know of.
 type SecurityAlert struct {
 	At   time.Time `json:"at"`
 	What string    `json:"what"`
 	Addr string    `json:"addr,omitempty"`
 }
 
-// alertKeep is how long a lock-out alert stays on the monitor.
+// alertKeep is how long an alert stays on the monitor.
 const alertKeep = 24 * time.Hour
 
 type securityAlerts struct {
 	mu   sync.Mutex
 	list []SecurityAlert
+
+	bookings     []time.Time // public bookings within BookingBurstWindow
+	bookingAlert time.Time   // the last booking-burst alert
 }
 
 // SecurityEvent logs a security event with slog and writes it to the audit.
@@ -49,7 +52,7 @@ func (h *Hall) SecurityEvent(actor, addr, what string) {
 	}
 }
 
-// alert records a lock-out for the manager's monitor.
+// alert records an alert for the manager's monitor.
 func (h *Hall) alert(what, addr string) {
 	now := h.now()
 	h.alerts.mu.Lock()
@@ -61,7 +64,34 @@ func (h *Hall) alert(what, addr string) {
 	}
 }
 
-// SecurityAlerts returns the lock-outs of the last day, newest first.
+// Public bookings that come unusually fast — BookingBurst within
+// BookingBurstWindow, from anywhere — alert the manager once per window:
+// someone may be hoarding a day's slots with made-up numbers.
+const (
+	BookingBurst       = 10
+	BookingBurstWindow = 10 * time.Minute
+)
+
+// watchBooking notes a public booking and alerts when they come too fast.
+func (h *Hall) watchBooking(a Appointment) {
+	now := h.now()
+	h.alerts.mu.Lock()
+	h.alerts.bookings = slices.DeleteFunc(h.alerts.bookings, func(t time.Time) bool { return now.Sub(t) >= BookingBurstWindow })
+	h.alerts.bookings = append(h.alerts.bookings, now)
+	fire := len(h.alerts.bookings) >= BookingBurst && now.Sub(h.alerts.bookingAlert) >= BookingBurstWindow
+	if fire {
+		h.alerts.bookingAlert = now
+	}
+	n := len(h.alerts.bookings)
+	h.alerts.mu.Unlock()
+	if fire {
+		what := fmt.Sprintf("%d public bookings within %s (the last for %s %s %s)", n, BookingBurstWindow, a.Day, a.Service, a.Slot)
+		h.SecurityEvent("system", "", what)
+		h.alert(what, "")
+	}
+}
+
+// SecurityAlerts returns the alerts of the last day, newest first.
 func (h *Hall) SecurityAlerts() []SecurityAlert {
 	now := h.now()
 	h.alerts.mu.Lock()
@@ -81,9 +111,20 @@ func (h *Hall) UnlockUser(ctx context.Context, p Principal, name string) error {
 	if _, err := h.userFor(p, name); err != nil {
 		return err
 	}
+	_, err := h.Unlock(ctx, p.Actor(), name)
+	return err
+}
+
+// Unlock lifts a sign-in lock-out of user name for actor (the hall PC's
+// command line, `hallq user unlock`, through the control socket) and
+// reports whether the name was locked. ENOTFOUND for an unknown user.
+func (h *Hall) Unlock(ctx context.Context, actor, name string) (bool, error) {
+	if _, err := h.st.User(name); err != nil {
+		return false, queue.Errorf(queue.ENOTFOUND, "没有用户 %s / there is no user %s", name, name)
+	}
 	cleared := h.locks.clear(nameKey(name))
-	h.SecurityEvent(p.Actor(), "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
-	return nil
+	h.SecurityEvent(actor, "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
+	return cleared, nil
 }
 
 // Revoked names a principal whose credentials ended: a user who was

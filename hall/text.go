@@ -35,6 +35,16 @@ func badRune(s string, multiline bool) (rune, bool) {
 // field (EINVALID naming the field and the character).
 func checkText(field, zh, s string) error { return checkChars(field, zh, s, false) }
 
+// checkNames is checkText of several texts of one field.
+func checkNames(field, zh string, texts ...string) error {
+	for _, s := range texts {
+		if err := checkText(field, zh, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func checkChars(field, zh, s string, multiline bool) error {
 	if r, bad := badRune(s, multiline); bad {
 		return queue.Errorf(queue.EINVALID, "%s含有不可见的控制字符 %s / %s contains the control character %s", zh, fmt.Sprintf("U+%04X", r), field, fmt.Sprintf("U+%04X", r))

@@ -32,6 +32,8 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 			_, steps["booking name"] = c.h.Book(c.ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
 			_, steps["work-order customer"] = c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
 			_, _, steps["device name"] = c.h.CreatePairing(c.ctx, c.manager, hall.NewDevice{Name: s, Kind: hall.KindDisplay})
+			_, steps["service name"] = c.h.SaveService(c.ctx, c.manager, queue.Service{Prefix: "G", NameZH: s, NameEN: "G", TargetWaitS: 600, AvgServiceS: 300}, true)
+			_, steps["counter name"] = c.h.SaveCounter(c.ctx, c.manager, queue.CounterConfig{Number: 7, NameZH: s, NameEN: "7", Services: []string{"A"}}, true)
 			if name != "CR LF" {
 				_, steps["approval note"] = c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: s})
 			}
@@ -47,5 +49,17 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 	}
 	if _, err := c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "住院\n未能按时缴费"}); err != nil {
 		t.Errorf("a note with a line break: %v", err)
+	}
+	// The same requests with plain text pass (so the refusals above were
+	// the text's).
+	if _, err := c.h.SaveService(c.ctx, c.manager, queue.Service{Prefix: "G", NameZH: "综合业务", NameEN: "G", TargetWaitS: 600, AvgServiceS: 300}, true); err != nil {
+		t.Errorf("a plain service name: %v", err)
+	}
+	if _, err := c.h.SaveCounter(c.ctx, c.manager, queue.CounterConfig{Number: 7, NameZH: "7号窗口", NameEN: "7", Services: []string{"A"}}, true); err != nil {
+		t.Errorf("a plain counter name: %v", err)
+	}
+	plain := "王丽"
+	if _, err := c.h.UpdateUser(c.ctx, c.manager, "clerk2", hall.UserChange{Display: &plain}); err != nil {
+		t.Errorf("a plain display name: %v", err)
 	}
 }

@@ -48,6 +48,11 @@ type Hub struct {
 	unlisten func()
 	unrevoke func()
 
+	// rmu guards the recent revocations, which a connection authenticated
+	// before a revocation but registered after it is checked against.
+	rmu     sync.Mutex
+	revokes []revocation
+
 	// mu guards the client set. Clients register inside hall.Read, so a
 	// client's snapshot sequence and its place in the event stream agree.
 	mu      sync.Mutex
@@ -131,18 +136,51 @@ func NewHub(h *hall.Hall, log *slog.Logger) *Hub {
 // (a revoked device; a disabled or demoted user, or one whose password was
 // reset), at once: the client may reconnect and is judged afresh.
 func (h *Hub) revoke(r hall.Revoked) {
+	now := time.Now()
+	h.rmu.Lock()
+	keep := h.revokes[:0]
+	for _, x := range h.revokes {
+		if now.Sub(x.at) < time.Minute {
+			keep = append(keep, x)
+		}
+	}
+	h.revokes = append(keep, revocation{r, now})
+	h.rmu.Unlock()
 	h.mu.Lock()
 	cs := h.snapshotClients()
 	h.mu.Unlock()
 	for _, c := range cs {
 		w := c.who
-		if (r.User != "" && w.Kind == "user" && w.Name == r.User) || (r.Device != "" && w.Kind == "device" && w.ID == r.Device) {
+		if (revocation{Revoked: r}).matches(w) {
 			if h.remove(c) {
 				h.log.Info("websocket closed: credential ended", "topic", c.topic.String(), "actor", w.Actor())
 			}
 			c.stop(wsRevoked, "credential revoked", true)
 		}
 	}
+}
+
+// revocation is a revoked credential and when.
+type revocation struct {
+	hall.Revoked
+	at time.Time
+}
+
+// matches reports whether r ends the credential of p.
+func (r revocation) matches(p hall.Principal) bool {
+	return (r.User != "" && p.Kind == "user" && p.Name == r.User) || (r.Device != "" && p.Kind == "device" && p.ID == r.Device)
+}
+
+// revokedSince reports whether p's credential was revoked at or after t.
+func (h *Hub) revokedSince(p hall.Principal, t time.Time) bool {
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	for _, r := range h.revokes {
+		if !r.at.Before(t) && r.matches(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Run dispatches events until ctx ends, then closes every client and

@@ -16,6 +16,7 @@ import (
 // the hall PC's administrator, so it needs no other authentication.
 //
 //	POST /users   {"name","password","role","display","staff_no"} → 201
+//	POST /users/unlock {"name"}                                      → 200 {"locked"}
 //	POST /devices {"name","kind","counter","printer"}               → 201 {"token", "pairing"}
 //	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
 //	POST /check                                                     → 200 store.Summary
@@ -32,6 +33,14 @@ func LocalHandler(h *hall.Hall) http.Handler {
 		}
 		err := h.AddUser(r.Context(), hall.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo})
 		localReply(w, http.StatusCreated, map[string]string{"user": req.Name}, err)
+	})
+	mux.HandleFunc("POST /users/unlock", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Name string }
+		if !localDecode(w, r, &req) {
+			return
+		}
+		locked, err := h.Unlock(r.Context(), "local:hallq", req.Name)
+		localReply(w, http.StatusOK, map[string]bool{"locked": locked}, err)
 	})
 	mux.HandleFunc("POST /devices", func(w http.ResponseWriter, r *http.Request) {
 		var req hall.NewDevice

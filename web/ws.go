@@ -150,6 +150,7 @@ type wsRequest struct {
 	since  uint64
 	ticket queue.Ticket // ticket/CODE: the stored ticket of the code
 	who    hall.Principal
+	at     time.Time // when the request was authenticated
 }
 
 // ws: GET /ws?topic=TOPIC&since=SEQ upgrades to a websocket
@@ -171,7 +172,9 @@ func (s *Server) ws(c *fiber.Ctx) error {
 	if !s.wsOriginOK(c) {
 		return queue.Errorf(queue.EFORBIDDEN, "拒绝来自其他网站的连接 / websocket from another site refused")
 	}
-	req := &wsRequest{topic: t, since: since, who: principal(c)}
+	// The principal was authenticated a moment ago (a second is ample): a
+	// revocation since then closes the connection as soon as it registers.
+	req := &wsRequest{topic: t, since: since, who: principal(c), at: time.Now().Add(-time.Second)}
 	if t.Kind == topicTicket {
 		tk, err := s.hall.Track(t.Code)
 		if err != nil {
@@ -275,6 +278,13 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 		h.remove(c)
 		c.stop(websocket.CloseNormalClosure, "", false)
 	}()
+	// Authenticated before a revocation that came before it registered:
+	// the revocation did not see it, so it ends here.
+	if req.who.Kind != "" && h.revokedSince(req.who, req.at) {
+		c.stop(wsRevoked, "credential revoked", false)
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(wsRevoked, "credential revoked"), time.Now().Add(time.Second))
+		return
+	}
 
 	readDone := make(chan struct{})
 	ws.SetReadLimit(wsReadLimit)

@@ -20,6 +20,7 @@ const usage = `hallq — the counter and queueing system of a power-supply busin
 Usage:
   hallq serve [--addr :8080] [--data ./data] [--demo] [--init] [--log text|json] [--log-level info] [--public-url URL]
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
+  hallq user unlock NAME    (lifts a sign-in lock-out in the running server)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
   hallq backup FILE
   hallq simulate --days N [--seed S] [--profile small|large]   (history through the queue engine)
@@ -39,6 +40,9 @@ func Dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
 	case "user":
+		if len(rest) > 0 && rest[0] == "unlock" {
+			return userUnlock(rest[1:], stdout)
+		}
 		if len(rest) == 0 || rest[0] != "add" {
 			return errors.New("usage: hallq user add NAME --role clerk|manager|admin")
 		}
@@ -152,6 +156,35 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		fmt.Fprintf(stdout, "user %s added (%s)\n", pos[0], *role)
 		return nil
 	})
+}
+
+// userUnlock lifts a sign-in lock-out in the running server (locks live in
+// its memory): the hall PC's way in when every manager is locked out.
+func userUnlock(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user unlock", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return fmt.Errorf("user unlock: %w", err)
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: hallq user unlock NAME")
+	}
+	var out struct{ Locked bool }
+	ok, err := viaSocket(*data, "/users/unlock", map[string]string{"name": pos[0]}, &out)
+	if !ok {
+		fmt.Fprintln(stdout, "no server is running: sign-in locks live in the running server, so nothing is locked")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if out.Locked {
+		fmt.Fprintf(stdout, "user %s unlocked\n", pos[0])
+	} else {
+		fmt.Fprintf(stdout, "user %s was not locked\n", pos[0])
+	}
+	return nil
 }
 
 func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {

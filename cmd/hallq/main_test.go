@@ -396,6 +396,20 @@ func TestCLIServeDemo(t *testing.T) {
 		t.Errorf("demo clerk login: %d %s", status, body)
 	}
 
+	// A locked-out manager is let in from the hall PC's command line.
+	for range hall.LoginFailures {
+		cmdPostJSON(t, m.URL+"/api/v1/login", map[string]any{"user": "manager", "password": "a-wrong-guess"})
+	}
+	if status, _ := cmdPostJSON(t, m.URL+"/api/v1/login", map[string]any{"user": "manager", "password": "manager-demo"}); status != http.StatusTooManyRequests {
+		t.Errorf("the locked manager's login: %d, want 429", status)
+	}
+	if out, _, err := cmdRun(t, "", "user", "unlock", "manager", "--data", dir); err != nil || !strings.Contains(out, "unlocked") {
+		t.Errorf("user unlock: %q %v", out, err)
+	}
+	if status, body := cmdPostJSON(t, m.URL+"/api/v1/login", map[string]any{"user": "manager", "password": "manager-demo"}); status != http.StatusOK {
+		t.Errorf("the manager's login after the unlock: %d %s", status, body)
+	}
+
 	// While the server holds the database, the command line goes through
 	// its control socket.
 	out, _, err := cmdRun(t, "", "device", "add", "大厅屏2", "--kind", "display", "--data", dir)
