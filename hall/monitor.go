@@ -56,6 +56,9 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 		tickets = v.Tickets()
 	})
 	for _, t := range tickets {
+		if t.Day != m.Snapshot.Day {
+			continue // served over midnight: counts on its own day
+		}
 		if t.TransferredFrom == 0 {
 			m.Totals.Issued++
 		}

@@ -216,7 +216,7 @@ func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSetti
 func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) {
 	var last queue.Ticket
 	found := false
-	for _, t := range e.Tickets() {
+	for _, t := range append(e.Tickets(), e.CarriedOver()...) { // served over midnight too
 		if t.Counter != n || t.Status != queue.Done || t.FinishedAt == nil {
 			continue
 		}
@@ -361,7 +361,7 @@ func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
 	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
 		win := h.ratingSettingsLocked().Window()
 		var recs []queue.Record
-		for _, t := range e.Tickets() {
+		for _, t := range append(e.Tickets(), e.CarriedOver()...) {
 			if t.Status != queue.Done || t.FinishedAt == nil || !now.After(t.FinishedAt.Add(win)) {
 				continue
 			}
