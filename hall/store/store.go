@@ -469,14 +469,14 @@ func (s *Store) Load(day string) (State, error) {
 	return st, err
 }
 
-// withCarried adds to the tickets of day those of the day before that a
-// counter still holds: customers called or served over midnight.
+// withCarried adds to the tickets of day those of an earlier day (the last
+// week's) that a counter still holds: customers called or served over
+// midnight.
 func withCarried(tx *bolt.Tx, day string, tickets []queue.Ticket, counters []queue.Counter) ([]queue.Ticket, error) {
 	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return tickets, nil
 	}
-	prev := dayKey(d.AddDate(0, 0, -1).Format(time.DateOnly))
 	have := map[uint64]bool{}
 	for _, t := range tickets {
 		have[t.ID] = true
@@ -485,7 +485,11 @@ func withCarried(tx *bolt.Tx, day string, tickets []queue.Ticket, counters []que
 		if c.Current == 0 || have[c.Current] {
 			continue
 		}
-		v := tx.Bucket(bTickets).Get(append(append([]byte(nil), prev...), u64(c.Current)...))
+		var v []byte
+		for back := 1; back <= 7 && v == nil; back++ {
+			prev := dayKey(d.AddDate(0, 0, -back).Format(time.DateOnly))
+			v = tx.Bucket(bTickets).Get(append(prev, u64(c.Current)...))
+		}
 		if v == nil {
 			continue
 		}
