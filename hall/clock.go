@@ -82,6 +82,15 @@ func (h *Hall) ClockStep() (step ClockStep, ok bool) {
 	return h.clock.step, !h.clock.step.Seen.IsZero()
 }
 
+// ClockBehind is how far the wall clock now reads behind the latest time
+// the hall has recorded (0 when it does not).
+func (h *Hall) ClockBehind() time.Duration {
+	w := h.clock.wall().Round(0)
+	h.clock.mu.Lock()
+	defer h.clock.mu.Unlock()
+	return max(h.clock.last.Sub(w), 0)
+}
+
 // clockAlerts is the monitor's alert for a step back of the clock: while
 // the clock is behind, and for the rest of the day it was corrected on.
 func (h *Hall) clockAlerts(day string) []Alert {

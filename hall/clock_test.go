@@ -50,11 +50,14 @@ func TestClockStepBackAndForward(t *testing.T) {
 	if !strings.Contains(logs.String(), "wall clock is behind") {
 		t.Errorf("the step back is not logged:\n%s", logs.String())
 	}
+	if d := f.h.ClockBehind(); d < 23*time.Hour {
+		t.Errorf("clock behind by %v, want about a day", d)
+	}
 	m, err := f.h.Monitor(boss)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !true {
+	if !hasAlert(m, "clock") {
 		t.Errorf("no clock alert for the manager while the clock is behind: %+v", m.Alerts)
 	}
 	done := f.op(clerk, 1, "finish")
@@ -68,7 +71,10 @@ func TestClockStepBackAndForward(t *testing.T) {
 	}
 	f.op(clerk, 1, "call")
 	f.op(clerk, 1, "start")
-	if m, _ := f.h.Monitor(boss); !true {
+	if d := f.h.ClockBehind(); d != 0 {
+		t.Errorf("clock behind by %v after the correction", d)
+	}
+	if m, _ := f.h.Monitor(boss); !hasAlert(m, "clock") {
 		t.Errorf("the clock alert is gone on the day of the step: %+v", m.Alerts)
 	}
 
@@ -109,7 +115,7 @@ func TestClockBehindAtStart(t *testing.T) {
 		t.Errorf("ticket with the clock in 2000: %+v after %+v", next, first)
 	}
 	_, boss = f.login("boss", 0)
-	if m, _ := f.h.Monitor(boss); !true {
+	if m, _ := f.h.Monitor(boss); !hasAlert(m, "clock") {
 		t.Errorf("no clock alert: %+v", m.Alerts)
 	}
 	checkHistory(t, f.h)

@@ -338,6 +338,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	defer func() {
 		if r := recover(); r != nil {
 			id := newCode(8)
+			h.Metrics.panicked()
 			h.log.Error("command panicked; the queue is reloaded from the store", "id", id, "actor", actor,
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			h.reloadLocked()
@@ -518,6 +519,7 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 func (h *Hall) tell(l func(queue.Event, *queue.Engine), ev queue.Event) {
 	defer func() {
 		if r := recover(); r != nil {
+			h.Metrics.panicked()
 			h.log.Error("listener panicked", "seq", ev.Seq, "type", ev.Type, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()

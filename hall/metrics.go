@@ -16,6 +16,15 @@ type Metrics struct {
 	WaitCount map[string]uint64
 	// Commits counts committed events; Failed counts commits that failed.
 	Commits uint64
+	// Panics counts panics recovered inside the hall (a command, the
+	// committer, a listener) since start.
+	Panics uint64
+}
+
+func (m *Metrics) panicked() {
+	m.mu.Lock()
+	m.Panics++
+	m.mu.Unlock()
 }
 
 func (m *Metrics) observe(ev *queue.Event) {

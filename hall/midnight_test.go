@@ -39,6 +39,18 @@ func TestMidnightAtTheCounter(t *testing.T) {
 	if c, _ := counterOf(f.h, 1); c.Clerk != "wang" || c.State != queue.Open || c.Current != 0 || c.ServedToday != 0 {
 		t.Errorf("counter 1 after the finish: %+v", c)
 	}
+	// The keypad offers the rating, which counts on Monday with the service.
+	if pr, ok := f.h.PendingRating(1); !ok || pr.Ticket != served.ID {
+		t.Errorf("keypad after the finish: %+v %v, want %s to rate", pr, ok, served.Number)
+	}
+	keypad := hall.Principal{Kind: "device", Name: "keypad-1", Role: hall.KindKeypad, Counter: 1}
+	if r, err := f.h.Rate(ctx, keypad, hall.RateRequest{Ticket: served.ID, Score: 5}); err != nil || r.Day != "2026-11-23" {
+		t.Errorf("rating the customer served over midnight: %+v %v", r, err)
+	}
+	boss := f.manager()
+	if m, err := f.h.Monitor(boss); err != nil || m.Totals.Issued != 1 || m.Totals.Served != 0 {
+		t.Errorf("today's totals: %+v %v, want 1 issued, none served yet", m.Totals, err)
+	}
 	next := f.op(clerk, 1, "call")
 	if next.ID != fresh.ID {
 		t.Errorf("next call: %+v, want today's %s", next, fresh.Number)

@@ -212,9 +212,20 @@ func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSetti
 	return s, nil
 }
 
-// lastFinished is the ticket counter n finished last today (kept by the
-// engine per event, not looked for among the day's tickets).
-func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) { return e.LastFinished(n) }
+// lastFinished is the ticket counter n finished last: today's kept by the
+// engine per event, or one it served over midnight (a handful at most).
+func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) {
+	last, found := e.LastFinished(n)
+	for _, t := range e.CarriedOver() {
+		if t.Counter != n || t.Status != queue.Done || t.FinishedAt == nil {
+			continue
+		}
+		if !found || t.FinishedAt.After(*last.FinishedAt) || (t.FinishedAt.Equal(*last.FinishedAt) && t.ID > last.ID) {
+			last, found = t, true
+		}
+	}
+	return last, found
+}
 
 // PendingRating is the service a keypad may rate now.
 type PendingRating struct {
@@ -364,6 +375,18 @@ func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
 			}
 			h.expiry.from++
 			if !ok || t.Status != queue.Done || t.FinishedAt == nil {
+				continue
+			}
+			key := RatingKey(t.ID)
+			if _, done := h.recordLocked(KindRating, key); done {
+				continue
+			}
+			recs = append(recs, NewRecord(KindRating, key, h.newRating(e, t, ScoreUnrated, "", now)))
+		}
+		// Services finished after midnight for a customer of the day before
+		// (a handful at most) expire the same way.
+		for _, t := range e.CarriedOver() {
+			if t.Status != queue.Done || t.FinishedAt == nil || !now.After(t.FinishedAt.Add(win)) {
 				continue
 			}
 			key := RatingKey(t.ID)

@@ -82,6 +82,18 @@ func (e *Engine) Ticket(id uint64) (Ticket, bool) {
 	return *t, true
 }
 
+// CarriedOver returns, in id order, the tickets of the day before that were
+// at a counter at midnight and have ended since (Roll): out of today's
+// queue, but just served (a keypad rates them).
+func (e *Engine) CarriedOver() []Ticket {
+	out := make([]Ticket, 0, len(e.carried))
+	for _, t := range e.carried {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
 // Tickets returns all of today's tickets in id order, with any ticket of
 // the day before still at a counter (called or served over midnight).
 func (e *Engine) Tickets() []Ticket {

@@ -34,6 +34,7 @@ type requestMetrics struct {
 	buckets [len(latencyBounds)]uint64
 	count   uint64
 	sum     float64
+	panics  uint64 // requests whose handler panicked (recover.go)
 }
 
 // callKey is a series of hallq_calls_total.
@@ -114,6 +115,8 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		for _, k := range sortedKeys(m.Issued) {
 			fmt.Fprintf(&b, "hallq_tickets_issued_total{service=%q} %d\n", k, m.Issued[k])
 		}
+		counter("hallq_panics_total", "Panics recovered inside the hall (commands, committer, listeners) since start; each is logged with its stack.")
+		fmt.Fprintf(&b, "hallq_panics_total %d\n", m.Panics)
 		fmt.Fprintf(&b, "# HELP hallq_wait_seconds Wait from issue to first call.\n# TYPE hallq_wait_seconds summary\n")
 		for _, k := range sortedKeys(m.WaitCount) {
 			fmt.Fprintf(&b, "hallq_wait_seconds_sum{service=%q} %g\nhallq_wait_seconds_count{service=%q} %d\n", k, m.WaitSum[k], k, m.WaitCount[k])
@@ -132,6 +135,8 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	for _, k := range sortedKeys(states) {
 		fmt.Fprintf(&b, "hallq_counters{state=%q} %d\n", k, states[k])
 	}
+	gauge("hallq_clock_behind_seconds", "How far the wall clock reads behind the hall's last recorded event (0: not behind); while above 0 times are held at that event's.")
+	fmt.Fprintf(&b, "hallq_clock_behind_seconds %g\n", s.hall.ClockBehind().Seconds())
 	gauge("hallq_event_seq", "Sequence number of the last published event.")
 	fmt.Fprintf(&b, "hallq_event_seq %d\n", seq)
 	gauge("hallq_websocket_clients", "Connected websocket clients.")
@@ -165,6 +170,8 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "hallq_calls_total{counter=\"%d\",kind=%q} %d\n", k.counter, k.kind, s.reqs.calls[k])
 	}
+	counter("hallq_http_panics_total", "Requests whose handler panicked (answered 500 with an error id) since start.")
+	fmt.Fprintf(&b, "hallq_http_panics_total %d\n", s.reqs.panics)
 	counter("hallq_http_requests_total", "HTTP requests by status.")
 	for _, k := range sortedKeys(s.reqs.byStatus) {
 		fmt.Fprintf(&b, "hallq_http_requests_total{status=\"%d\"} %d\n", k, s.reqs.byStatus[k])

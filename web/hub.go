@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -207,9 +209,21 @@ func (h *Hub) Run(ctx context.Context) {
 		h.queue = nil
 		h.qmu.Unlock()
 		for i := range items {
-			h.dispatch(&items[i])
+			h.dispatchSafe(&items[i])
 		}
 	}
+}
+
+// dispatchSafe dispatches one queued item; a panic in it is logged with its
+// stack and the hub goes on (it runs in its own goroutine, where a panic
+// would end the process).
+func (h *Hub) dispatchSafe(it *wsItem) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("websocket hub panicked; the item is skipped", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	h.dispatch(it)
 }
 
 // Clients returns the number of connected clients.

@@ -32,6 +32,9 @@ func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			id := errorID()
+			s.reqs.mu.Lock()
+			s.reqs.panics++
+			s.reqs.mu.Unlock()
 			s.log.Error("request panicked", "id", id, "method", c.Method(), "path", c.Path(),
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = &panicError{id: id, val: r}

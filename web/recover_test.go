@@ -40,4 +40,7 @@ func TestPanicAnswers500(t *testing.T) {
 	if r := e.do("GET", "/healthz", apiAnon, nil); r.Status != http.StatusOK {
 		t.Errorf("healthz after the panic: %d %s", r.Status, r.Body)
 	}
+	if m := e.do("GET", "/metrics", apiAnon, nil); !strings.Contains(string(m.Body), "hallq_http_panics_total 1\n") {
+		t.Errorf("metrics do not count the panic:\n%s", m.Body)
+	}
 }

@@ -547,14 +547,14 @@ func (s *Store) Load(day string) (State, error) {
 	return st, err
 }
 
-// withCarried adds to the tickets of day those of the day before that a
-// counter still holds: customers called or served over midnight.
+// withCarried adds to the tickets of day those of an earlier day (the last
+// week's) that a counter still holds: customers called or served over
+// midnight.
 func withCarried(tx *bolt.Tx, day string, tickets []queue.Ticket, counters []queue.Counter) ([]queue.Ticket, error) {
 	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return tickets, nil
 	}
-	prev := dayKey(d.AddDate(0, 0, -1).Format(time.DateOnly))
 	have := map[uint64]bool{}
 	for _, t := range tickets {
 		have[t.ID] = true
@@ -563,12 +563,16 @@ func withCarried(tx *bolt.Tx, day string, tickets []queue.Ticket, counters []que
 		if c.Current == 0 || have[c.Current] {
 			continue
 		}
-		v := tx.Bucket(bTickets).Get(append(append([]byte(nil), prev...), u64(c.Current)...))
+		var k, v []byte
+		for back := 1; back <= 7 && v == nil; back++ {
+			k = append(dayKey(d.AddDate(0, 0, -back).Format(time.DateOnly)), u64(c.Current)...)
+			v = tx.Bucket(bTickets).Get(k)
+		}
 		if v == nil {
 			continue
 		}
 		var t queue.Ticket
-		if err := decode("tickets", ticketName(append(append([]byte(nil), prev...), u64(c.Current)...)), v, &t); err != nil {
+		if err := decode("tickets", ticketName(k), v, &t); err != nil {
 			return nil, err
 		}
 		have[t.ID] = true
