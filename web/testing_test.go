@@ -83,6 +83,8 @@ type apiSetup struct {
 	// Listen serves on a real 127.0.0.1 port too (e.url), for what
 	// app.Test cannot show, such as fasthttp's own 413 for a large body.
 	Listen bool
+	// FreeSpace replaces statfs for the hall's disk watch (nil: statfs).
+	FreeSpace hall.FreeSpaceFunc
 }
 
 // apiEnv is one hall behind a web server, with the demo accounts and devices.
@@ -127,7 +129,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		s.Tick = time.Hour
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: 4, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: 4, AlwaysOpen: !s.KeepHours, Tick: s.Tick, FreeSpace: s.FreeSpace})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
