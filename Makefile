@@ -6,7 +6,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 4s
 
-.PHONY: run test test-deps generate generate-check vet fuzz bench soak build clean
+.PHONY: run test test-deps generate generate-check vet fuzz bench soak build clean drill
 
 ## run: start the demo hall on $(ADDR) (loopback only) with its data in $(DATA); prints URLs and demo passwords
 run:
@@ -61,6 +61,14 @@ SOAK_SCREENS ?= 200
 soak:
 	HALLQ_SOAK=$(SOAK) HALLQ_SOAK_RATE=$(SOAK_RATE) HALLQ_SOAK_SCREENS=$(SOAK_SCREENS) \
 		$(GO) test -count=1 -run '^TestSoak$$' -v -timeout 3h ./cmd/hallq
+
+## drill: the store's fault drills against the real program (backup and restore under load, a changed byte,
+## empty/truncated/foreign files, restore after transfers and of simulated history, a full disk), then kill -9
+## under load (TestCrash); prints a table. Not part of make test.
+drill:
+	@log=$${TMPDIR:-/tmp}/hallq-drill.log; HALLQ_DRILL=1 $(GO) test -count=1 -timeout 20m -run '^TestDrill$$' -v ./cmd/hallq >$$log 2>&1; \
+		rc=$$?; grep -E '^\|' $$log; [ $$rc = 0 ] || { tail -40 $$log; exit $$rc; }
+	$(GO) test -count=1 -timeout 20m -run '^TestCrash' ./cmd/hallq
 
 build:
 	$(GO) build -o bin/hallq ./cmd/hallq

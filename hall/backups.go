@@ -64,6 +64,9 @@ func (h *Hall) BackupNow(keep int) (BackupFile, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return BackupFile{}, fmt.Errorf("backup: %w", err)
 	}
+	if err := h.roomForBackup(dir); err != nil { // disk.go
+		return BackupFile{}, err
+	}
 	day := h.now().In(h.Location()).Format(time.DateOnly)
 	name := backupName(day)
 	n, err := h.st.BackupFile(filepath.Join(dir, name))

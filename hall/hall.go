@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hallq/hall/store"
@@ -49,6 +50,9 @@ type Options struct {
 	// database (CheckStore); 0 means DefaultIntegrityHour, negative turns
 	// it off.
 	IntegrityHour int
+	// FreeSpace reports a directory's free and total disk space (disk.go);
+	// nil means Statfs. Tests inject a full disk here.
+	FreeSpace FreeSpaceFunc
 }
 
 // Hall is one open hall. All methods are safe for concurrent use.
@@ -108,6 +112,10 @@ type Hall struct {
 
 	integ integrity // the daily store check (integrity.go)
 
+	freeSpace FreeSpaceFunc // disk.go
+	disk      DiskLimits
+	diskLow   atomic.Bool
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -133,6 +141,10 @@ func Open(opt Options) (*Hall, error) {
 	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
+	h.freeSpace, h.disk = opt.FreeSpace, diskLimits(opt.Dir)
+	if h.freeSpace == nil {
+		h.freeSpace = Statfs
+	}
 	h.integ.hour = opt.IntegrityHour
 	if h.integ.hour == 0 {
 		h.integ.hour = DefaultIntegrityHour
@@ -259,6 +271,7 @@ func (h *Hall) ticker(d time.Duration) {
 					h.log.Info("retention: personal fields erased", "records", n)
 				}
 			}
+			h.watchDisks()        // log when a disk goes low (disk.go)
 			if h.integrityDue() { // the daily check of the hot file at the quiet hour (integrity.go)
 				h.bg.Add(1)
 				go func() {

@@ -13,14 +13,22 @@ import (
 	"hallq/queue"
 )
 
-// healthz: GET /healthz → 200 when the store answers, 503 otherwise.
+// healthz: GET /healthz → 503 {"status":"unavailable"} when the store does
+// not answer; else 200 with "status" "ok", or "degraded" and the problems an
+// operator must act on while the hall goes on serving (a disk below its
+// free-space limit, a failed database check: hall.Health).
 func (s *Server) healthz(c *fiber.Ctx) error {
 	if err := s.hall.Ping(c.UserContext()); err != nil {
 		s.log.Error("health check", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
 	_, seq := s.hall.Snapshot()
-	return c.JSON(fiber.Map{"status": "ok", "seq": seq})
+	hs := s.hall.Health()
+	body := fiber.Map{"status": hs.Status, "seq": seq}
+	if len(hs.Problems) > 0 {
+		body["problems"] = hs.Problems
+	}
+	return c.JSON(body)
 }
 
 type requestMetrics struct {
@@ -139,6 +147,42 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	fmt.Fprintf(&b, "hallq_clock_behind_seconds %g\n", s.hall.ClockBehind().Seconds())
 	gauge("hallq_event_seq", "Sequence number of the last published event.")
 	fmt.Fprintf(&b, "hallq_event_seq %d\n", seq)
+	disks := s.hall.Disks()
+	gauge("hallq_disk_free_bytes", "Free space (available to hallq) of the data and backups directories' disks.")
+	for _, d := range disks {
+		if d.Error == "" {
+			fmt.Fprintf(&b, "hallq_disk_free_bytes{dir=%q} %d\n", d.Dir, d.Free)
+		}
+	}
+	gauge("hallq_disk_size_bytes", "Size of the data and backups directories' disks.")
+	for _, d := range disks {
+		if d.Error == "" {
+			fmt.Fprintf(&b, "hallq_disk_size_bytes{dir=%q} %d\n", d.Dir, d.Total)
+		}
+	}
+	gauge("hallq_disk_low", "1 when the disk is below the hall's free-space limit (manager alert, /healthz degraded), else 0.")
+	for _, d := range disks {
+		low := 0
+		if d.Low {
+			low = 1
+		}
+		fmt.Fprintf(&b, "hallq_disk_low{dir=%q} %d\n", d.Dir, low)
+	}
+	lim := s.hall.DiskLimits()
+	gauge("hallq_disk_min_free_bytes", "The free-space limit in bytes (hall.json disk.min_free_mb); the percentage limit applies too.")
+	fmt.Fprintf(&b, "hallq_disk_min_free_bytes %d\n", lim.MinFreeMB<<20)
+	if chk, ok := s.hall.LastStoreCheck(); ok {
+		ok := 0
+		if chk.OK {
+			ok = 1
+		}
+		gauge("hallq_store_check_ok", "1 when the latest full database check (daily, at the quiet hour) found nothing, 0 when it found problems.")
+		fmt.Fprintf(&b, "hallq_store_check_ok %d\n", ok)
+		gauge("hallq_store_check_timestamp_seconds", "When the latest full database check ran.")
+		fmt.Fprintf(&b, "hallq_store_check_timestamp_seconds %d\n", chk.At.Unix())
+	}
+	gauge("hallq_store_open_reads", "Open read transactions of the database (backups streaming, reports).")
+	fmt.Fprintf(&b, "hallq_store_open_reads %d\n", s.hall.Store().OpenReads())
 	gauge("hallq_websocket_clients", "Connected websocket clients.")
 	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
 	if printers, err := s.hall.Printers(c.UserContext(), metricsPrincipal); err != nil {

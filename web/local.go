@@ -62,7 +62,7 @@ func LocalHandler(h *hall.Hall) http.Handler {
 		if !localDecode(w, r, &req) {
 			return
 		}
-		n, err := h.Store().BackupFile(req.File)
+		n, err := h.BackupFile(req.File)
 		localReply(w, http.StatusOK, map[string]int64{"bytes": n}, err)
 	})
 	mux.HandleFunc("POST /check", func(w http.ResponseWriter, r *http.Request) {

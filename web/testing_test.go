@@ -86,6 +86,8 @@ type apiSetup struct {
 	Listen bool
 	// BcryptCost is the hall's bcrypt cost (0: 4, the fastest).
 	BcryptCost int
+	// FreeSpace replaces statfs for the hall's disk watch (nil: statfs).
+	FreeSpace hall.FreeSpaceFunc
 }
 
 // apiEnv is one hall behind a web server, with the demo accounts and devices.
@@ -134,7 +136,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	if s.BcryptCost == 0 {
 		s.BcryptCost = 4
 	}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick, FreeSpace: s.FreeSpace})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}

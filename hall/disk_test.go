@@ -1,0 +1,110 @@
+package hall_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"hallq/hall"
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// TestDiskAlertsAndBackupRoom: with an injected free-space figure, a disk
+// below the limit is a manager alert (data and backups disks both), and a
+// backup that would take the disk below the limit is refused before it
+// writes — even while the disk is still above it.
+func TestDiskAlertsAndBackupRoom(t *testing.T) {
+	var free, total atomic.Uint64
+	free.Store(5 << 30)
+	total.Store(10 << 30)
+	dir := t.TempDir()
+	h, err := hall.Open(hall.Options{Dir: dir, Now: newClock(monday10).Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour,
+		FreeSpace: func(string) (uint64, uint64, error) { return free.Load(), total.Load(), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checkClose(t, h)
+	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
+	alerts := func() (kinds []string, text string) {
+		m, err := h.Monitor(mgr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range m.Alerts {
+			kinds = append(kinds, a.Kind)
+			text += a.TextEN + "\n"
+		}
+		return kinds, text
+	}
+	if k, _ := alerts(); len(k) != 0 {
+		t.Errorf("alerts with 5 GiB of 10 free: %v", k)
+	}
+	if hs := h.Health(); hs.Status != "ok" {
+		t.Errorf("health %+v", hs)
+	}
+
+	// Above the limit, but the copy would take the disk below it.
+	fi, err := os.Stat(filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	free.Store(1<<30 + uint64(fi.Size())/2)
+	if k, _ := alerts(); len(k) != 0 {
+		t.Errorf("alerts just above the limit: %v", k)
+	}
+	_, err = h.BackupToday()
+	if queue.ErrorCode(err) != queue.EUNAVAILABLE || !strings.Contains(queue.ErrorMessage(err), "备份盘空间不足") {
+		t.Errorf("backup that would fill the disk: %v", err)
+	}
+	if list, _ := h.Backups(); len(list) != 0 {
+		t.Errorf("backups written: %v", list)
+	}
+
+	free.Store(512 << 20)
+	k, text := alerts()
+	if strings.Join(k, ",") != "disk,disk" || !strings.Contains(text, "The data disk is low on space") || !strings.Contains(text, "The backups disk is low") || !strings.Contains(text, "512 MB free (5.0%)") {
+		t.Errorf("alerts on a low disk: %v\n%s", k, text)
+	}
+	if hs := h.Health(); hs.Status != "degraded" || len(hs.Problems) != 2 {
+		t.Errorf("health %+v", hs)
+	}
+
+	// Percent limit: 5 % of a 100 GiB disk is 5 GiB.
+	free.Store(4 << 30)
+	total.Store(100 << 30)
+	if k, _ := alerts(); strings.Join(k, ",") != "disk,disk" {
+		t.Errorf("alerts at 4 %% free: %v", k)
+	}
+}
+
+// TestDiskLimitsFromHallJSON: the limits come from the "disk" section of
+// DATA/hall.json, read at every start; the defaults fill what it leaves out.
+func TestDiskLimitsFromHallJSON(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := json.Marshal(hall.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = append(raw[:len(raw)-1], []byte(`,"disk":{"min_free_mb":200}}`)...)
+	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour,
+		FreeSpace: func(string) (uint64, uint64, error) { return 300 << 20, 1 << 30, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checkClose(t, h)
+	if l := h.DiskLimits(); l.MinFreeMB != 200 || l.MinFreePct != hall.DefaultMinFreePct {
+		t.Errorf("limits %+v", l)
+	}
+	// 300 MB of 1 GiB is 29 %: above both limits.
+	if hs := h.Health(); hs.Status != "ok" {
+		t.Errorf("health %+v", hs)
+	}
+}
