@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -208,6 +209,23 @@ var statusOf = map[string]int{
 	queue.ERATELIMIT: fiber.StatusTooManyRequests, queue.EUNAVAILABLE: fiber.StatusServiceUnavailable,
 }
 
+// apiLang is the one language a request asks its error messages in: an
+// Accept-Language that names zh or en alone ("zh", "en-US"; hallq's pages
+// send their own language so), else "" for both languages ("中文 / English"),
+// which is also what a browser's usual list ("zh-CN,zh;q=0.9,en;q=0.8") and
+// clients without the header get.
+func apiLang(c *fiber.Ctx) string {
+	v := strings.TrimSpace(c.Get(fiber.HeaderAcceptLanguage))
+	if strings.ContainsAny(v, ",;") {
+		return ""
+	}
+	tag, _, _ := strings.Cut(strings.ToLower(v), "-")
+	if tag == "zh" || tag == "en" {
+		return tag
+	}
+	return ""
+}
+
 // errorHandler maps error codes to statuses, logs internal errors only, and
 // never sends err.Error() to the client.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
@@ -235,6 +253,6 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	var body apiError
-	body.Error.Code, body.Error.Message = code, queue.ErrorMessage(err)
+	body.Error.Code, body.Error.Message = code, queue.MessageIn(queue.ErrorMessage(err), apiLang(c))
 	return c.Status(status).JSON(body)
 }
