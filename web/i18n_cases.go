@@ -7,6 +7,7 @@ var caseMessages = map[string][2]string{
 	"case.title":       {"本次业务", "This case"},
 	"case.text_hint":   {"输入客户诉求，如：电表走得太快想校验", "What the customer needs, e.g. meter runs fast"},
 	"case.find":        {"分类", "Classify"},
+	"case.quick":       {"本窗口常办", "Common here"},
 	"case.pick_none":   {"或从业务目录选择…", "or choose from the catalog…"},
 	"case.weak":        {"把握不大，请选择最接近的一项", "Not sure: choose the closest item"},
 	"case.no_match":    {"没有找到对应的业务事项，请从目录中选择", "No item matches; choose one from the catalog"},
