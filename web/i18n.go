@@ -37,6 +37,9 @@ var messages = map[string][2]string{
 	"conn.connecting":    {"正在连接…", "Connecting…"},
 	"conn.offline":       {"实时更新不可用，每隔几秒自动刷新", "Live updates unavailable; refreshing every few seconds"},
 	"wait.none":          {"无需等候", "No wait"},
+	"dur.s":              {"%d 秒", "%d s"},
+	"dur.m":              {"%d 分钟", "%d min"},
+	"dur.hm":             {"%d 小时 %d 分", "%d h %d min"},
 	"wait.minutes":       {"约 %d 分钟", "about %d min"},
 	"counter.name_short": {"%d 号窗口", "Counter %d"},
 

@@ -80,6 +80,15 @@
 		return h > 0 ? h + ':' + two(m) + ':' + two(ss) : m + ':' + two(ss);
 	}
 
+	// span formats milliseconds as people say a wait: "45 秒", "13 分钟",
+	// "1 小时 5 分" ("45 s", "13 min", "1 h 5 min"; web/view mgSpan).
+	function span(msec) {
+		var s = Math.max(0, Math.floor(msec / 1000));
+		if (s < 60) return t('dur.s', s);
+		if (s < 3600) return t('dur.m', Math.floor(s / 60));
+		return t('dur.hm', Math.floor(s / 3600), Math.floor(s / 60) % 60);
+	}
+
 	// el builds an element: el('span', 'cls', 'text' | [children]).
 	function el(tag, cls, content) {
 		var e = document.createElement(tag);
@@ -253,6 +262,7 @@
 		minutes: minutes,
 		waitText: waitText,
 		duration: duration,
+		span: span,
 		hallTime: hallTime,
 		el: el,
 		bi: bi,
