@@ -72,7 +72,7 @@ func TestBrowserManagerServiceOnKiosk(t *testing.T) {
 
 	// The audit finds the cancellation and the new service.
 	h.run(t, mgr, open("/manager/audit?q=G001"), waitText(`[data-testid=audit]`, "取消号"))
-	h.run(t, mgr, open("/manager/audit?category=config"), waitText(`[data-testid=audit]`, "service G"))
+	h.run(t, mgr, open("/manager/audit?category=config"), waitText(`[data-testid=audit]`, "修改业务类别 G"))
 }
 
 // TestBrowserManagerPairing: the console's pairing URL pairs one display,
