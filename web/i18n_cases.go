@@ -104,6 +104,8 @@ var caseMessages = map[string][2]string{
 	"track.private":  {"本页只显示办理进度，不含个人信息。请勿转发查询码。", "This page shows progress only, nothing personal. Keep the code to yourself."},
 	"track.notfound": {"没有找到这个查询码，请核对后再试，或致电 95598", "We could not find this code; check it or call 95598"},
 	"track.updated":  {"更新于 %s", "Updated %s"},
+	"track.code":     {"查询码", "Tracking code"},
+	"track.find":     {"查询", "Look up"},
 	"track.hotline":  {"供电服务热线 95598", "Power service hotline 95598"},
 
 	// Manager pages.
