@@ -3,7 +3,6 @@ package queue
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -33,6 +32,11 @@ type Engine struct {
 	issued    map[string]int // tickets issued per service today (not transfers)
 	phones    map[string]int // tickets issued per phone today
 	nextID    uint64
+	// recent are the latest service times per service (serviceFigure),
+	// kept across days, rebuilt by Restore from today's finished tickets.
+	recent map[string][]float64
+	// arrivals are the latest issue times per service (arrivalRate).
+	arrivals map[string][]time.Time
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -229,6 +233,7 @@ func (e *Engine) Apply(ev Event) {
 	for _, t := range ev.Tickets {
 		e.install(t)
 	}
+
 }
 
 func (e *Engine) install(t Ticket) {
@@ -244,6 +249,13 @@ func (e *Engine) install(t Ticket) {
 	}
 	p := &t
 	e.tickets[t.ID] = p
+	// What estimates learn from: a new customer, a service just finished.
+	if !seen {
+		e.noteArrival(t)
+	}
+	if t.Status == Done && (!seen || old.Status != Done) {
+		e.noteService(t)
+	}
 	if seen {
 		delete(e.waitingBy[old.Service], t.ID)
 	}
@@ -273,10 +285,12 @@ func (e *Engine) install(t Ticket) {
 // counters, today's tickets, and the highest ticket id ever issued.
 func (e *Engine) Restore(day string, services []Service, counters []Counter, tickets []Ticket, maxID uint64) {
 	e.reset(day)
+	e.recent, e.arrivals = nil, nil
 	e.services, e.order = map[string]*Service{}, nil
 	e.counters, e.numbers = map[int]*Counter{}, nil
 	slices.SortFunc(tickets, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
 	e.Apply(Event{Services: services, Counters: counters, Tickets: tickets})
+
 	if maxID >= e.nextID {
 		e.nextID = maxID + 1
 	}
@@ -406,7 +420,7 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 		IssuedAt: now, DueAt: req.DueAt, Tracking: req.Tracking,
 	}
 	t.Ahead = e.aheadOf(&t, now)
-	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead)
+	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead, now)
 	return e.commit(Event{Type: EvIssued, Ticket: t.ID, Tickets: []Ticket{t}}, now), nil
 }
 
@@ -420,25 +434,6 @@ func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
 		}
 	}
 	return n
-}
-
-// estimate is people ahead divided among the open counters serving the
-// service, times the moving-average service time.
-func (e *Engine) estimate(prefix string, ahead int) int {
-	svc := e.services[prefix]
-	if svc == nil {
-		return 0
-	}
-	open := 0
-	for _, c := range e.counters {
-		if c.State == Open && c.Serves(prefix) {
-			open++
-		}
-	}
-	if open == 0 {
-		open = 1
-	}
-	return int(math.Round(float64(ahead) / float64(open) * svc.AvgServiceS))
 }
 
 // tier orders tickets across services: green channel, due appointments,
@@ -645,7 +640,7 @@ func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
 }
 
 // Finish ends the service of counter n's current ticket (from called or
-// serving) and updates the service's moving-average service time.
+// serving) and updates the service's service-time figure (serviceFigure).
 func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event, error) {
 	c, t, err := e.active(n)
 	if err != nil {
@@ -662,13 +657,7 @@ func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event,
 	k.Current = 0
 	k.ServedToday++
 	s := *e.services[u.Service]
-	d := now.Sub(*u.StartedAt).Seconds()
-	d = math.Max(10, math.Min(d, 7200))
-	if s.AvgServiceS <= 0 {
-		s.AvgServiceS = d
-	} else {
-		s.AvgServiceS = math.Round((0.8*s.AvgServiceS+0.2*d)*10) / 10
-	}
+	s.AvgServiceS = e.serviceFigure(u.Service, s.AvgServiceS, now.Sub(*u.StartedAt).Seconds())
 	s.Documents = slices.Clone(s.Documents)
 	return e.commit(Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}, Services: []Service{s}}, now), nil
 }
@@ -753,7 +742,7 @@ func (e *Engine) transfer(c *Counter, t *Ticket, req TransferRequest, now time.T
 	// Estimate the new place with the new ticket installed.
 	nt2 := e.tickets[nt.ID]
 	nt2.Ahead = e.aheadOf(nt2, now)
-	nt2.EstimatedWaitS = e.estimate(svc, nt2.Ahead)
+	nt2.EstimatedWaitS = e.estimate(svc, nt2.Ahead, now)
 	ev.Tickets[1] = *nt2
 	return ev, nil
 }

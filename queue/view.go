@@ -50,7 +50,7 @@ func (e *Engine) Snapshot(now time.Time) Snapshot {
 				v.OpenCounters++
 			}
 		}
-		v.EstimatedWaitS = e.estimate(p, v.Waiting)
+		v.EstimatedWaitS = e.estimate(p, v.Waiting, now)
 		s.Services = append(s.Services, v)
 	}
 	for _, n := range e.numbers {
@@ -171,5 +171,5 @@ func (e *Engine) Position(id uint64, now time.Time) (ahead, waitS int, ok bool) 
 		return 0, 0, false
 	}
 	ahead = e.aheadOf(t, now)
-	return ahead, e.estimate(t.Service, ahead), true
+	return ahead, e.estimate(t.Service, ahead, now), true
 }
