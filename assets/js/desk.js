@@ -75,7 +75,9 @@
 			} else {
 				var number = res.data && res.data.number ? res.data.number : '';
 				say('ok', P.t('desk.ok.' + action, number));
-				closePanels();
+				// Only the panel's own action closes it: a panel opened
+				// while an earlier action was on its way stays open.
+				if (action === 'transfer' || action === 'pause') closePanels();
 				if (then) pending.unshift(then);
 			}
 			refresh();
