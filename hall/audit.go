@@ -3,6 +3,7 @@ package hall
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,6 +24,11 @@ type AuditEntry struct {
 	Category string    `json:"category"` // login|config|cancel|approval|refusal|counter|move|security|override
 	Type     string    `json:"type"`
 	What     string    `json:"what"`
+	WhatZH   string    `json:"what_zh"` // What in Chinese (auditZH)
+	// ActorName is the person behind a "user:NAME" actor as people know
+	// them: display name and 工号 ("王丽 GD1001"); empty for devices, the
+	// system, and accounts the hall no longer has.
+	ActorName string `json:"actor_name,omitempty"`
 }
 
 // AuditQuery filters the audit: a day range (local YYYY-MM-DD, inclusive;
@@ -104,7 +110,74 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 	default:
 		return e, false
 	}
+	e.WhatZH = auditZH(ev, e)
 	return e, true
+}
+
+// auditConfigZH are the configuration changes as hall code words them
+// (event reasons) and their Chinese, the first match wins; $1… are the
+// pattern's groups.
+var auditConfigZH = []struct {
+	re *regexp.Regexp
+	zh string
+}{
+	{regexp.MustCompile(`^user (\S+) created \((\w+)\)$`), "新建用户 $1（${2}）"},
+	{regexp.MustCompile(`^user (\S+) password reset \((\d+) sessions ended\)$`), "重置用户 $1 的密码（结束 $2 个会话）"},
+	{regexp.MustCompile(`^user (\S+): (.*)$`), "修改用户 $1：$2"},
+	{regexp.MustCompile(`^device (.+) \((\w+)\) pairing code made$`), "为设备 $1（${2}）生成配对码"},
+	{regexp.MustCompile(`^device (.+) \((\w+)\) paired$`), "设备 $1（${2}）已配对"},
+	{regexp.MustCompile(`^device (.+) \((\w+)\) revoked$`), "吊销设备 $1（${2}）"},
+	{regexp.MustCompile(`^notice added (\S+)$`), "新增公告 $1"},
+	{regexp.MustCompile(`^notice changed (\S+)$`), "修改公告 $1"},
+	{regexp.MustCompile(`^notice deleted (\S+)$`), "删除公告 $1"},
+	{regexp.MustCompile(`^item (\S+)$`), "保存业务事项 $1"},
+	{regexp.MustCompile(`^delete (\S+)$`), "删除业务事项 $1"},
+	{regexp.MustCompile(`^forbidden phrases$`), "修改服务忌语"},
+	{regexp.MustCompile(`^reset$`), "恢复默认业务目录"},
+	{regexp.MustCompile(`^service (\S+)$`), "修改业务类别 $1"},
+	{regexp.MustCompile(`^counter (\d+)$`), "修改 $1 号窗口"},
+	{regexp.MustCompile(`^settings$`), "修改营业厅设置"},
+	{regexp.MustCompile(`^voice$`), "修改语音设置"},
+}
+
+// auditZH words an audit entry in Chinese; what it cannot word (a new kind
+// of configuration change) stays as e.What.
+func auditZH(ev queue.Event, e AuditEntry) string {
+	switch ev.Type {
+	case queue.EvLoggedIn, queue.EvLoggedOut:
+		zh := "签到"
+		if ev.Type == queue.EvLoggedOut {
+			zh = "签退"
+		}
+		if ev.Counter != 0 {
+			zh += fmt.Sprintf("（%d 号窗口）", ev.Counter)
+		}
+		return zh
+	case queue.EvCancelled:
+		return "取消 " + e.What
+	case queue.EvTransferred:
+		return "调号 " + e.What
+	case queue.EvOpened:
+		return fmt.Sprintf("开放 %d 号窗口", ev.Counter)
+	case queue.EvClosed:
+		return fmt.Sprintf("关闭 %d 号窗口", ev.Counter)
+	case EvRatingSettings:
+		return "修改评价设置"
+	case EvApprovalRequested, EvApprovalDecided:
+		zh := e.What
+		for en, z := range map[string]string{ApPending: "待审批", ApApproved: "已批准", ApRejected: "未批准"} {
+			zh = strings.Replace(zh, " "+en, " "+z, 1)
+		}
+		return zh
+	case queue.EvFinished:
+		return strings.Replace(strings.Replace(e.What, " (counter ", "（", 1), ")", " 号窗口）", 1)
+	}
+	for _, p := range auditConfigZH {
+		if p.re.MatchString(e.What) {
+			return p.re.ReplaceAllString(e.What, p.zh)
+		}
+	}
+	return e.What
 }
 
 // AuditDefaults fills an audit query's empty day range: the last 30 days.
@@ -179,7 +252,7 @@ func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
 			if !ok || (q.Category != "" && e.Category != q.Category) {
 				continue
 			}
-			if needle != "" && !strings.Contains(strings.ToLower(e.Actor+" "+e.Type+" "+e.What), needle) {
+			if needle != "" && !strings.Contains(strings.ToLower(e.Actor+" "+e.Type+" "+e.What+" "+e.WhatZH), needle) {
 				continue
 			}
 			out = append(out, e)
@@ -190,6 +263,15 @@ func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
+	}
+	if us, err := h.st.Users(); err == nil && len(out) > 0 {
+		names := map[string]string{}
+		for _, u := range us {
+			names["user:"+u.Name] = strings.TrimSpace(u.Display + " " + u.StaffNo)
+		}
+		for i := range out {
+			out[i].ActorName = names[out[i].Actor]
+		}
 	}
 	if out == nil {
 		out = []AuditEntry{}

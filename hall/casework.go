@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -299,4 +300,47 @@ func (h *Hall) Cases(day string) ([]CaseRecord, error) {
 		return true
 	})
 	return out, errors.Join(err, derr)
+}
+
+// CommonItems returns up to limit business items for the desk of counter n
+// serving services: the items recorded at the counter on day first, most
+// frequent first, then the other items of its services in catalog order
+// (service by service, in the counter's order).
+func (h *Hall) CommonItems(n int, services []string, day string, limit int) ([]cases.Item, error) {
+	recs, err := h.Cases(day)
+	if err != nil {
+		return nil, fmt.Errorf("common items of counter %d: %w", n, err)
+	}
+	cat := h.Catalog()
+	count := map[string]int{}
+	var seen []string
+	for _, r := range recs {
+		if r.Counter != n {
+			continue
+		}
+		if count[r.Item] == 0 {
+			seen = append(seen, r.Item)
+		}
+		count[r.Item]++
+	}
+	sort.SliceStable(seen, func(i, j int) bool { return count[seen[i]] > count[seen[j]] })
+	var out []cases.Item
+	have := map[string]bool{}
+	add := func(it cases.Item) {
+		if len(out) < limit && !have[it.ID] {
+			have[it.ID] = true
+			out = append(out, it)
+		}
+	}
+	for _, id := range seen {
+		if it, ok := cat.Item(id); ok {
+			add(it)
+		}
+	}
+	for _, svc := range services {
+		for _, it := range cat.ItemsFor(svc) {
+			add(it)
+		}
+	}
+	return out, nil
 }

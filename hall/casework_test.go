@@ -476,3 +476,53 @@ func TestCatalogEditing(t *testing.T) {
 		t.Error("reset did not bring back the default catalog")
 	}
 }
+
+// TestCommonItems: a desk's one-click items are those recorded at its
+// counter today, most frequent first, then its services' catalog items in
+// catalog order; other counters' records do not count.
+func TestCommonItems(t *testing.T) {
+	c := newCaseHall(t)
+	services := []string{"A", "D"}
+	first, err := c.h.CommonItems(1, services, "2026-11-23", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := c.h.Catalog()
+	want := append(cat.ItemsFor("A"), cat.ItemsFor("D")...)[:4]
+	for i := range want {
+		if first[i].ID != want[i].ID {
+			t.Fatalf("with no records: %v, want the catalog order %v", ids(first), ids(want))
+		}
+	}
+	finish := func(p hall.Principal, n int, item string) {
+		t.Helper()
+		c.serving(t, p, n, "")
+		if _, err := c.h.FinishCase(c.ctx, p, n, item); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish(c.clerk1, 1, "tariff_enquiry")
+	finish(c.clerk1, 1, "invoice")
+	finish(c.clerk1, 1, "tariff_enquiry")
+	finish(c.clerk2, 2, "name_transfer") // another counter
+	got, err := c.h.CommonItems(1, services, "2026-11-23", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[0].ID != "tariff_enquiry" || got[1].ID != "invoice" {
+		t.Errorf("common items %v, want tariff_enquiry, invoice, then the catalog's", ids(got))
+	}
+	for _, it := range got {
+		if it.ID == "name_transfer" {
+			t.Errorf("counter 2's item is among counter 1's: %v", ids(got))
+		}
+	}
+}
+
+func ids(items []cases.Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	return out
+}

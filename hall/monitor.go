@@ -114,7 +114,7 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 		m.Alerts = append(m.Alerts, *a)
 	}
 	m.Alerts = append(m.Alerts, h.clockAlerts(m.Snapshot.Day)...) // clock.go
-	m.Alerts = append(m.Alerts, h.diskAlerts()...) // disk.go
+	m.Alerts = append(m.Alerts, h.diskAlerts()...)                // disk.go
 	if wa, err := h.WorkOrderAlerts(p); err == nil && wa.Overdue > 0 {
 		m.Alerts = append(m.Alerts, Alert{Kind: "workorder", Link: "/cases/workorders",
 			TextZH: fmt.Sprintf("%d 张工单已超期", wa.Overdue), TextEN: fmt.Sprintf("%d work orders overdue", wa.Overdue)})

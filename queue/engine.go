@@ -3,7 +3,6 @@ package queue
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -46,6 +45,11 @@ type Engine struct {
 	carried map[uint64]*Ticket
 	live    live           // kept per installed ticket (live.go)
 	openBy  map[string]int // open counters serving each service (live.go)
+	// recent are the latest service times per service (serviceFigure),
+	// kept across days, rebuilt by Restore from today's finished tickets.
+	recent map[string][]float64
+	// arrivals are the latest issue times per service (arrivalRate).
+	arrivals map[string][]time.Time
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -263,6 +267,7 @@ func (e *Engine) Apply(ev Event) {
 	for _, t := range ev.Tickets {
 		e.install(t)
 	}
+
 }
 
 func (e *Engine) install(t Ticket) {
@@ -295,6 +300,13 @@ func (e *Engine) install(t Ticket) {
 	}
 	p := &t
 	e.tickets[t.ID] = p
+	// What estimates learn from: a new customer, a service just finished.
+	if !seen {
+		e.noteArrival(t)
+	}
+	if t.Status == Done && (!seen || old.Status != Done) {
+		e.noteService(t)
+	}
 	if seen {
 		delete(e.waitingBy[old.Service], t.ID)
 		e.track(old, p)
@@ -327,10 +339,12 @@ func (e *Engine) install(t Ticket) {
 // counters, today's tickets, and the highest ticket id ever issued.
 func (e *Engine) Restore(day string, services []Service, counters []Counter, tickets []Ticket, maxID uint64) {
 	e.reset(day)
+	e.recent, e.arrivals = nil, nil
 	e.services, e.order = map[string]*Service{}, nil
 	e.counters, e.numbers, e.openBy = map[int]*Counter{}, nil, map[string]int{}
 	slices.SortFunc(tickets, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
 	e.Apply(Event{Services: services, Counters: counters, Tickets: tickets})
+
 	if maxID >= e.nextID {
 		e.nextID = maxID + 1
 	}
@@ -524,7 +538,7 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 		IssuedAt: now, DueAt: req.DueAt, Tracking: req.Tracking,
 	}
 	t.Ahead = e.aheadOf(&t, now)
-	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead)
+	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead, now)
 	return e.commit(Event{Type: EvIssued, Ticket: t.ID, Tickets: []Ticket{t}}, now), nil
 }
 
@@ -544,20 +558,6 @@ func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
 		}
 	}
 	return n
-}
-
-// estimate is people ahead divided among the open counters serving the
-// service, times the moving-average service time.
-func (e *Engine) estimate(prefix string, ahead int) int {
-	svc := e.services[prefix]
-	if svc == nil {
-		return 0
-	}
-	open := e.openBy[prefix]
-	if open == 0 {
-		open = 1
-	}
-	return int(math.Round(float64(ahead) / float64(open) * svc.AvgServiceS))
 }
 
 // tier orders tickets across services: green channel, due appointments,
@@ -784,7 +784,7 @@ func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
 }
 
 // Finish ends the service of counter n's current ticket (from called or
-// serving) and updates the service's moving-average service time.
+// serving) and updates the service's service-time figure (serviceFigure).
 func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event, error) {
 	now = e.At(now)
 	c, t, err := e.active(n)
@@ -812,13 +812,7 @@ func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event,
 	ev := Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}
 	if svc := e.services[u.Service]; svc != nil {
 		s := *svc
-		d := now.Sub(*u.StartedAt).Seconds()
-		d = math.Max(10, math.Min(d, 7200))
-		if s.AvgServiceS <= 0 {
-			s.AvgServiceS = d
-		} else {
-			s.AvgServiceS = math.Round((0.8*s.AvgServiceS+0.2*d)*10) / 10
-		}
+		s.AvgServiceS = e.serviceFigure(u.Service, s.AvgServiceS, now.Sub(*u.StartedAt).Seconds())
 		s.Documents = slices.Clone(s.Documents)
 		ev.Services = []Service{s}
 	}
@@ -911,7 +905,7 @@ func (e *Engine) transfer(c *Counter, t *Ticket, req TransferRequest, now time.T
 	// Estimate the new place with the new ticket installed.
 	nt2 := e.tickets[nt.ID]
 	nt2.Ahead = e.aheadOf(nt2, now)
-	nt2.EstimatedWaitS = e.estimate(svc, nt2.Ahead)
+	nt2.EstimatedWaitS = e.estimate(svc, nt2.Ahead, now)
 	ev.Tickets[1] = *nt2
 	return ev, nil
 }

@@ -96,11 +96,13 @@ func TestCommands(t *testing.T) {
 				return f.e.Issue(queue.IssueRequest{Service: "A", Phone: " +86 138-0013-8000 ", Account: " 1234567890 ", Item: "pay", Tracking: "trk"}, f.now)
 			},
 			want: func(f *fx, b state) wantEvent {
-				// A001 and A002 ahead; counters 1 and 2 serve A: 2/2×180.
+				// A001 and A002 ahead. Counter 1 calls A first; counter 2
+				// has B001 to serve first (900 s, shared with counter 1:
+				// free in 450 s), so counter 1 takes both: 2×180.
 				return wantEvent{Type: queue.EvIssued, Ticket: 4, Tickets: []queue.Ticket{{
 					ID: 4, Day: "2026-11-23", Number: "A003", Serial: 3, Service: "A", Priority: queue.Normal,
 					Status: queue.Waiting, Phone: "13800138000", Account: "1234567890", Item: "pay",
-					IssuedAt: f.now, Tracking: "trk", Ahead: 2, EstimatedWaitS: 180, Rev: 1,
+					IssuedAt: f.now, Tracking: "trk", Ahead: 2, EstimatedWaitS: 360, Rev: 1,
 				}}}
 			},
 		},
@@ -137,11 +139,15 @@ func TestCommands(t *testing.T) {
 				return f.e.Issue(queue.IssueRequest{Service: "B", Priority: queue.Appointment, DueAt: ptr(t0.Add(time.Hour)), Tracking: "ap"}, f.now)
 			},
 			want: func(f *fx, b state) wantEvent {
-				// Not yet due: it queues by issue time behind B001 (1/2×900).
+				// Not yet due: it queues by issue time behind B001. Counter 2
+				// calls B first (one every 900 s); counter 1 first serves its
+				// share of A001–A002 (180 s) and keeps a tenth of its time for
+				// A's arrivals (2 in 30 min × 180 s / 2 counters): B002 goes
+				// when 1 = t/900 + (t−180)/1000, at 559 s.
 				return wantEvent{Type: queue.EvIssued, Ticket: 4, Tickets: []queue.Ticket{{
 					ID: 4, Day: "2026-11-23", Number: "B002", Serial: 2, Service: "B", Priority: queue.Appointment,
 					Status: queue.Waiting, IssuedAt: f.now, DueAt: ptr(t0.Add(time.Hour)), Tracking: "ap",
-					Ahead: 1, EstimatedWaitS: 450, Rev: 1,
+					Ahead: 1, EstimatedWaitS: 559, Rev: 1,
 				}}}
 			},
 		},
@@ -446,11 +452,12 @@ func TestCommands(t *testing.T) {
 				old := tk(b, 4)
 				old.Status, old.FinishedAt, old.TransferredTo = queue.Transferred, ptr(f.now), 5
 				old.Rev++
-				// B001 (t0+2m) is ahead; counters 1 and 2 serve B: 1/2×900.
+				// B001 (t0+2m) is ahead; counter 2 calls B first, counter 1
+				// after its share of A002 (90 s) and A's arrivals: 569 s.
 				nt := queue.Ticket{
 					ID: 5, Day: "2026-11-23", Number: "A003", Serial: 3, Service: "B", Priority: queue.Normal,
 					Status: queue.Waiting, IssuedAt: t0.Add(3 * time.Minute), Tracking: old.Tracking,
-					TransferredFrom: 4, Ahead: 1, EstimatedWaitS: 450, Rev: 1,
+					TransferredFrom: 4, Ahead: 1, EstimatedWaitS: 569, Rev: 1,
 				}
 				return wantEvent{Type: queue.EvTransferred, Counter: 1, Ticket: 5, Reason: "A→B/0",
 					Tickets: []queue.Ticket{old, nt}, Counters: []queue.Counter{withCurrent(b, 1, 0)}}
@@ -480,7 +487,7 @@ func TestCommands(t *testing.T) {
 				old.Rev++
 				nt := old
 				nt.ID, nt.Status, nt.FinishedAt, nt.TransferredTo, nt.TransferredFrom, nt.TargetCounter = 4, queue.Waiting, nil, 0, 2, 3
-				nt.Ahead, nt.EstimatedWaitS, nt.Rev = 1, 90, 1 // A001 ahead: 1/2×180
+				nt.Ahead, nt.EstimatedWaitS, nt.Rev = 1, 180, 1 // A001 ahead: counter 1 (2 serves B001 first)
 				return wantEvent{Type: queue.EvTransferred, Ticket: 4, Reason: "A→A/3", Tickets: []queue.Ticket{old, nt}}
 			},
 		},

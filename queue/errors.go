@@ -3,6 +3,8 @@ package queue
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 )
 
 // Error codes shared by every layer of hallq. The web layer maps each code to
@@ -58,4 +60,42 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "系统内部错误，请稍后再试 / Internal error, please try again"
+}
+
+// MessageIn returns the part of a bilingual message ("中文 / English", or
+// "中文（…）/ English") in lang, "zh" or "en"; any other lang, or a message
+// that is not bilingual, is returned whole. The two halves are split at the
+// first "/ " that follows a space or a non-ASCII character and has Chinese
+// before it, so "counter/N" or "YYYY-MM-DD" inside a half do not split it.
+func MessageIn(msg, lang string) string {
+	if lang != "zh" && lang != "en" {
+		return msg
+	}
+	for i := 1; i+2 <= len(msg); i++ {
+		if msg[i] != '/' || i+1 >= len(msg) || msg[i+1] != ' ' {
+			continue
+		}
+		if prev := msg[i-1]; prev != ' ' && prev < 0x80 {
+			continue
+		}
+		zh, en := strings.TrimSpace(msg[:i]), strings.TrimSpace(msg[i+2:])
+		if zh == "" || en == "" || !hasCJK(zh) {
+			continue
+		}
+		if lang == "zh" {
+			return zh
+		}
+		return en
+	}
+	return msg
+}
+
+// hasCJK reports whether s holds a Chinese character.
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

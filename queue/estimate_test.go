@@ -194,19 +194,23 @@ func TestPositionMoves(t *testing.T) {
 	check(4, 3, 540, true)
 	f.callNext(1)
 	check(1, 0, 0, false)
-	check(4, 2, 360, true)
+	// Counter 1 is busy with A001 for another 180 s, then takes A002, A003.
+	check(4, 2, 540, true)
 	f.signIn(2)
-	check(4, 2, 180, true)
+	// Counter 2 takes A002 at once, counter 1 comes free at 180 s:
+	// 2 = t/180 + (t−180)/180 at 270 s.
+	check(4, 2, 270, true)
 	f.ok(func() (queue.Event, error) { return f.e.Cancel(2, "", f.now) })
-	check(4, 1, 90, true)
+	check(4, 1, 180, true)
 	f.issue("A", queue.Green)
-	check(4, 2, 180, true)
+	check(4, 2, 270, true)
 	check(99, 0, 0, false)
 }
 
-// TestMovingAverage: Finish folds the service time into the service's
-// average as 0.8 old + 0.2 new, the new time clamped to 10 s … 2 h, rounded
-// to a tenth of a second.
+// TestMovingAverage: until a service has minRecent (5) service times, Finish
+// folds each into the figure as 0.8 old + 0.2 new, rounded to a tenth of a
+// second; a finish under 20 s is not a service and changes nothing; a long
+// one counts at most 3× the figure.
 func TestMovingAverage(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -218,14 +222,15 @@ func TestMovingAverage(t *testing.T) {
 		{"typical", 180, 240 * time.Second, false, 192},
 		{"faster than average", 180, 60 * time.Second, false, 156},
 		{"finished from called", 180, 90 * time.Second, true, 162},
-		{"short service clamped to 10 s", 180, 5 * time.Second, false, 146},
-		{"zero time clamped to 10 s", 180, 0, false, 146},
-		{"exactly 10 s", 180, 10 * time.Second, false, 146},
-		{"long service clamped to 2 h", 180, 3 * time.Hour, false, 1584},
-		{"exactly 2 h", 180, 2 * time.Hour, false, 1584},
+		{"an instant finish is ignored", 180, 2 * time.Second, false, 180},
+		{"zero time is ignored", 180, 0, false, 180},
+		{"19 s is ignored", 180, 19 * time.Second, false, 180},
+		{"exactly 20 s counts", 180, 20 * time.Second, false, 148},
+		{"long service capped at 3× the figure", 180, 3 * time.Hour, false, 252},
+		{"exactly 3× the figure", 180, 9 * time.Minute, false, 252},
 		{"first sample is taken as it is", 0, 300 * time.Second, false, 300},
-		{"first sample clamped", 0, 3 * time.Second, false, 10},
-		{"rounded to a tenth", 101.3, 17 * time.Second, false, 84.4},
+		{"first sample under 20 s gives 20 s", 0, 3 * time.Second, false, 20},
+		{"rounded to a tenth", 101.3, 27 * time.Second, false, 86.4},
 		{"tenths kept", 100, 33 * time.Second, false, 86.6},
 	}
 	for _, tt := range tests {
@@ -285,5 +290,90 @@ func TestMovingAverageChain(t *testing.T) {
 	}
 	if c := f.counter(1); c.ServedToday != 3 {
 		t.Errorf("served today %d", c.ServedToday)
+	}
+}
+
+// TestServiceFigureRobust: with enough recent services the figure is their
+// mean, each capped at 3× their median; instant finishes do not count. Three
+// 2-second finishes leave a 230 s figure where it was (the old moving
+// average fell to about 123 s), one forgotten 2-hour ticket moves it a
+// little, not to 10 minutes.
+func TestServiceFigureRobust(t *testing.T) {
+	f := newFx(t, testConfig(), t0)
+	f.signIn(1)
+	serve := func(took time.Duration) float64 {
+		t.Helper()
+		f.issue("A", queue.Normal)
+		f.callNext(1)
+		f.ok(func() (queue.Event, error) { return f.e.Start(1, "clerk1", f.now) })
+		f.tick(took)
+		f.ok(func() (queue.Event, error) { return f.e.Finish(1, "clerk1", "", f.now) })
+		return f.service("A").AvgServiceS
+	}
+	for _, s := range []int{200, 260, 230, 210, 250, 230} {
+		serve(time.Duration(s) * time.Second)
+	}
+	if got := f.service("A").AvgServiceS; got != 230 {
+		t.Fatalf("after six services averaging 230 s the figure is %v", got)
+	}
+	for range 3 {
+		if got := serve(2 * time.Second); got != 230 {
+			t.Errorf("an instant finish moved the figure to %v", got)
+		}
+	}
+	// 200 260 230 210 250 230 7200: median 230, the 2 h ticket counts 690.
+	if got := serve(2 * time.Hour); got != 295.7 {
+		t.Errorf("a 2-hour ticket moved the figure to %v, want 295.7", got)
+	}
+	// The figure survives a restart: Restore rebuilds the recent services
+	// from today's tickets.
+	snap := f.e.Snapshot(f.now)
+	var svcs []queue.Service
+	for _, v := range snap.Services {
+		svcs = append(svcs, v.Service)
+	}
+	var ctrs []queue.Counter
+	for _, c := range snap.Counters {
+		ctrs = append(ctrs, c.Counter)
+	}
+	e2, err := queue.New(testConfig(), f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2.Restore(snap.Day, svcs, ctrs, f.e.Tickets(), 0)
+	f.e = e2
+	if got := serve(240 * time.Second); got != 290.6 {
+		t.Errorf("after a restart and a 240 s service the figure is %v, want 290.6", got)
+	}
+}
+
+// TestEstimateCountsCountersServing: the estimate counts the counters that
+// will actually serve the service: a counter busy with a customer comes free
+// after the rest of that service; one that calls another service first
+// serves its share of that service's queue first.
+func TestEstimateCountsCountersServing(t *testing.T) {
+	f := newFx(t, testConfig(), t0)
+	f.signIn(1) // A, B
+	f.signIn(2) // B, A
+	for range 3 {
+		f.issue("B", queue.Normal)
+	}
+	// Counter 1 serves A first and is idle; counter 2 has three B customers
+	// (2700 s of work, shared with counter 1: 1350 s) before any A.
+	if got := f.issue("A", queue.Normal); got.EstimatedWaitS != 0 {
+		t.Errorf("first A: %d s, want 0 (counter 1 is free)", got.EstimatedWaitS)
+	}
+	a2 := f.issue("A", queue.Normal)
+	if a2.Ahead != 1 || a2.EstimatedWaitS != 180 {
+		t.Errorf("second A: ahead %d, %d s; want 1, 180 s (counter 1 alone, the old estimate said 90)", a2.Ahead, a2.EstimatedWaitS)
+	}
+	// Counter 1 takes the first A and is busy 180 s more.
+	f.callNext(1)
+	if _, w, _ := f.e.Position(a2.ID, f.now); w != 180 {
+		t.Errorf("second A after the call: %d s, want 180 (counter 1 comes free)", w)
+	}
+	f.tick(time.Minute)
+	if _, w, _ := f.e.Position(a2.ID, f.now); w != 120 {
+		t.Errorf("a minute later: %d s, want 120", w)
 	}
 }

@@ -361,6 +361,6 @@ func (e *Engine) serviceFigures(p string, now time.Time) ServiceFigures {
 	if at, ok := e.live.queued[p].oldest(); ok {
 		f.LongestWaitS = max(0, int(now.Sub(at).Seconds()))
 	}
-	f.EstimatedWaitS = e.estimate(p, f.Waiting)
+	f.EstimatedWaitS = e.estimate(p, f.Waiting, now)
 	return f
 }

@@ -182,5 +182,5 @@ func (e *Engine) Position(id uint64, now time.Time) (ahead, waitS int, ok bool) 
 		return 0, 0, false
 	}
 	ahead = e.aheadOf(t, now)
-	return ahead, e.estimate(t.Service, ahead), true
+	return ahead, e.estimate(t.Service, ahead, now), true
 }

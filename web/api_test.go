@@ -554,10 +554,13 @@ func TestAPIQueueShape(t *testing.T) {
 	}
 	type fig struct{ waiting, est, longest, open int }
 	wantFig := map[string]fig{
-		"A": {1, 180, 60, 1}, // A002 waits; counter 1 (open) serves A at 180 s
+		// Counter 1 (A, D) called A001 a minute ago: free in 120 s, then
+		// A002 (180 s) before a new A ticket.
+		"A": {1, 300, 60, 1},
 		"B": {1, 900, 60, 0}, // no open counter serves B: counted as one
 		"C": {0, 0, 0, 0},
-		"D": {0, 0, 0, 1},
+		"D": {0, 300, 0, 1}, // counter 1 serves A001 and A002 before D
+
 	}
 	for _, s := range q.Services {
 		w, ok := wantFig[s.Prefix]

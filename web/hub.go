@@ -434,10 +434,23 @@ func (h *Hub) encode(f wsFrame) []byte {
 	return b
 }
 
-// eventAbout reports whether ev concerns the ticket with the tracking code.
+// eventAbout reports whether ev concerns the tracking code: a ticket with
+// it, or a work order or approval record whose code (or ticket's code) it is.
 func eventAbout(ev queue.Event, code string) bool {
 	for _, t := range ev.Tickets {
 		if t.Tracking == code {
+			return true
+		}
+	}
+	for _, r := range ev.Records {
+		if r.Kind != hall.KindWorkOrder && r.Kind != hall.KindApproval {
+			continue
+		}
+		var ref struct {
+			Code       string `json:"code"`
+			TicketCode string `json:"ticket_code"`
+		}
+		if json.Unmarshal(r.Data, &ref) == nil && (ref.Code == code || ref.TicketCode == code) {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ var caseMessages = map[string][2]string{
 	"case.title":       {"本次业务", "This case"},
 	"case.text_hint":   {"输入客户诉求，如：电表走得太快想校验", "What the customer needs, e.g. meter runs fast"},
 	"case.find":        {"分类", "Classify"},
+	"case.quick":       {"本窗口常办", "Common here"},
 	"case.pick_none":   {"或从业务目录选择…", "or choose from the catalog…"},
 	"case.weak":        {"把握不大，请选择最接近的一项", "Not sure: choose the closest item"},
 	"case.refuse_hint": {"可能需要婉拒：请先核实客户要办的是什么，再选择", "May have to be declined: check what the customer asks for, then choose"},
@@ -104,6 +105,8 @@ var caseMessages = map[string][2]string{
 	"track.private":  {"本页只显示办理进度，不含个人信息。请勿转发查询码。", "This page shows progress only, nothing personal. Keep the code to yourself."},
 	"track.notfound": {"没有找到这个查询码，请核对后再试，或致电 95598", "We could not find this code; check it or call 95598"},
 	"track.updated":  {"更新于 %s", "Updated %s"},
+	"track.code":     {"查询码", "Tracking code"},
+	"track.find":     {"查询", "Look up"},
 	"track.hotline":  {"供电服务热线 95598", "Power service hotline 95598"},
 
 	// Manager pages.

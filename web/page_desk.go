@@ -19,6 +19,10 @@ import (
 // They run in order after the page's own data is ready.
 var deskSlots []func(s *Server, c *fiber.Ctx, p *view.DeskPage)
 
+// deskQuickItems is how many business items the case panel offers as one
+// click (hall.CommonItems).
+const deskQuickItems = 6
+
 // deskPage: GET /desk, the clerk desk of the counter the clerk signed in at.
 // Managers and admins work any counter (?n=N) and choose one otherwise.
 func (s *Server) deskPage(c *fiber.Ctx) error {
@@ -59,6 +63,13 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	}
 	page := view.DeskPage{T: t, Hall: h, User: user, Counter: k, Services: snap.Services,
 		Counters: snap.Counters, Waiting: waiting, Query: queryString(c), Seq: seq, Ratings: s.deskRatings(p)}
+	if items, err := s.hall.CommonItems(n, k.Services, snap.Day, deskQuickItems); err == nil {
+		for _, it := range items {
+			page.Quick = append(page.Quick, view.DeskItem{ID: it.ID, NameZH: it.NameZH, NameEN: it.NameEN})
+		}
+	} else {
+		s.log.Warn("desk common items", "counter", n, "err", err)
+	}
 	for _, fill := range deskSlots {
 		fill(s, c, &page)
 	}

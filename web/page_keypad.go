@@ -96,6 +96,7 @@ var keypadMessages = map[string][2]string{
 	"callbacks.reason":        {"原因", "Reason"},
 	"callbacks.phone":         {"联系电话", "Phone"},
 	"callbacks.outcome":       {"回访结果", "Outcome"},
+	"callbacks.outcome_pick":  {"请选择回访结果", "Choose the outcome"},
 	"callbacks.note":          {"回访情况", "What the customer said"},
 	"callbacks.save":          {"记录", "Record"},
 	"callbacks.attempts":      {"回访记录", "Calls"},

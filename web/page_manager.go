@@ -54,7 +54,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 				pg.Audit, qerr = s.hall.Audit(p, q)
 			}
 			if qerr != nil {
-				pg.AuditError = qerr.Error()
+				pg.AuditError = queue.ErrorMessage(qerr)
 			}
 			pg.Backups, err = s.hall.Backups()
 		}
@@ -210,6 +210,10 @@ var managerMessages = map[string][2]string{
 	"mg.kind.counter":      {"窗口屏", "Counter screen"},
 	"mg.kind.keypad":       {"评价器", "Keypad"},
 	"mg.audit":             {"操作审计", "Audit log"},
+	"mg.actor.user":        {"用户", "user"},
+	"mg.actor.device":      {"设备", "device"},
+	"mg.actor.system":      {"系统", "system"},
+	"mg.actor.anonymous":   {"匿名", "anonymous"},
 	"mg.audit.q":           {"搜索（人员、号码、内容）", "Search (who, number, text)"},
 	"mg.audit.from":        {"从", "From"},
 	"mg.audit.to":          {"到", "To"},

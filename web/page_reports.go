@@ -44,19 +44,23 @@ func (s *Server) reportsPage(c *fiber.Ctx) error {
 	return render(c, view.Reports(p))
 }
 
-// nameClerks puts the clerks' display names into the clerk table.
+// nameClerks puts the clerks' display names and 工号 into the clerk table
+// (a login the hall no longer has keeps the login as its name).
 func (s *Server) nameClerks(c *fiber.Ctx, r *report.Report) {
 	users, err := s.hall.Users(c.UserContext())
 	if err != nil {
 		return
 	}
-	names := map[string]string{}
-	for _, u := range users {
-		names[u.Name] = u.Display
+	byName := map[string]int{}
+	for i, u := range users {
+		byName[u.Name] = i
 	}
 	for i := range r.Clerks {
-		if n := names[r.Clerks[i].Clerk]; n != "" {
-			r.Clerks[i].Name = n
+		if j, ok := byName[r.Clerks[i].Clerk]; ok {
+			if d := users[j].Display; d != "" {
+				r.Clerks[i].Name = d
+			}
+			r.Clerks[i].StaffNo = users[j].StaffNo
 		}
 	}
 }

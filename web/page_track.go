@@ -1,6 +1,9 @@
 package web
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
@@ -42,4 +45,26 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotFound)
 	}
 	return render(c, view.Track(p))
+}
+
+// trackFind: GET /t?code=CODE, the form of the not-found page: the code as
+// typed (spaces and dashes dropped, letters upper-cased) → 303 to /t/CODE.
+func (s *Server) trackFind(c *fiber.Ctx) error {
+	code := strings.Map(func(r rune) rune {
+		switch {
+		case r == ' ' || r == '-' || r == '\u3000':
+			return -1
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return r
+	}, c.Query("code"))
+	if code == "" || len(code) > 64 {
+		code = "-"
+	}
+	q := ""
+	if l := c.Query("lang"); l == "zh" || l == "en" {
+		q = "?lang=" + l
+	}
+	return c.Redirect("/t/"+url.PathEscape(code)+q, fiber.StatusSeeOther)
 }

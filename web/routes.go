@@ -126,6 +126,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/approvals", People, s.requestApproval},
 		{"GET", "/api/v1/approvals/:id", People, s.getApproval},
 		{"POST", "/api/v1/approvals/:id/decide", Managers, s.decideApproval},
+		{"GET", "/t", []string{Public}, s.limited(limitTrack, s.trackFind)},
 		{"GET", "/t/:code", []string{Public}, s.limited(limitTrack, s.trackPage)},
 		{"GET", "/cases/workorders", People, s.workOrdersPage},
 		{"GET", "/cases/workorders/:id", People, s.workOrderPage},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,6 +217,23 @@ var statusOf = map[string]int{
 	queue.ERATELIMIT: fiber.StatusTooManyRequests, queue.EUNAVAILABLE: fiber.StatusServiceUnavailable,
 }
 
+// apiLang is the one language a request asks its error messages in: an
+// Accept-Language that names zh or en alone ("zh", "en-US"; hallq's pages
+// send their own language so), else "" for both languages ("中文 / English"),
+// which is also what a browser's usual list ("zh-CN,zh;q=0.9,en;q=0.8") and
+// clients without the header get.
+func apiLang(c *fiber.Ctx) string {
+	v := strings.TrimSpace(c.Get(fiber.HeaderAcceptLanguage))
+	if strings.ContainsAny(v, ",;") {
+		return ""
+	}
+	tag, _, _ := strings.Cut(strings.ToLower(v), "-")
+	if tag == "zh" || tag == "en" {
+		return tag
+	}
+	return ""
+}
+
 // errorHandler maps error codes to statuses, logs internal errors only, and
 // never sends err.Error() to the client.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
@@ -240,7 +258,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status = fiber.StatusInternalServerError
 	}
 	var body apiError
-	body.Error.Code, body.Error.Message = code, queue.ErrorMessage(err)
+	body.Error.Code, body.Error.Message = code, queue.MessageIn(queue.ErrorMessage(err), apiLang(c))
 	if code == queue.EINTERNAL {
 		id := internalID(err)
 		s.log.Error("request failed", "id", id, "method", c.Method(), "path", c.Path(), "err", err)

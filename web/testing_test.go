@@ -203,6 +203,7 @@ type apiCred struct {
 	Bearer       string
 	Session      string
 	DeviceCookie string
+	Lang         string // Accept-Language, when set
 }
 
 // apiAnon is the anonymous caller.
@@ -317,6 +318,9 @@ func (e *apiEnv) send(method, path string, cred apiCred, contentType string, bod
 	}
 	if cred.Session != "" {
 		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: cred.Session})
+	}
+	if cred.Lang != "" {
+		req.Header.Set("Accept-Language", cred.Lang)
 	}
 	if cred.DeviceCookie != "" {
 		req.AddCookie(&http.Cookie{Name: web.DeviceCookie, Value: cred.DeviceCookie})

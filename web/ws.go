@@ -176,11 +176,15 @@ func (s *Server) ws(c *fiber.Ctx) error {
 	// revocation since then closes the connection as soon as it registers.
 	req := &wsRequest{topic: t, since: since, who: principal(c), at: time.Now().Add(-time.Second)}
 	if t.Kind == topicTicket {
-		tk, err := s.hall.Track(t.Code)
+		// A ticket's code, or the code of a work order or an approval
+		// (which may have no ticket: the page then hears of its events).
+		v, err := s.hall.TrackCase(t.Code)
 		if err != nil {
 			return err
 		}
-		req.ticket = tk
+		if v.Ticket != nil {
+			req.ticket = *v.Ticket
+		}
 	}
 	if !cws.IsWebSocketUpgrade(c) {
 		return queue.Errorf(queue.EBADREQUEST, "请用 websocket 连接 / connect with a websocket")

@@ -6,7 +6,7 @@
  * stays right even while the socket is reconnecting. Every answer of the API,
  * refusals included, is shown in the status bar at the bottom.
  *
- * Keys: F1 or Space call next · R recall · S start · F finish · N no-show ·
+ * Keys: Enter finish and call next · F1 or Space call next · R recall · S start · F finish · N no-show ·
  * T transfer · P postpone · H pause/resume · / type a number to call ·
  * Esc close a panel. In the transfer panel a service letter or a counter
  * digit chooses; in the pause panel 1–4 choose a reason.
@@ -49,10 +49,12 @@
 	// An action of the API. Actions run one at a time in the order the
 	// clerk gave them: a key pressed while the previous action is still on
 	// its way waits for it, it is never dropped.
+	// then, an action [name, payload], runs next when this one succeeds
+	// (finish, then call: a refused finish calls no one).
 	var pending = [];
-	function act(action, payload) {
+	function act(action, payload, then) {
 		if (busy) {
-			pending.push([action, payload]);
+			pending.push([action, payload, then]);
 			return;
 		}
 		busy = true;
@@ -73,9 +75,10 @@
 			} else {
 				var number = res.data && res.data.number ? res.data.number : '';
 				say('ok', P.t('desk.ok.' + action, number));
-				// Only the panel's own action closes it: a panel the clerk
-				// opened while another action was on its way stays open.
+				// Only the panel's own action closes it: a panel opened
+				// while an earlier action was on its way stays open.
 				if (action === 'transfer' || action === 'pause') closePanels();
+				if (then) pending.unshift(then);
 			}
 			refresh();
 		}, function () {
@@ -84,7 +87,7 @@
 			busy = false;
 			actions.classList.remove('busy');
 			var next = pending.shift();
-			if (next) act(next[0], next[1]);
+			if (next) act(next[0], next[1], next[2]);
 		});
 	}
 
@@ -97,6 +100,15 @@
 			state.waiting = r[1].data || [];
 			if (state.seq >= lastSeq) render(state, state.seq);
 		}, function () { /* the socket will bring it */ });
+	}
+
+	// finishNext finishes the current customer (recording the case panel's
+	// item, when one is chosen) and then calls the next; with no one at the
+	// counter it just calls.
+	function finishNext() {
+		if (!counter || !counter.ticket) return act('call');
+		var hook = window.HallDesk && window.HallDesk.finishBody;
+		act('finish', (hook && hook()) || {}, ['call']);
 	}
 
 	// Panels.
@@ -119,6 +131,7 @@
 		btn.addEventListener('click', function () {
 			btn.blur(); // so that Space next time means "call next", not "press this again"
 			var a = btn.dataset.action;
+			if (a === 'finish-next') return finishNext();
 			if (a === 'transfer') {
 				if (!counter || !counter.ticket) return say('error', P.t('desk.no_current'));
 				return openPanel('transfer');
@@ -284,6 +297,7 @@
 	}
 
 	function renderCounter(c) {
+		body.classList.toggle('dk-serving', !!c.ticket);
 		var st = $('dk-state');
 		st.dataset.state = c.state;
 		var text = c.state === 'paused' ? P.t('desk.state.paused') + (c.pause_reason ? ' · ' + c.pause_reason : '')
@@ -296,7 +310,7 @@
 		// refusal explains why.
 		var tk = c.ticket, called = tk && tk.status === 'called';
 		var applies = {
-			call: c.state === 'open' && !tk, recall: called, start: called, finish: !!tk,
+			call: c.state === 'open' && !tk, 'finish-next': c.state === 'open', recall: called, start: called, finish: !!tk,
 			'no-show': called, transfer: !!tk, postpone: !!tk, pause: c.state === 'paused' || (c.state === 'open' && !tk)
 		};
 		[].forEach.call(actions.querySelectorAll('[data-action]'), function (b) {
@@ -365,6 +379,8 @@
 	 *   HallDesk.act(action, body) a counter action, shown in the status bar
 	 *   HallDesk.say(kind, text)  a line in the status bar (info|ok|error)
 	 *   HallDesk.refresh()        reload the state over the API
+	 *   HallDesk.finishBody       set by a slot: () → the body of the
+	 *                             finish that "finish and call next" sends
 	 * Event on document: "hallq:desk" after every render, detail {state,
 	 * seq, counter}. Keys the desk does not use are free for slots; a slot
 	 * handling one should call preventDefault().

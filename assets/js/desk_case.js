@@ -99,7 +99,7 @@
 			field('class').textContent = P.t('case.class.' + r.class);
 			field('class').dataset.class = r.class;
 			field('name').textContent = P.name(r.item_name, r.item_name_en);
-			field('why').textContent = r.why;
+			field('why').textContent = P.message(r.why).pri;
 			field('script').textContent = r.script;
 			fill(field('documents'), r.documents);
 			q('[data-block="documents"]').hidden = !(r.documents && r.documents.length);
@@ -118,6 +118,8 @@
 			phone.value = '';
 			res.hidden = false;
 			$('cs-item').value = r.item;
+			// Bring the guidance into view (the desk's left column scrolls).
+			if (res.scrollIntoView) res.scrollIntoView({block: 'nearest'});
 		}
 
 		function clear() {
@@ -140,6 +142,17 @@
 			finish();
 		}, true);
 		$('cs-finish').addEventListener('click', finish);
+		// "Finish and call next" (Enter) records the chosen item too.
+		if (window.HallDesk) window.HallDesk.finishBody = function () { return result ? {item: result.item} : {}; };
+
+		// The counter's common items: one click classifies.
+		var quick = $('cs-quick');
+		if (quick) quick.addEventListener('click', function (e) {
+			var b = e.target.closest('[data-item]');
+			if (!b) return;
+			b.blur();
+			classify({item: b.dataset.item});
+		});
 		function finish() {
 			if (!result) return;
 			var item = result.item, name = result.item_name;

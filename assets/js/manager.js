@@ -164,7 +164,7 @@
 		return prefix;
 	}
 	function since(ts) {
-		var s = el('span', '', P.duration(P.now() - ts));
+		var s = el('span', '', P.span(P.now() - ts));
 		s.dataset.since = String(ts);
 		return s;
 	}
@@ -213,7 +213,7 @@
 			var tr = el('tr', cls, [
 				td('', [el('b', 'mg-prefix', s.prefix), ' ' + P.name(s.name_zh, s.name_en)]),
 				tid(td('num', String(s.waiting)), 'waiting'),
-				td('num', s.waiting > 0 ? P.duration(s.longest_wait_s * 1000) : t('mg.none')), td('num', mins(s.estimated_wait_s)),
+				td('num', s.waiting > 0 ? P.span(s.longest_wait_s * 1000) : t('mg.none')), td('num', mins(s.estimated_wait_s)),
 				td('num', mins(s.target_wait_s)), td('num', String(s.open_counters))
 			]);
 			return tid(tr, 'mon-svc-' + s.prefix);
@@ -227,7 +227,7 @@
 			var state = el('td', '', [el('span', 'mg-state', t('mg.state.' + c.state))]);
 			state.firstChild.dataset.state = c.state;
 			if (c.state === 'paused' && c.paused_at) {
-				var ps = el('div', 'mg-sub', t('mg.paused.for', c.pause_reason || '', P.duration(P.now() - Date.parse(c.paused_at))));
+				var ps = el('div', 'mg-sub', t('mg.paused.for', c.pause_reason || '', P.span(P.now() - Date.parse(c.paused_at))));
 				ps.dataset.since = String(Date.parse(c.paused_at));
 				ps.dataset.fmt = 'paused';
 				ps.dataset.reason = c.pause_reason || '';
@@ -311,7 +311,7 @@
 		[].forEach.call(document.querySelectorAll('[data-since]'), function (e) {
 			var ts = Number(e.dataset.since);
 			if (!ts) return;
-			var d = P.duration(now - ts);
+			var d = P.span(now - ts);
 			e.textContent = e.dataset.fmt === 'paused' ? t('mg.paused.for', e.dataset.reason || '', d) : d;
 		});
 	});

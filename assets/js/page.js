@@ -52,12 +52,19 @@
 
 	// message splits a bilingual API message "中文 / English" into the page's
 	// language and the other one.
+	// The halves split at the first "/ " after a space or a non-ASCII
+	// character with Chinese before it ("…（已重呼 0 次）/ recall …"), as
+	// queue.MessageIn does on the server.
 	function message(msg) {
 		msg = String(msg || '');
-		var i = msg.indexOf(' / ');
-		if (i < 0) return {pri: msg, sec: ''};
-		var zh = msg.slice(0, i), en = msg.slice(i + 3);
-		return lang === 'en' ? {pri: en, sec: zh} : {pri: zh, sec: en};
+		var re = /(?:^|[ \u0080-\uffff])\/ /g, m;
+		while ((m = re.exec(msg))) {
+			var cut = m.index + m[0].length - 2;
+			var zh = msg.slice(0, cut).trim(), en = msg.slice(cut + 2).trim();
+			if (zh && en && /[\u3400-\u9fff]/.test(zh)) return lang === 'en' ? {pri: en, sec: zh} : {pri: zh, sec: en};
+			re.lastIndex = m.index + 1;
+		}
+		return {pri: msg, sec: ''};
 	}
 
 	function now() { return new Date(Date.now() + offset); }
@@ -71,6 +78,15 @@
 		var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, ss = s % 60;
 		var two = function (n) { return (n < 10 ? '0' : '') + n; };
 		return h > 0 ? h + ':' + two(m) + ':' + two(ss) : m + ':' + two(ss);
+	}
+
+	// span formats milliseconds as people say a wait: "45 秒", "13 分钟",
+	// "1 小时 5 分" ("45 s", "13 min", "1 h 5 min"; web/view mgSpan).
+	function span(msec) {
+		var s = Math.max(0, Math.floor(msec / 1000));
+		if (s < 60) return t('dur.s', s);
+		if (s < 3600) return t('dur.m', Math.floor(s / 60));
+		return t('dur.hm', Math.floor(s / 3600), Math.floor(s / 60) % 60);
 	}
 
 	// el builds an element: el('span', 'cls', 'text' | [children]).
@@ -215,8 +231,12 @@
 	// api calls the JSON API with the page's cookies. The promise resolves to
 	// {status, data, error} for every HTTP answer, error being the API's
 	// {code, message}; it rejects only when the network fails.
+	var BILINGUAL = {kiosk: 1, keypad: 1, display: 1, counter: 1};
 	function api(method, path, payload) {
 		var opts = {method: method, credentials: 'same-origin', headers: {'Accept': 'application/json'}};
+		// Errors in the page's language (web/server.go apiLang); the
+		// customer devices show both languages and ask for both.
+		if (!BILINGUAL[body.dataset.page]) opts.headers['Accept-Language'] = lang;
 		if (payload !== undefined) {
 			opts.headers['Content-Type'] = 'application/json';
 			opts.body = JSON.stringify(payload);
@@ -242,6 +262,7 @@
 		minutes: minutes,
 		waitText: waitText,
 		duration: duration,
+		span: span,
 		hallTime: hallTime,
 		el: el,
 		bi: bi,

@@ -57,7 +57,9 @@
 			grid: {left: 44, right: 12, top: 30, bottom: 64},
 			xAxis: {type: 'category', data: slotLabels, axisLabel: {interval: R.slot_minutes === 15 ? 3 : 1, rotate: 45, fontSize: 11}, splitArea: {show: true}},
 			yAxis: {type: 'category', data: wdNames, inverse: true, axisLabel: {fontSize: 12}},
+			// The legend's ends carry their numbers (0 … the largest).
 			visualMap: {min: 0, max: max || 1, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, itemWidth: 12,
+				text: [fmt(max), fmt(0)],
 				inRange: {color: colors}, textStyle: {fontSize: 11}, formatter: function (v) { return fmt(v); }},
 			series: [{type: 'heatmap', data: data, label: {show: false}}]
 		});

@@ -41,7 +41,8 @@
 				if (state) apply(state);
 				if (event && /^(workorder|approval)_/.test(event.type || '')) reload();
 			},
-			onStatus: function () {}
+			// connecting | live | reconnecting, for whoever looks (tests).
+			onStatus: function (status) { body.dataset.live = status; }
 		});
 	}
 	setInterval(reload, 30000);

@@ -109,6 +109,9 @@ func TestBrowserKeypad(t *testing.T) {
 		waitText("[data-testid=callbacks-figures]", "50.0%"),
 		chromedp.SetValue(chromedp.CSS(".cb-form input[name=note]"), "已致电道歉，客户表示理解"),
 		shot("callbacks"),
+		// Nothing is preselected: the manager chooses the outcome.
+		waitJS(`document.querySelector(".cb-form select[name=outcome]").value === ""`, "no outcome chosen yet"),
+		chromedp.SetValue(chromedp.CSS(".cb-form select[name=outcome]"), "resolved"),
 		chromedp.Click(chromedp.CSS(".cb-form button")),
 		waitText("[data-testid=callback-done]", "已致电道歉"))
 }

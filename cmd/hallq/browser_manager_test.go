@@ -72,7 +72,7 @@ func TestBrowserManagerServiceOnKiosk(t *testing.T) {
 
 	// The audit finds the cancellation and the new service.
 	h.run(t, mgr, open("/manager/audit?q=G001"), waitText(`[data-testid=audit]`, "取消号"))
-	h.run(t, mgr, open("/manager/audit?category=config"), waitText(`[data-testid=audit]`, "service G"))
+	h.run(t, mgr, open("/manager/audit?category=config"), waitText(`[data-testid=audit]`, "修改业务类别 G"))
 }
 
 // TestBrowserManagerPairing: the console's pairing URL pairs one display,
@@ -157,15 +157,15 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 	if _, err := hl.BackupToday(); err != nil {
 		t.Fatal(err)
 	}
-	mgr := h.Browser(t, 1920, 1080)
+	mgr := h.Browser(t, 1440, 900)
 	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0))
 	tabs := []struct{ path, name, want string }{
-		{"/manager", "monitor", "午间交接"},
+		{"/manager", "monitor", "午间交接，已暂停"},
 		{"/manager/services", "services", "新增业务"},
 		{"/manager/hall", "hall", "系统升级"},
 		{"/manager/staff", "staff", "clerk1"},
 		{"/manager/devices", "devices", "二楼综合屏"},
-		{"/manager/audit", "audit", "hallq-"},
+		{"/manager/audit", "audit", "签到（1 号窗口）"},
 	}
 	for _, tab := range tabs {
 		h.run(t, mgr, open(tab.path), waitText(`main`, tab.want),

@@ -57,6 +57,14 @@ func TestReportsPageBrowser(t *testing.T) {
 			t.Errorf("chart labels lack %q: %.300s", want, labels)
 		}
 	}
+	// The heat maps' legends carry numbers: 0 and the largest value.
+	for _, id := range []string{"ch-arrivals", "ch-avg", "ch-p90"} {
+		nums := eval[int](t, tab, `Array.prototype.filter.call(document.querySelectorAll("#`+id+` svg text"), function (e) {
+			return /^\d+(\.\d+)?( 分钟)?$/.test(e.textContent.trim()); }).length`)
+		if nums < 2 {
+			t.Errorf("the %s legend shows %d numbers, want 0 and the largest", id, nums)
+		}
+	}
 	// The whole page on screen, then as printed on A4 (794 px wide).
 	height := eval[int](t, tab, `document.documentElement.scrollHeight`)
 	h.run(t, tab, setViewport(1280, min(height, 6000)), screenshot(t, shotPath(t, "reports.zh.png")))

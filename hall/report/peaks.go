@@ -214,7 +214,7 @@ func (r *Report) findPeaks() {
 		return
 	}
 	r.PeakText = strings.Join(zh, " 与")
-	r.PeakTextEN = "Peaks: " + strings.Join(en, " and ")
+	r.PeakTextEN = strings.Join(en, " and ")
 	if svc != "" {
 		r.PeakText += fmt.Sprintf("，%s类平均等候 %d 分钟", svc, mins(w))
 		r.PeakTextEN += fmt.Sprintf("; service %s waits %d min on average", svc, mins(w))

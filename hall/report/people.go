@@ -14,6 +14,7 @@ type ClerkRow struct {
 	Clerk         string  `json:"clerk,omitempty"`
 	Counter       int     `json:"counter,omitempty"`
 	Name          string  `json:"name,omitempty"`
+	StaffNo       string  `json:"staff_no,omitempty"` // 工号 (clerk rows, from the hall's accounts)
 	Served        int     `json:"served"`
 	NoShows       int     `json:"no_shows"`
 	Transferred   int     `json:"transferred"`
