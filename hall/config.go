@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 
 	"hallq/queue"
 )
@@ -24,11 +25,16 @@ func DefaultConfig() queue.Config {
 }
 
 // LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.
+// A key the config does not know (a typo) is refused with EINVALID naming its
+// path and the nearest known key.
 func LoadConfig(path string) (queue.Config, error) {
 	var c queue.Config
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return c, err
+	}
+	if err := checkKeys(raw, reflect.TypeFor[queue.Config]()); err != nil {
+		return c, fmt.Errorf("hall config %s: %w", path, err)
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return c, fmt.Errorf("read hall config %s: %w", path, err)
