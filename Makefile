@@ -6,7 +6,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 4s
 
-.PHONY: run test test-deps generate generate-check vet fuzz bench build clean
+.PHONY: run test test-deps generate generate-check vet fuzz bench build clean deps-check
 
 ## run: start the demo hall on $(ADDR) with its data in $(DATA); prints URLs and demo passwords
 run:
@@ -52,6 +52,13 @@ vet:
 BENCHTIME ?= 1s
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 30m $(PKGS)
+
+## deps-check: list the modules with a newer version (direct requirements first, then everything go list -m -u all finds)
+deps-check:
+	@echo "direct requirements with a newer version:"
+	@$(GO) list -m -u -f '{{if and .Update (not .Indirect) (not .Main)}}  {{.Path}} {{.Version}} -> {{.Update.Version}}{{end}}' all | sed '/^$$/d'
+	@echo "all modules with a newer version (go list -m -u all):"
+	@$(GO) list -m -u all | grep '\[' | sed 's/^/  /' || echo "  none"
 
 build:
 	$(GO) build -o bin/hallq ./cmd/hallq
