@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 
 	"hallq/queue"
@@ -53,4 +54,12 @@ func initialConfig(path string) (queue.Config, string, error) {
 		return DefaultConfig(), "embedded default", nil
 	}
 	return c, path, err
+}
+
+// InitialConfig is the config a new store in dir starts from, as `serve`
+// seeds it: dir/hall.json when there is one (refused with its error when it
+// is not a valid hall: a typo, a bad value), else the embedded default. from
+// names the source.
+func InitialConfig(dir string) (c queue.Config, from string, err error) {
+	return initialConfig(filepath.Join(dir, ConfigFile))
 }
