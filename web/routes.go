@@ -146,6 +146,7 @@ func (s *Server) routes() {
 	s.app.Use(s.countRequests)
 	s.app.Use(securityHeaders)
 	s.app.Use(sameOrigin)
+	s.app.Use(guardBody) // guard.go
 	s.app.Use(s.authenticate)
 	for _, r := range s.Routes() {
 		s.app.Add(r.Method, r.Path, allow(r.Roles), r.Handler)
