@@ -6,7 +6,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 4s
 
-.PHONY: run test test-deps generate generate-check vet fuzz bench soak build clean drill
+.PHONY: run test test-deps generate generate-check vet fuzz bench soak build clean drill deps-check
 
 ## run: start the demo hall on $(ADDR) (loopback only) with its data in $(DATA); prints URLs and demo passwords
 run:
@@ -69,6 +69,13 @@ drill:
 	@log=$${TMPDIR:-/tmp}/hallq-drill.log; HALLQ_DRILL=1 $(GO) test -count=1 -timeout 20m -run '^TestDrill$$' -v ./cmd/hallq >$$log 2>&1; \
 		rc=$$?; grep -E '^\|' $$log; [ $$rc = 0 ] || { tail -40 $$log; exit $$rc; }
 	$(GO) test -count=1 -timeout 20m -run '^TestCrash' ./cmd/hallq
+
+## deps-check: list the modules with a newer version (direct requirements first, then everything go list -m -u all finds)
+deps-check:
+	@echo "direct requirements with a newer version:"
+	@$(GO) list -m -u -f '{{if and .Update (not .Indirect) (not .Main)}}  {{.Path}} {{.Version}} -> {{.Update.Version}}{{end}}' all | sed '/^$$/d'
+	@echo "all modules with a newer version (go list -m -u all):"
+	@$(GO) list -m -u all | grep '\[' | sed 's/^/  /' || echo "  none"
 
 build:
 	$(GO) build -o bin/hallq ./cmd/hallq

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"reflect"
 
 	"hallq/queue"
 )
@@ -24,11 +26,16 @@ func DefaultConfig() queue.Config {
 }
 
 // LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.
+// A key the config does not know (a typo) is refused with EINVALID naming its
+// path and the nearest known key.
 func LoadConfig(path string) (queue.Config, error) {
 	var c queue.Config
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return c, err
+	}
+	if err := checkKeys(raw, reflect.TypeFor[queue.Config]()); err != nil {
+		return c, fmt.Errorf("hall config %s: %w", path, err)
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return c, fmt.Errorf("read hall config %s: %w", path, err)
@@ -47,4 +54,12 @@ func initialConfig(path string) (queue.Config, string, error) {
 		return DefaultConfig(), "embedded default", nil
 	}
 	return c, path, err
+}
+
+// InitialConfig is the config a new store in dir starts from, as `serve`
+// seeds it: dir/hall.json when there is one (refused with its error when it
+// is not a valid hall: a typo, a bad value), else the embedded default. from
+// names the source.
+func InitialConfig(dir string) (c queue.Config, from string, err error) {
+	return initialConfig(filepath.Join(dir, ConfigFile))
 }

@@ -117,23 +117,23 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	s.hall.Metrics.Snapshot(func(m *hall.Metrics) {
 		counter("hallq_events_total", "Committed events by type.")
 		for _, k := range sortedKeys(m.Events) {
-			fmt.Fprintf(&b, "hallq_events_total{type=%q} %d\n", k, m.Events[k])
+			fmt.Fprintf(&b, "hallq_events_total{type=%s} %d\n", promLabel(k), m.Events[k])
 		}
 		counter("hallq_tickets_issued_total", "Tickets issued by service since start.")
 		for _, k := range sortedKeys(m.Issued) {
-			fmt.Fprintf(&b, "hallq_tickets_issued_total{service=%q} %d\n", k, m.Issued[k])
+			fmt.Fprintf(&b, "hallq_tickets_issued_total{service=%s} %d\n", promLabel(k), m.Issued[k])
 		}
 		counter("hallq_panics_total", "Panics recovered inside the hall (commands, committer, listeners) since start; each is logged with its stack.")
 		fmt.Fprintf(&b, "hallq_panics_total %d\n", m.Panics)
 		fmt.Fprintf(&b, "# HELP hallq_wait_seconds Wait from issue to first call.\n# TYPE hallq_wait_seconds summary\n")
 		for _, k := range sortedKeys(m.WaitCount) {
-			fmt.Fprintf(&b, "hallq_wait_seconds_sum{service=%q} %g\nhallq_wait_seconds_count{service=%q} %d\n", k, m.WaitSum[k], k, m.WaitCount[k])
+			fmt.Fprintf(&b, "hallq_wait_seconds_sum{service=%s} %g\nhallq_wait_seconds_count{service=%s} %d\n", promLabel(k), m.WaitSum[k], promLabel(k), m.WaitCount[k])
 		}
 	})
 	snap, seq := s.hall.Snapshot()
 	gauge("hallq_waiting", "Tickets waiting by service.")
 	for _, sv := range snap.Services {
-		fmt.Fprintf(&b, "hallq_waiting{service=%q} %d\n", sv.Prefix, sv.Waiting)
+		fmt.Fprintf(&b, "hallq_waiting{service=%s} %d\n", promLabel(sv.Prefix), sv.Waiting)
 	}
 	gauge("hallq_counters", "Counters by state.")
 	states := map[string]int{"open": 0, "paused": 0, "closed": 0}
@@ -141,7 +141,7 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		states[string(k.State)]++
 	}
 	for _, k := range sortedKeys(states) {
-		fmt.Fprintf(&b, "hallq_counters{state=%q} %d\n", k, states[k])
+		fmt.Fprintf(&b, "hallq_counters{state=%s} %d\n", promLabel(k), states[k])
 	}
 	gauge("hallq_clock_behind_seconds", "How far the wall clock reads behind the hall's last recorded event (0: not behind); while above 0 times are held at that event's.")
 	fmt.Fprintf(&b, "hallq_clock_behind_seconds %g\n", s.hall.ClockBehind().Seconds())
@@ -193,9 +193,9 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 			switch p.State {
 			case "none", "unknown":
 			case hall.PrinterReady:
-				fmt.Fprintf(&b, "hallq_printer_ok{device=%q} 1\n", p.Device)
+				fmt.Fprintf(&b, "hallq_printer_ok{device=%s} 1\n", promLabel(p.Device))
 			default:
-				fmt.Fprintf(&b, "hallq_printer_ok{device=%q} 0\n", p.Device)
+				fmt.Fprintf(&b, "hallq_printer_ok{device=%s} 0\n", promLabel(p.Device))
 			}
 		}
 	}
@@ -212,7 +212,7 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		return keys[i].kind < keys[j].kind
 	})
 	for _, k := range keys {
-		fmt.Fprintf(&b, "hallq_calls_total{counter=\"%d\",kind=%q} %d\n", k.counter, k.kind, s.reqs.calls[k])
+		fmt.Fprintf(&b, "hallq_calls_total{counter=\"%d\",kind=%s} %d\n", k.counter, promLabel(k.kind), s.reqs.calls[k])
 	}
 	counter("hallq_http_panics_total", "Requests whose handler panicked (answered 500 with an error id) since start.")
 	fmt.Fprintf(&b, "hallq_http_panics_total %d\n", s.reqs.panics)
@@ -238,4 +238,16 @@ func sortedKeys[K int | string, V any](m map[K]V) []K {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
+}
+
+// labelEscaper escapes a label value as the Prometheus text exposition format
+// requires: backslash, double quote and line feed, and nothing else (Go's %q
+// writes \t, \u200f or \xff, which Prometheus's parser refuses, losing the
+// whole scrape).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// promLabel quotes v as a label value: valid UTF-8 (invalid bytes become
+// U+FFFD, as the format is UTF-8), escaped, in double quotes.
+func promLabel(v string) string {
+	return `"` + labelEscaper.Replace(strings.ToValidUTF8(v, "\uFFFD")) + `"`
 }

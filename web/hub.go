@@ -28,6 +28,14 @@ const (
 	wsPongWait     = 60 * time.Second
 	wsWriteWait    = 10 * time.Second
 	wsReadLimit    = 1 << 10
+	// wsHeartbeat is how often the server sends an application-level
+	// heartbeat frame, which page scripts see (pings they do not): a page
+	// that hears nothing for three intervals counts the link as dead,
+	// shows it and reconnects, well within 10 s. A client that answers
+	// heartbeats must go on answering: one silent for wsHeartbeatWait is
+	// dropped.
+	wsHeartbeat     = 2 * time.Second
+	wsHeartbeatWait = 5 * wsHeartbeat
 )
 
 // publicRecordKinds are the record kinds devices and the public may see in
@@ -82,6 +90,10 @@ type Hub struct {
 	// Keepalive: a ping every pingEvery; a client silent (no pong, no
 	// frame) for pongWait is dropped.
 	pingEvery, pongWait atomic.Int64 // time.Duration
+	// Application-level heartbeat (docs/websocket.md): a heartbeat frame
+	// every hbEvery; a client that sent one heartbeat and then none for
+	// hbWait is dropped.
+	hbEvery, hbWait atomic.Int64 // time.Duration
 }
 
 // wsItem is one committed event with what the topics show after it.
@@ -128,6 +140,7 @@ func NewHub(h *hall.Hall, log *slog.Logger) *Hub {
 		desks: map[int]int{}, tracked: map[uint64]int{}, wake: make(chan struct{}, 1)}
 	hub.pingEvery.Store(int64(wsPingEvery))
 	hub.pongWait.Store(int64(wsPongWait))
+	hub.SetHeartbeat(0, 0)
 	hub.upgrade = hub.upgrader()
 	hub.unlisten = h.Listen(hub.listen)
 	hub.unrevoke = h.OnRevoke(hub.revoke)
@@ -183,6 +196,20 @@ func (h *Hub) revokedSince(p hall.Principal, t time.Time) bool {
 		}
 	}
 	return false
+}
+
+// SetHeartbeat sets the application-level heartbeat for connections made
+// afterwards: a heartbeat frame every `every` (0: wsHeartbeat), and a client
+// that heartbeats is dropped after `wait` without one (0: five intervals).
+func (h *Hub) SetHeartbeat(every, wait time.Duration) {
+	if every <= 0 {
+		every = wsHeartbeat
+	}
+	if wait <= 0 {
+		wait = 5 * every
+	}
+	h.hbEvery.Store(int64(every))
+	h.hbWait.Store(int64(wait))
 }
 
 // Run dispatches events until ctx ends, then closes every client and

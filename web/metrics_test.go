@@ -11,6 +11,9 @@ import (
 
 	"hallq/hall"
 	"hallq/kiosk/printertest"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // apiMetrics reads /metrics into series → value ("name{labels}" as written).
@@ -134,4 +137,64 @@ func TestMetricsCallsAndPrinters(t *testing.T) {
 		t.Fatalf("printer check: %d %s", r.Status, r.Body)
 	}
 	e.waitMetric(printerOK, 1)
+}
+
+// TestMetricsHostileNames: kiosks named with a tab, a line feed, quotes,
+// backslashes, an emoji, an RTL mark or invalid UTF-8 still give a /metrics
+// that Prometheus's own parser reads whole, each name coming back as it was
+// (invalid UTF-8 as U+FFFD).
+func TestMetricsHostileNames(t *testing.T) {
+	e := apiNewServer(t)
+	fp, err := printertest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fp.Close)
+	names := map[string]string{ // device name → label value read back
+		"取号机\t2":           "取号机\t2",
+		"line\nfeed":       "line\nfeed",
+		`say "hi"`:         `say "hi"`,
+		`C:\kiosk\n`:       `C:\kiosk\n`,
+		"emoji 🎫":          "emoji 🎫",
+		"rtl \u200f mark":  "rtl \u200f mark",
+		"bad \xff utf8":    "bad \uFFFD utf8",
+		`"} 1\nfake 2 #{"`: `"} 1\nfake 2 #{"`,
+	}
+	mgr := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
+	for name := range names {
+		if _, err := e.hall.AddDevice(t.Context(), hall.NewDevice{Name: name, Kind: hall.KindKiosk, Printer: fp.URL()}); err != nil {
+			t.Fatalf("add kiosk %q: %v", name, err)
+		}
+		if _, err := e.hall.KioskPrinter(t.Context(), mgr, strings.ToValidUTF8(name, "\uFFFD"), true); err != nil {
+			t.Fatalf("printer check %q: %v", name, err)
+		}
+	}
+	r := e.do("GET", "/metrics", apiAnon, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("metrics: %d %s", r.Status, r.Body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(string(r.Body)))
+	if err != nil {
+		t.Fatalf("Prometheus cannot parse /metrics: %v\n%s", err, r.Body)
+	}
+	got := map[string]float64{}
+	for _, m := range fams["hallq_printer_ok"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "device" {
+				got[l.GetValue()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	for name, want := range names {
+		if v, ok := got[want]; !ok || v != 1 {
+			t.Errorf("hallq_printer_ok for kiosk %q: %v (present %v), want 1 under label %q", name, v, ok, want)
+		}
+	}
+	if len(got) != len(names) {
+		t.Errorf("hallq_printer_ok has %d kiosks, want %d: %v", len(got), len(names), got)
+	}
+	if _, ok := fams["fake"]; ok {
+		t.Errorf("a device name injected a metric: %v", fams["fake"])
+	}
 }

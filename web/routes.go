@@ -151,6 +151,7 @@ func (s *Server) routes() {
 	s.app.Use(securityHeaders)
 	s.app.Use(s.authenticate)
 	s.app.Use(s.sameOrigin)
+	s.app.Use(guardBody) // guard.go
 	for _, r := range s.Routes() {
 		s.app.Add(r.Method, r.Path, allow(r.Roles), r.Handler)
 	}

@@ -40,6 +40,11 @@ type Options struct {
 	// (defaults 30s and 15s; tests that click through a ticket set them long).
 	KioskIdle       time.Duration
 	KioskTicketIdle time.Duration
+	// Heartbeat is how often websocket clients get an application-level
+	// heartbeat frame (default 2s; a page counts its link dead after three
+	// silent intervals); HeartbeatWait how long a client that heartbeats may
+	// fall silent before it is dropped (default five intervals).
+	Heartbeat, HeartbeatWait time.Duration
 	// DemoDevices are linked from the start page (a demo hall's only).
 	DemoDevices []DemoDevice
 }
@@ -85,6 +90,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		IdleTimeout:           120 * time.Second,
 	})
 	s.hub = NewHub(h, s.log)
+	s.hub.SetHeartbeat(opt.Heartbeat, opt.HeartbeatWait)
 	s.watchCalls() // hallq_calls_total (api_health.go)
 	s.routes()
 	return s

@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"runtime/debug"
 	"slices"
@@ -293,16 +295,33 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 	readDone := make(chan struct{})
 	ws.SetReadLimit(wsReadLimit)
 	pongWait := time.Duration(h.pongWait.Load())
+	hbEvery, hbWait := time.Duration(h.hbEvery.Load()), time.Duration(h.hbWait.Load())
+	// Until the client sends its first heartbeat any frame, pongs included,
+	// shows it is alive; from then on only heartbeats do (a page whose
+	// script stopped still answers pings).
+	var heartbeats, silent bool // reader goroutine until readDone
 	ws.SetReadDeadline(time.Now().Add(pongWait))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	ws.SetPongHandler(func(string) error {
+		if heartbeats {
+			return nil
+		}
+		return ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
 	go func() {
 		defer close(readDone)
 		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
+			typ, msg, err := ws.ReadMessage()
+			if err != nil {
+				silent = heartbeats && isTimeout(err)
 				return
 			}
-			// Any frame from the client shows it is alive.
-			ws.SetReadDeadline(time.Now().Add(pongWait))
+			switch {
+			case typ == websocket.TextMessage && isHeartbeat(msg):
+				heartbeats = true
+				ws.SetReadDeadline(time.Now().Add(hbWait))
+			case !heartbeats:
+				ws.SetReadDeadline(time.Now().Add(pongWait))
+			}
 		}
 	}()
 	// The reader must be gone before the handler returns: the connection
@@ -321,6 +340,9 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 	}
 	ping := time.NewTicker(time.Duration(h.pingEvery.Load()))
 	defer ping.Stop()
+	beat := time.NewTicker(hbEvery)
+	defer beat.Stop()
+	heartbeat := []byte(fmt.Sprintf(`{"type":"heartbeat","interval_ms":%d}`, hbEvery.Milliseconds()))
 	for {
 		select {
 		case msg := <-c.send:
@@ -331,6 +353,10 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 			if ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)) != nil {
 				return
 			}
+		case <-beat.C:
+			if !c.armWrite(ws) || ws.WriteMessage(websocket.TextMessage, heartbeat) != nil {
+				return
+			}
 		case <-c.quit:
 			c.mu.Lock()
 			code, reason := c.code, c.reason
@@ -338,9 +364,26 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 			return
 		case <-readDone:
+			if silent { // its heartbeats stopped: tell it, if it still listens
+				ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(wsTryAgain, "heartbeat missed"), time.Now().Add(time.Second))
+			}
 			return
 		}
 	}
+}
+
+// isHeartbeat reports whether a client's text frame is a heartbeat,
+// {"type":"heartbeat"}; clients send nothing else.
+func isHeartbeat(msg []byte) bool {
+	var f struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(msg, &f) == nil && f.Type == "heartbeat"
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // subscribe registers c consistently with the hall's state: inside

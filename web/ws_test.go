@@ -115,7 +115,18 @@ func wsRead(t *testing.T, conn *websocket.Conn) wsFrame {
 	return f
 }
 
+// wsTryRead reads the next snapshot or event frame (heartbeats skipped).
 func wsTryRead(conn *websocket.Conn) (wsFrame, error) {
+	for {
+		f, err := wsTryReadAny(conn)
+		if err != nil || f.Type != "heartbeat" {
+			return f, err
+		}
+	}
+}
+
+// wsTryReadAny reads the next frame, heartbeats included.
+func wsTryReadAny(conn *websocket.Conn) (wsFrame, error) {
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	typ, b, err := conn.ReadMessage()
 	if err != nil {
@@ -819,4 +830,80 @@ func TestWSKeepalive(t *testing.T) {
 	if c := e.srv.Hub().Clients(); c != 1 {
 		t.Errorf("hub has %d clients, want the answering one", c)
 	}
+}
+
+// TestWSHeartbeat: the server sends application-level heartbeat frames
+// (which page scripts see, unlike pings); a client that heartbeats and then
+// falls silent is dropped with 1013 "heartbeat missed" although it still
+// answers pings; a client that keeps answering stays.
+func TestWSHeartbeat(t *testing.T) {
+	e := wsEnv(t)
+	display := e.device(hall.KindDisplay, 0)
+	beat := func(c *websocket.Conn) error {
+		return c.WriteMessage(websocket.TextMessage, []byte(`{"type":"heartbeat"}`))
+	}
+
+	t.Run("sent", func(t *testing.T) {
+		e.srv.Hub().SetHeartbeat(30*time.Millisecond, time.Minute)
+		c := e.wsDial("display", 0, display)
+		if f := wsRead(t, c); f.Type != "snapshot" {
+			t.Fatalf("first frame %s, want snapshot", f.Type)
+		}
+		for n := 0; n < 3; {
+			f, err := wsTryReadAny(c)
+			if err != nil {
+				t.Fatalf("after %d heartbeats: %v", n, err)
+			}
+			if f.Type != "heartbeat" {
+				continue // an event
+			}
+			var hb struct {
+				IntervalMS int `json:"interval_ms"`
+			}
+			if err := json.Unmarshal(f.raw, &hb); err != nil || hb.IntervalMS != 30 {
+				t.Fatalf("heartbeat %s: interval_ms %d, want 30 (%v)", f.raw, hb.IntervalMS, err)
+			}
+			n++
+		}
+	})
+
+	t.Run("silent client dropped", func(t *testing.T) {
+		// Pings every 10 ms, answered by the client's reads: only the
+		// missing heartbeats can end it.
+		e.srv.Hub().SetKeepalive(10*time.Millisecond, time.Minute)
+		e.srv.Hub().SetHeartbeat(20*time.Millisecond, 300*time.Millisecond)
+		t.Cleanup(func() { e.srv.Hub().SetKeepalive(20*time.Second, time.Minute) })
+		c := e.wsDial("display", 0, display)
+		if err := beat(c); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			_, err := wsTryReadAny(c)
+			if err == nil {
+				continue
+			}
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.CloseTryAgainLater || ce.Text != "heartbeat missed" {
+				t.Fatalf("the silent client ended with %v, want close 1013 \"heartbeat missed\"", err)
+			}
+			return
+		}
+	})
+
+	t.Run("answering client stays", func(t *testing.T) {
+		e.srv.Hub().SetHeartbeat(10*time.Millisecond, time.Second)
+		c := e.wsDial("display", 0, display)
+		for n := 0; n < 300; { // three times the wait
+			f, err := wsTryReadAny(c)
+			if err != nil {
+				t.Fatalf("the answering client lost its link after %d heartbeats: %v", n, err)
+			}
+			if f.Type == "heartbeat" {
+				n++
+				if err := beat(c); err != nil {
+					t.Fatalf("heartbeat %d: %v", n, err)
+				}
+			}
+		}
+	})
 }

@@ -23,11 +23,20 @@
  * state from it, so onEvent always gets the state after the event. A frame
  * that follows one this client missed, or that names a ticket it does not
  * have, makes it resync: it reconnects at once with since=SEQ.
+ *
+ * A link can die without closing (Wi-Fi gone, a half-open TCP connection):
+ * the server sends a heartbeat frame every interval_ms (2 s) and the page
+ * answers each one. When nothing at all arrives for three intervals the page
+ * gives the connection up, shows 'reconnecting' and dials again, so a dead
+ * link shows within 10 s (docs/websocket.md).
  */
 (function (window, document) {
 	'use strict';
 
 	var BASE_MS = 1000, MAX_MS = 30000;
+	// The server's heartbeat interval until its first heartbeat says it; a
+	// link silent for DEAD_AFTER intervals is dead.
+	var HEARTBEAT_MS = 2000, DEAD_AFTER = 3;
 
 	function delay(attempt) {
 		var d = Math.min(MAX_MS, BASE_MS * Math.pow(2, attempt));
@@ -83,6 +92,7 @@
 		var seq = Number(document.body && document.body.dataset.seq) || 0;
 		var ws = null, timer = null, attempt = 0, closed = false, status = '';
 		var state = null, resync = false;
+		var heartbeatMs = HEARTBEAT_MS, watchdog = null;
 
 		function call(fn) {
 			if (typeof fn !== 'function') return;
@@ -107,19 +117,45 @@
 			return seq > 0 ? u + '&since=' + seq : u;
 		}
 
+		// alive restarts the watchdog: heard from the server just now.
+		function alive() {
+			if (watchdog) window.clearTimeout(watchdog);
+			watchdog = window.setTimeout(dead, heartbeatMs * DEAD_AFTER);
+		}
+
+		// dead gives up a connection that has gone silent: it may never
+		// close by itself, so it is dropped without waiting for onclose.
+		function dead() {
+			watchdog = null;
+			if (!ws) return;
+			var old = ws;
+			ws = null;
+			old.onopen = old.onmessage = old.onclose = old.onerror = null;
+			try { old.close(); } catch (e) { /* already gone */ }
+			retry();
+		}
+
 		function open() {
 			timer = null;
 			if (closed) return;
 			setStatus(status === '' || status === 'connecting' ? 'connecting' : 'reconnecting');
+			var sock;
 			try {
-				ws = new window.WebSocket(url());
+				sock = ws = new window.WebSocket(url());
 			} catch (e) {
 				retry();
 				return;
 			}
+			alive(); // a connect that hangs counts as silence too
 			ws.onmessage = function (msg) {
 				var m;
+				alive();
 				try { m = JSON.parse(msg.data); } catch (e) { return; }
+				if (m && m.type === 'heartbeat') {
+					if (m.interval_ms > 0) heartbeatMs = m.interval_ms;
+					try { sock.send('{"type":"heartbeat"}'); } catch (e) { /* onclose follows */ }
+					return;
+				}
 				if (!m || typeof m.seq !== 'number') return;
 				if (m.type === 'snapshot') {
 					seq = m.seq;
@@ -149,6 +185,8 @@
 			};
 			ws.onclose = function () {
 				ws = null;
+				if (watchdog) window.clearTimeout(watchdog);
+				watchdog = null;
 				if (resync && !closed) { // at once: the server is there
 					resync = false;
 					open();
@@ -190,6 +228,7 @@
 				closed = true;
 				window.removeEventListener('online', online);
 				if (timer) window.clearTimeout(timer);
+				if (watchdog) window.clearTimeout(watchdog);
 				if (ws) ws.close();
 			}
 		};

@@ -171,6 +171,9 @@ func (d *drillDisplay) follow(conn *websocket.Conn, since uint64) {
 			d.mu.Unlock()
 			return
 		}
+		if f.Type == "heartbeat" {
+			continue // keepalive, no state
+		}
 		d.mu.Lock()
 		d.frames++
 		switch f.Type {

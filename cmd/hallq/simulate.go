@@ -12,6 +12,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/sim"
 	"hallq/hall/store"
+	"hallq/queue"
 )
 
 // simulate: hallq simulate --days N [--seed S] [--profile small|large] [--data DIR]
@@ -40,10 +41,27 @@ func simulate(ctx context.Context, args []string, stdout io.Writer) error {
 	// A batch job that allocates a lot and keeps little: collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	opt := sim.Options{Days: *days, Seed: *seed, Profile: *profile, NewHall: hall.DefaultConfig()}
+	// A new store starts from DATA/hall.json as `serve` would start it.
+	var cfg queue.Config
+	found, err := st.GetMeta("config", &cfg)
+	if err != nil {
+		return userError(err)
+	}
+	if !found {
+		c, from, err := hall.InitialConfig(*data)
+		if err != nil {
+			return userError(err)
+		}
+		opt.NewHall = c
+		fmt.Fprintf(stdout, "new hall %s from %s\n", c.NameZH, from)
+	}
 	if !*quiet {
 		opt.Progress = stdout
 	}
 	res, err := sim.Run(st, opt)
+	for _, n := range res.Notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
+	}
 	if err != nil {
 		return userError(err)
 	}

@@ -37,7 +37,19 @@ type Result struct {
 	Tickets           int // customers (tickets issued, transfers not counted)
 	Events            int
 	Elapsed           time.Duration
+	// Notes say where the history differs from what the hall's hours ask
+	// for (a day open around the clock is simulated as its staffed hours)
+	// and why no customer was written, if none was.
+	Notes []string
 }
+
+// The simulator models a staffed day: customers arrive and counters open
+// between staffedOpen and staffedClose at the widest, so every day's
+// events stay within the day.
+const (
+	staffedOpen  = 6 * 3600
+	staffedClose = 22 * 3600
+)
 
 // Run writes opt.Days days of history into st, ending the day before
 // opt.End, through the queue engine, one transaction per day. The store must
@@ -106,7 +118,7 @@ func Run(st *store.Store, opt Options) (Result, error) {
 
 	s := &simulator{prof: prof, cfg: cfg, eng: eng, seed: opt.Seed, seq: probe.LastSeq,
 		items: newItemPicker(serviceOrder(cfg))}
-	res := Result{FirstDay: firstDay, Days: opt.Days}
+	res := Result{FirstDay: firstDay, Days: opt.Days, Notes: hoursNotes(cfg)}
 
 	// Commit day d while day d+1 is simulated.
 	batches := make(chan []queue.Event, 1)
@@ -141,7 +153,56 @@ func Run(st *store.Store, opt Options) (Result, error) {
 		return res, fmt.Errorf("simulate: %w", err)
 	}
 	res.Elapsed = time.Since(start)
+	if res.Tickets == 0 && simErr == nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("没有客户：本厅在 %s … %s 每天都不营业（营业时间、节假日）/ no customers: the hall is closed on every day from %s to %s (its opening hours and holidays)",
+			res.FirstDay, res.LastDay, res.FirstDay, res.LastDay))
+	}
 	return res, simErr
+}
+
+// hoursNotes explains the days the simulator cannot take as the hall's
+// hours say: none at all (open around the clock, simulated as 08:30–17:30)
+// or hours beyond the staffed day (simulated within 06:00–22:00).
+func hoursNotes(cfg queue.Config) []string {
+	if len(cfg.Hours) == 0 {
+		return []string{"本厅没有营业时间（全天营业）：按 08:30–17:30 模拟客户 / the hall has no opening hours (open around the clock): customers are simulated 08:30–17:30"}
+	}
+	var out []string
+	for wd := 1; wd <= 7; wd++ {
+		h, ok := cfg.Hours[strconv.Itoa(wd)]
+		if !ok {
+			continue
+		}
+		o, c, valid := clockRange(h)
+		if !valid || (o >= staffedOpen && c <= staffedClose) {
+			continue
+		}
+		o2, c2 := max(o, staffedOpen), min(c, staffedClose)
+		out = append(out, fmt.Sprintf("星期%d 营业 %s–%s，超出模拟的营业日：按 %s–%s 模拟 / weekday %d is open %s–%s, beyond the staffed day the simulator models: simulated %s–%s",
+			wd, h.Open, h.Close, clock(o2), clock(c2), wd, h.Open, h.Close, clock(o2), clock(c2)))
+	}
+	return out
+}
+
+func clock(sec int32) string { return fmt.Sprintf("%02d:%02d", sec/3600, sec%3600/60) }
+
+// clockRange reads opening hours in seconds after midnight ("24:00" is the
+// end of the day); valid is false for a malformed or empty range.
+func clockRange(h queue.Hours) (open, close int32, valid bool) {
+	o, ok1 := parseClock(h.Open)
+	c, ok2 := parseClock(h.Close)
+	return o, c, ok1 && ok2 && o < c
+}
+
+func parseClock(s string) (int32, bool) {
+	if s == "24:00" {
+		return 24 * 3600, true
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, false
+	}
+	return int32(t.Hour()*3600 + t.Minute()*60), true
 }
 
 func serviceOrder(cfg queue.Config) []string {
@@ -215,8 +276,9 @@ func (s *simulator) day(d time.Time, i int) ([]queue.Event, int, error) {
 	return evs, len(arr), nil
 }
 
-// hoursOf returns the opening hours of day d in seconds after midnight; ok
-// is false when the hall is closed (a holiday or a day without hours).
+// hoursOf returns the opening hours of day d in seconds after midnight,
+// within the staffed day; ok is false when the hall is closed (a holiday, a
+// day without hours, or none of it within the staffed day).
 func hoursOf(cfg queue.Config, d time.Time) (open, close int32, ok bool) {
 	if len(cfg.Hours) == 0 {
 		return 8*3600 + 1800, 17*3600 + 1800, true
@@ -228,12 +290,14 @@ func hoursOf(cfg queue.Config, d time.Time) (open, close int32, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	o, err1 := time.Parse("15:04", h.Open)
-	c, err2 := time.Parse("15:04", h.Close)
-	if err1 != nil || err2 != nil {
+	o, c, valid := clockRange(h)
+	if !valid {
 		return 0, 0, false
 	}
-	return int32(o.Hour()*3600 + o.Minute()*60), int32(c.Hour()*3600 + c.Minute()*60), true
+	// Beyond the staffed day (a hall open around the clock): the staffed
+	// part, as Run's notes say.
+	o, c = max(o, staffedOpen), min(c, staffedClose)
+	return o, c, o < c
 }
 
 func isoWeekday(d time.Time) int {

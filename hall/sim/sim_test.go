@@ -3,6 +3,7 @@ package sim_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +196,55 @@ func TestReplayMoreCountersWaitLess(t *testing.T) {
 	}
 	if _, err := sim.Replay(cfg, days, []sim.Shift{{Counter: 1, Open: "10:00", Close: "09:00"}}, 1); queue.ErrorCode(err) != queue.EINVALID {
 		t.Errorf("reversed hours: %v", err)
+	}
+}
+
+// TestTwentyFourHourHall: a hall open 00:00–24:00 every day gets customers
+// (it used to get none, without a word), within the staffed day the
+// simulator models, and the result says so; every event stays in its day.
+func TestTwentyFourHourHall(t *testing.T) {
+	cfg := hall.DefaultConfig()
+	cfg.Hours = map[string]queue.Hours{}
+	for wd := 1; wd <= 7; wd++ {
+		cfg.Hours[string(rune('0'+wd))] = queue.Hours{Open: "00:00", Close: "24:00"}
+	}
+	st := open(t)
+	res, err := sim.Run(st, sim.Options{Days: 3, Seed: 7, Profile: "small", NewHall: cfg, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tickets < 3*50 {
+		t.Errorf("a hall open 24 hours got %d customers in 3 days", res.Tickets)
+	}
+	if len(res.Notes) != 7 || !strings.Contains(res.Notes[0], "weekday 1 is open 00:00–24:00") || !strings.Contains(res.Notes[0], "simulated 06:00–22:00") {
+		t.Errorf("notes %q, want one per weekday saying it is simulated 06:00–22:00", res.Notes)
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	for _, ev := range allEvents(t, st) {
+		if ev.Day == "" {
+			continue
+		}
+		if got := ev.At.In(loc).Format(time.DateOnly); got != ev.Day {
+			t.Fatalf("event %d %s of %s at %s: outside its day", ev.Seq, ev.Type, ev.Day, ev.At.In(loc))
+		}
+	}
+}
+
+// TestClosedHallExplained: a range in which the hall never opens writes no
+// customer and the result says why.
+func TestClosedHallExplained(t *testing.T) {
+	cfg := hall.DefaultConfig()
+	cfg.Hours = map[string]queue.Hours{"1": {Open: "09:00", Close: "17:00"}} // Mondays only
+	st := open(t)
+	// 2026-03-03 … 03-07: Tuesday to Saturday.
+	res, err := sim.Run(st, sim.Options{Days: 5, Seed: 7, Profile: "small", NewHall: cfg, End: time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tickets != 0 {
+		t.Fatalf("%d customers on days the hall is closed", res.Tickets)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "no customers: the hall is closed on every day from 2026-03-03 to 2026-03-07") {
+		t.Errorf("notes %q, want the reason there are no customers", res.Notes)
 	}
 }

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hallq/hall"
+	"hallq/hall/store"
+	"hallq/queue"
+)
+
+// TestCLISimulateHonoursHallJSON: on a fresh data directory `hallq
+// simulate` starts the hall from the hall.json placed there, as `serve`
+// does (it used to take the embedded default); a hall.json with a typo is
+// refused, naming the key, and writes nothing.
+func TestCLISimulateHonoursHallJSON(t *testing.T) {
+	cfg := hall.DefaultConfig()
+	cfg.NameZH = "城东供电营业厅"
+	cfg.Services = cfg.Services[:3] // A, B, C
+	var counters []queue.Counter
+	for _, k := range cfg.Counters {
+		var keep []string
+		for _, p := range k.Services {
+			if p <= "C" {
+				keep = append(keep, p)
+			}
+		}
+		if len(keep) > 0 {
+			k.Services = keep
+			counters = append(counters, k)
+		}
+	}
+	cfg.Counters = counters
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cmdRun(t, "", "simulate", "--days", "2", "--quiet", "--data", dir)
+	if err != nil {
+		t.Fatalf("simulate: %v", err)
+	}
+	if !strings.Contains(out, "new hall 城东供电营业厅 from "+filepath.Join(dir, hall.ConfigFile)) {
+		t.Errorf("simulate printed %q, want the hall and where it came from", out)
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got queue.Config
+	found, err := st.GetMeta("config", &got)
+	st.Close()
+	if err != nil || !found {
+		t.Fatalf("config: %v %v", found, err)
+	}
+	if got.NameZH != "城东供电营业厅" || len(got.Services) != 3 {
+		t.Errorf("simulated hall %q with %d services, want hall.json's 城东供电营业厅 with 3", got.NameZH, len(got.Services))
+	}
+
+	typo := t.TempDir()
+	bad := strings.Replace(string(raw), `"phone_daily_limit"`, `"phone_daly_limit"`, 1)
+	if err := os.WriteFile(filepath.Join(typo, hall.ConfigFile), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = cmdRun(t, "", "simulate", "--days", "2", "--quiet", "--data", typo)
+	if err == nil || !strings.Contains(err.Error(), `phone_daly_limit (did you mean "phone_daily_limit"?)`) {
+		t.Errorf("simulate with a typo in hall.json: %v", err)
+	}
+}
