@@ -51,6 +51,10 @@ func TestAPIClassifyChoices(t *testing.T) {
 		t.Errorf("all choices: %s", r.Body)
 	}
 
+	// The catalog page lists the miss with its one-click button.
+	if r = e.do("GET", "/cases/catalog", mgr, nil); r.Status != 200 || !strings.Contains(string(r.Body), text) || !strings.Contains(string(r.Body), `data-adopt="`+key+`"`) {
+		t.Errorf("catalog page lacks the miss: %d", r.Status)
+	}
 	apiCheckError(t, e.do("POST", "/api/v1/classify/choices/nope/adopt", mgr, nil), 404, "not_found")
 	apiCheckError(t, e.do("POST", "/api/v1/classify/choices/"+key+"/adopt", clerk, nil), 403, "forbidden")
 	if r = e.do("POST", "/api/v1/classify/choices/"+key+"/adopt", mgr, nil); r.Status != 200 || r.Map(t)["adopted"] != true {
@@ -59,6 +63,9 @@ func TestAPIClassifyChoices(t *testing.T) {
 	r = e.do("GET", "/api/v1/catalog?full=1", mgr, nil)
 	if !strings.Contains(string(r.Body), text) {
 		t.Errorf("the example was not added to fault_repair")
+	}
+	if r = e.do("GET", "/cases/catalog", mgr, nil); strings.Contains(string(r.Body), `data-adopt="`+key+`"`) {
+		t.Errorf("the adopted miss still offers its button")
 	}
 	r = e.do("POST", "/api/v1/classify", clerk, map[string]any{"text": text})
 	if m = r.Map(t); m["item"] != "fault_repair" {
