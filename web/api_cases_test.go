@@ -59,12 +59,17 @@ func TestAPIClassify(t *testing.T) {
 		{"empty", map[string]any{}, 422, "invalid"},
 		{"unknown item", map[string]any{"item": "nope"}, 404, "not_found"},
 		{"garbage", map[string]any{"text": "asdf qwer"}, 422, "invalid"},
+		{"off-topic", map[string]any{"text": "今天天气真不错"}, 422, "invalid"},
 		{"too long", map[string]any{"text": strings.Repeat("电", 2001)}, 422, "invalid"},
 		{"unknown field", map[string]any{"words": "x"}, 400, "bad_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			apiCheckError(t, e.do("POST", "/api/v1/classify", clerk, tc.body), tc.status, tc.code)
 		})
+	}
+	// Off-topic text is asked what it needs, not given a refusal hint.
+	if r = e.do("POST", "/api/v1/classify", e.kiosk(), map[string]any{"text": "今天天气真不错"}); !strings.Contains(string(r.Body), "请说明您要办什么") {
+		t.Errorf("off-topic: %d %s", r.Status, r.Body)
 	}
 	apiCheckError(t, e.do("POST", "/api/v1/classify", e.device("display", 0), map[string]any{"text": "缴费"}), 403, "forbidden")
 

@@ -95,6 +95,10 @@ func (s *Server) approvalsPage(c *fiber.Ctx) error {
 // catalogPage: GET /cases/catalog, the catalog editor (managers).
 func (s *Server) catalogPage(c *fiber.Ctx) error {
 	p := principal(c)
+	misses, err := s.hall.Choices(p, true, 100)
+	if err != nil {
+		return err
+	}
 	return render(c, view.Catalog(view.CatalogPage{T: translator(pageLang(c)), Hall: s.hallInfo(), User: casesUser(p),
-		Catalog: s.hall.Catalog(), Forbidden: s.hall.ForbiddenPhrases(), Query: queryString(c)}))
+		Catalog: s.hall.Catalog(), Forbidden: s.hall.ForbiddenPhrases(), Query: queryString(c), Misses: misses}))
 }

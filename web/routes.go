@@ -113,6 +113,9 @@ func (s *Server) Routes() []Route {
 		// The four-way case workflows (casework): classifier, catalog, work orders, approvals, tracking.
 		{"POST", "/api/v1/classify", append([]string{"kiosk"}, People...), s.classify},
 		{"GET", "/api/v1/catalog", append([]string{"kiosk"}, People...), s.getCatalog},
+		{"POST", "/api/v1/classify/choices", append([]string{"kiosk"}, People...), s.recordChoice},
+		{"GET", "/api/v1/classify/choices", Managers, s.listChoices},
+		{"POST", "/api/v1/classify/choices/:key/adopt", Managers, s.adoptChoice},
 		{"PUT", "/api/v1/catalog/items/:id", Managers, s.putCatalogItem},
 		{"DELETE", "/api/v1/catalog/items/:id", Managers, s.deleteCatalogItem},
 		{"PUT", "/api/v1/catalog/forbidden", Managers, s.putForbidden},

@@ -161,6 +161,20 @@
 				window.location.reload();
 			}, net);
 		});
+		// A reviewed miss: its words become an example of the chosen item.
+		document.addEventListener('click', function (e) {
+			var b = e.target.closest && e.target.closest('[data-adopt]');
+			if (!b) return;
+			b.disabled = true;
+			P.api('POST', '/api/v1/classify/choices/' + encodeURIComponent(b.dataset.adopt) + '/adopt', {}).then(function (res) {
+				if (res.error) {
+					b.disabled = false;
+					$('cat-miss-msg').textContent = errText(res);
+					return;
+				}
+				b.replaceWith(document.createTextNode(P.t('cat.m.adopted')));
+			}, function () { b.disabled = false; net(); });
+		});
 		$('cat-reset').addEventListener('click', function () {
 			if (!window.confirm(P.t('cat.confirm_reset'))) return;
 			P.api('POST', '/api/v1/catalog/reset', {}).then(function (res) {

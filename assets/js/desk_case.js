@@ -60,6 +60,7 @@
 					return;
 				}
 				say('info', '');
+				if (payload.text) res.data.text = payload.text;
 				show(res.data);
 			}, function () { say('error', P.t('case.err.network')); });
 		}
@@ -87,7 +88,11 @@
 					b.type = 'button';
 					b.dataset.item = c.item;
 					b.dataset.class = c.class;
-					b.addEventListener('click', function () { classify({item: c.item}); });
+					b.addEventListener('click', function () {
+						// Record the choice for the managers' review of misses (fire and forget).
+						if (r.text) P.api('POST', '/api/v1/classify/choices', {text: r.text, answer: r.item, chosen: c.item, who: 'desk'}).catch(function () {});
+						classify({item: c.item});
+					});
 					return b;
 				})));
 				cand.hidden = false;

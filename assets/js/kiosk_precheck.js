@@ -140,7 +140,14 @@
 				var r = res.data;
 				if (r.weak && r.candidates && r.candidates.length > 1) {
 					$('kp-note').textContent = '';
-					P.replace($('kp-cand-items'), r.candidates.map(function (c) { return itemButton(c.item, P.name(c.item_name, c.item_name_en), c.class); }));
+					P.replace($('kp-cand-items'), r.candidates.map(function (c) {
+						var b = itemButton(c.item, P.name(c.item_name, c.item_name_en), c.class);
+						// Record the customer's choice for the managers' review (fire and forget).
+						b.addEventListener('click', function () {
+							P.api('POST', '/api/v1/classify/choices', {text: payload.text, answer: r.item, chosen: c.item, who: 'kiosk'}).catch(function () {});
+						});
+						return b;
+					}));
 					$('kp-candidates').hidden = false;
 					return;
 				}

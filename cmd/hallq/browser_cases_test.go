@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -297,5 +298,47 @@ func TestBrowserKioskPrecheckGuide(t *testing.T) {
 			waitText("[data-testid=kiosk-precheck-ticket]", pick("取号成功", "Here is your ticket")),
 			waitText("[data-testid=kiosk-precheck-number]", "D"),
 			chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-done]")))
+	}
+}
+
+// TestBrowserChoiceReview: after a weak answer the kiosk customer taps a
+// candidate other than the answer; the choice is recorded, the manager sees
+// the miss on the catalog page and adds the words as an example of the
+// chosen item with one click.
+func TestBrowserChoiceReview(t *testing.T) {
+	h := newTestHall(t)
+	const text = "又停了！金港花园"
+	kiosk := h.Browser(t, 1080, 1920)
+	h.run(t, kiosk, pairAs(h.Device(hall.KindKiosk, 0)),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-open]")),
+		typeInto("#kp-text", text),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-precheck-find]")),
+		waitJS(`document.querySelectorAll("#kp-cand-items button").length > 1`, "candidates"))
+	chosen := textOf(t, kiosk, "#kp-cand-items button:nth-child(2)")
+	h.run(t, kiosk, chromedp.Click(chromedp.CSS("#kp-cand-items button:nth-child(2)")))
+	mgrP := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
+	var miss hall.Choice
+	// The kiosk posts the choice without waiting for it: poll until it is recorded.
+	for i := 0; i < 200 && miss.Key == ""; i++ {
+		list, err := h.Main.Hall.Choices(mgrP, true, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			miss = list[0]
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if miss.Text != text || miss.Who != "kiosk" || !strings.Contains(chosen, miss.ChosenName) {
+		t.Fatalf("recorded %+v, tapped %q", miss, chosen)
+	}
+	mgr := h.Browser(t, 1440, 900)
+	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/cases/catalog"),
+		waitText("[data-testid=cat-misses]", text),
+		chromedp.Click(chromedp.CSS("[data-adopt]")),
+		waitText("[data-testid=cat-misses]", "已加为示例"))
+	if it, _ := h.Main.Hall.Catalog().Item(miss.Chosen); !slices.Contains(it.Examples, text) {
+		t.Errorf("%s examples %q lack %q", miss.Chosen, it.Examples, text)
 	}
 }

@@ -261,6 +261,9 @@ func (ml *mlIndex) contribution(f feature, i, k int) float64 {
 //   - no id and no text (or only punctuation, spaces, emoji): ErrEmpty (422);
 //   - text the model and the rules know nothing of (no known word or pair of
 //     characters, e.g. "asdf"): ErrNoMatch (422);
+//   - text that names nothing of the hall's business (no keyword rule fires
+//     and none of hallWords occurs: 今天天气真不错, 你好): ErrVague (422), a
+//     request to say what is needed rather than a guess or a refusal hint;
 //   - text longer than MaxTextRunes: ErrTooLong (422).
 func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	if itemID = strings.TrimSpace(itemID); itemID != "" {
@@ -289,6 +292,9 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	fs := featuresOf(p)
 	rt := p.joined()
 	rules := ix.ruleInputsOf(rt, len(c.Items))
+	if vague(rt) && vague(text) && !anyFired(rules) {
+		return Result{}, ErrVague
+	}
 	d := ml.decide(c, fs, rules, rt)
 	if d == nil {
 		return Result{}, ErrNoMatch
@@ -296,7 +302,9 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	it := &c.Items[d.item]
 	r := resultOf(it)
 	r.Confidence = round2(d.conf)
-	r.Weak = d.weak
+	// A bare word of one or two characters (电表, 电费) names a topic, not
+	// an ask: the answer is always weak, with candidates.
+	r.Weak = d.weak || len([]rune(strings.Join(strings.Fields(text), ""))) <= 2
 	if d.refuse || d.hint {
 		r.Hint = RefuseHint
 	}
@@ -354,6 +362,15 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 		}
 	}
 	return r, nil
+}
+
+func anyFired(rules []float64) bool {
+	for _, r := range rules {
+		if r > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // decision is the outcome of the three steps for one text.

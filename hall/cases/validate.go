@@ -18,6 +18,9 @@ var (
 	ErrEmpty = errors.New("请选择业务事项或说明您要办理的业务 / choose a business item or describe the request")
 	// ErrNoMatch: the text matched no rule of any item.
 	ErrNoMatch = errors.New("没有找到对应的业务事项，请从目录中选择，或取咨询号由工作人员为您解答 / no business item matches; choose one from the catalog or take a consultation ticket")
+	// ErrVague: the text names nothing of the hall's business (今天天气真不错,
+	// 你好): the customer is asked to say what they need.
+	ErrVague = errors.New("这句话里没有要办理的业务，请说明您要办什么（例如：交电费、电表走得快、装充电桩），或取咨询号由工作人员为您解答 / this does not read as a request to the hall; please say what you need (e.g. pay a bill, my meter runs fast, install a charger) or take a consultation ticket")
 	// ErrTooLong: the text is longer than MaxTextRunes.
 	ErrTooLong = errors.New("描述太长，请简要说明您要办理的业务 / the description is too long; please keep it short")
 	// ErrInvalid: a catalog or item breaks a rule (a *PhraseError is one too).
@@ -33,7 +36,7 @@ const (
 )
 
 // Code returns the error code of an error from this package: CodeNotFound for
-// ErrUnknownItem, CodeInvalid for ErrEmpty, ErrNoMatch, ErrTooLong, ErrInvalid
+// ErrUnknownItem, CodeInvalid for ErrEmpty, ErrNoMatch, ErrVague, ErrTooLong, ErrInvalid
 // and *PhraseError, CodeInternal for anything else, and "" for nil.
 func Code(err error) string {
 	switch {
@@ -41,7 +44,7 @@ func Code(err error) string {
 		return ""
 	case errors.Is(err, ErrUnknownItem):
 		return CodeNotFound
-	case errors.Is(err, ErrEmpty), errors.Is(err, ErrNoMatch), errors.Is(err, ErrTooLong), errors.Is(err, ErrInvalid):
+	case errors.Is(err, ErrEmpty), errors.Is(err, ErrNoMatch), errors.Is(err, ErrVague), errors.Is(err, ErrTooLong), errors.Is(err, ErrInvalid):
 		return CodeInvalid
 	}
 	return CodeInternal

@@ -99,6 +99,19 @@ func Load(dir string) ([]Line, error) {
 	return out, nil
 }
 
+// ReadFile reads one writer's file; the writer is the file's name without
+// .jsonl.
+func ReadFile(path string) ([]Line, error) {
+	var lines []Line
+	if err := readJSONL(path, &lines); err != nil {
+		return nil, err
+	}
+	for i := range lines {
+		lines[i].Writer = strings.TrimSuffix(filepath.Base(path), ".jsonl")
+	}
+	return lines, nil
+}
+
 // Correction relabels one writer's line whose class is plainly a mistake
 // against the class definitions of DESIGN.md, with the reason.
 type Correction struct {

@@ -34,6 +34,8 @@ func main() {
 	exp := flag.Bool("exp", false, "print cross-validation figures of training variants (no test split involved)")
 	label := flag.Bool("label", false, "write each writer line's item: the best item of the writer's class (empty when unsure)")
 	oldCat := flag.String("old", "", "the keyword-only catalog to compare with (default internal/train/old_catalog.json)")
+	only := flag.String("only", "", "with -label: write only this writer's file (the others keep their items)")
+	unseen := flag.String("unseen", "", "measure the shipped (embedded) model and the keyword rules on this writer file, then stop")
 	flag.Parse()
 	base := findPackageDir()
 	if *dir == "" {
@@ -48,7 +50,11 @@ func main() {
 	}
 	cat := cases.DefaultCatalog()
 	if *label {
-		labelItems(cat, *dir, lines)
+		labelItems(cat, *dir, lines, *only)
+		return
+	}
+	if *unseen != "" {
+		measureUnseen(cat, *oldCat, *unseen)
 		return
 	}
 	var train, test []corpus.Line
@@ -274,6 +280,7 @@ func round(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 type figures struct {
 	n, classRight, itemRight, itemKnown, weak, confWrong, errors int
 	refuseN, refuseImmediate, refuseImmediateConf, refuseRight   int
+	refuseImmediateHint                                          int
 	candRight                                                    int
 	perClass                                                     map[string][2]int
 	confusion                                                    map[[2]string]int
@@ -320,6 +327,9 @@ func stats(outs []outcome) figures {
 				f.refuseImmediate++
 				if !o.weak {
 					f.refuseImmediateConf++
+				}
+				if o.weak && o.hint {
+					f.refuseImmediateHint++
 				}
 			}
 		}
@@ -455,7 +465,7 @@ func confusion(w io.Writer, f figures) {
 // holds less than half of its class's probability, or less than 20 % in all
 // (no item of the writer's class fits), keeps no item (it still
 // teaches the class head).
-func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line) {
+func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line, only string) {
 	var seed []corpus.Line
 	for _, l := range lines {
 		if l.Writer == corpus.Authors {
@@ -506,6 +516,9 @@ func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line) {
 		}
 	}
 	for w, ls := range byWriter {
+		if only != "" && w != only {
+			continue
+		}
 		var b strings.Builder
 		labelled := 0
 		for _, l := range ls {
@@ -521,4 +534,49 @@ func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line) {
 		}
 		log.Printf("%s: %d of %d lines labelled with an item", w, labelled, len(ls))
 	}
+}
+
+// measureUnseen classifies every line of a writer file the model never saw
+// with the shipped model (and the old keyword rules) and prints the figures.
+func measureUnseen(cat *cases.Catalog, oldPath, path string) {
+	lines, err := corpus.ReadFile(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	oldData, err := os.ReadFile(oldPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	old, err := cases.ParseCatalog(oldData)
+	if err != nil {
+		log.Fatal(err)
+	}
+	learnt := 0
+	for i := range lines {
+		if cat.Model().Learnt(lines[i].Text) {
+			learnt++
+		}
+	}
+	log.Printf("%d lines are word for word a text the shipped model learnt (another writer's or a catalog example)", learnt)
+	fm, fo := stats(classifyAll(cat, lines)), stats(classifyKeywords(old, lines))
+	fmt.Printf("%s: %d lines, %d with an item (%s)\n", path, fm.n, fm.itemKnown, cat.Model().Info)
+	fmt.Printf("| figure | shipped model | old keyword rules |\n|---|---|---|\n")
+	row := func(name string, g func(f figures) string) { fmt.Printf("| %s | %s | %s |\n", name, g(fm), g(fo)) }
+	row("class accuracy", func(f figures) string { return pct(f.classRight, f.n) })
+	for _, cl := range cases.Classes {
+		k := string(cl)
+		row("accuracy on "+k, func(f figures) string { return pct(f.perClass[k][1], f.perClass[k][0]) })
+	}
+	row("item accuracy", func(f figures) string { return pct(f.itemRight, f.itemKnown) })
+	row("right item among answer and candidates", func(f figures) string { return pct(f.candRight, f.itemKnown) })
+	row("weak answers", func(f figures) string { return pct(f.weak, f.n) })
+	row("confidently wrong class (not weak)", func(f figures) string { return pct(f.confWrong, f.n) })
+	row("bare 422", func(f figures) string { return pct(f.errors, f.n) })
+	row("must-refuse recognised", func(f figures) string { return pct(f.refuseRight, f.refuseN) })
+	row("must-refuse answered immediate, weak", func(f figures) string {
+		return fmt.Sprintf("%d of %d (%d with 可能需要婉拒)", f.refuseImmediate-f.refuseImmediateConf, f.refuseN, f.refuseImmediateHint)
+	})
+	row("must-refuse answered immediate, not weak", func(f figures) string { return fmt.Sprintf("%d", f.refuseImmediateConf) })
+	fmt.Println()
+	confusion(os.Stdout, fm)
 }
