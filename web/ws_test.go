@@ -454,11 +454,26 @@ func TestWSSlowClientDropped(t *testing.T) {
 	if n := e.srv.Hub().Clients(); n != 2 {
 		t.Fatalf("hub has %d clients, want 2", n)
 	}
+	// fastAt waits until the fast client has read sequence seq: the hub
+	// dispatches in order, so every client was offered every event up to
+	// seq by then (the deadline only keeps a broken test from hanging).
+	fastAt := func(seq uint64) {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			done := fastErr != nil || (len(seqs) > 0 && seqs[len(seqs)-1] >= seq)
+			mu.Unlock()
+			if done {
+				return
+			}
+		}
+	}
 	issued := 0
 	t0 := time.Now()
 	for e.srv.Hub().Dropped() == 0 && issued < 5000 {
 		e.wsIssueMany(200)
 		issued += 200
+		_, at := e.hall.Snapshot()
+		fastAt(at)
 	}
 	t.Logf("the slow client was dropped after %d commands", issued)
 	if e.srv.Hub().Dropped() != 1 {
