@@ -346,7 +346,17 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 	for {
 		select {
 		case msg := <-c.send:
-			if !c.armWrite(ws) || ws.WriteMessage(websocket.TextMessage, msg) != nil {
+			if !c.armWrite(ws) {
+				return
+			}
+			if err := ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				// A client that took no frame for wsWriteWait is as slow
+				// as one whose buffer filled: count it so.
+				var ne interface{ Timeout() bool }
+				if errors.As(err, &ne) && ne.Timeout() && h.remove(c) {
+					h.drops.Add(1)
+					h.log.Info("websocket client dropped: too slow (write timed out)", "topic", c.topic.String())
+				}
 				return
 			}
 		case <-ping.C:

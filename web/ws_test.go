@@ -465,6 +465,19 @@ func TestWSSlowClientDropped(t *testing.T) {
 	if n := e.srv.Hub().Clients(); n != 2 {
 		t.Fatalf("hub has %d clients, want 2", n)
 	}
+	// fastAt waits until the fast client has read sequence seq: the hub
+	// dispatches in order, so every client was offered every event up to
+	// seq by then (the deadline only keeps a broken test from hanging).
+	fastAt := func(seq uint64) {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			done := fastErr != nil || (len(seqs) > 0 && seqs[len(seqs)-1] >= seq)
+			mu.Unlock()
+			if done {
+				return
+			}
+		}
+	}
 	issued := 0
 	t0 := time.Now()
 	// The slow client goes either way a stuck client goes: its send buffer
@@ -474,6 +487,8 @@ func TestWSSlowClientDropped(t *testing.T) {
 	for e.srv.Hub().Clients() > 1 && issued < 5000 {
 		e.wsIssueMany(200)
 		issued += 200
+		_, at := e.hall.Snapshot()
+		fastAt(at)
 	}
 	// The hub may still be working through the frames of those commands (a
 	// loaded machine under -race): wait for it, bounded only as a hang guard.
