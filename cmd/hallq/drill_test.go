@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ func TestDrill(t *testing.T) {
 		return "7 days: check ok, restore ok, serve ok"
 	})
 	run("full disk (injected)", drillFullDisk)
+	run("full disk (real tmpfs)", drillRealFullDisk)
 
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -196,4 +198,110 @@ func drillFullDisk(t *testing.T) string {
 		t.Errorf("a backup started on a full disk")
 	}
 	return "healthz degraded, hallq_disk_low 1, backup refused"
+}
+
+// drillRealFullDisk: the hall's data directory on a real 64 MB tmpfs (root
+// only), filled by another file until a commit fails for room; kiosks keep
+// issuing. Every ticket acknowledged is in the store, the refusals are 503,
+// and once the filler is removed the same server issues again, no restart.
+func drillRealFullDisk(t *testing.T) string {
+	if os.Geteuid() != 0 {
+		t.Skip("a real tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("mount tmpfs: %v %s", err, out)
+	}
+	defer exec.Command("umount", "-l", dir).Run()
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
+		Options: hall.Options{BcryptCost: 4, BackupKeep: -1}}
+	m.Web.KioskBurst = -1
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var kiosk string
+	for _, d := range m.DemoAccounts.Devices {
+		if d.Kind == hall.KindKiosk {
+			kiosk = d.Token
+		}
+	}
+	issue := func() (int, uint64) {
+		req, _ := http.NewRequest("POST", m.URL+"/api/v1/tickets", strings.NewReader(`{"service":"A"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+kiosk)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("issue: %v", err)
+		}
+		defer res.Body.Close()
+		var tk struct{ ID uint64 }
+		json.NewDecoder(res.Body).Decode(&tk)
+		return res.StatusCode, tk.ID
+	}
+	// Fill the disk but for a little room, then issue until refused.
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 1<<20)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+	acked := map[uint64]bool{}
+	refused := 0
+	for i := 0; i < 20000 && refused < 20; i++ {
+		switch status, id := issue(); status {
+		case http.StatusCreated:
+			acked[id] = true
+		case http.StatusServiceUnavailable:
+			refused++
+		default:
+			t.Fatalf("issue on a full disk answered %d", status)
+		}
+	}
+	if refused == 0 {
+		t.Fatalf("the full disk never refused an issue (%d acknowledged)", len(acked))
+	}
+	_, body := cmdGet(t, m.URL+"/healthz", "")
+	degraded := strings.Contains(string(body), `"degraded"`)
+	if !degraded {
+		t.Errorf("healthz on a full disk: %s", body)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	var after int
+	for range 50 {
+		if status, id := issue(); status == http.StatusCreated {
+			acked[id] = true
+			after++
+		}
+	}
+	if after == 0 {
+		t.Errorf("after room was made, no issue succeeded without a restart")
+	}
+	ts, err := m.Hall.Store().Tickets("2000-01-01", "2999-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[uint64]bool{}
+	for _, tk := range ts {
+		stored[tk.ID] = true
+	}
+	lost := 0
+	for id := range acked {
+		if !stored[id] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d acknowledged tickets lost on the full disk", lost)
+	}
+	return fmt.Sprintf("64 MB tmpfs filled: %d acknowledged, %d refused with 503, %d lost, healthz degraded %v; %d issued after room was made, no restart",
+		len(acked)-after, refused, lost, degraded, after)
 }
