@@ -25,6 +25,16 @@ func DefaultConfig() queue.Config {
 	return c
 }
 
+// fileConfig is what hall.json may hold: the queue's config and the "disk"
+// limits (disk.go), which the hall reads apart at every start.
+type fileConfig struct {
+	queue.Config
+	Disk *struct {
+		MinFreeMB  *uint64  `json:"min_free_mb"`
+		MinFreePct *float64 `json:"min_free_pct"`
+	} `json:"disk"`
+}
+
 // LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.
 // A key the config does not know (a typo) is refused with EINVALID naming its
 // path and the nearest known key.
@@ -34,7 +44,7 @@ func LoadConfig(path string) (queue.Config, error) {
 	if err != nil {
 		return c, err
 	}
-	if err := checkKeys(raw, reflect.TypeFor[queue.Config]()); err != nil {
+	if err := checkKeys(raw, reflect.TypeFor[fileConfig]()); err != nil {
 		return c, fmt.Errorf("hall config %s: %w", path, err)
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {

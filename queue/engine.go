@@ -212,6 +212,9 @@ func (e *Engine) reset(day string) {
 	e.phones = map[string]int{}
 	e.carried = map[uint64]*Ticket{}
 	e.live = newLive()
+	// The arrival rate is the day's: a restart rebuilds it from the day's
+	// tickets, so the running engine starts each day afresh too.
+	e.arrivals = nil
 }
 
 // Apply installs the records an event carries. It is how commands change the

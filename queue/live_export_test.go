@@ -2,7 +2,6 @@ package queue
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"time"
 )
@@ -29,8 +28,9 @@ func (e *Engine) SnapshotByScan(now time.Time) Snapshot {
 				v.OpenCounters++
 			}
 		}
-		// The estimate over the scanned figures, as estimate computes it.
-		v.EstimatedWaitS = int(math.Round(float64(v.Waiting) / float64(max(v.OpenCounters, 1)) * svc.AvgServiceS))
+		// The estimate over the scanned waiting count (estimate.go reads the
+		// counters serving the service and the services they call first).
+		v.EstimatedWaitS = e.estimate(p, v.Waiting, now)
 		s.Services = append(s.Services, v)
 	}
 	for _, n := range e.numbers {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"hallq/assets"
+	"hallq/hall"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -135,10 +136,19 @@ func TestDrillHostileInput(t *testing.T) {
 		}
 	}
 
+	// Refused sign-ins and cross-site writes are recorded as security
+	// events (the audit): that is the point of them, not a change made by
+	// hostile input. Everything else must stay as it was.
 	export := func() string {
-		evs, err := e.hall.Events(0, 1<<30)
+		all, err := e.hall.Events(0, 1<<30)
 		if err != nil {
 			t.Fatal(err)
+		}
+		evs := all[:0]
+		for _, ev := range all {
+			if ev.Type != hall.EvSecurity {
+				evs = append(evs, ev)
+			}
 		}
 		b, err := json.Marshal(evs)
 		if err != nil {

@@ -71,7 +71,7 @@ func checkBody(body []byte) error {
 			}
 		case string:
 			if r, ok := forbiddenRune(v); ok {
-				return queue.Errorf(queue.EBADREQUEST, "文本含有不允许的控制字符 U+%04X / text holds the control character U+%04X", r, r)
+				return queue.Errorf(queue.EINVALID, "文本含有不允许的控制字符 U+%04X / text holds the control character U+%04X", r, r)
 			}
 		}
 	}

@@ -133,8 +133,14 @@ func TestDamagedDatabase(t *testing.T) {
 	m.Close()
 	os.MkdirAll(filepath.Join(dir, "backups"), 0o750)
 	newest := filepath.Join(dir, "backups", "hallq-20261123.db")
+	// The newest backup is a good copy of the hall; an older one is junk (a
+	// damaged database names the newest backup that is itself intact).
 	os.WriteFile(filepath.Join(dir, "backups", "hallq-20261122.db"), []byte("x"), 0o600)
-	os.WriteFile(newest, []byte("y"), 0o600)
+	if good, err := os.ReadFile(filepath.Join(dir, "hallq.db")); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(newest, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	old := filepath.Join(dir, "backups", "hallq-20261122.db")
 	os.Chtimes(old, mustTime("2026-11-22T01:00:00Z"), mustTime("2026-11-22T01:00:00Z"))
 

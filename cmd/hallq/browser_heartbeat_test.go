@@ -135,7 +135,11 @@ func TestBrowserHeartbeatOffline(t *testing.T) {
 	px := newFreezeProxy(t, strings.TrimPrefix(h.URL, "http://"))
 	display := h.Browser(t, 1920, 1080)
 	const waitingA = `document.querySelector("#d-services [data-field=waiting]")`
-	h.run(t, display, open(px.URL+"/pair/"+h.Device(hall.KindDisplay, 0)),
+	code, err := h.Main.Hall.PairingForDevice(context.Background(), h.Device(hall.KindDisplay, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run(t, display, open(px.URL+"/pair/code/"+code),
 		waitJS(`document.readyState === "complete" && location.pathname === "/display"`, "the display page through the relay"),
 		waitJS(`document.body.dataset.live === "live" && document.getElementById("conn").hidden`, "the display live"),
 		waitJS(waitingA+`.textContent === "0"`, "no one waiting"))

@@ -112,10 +112,12 @@ func Open(dir string) (*Store, error) { return OpenWith(dir, OpenOptions{}) }
 // instead of hanging.
 func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 	path := filepath.Join(dir, FileName)
+	var db *bolt.DB
 	defer panicOnFault()()
 	defer func() {
 		// bbolt panics on some damaged pages (a bad freelist, say).
 		if r := recover(); r != nil {
+			closeQuietly(db) // a panic after bbolt opened the file must not keep its lock
 			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
@@ -135,7 +137,7 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 	if !exists {
 		flag |= os.O_CREATE
 	}
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMmap,
+	db, err = bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMmap,
 		OpenFile: func(name string, _ int, mode os.FileMode) (*os.File, error) {
 			return os.OpenFile(name, flag, mode) // never create a file that vanished since inspectFile
 		}})
@@ -182,9 +184,11 @@ func foreign(tx *bolt.Tx) error {
 // file, and ErrInUse when a running hallq holds it.
 func OpenReadOnly(dir string) (st *Store, err error) {
 	path := filepath.Join(dir, FileName)
+	var db *bolt.DB
 	defer panicOnFault()()
 	defer func() {
 		if r := recover(); r != nil {
+			closeQuietly(db) // a panic after bbolt opened the file must not keep its lock
 			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
@@ -193,7 +197,7 @@ func OpenReadOnly(dir string) (st *Store, err error) {
 	} else if !exists {
 		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
 	}
-	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	db, err = bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 	} else if err != nil {
@@ -238,6 +242,16 @@ func (s *Store) init(tx *bolt.Tx) error {
 		}
 	}
 	return meta.Put([]byte("schema"), u64(SchemaVersion))
+}
+
+// closeQuietly closes db (nil: nothing), surviving a panic of a damaged
+// file's pages: what matters is that the file's lock is let go.
+func closeQuietly(db *bolt.DB) {
+	if db == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	db.Close()
 }
 
 // Path returns the database file's path.
