@@ -59,7 +59,7 @@
 (function (window) {
 	'use strict';
 
-	var ZH_PHRASES = ['qing', 'hao_dao', 'hao_chuangkou_banli', 'rate', 'shi', 'hao_qing_dao', 'hao_chuangkou', 'zaici_hujiao'];
+	var ZH_PHRASES = ['qing', 'banli', 'rate', 'zaici_hujiao', 'h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9'];
 	var EN_PHRASES = ['number', 'go_to_counter', 'rate', 'counter', 'second_call',
 		'10', '11', '12', '13', '14', '15', '16', '17', '18', '19',
 		'20', '30', '40', '50', '60', '70', '80', '90'];
@@ -74,6 +74,7 @@
 		repeat: 2,
 		preload: true,
 		chimePause: 250,     // ms after the chime
+		phrasePause: 120,    // ms between the number and the counter (the comma)
 		repeatPause: 900,    // ms between repetitions of the sentence
 		callPause: 700,      // ms between two queued sequences
 		backlogPause: 400,   // ms between two calls of a backlog
@@ -150,40 +151,68 @@
 		return out;
 	}
 
-	// counterWords reads a counter number the natural way for 1-99
-	// (zh: 3 三, 10 十, 12 十二, 20 二十, 21 二十一; en: three, twelve,
-	// twenty one) and anything else digit by digit.
+	// zhNumber reads a ticket number in Mandarin as phrase clips ending in
+	// 号: letters one by one, the digits before the last in pairs (a
+	// leftover single digit alone), the last digit with 号:
+	// A023 -> A 零二 三号; A1234 -> A 一二 三 四号; 7 -> 七号.
+	function zhNumber(number) {
+		var s = String(number).toUpperCase().replace(/[^0-9A-Z]/g, ''), out = [], i = 0;
+		if (!s) return ['zh/hao'];
+		var last = s.charAt(s.length - 1);
+		var body = /[0-9]/.test(last) ? s.slice(0, -1) : s;
+		while (i < body.length) {
+			var c = body.charAt(i), d = body.charAt(i + 1);
+			if (/[0-9]/.test(c) && /[0-9]/.test(d)) {
+				out.push('zh/p' + c + d);
+				i += 2;
+			} else {
+				out.push('zh/' + c);
+				i++;
+			}
+		}
+		out.push(body === s ? 'zh/hao' : 'zh/h' + last);
+		return out;
+	}
+
+	// zhCounter is "到 N 号窗口": one clip for counters 1-99 (read the
+	// natural way: 三, 十二, 二十一), else 到, the digits one by one, 号窗口.
+	function zhCounter(counter) {
+		var s = String(counter).trim();
+		if (/^\d+$/.test(s)) {
+			var n = parseInt(s, 10);
+			if (n >= 1 && n <= 99) return ['zh/c' + n];
+		}
+		return ['zh/dao'].concat(spell('zh', s), ['zh/hao_chuangkou']);
+	}
+
+	// counterWords reads a counter number in English: one, twelve, twenty
+	// one for 1-99, anything else digit by digit.
 	function counterWords(lang, counter) {
 		var s = String(counter).trim();
 		if (!/^\d+$/.test(s)) return spell(lang, s);
 		var n = parseInt(s, 10);
 		if (n < 1 || n > 99) return spell(lang, String(n));
 		var tens = Math.floor(n / 10), units = n % 10, out = [];
-		if (lang === 'en') {
-			if (n < 20) return ['en/' + n];
-			out.push('en/' + tens + '0');
-			if (units) out.push('en/' + units);
-			return out;
-		}
-		if (tens > 1) out.push('zh/' + tens);
-		if (tens > 0) out.push('zh/shi');
-		if (units) out.push('zh/' + units);
+		if (n < 20) return ['en/' + n];
+		out.push('en/' + tens + '0');
+		if (units) out.push('en/' + units);
 		return out;
 	}
 
-	// sentence is a call's words: form 'full' (请 A023 号到 3 号窗口办理),
-	// 'short' (A023 号到 3 号窗口, for a backlog) or 'recall' (A023 号请到
-	// 3 号窗口，再次呼叫).
+	// sentence is a call's words: form 'full' (请 A023 号，到 3 号窗口办理),
+	// 'short' (A023 号，到 3 号窗口, for a backlog) or 'recall' (A023 号，请到
+	// 3 号窗口，再次呼叫).  Numbers in the list are pauses (ms).
 	function sentence(lang, number, counter, form) {
-		var n = spell(lang, number), c = counterWords(lang, counter);
 		if (lang === 'en') {
+			var n = spell(lang, number), c = counterWords(lang, counter);
 			if (form === 'short') return n.concat(['en/counter'], c);
 			var s = ['en/number'].concat(n, ['en/go_to_counter'], c);
 			return form === 'recall' ? s.concat(['en/second_call']) : s;
 		}
-		if (form === 'short') return n.concat(['zh/hao_dao'], c, ['zh/hao_chuangkou']);
-		if (form === 'recall') return n.concat(['zh/hao_qing_dao'], c, ['zh/hao_chuangkou', 'zh/zaici_hujiao']);
-		return ['zh/qing'].concat(n, ['zh/hao_dao'], c, ['zh/hao_chuangkou_banli']);
+		var num = zhNumber(number), ctr = zhCounter(counter);
+		if (form === 'short') return num.concat([cfg.phrasePause], ctr);
+		if (form === 'recall') return num.concat([cfg.phrasePause, 'zh/qing'], ctr, [cfg.phrasePause, 'zh/zaici_hujiao']);
+		return ['zh/qing'].concat(num, [cfg.phrasePause], ctr, ['zh/banli']);
 	}
 
 	function repeatCount(opts) {
@@ -365,7 +394,7 @@
 		if (opts.muted != null) cfg.muted = !!opts.muted;
 		if (opts.repeat != null) cfg.repeat = repeatCount(opts);
 		if (opts.preload != null) cfg.preload = !!opts.preload;
-		['chimePause', 'repeatPause', 'callPause', 'backlogPause', 'backlogRate', 'burstGap', 'maxWait', 'clipTimeout'].forEach(function (k) {
+		['chimePause', 'phrasePause', 'repeatPause', 'callPause', 'backlogPause', 'backlogRate', 'burstGap', 'maxWait', 'clipTimeout'].forEach(function (k) {
 			if (opts[k] != null && isFinite(opts[k]) && opts[k] >= 0) cfg[k] = Number(opts[k]);
 		});
 		if (typeof opts.now === 'function') sys.now = opts.now;

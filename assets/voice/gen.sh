@@ -13,7 +13,7 @@
 #
 # Needs (Debian):  apt-get install -y espeak-ng opus-tools sox
 #
-# Usage:  assets/voice/gen.sh
+# Usage:  assets/voice/gen.sh          (not run by make test; commit its output)
 #
 # The script is idempotent: it builds everything in a temporary directory and
 # then replaces the clips, dropping any clip no longer listed below.  With the
@@ -23,10 +23,15 @@
 # Knobs (environment):
 #   ZH_VOICE  espeak-ng voice for Mandarin   (default cmn-latn-pinyin)
 #   EN_VOICE  espeak-ng voice for English    (default en-us)
-#   VARIANT   espeak-ng voice variant, e.g. +f3 for a female-ish voice (default none)
-#   ZH_SPEED  words per minute for Mandarin  (default 140)
-#   EN_SPEED  words per minute for English   (default 145)
-#   BITRATE   Opus bitrate in kbit/s         (default 24)
+#   VARIANT   espeak-ng variant whose formants the voice takes (default f3,
+#             a female voice, as Chinese halls' calling voices are)
+#   ZH_PITCH  "base range" in Hz of the Mandarin voice (default "145 340":
+#             Mandarin's own "80 118" squeezes the four tones into about
+#             4 semitones, this gives them 7-9)
+#   EN_PITCH  "base range" of the English voice (default "140 240")
+#   ZH_SPEED  words per minute for Mandarin  (default 160)
+#   EN_SPEED  words per minute for English   (default 150)
+#   BITRATE   Opus bitrate in kbit/s         (default 20)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,10 +39,12 @@ cd "$here"
 
 ZH_VOICE=${ZH_VOICE:-cmn-latn-pinyin}
 EN_VOICE=${EN_VOICE:-en-us}
-VARIANT=${VARIANT:-}
-ZH_SPEED=${ZH_SPEED:-140}
-EN_SPEED=${EN_SPEED:-145}
-BITRATE=${BITRATE:-24}
+VARIANT=${VARIANT:-f3}
+ZH_PITCH=${ZH_PITCH:-145 340}
+EN_PITCH=${EN_PITCH:-140 240}
+ZH_SPEED=${ZH_SPEED:-160}
+EN_SPEED=${EN_SPEED:-150}
+BITRATE=${BITRATE:-20}
 
 for tool in espeak-ng sox soxi opusenc; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -59,6 +66,24 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out/zh" "$tmp/out/en"
 
+# A private copy of espeak-ng's data with two voice variants of our own,
+# hallq-zh and hallq-en: the formants of $VARIANT with our pitch and range.
+# (A voice's pitch line is "base range" in Hz; the Mandarin language file's
+# own is 80 118, a low voice whose tones span only ~4 semitones.)
+data=$(espeak-ng --version | sed -n 's/.*Data at: *//p')
+if [[ ! -d $data/voices/'!v' ]]; then
+	echo "gen.sh: espeak-ng data not found (espeak-ng --version says '$data')" >&2
+	exit 1
+fi
+mkdir -p "$tmp/espeak"
+cp -r "$data" "$tmp/espeak/espeak-ng-data"
+for v in zh en; do
+	pitch=$ZH_PITCH
+	[[ $v == en ]] && pitch=$EN_PITCH
+	sed -e "s/^name .*/name hallq-$v/" -e "s/^pitch .*/pitch $pitch/" \
+		"$data/voices/!v/$VARIANT" >"$tmp/espeak/espeak-ng-data/voices/!v/hallq-$v"
+done
+
 manifest_zh=()   # JSON members, one per clip
 manifest_en=()
 
@@ -79,13 +104,15 @@ encode() {
 
 # say LANG NAME TEXT [DISPLAY]: speak TEXT, trim silence, encode LANG/NAME.opus
 say() {
-	local lang=$1 name=$2 text=$3 display=${4:-$3} voice speed
+	local lang=$1 name=$2 text=$3 display=${4:-$3} voice=${5:-} speed
 	case $lang in
-	zh) voice=$ZH_VOICE speed=$ZH_SPEED ;;
-	en) voice=$EN_VOICE speed=$EN_SPEED ;;
+	zh) voice=${voice:-$ZH_VOICE} speed=$ZH_SPEED ;;
+	en) voice=${voice:-$EN_VOICE} speed=$EN_SPEED ;;
 	esac
+	local variant=+hallq-zh
+	[[ $voice == "$EN_VOICE" ]] && variant=+hallq-en
 	local raw=$tmp/$lang-$name.raw.wav wav=$tmp/$lang-$name.wav
-	espeak-ng -v "$voice$VARIANT" -s "$speed" -w "$raw" -- "$text"
+	espeak-ng --path="$tmp/espeak" -v "$voice$variant" -s "$speed" -w "$raw" -- "$text"
 	# Peak-normalise first so the silence threshold is relative, cut leading
 	# and trailing silence (clips are chained, espeak pads ~0.1-0.3 s each
 	# side), keep a breath of padding, normalise to -1 dBFS.
@@ -114,31 +141,53 @@ encode "$tmp/chime.wav" "$tmp/out/chime.opus" music
 chime_ms=$(soxi -D "$tmp/chime.wav" | awk '{printf "%d", $1 * 1000 + 0.5}')
 
 # ---------------------------------------------------------------- Mandarin
-# Digits are read one by one (A023 = A 零 二 三); 一 stays yi1 (not yao1).
+# A call is chained from a few clips, each spoken by espeak-ng as one phrase
+# (so its syllables are joined, shortened and intoned as in a sentence,
+# instead of every syllable said on its own):
+#
+#   请 · A · 零二 · 三号 · 到三号窗口 · 办理
+#
+# Ticket digits are read one by one (A023 = A 零 二 三, never 二十三): the
+# digits before the last go in pairs (p00-p99, a leftover single digit uses
+# 0-9) and the last digit is said with 号 (h0-h9).  The counter is one clip
+# "到 N 号窗口" for counters 1-99 (c1-c99), read naturally (十二, 二十一).
 zh_digits=(ling2 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3)
 zh_hanzi=(零 一 二 三 四 五 六 七 八 九)
 for d in {0..9}; do
 	say zh "$d" "${zh_digits[d]}" "${zh_hanzi[d]}"
+	say zh "h$d" "${zh_digits[d]} hao4" "${zh_hanzi[d]}号"
+	for e in {0..9}; do
+		say zh "p$d$e" "${zh_digits[d]} ${zh_digits[e]}" "${zh_hanzi[d]}${zh_hanzi[e]}"
+	done
 done
-say zh shi "shi2" "十"   # counters 10-99: 十, 十二, 二十, 二十一
+# Counters 1-99 the natural way: 3 三, 10 十, 12 十二, 20 二十, 21 二十一.
+for n in {1..99}; do
+	tens=$((n / 10)) units=$((n % 10)) py= hz=
+	if ((tens > 1)); then py="${zh_digits[tens]} " hz=${zh_hanzi[tens]}; fi
+	if ((tens > 0)); then py+="shi2 " hz+=十; fi
+	if ((units > 0)); then py+="${zh_digits[units]} " hz+=${zh_hanzi[units]}; fi
+	say zh "c$n" "dao4 ${py}hao4 chuang1 kou3" "到${hz}号窗口"
+done
 
 # Letters: Chinese halls say ticket-prefix letters as English letter names
-# with a Chinese accent (A = èi, B = bì, ...).  Upper-case latin letters
-# given to the pinyin voice come out exactly like that, in the same voice
-# as the rest of the sentence.
+# (A = ei, B = bi, E = i, ...).  They are spoken by the English voice with
+# the same variant, so the timbre matches the rest of the sentence.  (The
+# pinyin voice would say E as yì, the syllable of 一.)
 for l in {A..Z}; do
-	say zh "$l" "$l"
+	say zh "$l" "$l" "$l" "$EN_VOICE"
 done
 
 say zh qing "qing3" "请"
-say zh hao_dao "hao4 dao4" "号到"
-say zh hao_chuangkou_banli "hao4 chuang1 kou3 ban4 li3" "号窗口办理"
+say zh banli "ban4 li3" "办理"
 say zh rate "qing3 nin2 dui4 wo3 de5 fu2 wu4 zuo4 chu1 ping2 jia4" "请您对我的服务做出评价"
-# A recall is worded differently (A023 号请到 3 号窗口，再次呼叫), and when
+# A recall is worded differently (A023 号，请到 3 号窗口，再次呼叫), and when
 # calls queue up the short form (A023 号到 3 号窗口) keeps the wait short.
-say zh hao_qing_dao "hao4 qing3 dao4" "号请到"
-say zh hao_chuangkou "hao4 chuang1 kou3" "号窗口"
 say zh zaici_hujiao "zai4 ci4 hu1 jiao4" "再次呼叫"
+# A ticket number ending in a letter, and counters that are not 1-99
+# (their digits are read one by one): 号 · 到 · 号窗口.
+say zh hao "hao4" "号"
+say zh dao "dao4" "到"
+say zh hao_chuangkou "hao4 chuang1 kou3" "号窗口"
 
 # ---------------------------------------------------------------- English
 en_words=(zero one two three four five six seven eight nine
@@ -177,13 +226,13 @@ join_members() {
 	printf '  "chime": {"file": "chime.opus", "ms": %d},\n' "$chime_ms"
 	printf '  "langs": {\n'
 	printf '    "zh": {\n'
-	printf '      "voice": "espeak-ng -v %s -s %s",\n' "$ZH_VOICE$VARIANT" "$ZH_SPEED"
+	printf '      "voice": "espeak-ng -v %s+%s (pitch %s) -s %s, letters %s",\n' "$ZH_VOICE" "$VARIANT" "$ZH_PITCH" "$ZH_SPEED" "$EN_VOICE"
 	printf '      "clips": {\n'
 	join_members "${manifest_zh[@]}" | sed 's/^/  /'
 	printf '      }\n'
 	printf '    },\n'
 	printf '    "en": {\n'
-	printf '      "voice": "espeak-ng -v %s -s %s",\n' "$EN_VOICE$VARIANT" "$EN_SPEED"
+	printf '      "voice": "espeak-ng -v %s+%s (pitch %s) -s %s",\n' "$EN_VOICE" "$VARIANT" "$EN_PITCH" "$EN_SPEED"
 	printf '      "clips": {\n'
 	join_members "${manifest_en[@]}" | sed 's/^/  /'
 	printf '      }\n'

@@ -94,8 +94,9 @@ func TestBrowserTicketJourney(t *testing.T) {
 		waitJS(`window.__announced.length > 0`, "the call announced"))
 	h.run(t, screen, waitText("[data-testid=counter-ticket]", number), waitText("[data-testid=counter-status]", "请到本窗口办理"))
 	announced := eval[[]string](t, display, `window.__announced`)
-	digits := strings.Join(strings.Split(number[1:], ""), " zh/")
-	want := fmt.Sprintf("%s@1:chime zh/qing zh/A zh/%s zh/hao_dao zh/1 zh/hao_chuangkou_banli", number, digits)
+	// 请 A 零零 一号 到一号窗口 办理: the digits before the last in a pair,
+	// the last with 号, the counter as one phrase.
+	want := fmt.Sprintf("%s@1:chime zh/qing zh/A zh/p%s zh/h%s zh/c1 zh/banli", number, number[1:3], number[3:])
 	if !strings.HasPrefix(announced[0], want) {
 		t.Errorf("announcement = %q, want it to start %q", announced[0], want)
 	}
