@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
+	"hallq/assets"
 	"hallq/hall"
 )
 
@@ -145,4 +148,83 @@ func TestBrowserVoiceBacklog(t *testing.T) {
 	if strings.Count(zh.Clips, "zh/qing") != 2 || en.Form != "full" || en.T-zh.T < 10000 {
 		t.Errorf("zh+en: %+v then %+v, want the Mandarin twice, then the English", zh, en)
 	}
+}
+
+// TestBrowserVoiceClips asks the display's HallVoice which clips it would
+// play for every ticket prefix, every digit pair and last digit, counters
+// 1–120 and a named counter, in each form and language, and checks that each
+// one is an embedded clip listed in the manifest (assets' TestVoiceClips
+// checks that those decode and last what the manifest says); and that a
+// Mandarin call in full, said once, takes at most 5 s for counters 1–99, so
+// that a burst of calls is heard quickly.
+func TestBrowserVoiceClips(t *testing.T) {
+	h := newTestHall(t)
+	ms := voiceDurations(t)
+	tab := h.Browser(t, 1280, 720)
+	h.run(t, tab, pairAs(h.Device(hall.KindDisplay, 0)), waitJS(`window.HallVoice`, "the voice"))
+	type plan struct {
+		Clips  []string `json:"clips"`
+		Pauses int      `json:"pauses"`
+		Form   string   `json:"form"`
+		Lang   string   `json:"lang"`
+		Number string   `json:"number"`
+	}
+	raw := eval[string](t, tab, `JSON.stringify((function(){
+		var out = [], numbers = [], counters = [];
+		for (var l = 0; l < 26; l++) numbers.push(String.fromCharCode(65 + l) + "0" + (l % 10) + (l % 7));
+		for (var n = 0; n < 1000; n += 1) numbers.push("A" + ("00" + n).slice(-3));
+		numbers.push("B7", "C1234", "12", "AB01", "A02B", "");
+		for (var c = 1; c <= 120; c++) counters.push(c);
+		counters.push("VIP", "0", "007");
+		[["zh", {}], ["zh", {short: true}], ["zh", {recall: true}], ["en", {}], ["en", {short: true}], ["en", {recall: true}]].forEach(function (f) {
+			var opts = {lang: f[0], repeat: 1, chime: false, short: f[1].short, recall: f[1].recall};
+			var form = f[1].short ? "short" : f[1].recall ? "recall" : "full";
+			numbers.forEach(function (num, i) {
+				var c = counters[i % counters.length];
+				out.push({clips: HallVoice.plan(num, c, opts), form: form, lang: f[0], number: num + "@" + c});
+			});
+			counters.forEach(function (c) {
+				out.push({clips: HallVoice.plan("A023", c, opts), form: form, lang: f[0], number: "A023@" + c});
+			});
+		});
+		return out;})())`)
+	var plans []plan
+	if err := json.Unmarshal([]byte(raw), &plans); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	longest, longestCall := 0, ""
+	for _, p := range plans {
+		total := 0
+		for _, c := range p.Clips {
+			if !seen[c] {
+				seen[c] = true
+				if _, err := fs.Stat(assets.FS, "voice/"+c+".opus"); err != nil {
+					t.Errorf("%s (%s, %s %s) is not an embedded clip: %v", c, p.Number, p.Lang, p.Form, err)
+				}
+				if _, ok := ms[c]; !ok {
+					t.Errorf("%s (%s) is not in the manifest", c, p.Number)
+				}
+			}
+			total += ms[c]
+		}
+		if len(p.Clips) == 0 {
+			t.Errorf("%s %s %s: no clips", p.Number, p.Lang, p.Form)
+		}
+		var num, ctr string
+		if i := strings.LastIndex(p.Number, "@"); i >= 0 {
+			num, ctr = p.Number[:i], p.Number[i+1:]
+		}
+		if n, err := strconv.Atoi(ctr); err == nil && n >= 1 && n <= 99 && len(num) == 4 && p.Lang == "zh" && p.Form == "full" {
+			if total > longest {
+				longest, longestCall = total, p.Number
+			}
+		}
+	}
+	// The phrase pauses (the commas) come on top of the clips.
+	longest += 120
+	if longest > 5000 {
+		t.Errorf("the longest full Mandarin call (%s) takes %d ms, want ≤ 5000", longestCall, longest)
+	}
+	t.Logf("%d plans, %d distinct clips; longest full call %s: %d ms", len(plans), len(seen), longestCall, longest)
 }
