@@ -6,8 +6,8 @@
  *
  *   <script src="/assets/js/voice.js"></script>
  *   HallVoice.init({base: '/assets/voice', lang: 'zh', volume: 0.8, muted: false, repeat: 2});
- *   HallVoice.call('A023', 3);            // chime, 请 A 零 二 三 号到 三 号窗口办理 (twice)
- *   HallVoice.call('A023', 3, {recall: true}); // A 零 二 三 号请到 三 号窗口，再次呼叫
+ *   HallVoice.call('A023', 3);            // chime, 请 A 零二 三号，到三号窗口 办理 (twice)
+ *   HallVoice.call('A023', 3, {recall: true}); // A 零二 三号，请 到三号窗口，再次呼叫
  *   HallVoice.call('B007', 12, {lang: 'en', repeat: 1});
  *   HallVoice.prompt('rate');             // 请您对我的服务做出评价 / Please rate my service
  *   HallVoice.setVolume(0.5); HallVoice.setMuted(true); HallVoice.setLang('en');
@@ -20,14 +20,14 @@
  *   - a call is repeated only while nothing waits: at each repetition the
  *     queue is checked and the sequence ends if a call is waiting;
  *   - a call that starts with others waiting behind it is said once, in the
- *     short form (A 零 二 三 号到 三 号窗口), at cfg.backlogRate speed, with
+ *     short form (A 零二 三号，到三号窗口), at cfg.backlogRate speed, with
  *     no chime when it follows the previous one within cfg.burstGap;
- *   - a recall says 号请到 … 号窗口，再次呼叫 (en: "…, second call");
+ *   - a recall says …号，请到 … 号窗口，再次呼叫 (en: "…, second call");
  *   - a waiting call is dropped when its counter calls again (superseded),
  *     or when it has waited cfg.maxWait (30 s) without starting: its number
  *     is on the screens, and HallVoice.ondrop reports it. With the short
  *     form the first four of six simultaneous calls are heard within 15 s
- *     and all six within about 22 s: a customer's number is spoken rather
+ *     and all six within about 20 s: a customer's number is spoken rather
  *     than dropped for being fifth.
  * Every clip has a safety timeout (its duration + 1.5 s, or 6 s while the
  * duration is unknown) and a clip that fails to load or play is skipped, so
@@ -42,13 +42,15 @@
  *       said (info.why: 'superseded' or 'late')
  *   info also has form ('full', 'short', 'recall') and waited (ms queued)
  *   HallVoice.lastSequence                    // clip names of the sequence that
- *       started last, e.g. ['chime', 'zh/qing', 'zh/A', 'zh/0', ...]
+ *       started last, e.g. ['chime', 'zh/qing', 'zh/A', 'zh/p02', 'zh/h3', 'zh/c3', 'zh/banli']
  *   HallVoice.queueLength()                   // sequences not yet finished
  *       (the one playing included)
  *   HallVoice.plan(number, counter, opts)     // the clip names a call would
  *       use, without playing anything
- * Clip names are paths below base without '.opus'.  Pauses (after the chime,
- * between repetitions) are not clips and are not listed.
+ * Clip names are paths below base without '.opus'.  Mandarin clips are whole
+ * phrases: zh/pNN a digit pair, zh/hN a last digit with 号, zh/cN 到N号窗口
+ * (counters 1-99).  Pauses (after the chime, the comma after 号, between
+ * repetitions) are not clips and are not listed.
  *
  * Autoplay: the hall display runs in kiosk Chromium started with
  * --autoplay-policy=no-user-gesture-required (see deploy/).  In a browser
@@ -404,9 +406,9 @@
 		return HallVoice;
 	};
 
-	// call queues "请 <number> 号到 <counter> 号窗口办理" (or the English), said
+	// call queues "请 <number> 号，到 <counter> 号窗口办理" (or the English), said
 	// opts.repeat times (default from init, 2) while nothing else waits;
-	// opts.recall words it as a recall (号请到 … 号窗口，再次呼叫); opts.lang
+	// opts.recall words it as a recall (号，请到 … 号窗口，再次呼叫); opts.lang
 	// overrides the language.  A waiting call of the same counter (another
 	// number) is dropped: the counter has moved on.
 	HallVoice.call = function (number, counter, opts) {
