@@ -21,13 +21,15 @@
  *     queue is checked and the sequence ends if a call is waiting;
  *   - a call that starts with others waiting behind it is said once, in the
  *     short form (A 零二 三号，到三号窗口), at cfg.backlogRate speed, with
- *     no chime when it follows the previous one within cfg.burstGap;
+ *     no chime when it follows the previous one within cfg.burstGap; so is
+ *     a call when others arrive while its chime rings (counters calling at
+ *     once: the first call's form is settled after its chime);
  *   - a recall says …号，请到 … 号窗口，再次呼叫 (en: "…, second call");
  *   - a waiting call is dropped when its counter calls again (superseded),
  *     or when it has waited cfg.maxWait (30 s) without starting: its number
  *     is on the screens, and HallVoice.ondrop reports it. With the short
- *     form the first four of six simultaneous calls are heard within 15 s
- *     and all six within about 20 s: a customer's number is spoken rather
+ *     form the first five of six simultaneous calls are heard within 15 s
+ *     and all six within about 18 s: a customer's number is spoken rather
  *     than dropped for being fifth.
  * Every clip has a safety timeout (its duration + 1.5 s, or 6 s while the
  * duration is unknown) and a clip that fails to load or play is skipped, so
@@ -40,7 +42,9 @@
  *   HallVoice.onidle = function () {...}      // the queue has run empty
  *   HallVoice.ondrop = function (info) {...}  // a waiting call will not be
  *       said (info.why: 'superseded' or 'late')
- *   info also has form ('full', 'short', 'recall') and waited (ms queued)
+ *   info also has form ('full', 'short', 'recall') and waited (ms queued);
+ *   a full call turns short after its chime when calls arrived meanwhile
+ *   (HallVoice.lastSequence is updated then, onplay is not fired again)
  *   HallVoice.lastSequence                    // clip names of the sequence that
  *       started last, e.g. ['chime', 'zh/qing', 'zh/A', 'zh/p02', 'zh/h3', 'zh/c3', 'zh/banli']
  *   HallVoice.queueLength()                   // sequences not yet finished
@@ -79,7 +83,7 @@
 		phrasePause: 120,    // ms between the number and the counter (the comma)
 		repeatPause: 900,    // ms between repetitions of the sentence
 		callPause: 700,      // ms between two queued sequences
-		backlogPause: 400,   // ms between two calls of a backlog
+		backlogPause: 300,   // ms between two calls of a backlog
 		backlogRate: 1.2,    // playback speed of a call with others waiting
 		burstGap: 3000,      // ms: a call this soon after the last goes without chime
 		maxWait: 30000,      // ms: a call not started by then is dropped
@@ -226,6 +230,9 @@
 	// REPEAT marks where a repetition starts: the sequence ends there when a
 	// call is waiting.
 	var REPEAT = {repeat: true};
+	// AFTER_CHIME marks the end of a full call's chime: if calls arrived
+	// while it rang, the call is said in the short form instead, once.
+	var AFTER_CHIME = {afterChime: true};
 
 	// steps: clip names (strings), pauses (numbers, ms) and REPEAT marks.
 	// opts.short: the backlog form, said once; opts.chime false: no chime.
@@ -235,6 +242,7 @@
 		var form = opts.short ? 'short' : opts.recall ? 'recall' : 'full';
 		var one = sentence(lang, number, counter, form);
 		var steps = opts.chime === false ? [] : ['chime', cfg.chimePause];
+		if (steps.length && form === 'full') steps.push(AFTER_CHIME);
 		for (var i = 0, n = opts.short ? 1 : repeatCount(opts); i < n; i++) {
 			if (i > 0) steps.push(REPEAT, cfg.repeatPause);
 			steps = steps.concat(one);
@@ -317,6 +325,18 @@
 		var step = seq.steps[i];
 		if (step === REPEAT) {
 			if (callsWaiting(seq)) return finish(seq); // the repeat only when nothing waits
+			return next(seq, i + 1);
+		}
+		if (step === AFTER_CHIME) {
+			// Several counters called at once: the first call's chime was
+			// already ringing when the others arrived; say it short too.
+			if (seq.kind === 'call' && callsWaiting(seq)) {
+				var c = callSteps(seq.number, seq.counter, {lang: seq.lang, short: true, chime: false});
+				seq.steps = seq.steps.slice(0, i + 1).concat(c.steps);
+				seq.form = c.form;
+				seq.rate = cfg.backlogRate;
+				HallVoice.lastSequence = clipsOf(seq.steps);
+			}
 			return next(seq, i + 1);
 		}
 		if (typeof step === 'number') {
