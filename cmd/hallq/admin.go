@@ -87,11 +87,12 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	if ok, _ := viaSocket(*data, "/check", struct{}{}, nil); ok {
 		return errors.New("hallq is running on this data directory: stop it first (systemctl stop hallq), then restore")
 	}
-	sum, kept, err := store.Restore(*data, pos[0])
+	sum, kept, ep, err := store.RestoreEpoch(*data, pos[0])
 	if err != nil {
 		return userError(err)
 	}
 	fmt.Fprintf(stdout, "restored %s\n", sum)
+	fmt.Fprintf(stdout, "new epoch %s: ticket ids continue after %d, events after %d (%s)\n", ep.ID, ep.TicketFloor, ep.SeqFloor, ep.Basis)
 	if kept != "" {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", kept)
 	}
@@ -120,7 +121,10 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer st.Close()
 	enc := json.NewEncoder(stdout)
-	return st.EachEvent(*since, func(ev queue.Event) error { return enc.Encode(web.ExportEvent(ev)) })
+	epoch := st.Epoch()
+	return st.EachEvent(*since, func(ev queue.Event) error {
+		return enc.Encode(web.ExportLine{Event: web.ExportEvent(ev), Epoch: epoch})
+	})
 }
 
 // damaged explains a failed verification and names the newest backup that
