@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"hallq/hall/store"
 	"hallq/queue"
@@ -47,7 +46,25 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 		defer st.Close()
 		sum, _ = st.Verify() // the problems are in sum
 	}
+	for _, f := range incompleteFiles(*data) {
+		fmt.Fprintf(stdout, "incomplete, not a backup (an interrupted backup or restore left it; it may be deleted): %s\n", f)
+	}
 	return checkResult(stdout, *data, sum, via)
+}
+
+// incompleteFiles lists the temporary files of backups and restores that did
+// not finish, in the data directory and its backups: never backups.
+func incompleteFiles(dir string) []string {
+	var out []string
+	for _, d := range []string{dir, filepath.Join(dir, "backups")} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if e.Type().IsRegular() && store.IsTempName(e.Name()) {
+				out = append(out, filepath.Join(d, e.Name()))
+			}
+		}
+	}
+	return out
 }
 
 // checkResult prints a check's findings, one line each, and says what to do:
@@ -155,7 +172,7 @@ func newestGoodBackup(dir string) (string, int) {
 	}
 	var fs []f
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !strings.HasSuffix(e.Name(), ".tmp") {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !store.IsTempName(e.Name()) {
 			fs = append(fs, f{filepath.Join(dir, "backups", e.Name()), info.ModTime().UnixNano()})
 		}
 	}

@@ -109,6 +109,25 @@ var ErrDamaged = errors.New("the hall database is damaged")
 // break a rule of the hall's data; a backup of the same hall holds the same.
 var ErrInconsistent = errors.New("the hall's records are inconsistent")
 
+// ErrIncomplete marks a file cut short: what a backup, download or restore
+// interrupted midway leaves. It comes wrapped with ErrDamaged.
+var ErrIncomplete = errors.New("incomplete (a copy cut short, as an interrupted backup, download or restore leaves it)")
+
+// TempSuffixes end the names of the files a backup or restore writes before
+// renaming them into place: such a file is never a backup.
+var TempSuffixes = []string{".tmp", ".restoring"}
+
+// IsTempName reports whether path names a backup's or restore's temporary
+// file.
+func IsTempName(path string) bool {
+	for _, s := range TempSuffixes {
+		if strings.HasSuffix(path, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // checker collects problems.
 type checker struct {
 	sum   *Summary
@@ -466,6 +485,9 @@ func VerifyFile(path string) (sum Summary, err error) {
 		}
 	}()
 	if exists, err := inspectFile(path); err != nil {
+		if IsTempName(path) {
+			err = fmt.Errorf("%w (the name says it is the temporary file of a backup or restore that did not finish: use the file without %s)", err, filepath.Ext(path))
+		}
 		return sum, err
 	} else if !exists {
 		return sum, queue.Errorf(queue.ENOTFOUND, "找不到文件 %s / no such file %s", path, path)
@@ -521,8 +543,15 @@ func RestoreEpoch(dir, file string) (sum Summary, kept string, epoch Epoch, err 
 				closeQuietly(db)
 			}
 		}
+		// The kept copy is written whole under a temporary name first, so
+		// an interrupted restore never leaves half a copy under the name.
 		kept = path + ".before-restore-" + time.Now().Format("20060102-150405")
-		if err := copyFile(path, kept); err != nil {
+		if err := copyFile(path, kept+".tmp"); err != nil {
+			os.Remove(kept + ".tmp")
+			return sum, "", epoch, fmt.Errorf("keep the current database: %w", err)
+		}
+		if err := os.Rename(kept+".tmp", kept); err != nil {
+			os.Remove(kept + ".tmp")
 			return sum, "", epoch, fmt.Errorf("keep the current database: %w", err)
 		}
 	}

@@ -752,7 +752,9 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// BackupFile writes a consistent copy to path, atomically (temp file + rename).
+// BackupFile writes a consistent copy to path, atomically: to path.tmp,
+// synced, renamed, the directory synced. An interrupted backup leaves only
+// path.tmp, which VerifyFile names incomplete (IsTempName, ErrIncomplete).
 func (s *Store) BackupFile(path string) (int64, error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
@@ -772,6 +774,10 @@ func (s *Store) BackupFile(path string) (int64, error) {
 	if err != nil {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil { // the rename, on disk
+		d.Sync()
+		d.Close()
 	}
 	return n, nil
 }
