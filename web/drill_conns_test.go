@@ -117,8 +117,10 @@ func raiseOpenFiles(t *testing.T, need uint64) {
 	}
 }
 
-// heapInUse is the live heap after a collection.
+// heapInUse is the live heap after two collections (the second empties
+// the sync.Pools' victim caches, where fasthttp keeps buffers).
 func heapInUse() uint64 {
+	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -357,8 +359,10 @@ func TestWSConnectionsDrill(t *testing.T) {
 		return false, fmt.Sprintf("%d goroutines, %d before; some of them:\n%s", n, goBefore, firstStacks(string(buf), 8))
 	})
 	heapAfter := heapInUse()
-	if heapAfter > heapBefore+32<<20 {
-		t.Errorf("heap after every client left: %d, before %d", heapAfter, heapBefore)
+	// What the clients held is given back: at least three quarters of it
+	// (the rest is pools and the hall's own growth from the drill's events).
+	if heapPeak > heapBefore && heapAfter > heapBefore+(heapPeak-heapBefore)/4 {
+		t.Errorf("heap after every client left: %.1f MB, before %.1f MB, with the clients %.1f MB", mb(heapAfter), mb(heapBefore), mb(heapPeak))
 	}
 	t.Logf("figures: %d displays + %d slow clients; storm %d connections (%d dial errors); %d calls reached every display (%d displays dialled again after the server let them go); %d slow clients dropped; heap before %.1f MB, with the clients %.1f MB (%.1f KB a client, both ends), after %.1f MB; goroutines before %d, after %d",
 		displays, slow, storms.Load(), stormErrs.Load(), calls, redials, hub.Dropped(), mb(heapBefore), mb(heapPeak), float64(perClient)/1024, mb(heapAfter), goBefore, runtime.NumGoroutine())
