@@ -20,6 +20,9 @@ import (
 	"hallq/queue"
 )
 
+// crashBackupRoundsEnv sets the rounds of TestCrashBackupRestore (1).
+const crashBackupRoundsEnv = "HALLQ_CRASH_BACKUP_ROUNDS"
+
 // cmdChild is a hallq command running in a process of its own.
 type cmdChild struct {
 	cmd  *exec.Cmd
@@ -136,24 +139,34 @@ func storeEpoch(t *testing.T, dir string) string {
 // (for a restore: nothing acknowledged before the backup it restores, and
 // the restored hall numbers past everything issued), a backup file is whole
 // or absent, and a half-written one is refused as incomplete and listed by
-// check. HALLQ_CRASH_ROUNDS sets the rounds (make drill: 5).
+// check. HALLQ_CRASH_BACKUP_ROUNDS sets the rounds (make drill: 5).
 func TestCrashBackupRestore(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "" || os.Getenv(cmdChildEnv) != "" {
 		t.Skip("inside a child process")
 	}
 	rounds := 1
-	if s := os.Getenv(crashRoundsEnv); s != "" {
+	if s := os.Getenv(crashBackupRoundsEnv); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number", crashRoundsEnv, s)
+			t.Fatalf("%s=%q: want a positive number", crashBackupRoundsEnv, s)
 		}
-		rounds = min(n, 5)
+		rounds = n
 	}
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	led := &crashLedger{issued: map[uint64]queue.Ticket{}, called: map[uint64]int{}, finished: map[uint64]bool{}, rated: map[uint64]int{}}
 	backups := filepath.Join(dir, "backups")
-	os.MkdirAll(backups, 0o750)
+	// A new demo hall, then 32 MB of padding in its meta bucket (a value
+	// nothing reads), so that a copy takes long enough to be killed midway.
+	startCrashChildOn(t, dir, addr).kill()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutMeta("drill_padding", strings.Repeat("填", 11<<20)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	var everIssued uint64 // the highest ticket id ever acknowledged
 	noteIDs := func() {
 		led.mu.Lock()
@@ -167,6 +180,7 @@ func TestCrashBackupRestore(t *testing.T) {
 		// (1) The server dies while it writes an online backup.
 		online := filepath.Join(backups, fmt.Sprintf("online-%d.db", round))
 		child := startCrashChildOn(t, dir, addr)
+		os.MkdirAll(backups, 0o750)
 		var cmd *cmdChild
 		crashLoadUntil(t, child, led, 60, func() {
 			time.Sleep(100 * time.Millisecond) // the load runs first
