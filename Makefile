@@ -64,14 +64,17 @@ soak:
 
 ## drill: the store's fault drills against the real program (backup and restore under load, a changed byte,
 ## empty/truncated/foreign files, restore after transfers and of simulated history, a full disk injected and on a
-## real tmpfs when root), the clock drills (steps back and forward, midnight), then kill -9 under load (TestCrash);
-## prints a table. Not part of make test.
+## real tmpfs when root), the clock drills (steps back and forward, midnight), then kill -9 under load (TestCrash)
+## and during backups and restores (TestCrashBackupRestore), then the 2,000-client connections drill with a longer
+## storm; prints a table and figures. Not part of make test.
 drill:
 	@log=$${TMPDIR:-/tmp}/hallq-drill.log; HALLQ_DRILL=1 $(GO) test -count=1 -timeout 20m -run '^TestDrill$$' -v ./cmd/hallq >$$log 2>&1; \
 		rc=$$?; grep -E '^\|' $$log; [ $$rc = 0 ] || { tail -40 $$log; exit $$rc; }
 	@echo "clock steps back and forward, and midnight, through the hall's injected clock:"
 	@$(GO) test -count=1 -timeout 10m -run '^(TestClockStepBackAndForward|TestClockBehindAtStart|TestStoreLeftByAClockStep|TestMidnight.*)$$' -v ./hall | grep -E '^(--- |ok|FAIL)'
-	$(GO) test -count=1 -timeout 20m -run '^TestCrash' ./cmd/hallq
+	HALLQ_CRASH_BACKUP_ROUNDS=5 $(GO) test -count=1 -timeout 20m -run '^TestCrash' ./cmd/hallq
+	@echo "connections: 2,000 websocket clients, a longer reconnect storm, slow readers:"
+	@HALLQ_DRILL=1 $(GO) test -count=1 -timeout 30m -run '^TestWSConnectionsDrill$$' -v ./web | grep -E 'figures|^(--- |ok|FAIL)'
 
 ## deps-check: list the modules with a newer version (direct requirements first, then everything go list -m -u all finds)
 deps-check:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 
 	"hallq/hall"
@@ -55,4 +56,28 @@ func TestCrashChild(t *testing.T) {
 	line, _ := json.Marshal(crashChildInfo{URL: m.URL, Demo: m.DemoAccounts})
 	fmt.Printf("%s%s\n", crashChildMarker, line)
 	select {} // until SIGKILL
+}
+
+// cmdChildEnv holds the JSON arguments of a command child: TestCmdChild
+// then runs them as `hallq ARGS` would, so a drill can kill a backup or a
+// restore midway.
+const cmdChildEnv = "HALLQ_CMD_CHILD_ARGS"
+
+// TestCmdChild is not a test: run with cmdChildEnv set it is a hallq
+// command process of TestCrashBackupRestore.
+func TestCmdChild(t *testing.T) {
+	raw := os.Getenv(cmdChildEnv)
+	if raw == "" {
+		t.Skip("a command process of TestCrashBackupRestore")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		fmt.Fprintln(os.Stderr, "command child:", err)
+		os.Exit(3)
+	}
+	if err := Dispatch(context.Background(), args, strings.NewReader(""), os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
