@@ -207,7 +207,13 @@ func (s *Shipper) once(ctx context.Context) (int, error) {
 	var cursor uint64
 	var cursorAt *time.Time
 	err = s.DB.QueryRow(ctx, `SELECT seq, event_at FROM ship_cursors WHERE hall_id = $1 AND epoch = $2`, info.ID, epoch).Scan(&cursor, &cursorAt)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		// A new epoch (a fresh store, or one restored from a backup): its
+		// events follow the restore point; the ones before it belong to
+		// the epoch the backup was taken in.
+		cursor, err = info.EpochFrom, nil
+	}
+	if err != nil {
 		return 0, fmt.Errorf("read the region's cursor: %w", err)
 	}
 	lines, head, err := s.Source.Read(ctx, cursor, s.batch())
@@ -224,10 +230,8 @@ func (s *Shipper) once(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	for i := range lines {
-		if lines[i].Epoch == "" {
-			lines[i].Epoch = epoch
-		}
-		lines[i].Hall = info.ID
+		// the shipment is of the epoch its cursor names
+		lines[i].Epoch, lines[i].Hall = epoch, info.ID
 	}
 	if err := Write(ctx, s.DB, info, epoch, cursor, lines); err != nil {
 		if errors.Is(err, ErrCursorMoved) {
@@ -275,7 +279,7 @@ func Write(ctx context.Context, db *pgxpool.Pool, info HallInfo, epoch string, f
 			info.ID, info.NameZH, info.NameEN, cmpOr(info.Timezone, "Asia/Shanghai")); err != nil {
 			return fmt.Errorf("hall row: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ship_cursors (hall_id, epoch, seq) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`, info.ID, epoch); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO ship_cursors (hall_id, epoch, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, info.ID, epoch, int64(info.EpochFrom)); err != nil {
 			return fmt.Errorf("cursor: %w", err)
 		}
 		var cur uint64

@@ -24,6 +24,9 @@ type HallInfo struct {
 	NameZH   string
 	NameEN   string
 	Timezone string
+	// EpochFrom is the last sequence number written before the current
+	// epoch began (the restore point): the epoch's own events follow it.
+	EpochFrom uint64
 }
 
 // Head is the newest event a hall has committed.
@@ -49,7 +52,8 @@ type LocalSource struct{ Hall *hall.Hall }
 func (s LocalSource) Info(context.Context) (HallInfo, string, error) {
 	cfg := s.Hall.Config()
 	src := feed.HallSource(s.Hall)
-	return HallInfo{ID: src.Hall, NameZH: cfg.NameZH, NameEN: cfg.NameEN, Timezone: cfg.TimeZone}, src.Epoch(0), nil
+	epoch, from := feed.EpochOf(s.Hall)
+	return HallInfo{ID: src.Hall, NameZH: cfg.NameZH, NameEN: cfg.NameEN, Timezone: cfg.TimeZone, EpochFrom: from}, epoch, nil
 }
 
 // Read implements Source.
@@ -115,6 +119,7 @@ func (s HTTPSource) Info(ctx context.Context) (HallInfo, string, error) {
 	res.Body.Close()
 	name, _ := url.QueryUnescape(res.Header.Get("X-Hallq-Hall-Name"))
 	info := HallInfo{ID: res.Header.Get("X-Hallq-Hall"), NameZH: name, Timezone: res.Header.Get("X-Hallq-Timezone")}
+	info.EpochFrom, _ = strconv.ParseUint(res.Header.Get("X-Hallq-Epoch-From"), 10, 64)
 	if info.ID == "" {
 		return info, "", errors.New("the hall's answer names no hall (X-Hallq-Hall): is it a hallq older than the region feed?")
 	}
