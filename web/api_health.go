@@ -24,7 +24,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	}
 	_, seq := s.hall.Snapshot()
 	hs := s.hall.Health()
-	body := fiber.Map{"status": hs.Status, "seq": seq}
+	body := fiber.Map{"status": hs.Status, "seq": seq, "epoch": s.hall.Epoch()}
 	if len(hs.Problems) > 0 {
 		body["problems"] = hs.Problems
 	}
