@@ -347,10 +347,34 @@ func Write(ctx context.Context, db *pgxpool.Pool, info HallInfo, epoch string, f
 		if err := copyCases(ctx, tx, lines); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `SELECT region_refresh_days($1, $2::date[])`, info.ID, touchedDays(lines)); err != nil {
+			return fmt.Errorf("day rollups: %w", err)
+		}
 		_, err := tx.Exec(ctx, `UPDATE ship_cursors SET seq = $3, event_at = $4, shipped_at = now() WHERE hall_id = $1 AND epoch = $2`,
 			info.ID, epoch, last.Seq, last.At)
 		return err
 	})
+}
+
+// touchedDays are the days whose tickets or ratings lines may change.
+func touchedDays(lines []feed.Line) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(d string) {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	for _, l := range lines {
+		if l.Score != nil {
+			add(l.Day)
+		}
+		for _, t := range l.Tickets {
+			add(t.Day)
+		}
+	}
+	return out
 }
 
 func cmpOr(a, b string) string {
