@@ -368,7 +368,7 @@ func touchedDays(lines []feed.Line) []string {
 	}
 	for _, l := range lines {
 		if l.Score != nil {
-			add(l.Day)
+			add(cmpOr(l.TicketDay, l.Day))
 		}
 		for _, t := range l.Tickets {
 			add(t.Day)
@@ -524,8 +524,9 @@ func copyRatings(ctx context.Context, tx pgx.Tx, lines []feed.Line) error {
 		if len(l.Tickets) > 0 {
 			svc = l.Tickets[0].Service
 		}
-		row := []any{l.Hall, day(l.Day), int64(l.Ticket), int16(*l.Score), l.RatingReason, l.Counter, l.Clerk, svc, l.Class, l.At}
-		k := l.Day + "/" + fmt.Sprint(l.Ticket)
+		d := cmpOr(l.TicketDay, l.Day)
+		row := []any{l.Hall, day(d), int64(l.Ticket), int16(*l.Score), l.RatingReason, l.Counter, l.Clerk, svc, l.Class, l.At}
+		k := d + "/" + fmt.Sprint(l.Ticket)
 		if i, ok := idx[k]; ok {
 			rows[i] = row
 		} else {

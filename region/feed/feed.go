@@ -27,6 +27,9 @@ type Line struct {
 	Score *int `json:"score,omitempty"`
 	// RatingReason is the complaint category a dissatisfied customer picked.
 	RatingReason string `json:"rating_reason,omitempty"`
+	// TicketDay is the day of the rated ticket (a rating just after
+	// midnight rates a ticket of the day before).
+	TicketDay string `json:"ticket_day,omitempty"`
 	// Clerk is the staff user a rating or case is about.
 	Clerk string `json:"clerk,omitempty"`
 	// Item and Class are the business item and case class (四类业务) the
@@ -58,6 +61,7 @@ func Ticket(t queue.Ticket) queue.Ticket {
 
 // recordFacts are the only fields read from a record.
 type recordFacts struct {
+	Day    string `json:"day"`
 	Score  *int   `json:"score"`
 	Reason string `json:"reason"`
 	Clerk  string `json:"clerk"`
@@ -78,7 +82,7 @@ func (s Source) Line(ev queue.Event) Line {
 		}
 		switch r.Kind {
 		case "rating":
-			l.Score, l.RatingReason = f.Score, f.Reason
+			l.Score, l.RatingReason, l.TicketDay = f.Score, f.Reason, f.Day
 			if l.Score == nil {
 				zero := 0
 				l.Score = &zero
