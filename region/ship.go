@@ -196,6 +196,7 @@ func (s *Shipper) once(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	migrated := s.stats.Migrated
 	s.stats.Hall, s.stats.Epoch = info.ID, ep.ID
+	s.stats.Head, s.stats.HeadAt = info.Head.Seq, info.Head.At
 	s.mu.Unlock()
 	if !migrated {
 		if _, err := Migrate(ctx, s.DB, s.now(), 2); err != nil {

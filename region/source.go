@@ -27,6 +27,9 @@ type HallInfo struct {
 	// Epoch is the store's current epoch: its id, the last sequence
 	// number before it (a restore's floor) and the epoch before it.
 	Epoch feed.Epoch
+	// Head is the hall's newest event when Info answered (the lag is
+	// known even while the region is unreachable).
+	Head Head
 }
 
 // Head is the newest event a hall has committed.
@@ -51,7 +54,12 @@ type LocalSource struct{ Hall *hall.Hall }
 // Info implements Source.
 func (s LocalSource) Info(context.Context) (HallInfo, error) {
 	cfg := s.Hall.Config()
-	return HallInfo{ID: s.Hall.ID(), NameZH: cfg.NameZH, NameEN: cfg.NameEN, Timezone: cfg.TimeZone, Epoch: feed.EpochOf(s.Hall)}, nil
+	info := HallInfo{ID: s.Hall.ID(), NameZH: cfg.NameZH, NameEN: cfg.NameEN, Timezone: cfg.TimeZone, Epoch: feed.EpochOf(s.Hall)}
+	last, ok, err := s.Hall.Store().LastEvent()
+	if ok {
+		info.Head = Head{Seq: last.Seq, At: last.At}
+	}
+	return info, err
 }
 
 // Read implements Source.
@@ -119,6 +127,8 @@ func (s HTTPSource) Info(ctx context.Context) (HallInfo, error) {
 	info := HallInfo{ID: res.Header.Get("X-Hallq-Hall"), NameZH: name, Timezone: res.Header.Get("X-Hallq-Timezone")}
 	info.Epoch.ID, info.Epoch.Prev = res.Header.Get("X-Hallq-Epoch"), res.Header.Get("X-Hallq-Epoch-Prev")
 	info.Epoch.From, _ = strconv.ParseUint(res.Header.Get("X-Hallq-Epoch-From"), 10, 64)
+	info.Head.Seq, _ = strconv.ParseUint(res.Header.Get("X-Hallq-Head-Seq"), 10, 64)
+	info.Head.At, _ = time.Parse(time.RFC3339Nano, res.Header.Get("X-Hallq-Head-At"))
 	if info.ID == "" {
 		return info, errors.New("the hall's answer names no hall (X-Hallq-Hall): is it a hallq older than the region feed?")
 	}

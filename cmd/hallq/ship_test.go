@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,8 +43,12 @@ func TestCLIShipToRegion(t *testing.T) {
 			kiosk = d.Token
 		}
 	}
-	for range 3 {
-		req, _ := http.NewRequest("POST", m.URL+"/api/v1/tickets", strings.NewReader(`{"service": "A", "phone": "13912345678"}`))
+	issued := 0
+	issue := func() {
+		t.Helper()
+		issued++
+		body := fmt.Sprintf(`{"service": "A", "phone": "1391234%04d"}`, issued)
+		req, _ := http.NewRequest("POST", m.URL+"/api/v1/tickets", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+kiosk)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
@@ -51,6 +56,9 @@ func TestCLIShipToRegion(t *testing.T) {
 			t.Fatalf("issue: %v %v", res, err)
 		}
 		res.Body.Close()
+	}
+	for range 3 {
+		issue()
 	}
 	last, _, err := m.Hall.Store().LastEvent()
 	if err != nil {
@@ -60,22 +68,48 @@ func TestCLIShipToRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	// The shipper runs on its own; wait (bounded) until the region has it all.
-	var cursor int64
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		db.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM ship_cursors WHERE hall_id = 'demo-hall'`).Scan(&cursor)
-		if uint64(cursor) >= last.Seq {
-			break
+	// The shipper runs on its own; wait (bounded) until the region has it
+	// all (after an outage its back-off may last a few seconds).
+	waitShipped := func(seq uint64) {
+		t.Helper()
+		var cursor int64
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			db.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM ship_cursors WHERE hall_id = 'demo-hall'`).Scan(&cursor)
+			if uint64(cursor) >= seq {
+				break
+			}
+		}
+		if uint64(cursor) != seq {
+			t.Fatalf("the region's cursor is %d, the hall's last event %d", cursor, seq)
 		}
 	}
-	if uint64(cursor) != last.Seq {
-		t.Fatalf("the region's cursor is %d, the hall's last event %d", cursor, last.Seq)
-	}
+	waitShipped(last.Seq)
 	_, body := cmdGet(t, m.URL+"/metrics", "")
 	if !regexp.MustCompile(`(?m)^hallq_ship_lag_events 0$`).Match(body) || !regexp.MustCompile(`(?m)^hallq_ship_events_total [1-9]`).Match(body) {
 		t.Errorf("/metrics after shipping:\n%s", regexp.MustCompile(`(?m)^hallq_ship.*$`).FindAll(body, -1))
 	}
+
+	// The region goes away: the hall serves on, the shipper counts its
+	// failures and its lag, and catches up when the region is back.
+	db.Close()
+	pg.Stop()
+	issue()
+	issue()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if _, body = cmdGet(t, m.URL+"/metrics", ""); regexp.MustCompile(`(?m)^hallq_ship_failures_total [1-9]`).Match(body) {
+			break
+		}
+	}
+	if !regexp.MustCompile(`(?m)^hallq_ship_failures_total [1-9]`).Match(body) || !regexp.MustCompile(`(?m)^hallq_ship_lag_events [1-9]`).Match(body) {
+		t.Errorf("/metrics with the region down:\n%s", regexp.MustCompile(`(?m)^hallq_ship.*$`).FindAll(body, -1))
+	}
+	pg.Start()
+	if db, err = pgxpool.New(ctx, pg.DSN()); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	last, _, _ = m.Hall.Store().LastEvent()
+	waitShipped(last.Seq)
 
 	if _, err := db.Exec(ctx, `CREATE DATABASE region2`); err != nil {
 		t.Fatal(err)
@@ -95,7 +129,7 @@ func TestCLIShipToRegion(t *testing.T) {
 	}
 	defer db2.Close()
 	var n, phones int
-	db2.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE tickets::text LIKE '%5678%') FROM events WHERE hall_id = 'demo-hall'`).Scan(&n, &phones)
+	db2.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE tickets::text LIKE '%1391234%') FROM events WHERE hall_id = 'demo-hall'`).Scan(&n, &phones)
 	last2, _, _ := m.Hall.Store().LastEvent()
 	if uint64(n) != last2.Seq || phones != 0 {
 		t.Errorf("region2 holds %d events (%d with a phone), the hall %d", n, phones, last2.Seq)
