@@ -48,10 +48,10 @@ func (rh regionHall) open(t *testing.T, now time.Time) *hall.Hall {
 	return h
 }
 
-// ship ships h's whole feed, in batches of 997 events.
+// ship ships h's whole feed, in batches of 1,999 events.
 func ship(t *testing.T, db *pgxpool.Pool, h *hall.Hall) (*region.Shipper, int) {
 	t.Helper()
-	s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h}, Batch: 997}
+	s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h}, Batch: 1999}
 	n, err := s.CatchUp(context.Background())
 	if err != nil {
 		t.Fatalf("ship %s: %v", h.ID(), err)
@@ -86,8 +86,8 @@ func TestRegionShipping(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(halls[i].dir, hall.ConfigFile), []byte(`{"id": "`+halls[i].id+`"}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		// 2026-10-28 … 2026-11-02: across a month's end (two partitions)
-		halls[i].simulate(t, 6, end1, uint64(i+1))
+		// 2026-10-30 … 2026-11-02: across a month's end (two partitions)
+		halls[i].simulate(t, 4, end1, uint64(i+1))
 	}
 
 	// 1. Every hall ships its history. Hall 2 then lives one more day and
@@ -164,7 +164,7 @@ func TestRegionShipping(t *testing.T) {
 		t.Fatal("the reset cursor shipped nothing again")
 	}
 
-	from, to := "2026-10-28", end2.AddDate(0, 0, -1).Format(time.DateOnly)
+	from, to := "2026-10-30", end2.AddDate(0, 0, -1).Format(time.DateOnly)
 	got, err := region.HallFigures(ctx, db, from, to, false)
 	if err != nil {
 		t.Fatal(err)
