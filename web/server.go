@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -47,6 +48,9 @@ type Options struct {
 	Heartbeat, HeartbeatWait time.Duration
 	// DemoDevices are linked from the start page (a demo hall's only).
 	DemoDevices []DemoDevice
+	// Metrics, when set, appends more Prometheus text to /metrics (the
+	// shipper's lag, region.Shipper.WriteMetrics).
+	Metrics func(w io.Writer)
 }
 
 // Server is the hall's web server.
