@@ -33,6 +33,13 @@ type fileConfig struct {
 		MinFreeMB  *uint64  `json:"min_free_mb"`
 		MinFreePct *float64 `json:"min_free_pct"`
 	} `json:"disk"`
+	// RegionCatalog is where the hall pulls the region's signed catalog
+	// bundle (package catalogsync reads it at every start).
+	RegionCatalog *struct {
+		URL       string `json:"url"`
+		PublicKey string `json:"public_key"`
+		EveryS    int    `json:"every_s"`
+	} `json:"region_catalog"`
 }
 
 // LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.
