@@ -71,8 +71,9 @@ func Apply(ctx context.Context, h *hall.Hall, p hall.Principal, pub ed25519.Publ
 	if _, err := mergedCatalog(baseCat, h.Catalog(), b); err != nil {
 		return st, false, err
 	}
-	changes := MergeServices(baseSvc, h.Config().Services, b.Services)
+	changes := MergeServices(baseSvc, h.Services(), b.Services)
 	cfg := h.Config()
+	cfg.Services = h.Services()
 	for _, ch := range changes {
 		if ch.Create {
 			cfg.Services = append(cfg.Services, ch.Service)
@@ -197,7 +198,7 @@ func (s *Syncer) Status() Status {
 	st, err := Current(s.h)
 	if err == nil {
 		out.Version, out.Issued = st.Version, st.Issued
-		out.Overrides = Overrides(st, s.h.Catalog(), s.h.Config().Services)
+		out.Overrides = Overrides(st, s.h.Catalog(), s.h.Services())
 	}
 	if out.Overrides == nil {
 		out.Overrides = []string{}
