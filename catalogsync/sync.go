@@ -322,3 +322,9 @@ func LoadSource(dir string) (Source, error) {
 	}
 	return Source{URL: rc.URL, PublicKey: pub, Every: time.Duration(rc.EveryS) * time.Second}, nil
 }
+
+// PullErr is the error Pull answers on a hall without a region.
+func (s *Syncer) PullErr() error {
+	_, err := s.Pull(context.Background(), Principal)
+	return err
+}

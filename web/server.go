@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hallq/catalogsync"
 	"log/slog"
 	"net"
 	"strings"
@@ -47,6 +48,9 @@ type Options struct {
 	Heartbeat, HeartbeatWait time.Duration
 	// DemoDevices are linked from the start page (a demo hall's only).
 	DemoDevices []DemoDevice
+	// Catalog pulls the region's catalog bundle (hall.json
+	// "region_catalog"); nil: the hall has no region.
+	Catalog *catalogsync.Syncer
 }
 
 // Server is the hall's web server.
