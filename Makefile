@@ -27,12 +27,17 @@ fuzz:
 		done; \
 	done
 
-## test-deps: Debian's chromium and CJK fonts for the browser tests
+## test-deps: Debian's chromium and CJK fonts for the browser tests, postgresql for the region tests
 test-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 		echo "installing chromium and fonts-noto-cjk for the browser tests"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fontconfig >/dev/null; \
+	fi
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing postgresql for the region tests (region/pgtest)"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 ## generate: regenerate templ's *_templ.go files (committed, so go build needs no templ)

@@ -25,8 +25,9 @@ func DefaultConfig() queue.Config {
 	return c
 }
 
-// fileConfig is what hall.json may hold: the queue's config and the "disk"
-// limits (disk.go), which the hall reads apart at every start.
+// fileConfig is what hall.json may hold: the queue's config, the "disk"
+// limits (disk.go), the hall's id and its "region" settings (identity.go),
+// which the hall reads apart at every start.
 type fileConfig struct {
 	queue.Config
 	Disk *struct {
@@ -40,6 +41,9 @@ type fileConfig struct {
 		PublicKey string `json:"public_key"`
 		EveryS    int    `json:"every_s"`
 	} `json:"region_catalog"`
+	// ID and Region are read apart at every start too (identity.go).
+	ID     *string         `json:"id"`
+	Region *RegionSettings `json:"region"`
 }
 
 // LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.

@@ -114,6 +114,7 @@ type Hall struct {
 
 	freeSpace FreeSpaceFunc // disk.go
 	disk      DiskLimits
+	ident     Identity // hall.json's id and region settings (identity.go)
 	diskLow   atomic.Bool
 
 	stop chan struct{}
@@ -142,6 +143,7 @@ func Open(opt Options) (*Hall, error) {
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	h.freeSpace, h.disk = opt.FreeSpace, diskLimits(opt.Dir)
+	h.ident = ReadIdentity(opt.Dir)
 	if h.freeSpace == nil {
 		h.freeSpace = Statfs
 	}

@@ -2,8 +2,9 @@ package web
 
 import (
 	"bufio"
-	"encoding/json"
+	"compress/gzip"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,42 +12,28 @@ import (
 
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/region/feed"
 )
 
-// ExportEvent is an event as it leaves the hall for regional roll-up:
-// personal fields of its tickets masked, records left out (they may hold
-// contact details; the roll-up counts tickets, not people).
+// ExportEvent is an event as it leaves the hall for the region, without
+// its hall and epoch (feed.Line has them): personal fields of its tickets
+// left out (phone, 户号, note, tracking code), records left out (they may
+// hold contact details; the region counts tickets, not people).
 func ExportEvent(ev queue.Event) queue.Event {
-	if len(ev.Tickets) > 0 {
-		ts := make([]queue.Ticket, len(ev.Tickets))
-		for i, t := range ev.Tickets {
-			ts[i] = publicTicket(t)
-		}
-		ev.Tickets = ts
-	}
-	ev.Records = nil
-	return ev
+	return feed.Source{}.Line(ev).Event
 }
 
-// WriteEvents writes every event after since to w as NDJSON (one
-// ExportEvent per line) and returns the last sequence written (since if
-// none), so a caller resumes with ?since=LAST.
+// WriteEvents writes every event after since to w as NDJSON (one feed.Line
+// per line) and returns the last sequence written (since if none), so a
+// caller resumes with ?since=LAST.
 func WriteEvents(h *hall.Hall, since uint64, w io.Writer) (last uint64, err error) {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	last = since
-	err = h.Store().EachEvent(since, func(ev queue.Event) error {
-		if err := enc.Encode(ExportEvent(ev)); err != nil {
-			return err
-		}
-		last = ev.Seq
-		return nil
-	})
-	if ferr := bw.Flush(); err == nil {
-		err = ferr
-	}
+	last, _, err = feed.Write(h.Store(), feed.HallSource(h), since, 0, w)
 	return last, err
 }
+
+// MaxEventsLimit is the most lines one GET /api/v1/events answers with when
+// the caller asks for a limit.
+const MaxEventsLimit = 100000
 
 // parseSince reads the since query parameter: a sequence number, 0 if absent.
 func parseSince(c *fiber.Ctx) (uint64, error) {
@@ -61,20 +48,79 @@ func parseSince(c *fiber.Ctx) (uint64, error) {
 	return n, nil
 }
 
-// events: GET /api/v1/events?since=SEQ → the event log after SEQ as NDJSON,
-// for the regional roll-up (an integration token) and managers. The answer
-// ends at the newest committed event; each line carries its seq, so the
-// caller asks again with the last one it stored.
+// parseLimit reads the limit query parameter: 0 (no limit) if absent.
+func parseLimit(c *fiber.Ctx) (int, error) {
+	v := strings.TrimSpace(c.Query("limit"))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxEventsLimit {
+		return 0, queue.Errorf(queue.EINVALID, "limit 须为 1 至 %d 的整数 / limit must be 1…%d", MaxEventsLimit, MaxEventsLimit)
+	}
+	return n, nil
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip (named
+// with a q above 0).
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		f, err := strconv.ParseFloat(q, 64)
+		return err == nil && f > 0
+	}
+	return false
+}
+
+// events: GET /api/v1/events?since=SEQ[&limit=N] → the event log after SEQ
+// as NDJSON (feed.Line: each line with hall, epoch, seq), at most N lines,
+// gzip-compressed when the caller accepts it; for the regional centre (an
+// integration token) and managers. The answer ends at the newest committed
+// event (or the limit); each line carries its seq, so the caller asks again
+// with the last one it stored. Headers: X-Hallq-Hall (the hall's id),
+// X-Hallq-Hall-Name (URL-escaped), X-Hallq-Head-Seq (the newest committed
+// event when the answer began).
 func (s *Server) events(c *fiber.Ctx) error {
 	since, err := parseSince(c)
 	if err != nil {
 		return err
 	}
+	limit, err := parseLimit(c)
+	if err != nil {
+		return err
+	}
+	src := feed.HallSource(s.hall)
+	_, head := s.hall.Snapshot()
+	cfg := s.hall.Config()
 	c.Set(fiber.HeaderContentType, "application/x-ndjson; charset=utf-8")
 	c.Set("Cache-Control", "no-store")
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	c.Set("X-Hallq-Hall", src.Hall)
+	c.Set("X-Hallq-Hall-Name", url.QueryEscape(cfg.NameZH))
+	c.Set("X-Hallq-Head-Seq", strconv.FormatUint(head, 10))
+	gz := acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
+	if gz {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if _, err := WriteEvents(s.hall, since, w); err != nil {
+		var out io.Writer = w
+		var zw *gzip.Writer
+		if gz {
+			zw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
+			out = zw
+		}
+		if _, _, err := feed.Write(s.hall.Store(), src, since, limit, out); err != nil {
 			s.log.Error("event export", "since", since, "err", err)
+		}
+		if zw != nil {
+			zw.Close()
 		}
 		w.Flush()
 	})
