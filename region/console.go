@@ -30,8 +30,8 @@ type Live struct {
 	CountersOpen int `json:"counters_open"`
 }
 
-// Figures are a hall's (or the region's) figures over a date range.
-type Figures struct {
+// RangeFigures are a hall's (or the region's) figures over a date range.
+type RangeFigures struct {
 	Customers    int            `json:"customers"`
 	Called       int            `json:"called"`
 	NoShows      int            `json:"no_shows"`
@@ -54,7 +54,7 @@ type HallRow struct {
 	TimeZone string    `json:"timezone"`
 	LastSeen time.Time `json:"last_seen"`
 	Live     Live      `json:"live"`
-	Range    Figures   `json:"range"`
+	Range    RangeFigures   `json:"range"`
 }
 
 // Overview is every hall side by side, and the region's total.
@@ -63,11 +63,11 @@ type Overview struct {
 	To    string    `json:"to"`
 	Now   time.Time `json:"now"`
 	Halls []HallRow `json:"halls"`
-	Total Figures   `json:"total"`
+	Total RangeFigures   `json:"total"`
 }
 
-func round1(x float64) float64 { return math.Round(x*10) / 10 }
-func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
+func rnd1(x float64) float64 { return math.Round(x*10) / 10 }
+func rnd4(x float64) float64 { return math.Round(x*10000) / 10000 }
 
 // CheckRange validates a YYYY-MM-DD range (EBADREQUEST missing, EINVALID bad).
 func CheckRange(from, to string) error {
@@ -126,7 +126,7 @@ func GetOverview(ctx context.Context, db *pgxpool.Pool, from, to string, now tim
 	if err := figures(ctx, db, from, to, "", at); err != nil {
 		return nil, err
 	}
-	total := map[string]*HallRow{"": {Range: Figures{ByClass: map[string]int{}}}}
+	total := map[string]*HallRow{"": {Range: RangeFigures{ByClass: map[string]int{}}}}
 	if err := figures(ctx, db, from, to, "all", func(string) *HallRow { return total[""] }); err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 		SELECT %s, count(*), count(wait_s), count(*) FILTER (WHERE status = 'no_show'),
 		       coalesce(avg(wait_s), 0)::float8,
 		       coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s), 0),
-		       count(*) FILTER (WHERE wait_s IS NOT NULL AND wait_s <= target_wait_s)
+		       count(*) FILTER (WHERE wait_s IS NOT NULL AND wait_s <= CASE WHEN coalesce(target_wait_s, 0) > 0 THEN target_wait_s ELSE 600 END)
 		FROM tickets WHERE day BETWEEN $1::date AND $2::date AND NOT transferred
 		GROUP BY %s`), from, to)
 	if err != nil {
@@ -212,7 +212,7 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 	}
 	for rows.Next() {
 		var hall string
-		var f Figures
+		var f RangeFigures
 		var avg float64
 		var within int
 		if err := rows.Scan(&hall, &f.Customers, &f.Called, &f.NoShows, &avg, &f.P90WaitS, &within); err != nil {
@@ -226,9 +226,9 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 		r := &h.Range
 		r.Customers, r.Called, r.NoShows, r.P90WaitS = f.Customers, f.Called, f.NoShows, f.P90WaitS
 		if f.Called > 0 {
-			r.AvgWaitS = round1(avg)
-			r.ServiceLevel = round4(float64(within) / float64(f.Called))
-			r.NoShowRate = round4(float64(f.NoShows) / float64(f.Called))
+			r.AvgWaitS = rnd1(avg)
+			r.ServiceLevel = rnd4(float64(within) / float64(f.Called))
+			r.NoShowRate = rnd4(float64(f.NoShows) / float64(f.Called))
 		}
 	}
 	rows.Close()
@@ -251,7 +251,7 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 		if h := at(hall); h != nil {
 			h.Range.Rated = rated
 			if rated > 0 {
-				h.Range.Satisfied = round4(float64(good) / float64(rated))
+				h.Range.Satisfied = rnd4(float64(good) / float64(rated))
 			}
 		}
 	}
@@ -363,10 +363,10 @@ func GetPeaks(ctx context.Context, db *pgxpool.Pool, from, to, hall string) (*Pe
 		slot = min(max(slot, 0), 86400/step-1)
 		s.Start = fmt.Sprintf("%02d:%02d", slot*step/3600, slot*step/60%60)
 		if s.Called > 0 {
-			s.AvgWaitS = round1(avg)
+			s.AvgWaitS = rnd1(avg)
 		}
 		if days > 0 {
-			s.ArrivalsPerDay = round1(float64(s.Arrivals) / float64(days))
+			s.ArrivalsPerDay = rnd1(float64(s.Arrivals) / float64(days))
 		}
 		p.Slots = append(p.Slots, s)
 	}

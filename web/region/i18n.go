@@ -131,7 +131,7 @@ func waitClass(s int) string {
 	return ""
 }
 
-func levelClass(f region.Figures) string {
+func levelClass(f region.RangeFigures) string {
 	switch {
 	case f.Called == 0:
 		return ""

@@ -964,7 +964,7 @@ func overview(p OverviewPage) templ.Component {
 	})
 }
 
-func rangeCells(t T, f region.Figures) templ.Component {
+func rangeCells(t T, f region.RangeFigures) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

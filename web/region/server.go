@@ -240,7 +240,7 @@ func csvOut(c *fiber.Ctx, name string, rows [][]string) error {
 func f1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
 func f4(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
 
-func figureCells(f region.Figures) []string {
+func figureCells(f region.RangeFigures) []string {
 	return []string{strconv.Itoa(f.Customers), strconv.Itoa(f.Called), f1(f.AvgWaitS), strconv.Itoa(f.P90WaitS),
 		f4(f.ServiceLevel), strconv.Itoa(f.NoShows), f4(f.NoShowRate), strconv.Itoa(f.Rated), f4(f.Satisfied),
 		strconv.Itoa(f.ByClass["immediate"]), strconv.Itoa(f.ByClass["cross_department"]),
