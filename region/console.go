@@ -48,22 +48,22 @@ type RangeFigures struct {
 
 // HallRow is one hall in the side-by-side table.
 type HallRow struct {
-	Hall     string    `json:"hall"`
-	NameZH   string    `json:"name_zh"`
-	NameEN   string    `json:"name_en"`
-	TimeZone string    `json:"timezone"`
-	LastSeen time.Time `json:"last_seen"`
-	Live     Live      `json:"live"`
-	Range    RangeFigures   `json:"range"`
+	Hall     string       `json:"hall"`
+	NameZH   string       `json:"name_zh"`
+	NameEN   string       `json:"name_en"`
+	TimeZone string       `json:"timezone"`
+	LastSeen time.Time    `json:"last_seen"`
+	Live     Live         `json:"live"`
+	Range    RangeFigures `json:"range"`
 }
 
 // Overview is every hall side by side, and the region's total.
 type Overview struct {
-	From  string    `json:"from"`
-	To    string    `json:"to"`
-	Now   time.Time `json:"now"`
-	Halls []HallRow `json:"halls"`
-	Total RangeFigures   `json:"total"`
+	From  string       `json:"from"`
+	To    string       `json:"to"`
+	Now   time.Time    `json:"now"`
+	Halls []HallRow    `json:"halls"`
+	Total RangeFigures `json:"total"`
 }
 
 func rnd1(x float64) float64 { return math.Round(x*10) / 10 }
