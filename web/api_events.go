@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -85,8 +86,9 @@ func acceptsGzip(h string) bool {
 // integration token) and managers. The answer ends at the newest committed
 // event (or the limit); each line carries its seq, so the caller asks again
 // with the last one it stored. Headers: X-Hallq-Hall (the hall's id),
-// X-Hallq-Hall-Name (URL-escaped), X-Hallq-Head-Seq (the newest committed
-// event when the answer began).
+// X-Hallq-Hall-Name (URL-escaped), X-Hallq-Timezone, X-Hallq-Epoch (the
+// store's current epoch), X-Hallq-Head-Seq and X-Hallq-Head-At (the newest
+// committed event when the answer began).
 func (s *Server) events(c *fiber.Ctx) error {
 	since, err := parseSince(c)
 	if err != nil {
@@ -97,14 +99,22 @@ func (s *Server) events(c *fiber.Ctx) error {
 		return err
 	}
 	src := feed.HallSource(s.hall)
-	_, head := s.hall.Snapshot()
+	head, _, err := s.hall.Store().LastEvent()
+	if err != nil {
+		return err
+	}
 	cfg := s.hall.Config()
 	c.Set(fiber.HeaderContentType, "application/x-ndjson; charset=utf-8")
 	c.Set("Cache-Control", "no-store")
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	c.Set("X-Hallq-Hall", src.Hall)
 	c.Set("X-Hallq-Hall-Name", url.QueryEscape(cfg.NameZH))
-	c.Set("X-Hallq-Head-Seq", strconv.FormatUint(head, 10))
+	c.Set("X-Hallq-Timezone", cfg.TimeZone)
+	epoch, epochFrom := feed.EpochOf(s.hall)
+	c.Set("X-Hallq-Epoch", epoch)
+	c.Set("X-Hallq-Epoch-From", strconv.FormatUint(epochFrom, 10))
+	c.Set("X-Hallq-Head-Seq", strconv.FormatUint(head.Seq, 10))
+	c.Set("X-Hallq-Head-At", head.At.Format(time.RFC3339Nano))
 	gz := acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
 	if gz {
 		c.Set(fiber.HeaderContentEncoding, "gzip")

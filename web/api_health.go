@@ -187,6 +187,9 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	}
 	gauge("hallq_store_open_reads", "Open read transactions of the database (backups streaming, reports).")
 	fmt.Fprintf(&b, "hallq_store_open_reads %d\n", s.hall.Store().OpenReads())
+	if s.opt.Metrics != nil {
+		s.opt.Metrics(&b)
+	}
 	gauge("hallq_websocket_clients", "Connected websocket clients.")
 	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
 	if printers, err := s.hall.Printers(c.UserContext(), metricsPrincipal); err != nil {

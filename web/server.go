@@ -8,7 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hallq/catalogsync"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -51,6 +52,9 @@ type Options struct {
 	// Catalog pulls the region's catalog bundle (hall.json
 	// "region_catalog"); nil: the hall has no region.
 	Catalog *catalogsync.Syncer
+	// Metrics, when set, appends more Prometheus text to /metrics (the
+	// shipper's lag, region.Shipper.WriteMetrics).
+	Metrics func(w io.Writer)
 }
 
 // Server is the hall's web server.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hallq/catalogsync"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"

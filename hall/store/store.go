@@ -674,6 +674,20 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 	return out, err
 }
 
+// LastEvent returns the newest committed event (ok false when there is
+// none), for the shipper's lag.
+func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		k, v := tx.Bucket(bEvents).Cursor().Last()
+		if k == nil {
+			return nil
+		}
+		ok = true
+		return decode("events", seqName(k), v, &ev)
+	})
+	return ev, ok, err
+}
+
 // GetMeta reads a JSON value from the meta bucket into v; found is false when
 // the key is absent.
 func (s *Store) GetMeta(key string, v any) (found bool, err error) {

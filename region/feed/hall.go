@@ -30,12 +30,29 @@ func HallSource(h *hall.Hall) Source {
 	}
 }
 
-// epochOf is the one place that knows how the store names its epoch (until
-// the store keeps one, "0").
-func epochOf(h *hall.Hall) func(seq uint64) string {
-	var e string
-	if found, err := h.Store().GetMeta(MetaEpoch, &e); err != nil || !found || e == "" {
-		e = "0"
+// MetaEpochFrom is the store's meta key of the last sequence written before
+// its epoch began.
+const MetaEpochFrom = "epoch_from"
+
+// EpochOf returns the store's current epoch and the last sequence written
+// before it began. It is the one place that knows how the store keeps its
+// epoch (until the store keeps one: "0" from 0).
+func EpochOf(h *hall.Hall) (epoch string, from uint64) {
+	if found, err := h.Store().GetMeta(MetaEpoch, &epoch); err != nil || !found || epoch == "" {
+		epoch = "0"
 	}
-	return func(uint64) string { return e }
+	h.Store().GetMeta(MetaEpochFrom, &from)
+	return epoch, from
+}
+
+// epochOf names the epoch of each event: the current one after its start,
+// the one before it (unnamed: "before-" and the current) up to it.
+func epochOf(h *hall.Hall) func(seq uint64) string {
+	e, from := EpochOf(h)
+	return func(seq uint64) string {
+		if seq <= from {
+			return "before-" + e
+		}
+		return e
+	}
 }
