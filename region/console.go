@@ -197,16 +197,16 @@ func live(ctx context.Context, db *pgxpool.Pool, now time.Time, at func(string) 
 func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at func(string) *HallRow) error {
 	key := "hall_id"
 	if group == "all" {
-		key = "''"
+		key = "''::text"
 	}
-	q := func(sql string) string { return fmt.Sprintf(sql, key, key) }
+	q := func(sql string) string { return fmt.Sprintf(sql, key) }
 	rows, err := db.Query(ctx, q(`
 		SELECT %s, count(*), count(wait_s), count(*) FILTER (WHERE status = 'no_show'),
 		       coalesce(avg(wait_s), 0)::float8,
 		       coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s), 0),
 		       count(*) FILTER (WHERE wait_s IS NOT NULL AND wait_s <= CASE WHEN coalesce(target_wait_s, 0) > 0 THEN target_wait_s ELSE 600 END)
 		FROM tickets WHERE day BETWEEN $1::date AND $2::date AND NOT transferred
-		GROUP BY %s`), from, to)
+		GROUP BY 1`), from, to)
 	if err != nil {
 		return fmt.Errorf("range figures: %w", err)
 	}
@@ -237,7 +237,7 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 	}
 	rows, err = db.Query(ctx, q(`
 		SELECT %s, count(*) FILTER (WHERE score > 0), count(*) FILTER (WHERE score >= 4)
-		FROM ratings WHERE day BETWEEN $1::date AND $2::date GROUP BY %s`), from, to)
+		FROM ratings WHERE day BETWEEN $1::date AND $2::date GROUP BY 1`), from, to)
 	if err != nil {
 		return fmt.Errorf("range ratings: %w", err)
 	}
@@ -262,7 +262,7 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 	rows, err = db.Query(ctx, q(`
 		SELECT %s, class, count(*) FROM tickets
 		WHERE day BETWEEN $1::date AND $2::date AND status = 'done' AND item <> '' AND class <> ''
-		GROUP BY %s, class`), from, to)
+		GROUP BY 1, 2`), from, to)
 	if err != nil {
 		return fmt.Errorf("range cases: %w", err)
 	}
@@ -286,7 +286,7 @@ func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at f
 	}
 	rows, err = db.Query(ctx, q(`
 		SELECT %s, count(*) FROM cases
-		WHERE day BETWEEN $1::date AND $2::date AND kind = 'workorder_opened' GROUP BY %s`), from, to)
+		WHERE day BETWEEN $1::date AND $2::date AND kind = 'workorder_opened' GROUP BY 1`), from, to)
 	if err != nil {
 		return fmt.Errorf("range work orders: %w", err)
 	}
