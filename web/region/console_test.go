@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,6 +68,50 @@ func newHall(t *testing.T, id string, seed uint64) *hall.Hall {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// liveHall is a fresh hall-c working on the day of end: counters 1 and 2
+// opened at 11:30, customers at 11:35, 11:40 … 12:00 for service A, the
+// first called at counter 1 at 11:58; the clock stops at 12:00.
+func liveHall(t *testing.T) *hall.Hall {
+	t.Helper()
+	dir := t.TempDir()
+	var cfg map[string]any
+	raw, _ := json.Marshal(hall.DefaultConfig())
+	json.Unmarshal(raw, &cfg)
+	cfg["id"], cfg["name_zh"], cfg["name_en"] = "hall-c", "今日营业厅", "Hall today"
+	raw, _ = json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	now := end.Add(-30 * time.Minute)
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour, IntegrityHour: -1,
+		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	ctx := context.Background()
+	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
+	for _, n := range []int{1, 2} {
+		if _, err := h.SetCounterOpen(ctx, mgr, n, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 6; i++ {
+		set(end.Add(time.Duration(-25+5*i) * time.Minute))
+		if _, err := h.Issue(ctx, mgr, hall.IssueRequest{Service: "A", Priority: "normal"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(end.Add(-2 * time.Minute))
+	if _, err := h.Operate(ctx, mgr, 1, hall.CounterOp{Action: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	set(end)
 	return h
 }
 
@@ -130,15 +175,31 @@ func TestRegionConsole(t *testing.T) {
 			t.Fatalf("ship %s: %v", id, err)
 		}
 	}
+	// A third hall works today: two counters opened, six customers from
+	// 11:35 on, one called — five waiting, the longest since 11:40.
+	live := liveHall(t)
+	if _, err := (&region.Shipper{DB: db, Source: region.LocalSource{Hall: live}}).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
 	url := console(t, db)
 
 	var ov region.Overview
 	getJSON(t, url+"/api/v1/overview?from="+from+"&to="+to, &ov)
-	if len(ov.Halls) != 2 {
-		t.Fatalf("the console shows %d halls, want 2", len(ov.Halls))
+	if len(ov.Halls) != 3 {
+		t.Fatalf("the console shows %d halls, want 3", len(ov.Halls))
 	}
 	var sum region.RangeFigures
 	for _, row := range ov.Halls {
+		if row.Hall == "hall-c" {
+			want := region.Live{Waiting: 5, LongestWaitS: 20 * 60, CountersOpen: 2}
+			if row.Live != want || row.Range.Customers != 0 {
+				t.Errorf("hall-c live %+v (range %d customers), want %+v", row.Live, row.Range.Customers, want)
+			}
+			continue
+		}
+		if row.Live != (region.Live{}) {
+			t.Errorf("%s: live %+v on a day it did not work", row.Hall, row.Live)
+		}
 		h := halls[row.Hall]
 		if h == nil {
 			t.Fatalf("unknown hall %q", row.Hall)
@@ -221,7 +282,7 @@ func TestRegionConsole(t *testing.T) {
 	csv, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
-	if len(lines) != 4 || !strings.Contains(lines[1], "hall-a") {
+	if len(lines) != 5 || !strings.Contains(lines[1], "hall-a") {
 		t.Errorf("halls.csv:\n%s", csv)
 	}
 	// The pages render in both languages.
