@@ -159,4 +159,3 @@ func (s HTTPSource) Read(ctx context.Context, since uint64, limit int) ([]feed.L
 	}
 	return out, head, nil
 }
-

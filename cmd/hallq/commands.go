@@ -28,6 +28,7 @@ Usage:
   hallq check               (consistency check of the store)
   hallq export [--since SEQ] (the event log as NDJSON, personal fields masked)
   hallq region serve --pg postgres://… [--addr :8090]   (the regional centre's console; see hallq region)
+  hallq ship --to postgres://… [--from http://HALL --token T] [--follow]   (the feed into the region's PostgreSQL)
 
 Every command takes --data DIR (default ./data).`
 
@@ -61,6 +62,8 @@ func Dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return restore(ctx, rest, stdout)
 	case "check":
 		return check(ctx, rest, stdout)
+	case "ship":
+		return ship(ctx, rest, stdout, stderr)
 	case "export":
 		return export(ctx, rest, stdout)
 	case "region":
@@ -96,6 +99,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&m.DataDir, "data", "./data", "data directory")
 	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
 	fs.BoolVar(&m.Init, "init", false, "create a new, empty hall even though the data directory holds other files (backups…); an existing hallq.db is never replaced")
+	fs.StringVar(&m.ShipTo, "ship-to", "", "ship the hall's feed to the region's PostgreSQL (postgres://…; default hall.json region.ship_to)")
 	fs.StringVar(&m.Options.Printing.PublicURL, "public-url", "", "base URL customers' phones open ticket tracking pages at, printed in ticket QR codes (default: the address the kiosk uses)")
 	logFormat := fs.String("log", "text", "log format on standard error: text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")

@@ -16,6 +16,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/region"
 	"hallq/web"
 )
 
@@ -32,6 +33,9 @@ type Main struct {
 	Logger  *slog.Logger
 	Options hall.Options // Dir, AlwaysOpen and Logger are set from the fields above
 	Web     web.Options  // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
+	// ShipTo ships the hall's feed to the region's PostgreSQL (serve
+	// --ship-to; default hall.json's region.ship_to).
+	ShipTo string
 
 	Hall         *hall.Hall
 	Server       *web.Server
@@ -42,6 +46,9 @@ type Main struct {
 	local  *http.Server
 	cancel context.CancelFunc
 	done   chan error
+
+	shipper  *region.Shipper
+	stopShip func()
 }
 
 // NewMain returns a Main with the defaults of `hallq serve`.
@@ -96,6 +103,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	for _, d := range m.DemoAccounts.Devices {
 		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Token: d.Token})
+	}
+	if m.stopShip, err = m.startShipper(h); err != nil {
+		return err
+	}
+	if m.shipper != nil {
+		wopt.Metrics = m.shipper.WriteMetrics
 	}
 	m.Server = web.New(h, wopt)
 	if m.ln, err = net.Listen("tcp", m.Addr); err != nil {
@@ -184,6 +197,10 @@ func (m *Main) Close() error {
 		m.cancel()
 		err = <-m.done
 		m.cancel = nil
+	}
+	if m.stopShip != nil {
+		m.stopShip()
+		m.stopShip = nil
 	}
 	if m.Hall != nil {
 		err = errors.Join(err, m.Hall.Close())
