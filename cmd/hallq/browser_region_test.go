@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,11 +78,35 @@ func TestBrowserRegionConsole(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Close()
-		now := end.Add(-8 * time.Hour)
-		h, err := hall.Open(hall.Options{Dir: dir, Now: func() time.Time { return now }, Tick: time.Hour, IntegrityHour: -1, Logger: quietLogger()})
+		// Today, 11:30–12:00: counters open, customers arrive, the first
+		// of them are called.
+		var mu sync.Mutex
+		now := end.Add(-30 * time.Minute)
+		set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+		h, err := hall.Open(hall.Options{Dir: dir, Tick: time.Hour, IntegrityHour: -1, Logger: quietLogger(),
+			Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
+		mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
+		for n := 1; n <= 3+i; n++ {
+			if _, err := h.SetCounterOpen(ctx, mgr, n, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := 0; k < 8+5*i; k++ {
+			set(end.Add(time.Duration(-28+k*2/(i+1)) * time.Minute))
+			if _, err := h.Issue(ctx, mgr, hall.IssueRequest{Service: string(rune('A' + k%4)), Priority: "normal"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(end.Add(-time.Minute))
+		for n := 1; n <= 2; n++ {
+			if _, err := h.Operate(ctx, mgr, n, hall.CounterOp{Action: "call"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(end)
 		s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h}}
 		if _, err := s.CatchUp(ctx); err != nil {
 			t.Fatal(err)
