@@ -3,13 +3,17 @@ package catalogsync_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -278,4 +282,35 @@ func TestBundleRefused(t *testing.T) {
 
 	reg.publish(t, priv, catalogsync.Bundle{Version: 1, Catalog: tampered})
 	check("older", queue.ECONFLICT, catalogsync.ErrOlder)
+}
+
+// TestLoadSource: hall.json's region_catalog section is read (and accepted
+// by the hall's own config check); a bad key is refused by name; no section
+// is a hall without a region.
+func TestLoadSource(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	dir := t.TempDir()
+	if src, err := catalogsync.LoadSource(dir); err != nil || src.URL != "" {
+		t.Fatalf("no hall.json: %+v %v", src, err)
+	}
+	cfg := map[string]any{}
+	raw, _ := json.Marshal(hall.DefaultConfig())
+	json.Unmarshal(raw, &cfg)
+	cfg["region_catalog"] = map[string]any{"url": "http://region.example:8090", "public_key": base64.StdEncoding.EncodeToString(pub), "every_s": 60}
+	raw, _ = json.Marshal(cfg)
+	path := filepath.Join(dir, hall.ConfigFile)
+	os.WriteFile(path, raw, 0o644)
+	if _, err := hall.LoadConfig(path); err != nil {
+		t.Fatalf("the hall refuses its region_catalog section: %v", err)
+	}
+	src, err := catalogsync.LoadSource(dir)
+	if err != nil || src.URL != "http://region.example:8090" || !src.PublicKey.Equal(pub) || src.Every != time.Minute {
+		t.Fatalf("LoadSource: %+v %v", src, err)
+	}
+	cfg["region_catalog"] = map[string]any{"url": "http://region.example:8090", "public_key": "bm90IGEga2V5"}
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(path, raw, 0o644)
+	if _, err := catalogsync.LoadSource(dir); queue.ErrorCode(err) != queue.EINVALID || !strings.Contains(err.Error(), "public_key") {
+		t.Errorf("a bad key: %v", err)
+	}
 }

@@ -372,3 +372,21 @@ func GetPeaks(ctx context.Context, db *pgxpool.Pool, from, to, hall string) (*Pe
 	}
 	return p, rows.Err()
 }
+
+// ListHalls returns the halls that ever shipped, by id (no figures).
+func ListHalls(ctx context.Context, db *pgxpool.Pool) ([]HallRow, error) {
+	rows, err := db.Query(ctx, `SELECT hall_id, name_zh, name_en, timezone, last_seen FROM halls ORDER BY hall_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list halls: %w", err)
+	}
+	defer rows.Close()
+	out := []HallRow{}
+	for rows.Next() {
+		var h HallRow
+		if err := rows.Scan(&h.Hall, &h.NameZH, &h.NameEN, &h.TimeZone, &h.LastSeen); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

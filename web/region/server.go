@@ -173,11 +173,11 @@ func (s *Server) peaksPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := region.GetOverview(c.UserContext(), s.db, p.From, p.From, s.opt.Now())
+	halls, err := region.ListHalls(c.UserContext(), s.db)
 	if err != nil {
 		return err
 	}
-	return render(c, peaks(PeaksPage{page: p, Hall: hall, Halls: o.Halls, P: pk, Top: topSlots(pk, 5)}))
+	return render(c, peaks(PeaksPage{page: p, Hall: hall, Halls: halls, P: pk, Top: topSlots(pk, 5)}))
 }
 
 func (s *Server) peaksJSON(c *fiber.Ctx) error {
