@@ -304,6 +304,12 @@ func (h *Hall) Close() error {
 // Store returns the underlying store (for backups, reports and tests).
 func (h *Hall) Store() *store.Store { return h.st }
 
+// Epoch names the store's current history of sequence numbers and ticket
+// ids (store/epoch.go): new on a new store and on every restore. A client
+// that remembered a sequence of another epoch must start again from a
+// snapshot.
+func (h *Hall) Epoch() string { return h.st.Epoch() }
+
 // Now returns the hall's clock reading.
 func (h *Hall) Now() time.Time { return h.now() }
 

@@ -124,16 +124,35 @@ FROM generate_series('2026-01-01'::date, '2026-12-31'::date, interval '1 day') A
 		}
 		db.Exec(ctx, `INSERT INTO ratings (hall_id, day, ticket_id, score, at)
 			SELECT hall_id, day, ticket_id, 1 + ticket_id % 5, issued_at FROM tickets WHERE hall_id = $1 AND ticket_id % 3 = 0`, fmt.Sprintf("h%03d", h))
+		if _, err := db.Exec(ctx, `SELECT region_refresh_days($1, ARRAY(SELECT d::date FROM generate_series('2026-01-01'::date, '2026-12-31'::date, interval '1 day') d))`, fmt.Sprintf("h%03d", h)); err != nil {
+			b.Fatal(err)
+		}
 	}
 	db.Exec(ctx, `VACUUM ANALYZE`)
 	var rows int64
 	db.QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&rows)
 	b.Logf("generated %d tickets of %d halls in %s", rows, n, time.Since(t0).Round(time.Second))
-	b.ResetTimer()
-	for range b.N {
-		figs, err := region.HallFigures(ctx, db, "2026-01-01", "2026-12-31")
-		if err != nil || len(figs) != n {
-			b.Fatalf("%d halls, %v", len(figs), err)
-		}
+	for _, c := range []struct {
+		name string
+		fn   func() (map[string]region.Figures, error)
+	}{
+		{"rollups", func() (map[string]region.Figures, error) {
+			return region.HallFigures(ctx, db, "2026-01-01", "2026-12-31", false)
+		}},
+		{"rollups-no-p90", func() (map[string]region.Figures, error) {
+			return region.HallFigures(ctx, db, "2026-01-01", "2026-12-31", true)
+		}},
+		{"tickets", func() (map[string]region.Figures, error) {
+			return region.HallFiguresFromTickets(ctx, db, "2026-01-01", "2026-12-31")
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				figs, err := c.fn()
+				if err != nil || len(figs) != n {
+					b.Fatalf("%d halls, %v", len(figs), err)
+				}
+			}
+		})
 	}
 }

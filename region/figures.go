@@ -35,7 +35,29 @@ type Figures struct {
 	Satisfaction float64 `json:"satisfaction"`
 }
 
-// figuresSQL computes Figures for every hall over days $1…$2 (dates).
+// rollupSQL computes Figures for every hall over days $1…$2 from the day
+// rollups (migration 002): sums, and the exact p90 from the days' sorted
+// waits.
+const rollupSQL = `
+WITH s AS (
+    SELECT hall_id, sum(customers) AS customers, sum(called) AS called, sum(served) AS served,
+        sum(no_shows) AS no_shows, sum(cancelled) AS cancelled, sum(wait_sum) AS wait_sum,
+        max(max_wait) AS max_wait, sum(within) AS within, sum(finished) AS finished,
+        sum(rated) AS rated, sum(satisfied) AS satisfied
+    FROM ticket_days WHERE day BETWEEN $1::date AND $2::date GROUP BY hall_id
+), p AS (
+    SELECT hall_id, percentile_disc(0.9) WITHIN GROUP (ORDER BY w) AS p90
+    FROM wait_days, unnest(waits) AS w
+    WHERE day BETWEEN $1::date AND $2::date AND $3
+    GROUP BY hall_id
+)
+SELECT s.hall_id, customers, called, served, no_shows, cancelled, wait_sum, coalesce(p90, 0), max_wait, within,
+       finished, rated, satisfied
+FROM s LEFT JOIN p USING (hall_id)
+ORDER BY s.hall_id`
+
+// figuresSQL computes Figures for every hall over days $1…$2 (dates)
+// straight from the tickets (the rollups' reference).
 const figuresSQL = `
 WITH t AS (
     SELECT * FROM tickets WHERE day BETWEEN $1::date AND $2::date
@@ -67,9 +89,20 @@ FROM c LEFT JOIN r USING (hall_id)
 ORDER BY c.hall_id`
 
 // HallFigures returns the figures of every hall with tickets from day from
-// to day to (YYYY-MM-DD, inclusive), by hall id.
-func HallFigures(ctx context.Context, db *pgxpool.Pool, from, to string) (map[string]Figures, error) {
-	rows, err := db.Query(ctx, figuresSQL, from, to)
+// to day to (YYYY-MM-DD, inclusive), by hall id, from the day rollups; with
+// noP90 the percentile (the costly part) is left 0.
+func HallFigures(ctx context.Context, db *pgxpool.Pool, from, to string, noP90 bool) (map[string]Figures, error) {
+	return figures(ctx, db, rollupSQL, from, to, !noP90)
+}
+
+// HallFiguresFromTickets is HallFigures computed from the tickets
+// themselves (slow over long ranges: the rollups' reference).
+func HallFiguresFromTickets(ctx context.Context, db *pgxpool.Pool, from, to string) (map[string]Figures, error) {
+	return figures(ctx, db, figuresSQL, from, to)
+}
+
+func figures(ctx context.Context, db *pgxpool.Pool, sql, from, to string, args ...any) (map[string]Figures, error) {
+	rows, err := db.Query(ctx, sql, append([]any{from, to}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("region figures: %w", err)
 	}

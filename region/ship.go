@@ -178,23 +178,24 @@ func (s *Shipper) CatchUp(ctx context.Context) (int, error) {
 	for {
 		n, err := s.Once(ctx)
 		total += n
-		if err != nil || n < s.batch() {
+		if err != nil || n == 0 {
 			return total, err
 		}
 	}
 }
 
 func (s *Shipper) once(ctx context.Context) (int, error) {
-	info, epoch, err := s.Source.Info(ctx)
+	info, err := s.Source.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read the hall: %w", err)
 	}
-	if epoch == "" {
-		epoch = "0"
+	ep := info.Epoch
+	if ep.ID == "" {
+		ep.ID = "0"
 	}
 	s.mu.Lock()
 	migrated := s.stats.Migrated
-	s.stats.Hall, s.stats.Epoch = info.ID, epoch
+	s.stats.Hall, s.stats.Epoch = info.ID, ep.ID
 	s.mu.Unlock()
 	if !migrated {
 		if _, err := Migrate(ctx, s.DB, s.now(), 2); err != nil {
@@ -204,26 +205,52 @@ func (s *Shipper) once(ctx context.Context) (int, error) {
 		s.stats.Migrated = true
 		s.mu.Unlock()
 	}
-	var cursor uint64
-	var cursorAt *time.Time
-	err = s.DB.QueryRow(ctx, `SELECT seq, event_at FROM ship_cursors WHERE hall_id = $1 AND epoch = $2`, info.ID, epoch).Scan(&cursor, &cursorAt)
-	if errors.Is(err, pgx.ErrNoRows) {
+	cursor, cursorAt, ok, err := readCursor(ctx, s.DB, info.ID, ep.ID)
+	if err != nil {
+		return 0, err
+	}
+	target, since, until := ep.ID, cursor, uint64(0)
+	if !ok {
 		// A new epoch (a fresh store, or one restored from a backup): its
-		// events follow the restore point; the ones before it belong to
-		// the epoch the backup was taken in.
-		cursor, err = info.EpochFrom, nil
+		// own events follow its floor. Those before it belong to the epoch
+		// before; what the region lacks of them (the backup was newer than
+		// the region's cursor) goes first, under that epoch's name, so
+		// nothing is lost or counted twice.
+		target, since = ep.ID, ep.From
+		if ep.Prev != "" && ep.From > 0 {
+			pc, _, pok, err := readCursor(ctx, s.DB, info.ID, ep.Prev)
+			if err != nil {
+				return 0, err
+			}
+			if pok && pc < ep.From {
+				target, since, until = ep.Prev, pc, ep.From
+			}
+		}
 	}
+	lines, head, err := s.Source.Read(ctx, since, s.batch())
 	if err != nil {
-		return 0, fmt.Errorf("read the region's cursor: %w", err)
+		return 0, fmt.Errorf("read the hall's events after %d: %w", since, err)
 	}
-	lines, head, err := s.Source.Read(ctx, cursor, s.batch())
-	if err != nil {
-		return 0, fmt.Errorf("read the hall's events after %d: %w", cursor, err)
+	if until > 0 {
+		k := 0
+		for k < len(lines) && lines[k].Seq <= until {
+			k++
+		}
+		if k == 0 { // the epoch before is complete: on to this one
+			target, since = ep.ID, ep.From
+			if lines, head, err = s.Source.Read(ctx, since, s.batch()); err != nil {
+				return 0, fmt.Errorf("read the hall's events after %d: %w", since, err)
+			}
+		} else {
+			lines = lines[:k]
+		}
 	}
 	s.mu.Lock()
-	s.stats.Cursor, s.stats.Head, s.stats.HeadAt = cursor, head.Seq, head.At
-	if cursorAt != nil {
-		s.stats.CursorAt = *cursorAt
+	s.stats.Head, s.stats.HeadAt = head.Seq, head.At
+	if ok {
+		s.stats.Cursor, s.stats.CursorAt = cursor, cursorAt
+	} else {
+		s.stats.Cursor, s.stats.CursorAt = ep.From, time.Time{}
 	}
 	s.mu.Unlock()
 	if len(lines) == 0 {
@@ -231,19 +258,38 @@ func (s *Shipper) once(ctx context.Context) (int, error) {
 	}
 	for i := range lines {
 		// the shipment is of the epoch its cursor names
-		lines[i].Epoch, lines[i].Hall = epoch, info.ID
+		lines[i].Epoch, lines[i].Hall = target, info.ID
 	}
-	if err := Write(ctx, s.DB, info, epoch, cursor, lines); err != nil {
+	if err := Write(ctx, s.DB, info, target, since, lines); err != nil {
 		if errors.Is(err, ErrCursorMoved) {
 			return 0, nil // another shipper moved it: read it again next time
 		}
 		return 0, err
 	}
-	last := lines[len(lines)-1]
-	s.mu.Lock()
-	s.stats.Cursor, s.stats.CursorAt = last.Seq, last.At
-	s.mu.Unlock()
+	if target == ep.ID {
+		last := lines[len(lines)-1]
+		s.mu.Lock()
+		s.stats.Cursor, s.stats.CursorAt = last.Seq, last.At
+		s.mu.Unlock()
+	}
 	return len(lines), nil
+}
+
+// readCursor reads the region's cursor of a hall's epoch; ok is false when
+// the region has none.
+func readCursor(ctx context.Context, db *pgxpool.Pool, hallID, epoch string) (seq uint64, at time.Time, ok bool, err error) {
+	var atp *time.Time
+	err = db.QueryRow(ctx, `SELECT seq, event_at FROM ship_cursors WHERE hall_id = $1 AND epoch = $2`, hallID, epoch).Scan(&seq, &atp)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, at, false, nil
+	}
+	if err != nil {
+		return 0, at, false, fmt.Errorf("read the region's cursor: %w", err)
+	}
+	if atp != nil {
+		at = *atp
+	}
+	return seq, at, true, nil
 }
 
 // ErrCursorMoved: the region's cursor is no longer where the shipment began
@@ -279,7 +325,7 @@ func Write(ctx context.Context, db *pgxpool.Pool, info HallInfo, epoch string, f
 			info.ID, info.NameZH, info.NameEN, cmpOr(info.Timezone, "Asia/Shanghai")); err != nil {
 			return fmt.Errorf("hall row: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ship_cursors (hall_id, epoch, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, info.ID, epoch, int64(info.EpochFrom)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO ship_cursors (hall_id, epoch, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, info.ID, epoch, int64(from)); err != nil {
 			return fmt.Errorf("cursor: %w", err)
 		}
 		var cur uint64
@@ -301,10 +347,34 @@ func Write(ctx context.Context, db *pgxpool.Pool, info HallInfo, epoch string, f
 		if err := copyCases(ctx, tx, lines); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `SELECT region_refresh_days($1, $2::date[])`, info.ID, touchedDays(lines)); err != nil {
+			return fmt.Errorf("day rollups: %w", err)
+		}
 		_, err := tx.Exec(ctx, `UPDATE ship_cursors SET seq = $3, event_at = $4, shipped_at = now() WHERE hall_id = $1 AND epoch = $2`,
 			info.ID, epoch, last.Seq, last.At)
 		return err
 	})
+}
+
+// touchedDays are the days whose tickets or ratings lines may change.
+func touchedDays(lines []feed.Line) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(d string) {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	for _, l := range lines {
+		if l.Score != nil {
+			add(l.Day)
+		}
+		for _, t := range l.Tickets {
+			add(t.Day)
+		}
+	}
+	return out
 }
 
 func cmpOr(a, b string) string {

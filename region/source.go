@@ -24,9 +24,9 @@ type HallInfo struct {
 	NameZH   string
 	NameEN   string
 	Timezone string
-	// EpochFrom is the last sequence number written before the current
-	// epoch began (the restore point): the epoch's own events follow it.
-	EpochFrom uint64
+	// Epoch is the store's current epoch: its id, the last sequence
+	// number before it (a restore's floor) and the epoch before it.
+	Epoch feed.Epoch
 }
 
 // Head is the newest event a hall has committed.
@@ -38,7 +38,7 @@ type Head struct {
 // Source is one hall's feed as the shipper reads it.
 type Source interface {
 	// Info names the hall and its current epoch.
-	Info(ctx context.Context) (info HallInfo, epoch string, err error)
+	Info(ctx context.Context) (HallInfo, error)
 	// Read returns up to limit lines after since, and the hall's head.
 	Read(ctx context.Context, since uint64, limit int) ([]feed.Line, Head, error)
 }
@@ -49,11 +49,9 @@ type Source interface {
 type LocalSource struct{ Hall *hall.Hall }
 
 // Info implements Source.
-func (s LocalSource) Info(context.Context) (HallInfo, string, error) {
+func (s LocalSource) Info(context.Context) (HallInfo, error) {
 	cfg := s.Hall.Config()
-	src := feed.HallSource(s.Hall)
-	epoch, from := feed.EpochOf(s.Hall)
-	return HallInfo{ID: src.Hall, NameZH: cfg.NameZH, NameEN: cfg.NameEN, Timezone: cfg.TimeZone, EpochFrom: from}, epoch, nil
+	return HallInfo{ID: s.Hall.ID(), NameZH: cfg.NameZH, NameEN: cfg.NameEN, Timezone: cfg.TimeZone, Epoch: feed.EpochOf(s.Hall)}, nil
 }
 
 // Read implements Source.
@@ -111,19 +109,20 @@ func (s HTTPSource) get(ctx context.Context, since uint64, limit int) (*http.Res
 }
 
 // Info implements Source (from the headers of an empty page).
-func (s HTTPSource) Info(ctx context.Context) (HallInfo, string, error) {
+func (s HTTPSource) Info(ctx context.Context) (HallInfo, error) {
 	res, err := s.get(ctx, 1<<62, 1)
 	if err != nil {
-		return HallInfo{}, "", err
+		return HallInfo{}, err
 	}
 	res.Body.Close()
 	name, _ := url.QueryUnescape(res.Header.Get("X-Hallq-Hall-Name"))
 	info := HallInfo{ID: res.Header.Get("X-Hallq-Hall"), NameZH: name, Timezone: res.Header.Get("X-Hallq-Timezone")}
-	info.EpochFrom, _ = strconv.ParseUint(res.Header.Get("X-Hallq-Epoch-From"), 10, 64)
+	info.Epoch.ID, info.Epoch.Prev = res.Header.Get("X-Hallq-Epoch"), res.Header.Get("X-Hallq-Epoch-Prev")
+	info.Epoch.From, _ = strconv.ParseUint(res.Header.Get("X-Hallq-Epoch-From"), 10, 64)
 	if info.ID == "" {
-		return info, "", errors.New("the hall's answer names no hall (X-Hallq-Hall): is it a hallq older than the region feed?")
+		return info, errors.New("the hall's answer names no hall (X-Hallq-Hall): is it a hallq older than the region feed?")
 	}
-	return info, res.Header.Get("X-Hallq-Epoch"), nil
+	return info, nil
 }
 
 // Read implements Source.

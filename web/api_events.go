@@ -24,6 +24,14 @@ func ExportEvent(ev queue.Event) queue.Event {
 	return feed.Source{}.Line(ev).Event
 }
 
+// ExportLine is one line of the offline export (hallq export with the
+// server stopped): the ExportEvent with the store's epoch, in which its seq
+// counts. The live feed's lines are feed.Line (hall, epoch and more).
+type ExportLine struct {
+	queue.Event
+	Epoch string `json:"epoch,omitempty"`
+}
+
 // WriteEvents writes every event after since to w as NDJSON (one feed.Line
 // per line) and returns the last sequence written (since if none), so a
 // caller resumes with ?since=LAST.
@@ -85,9 +93,12 @@ func acceptsGzip(h string) bool {
 // gzip-compressed when the caller accepts it; for the regional centre (an
 // integration token) and managers. The answer ends at the newest committed
 // event (or the limit); each line carries its seq, so the caller asks again
-// with the last one it stored. Headers: X-Hallq-Hall (the hall's id),
-// X-Hallq-Hall-Name (URL-escaped), X-Hallq-Timezone, X-Hallq-Epoch (the
-// store's current epoch), X-Hallq-Head-Seq and X-Hallq-Head-At (the newest
+// with the last one it stored (and &epoch=E, the epoch it was of: a since of
+// another epoch than the store's — a restore came between — is not resumed,
+// the answer starts from the beginning of the log). Headers: X-Hallq-Hall (the hall's id),
+// X-Hallq-Hall-Name (URL-escaped), X-Hallq-Timezone, X-Hallq-Epoch,
+// X-Hallq-Epoch-From and X-Hallq-Epoch-Prev (the store's current epoch, the
+// last sequence before it, the epoch before it), X-Hallq-Head-Seq and X-Hallq-Head-At (the newest
 // committed event when the answer began).
 func (s *Server) events(c *fiber.Ctx) error {
 	since, err := parseSince(c)
@@ -97,6 +108,9 @@ func (s *Server) events(c *fiber.Ctx) error {
 	limit, err := parseLimit(c)
 	if err != nil {
 		return err
+	}
+	if e := c.Query("epoch"); e != "" && e != s.hall.Epoch() {
+		since = 0
 	}
 	src := feed.HallSource(s.hall)
 	head, _, err := s.hall.Store().LastEvent()
@@ -110,9 +124,10 @@ func (s *Server) events(c *fiber.Ctx) error {
 	c.Set("X-Hallq-Hall", src.Hall)
 	c.Set("X-Hallq-Hall-Name", url.QueryEscape(cfg.NameZH))
 	c.Set("X-Hallq-Timezone", cfg.TimeZone)
-	epoch, epochFrom := feed.EpochOf(s.hall)
-	c.Set("X-Hallq-Epoch", epoch)
-	c.Set("X-Hallq-Epoch-From", strconv.FormatUint(epochFrom, 10))
+	ep := feed.EpochOf(s.hall)
+	c.Set("X-Hallq-Epoch", ep.ID)
+	c.Set("X-Hallq-Epoch-From", strconv.FormatUint(ep.From, 10))
+	c.Set("X-Hallq-Epoch-Prev", ep.Prev)
 	c.Set("X-Hallq-Head-Seq", strconv.FormatUint(head.Seq, 10))
 	c.Set("X-Hallq-Head-At", head.At.Format(time.RFC3339Nano))
 	gz := acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))

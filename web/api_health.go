@@ -25,7 +25,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	}
 	_, seq := s.hall.Snapshot()
 	hs := s.hall.Health()
-	body := fiber.Map{"status": hs.Status, "seq": seq}
+	body := fiber.Map{"status": hs.Status, "seq": seq, "epoch": s.hall.Epoch()}
 	if st, err := catalogsync.Current(s.hall); err == nil {
 		body["catalog_version"] = st.Version
 	}

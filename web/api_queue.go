@@ -9,7 +9,8 @@ import (
 // queueView is GET /api/v1/queue: services with waiting counts and estimated
 // waits, counters with their current ticket.
 type queueView struct {
-	Seq uint64 `json:"seq"`
+	Seq   uint64 `json:"seq"`
+	Epoch string `json:"epoch"` // the store's epoch: seq counts within it
 	queue.Snapshot
 }
 
@@ -31,7 +32,7 @@ func maskSnapshot(snap queue.Snapshot) queue.Snapshot {
 func (s *Server) getQueue(c *fiber.Ctx) error {
 	snap, seq := s.hall.Snapshot()
 	if principal(c).Kind != "user" {
-		return c.JSON(queueView{Seq: seq, Snapshot: wsSnapshot(snap, true)})
+		return c.JSON(queueView{Seq: seq, Epoch: s.hall.Epoch(), Snapshot: wsSnapshot(snap, true)})
 	}
-	return c.JSON(queueView{Seq: seq, Snapshot: maskSnapshot(snap)})
+	return c.JSON(queueView{Seq: seq, Epoch: s.hall.Epoch(), Snapshot: maskSnapshot(snap)})
 }

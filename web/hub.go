@@ -115,6 +115,9 @@ type wsFrame struct {
 	State  any     `json:"state,omitempty"`
 	Delta  any     `json:"delta,omitempty"`
 	Replay bool    `json:"replay,omitempty"`
+	// Epoch is the store's epoch (hall.Epoch); a client that sees another
+	// than the one it resumed in resyncs from a snapshot.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // deskState is the state of a desk/N topic: the hall plus counter N's list.
@@ -453,6 +456,7 @@ func (h *Hub) trackFrame(c *wsClient, it *wsItem, frames map[string][]byte) []by
 }
 
 func (h *Hub) encode(f wsFrame) []byte {
+	f.Epoch = h.hall.Epoch()
 	b, err := json.Marshal(f)
 	if err != nil {
 		h.log.Error("websocket frame", "type", f.Type, "seq", f.Seq, "err", err)

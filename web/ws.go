@@ -155,9 +155,10 @@ type wsRequest struct {
 	at     time.Time // when the request was authenticated
 }
 
-// ws: GET /ws?topic=TOPIC&since=SEQ upgrades to a websocket
-// (docs/websocket.md). Refusals come before the upgrade, as JSON: 404
-// unknown topic or tracking code, 401 anonymous, 403 not allowed on the
+// ws: GET /ws?topic=TOPIC&since=SEQ&epoch=E upgrades to a websocket
+// (docs/websocket.md). A since of another epoch than the store's replays
+// nothing: the client gets the snapshot; every frame names the epoch.
+// Refusals come before the upgrade, as JSON: 404 unknown topic or tracking code, 401 anonymous, 403 not allowed on the
 // topic or another site's page, 422 bad since, 400 not a websocket request.
 func (s *Server) ws(c *fiber.Ctx) error {
 	t, err := parseTopic(c.Query("topic"))
@@ -170,6 +171,9 @@ func (s *Server) ws(c *fiber.Ctx) error {
 	since, err := parseSince(c)
 	if err != nil {
 		return err
+	}
+	if e := c.Query("epoch"); e != "" && e != s.hall.Epoch() {
+		since = 0 // another history: nothing to replay, the snapshot is the truth
 	}
 	if !s.wsOriginOK(c) {
 		return queue.Errorf(queue.EFORBIDDEN, "拒绝来自其他网站的连接 / websocket from another site refused")

@@ -34,6 +34,7 @@ type wsFrame struct {
 	Event  json.RawMessage `json:"event"`
 	State  json.RawMessage `json:"state"`
 	Replay bool            `json:"replay"`
+	Epoch  string          `json:"epoch"`
 	raw    []byte
 }
 

@@ -24,6 +24,12 @@
  * that follows one this client missed, or that names a ticket it does not
  * have, makes it resync: it reconnects at once with since=SEQ.
  *
+ * Sequence numbers count within the store's epoch (a restore starts a new
+ * one): every frame names it, the client resumes with since=SEQ&epoch=E, and
+ * a frame of another epoch than the one it holds makes it drop what it has
+ * and start again from a snapshot (the server replays nothing across
+ * epochs). sub.epoch() is the epoch seen last.
+ *
  * A link can die without closing (Wi-Fi gone, a half-open TCP connection):
  * the server sends a heartbeat frame every interval_ms (2 s) and the page
  * answers each one. When nothing at all arrives for three intervals the page
@@ -91,7 +97,7 @@
 		handlers = handlers || {};
 		var seq = Number(document.body && document.body.dataset.seq) || 0;
 		var ws = null, timer = null, attempt = 0, closed = false, status = '';
-		var state = null, resync = false;
+		var state = null, resync = false, epoch = '';
 		var heartbeatMs = HEARTBEAT_MS, watchdog = null;
 
 		function call(fn) {
@@ -114,7 +120,8 @@
 		function url() {
 			var proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
 			var u = proto + '//' + window.location.host + '/ws?topic=' + encodeURIComponent(topic);
-			return seq > 0 ? u + '&since=' + seq : u;
+			if (seq > 0) u += '&since=' + seq;
+			return epoch ? u + '&epoch=' + encodeURIComponent(epoch) : u;
 		}
 
 		// alive restarts the watchdog: heard from the server just now.
@@ -157,7 +164,18 @@
 					return;
 				}
 				if (!m || typeof m.seq !== 'number') return;
+				if (m.epoch && epoch && m.epoch !== epoch && m.type !== 'snapshot') {
+					// Another history (a restore): what we hold counts in the
+					// old one. Start again from a snapshot.
+					seq = 0;
+					state = null;
+					epoch = m.epoch;
+					resync = true;
+					try { ws.close(); } catch (e) { /* onclose reconnects */ }
+					return;
+				}
 				if (m.type === 'snapshot') {
+					if (m.epoch) epoch = m.epoch;
 					seq = m.seq;
 					state = m.state || null;
 					attempt = 0;
@@ -224,6 +242,7 @@
 
 		return {
 			seq: function () { return seq; },
+			epoch: function () { return epoch; },
 			close: function () {
 				closed = true;
 				window.removeEventListener('online', online);

@@ -208,7 +208,7 @@
 
 	function poll(topic, fn) {
 		var desk = /^desk\/(\d+)$/.exec(topic);
-		var last = 0;
+		var last = 0, epoch = '';
 		function once() {
 			api('GET', '/api/v1/queue').then(function (q) {
 				if (q.status !== 200) return null;
@@ -219,8 +219,10 @@
 					return state;
 				});
 			}).then(function (state) {
-				if (state && state.seq >= last) {
+				// A new epoch (a restore) numbers afresh: take its state whole.
+				if (state && (state.seq >= last || state.epoch !== epoch)) {
 					last = state.seq;
+					epoch = state.epoch;
 					fn(state, state.seq, null, false);
 				}
 			}).catch(function () { /* next round */ }).then(function () { setTimeout(once, 4000); });

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"hallq/hall/store"
 	"hallq/queue"
@@ -47,7 +46,25 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 		defer st.Close()
 		sum, _ = st.Verify() // the problems are in sum
 	}
+	for _, f := range incompleteFiles(*data) {
+		fmt.Fprintf(stdout, "incomplete, not a backup (an interrupted backup or restore left it; it may be deleted): %s\n", f)
+	}
 	return checkResult(stdout, *data, sum, via)
+}
+
+// incompleteFiles lists the temporary files of backups and restores that did
+// not finish, in the data directory and its backups: never backups.
+func incompleteFiles(dir string) []string {
+	var out []string
+	for _, d := range []string{dir, filepath.Join(dir, "backups")} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if e.Type().IsRegular() && store.IsTempName(e.Name()) {
+				out = append(out, filepath.Join(d, e.Name()))
+			}
+		}
+	}
+	return out
 }
 
 // checkResult prints a check's findings, one line each, and says what to do:
@@ -87,11 +104,12 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	if ok, _ := viaSocket(*data, "/check", struct{}{}, nil); ok {
 		return errors.New("hallq is running on this data directory: stop it first (systemctl stop hallq), then restore")
 	}
-	sum, kept, err := store.Restore(*data, pos[0])
+	sum, kept, ep, err := store.RestoreEpoch(*data, pos[0])
 	if err != nil {
 		return userError(err)
 	}
 	fmt.Fprintf(stdout, "restored %s\n", sum)
+	fmt.Fprintf(stdout, "new epoch %s: ticket ids continue after %d, events after %d (%s)\n", ep.ID, ep.TicketFloor, ep.SeqFloor, ep.Basis)
 	if kept != "" {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", kept)
 	}
@@ -120,7 +138,10 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer st.Close()
 	enc := json.NewEncoder(stdout)
-	return st.EachEvent(*since, func(ev queue.Event) error { return enc.Encode(web.ExportEvent(ev)) })
+	epoch := st.Epoch()
+	return st.EachEvent(*since, func(ev queue.Event) error {
+		return enc.Encode(web.ExportLine{Event: web.ExportEvent(ev), Epoch: epoch})
+	})
 }
 
 // damaged explains a failed verification and names the newest backup that
@@ -151,7 +172,7 @@ func newestGoodBackup(dir string) (string, int) {
 	}
 	var fs []f
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !strings.HasSuffix(e.Name(), ".tmp") {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !store.IsTempName(e.Name()) {
 			fs = append(fs, f{filepath.Join(dir, "backups", e.Name()), info.ModTime().UnixNano()})
 		}
 	}

@@ -109,6 +109,25 @@ var ErrDamaged = errors.New("the hall database is damaged")
 // break a rule of the hall's data; a backup of the same hall holds the same.
 var ErrInconsistent = errors.New("the hall's records are inconsistent")
 
+// ErrIncomplete marks a file cut short: what a backup, download or restore
+// interrupted midway leaves. It comes wrapped with ErrDamaged.
+var ErrIncomplete = errors.New("incomplete (a copy cut short, as an interrupted backup, download or restore leaves it)")
+
+// TempSuffixes end the names of the files a backup or restore writes before
+// renaming them into place: such a file is never a backup.
+var TempSuffixes = []string{".tmp", ".restoring"}
+
+// IsTempName reports whether path names a backup's or restore's temporary
+// file.
+func IsTempName(path string) bool {
+	for _, s := range TempSuffixes {
+		if strings.HasSuffix(path, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // checker collects problems.
 type checker struct {
 	sum   *Summary
@@ -466,6 +485,9 @@ func VerifyFile(path string) (sum Summary, err error) {
 		}
 	}()
 	if exists, err := inspectFile(path); err != nil {
+		if IsTempName(path) {
+			err = fmt.Errorf("%w (the name says it is the temporary file of a backup or restore that did not finish: use the file without %s)", err, filepath.Ext(path))
+		}
 		return sum, err
 	} else if !exists {
 		return sum, queue.Errorf(queue.ENOTFOUND, "找不到文件 %s / no such file %s", path, path)
@@ -487,16 +509,26 @@ func VerifyFile(path string) (sum Summary, err error) {
 // the backup's integrity (VerifyIntegrity: the file is what hallq wrote; no
 // rule of the data is applied, so a backup of a working hall is never
 // refused). No hallq may hold dir. The database it replaces is kept beside
-// it as hallq.db.before-restore-TIME; the swap is a rename, so a crash
-// leaves either the old or the new database, never a mix.
+// it as hallq.db.before-restore-TIME. The restored copy is written to
+// hallq.db.restoring, given a new epoch and counters raised past the
+// replaced file's (raiseFloors), synced, then renamed over hallq.db and the
+// directory synced: a crash leaves either the old or the new database,
+// never a mix, and a left-over .restoring file is never opened.
 func Restore(dir, file string) (sum Summary, kept string, err error) {
+	sum, kept, _, err = RestoreEpoch(dir, file)
+	return sum, kept, err
+}
+
+// RestoreEpoch is Restore, also returning the restored store's new epoch.
+func RestoreEpoch(dir, file string) (sum Summary, kept string, epoch Epoch, err error) {
 	if sum, err = VerifyFile(file); err != nil {
-		return sum, "", err
+		return sum, "", epoch, err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return sum, "", err
+		return sum, "", epoch, err
 	}
 	path := filepath.Join(dir, FileName)
+	var old *Marks // the replaced file's high marks, when it can be read
 	if exists, bad := inspectFile(path); exists {
 		if bad == nil {
 			// Make sure no server holds it: take the lock briefly, read-only
@@ -504,32 +536,88 @@ func Restore(dir, file string) (sum Summary, kept string, err error) {
 			// by no server: it refuses to open one.
 			db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 			if errors.Is(err, bolterr.ErrTimeout) {
-				return sum, "", fmt.Errorf("%s: %w (stop the hallq service before restoring)", path, ErrInUse)
+				return sum, "", epoch, fmt.Errorf("%s: %w (stop the hallq service before restoring)", path, ErrInUse)
 			}
 			if err == nil {
-				db.Close()
+				old = readMarks(db)
+				closeQuietly(db)
 			}
 		}
+		// The kept copy is written whole under a temporary name first, so
+		// an interrupted restore never leaves half a copy under the name.
 		kept = path + ".before-restore-" + time.Now().Format("20060102-150405")
-		if err := copyFile(path, kept); err != nil {
-			return sum, "", fmt.Errorf("keep the current database: %w", err)
+		if err := copyFile(path, kept+".tmp"); err != nil {
+			os.Remove(kept + ".tmp")
+			return sum, "", epoch, fmt.Errorf("keep the current database: %w", err)
+		}
+		if err := os.Rename(kept+".tmp", kept); err != nil {
+			os.Remove(kept + ".tmp")
+			return sum, "", epoch, fmt.Errorf("keep the current database: %w", err)
 		}
 	}
 	tmp := path + ".restoring"
 	if err := copyFile(file, tmp); err != nil {
 		os.Remove(tmp)
-		return sum, kept, err
+		return sum, kept, epoch, err
+	}
+	if epoch, err = newEpochIn(tmp, old, time.Now()); err != nil {
+		os.Remove(tmp)
+		return sum, kept, epoch, fmt.Errorf("start the restored database's epoch: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return sum, kept, err
+		return sum, kept, epoch, err
 	}
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
 	sum.Path = path
-	return sum, kept, nil
+	return sum, kept, epoch, nil
+}
+
+// readMarks reads the high marks of an open database; nil when they cannot
+// be read (a damaged file: then the restore raises its counters by the
+// margin instead), marked Damaged when its pages fail bbolt's check.
+func readMarks(db *bolt.DB) (m *Marks) {
+	defer panicOnFault()()
+	defer func() {
+		if recover() != nil {
+			m = nil
+		}
+	}()
+	db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bMeta) == nil || tx.Bucket(bEvents) == nil || tx.Bucket(bTickets) == nil {
+			return nil
+		}
+		mk := marksOf(tx)
+		// Pages that fail bbolt's check may hide higher marks: the
+		// margin is added then too.
+		mk.Damaged = firstCheckError(tx) != nil
+		m = &mk
+		return nil
+	})
+	return m
+}
+
+// newEpochIn opens the copy at path (no server knows it), starts its new
+// epoch with raised counters, and closes it; bbolt syncs the commit.
+func newEpochIn(path string, old *Marks, now time.Time) (e Epoch, err error) {
+	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return e, err
+	}
+	err = db.Update(func(tx *bolt.Tx) (err error) {
+		if tx.Bucket(bMeta) == nil {
+			return errors.New("the backup holds no meta bucket")
+		}
+		e, err = raiseFloors(tx, old, now)
+		return err
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return e, err
 }
 
 // copyFile copies src to dst and syncs dst.

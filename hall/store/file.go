@@ -76,7 +76,7 @@ func inspectFile(path string) (exists bool, err error) {
 	}
 	size := fi.Size()
 	if size == 0 {
-		return true, fmt.Errorf("%s: %w: the file is empty (0 bytes); it was not replaced by a new hall", path, ErrDamaged)
+		return true, fmt.Errorf("%s: %w: %w: the file is empty (0 bytes); it was not replaced by a new hall", path, ErrDamaged, ErrIncomplete)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -114,13 +114,13 @@ func inspectFile(path string) (exists bool, err error) {
 			return true, fmt.Errorf("%s: %w: this is not a hallq database (%d bytes without the database header: a foreign or overwritten file)", path, ErrDamaged, size)
 		}
 		if size < 2*4096 {
-			return true, fmt.Errorf("%s: %w: the file is cut short (%d bytes, less than its two header pages)", path, ErrDamaged, size)
+			return true, fmt.Errorf("%s: %w: %w: the file is cut short (%d bytes, less than its two header pages)", path, ErrDamaged, ErrIncomplete, size)
 		}
 		return true, fmt.Errorf("%s: %w: both header pages are damaged (%v)", path, ErrDamaged, first)
 	}
 	m := slices.MaxFunc(metas, func(a, b boltMeta) int { return cmp.Compare(a.txid, b.txid) })
 	if want := int64(m.hwm) * int64(m.pageSize); size < want {
-		return true, fmt.Errorf("%s: %w: the file is cut short: %d bytes, its header says %d", path, ErrDamaged, size, want)
+		return true, fmt.Errorf("%s: %w: %w: the file is cut short: %d bytes, its header says %d", path, ErrDamaged, ErrIncomplete, size, want)
 	}
 	return true, nil
 }

@@ -6,7 +6,8 @@
 //	meta      "schema" → uint64 schema version; "config" → hall config JSON;
 //	          "demo" → demo credentials JSON (only for a --demo hall);
 //	          "ticket_id" → uint64, the highest ticket id ever written (ids
-//	          come from this counter, never from the day or the clock)
+//	          come from this counter, never from the day or the clock);
+//	          "epoch" → the store's epoch, "seq_floor" → uint64 (epoch.go)
 //	services  prefix ("A")                      → queue.Service JSON
 //	counters  number (uint32 BE)                → queue.Counter JSON
 //	tickets   day ("20261123") + id (uint64 BE) → queue.Ticket JSON
@@ -74,6 +75,9 @@ type Store struct {
 	path string
 	hook atomic.Pointer[func([]queue.Event) error]
 	devs deviceCache
+	// epoch is the store's epoch (epoch.go), read at open: it changes
+	// only by a restore, which needs the store closed.
+	epoch Epoch
 }
 
 // Group commit: a Commit waits at most maxBatchDelay for others to share its
@@ -215,7 +219,9 @@ func OpenReadOnly(dir string) (st *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 	}
-	return &Store{db: db, path: path}, nil
+	st = &Store{db: db, path: path}
+	db.View(func(tx *bolt.Tx) error { st.epoch, _ = readEpoch(tx); return nil })
+	return st, nil
 }
 
 func (s *Store) init(tx *bolt.Tx) error {
@@ -241,6 +247,11 @@ func (s *Store) init(tx *bolt.Tx) error {
 			}
 		}
 	}
+	e, err := ensureEpoch(tx, time.Now())
+	if err != nil {
+		return err
+	}
+	s.epoch = e
 	return meta.Put([]byte("schema"), u64(SchemaVersion))
 }
 
@@ -499,7 +510,7 @@ type State struct {
 	Counters []queue.Counter
 	Tickets  []queue.Ticket // of the requested day, and any of the day before a counter holds
 	MaxID    uint64         // highest ticket id ever stored
-	LastSeq  uint64         // highest event sequence stored
+	LastSeq  uint64         // highest event sequence stored, or the floor a restore set
 	LastAt   time.Time      // the time of the last event (zero: none)
 	// LastDay is the hall day the store was last at: the later of the newest
 	// ticket's day and the day of the last event (a day_rolled event names the
@@ -533,8 +544,8 @@ func (s *Store) Load(day string) (State, error) {
 		if st.Tickets, err = withCarried(tx, day, st.Tickets, st.Counters); err != nil {
 			return err
 		}
+		st.LastSeq = lastSeq(tx) // past a restore's floor
 		if k, v := tx.Bucket(bEvents).Cursor().Last(); k != nil {
-			st.LastSeq = binary.BigEndian.Uint64(k)
 			var ev struct {
 				Day string    `json:"day"`
 				At  time.Time `json:"at"`
@@ -755,7 +766,9 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// BackupFile writes a consistent copy to path, atomically (temp file + rename).
+// BackupFile writes a consistent copy to path, atomically: to path.tmp,
+// synced, renamed, the directory synced. An interrupted backup leaves only
+// path.tmp, which VerifyFile names incomplete (IsTempName, ErrIncomplete).
 func (s *Store) BackupFile(path string) (int64, error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
@@ -775,6 +788,10 @@ func (s *Store) BackupFile(path string) (int64, error) {
 	if err != nil {
 		os.Remove(tmp)
 		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil { // the rename, on disk
+		d.Sync()
+		d.Close()
 	}
 	return n, nil
 }

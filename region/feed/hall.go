@@ -2,17 +2,15 @@ package feed
 
 import (
 	"hallq/hall"
+	"hallq/hall/store"
 )
-
-// MetaEpoch is the store's meta key of its epoch.
-const MetaEpoch = "epoch"
 
 // HallSource is the Source of a running hall: its id, epoch, catalog and
 // services.
 func HallSource(h *hall.Hall) Source {
 	return Source{
 		Hall:  h.ID(),
-		Epoch: epochOf(h),
+		Epoch: EpochFunc(h.Store().EpochInfo()),
 		Class: func(item string) string {
 			if it, ok := h.Catalog().Item(item); ok {
 				return string(it.Class)
@@ -30,29 +28,43 @@ func HallSource(h *hall.Hall) Source {
 	}
 }
 
-// MetaEpochFrom is the store's meta key of the last sequence written before
-// its epoch began.
-const MetaEpochFrom = "epoch_from"
-
-// EpochOf returns the store's current epoch and the last sequence written
-// before it began. It is the one place that knows how the store keeps its
-// epoch (until the store keeps one: "0" from 0).
-func EpochOf(h *hall.Hall) (epoch string, from uint64) {
-	if found, err := h.Store().GetMeta(MetaEpoch, &epoch); err != nil || !found || epoch == "" {
-		epoch = "0"
-	}
-	h.Store().GetMeta(MetaEpochFrom, &from)
-	return epoch, from
+// Epoch is what the region needs of a store's epoch: its id, the last
+// sequence number before it (a restore's floor: the restored file's events
+// and every number the replaced file used are at or below it) and the epoch
+// before it (the replaced file's).
+type Epoch struct {
+	ID   string
+	From uint64
+	Prev string
 }
 
-// epochOf names the epoch of each event: the current one after its start,
-// the one before it (unnamed: "before-" and the current) up to it.
-func epochOf(h *hall.Hall) func(seq uint64) string {
-	e, from := EpochOf(h)
+// EpochOf returns the store's current epoch.
+func EpochOf(h *hall.Hall) Epoch { return epochOf(h.Store().EpochInfo()) }
+
+func epochOf(e store.Epoch) Epoch {
+	out := Epoch{ID: e.ID, Prev: e.Prev}
+	if out.ID == "" {
+		out.ID = "0" // a read-only store written before epochs
+	}
+	if e.Cause == store.EpochRestore {
+		out.From = e.SeqFloor
+	}
+	return out
+}
+
+// EpochFunc names the epoch of each event: the current one after its
+// start; up to it (the events a restored file brought back) the epoch
+// before, or "before-" and the current one when that is unknown.
+func EpochFunc(se store.Epoch) func(seq uint64) string {
+	e := epochOf(se)
+	before := e.Prev
+	if before == "" {
+		before = "before-" + e.ID
+	}
 	return func(seq uint64) string {
-		if seq <= from {
-			return "before-" + e
+		if seq <= e.From {
+			return before
 		}
-		return e
+		return e.ID
 	}
 }
