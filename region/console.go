@@ -120,22 +120,22 @@ func GetOverview(ctx context.Context, db *pgxpool.Pool, from, to string, now tim
 		}
 		return nil
 	}
-	if err := live(ctx, db, now, at); err != nil {
+	if err := liveFigures(ctx, db, now, at); err != nil {
 		return nil, err
 	}
-	if err := figures(ctx, db, from, to, "", at); err != nil {
+	if err := rangeFigures(ctx, db, from, to, "", at); err != nil {
 		return nil, err
 	}
 	total := map[string]*HallRow{"": {Range: RangeFigures{ByClass: map[string]int{}}}}
-	if err := figures(ctx, db, from, to, "all", func(string) *HallRow { return total[""] }); err != nil {
+	if err := rangeFigures(ctx, db, from, to, "all", func(string) *HallRow { return total[""] }); err != nil {
 		return nil, err
 	}
 	ov.Total = total[""].Range
 	return ov, nil
 }
 
-// live fills each hall's live state on its local day of now.
-func live(ctx context.Context, db *pgxpool.Pool, now time.Time, at func(string) *HallRow) error {
+// liveFigures fills each hall's live state on its local day of now.
+func liveFigures(ctx context.Context, db *pgxpool.Pool, now time.Time, at func(string) *HallRow) error {
 	rows, err := db.Query(ctx, `
 		SELECT h.hall_id, count(t.ticket_id),
 		       coalesce(max(extract(epoch FROM $1::timestamptz - t.issued_at)), 0)::int
@@ -192,9 +192,9 @@ func live(ctx context.Context, db *pgxpool.Pool, now time.Time, at func(string) 
 	return rows.Err()
 }
 
-// figures fills the range figures, per hall (group "") or for all halls
+// rangeFigures fills the range figures, per hall (group "") or for all halls
 // together (group "all": every row goes to at("")).
-func figures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at func(string) *HallRow) error {
+func rangeFigures(ctx context.Context, db *pgxpool.Pool, from, to, group string, at func(string) *HallRow) error {
 	key := "hall_id"
 	if group == "all" {
 		key = "''::text"
