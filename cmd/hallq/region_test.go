@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"hallq/hall"
 	"hallq/region"
 	"hallq/region/pgtest"
@@ -24,7 +26,9 @@ import (
 // hall.json names the region and its key pulls it by itself at start and
 // runs it (version on /healthz, the region's script in the classifier).
 // A hall.json with the wrong key leaves the hall on its own catalog, with
-// the refusal in the region status.
+// the refusal in the region status. Then the region publishes version 2 and
+// the manager pulls it with the catalog page's button (screenshot
+// catalog_region.zh.png).
 func TestCLIRegionCatalog(t *testing.T) {
 	pg := pgtest.Start(t)
 	ctx := context.Background()
@@ -102,6 +106,24 @@ func TestCLIRegionCatalog(t *testing.T) {
 	if it, _ := th.Main.Hall.Catalog().Item("pay_bill"); it.Script != pay.Script {
 		t.Errorf("the hall runs script %q", it.Script)
 	}
+
+	// Version 2, pulled by the manager from the catalog page.
+	pay.Script = "您好，请出示户号（区域统一话术 第二版）。"
+	in.Catalog.Put(pay)
+	raw, _ = json.Marshal(in)
+	os.WriteFile(catFile, raw, 0o644)
+	if err := Dispatch(ctx, []string{"region", "catalog", "publish", "--pg", pg.DSN(), "--key", key, catFile}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	tab := th.Browser(t)
+	th.run(t, tab, loginAs("manager", th.Password("manager"), 0), open("/cases/catalog"),
+		waitText("[data-testid=cat-region-version]", "第 1 版"),
+		chromedp.Click(chromedp.CSS("[data-testid=cat-pull]")),
+		waitText("[data-testid=cat-region-version]", "第 2 版"))
+	if it, _ := th.Main.Hall.Catalog().Item("pay_bill"); it.Script != pay.Script {
+		t.Errorf("after the manager's pull the hall runs %q", it.Script)
+	}
+	th.run(t, tab, screenshot(t, shotPath(t, "catalog_region.zh.png")))
 }
 
 // regionError is the last pull's error of the running hall.
