@@ -344,3 +344,48 @@ func (h *Hall) CommonItems(n int, services []string, day string, limit int) ([]c
 	}
 	return out, nil
 }
+
+// CatalogRegionKey is the record catalog/region: the last catalog bundle the
+// hall took from its regional centre (package catalogsync), the base against
+// which the hall's own edits are told apart from the region's.
+const CatalogRegionKey = "region"
+
+// MergeCatalog commits a catalog computed by merge from the current one and
+// the stored catalog/region record (nil before the first), together with the
+// new catalog/region record, in one transaction, and swaps the classifier's
+// catalog at once (managers and admins; the region's puller acts as a
+// manager). merge runs under the command lock, so no manager's edit slips in
+// between; an error from it changes nothing. The merged catalog must be
+// valid (forbidden phrases included).
+func (h *Hall) MergeCatalog(p Principal, what string, merge func(cur *cases.Catalog, region []byte) (next *cases.Catalog, state any, err error)) (*cases.Catalog, error) {
+	if !p.Staff() {
+		return nil, forbidden()
+	}
+	var next *cases.Catalog
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		cur, err := h.catalogLocked()
+		if err != nil {
+			return queue.Event{}, err
+		}
+		var base []byte
+		if r, ok := h.recordLocked(KindCatalog, CatalogRegionKey); ok {
+			base = r.Data
+		}
+		n, state, err := merge(cur.Clone(), base)
+		if err != nil {
+			return queue.Event{}, err
+		}
+		n.Reindex()
+		if err := n.Validate(); err != nil {
+			return queue.Event{}, caseError(err)
+		}
+		next = n
+		return queue.Event{Type: EvCatalogChanged, At: now, Day: e.Day(), Reason: what,
+			Records: []queue.Record{NewRecord(KindCatalog, catalogKey, next), NewRecord(KindCatalog, CatalogRegionKey, state)}}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save catalog (%s): %w", what, err)
+	}
+	h.setCatalog(next, ev.Records[0].Rev)
+	return next, nil
+}

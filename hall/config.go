@@ -34,6 +34,13 @@ type fileConfig struct {
 		MinFreeMB  *uint64  `json:"min_free_mb"`
 		MinFreePct *float64 `json:"min_free_pct"`
 	} `json:"disk"`
+	// RegionCatalog is where the hall pulls the region's signed catalog
+	// bundle (package catalogsync reads it at every start).
+	RegionCatalog *struct {
+		URL       string `json:"url"`
+		PublicKey string `json:"public_key"`
+		EveryS    int    `json:"every_s"`
+	} `json:"region_catalog"`
 	// ID and Region are read apart at every start too (identity.go).
 	ID     *string         `json:"id"`
 	Region *RegionSettings `json:"region"`

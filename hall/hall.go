@@ -321,6 +321,14 @@ func (h *Hall) Config() queue.Config {
 	return h.view.Config()
 }
 
+// Services returns the hall's services as they are now (Config holds those
+// the store started with).
+func (h *Hall) Services() []queue.Service {
+	h.pmu.RLock()
+	defer h.pmu.RUnlock()
+	return h.view.Services()
+}
+
 // errNothing tells exec that a command found nothing to do (no one waits).
 var errNothing = errors.New("nothing to do")
 

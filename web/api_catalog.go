@@ -2,10 +2,12 @@ package web
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"hallq/catalogsync"
 	"hallq/hall/cases"
 	"hallq/queue"
 )
@@ -21,10 +23,16 @@ type catalogItem struct {
 }
 
 // getCatalog: GET /api/v1/catalog → the items (id, names, class, service,
-// documents) for pickers; managers get the whole catalog with scripts, rules
+// documents) for pickers and the version of the region's catalog the hall
+// runs ("version", 0 before the first; also the X-Catalog-Version header); managers get the whole catalog with scripts, rules
 // and the forbidden phrases (?full=1).
 func (s *Server) getCatalog(c *fiber.Ctx) error {
 	cat := s.hall.Catalog()
+	var version int64
+	if st, err := catalogsync.Current(s.hall); err == nil {
+		version = st.Version
+	}
+	c.Set("X-Catalog-Version", strconv.FormatInt(version, 10))
 	if c.Query("full") == "1" && principal(c).Staff() {
 		out := cat.Clone()
 		out.Forbidden = s.hall.ForbiddenPhrases()
@@ -35,7 +43,7 @@ func (s *Server) getCatalog(c *fiber.Ctx) error {
 		items = append(items, catalogItem{ID: it.ID, NameZH: it.NameZH, NameEN: it.NameEN, Class: it.Class,
 			Service: it.Service, Documents: append([]string{}, it.Documents...)})
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return c.JSON(fiber.Map{"items": items, "version": version})
 }
 
 // phraseError answers a forbidden phrase with 422 and where it is: the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -25,6 +26,9 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	_, seq := s.hall.Snapshot()
 	hs := s.hall.Health()
 	body := fiber.Map{"status": hs.Status, "seq": seq, "epoch": s.hall.Epoch()}
+	if st, err := catalogsync.Current(s.hall); err == nil {
+		body["catalog_version"] = st.Version
+	}
 	if len(hs.Problems) > 0 {
 		body["problems"] = hs.Problems
 	}

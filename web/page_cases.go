@@ -100,5 +100,5 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 		return err
 	}
 	return render(c, view.Catalog(view.CatalogPage{T: translator(pageLang(c)), Hall: s.hallInfo(), User: casesUser(p),
-		Catalog: s.hall.Catalog(), Forbidden: s.hall.ForbiddenPhrases(), Query: queryString(c), Misses: misses}))
+		Catalog: s.hall.Catalog(), Forbidden: s.hall.ForbiddenPhrases(), Query: queryString(c), Misses: misses, Region: s.regionStatus()}))
 }

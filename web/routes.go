@@ -121,6 +121,8 @@ func (s *Server) Routes() []Route {
 		{"PUT", "/api/v1/catalog/forbidden", Managers, s.putForbidden},
 		{"POST", "/api/v1/catalog/check", Managers, s.checkScript},
 		{"POST", "/api/v1/catalog/reset", Managers, s.resetCatalog},
+		{"GET", "/api/v1/catalog/region", Managers, s.getCatalogRegion},
+		{"POST", "/api/v1/catalog/region/pull", Managers, s.pullCatalogRegion},
 		{"GET", "/api/v1/workorders", People, s.listWorkOrders},
 		{"POST", "/api/v1/workorders", People, s.openWorkOrder},
 		{"GET", "/api/v1/workorders/:id", People, s.getWorkOrder},

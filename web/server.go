@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -48,6 +49,9 @@ type Options struct {
 	Heartbeat, HeartbeatWait time.Duration
 	// DemoDevices are linked from the start page (a demo hall's only).
 	DemoDevices []DemoDevice
+	// Catalog pulls the region's catalog bundle (hall.json
+	// "region_catalog"); nil: the hall has no region.
+	Catalog *catalogsync.Syncer
 	// Metrics, when set, appends more Prometheus text to /metrics (the
 	// shipper's lag, region.Shipper.WriteMetrics).
 	Metrics func(w io.Writer)

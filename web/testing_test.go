@@ -26,6 +26,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/queue"
 	"hallq/web"
@@ -88,6 +89,8 @@ type apiSetup struct {
 	BcryptCost int
 	// FreeSpace replaces statfs for the hall's disk watch (nil: statfs).
 	FreeSpace hall.FreeSpaceFunc
+	// Region, when set, is where the hall pulls the region's catalog.
+	Region *catalogsync.Source
 }
 
 // apiEnv is one hall behind a web server, with the demo accounts and devices.
@@ -161,7 +164,11 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
 	}
-	srv := web.New(h, web.Options{Logger: log})
+	wopt := web.Options{Logger: log}
+	if s.Region != nil {
+		wopt.Catalog = catalogsync.New(h, *s.Region, log)
+	}
+	srv := web.New(h, wopt)
 	url := ""
 	if s.Listen {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

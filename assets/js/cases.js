@@ -182,6 +182,14 @@
 				window.location.reload();
 			}, net);
 		});
+		if ($('cat-pull')) $('cat-pull').addEventListener('click', function (e) {
+			e.target.disabled = true;
+			P.api('POST', '/api/v1/catalog/region/pull', {}).then(function (res) {
+				e.target.disabled = false;
+				if (res.error) return say('error', errText(res));
+				window.location.reload();
+			}, function () { e.target.disabled = false; net(); });
+		});
 		$('cat-forbidden').addEventListener('submit', function (e) {
 			e.preventDefault();
 			P.api('PUT', '/api/v1/catalog/forbidden', {phrases: unlines(e.target.phrases.value)}).then(function (res) {

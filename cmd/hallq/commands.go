@@ -27,6 +27,7 @@ Usage:
   hallq restore FILE        (with the server stopped; the replaced database is kept)
   hallq check               (consistency check of the store)
   hallq export [--since SEQ] (the event log as NDJSON, personal fields masked)
+  hallq region serve --pg postgres://… [--addr :8090]   (the regional centre's console; see hallq region)
   hallq ship --to postgres://… [--from http://HALL --token T] [--follow]   (the feed into the region's PostgreSQL)
 
 Every command takes --data DIR (default ./data).`
@@ -65,6 +66,8 @@ func Dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return ship(ctx, rest, stdout, stderr)
 	case "export":
 		return export(ctx, rest, stdout)
+	case "region":
+		return regionCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

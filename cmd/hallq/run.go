@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -92,6 +93,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	wopt := m.Web
 	wopt.Logger = m.Logger
+	src, err := catalogsync.LoadSource(m.DataDir)
+	if err != nil {
+		h.Close()
+		return userError(err)
+	}
+	if src.URL != "" {
+		wopt.Catalog = catalogsync.New(h, src, m.Logger)
+	}
 	for _, d := range m.DemoAccounts.Devices {
 		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Token: d.Token})
 	}
@@ -112,6 +121,9 @@ func (m *Main) Run(ctx context.Context) error {
 	sctx, cancel := context.WithCancel(context.Background())
 	m.cancel, m.done = cancel, make(chan error, 1)
 	go func() { m.done <- m.Server.Serve(sctx, m.ln) }()
+	if wopt.Catalog != nil {
+		go wopt.Catalog.Run(sctx) // pulls the region's catalog, outbound, with back-off
+	}
 	m.banner()
 	return nil
 }
