@@ -602,6 +602,13 @@ func (e *Engine) overtaken(t *Ticket, now time.Time) bool {
 
 // queuedAt is where t sorts among the waiting: its issue time, or where it
 // rejoined the queue after a no-show (Return).
+func (t *Ticket) orderID() uint64 {
+	if t.RejoinAt != nil {
+		return t.RejoinAfter
+	}
+	return t.ID
+}
+
 func (t *Ticket) queuedAt() time.Time {
 	if t.RejoinAt != nil {
 		return *t.RejoinAt
@@ -631,6 +638,13 @@ func (e *Engine) before(a, b *Ticket, c int, now time.Time) bool {
 	}
 	if qa, qb := a.queuedAt(), b.queuedAt(); !qa.Equal(qb) {
 		return qa.Before(qb)
+	}
+	// A returned ticket comes just after the one it follows (RejoinAfter).
+	if oa, ob := a.orderID(), b.orderID(); oa != ob {
+		return oa < ob
+	}
+	if ra, rb := a.RejoinAt != nil, b.RejoinAt != nil; ra != rb {
+		return rb
 	}
 	return a.ID < b.ID
 }
@@ -1033,7 +1047,7 @@ func (e *Engine) Return(id uint64, now time.Time) (Event, error) {
 	u.Status, u.FinishedAt, u.Counter, u.Clerk, u.Recalls = Waiting, nil, 0, "", 0
 	u.Postponed, u.TargetCounter = false, 0
 	u.Returns++
-	u.RejoinAt = ptr(e.rejoinAt(&u, r.Places, now))
+	e.rejoin(&u, r.Places, now)
 	ev := e.commit(Event{Type: EvReturned, Ticket: u.ID, Reason: fmt.Sprintf("places %d", r.Places), Tickets: []Ticket{u}}, now)
 	in := e.tickets[u.ID]
 	in.Ahead = e.aheadOf(in, now)
@@ -1042,10 +1056,10 @@ func (e *Engine) Return(id uint64, now time.Time) (Event, error) {
 	return ev, nil
 }
 
-// rejoinAt is where t sorts to wait behind the first places tickets of its
-// service in calling order: just after the places-th, or now (the end of
-// the queue) when fewer wait.
-func (e *Engine) rejoinAt(t *Ticket, places int, now time.Time) time.Time {
+// rejoin places t behind the first places tickets of its service in
+// calling order: just after the places-th, or after every ticket when fewer
+// wait.
+func (e *Engine) rejoin(t *Ticket, places int, now time.Time) {
 	var list []*Ticket
 	for _, w := range e.waitingBy[t.Service] {
 		if w.ID != t.ID && !w.Postponed && w.TargetCounter == 0 {
@@ -1053,7 +1067,8 @@ func (e *Engine) rejoinAt(t *Ticket, places int, now time.Time) time.Time {
 		}
 	}
 	if len(list) < places {
-		return now
+		t.RejoinAt, t.RejoinAfter = ptr(now), e.nextID-1
+		return
 	}
 	slices.SortFunc(list, func(a, b *Ticket) int {
 		if e.before(a, b, -1, now) {
@@ -1061,11 +1076,8 @@ func (e *Engine) rejoinAt(t *Ticket, places int, now time.Time) time.Time {
 		}
 		return 1
 	})
-	at := list[places-1].queuedAt().Add(time.Nanosecond)
-	if at.After(now) {
-		return now
-	}
-	return at
+	x := list[places-1]
+	t.RejoinAt, t.RejoinAfter = ptr(x.queuedAt()), x.orderID()
 }
 
 // Postpone puts counter n's current customer aside (挂起) while they fetch a

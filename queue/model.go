@@ -138,10 +138,13 @@ type Ticket struct {
 	Note            string     `json:"note,omitempty"`
 	// Returns is how many times the ticket came back after a no-show
 	// (过号顺延, Engine.Return); RejoinAt is where it then sorts in the
-	// queue instead of its issue time.
+	// queue instead of its issue time: just after ticket RejoinAfter.
 	Returns  int        `json:"returns,omitempty"`
 	RejoinAt *time.Time `json:"rejoin_at,omitempty"`
-	Rev      int        `json:"rev"`
+	// RejoinAfter is the id of the ticket it follows among those of the
+	// same RejoinAt time.
+	RejoinAfter uint64 `json:"rejoin_after,omitempty"`
+	Rev         int    `json:"rev"`
 }
 
 // Event types.

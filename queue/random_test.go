@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -595,6 +596,21 @@ func policyCmp(a, b queue.Ticket, c queue.Counter, now time.Time, cfg queue.Conf
 	}
 	if !at(a).Equal(at(b)) {
 		return at(a).Compare(at(b))
+	}
+	// … and just after the ticket it follows.
+	after := func(t queue.Ticket) (uint64, int) {
+		if t.RejoinAt != nil {
+			return t.RejoinAfter, 1
+		}
+		return t.ID, 0
+	}
+	ia, sa := after(a)
+	ib, sb := after(b)
+	if ia != ib {
+		return cmp.Compare(ia, ib)
+	}
+	if sa != sb {
+		return sa - sb
 	}
 	return int(a.ID) - int(b.ID)
 }
