@@ -71,7 +71,7 @@ func deltaEventOf(ev queue.Event) deltaEvent {
 // change only what counterLive and serviceLive hold.
 var queueCommands = map[string]bool{
 	queue.EvIssued: true, queue.EvCalled: true, queue.EvRecalled: true, queue.EvStarted: true, queue.EvFinished: true,
-	queue.EvNoShow: true, queue.EvTransferred: true, queue.EvPostponed: true, queue.EvCancelled: true,
+	queue.EvNoShow: true, queue.EvTransferred: true, queue.EvPostponed: true, queue.EvCancelled: true, queue.EvReturned: true,
 	queue.EvPaused: true, queue.EvResumed: true, queue.EvOpened: true, queue.EvClosed: true,
 	queue.EvSignedIn: true, queue.EvSignedOut: true,
 }
