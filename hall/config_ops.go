@@ -119,7 +119,7 @@ func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConf
 	if err := staffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
-	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN); err != nil {
+	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
 		return queue.Counter{}, err
 	}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveCounter(k, create, now) })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -153,5 +154,61 @@ func TestBrowserQueueRules(t *testing.T) {
 	}
 	if w := eval[bool](t, disp, `(function(){ var n = document.querySelector("[data-testid=display-number]"); return n.getBoundingClientRect().right <= innerWidth; })()`); !w {
 		t.Errorf("the called number runs off the screen")
+	}
+}
+
+// TestBrowserFairGreenOrder: the manager sets the fair green channel and a
+// counter's spoken name in the console; the desk's waiting list then shows
+// the calling order with one green call, then one other.
+func TestBrowserFairGreenOrder(t *testing.T) {
+	h := newTestHall(t)
+	ctx := context.Background()
+	hl := h.Main.Hall
+	mgr := h.Browser(t, 1920, 1080)
+	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/manager/hall"),
+		chromedp.WaitVisible(`[data-testid=set-green-burst]`),
+		chromedp.SetValue(`[data-testid=set-green-burst]`, "1"),
+		chromedp.SetValue(`[data-testid=set-number-width]`, "4"),
+		chromedp.Click(`[data-testid=settings-form] button.mg-btn-primary`))
+	waitFor(t, "the settings saved", func() bool { s := hl.Settings(); return s.GreenBurst == 1 && s.NumberWidth == 4 })
+	h.run(t, mgr, open("/manager/services"),
+		chromedp.WaitVisible(`[data-testid=ctr-spoken-1]`),
+		chromedp.SetValue(`[data-testid=ctr-spoken-1]`, "VIP 室"),
+		chromedp.Click(`[data-testid=ctr-form-1] button`))
+	waitFor(t, "the spoken name saved", func() bool {
+		snap, _ := hl.Snapshot()
+		for _, c := range snap.Counters {
+			if c.Number == 1 {
+				return c.Spoken == "VIP 室"
+			}
+		}
+		return false
+	})
+	kiosk, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pri := range []string{"normal", "normal", "green", "green", "green"} {
+		if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A", Priority: pri}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	desk := h.Browser(t, 1366, 768)
+	want := "A0003 A0001 A0004 A0002 A0005"
+	h.run(t, desk, loginAs("clerk1", h.Password("clerk1"), 1), open("/desk"),
+		waitJS(`[].map.call(document.querySelectorAll("#dk-list .dk-row-num"), function (e) { return e.textContent; }).join(" ") === `+jsString(want), "the fair calling order "+want),
+		screenshot(t, shotPath(t, "desk-fair-green.png")))
+}
+
+// waitFor waits until cond holds (the server's state after a page's
+// request), or fails the test after waitTimeout.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", waitTimeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
