@@ -140,6 +140,7 @@ var messages = map[string][2]string{
 	"desk.named_hint":       {"输入号码，如 A023", "Number, e.g. A023"},
 	"desk.named_go":         {"呼叫", "Call"},
 	"desk.return":           {"过号顺延", "Back in queue"},
+	"desk.returned_chip":    {"过号顺延", "came back"},
 	"desk.return_hint":      {"过号的客户回来了：按设定排回队列", "A missed customer came back: put the number back in the queue"},
 	"desk.ok.return":        {"%s 已顺延，前面 %d 人", "%s is back in the queue, %d ahead"},
 	"desk.transfer_title":   {"转移当前客户", "Transfer the current customer"},

@@ -297,6 +297,7 @@
 					serviceName(t.service),
 					t.priority === 'green' ? chip(P.t('desk.green_short'), 'dk-green') : null,
 					t.postponed ? chip(P.t('desk.postponed'), 'dk-held') : null,
+					t.returns > 0 ? chip(P.t('desk.returned_chip'), 'dk-returned') : null,
 					t.target_counter && !t.postponed ? chip(P.t('desk.transferred_here')) : null
 				]),
 				wait,
