@@ -46,13 +46,17 @@ func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
 	if err != nil || !ok {
 		return cfg
 	}
-	var s queue.Settings
+	// Keys a record saved by an older version lacks keep the seed's values.
+	s := queue.Settings{NumberWidth: cfg.NumberWidth, GreenBurst: cfg.GreenBurst, GreenOvertakeS: cfg.GreenOvertakeS,
+		ReturnLimit: cfg.ReturnLimit, ReturnWindowS: cfg.ReturnWindowS}
 	if json.Unmarshal(r.Data, &s) != nil {
 		h.log.Error("saved settings unreadable; using the seed config")
 		return cfg
 	}
 	cfg.NameZH, cfg.NameEN, cfg.Hours, cfg.Holidays = s.NameZH, s.NameEN, s.Hours, s.Holidays
 	cfg.StarveAfterS, cfg.RecallsBeforeNoShow, cfg.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
+	cfg.NumberWidth, cfg.GreenBurst, cfg.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
+	cfg.ReturnLimit, cfg.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
 	return cfg
 }
 
@@ -81,6 +85,8 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		// The seed config of rebuilds and recoveries follows (under h.mu).
 		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
 		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit
+		h.cfg.NumberWidth, h.cfg.GreenBurst, h.cfg.GreenOvertakeS = ns.NumberWidth, ns.GreenBurst, ns.GreenOvertakeS
+		h.cfg.ReturnLimit, h.cfg.ReturnWindowS = ns.ReturnLimit, ns.ReturnWindowS
 		return ev, nil
 	})
 	if err != nil {
@@ -113,7 +119,7 @@ func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConf
 	if err := staffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
-	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN); err != nil {
+	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
 		return queue.Counter{}, err
 	}
 	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveCounter(k, create, now) })

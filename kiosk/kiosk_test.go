@@ -114,6 +114,7 @@ func TestTicket58NeverExceedsWidth(t *testing.T) {
 		sampleTicket(),
 		{Hall: long, Number: "A1234", Service: long, Documents: []string{long, long + long}, Advice: long,
 			TrackURL: "http://192.168.10.20:8080/t/ZZZZZZZZZZZZ", Tracking: "ZZZZZZZZZZZZ", WaitS: 99999, Ahead: 12345},
+		{Hall: "厅", Number: "A25000", Service: "电费缴纳"},
 		{Hall: "厅", Number: "F9", Service: "投诉", Item: strings.Repeat("长", 40), Documents: []string{"，，，，，，，，，，，，，，，，，，，，"}},
 	}
 	for i, tk := range cases {

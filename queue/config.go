@@ -23,6 +23,11 @@ type Settings struct {
 	StarveAfterS        int              `json:"starve_after_s"`
 	RecallsBeforeNoShow int              `json:"recalls_before_no_show"`
 	PhoneDailyLimit     int              `json:"phone_daily_limit"`
+	NumberWidth         int              `json:"number_width"`
+	GreenBurst          int              `json:"green_burst"`
+	GreenOvertakeS      int              `json:"green_overtake_s"`
+	ReturnLimit         int              `json:"return_limit"`
+	ReturnWindowS       int              `json:"return_window_s"`
 }
 
 // Settings returns the engine's current settings.
@@ -33,7 +38,9 @@ func (e *Engine) Settings() Settings {
 		h[d] = v
 	}
 	return Settings{NameZH: c.NameZH, NameEN: c.NameEN, Hours: h, Holidays: slices.Clone(c.Holidays),
-		StarveAfterS: c.StarveAfterS, RecallsBeforeNoShow: c.RecallsBeforeNoShow, PhoneDailyLimit: c.PhoneDailyLimit}
+		StarveAfterS: c.StarveAfterS, RecallsBeforeNoShow: c.RecallsBeforeNoShow, PhoneDailyLimit: c.PhoneDailyLimit,
+		NumberWidth: c.NumberWidth, GreenBurst: c.GreenBurst, GreenOvertakeS: c.GreenOvertakeS,
+		ReturnLimit: c.ReturnLimit, ReturnWindowS: c.ReturnWindowS}
 }
 
 // liveConfig is the configuration as it stands: the settings with today's
@@ -73,6 +80,8 @@ func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
 	c := e.liveConfig()
 	c.NameZH, c.NameEN, c.Hours, c.Holidays = s.NameZH, s.NameEN, s.Hours, hol
 	c.StarveAfterS, c.RecallsBeforeNoShow, c.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
+	c.NumberWidth, c.GreenBurst, c.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
+	c.ReturnLimit, c.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
 	if err := c.Validate(); err != nil {
 		return Event{}, err
 	}
@@ -135,6 +144,7 @@ type CounterConfig struct {
 	Number   int      `json:"number"`
 	NameZH   string   `json:"name_zh"`
 	NameEN   string   `json:"name_en"`
+	Spoken   string   `json:"spoken,omitempty"` // what the voice says for it ("3号窗口", "VIP 室")
 	Services []string `json:"services"`
 	Hours    *Hours   `json:"hours,omitempty"`
 }
@@ -145,7 +155,7 @@ type CounterConfig struct {
 // counter starts closed; a changed one keeps its state, clerk and ticket.
 func (e *Engine) SaveCounter(k CounterConfig, create bool, now time.Time) (Event, error) {
 	now = e.At(now)
-	k.NameZH, k.NameEN = strings.TrimSpace(k.NameZH), strings.TrimSpace(k.NameEN)
+	k.NameZH, k.NameEN, k.Spoken = strings.TrimSpace(k.NameZH), strings.TrimSpace(k.NameEN), strings.TrimSpace(k.Spoken)
 	old, exists := e.counters[k.Number]
 	switch {
 	case k.Number < 1 || k.Number > 99:
@@ -156,6 +166,8 @@ func (e *Engine) SaveCounter(k CounterConfig, create bool, now time.Time) (Event
 		return Event{}, Errorf(ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", k.Number, k.Number)
 	case len(k.Services) == 0:
 		return Event{}, Errorf(EINVALID, "%d 号窗口没有业务 / counter %d serves no service", k.Number, k.Number)
+	case len([]rune(k.Spoken)) > 20:
+		return Event{}, Errorf(EINVALID, "%d 号窗口的播报名称最多 20 个字 / the spoken name of counter %d may have at most 20 characters", k.Number, k.Number)
 	}
 	var svcs []string
 	for _, p := range k.Services {
@@ -179,7 +191,7 @@ func (e *Engine) SaveCounter(k CounterConfig, create bool, now time.Time) (Event
 	} else {
 		c = Counter{Number: k.Number, State: Closed}
 	}
-	c.NameZH, c.NameEN, c.Services, c.Hours = k.NameZH, k.NameEN, svcs, k.Hours
+	c.NameZH, c.NameEN, c.Spoken, c.Services, c.Hours = k.NameZH, k.NameEN, k.Spoken, svcs, k.Hours
 	if c.NameZH == "" {
 		c.NameZH = fmt.Sprintf("%d号窗口", k.Number)
 	}

@@ -112,7 +112,7 @@ func (c Config) Validate() error {
 		if strings.TrimSpace(s.NameZH) == "" {
 			return Errorf(EINVALID, "业务类别 %s 缺少名称 / service %s has no name", s.Prefix, s.Prefix)
 		}
-		if s.TargetWaitS < 0 || s.DailyLimit < 0 || s.AvgServiceS < 0 {
+		if s.TargetWaitS < 0 || s.DailyLimit < 0 || s.AvgServiceS < 0 || s.ReturnPlaces < 0 {
 			return Errorf(EINVALID, "业务类别 %s 的数值不能为负 / service %s has a negative figure", s.Prefix, s.Prefix)
 		}
 		seen[s.Prefix] = true
@@ -150,8 +150,12 @@ func (c Config) Validate() error {
 			return Errorf(EINVALID, "节假日日期无效 / holiday %q is not YYYY-MM-DD", h)
 		}
 	}
-	if c.StarveAfterS < 0 || c.RecallsBeforeNoShow < 0 || c.PhoneDailyLimit < 0 {
+	if c.StarveAfterS < 0 || c.RecallsBeforeNoShow < 0 || c.PhoneDailyLimit < 0 ||
+		c.GreenBurst < 0 || c.GreenOvertakeS < 0 || c.ReturnWindowS < 0 || c.ReturnLimit < -1 {
 		return Errorf(EINVALID, "配置数值不能为负 / configuration figures must not be negative")
+	}
+	if c.NumberWidth != 0 && (c.NumberWidth < 2 || c.NumberWidth > 6) {
+		return Errorf(EINVALID, "号码位数须在 2–6 之间 / number_width must be 2–6")
 	}
 	return nil
 }
@@ -531,11 +535,8 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 		return Event{}, Errorf(ELIMIT, "该手机号今日已取号 %d 次，已达上限 / this phone number has taken %d tickets today, the daily limit", lim, lim)
 	}
 	serial := e.serial[svc.Prefix] + 1
-	if serial > 999 {
-		return Event{}, Errorf(ELIMIT, "%s 今日号码已用完 / no numbers left today for %s", svc.NameZH, svc.NameEN)
-	}
 	t := Ticket{
-		ID: e.nextID, Day: e.day, Serial: serial, Number: fmt.Sprintf("%s%03d", svc.Prefix, serial),
+		ID: e.nextID, Day: e.day, Serial: serial, Number: e.number(svc.Prefix, serial),
 		Service: svc.Prefix, Priority: req.Priority, Status: Waiting,
 		Phone: req.Phone, Account: req.Account, Item: req.Item,
 		IssuedAt: now, DueAt: req.DueAt, Tracking: req.Tracking,
@@ -543,6 +544,21 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 	t.Ahead = e.aheadOf(&t, now)
 	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead, now)
 	return e.commit(Event{Type: EvIssued, Ticket: t.ID, Tickets: []Ticket{t}}, now), nil
+}
+
+// DefaultNumberWidth is the digits of a ticket number unless the config
+// says otherwise (Config.NumberWidth).
+const DefaultNumberWidth = 3
+
+// number is the ticket number of a serial: the prefix and the serial with at
+// least the configured digits (A023); past the last number of that width
+// the serial simply has more digits (A1000), so numbers never run out.
+func (e *Engine) number(prefix string, serial int) string {
+	w := e.cfg.NumberWidth
+	if w <= 0 {
+		w = DefaultNumberWidth
+	}
+	return fmt.Sprintf("%s%0*d", prefix, w, serial)
 }
 
 // aheadOf counts the waiting tickets of t's service that the policy would
@@ -567,14 +583,37 @@ func (e *Engine) aheadOf(t *Ticket, now time.Time) int {
 // tickets waiting past the starvation limit, then everything else.
 func (e *Engine) tier(t *Ticket, now time.Time) int {
 	switch {
-	case t.Priority == Green:
+	case t.Priority == Green || e.overtaken(t, now):
 		return 0
 	case t.Priority == Appointment && (t.DueAt == nil || !t.DueAt.After(now)):
 		return 1
-	case e.cfg.StarveAfterS > 0 && now.Sub(t.IssuedAt) >= time.Duration(e.cfg.StarveAfterS)*time.Second:
+	case e.cfg.StarveAfterS > 0 && now.Sub(t.queuedAt()) >= time.Duration(e.cfg.StarveAfterS)*time.Second:
 		return 2
 	}
 	return 3
+}
+
+// overtaken reports whether t has waited past the cap on being overtaken by
+// the green channel (Config.GreenOvertakeS): it is then called as if green.
+func (e *Engine) overtaken(t *Ticket, now time.Time) bool {
+	return t.Priority != Green && e.cfg.GreenOvertakeS > 0 &&
+		now.Sub(t.queuedAt()) >= time.Duration(e.cfg.GreenOvertakeS)*time.Second
+}
+
+// queuedAt is where t sorts among the waiting: its issue time, or where it
+// rejoined the queue after a no-show (Return).
+func (t *Ticket) orderID() uint64 {
+	if t.RejoinAt != nil {
+		return t.RejoinAfter
+	}
+	return t.ID
+}
+
+func (t *Ticket) queuedAt() time.Time {
+	if t.RejoinAt != nil {
+		return *t.RejoinAt
+	}
+	return t.IssuedAt
 }
 
 // before reports whether a is called before b at counter c (-1: by service
@@ -597,8 +636,15 @@ func (e *Engine) before(a, b *Ticket, c int, now time.Time) bool {
 			return ra < rb
 		}
 	}
-	if !a.IssuedAt.Equal(b.IssuedAt) {
-		return a.IssuedAt.Before(b.IssuedAt)
+	if qa, qb := a.queuedAt(), b.queuedAt(); !qa.Equal(qb) {
+		return qa.Before(qb)
+	}
+	// A returned ticket comes just after the one it follows (RejoinAfter).
+	if oa, ob := a.orderID(), b.orderID(); oa != ob {
+		return oa < ob
+	}
+	if ra, rb := a.RejoinAt != nil, b.RejoinAt != nil; ra != rb {
+		return rb
 	}
 	return a.ID < b.ID
 }
@@ -620,16 +666,34 @@ func (e *Engine) Next(n int, now time.Time) (Ticket, bool) {
 	if c == nil {
 		return Ticket{}, false
 	}
-	var best *Ticket
+	// best is the policy's first; other its first that is not a green
+	// call, for a counter that has made its run of green calls.
+	var best, other *Ticket
+	limit := e.cfg.GreenBurst > 0 && c.GreenRun >= e.cfg.GreenBurst
 	for _, t := range e.waiting {
-		if e.eligible(t, c) && (best == nil || e.before(t, best, n, now)) {
+		if !e.eligible(t, c) {
+			continue
+		}
+		if best == nil || e.before(t, best, n, now) {
 			best = t
+		}
+		if limit && !e.greenCall(t, now) && (other == nil || e.before(t, other, n, now)) {
+			other = t
 		}
 	}
 	if best == nil {
 		return Ticket{}, false
 	}
+	if other != nil && e.greenCall(best, now) {
+		return *other, true
+	}
 	return *best, true
+}
+
+// greenCall reports whether calling t now is a call of the green channel
+// (a green ticket, not one called first for having waited past the cap).
+func (e *Engine) greenCall(t *Ticket, now time.Time) bool {
+	return t.Priority == Green
 }
 
 func (e *Engine) counter(n int) (*Counter, error) {
@@ -705,6 +769,11 @@ func (e *Engine) call(c *Counter, t *Ticket, clerk string, now time.Time) Event 
 	}
 	u.LastCalledAt = ptr(now)
 	k.Current = u.ID
+	if e.greenCall(t, now) {
+		k.GreenRun++
+	} else {
+		k.GreenRun = 0
+	}
 	return e.commit(Event{Type: EvCalled, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}, now)
 }
 
@@ -911,6 +980,104 @@ func (e *Engine) transfer(c *Counter, t *Ticket, req TransferRequest, now time.T
 	nt2.EstimatedWaitS = e.estimate(svc, nt2.Ahead, now)
 	ev.Tickets[1] = *nt2
 	return ev, nil
+}
+
+// Defaults of 过号顺延 (Return) when the config leaves them 0.
+const (
+	DefaultReturnPlaces  = 3
+	DefaultReturnLimit   = 1
+	DefaultReturnWindowS = 30 * 60
+)
+
+// ReturnRule is how a missed ticket of a service may come back: behind
+// Places others, at most Limit times (0: never), within Window of the
+// no-show.
+type ReturnRule struct {
+	Places int           `json:"places"`
+	Limit  int           `json:"limit"`
+	Window time.Duration `json:"window_ns"`
+}
+
+// ReturnRule returns the rule for tickets of the service.
+func (e *Engine) ReturnRule(service string) ReturnRule {
+	r := ReturnRule{Places: DefaultReturnPlaces, Limit: DefaultReturnLimit, Window: DefaultReturnWindowS * time.Second}
+	if s := e.services[service]; s != nil && s.ReturnPlaces > 0 {
+		r.Places = s.ReturnPlaces
+	}
+	switch l := e.cfg.ReturnLimit; {
+	case l < 0:
+		r.Limit = 0
+	case l > 0:
+		r.Limit = l
+	}
+	if w := e.cfg.ReturnWindowS; w > 0 {
+		r.Window = time.Duration(w) * time.Second
+	}
+	return r
+}
+
+// Return puts a missed ticket (no_show) back in the queue (过号顺延): it
+// waits again, behind the first ReturnRule.Places tickets of its service
+// that the policy would call (at the end when fewer wait). The customer
+// keeps the number; the wait figures keep the first call. Refusals:
+// ENOTFOUND (no such ticket today), ECONFLICT (the ticket is not a no-show,
+// is of an earlier day, has come back as often as allowed, or the window
+// has passed).
+func (e *Engine) Return(id uint64, now time.Time) (Event, error) {
+	now = e.At(now)
+	t := e.tickets[id]
+	if t == nil {
+		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+	}
+	if t.Status != NoShow {
+		return Event{}, Errorf(ECONFLICT, "%s 没有过号（%s），无需顺延 / %s is not a missed ticket (%s)", t.Number, t.Status, t.Number, t.Status)
+	}
+	if err := e.today(t); err != nil {
+		return Event{}, err
+	}
+	r := e.ReturnRule(t.Service)
+	if t.Returns >= r.Limit {
+		return Event{}, Errorf(ECONFLICT, "%s 已顺延过 %d 次，请重新取号 / %s has come back %d times already; please take a new ticket", t.Number, t.Returns, t.Number, t.Returns)
+	}
+	if t.FinishedAt != nil && now.Sub(*t.FinishedAt) > r.Window {
+		m := int(r.Window / time.Minute)
+		return Event{}, Errorf(ECONFLICT, "%s 过号已超过 %d 分钟，请重新取号 / %s was missed more than %d minutes ago; please take a new ticket", t.Number, m, t.Number, m)
+	}
+	u := *t
+	u.Status, u.FinishedAt, u.Counter, u.Clerk, u.Recalls = Waiting, nil, 0, "", 0
+	u.Postponed, u.TargetCounter = false, 0
+	u.Returns++
+	e.rejoin(&u, r.Places, now)
+	ev := e.commit(Event{Type: EvReturned, Ticket: u.ID, Reason: fmt.Sprintf("places %d", r.Places), Tickets: []Ticket{u}}, now)
+	in := e.tickets[u.ID]
+	in.Ahead = e.aheadOf(in, now)
+	in.EstimatedWaitS = e.estimate(in.Service, in.Ahead, now)
+	ev.Tickets[0].Ahead, ev.Tickets[0].EstimatedWaitS = in.Ahead, in.EstimatedWaitS
+	return ev, nil
+}
+
+// rejoin places t behind the first places tickets of its service in
+// calling order: just after the places-th, or after every ticket when fewer
+// wait.
+func (e *Engine) rejoin(t *Ticket, places int, now time.Time) {
+	var list []*Ticket
+	for _, w := range e.waitingBy[t.Service] {
+		if w.ID != t.ID && !w.Postponed && w.TargetCounter == 0 {
+			list = append(list, w)
+		}
+	}
+	if len(list) < places {
+		t.RejoinAt, t.RejoinAfter = ptr(now), e.nextID-1
+		return
+	}
+	slices.SortFunc(list, func(a, b *Ticket) int {
+		if e.before(a, b, -1, now) {
+			return -1
+		}
+		return 1
+	})
+	x := list[places-1]
+	t.RejoinAt, t.RejoinAfter = ptr(x.queuedAt()), x.orderID()
 }
 
 // Postpone puts counter n's current customer aside (挂起) while they fetch a

@@ -852,17 +852,6 @@ func TestRefusals(t *testing.T) {
 			},
 			do: issue(queue.IssueRequest{Service: "B", Phone: "138-0013-8000"}),
 		},
-		{
-			name: "issue past 999 numbers", code: queue.ELIMIT,
-			setup: func(f *fx) {
-				for range 999 {
-					if _, err := f.e.Issue(queue.IssueRequest{Service: "C"}, f.now); err != nil {
-						f.t.Fatal(err)
-					}
-				}
-			},
-			do: issue(queue.IssueRequest{Service: "C"}),
-		},
 
 		{name: "call next unknown counter", setup: std, code: queue.ENOTFOUND, do: callNext(42)},
 		{name: "call next closed counter", setup: closed, code: queue.ECLOSED, do: callNext(1)},

@@ -54,7 +54,10 @@ type Service struct {
 	DailyLimit  int      `json:"daily_limit"`   // 0: no limit
 	AvgServiceS float64  `json:"avg_service_s"` // moving average of service time
 	Documents   []string `json:"documents,omitempty"`
-	Rev         int      `json:"rev"`
+	// ReturnPlaces: a missed ticket (no_show) that comes back (Return)
+	// waits behind this many others of the service; 0: DefaultReturnPlaces.
+	ReturnPlaces int `json:"return_places,omitempty"`
+	Rev          int `json:"rev"`
 }
 
 // CounterState is the state of a counter (窗口).
@@ -68,9 +71,12 @@ const (
 
 // Counter is a service window. Services is ordered: the first is served first.
 type Counter struct {
-	Number      int          `json:"number"`
-	NameZH      string       `json:"name_zh"`
-	NameEN      string       `json:"name_en"`
+	Number int    `json:"number"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+	// Spoken is what the voice says for the counter ("3号窗口", "VIP 室");
+	// empty: the counter's number.
+	Spoken      string       `json:"spoken,omitempty"`
 	Services    []string     `json:"services"`
 	Hours       *Hours       `json:"hours,omitempty"` // daily open hours of the counter (nil: the hall's)
 	State       CounterState `json:"state"`
@@ -81,7 +87,10 @@ type Counter struct {
 	StaffNo     string       `json:"staff_no,omitempty"`   // 工号
 	Current     uint64       `json:"current,omitempty"`    // active ticket id
 	ServedToday int          `json:"served_today"`         // tickets finished today
-	Rev         int          `json:"rev"`
+	// GreenRun is how many green-channel tickets the counter called in a
+	// row since it last called another (Config.GreenBurst).
+	GreenRun int `json:"green_run,omitempty"`
+	Rev      int `json:"rev"`
 }
 
 // Serves reports whether the counter serves the service.
@@ -127,7 +136,15 @@ type Ticket struct {
 	EstimatedWaitS  int        `json:"estimated_wait_s"`
 	Tracking        string     `json:"tracking"`
 	Note            string     `json:"note,omitempty"`
-	Rev             int        `json:"rev"`
+	// Returns is how many times the ticket came back after a no-show
+	// (过号顺延, Engine.Return); RejoinAt is where it then sorts in the
+	// queue instead of its issue time: just after ticket RejoinAfter.
+	Returns  int        `json:"returns,omitempty"`
+	RejoinAt *time.Time `json:"rejoin_at,omitempty"`
+	// RejoinAfter is the id of the ticket it follows among those of the
+	// same RejoinAt time.
+	RejoinAfter uint64 `json:"rejoin_after,omitempty"`
+	Rev         int    `json:"rev"`
 }
 
 // Event types.
@@ -140,6 +157,7 @@ const (
 	EvNoShow      = "ticket_no_show"
 	EvTransferred = "ticket_transferred"
 	EvPostponed   = "ticket_postponed"
+	EvReturned    = "ticket_returned" // a no-show back in the queue (过号顺延)
 	EvCancelled   = "ticket_cancelled"
 	EvPaused      = "counter_paused"
 	EvResumed     = "counter_resumed"
@@ -210,7 +228,24 @@ type Config struct {
 	PhoneDailyLimit int `json:"phone_daily_limit"`
 	// RetentionDays: phone and account numbers of tickets older than this
 	// are erased (statistics stay); 0 keeps them.
-	RetentionDays int       `json:"retention_days,omitempty"`
+	RetentionDays int `json:"retention_days,omitempty"`
+	// NumberWidth: digits of a ticket number (A023 has 3, the default when
+	// 0); numbers past the last of that width go on with one more digit
+	// (A999, A1000): a busy day never runs out of numbers.
+	NumberWidth int `json:"number_width,omitempty"`
+	// GreenBurst: at most this many green-channel calls in a row at a
+	// counter while other tickets wait there, then one other (0: green
+	// always first).
+	GreenBurst int `json:"green_burst,omitempty"`
+	// GreenOvertakeS: a ticket waiting this long is no longer overtaken by
+	// the green channel (0: no cap).
+	GreenOvertakeS int `json:"green_overtake_s,omitempty"`
+	// ReturnLimit: how many times a missed ticket may come back (过号顺延);
+	// 0: DefaultReturnLimit, -1: never.
+	ReturnLimit int `json:"return_limit,omitempty"`
+	// ReturnWindowS: how long after the no-show it may come back;
+	// 0: DefaultReturnWindowS.
+	ReturnWindowS int       `json:"return_window_s,omitempty"`
 	Services      []Service `json:"services"`
 	Counters      []Counter `json:"counters"`
 }

@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -162,7 +163,9 @@ func (s *sim) history(ev queue.Event, tk queue.Ticket) {
 	} else if s.ids[tk.ID] != key {
 		t.Errorf("%s: ticket %d is %s, was issued as %s", s.where, tk.ID, key, s.ids[tk.ID])
 	}
-	if was, ok := s.ended[tk.ID]; ok {
+	if was, ok := s.ended[tk.ID]; ok && was.Status == queue.NoShow && ev.Type == queue.EvReturned && tk.Returns == was.Returns+1 {
+		delete(s.ended, tk.ID) // 过号顺延: the one way back from a final status
+	} else if ok {
 		t.Errorf("%s: ticket %d ended as %s and changed again in %s: %+v", s.where, tk.ID, was.Status, ev.Type, tk)
 	}
 	if tk.Status.Final() {
@@ -240,6 +243,20 @@ func (s *sim) ticketID() uint64 {
 		return waiting[s.r.IntN(len(waiting))]
 	}
 	return ts[s.r.IntN(len(ts))].ID
+}
+
+// missedID is mostly a missed ticket (no_show) of today.
+func (s *sim) missedID() uint64 {
+	var missed []uint64
+	for _, t := range s.e.Tickets() {
+		if t.Status == queue.NoShow {
+			missed = append(missed, t.ID)
+		}
+	}
+	if len(missed) > 0 && s.r.IntN(5) > 0 {
+		return missed[s.r.IntN(len(missed))]
+	}
+	return s.ticketID()
 }
 
 func (s *sim) transferRequest() queue.TransferRequest {
@@ -321,6 +338,9 @@ func (s *sim) command() (name string, ev queue.Event, err error, nothing bool) {
 	case x < 90:
 		ev, err = s.e.Resume(n, s.wall)
 		return "Resume", ev, err, false
+	case x < 93:
+		ev, err = s.e.Return(s.missedID(), s.wall)
+		return "Return", ev, err, false
 	case x < 97:
 		// Mostly seat someone where no one is.
 		for _, c := range s.e.Counters() {
@@ -405,7 +425,7 @@ func (s *sim) invariants(st state) {
 		if tk.Postponed && !tk.Status.Final() && (tk.Status != queue.Waiting || tk.TargetCounter == 0 || tk.Counter != tk.TargetCounter) {
 			t.Errorf("postponed ticket %d: %+v", tk.ID, tk)
 		}
-		if tk.Status == queue.Waiting && !tk.Postponed && (tk.Counter != 0 || tk.CalledAt != nil || tk.Recalls != 0) {
+		if tk.Status == queue.Waiting && !tk.Postponed && (tk.Counter != 0 || (tk.CalledAt != nil) != (tk.Returns > 0) || tk.Recalls != 0) {
 			t.Errorf("waiting ticket %d was called: %+v", tk.ID, tk)
 		}
 		if tk.Status.Active() && (tk.Postponed || tk.TargetCounter != 0) {
@@ -421,7 +441,7 @@ func (s *sim) invariants(st state) {
 		if tk.Status != queue.Transferred {
 			open[tk.Number]++
 		}
-		if tk.Number != fmt.Sprintf("%s%03d", tk.Number[:1], tk.Serial) {
+		if tk.Number != fmt.Sprintf("%s%0*d", tk.Number[:1], max(3, s.cfg.NumberWidth), tk.Serial) {
 			t.Errorf("ticket %d: number %s serial %d", tk.ID, tk.Number, tk.Serial)
 		}
 		if tk.TransferredFrom == 0 {
@@ -441,6 +461,9 @@ func (s *sim) invariants(st state) {
 			t.Errorf("ticket %d: %s, transferred to %d", tk.ID, tk.Status, tk.TransferredTo)
 		}
 		// Every ticket ends once: a final ticket never changes again.
+		if was, ok := s.finals[tk.ID]; ok && was.Status == queue.NoShow && tk.Returns > was.Returns {
+			delete(s.finals, tk.ID) // came back (过号顺延)
+		}
 		if tk.Status.Final() {
 			if was, ok := s.finals[tk.ID]; ok && !reflect.DeepEqual(was, tk) {
 				t.Errorf("final ticket %d changed:\n  %+v\n→ %+v", tk.ID, was, tk)
@@ -500,7 +523,8 @@ func (s *sim) invariants(st state) {
 				want = append(want, tk)
 			}
 		}
-		slices.SortStableFunc(want, func(a, b queue.Ticket) int { return policyCmp(a, b, c, s.now, s.cfg.StarveAfterS) })
+		slices.SortStableFunc(want, func(a, b queue.Ticket) int { return policyCmp(a, b, c, s.now, s.cfg) })
+		want = fairOracle(want, c.GreenRun, s.cfg.GreenBurst)
 		want = append(want, held...)
 		if got := e.WaitingFor(c.Number, s.now); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 			t.Errorf("WaitingFor(%d) = %v, want %v", c.Number, numbers(got), numbers(want))
@@ -537,14 +561,24 @@ func (s *sim) invariants(st state) {
 // the engine: green channel, then due appointments, then tickets waiting past
 // the starvation limit, then the counter's service order (a ticket
 // transferred to the counter first); within each, longest waiting first.
-func policyCmp(a, b queue.Ticket, c queue.Counter, now time.Time, starveS int) int {
+func policyCmp(a, b queue.Ticket, c queue.Counter, now time.Time, cfg queue.Config) int {
+	starveS := cfg.StarveAfterS
+	// A returned ticket (过号顺延) sorts by where it rejoined.
+	at := func(t queue.Ticket) time.Time {
+		if t.RejoinAt != nil {
+			return *t.RejoinAt
+		}
+		return t.IssuedAt
+	}
 	tier := func(t queue.Ticket) int {
 		switch {
 		case t.Priority == queue.Green:
 			return 0
+		case cfg.GreenOvertakeS > 0 && now.Sub(at(t)) >= time.Duration(cfg.GreenOvertakeS)*time.Second:
+			return 0 // waited past the cap on being overtaken
 		case t.Priority == queue.Appointment && (t.DueAt == nil || !now.Before(*t.DueAt)):
 			return 1
-		case starveS > 0 && now.Sub(t.IssuedAt) >= time.Duration(starveS)*time.Second:
+		case starveS > 0 && now.Sub(at(t)) >= time.Duration(starveS)*time.Second:
 			return 2
 		}
 		return 3
@@ -560,10 +594,52 @@ func policyCmp(a, b queue.Ticket, c queue.Counter, now time.Time, starveS int) i
 	} else if ta == 3 && rank(a) != rank(b) {
 		return rank(a) - rank(b)
 	}
-	if !a.IssuedAt.Equal(b.IssuedAt) {
-		return a.IssuedAt.Compare(b.IssuedAt)
+	if !at(a).Equal(at(b)) {
+		return at(a).Compare(at(b))
+	}
+	// … and just after the ticket it follows.
+	after := func(t queue.Ticket) (uint64, int) {
+		if t.RejoinAt != nil {
+			return t.RejoinAfter, 1
+		}
+		return t.ID, 0
+	}
+	ia, sa := after(a)
+	ib, sb := after(b)
+	if ia != ib {
+		return cmp.Compare(ia, ib)
+	}
+	if sa != sb {
+		return sa - sb
 	}
 	return int(a.ID) - int(b.ID)
+}
+
+// fairOracle is the fair green channel as the issue states it, apart from
+// the engine: from a list in policy order, a counter that made burst green
+// calls in a row (run so far) calls the first ticket that is not green.
+func fairOracle(list []queue.Ticket, run, burst int) []queue.Ticket {
+	if burst <= 0 {
+		return list
+	}
+	rest := slices.Clone(list)
+	var out []queue.Ticket
+	for len(rest) > 0 {
+		i := 0
+		if run >= burst {
+			if j := slices.IndexFunc(rest, func(t queue.Ticket) bool { return t.Priority != queue.Green }); j >= 0 {
+				i = j
+			}
+		}
+		if rest[i].Priority == queue.Green {
+			run++
+		} else {
+			run = 0
+		}
+		out = append(out, rest[i])
+		rest = slices.Delete(rest, i, i+1)
+	}
+	return out
 }
 
 // restoreCheck rebuilds the engine from its records, as a restart does, and
@@ -599,6 +675,12 @@ func TestRandomSequences(t *testing.T) {
 	for seed := range uint64(seqs) {
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
 		cfg := randomConfig(seed%2 == 1)
+		if seed%3 == 0 { // the fair green channel and a wider number
+			cfg.GreenBurst, cfg.GreenOvertakeS, cfg.NumberWidth = 1+int(seed%2), 900, 4
+		}
+		if seed%5 == 0 {
+			cfg.ReturnLimit = 2
+		}
 		// Start on a random day of the week, at a random time of the morning.
 		start := time.Date(2026, 11, 22+r.IntN(7), 7, r.IntN(120), 0, 0, shanghai)
 		e, err := queue.New(cfg, start)
@@ -622,7 +704,7 @@ func TestRandomSequences(t *testing.T) {
 		"roll", "Issue", "Issue invalid", "Issue closed", "Issue limit", "CallNext", "CallNext conflict", "CallNext closed",
 		"CallNext not_found", "CallNext none", "CallTicket", "CallTicket not_found", "CallTicket conflict", "Recall", "Start", "Finish", "NoShow", "NoShow conflict",
 		"Transfer", "Transfer invalid", "Postpone", "Move", "Move invalid", "Move conflict", "Cancel", "Cancel conflict",
-		"Cancel not_found", "Pause", "Pause invalid", "Resume", "SignIn", "SignOut", "SetOpen", "SetOpen conflict",
+		"Cancel not_found", "Pause", "Pause invalid", "Resume", "Return", "Return conflict", "Return not_found", "SignIn", "SignOut", "SetOpen", "SetOpen conflict",
 		"Finish over midnight", "Start over midnight",
 	} {
 		if stats[k] == 0 {

@@ -165,6 +165,7 @@ func (e *Engine) WaitingFor(n int, now time.Time) []Ticket {
 		}
 		return 1
 	})
+	list = e.fairOrder(c, list, now)
 	slices.SortFunc(held, func(a, b *Ticket) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]Ticket, 0, len(list)+len(held))
 	for _, t := range append(list, held...) {
@@ -183,4 +184,47 @@ func (e *Engine) Position(id uint64, now time.Time) (ahead, waitS int, ok bool) 
 	}
 	ahead = e.aheadOf(t, now)
 	return ahead, e.estimate(t.Service, ahead, now), true
+}
+
+// fairOrder turns list, sorted by the policy, into the order counter c
+// would call it: after Config.GreenBurst green calls in a row, the first
+// ticket that is not green comes next (as Next picks).
+func (e *Engine) fairOrder(c *Counter, list []*Ticket, now time.Time) []*Ticket {
+	burst := e.cfg.GreenBurst
+	if burst <= 0 {
+		return list
+	}
+	var green, other []*Ticket
+	for _, t := range list {
+		if e.greenCall(t, now) {
+			green = append(green, t)
+		} else {
+			other = append(other, t)
+		}
+	}
+	if len(green) == 0 || len(other) == 0 {
+		return list
+	}
+	out := make([]*Ticket, 0, len(list))
+	run, gi, oi := c.GreenRun, 0, 0
+	pos := make(map[uint64]int, len(list))
+	for i, t := range list {
+		pos[t.ID] = i
+	}
+	for gi < len(green) || oi < len(other) {
+		takeGreen := gi < len(green) && (oi == len(other) || pos[green[gi].ID] < pos[other[oi].ID])
+		if takeGreen && run >= burst && oi < len(other) {
+			takeGreen = false
+		}
+		if takeGreen {
+			out = append(out, green[gi])
+			gi++
+			run++
+		} else {
+			out = append(out, other[oi])
+			oi++
+			run = 0
+		}
+	}
+	return out
 }

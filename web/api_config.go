@@ -91,11 +91,13 @@ type serviceRequest struct {
 	TargetWaitS int      `json:"target_wait_s"`
 	DailyLimit  int      `json:"daily_limit"`
 	Documents   []string `json:"documents"`
+	// ReturnPlaces: where a missed ticket comes back (过号顺延); 0: 3.
+	ReturnPlaces int `json:"return_places"`
 }
 
 func (r serviceRequest) service() queue.Service {
 	return queue.Service{Prefix: strings.ToUpper(strings.TrimSpace(r.Prefix)), NameZH: r.NameZH, NameEN: r.NameEN, DescZH: r.DescZH, DescEN: r.DescEN,
-		TargetWaitS: r.TargetWaitS, DailyLimit: r.DailyLimit, Documents: r.Documents}
+		TargetWaitS: r.TargetWaitS, DailyLimit: r.DailyLimit, Documents: r.Documents, ReturnPlaces: r.ReturnPlaces}
 }
 
 // postService: POST /api/v1/config/services → 201 the new service.

@@ -41,6 +41,8 @@ type counterLive struct {
 	StaffNo     string             `json:"staff_no,omitempty"`
 	Current     uint64             `json:"current,omitempty"`
 	ServedToday int                `json:"served_today"`
+	GreenRun    int                `json:"green_run,omitempty"`
+	Spoken      string             `json:"spoken,omitempty"` // what the display's voice says for it
 	Rev         int                `json:"rev"`
 }
 
@@ -57,7 +59,7 @@ func deltaEventOf(ev queue.Event) deltaEvent {
 	for _, c := range ev.Counters {
 		d.Counters = append(d.Counters, counterLive{Number: c.Number, State: c.State, PauseReason: c.PauseReason,
 			PausedAt: c.PausedAt, Clerk: c.Clerk, ClerkName: c.ClerkName, StaffNo: c.StaffNo, Current: c.Current,
-			ServedToday: c.ServedToday, Rev: c.Rev})
+			ServedToday: c.ServedToday, GreenRun: c.GreenRun, Spoken: c.Spoken, Rev: c.Rev})
 	}
 	for _, s := range ev.Services {
 		d.Services = append(d.Services, serviceLive{Prefix: s.Prefix, AvgServiceS: s.AvgServiceS, Rev: s.Rev})
@@ -69,7 +71,7 @@ func deltaEventOf(ev queue.Event) deltaEvent {
 // change only what counterLive and serviceLive hold.
 var queueCommands = map[string]bool{
 	queue.EvIssued: true, queue.EvCalled: true, queue.EvRecalled: true, queue.EvStarted: true, queue.EvFinished: true,
-	queue.EvNoShow: true, queue.EvTransferred: true, queue.EvPostponed: true, queue.EvCancelled: true,
+	queue.EvNoShow: true, queue.EvTransferred: true, queue.EvPostponed: true, queue.EvCancelled: true, queue.EvReturned: true,
 	queue.EvPaused: true, queue.EvResumed: true, queue.EvOpened: true, queue.EvClosed: true,
 	queue.EvSignedIn: true, queue.EvSignedOut: true,
 }

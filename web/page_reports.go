@@ -127,6 +127,8 @@ var reportMessages = map[string][2]string{
 	"rp.c.served":        {"办结", "Served"},
 	"rp.c.openh":         {"开放(时)", "Open (h)"},
 	"rp.c.idleh":         {"空闲(时)", "Idle (h)"},
+	"rp.c.idlewaith":     {"有人等候时空闲(时)", "Idle while customers waited (h)"},
+	"rp.c.walks":         {"叫号到开始办理(秒)", "Call to start (s)"},
 	"rp.c.pauses":        {"暂停次数", "Pauses"},
 	"rp.c.pauseh":        {"暂停(时)", "Paused (h)"},
 	"rp.c.satisfaction":  {"满意度", "Score"},

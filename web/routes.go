@@ -26,6 +26,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/logout", People, s.logout},
 		{"GET", "/api/v1/me", Anyone, s.me},
 		{"POST", "/api/v1/tickets", append([]string{"kiosk"}, People...), s.issueTicket},
+		{"POST", "/api/v1/tickets/return", append([]string{hall.KindKiosk}, People...), s.limited(limitCheckIn, s.returnTicket)},
 		{"GET", "/api/v1/tickets/:id", People, s.getTicket},
 		{"POST", "/api/v1/tickets/:id/cancel", Managers, s.cancelTicket},
 		{"POST", "/api/v1/tickets/:id/print", append([]string{hall.KindKiosk}, Managers...), s.reprintTicket},

@@ -168,6 +168,18 @@
 		numberInput.blur();
 		act('call', {number: number});
 	});
+	// 过号顺延: the typed number, missed and come back, goes back in the
+	// queue behind the first few (POST /api/v1/tickets/return).
+	$('dk-return').addEventListener('click', function () {
+		var number = numberInput.value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+		if (!number) return say('error', P.t('desk.named_empty'));
+		numberInput.value = '';
+		P.api('POST', '/api/v1/tickets/return', {number: number}).then(function (res) {
+			if (res.error) say('error', P.message(res.error.message).pri);
+			else say('ok', P.t('desk.ok.return', res.data.number, res.data.ahead));
+			refresh();
+		}, function () { say('error', P.t('desk.err.network')); });
+	});
 	$('dk-list').addEventListener('click', function (e) {
 		var b = e.target.closest('[data-call]');
 		if (!b) return;
@@ -285,6 +297,7 @@
 					serviceName(t.service),
 					t.priority === 'green' ? chip(P.t('desk.green_short'), 'dk-green') : null,
 					t.postponed ? chip(P.t('desk.postponed'), 'dk-held') : null,
+					t.returns > 0 ? chip(P.t('desk.returned_chip'), 'dk-returned') : null,
 					t.target_counter && !t.postponed ? chip(P.t('desk.transferred_here')) : null
 				]),
 				wait,

@@ -51,11 +51,14 @@
 		voice.setMuted(localMute || vol === 0);
 	}
 
+	// spoken is each counter's spoken name ("VIP 室"), from the state.
+	var spoken = {};
 	function announce(number, counter, recall) {
 		if (!voice) return;
 		try {
-			voice.call(number, counter, {recall: recall});
-			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1, recall: recall});
+			var place = spoken[counter] || '';
+			voice.call(number, counter, {recall: recall, place: place});
+			if (voiceLang === 'zh+en') voice.call(number, counter, {lang: 'en', repeat: 1, recall: recall, place: place});
 		} catch (e) { window.console && console.error('HallVoice.call', e); }
 	}
 
@@ -248,6 +251,7 @@
 			if (tk && counter) announceOnce(tk, counter, ev.type === 'ticket_recalled');
 		}
 		if (state) {
+			(state.counters || []).forEach(function (k) { spoken[k.number] = k.spoken || ''; });
 			render(state);
 			var recent = (state.recent || []).slice().reverse(); // oldest first
 			recent.forEach(function (t) {

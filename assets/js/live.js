@@ -65,7 +65,7 @@
 		patches.forEach(function (p) { idx[p[key]] = p; });
 		return (list || []).map(function (it) { return idx[it[key]] ? merge(it, idx[it[key]], clear) : it; });
 	}
-	var COUNTER_LIVE = ['state', 'pause_reason', 'paused_at', 'clerk', 'clerk_name', 'staff_no', 'current', 'served_today', 'rev'];
+	var COUNTER_LIVE = ['state', 'pause_reason', 'paused_at', 'clerk', 'clerk_name', 'staff_no', 'current', 'served_today', 'green_run', 'spoken', 'rev'];
 
 	// apply returns the state after an event frame's delta, or null when the
 	// client must resync. docs/websocket.md describes the frame.

@@ -9,6 +9,9 @@
  *   HallVoice.call('A023', 3);            // chime, 请 A 零二 三号，到三号窗口 办理 (twice)
  *   HallVoice.call('A023', 3, {recall: true}); // A 零二 三号，请 到三号窗口，再次呼叫
  *   HallVoice.call('B007', 12, {lang: 'en', repeat: 1});
+ *   HallVoice.call('A023', 8, {place: 'VIP 室'}); // 请 A 零 二 三 号到 [VIP 室办理]: the
+ *       counter's spoken name, said by the browser's speech synthesis (a
+ *       step 'say:VIP 室办理'); "12号窗口" is read from the clips as counter 12
  *   HallVoice.prompt('rate');             // 请您对我的服务做出评价 / Please rate my service
  *   HallVoice.setVolume(0.5); HallVoice.setMuted(true); HallVoice.setLang('en');
  *
@@ -234,13 +237,36 @@
 	// while it rang, the call is said in the short form instead, once.
 	var AFTER_CHIME = {afterChime: true};
 
+	// SAY marks a step spoken by the browser's speech synthesis rather than
+	// a clip: a counter's spoken name ("VIP 室") that no clip holds.
+	var SAY = 'say:';
+	function canSay() { return !!(sys.player || (window.speechSynthesis && window.SpeechSynthesisUtterance)); }
+
+	// placeSentence is a call to a counter with a spoken name (opts.place):
+	// 请 A023 号到 VIP 室办理; a name of the form "12号窗口" is read from the
+	// clips as counter 12.
+	function placeSentence(lang, number, place, form) {
+		var n = spell(lang, number), p = SAY + place;
+		if (lang === 'en') {
+			if (form === 'short') return n.concat([p]);
+			var s = ['en/number'].concat(n, [SAY + 'please go to ' + place]);
+			return form === 'recall' ? s.concat(['en/second_call']) : s;
+		}
+		if (form === 'short') return n.concat(['zh/hao_dao', p]);
+		if (form === 'recall') return n.concat(['zh/hao_qing_dao', p, 'zh/zaici_hujiao']);
+		return ['zh/qing'].concat(n, ['zh/hao_dao', p + '办理']);
+	}
+
 	// steps: clip names (strings), pauses (numbers, ms) and REPEAT marks.
-	// opts.short: the backlog form, said once; opts.chime false: no chime.
+	// opts.short: the backlog form, said once; opts.chime false: no chime;
+	// opts.place: the counter's spoken name.
 	function callSteps(number, counter, opts) {
 		opts = opts || {};
 		var lang = normLang(opts.lang || cfg.lang);
 		var form = opts.short ? 'short' : opts.recall ? 'recall' : 'full';
-		var one = sentence(lang, number, counter, form);
+		var place = String(opts.place || '').trim(), m = /^(\d{1,2})\s*号窗口$/.exec(place);
+		if (m) counter = m[1];
+		var one = place && !m && canSay() ? placeSentence(lang, number, place, form) : sentence(lang, number, counter, form);
 		var steps = opts.chime === false ? [] : ['chime', cfg.chimePause];
 		if (steps.length && form === 'full') steps.push(AFTER_CHIME);
 		for (var i = 0, n = opts.short ? 1 : repeatCount(opts); i < n; i++) {
@@ -267,7 +293,7 @@
 
 	function enqueue(seq) {
 		seq.at = sys.now();
-		if (!sys.player) for (var i = 0; i < seq.steps.length; i++) if (typeof seq.steps[i] === 'string') audio(seq.steps[i]);
+		if (!sys.player) for (var i = 0; i < seq.steps.length; i++) if (typeof seq.steps[i] === 'string' && seq.steps[i].indexOf(SAY) !== 0) audio(seq.steps[i]);
 		queue.push(seq);
 		pump();
 	}
@@ -283,7 +309,7 @@
 	}
 
 	function info(seq, extra) {
-		var o = {kind: seq.kind, number: seq.number, counter: seq.counter, lang: seq.lang,
+		var o = {kind: seq.kind, number: seq.number, counter: seq.counter, place: seq.place || '', lang: seq.lang,
 			form: seq.form || '', waited: sys.now() - seq.at};
 		for (var k in extra) if (extra.hasOwnProperty(k)) o[k] = extra[k];
 		return o;
@@ -308,7 +334,7 @@
 		if (seq.kind === 'call') {
 			// The form is chosen now, from what waits behind it.
 			var backlog = callsWaiting(seq);
-			var c = callSteps(seq.number, seq.counter, {lang: seq.lang, repeat: seq.repeat, recall: seq.recall,
+			var c = callSteps(seq.number, seq.counter, {lang: seq.lang, repeat: seq.repeat, recall: seq.recall, place: seq.place,
 				short: backlog && !seq.recall, chime: now - lastEnd > cfg.burstGap});
 			seq.steps = c.steps;
 			seq.form = c.form;
@@ -345,6 +371,7 @@
 		}
 		var done = function () { next(seq, i + 1); };
 		if (sys.player) sys.player(step, seq.rate || 1, done);
+		else if (step.indexOf(SAY) === 0) playSay(step.slice(SAY.length), seq.lang, seq.rate || 1, done);
 		else playClip(step, seq.rate || 1, done);
 	}
 
@@ -408,6 +435,30 @@
 		}
 	}
 
+	// playSay speaks text with the browser's speech synthesis and calls done
+	// exactly once: when it has ended, failed, or run past a safety timeout.
+	function playSay(text, lang, rate, done) {
+		var over = false, timer;
+		function end() {
+			if (over) return;
+			over = true;
+			window.clearTimeout(timer);
+			done();
+		}
+		timer = window.setTimeout(end, 1500 + 400 * text.length);
+		try {
+			var u = new window.SpeechSynthesisUtterance(text);
+			u.lang = lang === 'en' ? 'en-US' : 'zh-CN';
+			u.rate = rate;
+			u.volume = cfg.muted ? 0 : cfg.volume;
+			u.onend = end;
+			u.onerror = end;
+			window.speechSynthesis.speak(u);
+		} catch (e) {
+			end();
+		}
+	}
+
 	HallVoice.init = function (opts) {
 		opts = opts || {};
 		if (opts.base != null) cfg.base = String(opts.base);
@@ -447,7 +498,7 @@
 			else i++;
 		}
 		enqueue({kind: 'call', number: number, counter: counter, lang: c.lang, steps: c.steps,
-			recall: !!opts.recall, repeat: opts.repeat});
+			recall: !!opts.recall, repeat: opts.repeat, place: opts.place || ''});
 		return HallVoice;
 	};
 

@@ -220,3 +220,78 @@ func TestCLICheckReportsBrokenRules(t *testing.T) {
 		t.Errorf("check advised: %v", err)
 	}
 }
+
+// TestCLIRestoreAfterReturn: a busy day past A999 (A1000 …) with a missed
+// number that came back (过号顺延: no_show → waiting → done, one ticket)
+// passes check, and its backup restores, checks and serves, keeping the
+// returned ticket as it was.
+func TestCLIRestoreAfterReturn(t *testing.T) {
+	dir := t.TempDir()
+	func() {
+		ctx := context.Background()
+		h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if err := h.AddUser(ctx, hall.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
+			t.Fatal(err)
+		}
+		_, clerk, err := h.Login(ctx, "c1", "c1-password", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		desk := hall.Principal{Kind: "user", Name: "desk", Role: hall.RoleManager}
+		var last queue.Ticket
+		for range 1003 {
+			if last, err = h.Issue(ctx, desk, hall.IssueRequest{Service: "A"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if last.Number != "A1003" {
+			t.Fatalf("the 1,003rd ticket is %s", last.Number)
+		}
+		op := func(o hall.CounterOp) queue.Ticket {
+			tk, err := h.Operate(ctx, clerk, 1, o)
+			if err != nil {
+				t.Fatalf("%s: %v", o.Action, err)
+			}
+			return tk
+		}
+		missed := op(hall.CounterOp{Action: "call"})
+		op(hall.CounterOp{Action: "recall"})
+		op(hall.CounterOp{Action: "no-show"})
+		if tk, err := h.ReturnTicket(ctx, desk, hall.ReturnRequest{Number: missed.Number}); err != nil || tk.Ahead != 3 {
+			t.Fatalf("return %s: %+v %v", missed.Number, tk, err)
+		}
+		for {
+			tk := op(hall.CounterOp{Action: "call"})
+			op(hall.CounterOp{Action: "finish"})
+			if tk.ID == missed.ID {
+				break
+			}
+		}
+	}()
+	cmdRestoreCycle(t, dir)
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ts, err := st.Tickets("2000-01-01", "2999-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	returned := 0
+	for _, tk := range ts {
+		if tk.Returns == 1 {
+			returned++
+			if tk.Status != queue.Done || tk.RejoinAt == nil || tk.Number != "A001" {
+				t.Errorf("the returned ticket after restore: %+v", tk)
+			}
+		}
+	}
+	if returned != 1 {
+		t.Errorf("%d returned tickets after restore, want 1", returned)
+	}
+}

@@ -93,10 +93,10 @@ func (r *Report) Tables() []Table {
 
 	people := func(name, sheet, keyHead string, rows []ClerkRow, key func(ClerkRow) any) Table {
 		t := Table{Name: name, SheetZH: sheet,
-			Keys:   []string{name[:len(name)-1], "served", "no_shows", "transferred", "avg_service_s", "open_s", "busy_s", "idle_s", "pauses", "pause_s", "rated", "unrated", "satisfaction", "satisfied", "participation"},
-			HeadZH: []string{keyHead, "办结", "过号", "转移", "平均办理(秒)", "开放时长(秒)", "办理时长(秒)", "空闲时长(秒)", "暂停次数", "暂停时长(秒)", "评价数", "未评价", "满意度(1–5)", "满意率", "参评率"}}
+			Keys:   []string{name[:len(name)-1], "served", "no_shows", "transferred", "avg_service_s", "open_s", "busy_s", "idle_s", "pauses", "pause_s", "rated", "unrated", "satisfaction", "satisfied", "participation", "walks", "avg_walk_s", "idle_waiting_s"},
+			HeadZH: []string{keyHead, "办结", "过号", "转移", "平均办理(秒)", "开放时长(秒)", "办理时长(秒)", "空闲时长(秒)", "暂停次数", "暂停时长(秒)", "评价数", "未评价", "满意度(1–5)", "满意率", "参评率", "叫号到办理次数", "平均叫号到办理(秒)", "有人等候时空闲(秒)"}}
 		for _, x := range rows {
-			t.Rows = append(t.Rows, []any{key(x), x.Served, x.NoShows, x.Transferred, x.AvgServiceS, x.OpenS, x.BusyS, x.IdleS, x.Pauses, x.PauseS, x.Rated, x.Unrated, x.Satisfaction, x.Satisfied, x.Participation})
+			t.Rows = append(t.Rows, []any{key(x), x.Served, x.NoShows, x.Transferred, x.AvgServiceS, x.OpenS, x.BusyS, x.IdleS, x.Pauses, x.PauseS, x.Rated, x.Unrated, x.Satisfaction, x.Satisfied, x.Participation, x.Walks, x.AvgWalkS, x.IdleWaitingS})
 		}
 		return t
 	}

@@ -29,14 +29,23 @@ type ClerkRow struct {
 	Satisfaction  float64 `json:"satisfaction"`  // mean score of the ratings, 1–5
 	Satisfied     float64 `json:"satisfied"`     // share of ratings 4–5
 	Participation float64 `json:"participation"` // rated / served
+	// Walks are the tickets called and started here (a missed ticket that
+	// came back is left out: its first call is not its last); AvgWalkS is
+	// their mean time from the first call to the start of service (the
+	// customer's walk to the counter).
+	Walks    int     `json:"walks"`
+	AvgWalkS float64 `json:"avg_walk_s"`
+	// IdleWaitingS is time open and free while customers of the counter's
+	// services were waiting (not yet called).
+	IdleWaitingS int64 `json:"idle_waiting_s"`
 }
 
 // CounterRow is one counter's row: the same figures keyed by counter.
 type CounterRow = ClerkRow
 
 type personAcc struct {
-	served, noShows, transferred, pauses, rated, unrated, satisfied int
-	serviceSum, busy, open, pause, scoreSum                         int64
+	served, noShows, transferred, pauses, rated, unrated, satisfied, walks int
+	serviceSum, busy, open, pause, scoreSum, walkSum, idleWaiting          int64
 }
 
 type peopleAcc struct {
@@ -47,6 +56,69 @@ type peopleAcc struct {
 	last [256]struct {
 		name []byte
 		acc  *personAcc
+	}
+	// serves is each counter's services as a bit set (bit 0: A); the day's
+	// spans are gathered by ticket and used by day.
+	serves  [256]uint32
+	waiting [26][]span  // by service: from issue to the first call
+	busy    [256][]span // by counter: from the call to the end
+}
+
+// span is [a, b) in seconds after local midnight.
+type span struct{ a, b int32 }
+
+// union sorts and merges spans (in place).
+func union(s []span) []span {
+	slices.SortFunc(s, func(x, y span) int { return cmp.Compare(x.a, y.a) })
+	out := s[:0]
+	for _, v := range s {
+		if v.b <= v.a {
+			continue
+		}
+		if n := len(out); n > 0 && v.a <= out[n-1].b {
+			out[n-1].b = max(out[n-1].b, v.b)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// overlap is how long [a, b) is covered by in (merged, sorted) and not by
+// out (merged, sorted).
+func overlap(a, b int32, in, out []span) int64 {
+	var n int64
+	j := 0
+	for _, w := range in {
+		lo, hi := max(a, w.a), min(b, w.b)
+		if lo >= hi {
+			continue
+		}
+		n += int64(hi - lo)
+		for j < len(out) && out[j].b <= lo {
+			j++
+		}
+		for k := j; k < len(out) && out[k].a < hi; k++ {
+			if l, h := max(lo, out[k].a), min(hi, out[k].b); l < h {
+				n -= int64(h - l)
+			}
+		}
+	}
+	return n
+}
+
+// setServes sets which services each counter serves (idle time while its
+// customers wait).
+func (p *peopleAcc) setServes(cfg queue.Config) {
+	for _, c := range cfg.Counters {
+		if c.Number < 1 || c.Number > 255 {
+			continue
+		}
+		for _, s := range c.Services {
+			if len(s) == 1 && s[0] >= 'A' && s[0] <= 'Z' {
+				p.serves[c.Number] |= 1 << (s[0] - 'A')
+			}
+		}
 	}
 }
 
@@ -86,8 +158,26 @@ func (p *peopleAcc) counter(n int) *personAcc {
 
 // ticket counts a ticket toward the clerk and counter that handled it.
 func (p *peopleAcc) ticket(f *store.TicketFact) {
+	const day = 24 * 3600
+	if !f.Transfer && f.Service >= 'A' && f.Service <= 'Z' {
+		end := int32(day)
+		switch {
+		case f.CalledS >= 0:
+			end = f.IssuedS + f.CalledS
+		case f.FinishedS >= 0:
+			end = f.IssuedS + f.FinishedS
+		}
+		p.waiting[f.Service-'A'] = append(p.waiting[f.Service-'A'], span{f.IssuedS, min(end, day)})
+	}
 	if f.Counter == 0 || len(f.Clerk) == 0 || f.CalledS < 0 {
 		return
+	}
+	if f.Status != queue.Cancelled {
+		end := int32(day)
+		if f.FinishedS >= f.CalledS {
+			end = f.IssuedS + f.FinishedS
+		}
+		p.busy[f.Counter] = append(p.busy[f.Counter], span{f.IssuedS + f.CalledS, min(end, day)})
 	}
 	for _, a := range [2]*personAcc{p.clerkAt(f.Counter, f.Clerk), p.counter(int(f.Counter))} {
 		switch f.Status {
@@ -104,6 +194,10 @@ func (p *peopleAcc) ticket(f *store.TicketFact) {
 		if f.FinishedS >= f.CalledS && f.Status != queue.Cancelled {
 			a.busy += int64(f.FinishedS - f.CalledS)
 		}
+		if f.StartedS >= f.CalledS && !f.Returned && (f.Status == queue.Done || f.Status == queue.Serving || f.Status == queue.Transferred) {
+			a.walks++
+			a.walkSum += int64(f.StartedS - f.CalledS)
+		}
 	}
 }
 
@@ -116,11 +210,33 @@ func (p *peopleAcc) day(d *store.RollupDay) {
 		clerk string
 	}
 	cur := map[uint8]*state{}
+	// Each counter's waiting customers and busy time, merged once.
+	var waitOf, busyOf [256][]span
+	var merged [256]bool
+	for i := range p.waiting {
+		p.waiting[i] = union(p.waiting[i])
+	}
+	waitFor := func(n uint8) []span {
+		if !merged[n] {
+			var all []span
+			for i := range 26 {
+				if p.serves[n]&(1<<i) != 0 {
+					all = append(all, p.waiting[i]...)
+				}
+			}
+			waitOf[n], busyOf[n], merged[n] = union(all), union(p.busy[n]), true
+		}
+		return waitOf[n]
+	}
 	close := func(n uint8, s *state, at int32) {
 		if s == nil || at <= s.since {
 			return
 		}
 		dur := int64(at - s.since)
+		idle := int64(0)
+		if s.st == 'o' {
+			idle = overlap(s.since, at, waitFor(n), busyOf[n])
+		}
 		targets := []*personAcc{p.counter(int(n))}
 		if s.clerk != "" {
 			targets = append(targets, p.clerk([]byte(s.clerk)))
@@ -129,6 +245,7 @@ func (p *peopleAcc) day(d *store.RollupDay) {
 			switch s.st {
 			case 'o':
 				a.open += dur
+				a.idleWaiting += idle
 			case 'p':
 				a.pause += dur
 			}
@@ -152,6 +269,12 @@ func (p *peopleAcc) day(d *store.RollupDay) {
 		if s.st != 'c' {
 			close(n, s, 24*3600) // still open at midnight: count to the day's end
 		}
+	}
+	for i := range p.waiting {
+		p.waiting[i] = p.waiting[i][:0]
+	}
+	for i := range p.busy {
+		p.busy[i] = p.busy[i][:0]
 	}
 	for _, r := range d.Ratings {
 		targets := []*personAcc{p.counter(int(r.Counter))}
@@ -185,11 +308,18 @@ func (a *personAcc) addAll(b *personAcc) {
 	a.open += b.open
 	a.pause += b.pause
 	a.scoreSum += b.scoreSum
+	a.walks += b.walks
+	a.walkSum += b.walkSum
+	a.idleWaiting += b.idleWaiting
 }
 
 func (a *personAcc) row() ClerkRow {
 	r := ClerkRow{Served: a.served, NoShows: a.noShows, Transferred: a.transferred, OpenS: a.open, BusyS: a.busy,
-		IdleS: max(0, a.open-a.busy), Pauses: a.pauses, PauseS: a.pause, Rated: a.rated, Unrated: a.unrated}
+		IdleS: max(0, a.open-a.busy), Pauses: a.pauses, PauseS: a.pause, Rated: a.rated, Unrated: a.unrated,
+		Walks: a.walks, IdleWaitingS: a.idleWaiting}
+	if a.walks > 0 {
+		r.AvgWalkS = round1(float64(a.walkSum) / float64(a.walks))
+	}
 	if a.served > 0 {
 		r.AvgServiceS = round1(float64(a.serviceSum) / float64(a.served))
 		r.Participation = round4(float64(a.rated) / float64(a.served))

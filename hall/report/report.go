@@ -504,6 +504,7 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 	var wg sync.WaitGroup
 	for i, rg := range ranges {
 		accs[i] = newAcc(step, want, &targets)
+		accs[i].people.setServes(cfg)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -193,13 +193,23 @@ func TestFixtureFigures(t *testing.T) {
 	// Clerks: clerk1 served 2, 7, 8 (200, 180, 300 s), a no-show (3) and a
 	// transfer (1); busy 330+200+120+210+300 s; counter 1 open 08:30–12:00
 	// and 12:30–17:30 with one pause of 30 minutes; ratings 5 and 2.
+	//
+	// Walks (first call → start; the no-show 3 is not one): clerk1 1, 2, 7,
+	// 8 in 30, 0, 30, 0 s; clerk2 4 and 6 in 0 s. Idle while customers of
+	// counter 1's services (A, D) waited: they waited 09:05–09:40 (1, 2, 3)
+	// and 10:05–10:35 (5, cancelled uncalled; 6 continues a transfer),
+	// within the open 08:30–12:00, less the busy 09:15:00–09:20:30 (1) and
+	// 09:30–09:32 (3): 2100 − 330 − 120 + 1800 = 3450 s. Counter 2 was
+	// never signed in, so it has no idle time.
 	want1 := report.ClerkRow{Clerk: "clerk1", Served: 3, NoShows: 1, Transferred: 1, AvgServiceS: 226.7, OpenS: 30600,
-		BusyS: 1160, IdleS: 29440, Pauses: 1, PauseS: 1800, Rated: 2, Unrated: 0, Satisfaction: 3.5, Satisfied: 0.5, Participation: 0.6667}
-	want2 := report.ClerkRow{Clerk: "clerk2", Served: 2, AvgServiceS: 510, BusyS: 1020, Unrated: 1}
+		BusyS: 1160, IdleS: 29440, Pauses: 1, PauseS: 1800, Rated: 2, Unrated: 0, Satisfaction: 3.5, Satisfied: 0.5, Participation: 0.6667,
+		Walks: 4, AvgWalkS: 15, IdleWaitingS: 3450}
+	want2 := report.ClerkRow{Clerk: "clerk2", Served: 2, AvgServiceS: 510, BusyS: 1020, Unrated: 1, Walks: 2}
 	if len(r.Clerks) != 2 || r.Clerks[0] != want1 || r.Clerks[1] != want2 {
 		t.Errorf("clerks\n got %+v\nwant %+v\n     %+v", r.Clerks, want1, want2)
 	}
-	if len(r.Counters) != 2 || r.Counters[0].Counter != 1 || r.Counters[0].Served != 3 || r.Counters[0].OpenS != 30600 || r.Counters[1].Served != 2 {
+	if len(r.Counters) != 2 || r.Counters[0].Counter != 1 || r.Counters[0].Served != 3 || r.Counters[0].OpenS != 30600 || r.Counters[1].Served != 2 ||
+		r.Counters[0].IdleWaitingS != 3450 || r.Counters[0].AvgWalkS != 15 || r.Counters[1].IdleWaitingS != 0 || r.Counters[1].Walks != 2 {
 		t.Errorf("counters: %+v", r.Counters)
 	}
 	// Cases: served with items pay_bill ×2 (immediate), tariff_enquiry

@@ -65,6 +65,7 @@ type TicketFact struct {
 	Priority  byte // 'n'ormal, 'g'reen, 'a'ppointment
 	Counter   uint8
 	Transfer  bool  // the ticket continues a transferred one (not a new arrival)
+	Returned  bool  // the ticket came back after a no-show (过号顺延): its first call is not its last
 	IssuedS   int32 // seconds after local midnight
 	CalledS   int32 // first call − issue
 	StartedS  int32
@@ -175,7 +176,7 @@ func short(s string) []byte {
 
 func factOf(t *queue.Ticket, midnight time.Time) TicketFact {
 	f := TicketFact{ID: t.ID, Rev: uint32(t.Rev), Status: t.Status, Counter: uint8(min(max(t.Counter, 0), 255)),
-		Transfer: t.TransferredFrom != 0, IssuedS: int32(t.IssuedAt.Sub(midnight) / time.Second),
+		Transfer: t.TransferredFrom != 0, Returned: t.Returns > 0, IssuedS: int32(t.IssuedAt.Sub(midnight) / time.Second),
 		CalledS: offset(t.IssuedAt, t.CalledAt), StartedS: offset(t.IssuedAt, t.StartedAt), FinishedS: offset(t.IssuedAt, t.FinishedAt),
 		Clerk: short(t.Clerk), Item: short(t.Item), Priority: 'n'}
 	if t.Service != "" {
@@ -197,6 +198,9 @@ func appendFact(b []byte, f *TicketFact) []byte {
 	if f.Transfer {
 		flags = 1
 	}
+	if f.Returned {
+		flags |= 2
+	}
 	b = append(b, f.Service, statusCode(f.Status), f.Priority, f.Counter, flags)
 	for _, v := range [4]int32{f.IssuedS, f.CalledS, f.StartedS, f.FinishedS} {
 		b = binary.BigEndian.AppendUint32(b, uint32(v))
@@ -214,7 +218,7 @@ func decodeFact(b []byte, f *TicketFact) ([]byte, error) {
 	}
 	f.ID = binary.BigEndian.Uint64(b)
 	f.Rev = binary.BigEndian.Uint32(b[8:])
-	f.Service, f.Priority, f.Counter, f.Transfer = b[12], b[14], b[15], b[16]&1 != 0
+	f.Service, f.Priority, f.Counter, f.Transfer, f.Returned = b[12], b[14], b[15], b[16]&1 != 0, b[16]&2 != 0
 	if int(b[13]) < len(statusCodes) {
 		f.Status = statusCodes[b[13]]
 	}

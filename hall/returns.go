@@ -1,0 +1,61 @@
+package hall
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"hallq/queue"
+)
+
+// ReturnRequest names a missed ticket that comes back (过号顺延): by its
+// number as the customer types it (A023), or by what the ticket's QR code
+// holds (the tracking URL …/t/CODE, or the code alone).
+type ReturnRequest struct {
+	Number string `json:"number"`
+	Code   string `json:"code"`
+}
+
+// ReturnTicket puts a missed ticket back in the queue (queue.Engine.Return)
+// for a kiosk (the customer scans or types it), a clerk at the desk or a
+// manager. Refusals: EFORBIDDEN (another principal), EINVALID (neither
+// number nor code), ENOTFOUND (no such ticket today), ECONFLICT (not
+// missed, returned as often as allowed, or the window passed).
+func (h *Hall) ReturnTicket(ctx context.Context, p Principal, req ReturnRequest) (queue.Ticket, error) {
+	if !(p.Kind == "device" && p.Role == KindKiosk) && !(p.Kind == "user") {
+		return queue.Ticket{}, forbidden()
+	}
+	number, code := strings.TrimSpace(req.Number), strings.TrimSpace(req.Code)
+	if i := strings.LastIndex(code, "/t/"); i >= 0 {
+		code = code[i+3:]
+	}
+	if number == "" && code == "" {
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请输入号码或扫描小票上的二维码 / type the ticket number or scan the ticket's QR code")
+	}
+	if len(number) > 16 || len(code) > 64 {
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "号码无效 / that is not a ticket number")
+	}
+	var id uint64
+	if code != "" {
+		t, err := h.st.TicketByTracking(code)
+		if err != nil {
+			return queue.Ticket{}, fmt.Errorf("return ticket: %w", err)
+		}
+		id = t.ID
+	}
+	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		if id == 0 {
+			t, ok := e.Find(number)
+			if !ok {
+				return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有 %s 这个号 / there is no ticket %s today", number, number)
+			}
+			id = t.ID
+		}
+		return e.Return(id, now)
+	})
+	if err != nil {
+		return queue.Ticket{}, fmt.Errorf("return ticket %s%s: %w", number, code, err)
+	}
+	return ev.Tickets[0], nil
+}

@@ -1,0 +1,23 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hallq/hall"
+)
+
+// returnTicket: POST /api/v1/tickets/return {"number"|"code"} → 200 the
+// missed ticket back in the queue (过号顺延), with its new place (ahead,
+// estimated_wait_s). Kiosks (the customer types the number or scans the
+// ticket), clerks and managers.
+func (s *Server) returnTicket(c *fiber.Ctx) error {
+	var req hall.ReturnRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	t, err := s.hall.ReturnTicket(c.UserContext(), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(publicTicket(t))
+}
