@@ -16,13 +16,16 @@ const (
 // Settings are the hall-wide parts of the configuration a manager edits:
 // everything in Config but the time zone, the services and the counters.
 type Settings struct {
-	NameZH              string           `json:"name_zh"`
-	NameEN              string           `json:"name_en"`
-	Hours               map[string]Hours `json:"hours"`
-	Holidays            []string         `json:"holidays"`
-	StarveAfterS        int              `json:"starve_after_s"`
-	RecallsBeforeNoShow int              `json:"recalls_before_no_show"`
-	PhoneDailyLimit     int              `json:"phone_daily_limit"`
+	NameZH              string              `json:"name_zh"`
+	NameEN              string              `json:"name_en"`
+	Hours               map[string]Hours    `json:"hours"`
+	Holidays            []string            `json:"holidays"`
+	StarveAfterS        int                 `json:"starve_after_s"`
+	RecallsBeforeNoShow int                 `json:"recalls_before_no_show"`
+	PhoneDailyLimit     int                 `json:"phone_daily_limit"`
+	Overrides           map[string]DayHours `json:"overrides,omitempty"`
+	RemoteTickets       bool                `json:"remote_tickets,omitempty"`
+	RemoteGraceS        int                 `json:"remote_grace_s,omitempty"`
 }
 
 // Settings returns the engine's current settings.
@@ -33,7 +36,8 @@ func (e *Engine) Settings() Settings {
 		h[d] = v
 	}
 	return Settings{NameZH: c.NameZH, NameEN: c.NameEN, Hours: h, Holidays: slices.Clone(c.Holidays),
-		StarveAfterS: c.StarveAfterS, RecallsBeforeNoShow: c.RecallsBeforeNoShow, PhoneDailyLimit: c.PhoneDailyLimit}
+		StarveAfterS: c.StarveAfterS, RecallsBeforeNoShow: c.RecallsBeforeNoShow, PhoneDailyLimit: c.PhoneDailyLimit,
+		Overrides: cloneOverrides(c.Overrides), RemoteTickets: c.RemoteTickets, RemoteGraceS: c.RemoteGraceS}
 }
 
 // liveConfig is the configuration as it stands: the settings with today's
@@ -73,6 +77,7 @@ func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
 	c := e.liveConfig()
 	c.NameZH, c.NameEN, c.Hours, c.Holidays = s.NameZH, s.NameEN, s.Hours, hol
 	c.StarveAfterS, c.RecallsBeforeNoShow, c.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
+	c.Overrides, c.RemoteTickets, c.RemoteGraceS = cloneOverrides(s.Overrides), s.RemoteTickets, s.RemoteGraceS
 	if err := c.Validate(); err != nil {
 		return Event{}, err
 	}

@@ -123,11 +123,15 @@ type Ticket struct {
 	TargetCounter   int        `json:"target_counter,omitempty"` // only this counter may call it
 	TransferredFrom uint64     `json:"transferred_from,omitempty"`
 	TransferredTo   uint64     `json:"transferred_to,omitempty"`
-	Ahead           int        `json:"ahead"`
-	EstimatedWaitS  int        `json:"estimated_wait_s"`
-	Tracking        string     `json:"tracking"`
-	Note            string     `json:"note,omitempty"`
-	Rev             int        `json:"rev"`
+	// Remote marks a ticket taken from a phone (扫码取号); it is not called
+	// until ArrivedAt records the customer's 到店签到 (remote.go).
+	Remote         bool       `json:"remote,omitempty"`
+	ArrivedAt      *time.Time `json:"arrived_at,omitempty"`
+	Ahead          int        `json:"ahead"`
+	EstimatedWaitS int        `json:"estimated_wait_s"`
+	Tracking       string     `json:"tracking"`
+	Note           string     `json:"note,omitempty"`
+	Rev            int        `json:"rev"`
 }
 
 // Event types.
@@ -149,6 +153,8 @@ const (
 	EvSignedOut   = "clerk_signed_out"
 	EvDayRolled   = "day_rolled"
 	EvConfig      = "config_changed"
+	EvArrived     = "ticket_arrived"        // a remote ticket's 到店签到 (remote.go)
+	EvRemoteSkip  = "ticket_remote_skipped" // remote tickets not confirmed in their grace period
 )
 
 // Event is one committed state change: its type, who did it, and every record
@@ -200,6 +206,14 @@ type Config struct {
 	// empty map means always open.
 	Hours    map[string]Hours `json:"hours,omitempty"`
 	Holidays []string         `json:"holidays,omitempty"` // YYYY-MM-DD
+	// Overrides are dated opening hours (调休): a date YYYY-MM-DD → its
+	// hours or closed, before Holidays and the weekly Hours (calendar.go).
+	Overrides map[string]DayHours `json:"overrides,omitempty"`
+	// RemoteTickets lets customers take a same-day ticket from their phone
+	// (扫码取号); RemoteGraceS is how long such a ticket waits for its
+	// 到店签到 before it is skipped (0: DefaultRemoteGraceS).
+	RemoteTickets bool `json:"remote_tickets,omitempty"`
+	RemoteGraceS  int  `json:"remote_grace_s,omitempty"`
 	// StarveAfterS: a ticket waiting longer than this is called before newer
 	// tickets of higher-ranked services.
 	StarveAfterS int `json:"starve_after_s"`
@@ -230,6 +244,7 @@ type IssueRequest struct {
 	Account  string
 	Item     string
 	Tracking string     // unguessable code, made by the caller
+	Remote   bool       // taken from a phone: held until the customer checks in
 	DueAt    *time.Time // appointment slot start
 }
 
