@@ -3,6 +3,7 @@ module hallq
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/PuerkitoBio/goquery v1.14.0
 	github.com/a-h/templ v0.3.977
 	github.com/chromedp/cdproto v0.160.4
@@ -20,7 +21,6 @@ require (
 )
 
 require (
-	github.com/6tail/lunar-go v1.4.7 // indirect
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/andybalholm/brotli v1.3.0 // indirect
 	github.com/andybalholm/cascadia v1.3.5 // indirect
