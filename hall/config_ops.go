@@ -53,6 +53,7 @@ func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
 	}
 	cfg.NameZH, cfg.NameEN, cfg.Hours, cfg.Holidays = s.NameZH, s.NameEN, s.Hours, s.Holidays
 	cfg.StarveAfterS, cfg.RecallsBeforeNoShow, cfg.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
+	cfg.Overrides, cfg.RemoteTickets, cfg.RemoteGraceS = s.Overrides, s.RemoteTickets, s.RemoteGraceS
 	return cfg
 }
 
@@ -81,6 +82,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		// The seed config of rebuilds and recoveries follows (under h.mu).
 		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
 		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit
+		h.cfg.Overrides, h.cfg.RemoteTickets, h.cfg.RemoteGraceS = ns.Overrides, ns.RemoteTickets, ns.RemoteGraceS
 		return ev, nil
 	})
 	if err != nil {

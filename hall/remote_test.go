@@ -1,0 +1,70 @@
+package hall_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// TestRemoteTicketHall: a phone ticket goes through the kiosk's limits, is
+// held until its check-in, an unconfirmed one is skipped after the grace
+// period, the state survives a restart, and the store check accepts it all.
+func TestRemoteTicketHall(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	h, clock, _ := apptHallIn(t, dir, false)
+	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.EFORBIDDEN {
+		t.Fatalf("phone tickets off: %v, want EFORBIDDEN", err)
+	}
+	s := h.Settings()
+	s.RemoteTickets, s.RemoteGraceS, s.PhoneDailyLimit = true, 900, 2
+	if _, err := h.SaveSettings(ctx, apptManager, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A"}); queue.ErrorCode(err) != queue.EINVALID {
+		t.Fatalf("no phone: %v, want EINVALID", err)
+	}
+	a, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.ELIMIT {
+		t.Fatalf("third ticket of one phone: %v, want ELIMIT", err)
+	}
+	if !a.Remote || a.ArrivedAt != nil {
+		t.Fatalf("ticket = %+v", a)
+	}
+	clock.Set(apptAt(10, 5, 0))
+	got, changed, err := h.Arrive(ctx, "device:kiosk", a.Tracking)
+	if err != nil || !changed || got.ArrivedAt == nil {
+		t.Fatalf("arrive: %+v %v %v", got, changed, err)
+	}
+	if _, changed, err := h.Arrive(ctx, "device:kiosk", a.Tracking); err != nil || changed {
+		t.Fatalf("second arrive: %v %v", changed, err)
+	}
+	clock.Set(apptAt(10, 15, 0))
+	if n, err := h.SkipUnconfirmed(ctx); err != nil || n != 1 {
+		t.Fatalf("skip: %d %v, want 1", n, err)
+	}
+	if _, _, err := h.Arrive(ctx, "device:kiosk", b.Tracking); queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Fatalf("late arrive: %v, want ECONFLICT", err)
+	}
+	h.Close()
+	h2, _, _ := apptHallIn(t, dir, true)
+	ta, _ := h2.Ticket(a.ID)
+	tb, _ := h2.Ticket(b.ID)
+	if ta.ArrivedAt == nil || ta.Status != queue.Waiting || tb.Status != queue.NoShow {
+		t.Fatalf("after restart: %+v / %+v", ta, tb)
+	}
+	if res := h2.CheckStore(); !res.OK {
+		t.Fatalf("hallq check refuses the day: %s", res.Error)
+	}
+	_ = time.Second
+}
