@@ -76,3 +76,33 @@ func TestImport(t *testing.T) {
 		t.Errorf("imported overrides do not validate: %v", err)
 	}
 }
+
+func TestParseFormat(t *testing.T) {
+	text := "2026-10-01 休息 国庆节\n\n2026-09-27 08:30-17:30 调休 国庆节调休上班\n2026-12-31 08:30-12:00 年终 盘点\n"
+	o, err := calendar.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]queue.DayHours{
+		"2026-10-01": {Closed: true, Name: "国庆节"},
+		"2026-09-27": {Open: "08:30", Close: "17:30", Workday: true, Name: "国庆节调休上班"},
+		"2026-12-31": {Open: "08:30", Close: "12:00", Name: "年终 盘点"},
+	}
+	if len(o) != len(want) {
+		t.Fatalf("parsed %v", o)
+	}
+	for d, w := range want {
+		if o[d] != w {
+			t.Errorf("%s = %+v, want %+v", d, o[d], w)
+		}
+	}
+	back, err := calendar.Parse(calendar.Format(o))
+	if err != nil || len(back) != 3 || back["2026-09-27"] != want["2026-09-27"] {
+		t.Errorf("round trip: %v %v", back, err)
+	}
+	for _, bad := range []string{"2026-10-01", "2026-10-01 0830", "2026-10-01 休息\n2026-10-01 休息"} {
+		if _, err := calendar.Parse(bad); queue.ErrorCode(err) != queue.EINVALID {
+			t.Errorf("Parse(%q) = %v, want EINVALID", bad, err)
+		}
+	}
+}
