@@ -129,3 +129,11 @@ func (h *Hall) DoorKey(ctx context.Context) (string, error) {
 	}
 	return key, nil
 }
+
+// OpenNow reports whether the hall takes tickets now (its opening hours,
+// dated overrides and holidays).
+func (h *Hall) OpenNow() (open bool) {
+	now := h.now()
+	h.Read(func(v *queue.Engine, _ uint64) { open = v.OpenAt(now) })
+	return open
+}

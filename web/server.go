@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/notify"
 	"hallq/queue"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	Heartbeat, HeartbeatWait time.Duration
 	// DemoDevices are linked from the start page (a demo hall's only).
 	DemoDevices []DemoDevice
+	// Notify is the hall's gateway notifier (notify.Open), for the
+	// manager's settings and dead letters; nil: the console says it is off.
+	Notify *notify.Service
 }
 
 // Server is the hall's web server.
