@@ -24,11 +24,11 @@ type RemoteRequest struct {
 // kiosk's issue path (queue.Engine.Issue: opening hours with their dated
 // overrides, the service's daily limit, the phone's daily limit, the
 // business item) and is held until the customer's 到店签到 (Arrive).
-// Refusals: EFORBIDDEN when the hall has not switched phone tickets on,
-// EINVALID (no phone, bad phone, unknown service or item), ECLOSED, ELIMIT.
+// Refusals: ECLOSED when the hall has not switched phone tickets on (or is closed),
+// EINVALID (no phone, bad phone, unknown service or item), ELIMIT.
 func (h *Hall) IssueRemote(ctx context.Context, req RemoteRequest) (queue.Ticket, error) {
 	if !h.Config().RemoteTickets {
-		return queue.Ticket{}, queue.Errorf(queue.EFORBIDDEN, "本厅未开通扫码取号，请到取号机取号 / this hall does not take tickets from phones; please use the kiosk")
+		return queue.Ticket{}, queue.Errorf(queue.ECLOSED, "本厅未开通扫码取号，请到取号机取号 / this hall does not take tickets from phones; please use the kiosk")
 	}
 	if strings.TrimSpace(req.Service) == "" {
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")

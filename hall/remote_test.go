@@ -16,8 +16,8 @@ func TestRemoteTicketHall(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	h, clock, _ := apptHallIn(t, dir, false)
-	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.EFORBIDDEN {
-		t.Fatalf("phone tickets off: %v, want EFORBIDDEN", err)
+	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.ECLOSED {
+		t.Fatalf("phone tickets off: %v, want ECLOSED", err)
 	}
 	s := h.Settings()
 	s.RemoteTickets, s.RemoteGraceS, s.PhoneDailyLimit = true, 900, 2
