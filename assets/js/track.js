@@ -69,8 +69,12 @@
 			counter: go ? Number((go.textContent.match(/\d+/) || [0])[0]) : 0});
 	}
 
+	var remote = document.querySelector('[data-testid=track-remote]');
+
 	function apply(t) {
 		if (!t || !t.status) return;
+		// A phone ticket checked in (到店签到) elsewhere: show it.
+		if (remote && remote.dataset.arrived === 'false' && t.arrived_at) return reload();
 		check(t);
 		if (!card || t.status !== rendered) return reload();
 		var ahead = document.querySelector('[data-testid=track-ahead]');

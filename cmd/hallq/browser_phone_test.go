@@ -53,15 +53,17 @@ func TestBrowserPhoneTicket(t *testing.T) {
 		t.Fatalf("ahead = %q, want 5", got)
 	}
 	code := eval[string](t, phone, `document.body.dataset.code`)
-	// Record vibrations from here on; the hall's display shows nothing
-	// personal, and the page itself shows no phone number.
-	h.run(t, phone, chromedp.Evaluate[chromedp.Void](`window.__vib = []; navigator.vibrate = function (p) { window.__vib.push(p); return true; }`))
 	if got := eval[bool](t, phone, `document.body.textContent.indexOf("13800138000") < 0 && document.body.textContent.indexOf("8000") < 0`); !got {
 		t.Error("the tracking page shows the phone number")
 	}
+	// The kiosk checks the ticket in: the phone shows it by itself.
 	if _, _, err := hl.Arrive(ctx, "device:kiosk", code); err != nil {
 		t.Fatal(err)
 	}
+	h.run(t, phone, waitText("[data-testid=track-remote-arrived]", "已签到"),
+		waitJS(`document.body.dataset.live === "live"`, "the live connection after the reload"))
+	// Record vibrations from here on.
+	h.run(t, phone, chromedp.Evaluate[chromedp.Void](`window.__vib = []; navigator.vibrate = function (p) { window.__vib.push(p); return true; }`))
 	_, clerk, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
 	if err != nil {
 		t.Fatal(err)
