@@ -15,6 +15,19 @@ import (
 	"hallq/web/view"
 )
 
+// The kiosk's 到店签到 of phone tickets, when the hall takes them.
+func init() {
+	kioskSlots = append(kioskSlots, func(s *Server, c *fiber.Ctx, p *view.KioskPage) {
+		if !s.hall.Config().RemoteTickets {
+			return
+		}
+		p.Start = append(p.Start, view.KioskArriveStart(p.T))
+		p.Screens = append(p.Screens, view.KioskArrive(p.T))
+		p.Scripts = append(p.Scripts, "kiosk_arrive.js")
+		p.CSS = append(p.CSS, "phone.css")
+	})
+}
+
 // Same-day tickets from a phone (扫码取号), the 到店签到, the door poster, the
 // dated opening hours (调休) and the gateway notifier: docs/phone.md.
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -79,6 +80,23 @@ func TestBrowserPhoneTicket(t *testing.T) {
 		waitJS(`document.title.indexOf("即将叫到") >= 0 && document.body.dataset.alert === "soon"`, "the title and the alert state"),
 		waitJS(`window.__vib.length === 1`, "one vibration"),
 		screenshot(t, shotPath(t, "phone-alert.zh.png")))
+
+	// At the kiosk, the customer of another phone ticket types its code
+	// (a scanner types it the same way, then Enter).
+	other, err := hl.IssueRemote(ctx, hall.RemoteRequest{Service: "B", Phone: "13900139000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := h.Browser(t)
+	h.run(t, k, pairAs(h.Device(hall.KindKiosk, 0)), open("/kiosk"),
+		chromedp.Click(chromedp.CSS("[data-testid=kiosk-arrive-open]")),
+		chromedp.SendKeys(chromedp.CSS("[data-testid=kiosk-arrive-entry]"), strings.ToLower(other.Tracking)+"\r"),
+		waitText("[data-testid=kiosk-arrive-note]", "签到成功"),
+		waitText("[data-testid=kiosk-arrive-note]", other.Number),
+		screenshot(t, shotPath(t, "kiosk-arrive.zh.png")))
+	if got, _ := hl.Track(other.Tracking); got.ArrivedAt == nil {
+		t.Fatalf("the kiosk check-in did not stick: %+v", got)
+	}
 
 	en := h.Browser(t, 390, 844)
 	h.run(t, en, open("/m?lang=en"), waitText("[data-testid=phone-take]", "Take a ticket"),
