@@ -259,8 +259,8 @@ func slotsOf(cfg queue.Config, s AppointmentSettings, plan AppointmentPlan, day 
 	if !open {
 		return nil
 	}
-	hours := s.Hours
-	if hh != queue.AllDay {
+	hours := s.Hours // a hall without opening hours books within these
+	if _, dated := cfg.Overrides[day.Format(time.DateOnly)]; dated || len(cfg.Hours) > 0 {
 		hours = hh
 	}
 	o, ok1 := clockMinutes(hours.Open)

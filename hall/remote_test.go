@@ -2,6 +2,9 @@ package hall_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -67,4 +70,36 @@ func TestRemoteTicketHall(t *testing.T) {
 		t.Fatalf("hallq check refuses the day: %s", res.Error)
 	}
 	_ = time.Second
+}
+
+// TestOverridesHonoured: a dated override closes a weekday for bookings and
+// for tickets, and opens a 调休 Sunday with its own hours.
+func TestOverridesHonoured(t *testing.T) {
+	dir := t.TempDir()
+	c := hall.DefaultConfig()
+	if _, open := c.Hours["7"]; open {
+		t.Skip("the default hall opens on Sundays")
+	}
+	c.Overrides = map[string]queue.DayHours{
+		"2026-11-23": {Closed: true, Name: "停电检修"},                                 // today, a Monday
+		"2026-11-29": {Open: "08:30", Close: "12:00", Workday: true, Name: "调休上班"}, // a Sunday
+	}
+	raw, _ := json.Marshal(c)
+	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, _, _ := apptHallIn(t, dir, true)
+	if _, err := h.Issue(context.Background(), apptKiosk, hall.IssueRequest{Service: "A"}); queue.ErrorCode(err) != queue.ECLOSED {
+		t.Fatalf("ticket on a closed override: %v, want ECLOSED", err)
+	}
+	if h.OpenNow() {
+		t.Error("OpenNow on a closed override")
+	}
+	sun, err := h.Slots("A", "2026-11-29")
+	if err != nil || len(sun) == 0 || sun[0].Slot != "08:30" || sun[len(sun)-1].Slot >= "12:00" {
+		t.Fatalf("调休 Sunday slots: %+v %v", sun, err)
+	}
+	if got, err := h.Slots("A", "2026-11-30"); err != nil || len(got) == 0 {
+		t.Fatalf("the Monday after: %d slots %v", len(got), err)
+	}
 }

@@ -284,8 +284,8 @@ func hoursOf(cfg queue.Config, d time.Time) (open, close int32, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	if h == queue.AllDay {
-		return 8*3600 + 1800, 17*3600 + 1800, true
+	if _, dated := cfg.Overrides[d.Format(time.DateOnly)]; !dated && len(cfg.Hours) == 0 {
+		return 8*3600 + 1800, 17*3600 + 1800, true // open around the clock: the staffed day
 	}
 	o, c, valid := clockRange(h)
 	if !valid {
