@@ -3,6 +3,7 @@ module hallq
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/PuerkitoBio/goquery v1.14.0
 	github.com/a-h/templ v0.3.977
 	github.com/chromedp/cdproto v0.160.4

@@ -251,22 +251,16 @@ func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s Appoin
 }
 
 // slotsOf lists the slot starts ("HH:MM") of a service on a day: none on a
-// holiday or a closed weekday.
+// holiday, a closed weekday or a date an override closes; a 调休 working
+// day has the slots of its dated hours.
 func slotsOf(cfg queue.Config, s AppointmentSettings, plan AppointmentPlan, day time.Time) []string {
-	ds := day.Format(time.DateOnly)
-	if slices.Contains(cfg.Holidays, ds) {
+	// A dated override (调休) first, then the holidays and the week.
+	hh, open := cfg.HoursOn(day)
+	if !open {
 		return nil
 	}
-	hours := s.Hours
-	if len(cfg.Hours) > 0 {
-		wd := int(day.Weekday())
-		if wd == 0 {
-			wd = 7
-		}
-		hh, ok := cfg.Hours[strconv.Itoa(wd)]
-		if !ok {
-			return nil
-		}
+	hours := s.Hours // a hall without opening hours books within these
+	if _, dated := cfg.Overrides[day.Format(time.DateOnly)]; dated || len(cfg.Hours) > 0 {
 		hours = hh
 	}
 	o, ok1 := clockMinutes(hours.Open)

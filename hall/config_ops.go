@@ -57,6 +57,7 @@ func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
 	cfg.StarveAfterS, cfg.RecallsBeforeNoShow, cfg.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
 	cfg.NumberWidth, cfg.GreenBurst, cfg.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
 	cfg.ReturnLimit, cfg.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
+	cfg.Overrides, cfg.RemoteTickets, cfg.RemoteGraceS = s.Overrides, s.RemoteTickets, s.RemoteGraceS
 	return cfg
 }
 
@@ -87,6 +88,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit
 		h.cfg.NumberWidth, h.cfg.GreenBurst, h.cfg.GreenOvertakeS = ns.NumberWidth, ns.GreenBurst, ns.GreenOvertakeS
 		h.cfg.ReturnLimit, h.cfg.ReturnWindowS = ns.ReturnLimit, ns.ReturnWindowS
+		h.cfg.Overrides, h.cfg.RemoteTickets, h.cfg.RemoteGraceS = ns.Overrides, ns.RemoteTickets, ns.RemoteGraceS
 		return ev, nil
 	})
 	if err != nil {

@@ -55,6 +55,14 @@ func TestLoadConfigUnknownKeys(t *testing.T) {
 			m["hours"].(map[string]any)["1"].(map[string]any)["opne"] = "08:00"
 		}, "hours.1.opne", "open"},
 		{"unicode key", func(m map[string]any) { m["营业时间"] = 1 }, "营业时间", ""},
+		{"dated overrides and phone tickets", func(m map[string]any) {
+			m["overrides"] = map[string]any{"2026-09-27": map[string]any{"open": "08:30", "close": "17:30", "workday": true, "name": "调休"},
+				"2026-10-01": map[string]any{"closed": true}}
+			m["remote_tickets"], m["remote_grace_s"] = true, 900
+		}, "", ""},
+		{"override typo", func(m map[string]any) {
+			m["overrides"] = map[string]any{"2026-09-27": map[string]any{"open": "08:30", "close": "17:30", "work_day": true}}
+		}, "overrides.2026-09-27.work_day", "workday"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), hall.ConfigFile)
@@ -65,6 +73,9 @@ func TestLoadConfigUnknownKeys(t *testing.T) {
 			if tc.path == "" {
 				if err != nil {
 					t.Fatalf("LoadConfig: %v", err)
+				}
+				if tc.name == "dated overrides and phone tickets" && (!c.Overrides["2026-09-27"].Workday || !c.Overrides["2026-10-01"].Closed || !c.RemoteTickets || c.RemoteGraceS != 900) {
+					t.Errorf("hall.json read as %+v / %v %d", c.Overrides, c.RemoteTickets, c.RemoteGraceS)
 				}
 				if tc.name == "case folded" && c.PhoneDailyLimit != 3 {
 					t.Errorf("phone_daily_limit %d, want 3", c.PhoneDailyLimit)

@@ -266,6 +266,9 @@ func (h *Hall) ticker(d time.Duration) {
 			if _, err := h.ReleaseAppointments(context.Background()); err != nil { // no-shows (appointments.go)
 				h.log.Error("release appointments", "err", err)
 			}
+			if _, err := h.SkipUnconfirmed(context.Background()); err != nil { // phone tickets not checked in (remote.go)
+				h.log.Error("skip unconfirmed", "err", err)
+			}
 			if h.retentionDue() { // erase old personal data once a day (retention.go)
 				if n, err := h.ApplyRetention(context.Background()); err != nil {
 					h.log.Error("retention", "err", err)

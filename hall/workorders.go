@@ -123,7 +123,15 @@ func (h *Hall) addWorkingDays(t time.Time, n int) time.Time {
 	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
 	for n > 0 {
 		day = day.AddDate(0, 0, 1)
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || slices.Contains(h.cfg.Holidays, day.Format(time.DateOnly)) {
+		ds := day.Format(time.DateOnly)
+		if h.cfg.WorkdayOverride(ds) { // a 调休 working day counts
+			n--
+			continue
+		}
+		if o, ok := h.cfg.Overrides[ds]; ok && o.Closed {
+			continue
+		}
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || slices.Contains(h.cfg.Holidays, ds) {
 			continue
 		}
 		n--

@@ -16,18 +16,21 @@ const (
 // Settings are the hall-wide parts of the configuration a manager edits:
 // everything in Config but the time zone, the services and the counters.
 type Settings struct {
-	NameZH              string           `json:"name_zh"`
-	NameEN              string           `json:"name_en"`
-	Hours               map[string]Hours `json:"hours"`
-	Holidays            []string         `json:"holidays"`
-	StarveAfterS        int              `json:"starve_after_s"`
-	RecallsBeforeNoShow int              `json:"recalls_before_no_show"`
-	PhoneDailyLimit     int              `json:"phone_daily_limit"`
-	NumberWidth         int              `json:"number_width"`
-	GreenBurst          int              `json:"green_burst"`
-	GreenOvertakeS      int              `json:"green_overtake_s"`
-	ReturnLimit         int              `json:"return_limit"`
-	ReturnWindowS       int              `json:"return_window_s"`
+	NameZH              string              `json:"name_zh"`
+	NameEN              string              `json:"name_en"`
+	Hours               map[string]Hours    `json:"hours"`
+	Holidays            []string            `json:"holidays"`
+	StarveAfterS        int                 `json:"starve_after_s"`
+	RecallsBeforeNoShow int                 `json:"recalls_before_no_show"`
+	PhoneDailyLimit     int                 `json:"phone_daily_limit"`
+	NumberWidth         int                 `json:"number_width"`
+	GreenBurst          int                 `json:"green_burst"`
+	GreenOvertakeS      int                 `json:"green_overtake_s"`
+	ReturnLimit         int                 `json:"return_limit"`
+	ReturnWindowS       int                 `json:"return_window_s"`
+	Overrides           map[string]DayHours `json:"overrides,omitempty"`
+	RemoteTickets       bool                `json:"remote_tickets,omitempty"`
+	RemoteGraceS        int                 `json:"remote_grace_s,omitempty"`
 }
 
 // Settings returns the engine's current settings.
@@ -40,7 +43,8 @@ func (e *Engine) Settings() Settings {
 	return Settings{NameZH: c.NameZH, NameEN: c.NameEN, Hours: h, Holidays: slices.Clone(c.Holidays),
 		StarveAfterS: c.StarveAfterS, RecallsBeforeNoShow: c.RecallsBeforeNoShow, PhoneDailyLimit: c.PhoneDailyLimit,
 		NumberWidth: c.NumberWidth, GreenBurst: c.GreenBurst, GreenOvertakeS: c.GreenOvertakeS,
-		ReturnLimit: c.ReturnLimit, ReturnWindowS: c.ReturnWindowS}
+		ReturnLimit: c.ReturnLimit, ReturnWindowS: c.ReturnWindowS,
+		Overrides: cloneOverrides(c.Overrides), RemoteTickets: c.RemoteTickets, RemoteGraceS: c.RemoteGraceS}
 }
 
 // liveConfig is the configuration as it stands: the settings with today's
@@ -82,6 +86,7 @@ func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
 	c.StarveAfterS, c.RecallsBeforeNoShow, c.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
 	c.NumberWidth, c.GreenBurst, c.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
 	c.ReturnLimit, c.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
+	c.Overrides, c.RemoteTickets, c.RemoteGraceS = cloneOverrides(s.Overrides), s.RemoteTickets, s.RemoteGraceS
 	if err := c.Validate(); err != nil {
 		return Event{}, err
 	}

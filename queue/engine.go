@@ -150,7 +150,10 @@ func (c Config) Validate() error {
 			return Errorf(EINVALID, "节假日日期无效 / holiday %q is not YYYY-MM-DD", h)
 		}
 	}
-	if c.StarveAfterS < 0 || c.RecallsBeforeNoShow < 0 || c.PhoneDailyLimit < 0 ||
+	if err := c.validateOverrides(); err != nil { // calendar.go
+		return err
+	}
+	if c.StarveAfterS < 0 || c.RecallsBeforeNoShow < 0 || c.PhoneDailyLimit < 0 || c.RemoteGraceS < 0 ||
 		c.GreenBurst < 0 || c.GreenOvertakeS < 0 || c.ReturnWindowS < 0 || c.ReturnLimit < -1 {
 		return Errorf(EINVALID, "配置数值不能为负 / configuration figures must not be negative")
 	}
@@ -185,20 +188,13 @@ func (e *Engine) DayOf(t time.Time) string { return t.In(e.loc).Format(time.Date
 
 // OpenAt reports whether the hall is open for new tickets at t.
 func (e *Engine) OpenAt(t time.Time) bool {
-	if len(e.cfg.Hours) == 0 {
-		return true
-	}
 	lt := t.In(e.loc)
-	if slices.Contains(e.cfg.Holidays, lt.Format(time.DateOnly)) {
-		return false
-	}
-	wd := int(lt.Weekday())
-	if wd == 0 {
-		wd = 7
-	}
-	h, ok := e.cfg.Hours[fmt.Sprint(wd)]
+	h, ok := e.cfg.HoursOn(lt) // calendar.go: overrides, holidays, the week
 	if !ok {
 		return false
+	}
+	if h == AllDay {
+		return true
 	}
 	o, _ := parseClock(h.Open)
 	c, _ := parseClock(h.Close)
@@ -539,7 +535,7 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 		ID: e.nextID, Day: e.day, Serial: serial, Number: e.number(svc.Prefix, serial),
 		Service: svc.Prefix, Priority: req.Priority, Status: Waiting,
 		Phone: req.Phone, Account: req.Account, Item: req.Item,
-		IssuedAt: now, DueAt: req.DueAt, Tracking: req.Tracking,
+		IssuedAt: now, DueAt: req.DueAt, Tracking: req.Tracking, Remote: req.Remote,
 	}
 	t.Ahead = e.aheadOf(&t, now)
 	t.EstimatedWaitS = e.estimate(svc.Prefix, t.Ahead, now)
@@ -650,7 +646,7 @@ func (e *Engine) before(a, b *Ticket, c int, now time.Time) bool {
 }
 
 func (e *Engine) eligible(t *Ticket, c *Counter) bool {
-	if t.Status != Waiting || t.Postponed {
+	if t.Status != Waiting || t.Postponed || t.Held() { // Held: remote.go
 		return false
 	}
 	if t.TargetCounter != 0 {

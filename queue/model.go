@@ -144,7 +144,11 @@ type Ticket struct {
 	// RejoinAfter is the id of the ticket it follows among those of the
 	// same RejoinAt time.
 	RejoinAfter uint64 `json:"rejoin_after,omitempty"`
-	Rev         int    `json:"rev"`
+	// Remote marks a ticket taken from a phone (扫码取号); it is not called
+	// until ArrivedAt records the customer's 到店签到 (remote.go).
+	Remote    bool       `json:"remote,omitempty"`
+	ArrivedAt *time.Time `json:"arrived_at,omitempty"`
+	Rev       int        `json:"rev"`
 }
 
 // Event types.
@@ -167,6 +171,8 @@ const (
 	EvSignedOut   = "clerk_signed_out"
 	EvDayRolled   = "day_rolled"
 	EvConfig      = "config_changed"
+	EvArrived     = "ticket_arrived"        // a remote ticket's 到店签到 (remote.go)
+	EvRemoteSkip  = "ticket_remote_skipped" // remote tickets not confirmed in their grace period
 )
 
 // Event is one committed state change: its type, who did it, and every record
@@ -218,6 +224,14 @@ type Config struct {
 	// empty map means always open.
 	Hours    map[string]Hours `json:"hours,omitempty"`
 	Holidays []string         `json:"holidays,omitempty"` // YYYY-MM-DD
+	// Overrides are dated opening hours (调休): a date YYYY-MM-DD → its
+	// hours or closed, before Holidays and the weekly Hours (calendar.go).
+	Overrides map[string]DayHours `json:"overrides,omitempty"`
+	// RemoteTickets lets customers take a same-day ticket from their phone
+	// (扫码取号); RemoteGraceS is how long such a ticket waits for its
+	// 到店签到 before it is skipped (0: DefaultRemoteGraceS).
+	RemoteTickets bool `json:"remote_tickets,omitempty"`
+	RemoteGraceS  int  `json:"remote_grace_s,omitempty"`
 	// StarveAfterS: a ticket waiting longer than this is called before newer
 	// tickets of higher-ranked services.
 	StarveAfterS int `json:"starve_after_s"`
@@ -265,6 +279,7 @@ type IssueRequest struct {
 	Account  string
 	Item     string
 	Tracking string     // unguessable code, made by the caller
+	Remote   bool       // taken from a phone: held until the customer checks in
 	DueAt    *time.Time // appointment slot start
 }
 

@@ -74,6 +74,7 @@ func (s *Server) putSettings(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	s.keepNewSettings(c.Body(), &req) // api_phone.go
 	out, err := s.hall.SaveSettings(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ func (s *Server) displayPage(c *fiber.Ctx) error {
 	snap, seq := s.hall.Snapshot()
 	snap = publicSnapshot(snap)
 	p := view.DisplayPage{T: t, Hall: h, Open: snap.Open, Services: snap.Services, Counters: snap.Counters,
-		Voice: s.displayVoice(c), Seq: seq}
+		Voice: s.displayVoice(c), Seq: seq, PhoneQR: s.hall.Config().RemoteTickets}
 	p.Current, p.Recent, p.Missed = view.DisplayCalls(snap.Recent)
 	p.Notices = s.displayNotices(t, h)
 	return render(c, view.Display(p))

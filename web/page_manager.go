@@ -40,6 +40,8 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 			pg.Notices, err = s.hall.Notices(false)
 		case "appointments":
 			pg.Appt, err = s.hall.AppointmentSettings()
+		case "phone":
+			pg.Phone = s.phoneTab(cfg.Settings) // api_phone.go
 		case "staff":
 			pg.Users, err = s.hall.Users(c.UserContext())
 		case "devices":

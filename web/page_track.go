@@ -32,6 +32,9 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 			p.Past = &past
 		}
 		p.ServiceName = tk.Service
+		if tk.Held() {
+			p.CheckDue = s.hall.Config().CheckDue(tk).In(s.hall.Location()).Format("15:04")
+		}
 		snap, _ := s.hall.Snapshot()
 		for _, sv := range snap.Services {
 			if sv.Prefix == tk.Service {

@@ -123,6 +123,7 @@ const (
 	limitBook    = "book"
 	limitTrack   = "track"
 	limitCheckIn = "check-in"
+	limitPhone   = "phone" // tickets from phones (扫码取号), per address
 )
 
 // publicLimits are the token buckets of the limits, per address.
@@ -131,6 +132,7 @@ func publicLimits() map[string]*rateLimiter {
 		limitBook:    {burst: 10, per: 2 * time.Minute},
 		limitTrack:   {burst: 60, per: time.Second},
 		limitCheckIn: {burst: 20, per: 3 * time.Second},
+		limitPhone:   {burst: 5, per: 10 * time.Minute},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/notify"
 	"hallq/queue"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 	// Metrics, when set, appends more Prometheus text to /metrics (the
 	// shipper's lag, region.Shipper.WriteMetrics).
 	Metrics func(w io.Writer)
+	// Notify is the hall's gateway notifier (notify.Open), for the
+	// manager's settings and dead letters; nil: the console says it is off.
+	Notify *notify.Service
 }
 
 // Server is the hall's web server.

@@ -199,16 +199,3 @@ func TestBrowserFairGreenOrder(t *testing.T) {
 		waitJS(`[].map.call(document.querySelectorAll("#dk-list .dk-row-num"), function (e) { return e.textContent; }).join(" ") === `+jsString(want), "the fair calling order "+want),
 		screenshot(t, shotPath(t, "desk-fair-green.png")))
 }
-
-// waitFor waits until cond holds (the server's state after a page's
-// request), or fails the test after waitTimeout.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", waitTimeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

@@ -15,6 +15,7 @@ import (
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/store"
+	"hallq/notify"
 	"hallq/queue"
 	"hallq/region"
 	"hallq/web"
@@ -39,13 +40,15 @@ type Main struct {
 
 	Hall         *hall.Hall
 	Server       *web.Server
-	URL          string // http://HOST:PORT once Run returns
+	Notify       *notify.Service // the gateway notifier (notify.json in the data dir)
+	URL          string          // http://HOST:PORT once Run returns
 	DemoAccounts hall.Demo
 
-	ln     net.Listener
-	local  *http.Server
-	cancel context.CancelFunc
-	done   chan error
+	ln       net.Listener
+	local    *http.Server
+	unnotify func()
+	cancel   context.CancelFunc
+	done     chan error
 
 	shipper  *region.Shipper
 	stopShip func()
@@ -91,6 +94,11 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if m.Notify, err = notify.Open(m.DataDir, m.Logger); err != nil {
+		h.Close()
+		return err
+	}
+	m.unnotify = h.Listen(m.Notify.Feed(h.Config().NameZH)) // enqueues only: never blocks the hall
 	wopt := m.Web
 	wopt.Logger = m.Logger
 	src, err := catalogsync.LoadSource(m.DataDir)
@@ -101,6 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if src.URL != "" {
 		wopt.Catalog = catalogsync.New(h, src, m.Logger)
 	}
+	wopt.Notify = m.Notify
 	for _, d := range m.DemoAccounts.Devices {
 		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Token: d.Token})
 	}
@@ -201,6 +210,14 @@ func (m *Main) Close() error {
 	if m.stopShip != nil {
 		m.stopShip()
 		m.stopShip = nil
+	}
+	if m.unnotify != nil {
+		m.unnotify()
+		m.unnotify = nil
+	}
+	if m.Notify != nil {
+		err = errors.Join(err, m.Notify.Close())
+		m.Notify = nil
 	}
 	if m.Hall != nil {
 		err = errors.Join(err, m.Hall.Close())

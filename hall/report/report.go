@@ -160,9 +160,13 @@ type Report struct {
 	Clerks      []ClerkRow   `json:"clerks"`
 	Counters    []CounterRow `json:"counters"`
 	Cases       *CaseTable   `json:"cases,omitempty"`
-	weekdayDays [8]int       // days with customers per weekday
-	svcNames    map[byte][2]string
-	peakAcc     *peakAcc
+	// CalendarDays are the days of the range the hall's dated overrides
+	// made unusual (调休 working days, holidays): their figures are in
+	// their ISO weekday's row, and the pages flag them (calendar.go).
+	CalendarDays []CalendarDay `json:"calendar_days"`
+	weekdayDays  [8]int        // days with customers per weekday
+	svcNames     map[byte][2]string
+	peakAcc      *peakAcc
 }
 
 // Source is what a report reads: the store's rollups and the hall's records.
@@ -484,7 +488,7 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 	step := p.SlotMin * 60
 	nslots := 86400 / step
 	r := &Report{From: p.From, To: p.To, Service: p.Service, SlotMinutes: p.SlotMin, Goal: p.Goal,
-		svcNames: map[byte][2]string{}}
+		svcNames: map[byte][2]string{}, CalendarDays: calendarDays(cfg, p.From, p.To)}
 	var targets [256]int32
 	for _, s := range cfg.Services {
 		t := s.TargetWaitS

@@ -280,15 +280,12 @@ func (s *simulator) day(d time.Time, i int) ([]queue.Event, int, error) {
 // within the staffed day; ok is false when the hall is closed (a holiday, a
 // day without hours, or none of it within the staffed day).
 func hoursOf(cfg queue.Config, d time.Time) (open, close int32, ok bool) {
-	if len(cfg.Hours) == 0 {
-		return 8*3600 + 1800, 17*3600 + 1800, true
-	}
-	if slices.Contains(cfg.Holidays, d.Format(time.DateOnly)) {
-		return 0, 0, false
-	}
-	h, found := cfg.Hours[strconv.Itoa(isoWeekday(d))]
+	h, found := cfg.HoursOn(d) // overrides (调休), holidays, the week
 	if !found {
 		return 0, 0, false
+	}
+	if _, dated := cfg.Overrides[d.Format(time.DateOnly)]; !dated && len(cfg.Hours) == 0 {
+		return 8*3600 + 1800, 17*3600 + 1800, true // open around the clock: the staffed day
 	}
 	o, c, valid := clockRange(h)
 	if !valid {

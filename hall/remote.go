@@ -1,0 +1,139 @@
+package hall
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"hallq/queue"
+)
+
+// RemoteRequest is a same-day ticket asked for from a customer's phone
+// (扫码取号): the service, the phone number (required: the per-phone daily
+// limit and the 即将叫到 notice go by it) and the business item picked in
+// the pre-check, if any.
+type RemoteRequest struct {
+	Service string `json:"service"`
+	Phone   string `json:"phone"`
+	Item    string `json:"item"`
+}
+
+// IssueRemote takes a ticket for today from a phone. It goes through the
+// kiosk's issue path (queue.Engine.Issue: opening hours with their dated
+// overrides, the service's daily limit, the phone's daily limit, the
+// business item) and is held until the customer's 到店签到 (Arrive).
+// Refusals: ECLOSED when the hall has not switched phone tickets on (or is closed),
+// EINVALID (no phone, bad phone, unknown service or item), ELIMIT.
+func (h *Hall) IssueRemote(ctx context.Context, req RemoteRequest) (queue.Ticket, error) {
+	if !h.Config().RemoteTickets {
+		return queue.Ticket{}, queue.Errorf(queue.ECLOSED, "本厅未开通扫码取号，请到取号机取号 / this hall does not take tickets from phones; please use the kiosk")
+	}
+	if strings.TrimSpace(req.Service) == "" {
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
+	}
+	if strings.TrimSpace(req.Phone) == "" {
+		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请填写手机号码 / enter your mobile number")
+	}
+	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
+		return queue.Ticket{}, err
+	}
+	q := queue.IssueRequest{Service: req.Service, Priority: queue.Normal, Phone: req.Phone, Item: req.Item,
+		Tracking: newCode(12), Remote: true}
+	ev, err := h.exec("phone", func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Issue(q, now) })
+	if err != nil {
+		return queue.Ticket{}, fmt.Errorf("issue phone ticket %s: %w", req.Service, err)
+	}
+	return ev.Tickets[0], nil
+}
+
+// Arrive records the 到店签到 of the remote ticket with tracking code code,
+// from the kiosk (typed or scanned) or the phone that scanned the door's QR
+// (the caller checks the door key). changed is false when there was nothing
+// to confirm (a walk-in ticket, or checked in already). Refusals:
+// ENOTFOUND (no such ticket today), ECONFLICT (skipped or ended).
+func (h *Hall) Arrive(ctx context.Context, actor, code string) (t queue.Ticket, changed bool, err error) {
+	t, err = h.st.TicketByTracking(strings.TrimSpace(code))
+	if err != nil {
+		return t, false, err
+	}
+	id := t.ID
+	ev, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		ev, ch, err := e.Arrive(id, now)
+		if err == nil && !ch {
+			return ev, errNothing
+		}
+		return ev, err
+	})
+	switch {
+	case err == errNothing:
+		t, err = h.Track(code)
+		return t, false, err
+	case err != nil:
+		return queue.Ticket{}, false, fmt.Errorf("check in %s: %w", t.Number, err)
+	}
+	return ev.Tickets[0], true, nil
+}
+
+// SkipUnconfirmed ends the remote tickets whose grace period passed without
+// a check-in (queue.Engine.SkipUnconfirmed); the hall's ticker runs it.
+func (h *Hall) SkipUnconfirmed(ctx context.Context) (int, error) {
+	ev, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		ev, ok := e.SkipUnconfirmed(now)
+		if !ok {
+			return ev, errNothing
+		}
+		return ev, nil
+	})
+	if err == errNothing {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("skip unconfirmed phone tickets: %w", err)
+	}
+	return len(ev.Tickets), nil
+}
+
+const keyDoor = "door"
+
+// doorKey is the secret in the hall's door QR (到店签到 by scanning it).
+type doorKey struct {
+	Key string `json:"key"`
+}
+
+// DoorKey returns the key printed in the QR at the hall's door, making one
+// on first use. A phone that opens /arrive/KEY proves it is at the hall.
+func (h *Hall) DoorKey(ctx context.Context) (string, error) {
+	if r, ok, err := h.st.Record(KindConfig, keyDoor); err == nil && ok {
+		var d doorKey
+		if json.Unmarshal(r.Data, &d) == nil && d.Key != "" {
+			return d.Key, nil
+		}
+	}
+	var key string
+	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		if r, ok := h.recordLocked(KindConfig, keyDoor); ok {
+			var d doorKey
+			if json.Unmarshal(r.Data, &d) == nil && d.Key != "" {
+				key = d.Key
+				return queue.Event{}, errNothing
+			}
+		}
+		key = newCode(16)
+		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "door key",
+			Records: []queue.Record{NewRecord(KindConfig, keyDoor, doorKey{Key: key})}}, nil
+	})
+	if err != nil && err != errNothing {
+		return "", fmt.Errorf("door key: %w", err)
+	}
+	return key, nil
+}
+
+// OpenNow reports whether the hall takes tickets now (its opening hours,
+// dated overrides and holidays).
+func (h *Hall) OpenNow() (open bool) {
+	now := h.now()
+	h.Read(func(v *queue.Engine, _ uint64) { open = v.OpenAt(now) })
+	return open
+}
