@@ -180,7 +180,10 @@ func TestBrowserFairGreenOrder(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid=set-green-burst]`),
 		chromedp.SetValue(`[data-testid=set-green-burst]`, "1"),
 		chromedp.SetValue(`[data-testid=set-number-width]`, "4"),
-		chromedp.Click(`[data-testid=settings-form] button.mg-btn-primary`))
+		chromedp.Evaluate[chromedp.Void](`window.beforeSave = true`),
+		chromedp.Click(`[data-testid=settings-form] button.mg-btn-primary`),
+		// The console reloads the page once the settings are saved.
+		waitJS(`!window.beforeSave && document.readyState === "complete"`, "the page reloaded after saving"))
 	waitFor(t, "the settings saved", func() bool { s := hl.Settings(); return s.GreenBurst == 1 && s.NumberWidth == 4 })
 	h.run(t, mgr, open("/manager/services"),
 		chromedp.WaitVisible(`[data-testid=ctr-spoken-1]`),
