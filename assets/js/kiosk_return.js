@@ -2,7 +2,7 @@
  * The kiosk's 过号顺延 (web/view/kiosk_return.templ): the customer types the
  * missed number on the keypad (service letter, digits), or scans the
  * ticket's QR code with the kiosk's scanner (it types the tracking URL and
- * Enter), → POST /api/v1/tickets/return → the number back in the queue with
+ * Enter; a tracking URL scanned on any screen opens this one), → POST /api/v1/tickets/return → the number back in the queue with
  * the people ahead, or why not. Uses window.HallKiosk.
  */
 (function (window, document) {
@@ -78,14 +78,20 @@
 			K.touch();
 		});
 	});
-	// A scanner types the QR code's text, then Enter.
+	// A scanner types the QR code's text, then Enter: on this screen, or on
+	// any other when it is a ticket's tracking URL (…/t/CODE).
 	document.addEventListener('keydown', function (e) {
-		if ($('k-return').hidden) return;
 		if (e.key === 'Enter') {
-			if (scanned) send({code: scanned});
+			var text = scanned;
 			scanned = '';
+			if (!text) return;
+			if ($('k-return').hidden) {
+				if (text.indexOf('/t/') < 0) return;
+				open();
+			}
+			send({code: text});
 			return;
 		}
-		if (e.key && e.key.length === 1) scanned += e.key;
+		if (e.key && e.key.length === 1) scanned = (scanned + e.key).slice(-200);
 	});
 })(window, document);

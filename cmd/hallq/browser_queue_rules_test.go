@@ -126,6 +126,17 @@ func TestBrowserQueueRules(t *testing.T) {
 		t.Fatalf("after the desk: %+v %v", tk, err)
 	}
 
+	// The kiosk's scanner: a ticket's QR code scanned on the start screen
+	// (the scanner types the tracking URL and Enter) brings it back.
+	third := missed()
+	h.run(t, k, chromedp.Click(chromedp.CSS("[data-testid=kiosk-return-back]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=kiosk-return-open]")),
+		chromedp.KeyEvent(h.URL+"/t/"+third.Tracking), chromedp.KeyEvent("\r"),
+		waitText("[data-testid=kiosk-return-message]", third.Number+" 已重新排队"))
+	if tk, err := hl.Ticket(third.ID); err != nil || tk.Status != queue.Waiting || tk.Returns != 1 {
+		t.Fatalf("after the scan: %+v %v", tk, err)
+	}
+
 	// Five-digit numbers fit the display.
 	h.run(t, disp, chromedp.Evaluate[chromedp.Void](`(function(){
 		var t0 = new Date().toISOString();
@@ -168,7 +179,10 @@ func TestBrowserFairGreenOrder(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid=set-green-burst]`),
 		chromedp.SetValue(`[data-testid=set-green-burst]`, "1"),
 		chromedp.SetValue(`[data-testid=set-number-width]`, "4"),
-		chromedp.Click(`[data-testid=settings-form] button.mg-btn-primary`))
+		chromedp.Evaluate[chromedp.Void](`window.beforeSave = true`),
+		chromedp.Click(`[data-testid=settings-form] button.mg-btn-primary`),
+		// The console reloads the page once the settings are saved.
+		waitJS(`!window.beforeSave && document.readyState === "complete"`, "the page reloaded after saving"))
 	waitFor(t, "the settings saved", func() bool { s := hl.Settings(); return s.GreenBurst == 1 && s.NumberWidth == 4 })
 	h.run(t, mgr, open("/manager/services"),
 		chromedp.WaitVisible(`[data-testid=ctr-spoken-1]`),

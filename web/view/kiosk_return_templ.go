@@ -30,7 +30,7 @@ func KioskReturnStart(t T) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<button type=\"button\" class=\"k-btn kc-open\" id=\"kr-open\" data-testid=\"kiosk-return-open\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<button type=\"button\" class=\"k-btn kc-open kr-open\" id=\"kr-open\" data-testid=\"kiosk-return-open\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
