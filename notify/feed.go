@@ -100,8 +100,8 @@ func messages(ev queue.Event, v *queue.Engine, told map[uint64]bool, wants func(
 		if !wants(KindSoon) {
 			break
 		}
-		for _, t := range v.Tickets() {
-			if t.Status != queue.Waiting || t.Phone == "" || told[t.ID] {
+		for _, t := range v.Waiting() { // the queue, not the whole day
+			if t.Phone == "" || told[t.ID] {
 				continue
 			}
 			ahead, _, ok := v.Position(t.ID, ev.At)

@@ -104,6 +104,17 @@ func (e *Engine) Tickets() []Ticket {
 	return out
 }
 
+// Waiting returns the tickets waiting now, in id order: a cost of the queue's
+// length, not of the day's tickets.
+func (e *Engine) Waiting() []Ticket {
+	out := make([]Ticket, 0, len(e.waiting))
+	for _, t := range e.waiting {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b Ticket) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
 // Counter returns counter n.
 func (e *Engine) Counter(n int) (Counter, bool) {
 	c := e.counters[n]
