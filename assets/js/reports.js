@@ -27,12 +27,33 @@
 	function min1(s) { return Math.round(s / 6) / 10; }
 	var wdNames = [1, 2, 3, 4, 5, 6, 7].map(function (d) { return t('rp.wd.' + d); });
 
+	// Staff text is never under 13 px (WCAG audit, TestAccessibility):
+	// ECharts' own defaults put axis labels and legends at 12 px.
+	var MIN_FONT = 13;
+	function atLeast(style) {
+		style = style || {};
+		if (!style.fontSize || style.fontSize < MIN_FONT) style.fontSize = MIN_FONT;
+		return style;
+	}
+	function readable(option) {
+		['xAxis', 'yAxis'].forEach(function (k) {
+			[].concat(option[k] || []).forEach(function (a) {
+				a.axisLabel = atLeast(a.axisLabel);
+				a.nameTextStyle = atLeast(a.nameTextStyle);
+			});
+		});
+		[].concat(option.legend || []).forEach(function (l) { l.textStyle = atLeast(l.textStyle); });
+		[].concat(option.visualMap || []).forEach(function (v) { v.textStyle = atLeast(v.textStyle); });
+		[].concat(option.title || []).forEach(function (t) { t.textStyle = atLeast(t.textStyle); });
+	}
+
 	function chart(id, option) {
 		var el = document.getElementById(id);
 		if (!el) return null;
 		var c = echarts.init(el, null, {renderer: 'svg'});
-		option.textStyle = {fontFamily: font, fontSize: 13};
+		option.textStyle = {fontFamily: font, fontSize: MIN_FONT};
 		option.animation = false;
+		readable(option);
 		c.setOption(option);
 		charts.push(c);
 		return c;
