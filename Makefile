@@ -41,8 +41,10 @@ AXE_DIR ?= $(HOME)/.cache/hallq/axe-$(AXE_VERSION)
 AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 axe:
 	@test -f $(AXE_JS) || { echo "installing axe-core $(AXE_VERSION) into $(AXE_DIR) for the accessibility test"; \
+		command -v npm >/dev/null 2>&1 || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }; \
 		mkdir -p $(AXE_DIR) && npm install --prefix $(AXE_DIR) --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION); }
-	@test -f $(AXE_JS) || { echo "axe-core is missing at $(AXE_JS): install Node.js and npm"; exit 1; }
+	@test -f $(AXE_JS) || { echo "axe-core is missing at $(AXE_JS): make axe needs npm (Debian's npm package)"; exit 1; }
 
 ## generate: regenerate templ's *_templ.go files (committed, so go build needs no templ)
 generate:
