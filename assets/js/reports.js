@@ -45,6 +45,7 @@
 		[].concat(option.legend || []).forEach(function (l) { l.textStyle = atLeast(l.textStyle); });
 		[].concat(option.visualMap || []).forEach(function (v) { v.textStyle = atLeast(v.textStyle); });
 		[].concat(option.title || []).forEach(function (t) { t.textStyle = atLeast(t.textStyle); });
+		return option;
 	}
 
 	function chart(id, option) {
@@ -122,7 +123,7 @@
 	var staffChart = chart('ch-staff', {});
 	function showStaff(wd) {
 		var rows = R.staffing.filter(function (s) { return s.weekday === wd; });
-		staffChart && staffChart.setOption({
+		staffChart && staffChart.setOption(readable({
 			title: {text: t('rp.ch.staff') + ' · ' + wdNames[wd - 1], left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 			tooltip: {trigger: 'axis'},
 			legend: {bottom: 0, data: [t('rp.c.needed'), t('rp.c.open'), t('rp.k.avg')]},
@@ -136,7 +137,7 @@
 				{name: t('rp.c.open'), type: 'line', step: 'middle', data: rows.map(function (s) { return s.open; }), itemStyle: {color: '#004d40'}, lineStyle: {width: 3}},
 				{name: t('rp.k.avg'), type: 'line', yAxisIndex: 1, data: rows.map(function (s) { return min1(s.avg_wait_s); }), itemStyle: {color: '#f4511e'}, lineStyle: {type: 'dotted'}}
 			]
-		}, true);
+		}), true);
 		document.querySelectorAll('.rp-staff tbody tr').forEach(function (tr) {
 			tr.classList.toggle('rp-hide', Number(tr.dataset.wd) !== wd);
 		});
@@ -193,7 +194,7 @@
 		});
 		var keys = Object.keys(bySlot).sort();
 		if (!wiChart) wiChart = chart('ch-whatif', {});
-		wiChart.setOption({
+		wiChart.setOption(readable({
 			title: {text: t('rp.ch.whatif') + ' · ' + t('rp.workdays'), left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 			tooltip: {trigger: 'axis'},
 			legend: {bottom: 0, data: [t('rp.whatif.real'), t('rp.whatif.pred')]},
@@ -204,7 +205,7 @@
 				{name: t('rp.whatif.real'), type: 'bar', data: keys.map(function (k) { return min1(bySlot[k].r / bySlot[k].n); }), itemStyle: {color: '#ffab40'}},
 				{name: t('rp.whatif.pred'), type: 'bar', data: keys.map(function (k) { return min1(bySlot[k].p / bySlot[k].n); }), itemStyle: {color: '#00796b'}}
 			]
-		}, true);
+		}), true);
 	}
 	function run(withShifts) {
 		// The what-if covers at most 62 days: the last 28 of the range.

@@ -122,6 +122,7 @@ func TestAccessibility(t *testing.T) {
 	inject := "if (typeof axe === \"undefined\") {\n" + string(axeJS) + "\n}\n"
 	start := time.Now()
 	h := newTestHall(t)
+	h.TabTimeout = 12 * time.Minute // a tab serves many states (the run itself is bounded by go test's -timeout)
 	stageHall(t, h)
 	ctx := context.Background()
 	hl := h.Main.Hall
