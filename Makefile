@@ -6,15 +6,15 @@ PKGS    := ./...
 
 FUZZTIME ?= 4s
 
-.PHONY: run test test-deps generate generate-check vet fuzz bench soak build clean drill deps-check
+.PHONY: run test test-deps axe generate generate-check vet fuzz bench soak build clean drill deps-check
 
 ## run: start the demo hall on $(ADDR) (loopback only) with its data in $(DATA); prints URLs and demo passwords
 run:
 	$(GO) run ./cmd/hallq serve --demo --data $(DATA) --addr $(ADDR)
 
-## test: every test, browser tests included (installs chromium and fonts-noto-cjk when missing)
-test: test-deps generate-check vet
-	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+## test: every test, browser tests included (installs chromium and fonts-noto-cjk when missing, and axe-core)
+test: test-deps axe generate-check vet
+	HALLQ_AXE=$(AXE_JS) $(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
 ## fuzz: run every Fuzz target for $(FUZZTIME) each (crashers land in testdata/fuzz and become regression cases)
@@ -39,6 +39,17 @@ test-deps:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
+
+## axe: axe-core from npm for the accessibility test (TestAccessibility), in a cache outside the repository
+AXE_VERSION ?= 4.14.1
+AXE_DIR ?= $(HOME)/.cache/hallq/axe-$(AXE_VERSION)
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+axe:
+	@test -f $(AXE_JS) || { echo "installing axe-core $(AXE_VERSION) into $(AXE_DIR) for the accessibility test"; \
+		command -v npm >/dev/null 2>&1 || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }; \
+		mkdir -p $(AXE_DIR) && npm install --prefix $(AXE_DIR) --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION); }
+	@test -f $(AXE_JS) || { echo "axe-core is missing at $(AXE_JS): make axe needs npm (Debian's npm package)"; exit 1; }
 
 ## generate: regenerate templ's *_templ.go files (committed, so go build needs no templ)
 generate:

@@ -9,6 +9,7 @@ var caseMessages = map[string][2]string{
 	"case.find":        {"分类", "Classify"},
 	"case.quick":       {"本窗口常办", "Common here"},
 	"case.pick_none":   {"或从业务目录选择…", "or choose from the catalog…"},
+	"case.pick_label":  {"业务目录", "Business catalog"},
 	"case.weak":        {"把握不大，请选择最接近的一项", "Not sure: choose the closest item"},
 	"case.refuse_hint": {"可能需要婉拒：请先核实客户要办的是什么，再选择", "May have to be declined: check what the customer asks for, then choose"},
 	"case.no_match":    {"没有找到对应的业务事项，请从目录中选择", "No item matches; choose one from the catalog"},

@@ -127,21 +127,25 @@
 	[].forEach.call(document.querySelectorAll('[data-close]'), function (b) { b.addEventListener('click', closePanels); });
 
 	// The buttons.
+	// press runs a button's action: its click, or its key (also while the
+	// button is disabled, so the API's refusal says why it cannot act).
+	function press(btn) {
+		btn.blur(); // so that Space next time means "call next", not "press this again"
+		var a = btn.dataset.action;
+		if (!a) return btn.click();
+		if (a === 'finish-next') return finishNext();
+		if (a === 'transfer') {
+			if (!counter || !counter.ticket) return say('error', P.t('desk.no_current'));
+			return openPanel('transfer');
+		}
+		if (a === 'pause') {
+			if (counter && counter.state === 'paused') return act('resume');
+			return openPanel('pause');
+		}
+		act(a);
+	}
 	[].forEach.call(actions.querySelectorAll('.dk-act'), function (btn) {
-		btn.addEventListener('click', function () {
-			btn.blur(); // so that Space next time means "call next", not "press this again"
-			var a = btn.dataset.action;
-			if (a === 'finish-next') return finishNext();
-			if (a === 'transfer') {
-				if (!counter || !counter.ticket) return say('error', P.t('desk.no_current'));
-				return openPanel('transfer');
-			}
-			if (a === 'pause') {
-				if (counter && counter.state === 'paused') return act('resume');
-				return openPanel('pause');
-			}
-			act(a);
-		});
+		btn.addEventListener('click', function () { press(btn); });
 	});
 	[].forEach.call(panels.transfer.querySelectorAll('.dk-choice'), function (b) {
 		b.addEventListener('click', function () {
@@ -212,7 +216,8 @@
 		}
 		if (btn) {
 			e.preventDefault();
-			btn.click();
+			if (scope === actions) press(btn);
+			else btn.click();
 		}
 	});
 
@@ -319,15 +324,15 @@
 		$('dk-served').textContent = String(c.served_today || 0);
 		var pause = actions.querySelector('[data-action=pause] .dk-act-label');
 		pause.textContent = c.state === 'paused' ? pause.dataset.labelResume : pause.dataset.labelPause;
-		// Dim what does not apply now; it stays clickable, and the API's
-		// refusal explains why.
+		// Disable what cannot act now (deskApplies in desk.templ has the same
+		// rules); its key still reaches the API, whose refusal says why.
 		var tk = c.ticket, called = tk && tk.status === 'called';
 		var applies = {
 			call: c.state === 'open' && !tk, 'finish-next': c.state === 'open', recall: called, start: called, finish: !!tk,
 			'no-show': called, transfer: !!tk, postpone: !!tk, pause: c.state === 'paused' || (c.state === 'open' && !tk)
 		};
 		[].forEach.call(actions.querySelectorAll('[data-action]'), function (b) {
-			b.classList.toggle('dk-dim', !applies[b.dataset.action]);
+			b.disabled = !applies[b.dataset.action];
 		});
 	}
 

@@ -27,12 +27,34 @@
 	function min1(s) { return Math.round(s / 6) / 10; }
 	var wdNames = [1, 2, 3, 4, 5, 6, 7].map(function (d) { return t('rp.wd.' + d); });
 
+	// Staff text is never under 13 px (WCAG audit, TestAccessibility):
+	// ECharts' own defaults put axis labels and legends at 12 px.
+	var MIN_FONT = 13;
+	function atLeast(style) {
+		style = style || {};
+		if (!style.fontSize || style.fontSize < MIN_FONT) style.fontSize = MIN_FONT;
+		return style;
+	}
+	function readable(option) {
+		['xAxis', 'yAxis'].forEach(function (k) {
+			[].concat(option[k] || []).forEach(function (a) {
+				a.axisLabel = atLeast(a.axisLabel);
+				a.nameTextStyle = atLeast(a.nameTextStyle);
+			});
+		});
+		[].concat(option.legend || []).forEach(function (l) { l.textStyle = atLeast(l.textStyle); });
+		[].concat(option.visualMap || []).forEach(function (v) { v.textStyle = atLeast(v.textStyle); });
+		[].concat(option.title || []).forEach(function (t) { t.textStyle = atLeast(t.textStyle); });
+		return option;
+	}
+
 	function chart(id, option) {
 		var el = document.getElementById(id);
 		if (!el) return null;
 		var c = echarts.init(el, null, {renderer: 'svg'});
-		option.textStyle = {fontFamily: font, fontSize: 13};
+		option.textStyle = {fontFamily: font, fontSize: MIN_FONT};
 		option.animation = false;
+		readable(option);
 		c.setOption(option);
 		charts.push(c);
 		return c;
@@ -101,7 +123,7 @@
 	var staffChart = chart('ch-staff', {});
 	function showStaff(wd) {
 		var rows = R.staffing.filter(function (s) { return s.weekday === wd; });
-		staffChart && staffChart.setOption({
+		staffChart && staffChart.setOption(readable({
 			title: {text: t('rp.ch.staff') + ' · ' + wdNames[wd - 1], left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 			tooltip: {trigger: 'axis'},
 			legend: {bottom: 0, data: [t('rp.c.needed'), t('rp.c.open'), t('rp.k.avg')]},
@@ -115,7 +137,7 @@
 				{name: t('rp.c.open'), type: 'line', step: 'middle', data: rows.map(function (s) { return s.open; }), itemStyle: {color: '#004d40'}, lineStyle: {width: 3}},
 				{name: t('rp.k.avg'), type: 'line', yAxisIndex: 1, data: rows.map(function (s) { return min1(s.avg_wait_s); }), itemStyle: {color: '#f4511e'}, lineStyle: {type: 'dotted'}}
 			]
-		}, true);
+		}), true);
 		document.querySelectorAll('.rp-staff tbody tr').forEach(function (tr) {
 			tr.classList.toggle('rp-hide', Number(tr.dataset.wd) !== wd);
 		});
@@ -172,7 +194,7 @@
 		});
 		var keys = Object.keys(bySlot).sort();
 		if (!wiChart) wiChart = chart('ch-whatif', {});
-		wiChart.setOption({
+		wiChart.setOption(readable({
 			title: {text: t('rp.ch.whatif') + ' · ' + t('rp.workdays'), left: 'center', textStyle: {fontSize: 15, fontFamily: font}},
 			tooltip: {trigger: 'axis'},
 			legend: {bottom: 0, data: [t('rp.whatif.real'), t('rp.whatif.pred')]},
@@ -183,7 +205,7 @@
 				{name: t('rp.whatif.real'), type: 'bar', data: keys.map(function (k) { return min1(bySlot[k].r / bySlot[k].n); }), itemStyle: {color: '#ffab40'}},
 				{name: t('rp.whatif.pred'), type: 'bar', data: keys.map(function (k) { return min1(bySlot[k].p / bySlot[k].n); }), itemStyle: {color: '#00796b'}}
 			]
-		}, true);
+		}), true);
 	}
 	function run(withShifts) {
 		// The what-if covers at most 62 days: the last 28 of the range.

@@ -81,6 +81,9 @@ type testHall struct {
 
 	// AllowJSErrors accepts uncaught exceptions and CSP refusals in pages.
 	AllowJSErrors bool
+	// TabTimeout bounds each tab of h.Browser (browserTimeout when zero), for
+	// a test that keeps one tab through many pages.
+	TabTimeout time.Duration
 	// Web are the web options of the next Start. newTestHall sets the kiosk's
 	// idle resets to an hour, so no step of a test races the kiosk's timer
 	// on a slow machine; a test of the reset sets them short and restarts.
@@ -254,7 +257,11 @@ func (h *testHall) Browser(t testing.TB, size ...int) context.Context {
 		}
 	}()
 	// The tab's context (not the browser's) ends after browserTimeout.
-	tctx, tcancel := context.WithTimeout(tab, browserTimeout)
+	limit := browserTimeout
+	if h.TabTimeout > 0 {
+		limit = h.TabTimeout
+	}
+	tctx, tcancel := context.WithTimeout(tab, limit)
 	t.Cleanup(tcancel)
 	tctx = context.WithValue(tctx, hallCtxKey{}, h)
 	if err := chromedp.Do(tctx, setViewport(w, ht)); err != nil {
