@@ -83,6 +83,13 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		}
 		ns := e.Settings()
 		ev.Records = append(ev.Records, NewRecord(KindConfig, keySettings, ns))
+		if ns.RemoteTickets {
+			if _, made := h.recordLocked(KindConfig, keyDoor); !made {
+				// The door QR's key is made with the switch that needs it:
+				// a customer's scan and the poster only read it.
+				ev.Records = append(ev.Records, NewRecord(KindConfig, keyDoor, doorKey{Key: newCode(16)}))
+			}
+		}
 		// The seed config of rebuilds and recoveries follows (under h.mu).
 		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
 		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit

@@ -197,7 +197,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 	if err != nil && !errors.Is(err, errNothing) {
 		return err
 	}
-	return nil
+	return h.makeDoorKey()
 }
 
 // rebuild restores the write and read models from the store. Call with mu

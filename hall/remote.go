@@ -102,32 +102,39 @@ type doorKey struct {
 	Key string `json:"key"`
 }
 
-// DoorKey returns the key printed in the QR at the hall's door, making one
-// on first use. A phone that opens /arrive/KEY proves it is at the hall.
-func (h *Hall) DoorKey(ctx context.Context) (string, error) {
-	if r, ok, err := h.st.Record(KindConfig, keyDoor); err == nil && ok {
-		var d doorKey
-		if json.Unmarshal(r.Data, &d) == nil && d.Key != "" {
-			return d.Key, nil
-		}
+// DoorKey returns the key printed in the QR at the hall's door; ok is false
+// until phone tickets were first switched on (SaveSettings, or hall.json at
+// start), which makes it. A phone that opens /arrive/KEY proves it is at the
+// hall. Reading it never writes.
+func (h *Hall) DoorKey() (key string, ok bool) {
+	r, ok, err := h.st.Record(KindConfig, keyDoor)
+	if err != nil || !ok {
+		return "", false
 	}
-	var key string
+	var d doorKey
+	if json.Unmarshal(r.Data, &d) != nil || d.Key == "" {
+		return "", false
+	}
+	return d.Key, true
+}
+
+// makeDoorKey makes the door key at start when hall.json switched phone
+// tickets on and none was made yet.
+func (h *Hall) makeDoorKey() error {
+	if !h.cfg.RemoteTickets {
+		return nil
+	}
+	if _, ok := h.DoorKey(); ok {
+		return nil
+	}
 	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
-		if r, ok := h.recordLocked(KindConfig, keyDoor); ok {
-			var d doorKey
-			if json.Unmarshal(r.Data, &d) == nil && d.Key != "" {
-				key = d.Key
-				return queue.Event{}, errNothing
-			}
-		}
-		key = newCode(16)
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "door key",
-			Records: []queue.Record{NewRecord(KindConfig, keyDoor, doorKey{Key: key})}}, nil
+			Records: []queue.Record{NewRecord(KindConfig, keyDoor, doorKey{Key: newCode(16)})}}, nil
 	})
-	if err != nil && err != errNothing {
-		return "", fmt.Errorf("door key: %w", err)
+	if err != nil {
+		return fmt.Errorf("door key: %w", err)
 	}
-	return key, nil
+	return nil
 }
 
 // OpenNow reports whether the hall takes tickets now (its opening hours,

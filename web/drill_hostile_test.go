@@ -232,6 +232,13 @@ func TestDrillHostileInput(t *testing.T) {
 	}
 	if after := export(); after != before {
 		t.Errorf("hostile requests changed the event log: %d bytes before, %d after", len(before), len(after))
+		all, _ := e.hall.Events(0, 1<<30)
+		for _, ev := range all[max(0, len(all)-5):] {
+			t.Logf("latest event: seq %d %s by %s: %d tickets, %d records", ev.Seq, ev.Type, ev.Actor, len(ev.Tickets), len(ev.Records))
+			for _, r := range ev.Records {
+				t.Logf("  record %s/%s: %.200s", r.Kind, r.Key, r.Data)
+			}
+		}
 	}
 	t.Logf("%d hostile requests over %d routes; fields probed: %v", requests, len(routes), known)
 	if len(known) < 10 {
