@@ -131,6 +131,7 @@ func (e *Engine) noteArrival(t Ticket) {
 		w = slices.Clone(w[len(w)-4*recentServices:])
 	}
 	e.arrivals[t.Service] = w
+	e.markDirty(t.Service)
 }
 
 // The service-time figure (Service.AvgServiceS) follows the recent service
@@ -208,4 +209,5 @@ func (e *Engine) noteService(t Ticket) {
 		w = slices.Clone(w[len(w)-recentServices:])
 	}
 	e.recent[t.Service] = w
+	e.markDirty(t.Service)
 }

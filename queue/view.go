@@ -76,6 +76,11 @@ func (e *Engine) Ticket(id uint64) (Ticket, bool) {
 	if t == nil {
 		t = e.carried[id] // served over midnight, ended since
 	}
+	if t == nil && e.lookup != nil && id != 0 {
+		if st, ok := e.lookup(e.day, id); ok && st.Day == e.day && st.Status.Final() {
+			return st, true
+		}
+	}
 	if t == nil {
 		return Ticket{}, false
 	}
