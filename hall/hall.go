@@ -215,28 +215,18 @@ func (h *Hall) rebuild() error {
 		return fmt.Errorf("hall config: %w", err)
 	}
 	today := eng.Day()
-	probe, err := h.st.Load(today)
-	if err != nil {
-		return fmt.Errorf("load store: %w", err)
-	}
 	day := today
-	if probe.LastDay != "" && probe.LastDay < today {
-		day = probe.LastDay // roll it over through the normal path
-	}
-	st := probe
-	if day != today {
-		if st, err = h.st.Load(day); err != nil {
-			return fmt.Errorf("load store: %w", err)
-		}
+	if last.LastDay != "" && last.LastDay < today {
+		day = last.LastDay // roll it over through the normal path
 	}
 	view, _ := queue.New(h.cfg, now)
-	ls, err := h.st.LoadLive(day, h.doneSince(st.LastAt))
+	ls, err := h.st.LoadLive(day, h.doneSince(last.LastAt))
 	if err != nil {
 		return fmt.Errorf("load store: %w", err)
 	}
 	h.restore(eng, day, ls)
 	h.restore(view, day, ls)
-	st = ls.State
+	st := ls.State
 	for _, r := range eng.Repairs() {
 		h.log.Warn("queue repaired on load", "what", r)
 	}
