@@ -1,6 +1,8 @@
 package web
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -245,6 +247,7 @@ var managerMessages = map[string][2]string{
 	"mg.printer.cover_open": {"盖子未关", "Cover open"},
 	"mg.printer.error":      {"故障", "Fault"},
 	"mg.printer.unknown":    {"未检测", "Not checked"},
+	"mg.printer.none":       {"未接打印机", "No printer"},
 	"mg.audit":              {"操作审计", "Audit log"},
 	"mg.actor.user":         {"用户", "user"},
 	"mg.actor.device":       {"设备", "device"},
@@ -309,8 +312,8 @@ func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (
 		if d.Revoked {
 			continue
 		}
-		h := view.DeviceHealth{Name: d.Name, Kind: d.Kind, Counter: d.Counter}
-		if ps, ok := seen[d.Name]; ok {
+		h := view.DeviceHealth{ID: d.ID, Name: d.Name, Kind: d.Kind, Counter: d.Counter}
+		if ps, ok := seen[d.ID]; ok {
 			h.Online, h.LastSeen = ps.Online > 0, ps.LastSeen
 		}
 		if d.Kind == hall.KindKiosk {
@@ -321,5 +324,10 @@ func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (
 		}
 		out = append(out, h)
 	}
+	kinds := []string{hall.KindKiosk, hall.KindDisplay, hall.KindCounter, hall.KindKeypad}
+	slices.SortStableFunc(out, func(a, b view.DeviceHealth) int {
+		return cmp.Or(cmp.Compare(slices.Index(kinds, a.Kind), slices.Index(kinds, b.Kind)),
+			cmp.Compare(a.Counter, b.Counter), cmp.Compare(a.Name, b.Name))
+	})
 	return curve, out, nil
 }

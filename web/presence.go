@@ -12,7 +12,8 @@ type presence struct {
 	LastSeen time.Time
 }
 
-// presences keeps a device's presence by its name, for the monitor's
+// presences keeps a device's presence by its id (store.DeviceID; its name
+// when it has none), for the monitor's
 // device health (managerPage).
 type presences struct {
 	mu sync.Mutex
@@ -20,7 +21,11 @@ type presences struct {
 }
 
 func (p *presences) note(c *wsClient, delta int) {
-	if c.who.Kind != "device" || c.who.Name == "" {
+	key := c.who.ID
+	if key == "" {
+		key = c.who.Name
+	}
+	if c.who.Kind != "device" || key == "" {
 		return
 	}
 	p.mu.Lock()
@@ -28,16 +33,16 @@ func (p *presences) note(c *wsClient, delta int) {
 	if p.by == nil {
 		p.by = map[string]*presence{}
 	}
-	d := p.by[c.who.Name]
+	d := p.by[key]
 	if d == nil {
 		d = &presence{}
-		p.by[c.who.Name] = d
+		p.by[key] = d
 	}
 	d.Online = max(0, d.Online+delta)
 	d.LastSeen = time.Now()
 }
 
-// Presence returns each device's presence by name: connected now (Online >
+// Presence returns each device's presence by id: connected now (Online >
 // 0) and last seen, for devices seen since the program started.
 func (h *Hub) Presence() map[string]presence {
 	h.seen.mu.Lock()

@@ -26,6 +26,10 @@ type Curve struct {
 	Weeks   int          `json:"weeks"`   // same weekdays the typical day is the median of
 	SlotS   int          `json:"slot_s"`
 	Points  []CurvePoint `json:"points"`
+	// NowS and NowQueue are the queue at the moment asked (the end of
+	// today's line).
+	NowS     int     `json:"now_s"`
+	NowQueue float64 `json:"now_queue"`
 }
 
 // CurveWeeks is how many same weekdays back the typical day looks.
@@ -84,6 +88,7 @@ func QueueCurve(st *store.Store, day string, nowS, slotS int) (Curve, error) {
 		return Curve{}, err
 	}
 	c.Weeks = len(past)
+	lo = min(lo, nowS)
 	lo -= lo % slotS
 	hi = min(24*3600, hi+(slotS-hi%slotS)%slotS)
 	at := func(spans []span, t int) (queue float64, wait float64) {
@@ -102,6 +107,9 @@ func QueueCurve(st *store.Store, day string, nowS, slotS int) (Curve, error) {
 		}
 		return queue, wait
 	}
+	hi = max(hi, min(24*3600, nowS+1))
+	c.NowS = nowS
+	c.NowQueue, _ = at(today, nowS)
 	for t := lo; t < hi; t += slotS {
 		p := CurvePoint{AtS: t, Today: t <= nowS}
 		if p.Today {

@@ -13,6 +13,7 @@ import (
 // (a websocket open), when it was last seen connecting or leaving since the
 // program started (zero: not since), and a kiosk's printer state.
 type DeviceHealth struct {
+	ID         string // store.DeviceID
 	Name       string
 	Kind       string
 	Counter    int
@@ -59,6 +60,9 @@ func monitorChart(c report.Curve, queue bool) chartView {
 		if p.Today {
 			hi = math.Max(hi, a)
 		}
+		if queue {
+			hi = math.Max(hi, c.NowQueue)
+		}
 		hi = math.Max(hi, b)
 	}
 	step := niceStep(hi / 4)
@@ -82,6 +86,11 @@ func monitorChart(c report.Curve, queue bool) chartView {
 		if c.Weeks > 0 {
 			typical = append(typical, fmt.Sprintf("%.1f,%.1f", x(p.AtS), y(b)))
 		}
+	}
+	if queue && len(today) > 0 && c.NowS > c.Points[0].AtS {
+		// Today's line ends at the moment shown, not at its slot's start.
+		today = append(today, fmt.Sprintf("%.1f,%.1f", x(min(c.NowS, c.Points[len(c.Points)-1].AtS)), y(c.NowQueue)))
+		v.TodayLast = trimNum(c.NowQueue)
 	}
 	v.Today, v.Typical = strings.Join(today, " "), strings.Join(typical, " ")
 	for i := 0; i <= 4; i++ {
