@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -139,6 +140,7 @@ func benchDayAt(b *testing.B, at int) {
 	kc := newCrashClient(m.URL, kiosk)
 	issue := make([]time.Duration, 0, b.N)
 	call := make([]time.Duration, 0, b.N)
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := range b.N {
 		svc := string(rune('A' + (at+i)%26))
@@ -157,6 +159,7 @@ func benchDayAt(b *testing.B, at int) {
 		issue, call = append(issue, t2.Sub(t1)), append(call, t3.Sub(t2))
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	_, seq := m.Hall.Snapshot()
 	for deadline := time.Now().Add(time.Minute); lastSeq.Load() < seq && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
@@ -173,6 +176,9 @@ func benchDayAt(b *testing.B, at int) {
 		b.ReportMetric(float64(bytes.Load())/float64(n), "B/frame")
 	}
 	b.ReportMetric(float64(restart.Milliseconds()), "restart-ms")
+	// The process's CPU per event (issue, call, finish), the server's and the
+	// 200 screens' reading together (they share the process).
+	b.ReportMetric(float64(cpu.Microseconds())/float64(3*b.N), "cpu-us/event")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -307,4 +313,13 @@ func benchRestart(b *testing.B, served int, figures bool) {
 			b.ReportMetric(float64(held), "tickets-held")
 		}
 	}
+}
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
