@@ -33,7 +33,10 @@ type commitQueue struct {
 }
 
 type commitReq struct {
-	evs  []queue.Event
+	evs []queue.Event
+	// run are the write model's running figures after evs (queue.Running),
+	// stored with them so that a restart needs only the open tickets.
+	run  *queue.Running
 	err  error
 	done chan struct{}
 }
@@ -41,8 +44,8 @@ type commitReq struct {
 // queueCommit queues evs for commit; call it with h.mu held. Wait on the
 // request's done; its err is then the commit's outcome, and the events are
 // published (applied to the read model, or skipped when they failed).
-func (h *Hall) queueCommit(evs []queue.Event) *commitReq {
-	r := &commitReq{evs: evs, done: make(chan struct{})}
+func (h *Hall) queueCommit(evs []queue.Event, run *queue.Running) *commitReq {
+	r := &commitReq{evs: evs, run: run, done: make(chan struct{})}
 	q := &h.commits
 	q.mu.Lock()
 	q.reqs = append(q.reqs, r)
@@ -71,10 +74,12 @@ func (h *Hall) commitLoop() {
 		q.mu.Unlock()
 		if err == nil {
 			var evs []queue.Event
+			var run *queue.Running
 			for _, r := range reqs {
 				evs = append(evs, r.evs...)
+				run = mergeRunning(run, r.run)
 			}
-			if err = h.commitNow(evs); err != nil {
+			if err = h.commitNow(evs, run); err != nil {
 				q.mu.Lock()
 				q.broken = err
 				q.mu.Unlock()
@@ -92,7 +97,7 @@ func (h *Hall) commitLoop() {
 
 // commitNow commits evs; a panic in the store (bbolt panics on some damaged
 // pages) fails the commit like an error instead of ending the process.
-func (h *Hall) commitNow(evs []queue.Event) (err error) {
+func (h *Hall) commitNow(evs []queue.Event, run *queue.Running) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			h.Metrics.panicked()
@@ -100,7 +105,24 @@ func (h *Hall) commitNow(evs []queue.Event) (err error) {
 			err = fmt.Errorf("commit panicked: %v", r)
 		}
 	}()
-	return h.st.CommitNow(evs)
+	return h.st.CommitNowRunning(evs, run)
+}
+
+// mergeRunning returns the running figures after next, which follows
+// prev: next's, with the service windows of both (next's win).
+func mergeRunning(prev, next *queue.Running) *queue.Running {
+	if prev == nil || next == nil {
+		return next
+	}
+	for p, s := range prev.Services {
+		if _, ok := next.Services[p]; !ok {
+			if next.Services == nil {
+				next.Services = map[string]queue.ServiceRunning{}
+			}
+			next.Services[p] = s
+		}
+	}
+	return next
 }
 
 // mend clears a broken queue; recover calls it once the write model is

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,23 +217,18 @@ func (h *Hall) rebuild() error {
 		return fmt.Errorf("hall config: %w", err)
 	}
 	today := eng.Day()
-	probe, err := h.st.Load(today)
+	day := today
+	if last.LastDay != "" && last.LastDay < today {
+		day = last.LastDay // roll it over through the normal path
+	}
+	view, _ := queue.New(h.cfg, now)
+	ls, err := h.st.LoadLive(day, h.doneSince(last.LastAt))
 	if err != nil {
 		return fmt.Errorf("load store: %w", err)
 	}
-	day := today
-	if probe.LastDay != "" && probe.LastDay < today {
-		day = probe.LastDay // roll it over through the normal path
-	}
-	st := probe
-	if day != today {
-		if st, err = h.st.Load(day); err != nil {
-			return fmt.Errorf("load store: %w", err)
-		}
-	}
-	view, _ := queue.New(h.cfg, now)
-	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
-	view.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	h.restore(eng, day, ls)
+	h.restore(view, day, ls)
+	st := ls.State
 	for _, r := range eng.Repairs() {
 		h.log.Warn("queue repaired on load", "what", r)
 	}
@@ -405,8 +401,10 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 		evs[i].Seq = h.seq
 		h.clock.see(evs[i].At)
 	}
+	run := h.eng.Running()
+	run.Seq = h.seq
 	h.inflight.Add(1)
-	return h.queueCommit(evs), evs, err // under mu: in sequence order (commit.go)
+	return h.queueCommit(evs, &run), evs, err // under mu: in sequence order (commit.go)
 }
 
 // recover reloads the write model from the store after a failed commit, once
@@ -426,12 +424,13 @@ func (h *Hall) reloadLocked() {
 	h.pmu.RLock()
 	day := h.view.Day()
 	h.pmu.RUnlock()
-	st, err := h.st.Load(day)
+	ls, err := h.st.LoadLive(day, h.doneSince(h.eng.Last()))
 	if err != nil {
 		h.log.Error("reload after failed commit", "err", err)
 		return
 	}
-	eng.Restore(day, st.Services, st.Counters, st.Tickets, st.MaxID)
+	h.restore(eng, day, ls)
+	st := ls.State
 	h.eng = eng
 	h.recs, h.nrecs = nil, 0
 	// Nothing is in flight: go on right after the last durable event (the
@@ -442,6 +441,39 @@ func (h *Hall) reloadLocked() {
 	clear(h.pending)
 	h.pmu.Unlock()
 	h.commits.mend()
+}
+
+// restore rebuilds e from what LoadLive read: from the open tickets and the
+// running figures when the store holds them, else from every ticket of the
+// day. Either way e then reads a finished ticket it does not hold from the
+// store (queue.Engine.SetLookup).
+func (h *Hall) restore(e *queue.Engine, day string, ls store.LiveState) {
+	st := ls.State
+	tickets := slices.Clone(st.Tickets)
+	if ls.Running != nil {
+		e.RestoreRunning(day, st.Services, st.Counters, tickets, st.MaxID, *ls.Running, ls.Phones, ls.Done)
+	} else {
+		e.Restore(day, st.Services, st.Counters, tickets, st.MaxID)
+	}
+	e.SetLookup(func(day string, id uint64) (queue.Ticket, bool) {
+		t, ok, err := h.st.TicketOf(day, id)
+		if err != nil {
+			h.log.Error("read a finished ticket", "id", id, "err", err)
+		}
+		return t, ok && err == nil
+	})
+}
+
+// doneSince is how far back a restart keeps the finished tickets in the
+// queue: those whose rating window (ratings.go) may not have passed before
+// last, the time of the last stored event, or was passed after it without
+// the ticker having recorded it yet.
+func (h *Hall) doneSince(last time.Time) time.Time {
+	s := DefaultRatingSettings
+	if r, ok, err := h.st.Record(KindRatingSettings, "hall"); err == nil && ok {
+		json.Unmarshal(r.Data, &s)
+	}
+	return last.Add(-s.Window() - 2*time.Minute)
 }
 
 // recordLocked returns the write model's record kind/key. Call it with h.mu

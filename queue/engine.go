@@ -50,6 +50,11 @@ type Engine struct {
 	recent map[string][]float64
 	// arrivals are the latest issue times per service (arrivalRate).
 	arrivals map[string][]time.Time
+	// dirty are the services whose windows (recent, arrivals) changed
+	// since Running took them last.
+	dirty map[string]bool
+	// lookup reads a ticket of the day the engine does not hold (SetLookup).
+	lookup func(day string, id uint64) (Ticket, bool)
 }
 
 var prefixRE = regexp.MustCompile(`^[A-Z]$`)
@@ -83,6 +88,7 @@ func New(cfg Config, now time.Time) (*Engine, error) {
 		e.numbers = append(e.numbers, c.Number)
 	}
 	sort.Ints(e.numbers)
+	e.markAllDirty()
 	return e, nil
 }
 
@@ -215,6 +221,7 @@ func (e *Engine) reset(day string) {
 	// The arrival rate is the day's: a restart rebuilds it from the day's
 	// tickets, so the running engine starts each day afresh too.
 	e.arrivals = nil
+	e.markAllDirty()
 }
 
 // Apply installs the records an event carries. It is how commands change the
@@ -378,6 +385,7 @@ func (e *Engine) Restore(day string, services []Service, counters []Counter, tic
 		}
 	}
 	e.order = order
+	e.markAllDirty()
 }
 
 // Repairs says what the last Restore had to mend in the stored state (a

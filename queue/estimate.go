@@ -23,20 +23,47 @@ import (
 // With no open counter serving the service, one counter free now is assumed.
 // Starvation caps it (Config.StarveAfterS).
 func (e *Engine) estimate(prefix string, ahead int, now time.Time) int {
-	svc := e.services[prefix]
-	if svc == nil || svc.AvgServiceS <= 0 {
-		return 0
+	return e.estimateWith(e.newEstShared(), prefix, ahead, now)
+}
+
+// estShared is what the estimates of every service at one moment share:
+// per service (by its letter) the open counters serving it, and, filled on
+// first use, its waiting customers and the counter-seconds a second its
+// arrivals bring. Figures computes it once for all services.
+type estShared struct {
+	servers [26]int
+	waiting [26]int
+	busy    [26]float64
+	known   [26]bool
+}
+
+// letter is the index of a service prefix (A–Z, Config.Validate), -1 else.
+func letter(p string) int {
+	if len(p) == 1 && p[0] >= 'A' && p[0] <= 'Z' {
+		return int(p[0] - 'A')
 	}
-	waiting := map[string]int{}  // customers waiting per service
-	servers := map[string]int{}  // open counters serving it
-	busy := map[string]float64{} // counter-seconds a second its arrivals bring
+	return -1
+}
+
+func (e *Engine) newEstShared() *estShared {
+	sh := &estShared{}
 	for _, c := range e.counters {
 		if c.State != Open {
 			continue
 		}
 		for _, q := range c.Services {
-			servers[q]++
+			if i := letter(q); i >= 0 {
+				sh.servers[i]++
+			}
 		}
+	}
+	return sh
+}
+
+func (e *Engine) estimateWith(sh *estShared, prefix string, ahead int, now time.Time) int {
+	svc := e.services[prefix]
+	if svc == nil || svc.AvgServiceS <= 0 {
+		return 0
 	}
 	type counter struct{ free, every float64 }
 	var cs []counter
@@ -58,19 +85,18 @@ func (e *Engine) estimate(prefix string, ahead int, now time.Time) int {
 		}
 		load := 0.0
 		for _, q := range c.Services[:r] {
-			qs := e.services[q]
-			if qs == nil {
+			qs, i := e.services[q], letter(q)
+			if qs == nil || i < 0 {
 				continue
 			}
-			w, ok := waiting[q]
-			if !ok {
-				w = e.live.queuedCount(q) // kept per event (live.go), not counted
-				waiting[q] = w
-				busy[q] = e.arrivalRate(q, now) * qs.AvgServiceS
+			if !sh.known[i] {
+				sh.known[i] = true
+				sh.waiting[i] = e.live.queuedCount(q) // kept per event (live.go), not counted
+				sh.busy[i] = e.arrivalRate(q, now) * qs.AvgServiceS
 			}
-			share := float64(max(servers[q], 1))
-			k.free += float64(w) * qs.AvgServiceS / share
-			load += busy[q] / share
+			share := float64(max(sh.servers[i], 1))
+			k.free += float64(sh.waiting[i]) * qs.AvgServiceS / share
+			load += sh.busy[i] / share
 		}
 		k.every /= 1 - math.Min(load, 0.9)
 		cs = append(cs, k)
@@ -131,6 +157,7 @@ func (e *Engine) noteArrival(t Ticket) {
 		w = slices.Clone(w[len(w)-4*recentServices:])
 	}
 	e.arrivals[t.Service] = w
+	e.markDirty(t.Service)
 }
 
 // The service-time figure (Service.AvgServiceS) follows the recent service
@@ -208,4 +235,5 @@ func (e *Engine) noteService(t Ticket) {
 		w = slices.Clone(w[len(w)-recentServices:])
 	}
 	e.recent[t.Service] = w
+	e.markDirty(t.Service)
 }

@@ -347,8 +347,9 @@ type Figures struct {
 func (e *Engine) Figures(now time.Time) Figures {
 	f := Figures{Day: e.day, Open: e.OpenAt(now), Services: make([]ServiceFigures, 0, len(e.order)),
 		Counters: slices.Clone(e.numbers), Recent: make([]uint64, len(e.live.recent))}
+	sh := e.newEstShared()
 	for _, p := range e.order {
-		f.Services = append(f.Services, e.serviceFigures(p, now))
+		f.Services = append(f.Services, e.serviceFiguresWith(sh, p, now))
 	}
 	for i, r := range e.live.recent {
 		f.Recent[i] = r.id
@@ -357,10 +358,14 @@ func (e *Engine) Figures(now time.Time) Figures {
 }
 
 func (e *Engine) serviceFigures(p string, now time.Time) ServiceFigures {
+	return e.serviceFiguresWith(e.newEstShared(), p, now)
+}
+
+func (e *Engine) serviceFiguresWith(sh *estShared, p string, now time.Time) ServiceFigures {
 	f := ServiceFigures{Prefix: p, Waiting: e.live.queuedCount(p), OpenCounters: e.openBy[p]}
 	if at, ok := e.live.queued[p].oldest(); ok {
 		f.LongestWaitS = max(0, int(now.Sub(at).Seconds()))
 	}
-	f.EstimatedWaitS = e.estimate(p, f.Waiting, now)
+	f.EstimatedWaitS = e.estimateWith(sh, p, f.Waiting, now)
 	return f
 }

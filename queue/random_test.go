@@ -654,16 +654,82 @@ func (s *sim) restoreCheck() {
 	if a, b := capture(s.e, s.now), capture(r, s.now); !reflect.DeepEqual(a, b) {
 		s.t.Fatalf("%s: restored engine differs:\n%s", s.where, diffState(a, b))
 	}
+	o := s.restoreRunning()
 	for _, p := range []string{"A", "B", "C", "D"} {
 		e1, err1 := s.e.Issue(queue.IssueRequest{Service: p}, s.now)
 		e2, err2 := r.Issue(queue.IssueRequest{Service: p}, s.now)
 		if queue.ErrorCode(err1) != queue.ErrorCode(err2) || !reflect.DeepEqual(e1, e2) {
 			s.t.Fatalf("%s: next %s ticket differs after restore:\n%+v %v\n%+v %v", s.where, p, e1, err1, e2, err2)
 		}
+		e3, err3 := o.Issue(queue.IssueRequest{Service: p}, s.now)
+		if queue.ErrorCode(err1) != queue.ErrorCode(err3) || !reflect.DeepEqual(e1, e3) {
+			s.t.Fatalf("%s: next %s ticket differs after a restore from the open tickets:\n%+v %v\n%+v %v", s.where, p, e1, err1, e3, err3)
+		}
 		if err1 == nil {
 			s.applied(e1)
 		}
 	}
+	// A finish teaches the service-time figure from the kept windows.
+	for _, c := range s.e.Counters() {
+		if c.Current == 0 {
+			continue
+		}
+		e1, err1 := s.e.Finish(c.Number, c.Clerk, "", s.now)
+		e3, err3 := o.Finish(c.Number, c.Clerk, "", s.now)
+		if queue.ErrorCode(err1) != queue.ErrorCode(err3) || !reflect.DeepEqual(e1, e3) {
+			s.t.Fatalf("%s: finish at %d differs after a restore from the open tickets:\n%+v %v\n%+v %v", s.where, c.Number, e1, err1, e3, err3)
+		}
+		if err1 == nil {
+			s.applied(e1)
+		}
+	}
+}
+
+// restoreRunning rebuilds the engine as a restart from the open tickets
+// does (queue.Engine.RestoreRunning: the open tickets, those the running
+// figures name, the done ones in their rating window — here all of them —
+// and the figures), checks that it shows what the running engine shows,
+// and returns it.
+func (s *sim) restoreRunning() *queue.Engine {
+	run := s.e.RunningAll()
+	done := s.e.DoneFrom(0)
+	want := map[uint64]bool{}
+	for _, id := range append(run.NeededIDs(), done...) {
+		want[id] = true
+	}
+	var tickets []queue.Ticket
+	for _, t := range s.e.Tickets() {
+		if !t.Status.Final() || want[t.ID] {
+			tickets = append(tickets, t)
+		}
+	}
+	o, err := queue.New(s.cfg, s.now)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	o.RestoreRunning(s.e.Day(), s.e.Services(), s.e.Counters(), tickets, s.maxID, run, s.e.PhoneCounts(), done)
+	type shown struct {
+		Snapshot queue.Snapshot
+		Waiting  [][]queue.Ticket
+		Statuses map[queue.Status]int
+		Issued   int
+		Last     []queue.Ticket
+		Done     []uint64
+		Running  queue.Running
+	}
+	show := func(e *queue.Engine) shown {
+		v := shown{Snapshot: e.Snapshot(s.now), Statuses: e.StatusCounts(), Issued: e.Issued(), Done: e.DoneFrom(0), Running: e.RunningAll()}
+		for _, c := range e.Counters() {
+			v.Waiting = append(v.Waiting, e.WaitingFor(c.Number, s.now))
+			t, _ := e.LastFinished(c.Number)
+			v.Last = append(v.Last, t)
+		}
+		return v
+	}
+	if a, b := show(s.e), show(o); !reflect.DeepEqual(a, b) {
+		s.t.Fatalf("%s: engine restored from the open tickets differs:\n%+v\n%+v", s.where, a, b)
+	}
+	return o
 }
 
 func TestRandomSequences(t *testing.T) {

@@ -37,8 +37,9 @@ func (e *Engine) Snapshot(now time.Time) Snapshot {
 	now = e.At(now)
 	s := Snapshot{Day: e.day, Open: e.OpenAt(now), Services: make([]ServiceView, 0, len(e.order)),
 		Counters: make([]CounterView, 0, len(e.numbers)), Recent: make([]Ticket, 0, len(e.live.recent))}
+	sh := e.newEstShared()
 	for _, p := range e.order {
-		s.Services = append(s.Services, e.serviceView(p, now))
+		s.Services = append(s.Services, e.serviceView(sh, p, now))
 	}
 	for _, n := range e.numbers {
 		s.Counters = append(s.Counters, e.counterView(n))
@@ -50,11 +51,11 @@ func (e *Engine) Snapshot(now time.Time) Snapshot {
 }
 
 // serviceView is service p with its live figures.
-func (e *Engine) serviceView(p string, now time.Time) ServiceView {
+func (e *Engine) serviceView(sh *estShared, p string, now time.Time) ServiceView {
 	svc := e.services[p]
 	v := ServiceView{Service: *svc}
 	v.Documents = slices.Clone(svc.Documents)
-	f := e.serviceFigures(p, now)
+	f := e.serviceFiguresWith(sh, p, now)
 	v.Waiting, v.EstimatedWaitS, v.LongestWaitS, v.OpenCounters = f.Waiting, f.EstimatedWaitS, f.LongestWaitS, f.OpenCounters
 	return v
 }
@@ -75,6 +76,11 @@ func (e *Engine) Ticket(id uint64) (Ticket, bool) {
 	t := e.tickets[id]
 	if t == nil {
 		t = e.carried[id] // served over midnight, ended since
+	}
+	if t == nil && e.lookup != nil && id != 0 {
+		if st, ok := e.lookup(e.day, id); ok && st.Day == e.day && st.Status.Final() {
+			return st, true
+		}
 	}
 	if t == nil {
 		return Ticket{}, false

@@ -69,6 +69,7 @@ type Hub struct {
 	clients map[*wsClient]struct{}
 	closed  bool
 	count   atomic.Int64
+	seen    presences // devices' connections (presence.go)
 
 	// imu guards the interests the listener computes for: counters with a
 	// desk subscriber, tickets with a tracking subscriber (counts).

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"cmp"
+	"slices"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/hall/report"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -29,6 +34,9 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 				return err
 			}
 			pg.Monitor = m
+			if pg.Curve, pg.Health, err = s.monitorExtras(c, p, m); err != nil {
+				return err
+			}
 			s.hall.Read(func(e *queue.Engine, _ uint64) {
 				for _, t := range e.Tickets() {
 					if t.Status == queue.Waiting {
@@ -223,6 +231,37 @@ var managerMessages = map[string][2]string{
 	"mg.kind.display":       {"综合屏", "Hall display"},
 	"mg.kind.counter":       {"窗口屏", "Counter screen"},
 	"mg.kind.keypad":        {"评价器", "Keypad"},
+	"mg.curve":              {"今日排队与等候（对比同星期的典型日）", "Today's queue and waits beside a typical day"},
+	"mg.curve.sub":          {"典型日：最近 %[2]d 个%[1]s的中位数，每 30 分钟", "Typical day: the median of the last %[2]d %[1]ss, per 30 minutes"},
+	"mg.curve.none":         {"还没有同星期的历史数据：只显示今天", "No history of this weekday yet: today only"},
+	"mg.curve.queue":        {"排队人数", "People waiting"},
+	"mg.curve.wait":         {"平均等候（分钟，按取号时段）", "Average wait (minutes, by arrival)"},
+	"mg.curve.today":        {"今天", "Today"},
+	"mg.curve.typical":      {"典型日", "Typical day"},
+	"mg.wd.1":               {"周一", "Monday"},
+	"mg.wd.2":               {"周二", "Tuesday"},
+	"mg.wd.3":               {"周三", "Wednesday"},
+	"mg.wd.4":               {"周四", "Thursday"},
+	"mg.wd.5":               {"周五", "Friday"},
+	"mg.wd.6":               {"周六", "Saturday"},
+	"mg.wd.7":               {"周日", "Sunday"},
+	"mg.health":             {"设备状态", "Device health"},
+	"mg.health.device":      {"设备", "Device"},
+	"mg.health.kind":        {"类型", "Kind"},
+	"mg.health.state":       {"连接", "Connection"},
+	"mg.health.seen":        {"最近连接", "Last seen"},
+	"mg.health.printer":     {"打印机", "Printer"},
+	"mg.health.counter":     {"%d 号窗口", "counter %d"},
+	"mg.health.online":      {"在线", "Online"},
+	"mg.health.offline":     {"离线", "Offline"},
+	"mg.health.never":       {"启动以来未连接", "Not since start"},
+	"mg.printer.ready":      {"正常", "Ready"},
+	"mg.printer.offline":    {"离线", "Offline"},
+	"mg.printer.paper_out":  {"缺纸", "Out of paper"},
+	"mg.printer.cover_open": {"盖子未关", "Cover open"},
+	"mg.printer.error":      {"故障", "Fault"},
+	"mg.printer.unknown":    {"未检测", "Not checked"},
+	"mg.printer.none":       {"未接打印机", "No printer"},
 	"mg.audit":              {"操作审计", "Audit log"},
 	"mg.actor.user":         {"用户", "user"},
 	"mg.actor.device":       {"设备", "device"},
@@ -257,4 +296,52 @@ var managerMessages = map[string][2]string{
 	"mg.backup.size":        {"大小", "Size"},
 	"mg.backup.time":        {"时间", "Time"},
 	"mg.backup.none":        {"还没有自动备份", "No scheduled backup yet"},
+}
+
+// monitorExtras is the monitor's chart (today's queue and waits beside the
+// median of the last same weekdays, from the report rollups) and device
+// health (each paired device: connected now, last seen, a kiosk's printer).
+func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (report.Curve, []view.DeviceHealth, error) {
+	var loc *time.Location
+	s.hall.Read(func(v *queue.Engine, _ uint64) { loc = v.Location() })
+	now := m.Now.In(loc)
+	nowS := now.Hour()*3600 + now.Minute()*60 + now.Second()
+	curve, err := report.QueueCurve(s.hall.Store(), m.Snapshot.Day, nowS, 1800)
+	if err != nil {
+		return curve, nil, err
+	}
+	devs, err := s.hall.Devices(c.UserContext())
+	if err != nil {
+		return curve, nil, err
+	}
+	printers := map[string]hall.PrinterView{}
+	if list, err := s.hall.Printers(c.UserContext(), p); err == nil {
+		for _, pv := range list {
+			printers[pv.Device] = pv
+		}
+	}
+	seen := s.hub.Presence()
+	var out []view.DeviceHealth
+	for _, d := range devs {
+		if d.Revoked {
+			continue
+		}
+		h := view.DeviceHealth{ID: d.ID, Name: d.Name, Kind: d.Kind, Counter: d.Counter}
+		if ps, ok := seen[d.ID]; ok {
+			h.Online, h.LastSeen = ps.Online > 0, ps.LastSeen
+		}
+		if d.Kind == hall.KindKiosk {
+			h.Printer = "unknown"
+			if pv, ok := printers[d.Name]; ok && pv.State != "" {
+				h.Printer, h.PrinterMsg = pv.State, pv.Message
+			}
+		}
+		out = append(out, h)
+	}
+	kinds := []string{hall.KindKiosk, hall.KindDisplay, hall.KindCounter, hall.KindKeypad}
+	slices.SortStableFunc(out, func(a, b view.DeviceHealth) int {
+		return cmp.Or(cmp.Compare(slices.Index(kinds, a.Kind), slices.Index(kinds, b.Kind)),
+			cmp.Compare(a.Counter, b.Counter), cmp.Compare(a.Name, b.Name))
+	})
+	return curve, out, nil
 }

@@ -438,6 +438,7 @@ func (h *Hub) subscribe(c *wsClient, since uint64, stored queue.Ticket) ([][]byt
 		c.after = seq
 		h.clients[c] = struct{}{}
 		h.count.Add(1)
+		h.seen.note(c, 1)
 		h.imu.Lock()
 		switch c.topic.Kind {
 		case topicDesk:
@@ -506,6 +507,7 @@ func (h *Hub) remove(c *wsClient) bool {
 	if ok {
 		delete(h.clients, c)
 		h.count.Add(-1)
+		h.seen.note(c, -1)
 	}
 	h.mu.Unlock()
 	if !ok {

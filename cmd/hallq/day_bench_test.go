@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,11 +39,11 @@ func BenchmarkDayLatency(b *testing.B) {
 	}
 }
 
-func benchDayAt(b *testing.B, at int) {
-	if at+b.N > benchCapacity {
-		b.Skipf("%d customers after the %dth exceed a bench day: lower -benchtime", b.N, at)
-	}
-	dir := b.TempDir()
+// dayBenchHall makes the bench hall (26 services, 30 counters, demo
+// accounts) in a new directory and returns it, the demo kiosk's and
+// display's tokens, and how to start the program on it.
+func dayBenchHall(b *testing.B) (dir, kiosk, display string, start func() *Main) {
+	dir = b.TempDir()
 	c := hall.DefaultConfig()
 	c.PhoneDailyLimit = 0
 	c.Services, c.Counters = nil, nil
@@ -61,7 +62,7 @@ func benchDayAt(b *testing.B, at int) {
 	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	start := func() *Main {
+	start = func() *Main {
 		m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4, BackupKeep: -1}, Web: web.Options{KioskBurst: -1}}
 		if err := m.Run(context.Background()); err != nil {
 			b.Fatal(err)
@@ -69,7 +70,6 @@ func benchDayAt(b *testing.B, at int) {
 		return m
 	}
 	m := start()
-	var kiosk, display string
 	for _, d := range m.DemoAccounts.Devices {
 		switch d.Kind {
 		case hall.KindKiosk:
@@ -79,11 +79,19 @@ func benchDayAt(b *testing.B, at int) {
 		}
 	}
 	m.Close()
-	if err := dayBenchFill(dir, at-1); err != nil {
+	return dir, kiosk, display, start
+}
+
+func benchDayAt(b *testing.B, at int) {
+	if at+b.N > benchCapacity {
+		b.Skipf("%d customers after the %dth exceed a bench day: lower -benchtime", b.N, at)
+	}
+	dir, kiosk, display, start := dayBenchHall(b)
+	if err := dayBenchFill(dir, at-1, 0, true); err != nil {
 		b.Fatal(err)
 	}
 	t0 := time.Now()
-	m = start()
+	m := start()
 	restart := time.Since(t0)
 	b.Cleanup(func() { m.Close() })
 
@@ -132,6 +140,7 @@ func benchDayAt(b *testing.B, at int) {
 	kc := newCrashClient(m.URL, kiosk)
 	issue := make([]time.Duration, 0, b.N)
 	call := make([]time.Duration, 0, b.N)
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := range b.N {
 		svc := string(rune('A' + (at+i)%26))
@@ -150,6 +159,7 @@ func benchDayAt(b *testing.B, at int) {
 		issue, call = append(issue, t2.Sub(t1)), append(call, t3.Sub(t2))
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	_, seq := m.Hall.Snapshot()
 	for deadline := time.Now().Add(time.Minute); lastSeq.Load() < seq && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
@@ -166,13 +176,22 @@ func benchDayAt(b *testing.B, at int) {
 		b.ReportMetric(float64(bytes.Load())/float64(n), "B/frame")
 	}
 	b.ReportMetric(float64(restart.Milliseconds()), "restart-ms")
+	// The process's CPU per event (issue, call, finish), the server's and the
+	// 200 screens' reading together (they share the process).
+	b.ReportMetric(float64(cpu.Microseconds())/float64(3*b.N), "cpu-us/event")
 	b.ReportMetric(0, "ns/op")
 }
 
 // dayBenchFill writes n served customers of today into the store in dir:
-// counters 1–26 sign in, each customer is issued, called and finished, the
-// counters sign out; events go through the engine and CommitMany.
-func dayBenchFill(dir string, n int) error {
+// counters 1–26 sign in, each customer is issued, called and finished, then
+// waiting more are issued and left waiting, the counters sign out; events go
+// through the engine and CommitMany, the last batch with the engine's
+// running figures, as the hall commits them (so that a restart reads the
+// open tickets only).
+//
+// Without figures the last batch goes without them, as a store an older
+// hallq wrote: the restart then reads every ticket of the day.
+func dayBenchFill(dir string, n, waiting int, figures bool) error {
 	st, err := store.Open(dir)
 	if err != nil {
 		return err
@@ -207,25 +226,35 @@ func dayBenchFill(dir string, n int) error {
 		}
 		return err
 	}
+	// The served customers come and go from the day's start to ten
+	// minutes ago (past any rating window), the waiting ones now.
+	from, _ := time.ParseInLocation(time.DateOnly, e.Day(), e.Location())
+	step := max(0, now.Add(-10*time.Minute).Sub(from)) / time.Duration(n+1)
 	const counters = 26
 	for k := 1; k <= counters; k++ {
-		if err := add(e.SignIn(k, queue.Clerk{User: "bench", Name: "bench"}, now)); err != nil {
+		if err := add(e.SignIn(k, queue.Clerk{User: "bench", Name: "bench"}, from)); err != nil {
 			return err
 		}
 	}
 	for i := range n {
 		k := 1 + i%counters
-		if err := add(e.Issue(queue.IssueRequest{Service: string(rune('A' + i%26)), Tracking: fmt.Sprintf("bench%06d", i)}, now)); err != nil {
+		at := from.Add(time.Duration(i+1) * step)
+		if err := add(e.Issue(queue.IssueRequest{Service: string(rune('A' + i%26)), Tracking: fmt.Sprintf("bench%06d", i)}, at)); err != nil {
 			return err
 		}
-		ev, found, err := e.CallNext(k, "bench", now)
+		ev, found, err := e.CallNext(k, "bench", at)
 		if err == nil && !found {
 			err = fmt.Errorf("customer %d: no one to call", i)
 		}
 		if err := add(ev, err); err != nil {
 			return err
 		}
-		if err := add(e.Finish(k, "bench", "", now)); err != nil {
+		if err := add(e.Finish(k, "bench", "", at)); err != nil {
+			return err
+		}
+	}
+	for i := range waiting {
+		if err := add(e.Issue(queue.IssueRequest{Service: string(rune('A' + i%26))}, now)); err != nil {
 			return err
 		}
 	}
@@ -234,8 +263,63 @@ func dayBenchFill(dir string, n int) error {
 			return err
 		}
 	}
-	if len(evs) > 0 {
+	if !figures {
 		return st.CommitMany(evs)
 	}
-	return nil
+	run := e.Running()
+	run.Seq = seq
+	return st.CommitNowRunning(evs, &run)
+}
+
+// BenchmarkRestart: opening the hall (hall.Open: the store, today's live
+// queue, the roll check) on a day of 200 and of 20,000 served customers,
+// each with 100 customers still waiting. The restart reads the open
+// tickets and the running figures stored with the last commit, so the two
+// cost the same (docs/benchmarks.md); figures=false is a store without
+// them (written by an older hallq), where the restart reads every ticket of
+// the day, as it did before. Run with e.g. -benchtime 20x.
+func BenchmarkRestart(b *testing.B) {
+	for _, figures := range []bool{true, false} {
+		for _, served := range []int{200, 20000} {
+			b.Run(fmt.Sprintf("figures=%v/served=%d", figures, served), func(b *testing.B) { benchRestart(b, served, figures) })
+		}
+	}
+}
+
+func benchRestart(b *testing.B, served int, figures bool) {
+	{
+		{
+			dir, _, _, _ := dayBenchHall(b)
+			if err := dayBenchFill(dir, served, 100, figures); err != nil {
+				b.Fatal(err)
+			}
+			open := func() *hall.Hall {
+				h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, BcryptCost: 4, BackupKeep: -1, Tick: time.Hour})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return h
+			}
+			open().Close() // the first open indexes nothing new, but warms the page cache
+			var held int
+			b.ResetTimer()
+			for range b.N {
+				h := open()
+				b.StopTimer()
+				h.Read(func(v *queue.Engine, _ uint64) { held = len(v.Tickets()) })
+				h.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(held), "tickets-held")
+		}
+	}
+}
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -110,14 +109,12 @@ func (s *Store) CommitBulk(evs []queue.Event) error {
 		for i, k := range tOrder {
 			at := tickets[k]
 			t := &evs[at.ev].Tickets[at.i]
-			if old := tb.Get([]byte(k)); old != nil {
-				var r revved
-				if p, _, err := unseal(old); err == nil && json.Unmarshal(p, &r) == nil && r.Rev > t.Rev {
-					continue
-				}
-			}
-			if err := tb.Put([]byte(k), traw[i]); err != nil {
+			written, err := putTicket(tb, tx.Bucket(bLive), []byte(k), t, traw[i])
+			if err != nil {
 				return err
+			}
+			if !written {
+				continue
 			}
 			if t.Tracking != "" && t.TransferredTo == 0 {
 				if err := tr.Put([]byte(t.Tracking), []byte(k)); err != nil {

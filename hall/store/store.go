@@ -230,6 +230,9 @@ func (s *Store) init(tx *bolt.Tx) error {
 			return err
 		}
 	}
+	if err := initLive(tx); err != nil { // live.go
+		return err
+	}
 	meta := tx.Bucket(bMeta)
 	v := uint64(0)
 	if raw := meta.Get([]byte("schema")); raw != nil {
@@ -442,11 +445,11 @@ func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
 	if ev.Seq == 0 {
 		return errors.New("event has no sequence number")
 	}
-	tb, tr := tx.Bucket(bTickets), tx.Bucket(bTracking)
+	tb, tr, lb := tx.Bucket(bTickets), tx.Bucket(bTracking), tx.Bucket(bLive)
 	for i := range ev.Tickets {
 		t := &ev.Tickets[i]
 		key := ticketKey(t)
-		written, err := putNewer(tb, key, t.Rev, t)
+		written, err := putTicket(tb, lb, key, t, nil)
 		if err != nil {
 			return err
 		}
@@ -520,9 +523,19 @@ type State struct {
 
 // Load reads the services, counters, the tickets of day, and the high marks,
 // in one read transaction.
-func (s *Store) Load(day string) (State, error) {
+func (s *Store) Load(day string) (st State, err error) {
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		st, err = loadTx(tx, day, true)
+		return err
+	})
+	return st, err
+}
+
+// loadTx is Load in tx; without tickets it reads the records and high marks
+// only.
+func loadTx(tx *bolt.Tx, day string, tickets bool) (State, error) {
 	var st State
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := func() error {
 		if err := tx.Bucket(bServices).ForEach(func(k, v []byte) error {
 			var sv queue.Service
 			st.Services = append(st.Services, sv)
@@ -538,11 +551,13 @@ func (s *Store) Load(day string) (State, error) {
 			return err
 		}
 		var err error
-		if st.Tickets, err = ticketsOf(tx, day, day); err != nil {
-			return err
-		}
-		if st.Tickets, err = withCarried(tx, day, st.Tickets, st.Counters); err != nil {
-			return err
+		if tickets {
+			if st.Tickets, err = ticketsOf(tx, day, day); err != nil {
+				return err
+			}
+			if st.Tickets, err = withCarried(tx, day, st.Tickets, st.Counters); err != nil {
+				return err
+			}
 		}
 		st.LastSeq = lastSeq(tx) // past a restore's floor
 		if k, v := tx.Bucket(bEvents).Cursor().Last(); k != nil {
@@ -568,7 +583,7 @@ func (s *Store) Load(day string) (State, error) {
 			}
 		}
 		return nil
-	})
+	}()
 	return st, err
 }
 

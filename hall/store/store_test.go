@@ -131,7 +131,7 @@ func TestOpenCreatesLayout(t *testing.T) {
 		return names, schema
 	}
 	names, schema := inspect()
-	want := []string{"counters", "devices", "events", "meta", "records", "services", "sessions", "tickets", "tracking", "users"}
+	want := []string{"counters", "devices", "events", "live", "meta", "records", "services", "sessions", "tickets", "tracking", "users"}
 	if !slices.Equal(names, want) {
 		t.Errorf("buckets %v, want %v", names, want)
 	}

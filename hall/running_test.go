@@ -1,0 +1,168 @@
+package hall_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"hallq/hall"
+	"hallq/queue"
+)
+
+// liveFigures is what the read model shows of the day beyond the snapshot:
+// the figures a restart must bring back although it no longer reads the
+// day's finished tickets.
+type liveFigures struct {
+	Snapshot     queue.Snapshot
+	Waiting      map[int][]queue.Ticket
+	Positions    map[uint64][2]int
+	Statuses     map[queue.Status]int
+	Issued       int
+	LastFinished map[int]uint64
+}
+
+func figuresOf(f *fixture, counters []int) liveFigures {
+	f.t.Helper()
+	now := f.h.Now()
+	lf := liveFigures{Waiting: map[int][]queue.Ticket{}, Positions: map[uint64][2]int{}, LastFinished: map[int]uint64{}}
+	lf.Snapshot, _ = f.h.Snapshot()
+	for _, n := range counters {
+		lf.Waiting[n] = f.h.Waiting(n)
+	}
+	f.h.Read(func(v *queue.Engine, _ uint64) {
+		lf.Statuses, lf.Issued = v.StatusCounts(), v.Issued()
+		for _, n := range counters {
+			if t, ok := v.LastFinished(n); ok {
+				lf.LastFinished[n] = t.ID
+			}
+		}
+		for _, t := range v.Tickets() {
+			if a, w, ok := v.Position(t.ID, now); ok {
+				lf.Positions[t.ID] = [2]int{a, w}
+			}
+		}
+	})
+	return lf
+}
+
+// TestRestartFromOpenTickets: after a busy morning (finishes with real
+// service times, no-shows, a postponed ticket, a transfer) a restart
+// rebuilds the live state from the open tickets and the running figures
+// stored with each commit — it holds only the open tickets and the few the
+// figures name — and shows what the hall showed before: the snapshot (the
+// latest calls, waiting counts, estimates, counters), each counter's
+// waiting order, every waiting ticket's place and estimate, the counts by
+// status, the issued total, each counter's last finished ticket and the
+// numbering. A finished ticket is still found (from the store), and one
+// finished just before the restart still gets its 未评价 when its rating
+// window passes.
+func TestRestartFromOpenTickets(t *testing.T) {
+	f := newFixture(t, monday10, false)
+	counters := []int{1, 2, 3, 5}
+	clerks := map[int]hall.Principal{}
+	for _, n := range counters {
+		_, clerks[n] = f.clerk(fmt.Sprintf("clerk%d", n), n)
+	}
+	svcs := []string{"A", "D", "A", "E", "A", "B", "D", "A", "F", "E", "C", "A"}
+	var first queue.Ticket
+	cur := map[int]bool{}
+	for i := range 150 {
+		f.clock.Add(20 * time.Second)
+		tk := f.issue(svcs[i%len(svcs)])
+		if i == 0 {
+			first = tk
+		}
+		if i%3 != 2 {
+			continue
+		}
+		n := counters[(i/3)%len(counters)]
+		p := clerks[n]
+		if cur[n] {
+			f.clock.Add(time.Duration(25+i%40) * time.Second)
+			if i%7 == 0 {
+				f.op(p, n, "recall")
+				f.op(p, n, "no-show")
+			} else {
+				f.op(p, n, "start")
+				f.clock.Add(time.Duration(30+i%90) * time.Second)
+				f.op(p, n, "finish")
+			}
+		}
+		_, err := f.h.Operate(ctx, p, n, hall.CounterOp{Action: "call"})
+		if err != nil && !errors.Is(err, hall.ErrNoOneWaiting) {
+			t.Fatalf("call at %d: %v", n, err)
+		}
+		cur[n] = err == nil
+	}
+	// A postponed ticket and a transferred one among the open ones.
+	for _, n := range []int{2, 3, 5} {
+		if !cur[n] {
+			f.op(clerks[n], n, "call")
+		}
+	}
+	f.op(clerks[2], 2, "postpone")
+	f.op(clerks[2], 2, "call")
+	if _, err := f.h.Operate(ctx, clerks[3], 3, hall.CounterOp{Action: "transfer", Service: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(30 * time.Second)
+	f.op(clerks[5], 5, "start")
+	f.clock.Add(3 * time.Minute)
+	justDone := f.op(clerks[5], 5, "finish")
+	f.clock.Add(10 * time.Second)
+
+	before := figuresOf(f, counters)
+	if before.Statuses[queue.Done] < 30 || before.Statuses[queue.NoShow] == 0 || before.Statuses[queue.Waiting] < 20 {
+		t.Fatalf("the morning is not busy enough: %v", before.Statuses)
+	}
+	f.restart()
+	after := figuresOf(f, counters)
+	sameJSON(t, "live state after restart", after, before)
+
+	held := 0
+	f.h.Read(func(v *queue.Engine, _ uint64) { held = len(v.Tickets()) })
+	open := before.Statuses[queue.Waiting] + before.Statuses[queue.Called] + before.Statuses[queue.Serving]
+	if held > open+queue.RecentSize+len(counters)+1 {
+		t.Errorf("the restarted queue holds %d tickets for %d open ones: it read the whole day", held, open)
+	}
+	if got, err := f.h.Ticket(first.ID); err != nil || !got.Status.Final() {
+		t.Errorf("a finished ticket after restart: %+v %v", got, err)
+	}
+
+	// What comes next is numbered and counted as before.
+	f.clock.Add(time.Second)
+	next := f.issue("A")
+	serial := 0
+	f.h.Read(func(v *queue.Engine, _ uint64) { serial = v.Issued() })
+	if serial != before.Issued+1 {
+		t.Errorf("issued %d after one more, want %d", serial, before.Issued+1)
+	}
+	if next.Number != nextNumber(t, f, "A", next) {
+		t.Errorf("next A ticket numbered %s", next.Number)
+	}
+
+	// The service finished just before the restart gets its 未评价 once
+	// its window has passed.
+	f.clock.Set(justDone.FinishedAt.Add(hall.DefaultRatingSettings.Window() + time.Second))
+	if n, err := f.h.ExpireRatings(ctx); err != nil || n == 0 {
+		t.Errorf("ratings expired after restart: %d %v, want the service finished before it", n, err)
+	}
+}
+
+// nextNumber is the number the ticket after the day's highest of prefix
+// gets, from the store's tickets of the day.
+func nextNumber(t *testing.T, f *fixture, prefix string, issued queue.Ticket) string {
+	t.Helper()
+	all, err := f.h.Store().Tickets(issued.Day, issued.Day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hi := 0
+	for _, tk := range all {
+		if tk.ID != issued.ID && tk.Number[:1] == prefix && tk.TransferredFrom == 0 {
+			hi = max(hi, tk.Serial)
+		}
+	}
+	return fmt.Sprintf("%s%03d", prefix, hi+1)
+}
