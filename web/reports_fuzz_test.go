@@ -137,6 +137,10 @@ func reportParamsOK(from, to, service, slot, goal string) (missing, ok bool) {
 // 422 invalid, missing dates with 400 bad_request, each with a clear
 // message; good ones are answered 200 with a report of exactly the range,
 // service, slot and goal asked for.
+// fuzzMaxURL is the longest URL the fuzz targets send: with the request
+// line and the headers it stays within fasthttp's 4 KB read buffer.
+const fuzzMaxURL = 3000
+
 func FuzzReportParams(f *testing.F) {
 	for _, s := range [][5]string{
 		{"2026-11-01", "2026-11-23", "", "", ""}, {"2026-11-23", "2026-11-23", "a", "15", "0.9"},
@@ -161,6 +165,12 @@ func FuzzReportParams(f *testing.F) {
 			}
 		}
 		path := "/api/v1/reports/peak?" + q.Encode()
+		if len(path) > fuzzMaxURL {
+			// fasthttp refuses a request whose headers outgrow its 4 KB read
+			// buffer (431) before any handler runs; app.Test reports that
+			// as an error instead of an answer.
+			t.Skipf("a %d-byte URL never reaches the handler", len(path))
+		}
 		status, body := fuzzGet(t, app, cookie, path)
 		missing, ok := reportParamsOK(from, to, service, slot, goal)
 		switch {
