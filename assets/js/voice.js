@@ -23,7 +23,7 @@
  *   - a call is repeated only while nothing waits: at each repetition the
  *     queue is checked and the sequence ends if a call is waiting;
  *   - a call that starts with others waiting behind it is said once, in the
- *     short form (A 零二 三号，到三号窗口), at cfg.backlogRate speed, with
+ *     short form (A 零二 三，三号窗口), at cfg.backlogRate speed, with
  *     no chime when it follows the previous one within cfg.burstGap; so is
  *     a call when others arrive while its chime rings (counters calling at
  *     once: the first call's form is settled after its chime);
@@ -31,9 +31,8 @@
  *   - a waiting call is dropped when its counter calls again (superseded),
  *     or when it has waited cfg.maxWait (30 s) without starting: its number
  *     is on the screens, and HallVoice.ondrop reports it. With the short
- *     form the first five of six simultaneous calls are heard within 15 s
- *     and all six within about 18 s: a customer's number is spoken rather
- *     than dropped for being fifth.
+ *     form the sixth of six simultaneous calls (counters 1-6) starts to be
+ *     heard 14 s after it was made.
  * Every clip has a safety timeout (its duration + 1.5 s, or 6 s while the
  * duration is unknown) and a clip that fails to load or play is skipped, so
  * one bad clip never stalls the queue.  Muted calls still run through the
@@ -56,7 +55,7 @@
  *       use, without playing anything
  * Clip names are paths below base without '.opus'.  Mandarin clips are whole
  * phrases: zh/pNN a digit pair, zh/hN a last digit with 号, zh/cN 到N号窗口
- * (counters 1-99).  Pauses (after the chime, the comma after 号, between
+ * and zh/wN N号窗口 (counters 1-99, the full and the short form).  Pauses (after the chime, the comma after 号, between
  * repetitions) are not clips and are not listed.
  *
  * Autoplay: the hall display runs in kiosk Chromium started with
@@ -82,12 +81,13 @@
 		muted: false,
 		repeat: 2,
 		preload: true,
-		chimePause: 250,     // ms after the chime
+		chimePause: 200,     // ms after the chime
 		phrasePause: 120,    // ms between the number and the counter (the comma)
+		shortPause: 80,      // the same in the short form
 		repeatPause: 900,    // ms between repetitions of the sentence
 		callPause: 700,      // ms between two queued sequences
-		backlogPause: 300,   // ms between two calls of a backlog
-		backlogRate: 1.2,    // playback speed of a call with others waiting
+		backlogPause: 200,   // ms between two calls of a backlog
+		backlogRate: 1.3,    // playback speed of a call with others waiting
 		burstGap: 3000,      // ms: a call this soon after the last goes without chime
 		maxWait: 30000,      // ms: a call not started by then is dropped
 		clipTimeout: 6000    // ms, safety limit for a clip of unknown duration
@@ -163,10 +163,11 @@
 	// zhNumber reads a ticket number in Mandarin as phrase clips ending in
 	// 号: letters one by one, the digits before the last in pairs (a
 	// leftover single digit alone), the last digit with 号:
-	// A023 -> A 零二 三号; A1234 -> A 一二 三 四号; 7 -> 七号.
-	function zhNumber(number) {
+	// A023 -> A 零二 三号; A1234 -> A 一二 三 四号; 7 -> 七号.  Without 号
+	// (noHao, the short form) the last digit is said alone: A 零二 三.
+	function zhNumber(number, noHao) {
 		var s = String(number).toUpperCase().replace(/[^0-9A-Z]/g, ''), out = [], i = 0;
-		if (!s) return ['zh/hao'];
+		if (!s) return noHao ? [] : ['zh/hao'];
 		var last = s.charAt(s.length - 1);
 		var body = /[0-9]/.test(last) ? s.slice(0, -1) : s;
 		while (i < body.length) {
@@ -179,19 +180,21 @@
 				i++;
 			}
 		}
-		out.push(body === s ? 'zh/hao' : 'zh/h' + last);
+		if (body !== s) out.push(noHao ? 'zh/' + last : 'zh/h' + last);
+		else if (!noHao) out.push('zh/hao');
 		return out;
 	}
 
 	// zhCounter is "到 N 号窗口": one clip for counters 1-99 (read the
 	// natural way: 三, 十二, 二十一), else 到, the digits one by one, 号窗口.
-	function zhCounter(counter) {
+	// Without 到 (noDao, the short form) it is "N 号窗口" (zh/wN).
+	function zhCounter(counter, noDao) {
 		var s = String(counter).trim();
 		if (/^\d+$/.test(s)) {
 			var n = parseInt(s, 10);
-			if (n >= 1 && n <= 99) return ['zh/c' + n];
+			if (n >= 1 && n <= 99) return [(noDao ? 'zh/w' : 'zh/c') + n];
 		}
-		return ['zh/dao'].concat(spell('zh', s), ['zh/hao_chuangkou']);
+		return (noDao ? [] : ['zh/dao']).concat(spell('zh', s), ['zh/hao_chuangkou']);
 	}
 
 	// counterWords reads a counter number in English: one, twelve, twenty
@@ -209,7 +212,7 @@
 	}
 
 	// sentence is a call's words: form 'full' (请 A023 号，到 3 号窗口办理),
-	// 'short' (A023 号，到 3 号窗口, for a backlog) or 'recall' (A023 号，请到
+	// 'short' (A023，3 号窗口, for a backlog) or 'recall' (A023 号，请到
 	// 3 号窗口，再次呼叫).  Numbers in the list are pauses (ms).
 	function sentence(lang, number, counter, form) {
 		if (lang === 'en') {
@@ -218,8 +221,8 @@
 			var s = ['en/number'].concat(n, ['en/go_to_counter'], c);
 			return form === 'recall' ? s.concat(['en/second_call']) : s;
 		}
+		if (form === 'short') return zhNumber(number, true).concat([cfg.shortPause], zhCounter(counter, true));
 		var num = zhNumber(number), ctr = zhCounter(counter);
-		if (form === 'short') return num.concat([cfg.phrasePause], ctr);
 		if (form === 'recall') return num.concat([cfg.phrasePause, 'zh/qing'], ctr, [cfg.phrasePause, 'zh/zaici_hujiao']);
 		return ['zh/qing'].concat(num, [cfg.phrasePause], ctr, ['zh/banli']);
 	}
@@ -246,15 +249,17 @@
 	// 请 A023 号到 VIP 室办理; a name of the form "12号窗口" is read from the
 	// clips as counter 12.
 	function placeSentence(lang, number, place, form) {
-		var n = spell(lang, number), p = SAY + place;
+		var p = SAY + place;
 		if (lang === 'en') {
+			var n = spell(lang, number);
 			if (form === 'short') return n.concat([p]);
 			var s = ['en/number'].concat(n, [SAY + 'please go to ' + place]);
 			return form === 'recall' ? s.concat(['en/second_call']) : s;
 		}
-		if (form === 'short') return n.concat(['zh/hao_dao', p]);
-		if (form === 'recall') return n.concat(['zh/hao_qing_dao', p, 'zh/zaici_hujiao']);
-		return ['zh/qing'].concat(n, ['zh/hao_dao', p + '办理']);
+		if (form === 'short') return zhNumber(number, true).concat([cfg.shortPause, p]);
+		var num = zhNumber(number);
+		if (form === 'recall') return num.concat([cfg.phrasePause, 'zh/qing', 'zh/dao', p, cfg.phrasePause, 'zh/zaici_hujiao']);
+		return ['zh/qing'].concat(num, [cfg.phrasePause, 'zh/dao', p + '办理']);
 	}
 
 	// steps: clip names (strings), pauses (numbers, ms) and REPEAT marks.
@@ -357,7 +362,7 @@
 			// Several counters called at once: the first call's chime was
 			// already ringing when the others arrived; say it short too.
 			if (seq.kind === 'call' && callsWaiting(seq)) {
-				var c = callSteps(seq.number, seq.counter, {lang: seq.lang, short: true, chime: false});
+				var c = callSteps(seq.number, seq.counter, {lang: seq.lang, place: seq.place, short: true, chime: false});
 				seq.steps = seq.steps.slice(0, i + 1).concat(c.steps);
 				seq.form = c.form;
 				seq.rate = cfg.backlogRate;
@@ -467,7 +472,7 @@
 		if (opts.muted != null) cfg.muted = !!opts.muted;
 		if (opts.repeat != null) cfg.repeat = repeatCount(opts);
 		if (opts.preload != null) cfg.preload = !!opts.preload;
-		['chimePause', 'phrasePause', 'repeatPause', 'callPause', 'backlogPause', 'backlogRate', 'burstGap', 'maxWait', 'clipTimeout'].forEach(function (k) {
+		['chimePause', 'phrasePause', 'shortPause', 'repeatPause', 'callPause', 'backlogPause', 'backlogRate', 'burstGap', 'maxWait', 'clipTimeout'].forEach(function (k) {
 			if (opts[k] != null && isFinite(opts[k]) && opts[k] >= 0) cfg[k] = Number(opts[k]);
 		});
 		if (typeof opts.now === 'function') sys.now = opts.now;

@@ -131,11 +131,13 @@ say() {
 
 # ---------------------------------------------------------------- chime
 # Ding (G5) then dong (E5), each a sine with a quiet octave partial and a
-# bell-like logarithmic decay; the dong starts 0.35 s after the ding.
-sox -R -n -r 48000 -c 1 -b 16 "$tmp/ding.wav" synth 0.60 sine 784 sine 1568 \
-	remix 1v0.85,2v0.15 fade q 0.005 0.60 0.55
-sox -R -n -r 48000 -c 1 -b 16 "$tmp/dong.wav" synth 0.80 sine 659 sine 1318 \
-	remix 1v0.85,2v0.15 fade q 0.005 0.80 0.75 pad 0.35 0
+# bell-like logarithmic decay; the dong starts 0.30 s after the ding and the
+# chime lasts 0.85 s (it was 1.15 s: the first of a burst of calls waits
+# for it, and so does everyone behind).
+sox -R -n -r 48000 -c 1 -b 16 "$tmp/ding.wav" synth 0.50 sine 784 sine 1568 \
+	remix 1v0.85,2v0.15 fade q 0.005 0.50 0.45
+sox -R -n -r 48000 -c 1 -b 16 "$tmp/dong.wav" synth 0.55 sine 659 sine 1318 \
+	remix 1v0.85,2v0.15 fade q 0.005 0.55 0.50 pad 0.30 0
 sox -R -m "$tmp/ding.wav" "$tmp/dong.wav" -b 16 "$tmp/chime.wav" gain -n -8
 encode "$tmp/chime.wav" "$tmp/out/chime.opus" music
 chime_ms=$(soxi -D "$tmp/chime.wav" | awk '{printf "%d", $1 * 1000 + 0.5}')
@@ -167,6 +169,9 @@ for n in {1..99}; do
 	if ((tens > 0)); then py+="shi2 " hz+=十; fi
 	if ((units > 0)); then py+="${zh_digits[units]} " hz+=${zh_hanzi[units]}; fi
 	say zh "c$n" "dao4 ${py}hao4 chuang1 kou3" "到${hz}号窗口"
+	# The backlog's short form (A 零二 三，三号窗口) has no 到: w3 is 0.18 s
+	# shorter than c3.
+	say zh "w$n" "${py}hao4 chuang1 kou3" "${hz}号窗口"
 done
 
 # Letters: Chinese halls say ticket-prefix letters as English letter names
@@ -181,7 +186,8 @@ say zh qing "qing3" "请"
 say zh banli "ban4 li3" "办理"
 say zh rate "qing3 nin2 dui4 wo3 de5 fu2 wu4 zuo4 chu1 ping2 jia4" "请您对我的服务做出评价"
 # A recall is worded differently (A023 号，请到 3 号窗口，再次呼叫), and when
-# calls queue up the short form (A023 号到 3 号窗口) keeps the wait short.
+# calls queue up the short form (A 零二 三，三号窗口: no 请, 号, 到 or 办理)
+# keeps the wait short.
 say zh zaici_hujiao "zai4 ci4 hu1 jiao4" "再次呼叫"
 # A ticket number ending in a letter, and counters that are not 1-99
 # (their digits are read one by one): 号 · 到 · 号窗口.

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/assets"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -90,8 +92,15 @@ func TestBrowserQueueRules(t *testing.T) {
 	h.run(t, disp, waitText("[data-testid=display-missed]", first.Number),
 		waitJS(`window.heard.indexOf("say:VIP 室办理") >= 0`, "the call said with the spoken name"))
 	heard := eval[[]string](t, disp, `window.heard`)
-	if j := strings.Join(heard, " "); !strings.Contains(j, "zh/qing zh/A zh/0 zh/0 zh/1 zh/hao_dao say:VIP 室办理") {
+	if j := strings.Join(heard, " "); !strings.Contains(j, "zh/qing zh/A zh/p00 zh/h1 zh/dao say:VIP 室办理") {
 		t.Errorf("the display said %s", j)
+	}
+	// Every step but the spoken name is a clip that exists (they were
+	// zh/hao_dao, a clip no longer made: silence where 号到 belonged).
+	for _, c := range heard {
+		if _, err := fs.Stat(assets.FS, "voice/"+c+".opus"); err != nil && !strings.HasPrefix(c, "say:") {
+			t.Errorf("the display asked for clip %s: %v", c, err)
+		}
 	}
 
 	// The kiosk: 过号顺延 by the number typed on its keypad.
