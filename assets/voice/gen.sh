@@ -29,6 +29,8 @@
 #             Mandarin's own "80 118" squeezes the four tones into about
 #             4 semitones, this gives them 7-9)
 #   EN_PITCH  "base range" of the English voice (default "140 240")
+#   KLATT     espeak-ng's Klatt voice source 1-4 instead of its own (default
+#             none; "4" is the candidate compared in README.md)
 #   ZH_SPEED  words per minute for Mandarin  (default 160)
 #   EN_SPEED  words per minute for English   (default 150)
 #   BITRATE   Opus bitrate in kbit/s         (default 20)
@@ -42,6 +44,7 @@ EN_VOICE=${EN_VOICE:-en-us}
 VARIANT=${VARIANT:-f3}
 ZH_PITCH=${ZH_PITCH:-145 340}
 EN_PITCH=${EN_PITCH:-140 240}
+KLATT=${KLATT:-}
 ZH_SPEED=${ZH_SPEED:-160}
 EN_SPEED=${EN_SPEED:-150}
 BITRATE=${BITRATE:-20}
@@ -82,6 +85,7 @@ for v in zh en; do
 	[[ $v == en ]] && pitch=$EN_PITCH
 	sed -e "s/^name .*/name hallq-$v/" -e "s/^pitch .*/pitch $pitch/" \
 		"$data/voices/!v/$VARIANT" >"$tmp/espeak/espeak-ng-data/voices/!v/hallq-$v"
+	if [[ -n $KLATT ]]; then echo "klatt $KLATT" >>"$tmp/espeak/espeak-ng-data/voices/!v/hallq-$v"; fi
 done
 
 manifest_zh=()   # JSON members, one per clip
@@ -232,13 +236,13 @@ join_members() {
 	printf '  "chime": {"file": "chime.opus", "ms": %d},\n' "$chime_ms"
 	printf '  "langs": {\n'
 	printf '    "zh": {\n'
-	printf '      "voice": "espeak-ng -v %s+%s (pitch %s) -s %s, letters %s",\n' "$ZH_VOICE" "$VARIANT" "$ZH_PITCH" "$ZH_SPEED" "$EN_VOICE"
+	printf '      "voice": "espeak-ng -v %s+%s (pitch %s) -s %s, letters %s",\n' "$ZH_VOICE" "$VARIANT${KLATT:+ klatt $KLATT}" "$ZH_PITCH" "$ZH_SPEED" "$EN_VOICE"
 	printf '      "clips": {\n'
 	join_members "${manifest_zh[@]}" | sed 's/^/  /'
 	printf '      }\n'
 	printf '    },\n'
 	printf '    "en": {\n'
-	printf '      "voice": "espeak-ng -v %s+%s (pitch %s) -s %s",\n' "$EN_VOICE" "$VARIANT" "$EN_PITCH" "$EN_SPEED"
+	printf '      "voice": "espeak-ng -v %s+%s (pitch %s) -s %s",\n' "$EN_VOICE" "$VARIANT${KLATT:+ klatt $KLATT}" "$EN_PITCH" "$EN_SPEED"
 	printf '      "clips": {\n'
 	join_members "${manifest_en[@]}" | sed 's/^/  /'
 	printf '      }\n'
