@@ -29,6 +29,7 @@
 #             Mandarin's own "80 118" squeezes the four tones into about
 #             4 semitones, this gives them 7-9)
 #   EN_PITCH  "base range" of the English voice (default "140 240")
+#   ZH_ONE    how a ticket's digit 1 is said: yi1 (一, default) or yao1 (幺)
 #   KLATT     espeak-ng's Klatt voice source 1-4 instead of its own (default
 #             none; "4" is the candidate compared in README.md)
 #   ZH_SPEED  words per minute for Mandarin  (default 160)
@@ -45,6 +46,7 @@ VARIANT=${VARIANT:-f3}
 ZH_PITCH=${ZH_PITCH:-145 340}
 EN_PITCH=${EN_PITCH:-140 240}
 KLATT=${KLATT:-}
+ZH_ONE=${ZH_ONE:-yi1}
 ZH_SPEED=${ZH_SPEED:-160}
 EN_SPEED=${EN_SPEED:-150}
 BITRATE=${BITRATE:-20}
@@ -159,11 +161,17 @@ chime_ms=$(soxi -D "$tmp/chime.wav" | awk '{printf "%d", $1 * 1000 + 0.5}')
 # "到 N 号窗口" for counters 1-99 (c1-c99), read naturally (十二, 二十一).
 zh_digits=(ling2 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3)
 zh_hanzi=(零 一 二 三 四 五 六 七 八 九)
+# Ticket digits (read one by one) may say 1 as 幺 (ZH_ONE=yao1), the way
+# Chinese reads digit strings such as 110: the letter E is then never
+# close to a digit (README.md, "How different the confusable words sound").
+# Counters are numbers (十一号窗口) and keep 一.
+tk_digits=("${zh_digits[@]}") tk_hanzi=("${zh_hanzi[@]}")
+if [[ $ZH_ONE != yi1 ]]; then tk_digits[1]=$ZH_ONE tk_hanzi[1]=幺; fi
 for d in {0..9}; do
-	say zh "$d" "${zh_digits[d]}" "${zh_hanzi[d]}"
-	say zh "h$d" "${zh_digits[d]} hao4" "${zh_hanzi[d]}号"
+	say zh "$d" "${tk_digits[d]}" "${tk_hanzi[d]}"
+	say zh "h$d" "${tk_digits[d]} hao4" "${tk_hanzi[d]}号"
 	for e in {0..9}; do
-		say zh "p$d$e" "${zh_digits[d]} ${zh_digits[e]}" "${zh_hanzi[d]}${zh_hanzi[e]}"
+		say zh "p$d$e" "${tk_digits[d]} ${tk_digits[e]}" "${tk_hanzi[d]}${tk_hanzi[e]}"
 	done
 done
 # Counters 1-99 the natural way: 3 三, 10 十, 12 十二, 20 二十, 21 二十一.
