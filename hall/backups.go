@@ -1,6 +1,7 @@
 package hall
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,18 +122,5 @@ func (h *Hall) startBackups(opt Options) {
 			h.log.Info("daily backup", "file", b.Name, "bytes", b.Size)
 		}
 	}
-	h.bg.Add(1)
-	go func() {
-		defer h.bg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-				check()
-			}
-		}
-	}()
+	h.Every("daily backup", every, func(context.Context) error { check(); return nil })
 }
