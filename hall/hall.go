@@ -39,9 +39,6 @@ type Options struct {
 	// Printing configures the kiosks' ticket printers (printing.go): the
 	// public base URL printed in the tracking QR code, timeouts.
 	Printing PrintOptions
-	// BackupKeep turns on the daily backups into DIR/backups and keeps the
-	// last BackupKeep of them; 0 turns them off.
-	BackupKeep int
 	// Init creates a new hall even in a data directory that holds other
 	// files (backups, a replaced database) but no database; without it a
 	// new hall is created only in an empty directory. An existing file is
@@ -106,8 +103,7 @@ type Hall struct {
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)
 
-	backupKeep int            // daily backups kept (0: scheduled backups off)
-	bg         sync.WaitGroup // background work (the backup schedule) that Close waits for
+	bg sync.WaitGroup // background work (scheduled jobs, the integrity check) that Close waits for
 
 	printing *printing // kiosk ticket printers (printing.go)
 
@@ -172,7 +168,6 @@ func Open(opt Options) (*Hall, error) {
 // with the kernel (hooks.go), as a feature package's New does
 // (docs/architecture.md): each moves out with its feature.
 func (h *Hall) registerFeatures(opt Options) {
-	h.startBackups(opt)
 	h.startPrinting(opt.Printing)
 	h.OnClose(h.stopPrinting)
 	h.CheckItem(h.checkCaseItem) // casework.go

@@ -35,7 +35,7 @@ func (h *Hall) IssueRemote(ctx context.Context, req RemoteRequest) (queue.Ticket
 	if strings.TrimSpace(req.Phone) == "" {
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请填写手机号码 / enter your mobile number")
 	}
-	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
+	if err := h.checkItem(req.Item); err != nil { // casework.go
 		return queue.Ticket{}, err
 	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Normal, Phone: req.Phone, Item: req.Item,
