@@ -305,7 +305,8 @@ func (h *Hall) RedeemPairing(ctx context.Context, code string) (token string, p 
 	key := pairingKey(code)
 	token = newToken()
 	var pr Pairing
-	_, err = h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err = h.Exec("system", func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindPairing, key)
 		if !ok || json.Unmarshal(r.Data, &pr) != nil || pr.Used != nil || !now.Before(pr.Expires) {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "配对码无效、已用过或已过期 / the pairing code is unknown, used or expired")

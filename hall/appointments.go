@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -163,9 +162,10 @@ var apptPhoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
 func slotKey(day, service, slot string) string { return day + "/" + service + "/" + slot }
 
+// decodeRecord is Decode for records this hall wrote itself (a damaged one
+// reads as the zero T).
 func decodeRecord[T any](r queue.Record) T {
-	var v T
-	_ = json.Unmarshal(r.Data, &v)
+	v, _ := Decode[T](r)
 	return v
 }
 
@@ -240,7 +240,8 @@ func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s Appoin
 			return s, queue.Errorf(queue.EINVALID, "时段长度应为 5–240 分钟，容量 0–100 / slots must be 5–240 minutes with capacity 0–100")
 		}
 	}
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: EvApptSettings, At: now, Day: e.Day(),
 			Records: []queue.Record{NewRecord(KindAppointmentSettings, appointmentSettingsKey, s)}}, nil
 	})
@@ -441,7 +442,8 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	}
 	docs := h.documentsFor(req.Service, req.Item)
 	var out Appointment
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		sl, start, err := h.reserveLocked(e, req.Service, req.Day, req.Slot, now)
 		if err != nil {
 			return queue.Event{}, err
@@ -505,7 +507,8 @@ func (h *Hall) Appointment(p Principal, code, phone string) (Appointment, error)
 // booking's phone number). ECONFLICT unless it is still booked.
 func (h *Hall) CancelAppointment(ctx context.Context, p Principal, code, phone string) (Appointment, error) {
 	var out Appointment
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		a, err := h.apptLocked(p, code, phone)
 		if err != nil {
 			return queue.Event{}, err
@@ -543,7 +546,8 @@ func (h *Hall) mustRecordLocked(kind, key string) queue.Record {
 func (h *Hall) RescheduleAppointment(ctx context.Context, p Principal, code, phone, day, slot string) (Appointment, error) {
 	day, slot = strings.TrimSpace(day), strings.TrimSpace(slot)
 	var out Appointment
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		a, err := h.apptLocked(p, code, phone)
 		if err != nil {
 			return queue.Event{}, err
@@ -639,7 +643,8 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 	}
 	tracking := newCode(12)
 	var res CheckInResult
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		a, err := h.findCheckInLocked(req, now)
 		if err != nil {
 			return queue.Event{}, err
@@ -751,7 +756,8 @@ func (h *Hall) noShowLocked(a Appointment, now time.Time) []queue.Record {
 // time.
 func (h *Hall) ReleaseAppointments(ctx context.Context) (int, error) {
 	n := 0
-	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		n = 0
 		s := h.apptSettingsLocked(e.Config())
 		late := time.Duration(s.LateMinutes) * time.Minute

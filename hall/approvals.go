@@ -79,7 +79,8 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 		return Approval{}, err
 	}
 	var ap Approval
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
 		if req.Ticket != 0 && !hasTicket {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
@@ -132,7 +133,8 @@ func (h *Hall) DecideApproval(ctx context.Context, p Principal, id string, d Dec
 		return Approval{}, err
 	}
 	var ap Approval
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindApproval, id)
 		if !ok {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这个审批申请 / no such approval request")

@@ -154,7 +154,8 @@ func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal
 	p = Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
 	if counter != 0 {
 		ck := queue.Clerk{User: u.Name, Name: u.Display, StaffNo: u.StaffNo}
-		if _, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		if _, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+			e, now := tx.Engine(), tx.Now()
 			// A held counter refuses a second clerk until its holder signs
 			// out or a manager releases it (ReleaseCounter).
 			if c, ok := e.Counter(counter); ok && c.Clerk != "" && c.Clerk != u.Name {
@@ -186,7 +187,8 @@ func (h *Hall) Logout(ctx context.Context, token string) error {
 	}
 	h.logSession("user:"+ss.User, queue.EvLoggedOut, ss.Counter)
 	if ss.Counter != 0 && ss.Role == RoleClerk {
-		h.exec("user:"+ss.User, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+		h.Exec("user:"+ss.User, func(tx *Tx) (queue.Event, error) {
+			e, now := tx.Engine(), tx.Now()
 			if c, ok := e.Counter(ss.Counter); !ok || c.Clerk != ss.User {
 				return queue.Event{}, errNothing
 			}
@@ -275,7 +277,8 @@ func newToken() string {
 
 // logSession records a sign-in or sign-out in the event log (for the audit).
 func (h *Hall) logSession(actor, typ string, counter int) {
-	if _, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	if _, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: typ, At: now, Day: e.Day(), Counter: counter}, nil
 	}); err != nil {
 		h.log.Error("log session", "type", typ, "err", err)

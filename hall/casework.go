@@ -141,7 +141,8 @@ func (h *Hall) saveCatalog(p Principal, what string, edit func(c *cases.Catalog)
 		return nil, forbidden()
 	}
 	var next *cases.Catalog
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		cur, err := h.catalogLocked()
 		if err != nil {
 			return queue.Event{}, err
@@ -252,15 +253,15 @@ func (h *Hall) checkCaseItem(item string) error {
 }
 
 // addCaseRecord adds the case record of a finish event that named an item.
-func (h *Hall) addCaseRecord(ev *queue.Event, item string, now time.Time) {
+func (h *Hall) addCaseRecord(tx *Tx, ev *queue.Event, item string) {
 	if item == "" || len(ev.Tickets) == 0 {
 		return
 	}
 	it, _ := h.Catalog().Item(item)
 	t := ev.Tickets[0]
 	rec := CaseRecord{Day: t.Day, Ticket: t.ID, Number: t.Number, Item: it.ID, ItemName: it.NameZH, Class: it.Class,
-		Counter: t.Counter, Clerk: t.Clerk, At: now}
-	ev.Records = append(ev.Records, NewRecord(KindCase, caseKey(t.Day, t.ID), rec))
+		Counter: t.Counter, Clerk: t.Clerk, At: tx.Now()}
+	tx.Put(KindCase, caseKey(t.Day, t.ID), rec)
 }
 
 // FinishCase finishes counter n's ticket recording the business item and its
@@ -362,7 +363,8 @@ func (h *Hall) MergeCatalog(p Principal, what string, merge func(cur *cases.Cata
 		return nil, forbidden()
 	}
 	var next *cases.Catalog
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		cur, err := h.catalogLocked()
 		if err != nil {
 			return queue.Event{}, err

@@ -65,7 +65,8 @@ func (h *Hall) RecordChoice(ctx context.Context, p Principal, c Choice) (Choice,
 		return Choice{}, queue.Errorf(queue.EINVALID, "没有这个业务事项：%s / unknown business item %q", c.Answer, c.Answer)
 	}
 	c.ChosenName, c.ChosenClass, c.Actor, c.Adopted, c.AdoptedBy = it.NameZH, it.Class, p.Actor(), false, ""
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		c.At = now
 		c.Key = fmt.Sprintf("%s-%019d", now.Format("20060102"), now.UnixNano())
 		if _, exists := h.recordLocked(KindChoice, c.Key); exists {
@@ -117,7 +118,8 @@ func (h *Hall) AdoptChoice(ctx context.Context, p Principal, key string) (Choice
 	}
 	var c Choice
 	var next *cases.Catalog
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindChoice, key)
 		if !ok {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这条记录 / no such choice %q", key)

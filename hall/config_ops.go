@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"hallq/queue"
 )
@@ -76,7 +75,8 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 	if err := checkNames("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil { // text.go
 		return s, err
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		ev, err := e.SetSettings(s, now)
 		if err != nil {
 			return ev, err
@@ -115,7 +115,7 @@ func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, cr
 	if err := checkNames("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
 		return s, err
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveService(s, create, now) })
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SaveService(s, create, tx.Now()) })
 	if err != nil {
 		return s, fmt.Errorf("save service %s: %w", s.Prefix, err)
 	}
@@ -131,7 +131,7 @@ func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConf
 	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
 		return queue.Counter{}, err
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SaveCounter(k, create, now) })
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SaveCounter(k, create, tx.Now()) })
 	if err != nil {
 		return queue.Counter{}, fmt.Errorf("save counter %d: %w", k.Number, err)
 	}
@@ -143,7 +143,7 @@ func (h *Hall) SetCounterOpen(ctx context.Context, p Principal, n int, open bool
 	if err := staffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.SetOpen(n, open, now) })
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SetOpen(n, open, tx.Now()) })
 	if err != nil {
 		return queue.Counter{}, fmt.Errorf("open/close counter %d: %w", n, err)
 	}
@@ -157,7 +157,7 @@ func (h *Hall) MoveTicket(ctx context.Context, p Principal, id uint64, req queue
 	if err := staffOnly(p); err != nil {
 		return queue.Ticket{}, err
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Move(id, req, now) })
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Move(id, req, tx.Now()) })
 	if err != nil {
 		return queue.Ticket{}, fmt.Errorf("move ticket %d: %w", id, err)
 	}
@@ -189,7 +189,8 @@ func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, erro
 	case v.Lang != "zh" && v.Lang != "en" && v.Lang != "zh+en":
 		return v, queue.Errorf(queue.EINVALID, "语言须为 zh、en 或 zh+en / the language must be zh, en or zh+en")
 	}
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "voice", Records: []queue.Record{NewRecord(KindConfig, keyVoice, v)}}, nil
 	})
 	if err != nil {
@@ -201,7 +202,8 @@ func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, erro
 // logConfig records a configuration change made outside the engine (users,
 // devices) in the event log, with its actor; records, if any, go with it.
 func (h *Hall) logConfig(actor, reason string, recs ...queue.Record) error {
-	_, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: reason, Records: recs}, nil
 	})
 	return err

@@ -1,8 +1,6 @@
 package hall_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -382,84 +380,5 @@ func TestMonitorAndAudit(t *testing.T) {
 	}
 	if _, err := f.h.Audit(boss, hall.AuditQuery{From: "2026-11-30", To: "2026-11-01"}); queue.ErrorCode(err) != queue.EINVALID {
 		t.Errorf("reversed range: %v", err)
-	}
-}
-
-// TestBackups: today's backup is written into DIR/backups, listed with its
-// size, and only the newest N are kept.
-func TestBackups(t *testing.T) {
-	f := newFixture(t, monday10, true)
-	for i := 0; i < 4; i++ {
-		b, err := f.h.BackupNow(2)
-		if err != nil || b.Size <= 0 {
-			t.Fatalf("backup: %+v %v", b, err)
-		}
-		f.clock.Add(24 * time.Hour)
-	}
-	list, err := f.h.Backups()
-	if err != nil || len(list) != 2 || list[0].Name != "hallq-20261126.db" || list[1].Name != "hallq-20261125.db" {
-		t.Fatalf("backups %+v %v", list, err)
-	}
-	raw, err := os.ReadFile(filepath.Join(f.dir, hall.BackupDir, list[0].Name))
-	if err != nil || int64(len(raw)) != list[0].Size {
-		t.Errorf("backup file: %d bytes, listed %d (%v)", len(raw), list[0].Size, err)
-	}
-	// The backup is a whole, consistent hall database.
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, store.FileName), raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenReadOnly(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Check(); err != nil {
-		t.Errorf("backup check: %v", err)
-	}
-	if _, ok := f.h.BackupPath("../hallq.db"); ok {
-		t.Errorf("a path outside the backups was accepted")
-	}
-}
-
-// TestScheduledBackups: with BackupKeep set, the hall writes the day's
-// backup by itself and a new one after the local midnight, keeping the
-// newest BackupKeep.
-func TestScheduledBackups(t *testing.T) {
-	dir := t.TempDir()
-	clk := newClock(monday10)
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: 5 * time.Millisecond, BackupKeep: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer checkClose(t, h)
-	waitBackups := func(want ...string) {
-		t.Helper()
-		var names []string
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			list, err := h.Backups()
-			if err != nil {
-				t.Fatal(err)
-			}
-			names = names[:0]
-			for _, b := range list {
-				names = append(names, b.Name)
-			}
-			if slices.Equal(names, want) {
-				return
-			}
-		}
-		t.Fatalf("backups %v, want %v", names, want)
-	}
-	waitBackups("hallq-20261123.db")
-	for _, day := range []string{"hallq-20261124.db", "hallq-20261125.db"} {
-		clk.Add(24 * time.Hour)
-		waitBackups(append([]string{day}, map[string][]string{
-			"hallq-20261124.db": {"hallq-20261123.db"},
-			"hallq-20261125.db": {"hallq-20261124.db"},
-		}[day]...)...)
-	}
-	if h.BackupKeep() != 2 {
-		t.Errorf("BackupKeep %d", h.BackupKeep())
 	}
 }

@@ -155,6 +155,12 @@ func pct(free, total uint64) string {
 	return fmt.Sprintf("%.1f%%", float64(free)*100/float64(total))
 }
 
+// BackupDir is the folder of the scheduled backups inside the data directory
+// (package backup writes them; the disk watch here checks its disk).
+const BackupDir = "backups"
+
+func (h *Hall) backupDir() string { return filepath.Join(h.Dir(), BackupDir) }
+
 // roomForBackup refuses (EUNAVAILABLE) a backup into dir that would take
 // its disk below the limits: the copy is about as large as the database
 // file, and a disk the hall shares with its backups must keep room for the

@@ -39,9 +39,6 @@ type Options struct {
 	// Printing configures the kiosks' ticket printers (printing.go): the
 	// public base URL printed in the tracking QR code, timeouts.
 	Printing PrintOptions
-	// BackupKeep turns on the daily backups into DIR/backups and keeps the
-	// last BackupKeep of them; 0 turns them off.
-	BackupKeep int
 	// Init creates a new hall even in a data directory that holds other
 	// files (backups, a replaced database) but no database; without it a
 	// new hall is created only in an empty directory. An existing file is
@@ -106,10 +103,12 @@ type Hall struct {
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)
 
-	backupKeep int            // daily backups kept (0: scheduled backups off)
-	bg         sync.WaitGroup // background work (the backup schedule) that Close waits for
+	bg sync.WaitGroup // background work (scheduled jobs, the integrity check) that Close waits for
 
 	printing *printing // kiosk ticket printers (printing.go)
+
+	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
+	hooks hooks         // what features registered (hooks.go)
 
 	integ integrity // the daily store check (integrity.go)
 
@@ -156,14 +155,45 @@ func Open(opt Options) (*Hall, error) {
 		st.Close()
 		return nil, err
 	}
-	tick := opt.Tick
-	if tick == 0 {
-		tick = 30 * time.Second
+	h.tick = opt.Tick
+	if h.tick == 0 {
+		h.tick = 30 * time.Second
 	}
-	h.startPrinting(opt.Printing)
-	go h.ticker(tick)
-	h.startBackups(opt)
+	go h.ticker(h.tick)
+	h.registerFeatures(opt)
 	return h, nil
+}
+
+// registerFeatures registers the features that still live in package hall
+// with the kernel (hooks.go), as a feature package's New does
+// (docs/architecture.md): each moves out with its feature.
+func (h *Hall) registerFeatures(opt Options) {
+	h.startPrinting(opt.Printing)
+	h.OnClose(h.stopPrinting)
+	h.CheckItem(h.checkCaseItem) // casework.go
+	h.OnFinish(h.addCaseRecord)
+	h.Every("expire ratings", 0, func(ctx context.Context) error { // 未评价 past the window (ratings.go)
+		_, err := h.ExpireRatings(ctx)
+		return err
+	})
+	h.Every("release appointments", 0, func(ctx context.Context) error { // no-shows (appointments.go)
+		_, err := h.ReleaseAppointments(ctx)
+		return err
+	})
+	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)
+		_, err := h.SkipUnconfirmed(ctx)
+		return err
+	})
+	h.Every("retention", 0, func(ctx context.Context) error { // erase old personal data once a day (retention.go)
+		if !h.retentionDue() {
+			return nil
+		}
+		n, err := h.ApplyRetention(ctx)
+		if err == nil && n > 0 {
+			h.log.Info("retention: personal fields erased", "records", n)
+		}
+		return err
+	})
 }
 
 func (h *Hall) load(dir string, alwaysOpen bool) error {
@@ -256,22 +286,6 @@ func (h *Hall) ticker(d time.Duration) {
 			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
 				h.log.Error("day rollover", "err", err)
 			}
-			if _, err := h.ExpireRatings(context.Background()); err != nil { // 未评价 past the window (ratings.go)
-				h.log.Error("expire ratings", "err", err)
-			}
-			if _, err := h.ReleaseAppointments(context.Background()); err != nil { // no-shows (appointments.go)
-				h.log.Error("release appointments", "err", err)
-			}
-			if _, err := h.SkipUnconfirmed(context.Background()); err != nil { // phone tickets not checked in (remote.go)
-				h.log.Error("skip unconfirmed", "err", err)
-			}
-			if h.retentionDue() { // erase old personal data once a day (retention.go)
-				if n, err := h.ApplyRetention(context.Background()); err != nil {
-					h.log.Error("retention", "err", err)
-				} else if n > 0 {
-					h.log.Info("retention: personal fields erased", "records", n)
-				}
-			}
 			h.watchDisks()        // log when a disk goes low (disk.go)
 			if h.integrityDue() { // the daily check of the hot file at the quiet hour (integrity.go)
 				h.bg.Add(1)
@@ -284,21 +298,34 @@ func (h *Hall) ticker(d time.Duration) {
 	}
 }
 
-// Close stops the hall and closes the store.
+// Close stops the hall: the ticker and the scheduled jobs (Every), then what
+// features registered with OnClose, last first; then it closes the store.
 func (h *Hall) Close() error {
-	select {
-	case <-h.stop:
-	default:
+	h.hooks.mu.Lock()
+	first := !h.hooks.stopped
+	h.hooks.stopped = true
+	closers := h.hooks.closers
+	h.hooks.closers = nil
+	h.hooks.mu.Unlock()
+	if first {
 		close(h.stop)
 		<-h.done
 	}
 	h.bg.Wait()
-	h.stopPrinting()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
 	h.mu.Lock()
 	h.inflight.Wait()
 	defer h.mu.Unlock()
 	return h.st.Close()
 }
+
+// Dir is the hall's data directory (the database file's folder).
+func (h *Hall) Dir() string { return filepath.Dir(h.st.Path()) }
+
+// Log is the hall's logger, for its features.
+func (h *Hall) Log() *slog.Logger { return h.log }
 
 // Store returns the underlying store (for backups, reports and tests).
 func (h *Hall) Store() *store.Store { return h.st }

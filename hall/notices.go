@@ -53,7 +53,8 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 		return n, queue.Errorf(queue.EINVALID, "公告的结束时间须晚于开始时间 / the notice must end after it starts")
 	}
 	n.By, n.Deleted = p.Actor(), false
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		what := "notice changed"
 		if n.ID == "" {
 			n.ID = now.UTC().Format("20060102T150405.000") + "-" + newCode(4)
@@ -75,7 +76,8 @@ func (h *Hall) DeleteNotice(ctx context.Context, p Principal, id string) error {
 	if err := staffOnly(p); err != nil {
 		return err
 	}
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindNotice, id)
 		var n Notice
 		if !ok || json.Unmarshal(r.Data, &n) != nil || n.Deleted {

@@ -70,12 +70,12 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 		// (CheckIn) mints one.
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "预约号须凭预约签到领取 / appointment tickets come only from a booking's check-in")
 	}
-	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
+	if err := h.checkItem(req.Item); err != nil { // hooks.go: CheckItem
 		return queue.Ticket{}, err
 	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Priority(req.Priority),
 		Phone: req.Phone, Account: req.Account, Item: req.Item, Tracking: newCode(12)}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Issue(q, now) })
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Issue(q, tx.Now()) })
 	if err != nil {
 		return queue.Ticket{}, fmt.Errorf("issue ticket %s: %w", req.Service, err)
 	}
@@ -144,7 +144,8 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 	}
 	clerk := p.Name
 	var found = true
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		switch op.Action {
 		case "call":
 			if op.Number != "" {
@@ -180,13 +181,13 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 		case "start":
 			return e.Start(n, clerk, now)
 		case "finish":
-			// The item (and its class) is recorded with the ticket: casework.go.
-			if err := h.checkCaseItem(op.Item); err != nil {
+			// The item is checked and recorded by what features registered (CheckItem, OnFinish: casework.go).
+			if err := h.checkItem(op.Item); err != nil {
 				return queue.Event{}, err
 			}
 			ev, err := e.Finish(n, clerk, op.Item, now)
 			if err == nil {
-				h.addCaseRecord(&ev, op.Item, now)
+				h.finished(tx, &ev, op.Item) // hooks.go: OnFinish
 			}
 			return ev, err
 		case "no-show":
@@ -224,7 +225,7 @@ func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason 
 	if err := checkText("the reason", "原因", reason); err != nil { // text.go
 		return queue.Ticket{}, err
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Cancel(id, reason, now) })
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Cancel(id, reason, tx.Now()) })
 	if err != nil {
 		return queue.Ticket{}, fmt.Errorf("cancel ticket %d: %w", id, err)
 	}

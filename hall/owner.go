@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"hallq/queue"
 )
@@ -74,7 +73,8 @@ func (h *Hall) ReleaseCounter(ctx context.Context, p Principal, n int) (queue.Co
 		return queue.Counter{}, err
 	}
 	var holder string
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		c, ok := e.Counter(n)
 		if !ok {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)

@@ -292,7 +292,8 @@ func (h *Hall) notePrinter(device, url string, perr error, ticket uint64) Printe
 		}
 	}
 	var out PrinterState
-	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		var cur PrinterState
 		r, ok := h.recordLocked(KindPrinter, device)
 		if ok {

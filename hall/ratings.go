@@ -203,7 +203,8 @@ func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSetti
 	if s.AlertAfter < 1 || s.AlertAfter > 50 {
 		return RatingSettings{}, queue.Errorf(queue.EINVALID, "预警次数须在 1 到 50 之间 / the alert threshold must be 1 to 50")
 	}
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: EvRatingSettings, At: now, Day: e.Day(), Records: []queue.Record{NewRecord(KindRatingSettings, "hall", s)}}, nil
 	})
 	if err != nil {
@@ -285,7 +286,8 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 		}
 	}
 	var out Rating
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		t, ok := e.Ticket(req.Ticket)
 		if !ok {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
@@ -358,7 +360,8 @@ func (h *Hall) newRating(e *queue.Engine, t queue.Ticket, score int, reason stri
 // hall's ticker calls it; tests call it after moving the clock.
 func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
 	n := 0
-	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		win := h.ratingSettingsLocked().Window()
 		var recs []queue.Record
 		// Services finish in time order: look from the first one not yet
@@ -465,7 +468,8 @@ func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req C
 		return Callback{}, queue.Errorf(queue.EINVALID, "请填写回访情况（500 字以内）/ write what the customer said (up to 500 characters)")
 	}
 	var out Callback
-	_, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		key := RatingKey(id)
 		r, ok := h.recordLocked(KindCallback, key)
 		if !ok {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"hallq/queue"
 )
@@ -36,12 +35,12 @@ func (h *Hall) IssueRemote(ctx context.Context, req RemoteRequest) (queue.Ticket
 	if strings.TrimSpace(req.Phone) == "" {
 		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请填写手机号码 / enter your mobile number")
 	}
-	if err := h.checkCaseItem(req.Item); err != nil { // casework.go
+	if err := h.checkItem(req.Item); err != nil { // casework.go
 		return queue.Ticket{}, err
 	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Normal, Phone: req.Phone, Item: req.Item,
 		Tracking: newCode(12), Remote: true}
-	ev, err := h.exec("phone", func(e *queue.Engine, now time.Time) (queue.Event, error) { return e.Issue(q, now) })
+	ev, err := h.Exec("phone", func(tx *Tx) (queue.Event, error) { return tx.Engine().Issue(q, tx.Now()) })
 	if err != nil {
 		return queue.Ticket{}, fmt.Errorf("issue phone ticket %s: %w", req.Service, err)
 	}
@@ -59,7 +58,8 @@ func (h *Hall) Arrive(ctx context.Context, actor, code string) (t queue.Ticket, 
 		return t, false, err
 	}
 	id := t.ID
-	ev, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		ev, ch, err := e.Arrive(id, now)
 		if err == nil && !ch {
 			return ev, errNothing
@@ -79,7 +79,8 @@ func (h *Hall) Arrive(ctx context.Context, actor, code string) (t queue.Ticket, 
 // SkipUnconfirmed ends the remote tickets whose grace period passed without
 // a check-in (queue.Engine.SkipUnconfirmed); the hall's ticker runs it.
 func (h *Hall) SkipUnconfirmed(ctx context.Context) (int, error) {
-	ev, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		ev, ok := e.SkipUnconfirmed(now)
 		if !ok {
 			return ev, errNothing
@@ -127,7 +128,8 @@ func (h *Hall) makeDoorKey() error {
 	if _, ok := h.DoorKey(); ok {
 		return nil
 	}
-	_, err := h.exec("system", func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "door key",
 			Records: []queue.Record{NewRecord(KindConfig, keyDoor, doorKey{Key: newCode(16)})}}, nil
 	})

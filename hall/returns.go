@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"hallq/queue"
 )
@@ -44,7 +43,8 @@ func (h *Hall) ReturnTicket(ctx context.Context, p Principal, req ReturnRequest)
 		}
 		id = t.ID
 	}
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		if id == 0 {
 			t, ok := e.Find(number)
 			if !ok {

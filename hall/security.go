@@ -45,7 +45,8 @@ func (h *Hall) SecurityEvent(actor, addr, what string) {
 	if addr != "" {
 		reason += " from " + addr
 	}
-	if _, err := h.exec(actor, func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	if _, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: EvSecurity, At: now, Day: e.Day(), Reason: reason}, nil
 	}); err != nil {
 		h.log.Error("log security event", "what", what, "err", err)

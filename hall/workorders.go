@@ -236,7 +236,8 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
 		if req.Ticket != 0 && !hasTicket {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
@@ -319,7 +320,8 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder
-	ev, err := h.exec(p.Actor(), func(e *queue.Engine, now time.Time) (queue.Event, error) {
+	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindWorkOrder, id)
 		if !ok {
 			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这张工单 / no such work order")

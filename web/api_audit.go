@@ -41,7 +41,7 @@ func (s *Server) getAudit(c *fiber.Ctx) error {
 // listBackups: GET /api/v1/backups → the scheduled backups in the data
 // directory, newest first, with their sizes and times.
 func (s *Server) listBackups(c *fiber.Ctx) error {
-	list, err := s.hall.Backups()
+	list, err := s.backups.List()
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) listBackups(c *fiber.Ctx) error {
 // getBackupFile: GET /api/v1/backups/{name} downloads one scheduled backup.
 func (s *Server) getBackupFile(c *fiber.Ctx) error {
 	name := utils.CopyString(c.Params("name"))
-	path, ok := s.hall.BackupPath(name)
+	path, ok := s.backups.Path(name)
 	if !ok {
 		return queue.Errorf(queue.ENOTFOUND, "没有这个备份 / no such backup")
 	}
@@ -62,7 +62,7 @@ func (s *Server) getBackupFile(c *fiber.Ctx) error {
 
 // postBackup: POST /api/v1/backups → 201 today's backup, made now.
 func (s *Server) postBackup(c *fiber.Ctx) error {
-	b, err := s.hall.BackupToday()
+	b, err := s.backups.Today()
 	if err != nil {
 		return err
 	}

@@ -59,14 +59,14 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		case "audit":
 			q, qerr := auditQuery(c)
 			q = s.hall.AuditDefaults(q)
-			pg.AuditQuery, pg.BackupKeep = q, s.hall.BackupKeep()
+			pg.AuditQuery, pg.BackupKeep = q, s.backups.Keep()
 			if qerr == nil {
 				pg.Audit, qerr = s.hall.Audit(p, q)
 			}
 			if qerr != nil {
 				pg.AuditError = queue.ErrorMessage(qerr)
 			}
-			pg.Backups, err = s.hall.Backups()
+			pg.Backups, err = s.backups.List()
 		}
 		if err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/backup"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/notify"
@@ -59,12 +60,32 @@ type Options struct {
 	// Notify is the hall's gateway notifier (notify.Open), for the
 	// manager's settings and dead letters; nil: the console says it is off.
 	Notify *notify.Service
+	// Features are the hall's feature services the handlers call
+	// (docs/architecture.md); cmd/hallq makes them.
+	Features Features
+}
+
+// Features holds one service per feature package, made by its New on the
+// same hall (cmd/hallq wires them). New makes a missing one with its
+// defaults (no schedules), so a test server needs none.
+type Features struct {
+	Backup *backup.Service // scheduled backups: list, download, back up now
+}
+
+// fill makes the missing features of f on h with their defaults.
+func (f *Features) fill(h *hall.Hall) {
+	if f.Backup == nil {
+		f.Backup = backup.New(h, backup.Options{})
+	}
 }
 
 // Server is the hall's web server.
 type Server struct {
 	app  *fiber.App
 	hall *hall.Hall
+	// The features (Options.Features), one field each.
+	backups *backup.Service
+
 	log  *slog.Logger
 	hub  *Hub
 	opt  Options
@@ -83,7 +104,8 @@ func New(h *hall.Hall, opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Server{hall: h, log: opt.Logger, opt: opt}
+	opt.Features.fill(h)
+	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup}
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -154,7 +154,7 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 	if _, _, err := hl.CreatePairing(ctx, mp, hall.NewDevice{Name: "二楼综合屏", Kind: hall.KindDisplay}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hl.BackupToday(); err != nil {
+	if _, err := h.Main.Features.Backup.Today(); err != nil {
 		t.Fatal(err)
 	}
 	mgr := h.Browser(t, 1440, 900)

@@ -194,7 +194,7 @@ func drillFullDisk(t *testing.T) string {
 	if !strings.Contains(string(metrics), `hallq_disk_low{dir="data"} 1`) {
 		t.Errorf("metrics lack the low disk")
 	}
-	if _, err := m.Hall.BackupToday(); err == nil {
+	if _, err := m.Features.Backup.Today(); err == nil {
 		t.Errorf("a backup started on a full disk")
 	}
 	return "healthz degraded, hallq_disk_low 1, backup refused"
@@ -214,7 +214,7 @@ func drillRealFullDisk(t *testing.T) string {
 	}
 	defer exec.Command("umount", "-l", dir).Run()
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4, BackupKeep: -1}}
+		Options: hall.Options{BcryptCost: 4}, BackupKeep: -1}
 	m.Web.KioskBurst = -1
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -33,12 +33,16 @@ type Main struct {
 	Stdout  io.Writer
 	Logger  *slog.Logger
 	Options hall.Options // Dir, AlwaysOpen and Logger are set from the fields above
-	Web     web.Options  // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
+	// BackupKeep is how many daily backups DATA/backups keeps: 0 means
+	// backup.DefaultKeep, negative turns the schedule off.
+	BackupKeep int
+	Web        web.Options // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
 	// ShipTo ships the hall's feed to the region's PostgreSQL (serve
 	// --ship-to; default hall.json's region.ship_to).
 	ShipTo string
 
 	Hall         *hall.Hall
+	Features     web.Features // the hall's features, made on Hall (features.go)
 	Server       *web.Server
 	Notify       *notify.Service // the gateway notifier (notify.json in the data dir)
 	URL          string          // http://HOST:PORT once Run returns
@@ -72,9 +76,6 @@ func (m *Main) Run(ctx context.Context) error {
 	opt.Dir, opt.Logger = m.DataDir, m.Logger
 	opt.Init = opt.Init || m.Init
 	opt.AlwaysOpen = opt.AlwaysOpen || m.Demo
-	if opt.BackupKeep == 0 {
-		opt.BackupKeep = hall.DefaultBackupKeep // daily backups in DATA/backups; -1 turns them off
-	}
 	h, err := hall.Open(opt)
 	if err != nil {
 		if errors.Is(err, store.ErrDamaged) {
@@ -89,6 +90,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return damaged(m.DataDir, fmt.Errorf("%w: %v", store.ErrDamaged, err))
 	}
 	m.Hall = h
+	m.Features = m.features(h)
 	if m.Demo {
 		if m.DemoAccounts, err = h.SeedDemo(ctx); err != nil {
 			return err
@@ -110,6 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 		wopt.Catalog = catalogsync.New(h, src, m.Logger)
 	}
 	wopt.Notify = m.Notify
+	wopt.Features = m.Features
 	for _, d := range m.DemoAccounts.Devices {
 		wopt.DemoDevices = append(wopt.DemoDevices, web.DemoDevice{Kind: d.Kind, Name: d.Name, Counter: d.Counter, Token: d.Token})
 	}

@@ -1,0 +1,21 @@
+package main
+
+import (
+	backups "hallq/backup" // cmd/hallq has a func backup (the command)
+	"hallq/hall"
+	"hallq/web"
+)
+
+// features makes the hall's feature services on h (docs/architecture.md):
+// each New registers its scheduled jobs, listeners and hooks with the kernel,
+// which stops them on Close. Order: a feature made later may use one made
+// before it.
+func (m *Main) features(h *hall.Hall) web.Features {
+	keep := m.BackupKeep
+	if keep == 0 {
+		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
+	}
+	return web.Features{
+		Backup: backups.New(h, backups.Options{Keep: keep}),
+	}
+}
