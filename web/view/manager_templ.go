@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/report"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/report"
 )
 
 // ManagerVoice is the voice settings form.

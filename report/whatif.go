@@ -4,9 +4,9 @@ import (
 	"slices"
 	"time"
 
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/sim"
 )
 
 // MaxWhatIfDays is the longest range a what-if replays.
