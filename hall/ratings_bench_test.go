@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
+	"hallq/sim"
 )
 
 // BenchmarkRatingFigures computes the satisfaction figures over one day and

@@ -13,10 +13,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/region"
 	"hallq/region/pgtest"
+	"hallq/sim"
 )
 
 // BenchmarkShip: events shipped per second into one PostgreSQL from

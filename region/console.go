@@ -12,7 +12,7 @@ import (
 )
 
 // The region console's figures, computed in PostgreSQL from the shipped
-// tables with the definitions of the hall's own report (hall/report):
+// tables with the definitions of the hall's own report (report/):
 //
 //   - customers: tickets that do not continue a transfer;
 //   - a wait is wait_s of the ticket's first call; mean rounded to 0.1 s,

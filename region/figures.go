@@ -10,7 +10,7 @@ import (
 
 // Figures are one hall's headline figures over a range of days, computed in
 // the region's database by the definitions of the hall's own report
-// (hall/report: customers are tickets not continuing a transfer; a wait is
+// (report: customers are tickets not continuing a transfer; a wait is
 // floor(called_at − issued_at) of the first call; p90 is the nearest-rank
 // 90th percentile; service level is customers called within their
 // service's target wait / customers called; no-show rate is no-shows /

@@ -11,12 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
-	"hallq/hall/report"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/region"
 	"hallq/region/pgtest"
+	"hallq/report"
+	"hallq/sim"
 )
 
 // regionHall is one hall of the integration test: a real store in a temp

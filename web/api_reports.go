@@ -9,9 +9,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hallq/hall/report"
-	"hallq/hall/sim"
 	"hallq/queue"
+	"hallq/report"
+	"hallq/sim"
 )
 
 // reportParams reads ?from=&to=&service=&slot= (slot 15 or 30 minutes).

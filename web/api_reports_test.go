@@ -16,9 +16,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"hallq/hall"
-	"hallq/hall/report"
-	"hallq/hall/sim"
 	"hallq/hall/store"
+	"hallq/report"
+	"hallq/sim"
 	"hallq/web"
 )
 

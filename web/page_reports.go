@@ -5,8 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hallq/hall/report"
 	"hallq/queue"
+	"hallq/report"
 	"hallq/web/view"
 )
 

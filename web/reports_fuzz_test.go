@@ -17,8 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
-	"hallq/hall/report"
 	"hallq/queue"
+	"hallq/report"
 	"hallq/web"
 )
 

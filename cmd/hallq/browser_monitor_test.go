@@ -10,8 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
+	"hallq/sim"
 )
 
 // TestBrowserMonitorCurveAndHealth: on a hall with four weeks of simulated

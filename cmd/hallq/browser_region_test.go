@@ -14,10 +14,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/region"
 	"hallq/region/pgtest"
+	"hallq/sim"
 )
 
 // readableJS checks every element with its own text on the page: at least

@@ -12,8 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
+	"hallq/sim"
 )
 
 // TestReportsPageBrowser: `hallq simulate` history, then the manager's

@@ -10,9 +10,9 @@ import (
 	"runtime/debug"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/sim"
 )
 
 // simulate: hallq simulate --days N [--seed S] [--profile small|large] [--data DIR]

@@ -21,11 +21,11 @@ import (
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/cases"
-	"hallq/hall/report"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/region"
 	"hallq/region/pgtest"
+	"hallq/report"
+	"hallq/sim"
 	webregion "hallq/web/region"
 )
 

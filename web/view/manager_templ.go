@@ -15,9 +15,9 @@ import (
 
 	"hallq/backup"
 	"hallq/hall"
-	"hallq/hall/report"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/report"
 )
 
 // ManagerVoice is the voice settings form.

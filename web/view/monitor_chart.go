@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"hallq/hall/report"
+	"hallq/report"
 )
 
 // DeviceHealth is one paired device as the monitor shows it: connected now

@@ -11,8 +11,8 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"fmt"
 
-	"hallq/hall/report"
 	"hallq/queue"
+	"hallq/report"
 )
 
 // ReportsPage is the manager's peak-period report (/reports): the figures

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/report"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/report"
+	"hallq/sim"
 )
 
 // Benchmarks behind the "Reports" section of docs/benchmarks.md (run by
@@ -41,10 +41,10 @@ var benchEnd = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // codeHash is a hash of the sources whose output the cache holds.
 func codeHash(tb testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
+	root := filepath.Join(filepath.Dir(file), "..")
 	h := sha256.New()
 	var files []string
-	for _, pat := range []string{"hall/sim/*.go", "hall/store/rollup.go", "hall/store/bulk.go", "hall/store/store.go", "queue/*.go", "hall/cases/default_catalog.json", "hall/default_hall.json"} {
+	for _, pat := range []string{"sim/*.go", "hall/store/rollup.go", "hall/store/bulk.go", "hall/store/store.go", "queue/*.go", "hall/cases/default_catalog.json", "hall/default_hall.json"} {
 		m, _ := filepath.Glob(filepath.Join(root, pat))
 		files = append(files, m...)
 	}

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/sim"
 )
 
 // BenchmarkEstimateAccuracy simulates a month through the real engine and
@@ -21,7 +21,7 @@ import (
 // took). Transferred-in tickets are left out (their estimate is made at the
 // transfer). Run:
 //
-//	go test ./hall/sim -run XXX -bench EstimateAccuracy -benchtime 1x
+//	go test ./sim -run XXX -bench EstimateAccuracy -benchtime 1x
 //
 // docs/benchmarks.md keeps the figures before and after a change of the
 // estimate.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"hallq/hall/report"
 	"hallq/queue"
+	"hallq/report"
 )
 
 // TestExportCellsAreText: a text cell that begins with = + - @, a tab or a

@@ -50,12 +50,8 @@ func QueueCurve(st *store.Store, day string, nowS, slotS int) (Curve, error) {
 		wd = 7
 	}
 	c := Curve{Day: day, Weekday: wd, SlotS: slotS}
-	type span struct {
-		from, to int32
-		called   bool
-	}
-	var today []span
-	var past [][]span
+	var today []waitSpan
+	var past [][]waitSpan
 	want := map[string]bool{}
 	for k := 1; k <= CurveWeeks; k++ {
 		want[d.AddDate(0, 0, -7*k).Format(time.DateOnly)] = true
@@ -65,17 +61,9 @@ func QueueCurve(st *store.Store, day string, nowS, slotS int) (Curve, error) {
 		if rd.Day != day && !want[rd.Day] || len(rd.Tickets) == 0 {
 			return nil
 		}
-		var spans []span
-		for _, f := range rd.Tickets {
-			end := int32(1 << 30) // still waiting
-			switch {
-			case f.CalledS >= 0:
-				end = f.IssuedS + f.CalledS
-			case f.FinishedS >= 0:
-				end = f.IssuedS + f.FinishedS
-			}
-			spans = append(spans, span{f.IssuedS, end, f.CalledS >= 0})
-			lo, hi = min(lo, int(f.IssuedS)), max(hi, int(f.IssuedS)+1)
+		spans := waitSpans(rd)
+		for _, sp := range spans {
+			lo, hi = min(lo, int(sp.from)), max(hi, int(sp.from)+1)
 		}
 		if rd.Day == day {
 			today = spans
@@ -91,22 +79,7 @@ func QueueCurve(st *store.Store, day string, nowS, slotS int) (Curve, error) {
 	lo = min(lo, nowS)
 	lo -= lo % slotS
 	hi = min(24*3600, hi+(slotS-hi%slotS)%slotS)
-	at := func(spans []span, t int) (queue float64, wait float64) {
-		n, sum := 0, 0
-		for _, s := range spans {
-			if int(s.from) <= t && int(s.to) > t {
-				queue++
-			}
-			if s.called && int(s.from) >= t && int(s.from) < t+slotS {
-				n++
-				sum += int(s.to - s.from)
-			}
-		}
-		if n > 0 {
-			wait = float64(sum) / float64(n)
-		}
-		return queue, wait
-	}
+	at := func(spans []waitSpan, t int) (float64, float64) { return queueAt(spans, t, slotS) }
 	hi = max(hi, min(24*3600, nowS+1))
 	c.NowS = nowS
 	c.NowQueue, _ = at(today, nowS)
@@ -124,6 +97,48 @@ func QueueCurve(st *store.Store, day string, nowS, slotS int) (Curve, error) {
 		c.Points = append(c.Points, p)
 	}
 	return c, nil
+}
+
+// waitSpan is one customer's wait: from issue to the first call (or to
+// leaving, or 1<<30 while still waiting), in seconds after local midnight.
+type waitSpan struct {
+	from, to int32
+	called   bool
+}
+
+// waitSpans is the waits of a day's tickets.
+func waitSpans(rd *store.RollupDay) []waitSpan {
+	var spans []waitSpan
+	for _, f := range rd.Tickets {
+		end := int32(1 << 30) // still waiting
+		switch {
+		case f.CalledS >= 0:
+			end = f.IssuedS + f.CalledS
+		case f.FinishedS >= 0:
+			end = f.IssuedS + f.FinishedS
+		}
+		spans = append(spans, waitSpan{f.IssuedS, end, f.CalledS >= 0})
+	}
+	return spans
+}
+
+// queueAt is the queue length at t and the mean wait of the customers
+// called among those who arrived in the slot [t, t+slotS).
+func queueAt(spans []waitSpan, t, slotS int) (queue float64, wait float64) {
+	n, sum := 0, 0
+	for _, s := range spans {
+		if int(s.from) <= t && int(s.to) > t {
+			queue++
+		}
+		if s.called && int(s.from) >= t && int(s.from) < t+slotS {
+			n++
+			sum += int(s.to - s.from)
+		}
+	}
+	if n > 0 {
+		wait = float64(sum) / float64(n)
+	}
+	return queue, wait
 }
 
 func median(v []float64) float64 {

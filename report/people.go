@@ -201,8 +201,8 @@ func (p *peopleAcc) ticket(f *store.TicketFact) {
 	}
 }
 
-// counters folds a day's counter timeline (open and paused time, pauses)
-// and ratings.
+// day folds a day's counter timeline (open and paused time, pauses) and
+// ratings.
 func (p *peopleAcc) day(d *store.RollupDay) {
 	type state struct {
 		st    byte
@@ -276,6 +276,11 @@ func (p *peopleAcc) day(d *store.RollupDay) {
 	for i := range p.busy {
 		p.busy[i] = p.busy[i][:0]
 	}
+	p.ratings(d)
+}
+
+// ratings folds a day's keypad ratings into their counters and clerks.
+func (p *peopleAcc) ratings(d *store.RollupDay) {
 	for _, r := range d.Ratings {
 		targets := []*personAcc{p.counter(int(r.Counter))}
 		if len(r.Clerk) > 0 {

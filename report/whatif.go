@@ -4,9 +4,9 @@ import (
 	"slices"
 	"time"
 
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/sim"
 )
 
 // MaxWhatIfDays is the longest range a what-if replays.
@@ -55,38 +55,93 @@ func RunWhatIf(src Source, cfg queue.Config, p Params, shifts []sim.Shift) (*Wha
 	if days := daysBetween(p.From, p.To); days > MaxWhatIfDays {
 		return nil, queue.Errorf(queue.EINVALID, "模拟推演最多 %d 天 / a what-if covers at most %d days", MaxWhatIfDays, MaxWhatIfDays)
 	}
-	var days []sim.ReplayDay
-	var real [][]int32
-	type dayKeys struct{ wd, slots []int }
-	var meta []dayKeys
 	step := p.SlotMin * 60
 	nslots := 86400 / step
-	realOpen := newStaffAcc(nslots)
-	weekdayDays := [8]int{}
-	observed := newShiftAcc()
+	in, err := collectWhatIf(src, p, step, nslots)
+	if err != nil {
+		return nil, err
+	}
+	if shifts == nil {
+		shifts = in.observed.shifts(cfg)
+	}
+	pred, err := sim.Replay(cfg, in.days, shifts, 1)
+	if err != nil {
+		return nil, err
+	}
+	out := &WhatIf{From: p.From, To: p.To, SlotMinutes: p.SlotMin, Shifts: shifts, Slots: []WhatIfSlot{}}
+	rs, ps := newWaitSide(nslots), newWaitSide(nslots)
+	targets := serviceTargets(cfg)
+	arrivals := make([]int, 8*nslots)
+	for di := range in.days {
+		for ci, c := range in.days[di].Customers {
+			out.Customers++
+			k := in.meta[di].wd[ci]*nslots + in.meta[di].slots[ci]
+			arrivals[k]++
+			rs.add(k, in.real[di][ci], targets[c.Service])
+			ps.add(k, pred[di][ci], targets[c.Service])
+		}
+	}
+	out.Real, out.Predicted = rs.figures(), ps.figures()
+	// Counter-hours per day, real and planned.
+	nd := len(in.days)
+	var realS int64
+	for _, v := range in.realOpen.openS {
+		realS += v
+	}
+	planOpen, planS := plannedOpen(in.days, shifts, step, nslots)
+	if nd > 0 {
+		out.Real.CounterHours = round1(float64(realS) / 3600 / float64(nd))
+		out.Predicted.CounterHours = round1(planS / 3600 / float64(nd))
+	}
+	for wd := 1; wd <= 7; wd++ {
+		for k := 0; k < nslots; k++ {
+			i := wd*nslots + k
+			if arrivals[i] == 0 {
+				continue
+			}
+			sl := WhatIfSlot{Weekday: wd, Start: clock(k * step), Arrivals: arrivals[i]}
+			sl.RealAvgWaitS, sl.RealP90WaitS = stats(rs.cells[i])
+			sl.PredAvgWaitS, sl.PredP90WaitS = stats(ps.cells[i])
+			if n := in.weekdayDays[wd]; n > 0 {
+				sl.RealOpen = round1(float64(in.realOpen.openS[i]) / float64(step) / float64(n))
+				sl.PredOpen = round1(planOpen[i] / float64(n))
+			}
+			out.Slots = append(out.Slots, sl)
+		}
+	}
+	return out, nil
+}
+
+// whatIfInput is what a what-if reads from the range: the customers to
+// replay, their real waits, and the counters really open.
+type whatIfInput struct {
+	days        []sim.ReplayDay
+	real        [][]int32    // real wait per day and customer, -1 if never called
+	meta        []whatIfKeys // weekday and slot per day and customer
+	realOpen    *staffAcc    // counter-seconds really open per weekday × slot
+	weekdayDays [8]int       // days with customers per ISO weekday
+	observed    *shiftAcc    // the schedule observed
+}
+
+type whatIfKeys struct{ wd, slots []int }
+
+// collectWhatIf reads the range's rollups into a whatIfInput: every customer
+// that is not a transfer (of p.Service if set), with the times the replay
+// needs.
+func collectWhatIf(src Source, p Params, step, nslots int) (*whatIfInput, error) {
+	in := &whatIfInput{realOpen: newStaffAcc(nslots), observed: newShiftAcc()}
 	err := src.EachRollupDay(p.From, p.To, func(d *store.RollupDay) error {
 		wd, _ := isoWeekday(d.Day)
-		observed.day(wd, d)
+		in.observed.day(wd, d)
 		rd := sim.ReplayDay{Day: d.Day}
 		var w []int32
-		var mk dayKeys
+		var mk whatIfKeys
 		for i := range d.Tickets {
 			f := &d.Tickets[i]
 			if f.Transfer || (p.Service != "" && f.Service != p.Service[0]) {
 				continue
 			}
-			c := sim.Customer{IssuedS: f.IssuedS, Service: string(f.Service), Green: f.Priority == 'g',
-				NoShow: f.Status == queue.NoShow}
-			if f.CalledS >= 0 && f.StartedS >= f.CalledS {
-				c.WalkS = f.StartedS - f.CalledS
-			}
-			if f.Status == queue.Done && f.StartedS >= 0 && f.FinishedS >= f.StartedS {
-				c.ServiceS = max(f.FinishedS-f.StartedS, 1)
-			}
-			if f.CalledS < 0 && f.Status == queue.Cancelled && f.FinishedS > 0 {
-				c.LeftS = f.FinishedS
-			}
-			rd.Customers = append(rd.Customers, c)
+			rd.Customers = append(rd.Customers, replayCustomer(f))
 			w = append(w, f.CalledS)
 			mk.wd = append(mk.wd, wd)
 			mk.slots = append(mk.slots, min(max(int(f.IssuedS)/step, 0), nslots-1))
@@ -94,24 +149,38 @@ func RunWhatIf(src Source, cfg queue.Config, p Params, shifts []sim.Shift) (*Wha
 		if len(rd.Customers) == 0 {
 			return nil
 		}
-		weekdayDays[wd]++
-		realOpen.counters(wd, d, step)
-		days = append(days, rd)
-		real = append(real, w)
-		meta = append(meta, mk)
+		in.weekdayDays[wd]++
+		in.realOpen.counters(wd, d, step)
+		in.days = append(in.days, rd)
+		in.real = append(in.real, w)
+		in.meta = append(in.meta, mk)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if shifts == nil {
-		shifts = observed.shifts(cfg)
+	return in, nil
+}
+
+// replayCustomer is the customer behind a ticket's facts: when they came,
+// how long they took to walk up and be served, whether they left unserved.
+func replayCustomer(f *store.TicketFact) sim.Customer {
+	c := sim.Customer{IssuedS: f.IssuedS, Service: string(f.Service), Green: f.Priority == 'g',
+		NoShow: f.Status == queue.NoShow}
+	if f.CalledS >= 0 && f.StartedS >= f.CalledS {
+		c.WalkS = f.StartedS - f.CalledS
 	}
-	pred, err := sim.Replay(cfg, days, shifts, 1)
-	if err != nil {
-		return nil, err
+	if f.Status == queue.Done && f.StartedS >= 0 && f.FinishedS >= f.StartedS {
+		c.ServiceS = max(f.FinishedS-f.StartedS, 1)
 	}
-	out := &WhatIf{From: p.From, To: p.To, SlotMinutes: p.SlotMin, Shifts: shifts, Slots: []WhatIfSlot{}}
+	if f.CalledS < 0 && f.Status == queue.Cancelled && f.FinishedS > 0 {
+		c.LeftS = f.FinishedS
+	}
+	return c
+}
+
+// serviceTargets is each service's target wait in seconds (600 when unset).
+func serviceTargets(cfg queue.Config) map[string]int32 {
 	targets := map[string]int32{}
 	for _, s := range cfg.Services {
 		targets[s.Prefix] = int32(max(s.TargetWaitS, 1))
@@ -119,52 +188,43 @@ func RunWhatIf(src Source, cfg queue.Config, p Params, shifts []sim.Shift) (*Wha
 			targets[s.Prefix] = 600
 		}
 	}
-	type side struct {
-		all    []int32
-		within int
-		cells  [][]int32
+	return targets
+}
+
+// waitSide gathers the waits of one side of the comparison (real or
+// predicted), in total and per weekday × slot.
+type waitSide struct {
+	all    []int32
+	within int
+	cells  [][]int32
+}
+
+func newWaitSide(nslots int) *waitSide { return &waitSide{cells: make([][]int32, 8*nslots)} }
+
+// add counts wait w (seconds, negative: never called) in cell k.
+func (s *waitSide) add(k int, w, target int32) {
+	if w < 0 {
+		return
 	}
-	mk := func() *side { return &side{cells: make([][]int32, 8*nslots)} }
-	rs, ps := mk(), mk()
-	arrivals := make([]int, 8*nslots)
-	for di := range days {
-		for ci, c := range days[di].Customers {
-			out.Customers++
-			k := meta[di].wd[ci]*nslots + meta[di].slots[ci]
-			arrivals[k]++
-			for _, x := range []struct {
-				s *side
-				w int32
-			}{{rs, real[di][ci]}, {ps, pred[di][ci]}} {
-				if x.w < 0 {
-					continue
-				}
-				x.s.all = append(x.s.all, x.w)
-				x.s.cells[k] = append(x.s.cells[k], x.w)
-				if x.w <= targets[c.Service] {
-					x.s.within++
-				}
-			}
-		}
+	s.all = append(s.all, w)
+	s.cells[k] = append(s.cells[k], w)
+	if w <= target {
+		s.within++
 	}
-	fig := func(s *side) WhatIfFigures {
-		f := WhatIfFigures{Called: len(s.all)}
-		f.AvgWaitS, f.P90WaitS = stats(s.all)
-		if f.Called > 0 {
-			f.ServiceLevel = round4(float64(s.within) / float64(f.Called))
-		}
-		return f
+}
+
+func (s *waitSide) figures() WhatIfFigures {
+	f := WhatIfFigures{Called: len(s.all)}
+	f.AvgWaitS, f.P90WaitS = stats(s.all)
+	if f.Called > 0 {
+		f.ServiceLevel = round4(float64(s.within) / float64(f.Called))
 	}
-	out.Real, out.Predicted = fig(rs), fig(ps)
-	// Counter-hours per day, real and planned.
-	nd := len(days)
-	var realS int64
-	for _, v := range realOpen.openS {
-		realS += v
-	}
-	if nd > 0 {
-		out.Real.CounterHours = round1(float64(realS) / 3600 / float64(nd))
-	}
+	return f
+}
+
+// plannedOpen is the counters the shifts open over days: per weekday × slot
+// (counters open, summed over the days) and the counter-seconds in total.
+func plannedOpen(days []sim.ReplayDay, shifts []sim.Shift, step, nslots int) ([]float64, float64) {
 	planOpen := make([]float64, 8*nslots)
 	var planS float64
 	for di := range days {
@@ -181,26 +241,7 @@ func RunWhatIf(src Source, cfg queue.Config, p Params, shifts []sim.Shift) (*Wha
 			}
 		}
 	}
-	if nd > 0 {
-		out.Predicted.CounterHours = round1(planS / 3600 / float64(nd))
-	}
-	for wd := 1; wd <= 7; wd++ {
-		for k := 0; k < nslots; k++ {
-			i := wd*nslots + k
-			if arrivals[i] == 0 {
-				continue
-			}
-			sl := WhatIfSlot{Weekday: wd, Start: clock(k * step), Arrivals: arrivals[i]}
-			sl.RealAvgWaitS, sl.RealP90WaitS = stats(rs.cells[i])
-			sl.PredAvgWaitS, sl.PredP90WaitS = stats(ps.cells[i])
-			if n := weekdayDays[wd]; n > 0 {
-				sl.RealOpen = round1(float64(realOpen.openS[i]) / float64(step) / float64(n))
-				sl.PredOpen = round1(planOpen[i] / float64(n))
-			}
-			out.Slots = append(out.Slots, sl)
-		}
-	}
-	return out, nil
+	return planOpen, planS
 }
 
 func parseDay(s string) time.Time {

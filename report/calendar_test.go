@@ -4,8 +4,8 @@ import (
 	"reflect"
 	"testing"
 
-	"hallq/hall/report"
 	"hallq/queue"
+	"hallq/report"
 )
 
 // TestReportFlagsCalendarDays: a report names the 调休 working days and

@@ -34,6 +34,24 @@ func newStaffAcc(nslots int) *staffAcc {
 	return &staffAcc{nslots: nslots, openS: make([]int64, 8*nslots)}
 }
 
+// merge adds o (a later part of the range) into a.
+func (a *staffAcc) merge(o *staffAcc) {
+	for i, v := range o.arrivals {
+		if v == nil {
+			continue
+		}
+		if a.arrivals[i] == nil {
+			a.arrivals[i] = make([]int, len(v))
+		}
+		for k, n := range v {
+			a.arrivals[i][k] += n
+		}
+	}
+	for k, v := range o.openS {
+		a.openS[k] += v
+	}
+}
+
 func (s *staffAcc) arrival(wd, slot int, svc byte) {
 	a := s.arrivals[svc]
 	if a == nil {

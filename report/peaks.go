@@ -52,6 +52,27 @@ func newPeakAcc(nslots int) *peakAcc {
 	return &peakAcc{nslots: nslots, cells: map[byte][]sumN{}, mdays: map[byte]*[32]sumN{}}
 }
 
+// merge adds o (a later part of the range) into p.
+func (p *peakAcc) merge(o *peakAcc) {
+	for svc, c := range o.fast {
+		if c == nil {
+			continue
+		}
+		if p.fast[svc] == nil {
+			p.fast[svc], p.fastD[svc] = make([]sumN, len(c)), &[32]sumN{}
+			p.cells[byte(svc)], p.mdays[byte(svc)] = p.fast[svc], p.fastD[svc]
+		}
+		for k := range c {
+			p.fast[svc][k].sum += c[k].sum
+			p.fast[svc][k].n += c[k].n
+		}
+		for k := range o.fastD[svc] {
+			p.fastD[svc][k].sum += o.fastD[svc][k].sum
+			p.fastD[svc][k].n += o.fastD[svc][k].n
+		}
+	}
+}
+
 func (p *peakAcc) add(svc byte, wd, slot, dom int, w int32) {
 	c := p.fast[svc]
 	if c == nil {
@@ -84,6 +105,9 @@ func runs(n int, hot func(i int) bool) []run {
 	return out
 }
 
+// noPeakZH, noPeakEN are the sentence when the range has no peak.
+const noPeakZH, noPeakEN = "所选范围内没有明显的高峰时段。", "No clear peak period in the range."
+
 // findPeaks names the peak periods: on workdays (and weekends) the run of
 // slots with the most waiting (customers × mean wait) among slots whose mean
 // wait is at least 1.3 × the range's mean and a minute or more; likewise the
@@ -92,68 +116,69 @@ func (r *Report) findPeaks() {
 	r.Peaks = []Peak{}
 	pa := r.peakAcc
 	if pa == nil || r.Summary.Called == 0 {
-		r.PeakText, r.PeakTextEN = "所选范围内没有明显的高峰时段。", "No clear peak period in the range."
+		r.PeakText, r.PeakTextEN = noPeakZH, noPeakEN
 		return
 	}
-	step := r.SlotMinutes * 60
 	threshold := math.Max(r.Summary.AvgWaitS*1.3, 60)
-	groups := []struct {
-		days   []int
-		zh, en string
-	}{{[]int{1, 2, 3, 4, 5}, "工作日", "workdays"}, {[]int{6, 7}, "周末", "weekends"}}
-	var slotPeak *Peak
-	for _, g := range groups {
-		agg := make([]sumN, pa.nslots)
-		bySvc := map[byte][]sumN{}
-		for svc, cells := range pa.cells {
-			b := make([]sumN, pa.nslots)
-			for _, wd := range g.days {
-				for k := 0; k < pa.nslots; k++ {
-					c := cells[wd*pa.nslots+k]
-					b[k].sum += c.sum
-					b[k].n += c.n
-					agg[k].sum += c.sum
-					agg[k].n += c.n
-				}
+	var slotPeak, dayPeak *Peak
+	for _, g := range weekdayGroups {
+		if pk, ok := pa.slotPeak(g, threshold, r.SlotMinutes*60); ok {
+			r.Peaks = append(r.Peaks, pk)
+			if slotPeak == nil {
+				slotPeak = &pk
 			}
-			bySvc[svc] = b
-		}
-		best, bestScore := run{-1, -1}, 0.0
-		for _, rn := range runs(pa.nslots, func(k int) bool { return agg[k].n >= 3 && agg[k].avg() >= threshold }) {
-			var t sumN
-			for k := rn.lo; k <= rn.hi; k++ {
-				t.sum += agg[k].sum
-				t.n += agg[k].n
-			}
-			if score := float64(t.sum); score > bestScore {
-				best, bestScore = rn, score
-			}
-		}
-		if best.lo < 0 {
-			continue
-		}
-		var t sumN
-		for k := best.lo; k <= best.hi; k++ {
-			t.sum += agg[k].sum
-			t.n += agg[k].n
-		}
-		pk := Peak{Kind: "slots", Weekdays: g.days, From: clock(best.lo * step), To: clock((best.hi + 1) * step),
-			Customers: t.n, AvgWaitS: round1(t.avg())}
-		pk.Service, pk.ServiceAvgWaitS = worst(bySvc, best)
-		pk.TextZH = fmt.Sprintf("%s %s–%s，平均等候 %d 分钟", g.zh, pk.From, pk.To, mins(pk.AvgWaitS))
-		pk.TextEN = fmt.Sprintf("%s %s–%s, mean wait %d min", g.en, pk.From, pk.To, mins(pk.AvgWaitS))
-		if pk.Service != "" {
-			pk.TextZH += fmt.Sprintf("，%s类 %d 分钟", pk.Service, mins(pk.ServiceAvgWaitS))
-			pk.TextEN += fmt.Sprintf(", service %s %d min", pk.Service, mins(pk.ServiceAvgWaitS))
-		}
-		r.Peaks = append(r.Peaks, pk)
-		if slotPeak == nil {
-			slotPeak = &r.Peaks[len(r.Peaks)-1]
 		}
 	}
+	if pk, ok := pa.dayPeak(threshold); ok {
+		r.Peaks = append(r.Peaks, pk)
+		dayPeak = &pk
+	}
+	r.PeakText, r.PeakTextEN = peakSentence(slotPeak, dayPeak)
+}
 
-	// Days of the month.
-	var agg [32]sumN
+// weekdayGroup is a set of weekdays whose slots are read together.
+type weekdayGroup struct {
+	days   []int
+	zh, en string
+}
+
+var weekdayGroups = []weekdayGroup{{[]int{1, 2, 3, 4, 5}, "工作日", "workdays"}, {[]int{6, 7}, "周末", "weekends"}}
+
+// slotPeak is the peak run of slots on g's weekdays, if any slot is hot
+// (at least 3 customers called, mean wait at least threshold).
+func (pa *peakAcc) slotPeak(g weekdayGroup, threshold float64, step int) (Peak, bool) {
+	agg := make([]sumN, pa.nslots)
+	bySvc := map[byte][]sumN{}
+	for svc, cells := range pa.cells {
+		b := make([]sumN, pa.nslots)
+		for _, wd := range g.days {
+			for k := 0; k < pa.nslots; k++ {
+				c := cells[wd*pa.nslots+k]
+				b[k].sum += c.sum
+				b[k].n += c.n
+				agg[k].sum += c.sum
+				agg[k].n += c.n
+			}
+		}
+		bySvc[svc] = b
+	}
+	best := busiestRun(agg, func(k int) bool { return agg[k].n >= 3 && agg[k].avg() >= threshold })
+	if best.lo < 0 {
+		return Peak{}, false
+	}
+	t := sumRun(agg, best)
+	pk := Peak{Kind: "slots", Weekdays: g.days, From: clock(best.lo * step), To: clock((best.hi + 1) * step),
+		Customers: t.n, AvgWaitS: round1(t.avg())}
+	pk.Service, pk.ServiceAvgWaitS = worst(bySvc, best)
+	pk.TextZH = fmt.Sprintf("%s %s–%s，平均等候 %d 分钟", g.zh, pk.From, pk.To, mins(pk.AvgWaitS))
+	pk.TextEN = fmt.Sprintf("%s %s–%s, mean wait %d min", g.en, pk.From, pk.To, mins(pk.AvgWaitS))
+	pk.nameService()
+	return pk, true
+}
+
+// dayPeak is the peak run of days of the month, if any day is hot.
+func (pa *peakAcc) dayPeak(threshold float64) (Peak, bool) {
+	agg := make([]sumN, 32)
 	bySvc := map[byte][]sumN{}
 	for svc, m := range pa.mdays {
 		b := make([]sumN, 32)
@@ -164,37 +189,52 @@ func (r *Report) findPeaks() {
 		}
 		bySvc[svc] = b
 	}
-	var dayPeak *Peak
+	best := busiestRun(agg, func(d int) bool { return d >= 1 && agg[d].n >= 3 && agg[d].avg() >= threshold })
+	if best.lo < 0 {
+		return Peak{}, false
+	}
+	t := sumRun(agg, best)
+	pk := Peak{Kind: "month_days", FirstDay: best.lo, LastDay: best.hi, Customers: t.n, AvgWaitS: round1(t.avg())}
+	pk.Service, pk.ServiceAvgWaitS = worst(bySvc, best)
+	pk.TextZH = fmt.Sprintf("每月%s，平均等候 %d 分钟", dayRange(best), mins(pk.AvgWaitS))
+	pk.TextEN = fmt.Sprintf("days %s of the month, mean wait %d min", dayRangeEN(best), mins(pk.AvgWaitS))
+	pk.nameService()
+	return pk, true
+}
+
+// nameService adds the service that waited longest to the peak's texts.
+func (pk *Peak) nameService() {
+	if pk.Service != "" {
+		pk.TextZH += fmt.Sprintf("，%s类 %d 分钟", pk.Service, mins(pk.ServiceAvgWaitS))
+		pk.TextEN += fmt.Sprintf(", service %s %d min", pk.Service, mins(pk.ServiceAvgWaitS))
+	}
+}
+
+// busiestRun is the run of hot indexes of agg with the most waiting (total
+// wait); lo is -1 if none has any.
+func busiestRun(agg []sumN, hot func(i int) bool) run {
 	best, bestScore := run{-1, -1}, 0.0
-	for _, rn := range runs(32, func(d int) bool { return d >= 1 && agg[d].n >= 3 && agg[d].avg() >= threshold }) {
-		var t sumN
-		for d := rn.lo; d <= rn.hi; d++ {
-			t.sum += agg[d].sum
-			t.n += agg[d].n
-		}
-		if score := float64(t.sum); score > bestScore {
+	for _, rn := range runs(len(agg), hot) {
+		if score := float64(sumRun(agg, rn).sum); score > bestScore {
 			best, bestScore = rn, score
 		}
 	}
-	if best.lo >= 0 {
-		var t sumN
-		for d := best.lo; d <= best.hi; d++ {
-			t.sum += agg[d].sum
-			t.n += agg[d].n
-		}
-		pk := Peak{Kind: "month_days", FirstDay: best.lo, LastDay: best.hi, Customers: t.n, AvgWaitS: round1(t.avg())}
-		pk.Service, pk.ServiceAvgWaitS = worst(bySvc, best)
-		pk.TextZH = fmt.Sprintf("每月%s，平均等候 %d 分钟", dayRange(best), mins(pk.AvgWaitS))
-		pk.TextEN = fmt.Sprintf("days %s of the month, mean wait %d min", dayRangeEN(best), mins(pk.AvgWaitS))
-		if pk.Service != "" {
-			pk.TextZH += fmt.Sprintf("，%s类 %d 分钟", pk.Service, mins(pk.ServiceAvgWaitS))
-			pk.TextEN += fmt.Sprintf(", service %s %d min", pk.Service, mins(pk.ServiceAvgWaitS))
-		}
-		r.Peaks = append(r.Peaks, pk)
-		dayPeak = &r.Peaks[len(r.Peaks)-1]
-	}
+	return best
+}
 
-	// The sentence: "工作日 09:00–10:30 与每月1–5日，A类平均等候 38 分钟".
+// sumRun is the waits of agg over the run.
+func sumRun(agg []sumN, rn run) sumN {
+	var t sumN
+	for k := rn.lo; k <= rn.hi; k++ {
+		t.sum += agg[k].sum
+		t.n += agg[k].n
+	}
+	return t
+}
+
+// peakSentence is the report's headline ("工作日 09:00–10:30 与每月1–5日，
+// A类平均等候 38 分钟") from the first slot peak and the day peak.
+func peakSentence(slotPeak, dayPeak *Peak) (string, string) {
 	var zh, en []string
 	svc, w := "", 0.0
 	if slotPeak != nil {
@@ -210,15 +250,14 @@ func (r *Report) findPeaks() {
 		}
 	}
 	if len(zh) == 0 {
-		r.PeakText, r.PeakTextEN = "所选范围内没有明显的高峰时段。", "No clear peak period in the range."
-		return
+		return noPeakZH, noPeakEN
 	}
-	r.PeakText = strings.Join(zh, " 与")
-	r.PeakTextEN = strings.Join(en, " and ")
+	textZH, textEN := strings.Join(zh, " 与"), strings.Join(en, " and ")
 	if svc != "" {
-		r.PeakText += fmt.Sprintf("，%s类平均等候 %d 分钟", svc, mins(w))
-		r.PeakTextEN += fmt.Sprintf("; service %s waits %d min on average", svc, mins(w))
+		textZH += fmt.Sprintf("，%s类平均等候 %d 分钟", svc, mins(w))
+		textEN += fmt.Sprintf("; service %s waits %d min on average", svc, mins(w))
 	}
+	return textZH, textEN
 }
 
 func groupZH(days []int) string {

@@ -176,17 +176,7 @@ func (d *dayRun) step(e simEv) {
 	now := d.at(e.at)
 	switch e.kind {
 	case kArrive:
-		a := &d.arrivals[e.n]
-		ev, err := d.eng.Issue(queue.IssueRequest{Service: a.service, Priority: a.priority, Item: a.item, Tracking: a.tracking}, now)
-		if !d.out(ev, err, "kiosk") {
-			return
-		}
-		id := ev.Ticket
-		d.customer[id] = a
-		if a.patience > 0 {
-			d.push(e.at+a.patience, kAbandon, 0, id)
-		}
-		d.offer(e.at, id)
+		d.arrive(e, now)
 	case kOpen:
 		k := d.desks[e.n]
 		if d.as(k.shift.clerk.User)(d.eng.SignIn(e.n, k.shift.clerk, now)) {
@@ -200,21 +190,7 @@ func (d *dayRun) step(e simEv) {
 			d.free(e.at, e.n)
 		}
 	case kPause:
-		k := d.desks[e.n]
-		var p pause
-		for _, q := range k.shift.pauses {
-			if q.at == e.at {
-				p = q
-			}
-		}
-		if !k.open || k.closing || k.paused {
-			return
-		}
-		if k.busy {
-			k.pending = append(k.pending, p)
-			return
-		}
-		d.pause(e.at, e.n, p)
+		d.pauseDue(e)
 	case kResume:
 		k := d.desks[e.n]
 		if d.as(k.shift.clerk.User)(d.eng.Resume(e.n, now)) {
@@ -222,17 +198,7 @@ func (d *dayRun) step(e simEv) {
 			d.free(e.at, e.n)
 		}
 	case kWalked:
-		k := d.desks[e.n]
-		a := d.customer[k.ticket]
-		if a != nil && a.noShow {
-			d.push(e.at+30, kRecall, e.n, 0)
-			return
-		}
-		dur := int32(180)
-		if a != nil {
-			dur = a.serviceS
-		}
-		d.push(e.at+dur, kEnd, e.n, 0)
+		d.walked(e)
 	case kRecall:
 		k := d.desks[e.n]
 		d.as(k.shift.clerk.User)(d.eng.Recall(e.n, k.shift.clerk.User, now))
@@ -244,34 +210,93 @@ func (d *dayRun) step(e simEv) {
 			d.free(e.at, e.n)
 		}
 	case kEnd:
-		k := d.desks[e.n]
-		a := d.customer[k.ticket]
-		if a != nil && a.transfer != "" {
-			ev, err := d.eng.Transfer(e.n, queue.TransferRequest{Service: a.transfer}, k.shift.clerk.User, now)
-			if d.out(ev, err, k.shift.clerk.User) {
-				next := *a
-				next.service, next.transfer, next.noShow, next.patience = a.transfer, "", false, 0
-				next.serviceS = max(60, a.serviceS/2)
-				next.idx = -1
-				d.customer[ev.Ticket] = &next
-				k.busy, k.ticket = false, 0
-				d.offer(e.at, ev.Ticket)
-				d.free(e.at, e.n)
-			}
-			return
-		}
-		ev, err := d.eng.Finish(e.n, k.shift.clerk.User, "", now)
-		if d.out(ev, err, k.shift.clerk.User) {
-			if a != nil && a.rating > 0 && d.rated != nil && len(ev.Tickets) > 0 {
-				d.rated(ev.Tickets[0], a, now)
-			}
-			k.busy, k.ticket = false, 0
-			d.free(e.at, e.n)
-		}
+		d.end(e, now)
 	case kAbandon:
 		if t, ok := d.eng.Ticket(e.id); ok && t.Status == queue.Waiting {
 			d.as("kiosk")(d.eng.Cancel(e.id, "客户离开 / customer left", now))
 		}
+	}
+}
+
+// arrive issues an arriving customer's ticket and offers it to the idle
+// counters; a customer with limited patience leaves later if not called.
+func (d *dayRun) arrive(e simEv, now time.Time) {
+	a := &d.arrivals[e.n]
+	ev, err := d.eng.Issue(queue.IssueRequest{Service: a.service, Priority: a.priority, Item: a.item, Tracking: a.tracking}, now)
+	if !d.out(ev, err, "kiosk") {
+		return
+	}
+	id := ev.Ticket
+	d.customer[id] = a
+	if a.patience > 0 {
+		d.push(e.at+a.patience, kAbandon, 0, id)
+	}
+	d.offer(e.at, id)
+}
+
+// pauseDue starts a planned pause, or keeps it for when the counter's
+// customer is done.
+func (d *dayRun) pauseDue(e simEv) {
+	k := d.desks[e.n]
+	var p pause
+	for _, q := range k.shift.pauses {
+		if q.at == e.at {
+			p = q
+		}
+	}
+	if !k.open || k.closing || k.paused {
+		return
+	}
+	if k.busy {
+		k.pending = append(k.pending, p)
+		return
+	}
+	d.pause(e.at, e.n, p)
+}
+
+// walked is a called customer reaching the counter (or, a no-show, not:
+// the clerk recalls in 30 s); their service ends after its duration.
+func (d *dayRun) walked(e simEv) {
+	k := d.desks[e.n]
+	a := d.customer[k.ticket]
+	if a != nil && a.noShow {
+		d.push(e.at+30, kRecall, e.n, 0)
+		return
+	}
+	dur := int32(180)
+	if a != nil {
+		dur = a.serviceS
+	}
+	d.push(e.at+dur, kEnd, e.n, 0)
+}
+
+// end finishes the counter's customer, or transfers them to their next
+// service (served in half the time, at least a minute), and frees the
+// counter.
+func (d *dayRun) end(e simEv, now time.Time) {
+	k := d.desks[e.n]
+	a := d.customer[k.ticket]
+	if a != nil && a.transfer != "" {
+		ev, err := d.eng.Transfer(e.n, queue.TransferRequest{Service: a.transfer}, k.shift.clerk.User, now)
+		if d.out(ev, err, k.shift.clerk.User) {
+			next := *a
+			next.service, next.transfer, next.noShow, next.patience = a.transfer, "", false, 0
+			next.serviceS = max(60, a.serviceS/2)
+			next.idx = -1
+			d.customer[ev.Ticket] = &next
+			k.busy, k.ticket = false, 0
+			d.offer(e.at, ev.Ticket)
+			d.free(e.at, e.n)
+		}
+		return
+	}
+	ev, err := d.eng.Finish(e.n, k.shift.clerk.User, "", now)
+	if d.out(ev, err, k.shift.clerk.User) {
+		if a != nil && a.rating > 0 && d.rated != nil && len(ev.Tickets) > 0 {
+			d.rated(ev.Tickets[0], a, now)
+		}
+		k.busy, k.ticket = false, 0
+		d.free(e.at, e.n)
 	}
 }
 

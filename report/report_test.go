@@ -9,9 +9,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"hallq/hall"
-	"hallq/hall/report"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/report"
 )
 
 var sh, _ = time.LoadLocation("Asia/Shanghai")

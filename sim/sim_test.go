@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/sim"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/sim"
 )
 
 var end = time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)

@@ -61,6 +61,19 @@ type itemAcc struct {
 	none   int
 }
 
+// merge adds o (a later part of the range) into a.
+func (a *itemAcc) merge(o *itemAcc) {
+	for item, n := range o.counts {
+		if p, ok := a.counts[item]; ok {
+			*p += *n
+		} else {
+			v := *n
+			a.counts[item] = &v
+		}
+	}
+	a.none += o.none
+}
+
 func (a *itemAcc) add(f *store.TicketFact) {
 	if f.Status != queue.Done {
 		return

@@ -26,52 +26,71 @@ type Table struct {
 // WeekdayZH names ISO weekdays.
 var WeekdayZH = [8]string{"", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"}
 
-func pct(x float64) float64 { return round1(x * 100) }
-
 // Tables returns the report's tables in export order.
 func (r *Report) Tables() []Table {
+	ts := []Table{r.summaryTable(), r.slotsTable(), r.monthDaysTable(), r.queueLengthTable(), r.servicesTable(),
+		r.peaksTable(), r.staffingTable(),
+		peopleTable("clerks", "柜员", "柜员", r.Clerks, func(x ClerkRow) any { return x.Clerk }),
+		peopleTable("counters", "窗口", "窗口", r.Counters, func(x ClerkRow) any { return x.Counter })}
+	if c := r.Cases; c != nil {
+		ts = append(ts, c.casesTable(), c.followupsTable())
+	}
+	return ts
+}
+
+func (r *Report) summaryTable() Table {
 	s := r.Summary
 	svc := "全部"
 	if r.Service != "" {
 		svc = r.Service
 	}
-	ts := []Table{{Name: "summary", SheetZH: "概要",
+	return Table{Name: "summary", SheetZH: "概要",
 		Keys:   []string{"from", "to", "service", "tickets", "called", "served", "no_shows", "cancelled", "avg_wait_s", "p90_wait_s", "max_wait_s", "service_level", "no_show_rate", "avg_service_s", "days", "peak_text"},
 		HeadZH: []string{"开始日期", "结束日期", "业务类别", "取号人数", "已叫号", "已办结", "过号", "取消/离开", "平均等候(秒)", "90%等候(秒)", "最长等候(秒)", "服务水平", "过号率", "平均办理(秒)", "营业天数", "高峰时段"},
-		Rows:   [][]any{{r.From, r.To, svc, s.Tickets, s.Called, s.Served, s.NoShows, s.Cancelled, s.AvgWaitS, s.P90WaitS, s.MaxWaitS, s.ServiceLevel, s.NoShowRate, s.AvgServiceS, s.Days, r.PeakText}}}}
+		Rows:   [][]any{{r.From, r.To, svc, s.Tickets, s.Called, s.Served, s.NoShows, s.Cancelled, s.AvgWaitS, s.P90WaitS, s.MaxWaitS, s.ServiceLevel, s.NoShowRate, s.AvgServiceS, s.Days, r.PeakText}}}
+}
 
+func (r *Report) slotsTable() Table {
 	t := Table{Name: "slots", SheetZH: "时段热力",
 		Keys:   []string{"weekday", "start", "arrivals", "arrivals_per_day", "called", "avg_wait_s", "p90_wait_s"},
 		HeadZH: []string{"星期", "时段开始", "到达人数", "日均到达", "已叫号", "平均等候(秒)", "90%等候(秒)"}}
 	for _, x := range r.Slots {
 		t.Rows = append(t.Rows, []any{x.Weekday, x.Start, x.Arrivals, x.ArrivalsPerDay, x.Called, x.AvgWaitS, x.P90WaitS})
 	}
-	ts = append(ts, t)
+	return t
+}
 
-	t = Table{Name: "month_days", SheetZH: "每月日期",
+func (r *Report) monthDaysTable() Table {
+	t := Table{Name: "month_days", SheetZH: "每月日期",
 		Keys:   []string{"day", "arrivals", "arrivals_per_day", "called", "avg_wait_s", "p90_wait_s"},
 		HeadZH: []string{"日期(日)", "到达人数", "日均到达", "已叫号", "平均等候(秒)", "90%等候(秒)"}}
 	for _, x := range r.MonthDays {
 		t.Rows = append(t.Rows, []any{x.Day, x.Arrivals, x.ArrivalsPerDay, x.Called, x.AvgWaitS, x.P90WaitS})
 	}
-	ts = append(ts, t)
+	return t
+}
 
-	t = Table{Name: "queue_length", SheetZH: "排队人数",
+func (r *Report) queueLengthTable() Table {
+	t := Table{Name: "queue_length", SheetZH: "排队人数",
 		Keys: []string{"at", "avg", "max"}, HeadZH: []string{"时刻", "平均排队人数", "最多排队人数"}}
 	for _, x := range r.QueueLength {
 		t.Rows = append(t.Rows, []any{x.At, x.Avg, x.Max})
 	}
-	ts = append(ts, t)
+	return t
+}
 
-	t = Table{Name: "services", SheetZH: "业务类别",
+func (r *Report) servicesTable() Table {
+	t := Table{Name: "services", SheetZH: "业务类别",
 		Keys:   []string{"service", "name_zh", "target_wait_s", "tickets", "called", "avg_wait_s", "p90_wait_s", "service_level", "no_show_rate", "avg_service_s"},
 		HeadZH: []string{"类别", "名称", "目标等候(秒)", "取号人数", "已叫号", "平均等候(秒)", "90%等候(秒)", "服务水平", "过号率", "平均办理(秒)"}}
 	for _, x := range r.Services {
 		t.Rows = append(t.Rows, []any{x.Service, x.NameZH, x.TargetWaitS, x.Tickets, x.Called, x.AvgWaitS, x.P90WaitS, x.ServiceLevel, x.NoShowRate, x.AvgServiceS})
 	}
-	ts = append(ts, t)
+	return t
+}
 
-	t = Table{Name: "peaks", SheetZH: "高峰时段",
+func (r *Report) peaksTable() Table {
+	t := Table{Name: "peaks", SheetZH: "高峰时段",
 		Keys:   []string{"kind", "period", "customers", "avg_wait_s", "service", "service_avg_wait_s", "text_zh"},
 		HeadZH: []string{"类型", "时段", "人数", "平均等候(秒)", "等候最多的类别", "该类平均等候(秒)", "说明"}}
 	for _, x := range r.Peaks {
@@ -81,49 +100,53 @@ func (r *Report) Tables() []Table {
 		}
 		t.Rows = append(t.Rows, []any{x.Kind, period, x.Customers, x.AvgWaitS, x.Service, x.ServiceAvgWaitS, x.TextZH})
 	}
-	ts = append(ts, t)
+	return t
+}
 
-	t = Table{Name: "staffing", SheetZH: "人员配置建议",
+func (r *Report) staffingTable() Table {
+	t := Table{Name: "staffing", SheetZH: "人员配置建议",
 		Keys:   []string{"weekday", "start", "arrivals_per_hour", "needed_by_service", "needed", "open", "gap", "avg_wait_s"},
 		HeadZH: []string{"星期", "时段开始", "每小时到达", "各类别所需窗口", "所需窗口", "实际开放窗口", "缺口", "平均等候(秒)"}}
 	for _, x := range r.Staffing {
 		t.Rows = append(t.Rows, []any{x.Weekday, x.Start, x.PerHour, neededText(x.NeededBy), x.Needed, x.Open, x.Gap, x.AvgWaitS})
 	}
-	ts = append(ts, t)
+	return t
+}
 
-	people := func(name, sheet, keyHead string, rows []ClerkRow, key func(ClerkRow) any) Table {
-		t := Table{Name: name, SheetZH: sheet,
-			Keys:   []string{name[:len(name)-1], "served", "no_shows", "transferred", "avg_service_s", "open_s", "busy_s", "idle_s", "pauses", "pause_s", "rated", "unrated", "satisfaction", "satisfied", "participation", "walks", "avg_walk_s", "idle_waiting_s"},
-			HeadZH: []string{keyHead, "办结", "过号", "转移", "平均办理(秒)", "开放时长(秒)", "办理时长(秒)", "空闲时长(秒)", "暂停次数", "暂停时长(秒)", "评价数", "未评价", "满意度(1–5)", "满意率", "参评率", "叫号到办理次数", "平均叫号到办理(秒)", "有人等候时空闲(秒)"}}
-		for _, x := range rows {
-			t.Rows = append(t.Rows, []any{key(x), x.Served, x.NoShows, x.Transferred, x.AvgServiceS, x.OpenS, x.BusyS, x.IdleS, x.Pauses, x.PauseS, x.Rated, x.Unrated, x.Satisfaction, x.Satisfied, x.Participation, x.Walks, x.AvgWalkS, x.IdleWaitingS})
-		}
-		return t
+// peopleTable is the clerks or counters table (name "clerks", "counters":
+// its first column is the name without the plural s).
+func peopleTable(name, sheet, keyHead string, rows []ClerkRow, key func(ClerkRow) any) Table {
+	t := Table{Name: name, SheetZH: sheet,
+		Keys:   []string{name[:len(name)-1], "served", "no_shows", "transferred", "avg_service_s", "open_s", "busy_s", "idle_s", "pauses", "pause_s", "rated", "unrated", "satisfaction", "satisfied", "participation", "walks", "avg_walk_s", "idle_waiting_s"},
+		HeadZH: []string{keyHead, "办结", "过号", "转移", "平均办理(秒)", "开放时长(秒)", "办理时长(秒)", "空闲时长(秒)", "暂停次数", "暂停时长(秒)", "评价数", "未评价", "满意度(1–5)", "满意率", "参评率", "叫号到办理次数", "平均叫号到办理(秒)", "有人等候时空闲(秒)"}}
+	for _, x := range rows {
+		t.Rows = append(t.Rows, []any{key(x), x.Served, x.NoShows, x.Transferred, x.AvgServiceS, x.OpenS, x.BusyS, x.IdleS, x.Pauses, x.PauseS, x.Rated, x.Unrated, x.Satisfaction, x.Satisfied, x.Participation, x.Walks, x.AvgWalkS, x.IdleWaitingS})
 	}
-	ts = append(ts, people("clerks", "柜员", "柜员", r.Clerks, func(x ClerkRow) any { return x.Clerk }))
-	ts = append(ts, people("counters", "窗口", "窗口", r.Counters, func(x ClerkRow) any { return x.Counter }))
+	return t
+}
 
-	if c := r.Cases; c != nil {
-		t = Table{Name: "cases", SheetZH: "业务事项",
-			Keys: []string{"class", "item", "name_zh", "count"}, HeadZH: []string{"四类业务", "事项编号", "事项名称", "件数"}}
-		for _, x := range c.ByClass {
-			t.Rows = append(t.Rows, []any{x.NameZH, "", "（合计）", x.Count})
-		}
-		for _, x := range c.ByItem {
-			t.Rows = append(t.Rows, []any{queueClassZH(x.Class), x.Item, x.NameZH, x.Count})
-		}
-		ts = append(ts, t)
-		t = Table{Name: "followups", SheetZH: "工单与审批",
-			Keys:   []string{"what", "count"},
-			HeadZH: []string{"项目", "数量"},
-			Rows: [][]any{{"工单 开立", c.WorkOrders.Opened}, {"工单 未办结", c.WorkOrders.Open}, {"工单 超期", c.WorkOrders.Overdue},
-				{"审批 申请", c.Approvals.Requested}, {"审批 待决定", c.Approvals.Pending}, {"审批 同意", c.Approvals.Approved}, {"审批 不同意", c.Approvals.Rejected}}}
-		for _, x := range c.Refusals {
-			t.Rows = append(t.Rows, []any{"不予受理：" + x.Item + "（" + x.Reason + "）", x.Count})
-		}
-		ts = append(ts, t)
+func (c *CaseTable) casesTable() Table {
+	t := Table{Name: "cases", SheetZH: "业务事项",
+		Keys: []string{"class", "item", "name_zh", "count"}, HeadZH: []string{"四类业务", "事项编号", "事项名称", "件数"}}
+	for _, x := range c.ByClass {
+		t.Rows = append(t.Rows, []any{x.NameZH, "", "（合计）", x.Count})
 	}
-	return ts
+	for _, x := range c.ByItem {
+		t.Rows = append(t.Rows, []any{queueClassZH(x.Class), x.Item, x.NameZH, x.Count})
+	}
+	return t
+}
+
+func (c *CaseTable) followupsTable() Table {
+	t := Table{Name: "followups", SheetZH: "工单与审批",
+		Keys:   []string{"what", "count"},
+		HeadZH: []string{"项目", "数量"},
+		Rows: [][]any{{"工单 开立", c.WorkOrders.Opened}, {"工单 未办结", c.WorkOrders.Open}, {"工单 超期", c.WorkOrders.Overdue},
+			{"审批 申请", c.Approvals.Requested}, {"审批 待决定", c.Approvals.Pending}, {"审批 同意", c.Approvals.Approved}, {"审批 不同意", c.Approvals.Rejected}}}
+	for _, x := range c.Refusals {
+		t.Rows = append(t.Rows, []any{"不予受理：" + x.Item + "（" + x.Reason + "）", x.Count})
+	}
+	return t
 }
 
 func queueClassZH(c string) string {

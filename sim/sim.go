@@ -67,10 +67,40 @@ func Run(st *store.Store, opt Options) (Result, error) {
 	if !ok {
 		return Result{}, queue.Errorf(queue.EINVALID, "未知的模拟规模 %q（small 或 large）/ unknown profile %q (small or large)", opt.Profile, opt.Profile)
 	}
+	cfg, err := hallConfig(st, opt, prof)
+	if err != nil {
+		return Result{}, err
+	}
+	if opt.End.IsZero() {
+		opt.End = time.Now()
+	}
+	eng, first, seq, err := startEngine(st, cfg, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	s := &simulator{prof: prof, cfg: cfg, eng: eng, seed: opt.Seed, seq: seq,
+		items: newItemPicker(serviceOrder(cfg))}
+	res := Result{FirstDay: first.Format(time.DateOnly), Days: opt.Days, Notes: hoursNotes(cfg)}
+	simErr, err := s.write(st, first, opt, &res)
+	if err != nil {
+		return res, fmt.Errorf("simulate: %w", err)
+	}
+	res.Elapsed = time.Since(start)
+	if res.Tickets == 0 && simErr == nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("没有客户：本厅在 %s … %s 每天都不营业（营业时间、节假日）/ no customers: the hall is closed on every day from %s to %s (its opening hours and holidays)",
+			res.FirstDay, res.LastDay, res.FirstDay, res.LastDay))
+	}
+	return res, simErr
+}
+
+// hallConfig is the store's hall, or opt.NewHall (LargeConfig of it for the
+// large profile) seeded into a store that has none; the hall must have
+// three quarters of the profile's counters.
+func hallConfig(st *store.Store, opt Options, prof Profile) (queue.Config, error) {
 	var cfg queue.Config
 	found, err := st.GetMeta("config", &cfg)
 	if err != nil {
-		return Result{}, err
+		return cfg, err
 	}
 	if !found {
 		cfg = opt.NewHall
@@ -78,22 +108,26 @@ func Run(st *store.Store, opt Options) (Result, error) {
 			cfg = LargeConfig(cfg)
 		}
 		if err := cfg.Validate(); err != nil {
-			return Result{}, err
+			return cfg, err
 		}
 		if _, err := st.Seed(cfg, cfg.Services, cfg.Counters); err != nil {
-			return Result{}, err
+			return cfg, err
 		}
 	}
 	if len(cfg.Counters) < prof.Counters*3/4 {
-		return Result{}, queue.Errorf(queue.EINVALID, "规模 %s 需要至少 %d 个窗口，本厅只有 %d 个：请用新的数据目录 / profile %s needs at least %d counters, this hall has %d: use a fresh data directory",
+		return cfg, queue.Errorf(queue.EINVALID, "规模 %s 需要至少 %d 个窗口，本厅只有 %d 个：请用新的数据目录 / profile %s needs at least %d counters, this hall has %d: use a fresh data directory",
 			prof.Name, prof.Counters*3/4, len(cfg.Counters), prof.Name, prof.Counters*3/4, len(cfg.Counters))
 	}
-	if opt.End.IsZero() {
-		opt.End = time.Now()
-	}
+	return cfg, nil
+}
+
+// startEngine is the queue engine restored to the store's last day before
+// the simulated ones, the first simulated (local) day, and the store's last
+// event sequence. Errors: ECONFLICT if the store holds any of the days.
+func startEngine(st *store.Store, cfg queue.Config, opt Options) (*queue.Engine, time.Time, uint64, error) {
 	eng, err := queue.New(cfg, opt.End)
 	if err != nil {
-		return Result{}, err
+		return nil, time.Time{}, 0, err
 	}
 	loc := eng.Location()
 	endDay, _ := time.ParseInLocation(time.DateOnly, eng.DayOf(opt.End), loc)
@@ -101,26 +135,27 @@ func Run(st *store.Store, opt Options) (Result, error) {
 	firstDay := first.Format(time.DateOnly)
 	probe, err := st.Load(firstDay)
 	if err != nil {
-		return Result{}, err
+		return nil, time.Time{}, 0, err
 	}
 	if probe.LastDay >= firstDay {
-		return Result{}, queue.Errorf(queue.ECONFLICT, "数据目录已有 %s 的记录，模拟只能写在已有记录之前的日子：请用新的数据目录 / the data directory already holds %s; history can only be simulated before it: use a fresh data directory",
+		return nil, time.Time{}, 0, queue.Errorf(queue.ECONFLICT, "数据目录已有 %s 的记录，模拟只能写在已有记录之前的日子：请用新的数据目录 / the data directory already holds %s; history can only be simulated before it: use a fresh data directory",
 			probe.LastDay, probe.LastDay)
 	}
 	day := firstDay
 	if probe.LastDay != "" {
 		day = probe.LastDay
 		if probe, err = st.Load(day); err != nil {
-			return Result{}, err
+			return nil, time.Time{}, 0, err
 		}
 	}
 	eng.Restore(day, probe.Services, probe.Counters, probe.Tickets, probe.MaxID)
+	return eng, first, probe.LastSeq, nil
+}
 
-	s := &simulator{prof: prof, cfg: cfg, eng: eng, seed: opt.Seed, seq: probe.LastSeq,
-		items: newItemPicker(serviceOrder(cfg))}
-	res := Result{FirstDay: firstDay, Days: opt.Days, Notes: hoursNotes(cfg)}
-
-	// Commit day d while day d+1 is simulated.
+// write simulates opt.Days days from first into st, committing day d while
+// day d+1 is simulated, and counts them in res. simErr is the simulation's
+// error (the days before it are written), err the store's.
+func (s *simulator) write(st *store.Store, first time.Time, opt Options, res *Result) (simErr, err error) {
 	batches := make(chan []queue.Event, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -132,7 +167,6 @@ func Run(st *store.Store, opt Options) (Result, error) {
 		}
 		done <- first
 	}()
-	var simErr error
 	for i := range opt.Days {
 		d := first.AddDate(0, 0, i)
 		evs, n, err := s.day(d, i)
@@ -149,15 +183,7 @@ func Run(st *store.Store, opt Options) (Result, error) {
 		}
 	}
 	close(batches)
-	if err := <-done; err != nil {
-		return res, fmt.Errorf("simulate: %w", err)
-	}
-	res.Elapsed = time.Since(start)
-	if res.Tickets == 0 && simErr == nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("没有客户：本厅在 %s … %s 每天都不营业（营业时间、节假日）/ no customers: the hall is closed on every day from %s to %s (its opening hours and holidays)",
-			res.FirstDay, res.LastDay, res.FirstDay, res.LastDay))
-	}
-	return res, simErr
+	return simErr, <-done
 }
 
 // hoursNotes explains the days the simulator cannot take as the hall's

@@ -300,7 +300,6 @@ func (x *acc) day(d *store.RollupDay) error {
 	if wd == 0 {
 		return nil
 	}
-	step, nslots := x.step, x.nslots
 	customers := 0
 	clear(x.queueDay)
 	for i := range d.Tickets {
@@ -314,55 +313,10 @@ func (x *acc) day(d *store.RollupDay) error {
 			continue
 		}
 		customers++
-		slot := min(max(int(f.IssuedS)/step, 0), nslots-1)
-		w, called := f.Wait()
-		x.slots[wd*nslots+slot].add(w, called)
-		x.mdays[dom].add(w, called)
-		a := x.svc[f.Service]
-		if a == nil {
-			a = &svcAcc{}
-			x.svc[f.Service] = a
-		}
-		a.tickets++
-		x.staff.arrival(wd, slot, f.Service)
-		if called {
-			x.pk.add(f.Service, wd, slot, dom, w)
-			x.all = append(x.all, w)
-			a.waits = append(a.waits, w)
-			if w <= x.targets[f.Service] {
-				x.within++
-				a.within++
-			}
-		}
-		switch f.Status {
-		case queue.NoShow:
-			x.noShows++
-			a.noShows++
-		case queue.Done:
-			if f.StartedS >= 0 && f.FinishedS >= f.StartedS {
-				d := int64(f.FinishedS - f.StartedS)
-				x.serviceSum += d
-				x.served++
-				a.serviceSum += d
-				a.served++
-			}
-		case queue.Cancelled:
-			x.cancelled++
-		}
-		// Waiting from issue until the first call (or until leaving).
-		end := int32(math.MaxInt32)
-		switch {
-		case called:
-			end = f.IssuedS + w
-		case f.FinishedS >= 0:
-			end = f.IssuedS + f.FinishedS
-		}
-		for k := (int(f.IssuedS) + step - 1) / step; k < nslots && int32(k*step) < end; k++ {
-			x.queueDay[k]++
-		}
+		x.customer(f, wd, dom)
 	}
 	x.people.day(d)
-	x.staff.counters(wd, d, step)
+	x.staff.counters(wd, d, x.step)
 	if customers == 0 {
 		return nil
 	}
@@ -374,6 +328,58 @@ func (x *acc) day(d *store.RollupDay) error {
 		x.queueMax[k] = max(x.queueMax[k], n)
 	}
 	return nil
+}
+
+// customer counts one customer (a ticket not continuing a transfer) of a
+// day with ISO weekday wd and day of month dom.
+func (x *acc) customer(f *store.TicketFact, wd, dom int) {
+	step, nslots := x.step, x.nslots
+	slot := min(max(int(f.IssuedS)/step, 0), nslots-1)
+	w, called := f.Wait()
+	x.slots[wd*nslots+slot].add(w, called)
+	x.mdays[dom].add(w, called)
+	a := x.svc[f.Service]
+	if a == nil {
+		a = &svcAcc{}
+		x.svc[f.Service] = a
+	}
+	a.tickets++
+	x.staff.arrival(wd, slot, f.Service)
+	if called {
+		x.pk.add(f.Service, wd, slot, dom, w)
+		x.all = append(x.all, w)
+		a.waits = append(a.waits, w)
+		if w <= x.targets[f.Service] {
+			x.within++
+			a.within++
+		}
+	}
+	switch f.Status {
+	case queue.NoShow:
+		x.noShows++
+		a.noShows++
+	case queue.Done:
+		if f.StartedS >= 0 && f.FinishedS >= f.StartedS {
+			d := int64(f.FinishedS - f.StartedS)
+			x.serviceSum += d
+			x.served++
+			a.serviceSum += d
+			a.served++
+		}
+	case queue.Cancelled:
+		x.cancelled++
+	}
+	// Waiting from issue until the first call (or until leaving).
+	end := int32(math.MaxInt32)
+	switch {
+	case called:
+		end = f.IssuedS + w
+	case f.FinishedS >= 0:
+		end = f.IssuedS + f.FinishedS
+	}
+	for k := (int(f.IssuedS) + step - 1) / step; k < nslots && int32(k*step) < end; k++ {
+		x.queueDay[k]++
+	}
 }
 
 // merge adds o (a later part of the range) into x.
@@ -401,36 +407,17 @@ func (x *acc) merge(o *acc) {
 		if b == nil {
 			continue
 		}
-		a := x.svc[i]
-		if a == nil {
+		if a := x.svc[i]; a == nil {
 			x.svc[i] = b
-			continue
+		} else {
+			a.merge(b)
 		}
-		a.tickets += b.tickets
-		a.within += b.within
-		a.noShows += b.noShows
-		a.served += b.served
-		a.serviceSum += b.serviceSum
-		a.waits = append(a.waits, b.waits...)
 	}
 	for k := range x.queueSum {
 		x.queueSum[k] += o.queueSum[k]
 		x.queueMax[k] = max(x.queueMax[k], o.queueMax[k])
 	}
-	for i, a := range o.staff.arrivals {
-		if a == nil {
-			continue
-		}
-		if x.staff.arrivals[i] == nil {
-			x.staff.arrivals[i] = make([]int, len(a))
-		}
-		for k, v := range a {
-			x.staff.arrivals[i][k] += v
-		}
-	}
-	for k, v := range o.staff.openS {
-		x.staff.openS[k] += v
-	}
+	x.staff.merge(o.staff)
 	for name, b := range o.people.clerks {
 		x.people.clerk([]byte(name)).addAll(b)
 	}
@@ -439,32 +426,8 @@ func (x *acc) merge(o *acc) {
 			x.people.counter(n).addAll(b)
 		}
 	}
-	for svc, c := range o.pk.fast {
-		if c == nil {
-			continue
-		}
-		if x.pk.fast[svc] == nil {
-			x.pk.fast[svc], x.pk.fastD[svc] = make([]sumN, len(c)), &[32]sumN{}
-			x.pk.cells[byte(svc)], x.pk.mdays[byte(svc)] = x.pk.fast[svc], x.pk.fastD[svc]
-		}
-		for k := range c {
-			x.pk.fast[svc][k].sum += c[k].sum
-			x.pk.fast[svc][k].n += c[k].n
-		}
-		for k := range o.pk.fastD[svc] {
-			x.pk.fastD[svc][k].sum += o.pk.fastD[svc][k].sum
-			x.pk.fastD[svc][k].n += o.pk.fastD[svc][k].n
-		}
-	}
-	for item, n := range o.items.counts {
-		if p, ok := x.items.counts[item]; ok {
-			*p += *n
-		} else {
-			v := *n
-			x.items.counts[item] = &v
-		}
-	}
-	x.items.none += o.items.none
+	x.pk.merge(o.pk)
+	x.items.merge(o.items)
 }
 
 // parts splits from…to into up to n ranges of whole days.
@@ -486,7 +449,6 @@ func parts(from, to string, n int) [][2]string {
 // overdue. p must be validated. Long ranges are read in parts, one per core.
 func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, error) {
 	step := p.SlotMin * 60
-	nslots := 86400 / step
 	r := &Report{From: p.From, To: p.To, Service: p.Service, SlotMinutes: p.SlotMin, Goal: p.Goal,
 		svcNames: map[byte][2]string{}, CalendarDays: calendarDays(cfg, p.From, p.To)}
 	var targets [256]int32
@@ -498,6 +460,26 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 		targets[s.Prefix[0]] = int32(t)
 		r.svcNames[s.Prefix[0]] = [2]string{s.NameZH, s.NameEN}
 	}
+	x, err := readRange(src, cfg, p, &targets)
+	if err != nil {
+		return nil, err
+	}
+	r.Summary.Days, r.Summary.Cancelled, r.weekdayDays = x.days, x.cancelled, x.weekdayDays
+	r.summarize(x)
+	r.slotTables(x)
+	r.queueLength(x)
+	r.Services = serviceRows(cfg, &x.svc, &targets)
+	r.peakAcc = x.pk
+	r.findPeaks()
+	r.Staffing = x.staff.advice(r, cfg, p, step)
+	r.Clerks, r.Counters = x.people.rows(cfg)
+	r.Cases = caseTable(src, x.items, p, hallLocation(cfg), now)
+	return r, nil
+}
+
+// readRange reads p's range from src in parts, one per core, and merges
+// them in order.
+func readRange(src Source, cfg queue.Config, p Params, targets *[256]int32) (*acc, error) {
 	var want byte
 	if p.Service != "" {
 		want = p.Service[0]
@@ -507,7 +489,7 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 	errs := make([]error, len(ranges))
 	var wg sync.WaitGroup
 	for i, rg := range ranges {
-		accs[i] = newAcc(step, want, &targets)
+		accs[i] = newAcc(p.SlotMin*60, want, targets)
 		accs[i].people.setServes(cfg)
 		wg.Add(1)
 		go func() {
@@ -523,38 +505,38 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 	for _, o := range accs[1:] {
 		x.merge(o)
 	}
-	slots, mdays, mdayDays, all := x.slots, x.mdays, x.mdayDays, x.all
-	within, noShows, svc := x.within, x.noShows, x.svc
-	queueSum, queueMax := x.queueSum, x.queueMax
-	staff, people, pk, items := x.staff, x.people, x.pk, x.items
-	serviceSum, served := x.serviceSum, x.served
-	r.Summary.Days, r.Summary.Cancelled, r.weekdayDays = x.days, x.cancelled, x.weekdayDays
+	return x, nil
+}
 
-	// Summary.
+// summarize fills the summary's figures from x (Days and Cancelled set).
+func (r *Report) summarize(x *acc) {
 	s := &r.Summary
-	s.Called = len(all)
-	s.NoShows = noShows
-	s.Served = served
-	for i := range slots {
-		s.Tickets += slots[i].arrivals
+	s.Called = len(x.all)
+	s.NoShows = x.noShows
+	s.Served = x.served
+	for i := range x.slots {
+		s.Tickets += x.slots[i].arrivals
 	}
-	s.AvgWaitS, s.P90WaitS = stats(all)
-	for _, w := range all {
+	s.AvgWaitS, s.P90WaitS = stats(x.all)
+	for _, w := range x.all {
 		s.MaxWaitS = max(s.MaxWaitS, int(w))
 	}
 	if s.Called > 0 {
-		s.ServiceLevel = round4(float64(within) / float64(s.Called))
-		s.NoShowRate = round4(float64(noShows) / float64(s.Called))
+		s.ServiceLevel = round4(float64(x.within) / float64(s.Called))
+		s.NoShowRate = round4(float64(x.noShows) / float64(s.Called))
 	}
-	if served > 0 {
-		s.AvgServiceS = round1(float64(serviceSum) / float64(served))
+	if x.served > 0 {
+		s.AvgServiceS = round1(float64(x.serviceSum) / float64(x.served))
 	}
+}
 
-	// Weekday × slot.
+// slotTables fills the weekday × slot and the day of month tables.
+func (r *Report) slotTables(x *acc) {
+	step, nslots := x.step, x.nslots
 	r.Slots = []Slot{}
 	for wd := 1; wd <= 7; wd++ {
 		for k := 0; k < nslots; k++ {
-			c := &slots[wd*nslots+k]
+			c := &x.slots[wd*nslots+k]
 			if c.arrivals == 0 {
 				continue
 			}
@@ -568,33 +550,44 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 	}
 	r.MonthDays = []MonthDay{}
 	for dom := 1; dom <= 31; dom++ {
-		c := &mdays[dom]
+		c := &x.mdays[dom]
 		if c.arrivals == 0 {
 			continue
 		}
 		m := MonthDay{Day: dom, Arrivals: c.arrivals, Called: len(c.waits)}
-		if mdayDays[dom] > 0 {
-			m.ArrivalsPerDay = round1(float64(c.arrivals) / float64(mdayDays[dom]))
+		if x.mdayDays[dom] > 0 {
+			m.ArrivalsPerDay = round1(float64(c.arrivals) / float64(x.mdayDays[dom]))
 		}
 		m.AvgWaitS, m.P90WaitS = stats(c.waits)
 		r.MonthDays = append(r.MonthDays, m)
 	}
+}
+
+// queueLength fills the queue length per slot, averaged over the days with
+// customers, from the first to the last slot anyone waited in.
+func (r *Report) queueLength(x *acc) {
 	r.QueueLength = []QueuePoint{}
-	if s.Days > 0 {
-		first, last := -1, -1
-		for k := range queueMax {
-			if queueMax[k] > 0 {
-				if first < 0 {
-					first = k
-				}
-				last = k
+	if r.Summary.Days == 0 {
+		return
+	}
+	first, last := -1, -1
+	for k := range x.queueMax {
+		if x.queueMax[k] > 0 {
+			if first < 0 {
+				first = k
 			}
-		}
-		for k := max(first, 0); k <= last; k++ {
-			r.QueueLength = append(r.QueueLength, QueuePoint{At: clock(k * step), Avg: round1(float64(queueSum[k]) / float64(s.Days)), Max: queueMax[k]})
+			last = k
 		}
 	}
-	r.Services = []ServiceRow{}
+	for k := max(first, 0); k <= last; k++ {
+		r.QueueLength = append(r.QueueLength, QueuePoint{At: clock(k * x.step),
+			Avg: round1(float64(x.queueSum[k]) / float64(r.Summary.Days)), Max: x.queueMax[k]})
+	}
+}
+
+// serviceRows is one row per configured service with customers.
+func serviceRows(cfg queue.Config, svc *[256]*svcAcc, targets *[256]int32) []ServiceRow {
+	rows := []ServiceRow{}
 	for _, sv := range cfg.Services {
 		a := svc[sv.Prefix[0]]
 		if a == nil {
@@ -610,22 +603,32 @@ func Build(src Source, cfg queue.Config, p Params, now time.Time) (*Report, erro
 		if a.served > 0 {
 			row.AvgServiceS = round1(float64(a.serviceSum) / float64(a.served))
 		}
-		r.Services = append(r.Services, row)
+		rows = append(rows, row)
 	}
-	r.peakAcc = pk
-	r.findPeaks()
-	r.Staffing = staff.advice(r, cfg, p, step)
-	r.Clerks, r.Counters = people.rows(cfg)
+	return rows
+}
+
+// hallLocation is the hall's time zone (the default one if unset or
+// unknown).
+func hallLocation(cfg queue.Config) *time.Location {
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil || cfg.TimeZone == "" {
 		loc, _ = time.LoadLocation(queue.DefaultTimeZone)
 	}
-	r.Cases = caseTable(src, items, p, loc, now)
-	return r, nil
+	return loc
 }
 
 type svcAcc struct {
 	tickets, within, noShows, served int
 	waits                            []int32
 	serviceSum                       int64
+}
+
+func (a *svcAcc) merge(b *svcAcc) {
+	a.tickets += b.tickets
+	a.within += b.within
+	a.noShows += b.noShows
+	a.served += b.served
+	a.serviceSum += b.serviceSum
+	a.waits = append(a.waits, b.waits...)
 }
