@@ -77,7 +77,7 @@ var hallErrors = map[string][2]string{
 	"err.hall.the_name_may_have":              {"姓名最多 32 个字", "the name may have at most 32 characters"},
 	"err.hall.the_name_shown_must":            {"显示姓名须为 1–20 个字", "the name shown must have 1–20 characters"},
 	"err.hall.the_new_slot_is":                {"新时段与原时段相同", "the new slot is the booking's own"},
-	"err.hall.the_notice_is_too":              {"公告过长（中文最多 200 字）", "the notice is too long (200 Chinese characters)"},
+	"err.hall.the_notice_is_too":              {"公告过长（中文最多 200 字） ", "the notice is too long (200 Chinese characters)"},
 	"err.hall.the_notice_must_end":            {"公告的结束时间须晚于开始时间", "the notice must end after it starts"},
 	"err.hall.the_notice_needs_a":             {"请填写公告内容", "the notice needs a text"},
 	"err.hall.the_notice_needs_a_start":       {"请填写公告的开始和结束时间", "the notice needs a start and an end"},

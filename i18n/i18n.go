@@ -83,7 +83,7 @@ func Text(lang, key string, args ...any) string {
 	case !ok:
 		return key
 	case lang == ZH:
-		return format(m[0], args)
+		return strings.TrimRight(format(m[0], args), " ")
 	case lang == EN:
 		return format(m[1], args)
 	}
@@ -97,8 +97,11 @@ func Bilingual(key string, args ...any) string { return Text("", key, args...) }
 
 // Join joins a Chinese and an English text into one bilingual text: "中文 /
 // English", or "中文（…）/ English" after a closing full-width parenthesis.
+// A Chinese text that ends in a space keeps it before the slash: a few
+// messages were published as "中文（…） / English", and clients may compare
+// them whole.
 func Join(zh, en string) string {
-	if strings.HasSuffix(zh, "）") {
+	if strings.HasSuffix(zh, "）") || strings.HasSuffix(zh, " ") {
 		return zh + "/ " + en
 	}
 	return zh + " / " + en

@@ -171,3 +171,28 @@ func TestErrorKeysUsed(t *testing.T) {
 		}
 	}
 }
+
+// TestJoin: the bilingual form keeps the slash's spacing that each message
+// was published with.
+func TestJoin(t *testing.T) {
+	cases := []struct{ name, key, zh, both string }{
+		{"plain", "err.queue.at_least_one_service", "至少需要一个业务类别", "至少需要一个业务类别 / at least one service is required"},
+		{"parenthesis", "err.queue.recall_times_before_a", "过号前请先重呼 1 次（已重呼 0 次）", "过号前请先重呼 1 次（已重呼 0 次）/ recall 1 times before a no-show (recalled 0)"},
+		{"parenthesis and space", "err.queue.counter_open_hours_must", "1 号窗口的开放时间无效（HH:MM，结束晚于开始）",
+			"1 号窗口的开放时间无效（HH:MM，结束晚于开始） / counter 1: open hours must be HH:MM with the close after the open"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := []any{1, 0}
+			if c.key == "err.queue.counter_open_hours_must" {
+				args = args[:1]
+			}
+			if got := i18n.Text("zh", c.key, args...); got != c.zh {
+				t.Errorf("zh %q, want %q", got, c.zh)
+			}
+			if got := i18n.Bilingual(c.key, args...); got != c.both {
+				t.Errorf("both %q, want %q", got, c.both)
+			}
+		})
+	}
+}
