@@ -43,7 +43,7 @@ func mayManage(p Principal, role string) error {
 		return err
 	}
 	if role == RoleAdmin && p.Role != RoleAdmin {
-		return queue.Errorf(queue.EFORBIDDEN, "只有系统管理员可以管理管理员账号 / only an admin manages admin accounts")
+		return queue.Err(queue.EFORBIDDEN, "err.hall.only_an_admin_manages")
 	}
 	return nil
 }
@@ -63,7 +63,7 @@ func (h *Hall) CreateUser(ctx context.Context, p Principal, u NewUser) error {
 func (h *Hall) userFor(p Principal, name string) (store.User, error) {
 	u, err := h.st.User(name)
 	if queue.ErrorCode(err) == queue.ENOTFOUND {
-		return u, queue.Errorf(queue.ENOTFOUND, "没有用户 %s / there is no user %s", name, name)
+		return u, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_user", name)
 	} else if err != nil {
 		return u, err
 	}
@@ -83,10 +83,10 @@ func (h *Hall) ResetPassword(ctx context.Context, p Principal, name, password, k
 	if u.Role != RoleClerk && p.Role != RoleAdmin && u.Name != p.Name {
 		// Setting another manager's password is signing in as them.
 		h.SecurityEvent(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
-		return queue.Errorf(queue.EFORBIDDEN, "只有系统管理员可以重设其他管理人员的密码 / only an admin resets another manager's password")
+		return queue.Err(queue.EFORBIDDEN, "err.hall.only_an_admin_resets")
 	}
 	if len(password) < 8 {
-		return queue.Errorf(queue.EINVALID, "密码至少 8 位 / the password needs at least 8 characters")
+		return queue.Err(queue.EINVALID, "err.hall.the_password_needs_at")
 	}
 	if u.Hash, err = bcrypt.GenerateFromPassword([]byte(password), h.bcryptCost()); err != nil {
 		return fmt.Errorf("hash password: %w", err)
@@ -126,10 +126,10 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 	if ch.Role != nil && *ch.Role != u.Role {
 		r := *ch.Role
 		if r != RoleClerk && r != RoleManager && r != RoleAdmin {
-			return UserInfo{}, queue.Errorf(queue.EINVALID, "角色须为 clerk、manager 或 admin / role must be clerk, manager or admin")
+			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.role_must_be_clerk")
 		}
 		if name == p.Name {
-			return UserInfo{}, queue.Errorf(queue.EINVALID, "不能修改自己的角色 / you cannot change your own role")
+			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.you_cannot_change_your")
 		}
 		if err := mayManage(p, r); err != nil {
 			return UserInfo{}, err
@@ -139,7 +139,7 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 	}
 	if ch.Disabled != nil && *ch.Disabled != u.Disabled {
 		if name == p.Name && *ch.Disabled {
-			return UserInfo{}, queue.Errorf(queue.EINVALID, "不能停用自己的账号 / you cannot disable your own account")
+			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.you_cannot_disable_your")
 		}
 		u.Disabled = *ch.Disabled
 		what = append(what, map[bool]string{true: "disabled", false: "enabled"}[u.Disabled])
@@ -147,7 +147,7 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 	if ch.Display != nil {
 		d := strings.TrimSpace(*ch.Display)
 		if d == "" || len([]rune(d)) > 20 {
-			return UserInfo{}, queue.Errorf(queue.EINVALID, "显示姓名须为 1–20 个字 / the name shown must have 1–20 characters")
+			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.the_name_shown_must")
 		}
 		if err := checkText("the name shown", "显示姓名", d); err != nil { // text.go
 			return UserInfo{}, err
@@ -229,7 +229,7 @@ func (h *Hall) CreatePairing(ctx context.Context, p Principal, d NewDevice) (cod
 func (h *Hall) PairingForDevice(ctx context.Context, token string) (string, error) {
 	d, err := h.st.Device(token)
 	if err != nil || d.Revoked {
-		return "", queue.Errorf(queue.ENOTFOUND, "设备未配对或已撤销 / this device is not paired or was revoked")
+		return "", queue.Err(queue.ENOTFOUND, "err.hall.this_device_is_not")
 	}
 	code, _, err := h.createPairing("system", NewDevice{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer})
 	return code, err
@@ -252,7 +252,7 @@ func (h *Hall) createPairing(actor string, d NewDevice) (code string, pr Pairing
 // checkDevice validates a device to pair, as AddDevice does.
 func (h *Hall) checkDevice(d NewDevice) error {
 	if strings.TrimSpace(d.Name) == "" {
-		return queue.Errorf(queue.EINVALID, "请给设备起个名字 / the device needs a name")
+		return queue.Err(queue.EINVALID, "err.hall.the_device_needs_a")
 	}
 	if err := checkText("the device name", "设备名称", d.Name); err != nil {
 		return err
@@ -260,19 +260,19 @@ func (h *Hall) checkDevice(d NewDevice) error {
 	switch d.Kind {
 	case KindKiosk, KindDisplay:
 		if d.Counter != 0 {
-			return queue.Errorf(queue.EINVALID, "%s 不绑定窗口 / a %s is not bound to a counter", d.Kind, d.Kind)
+			return queue.Err(queue.EINVALID, "err.hall.a_is_not_bound", d.Kind)
 		}
 	case KindCounter, KindKeypad:
 		var ok bool
 		h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
 		if !ok {
-			return queue.Errorf(queue.EINVALID, "%s 须绑定一个存在的窗口 / a %s needs an existing counter", d.Kind, d.Kind)
+			return queue.Err(queue.EINVALID, "err.hall.a_needs_an_existing", d.Kind)
 		}
 	default:
-		return queue.Errorf(queue.EINVALID, "设备类型须为 kiosk、display、counter 或 keypad / kind must be kiosk, display, counter or keypad")
+		return queue.Err(queue.EINVALID, "err.hall.kind_must_be_kiosk")
 	}
 	if d.Printer != "" && (d.Kind != KindKiosk || !printerRE.MatchString(d.Printer)) {
-		return queue.Errorf(queue.EINVALID, "打印机只用于取号机，格式为 tcp://HOST:PORT 或 /dev/usb/lp0 / a printer is for kiosks: tcp://HOST:PORT or /dev/usb/lp0")
+		return queue.Err(queue.EINVALID, "err.hall.a_printer_is_for")
 	}
 	return nil
 }
@@ -309,7 +309,7 @@ func (h *Hall) RedeemPairing(ctx context.Context, code string) (token string, p 
 		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindPairing, key)
 		if !ok || json.Unmarshal(r.Data, &pr) != nil || pr.Used != nil || !now.Before(pr.Expires) {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "配对码无效、已用过或已过期 / the pairing code is unknown, used or expired")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.the_pairing_code_is")
 		}
 		pr.Used, pr.Device = &now, store.DeviceID(token)
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Actor: "system",

@@ -213,31 +213,31 @@ func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s Appoin
 		return AppointmentSettings{}, forbidden()
 	}
 	if s.HorizonDays < 0 || s.HorizonDays > 90 {
-		return s, queue.Errorf(queue.EINVALID, "可预约天数应为 0–90 天 / the booking horizon must be 0–90 days")
+		return s, queue.Err(queue.EINVALID, "err.hall.the_booking_horizon_must")
 	}
 	if s.EarlyMinutes < 0 || s.EarlyMinutes > 240 || s.LateMinutes < 0 || s.LateMinutes > 240 {
-		return s, queue.Errorf(queue.EINVALID, "签到时间窗应为 0–240 分钟 / the check-in window must be 0–240 minutes each side")
+		return s, queue.Err(queue.EINVALID, "err.hall.the_check_in_window")
 	}
 	if s.PhoneLimit < 0 || s.PhoneLimit > 20 {
-		return s, queue.Errorf(queue.EINVALID, "每个手机号的预约上限应为 0–20 / the per-phone limit must be 0–20")
+		return s, queue.Err(queue.EINVALID, "err.hall.the_per_phone_limit")
 	}
 	o, ok1 := clockMinutes(s.Hours.Open)
 	c, ok2 := clockMinutes(s.Hours.Close)
 	if !ok1 || !ok2 || o >= c {
-		return s, queue.Errorf(queue.EINVALID, "预约时段须为 HH:MM 且开始早于结束 / booking hours must be HH:MM with open before close")
+		return s, queue.Err(queue.EINVALID, "err.hall.booking_hours_must_be")
 	}
 	cfg := h.liveConfig()
 	seen := map[string]bool{}
 	for _, pl := range s.Plans {
 		if !slices.ContainsFunc(cfg.Services, func(sv queue.Service) bool { return sv.Prefix == pl.Service }) {
-			return s, queue.Errorf(queue.EINVALID, "没有 %q 这类业务 / unknown service %q", pl.Service, pl.Service)
+			return s, queue.Err(queue.EINVALID, "err.hall.unknown_service", pl.Service)
 		}
 		if seen[pl.Service] {
-			return s, queue.Errorf(queue.EINVALID, "业务 %s 重复 / service %s is listed twice", pl.Service, pl.Service)
+			return s, queue.Err(queue.EINVALID, "err.hall.service_is_listed_twice", pl.Service)
 		}
 		seen[pl.Service] = true
 		if pl.SlotMinutes < 5 || pl.SlotMinutes > 240 || pl.Capacity < 0 || pl.Capacity > 100 {
-			return s, queue.Errorf(queue.EINVALID, "时段长度应为 5–240 分钟，容量 0–100 / slots must be 5–240 minutes with capacity 0–100")
+			return s, queue.Err(queue.EINVALID, "err.hall.slots_must_be_5")
 		}
 	}
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
@@ -280,7 +280,7 @@ func slotsOf(cfg queue.Config, s AppointmentSettings, plan AppointmentPlan, day 
 func parseDay(s string, loc *time.Location) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), loc)
 	if err != nil {
-		return d, queue.Errorf(queue.EINVALID, "日期格式应为 YYYY-MM-DD / the day must be YYYY-MM-DD")
+		return d, queue.Err(queue.EINVALID, "err.hall.the_day_must_be")
 	}
 	return d, nil
 }
@@ -331,18 +331,18 @@ func (h *Hall) Slots(service, day string) ([]SlotView, error) {
 
 func (h *Hall) checkDay(cfg queue.Config, s AppointmentSettings, service, day string, now time.Time) (AppointmentPlan, time.Time, error) {
 	if !slices.ContainsFunc(cfg.Services, func(sv queue.Service) bool { return sv.Prefix == service }) {
-		return AppointmentPlan{}, time.Time{}, queue.Errorf(queue.EINVALID, "没有 %q 这类业务 / unknown service %q", service, service)
+		return AppointmentPlan{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.unknown_service", service)
 	}
 	plan, ok := s.Plan(service)
 	if !ok {
-		return plan, time.Time{}, queue.Errorf(queue.EINVALID, "该业务暂未开放预约，请现场取号 / this service takes no bookings; please take a ticket in the hall")
+		return plan, time.Time{}, queue.Err(queue.EINVALID, "err.hall.this_service_takes_no")
 	}
 	d, err := parseDay(day, h.Location())
 	if err != nil {
 		return plan, d, err
 	}
 	if i := dayIndex(now, d); i < 0 || i > s.HorizonDays {
-		return plan, d, queue.Errorf(queue.EINVALID, "只能预约今天起 %d 天内的时段 / bookings are open for the next %d days only", s.HorizonDays, s.HorizonDays)
+		return plan, d, queue.Err(queue.EINVALID, "err.hall.bookings_are_open_for", s.HorizonDays)
 	}
 	return plan, d, nil
 }
@@ -388,18 +388,18 @@ func (h *Hall) reserveLocked(e *queue.Engine, service, day, slot string, now tim
 		return AppointmentSlot{}, time.Time{}, err
 	}
 	if !slices.Contains(slotsOf(cfg, s, plan, d), slot) {
-		return AppointmentSlot{}, time.Time{}, queue.Errorf(queue.EINVALID, "%s %s 没有 %s 这个时段 / there is no %s slot on %s", day, service, slot, slot, day)
+		return AppointmentSlot{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.there_is_no_slot", day, service, slot)
 	}
 	start := slotStart(d, slot)
 	if !start.After(now) {
-		return AppointmentSlot{}, time.Time{}, queue.Errorf(queue.EINVALID, "该时段已过，请选择其他时段 / this slot has passed; please choose another")
+		return AppointmentSlot{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.this_slot_has_passed")
 	}
 	sl := AppointmentSlot{Day: day, Service: service, Slot: slot, Start: start, Codes: []string{}, Pending: []string{}, CheckedIn: []string{}, NoShow: []string{}}
 	if r, ok := h.recordLocked(KindAppointmentSlot, slotKey(day, service, slot)); ok {
 		sl = decodeRecord[AppointmentSlot](r)
 	}
 	if len(sl.Codes) >= plan.Capacity {
-		return sl, start, queue.Errorf(queue.ECONFLICT, "该时段已约满，请选择其他时段 / this slot is fully booked; please choose another")
+		return sl, start, queue.Err(queue.ECONFLICT, "err.hall.this_slot_is_fully")
 	}
 	return sl, start, nil
 }
@@ -427,17 +427,17 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	req.Phone = queue.NormalizePhone(req.Phone)
 	req.Name = strings.TrimSpace(req.Name)
 	if !apptPhoneRE.MatchString(req.Phone) {
-		return Appointment{}, queue.Errorf(queue.EINVALID, "请填写 11 位手机号码 / enter an 11-digit mobile number")
+		return Appointment{}, queue.Err(queue.EINVALID, "err.hall.enter_an_11_digit")
 	}
 	if len([]rune(req.Name)) > 32 {
-		return Appointment{}, queue.Errorf(queue.EINVALID, "姓名最多 32 个字 / the name may have at most 32 characters")
+		return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_name_may_have")
 	}
 	if err := checkText("the name", "姓名", req.Name); err != nil { // text.go
 		return Appointment{}, err
 	}
 	if req.Item != "" {
 		if it, ok := h.Catalog().Item(req.Item); !ok || it.Service != req.Service {
-			return Appointment{}, queue.Errorf(queue.EINVALID, "业务事项与业务类别不符 / the business item does not belong to this service")
+			return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_business_item_does")
 		}
 	}
 	docs := h.documentsFor(req.Service, req.Item)
@@ -451,7 +451,7 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 		s := h.apptSettingsLocked(e.Config())
 		ph := h.phoneLocked(req.Phone)
 		if s.PhoneLimit > 0 && len(ph.Codes) >= s.PhoneLimit {
-			return queue.Event{}, queue.Errorf(queue.ELIMIT, "该手机号已有 %d 个未办理的预约，已达上限 / this phone number already holds %d open bookings, the limit", len(ph.Codes), len(ph.Codes))
+			return queue.Event{}, queue.Err(queue.ELIMIT, "err.hall.this_phone_number_already", len(ph.Codes))
 		}
 		a := Appointment{Code: h.newBookingCode(), Service: req.Service, Day: req.Day, Slot: req.Slot, Start: start,
 			Phone: req.Phone, Name: req.Name, Item: req.Item, Documents: docs, Status: ApptBooked,
@@ -480,11 +480,11 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 func (h *Hall) apptLocked(p Principal, code, phone string) (Appointment, error) {
 	r, ok := h.recordLocked(KindAppointment, strings.TrimSpace(code))
 	if !ok {
-		return Appointment{}, queue.Errorf(queue.ENOTFOUND, "查无此预约 / no booking with this code")
+		return Appointment{}, queue.Err(queue.ENOTFOUND, "err.hall.no_booking_with_this")
 	}
 	a := decodeRecord[Appointment](r)
 	if p.Kind != "user" && queue.NormalizePhone(phone) != a.Phone {
-		return Appointment{}, queue.Errorf(queue.ENOTFOUND, "查无此预约 / no booking with this code")
+		return Appointment{}, queue.Err(queue.ENOTFOUND, "err.hall.no_booking_with_this")
 	}
 	return a, nil
 }
@@ -498,7 +498,7 @@ func (h *Hall) Appointment(p Principal, code, phone string) (Appointment, error)
 	}
 	a := decodeRecord[Appointment](r)
 	if !ok || (p.Kind != "user" && queue.NormalizePhone(phone) != a.Phone) {
-		return Appointment{}, queue.Errorf(queue.ENOTFOUND, "查无此预约 / no booking with this code")
+		return Appointment{}, queue.Err(queue.ENOTFOUND, "err.hall.no_booking_with_this")
 	}
 	return a, nil
 }
@@ -514,7 +514,7 @@ func (h *Hall) CancelAppointment(ctx context.Context, p Principal, code, phone s
 			return queue.Event{}, err
 		}
 		if a.Status != ApptBooked {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "该预约已%s，无需取消 / this booking is %s already", apptStatusZH(a.Status), a.Status)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.this_booking_is_already", apptStatusZH(a.Status), a.Status)
 		}
 		sl := decodeRecord[AppointmentSlot](h.mustRecordLocked(KindAppointmentSlot, slotKey(a.Day, a.Service, a.Slot)))
 		sl.Codes, sl.Pending = without(sl.Codes, a.Code), without(sl.Pending, a.Code)
@@ -553,10 +553,10 @@ func (h *Hall) RescheduleAppointment(ctx context.Context, p Principal, code, pho
 			return queue.Event{}, err
 		}
 		if a.Status != ApptBooked {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "该预约已%s，不能改约 / this booking is %s and cannot be moved", apptStatusZH(a.Status), a.Status)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.this_booking_is_and", apptStatusZH(a.Status), a.Status)
 		}
 		if a.Day == day && a.Slot == slot {
-			return queue.Event{}, queue.Errorf(queue.EINVALID, "新时段与原时段相同 / the new slot is the booking's own")
+			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.the_new_slot_is")
 		}
 		to, start, err := h.reserveLocked(e, a.Service, day, slot, now)
 		if err != nil {
@@ -636,10 +636,10 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 	}
 	req.Code, req.Phone, req.CodePart = strings.TrimSpace(req.Code), queue.NormalizePhone(req.Phone), strings.TrimSpace(req.CodePart)
 	if req.Code == "" && req.Phone == "" {
-		return CheckInResult{}, queue.Errorf(queue.EINVALID, "请输入预约码或手机号 / enter the booking code or phone number")
+		return CheckInResult{}, queue.Err(queue.EINVALID, "err.hall.enter_the_booking_code")
 	}
 	if req.Code == "" && (len(req.CodePart) != CodePartLen || strings.Trim(req.CodePart, "0123456789") != "") {
-		return CheckInResult{}, queue.Errorf(queue.EINVALID, "用手机号签到请同时输入预约码后 %d 位 / with a phone number, enter the last %d digits of the booking code too", CodePartLen, CodePartLen)
+		return CheckInResult{}, queue.Err(queue.EINVALID, "err.hall.with_a_phone_number", CodePartLen)
 	}
 	tracking := newCode(12)
 	var res CheckInResult
@@ -655,7 +655,7 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 		res = CheckInResult{Appointment: a}
 		switch {
 		case a.Status == ApptCheckedIn:
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "该预约已签到，号码 %s / this booking is checked in already: ticket %s", a.Number, a.Number)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.this_booking_is_checked", a.Number)
 		case now.Before(open):
 			res.Outcome, res.ComeBackAt = CheckInEarly, &open
 			lt := open.In(h.Location())
@@ -704,7 +704,7 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 // the phone's open bookings and today's checked-in ones the one whose slot
 // is nearest to now.
 func (h *Hall) findCheckInLocked(req CheckInRequest, now time.Time) (Appointment, error) {
-	notFound := queue.Errorf(queue.ENOTFOUND, "没有找到预约，请核对预约码或手机号 / no booking found; check the code or phone number")
+	notFound := queue.Err(queue.ENOTFOUND, "err.hall.no_booking_found_check")
 	if req.Code != "" {
 		r, ok := h.recordLocked(KindAppointment, req.Code)
 		if !ok {
@@ -712,7 +712,7 @@ func (h *Hall) findCheckInLocked(req CheckInRequest, now time.Time) (Appointment
 		}
 		a := decodeRecord[Appointment](r)
 		if a.Status == ApptCancelled {
-			return a, queue.Errorf(queue.ECONFLICT, "该预约已取消，请取普通号 / this booking was cancelled; please take a normal ticket")
+			return a, queue.Err(queue.ECONFLICT, "err.hall.this_booking_was_cancelled")
 		}
 		return a, nil
 	}
@@ -868,7 +868,7 @@ func (h *Hall) AppointmentFigures(from, to string) (AppointmentFigures, error) {
 		return f, err
 	}
 	if b.Before(a) {
-		return f, queue.Errorf(queue.EINVALID, "结束日期早于开始日期 / to is before from")
+		return f, queue.Err(queue.EINVALID, "err.hall.to_is_before_from")
 	}
 	err = h.EachRecord(KindAppointmentSlot, from, func(r queue.Record) bool {
 		if r.Key[:min(10, len(r.Key))] > to {

@@ -69,10 +69,10 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 	}
 	it, ok := h.Catalog().Item(req.Item)
 	if !ok {
-		return Approval{}, queue.Errorf(queue.EINVALID, "请选择业务事项 / choose a business item")
+		return Approval{}, queue.Err(queue.EINVALID, "err.hall.choose_a_business_item")
 	}
 	if it.Class != cases.NeedsApproval {
-		return Approval{}, queue.Errorf(queue.EINVALID, "「%s」属于%s，无需审批 / %s is %s, not a case that needs approval", it.NameZH, it.Class.NameZH(), it.ID, it.Class)
+		return Approval{}, queue.Err(queue.EINVALID, "err.hall.is_not_a_case", it.NameZH, it.Class.NameZH(), it.ID, it.Class)
 	}
 	note, err := checkNote("request", "申请事由", req.Request, true)
 	if err != nil {
@@ -83,7 +83,7 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 		e, now := tx.Engine(), tx.Now()
 		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
 		if req.Ticket != 0 && !hasTicket {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 		}
 		var override string
 		if hasTicket {
@@ -126,7 +126,7 @@ type Decision struct {
 // ENOTFOUND, ECONFLICT (decided already), EINVALID (no note).
 func (h *Hall) DecideApproval(ctx context.Context, p Principal, id string, d Decision) (Approval, error) {
 	if !p.Staff() {
-		return Approval{}, queue.Errorf(queue.EFORBIDDEN, "审批须由有权限的管理人员决定 / only managers may decide approvals")
+		return Approval{}, queue.Err(queue.EFORBIDDEN, "err.hall.only_managers_may_decide")
 	}
 	note, err := checkNote("note", "审批意见", d.Note, true)
 	if err != nil {
@@ -137,13 +137,13 @@ func (h *Hall) DecideApproval(ctx context.Context, p Principal, id string, d Dec
 		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindApproval, id)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这个审批申请 / no such approval request")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_approval_request")
 		}
 		if err := json.Unmarshal(r.Data, &ap); err != nil {
 			return queue.Event{}, fmt.Errorf("approval %s: %w", id, err)
 		}
 		if ap.Status != ApPending {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "审批申请 %s 已有结果 / approval %s is decided already", ap.ID, ap.ID)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.approval_is_decided_already", ap.ID)
 		}
 		ap.Status, ap.DecidedAt, ap.DecidedBy, ap.Decision = ApRejected, &now, p.who(), note
 		if d.Approve {
@@ -175,7 +175,7 @@ func (h *Hall) Approval(p Principal, id string) (Approval, error) {
 		return Approval{}, err
 	}
 	if !ok {
-		return Approval{}, queue.Errorf(queue.ENOTFOUND, "没有这个审批申请 / no such approval request")
+		return Approval{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_approval_request")
 	}
 	a, err := decodeApproval(r)
 	if err != nil {
@@ -287,7 +287,7 @@ func steps(log []LogEntry) []TrackStep {
 func (h *Hall) TrackCase(code string) (TrackView, error) {
 	var v TrackView
 	if code == "" || len(code) > 64 {
-		return v, queue.Errorf(queue.ENOTFOUND, "查无此码 / unknown tracking code")
+		return v, queue.Err(queue.ENOTFOUND, "err.hall.unknown_tracking_code")
 	}
 	if t, err := h.Track(code); err == nil {
 		t.Phone, t.Account, t.Clerk, t.Note = "", "", "", ""
@@ -298,7 +298,7 @@ func (h *Hall) TrackCase(code string) (TrackView, error) {
 		return v, err
 	}
 	if !ok && v.Ticket == nil {
-		return v, queue.Errorf(queue.ENOTFOUND, "查无此码 / unknown tracking code")
+		return v, queue.Err(queue.ENOTFOUND, "err.hall.unknown_tracking_code")
 	}
 	var ref TrackRef
 	if ok {

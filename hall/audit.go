@@ -203,14 +203,14 @@ func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
 	q = h.AuditDefaults(q)
 	for _, d := range []string{q.From, q.To} {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return nil, queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+			return nil, queue.Err(queue.EINVALID, "err.hall.dates_must_be_yyyy")
 		}
 	}
 	if q.From > q.To {
-		return nil, queue.Errorf(queue.EINVALID, "开始日期晚于结束日期 / the start date is after the end date")
+		return nil, queue.Err(queue.EINVALID, "err.hall.the_start_date_is")
 	}
 	if q.Category != "" && !strings.Contains(strings.Join(AuditCategories, ","), q.Category) {
-		return nil, queue.Errorf(queue.EINVALID, "未知的类别 %q / unknown category %q", q.Category, q.Category)
+		return nil, queue.Err(queue.EINVALID, "err.hall.unknown_category", q.Category)
 	}
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 200

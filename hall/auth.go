@@ -34,13 +34,13 @@ type NewUser struct {
 // password shorter than 8 characters; ECONFLICT if the name is taken.
 func (h *Hall) AddUser(ctx context.Context, u NewUser) error {
 	if !nameRE.MatchString(u.Name) {
-		return queue.Errorf(queue.EINVALID, "用户名须为 2–32 位小写字母、数字、点、横线 / user name must be 2–32 of a-z 0-9 . _ -")
+		return queue.Err(queue.EINVALID, "err.hall.user_name_must_be")
 	}
 	if u.Role != RoleClerk && u.Role != RoleManager && u.Role != RoleAdmin {
-		return queue.Errorf(queue.EINVALID, "角色须为 clerk、manager 或 admin / role must be clerk, manager or admin")
+		return queue.Err(queue.EINVALID, "err.hall.role_must_be_clerk")
 	}
 	if len(u.Password) < 8 {
-		return queue.Errorf(queue.EINVALID, "密码至少 8 位 / the password needs at least 8 characters")
+		return queue.Err(queue.EINVALID, "err.hall.the_password_needs_at")
 	}
 	if err := checkText("the name shown", "显示姓名", u.Display); err != nil { // text.go
 		return err
@@ -80,7 +80,7 @@ func dummyHash(cost int) []byte {
 }
 
 func badLogin() error {
-	return queue.Errorf(queue.EUNAUTHORIZED, "用户名或密码错误 / wrong user name or password")
+	return queue.Err(queue.EUNAUTHORIZED, "err.hall.wrong_user_name_or")
 }
 
 // Login checks a person's password and opens a session. A clerk who names a
@@ -149,7 +149,7 @@ func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal
 	h.locks.done(h.now(), false, keys...)
 	h.locks.clear(keys[0].key)
 	if u.Disabled {
-		return "", p, queue.Errorf(queue.EFORBIDDEN, "账号已停用 / this account is disabled")
+		return "", p, queue.Err(queue.EFORBIDDEN, "err.hall.this_account_is_disabled")
 	}
 	p = Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
 	if counter != 0 {
@@ -159,7 +159,7 @@ func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal
 			// A held counter refuses a second clerk until its holder signs
 			// out or a manager releases it (ReleaseCounter).
 			if c, ok := e.Counter(counter); ok && c.Clerk != "" && c.Clerk != u.Name {
-				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%d 号窗口已由 %s 签到，请对方退出或请值班长释放该窗口 / counter %d is held by %s: they must sign out or a manager must release it", counter, c.ClerkName, counter, c.ClerkName)
+				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.counter_is_held_by", counter, c.ClerkName)
 			}
 			return e.SignIn(counter, ck, now)
 		}); err != nil {
@@ -203,16 +203,16 @@ func (h *Hall) Logout(ctx context.Context, token string) error {
 func (h *Hall) Authenticate(ctx context.Context, token string) (Principal, error) {
 	ss, err := h.st.Session(token)
 	if err != nil {
-		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "请先登录 / please sign in")
+		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.please_sign_in")
 	}
 	now := h.now()
 	if now.Sub(ss.LastSeen) > SessionIdle {
 		h.st.DeleteSession(token)
-		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "登录已过期，请重新登录 / your session expired; sign in again")
+		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.your_session_expired_sign")
 	}
 	u, err := h.st.User(ss.User)
 	if err != nil || u.Disabled {
-		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "请先登录 / please sign in")
+		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.please_sign_in")
 	}
 	if now.Sub(ss.LastSeen) > time.Minute {
 		ss.LastSeen = now
@@ -236,21 +236,21 @@ var printerRE = regexp.MustCompile(`^(tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}|/dev
 // AddDevice pairs a device and returns its token (shown once).
 func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 	if strings.TrimSpace(d.Name) == "" {
-		return "", queue.Errorf(queue.EINVALID, "请给设备起个名字 / the device needs a name")
+		return "", queue.Err(queue.EINVALID, "err.hall.the_device_needs_a")
 	}
 	switch d.Kind {
 	case KindKiosk, KindDisplay, KindIntegration:
 		if d.Counter != 0 {
-			return "", queue.Errorf(queue.EINVALID, "%s 不绑定窗口 / a %s is not bound to a counter", d.Kind, d.Kind)
+			return "", queue.Err(queue.EINVALID, "err.hall.a_is_not_bound", d.Kind)
 		}
 	case KindCounter, KindKeypad:
 		var ok bool
 		h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
 		if !ok {
-			return "", queue.Errorf(queue.EINVALID, "%s 须绑定一个存在的窗口（--counter N）/ a %s needs an existing counter (--counter N)", d.Kind, d.Kind)
+			return "", queue.Err(queue.EINVALID, "err.hall.a_needs_an_existing_counter", d.Kind)
 		}
 	default:
-		return "", queue.Errorf(queue.EINVALID, "设备类型须为 kiosk、display、counter、keypad 或 integration / kind must be kiosk, display, counter, keypad or integration")
+		return "", queue.Err(queue.EINVALID, "err.hall.kind_must_be_kiosk_display")
 	}
 	if err := CheckPrinterURL(d.Kind, d.Printer); err != nil {
 		return "", err
@@ -264,7 +264,7 @@ func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 func (h *Hall) AuthenticateDevice(ctx context.Context, token string) (Principal, error) {
 	d, err := h.st.Device(token)
 	if err != nil || d.Revoked {
-		return Principal{}, queue.Errorf(queue.EUNAUTHORIZED, "设备未配对或已撤销 / this device is not paired or was revoked")
+		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.this_device_is_not")
 	}
 	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter, ID: store.DeviceID(token)}, nil
 }

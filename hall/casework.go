@@ -194,7 +194,7 @@ func (h *Hall) SetForbiddenPhrases(ctx context.Context, p Principal, phrases []s
 		}
 	}
 	if len(clean) == 0 {
-		return nil, queue.Errorf(queue.EINVALID, "服务忌语列表不能为空 / the forbidden-phrase list is empty")
+		return nil, queue.Err(queue.EINVALID, "err.hall.the_forbidden_phrase_list")
 	}
 	c, err := h.saveCatalog(p, "forbidden phrases", func(c *cases.Catalog) error {
 		c.Forbidden = clean
@@ -247,7 +247,7 @@ func (h *Hall) checkCaseItem(item string) error {
 		return nil
 	}
 	if _, ok := h.Catalog().Item(item); !ok {
-		return queue.Errorf(queue.EINVALID, "没有这个业务事项：%s / unknown business item %q", item, item)
+		return queue.Err(queue.EINVALID, "err.hall.unknown_business_item", item)
 	}
 	return nil
 }
@@ -280,7 +280,7 @@ func (h *Hall) Case(day string, ticket uint64) (CaseRecord, error) {
 		return c, err
 	}
 	if !ok {
-		return c, queue.Errorf(queue.ENOTFOUND, "这张票没有记录业务事项 / no case recorded for this ticket")
+		return c, queue.Err(queue.ENOTFOUND, "err.hall.no_case_recorded_for")
 	}
 	return c, json.Unmarshal(r.Data, &c)
 }

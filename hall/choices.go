@@ -50,19 +50,19 @@ func (h *Hall) RecordChoice(ctx context.Context, p Principal, c Choice) (Choice,
 	c.Text = strings.TrimSpace(c.Text)
 	switch {
 	case c.Text == "" || utf8.RuneCountInString(c.Text) > cases.MaxExampleRunes:
-		return Choice{}, queue.Errorf(queue.EINVALID, "请给出 1–%d 字的原话 / the text must have 1–%d characters", cases.MaxExampleRunes, cases.MaxExampleRunes)
+		return Choice{}, queue.Err(queue.EINVALID, "err.hall.the_text_must_have", cases.MaxExampleRunes)
 	case c.Who != "desk" && c.Who != "kiosk":
-		return Choice{}, queue.Errorf(queue.EINVALID, "who 须为 desk 或 kiosk / who must be desk or kiosk")
+		return Choice{}, queue.Err(queue.EINVALID, "err.hall.who_must_be_desk")
 	}
 	cat := h.Catalog()
 	it, ok := cat.Item(c.Chosen)
 	if !ok {
-		return Choice{}, queue.Errorf(queue.EINVALID, "没有这个业务事项：%s / unknown business item %q", c.Chosen, c.Chosen)
+		return Choice{}, queue.Err(queue.EINVALID, "err.hall.unknown_business_item", c.Chosen)
 	}
 	if a, ok := cat.Item(c.Answer); ok {
 		c.AnswerClass = a.Class
 	} else if c.Answer != "" {
-		return Choice{}, queue.Errorf(queue.EINVALID, "没有这个业务事项：%s / unknown business item %q", c.Answer, c.Answer)
+		return Choice{}, queue.Err(queue.EINVALID, "err.hall.unknown_business_item", c.Answer)
 	}
 	c.ChosenName, c.ChosenClass, c.Actor, c.Adopted, c.AdoptedBy = it.NameZH, it.Class, p.Actor(), false, ""
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
@@ -122,7 +122,7 @@ func (h *Hall) AdoptChoice(ctx context.Context, p Principal, key string) (Choice
 		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindChoice, key)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这条记录 / no such choice %q", key)
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_choice", key)
 		}
 		if err := json.Unmarshal(r.Data, &c); err != nil {
 			return queue.Event{}, err
@@ -133,7 +133,7 @@ func (h *Hall) AdoptChoice(ctx context.Context, p Principal, key string) (Choice
 		}
 		it, ok := cur.Item(c.Chosen)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.EINVALID, "业务事项 %s 已不在目录中 / item %q is no longer in the catalog", c.Chosen, c.Chosen)
+			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.item_is_no_longer", c.Chosen)
 		}
 		if !slices.Contains(it.Examples, c.Text) {
 			it.Examples = append(slices.Clone(it.Examples), c.Text)

@@ -183,11 +183,11 @@ func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, erro
 	v.Lang = strings.TrimSpace(v.Lang)
 	switch {
 	case v.Repeat < 1 || v.Repeat > 3:
-		return v, queue.Errorf(queue.EINVALID, "重复次数须为 1–3 / the repeat count must be 1–3")
+		return v, queue.Err(queue.EINVALID, "err.hall.the_repeat_count_must")
 	case v.Volume < 0 || v.Volume > 100:
-		return v, queue.Errorf(queue.EINVALID, "音量须在 0–100 之间 / the volume must be 0–100")
+		return v, queue.Err(queue.EINVALID, "err.hall.the_volume_must_be")
 	case v.Lang != "zh" && v.Lang != "en" && v.Lang != "zh+en":
-		return v, queue.Errorf(queue.EINVALID, "语言须为 zh、en 或 zh+en / the language must be zh, en or zh+en")
+		return v, queue.Err(queue.EINVALID, "err.hall.the_language_must_be")
 	}
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()

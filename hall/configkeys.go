@@ -58,8 +58,7 @@ func walkKeys(v any, t reflect.Type, path string) error {
 				for n := range fields {
 					names = append(names, n)
 				}
-				return queue.Errorf(queue.EINVALID, "未知的设置 %s（是否应为 %q？）/ unknown key %s (did you mean %q?)",
-					join(path, k), nearest(k, names), join(path, k), nearest(k, names))
+				return queue.Err(queue.EINVALID, "err.hall.unknown_key_did_you", join(path, k), nearest(k, names))
 			}
 			if err := walkKeys(obj[k], ft, join(path, k)); err != nil {
 				return err

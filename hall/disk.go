@@ -176,8 +176,7 @@ func (h *Hall) roomForBackup(dir string) error {
 		return fmt.Errorf("free space of %s: %w", dir, err)
 	}
 	if free < need || h.disk.low(free-need, total) {
-		return queue.Errorf(queue.EUNAVAILABLE, "备份盘空间不足：备份约需 %s，%s 仅剩 %s，备份后将低于下限（%d MB / %g%%），本次未备份，请清理磁盘或另选备份位置 / not enough space for a backup: it needs about %s, %s has %s free, which would fall below the limit (%d MB / %g%%); nothing was written: free space or back up elsewhere",
-			mb(need), dir, mb(free), h.disk.MinFreeMB, h.disk.MinFreePct, mb(need), dir, mb(free), h.disk.MinFreeMB, h.disk.MinFreePct)
+		return queue.Err(queue.EUNAVAILABLE, "err.hall.not_enough_space_for", mb(need), dir, mb(free), h.disk.MinFreeMB, h.disk.MinFreePct)
 	}
 	return nil
 }

@@ -112,7 +112,7 @@ func ValidID(id string) error {
 		}
 	}
 	if !ok {
-		return queue.Errorf(queue.EINVALID, "营业厅编号 %q 只能由小写字母、数字和 . _ - 组成（至多 64 个字符）/ a hall id is 1–64 of a–z 0–9 . _ -", id)
+		return queue.Err(queue.EINVALID, "err.hall.a_hall_id_is", id)
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (l *lockout) reserve(now time.Time, keys ...lockKey) (string, error) {
 		if len(recent) > 0 {
 			mins = int(recent[len(recent)-1].Add(LoginWindow).Sub(now).Minutes()) + 1
 		}
-		return k.key, queue.Errorf(queue.ERATELIMIT, "登录失败次数过多，账号已临时锁定，请 %d 分钟后再试或联系值班长 / too many failed sign-ins: try again in %d minutes or ask the duty manager", mins, mins)
+		return k.key, queue.Err(queue.ERATELIMIT, "err.hall.too_many_failed_sign", mins)
 	}
 	for _, k := range keys {
 		l.inflight[k.key]++

@@ -44,13 +44,13 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 	}
 	switch {
 	case n.TextZH == "":
-		return n, queue.Errorf(queue.EINVALID, "请填写公告内容 / the notice needs a text")
+		return n, queue.Err(queue.EINVALID, "err.hall.the_notice_needs_a")
 	case len([]rune(n.TextZH)) > 200 || len([]rune(n.TextEN)) > 400:
-		return n, queue.Errorf(queue.EINVALID, "公告过长（中文最多 200 字） / the notice is too long (200 Chinese characters)")
+		return n, queue.Err(queue.EINVALID, "err.hall.the_notice_is_too")
 	case n.Start.IsZero() || n.End.IsZero():
-		return n, queue.Errorf(queue.EINVALID, "请填写公告的开始和结束时间 / the notice needs a start and an end")
+		return n, queue.Err(queue.EINVALID, "err.hall.the_notice_needs_a_start")
 	case !n.End.After(n.Start):
-		return n, queue.Errorf(queue.EINVALID, "公告的结束时间须晚于开始时间 / the notice must end after it starts")
+		return n, queue.Err(queue.EINVALID, "err.hall.the_notice_must_end")
 	}
 	n.By, n.Deleted = p.Actor(), false
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
@@ -60,7 +60,7 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 			n.ID = now.UTC().Format("20060102T150405.000") + "-" + newCode(4)
 			what = "notice added"
 		} else if _, ok := h.recordLocked(KindNotice, n.ID); !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这条公告 / no such notice")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_notice")
 		}
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: what + " " + n.ID,
 			Records: []queue.Record{NewRecord(KindNotice, n.ID, n)}}, nil
@@ -81,7 +81,7 @@ func (h *Hall) DeleteNotice(ctx context.Context, p Principal, id string) error {
 		r, ok := h.recordLocked(KindNotice, id)
 		var n Notice
 		if !ok || json.Unmarshal(r.Data, &n) != nil || n.Deleted {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这条公告 / no such notice")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_notice")
 		}
 		n.Deleted = true
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "notice deleted " + id,

@@ -63,12 +63,12 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 		return queue.Ticket{}, forbidden()
 	}
 	if strings.TrimSpace(req.Service) == "" {
-		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
+		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.choose_a_service")
 	}
 	if queue.Priority(req.Priority) == queue.Appointment {
 		// An appointment ticket jumps the queue: only a booking's check-in
 		// (CheckIn) mints one.
-		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "预约号须凭预约签到领取 / appointment tickets come only from a booking's check-in")
+		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.appointment_tickets_come_only")
 	}
 	if err := h.checkItem(req.Item); err != nil { // hooks.go: CheckItem
 		return queue.Ticket{}, err
@@ -83,7 +83,7 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 }
 
 func forbidden() error {
-	return queue.Errorf(queue.EFORBIDDEN, "无权执行此操作 / you may not do this")
+	return queue.Err(queue.EFORBIDDEN, "err.hall.you_may_not_do")
 }
 
 // MayOperate returns nil if p may work counter n (operate it or read its
@@ -101,7 +101,7 @@ func (h *Hall) mayOperate(p Principal, n int) error {
 		return forbidden()
 	}
 	if p.Counter != n {
-		return queue.Errorf(queue.EFORBIDDEN, "您签到的是 %d 号窗口，不能操作 %d 号窗口 / you are signed in at counter %d, not %d", p.Counter, n, p.Counter, n)
+		return queue.Err(queue.EFORBIDDEN, "err.hall.you_are_signed_in", p.Counter, n)
 	}
 	var holder string
 	h.Read(func(v *queue.Engine, _ uint64) {
@@ -110,7 +110,7 @@ func (h *Hall) mayOperate(p Principal, n int) error {
 		}
 	})
 	if holder != p.Name {
-		return queue.Errorf(queue.EFORBIDDEN, "%d 号窗口已由其他人签到，请重新登录 / someone else signed in at counter %d; sign in again", n, n)
+		return queue.Err(queue.EFORBIDDEN, "err.hall.someone_else_signed_in", n)
 	}
 	return nil
 }
@@ -151,14 +151,14 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 			if op.Number != "" {
 				t, ok := e.Find(op.Number)
 				if !ok {
-					return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有 %s 这个号 / there is no ticket %s today", op.Number, op.Number)
+					return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_ticket", op.Number)
 				}
 				op.Ticket = t.ID
 			}
 			if op.Ticket != 0 {
 				t, ok := e.Ticket(op.Ticket)
 				if !ok {
-					return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+					return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 				}
 				override, err := mayCallNamedLocked(e, p, n, t) // owner.go
 				if err != nil {
@@ -201,7 +201,7 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 		case "resume":
 			return e.Resume(n, now)
 		}
-		return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这个操作 / unknown action %q", op.Action)
+		return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.unknown_action", op.Action)
 	})
 	if !found {
 		return queue.Ticket{}, ErrNoOneWaiting
@@ -237,7 +237,7 @@ func (h *Hall) Ticket(id uint64) (t queue.Ticket, err error) {
 	h.Read(func(v *queue.Engine, _ uint64) {
 		var ok bool
 		if t, ok = v.Ticket(id); !ok {
-			err = queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+			err = queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 		}
 	})
 	return t, err

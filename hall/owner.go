@@ -37,10 +37,10 @@ func mayTouchTicketLocked(e *queue.Engine, p Principal, t queue.Ticket) (overrid
 	}
 	c, ok := e.Counter(p.Counter)
 	if p.Counter == 0 || !ok || c.Clerk != p.Name {
-		return "", queue.Errorf(queue.EFORBIDDEN, "请先在窗口签到，只能办理本窗口的客户 / sign in at a counter first: you may act only on your counter's customers")
+		return "", queue.Err(queue.EFORBIDDEN, "err.hall.sign_in_at_a")
 	}
 	if c.Current != t.ID && t.Counter != p.Counter {
-		return "", queue.Errorf(queue.EFORBIDDEN, "%s 不是 %d 号窗口的客户 / %s is not a customer of counter %d", t.Number, p.Counter, t.Number, p.Counter)
+		return "", queue.Err(queue.EFORBIDDEN, "err.hall.is_not_a_customer", t.Number, p.Counter)
 	}
 	return "", nil
 }
@@ -51,7 +51,7 @@ func mayTouchTicketLocked(e *queue.Engine, p Principal, t queue.Ticket) (overrid
 func mayCallNamedLocked(e *queue.Engine, p Principal, n int, t queue.Ticket) (override string, err error) {
 	c, ok := e.Counter(n)
 	if !ok {
-		return "", queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+		return "", queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_counter", n)
 	}
 	if t.TargetCounter == n || slices.Contains(c.Services, t.Service) {
 		return "", nil
@@ -59,7 +59,7 @@ func mayCallNamedLocked(e *queue.Engine, p Principal, n int, t queue.Ticket) (ov
 	if p.Staff() {
 		return fmt.Sprintf("%s%s (service %s) called at counter %d", overrideMark, t.Number, t.Service, n), nil
 	}
-	return "", queue.Errorf(queue.EFORBIDDEN, "%d 号窗口不办理 %s 类业务，不能指呼 %s / counter %d does not serve %s: you may not call %s here", n, t.Service, t.Number, n, t.Service, t.Number)
+	return "", queue.Err(queue.EFORBIDDEN, "err.hall.counter_does_not_serve", n, t.Service, t.Number)
 }
 
 // ReleaseCounter frees counter n from the clerk who holds it (managers), so
@@ -77,10 +77,10 @@ func (h *Hall) ReleaseCounter(ctx context.Context, p Principal, n int) (queue.Co
 		e, now := tx.Engine(), tx.Now()
 		c, ok := e.Counter(n)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_counter", n)
 		}
 		if c.Clerk == "" {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%d 号窗口没有人签到 / no one holds counter %d", n, n)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.no_one_holds_counter", n)
 		}
 		holder = c.Clerk
 		var ev queue.Event

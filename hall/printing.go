@@ -180,7 +180,7 @@ func (h *Hall) kioskPrinter(name string) (string, error) {
 			return d.Printer, nil
 		}
 	}
-	return "", queue.Errorf(queue.ENOTFOUND, "没有名为 %s 的取号机 / there is no kiosk named %s", name, name)
+	return "", queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_kiosk", name)
 }
 
 // printWorker returns the worker of a kiosk's printer, starting it on first
@@ -194,7 +194,7 @@ func (h *Hall) printWorker(device string) (*printWorker, error) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if pr.stopped {
-		return nil, queue.Errorf(queue.ECLOSED, "营业厅正在关闭 / the hall is shutting down")
+		return nil, queue.Err(queue.ECLOSED, "err.hall.the_hall_is_shutting")
 	}
 	if w := pr.workers[device]; w != nil {
 		return w, nil
@@ -237,7 +237,7 @@ func (h *Hall) printer(device string) (kiosk.Printer, error) {
 		return kiosk.Printer{}, err
 	}
 	if url == "" {
-		return kiosk.Printer{}, queue.Errorf(queue.ENOTFOUND, "取号机 %s 没有配置打印机 / kiosk %s has no printer", device, device)
+		return kiosk.Printer{}, queue.Err(queue.ENOTFOUND, "err.hall.kiosk_has_no_printer", device)
 	}
 	paper := kiosk.PaperOf(url, h.printing.opt.Paper)
 	return kiosk.Printer{URL: url, Paper: paper, Timeout: h.printing.opt.Timeout}, nil
@@ -393,7 +393,7 @@ func CheckPrinterURL(kind, url string) error {
 		return nil
 	}
 	if kind != KindKiosk {
-		return queue.Errorf(queue.EINVALID, "打印机只用于取号机 / only a kiosk has a printer")
+		return queue.Err(queue.EINVALID, "err.hall.only_a_kiosk_has")
 	}
 	if _, _, err := kiosk.ParseURL(url); err != nil {
 		return queue.Errorf(queue.EINVALID, "%s", err.Error())
@@ -467,7 +467,7 @@ func (h *Hall) targetKiosk(p Principal, device string) (string, error) {
 		return p.Name, nil
 	case p.Staff():
 		if device == "" {
-			return "", queue.Errorf(queue.EINVALID, "请指定取号机（device）/ name the kiosk (device)")
+			return "", queue.Err(queue.EINVALID, "err.hall.name_the_kiosk_device")
 		}
 		return device, nil
 	}
@@ -512,7 +512,7 @@ func (h *Hall) Reprint(ctx context.Context, p Principal, id uint64, device strin
 		return PrinterView{}, err
 	}
 	if w == nil {
-		return PrinterView{}, queue.Errorf(queue.ENOTFOUND, "取号机 %s 没有配置打印机 / kiosk %s has no printer", device, device)
+		return PrinterView{}, queue.Err(queue.ENOTFOUND, "err.hall.kiosk_has_no_printer", device)
 	}
 	reply := make(chan error, 1)
 	select {
@@ -525,7 +525,7 @@ func (h *Hall) Reprint(ctx context.Context, p Principal, id uint64, device strin
 	case <-ctx.Done():
 		return PrinterView{}, ctx.Err()
 	case <-h.printing.stop:
-		return PrinterView{}, queue.Errorf(queue.ECLOSED, "营业厅正在关闭 / the hall is shutting down")
+		return PrinterView{}, queue.Err(queue.ECLOSED, "err.hall.the_hall_is_shutting")
 	}
 	url, _ := h.kioskPrinter(device)
 	v := h.printerView(device, url)

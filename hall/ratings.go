@@ -198,10 +198,10 @@ func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSetti
 		return RatingSettings{}, forbidden()
 	}
 	if s.WindowS < 10 || s.WindowS > 1800 {
-		return RatingSettings{}, queue.Errorf(queue.EINVALID, "评价时限须在 10 秒到 30 分钟之间 / the rating window must be 10 s to 30 min")
+		return RatingSettings{}, queue.Err(queue.EINVALID, "err.hall.the_rating_window_must")
 	}
 	if s.AlertAfter < 1 || s.AlertAfter > 50 {
-		return RatingSettings{}, queue.Errorf(queue.EINVALID, "预警次数须在 1 到 50 之间 / the alert threshold must be 1 to 50")
+		return RatingSettings{}, queue.Err(queue.EINVALID, "err.hall.the_alert_threshold_must")
 	}
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
@@ -266,23 +266,23 @@ func (h *Hall) PendingRating(n int) (PendingRating, bool) {
 // nothing.
 func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, error) {
 	if p.Kind != "device" || p.Role != KindKeypad {
-		return Rating{}, queue.Errorf(queue.EFORBIDDEN, "只有窗口评价器可以评价，工作人员不能代客户评价 / only the counter's keypad may rate; staff cannot rate for the customer")
+		return Rating{}, queue.Err(queue.EFORBIDDEN, "err.hall.only_the_counter_s")
 	}
 	if p.Counter <= 0 {
-		return Rating{}, queue.Errorf(queue.EFORBIDDEN, "此评价器未绑定窗口 / this keypad is not paired to a counter")
+		return Rating{}, queue.Err(queue.EFORBIDDEN, "err.hall.this_keypad_is_not")
 	}
 	if req.Ticket == 0 {
-		return Rating{}, queue.Errorf(queue.EINVALID, "请指明要评价的号 / name the ticket to rate")
+		return Rating{}, queue.Err(queue.EINVALID, "err.hall.name_the_ticket_to")
 	}
 	if req.Score < 1 || req.Score > 5 {
-		return Rating{}, queue.Errorf(queue.EINVALID, "评分须为 1 到 5 / the score must be 1 to 5")
+		return Rating{}, queue.Err(queue.EINVALID, "err.hall.the_score_must_be")
 	}
 	if req.Reason != "" {
 		if !slices.Contains(RatingReasons, req.Reason) {
-			return Rating{}, queue.Errorf(queue.EINVALID, "不满意原因须为：%s / the reason must be one of the listed ones", strings.Join(RatingReasons, "、"))
+			return Rating{}, queue.Err(queue.EINVALID, "err.hall.the_reason_must_be", strings.Join(RatingReasons, "、"))
 		}
 		if !Low(req.Score) {
-			return Rating{}, queue.Errorf(queue.EINVALID, "只有不满意的评价需要原因 / a reason goes only with a dissatisfied score")
+			return Rating{}, queue.Err(queue.EINVALID, "err.hall.a_reason_goes_only")
 		}
 	}
 	var out Rating
@@ -290,29 +290,29 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 		e, now := tx.Engine(), tx.Now()
 		t, ok := e.Ticket(req.Ticket)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 		}
 		if t.Counter != p.Counter {
-			return queue.Event{}, queue.Errorf(queue.EFORBIDDEN, "%s 号不是在 %d 号窗口办理的 / ticket %s was not served at counter %d", t.Number, p.Counter, t.Number, p.Counter)
+			return queue.Event{}, queue.Err(queue.EFORBIDDEN, "err.hall.ticket_was_not_served", t.Number, p.Counter)
 		}
 		if t.Status != queue.Done || t.FinishedAt == nil {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的业务尚未办结 / the service of %s has not finished", t.Number, t.Number)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.the_service_of_has", t.Number)
 		}
 		key := RatingKey(t.ID)
 		if r, done := h.recordLocked(KindRating, key); done {
 			var old Rating
 			json.Unmarshal(r.Data, &old)
 			if old.Score == ScoreUnrated {
-				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的评价时间已过 / the time to rate %s has passed", t.Number, t.Number)
+				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.the_time_to_rate", t.Number)
 			}
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号已经评价过了 / %s has been rated already", t.Number, t.Number)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.has_been_rated_already", t.Number)
 		}
 		set := h.ratingSettingsLocked()
 		if now.After(t.FinishedAt.Add(set.Window())) {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的评价时间已过 / the time to rate %s has passed", t.Number, t.Number)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.the_time_to_rate", t.Number)
 		}
 		if last, _ := lastFinished(e, p.Counter); last.ID != t.ID {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "只能评价本窗口刚办结的业务 / only the service just finished at this counter may be rated")
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.only_the_service_just")
 		}
 		out = h.newRating(e, t, req.Score, req.Reason, now)
 		out.Device = p.Name
@@ -418,7 +418,7 @@ func (h *Hall) Rating(id uint64) (Rating, error) {
 		return r, err
 	}
 	if !ok {
-		return r, queue.Errorf(queue.ENOTFOUND, "这个号没有评价 / no rating for this ticket")
+		return r, queue.Err(queue.ENOTFOUND, "err.hall.no_rating_for_this")
 	}
 	return r, json.Unmarshal(rec.Data, &r)
 }
@@ -461,11 +461,11 @@ func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req C
 		return Callback{}, forbidden()
 	}
 	if !slices.Contains(CallbackOutcomes, req.Outcome) {
-		return Callback{}, queue.Errorf(queue.EINVALID, "回访结果须为 resolved、explained、unreachable 或 escalated / the outcome must be resolved, explained, unreachable or escalated")
+		return Callback{}, queue.Err(queue.EINVALID, "err.hall.the_outcome_must_be")
 	}
 	note := strings.TrimSpace(req.Note)
 	if note == "" || utf8.RuneCountInString(note) > 500 {
-		return Callback{}, queue.Errorf(queue.EINVALID, "请填写回访情况（500 字以内）/ write what the customer said (up to 500 characters)")
+		return Callback{}, queue.Err(queue.EINVALID, "err.hall.write_what_the_customer")
 	}
 	var out Callback
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
@@ -473,14 +473,14 @@ func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req C
 		key := RatingKey(id)
 		r, ok := h.recordLocked(KindCallback, key)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这个回访任务 / no such call-back task")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_call_back")
 		}
 		var c Callback
 		if err := json.Unmarshal(r.Data, &c); err != nil {
 			return queue.Event{}, err
 		}
 		if c.Status != CallbackOpen {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "%s 号的回访已经完成 / the call-back of %s is closed already", c.Number, c.Number)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.the_call_back_of", c.Number)
 		}
 		c.Attempts = append(slices.Clone(c.Attempts), CallbackAttempt{At: now, By: p.Name, Outcome: req.Outcome, Note: note})
 		c.Outcome = req.Outcome
@@ -601,11 +601,11 @@ func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
 	st := RatingStats{From: from, To: to, Reasons: map[string]int{}}
 	for _, d := range []string{from, to} {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return st, queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+			return st, queue.Err(queue.EINVALID, "err.hall.dates_must_be_yyyy")
 		}
 	}
 	if from > to {
-		return st, queue.Errorf(queue.EINVALID, "开始日期晚于结束日期 / from is after to")
+		return st, queue.Err(queue.EINVALID, "err.hall.from_is_after_to")
 	}
 	type served struct {
 		clerk, service, class, day string

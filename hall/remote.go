@@ -27,13 +27,13 @@ type RemoteRequest struct {
 // EINVALID (no phone, bad phone, unknown service or item), ELIMIT.
 func (h *Hall) IssueRemote(ctx context.Context, req RemoteRequest) (queue.Ticket, error) {
 	if !h.Config().RemoteTickets {
-		return queue.Ticket{}, queue.Errorf(queue.ECLOSED, "本厅未开通扫码取号，请到取号机取号 / this hall does not take tickets from phones; please use the kiosk")
+		return queue.Ticket{}, queue.Err(queue.ECLOSED, "err.hall.this_hall_does_not")
 	}
 	if strings.TrimSpace(req.Service) == "" {
-		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请选择业务类别 / choose a service")
+		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.choose_a_service")
 	}
 	if strings.TrimSpace(req.Phone) == "" {
-		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请填写手机号码 / enter your mobile number")
+		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.enter_your_mobile_number")
 	}
 	if err := h.checkItem(req.Item); err != nil { // casework.go
 		return queue.Ticket{}, err

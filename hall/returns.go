@@ -30,10 +30,10 @@ func (h *Hall) ReturnTicket(ctx context.Context, p Principal, req ReturnRequest)
 		code = code[i+3:]
 	}
 	if number == "" && code == "" {
-		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "请输入号码或扫描小票上的二维码 / type the ticket number or scan the ticket's QR code")
+		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.type_the_ticket_number")
 	}
 	if len(number) > 16 || len(code) > 64 {
-		return queue.Ticket{}, queue.Errorf(queue.EINVALID, "号码无效 / that is not a ticket number")
+		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.that_is_not_a")
 	}
 	var id uint64
 	if code != "" {
@@ -48,7 +48,7 @@ func (h *Hall) ReturnTicket(ctx context.Context, p Principal, req ReturnRequest)
 		if id == 0 {
 			t, ok := e.Find(number)
 			if !ok {
-				return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有 %s 这个号 / there is no ticket %s today", number, number)
+				return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_ticket", number)
 			}
 			id = t.ID
 		}

@@ -121,7 +121,7 @@ func (h *Hall) UnlockUser(ctx context.Context, p Principal, name string) error {
 // reports whether the name was locked. ENOTFOUND for an unknown user.
 func (h *Hall) Unlock(ctx context.Context, actor, name string) (bool, error) {
 	if _, err := h.st.User(name); err != nil {
-		return false, queue.Errorf(queue.ENOTFOUND, "没有用户 %s / there is no user %s", name, name)
+		return false, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_user", name)
 	}
 	cleared := h.locks.clear(nameKey(name))
 	h.SecurityEvent(actor, "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))

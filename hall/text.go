@@ -47,7 +47,7 @@ func checkNames(field, zh string, texts ...string) error {
 
 func checkChars(field, zh, s string, multiline bool) error {
 	if r, bad := badRune(s, multiline); bad {
-		return queue.Errorf(queue.EINVALID, "%s含有不可见的控制字符 %s / %s contains the control character %s", zh, fmt.Sprintf("U+%04X", r), field, fmt.Sprintf("U+%04X", r))
+		return queue.Err(queue.EINVALID, "err.hall.contains_the_control_character", zh, fmt.Sprintf("U+%04X", r), field)
 	}
 	return nil
 }

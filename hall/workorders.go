@@ -104,10 +104,10 @@ const maxNote = 500
 func checkNote(field, zh, note string, required bool) (string, error) {
 	note = strings.TrimSpace(note)
 	if required && note == "" {
-		return "", queue.Errorf(queue.EINVALID, "请填写%s / %s is required", zh, field)
+		return "", queue.Err(queue.EINVALID, "err.hall.is_required", zh, field)
 	}
 	if utf8.RuneCountInString(note) > maxNote {
-		return "", queue.Errorf(queue.EINVALID, "%s太长（最多 %d 字）/ %s is too long (at most %d characters)", zh, maxNote, field, maxNote)
+		return "", queue.Err(queue.EINVALID, "err.hall.is_too_long_at", zh, maxNote, field)
 	}
 	if err := checkChars(field, zh, note, true); err != nil { // text.go
 		return "", err
@@ -219,10 +219,10 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 	}
 	it, ok := h.Catalog().Item(req.Item)
 	if !ok {
-		return WorkOrder{}, queue.Errorf(queue.EINVALID, "请选择业务事项 / choose a business item")
+		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.choose_a_business_item")
 	}
 	if it.Class != cases.CrossDepartment {
-		return WorkOrder{}, queue.Errorf(queue.EINVALID, "「%s」属于%s，无需开工单 / %s is %s, not a cross-department case", it.NameZH, it.Class.NameZH(), it.ID, it.Class)
+		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.is_not_a_cross", it.NameZH, it.Class.NameZH(), it.ID, it.Class)
 	}
 	summary, err := checkNote("summary", "客户诉求", req.Summary, false)
 	if err != nil {
@@ -230,7 +230,7 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 	}
 	customer := strings.TrimSpace(req.Customer)
 	if utf8.RuneCountInString(customer) > 40 {
-		return WorkOrder{}, queue.Errorf(queue.EINVALID, "客户姓名太长 / the customer name is too long")
+		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.the_customer_name_is")
 	}
 	if err := checkText("the customer name", "客户姓名", customer); err != nil {
 		return WorkOrder{}, err
@@ -240,7 +240,7 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 		e, now := tx.Engine(), tx.Now()
 		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
 		if req.Ticket != 0 && !hasTicket {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "今天没有这个号 / no such ticket today")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 		}
 		var override string
 		if hasTicket {
@@ -254,10 +254,10 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 			phone = t.Phone
 		}
 		if phone == "" {
-			return queue.Event{}, queue.Errorf(queue.EINVALID, "请留下客户的联系电话，以便告知办理进度和回访 / a contact phone is required for progress updates and the call-back")
+			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.a_contact_phone_is")
 		}
 		if !mobileRE.MatchString(phone) {
-			return queue.Event{}, queue.Errorf(queue.EINVALID, "联系电话应为 11 位手机号或带区号的固定电话 / the phone must be a mobile number or a landline with area code")
+			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.the_phone_must_be")
 		}
 		wo = WorkOrder{ID: h.nextIDLocked(KindWorkOrder, "W", now), Code: newCode(12), Item: it.ID, ItemName: it.NameZH,
 			Department: it.Department, Summary: summary, Customer: customer, Phone: phone,
@@ -299,7 +299,7 @@ func mayHandle(p Principal, clerk string) error {
 	if p.Staff() || (p.Kind == "user" && p.Role == RoleClerk && p.Name == clerk) {
 		return nil
 	}
-	return queue.Errorf(queue.EFORBIDDEN, "只有经办人和管理人员可以处理这张工单 / only the handling clerk and managers may work on this work order")
+	return queue.Err(queue.EFORBIDDEN, "err.hall.only_the_handling_clerk")
 }
 
 // UpdateWorkOrder records a step: progress (a note from the department),
@@ -313,7 +313,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 		return WorkOrder{}, forbidden()
 	}
 	if !slices.Contains(WorkOrderActions, u.Action) {
-		return WorkOrder{}, queue.Errorf(queue.ENOTFOUND, "没有这个操作 / unknown action %q", u.Action)
+		return WorkOrder{}, queue.Err(queue.ENOTFOUND, "err.hall.unknown_action", u.Action)
 	}
 	note, err := checkNote("note", "说明", u.Note, u.Action == "progress" || u.Action == "resolve")
 	if err != nil {
@@ -324,7 +324,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 		e, now := tx.Engine(), tx.Now()
 		r, ok := h.recordLocked(KindWorkOrder, id)
 		if !ok {
-			return queue.Event{}, queue.Errorf(queue.ENOTFOUND, "没有这张工单 / no such work order")
+			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_work_order")
 		}
 		if err := json.Unmarshal(r.Data, &wo); err != nil {
 			return queue.Event{}, fmt.Errorf("work order %s: %w", id, err)
@@ -333,7 +333,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 			return queue.Event{}, err
 		}
 		if wo.Status == WOClosed {
-			return queue.Event{}, queue.Errorf(queue.ECONFLICT, "工单 %s 已办结 / work order %s is closed", wo.ID, wo.ID)
+			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.work_order_is_closed", wo.ID)
 		}
 		entry := LogEntry{At: now, Actor: p.who(), Kind: u.Action, Note: note}
 		switch u.Action {
@@ -343,13 +343,13 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 			}
 		case "resolve":
 			if wo.Status == WOResolved {
-				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "工单 %s 已处理完毕，请回访客户 / work order %s is resolved already; call the customer back", wo.ID, wo.ID)
+				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.work_order_is_resolved", wo.ID)
 			}
 			wo.Status, wo.ResolvedAt = WOResolved, &now
 			entry.Kind = "resolved"
 		case "callback":
 			if wo.Status != WOResolved {
-				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "部门处理完毕后再回访客户 / call the customer back once the department has resolved the case")
+				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.call_the_customer_back")
 			}
 			wo.CallBack = &CallBack{At: now, By: p.who(), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
 			switch {
@@ -362,7 +362,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 			}
 		case "close":
 			if wo.Status != WOResolved || wo.CallBack == nil || !wo.CallBack.Reached {
-				return queue.Event{}, queue.Errorf(queue.ECONFLICT, "关闭工单前请先回访客户 / call the customer back before closing the work order")
+				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.call_the_customer_back_before")
 			}
 			wo.Status, wo.ClosedAt = WOClosed, &now
 			entry.Kind = "closed"
@@ -393,7 +393,7 @@ func (h *Hall) WorkOrder(p Principal, id string) (WorkOrder, error) {
 		return WorkOrder{}, err
 	}
 	if !ok {
-		return WorkOrder{}, queue.Errorf(queue.ENOTFOUND, "没有这张工单 / no such work order")
+		return WorkOrder{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_work_order")
 	}
 	w, err := decodeWorkOrder(r)
 	if err != nil {

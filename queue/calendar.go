@@ -62,25 +62,25 @@ func isoWeekday(d time.Time) int {
 // validateOverrides: every key a date, every open day with valid hours.
 func (c Config) validateOverrides() error {
 	if len(c.Overrides) > 1000 {
-		return Errorf(EINVALID, "特殊日期最多 1000 个 / at most 1000 dated overrides")
+		return Err(EINVALID, "err.queue.at_most_1000_dated")
 	}
 	for d, o := range c.Overrides {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return Errorf(EINVALID, "特殊日期无效 / override date %q is not YYYY-MM-DD", d)
+			return Err(EINVALID, "err.queue.override_date_is_not", d)
 		}
 		if len([]rune(o.Name)) > 40 {
-			return Errorf(EINVALID, "%s 的说明过长（最多 40 字） / the note of %s is too long (40 characters)", d, d)
+			return Err(EINVALID, "err.queue.the_note_of_is", d)
 		}
 		if o.Closed {
 			if o.Workday {
-				return Errorf(EINVALID, "%s 不能既休息又是调休上班日 / %s cannot be both closed and a working day", d, d)
+				return Err(EINVALID, "err.queue.cannot_be_both_closed", d)
 			}
 			continue
 		}
 		op, err1 := parseClock(o.Open)
 		cl, err2 := parseClock(o.Close)
 		if err1 != nil || err2 != nil || op >= cl {
-			return Errorf(EINVALID, "%s 的营业时间无效（HH:MM，结束晚于开始） / opening hours of %s are invalid (HH:MM, close after open)", d, d)
+			return Err(EINVALID, "err.queue.opening_hours_of_are", d)
 		}
 	}
 	return nil

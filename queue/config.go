@@ -72,7 +72,7 @@ func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
 	now = e.At(now)
 	s.NameZH, s.NameEN = strings.TrimSpace(s.NameZH), strings.TrimSpace(s.NameEN)
 	if s.NameZH == "" {
-		return Event{}, Errorf(EINVALID, "请填写营业厅名称 / the hall needs a name")
+		return Event{}, Err(EINVALID, "err.queue.the_hall_needs_a")
 	}
 	hol := []string{}
 	for _, d := range s.Holidays {
@@ -114,15 +114,15 @@ func (e *Engine) SaveService(s Service, create bool, now time.Time) (Event, erro
 	old, exists := e.services[s.Prefix]
 	switch {
 	case !prefixRE.MatchString(s.Prefix):
-		return Event{}, Errorf(EINVALID, "业务类别前缀必须是一个大写字母 / service prefix %q must be one letter A–Z", s.Prefix)
+		return Event{}, Err(EINVALID, "err.queue.service_prefix_must_be", s.Prefix)
 	case create && exists:
-		return Event{}, Errorf(EINVALID, "业务类别前缀重复 / duplicate service prefix %q", s.Prefix)
+		return Event{}, Err(EINVALID, "err.queue.duplicate_service_prefix", s.Prefix)
 	case !create && !exists:
-		return Event{}, Errorf(ENOTFOUND, "没有业务类别 %s / there is no service %s", s.Prefix, s.Prefix)
+		return Event{}, Err(ENOTFOUND, "err.queue.there_is_no_service", s.Prefix)
 	case len([]rune(s.NameZH)) > 20 || len(s.NameEN) > 40:
-		return Event{}, Errorf(EINVALID, "业务名称过长（中文最多 20 字，英文最多 40 字符） / the service name is too long (20 Chinese, 40 English characters)")
+		return Event{}, Err(EINVALID, "err.queue.the_service_name_is")
 	case len(s.Documents) > 20:
-		return Event{}, Errorf(EINVALID, "所需材料最多 20 项 / at most 20 documents")
+		return Event{}, Err(EINVALID, "err.queue.at_most_20_documents")
 	}
 	s.Rev = 0
 	if exists {
@@ -164,21 +164,21 @@ func (e *Engine) SaveCounter(k CounterConfig, create bool, now time.Time) (Event
 	old, exists := e.counters[k.Number]
 	switch {
 	case k.Number < 1 || k.Number > 99:
-		return Event{}, Errorf(EINVALID, "窗口号须在 1–99 之间 / counter number %d must be 1–99", k.Number)
+		return Event{}, Err(EINVALID, "err.queue.counter_number_must_be", k.Number)
 	case create && exists:
-		return Event{}, Errorf(EINVALID, "窗口号重复 / duplicate counter number %d", k.Number)
+		return Event{}, Err(EINVALID, "err.queue.duplicate_counter_number", k.Number)
 	case !create && !exists:
-		return Event{}, Errorf(ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", k.Number, k.Number)
+		return Event{}, Err(ENOTFOUND, "err.queue.there_is_no_counter", k.Number)
 	case len(k.Services) == 0:
-		return Event{}, Errorf(EINVALID, "%d 号窗口没有业务 / counter %d serves no service", k.Number, k.Number)
+		return Event{}, Err(EINVALID, "err.queue.counter_serves_no_service", k.Number)
 	case len([]rune(k.Spoken)) > 20:
-		return Event{}, Errorf(EINVALID, "%d 号窗口的播报名称最多 20 个字 / the spoken name of counter %d may have at most 20 characters", k.Number, k.Number)
+		return Event{}, Err(EINVALID, "err.queue.the_spoken_name_of", k.Number)
 	}
 	var svcs []string
 	for _, p := range k.Services {
 		p = strings.TrimSpace(p)
 		if slices.Contains(svcs, p) {
-			return Event{}, Errorf(EINVALID, "%d 号窗口的业务 %s 重复 / counter %d names service %s twice", k.Number, p, k.Number, p)
+			return Event{}, Err(EINVALID, "err.queue.counter_names_service_twice", k.Number, p)
 		}
 		svcs = append(svcs, p)
 	}
@@ -186,7 +186,7 @@ func (e *Engine) SaveCounter(k CounterConfig, create bool, now time.Time) (Event
 		o, err1 := parseClock(k.Hours.Open)
 		cl, err2 := parseClock(k.Hours.Close)
 		if err1 != nil || err2 != nil || o >= cl {
-			return Event{}, Errorf(EINVALID, "%d 号窗口的开放时间无效（HH:MM，结束晚于开始） / counter %d: open hours must be HH:MM with the close after the open", k.Number, k.Number)
+			return Event{}, Err(EINVALID, "err.queue.counter_open_hours_must", k.Number)
 		}
 		k.Hours = &Hours{Open: k.Hours.Open, Close: k.Hours.Close}
 	}

@@ -102,58 +102,58 @@ func (c Config) zone() string {
 // Validate checks the configuration; the error names what is wrong.
 func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.zone()); err != nil {
-		return Errorf(EINVALID, "时区无效 / unknown time zone %q", c.TimeZone)
+		return Err(EINVALID, "err.queue.unknown_time_zone", c.TimeZone)
 	}
 	if len(c.Services) == 0 {
-		return Errorf(EINVALID, "至少需要一个业务类别 / at least one service is required")
+		return Err(EINVALID, "err.queue.at_least_one_service")
 	}
 	seen := map[string]bool{}
 	for _, s := range c.Services {
 		if !prefixRE.MatchString(s.Prefix) {
-			return Errorf(EINVALID, "业务类别前缀必须是一个大写字母 / service prefix %q must be one letter A–Z", s.Prefix)
+			return Err(EINVALID, "err.queue.service_prefix_must_be", s.Prefix)
 		}
 		if seen[s.Prefix] {
-			return Errorf(EINVALID, "业务类别前缀重复 / duplicate service prefix %q", s.Prefix)
+			return Err(EINVALID, "err.queue.duplicate_service_prefix", s.Prefix)
 		}
 		if strings.TrimSpace(s.NameZH) == "" {
-			return Errorf(EINVALID, "业务类别 %s 缺少名称 / service %s has no name", s.Prefix, s.Prefix)
+			return Err(EINVALID, "err.queue.service_has_no_name", s.Prefix)
 		}
 		if s.TargetWaitS < 0 || s.DailyLimit < 0 || s.AvgServiceS < 0 || s.ReturnPlaces < 0 {
-			return Errorf(EINVALID, "业务类别 %s 的数值不能为负 / service %s has a negative figure", s.Prefix, s.Prefix)
+			return Err(EINVALID, "err.queue.service_has_a_negative", s.Prefix)
 		}
 		seen[s.Prefix] = true
 	}
 	nums := map[int]bool{}
 	for _, k := range c.Counters {
 		if k.Number < 1 || k.Number > 99 {
-			return Errorf(EINVALID, "窗口号须在 1–99 之间 / counter number %d must be 1–99", k.Number)
+			return Err(EINVALID, "err.queue.counter_number_must_be", k.Number)
 		}
 		if nums[k.Number] {
-			return Errorf(EINVALID, "窗口号重复 / duplicate counter number %d", k.Number)
+			return Err(EINVALID, "err.queue.duplicate_counter_number", k.Number)
 		}
 		nums[k.Number] = true
 		if len(k.Services) == 0 {
-			return Errorf(EINVALID, "%d 号窗口没有业务 / counter %d serves no service", k.Number, k.Number)
+			return Err(EINVALID, "err.queue.counter_serves_no_service", k.Number)
 		}
 		for _, p := range k.Services {
 			if !seen[p] {
-				return Errorf(EINVALID, "%d 号窗口的业务 %q 不存在 / counter %d names unknown service %q", k.Number, p, k.Number, p)
+				return Err(EINVALID, "err.queue.counter_names_unknown_service", k.Number, p)
 			}
 		}
 	}
 	for d, h := range c.Hours {
 		if len(d) != 1 || d < "1" || d > "7" {
-			return Errorf(EINVALID, "营业时间的星期须为 1–7 / weekday %q must be 1–7", d)
+			return Err(EINVALID, "err.queue.weekday_must_be_1", d)
 		}
 		o, err1 := parseClock(h.Open)
 		cl, err2 := parseClock(h.Close)
 		if err1 != nil || err2 != nil || o >= cl {
-			return Errorf(EINVALID, "星期%s 营业时间无效 / opening hours of weekday %s are invalid", d, d)
+			return Err(EINVALID, "err.queue.opening_hours_of_weekday", d)
 		}
 	}
 	for _, h := range c.Holidays {
 		if _, err := time.Parse(time.DateOnly, h); err != nil {
-			return Errorf(EINVALID, "节假日日期无效 / holiday %q is not YYYY-MM-DD", h)
+			return Err(EINVALID, "err.queue.holiday_is_not_yyyy", h)
 		}
 	}
 	if err := c.validateOverrides(); err != nil { // calendar.go
@@ -161,10 +161,10 @@ func (c Config) Validate() error {
 	}
 	if c.StarveAfterS < 0 || c.RecallsBeforeNoShow < 0 || c.PhoneDailyLimit < 0 || c.RemoteGraceS < 0 ||
 		c.GreenBurst < 0 || c.GreenOvertakeS < 0 || c.ReturnWindowS < 0 || c.ReturnLimit < -1 {
-		return Errorf(EINVALID, "配置数值不能为负 / configuration figures must not be negative")
+		return Err(EINVALID, "err.queue.configuration_figures_must_not")
 	}
 	if c.NumberWidth != 0 && (c.NumberWidth < 2 || c.NumberWidth > 6) {
-		return Errorf(EINVALID, "号码位数须在 2–6 之间 / number_width must be 2–6")
+		return Err(EINVALID, "err.queue.number_width_must_be")
 	}
 	return nil
 }
@@ -513,30 +513,30 @@ func (e *Engine) Issue(req IssueRequest, now time.Time) (Event, error) {
 	now = e.At(now)
 	svc, ok := e.services[req.Service]
 	if !ok {
-		return Event{}, Errorf(EINVALID, "没有 %q 这类业务 / unknown service %q", req.Service, req.Service)
+		return Event{}, Err(EINVALID, "err.queue.unknown_service", req.Service)
 	}
 	if req.Priority == "" {
 		req.Priority = Normal
 	}
 	if !req.Priority.Valid() {
-		return Event{}, Errorf(EINVALID, "优先级无效 / priority must be normal, green or appointment")
+		return Event{}, Err(EINVALID, "err.queue.priority_must_be_normal")
 	}
 	req.Phone = NormalizePhone(req.Phone)
 	if req.Phone != "" && !phoneRE.MatchString(req.Phone) {
-		return Event{}, Errorf(EINVALID, "手机号码格式不正确 / the phone number must be an 11-digit mobile number")
+		return Event{}, Err(EINVALID, "err.queue.the_phone_number_must")
 	}
 	req.Account = strings.TrimSpace(req.Account)
 	if req.Account != "" && !accountRE.MatchString(req.Account) {
-		return Event{}, Errorf(EINVALID, "户号应为 6–20 位数字 / the account number must be 6–20 digits")
+		return Event{}, Err(EINVALID, "err.queue.the_account_number_must")
 	}
 	if !e.OpenAt(now) {
-		return Event{}, Errorf(ECLOSED, "营业厅现在不在营业时间，欢迎营业时间再来，或使用网上国网 App 办理 / the hall is closed now; please come back in opening hours or use the online service")
+		return Event{}, Err(ECLOSED, "err.queue.the_hall_is_closed")
 	}
 	if svc.DailyLimit > 0 && e.issued[svc.Prefix] >= svc.DailyLimit {
-		return Event{}, Errorf(ELIMIT, "%s 今日号源已发完，欢迎明天再来，或使用网上国网 App 办理 / today's tickets for %s are all taken; please come tomorrow or use the online service", svc.NameZH, svc.NameEN)
+		return Event{}, Err(ELIMIT, "err.queue.today_s_tickets_for", svc.NameZH, svc.NameEN)
 	}
 	if lim := e.cfg.PhoneDailyLimit; lim > 0 && req.Phone != "" && e.phones[req.Phone] >= lim {
-		return Event{}, Errorf(ELIMIT, "该手机号今日已取号 %d 次，已达上限 / this phone number has taken %d tickets today, the daily limit", lim, lim)
+		return Event{}, Err(ELIMIT, "err.queue.this_phone_number_has", lim)
 	}
 	serial := e.serial[svc.Prefix] + 1
 	t := Ticket{
@@ -703,7 +703,7 @@ func (e *Engine) greenCall(t *Ticket, now time.Time) bool {
 func (e *Engine) counter(n int) (*Counter, error) {
 	c := e.counters[n]
 	if c == nil {
-		return nil, Errorf(ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+		return nil, Err(ENOTFOUND, "err.queue.there_is_no_counter", n)
 	}
 	return c, nil
 }
@@ -716,16 +716,16 @@ func (e *Engine) ready(n int) (*Counter, error) {
 	}
 	switch c.State {
 	case Closed:
-		return nil, Errorf(ECLOSED, "%d 号窗口未开放，请先签到 / counter %d is closed; sign in first", n, n)
+		return nil, Err(ECLOSED, "err.queue.counter_is_closed_sign", n)
 	case Paused:
-		return nil, Errorf(ECONFLICT, "%d 号窗口暂停服务中，请先恢复 / counter %d is paused; resume first", n, n)
+		return nil, Err(ECONFLICT, "err.queue.counter_is_paused_resume", n)
 	}
 	if c.Current != 0 {
 		t := e.tickets[c.Current]
 		if t == nil {
-			return nil, Errorf(ECONFLICT, "%d 号窗口登记的当前号（编号 %d）不在今天的队列中 / counter %d holds ticket id %d, which is not in today's queue", n, c.Current, n, c.Current)
+			return nil, Err(ECONFLICT, "err.queue.counter_holds_ticket_id", n, c.Current)
 		}
-		return nil, Errorf(ECONFLICT, "%d 号窗口正在办理 %s，请先办结、过号或转移 / counter %d still has %s; finish, mark no-show or transfer it first", n, t.Number, n, t.Number)
+		return nil, Err(ECONFLICT, "err.queue.counter_still_has_finish", n, t.Number)
 	}
 	return c, nil
 }
@@ -737,15 +737,15 @@ func (e *Engine) active(n int) (*Counter, *Ticket, error) {
 		return nil, nil, err
 	}
 	if c.Current == 0 {
-		return nil, nil, Errorf(ECONFLICT, "%d 号窗口当前没有号 / counter %d has no current ticket", n, n)
+		return nil, nil, Err(ECONFLICT, "err.queue.counter_has_no_current", n)
 	}
 	// Refuse a state that cannot be, rather than act on it.
 	t := e.tickets[c.Current]
 	if t == nil {
-		return nil, nil, Errorf(ECONFLICT, "%d 号窗口登记的当前号（编号 %d）不在今天的队列中 / counter %d holds ticket id %d, which is not in today's queue", n, c.Current, n, c.Current)
+		return nil, nil, Err(ECONFLICT, "err.queue.counter_holds_ticket_id", n, c.Current)
 	}
 	if !t.Status.Active() || t.Counter != n {
-		return nil, nil, Errorf(ECONFLICT, "%s 不在 %d 号窗口办理（%s，%d 号窗口）/ %s is not at counter %d (%s, counter %d)", t.Number, n, t.Status, t.Counter, t.Number, n, t.Status, t.Counter)
+		return nil, nil, Err(ECONFLICT, "err.queue.is_not_at_counter", t.Number, n, t.Status, t.Counter)
 	}
 	return c, t, nil
 }
@@ -754,7 +754,7 @@ func (e *Engine) active(n int) (*Counter, *Ticket, error) {
 // midnight): it can only be finished or marked a no-show.
 func (e *Engine) today(t *Ticket) error {
 	if t.Day != e.day {
-		return Errorf(ECONFLICT, "%s 是 %s 的号，只能办结或过号 / %s is a ticket of %s; finish it or mark it a no-show", t.Number, t.Day, t.Number, t.Day)
+		return Err(ECONFLICT, "err.queue.is_a_ticket_of", t.Number, t.Day)
 	}
 	return nil
 }
@@ -817,13 +817,13 @@ func (e *Engine) CallTicket(n int, id uint64, clerk string, now time.Time) (Even
 	}
 	t := e.tickets[id]
 	if t == nil {
-		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+		return Event{}, Err(ENOTFOUND, "err.queue.no_such_ticket_today")
 	}
 	if t.Status != Waiting {
-		return Event{}, Errorf(ECONFLICT, "%s 不在等候中（%s）/ %s is not waiting (%s)", t.Number, t.Status, t.Number, t.Status)
+		return Event{}, Err(ECONFLICT, "err.queue.is_not_waiting_status", t.Number, t.Status)
 	}
 	if t.TargetCounter != 0 && t.TargetCounter != n {
-		return Event{}, Errorf(ECONFLICT, "%s 已转给 %d 号窗口 / %s was transferred to counter %d", t.Number, t.TargetCounter, t.Number, t.TargetCounter)
+		return Event{}, Err(ECONFLICT, "err.queue.was_transferred_to_counter", t.Number, t.TargetCounter)
 	}
 	return e.call(c, t, clerk, now), nil
 }
@@ -836,7 +836,7 @@ func (e *Engine) Recall(n int, clerk string, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	if t.Status != Called {
-		return Event{}, Errorf(ECONFLICT, "%s 已在办理中，无需重呼 / %s is already being served", t.Number, t.Number)
+		return Event{}, Err(ECONFLICT, "err.queue.recall_already_served", t.Number)
 	}
 	u := *t
 	u.Recalls++
@@ -852,7 +852,7 @@ func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	if t.Status != Called {
-		return Event{}, Errorf(ECONFLICT, "%s 已在办理中 / %s is already being served", t.Number, t.Number)
+		return Event{}, Err(ECONFLICT, "err.queue.is_already_being_served", t.Number)
 	}
 	u := *t
 	u.Status, u.StartedAt, u.Clerk = Serving, ptr(now), clerk
@@ -904,10 +904,10 @@ func (e *Engine) NoShow(n int, clerk string, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	if t.Status != Called {
-		return Event{}, Errorf(ECONFLICT, "%s 正在办理，不能过号 / %s is being served; it cannot be a no-show", t.Number, t.Number)
+		return Event{}, Err(ECONFLICT, "err.queue.is_being_served_it", t.Number)
 	}
 	if need := e.cfg.RecallsBeforeNoShow; t.Recalls < need {
-		return Event{}, Errorf(ECONFLICT, "过号前请先重呼 %d 次（已重呼 %d 次）/ recall %d times before a no-show (recalled %d)", need, t.Recalls, need, t.Recalls)
+		return Event{}, Err(ECONFLICT, "err.queue.recall_times_before_a", need, t.Recalls)
 	}
 	u, k := *t, cloneCounter(c)
 	u.Status, u.FinishedAt = NoShow, ptr(now)
@@ -935,35 +935,35 @@ func (e *Engine) Move(id uint64, req TransferRequest, now time.Time) (Event, err
 	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil {
-		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+		return Event{}, Err(ENOTFOUND, "err.queue.no_such_ticket_today")
 	}
 	if t.Status != Waiting {
-		return Event{}, Errorf(ECONFLICT, "%s 不在等候中 / %s is not waiting", t.Number, t.Number)
+		return Event{}, Err(ECONFLICT, "err.queue.is_not_waiting", t.Number)
 	}
 	return e.transfer(nil, t, req, now)
 }
 
 func (e *Engine) transfer(c *Counter, t *Ticket, req TransferRequest, now time.Time) (Event, error) {
 	if req.Service == "" && req.Counter == 0 {
-		return Event{}, Errorf(EINVALID, "请指定转往的业务或窗口 / name the service or counter to transfer to")
+		return Event{}, Err(EINVALID, "err.queue.name_the_service_or")
 	}
 	svc := t.Service
 	if req.Service != "" {
 		if _, ok := e.services[req.Service]; !ok {
-			return Event{}, Errorf(EINVALID, "没有 %q 这类业务 / unknown service %q", req.Service, req.Service)
+			return Event{}, Err(EINVALID, "err.queue.unknown_service", req.Service)
 		}
 		svc = req.Service
 	}
 	if req.Counter != 0 {
 		to := e.counters[req.Counter]
 		if to == nil {
-			return Event{}, Errorf(EINVALID, "没有 %d 号窗口 / there is no counter %d", req.Counter, req.Counter)
+			return Event{}, Err(EINVALID, "err.queue.there_is_no_counter", req.Counter)
 		}
 		if c != nil && to.Number == c.Number {
-			return Event{}, Errorf(EINVALID, "不能转给本窗口 / transfer to another counter")
+			return Event{}, Err(EINVALID, "err.queue.transfer_to_another_counter")
 		}
 	} else if svc == t.Service && c == nil {
-		return Event{}, Errorf(EINVALID, "%s 已在该业务中等候 / %s already waits for that service", t.Number, t.Number)
+		return Event{}, Err(EINVALID, "err.queue.already_waits_for_that", t.Number)
 	}
 	old, nt := *t, *t
 	old.Status, old.FinishedAt, old.TransferredTo = Transferred, ptr(now), e.nextID
@@ -1031,21 +1031,21 @@ func (e *Engine) Return(id uint64, now time.Time) (Event, error) {
 	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil {
-		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+		return Event{}, Err(ENOTFOUND, "err.queue.no_such_ticket_today")
 	}
 	if t.Status != NoShow {
-		return Event{}, Errorf(ECONFLICT, "%s 没有过号（%s），无需顺延 / %s is not a missed ticket (%s)", t.Number, t.Status, t.Number, t.Status)
+		return Event{}, Err(ECONFLICT, "err.queue.is_not_a_missed", t.Number, t.Status)
 	}
 	if err := e.today(t); err != nil {
 		return Event{}, err
 	}
 	r := e.ReturnRule(t.Service)
 	if t.Returns >= r.Limit {
-		return Event{}, Errorf(ECONFLICT, "%s 已顺延过 %d 次，请重新取号 / %s has come back %d times already; please take a new ticket", t.Number, t.Returns, t.Number, t.Returns)
+		return Event{}, Err(ECONFLICT, "err.queue.has_come_back_times", t.Number, t.Returns)
 	}
 	if t.FinishedAt != nil && now.Sub(*t.FinishedAt) > r.Window {
 		m := int(r.Window / time.Minute)
-		return Event{}, Errorf(ECONFLICT, "%s 过号已超过 %d 分钟，请重新取号 / %s was missed more than %d minutes ago; please take a new ticket", t.Number, m, t.Number, m)
+		return Event{}, Err(ECONFLICT, "err.queue.was_missed_more_than", t.Number, m)
 	}
 	u := *t
 	u.Status, u.FinishedAt, u.Counter, u.Clerk, u.Recalls = Waiting, nil, 0, "", 0
@@ -1107,10 +1107,10 @@ func (e *Engine) Cancel(id uint64, reason string, now time.Time) (Event, error) 
 	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil {
-		return Event{}, Errorf(ENOTFOUND, "今天没有这个号 / no such ticket today")
+		return Event{}, Err(ENOTFOUND, "err.queue.no_such_ticket_today")
 	}
 	if t.Status != Waiting {
-		return Event{}, Errorf(ECONFLICT, "%s 不在等候中 / %s is not waiting", t.Number, t.Number)
+		return Event{}, Err(ECONFLICT, "err.queue.is_not_waiting", t.Number)
 	}
 	u := *t
 	u.Status, u.FinishedAt, u.Note = Cancelled, ptr(now), reason
@@ -1122,10 +1122,10 @@ func (e *Engine) Pause(n int, reason string, now time.Time) (Event, error) {
 	now = e.At(now)
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return Event{}, Errorf(EINVALID, "请填写暂停原因 / give a reason for the pause")
+		return Event{}, Err(EINVALID, "err.queue.give_a_reason_for")
 	}
 	if len([]rune(reason)) > 60 {
-		return Event{}, Errorf(EINVALID, "暂停原因最多 60 个字 / the reason may have at most 60 characters")
+		return Event{}, Err(EINVALID, "err.queue.the_reason_may_have")
 	}
 	c, err := e.ready(n)
 	if err != nil {
@@ -1144,7 +1144,7 @@ func (e *Engine) Resume(n int, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	if c.State != Paused {
-		return Event{}, Errorf(ECONFLICT, "%d 号窗口没有暂停 / counter %d is not paused", n, n)
+		return Event{}, Err(ECONFLICT, "err.queue.counter_is_not_paused", n)
 	}
 	k := cloneCounter(c)
 	k.State, k.PauseReason, k.PausedAt = Open, "", nil
@@ -1174,7 +1174,7 @@ func (e *Engine) SignOut(n int, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	if c.Current != 0 {
-		return Event{}, Errorf(ECONFLICT, "%d 号窗口还有号在办理 / counter %d still has a ticket", n, n)
+		return Event{}, Err(ECONFLICT, "err.queue.counter_still_has_a", n)
 	}
 	k := cloneCounter(c)
 	k.State, k.Clerk, k.ClerkName, k.StaffNo, k.PauseReason, k.PausedAt = Closed, "", "", "", "", nil
@@ -1192,12 +1192,12 @@ func (e *Engine) SetOpen(n int, open bool, now time.Time) (Event, error) {
 	typ := EvOpened
 	if open {
 		if c.State == Open {
-			return Event{}, Errorf(ECONFLICT, "%d 号窗口已开放 / counter %d is already open", n, n)
+			return Event{}, Err(ECONFLICT, "err.queue.counter_is_already_open", n)
 		}
 		k.State, k.PauseReason, k.PausedAt = Open, "", nil
 	} else {
 		if c.Current != 0 {
-			return Event{}, Errorf(ECONFLICT, "%d 号窗口还有号在办理 / counter %d still has a ticket", n, n)
+			return Event{}, Err(ECONFLICT, "err.queue.counter_still_has_a", n)
 		}
 		// A closed counter is not paused: a later SignIn must not open it
 		// with a stale pause reason.

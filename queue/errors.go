@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"hallq/i18n"
 )
 
 // Error codes shared by every layer of hallq. The web layer maps each code to
@@ -25,15 +27,26 @@ const (
 )
 
 // Error is a user-safe error with a code. Message is written for the person
-// at the screen: Chinese first, English after a slash.
+// at the screen: Chinese first, English after a slash. An error made by Err
+// also keeps the catalog key of its message and the key's arguments, so that
+// MessageOf can give the message in one language.
 type Error struct {
 	Code    string
 	Message string
+	Key     string // i18n catalog key of Message; "" for a message with no key
+	Args    []any  // arguments of Key's formats
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Errorf returns an *Error with the code and a formatted message.
+// Err returns an *Error with the code and the message of the i18n catalog's
+// key formatted with args (both languages in Message).
+func Err(code, key string, args ...any) *Error {
+	return &Error{Code: code, Message: i18n.Bilingual(key, args...), Key: key, Args: args}
+}
+
+// Errorf returns an *Error with the code and a formatted message. Prefer Err:
+// a message from the catalog can be given in the reader's language alone.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
@@ -59,7 +72,26 @@ func ErrorMessage(err error) string {
 	} else if errors.As(err, &e) {
 		return e.Message
 	}
-	return "系统内部错误，请稍后再试 / Internal error, please try again"
+	return i18n.Bilingual(keyInternal)
+}
+
+// keyInternal is the message of every error that is not an *Error.
+const keyInternal = "err.queue.internal"
+
+// MessageOf returns the user-safe message of err in lang ("zh" or "en"; any
+// other lang gets both languages, as ErrorMessage): from the catalog for an
+// error made by Err, else the part of the bilingual message in lang
+// (MessageIn).
+func MessageOf(err error, lang string) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if !errors.As(err, &e) {
+		return i18n.Text(lang, keyInternal)
+	} else if e.Key != "" && i18n.Has(e.Key) {
+		return i18n.Text(lang, e.Key, e.Args...)
+	}
+	return MessageIn(e.Message, lang)
 }
 
 // MessageIn returns the part of a bilingual message ("中文 / English", or

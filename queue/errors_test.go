@@ -1,6 +1,8 @@
 package queue_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 
 	"hallq/queue"
@@ -33,5 +35,41 @@ func TestMessageIn(t *testing.T) {
 				t.Errorf("no language: got %q, want the whole message", got)
 			}
 		})
+	}
+}
+
+// TestMessageOf: an error from the catalog gives its message in the asked
+// language and both languages otherwise (ErrorMessage's form, with the code
+// unchanged); an error with a free message falls back to MessageIn; an
+// internal error never shows its text.
+func TestMessageOf(t *testing.T) {
+	keyed := queue.Err(queue.ECONFLICT, "err.queue.recall_times_before_a", 2, 1)
+	free := queue.Errorf(queue.EINVALID, "没有这个地址 / no such page")
+	internal := errors.New("disk on fire")
+	cases := []struct {
+		name, lang string
+		err        error
+		want       string
+	}{
+		{"keyed zh", "zh", keyed, "过号前请先重呼 2 次（已重呼 1 次）"},
+		{"keyed en", "en", keyed, "recall 2 times before a no-show (recalled 1)"},
+		{"keyed both", "", keyed, "过号前请先重呼 2 次（已重呼 1 次）/ recall 2 times before a no-show (recalled 1)"},
+		{"wrapped keyed en", "en", fmt.Errorf("no-show: %w", keyed), "recall 2 times before a no-show (recalled 1)"},
+		{"free zh", "zh", free, "没有这个地址"},
+		{"free en", "en", free, "no such page"},
+		{"internal zh", "zh", internal, "系统内部错误，请稍后再试"},
+		{"internal en", "en", internal, "Internal error, please try again"},
+		{"internal both", "", internal, "系统内部错误，请稍后再试 / Internal error, please try again"},
+		{"nil", "en", nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := queue.MessageOf(c.err, c.lang); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+	if keyed.Code != queue.ECONFLICT || keyed.Message != queue.MessageOf(keyed, "") || queue.ErrorMessage(keyed) != keyed.Message {
+		t.Errorf("Err: code %q, message %q", keyed.Code, keyed.Message)
 	}
 }

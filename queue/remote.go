@@ -35,13 +35,13 @@ func (e *Engine) Arrive(id uint64, now time.Time) (ev Event, changed bool, err e
 	now = e.At(now)
 	t := e.tickets[id]
 	if t == nil || t.Day != e.day {
-		return Event{}, false, Errorf(ENOTFOUND, "今天没有这张号 / no such ticket today")
+		return Event{}, false, Err(ENOTFOUND, "err.queue.no_such_ticket_today_remote")
 	}
 	if !t.Held() {
 		return Event{}, false, nil
 	}
 	if t.Status != Waiting {
-		return Event{}, false, Errorf(ECONFLICT, "%s 已超过签到时限或已结束，请重新取号 / %s was not checked in in time or has ended; please take a new ticket", t.Number, t.Number)
+		return Event{}, false, Err(ECONFLICT, "err.queue.was_not_checked_in", t.Number)
 	}
 	u := *t
 	u.ArrivedAt = ptr(now)

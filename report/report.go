@@ -49,33 +49,33 @@ const MaxDays = 3700
 // values and EBADREQUEST (400) for missing ones.
 func (p *Params) Validate(cfg queue.Config) error {
 	if p.From == "" || p.To == "" {
-		return queue.Errorf(queue.EBADREQUEST, "请给出起止日期 from 和 to（YYYY-MM-DD）/ from and to (YYYY-MM-DD) are required")
+		return queue.Err(queue.EBADREQUEST, "err.report.from_and_to_yyyy")
 	}
 	f, err1 := time.Parse(time.DateOnly, p.From)
 	t, err2 := time.Parse(time.DateOnly, p.To)
 	if err1 != nil || err2 != nil {
-		return queue.Errorf(queue.EINVALID, "日期格式应为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+		return queue.Err(queue.EINVALID, "err.report.dates_must_be_yyyy")
 	}
 	if t.Before(f) {
-		return queue.Errorf(queue.EINVALID, "结束日期早于开始日期 / to is before from")
+		return queue.Err(queue.EINVALID, "err.report.to_is_before_from")
 	}
 	if t.Sub(f) > MaxDays*24*time.Hour {
-		return queue.Errorf(queue.EINVALID, "日期范围最多 %d 天 / the range may span at most %d days", MaxDays, MaxDays)
+		return queue.Err(queue.EINVALID, "err.report.the_range_may_span", MaxDays)
 	}
 	if p.SlotMin == 0 {
 		p.SlotMin = 30
 	}
 	if p.SlotMin != 15 && p.SlotMin != 30 {
-		return queue.Errorf(queue.EINVALID, "时段长度只能是 15 或 30 分钟 / slot must be 15 or 30 minutes")
+		return queue.Err(queue.EINVALID, "err.report.slot_must_be_15")
 	}
 	if p.Service != "" && !slices.ContainsFunc(cfg.Services, func(s queue.Service) bool { return s.Prefix == p.Service }) {
-		return queue.Errorf(queue.EINVALID, "没有 %q 这类业务 / unknown service %q", p.Service, p.Service)
+		return queue.Err(queue.EINVALID, "err.report.unknown_service", p.Service)
 	}
 	if p.Goal == 0 {
 		p.Goal = 0.8
 	}
 	if !(p.Goal > 0 && p.Goal < 1) { // NaN too
-		return queue.Errorf(queue.EINVALID, "服务水平目标须在 0 与 1 之间 / the service level goal must be between 0 and 1")
+		return queue.Err(queue.EINVALID, "err.report.the_service_level_goal")
 	}
 	return nil
 }

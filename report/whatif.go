@@ -53,7 +53,7 @@ type WhatIf struct {
 // bad schedule.
 func RunWhatIf(src Source, cfg queue.Config, p Params, shifts []sim.Shift) (*WhatIf, error) {
 	if days := daysBetween(p.From, p.To); days > MaxWhatIfDays {
-		return nil, queue.Errorf(queue.EINVALID, "模拟推演最多 %d 天 / a what-if covers at most %d days", MaxWhatIfDays, MaxWhatIfDays)
+		return nil, queue.Err(queue.EINVALID, "err.report.a_what_if_covers", MaxWhatIfDays)
 	}
 	step := p.SlotMin * 60
 	nslots := 86400 / step

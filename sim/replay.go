@@ -41,23 +41,23 @@ type Shift struct {
 // errors are EINVALID with the offending counter named.
 func ValidateShifts(cfg queue.Config, shifts []Shift) error {
 	if len(shifts) == 0 {
-		return queue.Errorf(queue.EINVALID, "排班表为空：至少开放一个窗口 / the schedule is empty: open at least one counter")
+		return queue.Err(queue.EINVALID, "err.sim.the_schedule_is_empty")
 	}
 	if len(shifts) > 500 {
-		return queue.Errorf(queue.EINVALID, "排班表最多 500 行 / the schedule may have at most 500 rows")
+		return queue.Err(queue.EINVALID, "err.sim.the_schedule_may_have")
 	}
 	for _, s := range shifts {
 		if !slices.ContainsFunc(cfg.Counters, func(c queue.Counter) bool { return c.Number == s.Counter }) {
-			return queue.Errorf(queue.EINVALID, "没有 %d 号窗口 / there is no counter %d", s.Counter, s.Counter)
+			return queue.Err(queue.EINVALID, "err.sim.there_is_no_counter", s.Counter)
 		}
 		o, err1 := clockOf(s.Open)
 		c, err2 := clockOf(s.Close)
 		if err1 != nil || err2 != nil || o >= c {
-			return queue.Errorf(queue.EINVALID, "%d 号窗口的开放时间无效（HH:MM，开始早于结束）/ counter %d: open and close must be HH:MM, open before close", s.Counter, s.Counter)
+			return queue.Err(queue.EINVALID, "err.sim.counter_open_and_close", s.Counter)
 		}
 		for _, wd := range s.Weekdays {
 			if wd < 1 || wd > 7 {
-				return queue.Errorf(queue.EINVALID, "星期须为 1–7 / weekdays must be 1–7")
+				return queue.Err(queue.EINVALID, "err.sim.weekdays_must_be_1")
 			}
 		}
 	}

@@ -58,14 +58,14 @@ const (
 func Run(st *store.Store, opt Options) (Result, error) {
 	start := time.Now()
 	if opt.Days < 1 || opt.Days > 20*366 {
-		return Result{}, queue.Errorf(queue.EINVALID, "天数须在 1–7320 之间 / --days must be 1–7320")
+		return Result{}, queue.Err(queue.EINVALID, "err.sim.days_must_be_1")
 	}
 	if opt.Profile == "" {
 		opt.Profile = "small"
 	}
 	prof, ok := Profiles[opt.Profile]
 	if !ok {
-		return Result{}, queue.Errorf(queue.EINVALID, "未知的模拟规模 %q（small 或 large）/ unknown profile %q (small or large)", opt.Profile, opt.Profile)
+		return Result{}, queue.Err(queue.EINVALID, "err.sim.unknown_profile_small_or", opt.Profile)
 	}
 	cfg, err := hallConfig(st, opt, prof)
 	if err != nil {
@@ -115,8 +115,7 @@ func hallConfig(st *store.Store, opt Options, prof Profile) (queue.Config, error
 		}
 	}
 	if len(cfg.Counters) < prof.Counters*3/4 {
-		return cfg, queue.Errorf(queue.EINVALID, "规模 %s 需要至少 %d 个窗口，本厅只有 %d 个：请用新的数据目录 / profile %s needs at least %d counters, this hall has %d: use a fresh data directory",
-			prof.Name, prof.Counters*3/4, len(cfg.Counters), prof.Name, prof.Counters*3/4, len(cfg.Counters))
+		return cfg, queue.Err(queue.EINVALID, "err.sim.profile_needs_at_least", prof.Name, prof.Counters*3/4, len(cfg.Counters))
 	}
 	return cfg, nil
 }
@@ -138,8 +137,7 @@ func startEngine(st *store.Store, cfg queue.Config, opt Options) (*queue.Engine,
 		return nil, time.Time{}, 0, err
 	}
 	if probe.LastDay >= firstDay {
-		return nil, time.Time{}, 0, queue.Errorf(queue.ECONFLICT, "数据目录已有 %s 的记录，模拟只能写在已有记录之前的日子：请用新的数据目录 / the data directory already holds %s; history can only be simulated before it: use a fresh data directory",
-			probe.LastDay, probe.LastDay)
+		return nil, time.Time{}, 0, queue.Err(queue.ECONFLICT, "err.sim.the_data_directory_already", probe.LastDay)
 	}
 	day := firstDay
 	if probe.LastDay != "" {

@@ -54,7 +54,7 @@ func phraseError(c *fiber.Ctx, err error) error {
 		return err
 	}
 	return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": fiber.Map{
-		"code": queue.EINVALID, "message": queue.MessageIn(queue.ErrorMessage(err), apiLang(c)),
+		"code": queue.EINVALID, "message": queue.MessageOf(err, apiLang(c)),
 		"phrase": pe.Phrase, "pos": pe.Pos, "item": pe.Item, "field": pe.Field,
 	}})
 }

@@ -49,7 +49,7 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	}
 	if err := s.hall.MayOperate(p, n); err != nil {
 		// Another clerk signed in at this counter since.
-		chooser.Message = t.Message(queue.ErrorMessage(err))
+		chooser.Message = queue.MessageOf(err, t.Lang)
 		return render(c, view.DeskChooser(chooser))
 	}
 	k := snap.Counters[i]

@@ -298,7 +298,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status = fiber.StatusInternalServerError
 	}
 	var body apiError
-	body.Error.Code, body.Error.Message = code, queue.MessageIn(queue.ErrorMessage(err), apiLang(c))
+	body.Error.Code, body.Error.Message = code, queue.MessageOf(err, apiLang(c))
 	if code == queue.EINTERNAL {
 		id := internalID(err)
 		s.log.Error("request failed", "id", id, "method", c.Method(), "path", c.Path(), "err", err)

@@ -41,13 +41,13 @@ func (s *Store) RevokeDevice(id string) (Device, error) {
 	defer s.devs.changed()
 	prefix, err := hex.DecodeString(id)
 	if err != nil || len(prefix) != 8 {
-		return d, queue.Errorf(queue.ENOTFOUND, "没有这个设备 / no such device")
+		return d, queue.Err(queue.ENOTFOUND, "err.store.no_such_device")
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bDevices).Cursor()
 		k, v := c.Seek(prefix)
 		if k == nil || string(k[:8]) != string(prefix) {
-			return queue.Errorf(queue.ENOTFOUND, "没有这个设备 / no such device")
+			return queue.Err(queue.ENOTFOUND, "err.store.no_such_device")
 		}
 		if err := decode("devices", id, v, &d); err != nil {
 			return err

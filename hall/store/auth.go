@@ -63,7 +63,7 @@ func (s *Store) get(bucket, key []byte, v any, what string) error {
 func (s *Store) AddUser(u User) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bUsers).Get([]byte(u.Name)) != nil {
-			return queue.Errorf(queue.ECONFLICT, "用户 %s 已存在 / user %s already exists", u.Name, u.Name)
+			return queue.Err(queue.ECONFLICT, "err.store.user_already_exists", u.Name)
 		}
 		return put(tx, bUsers, []byte(u.Name), u)
 	})

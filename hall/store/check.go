@@ -490,7 +490,7 @@ func VerifyFile(path string) (sum Summary, err error) {
 		}
 		return sum, err
 	} else if !exists {
-		return sum, queue.Errorf(queue.ENOTFOUND, "找不到文件 %s / no such file %s", path, path)
+		return sum, queue.Err(queue.ENOTFOUND, "err.store.no_such_file", path)
 	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 	if errors.Is(err, bolterr.ErrTimeout) {

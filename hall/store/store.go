@@ -199,7 +199,7 @@ func OpenReadOnly(dir string) (st *Store, err error) {
 	if exists, err := inspectFile(path); err != nil {
 		return nil, err
 	} else if !exists {
-		return nil, queue.Errorf(queue.ENOTFOUND, "%s 中没有营业厅数据库 / there is no hall database in %s", dir, dir)
+		return nil, queue.Err(queue.ENOTFOUND, "err.store.there_is_no_hall", dir)
 	}
 	db, err = bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
 	if errors.Is(err, bolterr.ErrTimeout) {
@@ -672,11 +672,11 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		key := tx.Bucket(bTracking).Get([]byte(code))
 		if key == nil {
-			return queue.Errorf(queue.ENOTFOUND, "查无此号 / no ticket with this code")
+			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
 		v := tx.Bucket(bTickets).Get(key)
 		if v == nil {
-			return queue.Errorf(queue.ENOTFOUND, "查无此号 / no ticket with this code")
+			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
 		return decode("tickets", ticketName(key), v, &t)
 	})
