@@ -86,22 +86,100 @@ func benchDayAt(b *testing.B, at int) {
 	if at+b.N > benchCapacity {
 		b.Skipf("%d customers after the %dth exceed a bench day: lower -benchtime", b.N, at)
 	}
+	d := openDayBench(b, at)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := range b.N {
+		d.customer(b, i)
+	}
+	b.StopTimer()
+	cpu := processCPU() - cpu0
+	d.waitScreens()
+	issueP50, issueP99, callP50, callP99 := d.percentiles()
+	b.ReportMetric(issueP50, "issue-p50-ms")
+	b.ReportMetric(issueP99, "issue-p99-ms")
+	b.ReportMetric(callP50, "call-p50-ms")
+	b.ReportMetric(callP99, "call-p99-ms")
+	if n := d.frames.Load(); n > 0 {
+		b.ReportMetric(float64(d.bytes.Load())/float64(n), "B/frame")
+	}
+	b.ReportMetric(float64(d.restart.Milliseconds()), "restart-ms")
+	// The process's CPU per event (issue, call, finish), the server's and the
+	// 200 screens' reading together (they share the process).
+	b.ReportMetric(float64(cpu.Microseconds())/float64(3*b.N), "cpu-us/event")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkDayLatencySideBySide runs the three days of BenchmarkDayLatency at
+// once — three programs in one process, each on its own store holding the
+// 1st, 5,000th or 20,000th customer's day, each with dayBenchScreens screens —
+// and measures them in turn, customer by customer (the order rotating), so
+// that whatever else the machine does at a moment slows all three alike. It
+// reports each day's p50 and p99 and the ratios of the later days' p50 to the
+// first's: the issue's figure (≤ 1.2), measured side by side in one run.
+//
+//	go test -run '^$' -bench DayLatencySideBySide -benchtime 300x ./cmd/hallq
+func BenchmarkDayLatencySideBySide(b *testing.B) {
+	ats := []int{1, 5000, 20000}
+	if ats[len(ats)-1]+b.N > benchCapacity {
+		b.Skipf("%d customers after the %dth exceed a bench day: lower -benchtime", b.N, ats[len(ats)-1])
+	}
+	days := make([]*dayBench, len(ats))
+	for k, at := range ats {
+		days[k] = openDayBench(b, at)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		for k := range days {
+			days[(i+k)%len(days)].customer(b, i)
+		}
+	}
+	b.StopTimer()
+	var p50 [3][2]float64
+	for k, d := range days {
+		d.waitScreens()
+		issueP50, issueP99, callP50, callP99 := d.percentiles()
+		p50[k] = [2]float64{issueP50, callP50}
+		b.ReportMetric(issueP50, fmt.Sprintf("at%d-issue-p50-ms", ats[k]))
+		b.ReportMetric(issueP99, fmt.Sprintf("at%d-issue-p99-ms", ats[k]))
+		b.ReportMetric(callP50, fmt.Sprintf("at%d-call-p50-ms", ats[k]))
+		b.ReportMetric(callP99, fmt.Sprintf("at%d-call-p99-ms", ats[k]))
+	}
+	for k := 1; k < len(ats); k++ {
+		b.ReportMetric(p50[k][0]/p50[0][0], fmt.Sprintf("issue-p50-ratio-%d", ats[k]))
+		b.ReportMetric(p50[k][1]/p50[0][1], fmt.Sprintf("call-p50-ratio-%d", ats[k]))
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// dayBench is one program on a day that has served at-1 customers, with its
+// screens attached, a kiosk and a signed-in clerk at counter 1.
+type dayBench struct {
+	at            int
+	m             *Main
+	kc, clerk     *crashClient
+	restart       time.Duration
+	frames, bytes atomic.Int64
+	lastSeq       atomic.Uint64
+	issue, call   []time.Duration
+}
+
+func openDayBench(b *testing.B, at int) *dayBench {
 	dir, kiosk, display, start := dayBenchHall(b)
 	if err := dayBenchFill(dir, at-1, 0, true); err != nil {
 		b.Fatal(err)
 	}
+	d := &dayBench{at: at}
 	t0 := time.Now()
-	m := start()
-	restart := time.Since(t0)
-	b.Cleanup(func() { m.Close() })
+	d.m = start()
+	d.restart = time.Since(t0)
+	b.Cleanup(func() { d.m.Close() })
 
 	// The screens; the first counts what it receives.
-	var frames, bytes atomic.Int64
-	var lastSeq atomic.Uint64
 	hdr := http.Header{"Authorization": {"Bearer " + display}}
 	ready := make(chan struct{}, dayBenchScreens)
 	for i := range dayBenchScreens {
-		conn, _, err := websocket.DefaultDialer.Dial(strings.Replace(m.URL, "http", "ws", 1)+"/ws?topic=display", hdr)
+		conn, _, err := websocket.DefaultDialer.Dial(strings.Replace(d.m.URL, "http", "ws", 1)+"/ws?topic=display", hdr)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -123,9 +201,9 @@ func benchDayAt(b *testing.B, at int) {
 						Seq uint64 `json:"seq"`
 					}
 					json.Unmarshal(msg, &f)
-					frames.Add(1)
-					bytes.Add(int64(len(msg)))
-					lastSeq.Store(f.Seq)
+					d.frames.Add(1)
+					d.bytes.Add(int64(len(msg)))
+					d.lastSeq.Store(f.Seq)
 				}
 			}
 		}()
@@ -133,53 +211,49 @@ func benchDayAt(b *testing.B, at int) {
 	for range dayBenchScreens {
 		<-ready
 	}
-	clerk := newCrashClient(m.URL, "")
-	if status, body, err := clerk.post("/api/v1/login", map[string]any{"user": "clerk1", "password": "clerk1-demo", "counter": 1}); err != nil || status != http.StatusOK {
+	d.clerk = newCrashClient(d.m.URL, "")
+	if status, body, err := d.clerk.post("/api/v1/login", map[string]any{"user": "clerk1", "password": "clerk1-demo", "counter": 1}); err != nil || status != http.StatusOK {
 		b.Fatalf("login: %d %s %v", status, body, err)
 	}
-	kc := newCrashClient(m.URL, kiosk)
-	issue := make([]time.Duration, 0, b.N)
-	call := make([]time.Duration, 0, b.N)
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := range b.N {
-		svc := string(rune('A' + (at+i)%26))
-		t1 := time.Now()
-		if status, body, err := kc.post("/api/v1/tickets", map[string]string{"service": svc}); err != nil || status != http.StatusCreated {
-			b.Fatalf("issue: %d %s %v", status, body, err)
-		}
-		t2 := time.Now()
-		if status, body, err := clerk.post("/api/v1/counters/1/call", map[string]any{}); err != nil || status != http.StatusOK {
-			b.Fatalf("call: %d %s %v", status, body, err)
-		}
-		t3 := time.Now()
-		if status, body, err := clerk.post("/api/v1/counters/1/finish", map[string]any{}); err != nil || status != http.StatusOK {
-			b.Fatalf("finish: %d %s %v", status, body, err)
-		}
-		issue, call = append(issue, t2.Sub(t1)), append(call, t3.Sub(t2))
+	d.kc = newCrashClient(d.m.URL, kiosk)
+	return d
+}
+
+// customer is the i-th measured customer: a kiosk's issue and the clerk's
+// call-next are timed, the finish is not.
+func (d *dayBench) customer(b *testing.B, i int) {
+	svc := string(rune('A' + (d.at+i)%26))
+	t1 := time.Now()
+	if status, body, err := d.kc.post("/api/v1/tickets", map[string]string{"service": svc}); err != nil || status != http.StatusCreated {
+		b.Fatalf("issue: %d %s %v", status, body, err)
 	}
-	b.StopTimer()
-	cpu := processCPU() - cpu0
-	_, seq := m.Hall.Snapshot()
-	for deadline := time.Now().Add(time.Minute); lastSeq.Load() < seq && time.Now().Before(deadline); {
+	t2 := time.Now()
+	if status, body, err := d.clerk.post("/api/v1/counters/1/call", map[string]any{}); err != nil || status != http.StatusOK {
+		b.Fatalf("call: %d %s %v", status, body, err)
+	}
+	t3 := time.Now()
+	if status, body, err := d.clerk.post("/api/v1/counters/1/finish", map[string]any{}); err != nil || status != http.StatusOK {
+		b.Fatalf("finish: %d %s %v", status, body, err)
+	}
+	d.issue, d.call = append(d.issue, t2.Sub(t1)), append(d.call, t3.Sub(t2))
+}
+
+// waitScreens waits (up to a minute) until the counted screen has the last event.
+func (d *dayBench) waitScreens() {
+	_, seq := d.m.Hall.Snapshot()
+	for deadline := time.Now().Add(time.Minute); d.lastSeq.Load() < seq && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// percentiles are the issue and call latencies' p50 and p99 in milliseconds.
+func (d *dayBench) percentiles() (issueP50, issueP99, callP50, callP99 float64) {
 	pct := func(d []time.Duration, p float64) float64 {
+		d = slices.Clone(d)
 		slices.Sort(d)
 		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000
 	}
-	b.ReportMetric(pct(issue, 0.5), "issue-p50-ms")
-	b.ReportMetric(pct(issue, 0.99), "issue-p99-ms")
-	b.ReportMetric(pct(call, 0.5), "call-p50-ms")
-	b.ReportMetric(pct(call, 0.99), "call-p99-ms")
-	if n := frames.Load(); n > 0 {
-		b.ReportMetric(float64(bytes.Load())/float64(n), "B/frame")
-	}
-	b.ReportMetric(float64(restart.Milliseconds()), "restart-ms")
-	// The process's CPU per event (issue, call, finish), the server's and the
-	// 200 screens' reading together (they share the process).
-	b.ReportMetric(float64(cpu.Microseconds())/float64(3*b.N), "cpu-us/event")
-	b.ReportMetric(0, "ns/op")
+	return pct(d.issue, 0.5), pct(d.issue, 0.99), pct(d.call, 0.5), pct(d.call, 0.99)
 }
 
 // dayBenchFill writes n served customers of today into the store in dir:
