@@ -34,7 +34,7 @@ func main() {
 	exp := flag.Bool("exp", false, "print cross-validation figures of training variants (no test split involved)")
 	label := flag.Bool("label", false, "write each writer line's item: the best item of the writer's class (empty when unsure)")
 	oldCat := flag.String("old", "", "the keyword-only catalog to compare with (default internal/train/old_catalog.json)")
-	only := flag.String("only", "", "with -label: write only this writer's file (the others keep their items)")
+	only := flag.String("only", "", "with -label: write only these writers' files, comma-separated (the others keep their items)")
 	unseen := flag.String("unseen", "", "measure the shipped (embedded) model and the keyword rules on this writer file, then stop")
 	lowo := flag.Bool("lowo", false, "print leave-one-writer-out figures of training variants (no test split involved)")
 	flag.Parse()
@@ -521,7 +521,7 @@ func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line, only string
 		}
 	}
 	for w, ls := range byWriter {
-		if only != "" && w != only {
+		if only != "" && !slices.Contains(strings.Split(only, ","), w) {
 			continue
 		}
 		var b strings.Builder
