@@ -629,8 +629,6 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 			s := stats(all)
 			fmt.Printf("  refuse %.2f: all %s", ra, pct(s.classRight, s.n))
 			for k, n := range names {
-				o := stats(cv.run(th)[0:0])
-				_ = o
 				ss := stats(classifyAll(cv.cats[k], cv.lines[k]))
 				fmt.Printf(" %s %s", n, pct(ss.classRight, ss.n))
 			}
