@@ -50,6 +50,7 @@ var homophones = map[string]string{
 	"咋": "怎么", "啥": "什么", "俺": "我", "木有": "没有", "么有": "没有", "莫得": "没有", "冇得": "没有",
 	"晓得": "知道", "整么": "怎么", "肿么": "怎么", "神马": "什么",
 	"屋头": "家里", "屋里头": "家里",
+	"网上过往": "网上国网", "网上国王": "网上国网", "临时用点": "临时用电", "用点量": "用电量",
 }
 
 // glossary gives the Chinese words of English words (lower case).
@@ -89,7 +90,14 @@ var pinyin = map[string]string{
 	"pianyi": "便宜", "mianfei": "免费", "huanjiao": "缓交", "huanjiaofei": "缓交", "tiaozha": "跳闸",
 	"sanxiang": "三相", "danxiang": "单相", "biaoxiang": "表箱", "shigong": "施工", "lumian": "路面", "zenme": "怎么",
 	"shenme": "什么", "shihou": "时候", "wojia": "我家", "jiali": "家里", "bangwo": "帮我", "kaipiao": "开票",
+	"xuyao": "需要", "cailiao": "材料", "ziliao": "资料", "shouxu": "手续", "banli": "办理", "shenqing": "申请",
+	"shouji": "手机", "shoujihao": "手机号", "haoma": "号码", "gaiyixia": "改一下", "yanqi": "延期", "huming": "户名",
+	"huhao": "户号", "tingle": "停了", "peichang": "赔偿",
 }
+
+// initials are chat abbreviations by pinyin initials, read only as whole
+// words (never inside a run of letters: "asdfgh" is not 电费 过户).
+var initials = map[string]string{"sm": "什么", "gh": "过户", "df": "电费", "db": "电表"}
 
 // pinyinKeys are the pinyin words, longest first, for finding pinyin written
 // without spaces.
@@ -184,6 +192,10 @@ func prepare(text string) prepared {
 			continue
 		}
 		if g, ok := pinyin[w]; ok {
+			gloss = append(gloss, []rune(g)...)
+			continue
+		}
+		if g, ok := initials[w]; ok {
 			gloss = append(gloss, []rune(g)...)
 			continue
 		}

@@ -23,7 +23,13 @@ type TrainOptions struct {
 	L2     float64 // weight decay per update of a touched weight (default 1e-3)
 	Prune  float64 // item weights smaller than this are dropped (default 0.02)
 	Seed   uint64  // shuffling (default 1)
-	Info   string  // stored in the model
+	// NB is the weight of a naive Bayes view of the classes added to the
+	// class head (0: none; see addNaiveBayes), NBAlpha its smoothing
+	// (default 0.5).
+	NB      float64
+	NBAlpha float64
+	NBFixed bool   // the class head learns with the naive Bayes weights in place (a fixed offset)
+	Info    string // stored in the model
 }
 
 // Train fits a model to the examples with the catalog's items: multinomial
@@ -105,6 +111,18 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 			m.trained[textKey(e.Text, e.Item)] = struct{}{}
 		}
 	}
+	nbw := make([][4]float64, len(wClass))
+	if opt.NB > 0 {
+		var fsets [][]int32
+		var cls []int
+		for _, p := range data {
+			if p.class >= 0 {
+				fsets = append(fsets, p.feats)
+				cls = append(cls, p.class)
+			}
+		}
+		addNaiveBayes(nbw, fsets, cls, opt.NB, opt.NBAlpha)
+	}
 	bias := make([]float64, nItems)
 	var cbias [4]float64
 	beta := 0.5
@@ -151,6 +169,11 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 					for i, w := range wClass[k] {
 						zc[i] += w * p.x
 					}
+					if opt.NBFixed {
+						for i, w := range nbw[k] {
+							zc[i] += w * p.x
+						}
+					}
 				}
 				softmax(zc[:])
 				zc[p.class] -= 1
@@ -164,6 +187,11 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 					}
 				}
 			}
+		}
+	}
+	for k := range wClass {
+		for i := range wClass[k] {
+			wClass[k][i] += nbw[k][i]
 		}
 	}
 	m.ItemBias, m.ClassBias, m.Beta = bias, cbias, beta
@@ -206,5 +234,36 @@ func softmax(z []float64) {
 	}
 	for i := range z {
 		z[i] /= sum
+	}
+}
+
+// addNaiveBayes adds to the class weights of every feature weight times its
+// naive Bayes log-likelihood per class (multinomial over the texts' distinct
+// features, additive smoothing alpha), centred over the classes: the linear
+// model and the naive Bayes model become one product of experts, still one
+// weight per feature and class.
+func addNaiveBayes(wClass [][4]float64, fsets [][]int32, cls []int, weight, alpha float64) {
+	if alpha == 0 {
+		alpha = 0.5
+	}
+	n := make([][4]float64, len(wClass))
+	var total [4]float64
+	for j, fs := range fsets {
+		for _, k := range fs {
+			n[k][cls[j]]++
+			total[cls[j]]++
+		}
+	}
+	v := float64(len(wClass))
+	for k := range wClass {
+		var l [4]float64
+		mean := 0.0
+		for c := range l {
+			l[c] = math.Log((n[k][c] + alpha) / (total[c] + alpha*v))
+			mean += l[c] / 4
+		}
+		for c := range l {
+			wClass[k][c] += weight * (l[c] - mean)
+		}
 	}
 }

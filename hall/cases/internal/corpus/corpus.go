@@ -4,8 +4,9 @@
 // Each file is one writer's phrasings, one JSON object a line:
 // {"text","class","topic","style","item"}. The writers (w1…) wrote them
 // without seeing the catalog; "item" is our mapping of each line to a catalog
-// item, "class" is the writer's own label (a few plainly mistaken ones are
-// corrected in corrections.jsonl, each with its reason). authors.jsonl holds
+// item, "class" is the writer's own label (corrections.jsonl, if present,
+// relabels single lines, each with its reason; none exists: no writer's label
+// has been changed). authors.jsonl holds
 // the phrasings written with the catalog (phrasings_test.go); it is training
 // data only, never tested on here.
 package corpus

@@ -34,8 +34,9 @@ func main() {
 	exp := flag.Bool("exp", false, "print cross-validation figures of training variants (no test split involved)")
 	label := flag.Bool("label", false, "write each writer line's item: the best item of the writer's class (empty when unsure)")
 	oldCat := flag.String("old", "", "the keyword-only catalog to compare with (default internal/train/old_catalog.json)")
-	only := flag.String("only", "", "with -label: write only this writer's file (the others keep their items)")
+	only := flag.String("only", "", "with -label: write only these writers' files, comma-separated (the others keep their items)")
 	unseen := flag.String("unseen", "", "measure the shipped (embedded) model and the keyword rules on this writer file, then stop")
+	lowo := flag.Bool("lowo", false, "print leave-one-writer-out figures of training variants (no test split involved)")
 	flag.Parse()
 	base := findPackageDir()
 	if *dir == "" {
@@ -68,6 +69,10 @@ func main() {
 	log.Printf("corpus: %d lines, %d for training, %d frozen for test", len(lines), len(train), len(test))
 	if *exp {
 		experiments(cat, train)
+		return
+	}
+	if *lowo {
+		leaveOneWriterOut(cat, train)
 		return
 	}
 
@@ -135,7 +140,7 @@ func examples(lines []corpus.Line) []cases.Example {
 	return out
 }
 
-var trainOpts = cases.TrainOptions{}
+var trainOpts = cases.TrainOptions{NB: 0.3, NBAlpha: 0.1}
 
 func fit(cat *cases.Catalog, lines []corpus.Line, info string) *cases.Model {
 	o := trainOpts
@@ -516,7 +521,7 @@ func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line, only string
 		}
 	}
 	for w, ls := range byWriter {
-		if only != "" && w != only {
+		if only != "" && !slices.Contains(strings.Split(only, ","), w) {
 			continue
 		}
 		var b strings.Builder
@@ -580,3 +585,73 @@ func measureUnseen(cat *cases.Catalog, oldPath, path string) {
 	fmt.Println()
 	confusion(os.Stdout, fm)
 }
+
+// leaveOneWriterOut prints, for each training variant, the class accuracy on
+// each writer's training lines of a model trained without that writer, for
+// several refusal-guard thresholds, and the weak share needed for at most
+// 1.5 % confidently wrong (the test split is not read).
+func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
+	m0 := cat.Model()
+	writers := map[string]bool{}
+	for _, l := range train {
+		if l.Writer != corpus.Authors {
+			writers[l.Writer] = true
+		}
+	}
+	var names []string
+	for n := range writers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, v := range lowoVariants {
+		trainOpts = v
+
+		start := time.Now()
+		var cv cvResult
+		for _, n := range names {
+			var in, out []corpus.Line
+			for _, l := range train {
+				if l.Writer == n {
+					out = append(out, l)
+				} else {
+					in = append(in, l)
+				}
+			}
+			c := cat.Clone()
+			c.SetModel(fit(cat, in, "lowo"))
+			cv.cats = append(cv.cats, c)
+			cv.lines = append(cv.lines, out)
+		}
+		fmt.Printf("%+v (%s)\n", v, time.Since(start).Round(time.Second))
+		for _, ra := range []float64{0.3, 0.35, 0.4, 0.5, 0.6, 0.99} {
+			th := thresholds{mix: m0.Mix, refuseAt: ra, hintAt: 0.05, weakAt: 0.001}
+			all := cv.run(th)
+			s := stats(all)
+			fmt.Printf("  refuse %.2f: all %s", ra, pct(s.classRight, s.n))
+			for k, n := range names {
+				ss := stats(classifyAll(cv.cats[k], cv.lines[k]))
+				fmt.Printf(" %s %s", n, pct(ss.classRight, ss.n))
+			}
+			for wa := 0.2; wa <= 0.99; wa += 0.025 {
+				th.weakAt = wa
+				if s := stats(cv.run(th)); float64(s.confWrong) <= 0.015*float64(s.n) {
+					fmt.Printf(" | weak %s at %.3f, refuse→imm %d/%d", pct(s.weak, s.n), wa, s.refuseImmediate, s.refuseImmediateConf)
+					break
+				}
+			}
+			fmt.Println()
+			if os.Getenv("LOWO_MISSES") != "" && ra == 0.35 {
+				mf, _ := os.Create(os.Getenv("LOWO_MISSES"))
+				for _, x := range all {
+					if string(x.class) != x.line.Class {
+						data, _ := json.Marshal(map[string]any{"w": x.line.Writer, "want": x.line.Class, "got": x.class, "item": x.item, "conf": x.conf, "weak": x.weak, "topic": x.line.Topic, "style": x.line.Style, "text": x.line.Text})
+						fmt.Fprintf(mf, "%s\n", data)
+					}
+				}
+				mf.Close()
+			}
+		}
+	}
+}
+
+var lowoVariants = []cases.TrainOptions{{}, {NB: 0.3, NBAlpha: 0.1}}
