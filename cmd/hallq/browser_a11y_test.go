@@ -112,7 +112,9 @@ const a11yScript = `(async function (minFont, phone) {
 // one hall). Without HALLQ_AXE (plain go test) it skips; `make test` sets
 // it, and a missing file fails.
 func TestAccessibility(t *testing.T) {
-	t.Parallel()
+	// Not t.Parallel: the longest browser test runs first, its groups side by
+	// side, and not as the tail after every other test (where go test may
+	// resume it).
 	path := os.Getenv(axeEnv)
 	if path == "" {
 		t.Skipf("%s is not set: run `make test` (or `make axe` and set %s to axe.min.js) for the accessibility audit", axeEnv, axeEnv)
