@@ -23,6 +23,7 @@ import (
 // at most hall.LoginFailures password checks (401); the rest are refused
 // unchecked (429), and so is the right password after them.
 func TestAPILoginBurstThrottled(t *testing.T) {
+	t.Parallel()
 	// A real cost: a check that takes time is what a burst races past.
 	e := apiNewServerWith(t, apiSetup{BcryptCost: 10})
 	var mu sync.Mutex

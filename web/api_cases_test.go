@@ -15,6 +15,7 @@ import (
 // TestAPIClassify: the DESIGN shape for an item and for text, candidates for
 // a weak match, and clear errors for bad input.
 func TestAPIClassify(t *testing.T) {
+	t.Parallel()
 	e := apiNewServer(t)
 	clerk := e.login("clerk1", 1)
 	r := e.do("POST", "/api/v1/classify", e.kiosk(), map[string]any{"text": "帮我查查邻居家用了多少电"})

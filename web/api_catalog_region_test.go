@@ -19,6 +19,7 @@ import (
 // clerk may not pull; a tampered bundle is 422 naming the signature and
 // changes nothing; the catalog page shows the version and the button.
 func TestAPICatalogRegion(t *testing.T) {
+	t.Parallel()
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	var mu sync.Mutex
 	var bundle []byte

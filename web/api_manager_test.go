@@ -284,6 +284,7 @@ func TestManagerRoutesAreManagersOnly(t *testing.T) {
 // TestManagerPagesTranslated: no console page shows a raw string key, in
 // either language (a missing key renders as itself).
 func TestManagerPagesTranslated(t *testing.T) {
+	t.Parallel()
 	e := apiNewServer(t)
 	mgr := e.login("manager", 0)
 	e.issue("A", "normal", "")

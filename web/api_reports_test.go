@@ -65,6 +65,7 @@ const repRange = "from=2026-10-26&to=2026-11-22"
 // The report equals a naive recomputation from tickets.csv: the rollups
 // and the raw tickets tell the same story.
 func TestPeakReportEqualsTicketsCSV(t *testing.T) {
+	t.Parallel()
 	e := reportEnv(t)
 	mgr := e.login("manager", 0)
 	res := e.do("GET", "/api/v1/reports/peak?"+repRange, mgr, nil)
@@ -181,6 +182,7 @@ func TestPeakReportEqualsTicketsCSV(t *testing.T) {
 }
 
 func TestReportExportsAndErrors(t *testing.T) {
+	t.Parallel()
 	e := reportEnv(t)
 	mgr := e.login("manager", 0)
 

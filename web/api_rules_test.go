@@ -14,6 +14,7 @@ import (
 // through the kiosk's API: no 409 at the 1,000th, numbers go on (A1000 …
 // A2500), each once, and the store check accepts the day.
 func TestAPIBusyDayNumbers(t *testing.T) {
+	t.Parallel()
 	e := apiNewServer(t)
 	seen := map[string]bool{}
 	var last apiTicket

@@ -372,6 +372,7 @@ func TestAPITransferKeepsNumber(t *testing.T) {
 // TestAPIPostponeAndCallBack: a postponed customer (挂起) waits aside, is not
 // called by "call next", and is called back by id.
 func TestAPIPostponeAndCallBack(t *testing.T) {
+	t.Parallel()
 	e := apiNewServer(t)
 	a1 := e.issue("A", "normal", "")
 	a2 := e.issue("A", "normal", "")

@@ -32,6 +32,7 @@ func apiFill(tb testing.TB, st *store.Store, mb int) {
 // whole, passes the integrity check, and is the database as it was when the
 // download began (none of those tickets).
 func TestBackupStreams(t *testing.T) {
+	t.Parallel()
 	e := apiNewServerWith(t, apiSetup{Listen: true})
 	apiFill(t, e.hall.Store(), 24)
 	mgr := e.login("manager", 0)

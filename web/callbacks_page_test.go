@@ -10,6 +10,7 @@ import (
 // manager choose the outcome (nothing preselected, the choice required), and
 // the call-back and case pages lead back to the console.
 func TestCallbacksPageChoosesNothing(t *testing.T) {
+	t.Parallel()
 	e := apiNewServer(t)
 	clerk := e.login("clerk1", 1)
 	mgr := e.login("manager", 0)

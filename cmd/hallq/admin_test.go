@@ -49,6 +49,7 @@ func adminIssue(t *testing.T, m *Main, n int) {
 // tickets, keeps the replaced database, and checks clean again; check,
 // export and restore behave as documented while the server runs.
 func TestBackupCheckRestoreRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	backupFile := filepath.Join(t.TempDir(), "hall-backup.db")
 	m, _ := cmdStartMain(t, dir)
@@ -128,6 +129,7 @@ func TestBackupCheckRestoreRoundTrip(t *testing.T) {
 // TestDamagedDatabase: a database with a damaged page is reported by check
 // and refused at start, both naming the newest backup.
 func TestDamagedDatabase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m, _ := cmdStartMain(t, dir)
 	adminIssue(t, m, 20)
@@ -204,6 +206,7 @@ func mustTime(s string) time.Time {
 // TestServeLogFormat: --log json writes one JSON object per log line on
 // standard error; a bad format or level is refused before anything starts.
 func TestServeLogFormat(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut cmdSyncBuffer

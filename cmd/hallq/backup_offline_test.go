@@ -18,6 +18,7 @@ import (
 // day that has ended since the hall last ran — and refuses a directory with
 // no database instead of creating one.
 func TestCLIBackupOffline(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// The hall last ran three days ago, with a ticket still waiting.
 	past := time.Now().AddDate(0, 0, -3)

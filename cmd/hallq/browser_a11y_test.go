@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,9 +108,13 @@ const a11yScript = `(async function (minFont, phone) {
 // rules in the browser tests' Chromium. It fails on any critical or serious
 // violation, on staff text under 13 px or customer text under 16 px, on a
 // phone target under 44×44 px, and on an active-looking desk button that
-// cannot act. Without HALLQ_AXE (plain go test) it skips; `make test` sets
+// cannot act. The states run in groups side by side (their own tabs on the
+// one hall). Without HALLQ_AXE (plain go test) it skips; `make test` sets
 // it, and a missing file fails.
 func TestAccessibility(t *testing.T) {
+	// Not t.Parallel: the longest browser test runs first, its groups side by
+	// side, and not as the tail after every other test (where go test may
+	// resume it).
 	path := os.Getenv(axeEnv)
 	if path == "" {
 		t.Skipf("%s is not set: run `make test` (or `make axe` and set %s to axe.min.js) for the accessibility audit", axeEnv, axeEnv)
@@ -237,91 +242,131 @@ func TestAccessibility(t *testing.T) {
 		}},
 	}
 
-	tabs := map[string]context.Context{}
-	tabOf := func(name string) context.Context {
-		if tab, ok := tabs[name]; ok {
-			return tab
-		}
-		tab := h.Browser(t)
-		switch name {
-		case "kiosk":
-			h.run(t, tab, pairAs(h.Device(hall.KindKiosk, 0)))
-		case "keypad":
-			h.run(t, tab, pairAs(h.Device(hall.KindKeypad, 5)))
-		case "display":
-			h.run(t, tab, pairAs(h.Device(hall.KindDisplay, 0)))
-		case "counter":
-			h.run(t, tab, pairAs(h.Device(hall.KindCounter, 4)))
-		case "desk": // counter 4 has a called ticket (stageHall)
-			h.run(t, tab, loginAs("clerk4", h.Password("clerk4"), 4))
+	// The states run in groups side by side, each group in its own tabs (one
+	// per device or person, reused within the group, in order): the
+	// keypad's states follow one another, the others only need their tab.
+	// The manager's many pages are split over two signed-in tabs.
+	group := func(s a11yState) string {
+		switch s.tab {
+		case "kiosk", "keypad", "phone":
+			return s.tab
 		case "manager":
-			h.run(t, tab, loginAs("manager", h.Password("manager"), 0))
+			if strings.HasPrefix(s.path, "/cases") || strings.HasPrefix(s.path, "/callbacks") || strings.HasPrefix(s.path, "/reports") {
+				return "manager cases and reports"
+			}
+			return "manager"
 		}
-		tabs[name] = tab
-		return tab
+		return "display, counter, desk and login"
+	}
+	var groups []string
+	byGroup := map[string][]a11yState{}
+	for _, s := range states {
+		g := group(s)
+		if _, ok := byGroup[g]; !ok {
+			groups = append(groups, g)
+		}
+		byGroup[g] = append(byGroup[g], s)
 	}
 
+	var mu sync.Mutex // the figures below, from every group
 	var critical, serious, failing int
 	var auditTime time.Duration
 	perRule := map[string]int{}
-	for _, s := range states {
-		for _, lang := range []string{"zh", "en"} {
-			name := s.name + " (" + lang + ")"
-			tab := tabOf(s.tab)
-			sep := "?"
-			if strings.Contains(s.path, "?") {
-				sep = "&"
+	audit := func(t *testing.T, states []a11yState) {
+		tabs := map[string]context.Context{}
+		tabOf := func(name string) context.Context {
+			if tab, ok := tabs[name]; ok {
+				return tab
 			}
-			steps := []action{setViewport(s.w, s.h), open(s.path + sep + "lang=" + lang)}
-			steps = append(steps, s.steps(lang)...)
-			steps = append(steps, waitJS(`document.documentElement.lang === `+jsString(map[string]string{"zh": "zh-CN", "en": "en"}[lang]), "the page in "+lang))
-			h.run(t, tab, steps...)
-			if s.name == "desk with a called ticket" {
-				// State is never carried by opacity alone: what cannot act
-				// while a ticket is called is disabled.
-				for _, a := range []string{"call", "pause"} {
-					if !eval[bool](t, tab, `document.querySelector("[data-testid=desk-`+a+`]").disabled`) {
-						t.Errorf("%s: the %s button cannot act while a ticket is called, yet is not disabled", name, a)
+			tab := h.Browser(t)
+			switch name {
+			case "kiosk":
+				h.run(t, tab, pairAs(h.Device(hall.KindKiosk, 0)))
+			case "keypad":
+				h.run(t, tab, pairAs(h.Device(hall.KindKeypad, 5)))
+			case "display":
+				h.run(t, tab, pairAs(h.Device(hall.KindDisplay, 0)))
+			case "counter":
+				h.run(t, tab, pairAs(h.Device(hall.KindCounter, 4)))
+			case "desk": // counter 4 has a called ticket (stageHall)
+				h.run(t, tab, loginAs("clerk4", h.Password("clerk4"), 4))
+			case "manager":
+				h.run(t, tab, loginAs("manager", h.Password("manager"), 0))
+			}
+			tabs[name] = tab
+			return tab
+		}
+		for _, s := range states {
+			for _, lang := range []string{"zh", "en"} {
+				name := s.name + " (" + lang + ")"
+				tab := tabOf(s.tab)
+				sep := "?"
+				if strings.Contains(s.path, "?") {
+					sep = "&"
+				}
+				steps := []action{setViewport(s.w, s.h), open(s.path + sep + "lang=" + lang)}
+				steps = append(steps, s.steps(lang)...)
+				steps = append(steps, waitJS(`document.documentElement.lang === `+jsString(map[string]string{"zh": "zh-CN", "en": "en"}[lang]), "the page in "+lang))
+				h.run(t, tab, steps...)
+				if s.name == "desk with a called ticket" {
+					// State is never carried by opacity alone: what cannot act
+					// while a ticket is called is disabled.
+					for _, a := range []string{"call", "pause"} {
+						if !eval[bool](t, tab, `document.querySelector("[data-testid=desk-`+a+`]").disabled`) {
+							t.Errorf("%s: the %s button cannot act while a ticket is called, yet is not disabled", name, a)
+						}
 					}
 				}
-			}
-			if dir := os.Getenv("HALLQ_A11Y_SHOTS"); dir != "" { // pictures of every state, to look at
-				h.run(t, tab, screenshot(t, filepath.Join(dir, strings.NewReplacer(" ", "-", "/", "-").Replace(s.name)+"."+lang+".png")))
-			}
-			reached := time.Now()
-			out, err := chromedp.Run(tab, chromedp.Evaluate[string](inject+fmt.Sprintf(a11yScript, s.min, s.phone), chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("%s: axe: %v\n%s", name, err, describeTab(tab))
-			}
-			auditTime += time.Since(reached)
-			var r a11yReport
-			if err := json.Unmarshal([]byte(out), &r); err != nil {
-				t.Fatalf("%s: axe's report: %v", name, err)
-			}
-			for _, v := range r.Violations {
-				switch v.Impact {
-				case "critical":
-					critical++
-				case "serious":
-					serious++
+				if dir := os.Getenv("HALLQ_A11Y_SHOTS"); dir != "" { // pictures of every state, to look at
+					h.run(t, tab, screenshot(t, filepath.Join(dir, strings.NewReplacer(" ", "-", "/", "-").Replace(s.name)+"."+lang+".png")))
 				}
-				perRule[v.ID+" ("+v.Impact+")"] += v.Nodes
-				t.Errorf("%s: %s %s on %d elements: %s", name, v.Impact, v.ID, v.Nodes, strings.Join(v.Sample, "; "))
-			}
-			if len(r.Small) > 0 {
-				t.Errorf("%s: %d texts under %v px: %s", name, len(r.Small), s.min, strings.Join(first(r.Small, 6), "; "))
-			}
-			if len(r.Tiny) > 0 {
-				t.Errorf("%s: %d targets under 44×44 px: %s", name, len(r.Tiny), strings.Join(first(r.Tiny, 6), "; "))
-			}
-			if len(r.Violations) > 0 || len(r.Small) > 0 || len(r.Tiny) > 0 {
-				failing++
-			}
-			if r.Review > 0 {
-				t.Logf("%s: %d elements' contrast axe could not judge", name, r.Review)
+				reached := time.Now()
+				out, err := chromedp.Run(tab, chromedp.Evaluate[string](inject+fmt.Sprintf(a11yScript, s.min, s.phone), chromedp.EvalAwaitPromise))
+				if err != nil {
+					t.Fatalf("%s: axe: %v\n%s", name, err, describeTab(tab))
+				}
+				took := time.Since(reached)
+				var r a11yReport
+				if err := json.Unmarshal([]byte(out), &r); err != nil {
+					t.Fatalf("%s: axe's report: %v", name, err)
+				}
+				mu.Lock()
+				auditTime += took
+				for _, v := range r.Violations {
+					switch v.Impact {
+					case "critical":
+						critical++
+					case "serious":
+						serious++
+					}
+					perRule[v.ID+" ("+v.Impact+")"] += v.Nodes
+					t.Errorf("%s: %s %s on %d elements: %s", name, v.Impact, v.ID, v.Nodes, strings.Join(v.Sample, "; "))
+				}
+				if len(r.Violations) > 0 || len(r.Small) > 0 || len(r.Tiny) > 0 {
+					failing++
+				}
+				mu.Unlock()
+				if len(r.Small) > 0 {
+					t.Errorf("%s: %d texts under %v px: %s", name, len(r.Small), s.min, strings.Join(first(r.Small, 6), "; "))
+				}
+				if len(r.Tiny) > 0 {
+					t.Errorf("%s: %d targets under 44×44 px: %s", name, len(r.Tiny), strings.Join(first(r.Tiny, 6), "; "))
+				}
+				if r.Review > 0 {
+					t.Logf("%s: %d elements' contrast axe could not judge", name, r.Review)
+				}
 			}
 		}
 	}
+	// The groups run in parallel subtests; the summary waits for them all.
+	t.Run("groups", func(t *testing.T) {
+		for _, g := range groups {
+			t.Run(g, func(t *testing.T) {
+				t.Parallel()
+				audit(t, byGroup[g])
+			})
+		}
+	})
 	rules := make([]string, 0, len(perRule))
 	for id, n := range perRule {
 		rules = append(rules, fmt.Sprintf("%s: %d elements", id, n))

@@ -23,6 +23,7 @@ import (
 // lists the day's bookings with masked phones; the report shows the
 // appointment figures of GET /api/v1/reports/appointments.
 func TestBrowserAppointmentStaff(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	hl := h.Main.Hall
 	loc := hl.Location()

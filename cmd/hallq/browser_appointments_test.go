@@ -25,6 +25,7 @@ func apptShot(t *testing.T, name string) string {
 // appointment ticket; the clerk at counter 1 calls it; the customer's
 // tracking page says which counter to go to.
 func TestBrowserAppointment(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	hl := h.Main.Hall
 	loc := hl.Location()

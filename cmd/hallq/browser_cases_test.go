@@ -41,6 +41,7 @@ func typeInto(sel, value string) action {
 // any ticket exists, and may still take a consultation ticket; a tapped item
 // of another class goes to its service and the ticket lists the documents.
 func TestBrowserKioskPrecheck(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	cat := h.Main.Hall.Catalog()
 	privacy, _ := cat.Item("other_account_privacy")
@@ -108,6 +109,7 @@ func waitingTotal(s queue.Snapshot) int {
 // shows the decision without being reloaded; the customer's tracking page
 // shows it too.
 func TestBrowserApprovalReachesDesk(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	tk, err := h.Main.Hall.Issue(ctx, hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk},
@@ -171,6 +173,7 @@ func TestBrowserApprovalReachesDesk(t *testing.T) {
 // order, its detail closes it only after the call-back, and the catalog
 // editor refuses a script with a forbidden phrase, naming it and where it is.
 func TestBrowserCasePages(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	mgrP := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager, Display: "周主任"}
@@ -235,6 +238,7 @@ func TestBrowserCasePages(t *testing.T) {
 // what we can do, why, other ways with 95598, the app and the consultation
 // counters — and a consultation ticket. Pictures in both languages.
 func TestBrowserKioskPrecheckGuide(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	cat := h.Main.Hall.Catalog()
 	meter, _ := cat.Item("meter_check")
@@ -306,6 +310,7 @@ func TestBrowserKioskPrecheckGuide(t *testing.T) {
 // the miss on the catalog page and adds the words as an example of the
 // chosen item with one click.
 func TestBrowserChoiceReview(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	const text = "又停了！金港花园"
 	kiosk := h.Browser(t, 1080, 1920)

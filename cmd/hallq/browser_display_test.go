@@ -55,6 +55,7 @@ const displayFit = `JSON.stringify((function(){
 // recent call). A ticket is listed once, at its latest call, even when the
 // live state names it twice.
 func TestBrowserDisplayBoard(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	stageHall(t, h)
 	ctx := context.Background()

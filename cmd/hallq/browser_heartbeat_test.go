@@ -129,6 +129,7 @@ func (p *freezeProxy) Thaw() {
 // reconnects and shows what happened meanwhile. The test waits for each
 // state; it never races the page's timers.
 func TestBrowserHeartbeatOffline(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	h.Web.Heartbeat = 300 * time.Millisecond
 	h.Restart(t)

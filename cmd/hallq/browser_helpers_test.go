@@ -21,8 +21,9 @@ package main
 //     demo password (admin, manager, clerk1..clerk6 sitting at counters 1..6).
 //     h.Stop / h.Start / h.Restart stop and start the program on the same
 //     address and data dir (a server restart as pages see it).
-//   - h.Browser(t[, w, h]): a new tab in the test's headless Chromium (started
-//     on first use, lang zh-CN, 1440×900 unless sized), in a fresh browser
+//   - h.Browser(t[, w, h]): a new tab in the package's headless Chromium
+//     (one process for every test of the run, started on first use, closed by
+//     TestMain; lang zh-CN, 1440×900 unless sized), in a fresh browser
 //     context, so every tab has its own cookie jar: pair one as the kiosk,
 //     sign in another as a clerk. The tab's context ends with the test or
 //     after browserTimeout. Uncaught JavaScript exceptions and CSP refusals
@@ -61,11 +62,15 @@ import (
 	"hallq/web"
 )
 
-// browserTimeout bounds a whole browser test (a hang guard: a loaded CI
-// machine with -race can take three times as long as a quiet one);
-// waitTimeout one wait.
+// browserTimeout bounds a tab (a hang guard for the actions without a
+// limit of their own, such as a click waiting for its node); waitTimeout
+// one wait. The tab's limit is a guard and never a measure: a busy machine
+// with -race, with the package's browser tests side by side, took 256 s
+// for a test that takes 50 s alone (a 3-minute guard failed it), so it
+// stays well below go test's -timeout only, where a hang still fails with
+// the tab's URL and text.
 const (
-	browserTimeout = 3 * time.Minute
+	browserTimeout = 10 * time.Minute
 	waitTimeout    = 30 * time.Second
 )
 
@@ -92,17 +97,19 @@ type testHall struct {
 	addr string
 
 	mu       sync.Mutex
-	browser  context.Context // the test's Chromium, started on first Browser
 	jsErrors []string
 }
 
 type hallCtxKey struct{}
 
-// newTestHall starts Main (the code of `hallq serve --demo`) on
-// 127.0.0.1:0 with a temporary data dir and stops it when the test ends.
+// newTestHall starts Main (the code of `hallq serve --demo`) on a free
+// loopback port with a temporary data dir and stops it when the test ends.
+// The port is below the kernel's ephemeral range (freeAddr): a restart
+// takes the same port again, and no client connection of a test running
+// alongside can hold it as its own local port meanwhile.
 func newTestHall(t testing.TB) *testHall {
 	t.Helper()
-	h := &testHall{Dir: t.TempDir(), addr: "127.0.0.1:0",
+	h := &testHall{Dir: t.TempDir(),
 		Web: web.Options{KioskIdle: time.Hour, KioskTicketIdle: time.Hour}}
 	h.Start(t)
 	t.Cleanup(func() {
@@ -128,9 +135,14 @@ func (h *testHall) Start(t testing.TB) {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	var err error
-	// The port of a just-closed listener may take a moment to be free again.
+	// The port of a just-closed listener may take a moment to be free again;
+	// a first start takes another free port instead.
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		m := &Main{Addr: h.addr, DataDir: h.Dir, Demo: true, Stdout: io.Discard, Logger: logger,
+		addr := h.addr
+		if addr == "" {
+			addr = freeAddr(t)
+		}
+		m := &Main{Addr: addr, DataDir: h.Dir, Demo: true, Stdout: io.Discard, Logger: logger,
 			Options: hall.Options{BcryptCost: 4}, Web: h.Web}
 		if err = m.Run(context.Background()); err == nil {
 			h.Main = m
@@ -195,7 +207,7 @@ func (h *testHall) Password(user string) string {
 	panic("no demo account " + user)
 }
 
-// Browser opens a new tab with its own cookies in the test's Chromium,
+// Browser opens a new tab with its own cookies in the package's Chromium,
 // sized 1440×900 or size[0]×size[1].
 func (h *testHall) Browser(t testing.TB, size ...int) context.Context {
 	t.Helper()
@@ -206,35 +218,10 @@ func (h *testHall) Browser(t testing.TB, size ...int) context.Context {
 	if len(size) == 2 {
 		w, ht = size[0], size[1]
 	}
-	h.mu.Lock()
-	if h.browser == nil {
-		opts := append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(chromiumPath),
-			chromedp.NoSandbox,
-			chromedp.Headless,
-			chromedp.DisableGPU,
-			chromedp.WindowSize(1920, 1080),
-			chromedp.Flag("lang", "zh-CN"),
-			chromedp.Flag("accept-lang", "zh-CN,zh"),
-			chromedp.Flag("hide-scrollbars", true),
-			chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-			chromedp.Flag("mute-audio", true),
-		)
-		// No timeout on the browser's own context (chromedp.Run's rule); the
-		// tabs get one.
-		actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-		bctx, bcancel := chromedp.NewContext(actx)
-		if err := chromedp.Do(bctx); err != nil { // starts Chromium
-			h.mu.Unlock()
-			bcancel()
-			acancel()
-			t.Fatalf("start chromium (%s): %v — run `make test`, which installs it", chromiumPath, err)
-		}
-		h.browser = bctx
-		t.Cleanup(func() { bcancel(); acancel() })
+	browser, err := sharedChromium()
+	if err != nil {
+		t.Fatalf("start chromium (%s): %v — run `make test`, which installs it", chromiumPath, err)
 	}
-	browser := h.browser
-	h.mu.Unlock()
 
 	tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -268,6 +255,62 @@ func (h *testHall) Browser(t testing.TB, size ...int) context.Context {
 		t.Fatalf("size a chromium tab: %v", err)
 	}
 	return tctx
+}
+
+// chromium is the package's one Chromium: starting one per test cost a
+// second or more of a loaded machine each time, for no isolation that the
+// tabs' own browser contexts (cookies, storage, cache) do not give.
+var chromium struct {
+	mu     sync.Mutex
+	ctx    context.Context // the browser's first tab; its children are new tabs
+	cancel func()
+}
+
+// sharedChromium is the package's Chromium, started on first use and again
+// when it has gone (a crash fails the test that saw it, not every test after).
+func sharedChromium() (context.Context, error) {
+	chromium.mu.Lock()
+	defer chromium.mu.Unlock()
+	if chromium.ctx != nil && chromium.ctx.Err() == nil {
+		return chromium.ctx, nil
+	}
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1920, 1080),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN,zh"),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("mute-audio", true),
+	)
+	// No timeout on the browser's own context (chromedp.Run's rule); the
+	// tabs get one.
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	if err := chromedp.Do(bctx); err != nil { // starts Chromium
+		bcancel()
+		acancel()
+		chromium.ctx, chromium.cancel = nil, nil
+		return nil, err
+	}
+	chromium.ctx, chromium.cancel = bctx, func() { bcancel(); acancel() }
+	return bctx, nil
+}
+
+// closeChromium ends the package's Chromium (TestMain, after every test).
+func closeChromium() {
+	chromium.mu.Lock()
+	defer chromium.mu.Unlock()
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+	chromium.ctx, chromium.cancel = nil, nil
 }
 
 func (h *testHall) jsError(s string) {

@@ -20,6 +20,7 @@ import (
 // call-back task. The pictures of each state go to docs/screenshots with
 // -screenshots.
 func TestBrowserKeypad(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	dir := t.TempDir()
 	if *updateScreenshots {
@@ -175,6 +176,7 @@ func readBoxes(t *testing.T, ctx context.Context, sel string) boxReport {
 // 4 + Enter (不满意) opens the reason screen, unscrolled, with every reason
 // on screen. Pictures of each go to docs/screenshots with -screenshots.
 func TestBrowserKeypadSizes(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall

@@ -42,6 +42,7 @@ func controlsSeen(sel string) string {
 // print, in Chinese and English, without scrolling; a shorter screen shows
 // a hint that the start screen scrolls.
 func TestBrowserKioskLargePrint(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	tab := h.Browser(t, 1080, 1920)
 	h.run(t, tab, pairAs(h.Device(hall.KindKiosk, 0)))

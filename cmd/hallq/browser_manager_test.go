@@ -26,6 +26,7 @@ var acceptDialogs = waitJS(`(window.confirm = function () { return true; }, true
 // (after a refused bad prefix) and the kiosk offers it on its next load,
 // with no restart; a kiosk ticket for it shows up on the live monitor.
 func TestBrowserManagerServiceOnKiosk(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	running := h.Main
 	mgr := h.Browser(t, 1920, 1080)
@@ -78,6 +79,7 @@ func TestBrowserManagerServiceOnKiosk(t *testing.T) {
 // TestBrowserManagerPairing: the console's pairing URL pairs one display,
 // once; revoking it stops the display at once.
 func TestBrowserManagerPairing(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	mgr := h.Browser(t, 1920, 1080)
 	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/manager/devices"),
@@ -123,6 +125,7 @@ func TestBrowserManagerPairing(t *testing.T) {
 // TestBrowserManagerScreenshots renders every tab of the console (zh) with
 // live data for the docs, and checks each has its content.
 func TestBrowserManagerScreenshots(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall

@@ -23,6 +23,7 @@ import (
 // kiosk's printer — in Chinese and in English. With -screenshots the
 // monitor at 1440×900 goes to docs/screenshots/manager-monitor-curve.png.
 func TestBrowserMonitorCurveAndHealth(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, err := store.Open(dir)
 	if err != nil {

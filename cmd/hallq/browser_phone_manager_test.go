@@ -18,6 +18,7 @@ import (
 // working days appear in the text), and lists a notice the gateway refused
 // as a dead letter, which the manager retries once the gateway works.
 func TestBrowserManagerPhoneTab(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	var ok atomic.Bool
 	var calls atomic.Int32

@@ -16,6 +16,7 @@ import (
 // checked in and 3 are ahead — vibrates, changes the title and shows the
 // alert; the English page says the same in English.
 func TestBrowserPhoneTicket(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall

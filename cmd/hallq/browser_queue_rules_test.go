@@ -21,6 +21,7 @@ import (
 // on its keypad), then leaves the list; the desk puts another back by its
 // number.
 func TestBrowserQueueRules(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall
@@ -180,6 +181,7 @@ func TestBrowserQueueRules(t *testing.T) {
 // counter's spoken name in the console; the desk's waiting list then shows
 // the calling order with one green call, then one other.
 func TestBrowserFairGreenOrder(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall

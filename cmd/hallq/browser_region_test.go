@@ -46,6 +46,7 @@ const readableJS = `(function () {
 // readable (≥ 13 px, contrast ≥ 4.5:1). Screenshots region-console.zh.png,
 // region-console.en.png and region-peaks.zh.png.
 func TestBrowserRegionConsole(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Start(t)
 	ctx := context.Background()
 	end := time.Date(2026, 12, 1, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))

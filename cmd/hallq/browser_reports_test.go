@@ -22,6 +22,7 @@ import (
 // edited schedule, and the page prints on A4. Screenshots of the screen and
 // of the print layout go to docs/screenshots/ with -screenshots.
 func TestReportsPageBrowser(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, err := store.Open(dir)
 	if err != nil {

@@ -24,6 +24,7 @@ var updateScreenshots = flag.Bool("screenshots", false, "write docs/screenshots/
 // screen by itself after the ticket (and turns 大字模式 off for the next
 // customer). The test waits for the reset; it never has to beat it.
 func TestBrowserKioskIdleReset(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	h.Web = web.Options{KioskIdle: 2 * time.Second, KioskTicketIdle: time.Second}
 	h.Restart(t)
@@ -46,6 +47,7 @@ func TestBrowserKioskIdleReset(t *testing.T) {
 // call without being reloaded; a paused counter shows its reason on its
 // screen and at the desk.
 func TestBrowserTicketJourney(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	kiosk := h.Browser(t, 1080, 1920)
 	desk := h.Browser(t, 1440, 900)
@@ -190,6 +192,7 @@ func TestBrowserTicketJourney(t *testing.T) {
 // JavaScript errors, and saves the pictures (docs/screenshots with
 // -screenshots).
 func TestScreenshots(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	dir := t.TempDir()
 	if *updateScreenshots {

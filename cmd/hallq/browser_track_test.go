@@ -15,6 +15,7 @@ import (
 // order, stays live (its websocket connects instead of failing with 404
 // again and again) and follows the work order's progress by itself.
 func TestBrowserTrackCaseCode(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall

@@ -57,6 +57,7 @@ type voiceLog struct {
 // calls the next number; on a zh+en display the English of a call does not
 // cut its Mandarin repeat.
 func TestBrowserVoiceBacklog(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	durations, _ := json.Marshal(voiceDurations(t))
 	tab := h.Browser(t, 1280, 720)
@@ -194,6 +195,7 @@ func TestBrowserVoiceBacklog(t *testing.T) {
 // 5.6 s for two-digit counters (到三十三号窗口), so that a burst of calls is
 // heard quickly.
 func TestBrowserVoiceClips(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ms := voiceDurations(t)
 	tab := h.Browser(t, 1280, 720)

@@ -17,6 +17,7 @@ import (
 // counter's common items one click away, is in view without scrolling; a
 // refusal reads in the page's language only.
 func TestBrowserDeskWorkday(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	kiosk, err := h.Main.Hall.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))

@@ -27,6 +27,7 @@ const xssName = `<svg onload=__xss=1>`
 // it, in Chromium, shows the payload as text and runs none of it (no
 // window.__xss, no CSP refusal: the harness fails the test on either).
 func TestBrowserStoredTextInert(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall

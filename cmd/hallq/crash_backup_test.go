@@ -141,6 +141,7 @@ func storeEpoch(t *testing.T, dir string) string {
 // or absent, and a half-written one is refused as incomplete and listed by
 // check. HALLQ_CRASH_BACKUP_ROUNDS sets the rounds (make drill: 5).
 func TestCrashBackupRestore(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(crashChildEnv) != "" || os.Getenv(cmdChildEnv) != "" {
 		t.Skip("inside a child process")
 	}

@@ -28,7 +28,7 @@ const drillReplayWindow = 1000
 // usual ephemeral range (32768 and up on Linux): while the server is down
 // between rounds, no outgoing connection or other ":0" listener is given
 // its port by the kernel.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	for range 100 {
 		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))

@@ -202,6 +202,7 @@ type crashLedger struct {
 // once and in order. Then the hall carries on: a new ticket is taken and
 // called, and the displays follow that too.
 func TestCrash(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(crashChildEnv) != "" {
 		t.Skip("inside a server process")
 	}

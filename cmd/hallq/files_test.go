@@ -21,6 +21,7 @@ import (
 // a crash — and the file is left byte for byte as it was. The backup then
 // restores over it.
 func TestCLIRefusesDamagedFiles(t *testing.T) {
+	t.Parallel()
 	good := t.TempDir()
 	cmdHallDay(t, good)
 	whole, err := os.ReadFile(filepath.Join(good, store.FileName))
@@ -117,6 +118,7 @@ func TestCLIRefusesDamagedFiles(t *testing.T) {
 // serve --init creates the new hall on purpose; a directory with only a
 // hall.json to seed from is a new hall.
 func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "backups"), 0o750); err != nil {
 		t.Fatal(err)
@@ -152,6 +154,7 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 // damaged record, and serve refuses to start on it rather than silently
 // dropping the customer from the queue; both name the backup.
 func TestCLICheckFindsFlippedByte(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cmdHallDay(t, dir)
 	backup := filepath.Join(dir, "backups", "hallq-20261122.db")

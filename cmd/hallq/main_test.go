@@ -80,6 +80,7 @@ func cmdDevices(t *testing.T, h *hall.Hall) []string {
 // TestCLIUserAdd: `hallq user add bob --role clerk` with the password on
 // standard input creates a clerk who can log in with it.
 func TestCLIUserAdd(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, _, err := cmdRun(t, "bob-secret-1\n", "user", "add", "bob", "--role", "clerk", "--display", "鲍勃", "--data", dir)
 	if err != nil {
@@ -105,6 +106,7 @@ func TestCLIUserAdd(t *testing.T) {
 // TestCLIUserAddRefusals: a short password, a bad role or name, a taken name:
 // each is a clear error and adds no one.
 func TestCLIUserAddRefusals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, _, err := cmdRun(t, "alice-secret\n", "user", "add", "alice", "--role", "manager", "--data", dir); err != nil {
 		t.Fatal(err)
@@ -153,6 +155,7 @@ func TestCLIUserAddRefusals(t *testing.T) {
 // TestCLIDeviceAdd: `hallq device add` prints a token that authenticates the
 // device; a kiosk takes a printer; a counter screen needs --counter.
 func TestCLIDeviceAdd(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, _, err := cmdRun(t, "", "device", "add", "取号机1", "--kind", "kiosk", "--printer", "tcp://127.0.0.1:9100", "--data", dir)
 	if err != nil {
@@ -234,6 +237,7 @@ func TestCLIDeviceAdd(t *testing.T) {
 // TestCLIBackup: `hallq backup FILE` writes a database that opens as a hall
 // with the same tickets.
 func TestCLIBackup(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4})
 	if err != nil {
@@ -359,6 +363,7 @@ func cmdPostJSON(t *testing.T, url string, v any) (int, []byte) {
 // and pairing URLs, the command line works through the control socket while
 // it runs, and a second Main on the same data dir fails fast with "in use".
 func TestCLIServeDemo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m, banner := cmdStartMain(t, dir)
 	if !strings.HasPrefix(m.URL, "http://127.0.0.1:") {
@@ -500,6 +505,7 @@ func (s *cmdSyncBuffer) String() string {
 // TestCLIServeCommand: `hallq serve --addr --data` serves until its context
 // ends and then returns cleanly.
 func TestCLIServeCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -548,6 +554,7 @@ func TestCLIServeCommand(t *testing.T) {
 // TestCLIUsage: an unknown or missing command is an error that shows the
 // usage; help prints it.
 func TestCLIUsage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -20,6 +20,7 @@ import (
 // the manager's printer list shows the alert; once the printer is back the
 // customer's "print again" prints the ticket.
 func TestBrowserKioskPrinterFault(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	fp, err := printertest.New()
 	if err != nil {
@@ -92,6 +93,7 @@ func TestBrowserKioskPrinterFault(t *testing.T) {
 // the ticket through the browser (silently under --kiosk-printing); the
 // print stylesheet leaves only the ticket and its QR code, on a roll's width.
 func TestBrowserKioskBrowserPrint(t *testing.T) {
+	t.Parallel()
 	h := newTestHall(t)
 	kiosk := h.Browser(t, 1080, 1920)
 	h.run(t, kiosk, pairAs(h.Device(hall.KindKiosk, 0)), waitText("[data-testid=kiosk-start]", "电费缴纳"))

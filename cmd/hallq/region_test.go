@@ -30,6 +30,7 @@ import (
 // the manager pulls it with the catalog page's button (screenshot
 // catalog_region.zh.png).
 func TestCLIRegionCatalog(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Start(t)
 	ctx := context.Background()
 	dir := t.TempDir()

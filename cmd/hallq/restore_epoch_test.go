@@ -47,6 +47,7 @@ func epochIssue(t *testing.T, dir string, n int) (ids, seqs []uint64, epoch stri
 // Before epochs the restored hall issued the ids and sequences after the
 // backup's a second time.
 func TestCLIRestoreNeverReusesIDs(t *testing.T) {
+	t.Parallel()
 	for _, replaced := range []string{"readable", "damaged", "absent"} {
 		t.Run(replaced, func(t *testing.T) {
 			dir := t.TempDir()

@@ -157,6 +157,7 @@ func cmdRestoreCycle(t *testing.T, dir string) {
 // restores, checks and serves. Before check knew transfers it reported
 // "ticket number A001 is used twice" and restore refused the backup.
 func TestCLIRestoreAfterTransfer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cmdHallDay(t, dir)
 	cmdRestoreCycle(t, dir)
@@ -165,6 +166,7 @@ func TestCLIRestoreAfterTransfer(t *testing.T) {
 // TestCLIRestoreSimulatedHistory: the same cycle on a week of simulated
 // history (transfers, no-shows, recalls, midnights, ratings).
 func TestCLIRestoreSimulatedHistory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, _, err := cmdRun(t, "", "simulate", "--days", "7", "--seed", "3", "--quiet", "--data", dir); err != nil {
 		t.Fatalf("simulate: %v", err)
@@ -191,6 +193,7 @@ func TestCLIRestoreSimulatedHistory(t *testing.T) {
 // listed one per line; check fails but, since a backup of the hall holds the
 // same, it does not advise restoring one.
 func TestCLICheckReportsBrokenRules(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, err := store.Open(dir)
 	if err != nil {
@@ -226,6 +229,7 @@ func TestCLICheckReportsBrokenRules(t *testing.T) {
 // passes check, and its backup restores, checks and serves, keeping the
 // returned ticket as it was.
 func TestCLIRestoreAfterReturn(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	func() {
 		ctx := context.Background()

@@ -24,6 +24,7 @@ import (
 // feed over HTTP into another region database, and a second run ships
 // nothing (the region's own cursor says it holds it all).
 func TestCLIShipToRegion(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Start(t)
 	ctx := context.Background()
 	cfg := map[string]any{}
@@ -95,12 +96,19 @@ func TestCLIShipToRegion(t *testing.T) {
 	pg.Stop()
 	issue()
 	issue()
+	// The gauges are as of the shipper's last attempt, and an attempt may
+	// have failed between the stop and the two tickets (lag 0 then): wait
+	// for an attempt that saw them, not just for the first failure.
+	downOK := func(body []byte) bool {
+		return regexp.MustCompile(`(?m)^hallq_ship_failures_total [1-9]`).Match(body) &&
+			regexp.MustCompile(`(?m)^hallq_ship_lag_events [1-9]`).Match(body)
+	}
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if _, body = cmdGet(t, m.URL+"/metrics", ""); regexp.MustCompile(`(?m)^hallq_ship_failures_total [1-9]`).Match(body) {
+		if _, body = cmdGet(t, m.URL+"/metrics", ""); downOK(body) {
 			break
 		}
 	}
-	if !regexp.MustCompile(`(?m)^hallq_ship_failures_total [1-9]`).Match(body) || !regexp.MustCompile(`(?m)^hallq_ship_lag_events [1-9]`).Match(body) {
+	if !downOK(body) {
 		t.Errorf("/metrics with the region down:\n%s", regexp.MustCompile(`(?m)^hallq_ship.*$`).FindAll(body, -1))
 	}
 	pg.Start()

@@ -17,6 +17,7 @@ import (
 // does (it used to take the embedded default); a hall.json with a typo is
 // refused, naming the key, and writes nothing.
 func TestCLISimulateHonoursHallJSON(t *testing.T) {
+	t.Parallel()
 	cfg := hall.DefaultConfig()
 	cfg.NameZH = "城东供电营业厅"
 	cfg.Services = cfg.Services[:3] // A, B, C

@@ -16,6 +16,7 @@ import (
 // a demo hall each demo device, whose link pairs the browser and opens the
 // device's page. The banner prints the same pages.
 func TestStartPage(t *testing.T) {
+	t.Parallel()
 	m, banner := cmdStartMain(t, t.TempDir())
 	for _, lang := range []string{"zh", "en"} {
 		status, body := cmdGet(t, m.URL+"/?lang="+lang, "")
