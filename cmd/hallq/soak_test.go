@@ -188,8 +188,9 @@ func TestSoak(t *testing.T) {
 		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000
 	}
 	fmt.Printf("soak: %s, %d tickets/s, %d clerks, %d screens\n", dur, rate, clerks, screens)
-	fmt.Println("minute  issued  calls  issue p50/p99 ms  call p50/p99 ms  heap MB  goroutines  files  ws clients")
+	fmt.Println("minute  issued  calls  issue p50/p99 ms  call p50/p99 ms  CPU ms/customer  load  heap MB  goroutines  files  ws clients")
 	start := time.Now()
+	lastCPU := processCPU()
 	for minute := 1; time.Since(start) < dur && failed.Load() == nil; minute++ {
 		time.Sleep(time.Until(start.Add(time.Duration(minute) * time.Minute)))
 		from := start.Add(time.Duration(minute-1) * time.Minute)
@@ -209,8 +210,14 @@ func TestSoak(t *testing.T) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		files, _ := os.ReadDir("/proc/self/fd")
-		fmt.Printf("%6d  %6d  %5d  %7.1f / %-7.1f  %6.1f / %-7.1f  %7.1f  %10d  %5d  %10d\n", minute, len(is), len(cs),
-			pct(is, 0.5), pct(is, 0.99), pct(cs, 0.5), pct(cs, 0.99), float64(ms.HeapInuse)/(1<<20), runtime.NumGoroutine(), len(files), m.Server.Hub().Clients())
+		cpu := processCPU()
+		perCustomer := 0.0
+		if len(is) > 0 {
+			perCustomer = float64((cpu - lastCPU).Microseconds()) / 1000 / float64(len(is))
+		}
+		lastCPU = cpu
+		fmt.Printf("%6d  %6d  %5d  %7.1f / %-7.1f  %6.1f / %-7.1f  %15.2f  %4s  %7.1f  %10d  %5d  %10d\n", minute, len(is), len(cs),
+			pct(is, 0.5), pct(is, 0.99), pct(cs, 0.5), pct(cs, 0.99), perCustomer, loadAverage(), float64(ms.HeapInuse)/(1<<20), runtime.NumGoroutine(), len(files), m.Server.Hub().Clients())
 	}
 	close(stop)
 	wg.Wait()
@@ -246,4 +253,18 @@ func TestSoak(t *testing.T) {
 		t.Errorf("%d screens lost their connection", g)
 	}
 	fmt.Printf("soak: %d calls, every one seen by all %d screens\n", want, screens)
+}
+
+// loadAverage is the machine's one-minute load average (/proc/loadavg), printed
+// beside the latencies it moves.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
