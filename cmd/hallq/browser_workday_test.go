@@ -19,7 +19,7 @@ import (
 func TestBrowserDeskWorkday(t *testing.T) {
 	h := newTestHall(t)
 	ctx := context.Background()
-	kiosk, err := h.Main.Hall.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
