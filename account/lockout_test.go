@@ -1,4 +1,4 @@
-package hall_test
+package account_test
 
 import (
 	"bytes"
