@@ -11,8 +11,8 @@ import (
 
 // Lifting lock-outs and telling who listens when a principal's credentials
 // end (docs/security.md). The security events and the monitor's alerts are
-// the kernel's (hall.SecurityEvent, hall.Alert): the queue commands and
-// bookings raise them too.
+// the kernel's (hall.SecurityEvent, hall.Alert): web's refused cross-site
+// requests and the public bookings raise them too.
 
 // UnlockUser lifts a sign-in lock-out of user name (managers; an admin's
 // lock only an admin). ENOTFOUND for an unknown user.
