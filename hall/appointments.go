@@ -432,7 +432,7 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	if len([]rune(req.Name)) > 32 {
 		return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_name_may_have")
 	}
-	if err := checkText("the name", "姓名", req.Name); err != nil { // text.go
+	if err := CheckText("the name", "姓名", req.Name); err != nil { // text.go
 		return Appointment{}, err
 	}
 	if req.Item != "" {
@@ -641,7 +641,7 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 	if req.Code == "" && (len(req.CodePart) != CodePartLen || strings.Trim(req.CodePart, "0123456789") != "") {
 		return CheckInResult{}, queue.Err(queue.EINVALID, "err.hall.with_a_phone_number", CodePartLen)
 	}
-	tracking := newCode(12)
+	tracking := NewCode(12)
 	var res CheckInResult
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()

@@ -92,7 +92,7 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 				return queue.Event{}, err
 			}
 		}
-		ap = Approval{ID: h.nextIDLocked(KindApproval, "S", now), Code: newCode(12), Item: it.ID, ItemName: it.NameZH,
+		ap = Approval{ID: h.nextIDLocked(KindApproval, "S", now), Code: NewCode(12), Item: it.ID, ItemName: it.NameZH,
 			Approver: it.Approver, Request: note, Counter: req.Counter, Clerk: p.Name, ClerkName: p.who(),
 			RequestedAt: now, Status: ApPending,
 			Log: []LogEntry{{At: now, Actor: p.who(), Kind: "requested", Note: "报" + it.Approver + "审批"}}}

@@ -196,7 +196,7 @@ func (h *Hall) AuditDefaults(q AuditQuery) AuditQuery {
 // search on the sequence, so a search over a few days reads only those days'
 // events however long the log is.
 func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return nil, err
 	}
 	loc := h.Location()

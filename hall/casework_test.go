@@ -56,11 +56,11 @@ func newCaseHall(t *testing.T) *caseHall {
 		}
 		c.h.Close()
 	})
-	if _, err := h.SeedDemo(c.ctx); err != nil {
+	if _, err := acc(h).SeedDemo(c.ctx); err != nil {
 		t.Fatal(err)
 	}
 	login := func(user string, n int) hall.Principal {
-		_, p, err := h.Login(c.ctx, user, user+"-demo", n)
+		_, p, err := acc(h).Login(c.ctx, user, user+"-demo", n)
 		if err != nil {
 			t.Fatalf("login %s: %v", user, err)
 		}

@@ -32,7 +32,8 @@ type Voice struct {
 // DefaultVoice is the voice before a manager changes it: Mandarin, twice.
 var DefaultVoice = Voice{Repeat: 2, Volume: 80, Lang: "zh"}
 
-func staffOnly(p Principal) error {
+// StaffOnly refuses (EFORBIDDEN) a principal that is not a member of staff.
+func StaffOnly(p Principal) error {
 	if !p.Staff() {
 		return forbidden()
 	}
@@ -69,7 +70,7 @@ func (h *Hall) Settings() (s queue.Settings) {
 // SaveSettings changes the hall's name, opening hours, holidays and calling
 // figures (managers). EINVALID says what is wrong; nothing changes then.
 func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) (queue.Settings, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return s, err
 	}
 	if err := checkNames("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil { // text.go
@@ -87,7 +88,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 			if _, made := h.recordLocked(KindConfig, keyDoor); !made {
 				// The door QR's key is made with the switch that needs it:
 				// a customer's scan and the poster only read it.
-				ev.Records = append(ev.Records, NewRecord(KindConfig, keyDoor, doorKey{Key: newCode(16)}))
+				ev.Records = append(ev.Records, NewRecord(KindConfig, keyDoor, doorKey{Key: NewCode(16)}))
 			}
 		}
 		// The seed config of rebuilds and recoveries follows (under h.mu).
@@ -109,7 +110,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 // SaveService adds (create) or changes a service (managers); see
 // queue.Engine.SaveService for what is refused.
 func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, create bool) (queue.Service, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return s, err
 	}
 	if err := checkNames("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
@@ -125,7 +126,7 @@ func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, cr
 // SaveCounter adds (create) or changes a counter (managers); see
 // queue.Engine.SaveCounter for what is refused.
 func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConfig, create bool) (queue.Counter, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
 	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
@@ -140,7 +141,7 @@ func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConf
 
 // SetCounterOpen opens or closes counter n (managers, from the monitor).
 func (h *Hall) SetCounterOpen(ctx context.Context, p Principal, n int, open bool) (queue.Counter, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SetOpen(n, open, tx.Now()) })
@@ -154,7 +155,7 @@ func (h *Hall) SetCounterOpen(ctx context.Context, p Principal, n int, open bool
 // counters that serve it) and/or a named counter (managers). It returns the
 // new ticket.
 func (h *Hall) MoveTicket(ctx context.Context, p Principal, id uint64, req queue.TransferRequest) (queue.Ticket, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return queue.Ticket{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Move(id, req, tx.Now()) })
@@ -177,7 +178,7 @@ func (h *Hall) Voice() Voice {
 // SaveVoice changes how the hall display calls (managers). EINVALID for a
 // repeat count outside 1–3, a volume outside 0–100, or an unknown language.
 func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return v, err
 	}
 	v.Lang = strings.TrimSpace(v.Lang)
@@ -199,9 +200,9 @@ func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, erro
 	return v, nil
 }
 
-// logConfig records a configuration change made outside the engine (users,
+// LogConfig records a configuration change made outside the engine (users,
 // devices) in the event log, with its actor; records, if any, go with it.
-func (h *Hall) logConfig(actor, reason string, recs ...queue.Record) error {
+func (h *Hall) LogConfig(actor, reason string, recs ...queue.Record) error {
 	_, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: reason, Records: recs}, nil

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
-	"hallq/hall/store"
 	"hallq/queue"
 )
 
@@ -145,19 +145,19 @@ func TestConfigRefusals(t *testing.T) {
 			return err
 		}, queue.EFORBIDDEN, ""},
 		{"clerk pairs a device", func() error {
-			_, _, err := f.h.CreatePairing(ctx, clerk, hall.NewDevice{Name: "x", Kind: hall.KindKiosk})
+			_, _, err := acc(f.h).CreatePairing(ctx, clerk, account.NewDevice{Name: "x", Kind: hall.KindKiosk})
 			return err
 		}, queue.EFORBIDDEN, ""},
 		{"manager makes an admin", func() error {
-			return f.h.CreateUser(ctx, boss, hall.NewUser{Name: "root2", Password: "long-enough", Role: hall.RoleAdmin})
+			return acc(f.h).CreateUser(ctx, boss, account.NewUser{Name: "root2", Password: "long-enough", Role: hall.RoleAdmin})
 		}, queue.EFORBIDDEN, "admin"},
 		{"manager disables themself", func() error {
-			_, err := f.h.UpdateUser(ctx, boss, "boss", hall.UserChange{Disabled: ptr(true)})
+			_, err := acc(f.h).UpdateUser(ctx, boss, "boss", account.UserChange{Disabled: ptr(true)})
 			return err
 		}, queue.EINVALID, "own account"},
-		{"short password", func() error { return f.h.ResetPassword(ctx, boss, "clerk1", "short", "") }, queue.EINVALID, "8"},
+		{"short password", func() error { return acc(f.h).ResetPassword(ctx, boss, "clerk1", "short", "") }, queue.EINVALID, "8"},
 		{"keypad on a missing counter", func() error {
-			_, _, err := f.h.CreatePairing(ctx, boss, hall.NewDevice{Name: "评价器", Kind: hall.KindKeypad, Counter: 42})
+			_, _, err := acc(f.h).CreatePairing(ctx, boss, account.NewDevice{Name: "评价器", Kind: hall.KindKeypad, Counter: 42})
 			return err
 		}, queue.EINVALID, "existing counter"},
 	}
@@ -176,108 +176,6 @@ func TestConfigRefusals(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// TestPairingOnceAndRevoke: a pairing code pairs one device once; revoking
-// the device stops its token at once.
-func TestPairingOnceAndRevoke(t *testing.T) {
-	f := newFixture(t, monday10, true)
-	boss := f.manager()
-	code, pr, err := f.h.CreatePairing(ctx, boss, hall.NewDevice{Name: "3号评价器", Kind: hall.KindKeypad, Counter: 3})
-	if err != nil || pr.Used != nil || !pr.Expires.Equal(monday10.Add(hall.PairingTTL)) {
-		t.Fatalf("pairing %+v %v", pr, err)
-	}
-	tok, p, err := f.h.RedeemPairing(ctx, code)
-	if err != nil || p.Role != hall.KindKeypad || p.Counter != 3 || p.Name != "3号评价器" {
-		t.Fatalf("redeem: %+v %v", p, err)
-	}
-	if _, _, err := f.h.RedeemPairing(ctx, code); queue.ErrorCode(err) != queue.ENOTFOUND {
-		t.Errorf("second redeem: %v, want %s", err, queue.ENOTFOUND)
-	}
-	if got, err := f.h.AuthenticateDevice(ctx, tok); err != nil || got.Counter != 3 {
-		t.Fatalf("token: %+v %v", got, err)
-	}
-	// An expired code does not pair.
-	f.clock.Add(time.Minute)
-	code2, _, _ := f.h.CreatePairing(ctx, boss, hall.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
-	f.clock.Add(hall.PairingTTL + time.Second)
-	if _, _, err := f.h.RedeemPairing(ctx, code2); queue.ErrorCode(err) != queue.ENOTFOUND {
-		t.Errorf("expired code: %v", err)
-	}
-	if err := f.h.RevokeDevice(ctx, boss, store.DeviceID(tok)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.h.AuthenticateDevice(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
-		t.Errorf("revoked token: %v, want %s", err, queue.EUNAUTHORIZED)
-	}
-	ds, _ := f.h.Devices(ctx)
-	if len(ds) != 1 || !ds[0].Revoked || ds[0].ID != store.DeviceID(tok) {
-		t.Errorf("devices %+v", ds)
-	}
-	ps, _ := f.h.Pairings(ctx)
-	// Newest first: the unused display code, then the used keypad code.
-	if len(ps) != 2 || ps[1].Used == nil || ps[1].Device != store.DeviceID(tok) || ps[0].Used != nil || ps[0].Kind != hall.KindDisplay {
-		t.Errorf("pairings %+v", ps)
-	}
-	if err := f.h.RevokeDevice(ctx, boss, "0011223344556677"); queue.ErrorCode(err) != queue.ENOTFOUND {
-		t.Errorf("revoke unknown: %v", err)
-	}
-}
-
-// TestPasswordResetEndsSessions: a new password ends the user's other
-// sessions (the manager's own stays when they change their own password);
-// disabling an account ends its sessions.
-func TestPasswordResetEndsSessions(t *testing.T) {
-	f := newFixture(t, monday10, true)
-	boss := f.manager()
-	tok1, _ := f.clerk("clerk1", 0)
-	tok2, _ := f.login("clerk1", 0)
-	if err := f.h.ResetPassword(ctx, boss, "clerk1", "new-password-1", ""); err != nil {
-		t.Fatal(err)
-	}
-	for _, tok := range []string{tok1, tok2} {
-		if _, err := f.h.Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
-			t.Errorf("old session after reset: %v", err)
-		}
-	}
-	if _, _, err := f.h.Login(ctx, "clerk1", "clerk1-password", 0); err == nil {
-		t.Errorf("the old password still works")
-	}
-	tok3, _, err := f.h.Login(ctx, "clerk1", "new-password-1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The boss changes their own password from one session: it stays.
-	own, _ := f.login("boss", 0)
-	other, _ := f.login("boss", 0)
-	if err := f.h.ResetPassword(ctx, boss, "boss", "boss-password-2", own); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.h.Authenticate(ctx, own); err != nil {
-		t.Errorf("own session ended: %v", err)
-	}
-	if _, err := f.h.Authenticate(ctx, other); err == nil {
-		t.Errorf("the boss's other session survived")
-	}
-	u, err := f.h.UpdateUser(ctx, boss, "clerk1", hall.UserChange{Disabled: ptr(true), Role: ptr(hall.RoleManager)})
-	if err != nil || !u.Disabled || u.Role != hall.RoleManager {
-		t.Fatalf("update: %+v %v", u, err)
-	}
-	if _, err := f.h.Authenticate(ctx, tok3); err == nil {
-		t.Errorf("a disabled user's session still works")
-	}
-	audit, err := f.h.Audit(boss, hall.AuditQuery{Category: "config"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var whats []string
-	for _, e := range audit {
-		whats = append(whats, e.What)
-	}
-	want := []string{"user clerk1: role clerk→manager, disabled", "user boss password reset (2 sessions ended)", "user clerk1 password reset (2 sessions ended)"}
-	if !slices.Equal(whats, want) {
-		t.Errorf("audit %q, want %q", whats, want)
-	}
-}
 
 // TestNotices: active notices follow the clock; deleted ones are gone.
 func TestNotices(t *testing.T) {

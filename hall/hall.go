@@ -96,9 +96,7 @@ type Hall struct {
 	// catalog is the committed business catalog the classifier reads (casework.go).
 	catalog catalogCache
 
-	locks   lockout        // sign-in failures per user name and address (lockout.go)
-	alerts  securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
-	revokes revokeWatch    // who closes a principal's connections when its credentials end (security.go)
+	alerts securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
 
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)
@@ -339,6 +337,10 @@ func (h *Hall) Epoch() string { return h.st.Epoch() }
 // Now returns the hall's clock reading.
 func (h *Hall) Now() time.Time { return h.now() }
 
+// BcryptCost is the cost of the password hashes (Options.BcryptCost;
+// bcrypt's default when 0), for the accounts.
+func (h *Hall) BcryptCost() int { return h.cost }
+
 // Config returns the hall's configuration as committed (managers change its
 // settings live; see SaveSettings).
 func (h *Hall) Config() queue.Config {
@@ -392,7 +394,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	defer h.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
-			id := newCode(8)
+			id := NewCode(8)
 			h.Metrics.panicked()
 			h.log.Error("command panicked; the queue is reloaded from the store", "id", id, "actor", actor,
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -657,8 +659,8 @@ func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 // Ping checks that the store answers.
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }
 
-// newCode returns an unguessable code of n base32 characters.
-func newCode(n int) string {
+// NewCode returns an unguessable code of n base32 characters.
+func NewCode(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n]

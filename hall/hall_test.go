@@ -16,6 +16,7 @@ import (
 
 	bolterr "go.etcd.io/bbolt/errors"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -120,7 +121,7 @@ func checkClose(t *testing.T, h *hall.Hall) {
 // clerk adds a clerk and signs them in at counter n (0: no counter).
 func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 	f.t.Helper()
-	if err := f.h.AddUser(ctx, hall.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
+	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
 		f.t.Fatalf("add %s: %v", name, err)
 	}
 	return f.login(name, n)
@@ -128,7 +129,7 @@ func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 
 func (f *fixture) login(name string, n int) (string, hall.Principal) {
 	f.t.Helper()
-	tok, p, err := f.h.Login(ctx, name, name+"-password", n)
+	tok, p, err := acc(f.h).Login(ctx, name, name+"-password", n)
 	if err != nil {
 		f.t.Fatalf("login %s at %d: %v", name, n, err)
 	}
@@ -137,7 +138,7 @@ func (f *fixture) login(name string, n int) (string, hall.Principal) {
 
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
-	if err := f.h.AddUser(ctx, hall.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
+	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
 		f.t.Fatal(err)
 	}
 	_, p := f.login("boss", 0)
@@ -526,7 +527,7 @@ func TestRestart(t *testing.T) {
 	sameJSON(t, "waiting lists after restart", [][]queue.Ticket{f.h.Waiting(1), f.h.Waiting(3)}, waitingBefore)
 
 	// The session survives; clerk1 still holds counter 1.
-	p, err := f.h.Authenticate(ctx, tok1)
+	p, err := acc(f.h).Authenticate(ctx, tok1)
 	if err != nil || p != c1 {
 		t.Errorf("session after restart: %+v %v, want %+v", p, err, c1)
 	}
@@ -597,7 +598,7 @@ func TestRolloverOnRestart(t *testing.T) {
 
 	// Yesterday's session has expired and its sign-in is gone: the clerk
 	// signs in again.
-	if _, err := f.h.Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := acc(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("yesterday's session: %v, want %s", err, queue.EUNAUTHORIZED)
 	}
 	if _, err := f.h.Operate(ctx, c1, 1, hall.CounterOp{Action: "call"}); queue.ErrorCode(err) != queue.EFORBIDDEN {

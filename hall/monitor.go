@@ -45,7 +45,7 @@ const ServingLong = 20 * time.Minute
 // Monitor returns the live monitor (managers): the snapshot, alerts and
 // today's totals.
 func (h *Hall) Monitor(p Principal) (Monitor, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return Monitor{}, err
 	}
 	now := h.now()

@@ -33,12 +33,12 @@ func (n Notice) Active(t time.Time) bool { return !n.Deleted && !t.Before(n.Star
 // for an empty text, a text over 200 characters, or an end not after the
 // start; ENOTFOUND for an unknown id.
 func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return n, err
 	}
 	n.TextZH, n.TextEN = strings.TrimSpace(n.TextZH), strings.TrimSpace(n.TextEN)
 	for _, t := range []string{n.TextZH, n.TextEN} {
-		if err := checkText("the notice", "公告", t); err != nil { // text.go
+		if err := CheckText("the notice", "公告", t); err != nil { // text.go
 			return Notice{}, err
 		}
 	}
@@ -57,7 +57,7 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 		e, now := tx.Engine(), tx.Now()
 		what := "notice changed"
 		if n.ID == "" {
-			n.ID = now.UTC().Format("20060102T150405.000") + "-" + newCode(4)
+			n.ID = now.UTC().Format("20060102T150405.000") + "-" + NewCode(4)
 			what = "notice added"
 		} else if _, ok := h.recordLocked(KindNotice, n.ID); !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_notice")
@@ -73,7 +73,7 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 
 // DeleteNotice takes a notice off the display for good (managers).
 func (h *Hall) DeleteNotice(ctx context.Context, p Principal, id string) error {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return err
 	}
 	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {

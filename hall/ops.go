@@ -74,7 +74,7 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 		return queue.Ticket{}, err
 	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Priority(req.Priority),
-		Phone: req.Phone, Account: req.Account, Item: req.Item, Tracking: newCode(12)}
+		Phone: req.Phone, Account: req.Account, Item: req.Item, Tracking: NewCode(12)}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Issue(q, tx.Now()) })
 	if err != nil {
 		return queue.Ticket{}, fmt.Errorf("issue ticket %s: %w", req.Service, err)
@@ -139,7 +139,7 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 	if err := h.mayOperate(p, n); err != nil {
 		return queue.Ticket{}, err
 	}
-	if err := checkText("the reason", "原因", op.Reason); err != nil { // text.go
+	if err := CheckText("the reason", "原因", op.Reason); err != nil { // text.go
 		return queue.Ticket{}, err
 	}
 	clerk := p.Name
@@ -222,7 +222,7 @@ func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason 
 	if !p.Staff() {
 		return queue.Ticket{}, forbidden()
 	}
-	if err := checkText("the reason", "原因", reason); err != nil { // text.go
+	if err := CheckText("the reason", "原因", reason); err != nil { // text.go
 		return queue.Ticket{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Cancel(id, reason, tx.Now()) })

@@ -69,7 +69,7 @@ func mayCallNamedLocked(e *queue.Engine, p Principal, n int, t queue.Ticket) (ov
 // holder's sessions may no longer work it. ENOTFOUND for an unknown
 // counter, ECONFLICT when no one holds it.
 func (h *Hall) ReleaseCounter(ctx context.Context, p Principal, n int) (queue.Counter, error) {
-	if err := staffOnly(p); err != nil {
+	if err := StaffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
 	var holder string

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/kiosk/printertest"
 	"hallq/queue"
@@ -28,11 +29,11 @@ func printHall(t *testing.T, paper string) (*hall.Hall, *printertest.Printer, ha
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { checkClose(t, h) })
-	tok, err := h.AddDevice(ctx, hall.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
+	tok, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := h.AuthenticateDevice(ctx, tok)
+	p, err := acc(h).AuthenticateDevice(ctx, tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,10 +129,10 @@ func TestPrintAfterIssue(t *testing.T) {
 }
 
 func newFixtureFor(h *hall.Hall) hall.Principal {
-	if err := h.AddUser(ctx, hall.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
+	if err := acc(h).AddUser(ctx, account.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
 		panic(err)
 	}
-	_, p, err := h.Login(ctx, "desk1", "desk1-password", 0)
+	_, p, err := acc(h).Login(ctx, "desk1", "desk1-password", 0)
 	if err != nil {
 		panic(err)
 	}
@@ -224,11 +225,11 @@ func TestReprintRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := h.AddDevice(ctx, hall.NewDevice{Name: "取号机2", Kind: hall.KindKiosk})
+	other, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "取号机2", Kind: hall.KindKiosk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, _ := h.AuthenticateDevice(ctx, other)
+	k2, _ := acc(h).AuthenticateDevice(ctx, other)
 	display := hall.Principal{Kind: "device", Name: "屏", Role: hall.KindDisplay}
 	boss := newFixtureFor(h)
 	tests := []struct {
@@ -295,7 +296,7 @@ func TestPrinterURLValidation(t *testing.T) {
 	}
 	before, _ := h.Store().Devices()
 	for _, tc := range tests {
-		_, err := h.AddDevice(ctx, hall.NewDevice{Name: "d", Kind: tc.kind, Printer: tc.url})
+		_, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "d", Kind: tc.kind, Printer: tc.url})
 		if (err == nil) != tc.ok {
 			t.Errorf("AddDevice %s %q: %v, want ok=%v", tc.kind, tc.url, err, tc.ok)
 		}

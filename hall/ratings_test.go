@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -13,11 +14,11 @@ import (
 // web layer gets it from the device token.
 func (f *fixture) keypad(n int) hall.Principal {
 	f.t.Helper()
-	tok, err := f.h.AddDevice(ctx, hall.NewDevice{Name: "评价器" + string(rune('0'+n)), Kind: hall.KindKeypad, Counter: n})
+	tok, err := acc(f.h).AddDevice(ctx, account.NewDevice{Name: "评价器" + string(rune('0'+n)), Kind: hall.KindKeypad, Counter: n})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	p, err := f.h.AuthenticateDevice(ctx, tok)
+	p, err := acc(f.h).AuthenticateDevice(ctx, tok)
 	if err != nil {
 		f.t.Fatal(err)
 	}

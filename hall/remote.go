@@ -39,7 +39,7 @@ func (h *Hall) IssueRemote(ctx context.Context, req RemoteRequest) (queue.Ticket
 		return queue.Ticket{}, err
 	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Normal, Phone: req.Phone, Item: req.Item,
-		Tracking: newCode(12), Remote: true}
+		Tracking: NewCode(12), Remote: true}
 	ev, err := h.Exec("phone", func(tx *Tx) (queue.Event, error) { return tx.Engine().Issue(q, tx.Now()) })
 	if err != nil {
 		return queue.Ticket{}, fmt.Errorf("issue phone ticket %s: %w", req.Service, err)
@@ -131,7 +131,7 @@ func (h *Hall) makeDoorKey() error {
 	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "door key",
-			Records: []queue.Record{NewRecord(KindConfig, keyDoor, doorKey{Key: newCode(16)})}}, nil
+			Records: []queue.Record{NewRecord(KindConfig, keyDoor, doorKey{Key: NewCode(16)})}}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("door key: %w", err)

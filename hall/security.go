@@ -1,7 +1,6 @@
 package hall
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -53,8 +52,9 @@ func (h *Hall) SecurityEvent(actor, addr, what string) {
 	}
 }
 
-// alert records an alert for the manager's monitor.
-func (h *Hall) alert(what, addr string) {
+// Alert records an alert for the manager's monitor (what, and the address
+// it came from if any); it stays there for a day.
+func (h *Hall) Alert(what, addr string) {
 	now := h.now()
 	h.alerts.mu.Lock()
 	defer h.alerts.mu.Unlock()
@@ -88,7 +88,7 @@ func (h *Hall) watchBooking(a Appointment) {
 	if fire {
 		what := fmt.Sprintf("%d public bookings within %s (the last for %s %s %s)", n, BookingBurstWindow, a.Day, a.Service, a.Slot)
 		h.SecurityEvent("system", "", what)
-		h.alert(what, "")
+		h.Alert(what, "")
 	}
 }
 
@@ -104,73 +104,4 @@ func (h *Hall) SecurityAlerts() []SecurityAlert {
 		}
 	}
 	return out
-}
-
-// UnlockUser lifts a sign-in lock-out of user name (managers; an admin's
-// lock only an admin). ENOTFOUND for an unknown user.
-func (h *Hall) UnlockUser(ctx context.Context, p Principal, name string) error {
-	if _, err := h.userFor(p, name); err != nil {
-		return err
-	}
-	_, err := h.Unlock(ctx, p.Actor(), name)
-	return err
-}
-
-// Unlock lifts a sign-in lock-out of user name for actor (the hall PC's
-// command line, `hallq user unlock`, through the control socket) and
-// reports whether the name was locked. ENOTFOUND for an unknown user.
-func (h *Hall) Unlock(ctx context.Context, actor, name string) (bool, error) {
-	if _, err := h.st.User(name); err != nil {
-		return false, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_user", name)
-	}
-	cleared := h.locks.clear(nameKey(name))
-	h.SecurityEvent(actor, "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
-	return cleared, nil
-}
-
-// Revoked names a principal whose credentials ended: a user who was
-// disabled, demoted or had their password reset, or a revoked device (by
-// id). Listeners close that principal's live connections.
-type Revoked struct {
-	User   string // a user name, or ""
-	Device string // a device id (store.DeviceID), or ""
-}
-
-type revokeWatch struct {
-	mu   sync.Mutex
-	next int
-	fns  map[int]func(Revoked)
-}
-
-// OnRevoke calls fn whenever a principal's credentials end (after the change
-// is stored); the returned func stops it. fn must not block.
-func (h *Hall) OnRevoke(fn func(Revoked)) (stop func()) {
-	w := &h.revokes
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.fns == nil {
-		w.fns = map[int]func(Revoked){}
-	}
-	id := w.next
-	w.next++
-	w.fns[id] = fn
-	return func() {
-		w.mu.Lock()
-		delete(w.fns, id)
-		w.mu.Unlock()
-	}
-}
-
-// revoked tells the listeners that r's credentials ended and logs it.
-func (h *Hall) revoked(actor string, r Revoked, what string) {
-	h.log.Warn("security", "what", what, "actor", actor, "user", r.User, "device", r.Device)
-	h.revokes.mu.Lock()
-	fns := make([]func(Revoked), 0, len(h.revokes.fns))
-	for _, fn := range h.revokes.fns {
-		fns = append(fns, fn)
-	}
-	h.revokes.mu.Unlock()
-	for _, fn := range fns {
-		fn(r)
-	}
 }

@@ -31,14 +31,14 @@ func badRune(s string, multiline bool) (rune, bool) {
 	return 0, false
 }
 
-// checkText refuses control characters and bidi controls in a one-line text
+// CheckText refuses control characters and bidi controls in a one-line text
 // field (EINVALID naming the field and the character).
-func checkText(field, zh, s string) error { return checkChars(field, zh, s, false) }
+func CheckText(field, zh, s string) error { return checkChars(field, zh, s, false) }
 
 // checkNames is checkText of several texts of one field.
 func checkNames(field, zh string, texts ...string) error {
 	for _, s := range texts {
-		if err := checkText(field, zh, s); err != nil {
+		if err := CheckText(field, zh, s); err != nil {
 			return err
 		}
 	}

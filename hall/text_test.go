@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -25,13 +26,13 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := seqOf(c.h)
 			steps := map[string]error{}
-			_, steps["display name"] = c.h.UpdateUser(c.ctx, c.manager, "clerk2", hall.UserChange{Display: &s})
-			steps["new user"] = c.h.CreateUser(c.ctx, c.manager, hall.NewUser{Name: "zhao", Password: "zhao-password", Role: hall.RoleClerk, Display: s})
+			_, steps["display name"] = acc(c.h).UpdateUser(c.ctx, c.manager, "clerk2", account.UserChange{Display: &s})
+			steps["new user"] = acc(c.h).CreateUser(c.ctx, c.manager, account.NewUser{Name: "zhao", Password: "zhao-password", Role: hall.RoleClerk, Display: s})
 			_, steps["notice"] = c.h.SaveNotice(c.ctx, c.manager, hall.Notice{TextZH: s, Start: now, End: now.Add(time.Hour)})
 			_, steps["pause reason"] = c.h.Operate(c.ctx, c.clerk2, 2, hall.CounterOp{Action: "pause", Reason: s})
 			_, steps["booking name"] = c.h.Book(c.ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
 			_, steps["work-order customer"] = c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
-			_, _, steps["device name"] = c.h.CreatePairing(c.ctx, c.manager, hall.NewDevice{Name: s, Kind: hall.KindDisplay})
+			_, _, steps["device name"] = acc(c.h).CreatePairing(c.ctx, c.manager, account.NewDevice{Name: s, Kind: hall.KindDisplay})
 			_, steps["service name"] = c.h.SaveService(c.ctx, c.manager, queue.Service{Prefix: "G", NameZH: s, NameEN: "G", TargetWaitS: 600, AvgServiceS: 300}, true)
 			_, steps["counter name"] = c.h.SaveCounter(c.ctx, c.manager, queue.CounterConfig{Number: 7, NameZH: s, NameEN: "7", Services: []string{"A"}}, true)
 			if name != "CR LF" {
@@ -59,7 +60,7 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 		t.Errorf("a plain counter name: %v", err)
 	}
 	plain := "王丽"
-	if _, err := c.h.UpdateUser(c.ctx, c.manager, "clerk2", hall.UserChange{Display: &plain}); err != nil {
+	if _, err := acc(c.h).UpdateUser(c.ctx, c.manager, "clerk2", account.UserChange{Display: &plain}); err != nil {
 		t.Errorf("a plain display name: %v", err)
 	}
 }

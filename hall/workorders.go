@@ -232,7 +232,7 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 	if utf8.RuneCountInString(customer) > 40 {
 		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.the_customer_name_is")
 	}
-	if err := checkText("the customer name", "客户姓名", customer); err != nil {
+	if err := CheckText("the customer name", "客户姓名", customer); err != nil {
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder
@@ -259,7 +259,7 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 		if !mobileRE.MatchString(phone) {
 			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.the_phone_must_be")
 		}
-		wo = WorkOrder{ID: h.nextIDLocked(KindWorkOrder, "W", now), Code: newCode(12), Item: it.ID, ItemName: it.NameZH,
+		wo = WorkOrder{ID: h.nextIDLocked(KindWorkOrder, "W", now), Code: NewCode(12), Item: it.ID, ItemName: it.NameZH,
 			Department: it.Department, Summary: summary, Customer: customer, Phone: phone,
 			Counter: req.Counter, Clerk: p.Name, ClerkName: p.who(), OpenedAt: now,
 			PromisedDays: it.PromisedDays, PromisedAt: h.addWorkingDays(now, it.PromisedDays), Status: WOOpen,

@@ -13,6 +13,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/web"
 )
@@ -20,7 +22,7 @@ import (
 // Access tests of docs/security.md: what a route table cannot express.
 
 // TestAPILoginBurstThrottled: 40 simultaneous wrong passwords for one name get
-// at most hall.LoginFailures password checks (401); the rest are refused
+// at most account.LoginFailures password checks (401); the rest are refused
 // unchecked (429), and so is the right password after them.
 func TestAPILoginBurstThrottled(t *testing.T) {
 	t.Parallel()
@@ -43,8 +45,8 @@ func TestAPILoginBurstThrottled(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if codes[http.StatusUnauthorized] > hall.LoginFailures || codes[http.StatusUnauthorized]+codes[http.StatusTooManyRequests] != 40 {
-		t.Errorf("40 concurrent wrong passwords answered %v: want at most %d 401s, the rest 429", codes, hall.LoginFailures)
+	if codes[http.StatusUnauthorized] > account.LoginFailures || codes[http.StatusUnauthorized]+codes[http.StatusTooManyRequests] != 40 {
+		t.Errorf("40 concurrent wrong passwords answered %v: want at most %d 401s, the rest 429", codes, account.LoginFailures)
 	}
 	r := e.do("POST", "/api/v1/login", apiAnon, map[string]any{"user": "manager", "password": "manager-demo"})
 	apiCheckError(t, r, http.StatusTooManyRequests, "rate_limited")

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hallq/hall"
+	"hallq/account"
 )
 
 type loginRequest struct {
@@ -21,18 +21,18 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	tok, p, err := s.hall.SignIn(c.UserContext(), hall.SignIn{Name: req.User, Password: req.Password, Counter: req.Counter,
+	tok, p, err := s.accounts.SignIn(c.UserContext(), account.SignIn{Name: req.User, Password: req.Password, Counter: req.Counter,
 		Addr: c.IP(), DeviceToken: c.Cookies(DeviceCookie)})
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: s.secure(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(hall.SessionIdle)})
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: s.secure(c), SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Now().Add(account.SessionIdle)})
 	return c.JSON(p)
 }
 
 // logout: POST /api/v1/logout ends the session.
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.hall.Logout(c.UserContext(), c.Cookies(SessionCookie)); err != nil {
+	if err := s.accounts.Logout(c.UserContext(), c.Cookies(SessionCookie)); err != nil {
 		return err
 	}
 	c.ClearCookie(SessionCookie)

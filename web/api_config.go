@@ -7,6 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/queue"
 	"hallq/web/view"
@@ -346,7 +348,7 @@ func (s *Server) deleteNotice(c *fiber.Ctx) error {
 
 // listUsers: GET /api/v1/users.
 func (s *Server) listUsers(c *fiber.Ctx) error {
-	us, err := s.hall.Users(c.UserContext())
+	us, err := s.accounts.Users(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -367,8 +369,8 @@ func (s *Server) postUser(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	u := hall.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo}
-	if err := s.hall.CreateUser(c.UserContext(), principal(c), u); err != nil {
+	u := account.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo}
+	if err := s.accounts.CreateUser(c.UserContext(), principal(c), u); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"name": strings.TrimSpace(req.Name), "role": req.Role})
@@ -376,11 +378,11 @@ func (s *Server) postUser(c *fiber.Ctx) error {
 
 // putUser: PUT /api/v1/users/{name} {role?, disabled?, display?, staff_no?}.
 func (s *Server) putUser(c *fiber.Ctx) error {
-	var req hall.UserChange
+	var req account.UserChange
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	u, err := s.hall.UpdateUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name")), req)
+	u, err := s.accounts.UpdateUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name")), req)
 	if err != nil {
 		return err
 	}
@@ -396,7 +398,7 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if err := s.hall.ResetPassword(c.UserContext(), principal(c), utils.CopyString(c.Params("name")), req.Password, c.Cookies(SessionCookie)); err != nil {
+	if err := s.accounts.ResetPassword(c.UserContext(), principal(c), utils.CopyString(c.Params("name")), req.Password, c.Cookies(SessionCookie)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -405,7 +407,7 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 // postUnlock: POST /api/v1/users/{name}/unlock lifts a sign-in lock-out of
 // the user (managers; an admin's, admins) → 204.
 func (s *Server) postUnlock(c *fiber.Ctx) error {
-	if err := s.hall.UnlockUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name"))); err != nil {
+	if err := s.accounts.UnlockUser(c.UserContext(), principal(c), utils.CopyString(c.Params("name"))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -413,11 +415,11 @@ func (s *Server) postUnlock(c *fiber.Ctx) error {
 
 // listDevices: GET /api/v1/devices → paired devices and pairing codes.
 func (s *Server) listDevices(c *fiber.Ctx) error {
-	ds, err := s.hall.Devices(c.UserContext())
+	ds, err := s.accounts.Devices(c.UserContext())
 	if err != nil {
 		return err
 	}
-	ps, err := s.hall.Pairings(c.UserContext())
+	ps, err := s.accounts.Pairings(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -433,9 +435,9 @@ type deviceRequest struct {
 
 // pairingAnswer is a new pairing code: open URL once on the device.
 type pairingAnswer struct {
-	URL     string       `json:"url"`
-	QR      string       `json:"qr"` // data: URI of the URL's QR code
-	Pairing hall.Pairing `json:"pairing"`
+	URL     string          `json:"url"`
+	QR      string          `json:"qr"` // data: URI of the URL's QR code
+	Pairing account.Pairing `json:"pairing"`
 }
 
 // PairCodePath is where a device redeems a one-time pairing code.
@@ -448,7 +450,7 @@ func (s *Server) postDevice(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	code, pr, err := s.hall.CreatePairing(c.UserContext(), principal(c), hall.NewDevice{Name: req.Name, Kind: req.Kind, Counter: req.Counter, Printer: req.Printer})
+	code, pr, err := s.accounts.CreatePairing(c.UserContext(), principal(c), account.NewDevice{Name: req.Name, Kind: req.Kind, Counter: req.Counter, Printer: req.Printer})
 	if err != nil {
 		return err
 	}
@@ -463,7 +465,7 @@ func (s *Server) postDevice(c *fiber.Ctx) error {
 // revokeDevice: POST /api/v1/devices/{id}/revoke → 204; the device's token
 // stops working at once.
 func (s *Server) revokeDevice(c *fiber.Ctx) error {
-	if err := s.hall.RevokeDevice(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
+	if err := s.accounts.RevokeDevice(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -474,7 +476,7 @@ func (s *Server) revokeDevice(c *fiber.Ctx) error {
 // its page. A used, expired or unknown code gets the 404 pairing page.
 func (s *Server) pairCode(c *fiber.Ctx) error {
 	pageLang(c)
-	token, p, err := s.hall.RedeemPairing(c.UserContext(), utils.CopyString(c.Params("code")))
+	token, p, err := s.accounts.RedeemPairing(c.UserContext(), utils.CopyString(c.Params("code")))
 	if err != nil || devicePages[p.Role] == "" {
 		return pageMessage(c, fiber.StatusNotFound, view.MessagePage{Hall: s.hallInfo(), Title: "msg.badpair.title", Body: "msg.badpair.body"})
 	}

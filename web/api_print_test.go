@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/kiosk/printertest"
 	"hallq/web"
@@ -32,7 +34,7 @@ func TestAPIPrinting(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fp.Close)
-	tok, err := e.hall.AddDevice(t.Context(), hall.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + "#58mm"})
+	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + "#58mm"})
 	if err != nil {
 		t.Fatal(err)
 	}

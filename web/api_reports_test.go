@@ -51,7 +51,7 @@ func reportEnv(t *testing.T) *apiEnv {
 		}
 		h.Close()
 	})
-	demo, err := h.SeedDemo(ctx)
+	demo, err := accountsOf(h).SeedDemo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

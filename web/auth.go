@@ -36,19 +36,19 @@ const principalKey = "principal"
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
-		if p, err := s.hall.AuthenticateDevice(ctx, strings.TrimPrefix(h, "Bearer ")); err == nil {
+		if p, err := s.accounts.AuthenticateDevice(ctx, strings.TrimPrefix(h, "Bearer ")); err == nil {
 			c.Locals(principalKey, p)
 		}
 		return c.Next()
 	}
 	if tok := c.Cookies(SessionCookie); tok != "" {
-		if p, err := s.hall.Authenticate(ctx, tok); err == nil {
+		if p, err := s.accounts.Authenticate(ctx, tok); err == nil {
 			c.Locals(principalKey, p)
 			return c.Next()
 		}
 	}
 	if tok := c.Cookies(DeviceCookie); tok != "" {
-		if p, err := s.hall.AuthenticateDevice(ctx, tok); err == nil {
+		if p, err := s.accounts.AuthenticateDevice(ctx, tok); err == nil {
 			c.Locals(principalKey, p)
 		}
 	}

@@ -36,7 +36,7 @@ func BenchmarkIssueDuringBackup(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer h.Close()
-			demo, err := h.SeedDemo(context.Background())
+			demo, err := accountsOf(h).SeedDemo(context.Background())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -21,7 +23,7 @@ import (
 // a bad since is refused.
 func TestEventExport(t *testing.T) {
 	e := apiNewServer(t)
-	tok, err := e.hall.AddDevice(t.Context(), hall.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
+	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestEventExport(t *testing.T) {
 // nothing personal; limit pages the log; gzip compresses it when asked.
 func TestEventFeedRegion(t *testing.T) {
 	e := apiNewServer(t)
-	tok, err := e.hall.AddDevice(t.Context(), hall.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
+	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
 	if err != nil {
 		t.Fatal(err)
 	}

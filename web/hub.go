@@ -12,6 +12,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -139,7 +141,7 @@ type trackEvent struct {
 
 // NewHub returns a hub for the hall. It listens to the hall at once; Run
 // dispatches.
-func NewHub(h *hall.Hall, log *slog.Logger) *Hub {
+func NewHub(h *hall.Hall, acc *account.Service, log *slog.Logger) *Hub {
 	hub := &Hub{hall: h, log: log, clients: map[*wsClient]struct{}{},
 		desks: map[int]int{}, tracked: map[uint64]int{}, wake: make(chan struct{}, 1)}
 	hub.pingEvery.Store(int64(wsPingEvery))
@@ -147,14 +149,14 @@ func NewHub(h *hall.Hall, log *slog.Logger) *Hub {
 	hub.SetHeartbeat(0, 0)
 	hub.upgrade = hub.upgrader()
 	hub.unlisten = h.Listen(hub.listen)
-	hub.unrevoke = h.OnRevoke(hub.revoke)
+	hub.unrevoke = acc.OnRevoke(hub.revoke)
 	return hub
 }
 
 // revoke closes every connection of a principal whose credential ended
 // (a revoked device; a disabled or demoted user, or one whose password was
 // reset), at once: the client may reconnect and is judged afresh.
-func (h *Hub) revoke(r hall.Revoked) {
+func (h *Hub) revoke(r account.Revoked) {
 	now := time.Now()
 	h.rmu.Lock()
 	keep := h.revokes[:0]
@@ -181,7 +183,7 @@ func (h *Hub) revoke(r hall.Revoked) {
 
 // revocation is a revoked credential and when.
 type revocation struct {
-	hall.Revoked
+	account.Revoked
 	at time.Time
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -21,7 +23,7 @@ import (
 //	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
 //	POST /check                                                     → 200 store.Summary
 //	POST /events  {"since": SEQ}                                    → 200 NDJSON
-func LocalHandler(h *hall.Hall) http.Handler {
+func LocalHandler(h *hall.Hall, acc *account.Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -31,7 +33,7 @@ func LocalHandler(h *hall.Hall) http.Handler {
 		if !localDecode(w, r, &req) {
 			return
 		}
-		err := h.AddUser(r.Context(), hall.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo})
+		err := acc.AddUser(r.Context(), account.NewUser{Name: req.Name, Password: req.Password, Role: req.Role, Display: req.Display, StaffNo: req.StaffNo})
 		localReply(w, http.StatusCreated, map[string]string{"user": req.Name}, err)
 	})
 	mux.HandleFunc("POST /users/unlock", func(w http.ResponseWriter, r *http.Request) {
@@ -39,19 +41,19 @@ func LocalHandler(h *hall.Hall) http.Handler {
 		if !localDecode(w, r, &req) {
 			return
 		}
-		locked, err := h.Unlock(r.Context(), "local:hallq", req.Name)
+		locked, err := acc.Unlock(r.Context(), "local:hallq", req.Name)
 		localReply(w, http.StatusOK, map[string]bool{"locked": locked}, err)
 	})
 	mux.HandleFunc("POST /devices", func(w http.ResponseWriter, r *http.Request) {
-		var req hall.NewDevice
+		var req account.NewDevice
 		if !localDecode(w, r, &req) {
 			return
 		}
-		tok, err := h.AddDevice(r.Context(), req)
+		tok, err := acc.AddDevice(r.Context(), req)
 		out := map[string]string{"token": tok}
 		if err == nil && devicePages[req.Kind] != "" {
 			// A one-time code for a browser; the token itself is never a URL.
-			if code, perr := h.PairingForDevice(r.Context(), tok); perr == nil {
+			if code, perr := acc.PairingForDevice(r.Context(), tok); perr == nil {
 				out["pairing"] = "/pair/code/" + code
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/kiosk/printertest"
 
@@ -72,7 +74,7 @@ func TestMetricsCallsAndPrinters(t *testing.T) {
 	}
 	t.Cleanup(fp.Close)
 	const kiosk = "取号机P"
-	tok, err := e.hall.AddDevice(t.Context(), hall.NewDevice{Name: kiosk, Kind: hall.KindKiosk, Printer: fp.URL()})
+	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: kiosk, Kind: hall.KindKiosk, Printer: fp.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +164,7 @@ func TestMetricsHostileNames(t *testing.T) {
 	}
 	mgr := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
 	for name := range names {
-		if _, err := e.hall.AddDevice(t.Context(), hall.NewDevice{Name: name, Kind: hall.KindKiosk, Printer: fp.URL()}); err != nil {
+		if _, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: name, Kind: hall.KindKiosk, Printer: fp.URL()}); err != nil {
 			t.Fatalf("add kiosk %q: %v", name, err)
 		}
 		if _, err := e.hall.KioskPrinter(t.Context(), mgr, strings.ToValidUTF8(name, "\uFFFD"), true); err != nil {

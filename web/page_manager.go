@@ -51,10 +51,10 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		case "phone":
 			pg.Phone = s.phoneTab(cfg.Settings) // api_phone.go
 		case "staff":
-			pg.Users, err = s.hall.Users(c.UserContext())
+			pg.Users, err = s.accounts.Users(c.UserContext())
 		case "devices":
-			if pg.Devices, err = s.hall.Devices(c.UserContext()); err == nil {
-				pg.Pairings, err = s.hall.Pairings(c.UserContext())
+			if pg.Devices, err = s.accounts.Devices(c.UserContext()); err == nil {
+				pg.Pairings, err = s.accounts.Pairings(c.UserContext())
 			}
 		case "audit":
 			q, qerr := auditQuery(c)
@@ -88,7 +88,7 @@ func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (
 	if err != nil {
 		return curve, nil, err
 	}
-	devs, err := s.hall.Devices(c.UserContext())
+	devs, err := s.accounts.Devices(c.UserContext())
 	if err != nil {
 		return curve, nil, err
 	}

@@ -47,7 +47,7 @@ func (s *Server) reportsPage(c *fiber.Ctx) error {
 // nameClerks puts the clerks' display names and 工号 into the clerk table
 // (a login the hall no longer has keeps the login as its name).
 func (s *Server) nameClerks(c *fiber.Ctx, r *report.Report) {
-	users, err := s.hall.Users(c.UserContext())
+	users, err := s.accounts.Users(c.UserContext())
 	if err != nil {
 		return
 	}

@@ -66,7 +66,7 @@ func (s *Server) demoPair(c *fiber.Ctx) error {
 	if err != nil || i < 0 || i >= len(s.opt.DemoDevices) || !demoVisitor(c) {
 		return queue.Errorf(queue.ENOTFOUND, "没有这个演示设备 / no such demo device")
 	}
-	code, err := s.hall.PairingForDevice(c.UserContext(), s.opt.DemoDevices[i].Token)
+	code, err := s.accounts.PairingForDevice(c.UserContext(), s.opt.DemoDevices[i].Token)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func fuzzManager(f *testing.F) (*fiber.App, *http.Cookie) {
 		f.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := h.SeedDemo(ctx); err != nil {
+	if _, err := accountsOf(h).SeedDemo(ctx); err != nil {
 		f.Fatal(err)
 	}
 	srv := web.New(h, web.Options{Logger: log})

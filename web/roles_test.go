@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/assets"
 	"hallq/hall"
 	"hallq/web"
@@ -313,6 +314,6 @@ func TestAPICredentials(t *testing.T) {
 	if m := r.Map(t); r.Status != http.StatusOK || m["kind"] != "user" || m["name"] != "manager" || m["role"] != hall.RoleManager {
 		t.Errorf("me: %d %v", r.Status, m)
 	}
-	e.clock.Add(hall.SessionIdle + time.Minute)
+	e.clock.Add(account.SessionIdle + time.Minute)
 	apiCheckError(t, e.do("GET", "/api/v1/me", mgr, nil), http.StatusUnauthorized, "unauthorized")
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/account"
 	"hallq/backup"
 	"hallq/catalogsync"
 	"hallq/hall"
@@ -69,11 +70,15 @@ type Options struct {
 // same hall (cmd/hallq wires them). New makes a missing one with its
 // defaults (no schedules), so a test server needs none.
 type Features struct {
-	Backup *backup.Service // scheduled backups: list, download, back up now
+	Account *account.Service // staff accounts, sessions, devices, pairing
+	Backup  *backup.Service  // scheduled backups: list, download, back up now
 }
 
 // fill makes the missing features of f on h with their defaults.
 func (f *Features) fill(h *hall.Hall) {
+	if f.Account == nil {
+		f.Account = account.New(h, account.Options{})
+	}
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
 	}
@@ -84,7 +89,8 @@ type Server struct {
 	app  *fiber.App
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
-	backups *backup.Service
+	accounts *account.Service
+	backups  *backup.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -105,7 +111,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.Logger = slog.Default()
 	}
 	opt.Features.fill(h)
-	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup}
+	s := &Server{hall: h, log: opt.Logger, opt: opt, accounts: opt.Features.Account, backups: opt.Features.Backup}
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}
@@ -123,7 +129,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
-	s.hub = NewHub(h, s.log)
+	s.hub = NewHub(h, s.accounts, s.log)
 	s.hub.SetHeartbeat(opt.Heartbeat, opt.HeartbeatWait)
 	s.watchCalls() // hallq_calls_total (api_health.go)
 	s.routes()

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/account"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/queue"
@@ -101,7 +102,7 @@ type apiEnv struct {
 	hall  *hall.Hall
 	srv   *web.Server
 	app   *fiber.App
-	demo  hall.Demo
+	demo  account.Demo
 	url   string // http://127.0.0.1:PORT when apiSetup.Listen
 	integ string // the integration token, once made (integration)
 }
@@ -159,7 +160,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 			t.Errorf("close hall: %v", err)
 		}
 	})
-	demo, err := h.SeedDemo(ctx)
+	demo, err := accountsOf(h).SeedDemo(ctx)
 	if err != nil {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
@@ -237,7 +238,7 @@ func (e *apiEnv) kiosk() apiCred { return e.device(hall.KindKiosk, 0) }
 func (e *apiEnv) integration() apiCred {
 	e.t.Helper()
 	if e.integ == "" {
-		tok, err := e.hall.AddDevice(context.Background(), hall.NewDevice{Name: "region", Kind: hall.KindIntegration})
+		tok, err := accountsOf(e.hall).AddDevice(context.Background(), account.NewDevice{Name: "region", Kind: hall.KindIntegration})
 		if err != nil {
 			e.t.Fatalf("integration token: %v", err)
 		}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -130,7 +132,7 @@ func BenchmarkCallNext30(b *testing.B) {
 	clients := make([]*crashClient, counters+1)
 	for n := 1; n <= counters; n++ {
 		name := fmt.Sprintf("bench%02d", n)
-		if err := m.Hall.AddUser(ctx, hall.NewUser{Name: name, Password: name + "-pass", Role: hall.RoleClerk, Display: name}); err != nil {
+		if err := m.Features.Account.AddUser(ctx, account.NewUser{Name: name, Password: name + "-pass", Role: hall.RoleClerk, Display: name}); err != nil {
 			b.Fatal(err)
 		}
 		clients[n] = newCrashClient(m.URL, "")

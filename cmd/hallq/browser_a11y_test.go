@@ -136,7 +136,7 @@ func TestAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kioskP, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kioskP, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The keypad of counter 5 rates clerk5's services.
-	_, clerk5, err := hl.Login(ctx, "clerk5", h.Password("clerk5"), 5)
+	_, clerk5, err := h.Main.Features.Account.Login(ctx, "clerk5", h.Password("clerk5"), 5)
 	if err != nil {
 		t.Fatal(err)
 	}

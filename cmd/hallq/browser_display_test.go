@@ -60,7 +60,7 @@ func TestBrowserDisplayBoard(t *testing.T) {
 	stageHall(t, h)
 	ctx := context.Background()
 	hl := h.Main.Hall
-	_, clerk5, err := hl.Login(ctx, "clerk5", h.Password("clerk5"), 5)
+	_, clerk5, err := h.Main.Features.Account.Login(ctx, "clerk5", h.Password("clerk5"), 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func TestBrowserHeartbeatOffline(t *testing.T) {
 	px := newFreezeProxy(t, strings.TrimPrefix(h.URL, "http://"))
 	display := h.Browser(t, 1920, 1080)
 	const waitingA = `document.querySelector("#d-services [data-field=waiting]")`
-	code, err := h.Main.Hall.PairingForDevice(context.Background(), h.Device(hall.KindDisplay, 0))
+	code, err := h.Main.Features.Account.PairingForDevice(context.Background(), h.Device(hall.KindDisplay, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/web"
 )
@@ -81,7 +83,7 @@ const chromiumPath = "/usr/bin/chromium"
 type testHall struct {
 	URL  string
 	Dir  string
-	Demo hall.Demo
+	Demo account.Demo
 	Main *Main
 
 	// AllowJSErrors accepts uncaught exceptions and CSP refusals in pages.
@@ -388,7 +390,7 @@ func open(path string) action {
 // waits for the device's page.
 func pairAs(token string) action {
 	return chromedp.Steps(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		code, err := hallOf(ctx).Main.Hall.PairingForDevice(ctx, token)
+		code, err := hallOf(ctx).Main.Features.Account.PairingForDevice(ctx, token)
 		if err != nil {
 			return chromedp.Void{}, fmt.Errorf("pairing code: %w", err)
 		}

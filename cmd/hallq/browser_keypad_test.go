@@ -184,7 +184,7 @@ func TestBrowserKeypadSizes(t *testing.T) {
 	if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
+
 	"hallq/hall"
 )
 
@@ -111,7 +113,7 @@ func TestBrowserManagerPairing(t *testing.T) {
 		t.Errorf("the revoked display's request: %v, want 401", status)
 	}
 	var revoked int
-	ds, _ := h.Main.Hall.Devices(context.Background())
+	ds, _ := h.Main.Features.Account.Devices(context.Background())
 	for _, d := range ds {
 		if d.Name == "二楼综合屏" && d.Revoked {
 			revoked++
@@ -135,7 +137,7 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, c1, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, c1, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,16 +147,16 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 	if _, err := hl.Operate(ctx, c1, 1, hall.CounterOp{Action: "start"}); err != nil {
 		t.Fatal(err)
 	}
-	_, c2, _ := hl.Login(ctx, "clerk2", h.Password("clerk2"), 2)
+	_, c2, _ := h.Main.Features.Account.Login(ctx, "clerk2", h.Password("clerk2"), 2)
 	if _, err := hl.Operate(ctx, c2, 2, hall.CounterOp{Action: "pause", Reason: "午间交接"}); err != nil {
 		t.Fatal(err)
 	}
-	_, mp, _ := hl.Login(ctx, "manager", h.Password("manager"), 0)
+	_, mp, _ := h.Main.Features.Account.Login(ctx, "manager", h.Password("manager"), 0)
 	now := hl.Now()
 	if _, err := hl.SaveNotice(ctx, mp, hall.Notice{TextZH: "今日 16:00–17:00 系统升级，缴费业务暂停办理", Start: now.Add(-time.Hour), End: now.Add(6 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := hl.CreatePairing(ctx, mp, hall.NewDevice{Name: "二楼综合屏", Kind: hall.KindDisplay}); err != nil {
+	if _, _, err := h.Main.Features.Account.CreatePairing(ctx, mp, account.NewDevice{Name: "二楼综合屏", Kind: hall.KindDisplay}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.Main.Features.Backup.Today(); err != nil {

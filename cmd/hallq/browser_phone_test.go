@@ -26,7 +26,7 @@ func TestBrowserPhoneTicket(t *testing.T) {
 	if _, err := hl.SaveSettings(ctx, mgr, set); err != nil {
 		t.Fatal(err)
 	}
-	kiosk, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestBrowserPhoneTicket(t *testing.T) {
 		waitJS(`document.body.dataset.live === "live"`, "the live connection after the reload"))
 	// Record vibrations from here on.
 	h.run(t, phone, chromedp.Evaluate[chromedp.Void](`window.__vib = []; navigator.vibrate = function (p) { window.__vib.push(p); return true; }`))
-	_, clerk, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestBrowserQueueRules(t *testing.T) {
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall
-	_, boss, err := hl.Login(ctx, "manager", h.Password("manager"), 0)
+	_, boss, err := h.Main.Features.Account.Login(ctx, "manager", h.Password("manager"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestBrowserQueueRules(t *testing.T) {
 	if _, err := hl.SaveCounter(ctx, boss, queue.CounterConfig{Number: 1, NameZH: c1.NameZH, NameEN: c1.NameEN, Spoken: "VIP 室", Services: c1.Services}, false); err != nil {
 		t.Fatal(err)
 	}
-	kiosk, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestBrowserQueueRules(t *testing.T) {
 			first = tk
 		}
 	}
-	_, clerk1, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk1, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestBrowserFairGreenOrder(t *testing.T) {
 		}
 		return false
 	})
-	kiosk, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ func TestBrowserTicketJourney(t *testing.T) {
 	h.run(t, screen, waitText("[data-testid=counter-status]", "欢迎光临"))
 
 	// The kiosk refuses kindly: this phone number has had its tickets today.
-	kioskP, err := h.Main.Hall.AuthenticateDevice(context.Background(), h.Device(hall.KindKiosk, 0))
+	kioskP, err := h.Main.Features.Account.AuthenticateDevice(context.Background(), h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func stageHall(t *testing.T, h *testHall) {
 	t.Helper()
 	ctx := context.Background()
 	hl := h.Main.Hall
-	kiosk, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func stageHall(t *testing.T, h *testHall) {
 	clerks := map[int]hall.Principal{}
 	for n := 1; n <= 4; n++ {
 		user := fmt.Sprintf("clerk%d", n)
-		_, p, err := hl.Login(ctx, user, h.Password(user), n)
+		_, p, err := h.Main.Features.Account.Login(ctx, user, h.Password(user), n)
 		if err != nil {
 			t.Fatalf("sign in %s: %v", user, err)
 		}

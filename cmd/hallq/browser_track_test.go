@@ -19,14 +19,14 @@ func TestBrowserTrackCaseCode(t *testing.T) {
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall
-	kiosk, err := hl.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A", Priority: "normal", Phone: "13912345678"}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := hl.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestBrowserDeskWorkday(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
-	kiosk, err := h.Main.Hall.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
+	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

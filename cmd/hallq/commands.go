@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/hall/store"
 )
@@ -157,7 +159,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	return withHall(*data, func(h *hall.Hall) error {
-		if err := h.AddUser(ctx, hall.NewUser{Name: pos[0], Password: pw, Role: *role, Display: *display, StaffNo: *staff}); err != nil {
+		if err := account.New(h, account.Options{}).AddUser(ctx, account.NewUser{Name: pos[0], Password: pw, Role: *role, Display: *display, StaffNo: *staff}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "user %s added (%s)\n", pos[0], *role)
@@ -211,20 +213,21 @@ func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	// one-time, expiring pairing URL for a browser: the token itself is
 	// never put in a URL.
 	var out struct{ Token, Pairing string }
-	if ok, err := viaSocket(*data, "/devices", hall.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer}, &out); ok {
+	if ok, err := viaSocket(*data, "/devices", account.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer}, &out); ok {
 		if err == nil {
 			printDevice(stdout, out.Token, out.Pairing)
 		}
 		return err
 	}
 	return withHall(*data, func(h *hall.Hall) error {
-		tok, err := h.AddDevice(ctx, hall.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer})
+		acc := account.New(h, account.Options{})
+		tok, err := acc.AddDevice(ctx, account.NewDevice{Name: pos[0], Kind: *kind, Counter: *counter, Printer: *printer})
 		if err != nil {
 			return err
 		}
 		pairing := ""
 		if *kind != hall.KindIntegration {
-			if code, err := h.PairingForDevice(ctx, tok); err == nil {
+			if code, err := acc.PairingForDevice(ctx, tok); err == nil {
 				pairing = "/pair/code/" + code
 			}
 		}
@@ -238,7 +241,7 @@ func deviceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 func printDevice(w io.Writer, token, pairing string) {
 	fmt.Fprintln(w, token)
 	if pairing != "" {
-		fmt.Fprintf(w, "pairing URL (once, within %s; open it on the hall's address in the device's browser): %s\n", hall.PairingTTL, pairing)
+		fmt.Fprintf(w, "pairing URL (once, within %s; open it on the hall's address in the device's browser): %s\n", account.PairingTTL, pairing)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/web"
 )
@@ -29,8 +31,8 @@ const crashChildMarker = "HALLQ-CRASH-CHILD "
 
 // crashChildInfo is what a child prints after its marker, as JSON.
 type crashChildInfo struct {
-	URL  string    `json:"url"`
-	Demo hall.Demo `json:"demo"`
+	URL  string       `json:"url"`
+	Demo account.Demo `json:"demo"`
 }
 
 // TestCrashChild is not a test: run with crashChildEnv set it is the server

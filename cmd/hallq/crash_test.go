@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -36,7 +38,7 @@ const crashRounds = 25
 type crashChild struct {
 	cmd  *exec.Cmd
 	url  string
-	demo hall.Demo
+	demo account.Demo
 	err  bytes.Buffer
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/kiosk/printertest"
 	"hallq/queue"
@@ -27,7 +29,7 @@ func TestBrowserKioskPrinterFault(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fp.Close)
-	tok, err := h.Main.Hall.AddDevice(t.Context(), hall.NewDevice{Name: "取号机打印", Kind: hall.KindKiosk, Printer: fp.URL() + "#80mm"})
+	tok, err := h.Main.Features.Account.AddDevice(t.Context(), account.NewDevice{Name: "取号机打印", Kind: hall.KindKiosk, Printer: fp.URL() + "#80mm"})
 	if err != nil {
 		t.Fatal(err)
 	}

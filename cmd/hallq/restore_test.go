@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -28,10 +30,10 @@ func cmdHallDay(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	if err := h.AddUser(ctx, hall.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
+	if err := accountsOf(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := h.Login(ctx, "c1", "c1-password", 1)
+	_, clerk, err := accountsOf(h).Login(ctx, "c1", "c1-password", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,10 +240,10 @@ func TestCLIRestoreAfterReturn(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer h.Close()
-		if err := h.AddUser(ctx, hall.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
+		if err := accountsOf(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 			t.Fatal(err)
 		}
-		_, clerk, err := h.Login(ctx, "c1", "c1-password", 1)
+		_, clerk, err := accountsOf(h).Login(ctx, "c1", "c1-password", 1)
 		if err != nil {
 			t.Fatal(err)
 		}

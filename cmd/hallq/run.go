@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"hallq/account"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/store"
@@ -46,7 +47,7 @@ type Main struct {
 	Server       *web.Server
 	Notify       *notify.Service // the gateway notifier (notify.json in the data dir)
 	URL          string          // http://HOST:PORT once Run returns
-	DemoAccounts hall.Demo
+	DemoAccounts account.Demo
 
 	ln       net.Listener
 	local    *http.Server
@@ -92,7 +93,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Hall = h
 	m.Features = m.features(h)
 	if m.Demo {
-		if m.DemoAccounts, err = h.SeedDemo(ctx); err != nil {
+		if m.DemoAccounts, err = m.Features.Account.SeedDemo(ctx); err != nil {
 			return err
 		}
 	}
@@ -167,9 +168,9 @@ func (m *Main) banner() {
 		}
 		fmt.Fprintf(w, "  %-8s %-8s / %s%s\n", a.Role, a.User, a.Password, at)
 	}
-	fmt.Fprintf(w, "\nDemo devices (each link pairs one browser, once, within %s; the console makes more):\n", hall.PairingTTL)
+	fmt.Fprintf(w, "\nDemo devices (each link pairs one browser, once, within %s; the console makes more):\n", account.PairingTTL)
 	for _, d := range m.DemoAccounts.Devices {
-		code, err := m.Hall.PairingForDevice(context.Background(), d.Token)
+		code, err := m.Features.Account.PairingForDevice(context.Background(), d.Token)
 		if err != nil {
 			fmt.Fprintf(w, "  %-8s %-10s (no pairing code: %v)\n", d.Kind, d.Name, err)
 			continue
@@ -192,7 +193,7 @@ func (m *Main) serveLocal() error {
 		ln.Close()
 		return fmt.Errorf("control socket %s: %w", path, err)
 	}
-	m.local = &http.Server{Handler: web.LocalHandler(m.Hall), ReadHeaderTimeout: 10 * time.Second}
+	m.local = &http.Server{Handler: web.LocalHandler(m.Hall, m.Features.Account), ReadHeaderTimeout: 10 * time.Second}
 	go m.local.Serve(ln)
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/region/pgtest"
 )
@@ -123,7 +125,7 @@ func TestCLIShipToRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	dsn2 := strings.Replace(pg.DSN(), "/postgres?", "/region2?", 1)
-	tok, err := m.Hall.AddDevice(ctx, hall.NewDevice{Name: "区域中心", Kind: hall.KindIntegration})
+	tok, err := m.Features.Account.AddDevice(ctx, account.NewDevice{Name: "区域中心", Kind: hall.KindIntegration})
 	if err != nil {
 		t.Fatal(err)
 	}

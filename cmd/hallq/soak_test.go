@@ -17,6 +17,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"hallq/account"
+
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -112,7 +114,7 @@ func TestSoak(t *testing.T) {
 	var wg sync.WaitGroup
 	for n := 1; n <= clerks; n++ {
 		name := fmt.Sprintf("soak%02d", n)
-		if err := m.Hall.AddUser(ctx, hall.NewUser{Name: name, Password: name + "-pass", Role: hall.RoleClerk, Display: name}); err != nil {
+		if err := m.Features.Account.AddUser(ctx, account.NewUser{Name: name, Password: name + "-pass", Role: hall.RoleClerk, Display: name}); err != nil {
 			t.Fatal(err)
 		}
 		c := newCrashClient(m.URL, "")

@@ -1,4 +1,4 @@
-package hall_test
+package account_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -20,38 +21,38 @@ func TestLoginLockout(t *testing.T) {
 	f := newFixture(t, time.Date(2026, 11, 23, 9, 0, 0, 0, shanghai), true)
 	f.clerk("li", 0)
 	f.clerk("wang", 0)
-	for i := range hall.LoginFailures {
-		_, _, err := f.h.Login(ctx, "li", "wrong", 0)
+	for i := range account.LoginFailures {
+		_, _, err := acc(f.h).Login(ctx, "li", "wrong", 0)
 		if queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 			t.Fatalf("wrong password %d: %v, want unauthorized", i+1, err)
 		}
 		f.clock.Add(time.Minute)
 	}
-	_, _, err := f.h.Login(ctx, "li", "li-password", 0)
+	_, _, err := acc(f.h).Login(ctx, "li", "li-password", 0)
 	if queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Fatalf("right password while locked: %v, want rate_limited", err)
 	}
 	if msg := queue.ErrorMessage(err); msg == "" || !containsAll(msg, "分钟", "minutes") {
 		t.Errorf("lock message %q should say how long to wait", msg)
 	}
-	_, _, err = f.h.Login(ctx, " LI ", "li-password", 0)
+	_, _, err = acc(f.h).Login(ctx, " LI ", "li-password", 0)
 	if queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("same name in other case and spacing: %v, want rate_limited", err)
 	}
 	f.login("wang", 0) // another user signs in as usual
-	f.clock.Add(hall.LoginWindow)
+	f.clock.Add(account.LoginWindow)
 	f.login("li", 0) // the lock has lifted
 	// A good sign-in clears the count: four more failures do not lock.
-	for range hall.LoginFailures - 1 {
-		f.h.Login(ctx, "li", "wrong", 0)
+	for range account.LoginFailures - 1 {
+		acc(f.h).Login(ctx, "li", "wrong", 0)
 	}
 	f.login("li", 0)
 	// Unknown names count too, so guessing names costs the same.
-	for range hall.LoginFailures {
-		f.h.Login(ctx, "nobody", "x", 0)
+	for range account.LoginFailures {
+		acc(f.h).Login(ctx, "nobody", "x", 0)
 	}
-	if _, _, err := f.h.Login(ctx, "nobody", "x", 0); queue.ErrorCode(err) != queue.ERATELIMIT {
-		t.Errorf("unknown name after %d failures: %v, want rate_limited", hall.LoginFailures, err)
+	if _, _, err := acc(f.h).Login(ctx, "nobody", "x", 0); queue.ErrorCode(err) != queue.ERATELIMIT {
+		t.Errorf("unknown name after %d failures: %v, want rate_limited", account.LoginFailures, err)
 	}
 }
 
@@ -75,16 +76,16 @@ func lockedHall(t *testing.T, cost int) (*hall.Hall, *syncBuffer, hall.Principal
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { checkClose(t, h) })
-	for _, u := range []hall.NewUser{{Name: "boss", Password: "boss-password", Role: hall.RoleManager}, {Name: "li", Password: "li-password", Role: hall.RoleClerk}} {
-		if err := h.AddUser(ctx, u); err != nil {
+	for _, u := range []account.NewUser{{Name: "boss", Password: "boss-password", Role: hall.RoleManager}, {Name: "li", Password: "li-password", Role: hall.RoleClerk}} {
+		if err := acc(h).AddUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, mgr, err := h.Login(ctx, "boss", "boss-password", 0)
+	_, mgr, err := acc(h).Login(ctx, "boss", "boss-password", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev, err := h.AddDevice(ctx, hall.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
+	dev, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // burst sends n sign-ins at once and counts the answers by error code.
-func burst(h *hall.Hall, n int, in func(i int) hall.SignIn) map[string]int {
+func burst(h *hall.Hall, n int, in func(i int) account.SignIn) map[string]int {
 	var mu sync.Mutex
 	codes := map[string]int{}
 	start := make(chan struct{})
@@ -115,7 +116,7 @@ func burst(h *hall.Hall, n int, in func(i int) hall.SignIn) map[string]int {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, _, err := h.SignIn(ctx, in(i))
+			_, _, err := acc(h).SignIn(ctx, in(i))
 			mu.Lock()
 			codes[queue.ErrorCode(err)]++
 			mu.Unlock()
@@ -133,13 +134,13 @@ func burst(h *hall.Hall, n int, in func(i int) hall.SignIn) map[string]int {
 func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 	// A real bcrypt cost: a check that takes time is what a burst races past.
 	h, log, mgr, _ := lockedHall(t, 10)
-	codes := burst(h, 40, func(int) hall.SignIn {
-		return hall.SignIn{Name: "li", Password: "guess-password-123", Addr: "10.0.0.2"}
+	codes := burst(h, 40, func(int) account.SignIn {
+		return account.SignIn{Name: "li", Password: "guess-password-123", Addr: "10.0.0.2"}
 	})
-	if codes[queue.EUNAUTHORIZED] > hall.LoginFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
-		t.Errorf("40 concurrent wrong passwords answered %v: want at most %d checked (unauthorized), the rest rate_limited", codes, hall.LoginFailures)
+	if codes[queue.EUNAUTHORIZED] > account.LoginFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
+		t.Errorf("40 concurrent wrong passwords answered %v: want at most %d checked (unauthorized), the rest rate_limited", codes, account.LoginFailures)
 	}
-	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.50"}); queue.ErrorCode(err) != queue.ERATELIMIT {
+	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.50"}); queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("the right password after the burst: %v, want rate_limited", err)
 	}
 	checkSecurityTrail(t, h, mgr, codes[queue.EUNAUTHORIZED])
@@ -152,18 +153,18 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 // address gets at most AddrFailures checks; the lock-out alerts.
 func TestLoginThrottlePerAddress(t *testing.T) {
 	h, log, mgr, _ := lockedHall(t, 4)
-	codes := burst(h, 40, func(i int) hall.SignIn {
-		return hall.SignIn{Name: fmt.Sprintf("user%02d", i), Password: "Password1", Addr: "10.0.0.99"}
+	codes := burst(h, 40, func(i int) account.SignIn {
+		return account.SignIn{Name: fmt.Sprintf("user%02d", i), Password: "Password1", Addr: "10.0.0.99"}
 	})
-	if codes[queue.EUNAUTHORIZED] > hall.AddrFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
-		t.Errorf("40 names from one address answered %v: want at most %d checked, the rest rate_limited", codes, hall.AddrFailures)
+	if codes[queue.EUNAUTHORIZED] > account.AddrFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
+		t.Errorf("40 names from one address answered %v: want at most %d checked, the rest rate_limited", codes, account.AddrFailures)
 	}
 	checkSecurityTrail(t, h, mgr, codes[queue.EUNAUTHORIZED])
 	if s := log.String(); strings.Contains(s, "Password1") {
 		t.Errorf("the log shows the password:\n%s", s)
 	}
 	// Another address still signs in.
-	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.3"}); err != nil {
+	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.3"}); err != nil {
 		t.Errorf("another address: %v", err)
 	}
 }
@@ -208,31 +209,31 @@ func checkSecurityTrail(t *testing.T, h *hall.Hall, mgr hall.Principal, failures
 // (not from an unknown one), and a manager can lift the lock.
 func TestLoginLockCannotKeepManagerOut(t *testing.T) {
 	h, _, mgr, dev := lockedHall(t, 4)
-	for range hall.LoginFailures {
-		h.SignIn(ctx, hall.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.9"})
+	for range account.LoginFailures {
+		acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.9"})
 	}
 	for _, tok := range []string{"", "not-a-device-token"} {
-		if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: tok}); queue.ErrorCode(err) != queue.ERATELIMIT {
+		if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: tok}); queue.ErrorCode(err) != queue.ERATELIMIT {
 			t.Errorf("locked name with device token %q: %v, want rate_limited", tok, err)
 		}
 	}
-	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: dev}); err != nil {
+	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: dev}); err != nil {
 		t.Errorf("locked name from a paired device: %v, want signed in", err)
 	}
-	for range hall.LoginFailures {
-		h.SignIn(ctx, hall.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.8"})
+	for range account.LoginFailures {
+		acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.8"})
 	}
-	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password"}); queue.ErrorCode(err) != queue.ERATELIMIT {
+	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Fatalf("locked again: %v", err)
 	}
 	li := hall.Principal{Kind: "user", Name: "li", Role: hall.RoleClerk}
-	if err := h.UnlockUser(ctx, li, "li"); queue.ErrorCode(err) != queue.EFORBIDDEN {
+	if err := acc(h).UnlockUser(ctx, li, "li"); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("a clerk's unlock: %v, want forbidden", err)
 	}
-	if err := h.UnlockUser(ctx, mgr, "li"); err != nil {
+	if err := acc(h).UnlockUser(ctx, mgr, "li"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.SignIn(ctx, hall.SignIn{Name: "li", Password: "li-password"}); err != nil {
+	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); err != nil {
 		t.Errorf("after the manager's unlock: %v", err)
 	}
 }

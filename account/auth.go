@@ -1,4 +1,4 @@
-package hall
+package account
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
 )
@@ -32,37 +33,37 @@ type NewUser struct {
 
 // AddUser creates a person's account. EINVALID for a bad name, role or a
 // password shorter than 8 characters; ECONFLICT if the name is taken.
-func (h *Hall) AddUser(ctx context.Context, u NewUser) error {
+func (s *Service) AddUser(ctx context.Context, u NewUser) error {
 	if !nameRE.MatchString(u.Name) {
 		return queue.Err(queue.EINVALID, "err.hall.user_name_must_be")
 	}
-	if u.Role != RoleClerk && u.Role != RoleManager && u.Role != RoleAdmin {
+	if u.Role != hall.RoleClerk && u.Role != hall.RoleManager && u.Role != hall.RoleAdmin {
 		return queue.Err(queue.EINVALID, "err.hall.role_must_be_clerk")
 	}
 	if len(u.Password) < 8 {
 		return queue.Err(queue.EINVALID, "err.hall.the_password_needs_at")
 	}
-	if err := checkText("the name shown", "显示姓名", u.Display); err != nil { // text.go
+	if err := hall.CheckText("the name shown", "显示姓名", u.Display); err != nil { // text.go
 		return err
 	}
-	if err := checkText("the staff number", "工号", u.StaffNo); err != nil {
+	if err := hall.CheckText("the staff number", "工号", u.StaffNo); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), h.bcryptCost())
+	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), s.bcryptCost())
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
 	if u.Display == "" {
 		u.Display = u.Name
 	}
-	return h.st.AddUser(store.User{Name: u.Name, Display: u.Display, StaffNo: u.StaffNo, Role: u.Role, Hash: hash, Created: h.now()})
+	return s.st.AddUser(store.User{Name: u.Name, Display: u.Display, StaffNo: u.StaffNo, Role: u.Role, Hash: hash, Created: s.h.Now()})
 }
 
-func (h *Hall) bcryptCost() int {
-	if h.cost == 0 {
-		return bcrypt.DefaultCost
+func (s *Service) bcryptCost() int {
+	if c := s.h.BcryptCost(); c != 0 {
+		return c
 	}
-	return h.cost
+	return bcrypt.DefaultCost
 }
 
 // dummyHashes (bcrypt cost → hash) make a login for an unknown user cost as
@@ -85,8 +86,8 @@ func badLogin() error {
 
 // Login checks a person's password and opens a session. A clerk who names a
 // counter is signed in there (the counter opens and shows their name).
-func (h *Hall) Login(ctx context.Context, name, password string, counter int) (token string, p Principal, err error) {
-	return h.SignIn(ctx, SignIn{Name: name, Password: password, Counter: counter})
+func (s *Service) Login(ctx context.Context, name, password string, counter int) (token string, p hall.Principal, err error) {
+	return s.SignIn(ctx, SignIn{Name: name, Password: password, Counter: counter})
 }
 
 // SignIn is a sign-in attempt as it arrives.
@@ -105,56 +106,56 @@ type SignIn struct {
 // password is then not checked), EUNAUTHORIZED for a wrong name or
 // password, EFORBIDDEN for a disabled account, ECONFLICT when the counter
 // named is held by another clerk. Failures and lock-outs are security events.
-func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal, err error) {
+func (s *Service) SignIn(ctx context.Context, in SignIn) (token string, p hall.Principal, err error) {
 	name, password, counter := strings.TrimSpace(in.Name), in.Password, in.Counter
 	keys := []lockKey{{nameKey(name), LoginFailures}}
 	if in.DeviceToken != "" {
 		// A paired device of the hall is not held back by a lock someone
 		// else put on the name: it has a count of its own.
-		if d, err := h.st.Device(in.DeviceToken); err == nil && !d.Revoked {
+		if d, err := s.st.Device(in.DeviceToken); err == nil && !d.Revoked {
 			keys[0].key = "d:" + store.DeviceID(in.DeviceToken) + "/" + keys[0].key
 		}
 	}
 	if in.Addr != "" {
 		keys = append(keys, lockKey{"a:" + in.Addr, AddrFailures})
 	}
-	if _, err := h.locks.reserve(h.now(), keys...); err != nil {
-		h.log.Warn("sign-in refused: locked", "user", name, "addr", in.Addr)
+	if _, err := s.locks.reserve(s.h.Now(), keys...); err != nil {
+		s.h.Log().Warn("sign-in refused: locked", "user", name, "addr", in.Addr)
 		return "", p, err
 	}
-	fail := func() (string, Principal, error) {
-		locked := h.locks.done(h.now(), true, keys...)
-		h.SecurityEvent("anonymous", in.Addr, fmt.Sprintf("failed sign-in as %q", name))
+	fail := func() (string, hall.Principal, error) {
+		locked := s.locks.done(s.h.Now(), true, keys...)
+		s.h.SecurityEvent("anonymous", in.Addr, fmt.Sprintf("failed sign-in as %q", name))
 		for _, k := range locked {
 			what := fmt.Sprintf("sign-in locked for %s after %d failures", k[strings.LastIndex(k, ":")+1:], LoginFailures)
 			if strings.HasPrefix(k, "a:") {
 				what = fmt.Sprintf("sign-in locked for address %s after %d failures", in.Addr, AddrFailures)
 			}
-			h.SecurityEvent("system", in.Addr, what)
-			h.alert(what, in.Addr)
+			s.h.SecurityEvent("system", in.Addr, what)
+			s.h.Alert(what, in.Addr)
 		}
-		return "", Principal{}, badLogin()
+		return "", hall.Principal{}, badLogin()
 	}
-	u, err := h.st.User(name)
+	u, err := s.st.User(name)
 	if queue.ErrorCode(err) == queue.ENOTFOUND {
-		bcrypt.CompareHashAndPassword(dummyHash(h.bcryptCost()), []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(s.bcryptCost()), []byte(password))
 		return fail()
 	} else if err != nil {
-		h.locks.done(h.now(), false, keys...)
+		s.locks.done(s.h.Now(), false, keys...)
 		return "", p, err
 	}
 	if bcrypt.CompareHashAndPassword(u.Hash, []byte(password)) != nil {
 		return fail()
 	}
-	h.locks.done(h.now(), false, keys...)
-	h.locks.clear(keys[0].key)
+	s.locks.done(s.h.Now(), false, keys...)
+	s.locks.clear(keys[0].key)
 	if u.Disabled {
 		return "", p, queue.Err(queue.EFORBIDDEN, "err.hall.this_account_is_disabled")
 	}
-	p = Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
+	p = hall.Principal{Kind: "user", Name: u.Name, Role: u.Role, Display: u.Display, StaffNo: u.StaffNo}
 	if counter != 0 {
 		ck := queue.Clerk{User: u.Name, Name: u.Display, StaffNo: u.StaffNo}
-		if _, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+		if _, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 			e, now := tx.Engine(), tx.Now()
 			// A held counter refuses a second clerk until its holder signs
 			// out or a manager releases it (ReleaseCounter).
@@ -168,29 +169,29 @@ func (h *Hall) SignIn(ctx context.Context, in SignIn) (token string, p Principal
 		p.Counter = counter
 	}
 	token = newToken()
-	now := h.now()
-	if err := h.st.PutSession(token, store.Session{User: u.Name, Role: u.Role, Counter: counter, Created: now, LastSeen: now}); err != nil {
+	now := s.h.Now()
+	if err := s.st.PutSession(token, store.Session{User: u.Name, Role: u.Role, Counter: counter, Created: now, LastSeen: now}); err != nil {
 		return "", p, fmt.Errorf("save session: %w", err)
 	}
-	h.logSession(p.Actor(), queue.EvLoggedIn, counter)
+	s.logSession(p.Actor(), queue.EvLoggedIn, counter)
 	return token, p, nil
 }
 
 // Logout ends a session; a clerk's counter closes if no ticket is active.
-func (h *Hall) Logout(ctx context.Context, token string) error {
-	ss, err := h.st.Session(token)
+func (s *Service) Logout(ctx context.Context, token string) error {
+	ss, err := s.st.Session(token)
 	if err != nil {
 		return nil
 	}
-	if err := h.st.DeleteSession(token); err != nil {
+	if err := s.st.DeleteSession(token); err != nil {
 		return err
 	}
-	h.logSession("user:"+ss.User, queue.EvLoggedOut, ss.Counter)
-	if ss.Counter != 0 && ss.Role == RoleClerk {
-		h.Exec("user:"+ss.User, func(tx *Tx) (queue.Event, error) {
+	s.logSession("user:"+ss.User, queue.EvLoggedOut, ss.Counter)
+	if ss.Counter != 0 && ss.Role == hall.RoleClerk {
+		s.h.Exec("user:"+ss.User, func(tx *hall.Tx) (queue.Event, error) {
 			e, now := tx.Engine(), tx.Now()
 			if c, ok := e.Counter(ss.Counter); !ok || c.Clerk != ss.User {
-				return queue.Event{}, errNothing
+				return queue.Event{}, hall.ErrNothing
 			}
 			return e.SignOut(ss.Counter, now)
 		})
@@ -200,25 +201,25 @@ func (h *Hall) Logout(ctx context.Context, token string) error {
 
 // Authenticate returns the person of a session token. EUNAUTHORIZED when the
 // session is unknown, expired or its user disabled.
-func (h *Hall) Authenticate(ctx context.Context, token string) (Principal, error) {
-	ss, err := h.st.Session(token)
+func (s *Service) Authenticate(ctx context.Context, token string) (hall.Principal, error) {
+	ss, err := s.st.Session(token)
 	if err != nil {
-		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.please_sign_in")
+		return hall.Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.please_sign_in")
 	}
-	now := h.now()
+	now := s.h.Now()
 	if now.Sub(ss.LastSeen) > SessionIdle {
-		h.st.DeleteSession(token)
-		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.your_session_expired_sign")
+		s.st.DeleteSession(token)
+		return hall.Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.your_session_expired_sign")
 	}
-	u, err := h.st.User(ss.User)
+	u, err := s.st.User(ss.User)
 	if err != nil || u.Disabled {
-		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.please_sign_in")
+		return hall.Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.please_sign_in")
 	}
 	if now.Sub(ss.LastSeen) > time.Minute {
 		ss.LastSeen = now
-		h.st.PutSession(token, ss)
+		s.st.PutSession(token, ss)
 	}
-	return Principal{Kind: "user", Name: u.Name, Role: u.Role, Counter: ss.Counter, Display: u.Display, StaffNo: u.StaffNo}, nil
+	return hall.Principal{Kind: "user", Name: u.Name, Role: u.Role, Counter: ss.Counter, Display: u.Display, StaffNo: u.StaffNo}, nil
 }
 
 // NewDevice describes a device to pair.
@@ -229,44 +230,44 @@ type NewDevice struct {
 	Printer string // for kiosks: tcp://HOST:PORT or /dev/usb/lp0
 }
 
-// printerRE is a first check of a printer URL; kiosk.ParseURL (CheckPrinterURL)
+// printerRE is a first check of a printer URL; kiosk.ParseURL (hall.CheckPrinterURL)
 // is the full one.
 var printerRE = regexp.MustCompile(`^(tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}|/dev/[A-Za-z0-9/_.-]+)(#(58|80)mm)?$`)
 
 // AddDevice pairs a device and returns its token (shown once).
-func (h *Hall) AddDevice(ctx context.Context, d NewDevice) (string, error) {
+func (s *Service) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 	if strings.TrimSpace(d.Name) == "" {
 		return "", queue.Err(queue.EINVALID, "err.hall.the_device_needs_a")
 	}
 	switch d.Kind {
-	case KindKiosk, KindDisplay, KindIntegration:
+	case hall.KindKiosk, hall.KindDisplay, hall.KindIntegration:
 		if d.Counter != 0 {
 			return "", queue.Err(queue.EINVALID, "err.hall.a_is_not_bound", d.Kind)
 		}
-	case KindCounter, KindKeypad:
+	case hall.KindCounter, hall.KindKeypad:
 		var ok bool
-		h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
+		s.h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
 		if !ok {
 			return "", queue.Err(queue.EINVALID, "err.hall.a_needs_an_existing_counter", d.Kind)
 		}
 	default:
 		return "", queue.Err(queue.EINVALID, "err.hall.kind_must_be_kiosk_display")
 	}
-	if err := CheckPrinterURL(d.Kind, d.Printer); err != nil {
+	if err := hall.CheckPrinterURL(d.Kind, d.Printer); err != nil {
 		return "", err
 	}
 	token := newToken()
-	err := h.st.PutDevice(token, store.Device{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer, Created: h.now()})
+	err := s.st.PutDevice(token, store.Device{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer, Created: s.h.Now()})
 	return token, err
 }
 
 // AuthenticateDevice returns the device of a token.
-func (h *Hall) AuthenticateDevice(ctx context.Context, token string) (Principal, error) {
-	d, err := h.st.Device(token)
+func (s *Service) AuthenticateDevice(ctx context.Context, token string) (hall.Principal, error) {
+	d, err := s.st.Device(token)
 	if err != nil || d.Revoked {
-		return Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.this_device_is_not")
+		return hall.Principal{}, queue.Err(queue.EUNAUTHORIZED, "err.hall.this_device_is_not")
 	}
-	return Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter, ID: store.DeviceID(token)}, nil
+	return hall.Principal{Kind: "device", Name: d.Name, Role: d.Kind, Counter: d.Counter, ID: store.DeviceID(token)}, nil
 }
 
 func newToken() string {
@@ -276,11 +277,11 @@ func newToken() string {
 }
 
 // logSession records a sign-in or sign-out in the event log (for the audit).
-func (h *Hall) logSession(actor, typ string, counter int) {
-	if _, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
+func (s *Service) logSession(actor, typ string, counter int) {
+	if _, err := s.h.Exec(actor, func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		return queue.Event{Type: typ, At: now, Day: e.Day(), Counter: counter}, nil
 	}); err != nil {
-		h.log.Error("log session", "type", typ, "err", err)
+		s.h.Log().Error("log session", "type", typ, "err", err)
 	}
 }

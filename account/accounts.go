@@ -1,4 +1,4 @@
-package hall
+package account
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
 )
@@ -29,8 +30,8 @@ type UserInfo struct {
 }
 
 // Users returns every staff account in name order.
-func (h *Hall) Users(ctx context.Context) ([]UserInfo, error) {
-	us, err := h.st.Users()
+func (s *Service) Users(ctx context.Context) ([]UserInfo, error) {
+	us, err := s.st.Users()
 	out := make([]UserInfo, 0, len(us))
 	for _, u := range us {
 		out = append(out, UserInfo{Name: u.Name, Display: u.Display, StaffNo: u.StaffNo, Role: u.Role, Disabled: u.Disabled, Created: u.Created})
@@ -38,30 +39,30 @@ func (h *Hall) Users(ctx context.Context) ([]UserInfo, error) {
 	return out, err
 }
 
-func mayManage(p Principal, role string) error {
-	if err := staffOnly(p); err != nil {
+func mayManage(p hall.Principal, role string) error {
+	if err := hall.StaffOnly(p); err != nil {
 		return err
 	}
-	if role == RoleAdmin && p.Role != RoleAdmin {
+	if role == hall.RoleAdmin && p.Role != hall.RoleAdmin {
 		return queue.Err(queue.EFORBIDDEN, "err.hall.only_an_admin_manages")
 	}
 	return nil
 }
 
 // CreateUser adds a staff account (managers; admins for admin accounts).
-func (h *Hall) CreateUser(ctx context.Context, p Principal, u NewUser) error {
+func (s *Service) CreateUser(ctx context.Context, p hall.Principal, u NewUser) error {
 	if err := mayManage(p, u.Role); err != nil {
 		return err
 	}
 	u.Name, u.Display, u.StaffNo = strings.TrimSpace(u.Name), strings.TrimSpace(u.Display), strings.TrimSpace(u.StaffNo)
-	if err := h.AddUser(ctx, u); err != nil {
+	if err := s.AddUser(ctx, u); err != nil {
 		return err
 	}
-	return h.logConfig(p.Actor(), fmt.Sprintf("user %s created (%s)", u.Name, u.Role))
+	return s.h.LogConfig(p.Actor(), fmt.Sprintf("user %s created (%s)", u.Name, u.Role))
 }
 
-func (h *Hall) userFor(p Principal, name string) (store.User, error) {
-	u, err := h.st.User(name)
+func (s *Service) userFor(p hall.Principal, name string) (store.User, error) {
+	u, err := s.st.User(name)
 	if queue.ErrorCode(err) == queue.ENOTFOUND {
 		return u, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_user", name)
 	} else if err != nil {
@@ -75,35 +76,35 @@ func (h *Hall) userFor(p Principal, name string) (store.User, error) {
 // session of that user), closing their live connections. A manager resets
 // clerks' passwords and their own; another manager's or an admin's only an
 // admin (EFORBIDDEN). EINVALID for a password under 8 characters.
-func (h *Hall) ResetPassword(ctx context.Context, p Principal, name, password, keepToken string) error {
-	u, err := h.userFor(p, name)
+func (s *Service) ResetPassword(ctx context.Context, p hall.Principal, name, password, keepToken string) error {
+	u, err := s.userFor(p, name)
 	if err != nil {
 		return err
 	}
-	if u.Role != RoleClerk && p.Role != RoleAdmin && u.Name != p.Name {
+	if u.Role != hall.RoleClerk && p.Role != hall.RoleAdmin && u.Name != p.Name {
 		// Setting another manager's password is signing in as them.
-		h.SecurityEvent(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
+		s.h.SecurityEvent(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
 		return queue.Err(queue.EFORBIDDEN, "err.hall.only_an_admin_resets")
 	}
 	if len(password) < 8 {
 		return queue.Err(queue.EINVALID, "err.hall.the_password_needs_at")
 	}
-	if u.Hash, err = bcrypt.GenerateFromPassword([]byte(password), h.bcryptCost()); err != nil {
+	if u.Hash, err = bcrypt.GenerateFromPassword([]byte(password), s.bcryptCost()); err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	if err := h.st.PutUser(u); err != nil {
+	if err := s.st.PutUser(u); err != nil {
 		return err
 	}
 	var keep []byte
 	if keepToken != "" && p.Name == name {
 		keep = store.TokenHash(keepToken)
 	}
-	n, err := h.st.DeleteSessionsOf(name, keep)
+	n, err := s.st.DeleteSessionsOf(name, keep)
 	if err != nil {
 		return err
 	}
-	h.revoked(p.Actor(), Revoked{User: name}, "password reset of "+name)
-	return h.logConfig(p.Actor(), fmt.Sprintf("user %s password reset (%d sessions ended)", name, n))
+	s.revoked(p.Actor(), Revoked{User: name}, "password reset of "+name)
+	return s.h.LogConfig(p.Actor(), fmt.Sprintf("user %s password reset (%d sessions ended)", name, n))
 }
 
 // UserChange is a change to an account; nil fields stay as they are.
@@ -117,15 +118,15 @@ type UserChange struct {
 // UpdateUser changes an account's role, name shown, staff number or whether
 // it is disabled. Disabling ends the user's sessions at once. EINVALID for an
 // unknown role or a change to one's own role or to disable oneself.
-func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch UserChange) (UserInfo, error) {
-	u, err := h.userFor(p, name)
+func (s *Service) UpdateUser(ctx context.Context, p hall.Principal, name string, ch UserChange) (UserInfo, error) {
+	u, err := s.userFor(p, name)
 	if err != nil {
 		return UserInfo{}, err
 	}
 	var what []string
 	if ch.Role != nil && *ch.Role != u.Role {
 		r := *ch.Role
-		if r != RoleClerk && r != RoleManager && r != RoleAdmin {
+		if r != hall.RoleClerk && r != hall.RoleManager && r != hall.RoleAdmin {
 			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.role_must_be_clerk")
 		}
 		if name == p.Name {
@@ -149,7 +150,7 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 		if d == "" || len([]rune(d)) > 20 {
 			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.the_name_shown_must")
 		}
-		if err := checkText("the name shown", "显示姓名", d); err != nil { // text.go
+		if err := hall.CheckText("the name shown", "显示姓名", d); err != nil { // text.go
 			return UserInfo{}, err
 		}
 		if d != u.Display {
@@ -158,7 +159,7 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 		}
 	}
 	if ch.StaffNo != nil {
-		if err := checkText("the staff number", "工号", *ch.StaffNo); err != nil {
+		if err := hall.CheckText("the staff number", "工号", *ch.StaffNo); err != nil {
 			return UserInfo{}, err
 		}
 	}
@@ -170,22 +171,22 @@ func (h *Hall) UpdateUser(ctx context.Context, p Principal, name string, ch User
 	if len(what) == 0 {
 		return info, nil
 	}
-	if err := h.st.PutUser(u); err != nil {
+	if err := s.st.PutUser(u); err != nil {
 		return info, err
 	}
 	if u.Disabled {
-		h.st.DeleteSessionsOf(name, nil)
+		s.st.DeleteSessionsOf(name, nil)
 	}
 	if ch.Role != nil || u.Disabled {
 		// A live connection was allowed for the old role: close it, and
 		// let it come back (or not) as the account is now.
-		h.revoked(p.Actor(), Revoked{User: name}, fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
+		s.revoked(p.Actor(), Revoked{User: name}, fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
 	}
-	return info, h.logConfig(p.Actor(), fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
+	return info, s.h.LogConfig(p.Actor(), fmt.Sprintf("user %s: %s", name, strings.Join(what, ", ")))
 }
 
 // Devices returns every paired device (with its id, never its token).
-func (h *Hall) Devices(ctx context.Context) ([]store.DeviceEntry, error) { return h.st.DeviceList() }
+func (s *Service) Devices(ctx context.Context) ([]store.DeviceEntry, error) { return s.st.DeviceList() }
 
 // KindPairing is the record kind of pairing codes.
 const KindPairing = "pairing"
@@ -213,11 +214,11 @@ func pairingKey(code string) string { return hex.EncodeToString(store.TokenHash(
 // CreatePairing makes a one-time pairing code for a new device (managers):
 // the device opens /pair/code/CODE once, within PairingTTL, and is paired.
 // The device is checked as AddDevice checks it.
-func (h *Hall) CreatePairing(ctx context.Context, p Principal, d NewDevice) (code string, pr Pairing, err error) {
-	if err := staffOnly(p); err != nil {
+func (s *Service) CreatePairing(ctx context.Context, p hall.Principal, d NewDevice) (code string, pr Pairing, err error) {
+	if err := hall.StaffOnly(p); err != nil {
 		return "", pr, err
 	}
-	return h.createPairing(p.Actor(), d)
+	return s.createPairing(p.Actor(), d)
 }
 
 // PairingForDevice makes a one-time pairing code (PairingTTL) for a browser
@@ -226,61 +227,61 @@ func (h *Hall) CreatePairing(ctx context.Context, p Principal, d NewDevice) (cod
 // /pair/code/CODE URL, never the lasting token. The browser gets a token of
 // its own, listed and revoked on its own. ENOTFOUND for an unknown or
 // revoked token; EINVALID for a kind without pages (integration).
-func (h *Hall) PairingForDevice(ctx context.Context, token string) (string, error) {
-	d, err := h.st.Device(token)
+func (s *Service) PairingForDevice(ctx context.Context, token string) (string, error) {
+	d, err := s.st.Device(token)
 	if err != nil || d.Revoked {
 		return "", queue.Err(queue.ENOTFOUND, "err.hall.this_device_is_not")
 	}
-	code, _, err := h.createPairing("system", NewDevice{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer})
+	code, _, err := s.createPairing("system", NewDevice{Name: d.Name, Kind: d.Kind, Counter: d.Counter, Printer: d.Printer})
 	return code, err
 }
 
-func (h *Hall) createPairing(actor string, d NewDevice) (code string, pr Pairing, err error) {
-	if err := h.checkDevice(d); err != nil {
+func (s *Service) createPairing(actor string, d NewDevice) (code string, pr Pairing, err error) {
+	if err := s.checkDevice(d); err != nil {
 		return "", pr, err
 	}
-	code = newCode(20)
-	now := h.now()
+	code = hall.NewCode(20)
+	now := s.h.Now()
 	pr = Pairing{Key: pairingKey(code), Name: strings.TrimSpace(d.Name), Kind: d.Kind, Counter: d.Counter, Printer: d.Printer,
 		By: actor, Created: now, Expires: now.Add(PairingTTL)}
-	if err := h.logConfig(actor, fmt.Sprintf("device %s (%s) pairing code made", pr.Name, pr.Kind), NewRecord(KindPairing, pr.Key, pr)); err != nil {
+	if err := s.h.LogConfig(actor, fmt.Sprintf("device %s (%s) pairing code made", pr.Name, pr.Kind), hall.NewRecord(KindPairing, pr.Key, pr)); err != nil {
 		return "", pr, err
 	}
 	return code, pr, nil
 }
 
 // checkDevice validates a device to pair, as AddDevice does.
-func (h *Hall) checkDevice(d NewDevice) error {
+func (s *Service) checkDevice(d NewDevice) error {
 	if strings.TrimSpace(d.Name) == "" {
 		return queue.Err(queue.EINVALID, "err.hall.the_device_needs_a")
 	}
-	if err := checkText("the device name", "设备名称", d.Name); err != nil {
+	if err := hall.CheckText("the device name", "设备名称", d.Name); err != nil {
 		return err
 	}
 	switch d.Kind {
-	case KindKiosk, KindDisplay:
+	case hall.KindKiosk, hall.KindDisplay:
 		if d.Counter != 0 {
 			return queue.Err(queue.EINVALID, "err.hall.a_is_not_bound", d.Kind)
 		}
-	case KindCounter, KindKeypad:
+	case hall.KindCounter, hall.KindKeypad:
 		var ok bool
-		h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
+		s.h.Read(func(v *queue.Engine, _ uint64) { _, ok = v.Counter(d.Counter) })
 		if !ok {
 			return queue.Err(queue.EINVALID, "err.hall.a_needs_an_existing", d.Kind)
 		}
 	default:
 		return queue.Err(queue.EINVALID, "err.hall.kind_must_be_kiosk")
 	}
-	if d.Printer != "" && (d.Kind != KindKiosk || !printerRE.MatchString(d.Printer)) {
+	if d.Printer != "" && (d.Kind != hall.KindKiosk || !printerRE.MatchString(d.Printer)) {
 		return queue.Err(queue.EINVALID, "err.hall.a_printer_is_for")
 	}
 	return nil
 }
 
 // Pairings returns the pairing codes made, newest first.
-func (h *Hall) Pairings(ctx context.Context) ([]Pairing, error) {
+func (s *Service) Pairings(ctx context.Context) ([]Pairing, error) {
 	var out []Pairing
-	err := h.EachRecord(KindPairing, "", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindPairing, "", func(r queue.Record) bool {
 		var pr Pairing
 		if json.Unmarshal(r.Data, &pr) == nil {
 			out = append(out, pr)
@@ -301,39 +302,39 @@ func sortPairings(ps []Pairing) {
 
 // RedeemPairing pairs a device with a pairing code, once: it returns a new
 // device token. A used, expired or unknown code is ENOTFOUND.
-func (h *Hall) RedeemPairing(ctx context.Context, code string) (token string, p Principal, err error) {
+func (s *Service) RedeemPairing(ctx context.Context, code string) (token string, p hall.Principal, err error) {
 	key := pairingKey(code)
 	token = newToken()
 	var pr Pairing
-	_, err = h.Exec("system", func(tx *Tx) (queue.Event, error) {
+	_, err = s.h.Exec("system", func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		r, ok := h.recordLocked(KindPairing, key)
+		r, ok := tx.Record(KindPairing, key)
 		if !ok || json.Unmarshal(r.Data, &pr) != nil || pr.Used != nil || !now.Before(pr.Expires) {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.the_pairing_code_is")
 		}
 		pr.Used, pr.Device = &now, store.DeviceID(token)
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Actor: "system",
-			Reason: fmt.Sprintf("device %s (%s) paired", pr.Name, pr.Kind), Records: []queue.Record{NewRecord(KindPairing, key, pr)}}, nil
+			Reason: fmt.Sprintf("device %s (%s) paired", pr.Name, pr.Kind), Records: []queue.Record{hall.NewRecord(KindPairing, key, pr)}}, nil
 	})
 	if err != nil {
 		return "", p, err
 	}
-	if err := h.st.PutDevice(token, store.Device{Name: pr.Name, Kind: pr.Kind, Counter: pr.Counter, Printer: pr.Printer, Created: h.now()}); err != nil {
+	if err := s.st.PutDevice(token, store.Device{Name: pr.Name, Kind: pr.Kind, Counter: pr.Counter, Printer: pr.Printer, Created: s.h.Now()}); err != nil {
 		return "", p, fmt.Errorf("pair device: %w", err)
 	}
-	return token, Principal{Kind: "device", Name: pr.Name, Role: pr.Kind, Counter: pr.Counter, ID: store.DeviceID(token)}, nil
+	return token, hall.Principal{Kind: "device", Name: pr.Name, Role: pr.Kind, Counter: pr.Counter, ID: store.DeviceID(token)}, nil
 }
 
 // RevokeDevice revokes a paired device by id (managers): its token stops
 // working with its next request.
-func (h *Hall) RevokeDevice(ctx context.Context, p Principal, id string) error {
-	if err := staffOnly(p); err != nil {
+func (s *Service) RevokeDevice(ctx context.Context, p hall.Principal, id string) error {
+	if err := hall.StaffOnly(p); err != nil {
 		return err
 	}
-	d, err := h.st.RevokeDevice(id)
+	d, err := s.st.RevokeDevice(id)
 	if err != nil {
 		return err
 	}
-	h.revoked(p.Actor(), Revoked{Device: id}, fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
-	return h.logConfig(p.Actor(), fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
+	s.revoked(p.Actor(), Revoked{Device: id}, fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
+	return s.h.LogConfig(p.Actor(), fmt.Sprintf("device %s (%s) revoked", d.Name, d.Kind))
 }

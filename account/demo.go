@@ -1,8 +1,10 @@
-package hall
+package account
 
 import (
 	"context"
 	"fmt"
+
+	"hallq/hall"
 )
 
 // DemoAccount is a demo person with their password.
@@ -35,50 +37,50 @@ var demoClerks = []struct{ name, display, staff string }{
 // SeedDemo adds the demo accounts and devices once and returns them; on later
 // starts it returns the ones it made then. Only for demonstration halls: the
 // passwords are printed and kept.
-func (h *Hall) SeedDemo(ctx context.Context) (Demo, error) {
+func (s *Service) SeedDemo(ctx context.Context) (Demo, error) {
 	var d Demo
-	if found, err := h.st.GetMeta("demo", &d); err != nil || found {
+	if found, err := s.st.GetMeta("demo", &d); err != nil || found {
 		return d, err
 	}
 	add := func(u NewUser, counter int) error {
-		if err := h.AddUser(ctx, u); err != nil {
+		if err := s.AddUser(ctx, u); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Name, err)
 		}
 		d.Accounts = append(d.Accounts, DemoAccount{User: u.Name, Password: u.Password, Role: u.Role, Counter: counter})
 		return nil
 	}
-	if err := add(NewUser{Name: "admin", Password: "admin-demo", Role: RoleAdmin, Display: "系统管理员"}, 0); err != nil {
+	if err := add(NewUser{Name: "admin", Password: "admin-demo", Role: hall.RoleAdmin, Display: "系统管理员"}, 0); err != nil {
 		return d, err
 	}
-	if err := add(NewUser{Name: "manager", Password: "manager-demo", Role: RoleManager, Display: "周主任", StaffNo: "GD0001"}, 0); err != nil {
+	if err := add(NewUser{Name: "manager", Password: "manager-demo", Role: hall.RoleManager, Display: "周主任", StaffNo: "GD0001"}, 0); err != nil {
 		return d, err
 	}
 	for i, c := range demoClerks {
-		if err := add(NewUser{Name: c.name, Password: c.name + "-demo", Role: RoleClerk, Display: c.display, StaffNo: c.staff}, i+1); err != nil {
+		if err := add(NewUser{Name: c.name, Password: c.name + "-demo", Role: hall.RoleClerk, Display: c.display, StaffNo: c.staff}, i+1); err != nil {
 			return d, err
 		}
 	}
 	dev := func(nd NewDevice) error {
-		tok, err := h.AddDevice(ctx, nd)
+		tok, err := s.AddDevice(ctx, nd)
 		if err != nil {
 			return fmt.Errorf("demo device %s: %w", nd.Name, err)
 		}
 		d.Devices = append(d.Devices, DemoDevice{Name: nd.Name, Kind: nd.Kind, Counter: nd.Counter, Token: tok})
 		return nil
 	}
-	if err := dev(NewDevice{Name: "取号机1", Kind: KindKiosk}); err != nil {
+	if err := dev(NewDevice{Name: "取号机1", Kind: hall.KindKiosk}); err != nil {
 		return d, err
 	}
-	if err := dev(NewDevice{Name: "综合屏", Kind: KindDisplay}); err != nil {
+	if err := dev(NewDevice{Name: "综合屏", Kind: hall.KindDisplay}); err != nil {
 		return d, err
 	}
 	for n := 1; n <= len(demoClerks); n++ {
-		if err := dev(NewDevice{Name: fmt.Sprintf("%d号窗口屏", n), Kind: KindCounter, Counter: n}); err != nil {
+		if err := dev(NewDevice{Name: fmt.Sprintf("%d号窗口屏", n), Kind: hall.KindCounter, Counter: n}); err != nil {
 			return d, err
 		}
-		if err := dev(NewDevice{Name: fmt.Sprintf("%d号评价器", n), Kind: KindKeypad, Counter: n}); err != nil {
+		if err := dev(NewDevice{Name: fmt.Sprintf("%d号评价器", n), Kind: hall.KindKeypad, Counter: n}); err != nil {
 			return d, err
 		}
 	}
-	return d, h.st.PutMeta("demo", d)
+	return d, s.st.PutMeta("demo", d)
 }
