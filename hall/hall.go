@@ -94,7 +94,6 @@ type Hall struct {
 	Metrics Metrics
 
 	// catalog is the committed business catalog the classifier reads (casework.go).
-	catalog catalogCache
 
 	locks   lockout        // sign-in failures per user name and address (lockout.go)
 	alerts  securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
@@ -170,8 +169,6 @@ func Open(opt Options) (*Hall, error) {
 func (h *Hall) registerFeatures(opt Options) {
 	h.startPrinting(opt.Printing)
 	h.OnClose(h.stopPrinting)
-	h.CheckItem(h.checkCaseItem) // casework.go
-	h.OnFinish(h.addCaseRecord)
 	h.Every("expire ratings", 0, func(ctx context.Context) error { // 未评价 past the window (ratings.go)
 		_, err := h.ExpireRatings(ctx)
 		return err
@@ -656,6 +653,9 @@ func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 
 // Ping checks that the store answers.
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }
+
+// NewCode returns an unguessable code of n base32 characters.
+func NewCode(n int) string { return newCode(n) }
 
 // newCode returns an unguessable code of n base32 characters.
 func newCode(n int) string {

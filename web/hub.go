@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -475,7 +476,7 @@ func eventAbout(ev queue.Event, code string) bool {
 		}
 	}
 	for _, r := range ev.Records {
-		if r.Kind != hall.KindWorkOrder && r.Kind != hall.KindApproval {
+		if r.Kind != casework.KindWorkOrder && r.Kind != casework.KindApproval {
 			continue
 		}
 		var ref struct {

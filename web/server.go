@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/backup"
+	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/notify"
@@ -69,13 +70,17 @@ type Options struct {
 // same hall (cmd/hallq wires them). New makes a missing one with its
 // defaults (no schedules), so a test server needs none.
 type Features struct {
-	Backup *backup.Service // scheduled backups: list, download, back up now
+	Backup   *backup.Service   // scheduled backups: list, download, back up now
+	Casework *casework.Service // catalog and classifier, case records, work orders, approvals, choices
 }
 
 // fill makes the missing features of f on h with their defaults.
 func (f *Features) fill(h *hall.Hall) {
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
+	}
+	if f.Casework == nil {
+		f.Casework = casework.New(h)
 	}
 }
 
@@ -84,7 +89,8 @@ type Server struct {
 	app  *fiber.App
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
-	backups *backup.Service
+	backups  *backup.Service
+	casework *casework.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -105,7 +111,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.Logger = slog.Default()
 	}
 	opt.Features.fill(h)
-	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup}
+	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup, casework: opt.Features.Casework}
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}
