@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
@@ -34,8 +35,8 @@ var Principal = hall.Principal{Kind: "user", Name: "region", Role: hall.RoleMana
 
 // Current returns the record catalog/region: the bundle the hall runs
 // (Version 0 before the first).
-func Current(h *hall.Hall) (State, error) {
-	r, ok, err := h.Record(hall.KindCatalog, hall.CatalogRegionKey)
+func Current(cw *casework.Service) (State, error) {
+	r, ok, err := cw.Hall().Record(casework.KindCatalog, casework.CatalogRegionKey)
 	if err != nil || !ok {
 		return State{}, err
 	}
@@ -54,12 +55,13 @@ func Current(h *hall.Hall) (State, error) {
 // each case nothing changes. Services are saved first, then the catalog and
 // the new base in one transaction: a crash between them leaves the old base,
 // and the same bundle applies again cleanly (the merge is idempotent).
-func Apply(ctx context.Context, h *hall.Hall, p hall.Principal, pub ed25519.PublicKey, data []byte) (State, bool, error) {
+func Apply(ctx context.Context, cw *casework.Service, p hall.Principal, pub ed25519.PublicKey, data []byte) (State, bool, error) {
+	h := cw.Hall()
 	b, err := Open(pub, data)
 	if err != nil {
 		return State{}, false, err
 	}
-	st, err := Current(h)
+	st, err := Current(cw)
 	if err != nil {
 		return State{}, false, err
 	}
@@ -68,7 +70,7 @@ func Apply(ctx context.Context, h *hall.Hall, p hall.Principal, pub ed25519.Publ
 	}
 	baseCat, baseSvc := base(st)
 	// Dry run: the merged catalog must be valid before anything is saved.
-	if _, err := mergedCatalog(baseCat, h.Catalog(), b); err != nil {
+	if _, err := mergedCatalog(baseCat, cw.Catalog(), b); err != nil {
 		return st, false, err
 	}
 	changes := MergeServices(baseSvc, h.Services(), b.Services)
@@ -91,7 +93,7 @@ func Apply(ctx context.Context, h *hall.Hall, p hall.Principal, pub ed25519.Publ
 	if !b.Issued.IsZero() {
 		next.Issued = b.Issued.UTC().Format(time.RFC3339)
 	}
-	_, err = h.MergeCatalog(p, fmt.Sprintf("region catalog %d", b.Version), func(cur *cases.Catalog, raw []byte) (*cases.Catalog, any, error) {
+	_, err = cw.MergeCatalog(p, fmt.Sprintf("region catalog %d", b.Version), func(cur *cases.Catalog, raw []byte) (*cases.Catalog, any, error) {
 		var now State
 		if raw != nil {
 			if err := json.Unmarshal(raw, &now); err != nil {
@@ -165,7 +167,7 @@ type Status struct {
 // with back-off while the centre cannot be reached, and on a manager's
 // "pull now".
 type Syncer struct {
-	h      *hall.Hall
+	cw     *casework.Service
 	src    Source
 	client *http.Client
 	log    *slog.Logger
@@ -177,7 +179,7 @@ type Syncer struct {
 
 // New returns a syncer; src.URL empty means the hall has no region (Pull
 // answers EINVALID, Run returns at once).
-func New(h *hall.Hall, src Source, log *slog.Logger) *Syncer {
+func New(cw *casework.Service, src Source, log *slog.Logger) *Syncer {
 	if src.Every <= 0 {
 		src.Every = 5 * time.Minute
 	}
@@ -185,7 +187,7 @@ func New(h *hall.Hall, src Source, log *slog.Logger) *Syncer {
 		log = slog.Default()
 	}
 	src.URL = strings.TrimRight(src.URL, "/")
-	return &Syncer{h: h, src: src, log: log, client: &http.Client{Timeout: 30 * time.Second}}
+	return &Syncer{cw: cw, src: src, log: log, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // Status returns the version the hall runs, the last pull and the hall's
@@ -195,10 +197,10 @@ func (s *Syncer) Status() Status {
 	out := s.last
 	s.mu.Unlock()
 	out.Configured, out.URL = s.src.URL != "", s.src.URL
-	st, err := Current(s.h)
+	st, err := Current(s.cw)
 	if err == nil {
 		out.Version, out.Issued = st.Version, st.Issued
-		out.Overrides = Overrides(st, s.h.Catalog(), s.h.Services())
+		out.Overrides = Overrides(st, s.cw.Catalog(), s.cw.Hall().Services())
 	}
 	if out.Overrides == nil {
 		out.Overrides = []string{}
@@ -217,7 +219,7 @@ func (s *Syncer) Pull(ctx context.Context, p hall.Principal) (Status, error) {
 	var applied bool
 	var st State
 	if err == nil {
-		st, applied, err = Apply(ctx, s.h, p, s.src.PublicKey, data)
+		st, applied, err = Apply(ctx, s.cw, p, s.src.PublicKey, data)
 	}
 	now := time.Now()
 	s.mu.Lock()

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/cases"
@@ -28,14 +29,25 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var manager = hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
 
-func openHall(t *testing.T) *hall.Hall {
+// caseHall is a hall with its casework: the kernel's methods and casework's
+// (the catalog) on one value.
+type caseHall struct {
+	*hall.Hall
+	*casework.Service
+}
+
+// Catalog is casework's (the kernel's transitional Hall.Catalog answers the
+// same).
+func (h caseHall) Catalog() *cases.Catalog { return h.Service.Catalog() }
+
+func openHall(t *testing.T) caseHall {
 	t.Helper()
 	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	return h
+	return caseHall{h, casework.New(h)}
 }
 
 // region is a stand-in for the region console's bundle endpoint: it serves
@@ -82,7 +94,7 @@ func item(t *testing.T, c *cases.Catalog, id string) cases.Item {
 	return it
 }
 
-func service(t *testing.T, h *hall.Hall, p string) queue.Service {
+func service(t *testing.T, h caseHall, p string) queue.Service {
 	t.Helper()
 	for _, s := range h.Services() {
 		if s.Prefix == p {
@@ -102,10 +114,10 @@ func TestRegionCatalogReachesEveryHall(t *testing.T) {
 	ctx := context.Background()
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	reg := newRegion(t)
-	halls := []*hall.Hall{openHall(t), openHall(t), openHall(t)}
+	halls := []caseHall{openHall(t), openHall(t), openHall(t)}
 	syncers := make([]*catalogsync.Syncer, len(halls))
 	for i, h := range halls {
-		syncers[i] = catalogsync.New(h, catalogsync.Source{URL: reg.srv.URL, PublicKey: pub}, quiet)
+		syncers[i] = catalogsync.New(h.Service, catalogsync.Source{URL: reg.srv.URL, PublicKey: pub}, quiet)
 	}
 
 	// Hall 2's manager changes things of its own before the first push.
@@ -234,7 +246,7 @@ func TestBundleRefused(t *testing.T) {
 	_, other, _ := ed25519.GenerateKey(nil)
 	h := openHall(t)
 	reg := newRegion(t)
-	s := catalogsync.New(h, catalogsync.Source{URL: reg.srv.URL, PublicKey: pub}, quiet)
+	s := catalogsync.New(h.Service, catalogsync.Source{URL: reg.srv.URL, PublicKey: pub}, quiet)
 
 	v2 := cases.DefaultCatalog()
 	pay := item(t, v2, "pay_bill")

@@ -11,6 +11,33 @@ import (
 	"hallq/queue"
 )
 
+// What the audit reads of casework's records and events (package casework:
+// KindApproval, KindCase, EvCatalogChanged, EvApprovalRequested,
+// EvApprovalDecided, Approval, CaseRecord): the stored strings and JSON
+// fields, so that the kernel does not import the feature. The audit moves to
+// console with the features (docs/architecture.md).
+const (
+	kindApproval        = "approval"
+	kindCase            = "case"
+	evCatalogChanged    = "catalog_changed"
+	evApprovalRequested = "approval_requested"
+	evApprovalDecided   = "approval_decided"
+)
+
+type auditApproval struct {
+	ID       string `json:"id"`
+	ItemName string `json:"item_name"`
+	Status   string `json:"status"`
+	Decision string `json:"decision,omitempty"`
+}
+
+type auditCase struct {
+	Number   string      `json:"number"`
+	ItemName string      `json:"item_name"`
+	Class    cases.Class `json:"class"`
+	Counter  int         `json:"counter"`
+}
+
 // The audit is a read-only view of the event log: who signed in and out,
 // changed the configuration or the catalog, cancelled or moved a ticket,
 // requested or decided an approval, opened or closed a counter, and which
@@ -71,7 +98,7 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		if ev.Counter != 0 {
 			e.What += fmt.Sprintf(" at counter %d", ev.Counter)
 		}
-	case queue.EvConfig, EvCatalogChanged, EvRatingSettings:
+	case queue.EvConfig, evCatalogChanged, EvRatingSettings:
 		e.Category = "config"
 	case queue.EvCancelled:
 		e.Category, e.What = "cancel", strings.TrimSpace(num()+" "+ev.Reason)
@@ -80,11 +107,11 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 			return e, false
 		}
 		e.Category, e.What = "move", num()+" "+ev.Reason
-	case EvApprovalRequested, EvApprovalDecided:
+	case evApprovalRequested, evApprovalDecided:
 		e.Category = "approval"
 		for _, r := range ev.Records {
-			if r.Kind == KindApproval {
-				var a Approval
+			if r.Kind == kindApproval {
+				var a auditApproval
 				if json.Unmarshal(r.Data, &a) == nil {
 					e.What = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", a.ID, a.ItemName, a.Status, a.Decision))
 				}
@@ -99,8 +126,8 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d %s", ev.Counter, ev.Reason)
 	case queue.EvFinished:
 		for _, r := range ev.Records {
-			var c CaseRecord
-			if r.Kind == KindCase && json.Unmarshal(r.Data, &c) == nil && c.Class == cases.MustRefuse {
+			var c auditCase
+			if r.Kind == kindCase && json.Unmarshal(r.Data, &c) == nil && c.Class == cases.MustRefuse {
 				e.Category, e.What = "refusal", fmt.Sprintf("%s %s (counter %d)", c.Number, c.ItemName, c.Counter)
 			}
 		}
@@ -163,9 +190,9 @@ func auditZH(ev queue.Event, e AuditEntry) string {
 		return fmt.Sprintf("关闭 %d 号窗口", ev.Counter)
 	case EvRatingSettings:
 		return "修改评价设置"
-	case EvApprovalRequested, EvApprovalDecided:
+	case evApprovalRequested, evApprovalDecided:
 		zh := e.What
-		for en, z := range map[string]string{ApPending: "待审批", ApApproved: "已批准", ApRejected: "未批准"} {
+		for en, z := range map[string]string{"pending": "待审批", "approved": "已批准", "rejected": "未批准"} {
 			zh = strings.Replace(zh, " "+en, " "+z, 1)
 		}
 		return zh

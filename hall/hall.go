@@ -94,7 +94,6 @@ type Hall struct {
 	Metrics Metrics
 
 	// catalog is the committed business catalog the classifier reads (casework.go).
-	catalog catalogCache
 
 	alerts securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
 
@@ -168,8 +167,6 @@ func Open(opt Options) (*Hall, error) {
 func (h *Hall) registerFeatures(opt Options) {
 	h.startPrinting(opt.Printing)
 	h.OnClose(h.stopPrinting)
-	h.CheckItem(h.checkCaseItem) // casework.go
-	h.OnFinish(h.addCaseRecord)
 	h.Every("expire ratings", 0, func(ctx context.Context) error { // 未评价 past the window (ratings.go)
 		_, err := h.ExpireRatings(ctx)
 		return err

@@ -115,14 +115,7 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	}
 	m.Alerts = append(m.Alerts, h.clockAlerts(m.Snapshot.Day)...) // clock.go
 	m.Alerts = append(m.Alerts, h.diskAlerts()...)                // disk.go
-	if wa, err := h.WorkOrderAlerts(p); err == nil && wa.Overdue > 0 {
-		m.Alerts = append(m.Alerts, Alert{Kind: "workorder", Link: "/cases/workorders",
-			TextZH: fmt.Sprintf("%d 张工单已超期", wa.Overdue), TextEN: fmt.Sprintf("%d work orders overdue", wa.Overdue)})
-	}
-	if aps, err := h.Approvals(p, ApPending, 1000); err == nil && len(aps) > 0 {
-		m.Alerts = append(m.Alerts, Alert{Kind: "approval", Link: "/cases/approvals",
-			TextZH: fmt.Sprintf("%d 项审批待决定", len(aps)), TextEN: fmt.Sprintf("%d approvals waiting for a decision", len(aps))})
-	}
+	m.Alerts = append(m.Alerts, h.featureAlerts(p)...)            // MonitorAlerts (casework: work orders, approvals)
 	if ras, err := h.RatingAlerts(m.Snapshot.Day); err == nil {
 		for _, a := range ras {
 			if !a.Raised {

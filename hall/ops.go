@@ -43,6 +43,15 @@ func (p Principal) Actor() string {
 	return p.Kind + ":" + p.Name
 }
 
+// Who is how p is named in a progress log: the display name, or the user
+// name.
+func (p Principal) Who() string {
+	if p.Display != "" {
+		return p.Display
+	}
+	return p.Name
+}
+
 // Staff reports whether p is a manager or admin.
 func (p Principal) Staff() bool {
 	return p.Kind == "user" && (p.Role == RoleManager || p.Role == RoleAdmin)
@@ -81,6 +90,9 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 	}
 	return ev.Tickets[0], nil
 }
+
+// Forbidden is the EFORBIDDEN error of a principal who may not do a thing.
+func Forbidden() error { return forbidden() }
 
 func forbidden() error {
 	return queue.Err(queue.EFORBIDDEN, "err.hall.you_may_not_do")

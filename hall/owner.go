@@ -19,6 +19,12 @@ import (
 // acting on a ticket outside their own counter (audit category "override").
 const overrideMark = "manager override: "
 
+// MayTouchTicket is mayTouchTicketLocked for a feature's Exec function (e
+// is tx.Engine()).
+func MayTouchTicket(e *queue.Engine, p Principal, t queue.Ticket) (override string, err error) {
+	return mayTouchTicketLocked(e, p, t)
+}
+
 // mayTouchTicketLocked returns nil if p may attach a work order or an
 // approval to ticket t, or name it in a call, with the override note to add
 // to the event's reason ("" when p acts on their own ticket). A clerk must

@@ -35,6 +35,11 @@ func badRune(s string, multiline bool) (rune, bool) {
 // field (EINVALID naming the field and the character).
 func CheckText(field, zh, s string) error { return checkChars(field, zh, s, false) }
 
+// CheckChars is CheckText of a text that may span lines when multiline.
+func CheckChars(field, zh, s string, multiline bool) error {
+	return checkChars(field, zh, s, multiline)
+}
+
 // checkNames is checkText of several texts of one field.
 func checkNames(field, zh string, texts ...string) error {
 	for _, s := range texts {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"hallq/hall"
+	"hallq/casework"
 	"hallq/queue"
 )
 
@@ -51,13 +51,13 @@ func messages(ev queue.Event, v *queue.Engine, told map[uint64]bool, wants func(
 				Text:   fmt.Sprintf("请 %s 号到 %d 号窗口办理。", t.Number, t.Counter),
 				TextEN: fmt.Sprintf("Ticket %s, please go to counter %d.", t.Number, t.Counter)})
 		}
-	case hall.EvWorkOrderOpened, hall.EvWorkOrderUpdated:
+	case casework.EvWorkOrderOpened, casework.EvWorkOrderUpdated:
 		if !wants(KindWorkOrder) {
 			break
 		}
 		for _, r := range ev.Records {
-			var w hall.WorkOrder
-			if r.Kind != hall.KindWorkOrder || json.Unmarshal(r.Data, &w) != nil || w.Phone == "" {
+			var w casework.WorkOrder
+			if r.Kind != casework.KindWorkOrder || json.Unmarshal(r.Data, &w) != nil || w.Phone == "" {
 				continue
 			}
 			zh, en := woStatus(w.Status)
@@ -67,13 +67,13 @@ func messages(ev queue.Event, v *queue.Engine, told map[uint64]bool, wants func(
 				TextEN: fmt.Sprintf("Your work order %s (%s) is %s; track it with code %s.", w.ID, w.ItemName, en, w.Code),
 				Data:   json.RawMessage(`{"work_order":"` + w.ID + `","status":"` + w.Status + `"}`)})
 		}
-	case hall.EvApprovalDecided:
+	case casework.EvApprovalDecided:
 		if !wants(KindApproval) {
 			break
 		}
 		for _, r := range ev.Records {
-			var a hall.Approval
-			if r.Kind != hall.KindApproval || json.Unmarshal(r.Data, &a) != nil {
+			var a casework.Approval
+			if r.Kind != casework.KindApproval || json.Unmarshal(r.Data, &a) != nil {
 				continue
 			}
 			phone := ""
@@ -84,7 +84,7 @@ func messages(ev queue.Event, v *queue.Engine, told map[uint64]bool, wants func(
 				continue
 			}
 			zh, en := "已批准", "approved"
-			if a.Status != hall.ApApproved {
+			if a.Status != casework.ApApproved {
 				zh, en = "未获批准", "not approved"
 			}
 			out = append(out, Message{ID: fmt.Sprintf("ap-%d-%s", ev.Seq, a.ID), Kind: KindApproval, At: ev.At, Phone: phone,
@@ -120,13 +120,13 @@ func messages(ev queue.Event, v *queue.Engine, told map[uint64]bool, wants func(
 
 func woStatus(s string) (zh, en string) {
 	switch s {
-	case hall.WOOpen:
+	case casework.WOOpen:
 		return "已受理", "opened"
-	case hall.WOProgress:
+	case casework.WOProgress:
 		return "正在处理", "in progress"
-	case hall.WOResolved:
+	case casework.WOResolved:
 		return "已处理完毕", "resolved"
-	case hall.WOClosed:
+	case casework.WOClosed:
 		return "已办结", "closed"
 	}
 	return s, s

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -100,8 +101,8 @@ func fixture(t *testing.T) (*store.Store, queue.Config) {
 	rating(2, mon, 5, "clerk1", 1)
 	rating(7, tue, 2, "clerk1", 1)
 	rating(4, mon, 0, "clerk2", 2)
-	wo := hall.NewRecord(hall.KindWorkOrder, "W1", hall.WorkOrder{ID: "W1", Status: hall.WOOpen, OpenedAt: at(mon, "10:15:00"), PromisedAt: at("2026-03-05", "23:59:59")})
-	ap := hall.NewRecord(hall.KindApproval, "P1", hall.Approval{ID: "P1", Status: hall.ApPending, RequestedAt: at(tue, "09:03:00")})
+	wo := hall.NewRecord(casework.KindWorkOrder, "W1", casework.WorkOrder{ID: "W1", Status: casework.WOOpen, OpenedAt: at(mon, "10:15:00"), PromisedAt: at("2026-03-05", "23:59:59")})
+	ap := hall.NewRecord(casework.KindApproval, "P1", casework.Approval{ID: "P1", Status: casework.ApPending, RequestedAt: at(tue, "09:03:00")})
 	wo.Rev, ap.Rev = 1, 1
 	add(queue.Event{Type: "workorder_opened", At: at(mon, "10:15:00"), Day: mon, Records: []queue.Record{wo}})
 	add(queue.Event{Type: "approval_requested", At: at(tue, "09:03:00"), Day: tue, Records: []queue.Record{ap}})

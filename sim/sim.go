@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -263,7 +264,7 @@ func (s *simulator) day(d time.Time, i int) ([]queue.Event, int, error) {
 		if ev.Type == queue.EvFinished && len(ev.Tickets) > 0 && ev.Tickets[0].Item != "" {
 			t := ev.Tickets[0]
 			if it, ok := s.items.item(t.Item); ok {
-				r := hall.NewRecord(hall.KindCase, fmt.Sprintf("%s/%012d", t.Day, t.ID), hall.CaseRecord{Day: t.Day, Ticket: t.ID,
+				r := hall.NewRecord(casework.KindCase, fmt.Sprintf("%s/%012d", t.Day, t.ID), casework.CaseRecord{Day: t.Day, Ticket: t.ID,
 					Number: t.Number, Item: it.ID, ItemName: it.NameZH, Class: it.Class, Counter: t.Counter, Clerk: t.Clerk, At: ev.At})
 				r.Rev = 1
 				ev.Records = append(ev.Records, r)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -79,7 +80,7 @@ func TestDeterministicPerSeed(t *testing.T) {
 	}
 	for _, k := range []string{queue.EvDayRolled, queue.EvIssued, queue.EvCalled, queue.EvFinished, queue.EvNoShow, queue.EvRecalled,
 		queue.EvTransferred, queue.EvCancelled, queue.EvPaused, queue.EvResumed, queue.EvSignedIn, queue.EvSignedOut, hall.EvRated,
-		"record:" + hall.KindRating, "record:" + hall.KindCase} {
+		"record:" + hall.KindRating, "record:" + casework.KindCase} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s in the simulated history (%v)", k, kinds)
 		}

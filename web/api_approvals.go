@@ -6,16 +6,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"hallq/hall"
+	"hallq/casework"
 	"hallq/queue"
 )
 
 type approvalJSON struct {
-	hall.Approval
+	casework.Approval
 	TrackURL string `json:"track_url"`
 }
 
-func approvalOut(a hall.Approval) approvalJSON {
+func approvalOut(a casework.Approval) approvalJSON {
 	return approvalJSON{Approval: a, TrackURL: "/t/" + a.Code}
 }
 
@@ -24,10 +24,10 @@ func approvalOut(a hall.Approval) approvalJSON {
 // own requests.
 func (s *Server) listApprovals(c *fiber.Ctx) error {
 	status := c.Query("status")
-	if status != "" && !slices.Contains([]string{hall.ApPending, hall.ApApproved, hall.ApRejected}, status) {
+	if status != "" && !slices.Contains([]string{casework.ApPending, casework.ApApproved, casework.ApRejected}, status) {
 		return queue.Errorf(queue.EINVALID, "状态 %q 无效 / unknown status %q", status, status)
 	}
-	list, err := s.hall.Approvals(principal(c), status, 0)
+	list, err := s.casework.Approvals(principal(c), status, 0)
 	if err != nil {
 		return err
 	}
@@ -41,11 +41,11 @@ func (s *Server) listApprovals(c *fiber.Ctx) error {
 // requestApproval: POST /api/v1/approvals {"counter"?, "ticket"?, "item",
 // "request"} → 201 the request (people).
 func (s *Server) requestApproval(c *fiber.Ctx) error {
-	var req hall.RequestApproval
+	var req casework.RequestApproval
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	a, err := s.hall.RequestApproval(c.UserContext(), principal(c), req)
+	a, err := s.casework.RequestApproval(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) requestApproval(c *fiber.Ctx) error {
 
 // getApproval: GET /api/v1/approvals/{id} (managers, and the clerk who asked).
 func (s *Server) getApproval(c *fiber.Ctx) error {
-	a, err := s.hall.Approval(principal(c), utils.CopyString(c.Params("id")))
+	a, err := s.casework.Approval(principal(c), utils.CopyString(c.Params("id")))
 	if err != nil {
 		return err
 	}
@@ -64,11 +64,11 @@ func (s *Server) getApproval(c *fiber.Ctx) error {
 // decideApproval: POST /api/v1/approvals/{id}/decide {"approve", "note"}
 // (managers and admins; a clerk gets 403).
 func (s *Server) decideApproval(c *fiber.Ctx) error {
-	var d hall.Decision
+	var d casework.Decision
 	if err := decode(c, &d); err != nil {
 		return err
 	}
-	a, err := s.hall.DecideApproval(c.UserContext(), principal(c), utils.CopyString(c.Params("id")), d)
+	a, err := s.casework.DecideApproval(c.UserContext(), principal(c), utils.CopyString(c.Params("id")), d)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"hallq/casework"
+	"hallq/hall"
 	"hallq/hall/cases"
 )
 
@@ -245,8 +247,8 @@ func TestAPIWorkOrderAndApprovalFlow(t *testing.T) {
 
 	// Finish records item and class.
 	e.act(clerk, 1, "finish", map[string]any{"item": "late_fee_waiver"}, 200)
-	rec, err := e.hall.Case(e.hall.Now().In(e.hall.Location()).Format(time.DateOnly), tk.ID)
-	if err != nil || rec.Class != "needs_approval" {
+	rec, ok, err := hall.Load[casework.CaseRecord](e.hall, casework.KindCase, fmt.Sprintf("%s/%012d", e.hall.Now().In(e.hall.Location()).Format(time.DateOnly), tk.ID))
+	if err != nil || !ok || rec.Class != "needs_approval" {
 		t.Errorf("case record %+v %v", rec, err)
 	}
 

@@ -27,15 +27,15 @@ type catalogItem struct {
 // runs ("version", 0 before the first; also the X-Catalog-Version header); managers get the whole catalog with scripts, rules
 // and the forbidden phrases (?full=1).
 func (s *Server) getCatalog(c *fiber.Ctx) error {
-	cat := s.hall.Catalog()
+	cat := s.casework.Catalog()
 	var version int64
-	if st, err := catalogsync.Current(s.hall); err == nil {
+	if st, err := catalogsync.Current(s.casework); err == nil {
 		version = st.Version
 	}
 	c.Set("X-Catalog-Version", strconv.FormatInt(version, 10))
 	if c.Query("full") == "1" && principal(c).Staff() {
 		out := cat.Clone()
-		out.Forbidden = s.hall.ForbiddenPhrases()
+		out.Forbidden = s.casework.ForbiddenPhrases()
 		return c.JSON(out)
 	}
 	items := make([]catalogItem, 0, len(cat.Items))
@@ -74,7 +74,7 @@ func (s *Server) putCatalogItem(c *fiber.Ctx) error {
 	if it.ID != id {
 		return queue.Errorf(queue.EINVALID, "编号与地址不一致 / the id in the body differs from the path")
 	}
-	saved, err := s.hall.SaveCatalogItem(c.UserContext(), principal(c), it)
+	saved, err := s.casework.SaveCatalogItem(c.UserContext(), principal(c), it)
 	if err != nil {
 		return phraseError(c, err)
 	}
@@ -83,7 +83,7 @@ func (s *Server) putCatalogItem(c *fiber.Ctx) error {
 
 // deleteCatalogItem: DELETE /api/v1/catalog/items/{id} (managers).
 func (s *Server) deleteCatalogItem(c *fiber.Ctx) error {
-	if err := s.hall.DeleteCatalogItem(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
+	if err := s.casework.DeleteCatalogItem(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -101,7 +101,7 @@ func (s *Server) putForbidden(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	list, err := s.hall.SetForbiddenPhrases(c.UserContext(), principal(c), req.Phrases)
+	list, err := s.casework.SetForbiddenPhrases(c.UserContext(), principal(c), req.Phrases)
 	if err != nil {
 		return phraseError(c, err)
 	}
@@ -120,7 +120,7 @@ func (s *Server) checkScript(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if err := cases.CheckScript(req.Text, s.hall.ForbiddenPhrases()); err != nil {
+	if err := cases.CheckScript(req.Text, s.casework.ForbiddenPhrases()); err != nil {
 		var pe *cases.PhraseError
 		errors.As(err, &pe)
 		return phraseError(c, errors.Join(queue.Errorf(queue.EINVALID, "%s", pe.Error()), pe))
@@ -131,7 +131,7 @@ func (s *Server) checkScript(c *fiber.Ctx) error {
 // resetCatalog: POST /api/v1/catalog/reset (managers) puts the default
 // catalog back.
 func (s *Server) resetCatalog(c *fiber.Ctx) error {
-	if err := s.hall.ResetCatalog(c.UserContext(), principal(c)); err != nil {
+	if err := s.casework.ResetCatalog(c.UserContext(), principal(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -32,7 +32,7 @@ func (s *Server) getCatalogRegion(c *fiber.Ctx) error {
 // one 409, the centre out of reach 503 — and nothing changes.
 func (s *Server) pullCatalogRegion(c *fiber.Ctx) error {
 	if s.opt.Catalog == nil {
-		return catalogsync.New(s.hall, catalogsync.Source{}, s.log).PullErr()
+		return catalogsync.New(s.casework, catalogsync.Source{}, s.log).PullErr()
 	}
 	st, err := s.opt.Catalog.Pull(c.UserContext(), principal(c))
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"hallq/hall"
+	"hallq/casework"
 )
 
 type choiceRequest struct {
@@ -22,7 +22,7 @@ func (s *Server) recordChoice(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	ch, err := s.hall.RecordChoice(c.UserContext(), principal(c), hall.Choice{Text: req.Text, Answer: req.Answer, Chosen: req.Chosen, Who: req.Who})
+	ch, err := s.casework.RecordChoice(c.UserContext(), principal(c), casework.Choice{Text: req.Text, Answer: req.Answer, Chosen: req.Chosen, Who: req.Who})
 	if err != nil {
 		return err
 	}
@@ -32,12 +32,12 @@ func (s *Server) recordChoice(c *fiber.Ctx) error {
 // listChoices: GET /api/v1/classify/choices[?all=1] (managers) →
 // {"choices":[…]}, newest first; misses only unless all=1.
 func (s *Server) listChoices(c *fiber.Ctx) error {
-	list, err := s.hall.Choices(principal(c), c.Query("all") != "1", 200)
+	list, err := s.casework.Choices(principal(c), c.Query("all") != "1", 200)
 	if err != nil {
 		return err
 	}
 	if list == nil {
-		list = []hall.Choice{}
+		list = []casework.Choice{}
 	}
 	return c.JSON(fiber.Map{"choices": list})
 }
@@ -45,7 +45,7 @@ func (s *Server) listChoices(c *fiber.Ctx) error {
 // adoptChoice: POST /api/v1/classify/choices/{key}/adopt (managers) adds the
 // choice's text as an example of the chosen item; it takes effect at once.
 func (s *Server) adoptChoice(c *fiber.Ctx) error {
-	ch, err := s.hall.AdoptChoice(c.UserContext(), principal(c), utils.CopyString(c.Params("key")))
+	ch, err := s.casework.AdoptChoice(c.UserContext(), principal(c), utils.CopyString(c.Params("key")))
 	if err != nil {
 		return phraseError(c, err)
 	}

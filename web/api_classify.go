@@ -18,7 +18,7 @@ func (s *Server) classify(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	r, err := s.hall.Classify(req.Item, req.Text)
+	r, err := s.casework.Classify(req.Item, req.Text)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	_, seq := s.hall.Snapshot()
 	hs := s.hall.Health()
 	body := fiber.Map{"status": hs.Status, "seq": seq, "epoch": s.hall.Epoch()}
-	if st, err := catalogsync.Current(s.hall); err == nil {
+	if st, err := catalogsync.Current(s.casework); err == nil {
 		body["catalog_version"] = st.Version
 	}
 	if len(hs.Problems) > 0 {

@@ -7,20 +7,20 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"hallq/hall"
+	"hallq/casework"
 	"hallq/queue"
 )
 
 // workOrderJSON is a work order with what the hall's clock says about it.
 type workOrderJSON struct {
-	hall.WorkOrder
+	casework.WorkOrder
 	Overdue       bool   `json:"overdue"`
 	DueSoon       bool   `json:"due_soon"`
 	NeedsCallBack bool   `json:"needs_callback"`
 	TrackURL      string `json:"track_url"`
 }
 
-func workOrderOut(w hall.WorkOrder, now time.Time, fullPhone bool) workOrderJSON {
+func workOrderOut(w casework.WorkOrder, now time.Time, fullPhone bool) workOrderJSON {
 	if !fullPhone {
 		w.Phone = MaskPhone(w.Phone)
 	}
@@ -35,14 +35,14 @@ func workOrderOut(w hall.WorkOrder, now time.Time, fullPhone bool) workOrderJSON
 func (s *Server) listWorkOrders(c *fiber.Ctx) error {
 	p := principal(c)
 	status := c.Query("status")
-	if status != "" && !slices.Contains([]string{hall.WOOpen, hall.WOProgress, hall.WOResolved, hall.WOClosed, "active", "overdue"}, status) {
+	if status != "" && !slices.Contains([]string{casework.WOOpen, casework.WOProgress, casework.WOResolved, casework.WOClosed, "active", "overdue"}, status) {
 		return queue.Errorf(queue.EINVALID, "状态 %q 无效 / unknown status %q", status, status)
 	}
-	list, err := s.hall.WorkOrders(p, hall.WorkOrderFilter{Status: status, Mine: c.Query("mine") == "1"})
+	list, err := s.casework.WorkOrders(p, casework.WorkOrderFilter{Status: status, Mine: c.Query("mine") == "1"})
 	if err != nil {
 		return err
 	}
-	alerts, err := s.hall.WorkOrderAlerts(p)
+	alerts, err := s.casework.WorkOrderAlerts(p)
 	if err != nil {
 		return err
 	}
@@ -57,11 +57,11 @@ func (s *Server) listWorkOrders(c *fiber.Ctx) error {
 // openWorkOrder: POST /api/v1/workorders {"counter"?, "ticket"?, "item",
 // "summary"?, "customer"?, "phone"?} → 201 the work order (people).
 func (s *Server) openWorkOrder(c *fiber.Ctx) error {
-	var req hall.OpenWorkOrder
+	var req casework.OpenWorkOrder
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	w, err := s.hall.OpenWorkOrder(c.UserContext(), principal(c), req)
+	w, err := s.casework.OpenWorkOrder(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) openWorkOrder(c *fiber.Ctx) error {
 // customer's full phone (managers and the handling clerk: the work-order
 // detail is the one place it shows).
 func (s *Server) getWorkOrder(c *fiber.Ctx) error {
-	w, err := s.hall.WorkOrder(principal(c), utils.CopyString(c.Params("id")))
+	w, err := s.casework.WorkOrder(principal(c), utils.CopyString(c.Params("id")))
 	if err != nil {
 		return err
 	}
@@ -82,12 +82,12 @@ func (s *Server) getWorkOrder(c *fiber.Ctx) error {
 // updateWorkOrder: POST /api/v1/workorders/{id}/{progress|resolve|callback|close}
 // {"note"?, "reached"?, "satisfied"?} (managers and the handling clerk).
 func (s *Server) updateWorkOrder(c *fiber.Ctx) error {
-	var u hall.WorkOrderUpdate
+	var u casework.WorkOrderUpdate
 	if err := decodeOptional(c, &u); err != nil {
 		return err
 	}
 	u.Action = utils.CopyString(c.Params("action"))
-	w, err := s.hall.UpdateWorkOrder(c.UserContext(), principal(c), utils.CopyString(c.Params("id")), u)
+	w, err := s.casework.UpdateWorkOrder(c.UserContext(), principal(c), utils.CopyString(c.Params("id")), u)
 	if err != nil {
 		return err
 	}

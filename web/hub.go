@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/account"
+	"hallq/casework"
 
 	"hallq/hall"
 	"hallq/queue"
@@ -477,7 +478,7 @@ func eventAbout(ev queue.Event, code string) bool {
 		}
 	}
 	for _, r := range ev.Records {
-		if r.Kind != hall.KindWorkOrder && r.Kind != hall.KindApproval {
+		if r.Kind != casework.KindWorkOrder && r.Kind != casework.KindApproval {
 			continue
 		}
 		var ref struct {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
 	"hallq/web/view"
@@ -19,7 +20,7 @@ func casesUser(p hall.Principal) view.CasesUser {
 	return view.CasesUser{Name: p.Name, Display: d, Staff: p.Staff()}
 }
 
-func (s *Server) workOrderRow(w hall.WorkOrder, fullPhone bool) view.WorkOrderRow {
+func (s *Server) workOrderRow(w casework.WorkOrder, fullPhone bool) view.WorkOrderRow {
 	now := s.hall.Now()
 	if !fullPhone {
 		w.Phone = MaskPhone(w.Phone)
@@ -36,14 +37,14 @@ func (s *Server) workOrdersPage(c *fiber.Ctx) error {
 	if c.Request().URI().QueryArgs().Has("status") {
 		status = c.Query("status")
 	}
-	if !slices.Contains([]string{"", "active", "overdue", hall.WOOpen, hall.WOProgress, hall.WOResolved, hall.WOClosed}, status) {
+	if !slices.Contains([]string{"", "active", "overdue", casework.WOOpen, casework.WOProgress, casework.WOResolved, casework.WOClosed}, status) {
 		status = "active"
 	}
-	list, err := s.hall.WorkOrders(p, hall.WorkOrderFilter{Status: status})
+	list, err := s.casework.WorkOrders(p, casework.WorkOrderFilter{Status: status})
 	if err != nil {
 		return err
 	}
-	alerts, err := s.hall.WorkOrderAlerts(p)
+	alerts, err := s.casework.WorkOrderAlerts(p)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func (s *Server) workOrdersPage(c *fiber.Ctx) error {
 func (s *Server) workOrderPage(c *fiber.Ctx) error {
 	p := principal(c)
 	t := translator(pageLang(c))
-	w, err := s.hall.WorkOrder(p, utils.CopyString(c.Params("id")))
+	w, err := s.casework.WorkOrder(p, utils.CopyString(c.Params("id")))
 	switch queue.ErrorCode(err) {
 	case "":
 	case queue.ENOTFOUND:
@@ -77,13 +78,13 @@ func (s *Server) workOrderPage(c *fiber.Ctx) error {
 // here; a clerk sees their own requests).
 func (s *Server) approvalsPage(c *fiber.Ctx) error {
 	p := principal(c)
-	list, err := s.hall.Approvals(p, "", 200)
+	list, err := s.casework.Approvals(p, "", 200)
 	if err != nil {
 		return err
 	}
 	page := view.ApprovalsPage{T: translator(pageLang(c)), Hall: s.hallInfo(), User: casesUser(p), Query: queryString(c)}
 	for _, a := range list {
-		if a.Status == hall.ApPending {
+		if a.Status == casework.ApPending {
 			page.Pending = append(page.Pending, a)
 		} else {
 			page.Decided = append(page.Decided, a)
@@ -95,10 +96,10 @@ func (s *Server) approvalsPage(c *fiber.Ctx) error {
 // catalogPage: GET /cases/catalog, the catalog editor (managers).
 func (s *Server) catalogPage(c *fiber.Ctx) error {
 	p := principal(c)
-	misses, err := s.hall.Choices(p, true, 100)
+	misses, err := s.casework.Choices(p, true, 100)
 	if err != nil {
 		return err
 	}
 	return render(c, view.Catalog(view.CatalogPage{T: translator(pageLang(c)), Hall: s.hallInfo(), User: casesUser(p),
-		Catalog: s.hall.Catalog(), Forbidden: s.hall.ForbiddenPhrases(), Query: queryString(c), Misses: misses, Region: s.regionStatus()}))
+		Catalog: s.casework.Catalog(), Forbidden: s.casework.ForbiddenPhrases(), Query: queryString(c), Misses: misses, Region: s.regionStatus()}))
 }

@@ -63,7 +63,7 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	}
 	page := view.DeskPage{T: t, Hall: h, User: user, Counter: k, Services: snap.Services,
 		Counters: snap.Counters, Waiting: waiting, Query: queryString(c), Seq: seq, Ratings: s.deskRatings(p)}
-	if items, err := s.hall.CommonItems(n, k.Services, snap.Day, deskQuickItems); err == nil {
+	if items, err := s.casework.CommonItems(n, k.Services, snap.Day, deskQuickItems); err == nil {
 		for _, it := range items {
 			page.Quick = append(page.Quick, view.DeskItem{ID: it.ID, NameZH: it.NameZH, NameEN: it.NameEN})
 		}

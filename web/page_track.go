@@ -20,7 +20,7 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 	t := translator(pageLang(c))
 	h := s.hallInfo()
 	p := view.TrackPage{T: t, Hall: h, Code: code, Query: queryString(c)}
-	v, err := s.hall.TrackCase(code)
+	v, err := s.casework.TrackCase(code)
 	if err != nil && queue.ErrorCode(err) != queue.ENOTFOUND {
 		return err
 	}

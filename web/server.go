@@ -20,6 +20,7 @@ import (
 
 	"hallq/account"
 	"hallq/backup"
+	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/notify"
@@ -70,8 +71,9 @@ type Options struct {
 // same hall (cmd/hallq wires them). New makes a missing one with its
 // defaults (no schedules), so a test server needs none.
 type Features struct {
-	Account *account.Service // staff accounts, sessions, devices, pairing
-	Backup  *backup.Service  // scheduled backups: list, download, back up now
+	Account  *account.Service  // staff accounts, sessions, devices, pairing
+	Backup   *backup.Service   // scheduled backups: list, download, back up now
+	Casework *casework.Service // catalog and classifier, case records, work orders, approvals, choices
 }
 
 // fill makes the missing features of f on h with their defaults.
@@ -82,6 +84,9 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
 	}
+	if f.Casework == nil {
+		f.Casework = casework.New(h)
+	}
 }
 
 // Server is the hall's web server.
@@ -91,6 +96,7 @@ type Server struct {
 	// The features (Options.Features), one field each.
 	accounts *account.Service
 	backups  *backup.Service
+	casework *casework.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -111,7 +117,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.Logger = slog.Default()
 	}
 	opt.Features.fill(h)
-	s := &Server{hall: h, log: opt.Logger, opt: opt, accounts: opt.Features.Account, backups: opt.Features.Backup}
+	s := &Server{hall: h, log: opt.Logger, opt: opt, accounts: opt.Features.Account, backups: opt.Features.Backup, casework: opt.Features.Casework}
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

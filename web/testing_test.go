@@ -27,6 +27,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/account"
+	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/queue"
@@ -100,6 +101,7 @@ type apiEnv struct {
 	dir   string
 	clock *apiClock
 	hall  *hall.Hall
+	cw    *casework.Service
 	srv   *web.Server
 	app   *fiber.App
 	demo  account.Demo
@@ -165,9 +167,10 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
 	}
-	wopt := web.Options{Logger: log}
+	cw := casework.New(h) // one casework for the server and the region syncer (one catalog cache)
+	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw}}
 	if s.Region != nil {
-		wopt.Catalog = catalogsync.New(h, *s.Region, log)
+		wopt.Catalog = catalogsync.New(cw, *s.Region, log)
 	}
 	srv := web.New(h, wopt)
 	url := ""
@@ -182,7 +185,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	} else {
 		go func() { srv.Hub().Run(ctx); served <- nil }()
 	}
-	return &apiEnv{t: t, dir: dir, clock: clock, hall: h, srv: srv, app: srv.App(), demo: demo, url: url}
+	return &apiEnv{t: t, dir: dir, clock: clock, hall: h, cw: cw, srv: srv, app: srv.App(), demo: demo, url: url}
 }
 
 // rollTo moves the clock to a later day and waits for the hall's ticker

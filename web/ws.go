@@ -184,7 +184,7 @@ func (s *Server) ws(c *fiber.Ctx) error {
 	if t.Kind == topicTicket {
 		// A ticket's code, or the code of a work order or an approval
 		// (which may have no ticket: the page then hears of its events).
-		v, err := s.hall.TrackCase(t.Code)
+		v, err := s.casework.TrackCase(t.Code)
 		if err != nil {
 			return err
 		}

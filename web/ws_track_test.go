@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"hallq/hall"
+	"hallq/casework"
 )
 
 // TestWSTrackCaseCodes: the phone page of a work order's or an approval's
@@ -42,15 +42,15 @@ func TestWSTrackCaseCodes(t *testing.T) {
 	}
 	f := wsRead(t, woConn)
 	var ev struct{ Type string }
-	if err := json.Unmarshal(f.Event, &ev); err != nil || ev.Type != hall.EvWorkOrderUpdated {
-		t.Errorf("work-order page heard %s, want %s", f.raw, hall.EvWorkOrderUpdated)
+	if err := json.Unmarshal(f.Event, &ev); err != nil || ev.Type != casework.EvWorkOrderUpdated {
+		t.Errorf("work-order page heard %s, want %s", f.raw, casework.EvWorkOrderUpdated)
 	}
 	wsNoPersonal(t, f, nil)
 	if r := e.do("POST", "/api/v1/approvals/"+ap.ID+"/decide", mgr, map[string]any{"approve": true, "note": "同意"}); r.Status != http.StatusOK {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	f = wsRead(t, apConn)
-	if err := json.Unmarshal(f.Event, &ev); err != nil || ev.Type != hall.EvApprovalDecided {
-		t.Errorf("approval page heard %s, want %s", f.raw, hall.EvApprovalDecided)
+	if err := json.Unmarshal(f.Event, &ev); err != nil || ev.Type != casework.EvApprovalDecided {
+		t.Errorf("approval page heard %s, want %s", f.raw, casework.EvApprovalDecided)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/casework"
 	"hallq/hall"
 )
 
@@ -132,7 +133,7 @@ func TestAccessibility(t *testing.T) {
 	ctx := context.Background()
 	hl := h.Main.Hall
 	mgrP := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager, Display: "周主任"}
-	wo, err := hl.OpenWorkOrder(ctx, mgrP, hall.OpenWorkOrder{Item: "voltage_quality", Phone: "13812345678", Customer: "张先生", Summary: "晚上灯光发暗"})
+	wo, err := h.Main.Features.Casework.OpenWorkOrder(ctx, mgrP, casework.OpenWorkOrder{Item: "voltage_quality", Phone: "13812345678", Customer: "张先生", Summary: "晚上灯光发暗"})
 	if err != nil {
 		t.Fatal(err)
 	}

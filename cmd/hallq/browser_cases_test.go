@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
@@ -43,7 +45,7 @@ func typeInto(sel, value string) action {
 func TestBrowserKioskPrecheck(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
-	cat := h.Main.Hall.Catalog()
+	cat := h.Main.Features.Casework.Catalog()
 	privacy, _ := cat.Item("other_account_privacy")
 	meter, _ := cat.Item("meter_check")
 	kiosk := h.Browser(t, 1080, 1920)
@@ -132,7 +134,7 @@ func TestBrowserApprovalReachesDesk(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=desk-ap-send]")),
 		waitText("[data-testid=desk-ap-done]", "已提交审批"),
 		waitText("[data-testid=desk-approvals]", "审批中"))
-	list, err := h.Main.Hall.Approvals(hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}, hall.ApPending, 0)
+	list, err := h.Main.Features.Casework.Approvals(hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}, casework.ApPending, 0)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("pending approvals %v %v", list, err)
 	}
@@ -154,8 +156,8 @@ func TestBrowserApprovalReachesDesk(t *testing.T) {
 	// The desk's own finish (button or F key) records the item and its class.
 	h.run(t, desk, chromedp.Click(chromedp.CSS("[data-testid=desk-finish]")),
 		waitText("[data-testid=desk-case-msg]", "已办结"))
-	rec, err := h.Main.Hall.Case(tk.Day, tk.ID)
-	if err != nil || rec.Item != "late_fee_waiver" || rec.Class != "needs_approval" {
+	rec, ok, err := hall.Load[casework.CaseRecord](h.Main.Hall, casework.KindCase, fmt.Sprintf("%s/%012d", tk.Day, tk.ID))
+	if err != nil || !ok || rec.Item != "late_fee_waiver" || rec.Class != "needs_approval" {
 		t.Errorf("case record %+v %v", rec, err)
 	}
 
@@ -177,11 +179,11 @@ func TestBrowserCasePages(t *testing.T) {
 	h := newTestHall(t)
 	ctx := context.Background()
 	mgrP := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager, Display: "周主任"}
-	wo, err := h.Main.Hall.OpenWorkOrder(ctx, mgrP, hall.OpenWorkOrder{Item: "voltage_quality", Phone: "13812345678", Customer: "张先生", Summary: "晚上灯光发暗，空调启动不了"})
+	wo, err := h.Main.Features.Casework.OpenWorkOrder(ctx, mgrP, casework.OpenWorkOrder{Item: "voltage_quality", Phone: "13812345678", Customer: "张先生", Summary: "晚上灯光发暗，空调启动不了"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Main.Hall.OpenWorkOrder(ctx, mgrP, hall.OpenWorkOrder{Item: "meter_check", Phone: "13900001111", Summary: "电表走得快"}); err != nil {
+	if _, err := h.Main.Features.Casework.OpenWorkOrder(ctx, mgrP, casework.OpenWorkOrder{Item: "meter_check", Phone: "13900001111", Summary: "电表走得快"}); err != nil {
 		t.Fatal(err)
 	}
 	mgr := h.Browser(t, 1440, 900)
@@ -211,13 +213,13 @@ func TestBrowserCasePages(t *testing.T) {
 		waitText("[data-testid=cat-msg]", "不可以"),
 		waitText("[data-testid=cat-msg]", "第 7 字"),
 		screenshot(t, casesShot(t, "catalog_refused.png")))
-	if it, _ := h.Main.Hall.Catalog().Item("queue_jump"); strings.Contains(it.Script, "不可以") {
+	if it, _ := h.Main.Features.Casework.Catalog().Item("queue_jump"); strings.Contains(it.Script, "不可以") {
 		t.Fatal("the refused script was saved")
 	}
 	h.run(t, mgr, typeInto("[data-testid=cat-script]", "为了对每位排队的客户公平，我们按取号顺序办理。"),
 		chromedp.Click(chromedp.CSS("[data-testid=cat-save]")),
 		waitText("[data-testid=cat-msg]", "已保存"))
-	if it, _ := h.Main.Hall.Catalog().Item("queue_jump"); it.Script != "为了对每位排队的客户公平，我们按取号顺序办理。" {
+	if it, _ := h.Main.Features.Casework.Catalog().Item("queue_jump"); it.Script != "为了对每位排队的客户公平，我们按取号顺序办理。" {
 		t.Errorf("saved script %q", it.Script)
 	}
 
@@ -240,7 +242,7 @@ func TestBrowserCasePages(t *testing.T) {
 func TestBrowserKioskPrecheckGuide(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
-	cat := h.Main.Hall.Catalog()
+	cat := h.Main.Features.Casework.Catalog()
 	meter, _ := cat.Item("meter_check")
 	var refused []string
 	for _, it := range cat.Items {
@@ -322,10 +324,10 @@ func TestBrowserChoiceReview(t *testing.T) {
 	chosen := textOf(t, kiosk, "#kp-cand-items button:nth-child(2)")
 	h.run(t, kiosk, chromedp.Click(chromedp.CSS("#kp-cand-items button:nth-child(2)")))
 	mgrP := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
-	var miss hall.Choice
+	var miss casework.Choice
 	// The kiosk posts the choice without waiting for it: poll until it is recorded.
 	for i := 0; i < 200 && miss.Key == ""; i++ {
-		list, err := h.Main.Hall.Choices(mgrP, true, 0)
+		list, err := h.Main.Features.Casework.Choices(mgrP, true, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,7 +345,7 @@ func TestBrowserChoiceReview(t *testing.T) {
 		waitText("[data-testid=cat-misses]", text),
 		chromedp.Click(chromedp.CSS("[data-adopt]")),
 		waitText("[data-testid=cat-misses]", "已加为示例"))
-	if it, _ := h.Main.Hall.Catalog().Item(miss.Chosen); !slices.Contains(it.Examples, text) {
+	if it, _ := h.Main.Features.Casework.Catalog().Item(miss.Chosen); !slices.Contains(it.Examples, text) {
 		t.Errorf("%s examples %q lack %q", miss.Chosen, it.Examples, text)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/casework"
 	"hallq/hall"
 )
 
@@ -18,7 +19,7 @@ func TestBrowserTrackCaseCode(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
-	hl := h.Main.Hall
+	hl, cw := h.Main.Hall, h.Main.Features.Casework
 	kiosk, err := h.Main.Features.Account.AuthenticateDevice(ctx, h.Device(hall.KindKiosk, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestBrowserTrackCaseCode(t *testing.T) {
 			t.Fatalf("%s: %v", a, err)
 		}
 	}
-	wo, err := hl.OpenWorkOrder(ctx, clerk, hall.OpenWorkOrder{Counter: 1, Item: "meter_check", Summary: "电表走得快"})
+	wo, err := cw.OpenWorkOrder(ctx, clerk, casework.OpenWorkOrder{Counter: 1, Item: "meter_check", Summary: "电表走得快"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestBrowserTrackCaseCode(t *testing.T) {
 		waitText("[data-testid=track-workorder]", wo.ID),
 		waitJS(`document.body.dataset.live === "live"`, "the page's live connection"))
 	before := textOf(t, phone, "[data-testid=track-workorder-status]")
-	if _, err := hl.UpdateWorkOrder(ctx, clerk, wo.ID, hall.WorkOrderUpdate{Action: "resolve", Note: "校验合格"}); err != nil {
+	if _, err := cw.UpdateWorkOrder(ctx, clerk, wo.ID, casework.WorkOrderUpdate{Action: "resolve", Note: "校验合格"}); err != nil {
 		t.Fatal(err)
 	}
 	h.run(t, phone, waitGone("[data-testid=track-workorder-status]", before),

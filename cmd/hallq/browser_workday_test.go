@@ -8,7 +8,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"hallq/casework"
 	"hallq/hall"
+	"hallq/queue"
 )
 
 // TestBrowserDeskWorkday: the clerk's day at 1440×900. Enter finishes and
@@ -56,7 +58,7 @@ func TestBrowserDeskWorkday(t *testing.T) {
 	h.run(t, desk, chromedp.KeyEvent(kb.Enter),
 		waitText("[data-testid=desk-current-number]", numbers[1]), waitText("[data-testid=desk-served]", "1"))
 	snap, _ := h.Main.Hall.Snapshot()
-	recs, err := h.Main.Hall.Cases(snap.Day)
+	recs, err := caseRecords(h.Main.Hall, snap.Day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,4 +73,26 @@ func TestBrowserDeskWorkday(t *testing.T) {
 	if !strings.Contains(msg, "过号前请先重呼") || strings.Contains(msg, "recall") {
 		t.Errorf("refused no-show says %q, want the Chinese reason alone", msg)
 	}
+}
+
+// caseRecords reads the case records casework committed with the finishes
+// of a day, in ticket order.
+func caseRecords(h *hall.Hall, day string) ([]casework.CaseRecord, error) {
+	var out []casework.CaseRecord
+	var derr error
+	err := h.EachRecord(casework.KindCase, day+"/", func(r queue.Record) bool {
+		if !strings.HasPrefix(r.Key, day+"/") {
+			return false
+		}
+		c, err := hall.Decode[casework.CaseRecord](r)
+		if derr = err; err != nil {
+			return false
+		}
+		out = append(out, c)
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	return out, err
 }

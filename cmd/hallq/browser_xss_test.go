@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -30,7 +31,7 @@ func TestBrowserStoredTextInert(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
 	ctx := context.Background()
-	hl := h.Main.Hall
+	hl, cw := h.Main.Hall, h.Main.Features.Casework
 	mgr := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
 	kiosk := hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk}
 	must := func(what string, err error) {
@@ -60,13 +61,13 @@ func TestBrowserStoredTextInert(t *testing.T) {
 	must("issue", err)
 	_, err = hl.Operate(ctx, clerk, 1, hall.CounterOp{Action: "call"})
 	must("call", err)
-	wo, err := hl.OpenWorkOrder(ctx, clerk, hall.OpenWorkOrder{Counter: 1, Item: "voltage_quality", Summary: xssPayload("wo-summary"), Customer: "<b>张先生</b>", Phone: "13812345678"})
+	wo, err := cw.OpenWorkOrder(ctx, clerk, casework.OpenWorkOrder{Counter: 1, Item: "voltage_quality", Summary: xssPayload("wo-summary"), Customer: "<b>张先生</b>", Phone: "13812345678"})
 	must("work order", err)
-	_, err = hl.UpdateWorkOrder(ctx, mgr, wo.ID, hall.WorkOrderUpdate{Action: "progress", Note: xssPayload("wo-note")})
+	_, err = cw.UpdateWorkOrder(ctx, mgr, wo.ID, casework.WorkOrderUpdate{Action: "progress", Note: xssPayload("wo-note")})
 	must("work-order note", err)
-	ap, err := hl.RequestApproval(ctx, clerk, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: xssPayload("ap-request")})
+	ap, err := cw.RequestApproval(ctx, clerk, casework.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: xssPayload("ap-request")})
 	must("approval request", err)
-	_, err = hl.DecideApproval(ctx, mgr, ap.ID, hall.Decision{Approve: false, Note: xssPayload("ap-note")})
+	_, err = cw.DecideApproval(ctx, mgr, ap.ID, casework.Decision{Approve: false, Note: xssPayload("ap-note")})
 	must("approval decision", err)
 	_, err = hl.Operate(ctx, clerk, 1, hall.CounterOp{Action: "finish"})
 	must("finish", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"hallq/account"
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/web"
 )
@@ -17,7 +18,8 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
 	return web.Features{
-		Account: account.New(h, account.Options{}),
-		Backup:  backups.New(h, backups.Options{Keep: keep}),
+		Account:  account.New(h, account.Options{}),
+		Backup:   backups.New(h, backups.Options{Keep: keep}),
+		Casework: casework.New(h),
 	}
 }

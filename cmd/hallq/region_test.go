@@ -104,7 +104,7 @@ func TestCLIRegionCatalog(t *testing.T) {
 	// The right key: the hall pulls at start and runs version 1.
 	writeRegion(pub)
 	waitFor(t, "catalog version 1", func() bool { return version() == 1 })
-	if it, _ := th.Main.Hall.Catalog().Item("pay_bill"); it.Script != pay.Script {
+	if it, _ := th.Main.Features.Casework.Catalog().Item("pay_bill"); it.Script != pay.Script {
 		t.Errorf("the hall runs script %q", it.Script)
 	}
 
@@ -121,7 +121,7 @@ func TestCLIRegionCatalog(t *testing.T) {
 		waitText("[data-testid=cat-region-version]", "第 1 版"),
 		chromedp.Click(chromedp.CSS("[data-testid=cat-pull]")),
 		waitText("[data-testid=cat-region-version]", "第 2 版"))
-	if it, _ := th.Main.Hall.Catalog().Item("pay_bill"); it.Script != pay.Script {
+	if it, _ := th.Main.Features.Casework.Catalog().Item("pay_bill"); it.Script != pay.Script {
 		t.Errorf("after the manager's pull the hall runs %q", it.Script)
 	}
 	th.run(t, tab, screenshot(t, shotPath(t, "catalog_region.zh.png")))

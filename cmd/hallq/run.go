@@ -110,7 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return userError(err)
 	}
 	if src.URL != "" {
-		wopt.Catalog = catalogsync.New(h, src, m.Logger)
+		wopt.Catalog = catalogsync.New(m.Features.Casework, src, m.Logger)
 	}
 	wopt.Notify = m.Notify
 	wopt.Features = m.Features

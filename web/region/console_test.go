@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/cases"
@@ -39,7 +40,7 @@ var (
 
 // newHall simulates a hall with id into a fresh directory (hall.json
 // names it) and opens it late on the last simulated day.
-func newHall(t *testing.T, id string, seed uint64) *hall.Hall {
+func newHall(t *testing.T, id string, seed uint64) caseHall {
 	t.Helper()
 	dir := t.TempDir()
 	var cfg map[string]any
@@ -68,7 +69,14 @@ func newHall(t *testing.T, id string, seed uint64) *hall.Hall {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	return h
+	return caseHall{h, casework.New(h)}
+}
+
+// caseHall is a hall with its casework (the catalog the region's bundles
+// merge into).
+type caseHall struct {
+	*hall.Hall
+	cw *casework.Service
 }
 
 // liveHall is a fresh hall-c working on the day of end: counters 1 and 2
@@ -168,9 +176,9 @@ func TestRegionConsole(t *testing.T) {
 	if err := region.EnsureMonths(ctx, db, end.AddDate(0, -1, 0), end); err != nil {
 		t.Fatal(err)
 	}
-	halls := map[string]*hall.Hall{"hall-a": newHall(t, "hall-a", 1), "hall-b": newHall(t, "hall-b", 2)}
+	halls := map[string]caseHall{"hall-a": newHall(t, "hall-a", 1), "hall-b": newHall(t, "hall-b", 2)}
 	for id, h := range halls {
-		s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h}, Batch: 2000}
+		s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h.Hall}, Batch: 2000}
 		if _, err := s.CatchUp(ctx); err != nil {
 			t.Fatalf("ship %s: %v", id, err)
 		}
@@ -201,7 +209,7 @@ func TestRegionConsole(t *testing.T) {
 			t.Errorf("%s: live %+v on a day it did not work", row.Hall, row.Live)
 		}
 		h := halls[row.Hall]
-		if h == nil {
+		if h.Hall == nil {
 			t.Fatalf("unknown hall %q", row.Hall)
 		}
 		p := report.Params{From: from, To: to}
@@ -319,18 +327,18 @@ func TestRegionConsole(t *testing.T) {
 	}
 	manager := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
 	a := halls["hall-a"]
-	own, _ := a.Catalog().Item("invoice")
+	own, _ := a.cw.Catalog().Item("invoice")
 	own.Script = "您好，本厅发票在 3 号窗口开具。"
-	if _, err := a.SaveCatalogItem(ctx, manager, own); err != nil {
+	if _, err := a.cw.SaveCatalogItem(ctx, manager, own); err != nil {
 		t.Fatal(err)
 	}
 	for id, h := range halls {
-		s := catalogsync.New(h, catalogsync.Source{URL: url, PublicKey: pub}, quiet)
+		s := catalogsync.New(h.cw, catalogsync.Source{URL: url, PublicKey: pub}, quiet)
 		st, err := s.Pull(ctx, manager)
 		if err != nil || st.Version != 1 {
 			t.Fatalf("%s: pull: %+v %v", id, st, err)
 		}
-		if r, err := h.Classify("", "绿证怎么买"); err != nil || r.Item != "green_cert" {
+		if r, err := h.cw.Classify("", "绿证怎么买"); err != nil || r.Item != "green_cert" {
 			t.Errorf("%s: the region's new item is not classified: %+v %v", id, r, err)
 		}
 	}
@@ -340,7 +348,7 @@ func TestRegionConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, h := range halls {
-		s := catalogsync.New(h, catalogsync.Source{URL: url, PublicKey: pub}, quiet)
+		s := catalogsync.New(h.cw, catalogsync.Source{URL: url, PublicKey: pub}, quiet)
 		if st, err := s.Pull(ctx, manager); err != nil || st.Version != 2 {
 			t.Fatalf("%s: pull v2: %+v %v", id, st, err)
 		}
@@ -348,7 +356,7 @@ func TestRegionConsole(t *testing.T) {
 		if h == a {
 			want = own.Script
 		}
-		if got, _ := h.Catalog().Item("invoice"); got.Script != want {
+		if got, _ := h.cw.Catalog().Item("invoice"); got.Script != want {
 			t.Errorf("%s: invoice script %q, want %q", id, got.Script, want)
 		}
 	}

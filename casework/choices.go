@@ -1,4 +1,4 @@
-package hall
+package casework
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
 )
@@ -46,7 +47,7 @@ func (c Choice) Miss() bool { return c.Chosen != c.Answer }
 // RecordChoice records which item was chosen after a weak answer to text:
 // who is "desk" or "kiosk"; the chosen item must be in the catalog; the text
 // is at most cases.MaxExampleRunes. Bad input is EINVALID and records nothing.
-func (h *Hall) RecordChoice(ctx context.Context, p Principal, c Choice) (Choice, error) {
+func (s *Service) RecordChoice(ctx context.Context, p hall.Principal, c Choice) (Choice, error) {
 	c.Text = strings.TrimSpace(c.Text)
 	switch {
 	case c.Text == "" || utf8.RuneCountInString(c.Text) > cases.MaxExampleRunes:
@@ -54,7 +55,7 @@ func (h *Hall) RecordChoice(ctx context.Context, p Principal, c Choice) (Choice,
 	case c.Who != "desk" && c.Who != "kiosk":
 		return Choice{}, queue.Err(queue.EINVALID, "err.hall.who_must_be_desk")
 	}
-	cat := h.Catalog()
+	cat := s.Catalog()
 	it, ok := cat.Item(c.Chosen)
 	if !ok {
 		return Choice{}, queue.Err(queue.EINVALID, "err.hall.unknown_business_item", c.Chosen)
@@ -65,15 +66,15 @@ func (h *Hall) RecordChoice(ctx context.Context, p Principal, c Choice) (Choice,
 		return Choice{}, queue.Err(queue.EINVALID, "err.hall.unknown_business_item", c.Answer)
 	}
 	c.ChosenName, c.ChosenClass, c.Actor, c.Adopted, c.AdoptedBy = it.NameZH, it.Class, p.Actor(), false, ""
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		c.At = now
 		c.Key = fmt.Sprintf("%s-%019d", now.Format("20060102"), now.UnixNano())
-		if _, exists := h.recordLocked(KindChoice, c.Key); exists {
+		if _, exists := tx.Record(KindChoice, c.Key); exists {
 			c.Key += "b"
 		}
 		return queue.Event{Type: EvCaseChosen, At: now, Day: e.Day(), Reason: c.Chosen,
-			Records: []queue.Record{NewRecord(KindChoice, c.Key, c)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindChoice, c.Key, c)}}, nil
 	})
 	if err != nil {
 		return Choice{}, err
@@ -83,13 +84,13 @@ func (h *Hall) RecordChoice(ctx context.Context, p Principal, c Choice) (Choice,
 
 // Choices lists the recorded choices, newest first (managers and admins);
 // misses only (the chosen item differs from the answer) with misses set.
-func (h *Hall) Choices(p Principal, misses bool, limit int) ([]Choice, error) {
+func (s *Service) Choices(p hall.Principal, misses bool, limit int) ([]Choice, error) {
 	if !p.Staff() {
-		return nil, forbidden()
+		return nil, hall.Forbidden()
 	}
 	var out []Choice
 	var derr error
-	err := h.EachRecord(KindChoice, "", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindChoice, "", func(r queue.Record) bool {
 		var c Choice
 		if derr = json.Unmarshal(r.Data, &c); derr != nil {
 			return false
@@ -112,22 +113,22 @@ func (h *Hall) Choices(p Principal, misses bool, limit int) ([]Choice, error) {
 // AdoptChoice adds a choice's text as an example of the chosen item and marks
 // the choice adopted, in one catalog_changed event (managers and admins). ENOTFOUND for an
 // unknown key; adopting twice adds the example once.
-func (h *Hall) AdoptChoice(ctx context.Context, p Principal, key string) (Choice, error) {
+func (s *Service) AdoptChoice(ctx context.Context, p hall.Principal, key string) (Choice, error) {
 	if !p.Staff() {
-		return Choice{}, forbidden()
+		return Choice{}, hall.Forbidden()
 	}
 	var c Choice
 	var next *cases.Catalog
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		r, ok := h.recordLocked(KindChoice, key)
+		r, ok := tx.Record(KindChoice, key)
 		if !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_choice", key)
 		}
 		if err := json.Unmarshal(r.Data, &c); err != nil {
 			return queue.Event{}, err
 		}
-		cur, err := h.catalogLocked()
+		cur, err := s.catalogLocked(tx)
 		if err != nil {
 			return queue.Event{}, err
 		}
@@ -145,11 +146,11 @@ func (h *Hall) AdoptChoice(ctx context.Context, p Principal, key string) (Choice
 		next.Reindex()
 		c.Adopted, c.AdoptedBy = true, p.Actor()
 		return queue.Event{Type: EvCatalogChanged, At: now, Day: e.Day(), Reason: "example of " + c.Chosen + " from choice " + key,
-			Records: []queue.Record{NewRecord(KindCatalog, catalogKey, next), NewRecord(KindChoice, key, c)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindCatalog, catalogKey, next), hall.NewRecord(KindChoice, key, c)}}, nil
 	})
 	if err != nil {
 		return Choice{}, err
 	}
-	h.setCatalog(next, ev.Records[0].Rev)
+	s.setCatalog(next, ev.Records[0].Rev)
 	return c, nil
 }

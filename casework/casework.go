@@ -1,4 +1,4 @@
-package hall
+package casework
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
 )
@@ -47,29 +48,50 @@ type catalogCache struct {
 	cat *cases.Catalog
 }
 
-func (h *Hall) catalogCache() *catalogCache { return &h.catalog }
+// Service is the casework of one hall: the business catalog and the
+// classifier over it, the case records of finished tickets, work orders,
+// approvals, the customers' tracking of them, and the choices after weak
+// answers.
+type Service struct {
+	h       *hall.Hall
+	catalog catalogCache
+}
+
+// New returns the casework of h and registers its hooks on h: an issue or a
+// finish naming a business item the catalog does not know is refused
+// (Hall.CheckItem), a finish naming one records its case (Hall.OnFinish), and
+// the kernel's Hall.Catalog (still read by the features that live in hall)
+// answers with this catalog (Hall.UseCatalog), as do the monitor's alerts.
+func New(h *hall.Hall) *Service {
+	s := &Service{h: h}
+	h.CheckItem(s.checkItem)
+	h.OnFinish(s.addCaseRecord)
+	h.UseCatalog(s.Catalog)
+	h.MonitorAlerts(s.alerts)
+	return s
+}
 
 // Catalog returns the hall's business catalog: the one managers saved, or
 // the default catalog shipped in the binary. The caller must not change it
 // (Clone it first); it is safe for concurrent Classify calls.
-func (h *Hall) Catalog() *cases.Catalog {
-	cc := h.catalogCache()
+func (s *Service) Catalog() *cases.Catalog {
+	cc := &s.catalog
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if cc.cat != nil {
 		return cc.cat
 	}
 	cc.cat, cc.rev = cases.DefaultCatalog(), 0
-	r, ok, err := h.Record(KindCatalog, catalogKey)
+	r, ok, err := s.h.Record(KindCatalog, catalogKey)
 	if err != nil {
-		h.log.Error("read catalog", "err", err)
+		s.h.Log().Error("read catalog", "err", err)
 		cc.cat = nil // try again next time
 		return cases.DefaultCatalog()
 	}
 	if ok {
 		c, err := cases.ParseCatalog(r.Data)
 		if err != nil {
-			h.log.Error("stored catalog is invalid; using the default", "err", err)
+			s.h.Log().Error("stored catalog is invalid; using the default", "err", err)
 		} else {
 			cc.cat, cc.rev = c, r.Rev
 		}
@@ -77,8 +99,8 @@ func (h *Hall) Catalog() *cases.Catalog {
 	return cc.cat
 }
 
-func (h *Hall) setCatalog(c *cases.Catalog, rev int) {
-	cc := h.catalogCache()
+func (s *Service) setCatalog(c *cases.Catalog, rev int) {
+	cc := &s.catalog
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if rev >= cc.rev {
@@ -86,9 +108,9 @@ func (h *Hall) setCatalog(c *cases.Catalog, rev int) {
 	}
 }
 
-// catalogLocked is the write model's catalog. Call with h.mu held.
-func (h *Hall) catalogLocked() (*cases.Catalog, error) {
-	r, ok := h.recordLocked(KindCatalog, catalogKey)
+// catalogLocked is the write model's catalog (inside Exec).
+func (s *Service) catalogLocked(tx *hall.Tx) (*cases.Catalog, error) {
+	r, ok := tx.Record(KindCatalog, catalogKey)
 	if !ok {
 		return cases.DefaultCatalog(), nil
 	}
@@ -102,8 +124,8 @@ func (h *Hall) catalogLocked() (*cases.Catalog, error) {
 // Classify classifies a case by item id and/or free text against the hall's
 // catalog. Errors: ENOTFOUND for an unknown item, EINVALID for no id and no
 // text, a text too long, or a text that matches no item.
-func (h *Hall) Classify(itemID, text string) (cases.Result, error) {
-	r, err := h.Catalog().Classify(itemID, text)
+func (s *Service) Classify(itemID, text string) (cases.Result, error) {
+	r, err := s.Catalog().Classify(itemID, text)
 	if err != nil {
 		return r, caseError(err)
 	}
@@ -136,14 +158,14 @@ func firstLine(s string) string {
 
 // saveCatalog commits a changed catalog, built by edit from the current one
 // under the command lock, and makes it the one the classifier reads.
-func (h *Hall) saveCatalog(p Principal, what string, edit func(c *cases.Catalog) error) (*cases.Catalog, error) {
+func (s *Service) saveCatalog(p hall.Principal, what string, edit func(c *cases.Catalog) error) (*cases.Catalog, error) {
 	if !p.Staff() {
-		return nil, forbidden()
+		return nil, hall.Forbidden()
 	}
 	var next *cases.Catalog
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		cur, err := h.catalogLocked()
+		cur, err := s.catalogLocked(tx)
 		if err != nil {
 			return queue.Event{}, err
 		}
@@ -153,12 +175,12 @@ func (h *Hall) saveCatalog(p Principal, what string, edit func(c *cases.Catalog)
 		}
 		next.Reindex()
 		return queue.Event{Type: EvCatalogChanged, At: now, Day: e.Day(), Reason: what,
-			Records: []queue.Record{NewRecord(KindCatalog, catalogKey, next)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindCatalog, catalogKey, next)}}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save catalog (%s): %w", what, err)
 	}
-	h.setCatalog(next, ev.Records[0].Rev)
+	s.setCatalog(next, ev.Records[0].Rev)
 	return next, nil
 }
 
@@ -166,19 +188,19 @@ func (h *Hall) saveCatalog(p Principal, what string, edit func(c *cases.Catalog)
 // Every spoken text is checked for forbidden phrases first: a violation is
 // EINVALID with a *cases.PhraseError in the chain (phrase, position, field),
 // and nothing changes.
-func (h *Hall) SaveCatalogItem(ctx context.Context, p Principal, it cases.Item) (cases.Item, error) {
-	_, err := h.saveCatalog(p, "item "+it.ID, func(c *cases.Catalog) error { return c.Put(it) })
+func (s *Service) SaveCatalogItem(ctx context.Context, p hall.Principal, it cases.Item) (cases.Item, error) {
+	_, err := s.saveCatalog(p, "item "+it.ID, func(c *cases.Catalog) error { return c.Put(it) })
 	if err != nil {
 		return cases.Item{}, err
 	}
-	saved, _ := h.Catalog().Item(it.ID)
+	saved, _ := s.Catalog().Item(it.ID)
 	return saved, nil
 }
 
 // DeleteCatalogItem removes a business item (managers and admins); ENOTFOUND
 // if there is none.
-func (h *Hall) DeleteCatalogItem(ctx context.Context, p Principal, id string) error {
-	_, err := h.saveCatalog(p, "delete "+id, func(c *cases.Catalog) error { return c.Remove(id) })
+func (s *Service) DeleteCatalogItem(ctx context.Context, p hall.Principal, id string) error {
+	_, err := s.saveCatalog(p, "delete "+id, func(c *cases.Catalog) error { return c.Remove(id) })
 	return err
 }
 
@@ -186,7 +208,7 @@ func (h *Hall) DeleteCatalogItem(ctx context.Context, p Principal, id string) er
 // the scripts (managers and admins). The whole catalog is checked against the
 // new list: a script that breaks it is EINVALID with a *cases.PhraseError in
 // the chain, and nothing changes.
-func (h *Hall) SetForbiddenPhrases(ctx context.Context, p Principal, phrases []string) ([]string, error) {
+func (s *Service) SetForbiddenPhrases(ctx context.Context, p hall.Principal, phrases []string) ([]string, error) {
 	var clean []string
 	for _, s := range phrases {
 		if s = strings.TrimSpace(s); s != "" && !slices.Contains(clean, s) {
@@ -196,7 +218,7 @@ func (h *Hall) SetForbiddenPhrases(ctx context.Context, p Principal, phrases []s
 	if len(clean) == 0 {
 		return nil, queue.Err(queue.EINVALID, "err.hall.the_forbidden_phrase_list")
 	}
-	c, err := h.saveCatalog(p, "forbidden phrases", func(c *cases.Catalog) error {
+	c, err := s.saveCatalog(p, "forbidden phrases", func(c *cases.Catalog) error {
 		c.Forbidden = clean
 		c.Reindex()
 		return c.Validate()
@@ -208,16 +230,16 @@ func (h *Hall) SetForbiddenPhrases(ctx context.Context, p Principal, phrases []s
 }
 
 // ForbiddenPhrases is the list the catalog's scripts are checked against.
-func (h *Hall) ForbiddenPhrases() []string {
-	if f := h.Catalog().Forbidden; len(f) > 0 {
+func (s *Service) ForbiddenPhrases() []string {
+	if f := s.Catalog().Forbidden; len(f) > 0 {
 		return slices.Clone(f)
 	}
 	return cases.DefaultForbidden()
 }
 
 // ResetCatalog puts the default catalog back (managers and admins).
-func (h *Hall) ResetCatalog(ctx context.Context, p Principal) error {
-	_, err := h.saveCatalog(p, "reset", func(c *cases.Catalog) error {
+func (s *Service) ResetCatalog(ctx context.Context, p hall.Principal) error {
+	_, err := s.saveCatalog(p, "reset", func(c *cases.Catalog) error {
 		*c = *cases.DefaultCatalog()
 		return nil
 	})
@@ -242,54 +264,33 @@ func caseKey(day string, ticket uint64) string { return fmt.Sprintf("%s/%012d", 
 
 // checkCaseItem refuses an item id that the catalog does not know ("" is
 // fine: the clerk recorded no item).
-func (h *Hall) checkCaseItem(item string) error {
+func (s *Service) checkItem(item string) error {
 	if item == "" {
 		return nil
 	}
-	if _, ok := h.Catalog().Item(item); !ok {
+	if _, ok := s.Catalog().Item(item); !ok {
 		return queue.Err(queue.EINVALID, "err.hall.unknown_business_item", item)
 	}
 	return nil
 }
 
 // addCaseRecord adds the case record of a finish event that named an item.
-func (h *Hall) addCaseRecord(tx *Tx, ev *queue.Event, item string) {
+func (s *Service) addCaseRecord(tx *hall.Tx, ev *queue.Event, item string) {
 	if item == "" || len(ev.Tickets) == 0 {
 		return
 	}
-	it, _ := h.Catalog().Item(item)
+	it, _ := s.Catalog().Item(item)
 	t := ev.Tickets[0]
 	rec := CaseRecord{Day: t.Day, Ticket: t.ID, Number: t.Number, Item: it.ID, ItemName: it.NameZH, Class: it.Class,
 		Counter: t.Counter, Clerk: t.Clerk, At: tx.Now()}
 	tx.Put(KindCase, caseKey(t.Day, t.ID), rec)
 }
 
-// FinishCase finishes counter n's ticket recording the business item and its
-// class with it (a case record committed with the finish event). The item
-// must be in the catalog (EINVALID otherwise); the other errors are those of
-// Operate.
-func (h *Hall) FinishCase(ctx context.Context, p Principal, n int, item string) (queue.Ticket, error) {
-	return h.Operate(ctx, p, n, CounterOp{Action: "finish", Item: item})
-}
-
-// Case returns the case record of a ticket; ENOTFOUND if none was recorded.
-func (h *Hall) Case(day string, ticket uint64) (CaseRecord, error) {
-	var c CaseRecord
-	r, ok, err := h.Record(KindCase, caseKey(day, ticket))
-	if err != nil {
-		return c, err
-	}
-	if !ok {
-		return c, queue.Err(queue.ENOTFOUND, "err.hall.no_case_recorded_for")
-	}
-	return c, json.Unmarshal(r.Data, &c)
-}
-
-// Cases returns the case records of a day, in ticket order.
-func (h *Hall) Cases(day string) ([]CaseRecord, error) {
+// dayCases returns the case records of a day, in ticket order.
+func (s *Service) dayCases(day string) ([]CaseRecord, error) {
 	var out []CaseRecord
 	var derr error
-	err := h.EachRecord(KindCase, day+"/", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindCase, day+"/", func(r queue.Record) bool {
 		if !strings.HasPrefix(r.Key, day+"/") {
 			return false
 		}
@@ -307,12 +308,12 @@ func (h *Hall) Cases(day string) ([]CaseRecord, error) {
 // serving services: the items recorded at the counter on day first, most
 // frequent first, then the other items of its services in catalog order
 // (service by service, in the counter's order).
-func (h *Hall) CommonItems(n int, services []string, day string, limit int) ([]cases.Item, error) {
-	recs, err := h.Cases(day)
+func (s *Service) CommonItems(n int, services []string, day string, limit int) ([]cases.Item, error) {
+	recs, err := s.dayCases(day)
 	if err != nil {
 		return nil, fmt.Errorf("common items of counter %d: %w", n, err)
 	}
-	cat := h.Catalog()
+	cat := s.Catalog()
 	count := map[string]int{}
 	var seen []string
 	for _, r := range recs {
@@ -358,19 +359,19 @@ const CatalogRegionKey = "region"
 // manager). merge runs under the command lock, so no manager's edit slips in
 // between; an error from it changes nothing. The merged catalog must be
 // valid (forbidden phrases included).
-func (h *Hall) MergeCatalog(p Principal, what string, merge func(cur *cases.Catalog, region []byte) (next *cases.Catalog, state any, err error)) (*cases.Catalog, error) {
+func (s *Service) MergeCatalog(p hall.Principal, what string, merge func(cur *cases.Catalog, region []byte) (next *cases.Catalog, state any, err error)) (*cases.Catalog, error) {
 	if !p.Staff() {
-		return nil, forbidden()
+		return nil, hall.Forbidden()
 	}
 	var next *cases.Catalog
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		cur, err := h.catalogLocked()
+		cur, err := s.catalogLocked(tx)
 		if err != nil {
 			return queue.Event{}, err
 		}
 		var base []byte
-		if r, ok := h.recordLocked(KindCatalog, CatalogRegionKey); ok {
+		if r, ok := tx.Record(KindCatalog, CatalogRegionKey); ok {
 			base = r.Data
 		}
 		n, state, err := merge(cur.Clone(), base)
@@ -383,11 +384,15 @@ func (h *Hall) MergeCatalog(p Principal, what string, merge func(cur *cases.Cata
 		}
 		next = n
 		return queue.Event{Type: EvCatalogChanged, At: now, Day: e.Day(), Reason: what,
-			Records: []queue.Record{NewRecord(KindCatalog, catalogKey, next), NewRecord(KindCatalog, CatalogRegionKey, state)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindCatalog, catalogKey, next), hall.NewRecord(KindCatalog, CatalogRegionKey, state)}}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save catalog (%s): %w", what, err)
 	}
-	h.setCatalog(next, ev.Records[0].Rev)
+	s.setCatalog(next, ev.Records[0].Rev)
 	return next, nil
 }
+
+// Hall is the kernel this casework belongs to (for consumers such as
+// catalogsync that save services beside the catalog).
+func (s *Service) Hall() *hall.Hall { return s.h }

@@ -1,4 +1,4 @@
-package hall
+package casework
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
 )
@@ -58,16 +59,16 @@ type RequestApproval struct {
 // RequestApproval opens an approval request (people). A clerk asks for the
 // counter they work. The item must be a needs_approval item; the request note
 // is required. Errors: EFORBIDDEN, EINVALID, ENOTFOUND.
-func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestApproval) (Approval, error) {
+func (s *Service) RequestApproval(ctx context.Context, p hall.Principal, req RequestApproval) (Approval, error) {
 	if p.Kind != "user" {
-		return Approval{}, forbidden()
+		return Approval{}, hall.Forbidden()
 	}
 	if req.Counter > 0 {
-		if err := h.mayOperate(p, req.Counter); err != nil {
+		if err := s.h.MayOperate(p, req.Counter); err != nil {
 			return Approval{}, err
 		}
 	}
-	it, ok := h.Catalog().Item(req.Item)
+	it, ok := s.Catalog().Item(req.Item)
 	if !ok {
 		return Approval{}, queue.Err(queue.EINVALID, "err.hall.choose_a_business_item")
 	}
@@ -79,23 +80,23 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 		return Approval{}, err
 	}
 	var ap Approval
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
+		t, hasTicket := caseTicket(e, req.Counter, req.Ticket)
 		if req.Ticket != 0 && !hasTicket {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 		}
 		var override string
 		if hasTicket {
 			var err error
-			if override, err = mayTouchTicketLocked(e, p, t); err != nil { // owner.go
+			if override, err = hall.MayTouchTicket(e, p, t); err != nil { // owner.go
 				return queue.Event{}, err
 			}
 		}
-		ap = Approval{ID: h.nextIDLocked(KindApproval, "S", now), Code: NewCode(12), Item: it.ID, ItemName: it.NameZH,
-			Approver: it.Approver, Request: note, Counter: req.Counter, Clerk: p.Name, ClerkName: p.who(),
+		ap = Approval{ID: nextID(tx, s.h.Location(), KindApproval, "S", now), Code: hall.NewCode(12), Item: it.ID, ItemName: it.NameZH,
+			Approver: it.Approver, Request: note, Counter: req.Counter, Clerk: p.Name, ClerkName: p.Who(),
 			RequestedAt: now, Status: ApPending,
-			Log: []LogEntry{{At: now, Actor: p.who(), Kind: "requested", Note: "报" + it.Approver + "审批"}}}
+			Log: []LogEntry{{At: now, Actor: p.Who(), Kind: "requested", Note: "报" + it.Approver + "审批"}}}
 		codes := []string{ap.Code}
 		if hasTicket {
 			ap.Day, ap.Ticket, ap.TicketNumber, ap.TicketCode = t.Day, t.ID, t.Number, t.Tracking
@@ -104,7 +105,7 @@ func (h *Hall) RequestApproval(ctx context.Context, p Principal, req RequestAppr
 				ap.Counter = t.Counter
 			}
 		}
-		recs := append([]queue.Record{NewRecord(KindApproval, ap.ID, ap)}, h.trackRecordsLocked(codes, "", ap.ID)...)
+		recs := append([]queue.Record{hall.NewRecord(KindApproval, ap.ID, ap)}, trackRecords(tx, codes, "", ap.ID)...)
 		return queue.Event{Type: EvApprovalRequested, At: now, Day: e.Day(), Counter: ap.Counter, Ticket: ap.Ticket, Reason: strings.TrimSpace(ap.ID + " " + override), Records: recs}, nil
 	})
 	if err != nil {
@@ -124,7 +125,7 @@ type Decision struct {
 // clerk gets EFORBIDDEN). The note is required. The event carries the
 // asking desk's counter, so desk/N hears of it at once. Errors: EFORBIDDEN,
 // ENOTFOUND, ECONFLICT (decided already), EINVALID (no note).
-func (h *Hall) DecideApproval(ctx context.Context, p Principal, id string, d Decision) (Approval, error) {
+func (s *Service) DecideApproval(ctx context.Context, p hall.Principal, id string, d Decision) (Approval, error) {
 	if !p.Staff() {
 		return Approval{}, queue.Err(queue.EFORBIDDEN, "err.hall.only_managers_may_decide")
 	}
@@ -133,9 +134,9 @@ func (h *Hall) DecideApproval(ctx context.Context, p Principal, id string, d Dec
 		return Approval{}, err
 	}
 	var ap Approval
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		r, ok := h.recordLocked(KindApproval, id)
+		r, ok := tx.Record(KindApproval, id)
 		if !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_approval_request")
 		}
@@ -145,13 +146,13 @@ func (h *Hall) DecideApproval(ctx context.Context, p Principal, id string, d Dec
 		if ap.Status != ApPending {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.approval_is_decided_already", ap.ID)
 		}
-		ap.Status, ap.DecidedAt, ap.DecidedBy, ap.Decision = ApRejected, &now, p.who(), note
+		ap.Status, ap.DecidedAt, ap.DecidedBy, ap.Decision = ApRejected, &now, p.Who(), note
 		if d.Approve {
 			ap.Status = ApApproved
 		}
-		ap.Log = append(ap.Log, LogEntry{At: now, Actor: p.who(), Kind: ap.Status, Note: note})
+		ap.Log = append(ap.Log, LogEntry{At: now, Actor: p.Who(), Kind: ap.Status, Note: note})
 		return queue.Event{Type: EvApprovalDecided, At: now, Day: e.Day(), Counter: ap.Counter, Ticket: ap.Ticket, Reason: ap.ID + " " + ap.Status,
-			Records: []queue.Record{NewRecord(KindApproval, ap.ID, ap)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindApproval, ap.ID, ap)}}, nil
 	})
 	if err != nil {
 		return Approval{}, fmt.Errorf("decide approval %s: %w", id, err)
@@ -169,8 +170,8 @@ func decodeApproval(r queue.Record) (Approval, error) {
 
 // Approval returns an approval request: managers and admins see every one, a
 // clerk the ones they asked for.
-func (h *Hall) Approval(p Principal, id string) (Approval, error) {
-	r, ok, err := h.Record(KindApproval, id)
+func (s *Service) Approval(p hall.Principal, id string) (Approval, error) {
+	r, ok, err := s.h.Record(KindApproval, id)
 	if err != nil {
 		return Approval{}, err
 	}
@@ -189,16 +190,16 @@ func (h *Hall) Approval(p Principal, id string) (Approval, error) {
 
 // Approvals lists approval requests newest first, pending ones first: the
 // manager's inbox (all), or a clerk's own requests. status "" is all.
-func (h *Hall) Approvals(p Principal, status string, limit int) ([]Approval, error) {
+func (s *Service) Approvals(p hall.Principal, status string, limit int) ([]Approval, error) {
 	if p.Kind != "user" {
-		return nil, forbidden()
+		return nil, hall.Forbidden()
 	}
 	if limit <= 0 {
 		limit = 500
 	}
 	var out []Approval
 	var derr error
-	err := h.EachRecord(KindApproval, "", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindApproval, "", func(r queue.Record) bool {
 		a, err := decodeApproval(r)
 		if err != nil {
 			derr = err
@@ -284,16 +285,16 @@ func steps(log []LogEntry) []TrackStep {
 // TrackCase returns what a tracking code shows the customer: a ticket's live
 // place in the queue, and every work order and approval opened for it (or
 // the one the code belongs to). ENOTFOUND if the code is unknown.
-func (h *Hall) TrackCase(code string) (TrackView, error) {
+func (s *Service) TrackCase(code string) (TrackView, error) {
 	var v TrackView
 	if code == "" || len(code) > 64 {
 		return v, queue.Err(queue.ENOTFOUND, "err.hall.unknown_tracking_code")
 	}
-	if t, err := h.Track(code); err == nil {
+	if t, err := s.h.Track(code); err == nil {
 		t.Phone, t.Account, t.Clerk, t.Note = "", "", "", ""
 		v.Ticket = &t
 	}
-	r, ok, err := h.Record(KindTrack, code)
+	r, ok, err := s.h.Record(KindTrack, code)
 	if err != nil {
 		return v, err
 	}
@@ -306,9 +307,9 @@ func (h *Hall) TrackCase(code string) (TrackView, error) {
 			return v, err
 		}
 	}
-	now := h.now()
+	now := s.h.Now()
 	for _, id := range ref.WorkOrders {
-		r, ok, err := h.Record(KindWorkOrder, id)
+		r, ok, err := s.h.Record(KindWorkOrder, id)
 		if err != nil || !ok {
 			continue
 		}
@@ -321,7 +322,7 @@ func (h *Hall) TrackCase(code string) (TrackView, error) {
 			Steps: steps(w.Log)})
 	}
 	for _, id := range ref.Approvals {
-		r, ok, err := h.Record(KindApproval, id)
+		r, ok, err := s.h.Record(KindApproval, id)
 		if err != nil || !ok {
 			continue
 		}

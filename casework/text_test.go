@@ -1,10 +1,11 @@
-package hall_test
+package casework_test
 
 import (
 	"testing"
 	"time"
 
 	"hallq/account"
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -31,12 +32,12 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 			_, steps["notice"] = c.h.SaveNotice(c.ctx, c.manager, hall.Notice{TextZH: s, Start: now, End: now.Add(time.Hour)})
 			_, steps["pause reason"] = c.h.Operate(c.ctx, c.clerk2, 2, hall.CounterOp{Action: "pause", Reason: s})
 			_, steps["booking name"] = c.h.Book(c.ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
-			_, steps["work-order customer"] = c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
+			_, steps["work-order customer"] = c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
 			_, _, steps["device name"] = acc(c.h).CreatePairing(c.ctx, c.manager, account.NewDevice{Name: s, Kind: hall.KindDisplay})
 			_, steps["service name"] = c.h.SaveService(c.ctx, c.manager, queue.Service{Prefix: "G", NameZH: s, NameEN: "G", TargetWaitS: 600, AvgServiceS: 300}, true)
 			_, steps["counter name"] = c.h.SaveCounter(c.ctx, c.manager, queue.CounterConfig{Number: 7, NameZH: s, NameEN: "7", Services: []string{"A"}}, true)
 			if name != "CR LF" {
-				_, steps["approval note"] = c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: s})
+				_, steps["approval note"] = c.cw.RequestApproval(c.ctx, c.clerk1, casework.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: s})
 			}
 			for what, err := range steps {
 				if queue.ErrorCode(err) != queue.EINVALID {
@@ -48,7 +49,7 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 			}
 		})
 	}
-	if _, err := c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "住院\n未能按时缴费"}); err != nil {
+	if _, err := c.cw.RequestApproval(c.ctx, c.clerk1, casework.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "住院\n未能按时缴费"}); err != nil {
 		t.Errorf("a note with a line break: %v", err)
 	}
 	// The same requests with plain text pass (so the refusals above were

@@ -1,4 +1,4 @@
-package hall
+package casework
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
 )
@@ -109,7 +110,7 @@ func checkNote(field, zh, note string, required bool) (string, error) {
 	if utf8.RuneCountInString(note) > maxNote {
 		return "", queue.Err(queue.EINVALID, "err.hall.is_too_long_at", zh, maxNote, field)
 	}
-	if err := checkChars(field, zh, note, true); err != nil { // text.go
+	if err := hall.CheckChars(field, zh, note, true); err != nil { // text.go
 		return "", err
 	}
 	return note, nil
@@ -117,21 +118,21 @@ func checkNote(field, zh, note string, required bool) (string, error) {
 
 // addWorkingDays is the end (local midnight after) of the n-th working day
 // after t: Saturdays, Sundays and the hall's holidays do not count.
-func (h *Hall) addWorkingDays(t time.Time, n int) time.Time {
-	loc := h.Location()
+func (s *Service) addWorkingDays(tx *hall.Tx, t time.Time, n int) time.Time {
+	loc, cfg := s.h.Location(), tx.Engine().Config()
 	d := t.In(loc)
 	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
 	for n > 0 {
 		day = day.AddDate(0, 0, 1)
 		ds := day.Format(time.DateOnly)
-		if h.cfg.WorkdayOverride(ds) { // a 调休 working day counts
+		if cfg.WorkdayOverride(ds) { // a 调休 working day counts
 			n--
 			continue
 		}
-		if o, ok := h.cfg.Overrides[ds]; ok && o.Closed {
+		if o, ok := cfg.Overrides[ds]; ok && o.Closed {
 			continue
 		}
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || slices.Contains(h.cfg.Holidays, ds) {
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || slices.Contains(cfg.Holidays, ds) {
 			continue
 		}
 		n--
@@ -140,11 +141,11 @@ func (h *Hall) addWorkingDays(t time.Time, n int) time.Time {
 }
 
 // nextID is the next id of kind for the local day of now: PREFIX + YYYYMMDD-NNN.
-// Call with h.mu held.
-func (h *Hall) nextIDLocked(kind, prefix string, now time.Time) string {
-	day := prefix + now.In(h.Location()).Format("20060102") + "-"
+// Inside Exec.
+func nextID(tx *hall.Tx, loc *time.Location, kind, prefix string, now time.Time) string {
+	day := prefix + now.In(loc).Format("20060102") + "-"
 	n := 0
-	for _, r := range h.recordsLocked(kind) {
+	for _, r := range tx.Records(kind) {
 		if strings.HasPrefix(r.Key, day) {
 			n++
 		}
@@ -158,16 +159,16 @@ type TrackRef struct {
 	Approvals  []string `json:"approvals,omitempty"`
 }
 
-// trackRecordsLocked links a new work order or approval to its own code and
+// trackRecords links a new work order or approval to its own code and
 // to the ticket's code, so the customer's ticket page shows it too.
-func (h *Hall) trackRecordsLocked(codes []string, workorder, approval string) []queue.Record {
+func trackRecords(tx *hall.Tx, codes []string, workorder, approval string) []queue.Record {
 	var out []queue.Record
 	for _, code := range codes {
 		if code == "" {
 			continue
 		}
 		var ref TrackRef
-		if r, ok := h.recordLocked(KindTrack, code); ok {
+		if r, ok := tx.Record(KindTrack, code); ok {
 			json.Unmarshal(r.Data, &ref)
 		}
 		if workorder != "" {
@@ -176,14 +177,14 @@ func (h *Hall) trackRecordsLocked(codes []string, workorder, approval string) []
 		if approval != "" {
 			ref.Approvals = append(ref.Approvals, approval)
 		}
-		out = append(out, NewRecord(KindTrack, code, ref))
+		out = append(out, hall.NewRecord(KindTrack, code, ref))
 	}
 	return out
 }
 
-// caseTicketLocked finds the customer's ticket of a desk request: by id, or
-// the current ticket of the counter. Call with h.mu held.
-func (h *Hall) caseTicketLocked(e *queue.Engine, counter int, id uint64) (queue.Ticket, bool) {
+// caseTicket finds the customer's ticket of a desk request: by id, or the
+// current ticket of the counter (inside Exec).
+func caseTicket(e *queue.Engine, counter int, id uint64) (queue.Ticket, bool) {
 	if id == 0 && counter > 0 {
 		if c, ok := e.Counter(counter); ok {
 			id = c.Current
@@ -195,29 +196,22 @@ func (h *Hall) caseTicketLocked(e *queue.Engine, counter int, id uint64) (queue.
 	return e.Ticket(id)
 }
 
-func (p Principal) who() string {
-	if p.Display != "" {
-		return p.Display
-	}
-	return p.Name
-}
-
 // OpenWorkOrder opens a cross-department work order (people). A clerk opens
 // one for the counter they work (or without a counter); the item must be a
 // cross_department item; a contact phone is required (the request's, or the
 // ticket's). The work order gets an unguessable tracking code and the
 // promised date of the item's promised working days. Errors: EFORBIDDEN,
 // EINVALID (wrong item class, bad phone, note too long), ENOTFOUND.
-func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder) (WorkOrder, error) {
+func (s *Service) OpenWorkOrder(ctx context.Context, p hall.Principal, req OpenWorkOrder) (WorkOrder, error) {
 	if p.Kind != "user" {
-		return WorkOrder{}, forbidden()
+		return WorkOrder{}, hall.Forbidden()
 	}
 	if req.Counter > 0 {
-		if err := h.mayOperate(p, req.Counter); err != nil {
+		if err := s.h.MayOperate(p, req.Counter); err != nil {
 			return WorkOrder{}, err
 		}
 	}
-	it, ok := h.Catalog().Item(req.Item)
+	it, ok := s.Catalog().Item(req.Item)
 	if !ok {
 		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.choose_a_business_item")
 	}
@@ -232,20 +226,20 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 	if utf8.RuneCountInString(customer) > 40 {
 		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.the_customer_name_is")
 	}
-	if err := CheckText("the customer name", "客户姓名", customer); err != nil {
+	if err := hall.CheckText("the customer name", "客户姓名", customer); err != nil {
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		t, hasTicket := h.caseTicketLocked(e, req.Counter, req.Ticket)
+		t, hasTicket := caseTicket(e, req.Counter, req.Ticket)
 		if req.Ticket != 0 && !hasTicket {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 		}
 		var override string
 		if hasTicket {
 			var err error
-			if override, err = mayTouchTicketLocked(e, p, t); err != nil { // owner.go
+			if override, err = hall.MayTouchTicket(e, p, t); err != nil { // owner.go
 				return queue.Event{}, err
 			}
 		}
@@ -259,11 +253,11 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 		if !mobileRE.MatchString(phone) {
 			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.the_phone_must_be")
 		}
-		wo = WorkOrder{ID: h.nextIDLocked(KindWorkOrder, "W", now), Code: NewCode(12), Item: it.ID, ItemName: it.NameZH,
+		wo = WorkOrder{ID: nextID(tx, s.h.Location(), KindWorkOrder, "W", now), Code: hall.NewCode(12), Item: it.ID, ItemName: it.NameZH,
 			Department: it.Department, Summary: summary, Customer: customer, Phone: phone,
-			Counter: req.Counter, Clerk: p.Name, ClerkName: p.who(), OpenedAt: now,
-			PromisedDays: it.PromisedDays, PromisedAt: h.addWorkingDays(now, it.PromisedDays), Status: WOOpen,
-			Log: []LogEntry{{At: now, Actor: p.who(), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
+			Counter: req.Counter, Clerk: p.Name, ClerkName: p.Who(), OpenedAt: now,
+			PromisedDays: it.PromisedDays, PromisedAt: s.addWorkingDays(tx, now, it.PromisedDays), Status: WOOpen,
+			Log: []LogEntry{{At: now, Actor: p.Who(), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
 		codes := []string{wo.Code}
 		if hasTicket {
 			wo.Day, wo.Ticket, wo.TicketNumber, wo.TicketCode = t.Day, t.ID, t.Number, t.Tracking
@@ -272,7 +266,7 @@ func (h *Hall) OpenWorkOrder(ctx context.Context, p Principal, req OpenWorkOrder
 				wo.Counter = t.Counter
 			}
 		}
-		recs := append([]queue.Record{NewRecord(KindWorkOrder, wo.ID, wo)}, h.trackRecordsLocked(codes, wo.ID, "")...)
+		recs := append([]queue.Record{hall.NewRecord(KindWorkOrder, wo.ID, wo)}, trackRecords(tx, codes, wo.ID, "")...)
 		return queue.Event{Type: EvWorkOrderOpened, At: now, Day: e.Day(), Counter: wo.Counter, Ticket: wo.Ticket, Reason: strings.TrimSpace(wo.ID + " " + override), Records: recs}, nil
 	})
 	if err != nil {
@@ -295,8 +289,8 @@ var WorkOrderActions = []string{"progress", "resolve", "callback", "close"}
 
 // mayHandle: managers and admins handle every work order, a clerk the ones
 // they opened.
-func mayHandle(p Principal, clerk string) error {
-	if p.Staff() || (p.Kind == "user" && p.Role == RoleClerk && p.Name == clerk) {
+func mayHandle(p hall.Principal, clerk string) error {
+	if p.Staff() || (p.Kind == "user" && p.Role == hall.RoleClerk && p.Name == clerk) {
 		return nil
 	}
 	return queue.Err(queue.EFORBIDDEN, "err.hall.only_the_handling_clerk")
@@ -308,9 +302,9 @@ func mayHandle(p Principal, clerk string) error {
 // be repeated), close (only after a call-back that reached the customer).
 // Managers and the handling clerk only. Errors: EFORBIDDEN, ENOTFOUND,
 // ECONFLICT (a step out of order), EINVALID (a missing note).
-func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u WorkOrderUpdate) (WorkOrder, error) {
+func (s *Service) UpdateWorkOrder(ctx context.Context, p hall.Principal, id string, u WorkOrderUpdate) (WorkOrder, error) {
 	if p.Kind != "user" {
-		return WorkOrder{}, forbidden()
+		return WorkOrder{}, hall.Forbidden()
 	}
 	if !slices.Contains(WorkOrderActions, u.Action) {
 		return WorkOrder{}, queue.Err(queue.ENOTFOUND, "err.hall.unknown_action", u.Action)
@@ -320,9 +314,9 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder
-	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		r, ok := h.recordLocked(KindWorkOrder, id)
+		r, ok := tx.Record(KindWorkOrder, id)
 		if !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_work_order")
 		}
@@ -335,7 +329,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 		if wo.Status == WOClosed {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.work_order_is_closed", wo.ID)
 		}
-		entry := LogEntry{At: now, Actor: p.who(), Kind: u.Action, Note: note}
+		entry := LogEntry{At: now, Actor: p.Who(), Kind: u.Action, Note: note}
 		switch u.Action {
 		case "progress":
 			if wo.Status == WOOpen {
@@ -351,7 +345,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 			if wo.Status != WOResolved {
 				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.call_the_customer_back")
 			}
-			wo.CallBack = &CallBack{At: now, By: p.who(), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
+			wo.CallBack = &CallBack{At: now, By: p.Who(), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
 			switch {
 			case !u.Reached:
 				entry.Note = strings.TrimSpace("未接通，稍后再回访 " + note)
@@ -369,7 +363,7 @@ func (h *Hall) UpdateWorkOrder(ctx context.Context, p Principal, id string, u Wo
 		}
 		wo.Log = append(wo.Log, entry)
 		return queue.Event{Type: EvWorkOrderUpdated, At: now, Day: e.Day(), Counter: wo.Counter, Ticket: wo.Ticket, Reason: wo.ID + " " + u.Action,
-			Records: []queue.Record{NewRecord(KindWorkOrder, wo.ID, wo)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindWorkOrder, wo.ID, wo)}}, nil
 	})
 	if err != nil {
 		return WorkOrder{}, fmt.Errorf("work order %s %s: %w", id, u.Action, err)
@@ -387,8 +381,8 @@ func decodeWorkOrder(r queue.Record) (WorkOrder, error) {
 
 // WorkOrder returns a work order for p: managers and admins see every one,
 // a clerk the ones they opened (EFORBIDDEN otherwise); ENOTFOUND if none.
-func (h *Hall) WorkOrder(p Principal, id string) (WorkOrder, error) {
-	r, ok, err := h.Record(KindWorkOrder, id)
+func (s *Service) WorkOrder(p hall.Principal, id string) (WorkOrder, error) {
+	r, ok, err := s.h.Record(KindWorkOrder, id)
 	if err != nil {
 		return WorkOrder{}, err
 	}
@@ -414,17 +408,17 @@ type WorkOrderFilter struct {
 
 // WorkOrders lists work orders newest first: managers and admins see all, a
 // clerk the ones they opened.
-func (h *Hall) WorkOrders(p Principal, f WorkOrderFilter) ([]WorkOrder, error) {
+func (s *Service) WorkOrders(p hall.Principal, f WorkOrderFilter) ([]WorkOrder, error) {
 	if p.Kind != "user" {
-		return nil, forbidden()
+		return nil, hall.Forbidden()
 	}
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}
-	now := h.now()
+	now := s.h.Now()
 	var out []WorkOrder
 	var derr error
-	err := h.EachRecord(KindWorkOrder, "", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindWorkOrder, "", func(r queue.Record) bool {
 		w, err := decodeWorkOrder(r)
 		if err != nil {
 			derr = err
@@ -472,12 +466,12 @@ type WorkOrderAlerts struct {
 }
 
 // WorkOrderAlerts returns the alert counts at the hall's clock.
-func (h *Hall) WorkOrderAlerts(p Principal) (WorkOrderAlerts, error) {
-	list, err := h.WorkOrders(p, WorkOrderFilter{Status: "active", Limit: 1 << 30})
+func (s *Service) WorkOrderAlerts(p hall.Principal) (WorkOrderAlerts, error) {
+	list, err := s.WorkOrders(p, WorkOrderFilter{Status: "active", Limit: 1 << 30})
 	if err != nil {
 		return WorkOrderAlerts{}, err
 	}
-	now := h.now()
+	now := s.h.Now()
 	var a WorkOrderAlerts
 	for _, w := range list {
 		a.Active++
@@ -491,4 +485,19 @@ func (h *Hall) WorkOrderAlerts(p Principal) (WorkOrderAlerts, error) {
 		}
 	}
 	return a, nil
+}
+
+// alerts are casework's lines of the live monitor (Hall.MonitorAlerts):
+// overdue work orders and approvals waiting for a decision.
+func (s *Service) alerts(p hall.Principal) []hall.Alert {
+	var out []hall.Alert
+	if wa, err := s.WorkOrderAlerts(p); err == nil && wa.Overdue > 0 {
+		out = append(out, hall.Alert{Kind: "workorder", Link: "/cases/workorders",
+			TextZH: fmt.Sprintf("%d 张工单已超期", wa.Overdue), TextEN: fmt.Sprintf("%d work orders overdue", wa.Overdue)})
+	}
+	if aps, err := s.Approvals(p, ApPending, 1000); err == nil && len(aps) > 0 {
+		out = append(out, hall.Alert{Kind: "approval", Link: "/cases/approvals",
+			TextZH: fmt.Sprintf("%d 项审批待决定", len(aps)), TextEN: fmt.Sprintf("%d approvals waiting for a decision", len(aps))})
+	}
+	return out
 }

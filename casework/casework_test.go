@@ -1,9 +1,10 @@
-package hall_test
+package casework_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
@@ -33,6 +35,7 @@ var caseLoc, _ = time.LoadLocation("Asia/Shanghai")
 // and the manager signed in.
 type caseHall struct {
 	h              *hall.Hall
+	cw             *casework.Service
 	clock          *caseClock
 	dir            string
 	clerk1, clerk2 hall.Principal
@@ -49,7 +52,7 @@ func newCaseHall(t *testing.T) *caseHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.h = h
+	c.h, c.cw = h, casework.New(h)
 	t.Cleanup(func() {
 		if err := c.h.Store().Check(); err != nil {
 			t.Errorf("store check: %v", err)
@@ -69,6 +72,51 @@ func newCaseHall(t *testing.T) *caseHall {
 	c.clerk1, c.clerk2, c.manager = login("clerk1", 1), login("clerk2", 2), login("manager", 0)
 	c.kiosk = hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk}
 	return c
+}
+
+// reopen closes the hall and opens it again on the same directory, with its
+// casework.
+func (c *caseHall) reopen(t *testing.T) {
+	t.Helper()
+	c.h.Close()
+	h, err := hall.Open(c.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.h, c.cw = h, casework.New(h)
+}
+
+// finishCase finishes counter n's ticket naming a business item, as the desk
+// does (Operate "finish" with the item: casework records the case).
+func (c *caseHall) finishCase(p hall.Principal, n int, item string) (queue.Ticket, error) {
+	return c.h.Operate(c.ctx, p, n, hall.CounterOp{Action: "finish", Item: item})
+}
+
+// caseOf reads the case record of a ticket (ENOTFOUND if none).
+func (c *caseHall) caseOf(day string, ticket uint64) (casework.CaseRecord, error) {
+	rec, ok, err := hall.Load[casework.CaseRecord](c.h, casework.KindCase, fmt.Sprintf("%s/%012d", day, ticket))
+	if err == nil && !ok {
+		err = queue.Errorf(queue.ENOTFOUND, "no case recorded")
+	}
+	return rec, err
+}
+
+// casesOf reads the case records of a day, in ticket order.
+func (c *caseHall) casesOf(day string) ([]casework.CaseRecord, error) {
+	var out []casework.CaseRecord
+	var derr error
+	err := c.h.EachRecord(casework.KindCase, day+"/", func(r queue.Record) bool {
+		if !strings.HasPrefix(r.Key, day+"/") {
+			return false
+		}
+		rec, err := hall.Decode[casework.CaseRecord](r)
+		if derr = err; err != nil {
+			return false
+		}
+		out = append(out, rec)
+		return true
+	})
+	return out, errors.Join(err, derr)
 }
 
 // serving issues a ticket for service A with phone and brings it to counter
@@ -99,23 +147,23 @@ func TestFinishRecordsItemAndClass(t *testing.T) {
 	c := newCaseHall(t)
 	tk := c.serving(t, c.clerk1, 1, "")
 	// An unknown item is refused and the ticket stays at the counter.
-	_, err := c.h.FinishCase(c.ctx, c.clerk1, 1, "no_such_item")
+	_, err := c.finishCase(c.clerk1, 1, "no_such_item")
 	wantCode(t, err, queue.EINVALID)
 	if got, _ := c.h.Ticket(tk.ID); got.Status != queue.Serving {
 		t.Fatalf("after a refused finish the ticket is %s, want serving", got.Status)
 	}
-	done, err := c.h.FinishCase(c.ctx, c.clerk1, 1, "other_account_privacy")
+	done, err := c.finishCase(c.clerk1, 1, "other_account_privacy")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if done.Status != queue.Done || done.Item != "other_account_privacy" {
 		t.Fatalf("finished ticket %+v", done)
 	}
-	rec, err := c.h.Case(tk.Day, tk.ID)
+	rec, err := c.caseOf(tk.Day, tk.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := hall.CaseRecord{Day: tk.Day, Ticket: tk.ID, Number: tk.Number, Item: "other_account_privacy", ItemName: rec.ItemName,
+	want := casework.CaseRecord{Day: tk.Day, Ticket: tk.ID, Number: tk.Number, Item: "other_account_privacy", ItemName: rec.ItemName,
 		Class: cases.MustRefuse, Counter: 1, Clerk: "clerk1", At: c.clock.Now()}
 	if rec.ItemName == "" || !rec.At.Equal(want.At) {
 		t.Fatalf("case record %+v", rec)
@@ -124,16 +172,16 @@ func TestFinishRecordsItemAndClass(t *testing.T) {
 	if rec != want {
 		t.Fatalf("case record\n got %+v\nwant %+v", rec, want)
 	}
-	list, err := c.h.Cases(tk.Day)
+	list, err := c.casesOf(tk.Day)
 	if err != nil || len(list) != 1 || list[0].Class != cases.MustRefuse {
 		t.Fatalf("cases of the day: %+v, %v", list, err)
 	}
 	// A finish without an item records no case.
 	tk2 := c.serving(t, c.clerk1, 1, "")
-	if _, err := c.h.FinishCase(c.ctx, c.clerk1, 1, ""); err != nil {
+	if _, err := c.finishCase(c.clerk1, 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.h.Case(tk2.Day, tk2.ID)
+	_, err = c.caseOf(tk2.Day, tk2.ID)
 	wantCode(t, err, queue.ENOTFOUND)
 }
 
@@ -145,19 +193,19 @@ func TestWorkOrderLifecycle(t *testing.T) {
 	tk := c.serving(t, c.clerk1, 1, "13812345678")
 
 	// Refusals first: wrong class, someone else's counter, a device, bad phone.
-	_, err := c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "pay_bill"})
+	_, err := c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "pay_bill"})
 	wantCode(t, err, queue.EINVALID)
-	_, err = c.h.OpenWorkOrder(c.ctx, c.clerk2, hall.OpenWorkOrder{Counter: 1, Item: "meter_check"})
+	_, err = c.cw.OpenWorkOrder(c.ctx, c.clerk2, casework.OpenWorkOrder{Counter: 1, Item: "meter_check"})
 	wantCode(t, err, queue.EFORBIDDEN)
-	_, err = c.h.OpenWorkOrder(c.ctx, c.kiosk, hall.OpenWorkOrder{Item: "meter_check", Phone: "13812345678"})
+	_, err = c.cw.OpenWorkOrder(c.ctx, c.kiosk, casework.OpenWorkOrder{Item: "meter_check", Phone: "13812345678"})
 	wantCode(t, err, queue.EFORBIDDEN)
-	_, err = c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "meter_check", Phone: "12345"})
+	_, err = c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "meter_check", Phone: "12345"})
 	wantCode(t, err, queue.EINVALID)
-	if list, _ := c.h.WorkOrders(c.manager, hall.WorkOrderFilter{}); len(list) != 0 {
+	if list, _ := c.cw.WorkOrders(c.manager, casework.WorkOrderFilter{}); len(list) != 0 {
 		t.Fatalf("refused requests opened %d work orders", len(list))
 	}
 
-	wo, err := c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "meter_check", Summary: "电表走得快，要求校验"})
+	wo, err := c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "meter_check", Summary: "电表走得快，要求校验"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +221,7 @@ func TestWorkOrderLifecycle(t *testing.T) {
 		t.Errorf("phone %q: the ticket's phone is the contact", wo.Phone)
 	case wo.Department == "" || wo.PromisedDays != 5 || !wo.PromisedAt.Equal(wantDue):
 		t.Errorf("department %q, promised %d days, due %v (want %v)", wo.Department, wo.PromisedDays, wo.PromisedAt, wantDue)
-	case wo.Ticket != tk.ID || wo.TicketNumber != tk.Number || wo.Counter != 1 || wo.Clerk != "clerk1" || wo.Status != hall.WOOpen:
+	case wo.Ticket != tk.ID || wo.TicketNumber != tk.Number || wo.Counter != 1 || wo.Clerk != "clerk1" || wo.Status != casework.WOOpen:
 		t.Errorf("work order %+v", wo)
 	case len(wo.Log) != 1 || wo.Log[0].Kind != "opened":
 		t.Errorf("log %+v", wo.Log)
@@ -181,29 +229,29 @@ func TestWorkOrderLifecycle(t *testing.T) {
 	mu.Lock()
 	last := events[len(events)-1]
 	mu.Unlock()
-	if last.Type != hall.EvWorkOrderOpened || last.Counter != 1 || len(last.Records) == 0 {
+	if last.Type != casework.EvWorkOrderOpened || last.Counter != 1 || len(last.Records) == 0 {
 		t.Errorf("event %+v", last)
 	}
-	second, err := c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "voltage_quality", Phone: "021-12345678"})
+	second, err := c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "voltage_quality", Phone: "021-12345678"})
 	if err != nil || second.ID != "W20261123-002" {
 		t.Fatalf("second work order %q: %v", second.ID, err)
 	}
 
 	// Only the handling clerk and managers see and work on it.
-	_, err = c.h.WorkOrder(c.clerk2, wo.ID)
+	_, err = c.cw.WorkOrder(c.clerk2, wo.ID)
 	wantCode(t, err, queue.EFORBIDDEN)
-	_, err = c.h.UpdateWorkOrder(c.ctx, c.clerk2, wo.ID, hall.WorkOrderUpdate{Action: "progress", Note: "x"})
+	_, err = c.cw.UpdateWorkOrder(c.ctx, c.clerk2, wo.ID, casework.WorkOrderUpdate{Action: "progress", Note: "x"})
 	wantCode(t, err, queue.EFORBIDDEN)
-	if l, _ := c.h.WorkOrders(c.clerk2, hall.WorkOrderFilter{}); len(l) != 0 {
+	if l, _ := c.cw.WorkOrders(c.clerk2, casework.WorkOrderFilter{}); len(l) != 0 {
 		t.Errorf("clerk2 lists %d work orders of clerk1", len(l))
 	}
-	if l, _ := c.h.WorkOrders(c.clerk1, hall.WorkOrderFilter{}); len(l) != 2 || l[0].ID != second.ID {
+	if l, _ := c.cw.WorkOrders(c.clerk1, casework.WorkOrderFilter{}); len(l) != 2 || l[0].ID != second.ID {
 		t.Errorf("clerk1's list %v, want newest first", l)
 	}
 
-	step := func(p hall.Principal, u hall.WorkOrderUpdate, code string) hall.WorkOrder {
+	step := func(p hall.Principal, u casework.WorkOrderUpdate, code string) casework.WorkOrder {
 		t.Helper()
-		w, err := c.h.UpdateWorkOrder(c.ctx, p, wo.ID, u)
+		w, err := c.cw.UpdateWorkOrder(c.ctx, p, wo.ID, u)
 		if code != "" {
 			wantCode(t, err, code)
 			return w
@@ -213,24 +261,24 @@ func TestWorkOrderLifecycle(t *testing.T) {
 		}
 		return w
 	}
-	step(c.clerk1, hall.WorkOrderUpdate{Action: "progress"}, queue.EINVALID) // a note is required
-	step(c.clerk1, hall.WorkOrderUpdate{Action: "callback", Reached: true}, queue.ECONFLICT)
-	step(c.clerk1, hall.WorkOrderUpdate{Action: "close"}, queue.ECONFLICT)
+	step(c.clerk1, casework.WorkOrderUpdate{Action: "progress"}, queue.EINVALID) // a note is required
+	step(c.clerk1, casework.WorkOrderUpdate{Action: "callback", Reached: true}, queue.ECONFLICT)
+	step(c.clerk1, casework.WorkOrderUpdate{Action: "close"}, queue.ECONFLICT)
 	c.clock.Add(2 * time.Hour)
-	if w := step(c.manager, hall.WorkOrderUpdate{Action: "progress", Note: "计量中心已收表"}, ""); w.Status != hall.WOProgress {
+	if w := step(c.manager, casework.WorkOrderUpdate{Action: "progress", Note: "计量中心已收表"}, ""); w.Status != casework.WOProgress {
 		t.Errorf("after progress: %s", w.Status)
 	}
-	if w := step(c.clerk1, hall.WorkOrderUpdate{Action: "resolve", Note: "校验合格，误差 0.3%"}, ""); w.Status != hall.WOResolved || w.ResolvedAt == nil || !w.NeedsCallBack() {
+	if w := step(c.clerk1, casework.WorkOrderUpdate{Action: "resolve", Note: "校验合格，误差 0.3%"}, ""); w.Status != casework.WOResolved || w.ResolvedAt == nil || !w.NeedsCallBack() {
 		t.Errorf("after resolve: %+v", w)
 	}
-	step(c.clerk1, hall.WorkOrderUpdate{Action: "resolve", Note: "again"}, queue.ECONFLICT)
-	if w := step(c.clerk1, hall.WorkOrderUpdate{Action: "callback", Reached: false, Note: "无人接听"}, ""); !w.NeedsCallBack() {
+	step(c.clerk1, casework.WorkOrderUpdate{Action: "resolve", Note: "again"}, queue.ECONFLICT)
+	if w := step(c.clerk1, casework.WorkOrderUpdate{Action: "callback", Reached: false, Note: "无人接听"}, ""); !w.NeedsCallBack() {
 		t.Errorf("an unanswered call-back leaves the call-back pending")
 	}
-	step(c.clerk1, hall.WorkOrderUpdate{Action: "close"}, queue.ECONFLICT)
-	step(c.clerk1, hall.WorkOrderUpdate{Action: "callback", Reached: true, Satisfied: true, Note: "客户满意"}, "")
-	w := step(c.clerk1, hall.WorkOrderUpdate{Action: "close", Note: "办结"}, "")
-	if w.Status != hall.WOClosed || w.ClosedAt == nil || w.CallBack == nil || !w.CallBack.Satisfied {
+	step(c.clerk1, casework.WorkOrderUpdate{Action: "close"}, queue.ECONFLICT)
+	step(c.clerk1, casework.WorkOrderUpdate{Action: "callback", Reached: true, Satisfied: true, Note: "客户满意"}, "")
+	w := step(c.clerk1, casework.WorkOrderUpdate{Action: "close", Note: "办结"}, "")
+	if w.Status != casework.WOClosed || w.ClosedAt == nil || w.CallBack == nil || !w.CallBack.Satisfied {
 		t.Fatalf("closed: %+v", w)
 	}
 	kinds := []string{}
@@ -240,15 +288,15 @@ func TestWorkOrderLifecycle(t *testing.T) {
 	if got := strings.Join(kinds, ","); got != "opened,progress,resolved,callback,callback,closed" {
 		t.Errorf("log %s", got)
 	}
-	step(c.manager, hall.WorkOrderUpdate{Action: "progress", Note: "late"}, queue.ECONFLICT)
+	step(c.manager, casework.WorkOrderUpdate{Action: "progress", Note: "late"}, queue.ECONFLICT)
 
 	// The customer's page: both codes lead to it, nothing personal.
 	for _, code := range []string{wo.Code, tk.Tracking} {
-		v, err := c.h.TrackCase(code)
+		v, err := c.cw.TrackCase(code)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(v.WorkOrders) == 0 || v.WorkOrders[0].ID != wo.ID || v.WorkOrders[0].Status != hall.WOClosed {
+		if len(v.WorkOrders) == 0 || v.WorkOrders[0].ID != wo.ID || v.WorkOrders[0].Status != casework.WOClosed {
 			t.Fatalf("track %s: %+v", code, v)
 		}
 		raw, _ := json.Marshal(v)
@@ -258,18 +306,13 @@ func TestWorkOrderLifecycle(t *testing.T) {
 			}
 		}
 	}
-	_, err = c.h.TrackCase("NOSUCHCODE12")
+	_, err = c.cw.TrackCase("NOSUCHCODE12")
 	wantCode(t, err, queue.ENOTFOUND)
 
 	// It is all durable.
-	c.h.Close()
-	h, err := hall.Open(c.opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.h = h
-	got, err := h.WorkOrder(c.manager, wo.ID)
-	if err != nil || got.Status != hall.WOClosed || len(got.Log) != 6 {
+	c.reopen(t)
+	got, err := c.cw.WorkOrder(c.manager, wo.ID)
+	if err != nil || got.Status != casework.WOClosed || len(got.Log) != 6 {
 		t.Fatalf("after reopen: %+v %v", got, err)
 	}
 }
@@ -279,7 +322,7 @@ func TestWorkOrderOverdue(t *testing.T) {
 	// Friday 27 Nov 16:00; voltage_quality promises 3 working days: Mon,
 	// Tue, Wed → due at the end of Wednesday 2 Dec.
 	c.clock.Set(time.Date(2026, 11, 27, 16, 0, 0, 0, caseLoc))
-	wo, err := c.h.OpenWorkOrder(c.ctx, c.manager, hall.OpenWorkOrder{Item: "voltage_quality", Phone: "13900001111"})
+	wo, err := c.cw.OpenWorkOrder(c.ctx, c.manager, casework.OpenWorkOrder{Item: "voltage_quality", Phone: "13900001111"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,8 +330,8 @@ func TestWorkOrderOverdue(t *testing.T) {
 	if !wo.PromisedAt.Equal(due) {
 		t.Fatalf("due %v, want %v (weekends do not count)", wo.PromisedAt, due)
 	}
-	alerts := func() hall.WorkOrderAlerts {
-		a, err := c.h.WorkOrderAlerts(c.manager)
+	alerts := func() casework.WorkOrderAlerts {
+		a, err := c.cw.WorkOrderAlerts(c.manager)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,13 +356,13 @@ func TestWorkOrderOverdue(t *testing.T) {
 		if (a.Overdue == 1) != tc.overdue || (a.DueSoon == 1) != tc.dueSoon || a.Active != 1 {
 			t.Errorf("%v: alerts %+v, want overdue %v due soon %v", tc.at, a, tc.overdue, tc.dueSoon)
 		}
-		list, _ := c.h.WorkOrders(c.manager, hall.WorkOrderFilter{Status: "overdue"})
+		list, _ := c.cw.WorkOrders(c.manager, casework.WorkOrderFilter{Status: "overdue"})
 		if (len(list) == 1) != tc.overdue {
 			t.Errorf("%v: overdue list %d", tc.at, len(list))
 		}
 	}
 	// Resolved late: no longer overdue, the call-back is due.
-	if _, err := c.h.UpdateWorkOrder(c.ctx, c.manager, wo.ID, hall.WorkOrderUpdate{Action: "resolve", Note: "已调整变压器分接头"}); err != nil {
+	if _, err := c.cw.UpdateWorkOrder(c.ctx, c.manager, wo.ID, casework.WorkOrderUpdate{Action: "resolve", Note: "已调整变压器分接头"}); err != nil {
 		t.Fatal(err)
 	}
 	if a := alerts(); a.Overdue != 0 || a.CallBacks != 1 {
@@ -331,80 +374,80 @@ func TestApprovalLifecycle(t *testing.T) {
 	c := newCaseHall(t)
 	decided := make(chan queue.Event, 4)
 	c.h.Listen(func(ev queue.Event, _ *queue.Engine) {
-		if ev.Type == hall.EvApprovalDecided {
+		if ev.Type == casework.EvApprovalDecided {
 			decided <- ev
 		}
 	})
 	tk := c.serving(t, c.clerk1, 1, "13812345678")
-	_, err := c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "meter_check", Request: "x"})
+	_, err := c.cw.RequestApproval(c.ctx, c.clerk1, casework.RequestApproval{Counter: 1, Item: "meter_check", Request: "x"})
 	wantCode(t, err, queue.EINVALID) // not a needs_approval item
-	_, err = c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver"})
+	_, err = c.cw.RequestApproval(c.ctx, c.clerk1, casework.RequestApproval{Counter: 1, Item: "late_fee_waiver"})
 	wantCode(t, err, queue.EINVALID) // no request note
-	ap, err := c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "住院期间未能按时缴费，申请减免违约金 35.20 元"})
+	ap, err := c.cw.RequestApproval(c.ctx, c.clerk1, casework.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "住院期间未能按时缴费，申请减免违约金 35.20 元"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ap.ID != "S20261123-001" || ap.Status != hall.ApPending || ap.Ticket != tk.ID || ap.Counter != 1 || ap.Approver == "" || len(ap.Code) != 12 {
+	if ap.ID != "S20261123-001" || ap.Status != casework.ApPending || ap.Ticket != tk.ID || ap.Counter != 1 || ap.Approver == "" || len(ap.Code) != 12 {
 		t.Fatalf("approval %+v", ap)
 	}
-	inbox, err := c.h.Approvals(c.manager, hall.ApPending, 0)
+	inbox, err := c.cw.Approvals(c.manager, casework.ApPending, 0)
 	if err != nil || len(inbox) != 1 || inbox[0].ID != ap.ID {
 		t.Fatalf("inbox %+v %v", inbox, err)
 	}
 	// A clerk cannot decide, not even their own; a decision needs a note.
-	_, err = c.h.DecideApproval(c.ctx, c.clerk1, ap.ID, hall.Decision{Approve: true, Note: "ok"})
+	_, err = c.cw.DecideApproval(c.ctx, c.clerk1, ap.ID, casework.Decision{Approve: true, Note: "ok"})
 	wantCode(t, err, queue.EFORBIDDEN)
-	_, err = c.h.DecideApproval(c.ctx, c.manager, ap.ID, hall.Decision{Approve: true})
+	_, err = c.cw.DecideApproval(c.ctx, c.manager, ap.ID, casework.Decision{Approve: true})
 	wantCode(t, err, queue.EINVALID)
-	_, err = c.h.DecideApproval(c.ctx, c.manager, "S20991231-001", hall.Decision{Approve: true, Note: "x"})
+	_, err = c.cw.DecideApproval(c.ctx, c.manager, "S20991231-001", casework.Decision{Approve: true, Note: "x"})
 	wantCode(t, err, queue.ENOTFOUND)
 	select {
 	case ev := <-decided:
 		t.Fatalf("a refused decision published %+v", ev)
 	default:
 	}
-	if a, _ := c.h.Approval(c.manager, ap.ID); a.Status != hall.ApPending {
+	if a, _ := c.cw.Approval(c.manager, ap.ID); a.Status != casework.ApPending {
 		t.Fatalf("refused decisions changed the request: %s", a.Status)
 	}
 
 	c.clock.Add(10 * time.Minute)
-	got, err := c.h.DecideApproval(c.ctx, c.manager, ap.ID, hall.Decision{Approve: true, Note: "同意减免，住院证明已核"})
+	got, err := c.cw.DecideApproval(c.ctx, c.manager, ap.ID, casework.Decision{Approve: true, Note: "同意减免，住院证明已核"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != hall.ApApproved || got.Decision == "" || got.DecidedAt == nil || !got.DecidedAt.Equal(c.clock.Now()) || len(got.Log) != 2 {
+	if got.Status != casework.ApApproved || got.Decision == "" || got.DecidedAt == nil || !got.DecidedAt.Equal(c.clock.Now()) || len(got.Log) != 2 {
 		t.Fatalf("decided %+v", got)
 	}
 	ev := <-decided
-	if ev.Counter != 1 || ev.Ticket != tk.ID || len(ev.Records) != 1 || ev.Records[0].Kind != hall.KindApproval {
+	if ev.Counter != 1 || ev.Ticket != tk.ID || len(ev.Records) != 1 || ev.Records[0].Kind != casework.KindApproval {
 		t.Fatalf("decision event %+v: it must name the desk's counter", ev)
 	}
-	_, err = c.h.DecideApproval(c.ctx, c.manager, ap.ID, hall.Decision{Approve: false, Note: "again"})
+	_, err = c.cw.DecideApproval(c.ctx, c.manager, ap.ID, casework.Decision{Approve: false, Note: "again"})
 	wantCode(t, err, queue.ECONFLICT)
 
 	// The clerk sees their own request, clerk2 does not.
-	if _, err := c.h.Approval(c.clerk1, ap.ID); err != nil {
+	if _, err := c.cw.Approval(c.clerk1, ap.ID); err != nil {
 		t.Error(err)
 	}
-	_, err = c.h.Approval(c.clerk2, ap.ID)
+	_, err = c.cw.Approval(c.clerk2, ap.ID)
 	wantCode(t, err, queue.EFORBIDDEN)
-	v, err := c.h.TrackCase(ap.Code)
-	if err != nil || len(v.Approvals) != 1 || v.Approvals[0].Status != hall.ApApproved {
+	v, err := c.cw.TrackCase(ap.Code)
+	if err != nil || len(v.Approvals) != 1 || v.Approvals[0].Status != casework.ApApproved {
 		t.Fatalf("track %+v %v", v, err)
 	}
 }
 
 func TestCatalogEditing(t *testing.T) {
 	c := newCaseHall(t)
-	it, ok := c.h.Catalog().Item("queue_jump")
+	it, ok := c.cw.Catalog().Item("queue_jump")
 	if !ok {
 		t.Fatal("default catalog lacks queue_jump")
 	}
-	before, _ := c.h.Catalog().JSON()
+	before, _ := c.cw.Catalog().JSON()
 
 	bad := it
 	bad.Script = "对不起，插队不可以。"
-	_, err := c.h.SaveCatalogItem(c.ctx, c.manager, bad)
+	_, err := c.cw.SaveCatalogItem(c.ctx, c.manager, bad)
 	wantCode(t, err, queue.EINVALID)
 	var pe *cases.PhraseError
 	if !errors.As(err, &pe) || pe.Phrase != "不可以" || pe.Pos != 6 || pe.Field != "script" {
@@ -413,9 +456,9 @@ func TestCatalogEditing(t *testing.T) {
 	if !strings.Contains(queue.ErrorMessage(err), "不可以") || !strings.Contains(queue.ErrorMessage(err), "6") {
 		t.Errorf("message %q names neither phrase nor position", queue.ErrorMessage(err))
 	}
-	_, err = c.h.SaveCatalogItem(c.ctx, c.clerk1, it)
+	_, err = c.cw.SaveCatalogItem(c.ctx, c.clerk1, it)
 	wantCode(t, err, queue.EFORBIDDEN)
-	if after, _ := c.h.Catalog().JSON(); string(after) != string(before) {
+	if after, _ := c.cw.Catalog().JSON(); string(after) != string(before) {
 		t.Fatal("a refused save changed the catalog")
 	}
 
@@ -424,10 +467,10 @@ func TestCatalogEditing(t *testing.T) {
 		Keywords: []cases.Rule{{Words: []string{"停车卡"}, Weight: 3}},
 		Script:   "营业厅停车位由物业统一管理。", Reason: "停车场属于物业。", CanDo: "我们可以告诉您物业服务中心的位置。",
 		Alternatives: []string{"到一楼物业服务中心办理停车卡"}}
-	if _, err := c.h.SaveCatalogItem(c.ctx, c.manager, nw); err != nil {
+	if _, err := c.cw.SaveCatalogItem(c.ctx, c.manager, nw); err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.h.Classify("", "我想办一张停车卡")
+	r, err := c.cw.Classify("", "我想办一张停车卡")
 	if err != nil || r.Item != "parking_card" || r.Class != cases.MustRefuse || len(r.Alternatives) != 1 {
 		t.Fatalf("classify after save: %+v %v", r, err)
 	}
@@ -435,44 +478,39 @@ func TestCatalogEditing(t *testing.T) {
 	// The forbidden list is configurable: a new phrase that an existing
 	// script uses is refused, naming it; then a list without it makes the
 	// phrase allowed and a new one forbidden.
-	_, err = c.h.SetForbiddenPhrases(c.ctx, c.manager, []string{"不能", "物业"})
+	_, err = c.cw.SetForbiddenPhrases(c.ctx, c.manager, []string{"不能", "物业"})
 	wantCode(t, err, queue.EINVALID)
 	if !errors.As(err, &pe) || pe.Phrase != "物业" {
 		t.Fatalf("forbidden list refusal %+v", pe)
 	}
-	if _, err := c.h.SetForbiddenPhrases(c.ctx, c.manager, []string{"不能", "不会", "不愿意", "不可以", "您自己看着办"}); err != nil {
+	if _, err := c.cw.SetForbiddenPhrases(c.ctx, c.manager, []string{"不能", "不会", "不愿意", "不可以", "您自己看着办"}); err != nil {
 		t.Fatal(err)
 	}
 	nw.Script = "您自己看着办吧。"
-	_, err = c.h.SaveCatalogItem(c.ctx, c.manager, nw)
+	_, err = c.cw.SaveCatalogItem(c.ctx, c.manager, nw)
 	if !errors.As(err, &pe) || pe.Phrase != "您自己看着办" || pe.Pos != 0 {
 		t.Fatalf("custom phrase: %v", err)
 	}
-	if got := c.h.ForbiddenPhrases(); len(got) != 5 {
+	if got := c.cw.ForbiddenPhrases(); len(got) != 5 {
 		t.Errorf("forbidden list %v", got)
 	}
 
-	if err := c.h.DeleteCatalogItem(c.ctx, c.manager, "queue_jump"); err != nil {
+	if err := c.cw.DeleteCatalogItem(c.ctx, c.manager, "queue_jump"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, c.h.DeleteCatalogItem(c.ctx, c.manager, "queue_jump"), queue.ENOTFOUND)
+	wantCode(t, c.cw.DeleteCatalogItem(c.ctx, c.manager, "queue_jump"), queue.ENOTFOUND)
 
-	c.h.Close()
-	h, err := hall.Open(c.opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.h = h
-	if _, ok := h.Catalog().Item("parking_card"); !ok {
+	c.reopen(t)
+	if _, ok := c.cw.Catalog().Item("parking_card"); !ok {
 		t.Error("the saved item is gone after a restart")
 	}
-	if _, ok := h.Catalog().Item("queue_jump"); ok {
+	if _, ok := c.cw.Catalog().Item("queue_jump"); ok {
 		t.Error("the deleted item is back after a restart")
 	}
-	if err := h.ResetCatalog(c.ctx, c.manager); err != nil {
+	if err := c.cw.ResetCatalog(c.ctx, c.manager); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := h.Catalog().Item("queue_jump"); !ok {
+	if _, ok := c.cw.Catalog().Item("queue_jump"); !ok {
 		t.Error("reset did not bring back the default catalog")
 	}
 }
@@ -483,11 +521,11 @@ func TestCatalogEditing(t *testing.T) {
 func TestCommonItems(t *testing.T) {
 	c := newCaseHall(t)
 	services := []string{"A", "D"}
-	first, err := c.h.CommonItems(1, services, "2026-11-23", 4)
+	first, err := c.cw.CommonItems(1, services, "2026-11-23", 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := c.h.Catalog()
+	cat := c.cw.Catalog()
 	want := append(cat.ItemsFor("A"), cat.ItemsFor("D")...)[:4]
 	for i := range want {
 		if first[i].ID != want[i].ID {
@@ -497,7 +535,7 @@ func TestCommonItems(t *testing.T) {
 	finish := func(p hall.Principal, n int, item string) {
 		t.Helper()
 		c.serving(t, p, n, "")
-		if _, err := c.h.FinishCase(c.ctx, p, n, item); err != nil {
+		if _, err := c.finishCase(p, n, item); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -505,7 +543,7 @@ func TestCommonItems(t *testing.T) {
 	finish(c.clerk1, 1, "invoice")
 	finish(c.clerk1, 1, "tariff_enquiry")
 	finish(c.clerk2, 2, "name_transfer") // another counter
-	got, err := c.h.CommonItems(1, services, "2026-11-23", 4)
+	got, err := c.cw.CommonItems(1, services, "2026-11-23", 4)
 	if err != nil {
 		t.Fatal(err)
 	}

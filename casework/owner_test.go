@@ -1,9 +1,10 @@
-package hall_test
+package casework_test
 
 import (
 	"strings"
 	"testing"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -22,24 +23,24 @@ func TestOwnerWorkOrdersAndApprovals(t *testing.T) {
 	wrong := []struct {
 		name string
 		p    hall.Principal
-		wo   hall.OpenWorkOrder
-		ap   hall.RequestApproval
+		wo   casework.OpenWorkOrder
+		ap   casework.RequestApproval
 	}{
 		{"clerk 2 names counter 1's ticket at their own counter", c.clerk2,
-			hall.OpenWorkOrder{Counter: 2, Ticket: tk.ID, Item: "lv_connection"}, hall.RequestApproval{Counter: 2, Ticket: tk.ID, Item: "late_fee_waiver", Request: "x"}},
+			casework.OpenWorkOrder{Counter: 2, Ticket: tk.ID, Item: "lv_connection"}, casework.RequestApproval{Counter: 2, Ticket: tk.ID, Item: "late_fee_waiver", Request: "x"}},
 		{"clerk 2 names counter 1's ticket without a counter", c.clerk2,
-			hall.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}, hall.RequestApproval{Ticket: tk.ID, Item: "late_fee_waiver", Request: "x"}},
+			casework.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}, casework.RequestApproval{Ticket: tk.ID, Item: "late_fee_waiver", Request: "x"}},
 		{"a clerk signed in at no counter", noCounter,
-			hall.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}, hall.RequestApproval{Ticket: tk.ID, Item: "late_fee_waiver", Request: "x"}},
+			casework.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}, casework.RequestApproval{Ticket: tk.ID, Item: "late_fee_waiver", Request: "x"}},
 		{"clerk 2 names counter 1", c.clerk2,
-			hall.OpenWorkOrder{Counter: 1, Item: "lv_connection"}, hall.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "x"}},
+			casework.OpenWorkOrder{Counter: 1, Item: "lv_connection"}, casework.RequestApproval{Counter: 1, Item: "late_fee_waiver", Request: "x"}},
 	}
 	for _, w := range wrong {
 		t.Run(w.name, func(t *testing.T) {
 			before := seqOf(c.h)
-			_, err := c.h.OpenWorkOrder(c.ctx, w.p, w.wo)
+			_, err := c.cw.OpenWorkOrder(c.ctx, w.p, w.wo)
 			wantCode(t, err, queue.EFORBIDDEN)
-			_, err = c.h.RequestApproval(c.ctx, w.p, w.ap)
+			_, err = c.cw.RequestApproval(c.ctx, w.p, w.ap)
 			wantCode(t, err, queue.EFORBIDDEN)
 			if after := seqOf(c.h); after != before {
 				t.Errorf("a refused request committed %d events", after-before)
@@ -48,21 +49,21 @@ func TestOwnerWorkOrdersAndApprovals(t *testing.T) {
 	}
 	// The owner may, by counter or by ticket; so may the clerk after the
 	// customer left their counter (served there today).
-	if _, err := c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Counter: 1, Item: "lv_connection"}); err != nil {
+	if _, err := c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "lv_connection"}); err != nil {
 		t.Fatalf("the owner's work order: %v", err)
 	}
-	if _, err := c.h.FinishCase(c.ctx, c.clerk1, 1, ""); err != nil {
+	if _, err := c.finishCase(c.clerk1, 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	wo, err := c.h.OpenWorkOrder(c.ctx, c.clerk1, hall.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"})
+	wo, err := c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"})
 	if err != nil || wo.Phone != "13911111111" {
 		t.Fatalf("the owner's work order after serving: %+v %v", wo, err)
 	}
-	if _, err := c.h.RequestApproval(c.ctx, c.clerk1, hall.RequestApproval{Ticket: tk.ID, Item: "late_fee_waiver", Request: "住院"}); err != nil {
+	if _, err := c.cw.RequestApproval(c.ctx, c.clerk1, casework.RequestApproval{Ticket: tk.ID, Item: "late_fee_waiver", Request: "住院"}); err != nil {
 		t.Fatalf("the owner's approval: %v", err)
 	}
 	// A manager may, and the audit says so.
-	if _, err := c.h.OpenWorkOrder(c.ctx, c.manager, hall.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}); err != nil {
+	if _, err := c.cw.OpenWorkOrder(c.ctx, c.manager, casework.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}); err != nil {
 		t.Fatalf("the manager's work order: %v", err)
 	}
 	audit, err := c.h.Audit(c.manager, hall.AuditQuery{Category: "override"})
@@ -103,7 +104,7 @@ func TestOwnerNamedCall(t *testing.T) {
 	if _, err := c.h.Operate(c.ctx, c.clerk1, 1, hall.CounterOp{Action: "start"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.h.FinishCase(c.ctx, c.clerk1, 1, ""); err != nil {
+	if _, err := c.finishCase(c.clerk1, 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := c.h.Operate(c.ctx, c.manager, 1, hall.CounterOp{Action: "call", Number: b.Number}); err != nil || got.ID != b.ID {
