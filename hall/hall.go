@@ -176,10 +176,6 @@ func (h *Hall) registerFeatures(opt Options) {
 		_, err := h.ExpireRatings(ctx)
 		return err
 	})
-	h.Every("release appointments", 0, func(ctx context.Context) error { // no-shows (appointments.go)
-		_, err := h.ReleaseAppointments(ctx)
-		return err
-	})
 	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)
 		_, err := h.SkipUnconfirmed(ctx)
 		return err
@@ -663,6 +659,9 @@ func newCode(n int) string {
 	rand.Read(b)
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n]
 }
+
+// NewCode is newCode, for the features.
+func NewCode(n int) string { return newCode(n) }
 
 // Location returns the hall's time zone.
 func (h *Hall) Location() *time.Location {

@@ -86,6 +86,9 @@ func forbidden() error {
 	return queue.Err(queue.EFORBIDDEN, "err.hall.you_may_not_do")
 }
 
+// Forbidden is the EFORBIDDEN refusal, for the features.
+func Forbidden() error { return forbidden() }
+
 // MayOperate returns nil if p may work counter n (operate it or read its
 // waiting list): a clerk only the counter they signed in to and still hold,
 // managers and admins any counter. EFORBIDDEN otherwise.

@@ -47,7 +47,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		case "hall":
 			pg.Notices, err = s.hall.Notices(false)
 		case "appointments":
-			pg.Appt, err = s.hall.AppointmentSettings()
+			pg.Appt, err = s.appts.Settings()
 		case "phone":
 			pg.Phone = s.phoneTab(cfg.Settings) // api_phone.go
 		case "staff":

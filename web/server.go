@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/appointment"
 	"hallq/backup"
 	"hallq/catalogsync"
 	"hallq/hall"
@@ -69,13 +70,17 @@ type Options struct {
 // same hall (cmd/hallq wires them). New makes a missing one with its
 // defaults (no schedules), so a test server needs none.
 type Features struct {
-	Backup *backup.Service // scheduled backups: list, download, back up now
+	Backup      *backup.Service      // scheduled backups: list, download, back up now
+	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 }
 
 // fill makes the missing features of f on h with their defaults.
 func (f *Features) fill(h *hall.Hall) {
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
+	}
+	if f.Appointment == nil {
+		f.Appointment = appointment.New(h, appointment.Options{})
 	}
 }
 
@@ -85,6 +90,7 @@ type Server struct {
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
 	backups *backup.Service
+	appts   *appointment.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -106,6 +112,7 @@ func New(h *hall.Hall, opt Options) *Server {
 	}
 	opt.Features.fill(h)
 	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup}
+	s.appts = opt.Features.Appointment
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"hallq/appointment"
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
 	"hallq/hall"
 	"hallq/web"
@@ -16,6 +17,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
 	return web.Features{
-		Backup: backups.New(h, backups.Options{Keep: keep}),
+		Backup:      backups.New(h, backups.Options{Keep: keep}),
+		Appointment: appointment.New(h, appointment.Options{Release: true}),
 	}
 }
