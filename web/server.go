@@ -23,6 +23,7 @@ import (
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/notify"
+	"hallq/printing"
 	"hallq/queue"
 )
 
@@ -72,6 +73,7 @@ type Options struct {
 type Features struct {
 	Backup      *backup.Service      // scheduled backups: list, download, back up now
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
+	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
 }
 
 // fill makes the missing features of f on h with their defaults.
@@ -82,6 +84,9 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Appointment == nil {
 		f.Appointment = appointment.New(h, appointment.Options{})
 	}
+	if f.Printing == nil {
+		f.Printing = printing.New(h, printing.Options{})
+	}
 }
 
 // Server is the hall's web server.
@@ -91,6 +96,7 @@ type Server struct {
 	// The features (Options.Features), one field each.
 	backups *backup.Service
 	appts   *appointment.Service
+	prints  *printing.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -113,6 +119,7 @@ func New(h *hall.Hall, opt Options) *Server {
 	opt.Features.fill(h)
 	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup}
 	s.appts = opt.Features.Appointment
+	s.prints = opt.Features.Printing
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

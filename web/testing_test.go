@@ -28,6 +28,7 @@ import (
 
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/printing"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -100,6 +101,7 @@ type apiEnv struct {
 	clock *apiClock
 	hall  *hall.Hall
 	srv   *web.Server
+	feat  web.Features // the server's features (web.Options.Features)
 	app   *fiber.App
 	demo  hall.Demo
 	url   string // http://127.0.0.1:PORT when apiSetup.Listen
@@ -168,6 +170,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	if s.Region != nil {
 		wopt.Catalog = catalogsync.New(h, *s.Region, log)
 	}
+	wopt.Features.Printing = printing.New(h, printing.Options{})
 	srv := web.New(h, wopt)
 	url := ""
 	if s.Listen {
@@ -181,7 +184,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	} else {
 		go func() { srv.Hub().Run(ctx); served <- nil }()
 	}
-	return &apiEnv{t: t, dir: dir, clock: clock, hall: h, srv: srv, app: srv.App(), demo: demo, url: url}
+	return &apiEnv{t: t, dir: dir, clock: clock, hall: h, srv: srv, feat: wopt.Features, app: srv.App(), demo: demo, url: url}
 }
 
 // rollTo moves the clock to a later day and waits for the hall's ticker

@@ -4,6 +4,7 @@ import (
 	"hallq/appointment"
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
 	"hallq/hall"
+	"hallq/printing"
 	"hallq/web"
 )
 
@@ -19,5 +20,6 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	return web.Features{
 		Backup:      backups.New(h, backups.Options{Keep: keep}),
 		Appointment: appointment.New(h, appointment.Options{Release: true}),
+		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
 	}
 }

@@ -1,6 +1,7 @@
-package hall_test
+package printing_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -8,26 +9,32 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/halltest"
 	"hallq/kiosk/printertest"
+	"hallq/printing"
 	"hallq/queue"
 )
 
 const publicURL = "https://hall.example.cn"
 
+var ctx = context.Background()
+
+// printFixture is a hall with its ticket printing.
+type printFixture struct {
+	*hall.Hall
+	prints *printing.Service
+}
+
 // printHall opens a hall whose kiosk "取号机P" prints on a fake printer.
-func printHall(t *testing.T, paper string) (*hall.Hall, *printertest.Printer, hall.Principal) {
+func printHall(t *testing.T, paper string) (*printFixture, *printertest.Printer, hall.Principal) {
 	t.Helper()
 	fp, err := printertest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fp.Close)
-	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour,
-		Printing: hall.PrintOptions{PublicURL: publicURL + "/", Timeout: 2 * time.Second, Probe: 20 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { checkClose(t, h) })
+	hl := halltest.Open(t, hall.Options{AlwaysOpen: true})
+	h := &printFixture{Hall: hl, prints: printing.New(hl, printing.Options{PublicURL: publicURL + "/", Timeout: 2 * time.Second, Probe: 20 * time.Millisecond})}
 	tok, err := h.AddDevice(ctx, hall.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
 	if err != nil {
 		t.Fatal(err)
@@ -51,13 +58,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func printerRecord(t *testing.T, h *hall.Hall) (hall.PrinterState, bool) {
+func printerRecord(t *testing.T, h *printFixture) (printing.Printer, bool) {
 	t.Helper()
-	r, ok, err := h.Record(hall.KindPrinter, "取号机P")
+	r, ok, err := h.Record(printing.Kind, "取号机P")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st hall.PrinterState
+	var st printing.Printer
 	if ok {
 		if err := json.Unmarshal(r.Data, &st); err != nil {
 			t.Fatal(err)
@@ -98,7 +105,7 @@ func TestPrintAfterIssue(t *testing.T) {
 	// succeed write nothing.
 	waitFor(t, "printer record", func() bool { _, ok := printerRecord(t, h); return ok })
 	st, _ := printerRecord(t, h)
-	if st.State != hall.PrinterReady || st.Alert || st.URL != fp.URL()+"#58mm" {
+	if st.State != printing.Ready || st.Alert || st.URL != fp.URL()+"#58mm" {
 		t.Errorf("printer state %+v", st)
 	}
 	evs, _ := h.Events(0, 1000)
@@ -127,7 +134,7 @@ func TestPrintAfterIssue(t *testing.T) {
 	}
 }
 
-func newFixtureFor(h *hall.Hall) hall.Principal {
+func newFixtureFor(h *printFixture) hall.Principal {
 	if err := h.AddUser(ctx, hall.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
 		panic(err)
 	}
@@ -141,7 +148,7 @@ func newFixtureFor(h *hall.Hall) hall.Principal {
 func countPrinterEvents(evs []queue.Event) int {
 	n := 0
 	for _, ev := range evs {
-		if ev.Type == hall.EvPrinter {
+		if ev.Type == printing.EvPrinter {
 			n++
 		}
 	}
@@ -179,15 +186,15 @@ func TestPrinterFaults(t *testing.T) {
 			evs, _ := h.Events(0, 1000)
 			var alert *queue.Event
 			for i := range evs {
-				if evs[i].Type == hall.EvPrinter {
+				if evs[i].Type == printing.EvPrinter {
 					alert = &evs[i]
 				}
 			}
-			if alert == nil || alert.Ticket != tk.ID || alert.Reason != st.Message || len(alert.Records) != 1 || alert.Records[0].Kind != hall.KindPrinter {
+			if alert == nil || alert.Ticket != tk.ID || alert.Reason != st.Message || len(alert.Records) != 1 || alert.Records[0].Kind != printing.Kind {
 				t.Fatalf("printer event %+v", alert)
 			}
 			// Reprint while the fault lasts: refused with the fault's message.
-			_, err = h.Reprint(ctx, kp, tk.ID, "")
+			_, err = h.prints.Reprint(ctx, kp, tk.ID, "")
 			if queue.ErrorCode(err) != queue.ECONFLICT || queue.ErrorMessage(err) != st.Message {
 				t.Errorf("reprint in fault: %v, want ECONFLICT %q", err, st.Message)
 			}
@@ -198,13 +205,13 @@ func TestPrinterFaults(t *testing.T) {
 			if err := tc.mend(fp); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "printer back", func() bool { st, _ := printerRecord(t, h); return st.State == hall.PrinterReady })
+			waitFor(t, "printer back", func() bool { st, _ := printerRecord(t, h); return st.State == printing.Ready })
 			st, _ = printerRecord(t, h)
 			if st.Alert || len(st.Unprinted) != 0 {
 				t.Errorf("state after recovery %+v", st)
 			}
-			v, err := h.Reprint(ctx, kp, tk.ID, "")
-			if err != nil || v.State != hall.PrinterReady {
+			v, err := h.prints.Reprint(ctx, kp, tk.ID, "")
+			if err != nil || v.State != printing.Ready {
 				t.Fatalf("reprint after recovery: %+v, %v", v, err)
 			}
 			jobs := fp.WaitJobs(1, 5*time.Second)
@@ -248,21 +255,21 @@ func TestReprintRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := h.Reprint(ctx, tc.p, tc.id, tc.device)
+			_, err := h.prints.Reprint(ctx, tc.p, tc.id, tc.device)
 			if got := queue.ErrorCode(err); (tc.code == "" && err != nil) || (tc.code != "" && got != tc.code) {
 				t.Errorf("Reprint: %v (code %q), want code %q", err, got, tc.code)
 			}
 		})
 	}
 	// The manager's view lists both kiosks.
-	list, err := h.Printers(ctx, boss)
+	list, err := h.prints.Printers(ctx, boss)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("printers %+v, %v", list, err)
 	}
 	for _, v := range list {
 		switch v.Device {
 		case "取号机P":
-			if v.State != hall.PrinterReady || v.Paper != "80mm" {
+			if v.State != printing.Ready || v.Paper != "80mm" {
 				t.Errorf("printer view %+v", v)
 			}
 		case "取号机2":
@@ -271,7 +278,7 @@ func TestReprintRules(t *testing.T) {
 			}
 		}
 	}
-	if _, err := h.Printers(ctx, kp); queue.ErrorCode(err) != queue.EFORBIDDEN {
+	if _, err := h.prints.Printers(ctx, kp); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("kiosk lists printers: %v", err)
 	}
 }
