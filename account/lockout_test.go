@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hallq/account"
+	"hallq/appointment"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -249,7 +250,7 @@ func TestBookingBurstAlerts(t *testing.T) {
 		slot := fmt.Sprintf("%02d:%02d", 9+seat/2, 30*(seat%2))
 		day := fmt.Sprintf("2026-11-%d", 24+k/32)
 		k++
-		if _, err := h.Book(ctx, p, hall.BookRequest{Service: "B", Day: day, Slot: slot, Phone: fmt.Sprintf("139%08d", i)}); err != nil {
+		if _, err := appointment.New(h, appointment.Options{}).Book(ctx, p, appointment.BookRequest{Service: "B", Day: day, Slot: slot, Phone: fmt.Sprintf("139%08d", i)}); err != nil {
 			t.Fatalf("book %d: %v", i, err)
 		}
 	}

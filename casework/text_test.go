@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"hallq/account"
+	"hallq/appointment"
 	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
@@ -31,7 +32,7 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 			steps["new user"] = acc(c.h).CreateUser(c.ctx, c.manager, account.NewUser{Name: "zhao", Password: "zhao-password", Role: hall.RoleClerk, Display: s})
 			_, steps["notice"] = c.h.SaveNotice(c.ctx, c.manager, hall.Notice{TextZH: s, Start: now, End: now.Add(time.Hour)})
 			_, steps["pause reason"] = c.h.Operate(c.ctx, c.clerk2, 2, hall.CounterOp{Action: "pause", Reason: s})
-			_, steps["booking name"] = c.h.Book(c.ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
+			_, steps["booking name"] = appointment.New(c.h, appointment.Options{}).Book(c.ctx, hall.Principal{}, appointment.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
 			_, steps["work-order customer"] = c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
 			_, _, steps["device name"] = acc(c.h).CreatePairing(c.ctx, c.manager, account.NewDevice{Name: s, Kind: hall.KindDisplay})
 			_, steps["service name"] = c.h.SaveService(c.ctx, c.manager, queue.Service{Prefix: "G", NameZH: s, NameEN: "G", TargetWaitS: 600, AvgServiceS: 300}, true)

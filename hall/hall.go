@@ -36,9 +36,6 @@ type Options struct {
 	// AlwaysOpen seeds a new store without opening hours (demo halls), so
 	// tickets can be taken at any hour.
 	AlwaysOpen bool
-	// Printing configures the kiosks' ticket printers (printing.go): the
-	// public base URL printed in the tracking QR code, timeouts.
-	Printing PrintOptions
 	// Init creates a new hall even in a data directory that holds other
 	// files (backups, a replaced database) but no database; without it a
 	// new hall is created only in an empty directory. An existing file is
@@ -102,8 +99,6 @@ type Hall struct {
 
 	bg sync.WaitGroup // background work (scheduled jobs, the integrity check) that Close waits for
 
-	printing *printing // kiosk ticket printers (printing.go)
-
 	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
 	hooks hooks         // what features registered (hooks.go)
 
@@ -165,14 +160,8 @@ func Open(opt Options) (*Hall, error) {
 // with the kernel (hooks.go), as a feature package's New does
 // (docs/architecture.md): each moves out with its feature.
 func (h *Hall) registerFeatures(opt Options) {
-	h.startPrinting(opt.Printing)
-	h.OnClose(h.stopPrinting)
 	h.Every("expire ratings", 0, func(ctx context.Context) error { // 未评价 past the window (ratings.go)
 		_, err := h.ExpireRatings(ctx)
-		return err
-	})
-	h.Every("release appointments", 0, func(ctx context.Context) error { // no-shows (appointments.go)
-		_, err := h.ReleaseAppointments(ctx)
 		return err
 	})
 	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)

@@ -2,9 +2,9 @@ package hall_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"io"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,32 +72,48 @@ func TestRemoteTicketHall(t *testing.T) {
 	_ = time.Second
 }
 
-// TestOverridesHonoured: a dated override closes a weekday for bookings and
-// for tickets, and opens a 调休 Sunday with its own hours.
-func TestOverridesHonoured(t *testing.T) {
-	dir := t.TempDir()
-	c := hall.DefaultConfig()
-	delete(c.Hours, "7") // closed on Sundays
-	c.Overrides = map[string]queue.DayHours{
-		"2026-11-23": {Closed: true, Name: "停电检修"},                                 // today, a Monday
-		"2026-11-29": {Open: "08:30", Close: "12:00", Workday: true, Name: "调休上班"}, // a Sunday
-	}
-	raw, _ := json.Marshal(c)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+// The hall of these tests: the default one on a settable clock, Monday 23
+// November 2026 at 10:00 (the appointment tests in appointment/ have the same).
+type apptClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *apptClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *apptClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+var apptLoc, _ = time.LoadLocation("Asia/Shanghai")
+
+// apptAt is Monday 23 November 2026 at hh:mm:ss in the hall.
+func apptAt(hh, mm, ss int) time.Time { return time.Date(2026, 11, 23, hh, mm, ss, 0, apptLoc) }
+
+var apptManager = hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
+var apptClerk = hall.Principal{Kind: "user", Name: "clerk1", Role: hall.RoleClerk, Counter: 1}
+var apptKiosk = hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk}
+var apptPublic = hall.Principal{}
+
+// apptHall opens the default hall (with its opening hours) at Monday 10:00.
+func apptHall(t *testing.T) (*hall.Hall, *apptClock, string) {
+	t.Helper()
+	return apptHallIn(t, t.TempDir(), true)
+}
+
+// apptHallIn opens the hall in dir; check runs the store check at cleanup.
+func apptHallIn(t *testing.T, dir string, check bool) (*hall.Hall, *apptClock, string) {
+	t.Helper()
+	clock := &apptClock{t: apptAt(10, 0, 0)}
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, Tick: time.Hour})
+	if err != nil {
 		t.Fatal(err)
 	}
-	h, _, _ := apptHallIn(t, dir, true)
-	if _, err := h.Issue(context.Background(), apptKiosk, hall.IssueRequest{Service: "A"}); queue.ErrorCode(err) != queue.ECLOSED {
-		t.Fatalf("ticket on a closed override: %v, want ECLOSED", err)
-	}
-	if h.OpenNow() {
-		t.Error("OpenNow on a closed override")
-	}
-	sun, err := h.Slots("A", "2026-11-29")
-	if err != nil || len(sun) == 0 || sun[0].Slot != "08:30" || sun[len(sun)-1].Slot >= "12:00" {
-		t.Fatalf("调休 Sunday slots: %+v %v", sun, err)
-	}
-	if got, err := h.Slots("A", "2026-11-30"); err != nil || len(got) == 0 {
-		t.Fatalf("the Monday after: %d slots %v", len(got), err)
-	}
+	t.Cleanup(func() {
+		if !check {
+			return
+		}
+		if err := h.Store().Check(); err != nil {
+			t.Errorf("store check: %v", err)
+		}
+		h.Close()
+	})
+	return h, clock, dir
 }

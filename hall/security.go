@@ -73,8 +73,9 @@ const (
 	BookingBurstWindow = 10 * time.Minute
 )
 
-// watchBooking notes a public booking and alerts when they come too fast.
-func (h *Hall) watchBooking(a Appointment) {
+// WatchBooking notes a public booking (of slot on day of service) and alerts
+// when they come too fast. The appointment feature calls it.
+func (h *Hall) WatchBooking(day, service, slot string) {
 	now := h.now()
 	h.alerts.mu.Lock()
 	h.alerts.bookings = slices.DeleteFunc(h.alerts.bookings, func(t time.Time) bool { return now.Sub(t) >= BookingBurstWindow })
@@ -86,7 +87,7 @@ func (h *Hall) watchBooking(a Appointment) {
 	n := len(h.alerts.bookings)
 	h.alerts.mu.Unlock()
 	if fire {
-		what := fmt.Sprintf("%d public bookings within %s (the last for %s %s %s)", n, BookingBurstWindow, a.Day, a.Service, a.Slot)
+		what := fmt.Sprintf("%d public bookings within %s (the last for %s %s %s)", n, BookingBurstWindow, day, service, slot)
 		h.SecurityEvent("system", "", what)
 		h.Alert(what, "")
 	}

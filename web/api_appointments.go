@@ -4,7 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"hallq/hall"
+	"hallq/appointment"
 	"hallq/queue"
 )
 
@@ -23,7 +23,7 @@ import (
 //	GET  /api/v1/reports/appointments?from=&to=   managers: booked, checked in, no-show, waits
 
 // publicAppointment masks the phone number.
-func publicAppointment(a hall.Appointment) hall.Appointment {
+func publicAppointment(a appointment.Appointment) appointment.Appointment {
 	a.Phone = MaskPhone(a.Phone)
 	return a
 }
@@ -47,7 +47,7 @@ type apptServices struct {
 
 // bookableServices is what the booking page offers.
 func (s *Server) bookableServices() (apptServices, error) {
-	set, err := s.hall.AppointmentSettings()
+	set, err := s.appts.Settings()
 	if err != nil {
 		return apptServices{}, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) apptServicesAPI(c *fiber.Ctx) error {
 
 // apptSlots: GET /api/v1/appointments/slots?service=A&day=YYYY-MM-DD.
 func (s *Server) apptSlots(c *fiber.Ctx) error {
-	slots, err := s.hall.Slots(c.Query("service"), c.Query("day"))
+	slots, err := s.appts.Slots(c.Query("service"), c.Query("day"))
 	if err != nil {
 		return err
 	}
@@ -86,11 +86,11 @@ func (s *Server) apptSlots(c *fiber.Ctx) error {
 
 // apptBook: POST /api/v1/appointments → 201 booking (code, documents).
 func (s *Server) apptBook(c *fiber.Ctx) error {
-	var req hall.BookRequest
+	var req appointment.BookRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	a, err := s.hall.Book(c.UserContext(), principal(c), req)
+	a, err := s.appts.Book(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) apptBook(c *fiber.Ctx) error {
 
 // apptGet: GET /api/v1/appointments/:code?phone=.
 func (s *Server) apptGet(c *fiber.Ctx) error {
-	a, err := s.hall.Appointment(principal(c), utils.CopyString(c.Params("code")), c.Query("phone"))
+	a, err := s.appts.Get(principal(c), utils.CopyString(c.Params("code")), c.Query("phone"))
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (s *Server) apptCancel(c *fiber.Ctx) error {
 	if err := decodeOptional(c, &req); err != nil {
 		return err
 	}
-	a, err := s.hall.CancelAppointment(c.UserContext(), principal(c), utils.CopyString(c.Params("code")), req.Phone)
+	a, err := s.appts.Cancel(c.UserContext(), principal(c), utils.CopyString(c.Params("code")), req.Phone)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) apptReschedule(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	a, err := s.hall.RescheduleAppointment(c.UserContext(), principal(c), utils.CopyString(c.Params("code")), req.Phone, req.Day, req.Slot)
+	a, err := s.appts.Reschedule(c.UserContext(), principal(c), utils.CopyString(c.Params("code")), req.Phone, req.Day, req.Slot)
 	if err != nil {
 		return err
 	}
@@ -141,11 +141,11 @@ func (s *Server) apptReschedule(c *fiber.Ctx) error {
 // apptCheckIn: POST /api/v1/appointments/check-in {"code"} or {"phone"} →
 // 201 with the ticket when checked in, 200 with outcome early or late.
 func (s *Server) apptCheckIn(c *fiber.Ctx) error {
-	var req hall.CheckInRequest
+	var req appointment.CheckInRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	r, err := s.hall.CheckIn(c.UserContext(), principal(c), req)
+	r, err := s.appts.CheckIn(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *Server) apptList(c *fiber.Ctx) error {
 	if day == "" {
 		day = s.hall.Now().In(s.hall.Location()).Format("2006-01-02")
 	}
-	list, err := s.hall.Appointments(day)
+	list, err := s.appts.List(day)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) apptList(c *fiber.Ctx) error {
 
 // apptSettings: GET /api/v1/appointments/settings (managers).
 func (s *Server) apptSettings(c *fiber.Ctx) error {
-	set, err := s.hall.AppointmentSettings()
+	set, err := s.appts.Settings()
 	if err != nil {
 		return err
 	}
@@ -186,11 +186,11 @@ func (s *Server) apptSettings(c *fiber.Ctx) error {
 
 // apptPutSettings: PUT /api/v1/appointments/settings (managers).
 func (s *Server) apptPutSettings(c *fiber.Ctx) error {
-	var set hall.AppointmentSettings
+	var set appointment.Settings
 	if err := decode(c, &set); err != nil {
 		return err
 	}
-	out, err := s.hall.SetAppointmentSettings(c.UserContext(), principal(c), set)
+	out, err := s.appts.SetSettings(c.UserContext(), principal(c), set)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (s *Server) apptReport(c *fiber.Ctx) error {
 	if from == "" || to == "" {
 		return queue.Errorf(queue.EINVALID, "请给出 from 和 to（YYYY-MM-DD）/ give from and to (YYYY-MM-DD)")
 	}
-	f, err := s.hall.AppointmentFigures(from, to)
+	f, err := s.appts.Figures(from, to)
 	if err != nil {
 		return err
 	}

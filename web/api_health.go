@@ -11,6 +11,7 @@ import (
 
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/printing"
 	"hallq/queue"
 )
 
@@ -192,14 +193,14 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	}
 	gauge("hallq_websocket_clients", "Connected websocket clients.")
 	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
-	if printers, err := s.hall.Printers(c.UserContext(), metricsPrincipal); err != nil {
+	if printers, err := s.prints.Printers(c.UserContext(), metricsPrincipal); err != nil {
 		s.log.Error("metrics: printers", "err", err)
 	} else {
 		gauge("hallq_printer_ok", "1 when the kiosk's ticket printer is ready, 0 in a fault (offline, paper out, cover open, error); kiosks without a printer or not yet seen are left out.")
 		for _, p := range printers {
 			switch p.State {
 			case "none", "unknown":
-			case hall.PrinterReady:
+			case printing.Ready:
 				fmt.Fprintf(&b, "hallq_printer_ok{device=%s} 1\n", promLabel(p.Device))
 			default:
 				fmt.Fprintf(&b, "hallq_printer_ok{device=%s} 0\n", promLabel(p.Device))

@@ -25,7 +25,7 @@ func (s *Server) reprintTicket(c *fiber.Ctx) error {
 	if err := decodeOptional(c, &req); err != nil {
 		return err
 	}
-	v, err := s.hall.Reprint(c.UserContext(), principal(c), id, req.Device)
+	v, err := s.prints.Reprint(c.UserContext(), principal(c), id, req.Device)
 	if err != nil {
 		return err
 	}
@@ -38,8 +38,8 @@ func (s *Server) reprintTicket(c *fiber.Ctx) error {
 // when it loads, which also tells the hall the address the kiosk reaches it
 // at (printed in QR codes when no public URL is configured).
 func (s *Server) kioskPrinter(c *fiber.Ctx) error {
-	s.hall.NotePublicBase(c.BaseURL())
-	v, err := s.hall.KioskPrinter(c.UserContext(), principal(c), "", c.Query("check") == "1")
+	s.prints.NotePublicBase(c.BaseURL())
+	v, err := s.prints.KioskPrinter(c.UserContext(), principal(c), "", c.Query("check") == "1")
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (s *Server) kioskPrinter(c *fiber.Ctx) error {
 
 // listPrinters: GET /api/v1/printers → every kiosk's printer (managers).
 func (s *Server) listPrinters(c *fiber.Ctx) error {
-	list, err := s.hall.Printers(c.UserContext(), principal(c))
+	list, err := s.prints.Printers(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) checkPrinter(c *fiber.Ctx) error {
 	if err != nil || device == "" {
 		return queue.Errorf(queue.EINVALID, "请指定取号机 / name the kiosk")
 	}
-	v, err := s.hall.KioskPrinter(c.UserContext(), principal(c), device, true)
+	v, err := s.prints.KioskPrinter(c.UserContext(), principal(c), device, true)
 	if err != nil {
 		return err
 	}

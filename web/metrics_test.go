@@ -167,7 +167,7 @@ func TestMetricsHostileNames(t *testing.T) {
 		if _, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: name, Kind: hall.KindKiosk, Printer: fp.URL()}); err != nil {
 			t.Fatalf("add kiosk %q: %v", name, err)
 		}
-		if _, err := e.hall.KioskPrinter(t.Context(), mgr, strings.ToValidUTF8(name, "\uFFFD"), true); err != nil {
+		if _, err := e.feat.Printing.KioskPrinter(t.Context(), mgr, strings.ToValidUTF8(name, "\uFFFD"), true); err != nil {
 			t.Fatalf("printer check %q: %v", name, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/printing"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web/view"
@@ -47,7 +48,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		case "hall":
 			pg.Notices, err = s.hall.Notices(false)
 		case "appointments":
-			pg.Appt, err = s.hall.AppointmentSettings()
+			pg.Appt, err = s.appts.Settings()
 		case "phone":
 			pg.Phone = s.phoneTab(cfg.Settings) // api_phone.go
 		case "staff":
@@ -92,8 +93,8 @@ func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (
 	if err != nil {
 		return curve, nil, err
 	}
-	printers := map[string]hall.PrinterView{}
-	if list, err := s.hall.Printers(c.UserContext(), p); err == nil {
+	printers := map[string]printing.View{}
+	if list, err := s.prints.Printers(c.UserContext(), p); err == nil {
 		for _, pv := range list {
 			printers[pv.Device] = pv
 		}

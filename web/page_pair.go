@@ -27,5 +27,5 @@ func (s *Server) secure(c *fiber.Ctx) bool {
 	if c.Protocol() == "https" || strings.EqualFold(c.Get(fiber.HeaderXForwardedProto), "https") {
 		return true
 	}
-	return strings.HasPrefix(strings.ToLower(s.hall.PublicURL()), "https://")
+	return strings.HasPrefix(strings.ToLower(s.prints.PublicURL()), "https://")
 }

@@ -52,7 +52,7 @@ var trackingRE = regexp.MustCompile(`^[A-Z2-7]{6,32}$`)
 // publicBase is the base URL customers' phones reach the hall at: the
 // configured public URL, else the address this request came in on.
 func (s *Server) publicBase(c *fiber.Ctx) string {
-	if u := s.hall.PublicURL(); u != "" {
+	if u := s.prints.PublicURL(); u != "" {
 		return u
 	}
 	return strings.TrimRight(c.BaseURL(), "/")

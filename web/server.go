@@ -19,11 +19,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/account"
+	"hallq/appointment"
 	"hallq/backup"
 	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/notify"
+	"hallq/printing"
 	"hallq/queue"
 )
 
@@ -71,9 +73,11 @@ type Options struct {
 // same hall (cmd/hallq wires them). New makes a missing one with its
 // defaults (no schedules), so a test server needs none.
 type Features struct {
-	Account  *account.Service  // staff accounts, sessions, devices, pairing
-	Backup   *backup.Service   // scheduled backups: list, download, back up now
-	Casework *casework.Service // catalog and classifier, case records, work orders, approvals, choices
+	Account     *account.Service     // staff accounts, sessions, devices, pairing
+	Backup      *backup.Service      // scheduled backups: list, download, back up now
+	Casework    *casework.Service    // catalog and classifier, case records, work orders, approvals, choices
+	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
+	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
 }
 
 // fill makes the missing features of f on h with their defaults.
@@ -87,6 +91,12 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Casework == nil {
 		f.Casework = casework.New(h)
 	}
+	if f.Appointment == nil {
+		f.Appointment = appointment.New(h, appointment.Options{})
+	}
+	if f.Printing == nil {
+		f.Printing = printing.New(h, printing.Options{})
+	}
 }
 
 // Server is the hall's web server.
@@ -97,6 +107,8 @@ type Server struct {
 	accounts *account.Service
 	backups  *backup.Service
 	casework *casework.Service
+	appts    *appointment.Service
+	prints   *printing.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -118,6 +130,8 @@ func New(h *hall.Hall, opt Options) *Server {
 	}
 	opt.Features.fill(h)
 	s := &Server{hall: h, log: opt.Logger, opt: opt, accounts: opt.Features.Account, backups: opt.Features.Backup, casework: opt.Features.Casework}
+	s.appts = opt.Features.Appointment
+	s.prints = opt.Features.Printing
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -30,6 +30,7 @@ import (
 	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/printing"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -103,6 +104,7 @@ type apiEnv struct {
 	hall  *hall.Hall
 	cw    *casework.Service
 	srv   *web.Server
+	feat  web.Features // the server's features (web.Options.Features)
 	app   *fiber.App
 	demo  account.Demo
 	url   string // http://127.0.0.1:PORT when apiSetup.Listen
@@ -172,6 +174,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	if s.Region != nil {
 		wopt.Catalog = catalogsync.New(cw, *s.Region, log)
 	}
+	wopt.Features.Printing = printing.New(h, printing.Options{})
 	srv := web.New(h, wopt)
 	url := ""
 	if s.Listen {
@@ -185,7 +188,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	} else {
 		go func() { srv.Hub().Run(ctx); served <- nil }()
 	}
-	return &apiEnv{t: t, dir: dir, clock: clock, hall: h, cw: cw, srv: srv, app: srv.App(), demo: demo, url: url}
+	return &apiEnv{t: t, dir: dir, clock: clock, hall: h, cw: cw, srv: srv, feat: wopt.Features, app: srv.App(), demo: demo, url: url}
 }
 
 // rollTo moves the clock to a later day and waits for the hall's ticker

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"hallq/appointment"
 	"hallq/hall"
 )
 
@@ -26,6 +27,7 @@ func TestBrowserAppointmentStaff(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
 	hl := h.Main.Hall
+	appts := h.Main.Features.Appointment
 	loc := hl.Location()
 	// Today's B slots are 5 minutes long up to 23:50 (see TestBrowserAppointment).
 	if now := hl.Now().In(loc); now.Hour() == 23 && now.Minute() >= 49 {
@@ -44,7 +46,7 @@ func TestBrowserAppointmentStaff(t *testing.T) {
 		typeInto("[data-testid=ma-horizon]", "400"),
 		chromedp.Click(chromedp.CSS("[data-testid=ma-save]")),
 		waitText("[data-testid=ma-error]", "可预约天数应为 0–90 天"))
-	if s, _ := hl.AppointmentSettings(); s.HorizonDays != 7 {
+	if s, _ := appts.Settings(); s.HorizonDays != 7 {
 		t.Fatalf("a refused horizon changed the settings: %+v", s)
 	}
 	h.run(t, mgr,
@@ -60,7 +62,7 @@ func TestBrowserAppointmentStaff(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=ma-save]")),
 		waitJS(`!document.querySelector("[data-testid=ma-ok]").hidden`, "the saved message"),
 		waitJS(`document.querySelector("[data-testid=ma-error]").hidden`, "no error"))
-	set, err := hl.AppointmentSettings()
+	set, err := appts.Settings()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,25 +116,25 @@ func TestBrowserAppointmentStaff(t *testing.T) {
 		chromedp.Sleep(200*time.Millisecond), screenshot(t, apptShot(t, "book-phone-booking.zh.png")))
 	code := textOf(t, desk, "[data-testid=book-code]")
 	staff := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
-	a, err := hl.Appointment(staff, code, "")
+	a, err := appts.Get(staff, code, "")
 	if err != nil || a.BookedBy != "user:clerk1" || a.Phone != "13812340001" || a.Name != "王先生" {
 		t.Fatalf("the clerk's booking %+v %v", a, err)
 	}
-	if o, err := hl.Appointment(staff, online, ""); err != nil || o.BookedBy != "anonymous" {
+	if o, err := appts.Get(staff, online, ""); err != nil || o.BookedBy != "anonymous" {
 		t.Fatalf("the customer's booking %+v %v", o, err)
 	}
 
 	// Today: a B booking checked in and called, a walk-in called; a
 	// cancelled booking tomorrow.
-	slots, err := hl.Slots("B", today)
+	slots, err := appts.Slots("B", today)
 	if err != nil || len(slots) == 0 {
 		t.Fatalf("today's B slots: %v %v", slots, err)
 	}
-	bk, err := hl.Book(ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: today, Slot: slots[0].Slot, Phone: "13912340009"})
+	bk, err := appts.Book(ctx, hall.Principal{}, appointment.BookRequest{Service: "B", Day: today, Slot: slots[0].Slot, Phone: "13912340009"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err := hl.CheckIn(ctx, staff, hall.CheckInRequest{Code: bk.Code}); err != nil || r.Ticket == nil {
+	if r, err := appts.CheckIn(ctx, staff, appointment.CheckInRequest{Code: bk.Code}); err != nil || r.Ticket == nil {
 		t.Fatalf("check in %s: %+v %v", bk.Code, r, err)
 	}
 	if _, err := hl.Issue(ctx, staff, hall.IssueRequest{Service: "B", Priority: "normal"}); err != nil {
@@ -149,11 +151,11 @@ func TestBrowserAppointmentStaff(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	gone, err := hl.Book(ctx, hall.Principal{}, hall.BookRequest{Service: "A", Day: tomorrow, Slot: "12:00", Phone: "13912340008"})
+	gone, err := appts.Book(ctx, hall.Principal{}, appointment.BookRequest{Service: "A", Day: tomorrow, Slot: "12:00", Phone: "13912340008"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hl.CancelAppointment(ctx, staff, gone.Code, ""); err != nil {
+	if _, err := appts.Cancel(ctx, staff, gone.Code, ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -179,7 +181,7 @@ func TestBrowserAppointmentStaff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f hall.AppointmentFigures
+	var f appointment.Figures
 	if err := json.Unmarshal([]byte(apiJSON), &f); err != nil {
 		t.Fatalf("figures API: %v %s", err, apiJSON)
 	}

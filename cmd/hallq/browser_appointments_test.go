@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/appointment"
 	"hallq/hall"
 )
 
@@ -28,6 +29,7 @@ func TestBrowserAppointment(t *testing.T) {
 	t.Parallel()
 	h := newTestHall(t)
 	hl := h.Main.Hall
+	appts := h.Main.Features.Appointment
 	loc := hl.Location()
 	// The demo hall runs on the real clock: bookable all day in 5-minute
 	// slots, so the next slot starts within 5 minutes and check-in (from 15
@@ -35,10 +37,10 @@ func TestBrowserAppointment(t *testing.T) {
 	if now := hl.Now().In(loc); now.Hour() == 23 && now.Minute() >= 49 {
 		time.Sleep(time.Until(time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 1, 0, loc)))
 	}
-	set := hall.DefaultAppointmentSettings(hl.Config())
+	set := appointment.DefaultSettings(hl.Config())
 	set.Hours.Open, set.Hours.Close = "00:00", "23:59"
-	set.Plans = []hall.AppointmentPlan{{Service: "A", SlotMinutes: 5, Capacity: 2}}
-	if _, err := hl.SetAppointmentSettings(context.Background(), hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}, set); err != nil {
+	set.Plans = []appointment.Plan{{Service: "A", SlotMinutes: 5, Capacity: 2}}
+	if _, err := appts.SetSettings(context.Background(), hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}, set); err != nil {
 		t.Fatal(err)
 	}
 	today := hl.Now().In(loc).Format(time.DateOnly)
@@ -60,8 +62,8 @@ func TestBrowserAppointment(t *testing.T) {
 	if len(code) != 8 {
 		t.Fatalf("booking code %q", code)
 	}
-	a, err := hl.Appointment(hall.Principal{Kind: "user", Role: hall.RoleManager}, code, "")
-	if err != nil || a.Status != hall.ApptBooked || a.Phone != "13812345678" || a.Service != "A" || a.Day != today {
+	a, err := appts.Get(hall.Principal{Kind: "user", Role: hall.RoleManager}, code, "")
+	if err != nil || a.Status != appointment.Booked || a.Phone != "13812345678" || a.Service != "A" || a.Day != today {
 		t.Fatalf("stored booking %+v %v", a, err)
 	}
 
@@ -98,7 +100,7 @@ func TestBrowserAppointment(t *testing.T) {
 	// The open page follows by itself (it reloads on a new status): opening
 	// it again here would race with that reload (net::ERR_ABORTED).
 	h.run(t, phone, waitText("[data-testid=track-go]", "请到 1 号窗口办理"))
-	if got, _ := hl.Appointment(hall.Principal{Kind: "user", Role: hall.RoleManager}, code, ""); got.Status != hall.ApptCheckedIn || got.Number != number {
+	if got, _ := appts.Get(hall.Principal{Kind: "user", Role: hall.RoleManager}, code, ""); got.Status != appointment.CheckedIn || got.Number != number {
 		t.Errorf("booking after check-in: %+v", got)
 	}
 }

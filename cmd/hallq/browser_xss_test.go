@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/appointment"
 	"hallq/casework"
 	"hallq/hall"
 	"hallq/queue"
@@ -32,6 +33,7 @@ func TestBrowserStoredTextInert(t *testing.T) {
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl, cw := h.Main.Hall, h.Main.Features.Casework
+	appts := h.Main.Features.Appointment
 	mgr := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
 	kiosk := hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk}
 	must := func(what string, err error) {
@@ -75,8 +77,8 @@ func TestBrowserStoredTextInert(t *testing.T) {
 	_, err = hl.Operate(ctx, clerk, 1, hall.CounterOp{Action: "pause", Reason: xssPayload("pause")})
 	must("pause", err)
 	day := hl.Now().Format(time.DateOnly)
-	if slots, err := hl.Slots("B", day); err == nil && len(slots) > 0 {
-		_, err = hl.Book(ctx, hall.Principal{}, hall.BookRequest{Service: "B", Day: day, Slot: slots[len(slots)-1].Slot, Phone: "13912340009", Name: xssPayload("booking")})
+	if slots, err := appts.Slots("B", day); err == nil && len(slots) > 0 {
+		_, err = appts.Book(ctx, hall.Principal{}, appointment.BookRequest{Service: "B", Day: day, Slot: slots[len(slots)-1].Slot, Phone: "13912340009", Name: xssPayload("booking")})
 		must("booking", err)
 	}
 

@@ -102,7 +102,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
 	fs.BoolVar(&m.Init, "init", false, "create a new, empty hall even though the data directory holds other files (backups…); an existing hallq.db is never replaced")
 	fs.StringVar(&m.ShipTo, "ship-to", "", "ship the hall's feed to the region's PostgreSQL (postgres://…; default hall.json region.ship_to)")
-	fs.StringVar(&m.Options.Printing.PublicURL, "public-url", "", "base URL customers' phones open ticket tracking pages at, printed in ticket QR codes (default: the address the kiosk uses)")
+	fs.StringVar(&m.PublicURL, "public-url", "", "base URL customers' phones open ticket tracking pages at, printed in ticket QR codes (default: the address the kiosk uses)")
 	logFormat := fs.String("log", "text", "log format on standard error: text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if _, err := parse(fs, args); err != nil {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"hallq/account"
+	"hallq/appointment"
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
 	"hallq/casework"
 	"hallq/hall"
+	"hallq/printing"
 	"hallq/web"
 )
 
@@ -18,8 +20,10 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
 	return web.Features{
-		Account:  account.New(h, account.Options{}),
-		Backup:   backups.New(h, backups.Options{Keep: keep}),
-		Casework: casework.New(h),
+		Account:     account.New(h, account.Options{}),
+		Backup:      backups.New(h, backups.Options{Keep: keep}),
+		Casework:    casework.New(h),
+		Appointment: appointment.New(h, appointment.Options{Release: true}),
+		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
 	}
 }

@@ -64,7 +64,7 @@ func TestBrowserKioskPrinterFault(t *testing.T) {
 	if !found {
 		t.Errorf("ticket %s is not waiting after the printer fault", number)
 	}
-	list, err := h.Main.Hall.Printers(t.Context(), hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager})
+	list, err := h.Main.Features.Printing.Printers(t.Context(), hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,10 @@ type Main struct {
 	// BackupKeep is how many daily backups DATA/backups keeps: 0 means
 	// backup.DefaultKeep, negative turns the schedule off.
 	BackupKeep int
-	Web        web.Options // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
+	// PublicURL is the base URL printed in ticket QR codes (serve
+	// --public-url; was hall.Options.Printing.PublicURL).
+	PublicURL string
+	Web       web.Options // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
 	// ShipTo ships the hall's feed to the region's PostgreSQL (serve
 	// --ship-to; default hall.json's region.ship_to).
 	ShipTo string

@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"fmt"
 
-	"hallq/hall"
+	"hallq/appointment"
 )
 
 // The manager console's appointments tab (/manager/appointments): the
@@ -41,13 +41,13 @@ func (p ManagerPage) css() []string {
 }
 
 // maPlan is a service's plan as the form shows it (no plan: not bookable).
-func maPlan(s hall.AppointmentSettings, prefix string) hall.AppointmentPlan {
+func maPlan(s appointment.Settings, prefix string) appointment.Plan {
 	for _, pl := range s.Plans {
 		if pl.Service == prefix {
 			return pl
 		}
 	}
-	return hall.AppointmentPlan{Service: prefix, SlotMinutes: 30}
+	return appointment.Plan{Service: prefix, SlotMinutes: 30}
 }
 
 func managerAppointments(p ManagerPage) templ.Component {

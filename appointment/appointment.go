@@ -1,4 +1,15 @@
-package hall
+// Package appointment is booking (预约取号): managers configure slots per
+// service; a clerk books on behalf of a caller or a customer books on the
+// hall's phone page; the customer checks in at the kiosk and gets an
+// appointment ticket that the calling policy serves first within its service
+// once it is due. Bookings whose check-in window closed unclaimed are released
+// as no-shows by a scheduled job.
+//
+// It is a feature of the hall kernel (docs/architecture.md): it changes state
+// with Hall.Exec, reads committed records with Hall.Record/EachRecord, asks
+// the kernel's casework catalog for the documents to bring (Hall.Catalog) and
+// reports public bookings to the kernel's burst alert (Hall.WatchBooking).
+package appointment
 
 import (
 	"bytes"
@@ -13,88 +24,109 @@ import (
 	"strings"
 	"time"
 
+	"hallq/hall"
 	"hallq/queue"
 )
 
-// Appointments (预约取号): managers configure slots per service; a clerk books
-// on behalf of a caller or a customer books on the hall's phone page; the
-// customer checks in at the kiosk and gets an appointment ticket that the
-// calling policy serves first within its service once it is due.
-//
+// Options configure New.
+type Options struct {
+	// Release turns on the scheduled release of no-shows (every hall tick,
+	// hall.Options.Tick); off, Release runs only when called.
+	Release bool
+}
+
+// Service is the appointments of one hall.
+type Service struct {
+	h *hall.Hall
+}
+
+// New returns the appointments of h; with opt.Release it schedules the
+// release of no-shows on h (stopped by h.Close).
+func New(h *hall.Hall, opt Options) *Service {
+	svc := &Service{h: h}
+	if opt.Release {
+		h.Every("release appointments", 0, func(ctx context.Context) error {
+			_, err := svc.Release(ctx)
+			return err
+		})
+	}
+	return svc
+}
+
 // Records:
 //
 //	appointment          code (8 digits)         → Appointment
-//	appointment_slot     "YYYY-MM-DD/A/HH:MM"    → AppointmentSlot (who holds the slot)
-//	appointment_phone    phone                   → AppointmentPhone (active bookings)
-//	appointment_settings "settings"              → AppointmentSettings
+//	appointment_slot     "YYYY-MM-DD/A/HH:MM"    → Slot (who holds the slot)
+//	appointment_phone    phone                   → Phone (active bookings)
+//	appointment_settings "settings"              → Settings
 //
 // Every change is decided under the hall's command lock from the write
 // model's records, so concurrent bookings can never overbook a slot.
 const (
-	KindAppointment         = "appointment"
-	KindAppointmentSlot     = "appointment_slot"
-	KindAppointmentPhone    = "appointment_phone"
-	KindAppointmentSettings = "appointment_settings"
-	appointmentSettingsKey  = "settings"
+	Kind         = "appointment"
+	KindSlot     = "appointment_slot"
+	KindPhone    = "appointment_phone"
+	KindSettings = "appointment_settings"
+	settingsKey  = "settings"
 )
 
 // Appointment statuses.
 const (
-	ApptBooked    = "booked"
-	ApptCheckedIn = "checked_in"
-	ApptCancelled = "cancelled"
-	ApptNoShow    = "no_show"
+	Booked    = "booked"
+	CheckedIn = "checked_in"
+	Cancelled = "cancelled"
+	NoShow    = "no_show"
 )
 
 // Event types of appointments.
 const (
-	EvApptBooked      = "appointment_booked"
-	EvApptCancelled   = "appointment_cancelled"
-	EvApptRescheduled = "appointment_rescheduled"
-	EvApptReleased    = "appointments_released"
-	EvApptSettings    = "appointment_settings_changed"
+	EvBooked      = "appointment_booked"
+	EvCancelled   = "appointment_cancelled"
+	EvRescheduled = "appointment_rescheduled"
+	EvReleased    = "appointments_released"
+	EvSettings    = "appointment_settings_changed"
 )
 
-// AppointmentPlan is how one service is booked: slots of SlotMinutes from
+// Plan is how one service is booked: slots of SlotMinutes from
 // the opening time, Capacity bookings each. Capacity 0 turns booking off.
-type AppointmentPlan struct {
+type Plan struct {
 	Service     string `json:"service"`
 	SlotMinutes int    `json:"slot_minutes"`
 	Capacity    int    `json:"capacity"`
 }
 
-// AppointmentSettings configure appointments (managers).
-type AppointmentSettings struct {
-	HorizonDays  int               `json:"horizon_days"`  // how many days ahead one may book (today is day 0)
-	EarlyMinutes int               `json:"early_minutes"` // check-in opens this long before the slot
-	LateMinutes  int               `json:"late_minutes"`  // and closes this long after its start
-	PhoneLimit   int               `json:"phone_limit"`   // open bookings per phone number
-	Plans        []AppointmentPlan `json:"plans"`
+// Settings configure appointments (managers).
+type Settings struct {
+	HorizonDays  int    `json:"horizon_days"`  // how many days ahead one may book (today is day 0)
+	EarlyMinutes int    `json:"early_minutes"` // check-in opens this long before the slot
+	LateMinutes  int    `json:"late_minutes"`  // and closes this long after its start
+	PhoneLimit   int    `json:"phone_limit"`   // open bookings per phone number
+	Plans        []Plan `json:"plans"`
 	// Hours are the booking hours of a hall configured without opening
 	// hours (always open); otherwise the hall's own hours apply.
 	Hours queue.Hours `json:"hours"`
 }
 
-// DefaultAppointmentSettings are used until a manager saves others: a week
+// DefaultSettings are used until a manager saves others: a week
 // ahead, check-in from 15 minutes before to 10 minutes after the slot, two
 // open bookings per phone, half-hour slots of 2 for every service.
-func DefaultAppointmentSettings(cfg queue.Config) AppointmentSettings {
-	s := AppointmentSettings{HorizonDays: 7, EarlyMinutes: 15, LateMinutes: 10, PhoneLimit: 2,
+func DefaultSettings(cfg queue.Config) Settings {
+	s := Settings{HorizonDays: 7, EarlyMinutes: 15, LateMinutes: 10, PhoneLimit: 2,
 		Hours: queue.Hours{Open: "09:00", Close: "17:00"}}
 	for _, sv := range cfg.Services {
-		s.Plans = append(s.Plans, AppointmentPlan{Service: sv.Prefix, SlotMinutes: 30, Capacity: 2})
+		s.Plans = append(s.Plans, Plan{Service: sv.Prefix, SlotMinutes: 30, Capacity: 2})
 	}
 	return s
 }
 
 // Plan returns the plan of a service; ok is false if it takes no bookings.
-func (s AppointmentSettings) Plan(service string) (AppointmentPlan, bool) {
+func (s Settings) Plan(service string) (Plan, bool) {
 	for _, p := range s.Plans {
 		if p.Service == service && p.Capacity > 0 && p.SlotMinutes > 0 {
 			return p, true
 		}
 	}
-	return AppointmentPlan{}, false
+	return Plan{}, false
 }
 
 // Appointment is one booking.
@@ -119,9 +151,9 @@ type Appointment struct {
 	ReleasedAt  *time.Time `json:"released_at,omitempty"`
 }
 
-// AppointmentSlot is who holds one slot: Codes every booking not cancelled
+// Slot is who holds one slot: Codes every booking not cancelled
 // (never more than the capacity), Pending those still to check in.
-type AppointmentSlot struct {
+type Slot struct {
 	Day       string    `json:"day"`
 	Service   string    `json:"service"`
 	Slot      string    `json:"slot"`
@@ -133,8 +165,8 @@ type AppointmentSlot struct {
 	Cancelled int       `json:"cancelled"`
 }
 
-// AppointmentPhone lists a phone number's open bookings.
-type AppointmentPhone struct {
+// Phone lists a phone number's open bookings.
+type Phone struct {
 	Phone string   `json:"phone"`
 	Codes []string `json:"codes"`
 }
@@ -165,33 +197,33 @@ func slotKey(day, service, slot string) string { return day + "/" + service + "/
 // decodeRecord is Decode for records this hall wrote itself (a damaged one
 // reads as the zero T).
 func decodeRecord[T any](r queue.Record) T {
-	v, _ := Decode[T](r)
+	v, _ := hall.Decode[T](r)
 	return v
 }
 
-// apptSettingsLocked is the write model's settings. Call with h.mu held.
-func (h *Hall) apptSettingsLocked(cfg queue.Config) AppointmentSettings {
-	if r, ok := h.recordLocked(KindAppointmentSettings, appointmentSettingsKey); ok {
-		return decodeRecord[AppointmentSettings](r)
+// apptSettingsLocked is the write model's settings. Call inside Exec.
+func settingsIn(tx *hall.Tx, cfg queue.Config) Settings {
+	if r, ok := tx.Record(KindSettings, settingsKey); ok {
+		return decodeRecord[Settings](r)
 	}
-	return DefaultAppointmentSettings(cfg)
+	return DefaultSettings(cfg)
 }
 
-// AppointmentSettings returns the committed appointment settings.
-func (h *Hall) AppointmentSettings() (AppointmentSettings, error) {
-	r, ok, err := h.Record(KindAppointmentSettings, appointmentSettingsKey)
+// Settings returns the committed appointment settings.
+func (svc *Service) Settings() (Settings, error) {
+	r, ok, err := svc.h.Record(KindSettings, settingsKey)
 	if err != nil {
-		return AppointmentSettings{}, err
+		return Settings{}, err
 	}
 	if !ok {
-		return DefaultAppointmentSettings(h.liveConfig()), nil
+		return DefaultSettings(svc.liveConfig()), nil
 	}
-	return decodeRecord[AppointmentSettings](r), nil
+	return decodeRecord[Settings](r), nil
 }
 
 // liveConfig is the committed queue configuration (services, hours).
-func (h *Hall) liveConfig() (cfg queue.Config) {
-	h.Read(func(v *queue.Engine, _ uint64) { cfg = v.Config() })
+func (svc *Service) liveConfig() (cfg queue.Config) {
+	svc.h.Read(func(v *queue.Engine, _ uint64) { cfg = v.Config() })
 	return cfg
 }
 
@@ -206,11 +238,11 @@ func clockMinutes(s string) (int, bool) {
 	return t.Hour()*60 + t.Minute(), true
 }
 
-// SetAppointmentSettings saves the appointment settings (managers).
+// SetSettings saves the appointment settings (managers).
 // EINVALID for a bad value; bookings already made keep their slots.
-func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s AppointmentSettings) (AppointmentSettings, error) {
+func (svc *Service) SetSettings(ctx context.Context, p hall.Principal, s Settings) (Settings, error) {
 	if !p.Staff() {
-		return AppointmentSettings{}, forbidden()
+		return Settings{}, hall.Forbidden()
 	}
 	if s.HorizonDays < 0 || s.HorizonDays > 90 {
 		return s, queue.Err(queue.EINVALID, "err.hall.the_booking_horizon_must")
@@ -226,7 +258,7 @@ func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s Appoin
 	if !ok1 || !ok2 || o >= c {
 		return s, queue.Err(queue.EINVALID, "err.hall.booking_hours_must_be")
 	}
-	cfg := h.liveConfig()
+	cfg := svc.liveConfig()
 	seen := map[string]bool{}
 	for _, pl := range s.Plans {
 		if !slices.ContainsFunc(cfg.Services, func(sv queue.Service) bool { return sv.Prefix == pl.Service }) {
@@ -240,10 +272,10 @@ func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s Appoin
 			return s, queue.Err(queue.EINVALID, "err.hall.slots_must_be_5")
 		}
 	}
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := svc.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		return queue.Event{Type: EvApptSettings, At: now, Day: e.Day(),
-			Records: []queue.Record{NewRecord(KindAppointmentSettings, appointmentSettingsKey, s)}}, nil
+		return queue.Event{Type: EvSettings, At: now, Day: e.Day(),
+			Records: []queue.Record{hall.NewRecord(KindSettings, settingsKey, s)}}, nil
 	})
 	if err != nil {
 		return s, fmt.Errorf("save appointment settings: %w", err)
@@ -254,7 +286,7 @@ func (h *Hall) SetAppointmentSettings(ctx context.Context, p Principal, s Appoin
 // slotsOf lists the slot starts ("HH:MM") of a service on a day: none on a
 // holiday, a closed weekday or a date an override closes; a 调休 working
 // day has the slots of its dated hours.
-func slotsOf(cfg queue.Config, s AppointmentSettings, plan AppointmentPlan, day time.Time) []string {
+func slotsOf(cfg queue.Config, s Settings, plan Plan, day time.Time) []string {
 	// A dated override (调休) first, then the holidays and the week.
 	hh, open := cfg.HoursOn(day)
 	if !open {
@@ -300,17 +332,17 @@ func dayIndex(now, day time.Time) int {
 // Slots returns the bookable slots of a service on a day, with the places
 // left. EINVALID for an unknown service, a bad day, or a day outside the
 // booking horizon; an empty list for a holiday or closed day.
-func (h *Hall) Slots(service, day string) ([]SlotView, error) {
-	s, err := h.AppointmentSettings()
+func (svc *Service) Slots(service, day string) ([]SlotView, error) {
+	s, err := svc.Settings()
 	if err != nil {
 		return nil, err
 	}
-	cfg := h.liveConfig()
-	plan, d, err := h.checkDay(cfg, s, service, day, h.now())
+	cfg := svc.liveConfig()
+	plan, d, err := svc.checkDay(cfg, s, service, day, svc.h.Now())
 	if err != nil {
 		return nil, err
 	}
-	now := h.now()
+	now := svc.h.Now()
 	out := []SlotView{}
 	for _, sl := range slotsOf(cfg, s, plan, d) {
 		start := slotStart(d, sl)
@@ -318,10 +350,10 @@ func (h *Hall) Slots(service, day string) ([]SlotView, error) {
 			continue
 		}
 		v := SlotView{Slot: sl, Start: start, Capacity: plan.Capacity}
-		if r, ok, err := h.Record(KindAppointmentSlot, slotKey(day, service, sl)); err != nil {
+		if r, ok, err := svc.h.Record(KindSlot, slotKey(day, service, sl)); err != nil {
 			return nil, err
 		} else if ok {
-			v.Booked = len(decodeRecord[AppointmentSlot](r).Codes)
+			v.Booked = len(decodeRecord[Slot](r).Codes)
 		}
 		v.Available = max(0, v.Capacity-v.Booked)
 		out = append(out, v)
@@ -329,15 +361,15 @@ func (h *Hall) Slots(service, day string) ([]SlotView, error) {
 	return out, nil
 }
 
-func (h *Hall) checkDay(cfg queue.Config, s AppointmentSettings, service, day string, now time.Time) (AppointmentPlan, time.Time, error) {
+func (svc *Service) checkDay(cfg queue.Config, s Settings, service, day string, now time.Time) (Plan, time.Time, error) {
 	if !slices.ContainsFunc(cfg.Services, func(sv queue.Service) bool { return sv.Prefix == service }) {
-		return AppointmentPlan{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.unknown_service", service)
+		return Plan{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.unknown_service", service)
 	}
 	plan, ok := s.Plan(service)
 	if !ok {
 		return plan, time.Time{}, queue.Err(queue.EINVALID, "err.hall.this_service_takes_no")
 	}
-	d, err := parseDay(day, h.Location())
+	d, err := parseDay(day, svc.h.Location())
 	if err != nil {
 		return plan, d, err
 	}
@@ -347,12 +379,12 @@ func (h *Hall) checkDay(cfg queue.Config, s AppointmentSettings, service, day st
 	return plan, d, nil
 }
 
-// newBookingCode returns an unused 8-digit code. Call with h.mu held.
-func (h *Hall) newBookingCode() string {
+// newBookingCode returns an unused 8-digit code. Call inside Exec.
+func newBookingCode(tx *hall.Tx) string {
 	for {
 		n, _ := rand.Int(rand.Reader, big.NewInt(90_000_000))
 		code := strconv.FormatInt(n.Int64()+10_000_000, 10)
-		if _, taken := h.recordLocked(KindAppointment, code); !taken {
+		if _, taken := tx.Record(Kind, code); !taken {
 			return code
 		}
 	}
@@ -360,14 +392,14 @@ func (h *Hall) newBookingCode() string {
 
 // documentsFor is what to bring: the business item's list if known, else
 // the service's.
-func (h *Hall) documentsFor(service, item string) []string {
+func (svc *Service) documentsFor(service, item string) []string {
 	if item != "" {
-		if it, ok := h.Catalog().Item(item); ok && len(it.Documents) > 0 {
+		if it, ok := svc.h.Catalog().Item(item); ok && len(it.Documents) > 0 {
 			return it.Documents
 		}
 	}
 	var docs []string
-	h.Read(func(v *queue.Engine, _ uint64) {
+	svc.h.Read(func(v *queue.Engine, _ uint64) {
 		if sv, ok := v.Service(service); ok {
 			docs = sv.Documents
 		}
@@ -379,24 +411,24 @@ func (h *Hall) documentsFor(service, item string) []string {
 }
 
 // reserveLocked checks that service/day/slot can take one more booking at
-// now and returns the slot record as it is. Call with h.mu held.
-func (h *Hall) reserveLocked(e *queue.Engine, service, day, slot string, now time.Time) (AppointmentSlot, time.Time, error) {
+// now and returns the slot record as it is. Call inside Exec.
+func (svc *Service) reserve(tx *hall.Tx, e *queue.Engine, service, day, slot string, now time.Time) (Slot, time.Time, error) {
 	cfg := e.Config()
-	s := h.apptSettingsLocked(cfg)
-	plan, d, err := h.checkDay(cfg, s, service, day, now)
+	s := settingsIn(tx, cfg)
+	plan, d, err := svc.checkDay(cfg, s, service, day, now)
 	if err != nil {
-		return AppointmentSlot{}, time.Time{}, err
+		return Slot{}, time.Time{}, err
 	}
 	if !slices.Contains(slotsOf(cfg, s, plan, d), slot) {
-		return AppointmentSlot{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.there_is_no_slot", day, service, slot)
+		return Slot{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.there_is_no_slot", day, service, slot)
 	}
 	start := slotStart(d, slot)
 	if !start.After(now) {
-		return AppointmentSlot{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.this_slot_has_passed")
+		return Slot{}, time.Time{}, queue.Err(queue.EINVALID, "err.hall.this_slot_has_passed")
 	}
-	sl := AppointmentSlot{Day: day, Service: service, Slot: slot, Start: start, Codes: []string{}, Pending: []string{}, CheckedIn: []string{}, NoShow: []string{}}
-	if r, ok := h.recordLocked(KindAppointmentSlot, slotKey(day, service, slot)); ok {
-		sl = decodeRecord[AppointmentSlot](r)
+	sl := Slot{Day: day, Service: service, Slot: slot, Start: start, Codes: []string{}, Pending: []string{}, CheckedIn: []string{}, NoShow: []string{}}
+	if r, ok := tx.Record(KindSlot, slotKey(day, service, slot)); ok {
+		sl = decodeRecord[Slot](r)
 	}
 	if len(sl.Codes) >= plan.Capacity {
 		return sl, start, queue.Err(queue.ECONFLICT, "err.hall.this_slot_is_fully")
@@ -404,11 +436,11 @@ func (h *Hall) reserveLocked(e *queue.Engine, service, day, slot string, now tim
 	return sl, start, nil
 }
 
-func (h *Hall) phoneLocked(phone string) AppointmentPhone {
-	if r, ok := h.recordLocked(KindAppointmentPhone, phone); ok {
-		return decodeRecord[AppointmentPhone](r)
+func phoneIn(tx *hall.Tx, phone string) Phone {
+	if r, ok := tx.Record(KindPhone, phone); ok {
+		return decodeRecord[Phone](r)
 	}
-	return AppointmentPhone{Phone: phone, Codes: []string{}}
+	return Phone{Phone: phone, Codes: []string{}}
 }
 
 func without(list []string, v string) []string {
@@ -420,7 +452,7 @@ func without(list []string, v string) []string {
 // limit stops hoarding). Refusals: EINVALID (bad service, day,
 // slot or phone), ECONFLICT (slot full), ELIMIT (the phone's open bookings
 // reach the limit).
-func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointment, error) {
+func (svc *Service) Book(ctx context.Context, p hall.Principal, req BookRequest) (Appointment, error) {
 	req.Service = strings.TrimSpace(req.Service)
 	req.Slot = strings.TrimSpace(req.Slot)
 	req.Day = strings.TrimSpace(req.Day)
@@ -432,53 +464,53 @@ func (h *Hall) Book(ctx context.Context, p Principal, req BookRequest) (Appointm
 	if len([]rune(req.Name)) > 32 {
 		return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_name_may_have")
 	}
-	if err := CheckText("the name", "姓名", req.Name); err != nil { // text.go
+	if err := hall.CheckText("the name", "姓名", req.Name); err != nil { // text.go
 		return Appointment{}, err
 	}
 	if req.Item != "" {
-		if it, ok := h.Catalog().Item(req.Item); !ok || it.Service != req.Service {
+		if it, ok := svc.h.Catalog().Item(req.Item); !ok || it.Service != req.Service {
 			return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_business_item_does")
 		}
 	}
-	docs := h.documentsFor(req.Service, req.Item)
+	docs := svc.documentsFor(req.Service, req.Item)
 	var out Appointment
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := svc.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		sl, start, err := h.reserveLocked(e, req.Service, req.Day, req.Slot, now)
+		sl, start, err := svc.reserve(tx, e, req.Service, req.Day, req.Slot, now)
 		if err != nil {
 			return queue.Event{}, err
 		}
-		s := h.apptSettingsLocked(e.Config())
-		ph := h.phoneLocked(req.Phone)
+		s := settingsIn(tx, e.Config())
+		ph := phoneIn(tx, req.Phone)
 		if s.PhoneLimit > 0 && len(ph.Codes) >= s.PhoneLimit {
 			return queue.Event{}, queue.Err(queue.ELIMIT, "err.hall.this_phone_number_already", len(ph.Codes))
 		}
-		a := Appointment{Code: h.newBookingCode(), Service: req.Service, Day: req.Day, Slot: req.Slot, Start: start,
-			Phone: req.Phone, Name: req.Name, Item: req.Item, Documents: docs, Status: ApptBooked,
+		a := Appointment{Code: newBookingCode(tx), Service: req.Service, Day: req.Day, Slot: req.Slot, Start: start,
+			Phone: req.Phone, Name: req.Name, Item: req.Item, Documents: docs, Status: Booked,
 			BookedBy: p.Actor(), BookedAt: now}
 		sl.Codes = append(sl.Codes, a.Code)
 		sl.Pending = append(sl.Pending, a.Code)
 		ph.Codes = append(ph.Codes, a.Code)
 		out = a
-		return queue.Event{Type: EvApptBooked, At: now, Day: e.Day(), Records: []queue.Record{
-			NewRecord(KindAppointment, a.Code, a),
-			NewRecord(KindAppointmentSlot, slotKey(a.Day, a.Service, a.Slot), sl),
-			NewRecord(KindAppointmentPhone, a.Phone, ph),
+		return queue.Event{Type: EvBooked, At: now, Day: e.Day(), Records: []queue.Record{
+			hall.NewRecord(Kind, a.Code, a),
+			hall.NewRecord(KindSlot, slotKey(a.Day, a.Service, a.Slot), sl),
+			hall.NewRecord(KindPhone, a.Phone, ph),
 		}}, nil
 	})
 	if err != nil {
 		return Appointment{}, fmt.Errorf("book %s %s %s: %w", req.Service, req.Day, req.Slot, err)
 	}
 	if p.Kind == "" {
-		h.watchBooking(out) // security.go: a day filling unusually fast alerts the manager
+		svc.h.WatchBooking(out.Day, out.Service, out.Slot) // hall/security.go: a day filling unusually fast alerts the manager
 	}
 	return out, nil
 }
 
 // apptLocked finds a booking by code for p: people and kiosks see any; the
 // public must also give the booking's phone number. ENOTFOUND otherwise.
-func (h *Hall) apptLocked(p Principal, code, phone string) (Appointment, error) {
-	r, ok := h.recordLocked(KindAppointment, strings.TrimSpace(code))
+func apptIn(tx *hall.Tx, p hall.Principal, code, phone string) (Appointment, error) {
+	r, ok := tx.Record(Kind, strings.TrimSpace(code))
 	if !ok {
 		return Appointment{}, queue.Err(queue.ENOTFOUND, "err.hall.no_booking_with_this")
 	}
@@ -489,10 +521,10 @@ func (h *Hall) apptLocked(p Principal, code, phone string) (Appointment, error) 
 	return a, nil
 }
 
-// Appointment returns a booking by code. The public must give its phone
+// Get returns a booking by code. The public must give its phone
 // number too; ENOTFOUND otherwise.
-func (h *Hall) Appointment(p Principal, code, phone string) (Appointment, error) {
-	r, ok, err := h.Record(KindAppointment, strings.TrimSpace(code))
+func (svc *Service) Get(p hall.Principal, code, phone string) (Appointment, error) {
+	r, ok, err := svc.h.Record(Kind, strings.TrimSpace(code))
 	if err != nil {
 		return Appointment{}, err
 	}
@@ -503,30 +535,30 @@ func (h *Hall) Appointment(p Principal, code, phone string) (Appointment, error)
 	return a, nil
 }
 
-// CancelAppointment cancels an open booking by code (the public with the
+// Cancel cancels an open booking by code (the public with the
 // booking's phone number). ECONFLICT unless it is still booked.
-func (h *Hall) CancelAppointment(ctx context.Context, p Principal, code, phone string) (Appointment, error) {
+func (svc *Service) Cancel(ctx context.Context, p hall.Principal, code, phone string) (Appointment, error) {
 	var out Appointment
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := svc.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		a, err := h.apptLocked(p, code, phone)
+		a, err := apptIn(tx, p, code, phone)
 		if err != nil {
 			return queue.Event{}, err
 		}
-		if a.Status != ApptBooked {
+		if a.Status != Booked {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.this_booking_is_already", apptStatusZH(a.Status), a.Status)
 		}
-		sl := decodeRecord[AppointmentSlot](h.mustRecordLocked(KindAppointmentSlot, slotKey(a.Day, a.Service, a.Slot)))
+		sl := decodeRecord[Slot](mustRecord(tx, KindSlot, slotKey(a.Day, a.Service, a.Slot)))
 		sl.Codes, sl.Pending = without(sl.Codes, a.Code), without(sl.Pending, a.Code)
 		sl.Cancelled++
-		ph := h.phoneLocked(a.Phone)
+		ph := phoneIn(tx, a.Phone)
 		ph.Codes = without(ph.Codes, a.Code)
-		a.Status = ApptCancelled
+		a.Status = Cancelled
 		out = a
-		return queue.Event{Type: EvApptCancelled, At: now, Day: e.Day(), Records: []queue.Record{
-			NewRecord(KindAppointment, a.Code, a),
-			NewRecord(KindAppointmentSlot, slotKey(a.Day, a.Service, a.Slot), sl),
-			NewRecord(KindAppointmentPhone, a.Phone, ph),
+		return queue.Event{Type: EvCancelled, At: now, Day: e.Day(), Records: []queue.Record{
+			hall.NewRecord(Kind, a.Code, a),
+			hall.NewRecord(KindSlot, slotKey(a.Day, a.Service, a.Slot), sl),
+			hall.NewRecord(KindPhone, a.Phone, ph),
 		}}, nil
 	})
 	if err != nil {
@@ -535,44 +567,44 @@ func (h *Hall) CancelAppointment(ctx context.Context, p Principal, code, phone s
 	return out, nil
 }
 
-func (h *Hall) mustRecordLocked(kind, key string) queue.Record {
-	r, _ := h.recordLocked(kind, key)
+func mustRecord(tx *hall.Tx, kind, key string) queue.Record {
+	r, _ := tx.Record(kind, key)
 	return r
 }
 
-// RescheduleAppointment moves an open booking to another slot of its
+// Reschedule moves an open booking to another slot of its
 // service; the code stays. Refusals as for Book, and ECONFLICT unless the
 // booking is still open.
-func (h *Hall) RescheduleAppointment(ctx context.Context, p Principal, code, phone, day, slot string) (Appointment, error) {
+func (svc *Service) Reschedule(ctx context.Context, p hall.Principal, code, phone, day, slot string) (Appointment, error) {
 	day, slot = strings.TrimSpace(day), strings.TrimSpace(slot)
 	var out Appointment
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := svc.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		a, err := h.apptLocked(p, code, phone)
+		a, err := apptIn(tx, p, code, phone)
 		if err != nil {
 			return queue.Event{}, err
 		}
-		if a.Status != ApptBooked {
+		if a.Status != Booked {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.this_booking_is_and", apptStatusZH(a.Status), a.Status)
 		}
 		if a.Day == day && a.Slot == slot {
 			return queue.Event{}, queue.Err(queue.EINVALID, "err.hall.the_new_slot_is")
 		}
-		to, start, err := h.reserveLocked(e, a.Service, day, slot, now)
+		to, start, err := svc.reserve(tx, e, a.Service, day, slot, now)
 		if err != nil {
 			return queue.Event{}, err
 		}
-		from := decodeRecord[AppointmentSlot](h.mustRecordLocked(KindAppointmentSlot, slotKey(a.Day, a.Service, a.Slot)))
+		from := decodeRecord[Slot](mustRecord(tx, KindSlot, slotKey(a.Day, a.Service, a.Slot)))
 		from.Codes, from.Pending = without(from.Codes, a.Code), without(from.Pending, a.Code)
 		to.Codes, to.Pending = append(to.Codes, a.Code), append(to.Pending, a.Code)
 		oldKey := slotKey(a.Day, a.Service, a.Slot)
 		a.Day, a.Slot, a.Start = day, slot, start
 		a.Rescheduled++
 		out = a
-		return queue.Event{Type: EvApptRescheduled, At: now, Day: e.Day(), Records: []queue.Record{
-			NewRecord(KindAppointment, a.Code, a),
-			NewRecord(KindAppointmentSlot, oldKey, from),
-			NewRecord(KindAppointmentSlot, slotKey(day, a.Service, slot), to),
+		return queue.Event{Type: EvRescheduled, At: now, Day: e.Day(), Records: []queue.Record{
+			hall.NewRecord(Kind, a.Code, a),
+			hall.NewRecord(KindSlot, oldKey, from),
+			hall.NewRecord(KindSlot, slotKey(day, a.Service, slot), to),
 		}}, nil
 	})
 	if err != nil {
@@ -583,11 +615,11 @@ func (h *Hall) RescheduleAppointment(ctx context.Context, p Principal, code, pho
 
 func apptStatusZH(s string) string {
 	switch s {
-	case ApptCheckedIn:
+	case CheckedIn:
 		return "签到取号"
-	case ApptCancelled:
+	case Cancelled:
 		return "取消"
-	case ApptNoShow:
+	case NoShow:
 		return "过期失效"
 	}
 	return "预约"
@@ -630,9 +662,9 @@ type CheckInResult struct {
 // last CodePartLen digits (EINVALID otherwise), and the result carries no
 // name. ENOTFOUND when no open booking matches, ECONFLICT when it was
 // checked in already, plus the refusals of issuing a ticket.
-func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (CheckInResult, error) {
-	if !(p.Kind == "device" && p.Role == KindKiosk) && p.Kind != "user" {
-		return CheckInResult{}, forbidden()
+func (svc *Service) CheckIn(ctx context.Context, p hall.Principal, req CheckInRequest) (CheckInResult, error) {
+	if !(p.Kind == "device" && p.Role == hall.KindKiosk) && p.Kind != "user" {
+		return CheckInResult{}, hall.Forbidden()
 	}
 	req.Code, req.Phone, req.CodePart = strings.TrimSpace(req.Code), queue.NormalizePhone(req.Phone), strings.TrimSpace(req.CodePart)
 	if req.Code == "" && req.Phone == "" {
@@ -641,36 +673,36 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 	if req.Code == "" && (len(req.CodePart) != CodePartLen || strings.Trim(req.CodePart, "0123456789") != "") {
 		return CheckInResult{}, queue.Err(queue.EINVALID, "err.hall.with_a_phone_number", CodePartLen)
 	}
-	tracking := NewCode(12)
+	tracking := hall.NewCode(12)
 	var res CheckInResult
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := svc.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		a, err := h.findCheckInLocked(req, now)
+		a, err := findCheckIn(tx, req, now)
 		if err != nil {
 			return queue.Event{}, err
 		}
-		s := h.apptSettingsLocked(e.Config())
+		s := settingsIn(tx, e.Config())
 		open := a.Start.Add(-time.Duration(s.EarlyMinutes) * time.Minute)
 		closes := a.Start.Add(time.Duration(s.LateMinutes) * time.Minute)
 		res = CheckInResult{Appointment: a}
 		switch {
-		case a.Status == ApptCheckedIn:
+		case a.Status == CheckedIn:
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.this_booking_is_checked", a.Number)
 		case now.Before(open):
 			res.Outcome, res.ComeBackAt = CheckInEarly, &open
-			lt := open.In(h.Location())
+			lt := open.In(svc.h.Location())
 			res.Message = fmt.Sprintf("您预约的是 %s %s，请于 %s 之后来签到 / your booking is at %s %s; please check in from %s",
 				a.Day, a.Slot, lt.Format("01-02 15:04"), a.Day, a.Slot, lt.Format("Jan 2 15:04"))
-			return queue.Event{}, errNothing
-		case now.After(closes) || a.Status == ApptNoShow:
+			return queue.Event{}, hall.ErrNothing
+		case now.After(closes) || a.Status == NoShow:
 			res.Outcome = CheckInLate
 			res.Message = "预约已过签到时间，请取普通号办理 / the check-in time of this booking has passed; please take a normal ticket"
-			if a.Status == ApptNoShow {
-				return queue.Event{}, errNothing
+			if a.Status == NoShow {
+				return queue.Event{}, hall.ErrNothing
 			}
-			recs := h.noShowLocked(a, now)
+			recs := noShow(tx, a, now)
 			res.Appointment = decodeRecord[Appointment](recs[0])
-			return queue.Event{Type: EvApptReleased, At: now, Day: e.Day(), Records: recs}, nil
+			return queue.Event{Type: EvReleased, At: now, Day: e.Day(), Records: recs}, nil
 		}
 		start := a.Start
 		ev, err := e.Issue(queue.IssueRequest{Service: a.Service, Priority: queue.Appointment, Phone: a.Phone,
@@ -679,20 +711,20 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 			return queue.Event{}, err
 		}
 		t := ev.Tickets[0]
-		a.Status, a.CheckedInAt, a.Ticket, a.Number, a.Tracking = ApptCheckedIn, &now, t.ID, t.Number, t.Tracking
+		a.Status, a.CheckedInAt, a.Ticket, a.Number, a.Tracking = CheckedIn, &now, t.ID, t.Number, t.Tracking
 		key := slotKey(a.Day, a.Service, a.Slot)
-		sl := decodeRecord[AppointmentSlot](h.mustRecordLocked(KindAppointmentSlot, key))
+		sl := decodeRecord[Slot](mustRecord(tx, KindSlot, key))
 		sl.Pending = without(sl.Pending, a.Code)
 		sl.CheckedIn = append(sl.CheckedIn, a.Code)
-		ph := h.phoneLocked(a.Phone)
+		ph := phoneIn(tx, a.Phone)
 		ph.Codes = without(ph.Codes, a.Code)
-		ev.Records = append(ev.Records, NewRecord(KindAppointment, a.Code, a), NewRecord(KindAppointmentSlot, key, sl),
-			NewRecord(KindAppointmentPhone, a.Phone, ph))
+		ev.Records = append(ev.Records, hall.NewRecord(Kind, a.Code, a), hall.NewRecord(KindSlot, key, sl),
+			hall.NewRecord(KindPhone, a.Phone, ph))
 		res.Outcome, res.Appointment, res.Ticket = CheckInTicket, a, &t
 		res.Message = fmt.Sprintf("签到成功，您的号码 %s / checked in: your ticket is %s", t.Number, t.Number)
 		return ev, nil
 	})
-	if err != nil && !errors.Is(err, errNothing) {
+	if err != nil && !errors.Is(err, hall.ErrNothing) {
 		return CheckInResult{}, fmt.Errorf("check in: %w", err)
 	}
 	// The kiosk is a shared screen: it shows the slot, never the name.
@@ -703,25 +735,25 @@ func (h *Hall) CheckIn(ctx context.Context, p Principal, req CheckInRequest) (Ch
 // findCheckInLocked finds the booking a check-in means: by code, or among
 // the phone's open bookings and today's checked-in ones the one whose slot
 // is nearest to now.
-func (h *Hall) findCheckInLocked(req CheckInRequest, now time.Time) (Appointment, error) {
+func findCheckIn(tx *hall.Tx, req CheckInRequest, now time.Time) (Appointment, error) {
 	notFound := queue.Err(queue.ENOTFOUND, "err.hall.no_booking_found_check")
 	if req.Code != "" {
-		r, ok := h.recordLocked(KindAppointment, req.Code)
+		r, ok := tx.Record(Kind, req.Code)
 		if !ok {
 			return Appointment{}, notFound
 		}
 		a := decodeRecord[Appointment](r)
-		if a.Status == ApptCancelled {
+		if a.Status == Cancelled {
 			return a, queue.Err(queue.ECONFLICT, "err.hall.this_booking_was_cancelled")
 		}
 		return a, nil
 	}
 	var best *Appointment
-	for _, code := range h.phoneLocked(req.Phone).Codes {
+	for _, code := range phoneIn(tx, req.Phone).Codes {
 		if !strings.HasSuffix(code, req.CodePart) {
 			continue
 		}
-		r, ok := h.recordLocked(KindAppointment, code)
+		r, ok := tx.Record(Kind, code)
 		if !ok {
 			continue
 		}
@@ -737,52 +769,52 @@ func (h *Hall) findCheckInLocked(req CheckInRequest, now time.Time) (Appointment
 }
 
 // noShowLocked marks a booked appointment a no-show and returns the changed
-// records, the appointment first. Call with h.mu held.
-func (h *Hall) noShowLocked(a Appointment, now time.Time) []queue.Record {
+// records, the appointment first. Call inside Exec.
+func noShow(tx *hall.Tx, a Appointment, now time.Time) []queue.Record {
 	key := slotKey(a.Day, a.Service, a.Slot)
-	sl := decodeRecord[AppointmentSlot](h.mustRecordLocked(KindAppointmentSlot, key))
+	sl := decodeRecord[Slot](mustRecord(tx, KindSlot, key))
 	sl.Pending = without(sl.Pending, a.Code)
 	sl.NoShow = append(sl.NoShow, a.Code)
-	ph := h.phoneLocked(a.Phone)
+	ph := phoneIn(tx, a.Phone)
 	ph.Codes = without(ph.Codes, a.Code)
-	a.Status, a.ReleasedAt = ApptNoShow, &now
-	return []queue.Record{NewRecord(KindAppointment, a.Code, a), NewRecord(KindAppointmentSlot, key, sl),
-		NewRecord(KindAppointmentPhone, a.Phone, ph)}
+	a.Status, a.ReleasedAt = NoShow, &now
+	return []queue.Record{hall.NewRecord(Kind, a.Code, a), hall.NewRecord(KindSlot, key, sl),
+		hall.NewRecord(KindPhone, a.Phone, ph)}
 }
 
-// ReleaseAppointments marks every booking whose check-in window has closed
+// Release marks every booking whose check-in window has closed
 // without a check-in as a no-show, freeing the phone's quota, and returns
 // how many it released. The hall's ticker calls it; it is safe to call any
 // time.
-func (h *Hall) ReleaseAppointments(ctx context.Context) (int, error) {
+func (svc *Service) Release(ctx context.Context) (int, error) {
 	n := 0
-	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+	_, err := svc.h.Exec("system", func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		n = 0
-		s := h.apptSettingsLocked(e.Config())
+		s := settingsIn(tx, e.Config())
 		late := time.Duration(s.LateMinutes) * time.Minute
 		var recs []queue.Record
-		slots := map[string]AppointmentSlot{}
-		phones := map[string]AppointmentPhone{}
-		for _, r := range h.recordsLocked(KindAppointmentSlot) {
+		slots := map[string]Slot{}
+		phones := map[string]Phone{}
+		for _, r := range tx.Records(KindSlot) {
 			// Most slots are settled: skip them without decoding.
 			if bytes.Contains(r.Data, []byte(`"pending":[]`)) || bytes.Contains(r.Data, []byte(`"pending":null`)) {
 				continue
 			}
-			sl := decodeRecord[AppointmentSlot](r)
+			sl := decodeRecord[Slot](r)
 			if len(sl.Pending) == 0 || !now.After(sl.Start.Add(late)) {
 				continue
 			}
 			for _, code := range sl.Pending {
-				a := decodeRecord[Appointment](h.mustRecordLocked(KindAppointment, code))
+				a := decodeRecord[Appointment](mustRecord(tx, Kind, code))
 				ph, ok := phones[a.Phone]
 				if !ok {
-					ph = h.phoneLocked(a.Phone)
+					ph = phoneIn(tx, a.Phone)
 				}
 				ph.Codes = without(ph.Codes, code)
 				phones[a.Phone] = ph
-				a.Status, a.ReleasedAt = ApptNoShow, &now
-				recs = append(recs, NewRecord(KindAppointment, code, a))
+				a.Status, a.ReleasedAt = NoShow, &now
+				recs = append(recs, hall.NewRecord(Kind, code, a))
 				sl.NoShow = append(sl.NoShow, code)
 				n++
 			}
@@ -790,41 +822,41 @@ func (h *Hall) ReleaseAppointments(ctx context.Context) (int, error) {
 			slots[r.Key] = sl
 		}
 		if n == 0 {
-			return queue.Event{}, errNothing
+			return queue.Event{}, hall.ErrNothing
 		}
 		for k, sl := range slots {
-			recs = append(recs, NewRecord(KindAppointmentSlot, k, sl))
+			recs = append(recs, hall.NewRecord(KindSlot, k, sl))
 		}
 		for k, ph := range phones {
-			recs = append(recs, NewRecord(KindAppointmentPhone, k, ph))
+			recs = append(recs, hall.NewRecord(KindPhone, k, ph))
 		}
-		return queue.Event{Type: EvApptReleased, At: now, Day: e.Day(), Records: recs}, nil
+		return queue.Event{Type: EvReleased, At: now, Day: e.Day(), Records: recs}, nil
 	})
-	if err != nil && !errors.Is(err, errNothing) {
+	if err != nil && !errors.Is(err, hall.ErrNothing) {
 		return 0, fmt.Errorf("release appointments: %w", err)
 	}
 	return n, nil
 }
 
-// Appointments lists the bookings of a day (all services, slot order).
-func (h *Hall) Appointments(day string) ([]Appointment, error) {
-	if _, err := parseDay(day, h.Location()); err != nil {
+// List lists the bookings of a day (all services, slot order).
+func (svc *Service) List(day string) ([]Appointment, error) {
+	if _, err := parseDay(day, svc.h.Location()); err != nil {
 		return nil, err
 	}
 	out := []Appointment{}
 	var codes []string
-	err := h.EachRecord(KindAppointmentSlot, day+"/", func(r queue.Record) bool {
+	err := svc.h.EachRecord(KindSlot, day+"/", func(r queue.Record) bool {
 		if !strings.HasPrefix(r.Key, day+"/") {
 			return false
 		}
-		codes = append(codes, decodeRecord[AppointmentSlot](r).Codes...)
+		codes = append(codes, decodeRecord[Slot](r).Codes...)
 		return true
 	})
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range codes {
-		r, ok, err := h.Record(KindAppointment, c)
+		r, ok, err := svc.h.Record(Kind, c)
 		if err != nil {
 			return nil, err
 		}
@@ -836,8 +868,8 @@ func (h *Hall) Appointments(day string) ([]Appointment, error) {
 	return out, nil
 }
 
-// AppointmentFigures are the appointment figures of a date range for reports.
-type AppointmentFigures struct {
+// Figures are the appointment figures of a date range for reports.
+type Figures struct {
 	From      string `json:"from"`
 	To        string `json:"to"`
 	Booked    int    `json:"booked"` // bookings not cancelled
@@ -853,12 +885,12 @@ type AppointmentFigures struct {
 	WalkInWaitS        float64 `json:"walk_in_avg_wait_s"`
 }
 
-// AppointmentFigures returns booked / checked in / no-show counts of the
+// Figures returns booked / checked in / no-show counts of the
 // slots from day from to day to (YYYY-MM-DD, inclusive) and the average wait
 // of appointment tickets against walk-ins issued on those days.
-func (h *Hall) AppointmentFigures(from, to string) (AppointmentFigures, error) {
-	f := AppointmentFigures{From: from, To: to}
-	loc := h.Location()
+func (svc *Service) Figures(from, to string) (Figures, error) {
+	f := Figures{From: from, To: to}
+	loc := svc.h.Location()
 	a, err := parseDay(from, loc)
 	if err != nil {
 		return f, err
@@ -870,11 +902,11 @@ func (h *Hall) AppointmentFigures(from, to string) (AppointmentFigures, error) {
 	if b.Before(a) {
 		return f, queue.Err(queue.EINVALID, "err.hall.to_is_before_from")
 	}
-	err = h.EachRecord(KindAppointmentSlot, from, func(r queue.Record) bool {
+	err = svc.h.EachRecord(KindSlot, from, func(r queue.Record) bool {
 		if r.Key[:min(10, len(r.Key))] > to {
 			return false
 		}
-		sl := decodeRecord[AppointmentSlot](r)
+		sl := decodeRecord[Slot](r)
 		f.Booked += len(sl.Codes)
 		f.CheckedIn += len(sl.CheckedIn)
 		f.NoShow += len(sl.NoShow)
@@ -886,7 +918,7 @@ func (h *Hall) AppointmentFigures(from, to string) (AppointmentFigures, error) {
 		return f, err
 	}
 	var apptSum, walkSum float64
-	err = h.st.EachTicket(from, to, func(t *queue.Ticket) error {
+	err = svc.h.Store().EachTicket(from, to, func(t *queue.Ticket) error {
 		if t.TransferredFrom != 0 || t.CalledAt == nil {
 			return nil
 		}

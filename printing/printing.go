@@ -1,4 +1,14 @@
-package hall
+// Package printing prints kiosk tickets: a kiosk with a printer (hallq device add NAME --kind kiosk
+// --printer URL) prints each ticket it issues, after the ticket is durable.
+// Printing never holds up or undoes a ticket: the kiosk shows the ticket and
+// its QR code on screen whatever the printer does. A printer's state is a
+// record (kind "printer", key the kiosk's name) that changes only when the
+// state does, with an EvPrinter event the manager's monitor alerts on.
+//
+// It is a feature of the hall kernel (docs/architecture.md): it listens to
+// the committed issue events (Hall.Listen), records printer states with
+// Hall.Exec, and stops its workers when the hall closes (Hall.OnClose).
+package printing
 
 import (
 	"context"
@@ -10,19 +20,13 @@ import (
 	"sync"
 	"time"
 
+	"hallq/hall"
 	"hallq/kiosk"
 	"hallq/queue"
 )
 
-// Printing: a kiosk with a printer (hallq device add NAME --kind kiosk
-// --printer URL) prints each ticket it issues, after the ticket is durable.
-// Printing never holds up or undoes a ticket: the kiosk shows the ticket and
-// its QR code on screen whatever the printer does. A printer's state is a
-// record (kind "printer", key the kiosk's name) that changes only when the
-// state does, with an EvPrinter event the manager's monitor alerts on.
-
-// PrintOptions configure the kiosks' ticket printers.
-type PrintOptions struct {
+// Options configure the kiosks' ticket printers.
+type Options struct {
 	// PublicURL is the base URL customers' phones open the tracking page at
 	// (https://hall.example.cn); the QR code says PublicURL/t/CODE. When
 	// empty, the address the kiosk itself uses to reach the hall is printed.
@@ -42,17 +46,17 @@ type PrintOptions struct {
 
 // Printer records.
 const (
-	KindPrinter = "printer"
+	Kind = "printer"
 	// EvPrinter is the event of a printer's state change (fault, back to
 	// ready, a ticket that could not be printed). Its record is the
-	// printer's PrinterState; Reason is the state's message.
+	// printer's Printer; Reason is the state's message.
 	EvPrinter = "printer_state"
-	// PrinterReady is the State of a printer that prints.
-	PrinterReady = "ready"
+	// Ready is the State of a printer that prints.
+	Ready = "ready"
 )
 
-// PrinterState is a kiosk printer's condition as the hall last saw it.
-type PrinterState struct {
+// Printer is a kiosk printer's condition as the hall last saw it.
+type Printer struct {
 	Device  string    `json:"device"` // the kiosk's name
 	URL     string    `json:"url"`
 	State   string    `json:"state"`             // ready, offline, paper_out, cover_open, error
@@ -84,7 +88,7 @@ type printWorker struct {
 }
 
 type printing struct {
-	opt      PrintOptions
+	opt      Options
 	mu       sync.Mutex
 	base     string // learned public base URL (NotePublicBase)
 	workers  map[string]*printWorker
@@ -95,7 +99,23 @@ type printing struct {
 	stopped  bool
 }
 
-func (h *Hall) startPrinting(opt PrintOptions) {
+// Service is the ticket printing of one hall.
+type Service struct {
+	h  *hall.Hall
+	pr *printing
+}
+
+// New starts the ticket printing of h: a listener of the kiosks' issue
+// events hands each ticket to the worker of its kiosk's printer; h.Close
+// stops them.
+func New(h *hall.Hall, opt Options) *Service {
+	svc := &Service{h: h}
+	svc.start(opt)
+	h.OnClose(svc.stop)
+	return svc
+}
+
+func (svc *Service) start(opt Options) {
 	if opt.Timeout <= 0 {
 		opt.Timeout = kiosk.DefaultTimeout
 	}
@@ -108,11 +128,11 @@ func (h *Hall) startPrinting(opt PrintOptions) {
 	opt.PublicURL = strings.TrimRight(opt.PublicURL, "/")
 	pr := &printing{opt: opt, workers: map[string]*printWorker{},
 		issued: make(chan issuedTicket, 256), stop: make(chan struct{})}
-	h.printing = pr
+	svc.pr = pr
 	// The listener runs with the read model locked: it only hands the
 	// ticket on. Tickets issued by a kiosk reach the dispatcher once they
 	// are committed.
-	pr.unlisten = h.Listen(func(ev queue.Event, _ *queue.Engine) {
+	pr.unlisten = svc.h.Listen(func(ev queue.Event, _ *queue.Engine) {
 		if ev.Type != queue.EvIssued || !strings.HasPrefix(ev.Actor, "device:") || len(ev.Tickets) == 0 {
 			return
 		}
@@ -120,15 +140,15 @@ func (h *Hall) startPrinting(opt PrintOptions) {
 		select {
 		case pr.issued <- it:
 		default:
-			h.log.Error("print queue full; ticket not printed", "ticket", it.ticket.Number)
+			svc.h.Log().Error("print queue full; ticket not printed", "ticket", it.ticket.Number)
 		}
 	})
 	pr.wg.Add(1)
-	go h.dispatchPrints()
+	go svc.dispatchPrints()
 }
 
-func (h *Hall) stopPrinting() {
-	pr := h.printing
+func (svc *Service) stop() {
+	pr := svc.pr
 	if pr == nil {
 		return
 	}
@@ -146,8 +166,8 @@ func (h *Hall) stopPrinting() {
 
 // dispatchPrints hands each kiosk's issued tickets to the worker of its
 // printer.
-func (h *Hall) dispatchPrints() {
-	pr := h.printing
+func (svc *Service) dispatchPrints() {
+	pr := svc.pr
 	defer pr.wg.Done()
 	for {
 		select {
@@ -155,14 +175,14 @@ func (h *Hall) dispatchPrints() {
 			return
 		case it := <-pr.issued:
 			device, t := it.device, it.ticket
-			w, err := h.printWorker(device)
+			w, err := svc.printWorker(device)
 			if err != nil || w == nil {
 				continue // a kiosk without a printer (browser printing) or unknown
 			}
 			select {
 			case w.jobs <- printJob{ticket: t}:
 			default:
-				h.log.Error("printer queue full; ticket not printed", "device", device, "ticket", t.Number)
+				svc.h.Log().Error("printer queue full; ticket not printed", "device", device, "ticket", t.Number)
 			}
 		}
 	}
@@ -170,13 +190,13 @@ func (h *Hall) dispatchPrints() {
 
 // kioskPrinter returns the printer URL of kiosk device name ("" if it has
 // none). ENOTFOUND when no such kiosk is paired.
-func (h *Hall) kioskPrinter(name string) (string, error) {
-	devs, err := h.st.Devices()
+func (svc *Service) kioskPrinter(name string) (string, error) {
+	devs, err := svc.h.Store().Devices()
 	if err != nil {
 		return "", err
 	}
 	for _, d := range devs {
-		if d.Name == name && d.Kind == KindKiosk && !d.Revoked {
+		if d.Name == name && d.Kind == hall.KindKiosk && !d.Revoked {
 			return d.Printer, nil
 		}
 	}
@@ -185,12 +205,12 @@ func (h *Hall) kioskPrinter(name string) (string, error) {
 
 // printWorker returns the worker of a kiosk's printer, starting it on first
 // use; nil when the kiosk has no printer.
-func (h *Hall) printWorker(device string) (*printWorker, error) {
-	url, err := h.kioskPrinter(device)
+func (svc *Service) printWorker(device string) (*printWorker, error) {
+	url, err := svc.kioskPrinter(device)
 	if err != nil || url == "" {
 		return nil, err
 	}
-	pr := h.printing
+	pr := svc.pr
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if pr.stopped {
@@ -202,14 +222,14 @@ func (h *Hall) printWorker(device string) (*printWorker, error) {
 	w := &printWorker{device: device, jobs: make(chan printJob, 64)}
 	pr.workers[device] = w
 	pr.wg.Add(1)
-	go h.runPrinter(w)
+	go svc.runPrinter(w)
 	return w, nil
 }
 
 // runPrinter prints a kiosk's jobs one after the other, and while the
 // printer is in fault asks it every Probe whether it is back.
-func (h *Hall) runPrinter(w *printWorker) {
-	pr := h.printing
+func (svc *Service) runPrinter(w *printWorker) {
+	pr := svc.pr
 	defer pr.wg.Done()
 	probe := time.NewTicker(pr.opt.Probe)
 	defer probe.Stop()
@@ -218,53 +238,53 @@ func (h *Hall) runPrinter(w *printWorker) {
 		case <-pr.stop:
 			return
 		case j := <-w.jobs:
-			err := h.printNow(w.device, j.ticket)
+			err := svc.printNow(w.device, j.ticket)
 			if j.reply != nil {
 				j.reply <- err
 			}
 		case <-probe.C:
-			if st, ok := h.printerState(w.device); ok && st.State != PrinterReady {
-				h.checkNow(w.device)
+			if st, ok := svc.printerState(w.device); ok && st.State != Ready {
+				svc.checkNow(w.device)
 			}
 		}
 	}
 }
 
 // printer returns the driver of a kiosk's printer.
-func (h *Hall) printer(device string) (kiosk.Printer, error) {
-	url, err := h.kioskPrinter(device)
+func (svc *Service) printer(device string) (kiosk.Printer, error) {
+	url, err := svc.kioskPrinter(device)
 	if err != nil {
 		return kiosk.Printer{}, err
 	}
 	if url == "" {
 		return kiosk.Printer{}, queue.Err(queue.ENOTFOUND, "err.hall.kiosk_has_no_printer", device)
 	}
-	paper := kiosk.PaperOf(url, h.printing.opt.Paper)
-	return kiosk.Printer{URL: url, Paper: paper, Timeout: h.printing.opt.Timeout}, nil
+	paper := kiosk.PaperOf(url, svc.pr.opt.Paper)
+	return kiosk.Printer{URL: url, Paper: paper, Timeout: svc.pr.opt.Timeout}, nil
 }
 
 // printNow prints t on the kiosk's printer and records the printer's state
 // when it changes. The error is the printer's *kiosk.Fault, if any.
-func (h *Hall) printNow(device string, t queue.Ticket) error {
-	p, err := h.printer(device)
+func (svc *Service) printNow(device string, t queue.Ticket) error {
+	p, err := svc.printer(device)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*p.Timeout)
 	defer cancel()
-	perr := p.Print(ctx, h.ticketJob(t, p.Paper))
-	h.notePrinter(device, p.URL, perr, t.ID)
+	perr := p.Print(ctx, svc.ticketJob(t, p.Paper))
+	svc.notePrinter(device, p.URL, perr, t.ID)
 	if perr != nil {
-		h.log.Warn("ticket not printed", "device", device, "ticket", t.Number, "err", perr)
+		svc.h.Log().Warn("ticket not printed", "device", device, "ticket", t.Number, "err", perr)
 	}
 	return perr
 }
 
 // checkNow asks a kiosk's printer for its status and records the state.
-func (h *Hall) checkNow(device string) (PrinterState, error) {
-	p, err := h.printer(device)
+func (svc *Service) checkNow(device string) (Printer, error) {
+	p, err := svc.printer(device)
 	if err != nil {
-		return PrinterState{}, err
+		return Printer{}, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*p.Timeout)
 	defer cancel()
@@ -274,14 +294,14 @@ func (h *Hall) checkNow(device string) (PrinterState, error) {
 			err = f
 		}
 	}
-	return h.notePrinter(device, p.URL, err, 0), nil
+	return svc.notePrinter(device, p.URL, err, 0), nil
 }
 
 // notePrinter records the outcome of a print (ticket ≠ 0) or a status check:
 // a new record and EvPrinter event when the state changes or a ticket failed
 // to print, nothing when a ready printer printed.
-func (h *Hall) notePrinter(device, url string, perr error, ticket uint64) PrinterState {
-	state, msg := PrinterReady, ""
+func (svc *Service) notePrinter(device, url string, perr error, ticket uint64) Printer {
+	state, msg := Ready, ""
 	if perr != nil {
 		state = kiosk.FaultOf(perr)
 		var f *kiosk.Fault
@@ -291,24 +311,24 @@ func (h *Hall) notePrinter(device, url string, perr error, ticket uint64) Printe
 			msg = "打印失败 / printing failed"
 		}
 	}
-	var out PrinterState
-	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+	var out Printer
+	_, err := svc.h.Exec("system", func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		var cur PrinterState
-		r, ok := h.recordLocked(KindPrinter, device)
+		var cur Printer
+		r, ok := tx.Record(Kind, device)
 		if ok {
 			json.Unmarshal(r.Data, &cur)
 		}
-		if ok && cur.State == state && cur.URL == url && (state == PrinterReady || ticket == 0) {
+		if ok && cur.State == state && cur.URL == url && (state == Ready || ticket == 0) {
 			out = cur
-			return queue.Event{}, errNothing
+			return queue.Event{}, hall.ErrNothing
 		}
-		next := PrinterState{Device: device, URL: url, State: state, Message: msg, Since: now, Alert: state != PrinterReady}
+		next := Printer{Device: device, URL: url, State: state, Message: msg, Since: now, Alert: state != Ready}
 		if ok && cur.State == state {
 			next.Since = cur.Since
 		}
-		if state != PrinterReady {
-			if ok && cur.State != PrinterReady {
+		if state != Ready {
+			if ok && cur.State != Ready {
 				next.Unprinted = cur.Unprinted
 			}
 			if ticket != 0 && len(next.Unprinted) < maxUnprinted && !slices.Contains(next.Unprinted, ticket) {
@@ -317,43 +337,43 @@ func (h *Hall) notePrinter(device, url string, perr error, ticket uint64) Printe
 		}
 		out = next
 		reason := msg
-		if state == PrinterReady {
+		if state == Ready {
 			reason = "打印机恢复正常 / the printer is ready again"
 			if !ok {
 				reason = "打印机就绪 / the printer is ready"
 			}
 		}
 		return queue.Event{Type: EvPrinter, At: now, Day: e.Day(), Ticket: ticket, Reason: reason,
-			Records: []queue.Record{NewRecord(KindPrinter, device, next)}}, nil
+			Records: []queue.Record{hall.NewRecord(Kind, device, next)}}, nil
 	})
-	if err != nil && !errors.Is(err, errNothing) {
-		h.log.Error("record printer state", "device", device, "err", err)
+	if err != nil && !errors.Is(err, hall.ErrNothing) {
+		svc.h.Log().Error("record printer state", "device", device, "err", err)
 	}
 	return out
 }
 
 // ticketJob lays ticket t out for paper.
-func (h *Hall) ticketJob(t queue.Ticket, paper kiosk.Paper) []byte {
-	return h.printedTicket(t).ESCPOS(paper)
+func (svc *Service) ticketJob(t queue.Ticket, paper kiosk.Paper) []byte {
+	return svc.printedTicket(t).ESCPOS(paper)
 }
 
 // printedTicket is what the ticket of t says on paper.
-func (h *Hall) printedTicket(t queue.Ticket) kiosk.Ticket {
-	cfg := h.Config()
+func (svc *Service) printedTicket(t queue.Ticket) kiosk.Ticket {
+	cfg := svc.h.Config()
 	kt := kiosk.Ticket{Hall: cfg.NameZH, Number: t.Number, Service: t.Service, Green: t.Priority == queue.Priority("green"),
-		IssuedAt: t.IssuedAt.In(h.Location()), Ahead: t.Ahead, WaitS: t.EstimatedWaitS,
-		Tracking: t.Tracking, Advice: h.printing.opt.Advice}
+		IssuedAt: t.IssuedAt.In(svc.h.Location()), Ahead: t.Ahead, WaitS: t.EstimatedWaitS,
+		Tracking: t.Tracking, Advice: svc.pr.opt.Advice}
 	for _, s := range cfg.Services {
 		if s.Prefix == t.Service {
 			kt.Service = s.NameZH
 		}
 	}
 	if t.Item != "" {
-		if it, ok := h.Catalog().Item(t.Item); ok {
+		if it, ok := svc.h.Catalog().Item(t.Item); ok {
 			kt.Item, kt.Documents = it.NameZH, it.Documents
 		}
 	}
-	if base := h.PublicURL(); base != "" && t.Tracking != "" {
+	if base := svc.PublicURL(); base != "" && t.Tracking != "" {
 		kt.TrackURL = base + "/t/" + t.Tracking
 	}
 	return kt
@@ -361,8 +381,8 @@ func (h *Hall) printedTicket(t queue.Ticket) kiosk.Ticket {
 
 // PublicURL is the base URL printed in tracking QR codes: the configured
 // one, else the one learned from the kiosks ("" before either is known).
-func (h *Hall) PublicURL() string {
-	pr := h.printing
+func (svc *Service) PublicURL() string {
+	pr := svc.pr
 	if pr.opt.PublicURL != "" {
 		return pr.opt.PublicURL
 	}
@@ -374,95 +394,79 @@ func (h *Hall) PublicURL() string {
 // NotePublicBase tells the hall the base URL a kiosk reaches it at
 // (http://HALL-PC:8080), printed in QR codes when no PublicURL is
 // configured.
-func (h *Hall) NotePublicBase(base string) {
+func (svc *Service) NotePublicBase(base string) {
 	base = strings.TrimRight(base, "/")
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 		return
 	}
-	pr := h.printing
+	pr := svc.pr
 	pr.mu.Lock()
 	pr.base = base
 	pr.mu.Unlock()
 }
 
-// CheckPrinterURL validates a device's printer URL ("" is none): a kiosk's
-// printer is tcp://HOST:PORT or a /dev/… device file, optionally with
-// "#58mm" or "#80mm". EINVALID for any other device kind or a malformed URL.
-func CheckPrinterURL(kind, url string) error {
-	if url == "" {
-		return nil
-	}
-	if kind != KindKiosk {
-		return queue.Err(queue.EINVALID, "err.hall.only_a_kiosk_has")
-	}
-	if _, _, err := kiosk.ParseURL(url); err != nil {
-		return queue.Errorf(queue.EINVALID, "%s", err.Error())
-	}
-	return nil
-}
-
 // printerState returns the recorded state of a kiosk's printer.
-func (h *Hall) printerState(device string) (PrinterState, bool) {
-	r, ok, err := h.Record(KindPrinter, device)
+func (svc *Service) printerState(device string) (Printer, bool) {
+	r, ok, err := svc.h.Record(Kind, device)
 	if err != nil || !ok {
-		return PrinterState{}, false
+		return Printer{}, false
 	}
-	var st PrinterState
+	var st Printer
 	if json.Unmarshal(r.Data, &st) != nil {
-		return PrinterState{}, false
+		return Printer{}, false
 	}
 	return st, true
 }
 
-// PrinterView is a kiosk's printer for the API: configured URL and last
+// View is a kiosk's printer for the API: configured URL and last
 // known state ("unknown" before the first print or check; "none" for a
 // kiosk that prints through its browser).
-type PrinterView struct {
-	PrinterState
+type View struct {
+	Printer
 	Paper string `json:"paper"`
 }
 
 // Printers returns every kiosk's printer (managers). EFORBIDDEN for others.
-func (h *Hall) Printers(ctx context.Context, p Principal) ([]PrinterView, error) {
+func (svc *Service) Printers(ctx context.Context, p hall.Principal) ([]View, error) {
 	if !p.Staff() {
-		return nil, forbidden()
+		return nil, hall.Forbidden()
 	}
-	devs, err := h.st.Devices()
+	devs, err := svc.h.Store().Devices()
 	if err != nil {
 		return nil, err
 	}
-	out := []PrinterView{}
+	out := []View{}
 	seen := map[string]bool{}
 	for _, d := range devs {
-		if d.Kind != KindKiosk || d.Revoked || seen[d.Name] {
+		if d.Kind != hall.KindKiosk || d.Revoked || seen[d.Name] {
 			continue
 		}
 		seen[d.Name] = true
-		out = append(out, h.printerView(d.Name, d.Printer))
+		out = append(out, svc.printerView(d.Name, d.Printer))
 	}
 	return out, nil
 }
 
-func (h *Hall) printerView(device, url string) PrinterView {
-	v := PrinterView{PrinterState: PrinterState{Device: device, URL: url, State: "unknown"}}
+func (svc *Service) printerView(device, url string) View {
+	v := View{Printer: Printer{Device: device, URL: url, State: "unknown"}}
 	if url == "" {
 		v.State = "none"
 		return v
 	}
-	v.Paper = kiosk.PaperOf(url, h.printing.opt.Paper).Name
-	if st, ok := h.printerState(device); ok && st.URL == url {
-		v.PrinterState = st
+	v.Paper = kiosk.PaperOf(url, svc.pr.opt.Paper).Name
+	if st, ok := svc.printerState(device); ok && st.URL == url {
+		v.Printer = st
 	}
 	return v
 }
 
 // targetKiosk is the kiosk a printer request is about: a kiosk itself, or
 // the one a manager names.
-func (h *Hall) targetKiosk(p Principal, device string) (string, error) {
+func (svc *Service) targetKiosk(p hall.Principal, device string) (string, error) {
 	switch {
-	case p.Kind == "device" && p.Role == KindKiosk:
+	case p.Kind == "device" && p.Role == hall.KindKiosk:
 		if device != "" && device != p.Name {
-			return "", forbidden()
+			return "", hall.Forbidden()
 		}
 		return p.Name, nil
 	case p.Staff():
@@ -471,64 +475,64 @@ func (h *Hall) targetKiosk(p Principal, device string) (string, error) {
 		}
 		return device, nil
 	}
-	return "", forbidden()
+	return "", hall.Forbidden()
 }
 
 // KioskPrinter returns the printer of a kiosk (a kiosk asks about its own;
 // managers name one). With check it first asks the printer for its status
 // and records the answer.
-func (h *Hall) KioskPrinter(ctx context.Context, p Principal, device string, check bool) (PrinterView, error) {
-	device, err := h.targetKiosk(p, device)
+func (svc *Service) KioskPrinter(ctx context.Context, p hall.Principal, device string, check bool) (View, error) {
+	device, err := svc.targetKiosk(p, device)
 	if err != nil {
-		return PrinterView{}, err
+		return View{}, err
 	}
-	url, err := h.kioskPrinter(device)
+	url, err := svc.kioskPrinter(device)
 	if err != nil {
-		return PrinterView{}, err
+		return View{}, err
 	}
 	if check && url != "" {
-		if _, err := h.checkNow(device); err != nil {
-			return PrinterView{}, err
+		if _, err := svc.checkNow(device); err != nil {
+			return View{}, err
 		}
 	}
-	return h.printerView(device, url), nil
+	return svc.printerView(device, url), nil
 }
 
 // Reprint prints today's ticket id again on a kiosk's printer (a kiosk on
 // its own; managers and admins name the kiosk) and waits for the outcome.
 // ENOTFOUND for an unknown ticket or a kiosk without a printer; a printer
 // fault is ECONFLICT with the fault's message.
-func (h *Hall) Reprint(ctx context.Context, p Principal, id uint64, device string) (PrinterView, error) {
-	device, err := h.targetKiosk(p, device)
+func (svc *Service) Reprint(ctx context.Context, p hall.Principal, id uint64, device string) (View, error) {
+	device, err := svc.targetKiosk(p, device)
 	if err != nil {
-		return PrinterView{}, err
+		return View{}, err
 	}
-	t, err := h.Ticket(id)
+	t, err := svc.h.Ticket(id)
 	if err != nil {
-		return PrinterView{}, err
+		return View{}, err
 	}
-	w, err := h.printWorker(device)
+	w, err := svc.printWorker(device)
 	if err != nil {
-		return PrinterView{}, err
+		return View{}, err
 	}
 	if w == nil {
-		return PrinterView{}, queue.Err(queue.ENOTFOUND, "err.hall.kiosk_has_no_printer", device)
+		return View{}, queue.Err(queue.ENOTFOUND, "err.hall.kiosk_has_no_printer", device)
 	}
 	reply := make(chan error, 1)
 	select {
 	case w.jobs <- printJob{ticket: t, reply: reply}:
 	case <-ctx.Done():
-		return PrinterView{}, ctx.Err()
+		return View{}, ctx.Err()
 	}
 	select {
 	case err = <-reply:
 	case <-ctx.Done():
-		return PrinterView{}, ctx.Err()
-	case <-h.printing.stop:
-		return PrinterView{}, queue.Err(queue.ECLOSED, "err.hall.the_hall_is_shutting")
+		return View{}, ctx.Err()
+	case <-svc.pr.stop:
+		return View{}, queue.Err(queue.ECLOSED, "err.hall.the_hall_is_shutting")
 	}
-	url, _ := h.kioskPrinter(device)
-	v := h.printerView(device, url)
+	url, _ := svc.kioskPrinter(device)
+	v := svc.printerView(device, url)
 	if err != nil {
 		var f *kiosk.Fault
 		if errors.As(err, &f) {

@@ -1,6 +1,7 @@
-package hall_test
+package printing_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -9,31 +10,37 @@ import (
 
 	"hallq/account"
 	"hallq/hall"
+	"hallq/hall/halltest"
 	"hallq/kiosk/printertest"
+	"hallq/printing"
 	"hallq/queue"
 )
 
 const publicURL = "https://hall.example.cn"
 
+var ctx = context.Background()
+
+// printFixture is a hall with its ticket printing.
+type printFixture struct {
+	*hall.Hall
+	prints *printing.Service
+}
+
 // printHall opens a hall whose kiosk "取号机P" prints on a fake printer.
-func printHall(t *testing.T, paper string) (*hall.Hall, *printertest.Printer, hall.Principal) {
+func printHall(t *testing.T, paper string) (*printFixture, *printertest.Printer, hall.Principal) {
 	t.Helper()
 	fp, err := printertest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fp.Close)
-	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour,
-		Printing: hall.PrintOptions{PublicURL: publicURL + "/", Timeout: 2 * time.Second, Probe: 20 * time.Millisecond}})
+	hl := halltest.Open(t, hall.Options{AlwaysOpen: true})
+	h := &printFixture{Hall: hl, prints: printing.New(hl, printing.Options{PublicURL: publicURL + "/", Timeout: 2 * time.Second, Probe: 20 * time.Millisecond})}
+	tok, err := acc(h.Hall).AddDevice(ctx, account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { checkClose(t, h) })
-	tok, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := acc(h).AuthenticateDevice(ctx, tok)
+	p, err := acc(h.Hall).AuthenticateDevice(ctx, tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +59,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func printerRecord(t *testing.T, h *hall.Hall) (hall.PrinterState, bool) {
+func printerRecord(t *testing.T, h *printFixture) (printing.Printer, bool) {
 	t.Helper()
-	r, ok, err := h.Record(hall.KindPrinter, "取号机P")
+	r, ok, err := h.Record(printing.Kind, "取号机P")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st hall.PrinterState
+	var st printing.Printer
 	if ok {
 		if err := json.Unmarshal(r.Data, &st); err != nil {
 			t.Fatal(err)
@@ -99,7 +106,7 @@ func TestPrintAfterIssue(t *testing.T) {
 	// succeed write nothing.
 	waitFor(t, "printer record", func() bool { _, ok := printerRecord(t, h); return ok })
 	st, _ := printerRecord(t, h)
-	if st.State != hall.PrinterReady || st.Alert || st.URL != fp.URL()+"#58mm" {
+	if st.State != printing.Ready || st.Alert || st.URL != fp.URL()+"#58mm" {
 		t.Errorf("printer state %+v", st)
 	}
 	evs, _ := h.Events(0, 1000)
@@ -128,11 +135,11 @@ func TestPrintAfterIssue(t *testing.T) {
 	}
 }
 
-func newFixtureFor(h *hall.Hall) hall.Principal {
-	if err := acc(h).AddUser(ctx, account.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
+func newFixtureFor(h *printFixture) hall.Principal {
+	if err := acc(h.Hall).AddUser(ctx, account.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
 		panic(err)
 	}
-	_, p, err := acc(h).Login(ctx, "desk1", "desk1-password", 0)
+	_, p, err := acc(h.Hall).Login(ctx, "desk1", "desk1-password", 0)
 	if err != nil {
 		panic(err)
 	}
@@ -142,7 +149,7 @@ func newFixtureFor(h *hall.Hall) hall.Principal {
 func countPrinterEvents(evs []queue.Event) int {
 	n := 0
 	for _, ev := range evs {
-		if ev.Type == hall.EvPrinter {
+		if ev.Type == printing.EvPrinter {
 			n++
 		}
 	}
@@ -180,15 +187,15 @@ func TestPrinterFaults(t *testing.T) {
 			evs, _ := h.Events(0, 1000)
 			var alert *queue.Event
 			for i := range evs {
-				if evs[i].Type == hall.EvPrinter {
+				if evs[i].Type == printing.EvPrinter {
 					alert = &evs[i]
 				}
 			}
-			if alert == nil || alert.Ticket != tk.ID || alert.Reason != st.Message || len(alert.Records) != 1 || alert.Records[0].Kind != hall.KindPrinter {
+			if alert == nil || alert.Ticket != tk.ID || alert.Reason != st.Message || len(alert.Records) != 1 || alert.Records[0].Kind != printing.Kind {
 				t.Fatalf("printer event %+v", alert)
 			}
 			// Reprint while the fault lasts: refused with the fault's message.
-			_, err = h.Reprint(ctx, kp, tk.ID, "")
+			_, err = h.prints.Reprint(ctx, kp, tk.ID, "")
 			if queue.ErrorCode(err) != queue.ECONFLICT || queue.ErrorMessage(err) != st.Message {
 				t.Errorf("reprint in fault: %v, want ECONFLICT %q", err, st.Message)
 			}
@@ -199,13 +206,13 @@ func TestPrinterFaults(t *testing.T) {
 			if err := tc.mend(fp); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "printer back", func() bool { st, _ := printerRecord(t, h); return st.State == hall.PrinterReady })
+			waitFor(t, "printer back", func() bool { st, _ := printerRecord(t, h); return st.State == printing.Ready })
 			st, _ = printerRecord(t, h)
 			if st.Alert || len(st.Unprinted) != 0 {
 				t.Errorf("state after recovery %+v", st)
 			}
-			v, err := h.Reprint(ctx, kp, tk.ID, "")
-			if err != nil || v.State != hall.PrinterReady {
+			v, err := h.prints.Reprint(ctx, kp, tk.ID, "")
+			if err != nil || v.State != printing.Ready {
 				t.Fatalf("reprint after recovery: %+v, %v", v, err)
 			}
 			jobs := fp.WaitJobs(1, 5*time.Second)
@@ -225,11 +232,11 @@ func TestReprintRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "取号机2", Kind: hall.KindKiosk})
+	other, err := acc(h.Hall).AddDevice(ctx, account.NewDevice{Name: "取号机2", Kind: hall.KindKiosk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, _ := acc(h).AuthenticateDevice(ctx, other)
+	k2, _ := acc(h.Hall).AuthenticateDevice(ctx, other)
 	display := hall.Principal{Kind: "device", Name: "屏", Role: hall.KindDisplay}
 	boss := newFixtureFor(h)
 	tests := []struct {
@@ -249,21 +256,21 @@ func TestReprintRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := h.Reprint(ctx, tc.p, tc.id, tc.device)
+			_, err := h.prints.Reprint(ctx, tc.p, tc.id, tc.device)
 			if got := queue.ErrorCode(err); (tc.code == "" && err != nil) || (tc.code != "" && got != tc.code) {
 				t.Errorf("Reprint: %v (code %q), want code %q", err, got, tc.code)
 			}
 		})
 	}
 	// The manager's view lists both kiosks.
-	list, err := h.Printers(ctx, boss)
+	list, err := h.prints.Printers(ctx, boss)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("printers %+v, %v", list, err)
 	}
 	for _, v := range list {
 		switch v.Device {
 		case "取号机P":
-			if v.State != hall.PrinterReady || v.Paper != "80mm" {
+			if v.State != printing.Ready || v.Paper != "80mm" {
 				t.Errorf("printer view %+v", v)
 			}
 		case "取号机2":
@@ -272,7 +279,7 @@ func TestReprintRules(t *testing.T) {
 			}
 		}
 	}
-	if _, err := h.Printers(ctx, kp); queue.ErrorCode(err) != queue.EFORBIDDEN {
+	if _, err := h.prints.Printers(ctx, kp); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("kiosk lists printers: %v", err)
 	}
 }
@@ -296,7 +303,7 @@ func TestPrinterURLValidation(t *testing.T) {
 	}
 	before, _ := h.Store().Devices()
 	for _, tc := range tests {
-		_, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "d", Kind: tc.kind, Printer: tc.url})
+		_, err := acc(h.Hall).AddDevice(ctx, account.NewDevice{Name: "d", Kind: tc.kind, Printer: tc.url})
 		if (err == nil) != tc.ok {
 			t.Errorf("AddDevice %s %q: %v, want ok=%v", tc.kind, tc.url, err, tc.ok)
 		}

@@ -1,0 +1,22 @@
+package hall
+
+import (
+	"hallq/kiosk"
+	"hallq/queue"
+)
+
+// CheckPrinterURL validates a device's printer URL ("" is none): a kiosk's
+// printer is tcp://HOST:PORT or a /dev/… device file, optionally with
+// "#58mm" or "#80mm". EINVALID for any other device kind or a malformed URL.
+func CheckPrinterURL(kind, url string) error {
+	if url == "" {
+		return nil
+	}
+	if kind != KindKiosk {
+		return queue.Err(queue.EINVALID, "err.hall.only_a_kiosk_has")
+	}
+	if _, _, err := kiosk.ParseURL(url); err != nil {
+		return queue.Errorf(queue.EINVALID, "%s", err.Error())
+	}
+	return nil
+}
