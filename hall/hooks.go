@@ -21,6 +21,7 @@ type hooks struct {
 	checks  []func(item string) error
 	finish  []func(tx *Tx, ev *queue.Event, item string)
 	closers []func()
+	monitor []func(m *Monitor) // monitor.go
 }
 
 // Every runs job every d (0: the hall's tick, Options.Tick) in its own

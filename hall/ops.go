@@ -86,6 +86,10 @@ func forbidden() error {
 	return queue.Err(queue.EFORBIDDEN, "err.hall.you_may_not_do")
 }
 
+// Forbidden is the refusal (EFORBIDDEN) of a principal who may not do what
+// they asked, for the features beside the kernel.
+func Forbidden() error { return forbidden() }
+
 // MayOperate returns nil if p may work counter n (operate it or read its
 // waiting list): a clerk only the counter they signed in to and still hold,
 // managers and admins any counter. EFORBIDDEN otherwise.

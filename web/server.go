@@ -23,6 +23,7 @@ import (
 	"hallq/hall"
 	"hallq/notify"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // Options configure a Server.
@@ -67,15 +68,20 @@ type Options struct {
 
 // Features holds one service per feature package, made by its New on the
 // same hall (cmd/hallq wires them). New makes a missing one with its
-// defaults (no schedules), so a test server needs none.
+// defaults (backups: no schedule; ratings: "expire ratings" at the hall's
+// tick, as every hall ran it), so a test server needs none.
 type Features struct {
 	Backup *backup.Service // scheduled backups: list, download, back up now
+	Rating *rating.Service // keypad ratings, call-backs, figures
 }
 
 // fill makes the missing features of f on h with their defaults.
 func (f *Features) fill(h *hall.Hall) {
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
+	}
+	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
+		f.Rating = rating.New(h, rating.Options{})
 	}
 }
 
@@ -85,6 +91,7 @@ type Server struct {
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
 	backups *backup.Service
+	ratings *rating.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -105,7 +112,8 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.Logger = slog.Default()
 	}
 	opt.Features.fill(h)
-	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup}
+	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup,
+		ratings: opt.Features.Rating}
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

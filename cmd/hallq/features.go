@@ -3,6 +3,7 @@ package main
 import (
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
 	"hallq/hall"
+	"hallq/rating"
 	"hallq/web"
 )
 
@@ -17,5 +18,6 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	}
 	return web.Features{
 		Backup: backups.New(h, backups.Options{Keep: keep}),
+		Rating: rating.New(h, rating.Options{}), // "expire ratings" at the hall's tick
 	}
 }

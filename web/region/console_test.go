@@ -22,6 +22,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/hall/store"
+	"hallq/rating"
 	"hallq/region"
 	"hallq/region/pgtest"
 	"hallq/report"
@@ -212,7 +213,7 @@ func TestRegionConsole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rates, err := h.RatingFigures(from, to)
+		rates, err := rating.New(h, rating.Options{Every: -1}).Figures(from, to)
 		if err != nil {
 			t.Fatal(err)
 		}
