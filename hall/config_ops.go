@@ -32,6 +32,10 @@ type Voice struct {
 // DefaultVoice is the voice before a manager changes it: Mandarin, twice.
 var DefaultVoice = Voice{Repeat: 2, Volume: 80, Lang: "zh"}
 
+// StaffOnly refuses (EFORBIDDEN) anyone but managers and admins, for the
+// features beside the kernel.
+func StaffOnly(p Principal) error { return staffOnly(p) }
+
 func staffOnly(p Principal) error {
 	if !p.Staff() {
 		return forbidden()

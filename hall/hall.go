@@ -660,6 +660,9 @@ func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }
 
 // newCode returns an unguessable code of n base32 characters.
+// NewCode returns n random base32 characters, for the features' keys.
+func NewCode(n int) string { return newCode(n) }
+
 func newCode(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)

@@ -35,6 +35,9 @@ func badRune(s string, multiline bool) (rune, bool) {
 // field (EINVALID naming the field and the character).
 func checkText(field, zh, s string) error { return checkChars(field, zh, s, false) }
 
+// CheckText is checkText for the features beside the kernel.
+func CheckText(field, zh, s string) error { return checkText(field, zh, s) }
+
 // checkNames is checkText of several texts of one field.
 func checkNames(field, zh string, texts ...string) error {
 	for _, s := range texts {

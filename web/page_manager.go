@@ -45,7 +45,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 				}
 			})
 		case "hall":
-			pg.Notices, err = s.hall.Notices(false)
+			pg.Notices, err = s.consoles.Notices(false)
 		case "appointments":
 			pg.Appt, err = s.hall.AppointmentSettings()
 		case "phone":

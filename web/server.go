@@ -20,6 +20,7 @@ import (
 
 	"hallq/backup"
 	"hallq/catalogsync"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/notify"
 	"hallq/queue"
@@ -71,8 +72,9 @@ type Options struct {
 // defaults (backups: no schedule; ratings: "expire ratings" at the hall's
 // tick, as every hall ran it), so a test server needs none.
 type Features struct {
-	Backup *backup.Service // scheduled backups: list, download, back up now
-	Rating *rating.Service // keypad ratings, call-backs, figures
+	Backup  *backup.Service  // scheduled backups: list, download, back up now
+	Rating  *rating.Service  // keypad ratings, call-backs, figures
+	Console *console.Service // notices of the hall display
 }
 
 // fill makes the missing features of f on h with their defaults.
@@ -83,6 +85,9 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
 		f.Rating = rating.New(h, rating.Options{})
 	}
+	if f.Console == nil {
+		f.Console = console.New(h, console.Options{})
+	}
 }
 
 // Server is the hall's web server.
@@ -90,8 +95,9 @@ type Server struct {
 	app  *fiber.App
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
-	backups *backup.Service
-	ratings *rating.Service
+	backups  *backup.Service
+	ratings  *rating.Service
+	consoles *console.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -113,7 +119,7 @@ func New(h *hall.Hall, opt Options) *Server {
 	}
 	opt.Features.fill(h)
 	s := &Server{hall: h, log: opt.Logger, opt: opt, backups: opt.Features.Backup,
-		ratings: opt.Features.Rating}
+		ratings: opt.Features.Rating, consoles: opt.Features.Console}
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/console"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -48,7 +49,7 @@ func TestBrowserStoredTextInert(t *testing.T) {
 	_, err = hl.SaveCounter(ctx, mgr, queue.CounterConfig{Number: k.Number, NameZH: xssName, NameEN: k.NameEN, Services: k.Services, Hours: k.Hours}, false)
 	must("counter name", err)
 	now := hl.Now()
-	_, err = hl.SaveNotice(ctx, mgr, hall.Notice{TextZH: xssPayload("notice"), Start: now.Add(-time.Hour), End: now.Add(24 * time.Hour)})
+	_, err = h.Main.Features.Console.SaveNotice(ctx, mgr, console.Notice{TextZH: xssPayload("notice"), Start: now.Add(-time.Hour), End: now.Add(24 * time.Hour)})
 	must("notice", err)
 
 	// Counter 1: a customer served, with a work order and an approval, rated

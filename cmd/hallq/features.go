@@ -2,6 +2,7 @@ package main
 
 import (
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
+	"hallq/console"
 	"hallq/hall"
 	"hallq/rating"
 	"hallq/web"
@@ -17,7 +18,8 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
 	return web.Features{
-		Backup: backups.New(h, backups.Options{Keep: keep}),
-		Rating: rating.New(h, rating.Options{}), // "expire ratings" at the hall's tick
+		Backup:  backups.New(h, backups.Options{Keep: keep}),
+		Rating:  rating.New(h, rating.Options{}),   // "expire ratings" at the hall's tick
+		Console: console.New(h, console.Options{}), // last: it reads the others
 	}
 }
