@@ -20,6 +20,7 @@ import (
 
 	"hallq/casework"
 	"hallq/catalogsync"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
@@ -137,7 +138,7 @@ func TestRegionCatalogReachesEveryHall(t *testing.T) {
 		t.Fatal(err)
 	}
 	settings := local.Settings()
-	notice, err := local.SaveNotice(ctx, manager, hall.Notice{TextZH: "本厅周六下午盘点", Start: time.Now().Add(-time.Hour), End: time.Now().Add(time.Hour)})
+	notice, err := console.New(local.Hall, console.Options{}).SaveNotice(ctx, manager, console.Notice{TextZH: "本厅周六下午盘点", Start: time.Now().Add(-time.Hour), End: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +228,7 @@ func TestRegionCatalogReachesEveryHall(t *testing.T) {
 	if got := local.Settings(); !settingsEqual(got, settings) {
 		t.Errorf("hours changed: %+v, was %+v", got, settings)
 	}
-	if r, ok, _ := local.Record(hall.KindNotice, notice.ID); !ok || !json.Valid(r.Data) {
+	if r, ok, _ := local.Record(console.KindNotice, notice.ID); !ok || !json.Valid(r.Data) {
 		t.Error("the hall's notice is gone")
 	}
 }

@@ -70,6 +70,9 @@ type AuditQuery struct {
 }
 
 // AuditCategories are the categories of AuditQuery.Category.
+// evRatingSettings is the rating feature's settings change (= rating.EvSettings).
+const evRatingSettings = "rating_settings_changed"
+
 var AuditCategories = []string{"login", "config", "cancel", "move", "approval", "refusal", "counter", "security", "override"}
 
 // auditOf returns the audit entry of an event, if it is audited.
@@ -98,7 +101,7 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		if ev.Counter != 0 {
 			e.What += fmt.Sprintf(" at counter %d", ev.Counter)
 		}
-	case queue.EvConfig, evCatalogChanged, EvRatingSettings:
+	case queue.EvConfig, evCatalogChanged, evRatingSettings:
 		e.Category = "config"
 	case queue.EvCancelled:
 		e.Category, e.What = "cancel", strings.TrimSpace(num()+" "+ev.Reason)
@@ -188,7 +191,7 @@ func auditZH(ev queue.Event, e AuditEntry) string {
 		return fmt.Sprintf("开放 %d 号窗口", ev.Counter)
 	case queue.EvClosed:
 		return fmt.Sprintf("关闭 %d 号窗口", ev.Counter)
-	case EvRatingSettings:
+	case evRatingSettings:
 		return "修改评价设置"
 	case evApprovalRequested, evApprovalDecided:
 		zh := e.What

@@ -73,12 +73,6 @@ type Hall struct {
 	// ratings, …) by kind and key, loaded from the store a kind at a time.
 	recs  map[string]map[string]queue.Record
 	nrecs int
-	// expiry is ExpireRatings' place in the write model's done tickets.
-	expiry struct {
-		eng  *queue.Engine
-		day  string
-		from int
-	}
 
 	// Read side: the committed state, advanced in sequence order.
 	pmu       sync.RWMutex
@@ -160,10 +154,6 @@ func Open(opt Options) (*Hall, error) {
 // with the kernel (hooks.go), as a feature package's New does
 // (docs/architecture.md): each moves out with its feature.
 func (h *Hall) registerFeatures(opt Options) {
-	h.Every("expire ratings", 0, func(ctx context.Context) error { // 未评价 past the window (ratings.go)
-		_, err := h.ExpireRatings(ctx)
-		return err
-	})
 	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)
 		_, err := h.SkipUnconfirmed(ctx)
 		return err
@@ -479,16 +469,28 @@ func (h *Hall) restore(e *queue.Engine, day string, ls store.LiveState) {
 	})
 }
 
+// The kernel reads one record of a feature, at Open, before any feature
+// registers: the rating window of the rating feature (rating.KindSettings,
+// its field window_s, by default rating.DefaultSettings' 120 s). A restart
+// keeps the finished tickets whose window is still open, so a keypad may
+// rate them and "expire ratings" records the unanswered ones.
+const (
+	kindRatingSettings = "rating_settings" // = rating.KindSettings (stored data: never change it)
+	defaultRatingS     = 120               // = rating.DefaultSettings.WindowS
+)
+
 // doneSince is how far back a restart keeps the finished tickets in the
-// queue: those whose rating window (ratings.go) may not have passed before
-// last, the time of the last stored event, or was passed after it without
-// the ticker having recorded it yet.
+// queue: those whose rating window may not have passed before last, the
+// time of the last stored event, or was passed after it without the job
+// "expire ratings" having recorded it yet.
 func (h *Hall) doneSince(last time.Time) time.Time {
-	s := DefaultRatingSettings
-	if r, ok, err := h.st.Record(KindRatingSettings, "hall"); err == nil && ok {
+	s := struct {
+		WindowS int `json:"window_s"`
+	}{defaultRatingS}
+	if r, ok, err := h.st.Record(kindRatingSettings, "hall"); err == nil && ok {
 		json.Unmarshal(r.Data, &s)
 	}
-	return last.Add(-s.Window() - 2*time.Minute)
+	return last.Add(-time.Duration(s.WindowS)*time.Second - 2*time.Minute)
 }
 
 // recordLocked returns the write model's record kind/key. Call it with h.mu

@@ -24,6 +24,7 @@ type hooks struct {
 	closers []func()
 	catalog func() *cases.Catalog
 	alerts  []func(p Principal) []Alert
+	monitor []func(m *Monitor) // monitor.go
 }
 
 // Every runs job every d (0: the hall's tick, Options.Tick) in its own

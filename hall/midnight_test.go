@@ -7,6 +7,7 @@ import (
 
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // TestMidnightAtTheCounter: in a hall open across midnight, the customer
@@ -39,12 +40,13 @@ func TestMidnightAtTheCounter(t *testing.T) {
 	if c, _ := counterOf(f.h, 1); c.Clerk != "wang" || c.State != queue.Open || c.Current != 0 || c.ServedToday != 0 {
 		t.Errorf("counter 1 after the finish: %+v", c)
 	}
+	rates := rating.New(f.h, rating.Options{Every: -1})
 	// The keypad offers the rating, which counts on Monday with the service.
-	if pr, ok := f.h.PendingRating(1); !ok || pr.Ticket != served.ID {
+	if pr, ok := rates.Pending(1); !ok || pr.Ticket != served.ID {
 		t.Errorf("keypad after the finish: %+v %v, want %s to rate", pr, ok, served.Number)
 	}
 	keypad := hall.Principal{Kind: "device", Name: "keypad-1", Role: hall.KindKeypad, Counter: 1}
-	if r, err := f.h.Rate(ctx, keypad, hall.RateRequest{Ticket: served.ID, Score: 5}); err != nil || r.Day != "2026-11-23" {
+	if r, err := rates.Rate(ctx, keypad, rating.RateRequest{Ticket: served.ID, Score: 5}); err != nil || r.Day != "2026-11-23" {
 		t.Errorf("rating the customer served over midnight: %+v %v", r, err)
 	}
 	boss := f.manager()

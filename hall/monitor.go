@@ -57,9 +57,6 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	})
 	m.Totals.Waiting, m.Totals.Served = counts[queue.Waiting], counts[queue.Done]
 	m.Totals.NoShow, m.Totals.Cancelled = counts[queue.NoShow], counts[queue.Cancelled]
-	if st, err := h.RatingFigures(m.Snapshot.Day, m.Snapshot.Day); err == nil {
-		m.Totals.Rated, m.Totals.Satisfaction = st.Total.Rated, st.Total.Satisfaction
-	}
 	avg := map[string]float64{}
 	for _, s := range m.Snapshot.Services {
 		avg[s.Prefix] = s.AvgServiceS
@@ -115,20 +112,20 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	}
 	m.Alerts = append(m.Alerts, h.clockAlerts(m.Snapshot.Day)...) // clock.go
 	m.Alerts = append(m.Alerts, h.diskAlerts()...)                // disk.go
-	m.Alerts = append(m.Alerts, h.featureAlerts(p)...)            // MonitorAlerts (casework: work orders, approvals)
-	if ras, err := h.RatingAlerts(m.Snapshot.Day); err == nil {
-		for _, a := range ras {
-			if !a.Raised {
-				continue
-			}
-			name := a.ClerkName
-			if name == "" {
-				name = a.Clerk
-			}
-			m.Alerts = append(m.Alerts, Alert{Kind: "rating", Link: "/callbacks",
-				TextZH: fmt.Sprintf("%s 今日已有 %d 个差评", name, a.Low),
-				TextEN: fmt.Sprintf("%s has %d low ratings today", name, a.Low)})
-		}
+	m.Alerts = append(m.Alerts, h.featureAlerts(p)...) // MonitorAlerts (casework: work orders, approvals)
+	h.hooks.mu.RLock()
+	defer h.hooks.mu.RUnlock()
+	for _, fn := range h.hooks.monitor { // the features' parts: rating's figures and alerts
+		fn(&m)
 	}
 	return m, nil
+}
+
+// OnMonitor registers fn to add a feature's part to every live monitor
+// (Totals it counts, its Alerts, appended after the kernel's), in the order
+// registered: the rating feature's rated figures and low-rating alerts.
+func (h *Hall) OnMonitor(fn func(m *Monitor)) {
+	h.hooks.mu.Lock()
+	h.hooks.monitor = append(h.hooks.monitor, fn)
+	h.hooks.mu.Unlock()
 }

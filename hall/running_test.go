@@ -8,6 +8,7 @@ import (
 
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // liveFigures is what the read model shows of the day beyond the snapshot:
@@ -144,8 +145,8 @@ func TestRestartFromOpenTickets(t *testing.T) {
 
 	// The service finished just before the restart gets its 未评价 once
 	// its window has passed.
-	f.clock.Set(justDone.FinishedAt.Add(hall.DefaultRatingSettings.Window() + time.Second))
-	if n, err := f.h.ExpireRatings(ctx); err != nil || n == 0 {
+	f.clock.Set(justDone.FinishedAt.Add(rating.DefaultSettings.Window() + time.Second))
+	if n, err := rating.New(f.h, rating.Options{Every: -1}).Expire(ctx); err != nil || n == 0 {
 		t.Errorf("ratings expired after restart: %d %v, want the service finished before it", n, err)
 	}
 }

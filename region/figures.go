@@ -14,7 +14,7 @@ import (
 // floor(called_at − issued_at) of the first call; p90 is the nearest-rank
 // 90th percentile; service level is customers called within their
 // service's target wait / customers called; no-show rate is no-shows /
-// called) and of its satisfaction figures (hall.RatingFigures: every
+// called) and of its satisfaction figures (rating.(*Service).Figures: every
 // finished ticket is served; 满意率 = rated 4–5 / rated 1–5).
 type Figures struct {
 	Hall         string  `json:"hall"`

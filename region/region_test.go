@@ -13,6 +13,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 	"hallq/region"
 	"hallq/region/pgtest"
 	"hallq/report"
@@ -183,7 +184,7 @@ func TestRegionShipping(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rates, err := h.RatingFigures(from, to)
+		rates, err := rating.New(h, rating.Options{Every: -1}).Figures(from, to)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 	"hallq/report"
 )
 
@@ -94,9 +95,9 @@ func fixture(t *testing.T) (*store.Store, queue.Config) {
 	counter(queue.EvResumed, mon, "12:30:00", queue.Open, "clerk1", 3)
 	counter(queue.EvSignedOut, mon, "17:30:00", queue.Closed, "", 4)
 	rating := func(id uint64, day string, score int, clerk string, counter int) {
-		r := hall.NewRecord(hall.KindRating, hall.RatingKey(id), hall.Rating{Ticket: id, Day: day, Score: score, Clerk: clerk, Counter: counter})
+		r := hall.NewRecord(rating.Kind, rating.Key(id), rating.Rating{Ticket: id, Day: day, Score: score, Clerk: clerk, Counter: counter})
 		r.Rev = 1
-		add(queue.Event{Type: hall.EvRated, At: at(day, "18:00:00"), Day: day, Ticket: id, Records: []queue.Record{r}})
+		add(queue.Event{Type: rating.EvRated, At: at(day, "18:00:00"), Day: day, Ticket: id, Records: []queue.Record{r}})
 	}
 	rating(2, mon, 5, "clerk1", 1)
 	rating(7, tue, 2, "clerk1", 1)

@@ -14,6 +14,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // Options configure Run.
@@ -274,17 +275,17 @@ func (s *simulator) day(d time.Time, i int) ([]queue.Event, int, error) {
 	}
 	// The keypad rating a customer gives after the service (hall.Rate).
 	rated := func(t queue.Ticket, a *arrival, at time.Time) {
-		rt := hall.Rating{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: a.rating, Clerk: t.Clerk, Counter: t.Counter,
+		rt := rating.Rating{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: a.rating, Clerk: t.Clerk, Counter: t.Counter,
 			Service: t.Service, Item: t.Item, FinishedAt: at, At: at, Device: fmt.Sprintf("keypad-%d", t.Counter)}
 		if it, ok := s.items.item(t.Item); ok {
 			rt.Class = string(it.Class)
 		}
-		if hall.Low(a.rating) {
-			rt.Reason = hall.RatingReasons[int(a.tracking[0])%len(hall.RatingReasons)]
+		if rating.Low(a.rating) {
+			rt.Reason = rating.Reasons[int(a.tracking[0])%len(rating.Reasons)]
 		}
-		r := hall.NewRecord(hall.KindRating, hall.RatingKey(t.ID), rt)
+		r := hall.NewRecord(rating.Kind, rating.Key(t.ID), rt)
 		r.Rev = 1
-		emit(queue.Event{Type: hall.EvRated, At: at, Day: t.Day, Counter: t.Counter, Ticket: t.ID, Records: []queue.Record{r}}, fmt.Sprintf("keypad-%d", t.Counter))
+		emit(queue.Event{Type: rating.EvRated, At: at, Day: t.Day, Counter: t.Counter, Ticket: t.ID, Records: []queue.Record{r}}, fmt.Sprintf("keypad-%d", t.Counter))
 	}
 	if ev, ok := s.eng.Roll(d.Add(time.Minute)); ok {
 		emit(ev, "system")

@@ -11,6 +11,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 	"hallq/sim"
 )
 
@@ -79,8 +80,8 @@ func TestDeterministicPerSeed(t *testing.T) {
 		}
 	}
 	for _, k := range []string{queue.EvDayRolled, queue.EvIssued, queue.EvCalled, queue.EvFinished, queue.EvNoShow, queue.EvRecalled,
-		queue.EvTransferred, queue.EvCancelled, queue.EvPaused, queue.EvResumed, queue.EvSignedIn, queue.EvSignedOut, hall.EvRated,
-		"record:" + hall.KindRating, "record:" + casework.KindCase} {
+		queue.EvTransferred, queue.EvCancelled, queue.EvPaused, queue.EvResumed, queue.EvSignedIn, queue.EvSignedOut, rating.EvRated,
+		"record:" + rating.Kind, "record:" + casework.KindCase} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s in the simulated history (%v)", k, kinds)
 		}

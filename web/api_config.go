@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"hallq/account"
+	"hallq/console"
 
 	"hallq/hall"
 	"hallq/queue"
@@ -268,30 +269,30 @@ func (s *Server) parseLocal(what, v string) (time.Time, error) {
 	return time.Time{}, queue.Errorf(queue.EINVALID, "%s时间格式应为 YYYY-MM-DD HH:MM / the %s time must be YYYY-MM-DD HH:MM", map[string]string{"start": "开始", "end": "结束"}[what], what)
 }
 
-func (s *Server) notice(c *fiber.Ctx) (hall.Notice, error) {
+func (s *Server) notice(c *fiber.Ctx) (console.Notice, error) {
 	var req noticeRequest
 	if err := decode(c, &req); err != nil {
-		return hall.Notice{}, err
+		return console.Notice{}, err
 	}
 	start, err := s.parseLocal("start", req.Start)
 	if err != nil {
-		return hall.Notice{}, err
+		return console.Notice{}, err
 	}
 	end, err := s.parseLocal("end", req.End)
 	if err != nil {
-		return hall.Notice{}, err
+		return console.Notice{}, err
 	}
-	return hall.Notice{TextZH: req.TextZH, TextEN: req.TextEN, Start: start, End: end}, nil
+	return console.Notice{TextZH: req.TextZH, TextEN: req.TextEN, Start: start, End: end}, nil
 }
 
 // getNotices: GET /api/v1/notices → the notices showing now (every screen).
 func (s *Server) getNotices(c *fiber.Ctx) error {
-	ns, err := s.hall.Notices(true)
+	ns, err := s.consoles.Notices(true)
 	if err != nil {
 		return err
 	}
 	if ns == nil {
-		ns = []hall.Notice{}
+		ns = []console.Notice{}
 	}
 	for i := range ns {
 		ns[i].By = ""
@@ -301,12 +302,12 @@ func (s *Server) getNotices(c *fiber.Ctx) error {
 
 // listNotices: GET /api/v1/config/notices → every notice not deleted.
 func (s *Server) listNotices(c *fiber.Ctx) error {
-	ns, err := s.hall.Notices(false)
+	ns, err := s.consoles.Notices(false)
 	if err != nil {
 		return err
 	}
 	if ns == nil {
-		ns = []hall.Notice{}
+		ns = []console.Notice{}
 	}
 	return c.JSON(ns)
 }
@@ -317,7 +318,7 @@ func (s *Server) postNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.hall.SaveNotice(c.UserContext(), principal(c), n)
+	out, err := s.consoles.SaveNotice(c.UserContext(), principal(c), n)
 	if err != nil {
 		return err
 	}
@@ -331,7 +332,7 @@ func (s *Server) putNotice(c *fiber.Ctx) error {
 		return err
 	}
 	n.ID = utils.CopyString(c.Params("id"))
-	out, err := s.hall.SaveNotice(c.UserContext(), principal(c), n)
+	out, err := s.consoles.SaveNotice(c.UserContext(), principal(c), n)
 	if err != nil {
 		return err
 	}
@@ -340,7 +341,7 @@ func (s *Server) putNotice(c *fiber.Ctx) error {
 
 // deleteNotice: DELETE /api/v1/config/notices/{id} → 204.
 func (s *Server) deleteNotice(c *fiber.Ctx) error {
-	if err := s.hall.DeleteNotice(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
+	if err := s.consoles.DeleteNotice(c.UserContext(), principal(c), utils.CopyString(c.Params("id"))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hallq/hall"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // rate: POST /api/v1/ratings {"ticket": ID, "score": 1..5, "reason"?} from
@@ -16,11 +16,11 @@ import (
 // not the service just finished, rated already or too late, 422 bad score or
 // reason; a refusal changes nothing.
 func (s *Server) rate(c *fiber.Ctx) error {
-	var req hall.RateRequest
+	var req rating.RateRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	r, err := s.hall.Rate(c.UserContext(), principal(c), req)
+	r, err := s.ratings.Rate(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}
@@ -39,34 +39,34 @@ func (s *Server) pendingRating(c *fiber.Ctx) error {
 // keypadState is what a keypad shows: its counter's clerk and the pending
 // rating, if any.
 type keypadState struct {
-	Counter   int                 `json:"counter"`
-	ClerkName string              `json:"clerk_name"`
-	StaffNo   string              `json:"staff_no"`
-	Pending   *hall.PendingRating `json:"pending"`
-	WindowS   int                 `json:"window_s"`
-	Now       time.Time           `json:"now"`
+	Counter   int             `json:"counter"`
+	ClerkName string          `json:"clerk_name"`
+	StaffNo   string          `json:"staff_no"`
+	Pending   *rating.Pending `json:"pending"`
+	WindowS   int             `json:"window_s"`
+	Now       time.Time       `json:"now"`
 }
 
 func (s *Server) keypadState(n int) keypadState {
-	st := keypadState{Counter: n, WindowS: s.hall.RatingSettings().WindowS, Now: s.hall.Now()}
+	st := keypadState{Counter: n, WindowS: s.ratings.Settings().WindowS, Now: s.hall.Now()}
 	snap, _ := s.hall.Snapshot()
 	for _, k := range snap.Counters {
 		if k.Number == n {
 			st.ClerkName, st.StaffNo = k.ClerkName, k.StaffNo
 		}
 	}
-	if p, ok := s.hall.PendingRating(n); ok {
+	if p, ok := s.ratings.Pending(n); ok {
 		st.Pending = &p
 	}
 	return st
 }
 
 // ratingSummary: GET /api/v1/ratings/summary?from=YYYY-MM-DD&to=YYYY-MM-DD
-// (default: today) → hall.RatingStats, for managers.
+// (default: today) → rating.Stats, for managers.
 func (s *Server) ratingSummary(c *fiber.Ctx) error {
 	today := s.hall.Now().In(s.hall.Location()).Format(time.DateOnly)
 	from, to := c.Query("from", today), c.Query("to", today)
-	st, err := s.hall.RatingFigures(from, to)
+	st, err := s.ratings.Figures(from, to)
 	if err != nil {
 		return err
 	}
@@ -77,26 +77,26 @@ func (s *Server) ratingSummary(c *fiber.Ctx) error {
 // today.
 func (s *Server) myRatings(c *fiber.Ctx) error {
 	today := s.hall.Now().In(s.hall.Location()).Format(time.DateOnly)
-	rc, err := s.hall.ClerkFigures(principal(c).Name, today)
+	rc, err := s.ratings.ClerkFigures(principal(c).Name, today)
 	if err != nil {
 		return err
 	}
 	return c.JSON(rc)
 }
 
-// ratingSettings: GET /api/v1/ratings/settings → hall.RatingSettings.
+// ratingSettings: GET /api/v1/ratings/settings → rating.Settings.
 func (s *Server) ratingSettings(c *fiber.Ctx) error {
-	return c.JSON(s.hall.RatingSettings())
+	return c.JSON(s.ratings.Settings())
 }
 
 // putRatingSettings: PUT /api/v1/ratings/settings {"window_s","alert_after"}
 // → the new settings; 422 out of bounds.
 func (s *Server) putRatingSettings(c *fiber.Ctx) error {
-	var req hall.RatingSettings
+	var req rating.Settings
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	st, err := s.hall.SetRatingSettings(c.UserContext(), principal(c), req)
+	st, err := s.ratings.SetSettings(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}
@@ -110,12 +110,12 @@ func (s *Server) ratingAlerts(c *fiber.Ctx) error {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / day must be YYYY-MM-DD")
 	}
-	a, err := s.hall.RatingAlerts(day)
+	a, err := s.ratings.Alerts(day)
 	if err != nil {
 		return err
 	}
 	if a == nil {
-		a = []hall.RatingAlert{}
+		a = []rating.Alert{}
 	}
 	return c.JSON(a)
 }
@@ -124,15 +124,15 @@ func (s *Server) ratingAlerts(c *fiber.Ctx) error {
 // (回访), newest first.
 func (s *Server) callbacks(c *fiber.Ctx) error {
 	status := c.Query("status")
-	if status != "" && status != hall.CallbackOpen && status != hall.CallbackDone {
+	if status != "" && status != rating.CallbackOpen && status != rating.CallbackDone {
 		return queue.Errorf(queue.EINVALID, "status 须为 open 或 done / status must be open or done")
 	}
-	list, err := s.hall.Callbacks(status)
+	list, err := s.ratings.Callbacks(status)
 	if err != nil {
 		return err
 	}
 	if list == nil {
-		list = []hall.Callback{}
+		list = []rating.Callback{}
 	}
 	return c.JSON(list)
 }
@@ -144,11 +144,11 @@ func (s *Server) recordCallback(c *fiber.Ctx) error {
 	if err != nil || id == 0 {
 		return queue.Errorf(queue.ENOTFOUND, "没有这个回访任务 / no such call-back task")
 	}
-	var req hall.CallbackRequest
+	var req rating.CallbackRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	cb, err := s.hall.RecordCallback(c.UserContext(), principal(c), id, req)
+	cb, err := s.ratings.RecordCallback(c.UserContext(), principal(c), id, req)
 	if err != nil {
 		return err
 	}

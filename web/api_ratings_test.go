@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"hallq/hall"
+	"hallq/rating"
 )
 
 // ratingServed issues a ticket and has clerk1 serve and finish it at counter
@@ -127,7 +128,7 @@ func TestAPIRatingLoop(t *testing.T) {
 	}
 	ratingServed(e, clerk, 1) // served, not rated
 
-	var cbs []hall.Callback
+	var cbs []rating.Callback
 	e.do("GET", "/api/v1/callbacks?status=open", mgr, nil).JSON(t, &cbs)
 	if len(cbs) != 1 || cbs[0].Ticket != bad.ID || cbs[0].Clerk != "clerk1" || cbs[0].Reason != "服务态度" || cbs[0].Class != "immediate" || cbs[0].Status != "open" {
 		t.Fatalf("open call-backs %+v", cbs)
@@ -139,7 +140,7 @@ func TestAPIRatingLoop(t *testing.T) {
 	apiCheckError(t, e.do("POST", path, clerk, map[string]string{"outcome": "resolved", "note": "x"}), 403, "forbidden")
 	apiCheckError(t, e.do("POST", fmt.Sprintf("/api/v1/callbacks/%d", good.ID), mgr, map[string]string{"outcome": "resolved", "note": "x"}), 404, "not_found")
 	e.unchanged(before, "refused call-back records")
-	var cb hall.Callback
+	var cb rating.Callback
 	r := e.do("POST", path, mgr, map[string]string{"outcome": "explained", "note": "已致电说明"})
 	r.JSON(t, &cb)
 	if r.Status != 200 || cb.Status != "done" || cb.Outcome != "explained" || cb.ClosedBy != "manager" || len(cb.Attempts) != 1 {
@@ -148,7 +149,7 @@ func TestAPIRatingLoop(t *testing.T) {
 	apiCheckError(t, e.do("POST", path, mgr, map[string]string{"outcome": "resolved", "note": "again"}), 409, "conflict")
 
 	// Figures: 3 served, 2 rated, 1 satisfied.
-	var sum hall.RatingStats
+	var sum rating.Stats
 	r = e.do("GET", "/api/v1/ratings/summary?from=2026-11-23&to=2026-11-23", mgr, nil)
 	r.JSON(t, &sum)
 	if r.Status != 200 || sum.Total.Served != 3 || sum.Total.Rated != 2 || sum.Total.Satisfied != 1 || sum.Total.Satisfaction != 0.5 ||
@@ -157,7 +158,7 @@ func TestAPIRatingLoop(t *testing.T) {
 	}
 	apiCheckError(t, e.do("GET", "/api/v1/ratings/summary?from=2026-11-23&to=yesterday", mgr, nil), 422, "invalid")
 	apiCheckError(t, e.do("GET", "/api/v1/ratings/summary", clerk, nil), 403, "forbidden")
-	var mine hall.RateCounts
+	var mine rating.Counts
 	e.do("GET", "/api/v1/ratings/mine", clerk, nil).JSON(t, &mine)
 	if mine.Served != 3 || mine.Rated != 2 || mine.Low != 1 {
 		t.Errorf("clerk's own figures %+v", mine)
@@ -176,7 +177,7 @@ func TestAPIRatingLoop(t *testing.T) {
 	before = e.state()
 	apiCheckError(t, e.do("PUT", "/api/v1/ratings/settings", mgr, map[string]int{"window_s": 1, "alert_after": 2}), 422, "invalid")
 	e.unchanged(before, "bad settings")
-	var set hall.RatingSettings
+	var set rating.Settings
 	if r := e.do("PUT", "/api/v1/ratings/settings", mgr, map[string]int{"window_s": 60, "alert_after": 3}); r.Status != 200 {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
@@ -218,8 +219,8 @@ func TestKeypadPage(t *testing.T) {
 	if n := doc.Find("[data-testid=keypad-rate] .kp-key").Length(); n != 5 {
 		t.Errorf("%d score keys, want 5", n)
 	}
-	if n := doc.Find("[data-testid=keypad-reason] .kp-rsn").Length(); n != len(hall.RatingReasons)+1 {
-		t.Errorf("%d reason keys, want %d and skip", n, len(hall.RatingReasons))
+	if n := doc.Find("[data-testid=keypad-reason] .kp-rsn").Length(); n != len(rating.Reasons)+1 {
+		t.Errorf("%d reason keys, want %d and skip", n, len(rating.Reasons))
 	}
 	if got := doc.Find("[data-testid=keypad-rate] .kp-ask .pri").Text(); got != "请对本次服务进行评价" {
 		t.Errorf("question %q", got)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hallq/hall"
+	"hallq/rating"
 	"hallq/web/view"
 )
 
@@ -14,11 +14,11 @@ import (
 // ones, today's low-rating alerts and satisfaction. Outcomes are recorded
 // through POST /api/v1/callbacks/{ticket} (assets/js/callbacks.js).
 func (s *Server) callbacksPage(c *fiber.Ctx) error {
-	open, err := s.hall.Callbacks(hall.CallbackOpen)
+	open, err := s.ratings.Callbacks(rating.CallbackOpen)
 	if err != nil {
 		return err
 	}
-	done, err := s.hall.Callbacks(hall.CallbackDone)
+	done, err := s.ratings.Callbacks(rating.CallbackDone)
 	if err != nil {
 		return err
 	}
@@ -27,18 +27,18 @@ func (s *Server) callbacksPage(c *fiber.Ctx) error {
 	}
 	h := s.hallInfo()
 	today := h.Now.Format(time.DateOnly)
-	alerts, err := s.hall.RatingAlerts(today)
+	alerts, err := s.ratings.Alerts(today)
 	if err != nil {
 		return err
 	}
-	figures, err := s.hall.RatingFigures(today, today)
+	figures, err := s.ratings.Figures(today, today)
 	if err != nil {
 		return err
 	}
 	page := view.CallbacksPage{T: translator(pageLang(c)), Hall: h, Alerts: alerts, Today: figures.Total,
-		Outcomes: hall.CallbackOutcomes, Query: queryString(c)}
+		Outcomes: rating.CallbackOutcomes, Query: queryString(c)}
 	for _, cb := range open {
-		page.Open = append(page.Open, view.CallbackRow{Callback: cb, Phone: s.hall.CallbackPhone(cb)})
+		page.Open = append(page.Open, view.CallbackRow{Callback: cb, Phone: s.ratings.CallbackPhone(cb)})
 	}
 	for _, cb := range done {
 		page.Done = append(page.Done, view.CallbackRow{Callback: cb})

@@ -25,7 +25,7 @@ func (s *Server) displayPage(c *fiber.Ctx) error {
 // page's language with the other one after it.
 func (s *Server) displayNotices(t view.T, h view.HallInfo) []view.Notice {
 	var out []view.Notice
-	if ns, err := s.hall.Notices(true); err == nil {
+	if ns, err := s.consoles.Notices(true); err == nil {
 		for _, n := range ns {
 			out = append(out, view.Notice{Text: t.Pick(n.TextZH, n.TextEN), Alt: t.PickAlt(n.TextZH, n.TextEN), Manager: true})
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/rating"
 	"hallq/web/view"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) keypadPage(c *fiber.Ctx) error {
 		}
 	}
 	snap, _ := s.hall.Snapshot()
-	page := view.KeypadPage{T: translator(pageLang(c)), Hall: s.hallInfo(), Counter: n, Reasons: hall.RatingReasons,
+	page := view.KeypadPage{T: translator(pageLang(c)), Hall: s.hallInfo(), Counter: n, Reasons: rating.Reasons,
 		Preview: p.Kind == "user", Query: queryString(c)}
 	found := false
 	for _, k := range snap.Counters {
@@ -51,6 +52,6 @@ func (s *Server) deskRatings(p hall.Principal) view.DeskRatings {
 		return view.DeskRatings{}
 	}
 	today := s.hall.Now().In(s.hall.Location()).Format(time.DateOnly)
-	rc, err := s.hall.ClerkFigures(p.Name, today)
+	rc, err := s.ratings.ClerkFigures(p.Name, today)
 	return view.DeskRatingsFor(rc, err == nil)
 }

@@ -46,7 +46,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 				}
 			})
 		case "hall":
-			pg.Notices, err = s.hall.Notices(false)
+			pg.Notices, err = s.consoles.Notices(false)
 		case "appointments":
 			pg.Appt, err = s.appts.Settings()
 		case "phone":

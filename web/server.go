@@ -23,10 +23,12 @@ import (
 	"hallq/backup"
 	"hallq/casework"
 	"hallq/catalogsync"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/notify"
 	"hallq/printing"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // Options configure a Server.
@@ -71,13 +73,16 @@ type Options struct {
 
 // Features holds one service per feature package, made by its New on the
 // same hall (cmd/hallq wires them). New makes a missing one with its
-// defaults (no schedules), so a test server needs none.
+// defaults (backups: no schedule; ratings: "expire ratings" at the hall's
+// tick, as every hall ran it), so a test server needs none.
 type Features struct {
 	Account     *account.Service     // staff accounts, sessions, devices, pairing
 	Backup      *backup.Service      // scheduled backups: list, download, back up now
 	Casework    *casework.Service    // catalog and classifier, case records, work orders, approvals, choices
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
+	Rating      *rating.Service      // keypad ratings, call-backs, figures
+	Console     *console.Service     // notices of the hall display
 }
 
 // fill makes the missing features of f on h with their defaults.
@@ -97,6 +102,12 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Printing == nil {
 		f.Printing = printing.New(h, printing.Options{})
 	}
+	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
+		f.Rating = rating.New(h, rating.Options{})
+	}
+	if f.Console == nil {
+		f.Console = console.New(h, console.Options{})
+	}
 }
 
 // Server is the hall's web server.
@@ -109,6 +120,8 @@ type Server struct {
 	casework *casework.Service
 	appts    *appointment.Service
 	prints   *printing.Service
+	ratings  *rating.Service
+	consoles *console.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -129,7 +142,8 @@ func New(h *hall.Hall, opt Options) *Server {
 		opt.Logger = slog.Default()
 	}
 	opt.Features.fill(h)
-	s := &Server{hall: h, log: opt.Logger, opt: opt, accounts: opt.Features.Account, backups: opt.Features.Backup, casework: opt.Features.Casework}
+	s := &Server{hall: h, log: opt.Logger, opt: opt, accounts: opt.Features.Account, backups: opt.Features.Backup, casework: opt.Features.Casework,
+		ratings: opt.Features.Rating, consoles: opt.Features.Console}
 	s.appts = opt.Features.Appointment
 	s.prints = opt.Features.Printing
 	if opt.KioskBurst == 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
+	"hallq/rating"
 )
 
 // TestBrowserKeypad: the clerk finishes a service on the desk; the keypad
@@ -68,7 +69,7 @@ func TestBrowserKeypad(t *testing.T) {
 		waitText("[data-testid=keypad-thanks]", "感谢您的评价"),
 		shot("keypad-thanks"))
 	rated := ratingOf(t, h, number)
-	if rated.Score != hall.ScoreSatisfied || rated.Counter != 1 || rated.Clerk != "clerk1" || rated.Device != "1号评价器" {
+	if rated.Score != rating.ScoreSatisfied || rated.Counter != 1 || rated.Clerk != "clerk1" || rated.Device != "1号评价器" {
 		t.Errorf("first rating %+v, want 满意 (4) at counter 1 for clerk1 from 1号评价器", rated)
 	}
 	// The desk's figures follow without a reload.
@@ -88,10 +89,10 @@ func TestBrowserKeypad(t *testing.T) {
 		waitText("[data-testid=keypad-thanks]", "感谢您的评价"),
 		waitJS(`window.__loadedOnce === true`, "the same keypad page throughout"))
 	low := ratingOf(t, h, number2)
-	if low.Score != hall.ScoreVeryDissatisfied || low.Reason != "等候时间" {
+	if low.Score != rating.ScoreVeryDissatisfied || low.Reason != "等候时间" {
 		t.Errorf("second rating %+v, want 非常不满意 with 等候时间", low)
 	}
-	cbs, err := h.Main.Hall.Callbacks(hall.CallbackOpen)
+	cbs, err := h.Main.Features.Rating.Callbacks(rating.CallbackOpen)
 	if err != nil || len(cbs) != 1 || cbs[0].Number != number2 || cbs[0].Reason != "等候时间" {
 		t.Errorf("call-backs %+v %v, want one for %s", cbs, err, number2)
 	}
@@ -118,12 +119,12 @@ func TestBrowserKeypad(t *testing.T) {
 }
 
 // ratingOf reads the committed rating of today's ticket number.
-func ratingOf(t *testing.T, h *testHall, number string) hall.Rating {
+func ratingOf(t *testing.T, h *testHall, number string) rating.Rating {
 	t.Helper()
 	snap, _ := h.Main.Hall.Snapshot()
 	for _, tk := range snap.Recent {
 		if tk.Number == number {
-			r, err := h.Main.Hall.Rating(tk.ID)
+			r, err := h.Main.Features.Rating.Get(tk.ID)
 			if err != nil {
 				t.Fatalf("rating of %s: %v", number, err)
 			}
@@ -131,7 +132,7 @@ func ratingOf(t *testing.T, h *testHall, number string) hall.Rating {
 		}
 	}
 	t.Fatalf("ticket %s is not among the recent calls", number)
-	return hall.Rating{}
+	return rating.Rating{}
 }
 
 // keypadSizes are the screens 评价器 come with: a portrait tablet, its

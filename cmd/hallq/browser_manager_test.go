@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/account"
+	"hallq/console"
 
 	"hallq/hall"
 )
@@ -153,7 +154,7 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 	}
 	_, mp, _ := h.Main.Features.Account.Login(ctx, "manager", h.Password("manager"), 0)
 	now := hl.Now()
-	if _, err := hl.SaveNotice(ctx, mp, hall.Notice{TextZH: "今日 16:00–17:00 系统升级，缴费业务暂停办理", Start: now.Add(-time.Hour), End: now.Add(6 * time.Hour)}); err != nil {
+	if _, err := h.Main.Features.Console.SaveNotice(ctx, mp, console.Notice{TextZH: "今日 16:00–17:00 系统升级，缴费业务暂停办理", Start: now.Add(-time.Hour), End: now.Add(6 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := h.Main.Features.Account.CreatePairing(ctx, mp, account.NewDevice{Name: "二楼综合屏", Kind: hall.KindDisplay}); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"hallq/appointment"
 	"hallq/casework"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -52,7 +53,7 @@ func TestBrowserStoredTextInert(t *testing.T) {
 	_, err = hl.SaveCounter(ctx, mgr, queue.CounterConfig{Number: k.Number, NameZH: xssName, NameEN: k.NameEN, Services: k.Services, Hours: k.Hours}, false)
 	must("counter name", err)
 	now := hl.Now()
-	_, err = hl.SaveNotice(ctx, mgr, hall.Notice{TextZH: xssPayload("notice"), Start: now.Add(-time.Hour), End: now.Add(24 * time.Hour)})
+	_, err = h.Main.Features.Console.SaveNotice(ctx, mgr, console.Notice{TextZH: xssPayload("notice"), Start: now.Add(-time.Hour), End: now.Add(24 * time.Hour)})
 	must("notice", err)
 
 	// Counter 1: a customer served, with a work order and an approval, rated

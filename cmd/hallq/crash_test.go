@@ -24,6 +24,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // crashRoundsEnv sets how many times TestCrash kills the server (default
@@ -441,8 +442,8 @@ func crashKeypad(t *testing.T, child *crashChild, led *crashLedger, n int, stop 
 			return acked, refused, cut + 1
 		}
 		var st struct {
-			Counter int                 `json:"counter"`
-			Pending *hall.PendingRating `json:"pending"`
+			Counter int             `json:"counter"`
+			Pending *rating.Pending `json:"pending"`
 		}
 		if status != http.StatusOK || json.Unmarshal(body, &st) != nil || st.Counter != n {
 			t.Errorf("keypad %d: pending rating answered %d %s", n, status, body)
@@ -455,8 +456,8 @@ func crashKeypad(t *testing.T, child *crashChild, led *crashLedger, n int, stop 
 		id := st.Pending.Ticket
 		tried[id] = true
 		score, reason := 1+rand.IntN(5), ""
-		if hall.Low(score) && rand.IntN(2) == 0 {
-			reason = hall.RatingReasons[rand.IntN(len(hall.RatingReasons))]
+		if rating.Low(score) && rand.IntN(2) == 0 {
+			reason = rating.Reasons[rand.IntN(len(rating.Reasons))]
 		}
 		status, body, err = c.post("/api/v1/ratings", map[string]any{"ticket": id, "score": score, "reason": reason})
 		if err != nil {
@@ -464,7 +465,7 @@ func crashKeypad(t *testing.T, child *crashChild, led *crashLedger, n int, stop 
 		}
 		switch status {
 		case http.StatusCreated:
-			var r hall.Rating
+			var r rating.Rating
 			if err := json.Unmarshal(body, &r); err != nil || r.Ticket != id || r.Score != score || r.Counter != n {
 				t.Errorf("keypad %d: rating of ticket %d (score %d) answered %s (%v)", n, id, score, body, err)
 				return
@@ -531,7 +532,7 @@ func crashVerify(t *testing.T, dir string, led *crashLedger, round int) []string
 		}
 		lastSeq = ev.Seq
 		types = append(types, ev.Type)
-		if ev.Type == hall.EvRated {
+		if ev.Type == rating.EvRated {
 			ratedEvents[ev.Ticket]++
 		}
 		return nil
@@ -573,8 +574,8 @@ func crashVerify(t *testing.T, dir string, led *crashLedger, round int) []string
 		}
 	}
 	for id, score := range led.rated {
-		r, ok, err := st.Record(hall.KindRating, hall.RatingKey(id))
-		var got hall.Rating
+		r, ok, err := st.Record(rating.Kind, rating.Key(id))
+		var got rating.Rating
 		if err == nil && ok {
 			err = json.Unmarshal(r.Data, &got)
 		}

@@ -5,8 +5,10 @@ import (
 	"hallq/appointment"
 	backups "hallq/backup" // cmd/hallq has a func backup (the command)
 	"hallq/casework"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
+	"hallq/rating"
 	"hallq/web"
 )
 
@@ -25,5 +27,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		Casework:    casework.New(h),
 		Appointment: appointment.New(h, appointment.Options{Release: true}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
+		Rating:      rating.New(h, rating.Options{}),   // "expire ratings" at the hall's tick
+		Console:     console.New(h, console.Options{}), // last: it reads the others
 	}
 }

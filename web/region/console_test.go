@@ -23,6 +23,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/hall/store"
+	"hallq/rating"
 	"hallq/region"
 	"hallq/region/pgtest"
 	"hallq/report"
@@ -220,7 +221,7 @@ func TestRegionConsole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rates, err := h.RatingFigures(from, to)
+		rates, err := rating.New(h.Hall, rating.Options{Every: -1}).Figures(from, to)
 		if err != nil {
 			t.Fatal(err)
 		}

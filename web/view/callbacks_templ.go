@@ -12,13 +12,13 @@ import (
 	"fmt"
 	"time"
 
-	"hallq/hall"
+	"hallq/rating"
 )
 
 // CallbackRow is one call-back task with the customer's phone (open tasks
 // only: the manager calls it).
 type CallbackRow struct {
-	hall.Callback
+	rating.Callback
 	Phone string
 }
 
@@ -28,8 +28,8 @@ type CallbacksPage struct {
 	Hall     HallInfo
 	Open     []CallbackRow
 	Done     []CallbackRow
-	Alerts   []hall.RatingAlert
-	Today    hall.RateCounts
+	Alerts   []rating.Alert
+	Today    rating.Counts
 	Outcomes []string
 	Query    string
 }
@@ -532,7 +532,7 @@ func Callbacks(p CallbacksPage) templ.Component {
 	})
 }
 
-func cbAlertName(a hall.RatingAlert) string {
+func cbAlertName(a rating.Alert) string {
 	if a.ClerkName != "" {
 		return a.ClerkName
 	}

@@ -11,13 +11,13 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"fmt"
 
-	"hallq/hall"
+	"hallq/rating"
 )
 
 // DeskRatings is a clerk's own rating figures of today, on their desk.
 type DeskRatings struct {
 	Shown bool // false: the desk shows nothing (managers working a counter)
-	hall.RateCounts
+	rating.Counts
 }
 
 // deskRatings is the desk's small "today's ratings" panel.
@@ -180,8 +180,8 @@ func deskRatings(t T, r DeskRatings) templ.Component {
 }
 
 // DeskRatingsFor is a helper for page handlers: the figures of the counts.
-func DeskRatingsFor(rc hall.RateCounts, ok bool) DeskRatings {
-	return DeskRatings{Shown: ok, RateCounts: rc}
+func DeskRatingsFor(rc rating.Counts, ok bool) DeskRatings {
+	return DeskRatings{Shown: ok, Counts: rc}
 }
 
 var _ = fmt.Sprint

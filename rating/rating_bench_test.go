@@ -1,11 +1,13 @@
-package hall_test
+package rating_test
 
 import (
 	"testing"
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/rating"
 	"hallq/sim"
 )
 
@@ -23,7 +25,7 @@ func BenchmarkRatingFigures(b *testing.B) {
 		b.Fatal(err)
 	}
 	st.Close()
-	h, err := hall.Open(hall.Options{Dir: dir, Now: func() time.Time { return monday10 }, Logger: quiet, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: func() time.Time { return monday10 }, Logger: halltest.Quiet, Tick: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func BenchmarkRatingFigures(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var served int
 			for b.Loop() {
-				fig, err := h.RatingFigures(c.from, res.LastDay)
+				fig, err := rating.New(h, rating.Options{Every: -1}).Figures(c.from, res.LastDay)
 				if err != nil {
 					b.Fatal(err)
 				}

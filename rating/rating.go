@@ -1,22 +1,25 @@
-package hall
-
-// Satisfaction ratings (评价器), the call-back loop (回访) and the figures.
+// Package rating is the satisfaction ratings (评价器), the call-back loop
+// (回访) and the figures.
 //
 // A finished service may be rated once, from the keypad paired to the counter
 // that served it, within the rating window after the finish. The hall decides
 // the window from the ticket's finish time, not from the page: a rating that
-// never comes is recorded as 未评价 (score 0) by ExpireRatings, which the
+// never comes is recorded as 未评价 (score 0) by Expire, which the
 // hall's ticker runs. Records (all committed with their event through exec):
 //
 //	rating          key %020d ticket id → Rating (score 1–5, or 0 for 未评价)
 //	callback        key %020d ticket id → Callback, opened by a rating of 1–2
-//	rating_alert    key DAY "/" clerk   → RatingAlert, the clerk's low ratings
-//	                that day; Raised once they reach RatingSettings.AlertAfter
-//	rating_settings key "hall"          → RatingSettings
+//	rating_alert    key DAY "/" clerk   → Alert, the clerk's low ratings
+//	                that day; Raised once they reach Settings.AlertAfter
+//	rating_settings key "hall"          → Settings
 //
 // Events: service_rated (Counter, Ticket; Reason "low_rating_alert" when the
 // rating raised its clerk's alert), rating_expired, callback_recorded,
 // rating_settings_changed.
+//
+// It is a feature of the hall kernel (docs/architecture.md): it changes state
+// through Hall.Exec and registers one scheduled job, "expire ratings".
+package rating
 
 import (
 	"context"
@@ -28,22 +31,23 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hallq/hall"
 	"hallq/hall/cases"
 	"hallq/queue"
 )
 
 // Record kinds and event types of the rating loop.
 const (
-	KindRating         = "rating"
-	KindCallback       = "callback"
-	KindRatingAlert    = "rating_alert"
-	KindRatingSettings = "rating_settings"
+	Kind         = "rating"
+	KindCallback = "callback"
+	KindAlert    = "rating_alert"
+	KindSettings = "rating_settings"
 
-	EvRated           = "service_rated"
-	EvRatingExpired   = "rating_expired"
-	EvCallback        = "callback_recorded"
-	EvRatingSettings  = "rating_settings_changed"
-	ReasonRatingAlert = "low_rating_alert"
+	EvRated     = "service_rated"
+	EvExpired   = "rating_expired"
+	EvCallback  = "callback_recorded"
+	EvSettings  = "rating_settings_changed"
+	ReasonAlert = "low_rating_alert"
 )
 
 // Scores from best to worst, as the keypad shows them.
@@ -59,15 +63,15 @@ const (
 // ScoreNames are the Chinese names of the scores, by score (index 0: 未评价).
 var ScoreNames = [6]string{"未评价", "非常不满意", "不满意", "基本满意", "满意", "非常满意"}
 
-// RatingReasons are what a dissatisfied customer may name (the complaint
+// Reasons are what a dissatisfied customer may name (the complaint
 // categories of the seed documents).
-var RatingReasons = []string{"服务态度", "办理效率", "等候时间", "业务解答", "电费计量/抄表", "停电/抢修", "其他"}
+var Reasons = []string{"服务态度", "办理效率", "等候时间", "业务解答", "电费计量/抄表", "停电/抢修", "其他"}
 
 // Low reports whether score opens a call-back (不满意 or 非常不满意).
 func Low(score int) bool { return score == ScoreDissatisfied || score == ScoreVeryDissatisfied }
 
-// RatingSettings configure the rating loop.
-type RatingSettings struct {
+// Settings configure the rating loop.
+type Settings struct {
 	// WindowS is how long after the finish a service may be rated (seconds).
 	WindowS int `json:"window_s"`
 	// AlertAfter is how many low ratings (1–2) of one clerk in one day raise
@@ -75,12 +79,12 @@ type RatingSettings struct {
 	AlertAfter int `json:"alert_after"`
 }
 
-// DefaultRatingSettings: two minutes to rate, an alert at the second low
+// DefaultSettings: two minutes to rate, an alert at the second low
 // rating of a clerk's day.
-var DefaultRatingSettings = RatingSettings{WindowS: 120, AlertAfter: 2}
+var DefaultSettings = Settings{WindowS: 120, AlertAfter: 2}
 
 // Window is WindowS as a duration.
-func (s RatingSettings) Window() time.Duration { return time.Duration(s.WindowS) * time.Second }
+func (set Settings) Window() time.Duration { return time.Duration(set.WindowS) * time.Second }
 
 // Rating is one finished service's rating, or its 未评价 record.
 type Rating struct {
@@ -140,8 +144,8 @@ type Callback struct {
 	Attempts  []CallbackAttempt `json:"attempts,omitempty"`
 }
 
-// RatingAlert counts one clerk's low ratings of one day.
-type RatingAlert struct {
+// Alert counts one clerk's low ratings of one day.
+type Alert struct {
 	Day       string     `json:"day"`
 	Clerk     string     `json:"clerk"`
 	ClerkName string     `json:"clerk_name,omitempty"`
@@ -151,8 +155,8 @@ type RatingAlert struct {
 	RaisedAt  *time.Time `json:"raised_at,omitempty"`
 }
 
-// RatingKey is the record key of ticket id's rating and call-back.
-func RatingKey(id uint64) string { return fmt.Sprintf("%020d", id) }
+// Key is the record key of ticket id's rating and call-back.
+func Key(id uint64) string { return fmt.Sprintf("%020d", id) }
 
 // RateRequest is a keypad's answer.
 type RateRequest struct {
@@ -161,56 +165,112 @@ type RateRequest struct {
 	Reason string `json:"reason"`
 }
 
+// Options configure New.
+type Options struct {
+	// Every is how often the job "expire ratings" runs (Hall.Every: 0 is
+	// the hall's tick); negative schedules nothing (tests call Expire).
+	Every time.Duration
+}
+
+// Service is the rating loop of one hall.
+type Service struct {
+	h *hall.Hall
+	// expiry is Expire's place in the write model's done tickets: touched
+	// only inside Exec, under the hall's lock.
+	expiry struct {
+		eng  *queue.Engine
+		day  string
+		from int
+	}
+}
+
+// New returns the rating loop of h and schedules "expire ratings" on it
+// (stopped by h.Close).
+func New(h *hall.Hall, opt Options) *Service {
+	s := &Service{h: h}
+	if opt.Every >= 0 {
+		h.Every("expire ratings", opt.Every, func(ctx context.Context) error { // 未评价 past the window
+			_, err := s.Expire(ctx)
+			return err
+		})
+	}
+	h.OnMonitor(s.monitor)
+	return s
+}
+
+// monitor adds today's rated figures and the clerks' raised low-rating
+// alerts to the live monitor.
+func (s *Service) monitor(m *hall.Monitor) {
+	if st, err := s.Figures(m.Snapshot.Day, m.Snapshot.Day); err == nil {
+		m.Totals.Rated, m.Totals.Satisfaction = st.Total.Rated, st.Total.Satisfaction
+	}
+	if ras, err := s.Alerts(m.Snapshot.Day); err == nil {
+		for _, a := range ras {
+			if !a.Raised {
+				continue
+			}
+			name := a.ClerkName
+			if name == "" {
+				name = a.Clerk
+			}
+			m.Alerts = append(m.Alerts, hall.Alert{Kind: "rating", Link: "/callbacks",
+				TextZH: fmt.Sprintf("%s 今日已有 %d 个差评", name, a.Low),
+				TextEN: fmt.Sprintf("%s has %d low ratings today", name, a.Low)})
+		}
+	}
+}
+
 // caseClass is the case class of a business item in the hall's catalog (""
 // when there is none).
-func (h *Hall) caseClass(item string) string {
+func (s *Service) caseClass(item string) string {
 	if item == "" {
 		return ""
 	}
-	if it, ok := h.Catalog().Item(item); ok {
+	if it, ok := s.h.Catalog().Item(item); ok {
 		return string(it.Class)
 	}
 	return ""
 }
 
-// RatingSettings returns the hall's rating settings.
-func (h *Hall) RatingSettings() RatingSettings {
-	s := DefaultRatingSettings
-	if r, ok, err := h.Record(KindRatingSettings, "hall"); err == nil && ok {
-		json.Unmarshal(r.Data, &s)
+// Settings returns the hall's rating settings.
+func (s *Service) Settings() Settings {
+	set := DefaultSettings // decoded over the defaults: a field an old record lacks keeps its default
+	if r, ok, err := s.h.Record(KindSettings, "hall"); err == nil && ok {
+		json.Unmarshal(r.Data, &set)
 	}
-	return s
+	return set
 }
 
-func (h *Hall) ratingSettingsLocked() RatingSettings {
-	s := DefaultRatingSettings
-	if r, ok := h.recordLocked(KindRatingSettings, "hall"); ok {
-		json.Unmarshal(r.Data, &s)
+// settingsOf is the rating settings in the write model.
+func settingsOf(tx *hall.Tx) Settings {
+	set := DefaultSettings
+	if r, ok := tx.Record(KindSettings, "hall"); ok {
+		json.Unmarshal(r.Data, &set)
 	}
-	return s
+	return set
 }
 
-// SetRatingSettings changes the rating settings (managers and admins):
+// SetSettings changes the rating settings (managers and admins):
 // a window of 10 s to 30 min, an alert after 1 to 50 low ratings; EINVALID
 // otherwise, EFORBIDDEN for anyone else.
-func (h *Hall) SetRatingSettings(ctx context.Context, p Principal, s RatingSettings) (RatingSettings, error) {
+func (s *Service) SetSettings(ctx context.Context, p hall.Principal, set Settings) (Settings, error) {
 	if !p.Staff() {
-		return RatingSettings{}, forbidden()
+		return Settings{}, hall.Forbidden()
 	}
-	if s.WindowS < 10 || s.WindowS > 1800 {
-		return RatingSettings{}, queue.Err(queue.EINVALID, "err.hall.the_rating_window_must")
+	if set.WindowS < 10 || set.WindowS > 1800 {
+		return Settings{}, queue.Err(queue.EINVALID, "err.hall.the_rating_window_must")
 	}
-	if s.AlertAfter < 1 || s.AlertAfter > 50 {
-		return RatingSettings{}, queue.Err(queue.EINVALID, "err.hall.the_alert_threshold_must")
+	if set.AlertAfter < 1 || set.AlertAfter > 50 {
+		return Settings{}, queue.Err(queue.EINVALID, "err.hall.the_alert_threshold_must")
 	}
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		return queue.Event{Type: EvRatingSettings, At: now, Day: e.Day(), Records: []queue.Record{NewRecord(KindRatingSettings, "hall", s)}}, nil
+		return queue.Event{Type: EvSettings, At: now, Day: e.Day(), Records: []queue.Record{hall.NewRecord(KindSettings, "hall", set)}}, nil
 	})
 	if err != nil {
-		return RatingSettings{}, fmt.Errorf("set rating settings: %w", err)
+		return Settings{}, fmt.Errorf("set rating settings: %w", err)
 	}
-	return s, nil
+	return set, nil
 }
 
 // lastFinished is the ticket counter n finished last: today's kept by the
@@ -228,8 +288,8 @@ func lastFinished(e *queue.Engine, n int) (queue.Ticket, bool) {
 	return last, found
 }
 
-// PendingRating is the service a keypad may rate now.
-type PendingRating struct {
+// Pending is the service a keypad may rate now.
+type Pending struct {
 	Ticket     uint64    `json:"ticket"`
 	Number     string    `json:"number"`
 	Service    string    `json:"service"`
@@ -238,21 +298,21 @@ type PendingRating struct {
 	Deadline   time.Time `json:"deadline"`
 }
 
-// PendingRating returns the service counter n finished last, if it may still
+// Pending returns the service counter n finished last, if it may still
 // be rated: within the window and not rated yet.
-func (h *Hall) PendingRating(n int) (PendingRating, bool) {
-	now := h.now()
-	win := h.RatingSettings().Window()
+func (s *Service) Pending(n int) (Pending, bool) {
+	now := s.h.Now()
+	win := s.Settings().Window()
 	var t queue.Ticket
 	var ok bool
-	h.Read(func(v *queue.Engine, _ uint64) { t, ok = lastFinished(v, n) })
+	s.h.Read(func(v *queue.Engine, _ uint64) { t, ok = lastFinished(v, n) })
 	if !ok || now.After(t.FinishedAt.Add(win)) {
-		return PendingRating{}, false
+		return Pending{}, false
 	}
-	if _, rated, err := h.Record(KindRating, RatingKey(t.ID)); err != nil || rated {
-		return PendingRating{}, false
+	if _, rated, err := s.h.Record(Kind, Key(t.ID)); err != nil || rated {
+		return Pending{}, false
 	}
-	return PendingRating{Ticket: t.ID, Number: t.Number, Service: t.Service, Counter: n,
+	return Pending{Ticket: t.ID, Number: t.Number, Service: t.Service, Counter: n,
 		FinishedAt: *t.FinishedAt, Deadline: t.FinishedAt.Add(win)}, true
 }
 
@@ -260,12 +320,12 @@ func (h *Hall) PendingRating(n int) (PendingRating, bool) {
 // paired to the counter that served the ticket may rate it (EFORBIDDEN for
 // any other device, clerks and managers included), only the service that
 // counter finished last (ECONFLICT), only once (ECONFLICT), only within the
-// window (ECONFLICT). A score outside 1–5 or a reason not in RatingReasons is
+// window (ECONFLICT). A score outside 1–5 or a reason not in Reasons is
 // EINVALID; a reason is taken only with a low score. A low score opens a
 // call-back task and counts towards the clerk's alert. Refusals change
 // nothing.
-func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, error) {
-	if p.Kind != "device" || p.Role != KindKeypad {
+func (s *Service) Rate(ctx context.Context, p hall.Principal, req RateRequest) (Rating, error) {
+	if p.Kind != "device" || p.Role != hall.KindKeypad {
 		return Rating{}, queue.Err(queue.EFORBIDDEN, "err.hall.only_the_counter_s")
 	}
 	if p.Counter <= 0 {
@@ -278,15 +338,15 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 		return Rating{}, queue.Err(queue.EINVALID, "err.hall.the_score_must_be")
 	}
 	if req.Reason != "" {
-		if !slices.Contains(RatingReasons, req.Reason) {
-			return Rating{}, queue.Err(queue.EINVALID, "err.hall.the_reason_must_be", strings.Join(RatingReasons, "、"))
+		if !slices.Contains(Reasons, req.Reason) {
+			return Rating{}, queue.Err(queue.EINVALID, "err.hall.the_reason_must_be", strings.Join(Reasons, "、"))
 		}
 		if !Low(req.Score) {
 			return Rating{}, queue.Err(queue.EINVALID, "err.hall.a_reason_goes_only")
 		}
 	}
 	var out Rating
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		t, ok := e.Ticket(req.Ticket)
 		if !ok {
@@ -298,8 +358,8 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 		if t.Status != queue.Done || t.FinishedAt == nil {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.the_service_of_has", t.Number)
 		}
-		key := RatingKey(t.ID)
-		if r, done := h.recordLocked(KindRating, key); done {
+		key := Key(t.ID)
+		if r, done := tx.Record(Kind, key); done {
 			var old Rating
 			json.Unmarshal(r.Data, &old)
 			if old.Score == ScoreUnrated {
@@ -307,25 +367,25 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 			}
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.has_been_rated_already", t.Number)
 		}
-		set := h.ratingSettingsLocked()
+		set := settingsOf(tx)
 		if now.After(t.FinishedAt.Add(set.Window())) {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.the_time_to_rate", t.Number)
 		}
 		if last, _ := lastFinished(e, p.Counter); last.ID != t.ID {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.only_the_service_just")
 		}
-		out = h.newRating(e, t, req.Score, req.Reason, now)
+		out = s.newRating(e, t, req.Score, req.Reason, now)
 		out.Device = p.Name
 		ev := queue.Event{Type: EvRated, At: now, Day: e.Day(), Counter: t.Counter, Ticket: t.ID,
-			Records: []queue.Record{NewRecord(KindRating, key, out)}}
+			Records: []queue.Record{hall.NewRecord(Kind, key, out)}}
 		if Low(out.Score) {
 			cb := Callback{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: out.Score, Reason: out.Reason,
 				Clerk: out.Clerk, ClerkName: out.ClerkName, Counter: out.Counter, Service: out.Service,
 				Item: out.Item, Class: out.Class, Status: CallbackOpen, OpenedAt: now}
-			ev.Records = append(ev.Records, NewRecord(KindCallback, key, cb))
+			ev.Records = append(ev.Records, hall.NewRecord(KindCallback, key, cb))
 			akey := t.Day + "/" + out.Clerk
-			var a RatingAlert
-			if r, ok := h.recordLocked(KindRatingAlert, akey); ok {
+			var a Alert
+			if r, ok := tx.Record(KindAlert, akey); ok {
 				json.Unmarshal(r.Data, &a)
 			}
 			a.Day, a.Clerk, a.ClerkName = t.Day, out.Clerk, out.ClerkName
@@ -333,9 +393,9 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 			a.Tickets = append(slices.Clone(a.Tickets), t.ID)
 			if !a.Raised && a.Low >= set.AlertAfter {
 				a.Raised, a.RaisedAt = true, &now
-				ev.Reason = ReasonRatingAlert
+				ev.Reason = ReasonAlert
 			}
-			ev.Records = append(ev.Records, NewRecord(KindRatingAlert, akey, a))
+			ev.Records = append(ev.Records, hall.NewRecord(KindAlert, akey, a))
 		}
 		return ev, nil
 	})
@@ -346,45 +406,45 @@ func (h *Hall) Rate(ctx context.Context, p Principal, req RateRequest) (Rating, 
 }
 
 // newRating fills a rating of ticket t from the write model.
-func (h *Hall) newRating(e *queue.Engine, t queue.Ticket, score int, reason string, now time.Time) Rating {
+func (s *Service) newRating(e *queue.Engine, t queue.Ticket, score int, reason string, now time.Time) Rating {
 	r := Rating{Ticket: t.ID, Number: t.Number, Day: t.Day, Score: score, Reason: reason, Clerk: t.Clerk,
-		Counter: t.Counter, Service: t.Service, Item: t.Item, Class: h.caseClass(t.Item), FinishedAt: *t.FinishedAt, At: now}
-	if u, err := h.st.User(t.Clerk); err == nil {
+		Counter: t.Counter, Service: t.Service, Item: t.Item, Class: s.caseClass(t.Item), FinishedAt: *t.FinishedAt, At: now}
+	if u, err := s.h.Store().User(t.Clerk); err == nil {
 		r.ClerkName, r.StaffNo = u.Display, u.StaffNo
 	}
 	return r
 }
 
-// ExpireRatings records 未评价 for every service of today whose rating window
+// Expire records 未评价 for every service of today whose rating window
 // has passed without a rating, in one event, and returns how many. The
 // hall's ticker calls it; tests call it after moving the clock.
-func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
+func (s *Service) Expire(ctx context.Context) (int, error) {
 	n := 0
-	_, err := h.Exec("system", func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec("system", func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		win := h.ratingSettingsLocked().Window()
+		win := settingsOf(tx).Window()
 		var recs []queue.Record
 		// Services finish in time order: look from the first one not yet
 		// past its window on, not at every ticket of the day. The cursor
 		// belongs to this engine and day (a reload after a failed commit,
 		// or a new day, starts again from the first).
-		if h.expiry.eng != e || h.expiry.day != e.Day() {
-			h.expiry.eng, h.expiry.day, h.expiry.from = e, e.Day(), 0
+		if s.expiry.eng != e || s.expiry.day != e.Day() {
+			s.expiry.eng, s.expiry.day, s.expiry.from = e, e.Day(), 0
 		}
-		for _, id := range e.DoneFrom(h.expiry.from) {
+		for _, id := range e.DoneFrom(s.expiry.from) {
 			t, ok := e.Ticket(id)
 			if ok && t.FinishedAt != nil && !now.After(t.FinishedAt.Add(win)) {
 				break
 			}
-			h.expiry.from++
+			s.expiry.from++
 			if !ok || t.Status != queue.Done || t.FinishedAt == nil {
 				continue
 			}
-			key := RatingKey(t.ID)
-			if _, done := h.recordLocked(KindRating, key); done {
+			key := Key(t.ID)
+			if _, done := tx.Record(Kind, key); done {
 				continue
 			}
-			recs = append(recs, NewRecord(KindRating, key, h.newRating(e, t, ScoreUnrated, "", now)))
+			recs = append(recs, hall.NewRecord(Kind, key, s.newRating(e, t, ScoreUnrated, "", now)))
 		}
 		// Services finished after midnight for a customer of the day before
 		// (a handful at most) expire the same way.
@@ -392,28 +452,28 @@ func (h *Hall) ExpireRatings(ctx context.Context) (int, error) {
 			if t.Status != queue.Done || t.FinishedAt == nil || !now.After(t.FinishedAt.Add(win)) {
 				continue
 			}
-			key := RatingKey(t.ID)
-			if _, done := h.recordLocked(KindRating, key); done {
+			key := Key(t.ID)
+			if _, done := tx.Record(Kind, key); done {
 				continue
 			}
-			recs = append(recs, NewRecord(KindRating, key, h.newRating(e, t, ScoreUnrated, "", now)))
+			recs = append(recs, hall.NewRecord(Kind, key, s.newRating(e, t, ScoreUnrated, "", now)))
 		}
 		if len(recs) == 0 {
-			return queue.Event{}, errNothing
+			return queue.Event{}, hall.ErrNothing
 		}
 		n = len(recs)
-		return queue.Event{Type: EvRatingExpired, At: now, Day: e.Day(), Records: recs}, nil
+		return queue.Event{Type: EvExpired, At: now, Day: e.Day(), Records: recs}, nil
 	})
-	if err != nil && !errors.Is(err, errNothing) {
+	if err != nil && !errors.Is(err, hall.ErrNothing) {
 		return 0, fmt.Errorf("expire ratings: %w", err)
 	}
 	return n, nil
 }
 
-// Rating returns ticket id's rating record; ENOTFOUND if there is none.
-func (h *Hall) Rating(id uint64) (Rating, error) {
+// Get returns ticket id's rating record; ENOTFOUND if there is none.
+func (s *Service) Get(id uint64) (Rating, error) {
 	var r Rating
-	rec, ok, err := h.Record(KindRating, RatingKey(id))
+	rec, ok, err := s.h.Record(Kind, Key(id))
 	if err != nil {
 		return r, err
 	}
@@ -425,10 +485,10 @@ func (h *Hall) Rating(id uint64) (Rating, error) {
 
 // Callbacks returns the call-back tasks, newest first: status "open", "done"
 // or "" for all.
-func (h *Hall) Callbacks(status string) ([]Callback, error) {
+func (s *Service) Callbacks(status string) ([]Callback, error) {
 	var out []Callback
 	var derr error
-	err := h.EachRecord(KindCallback, "", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindCallback, "", func(r queue.Record) bool {
 		var c Callback
 		if derr = json.Unmarshal(r.Data, &c); derr != nil {
 			return false
@@ -456,9 +516,9 @@ type CallbackRequest struct {
 // CallbackOutcomes and the note 1–500 characters (EINVALID); "unreachable"
 // keeps the task open, the others close it. ENOTFOUND without a task,
 // ECONFLICT when it is closed already.
-func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req CallbackRequest) (Callback, error) {
+func (s *Service) RecordCallback(ctx context.Context, p hall.Principal, id uint64, req CallbackRequest) (Callback, error) {
 	if !p.Staff() {
-		return Callback{}, forbidden()
+		return Callback{}, hall.Forbidden()
 	}
 	if !slices.Contains(CallbackOutcomes, req.Outcome) {
 		return Callback{}, queue.Err(queue.EINVALID, "err.hall.the_outcome_must_be")
@@ -468,10 +528,10 @@ func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req C
 		return Callback{}, queue.Err(queue.EINVALID, "err.hall.write_what_the_customer")
 	}
 	var out Callback
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		key := RatingKey(id)
-		r, ok := h.recordLocked(KindCallback, key)
+		key := Key(id)
+		r, ok := tx.Record(KindCallback, key)
 		if !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_call_back")
 		}
@@ -489,7 +549,7 @@ func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req C
 		}
 		out = c
 		return queue.Event{Type: EvCallback, At: now, Day: e.Day(), Counter: c.Counter, Ticket: c.Ticket, Reason: req.Outcome,
-			Records: []queue.Record{NewRecord(KindCallback, key, c)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindCallback, key, c)}}, nil
 	})
 	if err != nil {
 		return Callback{}, fmt.Errorf("record call-back %d: %w", id, err)
@@ -497,15 +557,15 @@ func (h *Hall) RecordCallback(ctx context.Context, p Principal, id uint64, req C
 	return out, nil
 }
 
-// RatingAlerts returns the clerks whose low ratings on day raised an alert.
-func (h *Hall) RatingAlerts(day string) ([]RatingAlert, error) {
-	var out []RatingAlert
+// Alerts returns the clerks whose low ratings on day raised an alert.
+func (s *Service) Alerts(day string) ([]Alert, error) {
+	var out []Alert
 	var derr error
-	err := h.EachRecord(KindRatingAlert, day+"/", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindAlert, day+"/", func(r queue.Record) bool {
 		if !strings.HasPrefix(r.Key, day+"/") {
 			return false
 		}
-		var a RatingAlert
+		var a Alert
 		if derr = json.Unmarshal(r.Data, &a); derr != nil {
 			return false
 		}
@@ -520,8 +580,8 @@ func (h *Hall) RatingAlerts(day string) ([]RatingAlert, error) {
 	return out, err
 }
 
-// RateCounts are the figures of one group of served tickets.
-type RateCounts struct {
+// Counts are the figures of one group of served tickets.
+type Counts struct {
 	Served    int `json:"served"`    // tickets finished (status done)
 	Rated     int `json:"rated"`     // of them, rated 1–5
 	Satisfied int `json:"satisfied"` // rated 非常满意 or 满意
@@ -535,7 +595,7 @@ type RateCounts struct {
 	Participation float64 `json:"participation"`
 }
 
-func (c *RateCounts) add(score int) {
+func (c *Counts) add(score int) {
 	c.Served++
 	c.Scores[score]++
 	if score > 0 {
@@ -549,7 +609,7 @@ func (c *RateCounts) add(score int) {
 	}
 }
 
-func (c *RateCounts) finish() {
+func (c *Counts) finish() {
 	c.Satisfaction, c.Participation = 0, 0
 	if c.Rated > 0 {
 		c.Satisfaction = float64(c.Satisfied) / float64(c.Rated)
@@ -559,46 +619,46 @@ func (c *RateCounts) finish() {
 	}
 }
 
-// RateGroup is the figures of one clerk, counter, service, case class or day.
-type RateGroup struct {
+// Group is the figures of one clerk, counter, service, case class or day.
+type Group struct {
 	Key  string `json:"key"`            // clerk user name, counter number, service prefix, class, day
 	Name string `json:"name,omitempty"` // clerk display name, service name, class name
-	RateCounts
+	Counts
 }
 
-// RatingStats are the satisfaction figures of a range of days. Refused
+// Stats are the satisfaction figures of a range of days. Refused
 // cases (class must_refuse) are in Total and in their own ByClass group, and
 // left out of Handled, so the headline figure of the cases the hall could
 // serve is not mixed with the ones it had to turn down.
-type RatingStats struct {
+type Stats struct {
 	From      string         `json:"from"`
 	To        string         `json:"to"`
-	Total     RateCounts     `json:"total"`
-	Handled   RateCounts     `json:"handled"` // all but must_refuse
-	ByClerk   []RateGroup    `json:"by_clerk"`
-	ByCounter []RateGroup    `json:"by_counter"`
-	ByService []RateGroup    `json:"by_service"`
-	ByClass   []RateGroup    `json:"by_class"` // key "" for tickets without a business item
-	ByDay     []RateGroup    `json:"by_day"`
+	Total     Counts         `json:"total"`
+	Handled   Counts         `json:"handled"` // all but must_refuse
+	ByClerk   []Group        `json:"by_clerk"`
+	ByCounter []Group        `json:"by_counter"`
+	ByService []Group        `json:"by_service"`
+	ByClass   []Group        `json:"by_class"` // key "" for tickets without a business item
+	ByDay     []Group        `json:"by_day"`
 	Reasons   map[string]int `json:"reasons"` // low ratings by reason ("" none given)
 }
 
-// RatingFigures computes the satisfaction figures of the tickets finished
+// Figures computes the satisfaction figures of the tickets finished
 // from day from to day to (YYYY-MM-DD, inclusive): every finished ticket is
 // served; its rating record, if any, gives its score (none yet counts as
 // 未评价).
-func (h *Hall) RatingFigures(from, to string) (RatingStats, error) {
-	return h.ratingFigures(from, to, "")
+func (s *Service) Figures(from, to string) (Stats, error) {
+	return s.figures(from, to, "")
 }
 
 // ClerkFigures are one clerk's figures of one day (their desk shows today's).
-func (h *Hall) ClerkFigures(clerk, day string) (RateCounts, error) {
-	st, err := h.ratingFigures(day, day, clerk)
+func (s *Service) ClerkFigures(clerk, day string) (Counts, error) {
+	st, err := s.figures(day, day, clerk)
 	return st.Total, err
 }
 
-func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
-	st := RatingStats{From: from, To: to, Reasons: map[string]int{}}
+func (s *Service) figures(from, to, onlyClerk string) (Stats, error) {
+	st := Stats{From: from, To: to, Reasons: map[string]int{}}
 	for _, d := range []string{from, to} {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
 			return st, queue.Err(queue.EINVALID, "err.hall.dates_must_be_yyyy")
@@ -613,12 +673,12 @@ func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
 	}
 	var tickets []uint64
 	info := map[uint64]served{}
-	err := h.st.EachTicket(from, to, func(t *queue.Ticket) error {
+	err := s.h.Store().EachTicket(from, to, func(t *queue.Ticket) error {
 		if t.Status != queue.Done || (onlyClerk != "" && t.Clerk != onlyClerk) {
 			return nil
 		}
 		tickets = append(tickets, t.ID)
-		info[t.ID] = served{clerk: t.Clerk, service: t.Service, class: h.caseClass(t.Item), day: t.Day, counter: t.Counter}
+		info[t.ID] = served{clerk: t.Clerk, service: t.Service, class: s.caseClass(t.Item), day: t.Day, counter: t.Counter}
 		return nil
 	})
 	if err != nil {
@@ -628,8 +688,8 @@ func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
 	if len(tickets) > 0 {
 		lo, hi := slices.Min(tickets), slices.Max(tickets)
 		var derr error
-		err = h.EachRecord(KindRating, RatingKey(lo), func(r queue.Record) bool {
-			if r.Key > RatingKey(hi) {
+		err = s.h.EachRecord(Kind, Key(lo), func(r queue.Record) bool {
+			if r.Key > Key(hi) {
 				return false
 			}
 			var rt Rating
@@ -648,25 +708,25 @@ func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
 			return st, fmt.Errorf("rating figures: %w", err)
 		}
 	}
-	groups := [5]map[string]*RateGroup{{}, {}, {}, {}, {}}
+	groups := [5]map[string]*Group{{}, {}, {}, {}, {}}
 	add := func(g int, key string, score int) {
 		if groups[g][key] == nil {
-			groups[g][key] = &RateGroup{Key: key}
+			groups[g][key] = &Group{Key: key}
 		}
 		groups[g][key].add(score)
 	}
 	for _, id := range tickets {
-		s := info[id]
+		sv := info[id]
 		r := scores[id]
 		st.Total.add(r.Score)
-		if s.class != string(cases.MustRefuse) {
+		if sv.class != string(cases.MustRefuse) {
 			st.Handled.add(r.Score)
 		}
-		add(0, s.clerk, r.Score)
-		add(1, fmt.Sprint(s.counter), r.Score)
-		add(2, s.service, r.Score)
-		add(3, s.class, r.Score)
-		add(4, s.day, r.Score)
+		add(0, sv.clerk, r.Score)
+		add(1, fmt.Sprint(sv.counter), r.Score)
+		add(2, sv.service, r.Score)
+		add(3, sv.class, r.Score)
+		add(4, sv.day, r.Score)
 		if Low(r.Score) {
 			st.Reasons[r.Reason]++
 		}
@@ -674,25 +734,25 @@ func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
 	st.Total.finish()
 	st.Handled.finish()
 	names := map[string]string{}
-	if users, err := h.st.Users(); err == nil {
+	if users, err := s.h.Store().Users(); err == nil {
 		for _, u := range users {
 			names[u.Name] = u.Display
 		}
 	}
 	svcNames := map[string]string{}
-	h.Read(func(v *queue.Engine, _ uint64) {
-		for _, s := range v.Services() {
-			svcNames[s.Prefix] = s.NameZH
+	s.h.Read(func(v *queue.Engine, _ uint64) {
+		for _, svc := range v.Services() {
+			svcNames[svc.Prefix] = svc.NameZH
 		}
 	})
-	sorted := func(g int, name func(string) string, less func(a, b string) int) []RateGroup {
-		out := make([]RateGroup, 0, len(groups[g]))
+	sorted := func(g int, name func(string) string, less func(a, b string) int) []Group {
+		out := make([]Group, 0, len(groups[g]))
 		for _, r := range groups[g] {
 			r.finish()
 			r.Name = name(r.Key)
 			out = append(out, *r)
 		}
-		slices.SortFunc(out, func(a, b RateGroup) int { return less(a.Key, b.Key) })
+		slices.SortFunc(out, func(a, b Group) int { return less(a.Key, b.Key) })
 		return out
 	}
 	none := func(string) string { return "" }
@@ -726,12 +786,12 @@ func (h *Hall) ratingFigures(from, to, onlyClerk string) (RatingStats, error) {
 // CallbackPhone is the phone number the customer of a call-back task left
 // on their ticket ("" if none): for the manager who calls back, and kept out
 // of the task itself so events never carry it.
-func (h *Hall) CallbackPhone(cb Callback) string {
-	if t, err := h.Ticket(cb.Ticket); err == nil {
+func (s *Service) CallbackPhone(cb Callback) string {
+	if t, err := s.h.Ticket(cb.Ticket); err == nil {
 		return t.Phone
 	}
 	phone := ""
-	h.st.EachTicket(cb.Day, cb.Day, func(t *queue.Ticket) error {
+	s.h.Store().EachTicket(cb.Day, cb.Day, func(t *queue.Ticket) error {
 		if t.ID == cb.Ticket {
 			phone = t.Phone
 			return errStop

@@ -1,4 +1,7 @@
-package hall
+// Package console is the managers' console beside the hall kernel: the
+// notices of the hall display (notices.go). The audit and the live monitor
+// still live in hall (docs/architecture.md).
+package console
 
 import (
 	"context"
@@ -8,8 +11,20 @@ import (
 	"strings"
 	"time"
 
+	"hallq/hall"
 	"hallq/queue"
 )
+
+// Options configure New (nothing yet: the monitor's alert sources come with it).
+type Options struct{}
+
+// Service is the console of one hall.
+type Service struct {
+	h *hall.Hall
+}
+
+// New returns the console of h; it registers nothing.
+func New(h *hall.Hall, opt Options) *Service { return &Service{h: h} }
 
 // KindNotice is the record kind of notices for the hall display; keys are
 // the creation time (UTC, sortable) and a short random suffix.
@@ -32,13 +47,13 @@ func (n Notice) Active(t time.Time) bool { return !n.Deleted && !t.Before(n.Star
 // SaveNotice adds a notice (n.ID empty) or changes one (managers). EINVALID
 // for an empty text, a text over 200 characters, or an end not after the
 // start; ENOTFOUND for an unknown id.
-func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, error) {
-	if err := StaffOnly(p); err != nil {
+func (s *Service) SaveNotice(ctx context.Context, p hall.Principal, n Notice) (Notice, error) {
+	if err := hall.StaffOnly(p); err != nil {
 		return n, err
 	}
 	n.TextZH, n.TextEN = strings.TrimSpace(n.TextZH), strings.TrimSpace(n.TextEN)
 	for _, t := range []string{n.TextZH, n.TextEN} {
-		if err := CheckText("the notice", "公告", t); err != nil { // text.go
+		if err := hall.CheckText("the notice", "公告", t); err != nil { // text.go
 			return Notice{}, err
 		}
 	}
@@ -53,17 +68,17 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 		return n, queue.Err(queue.EINVALID, "err.hall.the_notice_must_end")
 	}
 	n.By, n.Deleted = p.Actor(), false
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		what := "notice changed"
 		if n.ID == "" {
-			n.ID = now.UTC().Format("20060102T150405.000") + "-" + NewCode(4)
+			n.ID = now.UTC().Format("20060102T150405.000") + "-" + hall.NewCode(4)
 			what = "notice added"
-		} else if _, ok := h.recordLocked(KindNotice, n.ID); !ok {
+		} else if _, ok := tx.Record(KindNotice, n.ID); !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_notice")
 		}
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: what + " " + n.ID,
-			Records: []queue.Record{NewRecord(KindNotice, n.ID, n)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindNotice, n.ID, n)}}, nil
 	})
 	if err != nil {
 		return n, fmt.Errorf("save notice: %w", err)
@@ -72,30 +87,30 @@ func (h *Hall) SaveNotice(ctx context.Context, p Principal, n Notice) (Notice, e
 }
 
 // DeleteNotice takes a notice off the display for good (managers).
-func (h *Hall) DeleteNotice(ctx context.Context, p Principal, id string) error {
-	if err := StaffOnly(p); err != nil {
+func (s *Service) DeleteNotice(ctx context.Context, p hall.Principal, id string) error {
+	if err := hall.StaffOnly(p); err != nil {
 		return err
 	}
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
+	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		r, ok := h.recordLocked(KindNotice, id)
+		r, ok := tx.Record(KindNotice, id)
 		var n Notice
 		if !ok || json.Unmarshal(r.Data, &n) != nil || n.Deleted {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_notice")
 		}
 		n.Deleted = true
 		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "notice deleted " + id,
-			Records: []queue.Record{NewRecord(KindNotice, id, n)}}, nil
+			Records: []queue.Record{hall.NewRecord(KindNotice, id, n)}}, nil
 	})
 	return err
 }
 
 // Notices returns the notices not deleted, newest first; with active only
 // those showing now.
-func (h *Hall) Notices(active bool) ([]Notice, error) {
-	now := h.now()
+func (s *Service) Notices(active bool) ([]Notice, error) {
+	now := s.h.Now()
 	var out []Notice
-	err := h.EachRecord(KindNotice, "", func(r queue.Record) bool {
+	err := s.h.EachRecord(KindNotice, "", func(r queue.Record) bool {
 		var n Notice
 		if json.Unmarshal(r.Data, &n) == nil && !n.Deleted && (!active || n.Active(now)) {
 			out = append(out, n)
