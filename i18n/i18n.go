@@ -2,14 +2,22 @@
 // of the pages and their scripts, and the messages of domain errors. A key
 // names a pair of fmt formats, Chinese first, English second; both formats
 // take the same arguments (a format may pick them by index, %[2]s, and may
-// leave some out). The package imports nothing of the project, so the engine
-// (queue) and the web layer can both use it.
+// leave some out). The package imports only queue, with which it registers
+// its renderer in init (queue.SetTexts): the engine imports only the standard
+// library, and its errors (queue.Err) get their texts from here. A program or
+// test that makes or shows keyed errors therefore links this package.
 package i18n
 
 import (
 	"fmt"
 	"strings"
+
+	"hallq/queue"
 )
+
+// init gives queue the catalog, so that queue.Err, ErrorMessage and
+// MessageOf render keys in both languages.
+func init() { queue.SetTexts(Text, Has) }
 
 // The languages a text can be asked in. Any other language gets both, as
 // Bilingual.

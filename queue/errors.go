@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode"
-
-	"hallq/i18n"
 )
 
 // Error codes shared by every layer of hallq. The web layer maps each code to
@@ -42,7 +41,52 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // Err returns an *Error with the code and the message of the i18n catalog's
 // key formatted with args (both languages in Message).
 func Err(code, key string, args ...any) *Error {
-	return &Error{Code: code, Message: i18n.Bilingual(key, args...), Key: key, Args: args}
+	return &Error{Code: code, Message: render("", key, args...), Key: key, Args: args}
+}
+
+// texts is the renderer of catalog keys that the catalog (hallq/i18n)
+// registers with SetTexts in its init. queue imports only the standard
+// library, so it cannot call the catalog itself; every program and test that
+// makes or shows keyed errors links hallq/i18n (a blank import where it is
+// not used otherwise), and so has the renderer before any error is made.
+type texts struct {
+	render func(lang, key string, args ...any) string
+	has    func(key string) bool
+}
+
+var registered atomic.Pointer[texts]
+
+// SetTexts registers the catalog's renderer: render gives key's text in lang
+// ("zh" or "en"; any other lang both languages, "中文 / English") formatted
+// with args, and has reports whether key is in the catalog. hallq/i18n calls
+// it in its init; a nil func leaves the fallback in its place.
+func SetTexts(render func(lang, key string, args ...any) string, has func(key string) bool) {
+	registered.Store(&texts{render: render, has: has})
+}
+
+// render returns key's text in lang from the registered catalog or, with no
+// catalog registered, the key followed by its arguments (never a panic).
+func render(lang, key string, args ...any) string {
+	return renderWith(registered.Load(), lang, key, args...)
+}
+
+// renderWith is render with the catalog t (nil: none registered).
+func renderWith(t *texts, lang, key string, args ...any) string {
+	if t != nil && t.render != nil {
+		return t.render(lang, key, args...)
+	}
+	parts := make([]string, 0, 1+len(args))
+	parts = append(parts, key)
+	for _, a := range args {
+		parts = append(parts, fmt.Sprint(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+// hasText reports whether the registered catalog has key; false with none.
+func hasText(key string) bool {
+	t := registered.Load()
+	return t != nil && t.has != nil && t.has(key)
 }
 
 // Errorf returns an *Error with the code and a formatted message. Prefer Err:
@@ -72,7 +116,7 @@ func ErrorMessage(err error) string {
 	} else if errors.As(err, &e) {
 		return e.Message
 	}
-	return i18n.Bilingual(keyInternal)
+	return render("", keyInternal)
 }
 
 // keyInternal is the message of every error that is not an *Error.
@@ -87,9 +131,9 @@ func MessageOf(err error, lang string) string {
 	if err == nil {
 		return ""
 	} else if !errors.As(err, &e) {
-		return i18n.Text(lang, keyInternal)
-	} else if e.Key != "" && i18n.Has(e.Key) {
-		return i18n.Text(lang, e.Key, e.Args...)
+		return render(lang, keyInternal)
+	} else if e.Key != "" && hasText(e.Key) {
+		return render(lang, e.Key, e.Args...)
 	}
 	return MessageIn(e.Message, lang)
 }

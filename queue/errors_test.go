@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	_ "hallq/i18n" // the catalog registers its texts with queue (SetTexts), as in every program
 	"hallq/queue"
 )
 
@@ -71,5 +72,30 @@ func TestMessageOf(t *testing.T) {
 	}
 	if keyed.Code != queue.ECONFLICT || keyed.Message != queue.MessageOf(keyed, "") || queue.ErrorMessage(keyed) != keyed.Message {
 		t.Errorf("Err: code %q, message %q", keyed.Code, keyed.Message)
+	}
+}
+
+// TestTextsFallback: with no catalog registered, a key renders as the key and
+// its arguments, so an error never panics or loses its message; with the
+// catalog (this binary links hallq/i18n) the engine's own keys render in
+// both languages.
+func TestTextsFallback(t *testing.T) {
+	cases := []struct {
+		key  string
+		args []any
+		want string
+	}{
+		{"err.queue.internal", nil, "err.queue.internal"},
+		{"err.queue.recall_times_before_a", []any{2, 1}, "err.queue.recall_times_before_a 2 1"},
+		{"err.x", []any{"A001", 3.5, nil}, "err.x A001 3.5 <nil>"},
+	}
+	for _, c := range cases {
+		if got := queue.FallbackText(c.key, c.args...); got != c.want {
+			t.Errorf("FallbackText(%q, %v) = %q, want %q", c.key, c.args, got, c.want)
+		}
+	}
+	e := queue.Err(queue.EINVALID, "err.queue.internal")
+	if e.Message != "系统内部错误，请稍后再试 / Internal error, please try again" {
+		t.Errorf("Err with the catalog registered: message %q", e.Message)
 	}
 }

@@ -17,3 +17,8 @@ func (e *Engine) AheadByScan(id uint64, now time.Time) (int, bool) {
 	}
 	return n, true
 }
+
+// FallbackText is the text of key with no catalog registered (SetTexts never
+// called); the test binary links hallq/i18n, so render itself never falls
+// back here.
+func FallbackText(key string, args ...any) string { return renderWith(nil, "", key, args...) }

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"hallq/hall/store"
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 

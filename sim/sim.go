@@ -13,6 +13,7 @@ import (
 	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/store"
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 	"hallq/rating"
 )

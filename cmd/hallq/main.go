@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	_ "time/tzdata" // the hall's time zone works on machines without zoneinfo
+
+	_ "hallq/i18n" // the engine's errors (queue.Err) get their texts from the catalog that i18n registers in its init
 )
 
 func main() {

@@ -43,6 +43,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
 
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 
