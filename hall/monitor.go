@@ -112,7 +112,7 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	}
 	m.Alerts = append(m.Alerts, h.clockAlerts(m.Snapshot.Day)...) // clock.go
 	m.Alerts = append(m.Alerts, h.diskAlerts()...)                // disk.go
-	m.Alerts = append(m.Alerts, h.featureAlerts(p)...) // MonitorAlerts (casework: work orders, approvals)
+	m.Alerts = append(m.Alerts, h.featureAlerts(p)...)            // MonitorAlerts (casework: work orders, approvals)
 	h.hooks.mu.RLock()
 	defer h.hooks.mu.RUnlock()
 	for _, fn := range h.hooks.monitor { // the features' parts: rating's figures and alerts
