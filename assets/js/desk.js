@@ -149,17 +149,25 @@
 	});
 	[].forEach.call(panels.transfer.querySelectorAll('.dk-choice'), function (b) {
 		b.addEventListener('click', function () {
+			closePanels(); // chosen: the desk's keys are the desk's again at once
 			if (b.dataset.service) act('transfer', {service: b.dataset.service});
 			else act('transfer', {counter: Number(b.dataset.counter)});
 		});
 	});
 	[].forEach.call(panels.pause.querySelectorAll('.dk-choice'), function (b) {
-		b.addEventListener('click', function () { act('pause', {reason: b.dataset.reason}); });
+		b.addEventListener('click', function () {
+			// Closed as soon as a reason is chosen, not when the answer comes:
+			// the socket often shows the pause first, and an H pressed then
+			// (resume) went to the still open panel, which has no H, and was lost.
+			closePanels();
+			act('pause', {reason: b.dataset.reason});
+		});
 	});
 	$('dk-reason-form').addEventListener('submit', function (e) {
 		e.preventDefault();
 		var reason = $('dk-reason').value.trim();
 		if (!reason) return say('error', P.t('desk.reason_empty'));
+		closePanels();
 		act('pause', {reason: reason});
 	});
 	$('dk-named').addEventListener('submit', function (e) {
