@@ -39,7 +39,6 @@ var hallErrors = map[string][2]string{
 	"err.hall.name_the_ticket_to":             {"请指明要评价的号", "name the ticket to rate"},
 	"err.hall.no_booking_found_check":         {"没有找到预约，请核对预约码或手机号", "no booking found; check the code or phone number"},
 	"err.hall.no_booking_with_this":           {"查无此预约", "no booking with this code"},
-	"err.hall.no_case_recorded_for":           {"这张票没有记录业务事项", "no case recorded for this ticket"},
 	"err.hall.no_one_holds_counter":           {"%d 号窗口没有人签到", "no one holds counter %d"},
 	"err.hall.no_rating_for_this":             {"这个号没有评价", "no rating for this ticket"},
 	"err.hall.no_such_approval_request":       {"没有这个审批申请", "no such approval request"},
