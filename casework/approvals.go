@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

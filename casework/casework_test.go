@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

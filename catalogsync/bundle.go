@@ -29,7 +29,7 @@ import (
 	"strings"
 	"time"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 	"hallq/queue"
 )
 

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sort"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 	"hallq/queue"
 )
 

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

@@ -19,10 +19,10 @@ import (
 	"time"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/catalogsync"
 	"hallq/console"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 	"hallq/queue"
 )
 

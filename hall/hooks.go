@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 	"hallq/queue"
 )
 

@@ -31,8 +31,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

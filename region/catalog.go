@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hallq/casework/cases"
 	"hallq/catalogsync"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 	"hallq/hall/store"
 	"hallq/queue"
 )

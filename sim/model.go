@@ -20,7 +20,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 	"hallq/queue"
 )
 

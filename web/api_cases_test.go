@@ -10,8 +10,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 )
 
 // TestAPIClassify: the DESIGN shape for an item and for text, candidates for

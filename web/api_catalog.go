@@ -7,8 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"hallq/casework/cases"
 	"hallq/catalogsync"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"hallq/casework/cases"
 	"hallq/catalogsync"
-	"hallq/hall/cases"
 )
 
 // TestAPICatalogRegion: a manager pulls the region's catalog now; the hall

@@ -11,8 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/queue"
 )
 

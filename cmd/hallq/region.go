@@ -17,9 +17,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hallq/casework/cases"
 	"hallq/catalogsync"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/region"
 	webregion "hallq/web/region"
 )

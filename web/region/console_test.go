@@ -19,9 +19,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/catalogsync"
 	"hallq/hall"
-	"hallq/hall/cases"
 	"hallq/hall/store"
 	"hallq/rating"
 	"hallq/region"

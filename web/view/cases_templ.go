@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"hallq/casework"
+	"hallq/casework/cases"
 	"hallq/catalogsync"
-	"hallq/hall/cases"
 )
 
 // CasesUser is the signed-in person of a case page.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 )
 
 func TestDefaultCatalogValid(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package corpus reads the labelled phrasings in hall/cases/corpus and holds
+// Package corpus reads the labelled phrasings in casework/cases/corpus and holds
 // the rule of the frozen test split.
 //
 // Each file is one writer's phrasings, one JSON object a line:

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 )
 
 func ExampleCatalog_Classify() {

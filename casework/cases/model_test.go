@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"hallq/hall/cases"
-	"hallq/hall/cases/internal/corpus"
+	"hallq/casework/cases"
+	"hallq/casework/cases/internal/corpus"
 )
 
 // The frozen test split (corpus.InTest: 20 % of each independent writer's

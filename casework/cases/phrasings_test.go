@@ -3,7 +3,7 @@ package cases_test
 import (
 	"testing"
 
-	"hallq/hall/cases"
+	"hallq/casework/cases"
 )
 
 // phrasing is a realistic thing a customer says at the kiosk or to a clerk —
