@@ -237,7 +237,18 @@ func TestCrash(t *testing.T) {
 				displays = append(displays, d)
 			}
 		}
-		acked, failed := crashLoad(t, child, led, budget, time.Duration(150+rng.IntN(600))*time.Millisecond)
+		d := time.Duration(150+rng.IntN(600)) * time.Millisecond
+		last := round == rounds-1
+		acked, failed := crashLoadUntil(t, child, led, budget, func() {
+			time.Sleep(d)
+			// On a busy machine d can pass in every round before a customer
+			// has gone from the kiosk to the keypad: the last round is killed
+			// only once some rating has been acknowledged, so the drill always
+			// covers ratings, however slow the machine (progress, not time).
+			if last {
+				crashWaitRated(led, 2*time.Minute)
+			}
+		})
 		totalAcked += acked
 		totalErrors += failed
 		crashVerify(t, dir, led, round)
@@ -296,6 +307,18 @@ func TestCrash(t *testing.T) {
 func crashLoad(t *testing.T, child *crashChild, led *crashLedger, budget int, d time.Duration) (acked, cut int) {
 	t.Helper()
 	return crashLoadUntil(t, child, led, budget, func() { time.Sleep(d) })
+}
+
+// crashWaitRated returns once the ledger holds a rating, or after max.
+func crashWaitRated(led *crashLedger, max time.Duration) {
+	for end := time.Now().Add(max); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		led.mu.Lock()
+		n := len(led.rated)
+		led.mu.Unlock()
+		if n > 0 {
+			return
+		}
+	}
 }
 
 // crashLoadUntil is crashLoad killing child when wait returns.
