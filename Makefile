@@ -20,7 +20,7 @@ TEST_TMPDIR ?= $(shell d=/dev/shm; [ -d $$d ] && [ -w $$d ] && \
 	[ "$$(df -Pk $$d 2>/dev/null | awk 'NR==2 {print $$4}')" -gt 2097152 ] 2>/dev/null && echo $$d/hallq-test)
 test: test-deps axe generate-check vet
 	$(if $(TEST_TMPDIR),mkdir -p $(TEST_TMPDIR))
-	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) HALLQ_AXE=$(AXE_JS) $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) HALLQ_AXE=$(AXE_JS) $(GO) test -race -count=1 -timeout 60m $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
 ## fuzz: run every Fuzz target for $(FUZZTIME) each (crashers land in testdata/fuzz and become regression cases)
