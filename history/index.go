@@ -136,33 +136,39 @@ func (ix *Index) Clean() error {
 // only the indexes of about log2(days) segments. A damaged segment stops
 // the walk with its *DamagedError; ev is reused.
 func (ix *Index) EachEventSince(since uint64, fn func(ev *queue.Event) error) error {
-	lasts := map[int]uint64{}
-	var searchErr error
-	last := func(i int) uint64 {
-		if v, ok := lasts[i]; ok || searchErr != nil {
+	type seqs struct {
+		first, last uint64
+		ok          bool // the index read, and the day has events
+	}
+	memo := map[int]seqs{}
+	get := func(i int) seqs {
+		if v, ok := memo[i]; ok {
 			return v
 		}
-		s, err := Open(ix.Segments[i].Path)
-		if err != nil {
-			searchErr = err
-			return 0
+		var v seqs
+		if s, err := Open(ix.Segments[i].Path); err == nil {
+			v.first, v.last = s.Seqs()
+			v.ok = v.last != 0
 		}
-		_, lasts[i] = s.Seqs()
-		return lasts[i]
+		memo[i] = v
+		return v
 	}
-	// The first segment whose last event is after since; a day without
-	// events counts as the next day with some, so the order holds.
+	// The first segment whose last event is after since. A day without
+	// events, or whose index cannot be read, counts with the bound its
+	// neighbours give (its events come before the next readable day's
+	// first), which keeps the order the search needs; a damaged day that
+	// may hold events after since is read, and so reported, not skipped.
 	first := sort.Search(len(ix.Segments), func(i int) bool {
-		for j := i; j < len(ix.Segments) && searchErr == nil; j++ {
-			if l := last(j); l != 0 {
-				return l > since
+		if v := get(i); v.ok {
+			return v.last > since
+		}
+		for j := i + 1; j < len(ix.Segments); j++ {
+			if v := get(j); v.ok {
+				return v.first-1 > since
 			}
 		}
 		return true
 	})
-	if searchErr != nil {
-		return searchErr
-	}
 	for _, e := range ix.Segments[first:] {
 		s, err := Open(e.Path)
 		if err != nil {

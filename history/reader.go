@@ -43,6 +43,7 @@ func (e *DamagedError) Unwrap() []error { return []error{ErrDamaged, e.Err} }
 // file; each read opens the file for its duration.
 type Segment struct {
 	path    string
+	mem     []byte // the segment's bytes, for OpenBytes
 	size    int64
 	day     string
 	events  uint64
@@ -175,6 +176,21 @@ func openAt(r io.ReaderAt, size int64) (*Segment, error) {
 	return s, nil
 }
 
+// OpenBytes is Open for a segment held in memory (one received for a
+// restore, say); name is what errors call it.
+func OpenBytes(name string, data []byte) (*Segment, error) {
+	s, err := openAt(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		var de *DamagedError
+		if errors.As(err, &de) {
+			de.Path = name
+		}
+		return nil, err
+	}
+	s.path, s.mem = name, data
+	return s, nil
+}
+
 // Path is the segment's file.
 func (s *Segment) Path() string { return s.path }
 
@@ -227,7 +243,20 @@ func (s *Segment) readBlock(f io.ReaderAt, i int) ([]byte, error) {
 	return raw.Bytes(), nil
 }
 
-func (s *Segment) open() (*os.File, error) {
+// source is what a segment reads its blocks from.
+type source interface {
+	io.ReaderAt
+	io.Closer
+}
+
+type memSource struct{ *bytes.Reader }
+
+func (memSource) Close() error { return nil }
+
+func (s *Segment) open() (source, error) {
+	if s.mem != nil {
+		return memSource{bytes.NewReader(s.mem)}, nil
+	}
 	f, err := os.Open(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("read history segment: %w", err)

@@ -172,31 +172,12 @@ func Encode(d *Day, opt WriteOptions) ([]byte, Written, error) {
 	if opt.Level == 0 {
 		opt.Level = flate.DefaultCompression
 	}
-	out := make([]byte, headerLen, 1<<16)
-	copy(out, magic)
-	binary.BigEndian.PutUint32(out[8:], Version)
-	var blocks []blockInfo
-	var zbuf bytes.Buffer
-	zw, err := flate.NewWriter(&zbuf, opt.Level)
-	if err != nil {
-		return nil, Written{}, err
-	}
+	var raws []rawBlock
 	flush := func(kind byte, count int, first, last uint64, raw []byte) error {
-		zbuf.Reset()
-		zw.Reset(&zbuf)
-		if _, err := zw.Write(raw); err != nil {
-			return err
-		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
 		if len(raw) > maxBlockRaw {
 			return fmt.Errorf("a block of %d bytes (at most %d): write smaller blocks", len(raw), maxBlockRaw)
 		}
-		blocks = append(blocks, blockInfo{kind: kind, count: uint64(count), firstSeq: first, lastSeq: last,
-			offset: uint64(len(out)), stored: uint64(zbuf.Len()), rawLen: uint64(len(raw)),
-			crc: crc32.Checksum(zbuf.Bytes(), castagnoli)})
-		out = append(out, zbuf.Bytes()...)
+		raws = append(raws, rawBlock{kind, count, first, last, raw})
 		return nil
 	}
 	personal := map[uint64]Personal{}
@@ -232,20 +213,66 @@ func Encode(d *Day, opt WriteOptions) ([]byte, Written, error) {
 			return nil, Written{}, err
 		}
 	}
-	idx := appendIndex(nil, d.Day, uint64(len(d.Events)), uint64(len(d.Records)), blocks)
+	out, err := assemble(d.Day, raws, opt.Level)
+	if err != nil {
+		return nil, Written{}, err
+	}
+	w := Written{Events: len(d.Events), Records: len(d.Records), Blocks: len(raws)}
+	for _, p := range personal {
+		w.Personal = append(w.Personal, p)
+	}
+	sortPersonal(w.Personal)
+	return out, w, nil
+}
+
+// rawBlock is a block before compression.
+type rawBlock struct {
+	kind        byte
+	count       int
+	first, last uint64
+	raw         []byte
+}
+
+// assemble compresses the blocks and frames them: header, blocks, index,
+// trailer.
+func assemble(day string, raws []rawBlock, level int) ([]byte, error) {
+	out := make([]byte, headerLen, 1<<16)
+	copy(out, magic)
+	binary.BigEndian.PutUint32(out[8:], Version)
+	var zbuf bytes.Buffer
+	zw, err := flate.NewWriter(&zbuf, level)
+	if err != nil {
+		return nil, err
+	}
+	var blocks []blockInfo
+	var events, records uint64
+	for _, r := range raws {
+		zbuf.Reset()
+		zw.Reset(&zbuf)
+		if _, err := zw.Write(r.raw); err != nil {
+			return nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		blocks = append(blocks, blockInfo{kind: r.kind, count: uint64(r.count), firstSeq: r.first, lastSeq: r.last,
+			offset: uint64(len(out)), stored: uint64(zbuf.Len()), rawLen: uint64(len(r.raw)),
+			crc: crc32.Checksum(zbuf.Bytes(), castagnoli)})
+		out = append(out, zbuf.Bytes()...)
+		if r.kind == kindEvents {
+			events += uint64(r.count)
+		} else {
+			records += uint64(r.count)
+		}
+	}
+	idx := appendIndex(nil, day, events, records, blocks)
 	idxOff := len(out)
 	out = append(out, idx...)
 	crc := crc32.Update(crc32.Checksum(out[:headerLen], castagnoli), castagnoli, idx)
 	out = binary.BigEndian.AppendUint64(out, uint64(idxOff))
 	out = binary.BigEndian.AppendUint32(out, uint32(len(idx)))
 	out = binary.BigEndian.AppendUint32(out, crc)
-	out = append(out, endMagic...)
-	w := Written{Events: len(d.Events), Records: len(d.Records), Blocks: len(blocks)}
-	for _, p := range personal {
-		w.Personal = append(w.Personal, p)
-	}
-	sortPersonal(w.Personal)
-	return out, w, nil
+	return append(out, endMagic...), nil
 }
 
 func appendIndex(b []byte, day string, events, records uint64, blocks []blockInfo) []byte {
