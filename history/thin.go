@@ -36,7 +36,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"hallq/queue"
@@ -52,7 +51,7 @@ type Personal struct {
 }
 
 // personalKeys are the ticket fields that never enter a segment.
-var personalKeys = map[string]bool{"phone": true, "account": true}
+var personalKeys = map[string]bool{`"phone"`: true, `"account"`: true}
 
 // field is one member of a JSON object, in document order.
 type field struct {
@@ -72,40 +71,96 @@ func (o object) index(key string) int {
 	return -1
 }
 
-// splitObject parses a JSON object into its members; ok is false when raw is
-// not an object.
+// splitObject splits a JSON object into its members, keys kept as their
+// quoted JSON (so they are written back byte for byte); ok is false when
+// raw is valid JSON but not an object.
 func splitObject(raw []byte) (o object, ok bool, err error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
+	if !json.Valid(raw) {
+		return nil, false, errors.New("not JSON")
+	}
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
 		return nil, false, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return nil, false, err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, false, err
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] != '}' {
+		// raw is valid JSON: a key string, a colon, a value, then a comma
+		// or the end of the object.
+		k := i
+		i = skipString(raw, i)
+		key := string(raw[k:i])
+		i = skipSpace(raw, i)
+		i = skipSpace(raw, i+1) // the colon
+		v := i
+		i = skipValue(raw, i)
+		o = append(o, field{key, raw[v:i:i]})
+		i = skipSpace(raw, i)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
 		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false, err
-		}
-		o = append(o, field{key, v})
 	}
 	return o, true, nil
 }
 
-// marshal writes the object back as compact JSON.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the JSON string that starts at i.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the index after the JSON value that starts at i.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			i = skipString(b, i) - 1
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		if depth == 0 && (b[i] == '}' || b[i] == ']' || b[i] == '"') {
+			return i + 1
+		}
+	}
+	return i
+}
+
+// marshal writes the object back as JSON.
 func (o object) marshal() []byte {
-	b := []byte{'{'}
+	n := 2
+	for _, f := range o {
+		n += len(f.key) + len(f.val) + 2
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
 	for i, f := range o {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, f.key)
+		b = append(b, f.key...)
 		b = append(b, ':')
 		b = append(b, f.val...)
 	}
