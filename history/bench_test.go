@@ -77,6 +77,7 @@ func BenchmarkWriteLargeDay(b *testing.B) {
 	dir := b.TempDir()
 	b.ResetTimer()
 	var size int64
+	cpu := processCPU()
 	for i := range b.N {
 		w, err := history.WriteFile(history.PathFor(filepath.Join(dir, fmt.Sprint(i)), d.Day), d, history.WriteOptions{})
 		if err != nil {
@@ -84,6 +85,7 @@ func BenchmarkWriteLargeDay(b *testing.B) {
 		}
 		size = w.Size
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(len(d.Events)), "events")
 	b.ReportMetric(float64(size), "segment-B")
 }
@@ -102,6 +104,7 @@ func writeLarge(b *testing.B) (*history.Day, string) {
 func BenchmarkReadLargeDay(b *testing.B) {
 	d, path := writeLarge(b)
 	b.ResetTimer()
+	cpu := processCPU()
 	for range b.N {
 		seg, err := history.Open(path)
 		if err != nil {
@@ -113,6 +116,7 @@ func BenchmarkReadLargeDay(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(d.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkReadLargeDayJSON: the same events decoded from their JSON, as
@@ -124,6 +128,7 @@ func BenchmarkReadLargeDayJSON(b *testing.B) {
 		raws[i], _ = json.Marshal(&d.Events[i])
 	}
 	b.ResetTimer()
+	cpu := processCPU()
 	for range b.N {
 		for _, r := range raws {
 			var ev queue.Event
@@ -133,6 +138,7 @@ func BenchmarkReadLargeDayJSON(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(d.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkOpenSegment: what a start or an index lookup pays per segment
