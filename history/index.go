@@ -52,6 +52,7 @@ type Index struct {
 
 // Scan lists the segments under dir. A missing dir is an empty index.
 func Scan(dir string) (*Index, error) {
+	dir = filepath.Clean(dir)
 	ix := &Index{Dir: dir}
 	err := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
 		if err != nil {

@@ -112,7 +112,7 @@ func TestIndexAcrossDays(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "README"), []byte("x"), 0o640)
 	os.WriteFile(filepath.Join(dir, "2026", "2025-06-01.seg"), []byte("x"), 0o640) // in the wrong year
 
-	ix, err := history.Scan(dir)
+	ix, err := history.Scan(dir + "/")
 	if err != nil {
 		t.Fatal(err)
 	}

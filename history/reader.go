@@ -31,8 +31,8 @@ func (e *DamagedError) Error() string {
 	if e.Block >= 0 {
 		where = fmt.Sprintf("block %d", e.Block)
 	}
-	return fmt.Sprintf("history segment %s is damaged (%s: %v): restore this file from a backup "+
-		"(hallq check names the backups that hold it), or move it out of the history directory; "+
+	return fmt.Sprintf("history segment %s is damaged (%s: %v): restore this file from a backup, "+
+		"or move it out of the history directory; "+
 		"the hall keeps issuing tickets, and the day's report figures stay in the rollups",
 		e.Path, where, e.Err)
 }

@@ -3,6 +3,7 @@ package history_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -355,4 +356,30 @@ func indexLen(t *testing.T, seg []byte) int {
 	t.Helper()
 	tr := seg[len(seg)-24:]
 	return int(uint32(tr[8])<<24 | uint32(tr[9])<<16 | uint32(tr[10])<<8 | uint32(tr[11]))
+}
+
+// TestWideRecord: a record with more members than the codec splits is
+// kept whole and reads back the same.
+func TestWideRecord(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := range 5000 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `"f%d":%d`, i, i)
+	}
+	sb.WriteString("}")
+	wide := queue.Record{Kind: "wide", Key: "w", Rev: 1, Data: json.RawMessage(sb.String())}
+	narrow := queue.Record{Kind: "wide", Key: "w", Rev: 2, Data: json.RawMessage(`{"f1":1}`)}
+	d := &history.Day{Day: "2026-12-04", Events: []queue.Event{
+		{Seq: 1, Type: "wide", At: at(9, 0), Day: "2026-12-04", Records: []queue.Record{wide}},
+		{Seq: 2, Type: "wide", At: at(9, 1), Day: "2026-12-04", Records: []queue.Record{narrow}},
+		{Seq: 3, Type: "wide", At: at(9, 2), Day: "2026-12-04", Records: []queue.Record{wide}},
+	}, Records: []queue.Record{wide}}
+	_, seg := write(t, d, history.WriteOptions{})
+	sameEvents(t, readAll(t, seg, 0, nil), d.Events)
+	if err := seg.Verify(); err != nil {
+		t.Fatal(err)
+	}
 }

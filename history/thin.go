@@ -59,6 +59,11 @@ type field struct {
 	val []byte
 }
 
+// maxFields bounds the members of an object the codec splits: an object
+// with more is written whole (mode 0), and a block announcing more is
+// damaged, so a hostile block cannot make a reader work quadratically.
+const maxFields = 1 << 12
+
 // object is a JSON object as its members in order.
 type object []field
 
@@ -209,7 +214,7 @@ func (e *encoder) object(base object, raw []byte, drop map[string]bool) (object,
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !ok || len(cur) > maxFields {
 		e.buf = append(e.buf, 0)
 		e.bytes(raw)
 		return nil, nil
@@ -471,6 +476,9 @@ func (d *decoder) object(base object) (object, []byte, error) {
 		cur = append(object(nil), base...)
 	}
 	n, err := d.count()
+	if err == nil && n > maxFields {
+		err = fmt.Errorf("an object of %d fields", n)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -491,6 +499,9 @@ func (d *decoder) object(base object) (object, []byte, error) {
 	}
 	if mode == 1 {
 		m, err := d.count()
+		if err == nil && m > maxFields {
+			err = fmt.Errorf("%d fields removed", m)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -503,6 +514,9 @@ func (d *decoder) object(base object) (object, []byte, error) {
 				cur = append(cur[:i:i], cur[i+1:]...)
 			}
 		}
+	}
+	if len(cur) > maxFields {
+		return nil, nil, fmt.Errorf("an object grown to %d fields", len(cur))
 	}
 	if cur == nil {
 		cur = object{}
@@ -566,7 +580,7 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 	if err != nil {
 		return err
 	}
-	ev.Tickets = make([]queue.Ticket, n)
+	ev.Tickets = make([]queue.Ticket, 0, min(n, 64)) // n is bounded by the bytes, not by memory
 	for i := range n {
 		id, err := d.uvarint()
 		if err != nil {
@@ -577,6 +591,7 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 			return fmt.Errorf("ticket %d: %w", id, err)
 		}
 		d.tickets[id] = img
+		ev.Tickets = append(ev.Tickets, queue.Ticket{})
 		if err := json.Unmarshal(raw, &ev.Tickets[i]); err != nil {
 			return fmt.Errorf("ticket %d: %w", id, err)
 		}
@@ -584,7 +599,7 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 	if n, err = d.count(); err != nil {
 		return err
 	}
-	ev.Counters = make([]queue.Counter, n)
+	ev.Counters = make([]queue.Counter, 0, min(n, 64)) // n is bounded by the bytes, not by memory
 	for i := range n {
 		num, err := d.varint()
 		if err != nil {
@@ -595,6 +610,7 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 			return fmt.Errorf("counter %d: %w", num, err)
 		}
 		d.counters[num] = img
+		ev.Counters = append(ev.Counters, queue.Counter{})
 		if err := json.Unmarshal(raw, &ev.Counters[i]); err != nil {
 			return fmt.Errorf("counter %d: %w", num, err)
 		}
@@ -602,7 +618,7 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 	if n, err = d.count(); err != nil {
 		return err
 	}
-	ev.Services = make([]queue.Service, n)
+	ev.Services = make([]queue.Service, 0, min(n, 64)) // n is bounded by the bytes, not by memory
 	for i := range n {
 		p, err := d.str()
 		if err != nil {
@@ -613,6 +629,7 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 			return fmt.Errorf("service %s: %w", p, err)
 		}
 		d.services[p] = img
+		ev.Services = append(ev.Services, queue.Service{})
 		if err := json.Unmarshal(raw, &ev.Services[i]); err != nil {
 			return fmt.Errorf("service %s: %w", p, err)
 		}
@@ -620,8 +637,9 @@ func (d *decoder) event(ev *queue.Event) (err error) {
 	if n, err = d.count(); err != nil {
 		return err
 	}
-	ev.Records = make([]queue.Record, n)
+	ev.Records = make([]queue.Record, 0, min(n, 64)) // n is bounded by the bytes, not by memory
 	for i := range n {
+		ev.Records = append(ev.Records, queue.Record{})
 		if err := d.record(&ev.Records[i], true); err != nil {
 			return err
 		}
