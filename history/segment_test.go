@@ -167,9 +167,6 @@ func TestRoundTripSimulatedDays(t *testing.T) {
 // TestLargeDay: the busiest day of the large profile (thousands of
 // customers) round-trips whole and from its middle.
 func TestLargeDay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates a large hall")
-	}
 	s := simulate(t, "large", 1)
 	day := s.busiest()
 	d := &history.Day{Day: day, Events: s.events[day]}
