@@ -344,6 +344,47 @@ func (s *Segment) EachRecord(fn func(r *queue.Record) error) error {
 	return nil
 }
 
+// EachTicket calls fn with the final image of every ticket the day's events
+// wrote (the day's tickets for tickets.csv, a tracking code's ticket), in id
+// order, without personal fields, and the sequence number of the last event
+// that wrote it (where a reader of that one ticket starts: EachEvent from
+// lastSeq-1). It reads the whole day.
+func (s *Segment) EachTicket(fn func(t *queue.Ticket, lastSeq uint64) error) error {
+	type last struct {
+		t   queue.Ticket
+		seq uint64
+	}
+	byID := map[uint64]*last{}
+	err := s.EachEvent(0, func(ev *queue.Event) error {
+		for i := range ev.Tickets {
+			t := &ev.Tickets[i]
+			l := byID[t.ID]
+			if l == nil {
+				l = &last{}
+				byID[t.ID] = l
+			}
+			if t.Rev >= l.t.Rev { // a stale revision never hides a newer one, as in the store
+				l.t, l.seq = *t, ev.Seq
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ids := make([]uint64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := fn(&byID[id].t, byID[id].seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Verify reads and decodes every block of the segment and returns the first
 // problem (a *DamagedError), or nil when the whole file is as written.
 func (s *Segment) Verify() error {

@@ -380,3 +380,50 @@ func TestWideRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEachTicket: the final image of every ticket of simulated days, as the
+// newest revision among the day's events gives it, with the event that
+// wrote it.
+func TestEachTicket(t *testing.T) {
+	s := simulate(t, "small", 3)
+	for _, day := range s.days {
+		type want struct {
+			json []byte
+			seq  uint64
+			rev  int
+		}
+		wants := map[uint64]want{}
+		for i := range s.events[day] {
+			ev := &s.events[day][i]
+			for _, tk := range ev.Tickets {
+				if w, ok := wants[tk.ID]; ok && w.rev > tk.Rev {
+					continue
+				}
+				tk.Phone, tk.Account = "", ""
+				b, _ := json.Marshal(tk)
+				wants[tk.ID] = want{b, ev.Seq, tk.Rev}
+			}
+		}
+		_, seg := write(t, &history.Day{Day: day, Events: s.events[day]}, history.WriteOptions{BlockEvents: 700})
+		var prev uint64
+		n := 0
+		err := seg.EachTicket(func(tk *queue.Ticket, seq uint64) error {
+			n++
+			if tk.ID <= prev {
+				return fmt.Errorf("ticket %d after %d", tk.ID, prev)
+			}
+			prev = tk.ID
+			b, _ := json.Marshal(tk)
+			if w := wants[tk.ID]; string(b) != string(w.json) || seq != w.seq {
+				return fmt.Errorf("ticket %d: %s from seq %d, want %s from seq %d", tk.ID, b, seq, w.json, w.seq)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(wants) || n < s.customers[day] {
+			t.Fatalf("%s: %d tickets, want %d (%d customers)", day, n, len(wants), s.customers[day])
+		}
+	}
+}
