@@ -170,11 +170,15 @@ type Options struct {
 	// Every is how often the job "expire ratings" runs (Hall.Every: 0 is
 	// the hall's tick); negative schedules nothing (tests call Expire).
 	Every time.Duration
+	// Catalog is the hall's business catalog (casework.Service.Catalog):
+	// the case class of a rated ticket's item. Nil: the default catalog.
+	Catalog func() *cases.Catalog
 }
 
 // Service is the rating loop of one hall.
 type Service struct {
-	h *hall.Hall
+	h       *hall.Hall
+	catalog func() *cases.Catalog
 	// expiry is Expire's place in the write model's done tickets: touched
 	// only inside Exec, under the hall's lock.
 	expiry struct {
@@ -187,7 +191,10 @@ type Service struct {
 // New returns the rating loop of h and schedules "expire ratings" on it
 // (stopped by h.Close).
 func New(h *hall.Hall, opt Options) *Service {
-	s := &Service{h: h}
+	s := &Service{h: h, catalog: opt.Catalog}
+	if s.catalog == nil {
+		s.catalog = cases.DefaultCatalog
+	}
 	if opt.Every >= 0 {
 		h.Every("expire ratings", opt.Every, func(ctx context.Context) error { // 未评价 past the window
 			_, err := s.Expire(ctx)
@@ -226,7 +233,7 @@ func (s *Service) caseClass(item string) string {
 	if item == "" {
 		return ""
 	}
-	if it, ok := s.h.Catalog().Item(item); ok {
+	if it, ok := s.catalog().Item(item); ok {
 		return string(it.Class)
 	}
 	return ""

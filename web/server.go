@@ -97,13 +97,13 @@ func (f *Features) fill(h *hall.Hall) {
 		f.Casework = casework.New(h)
 	}
 	if f.Appointment == nil {
-		f.Appointment = appointment.New(h, appointment.Options{})
+		f.Appointment = appointment.New(h, appointment.Options{Catalog: f.Casework.Catalog})
 	}
 	if f.Printing == nil {
-		f.Printing = printing.New(h, printing.Options{})
+		f.Printing = printing.New(h, printing.Options{Catalog: f.Casework.Catalog})
 	}
 	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
-		f.Rating = rating.New(h, rating.Options{})
+		f.Rating = rating.New(h, rating.Options{Catalog: f.Casework.Catalog})
 	}
 	if f.Console == nil {
 		f.Console = console.New(h, console.Options{})

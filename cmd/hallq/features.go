@@ -21,13 +21,14 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	if keep == 0 {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
+	cw := casework.New(h) // the catalog of the features below
 	return web.Features{
 		Account:     account.New(h, account.Options{}),
 		Backup:      backups.New(h, backups.Options{Keep: keep}),
-		Casework:    casework.New(h),
-		Appointment: appointment.New(h, appointment.Options{Release: true}),
-		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
-		Rating:      rating.New(h, rating.Options{}),   // "expire ratings" at the hall's tick
-		Console:     console.New(h, console.Options{}), // last: it reads the others
+		Casework:    cw,
+		Appointment: appointment.New(h, appointment.Options{Release: true, Catalog: cw.Catalog}),
+		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL, Catalog: cw.Catalog}),
+		Rating:      rating.New(h, rating.Options{Catalog: cw.Catalog}), // "expire ratings" at the hall's tick
+		Console:     console.New(h, console.Options{}),                  // last: it reads the others
 	}
 }
