@@ -8,7 +8,7 @@
 // It is a feature of the hall kernel (docs/architecture.md): it changes state
 // with Hall.Exec, reads committed records with Hall.Record/EachRecord, asks
 // casework's catalog for the documents to bring (Options.Catalog) and
-// reports public bookings to the kernel's burst alert (Hall.WatchBooking).
+// reports public bookings to the console's burst alert (Options.WatchBooking).
 package appointment
 
 import (
@@ -38,18 +38,22 @@ type Options struct {
 	// the items a booking may name and their documents to bring. Nil: the
 	// default catalog shipped in the binary.
 	Catalog func() *cases.Catalog
+	// WatchBooking is told of every public booking (console.Security's: a
+	// day filling unusually fast alerts the manager); nil: nothing watches.
+	WatchBooking func(day, service, slot string)
 }
 
 // Service is the appointments of one hall.
 type Service struct {
 	h       *hall.Hall
 	catalog func() *cases.Catalog
+	watch   func(day, service, slot string)
 }
 
 // New returns the appointments of h; with opt.Release it schedules the
 // release of no-shows on h (stopped by h.Close).
 func New(h *hall.Hall, opt Options) *Service {
-	svc := &Service{h: h, catalog: opt.Catalog}
+	svc := &Service{h: h, catalog: opt.Catalog, watch: opt.WatchBooking}
 	if svc.catalog == nil {
 		svc.catalog = cases.DefaultCatalog
 	}
@@ -510,8 +514,8 @@ func (svc *Service) Book(ctx context.Context, p hall.Principal, req BookRequest)
 	if err != nil {
 		return Appointment{}, fmt.Errorf("book %s %s %s: %w", req.Service, req.Day, req.Slot, err)
 	}
-	if p.Kind == "" {
-		svc.h.WatchBooking(out.Day, out.Service, out.Slot) // hall/security.go: a day filling unusually fast alerts the manager
+	if p.Kind == "" && svc.watch != nil {
+		svc.watch(out.Day, out.Service, out.Slot) // console/security.go: a day filling unusually fast alerts the manager
 	}
 	return out, nil
 }

@@ -85,10 +85,6 @@ type Hall struct {
 
 	Metrics Metrics
 
-	// catalog is the committed business catalog the classifier reads (casework.go).
-
-	alerts securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
-
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)
 

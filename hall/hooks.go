@@ -21,8 +21,6 @@ type hooks struct {
 	checks  []func(item string) error
 	finish  []func(tx *Tx, ev *queue.Event, item string)
 	closers []func()
-	alerts  []func(p Principal) []Alert
-	monitor []func(m *Monitor) // monitor.go
 }
 
 // Every runs job every d (0: the hall's tick, Options.Tick) in its own
@@ -112,24 +110,4 @@ func (h *Hall) OnClose(fn func()) {
 	h.hooks.mu.Lock()
 	h.hooks.closers = append(h.hooks.closers, fn)
 	h.hooks.mu.Unlock()
-}
-
-// MonitorAlerts adds fn's alerts to the live monitor's (Monitor), after the
-// kernel's own, in the order registered: how a feature (casework: overdue
-// work orders, pending approvals) tells the managers what needs attention.
-func (h *Hall) MonitorAlerts(fn func(p Principal) []Alert) {
-	h.hooks.mu.Lock()
-	h.hooks.alerts = append(h.hooks.alerts, fn)
-	h.hooks.mu.Unlock()
-}
-
-func (h *Hall) featureAlerts(p Principal) []Alert {
-	h.hooks.mu.RLock()
-	fns := h.hooks.alerts
-	h.hooks.mu.RUnlock()
-	var out []Alert
-	for _, fn := range fns {
-		out = append(out, fn(p)...)
-	}
-	return out
 }

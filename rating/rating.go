@@ -201,17 +201,23 @@ func New(h *hall.Hall, opt Options) *Service {
 			return err
 		})
 	}
-	h.OnMonitor(s.monitor)
 	return s
 }
 
-// monitor adds today's rated figures and the clerks' raised low-rating
-// alerts to the live monitor.
-func (s *Service) monitor(m *hall.Monitor) {
-	if st, err := s.Figures(m.Snapshot.Day, m.Snapshot.Day); err == nil {
-		m.Totals.Rated, m.Totals.Satisfaction = st.Total.Rated, st.Total.Satisfaction
+// Rated is day's rated tickets and satisfied share, for the live monitor's
+// totals (console.Options.Rated); 0 when the figures cannot be read.
+func (s *Service) Rated(day string) (rated int, satisfaction float64) {
+	if st, err := s.Figures(day, day); err == nil {
+		return st.Total.Rated, st.Total.Satisfaction
 	}
-	if ras, err := s.Alerts(m.Snapshot.Day); err == nil {
+	return 0, 0
+}
+
+// MonitorAlerts are the clerks' raised low-rating alerts of day, for the
+// live monitor (console.Options.Alerts).
+func (s *Service) MonitorAlerts(_ hall.Principal, day string) []hall.Alert {
+	var out []hall.Alert
+	if ras, err := s.Alerts(day); err == nil {
 		for _, a := range ras {
 			if !a.Raised {
 				continue
@@ -220,11 +226,12 @@ func (s *Service) monitor(m *hall.Monitor) {
 			if name == "" {
 				name = a.Clerk
 			}
-			m.Alerts = append(m.Alerts, hall.Alert{Kind: "rating", Link: "/callbacks",
+			out = append(out, hall.Alert{Kind: "rating", Link: "/callbacks",
 				TextZH: fmt.Sprintf("%s 今日已有 %d 个差评", name, a.Low),
 				TextEN: fmt.Sprintf("%s has %d low ratings today", name, a.Low)})
 		}
 	}
+	return out
 }
 
 // caseClass is the case class of a business item in the hall's catalog (""

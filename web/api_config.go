@@ -40,7 +40,7 @@ func (s *Server) getConfig(c *fiber.Ctx) error { return c.JSON(s.configNow()) }
 // getMonitor: GET /api/v1/monitor → the live monitor (snapshot, alerts,
 // today's totals).
 func (s *Server) getMonitor(c *fiber.Ctx) error {
-	m, err := s.hall.Monitor(principal(c))
+	m, err := s.consoles.Monitor(principal(c))
 	if err != nil {
 		return err
 	}

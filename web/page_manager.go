@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
 	"hallq/queue"
@@ -30,7 +31,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		var err error
 		switch tab {
 		case "monitor":
-			m, err := s.hall.Monitor(p)
+			m, err := s.consoles.Monitor(p)
 			if err != nil {
 				return err
 			}
@@ -59,10 +60,10 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 			}
 		case "audit":
 			q, qerr := auditQuery(c)
-			q = s.hall.AuditDefaults(q)
+			q = s.consoles.AuditDefaults(q)
 			pg.AuditQuery, pg.BackupKeep = q, s.backups.Keep()
 			if qerr == nil {
-				pg.Audit, qerr = s.hall.Audit(p, q)
+				pg.Audit, qerr = s.consoles.Audit(p, q)
 			}
 			if qerr != nil {
 				pg.AuditError = queue.ErrorMessage(qerr)
@@ -72,7 +73,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		pg.AuditCategories = hall.AuditCategories
+		pg.AuditCategories = console.AuditCategories
 		return render(c, view.Manager(pg))
 	}
 }
@@ -80,7 +81,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 // monitorExtras is the monitor's chart (today's queue and waits beside the
 // median of the last same weekdays, from the report rollups) and device
 // health (each paired device: connected now, last seen, a kiosk's printer).
-func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (report.Curve, []view.DeviceHealth, error) {
+func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m console.Monitor) (report.Curve, []view.DeviceHealth, error) {
 	var loc *time.Location
 	s.hall.Read(func(v *queue.Engine, _ uint64) { loc = v.Location() })
 	now := m.Now.In(loc)

@@ -82,13 +82,17 @@ type Features struct {
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
 	Rating      *rating.Service      // keypad ratings, call-backs, figures
-	Console     *console.Service     // notices of the hall display
+	Console     *console.Service     // notices of the hall display, audit, live monitor, security log and alerts
 }
 
 // fill makes the missing features of f on h with their defaults.
 func (f *Features) fill(h *hall.Hall) {
+	sec := console.NewSecurity(h) // shared by the accounts, the bookings and the console
+	if f.Console != nil {
+		sec = f.Console.Security()
+	}
 	if f.Account == nil {
-		f.Account = account.New(h, account.Options{})
+		f.Account = account.New(h, account.Options{Security: sec})
 	}
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
@@ -97,7 +101,7 @@ func (f *Features) fill(h *hall.Hall) {
 		f.Casework = casework.New(h)
 	}
 	if f.Appointment == nil {
-		f.Appointment = appointment.New(h, appointment.Options{Catalog: f.Casework.Catalog})
+		f.Appointment = appointment.New(h, appointment.Options{Catalog: f.Casework.Catalog, WatchBooking: sec.WatchBooking})
 	}
 	if f.Printing == nil {
 		f.Printing = printing.New(h, printing.Options{Catalog: f.Casework.Catalog})
@@ -106,7 +110,8 @@ func (f *Features) fill(h *hall.Hall) {
 		f.Rating = rating.New(h, rating.Options{Catalog: f.Casework.Catalog})
 	}
 	if f.Console == nil {
-		f.Console = console.New(h, console.Options{})
+		f.Console = console.New(h, console.Options{Security: sec,
+			Alerts: []func(hall.Principal, string) []hall.Alert{f.Casework.MonitorAlerts, f.Rating.MonitorAlerts}, Rated: f.Rating.Rated})
 	}
 }
 
