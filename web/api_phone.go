@@ -11,6 +11,7 @@ import (
 
 	"hallq/calendar"
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -64,7 +65,7 @@ func (s *Server) remoteIssue(c *fiber.Ctx) error {
 		}
 	}
 	s.setRemoteCookie(c, t.Tracking)
-	t = publicTicket(t)
+	t = privacy.Ticket(t, privacy.Staff)
 	t.Phone, t.Account, t.Clerk = "", "", ""
 	return c.Status(fiber.StatusCreated).JSON(remoteTicketJSON{Ticket: t, TrackURL: "/t/" + url.PathEscape(t.Tracking)})
 }
@@ -106,7 +107,7 @@ func (s *Server) arrival(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t = publicTicket(t)
+	t = privacy.Ticket(t, privacy.Staff)
 	t.Phone, t.Account, t.Clerk, t.Tracking = "", "", "", ""
 	return c.JSON(arrivalJSON{Ticket: t, Changed: changed})
 }

@@ -10,6 +10,7 @@ import (
 	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web/view"
@@ -42,7 +43,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 			s.hall.Read(func(e *queue.Engine, _ uint64) {
 				for _, t := range e.Tickets() {
 					if t.Status == queue.Waiting {
-						pg.Waiting = append(pg.Waiting, publicTicket(t))
+						pg.Waiting = append(pg.Waiting, privacy.Ticket(t, privacy.Staff))
 					}
 				}
 			})

@@ -8,6 +8,7 @@ import (
 	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
+	"hallq/privacy"
 	"hallq/rating"
 	"hallq/web"
 )
@@ -31,6 +32,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		Appointment: appointment.New(h, appointment.Options{Release: true, Catalog: cw.Catalog, WatchBooking: sec.WatchBooking}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL, Catalog: cw.Catalog}),
 		Rating:      rt,
+		Privacy:     privacy.New(h, privacy.Options{}), // "retention" once a day
 		// Last: the monitor shows the others' alerts and figures.
 		Console: console.New(h, console.Options{Security: sec,
 			Alerts: []func(hall.Principal, string) []hall.Alert{cw.MonitorAlerts, rt.MonitorAlerts}, Rated: rt.Rated}),
