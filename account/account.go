@@ -10,20 +10,49 @@ import (
 	"hallq/hall/store"
 )
 
-// Options configures the accounts (nothing yet: the password hash cost is the
-// hall's, hall.Options.BcryptCost).
-type Options struct{}
+// Options configures the accounts (the password hash cost is the hall's,
+// hall.Options.BcryptCost).
+type Options struct {
+	// Security is where failed sign-ins, lock-outs, unlocks and refused
+	// password resets go: the audit and the manager's monitor
+	// (console.Security, given at wiring in cmd/hallq). Nil: they are only
+	// logged.
+	Security Security
+}
+
+// Security is what the accounts report security events to (console.Security).
+type Security interface {
+	// Event writes a security event to the audit (actor, the client's
+	// address, what happened).
+	Event(actor, addr, what string)
+	// Alert puts a lock-out on the manager's monitor.
+	Alert(what, addr string)
+}
+
+// logOnly is the Security of accounts not given one: events are logged.
+type logOnly struct{ h *hall.Hall }
+
+func (l logOnly) Event(actor, addr, what string) {
+	l.h.Log().Warn("security", "what", what, "actor", actor, "addr", addr)
+}
+
+func (l logOnly) Alert(what, addr string) {}
 
 // Service is the accounts of one hall. Make one per hall (cmd/hallq
 // features.go): the sign-in lock-outs and the revocation listeners are its own.
 type Service struct {
 	h       *hall.Hall
 	st      *store.Store
+	sec     Security    // Options.Security
 	locks   lockout     // sign-in failures per user name and address (lockout.go)
 	revokes revokeWatch // who closes a principal's connections when its credentials end (security.go)
 }
 
 // New makes the accounts of h. It registers nothing with the kernel.
 func New(h *hall.Hall, opt Options) *Service {
-	return &Service{h: h, st: h.Store()}
+	s := &Service{h: h, st: h.Store(), sec: opt.Security}
+	if s.sec == nil {
+		s.sec = logOnly{h}
+	}
+	return s
 }

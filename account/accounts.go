@@ -83,7 +83,7 @@ func (s *Service) ResetPassword(ctx context.Context, p hall.Principal, name, pas
 	}
 	if u.Role != hall.RoleClerk && p.Role != hall.RoleAdmin && u.Name != p.Name {
 		// Setting another manager's password is signing in as them.
-		s.h.SecurityEvent(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
+		s.sec.Event(p.Actor(), "", fmt.Sprintf("password reset of %s (%s) refused", name, u.Role))
 		return queue.Err(queue.EFORBIDDEN, "err.hall.only_an_admin_resets")
 	}
 	if len(password) < 8 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hallq/account"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -99,7 +100,7 @@ func TestPasswordResetEndsSessions(t *testing.T) {
 	if _, err := acc(f.h).Authenticate(ctx, tok3); err == nil {
 		t.Errorf("a disabled user's session still works")
 	}
-	audit, err := f.h.Audit(boss, hall.AuditQuery{Category: "config"})
+	audit, err := cons(f.h).Audit(boss, console.AuditQuery{Category: "config"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,14 +125,14 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (token string, p hall.P
 	}
 	fail := func() (string, hall.Principal, error) {
 		locked := s.locks.done(s.h.Now(), true, keys...)
-		s.h.SecurityEvent("anonymous", in.Addr, fmt.Sprintf("failed sign-in as %q", name))
+		s.sec.Event("anonymous", in.Addr, fmt.Sprintf("failed sign-in as %q", name))
 		for _, k := range locked {
 			what := fmt.Sprintf("sign-in locked for %s after %d failures", k[strings.LastIndex(k, ":")+1:], LoginFailures)
 			if strings.HasPrefix(k, "a:") {
 				what = fmt.Sprintf("sign-in locked for address %s after %d failures", in.Addr, AddrFailures)
 			}
-			s.h.SecurityEvent("system", in.Addr, what)
-			s.h.Alert(what, in.Addr)
+			s.sec.Event("system", in.Addr, what)
+			s.sec.Alert(what, in.Addr)
 		}
 		return "", hall.Principal{}, badLogin()
 	}

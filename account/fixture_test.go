@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hallq/account"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/hall/halltest"
 	"hallq/queue"
@@ -29,8 +30,20 @@ func acc(h *hall.Hall) *account.Service {
 	if s, ok := accounts.Load(h); ok {
 		return s.(*account.Service)
 	}
-	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{}))
+	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{Security: cons(h).Security()}))
 	return s.(*account.Service)
+}
+
+// consoles is the console of each test hall: the audit, the monitor and the
+// security log the accounts report to.
+var consoles sync.Map // *hall.Hall → *console.Service
+
+func cons(h *hall.Hall) *console.Service {
+	if s, ok := consoles.Load(h); ok {
+		return s.(*console.Service)
+	}
+	s, _ := consoles.LoadOrStore(h, console.New(h, console.Options{}))
+	return s.(*console.Service)
 }
 
 func newClock(t time.Time) *halltest.Clock { return halltest.NewClock(t) }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"hallq/account"
-	"hallq/appointment"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -174,7 +174,7 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 // checked failure and the lock-out.
 func checkSecurityTrail(t *testing.T, h *hall.Hall, mgr hall.Principal, failures int) {
 	t.Helper()
-	m, err := h.Monitor(mgr)
+	m, err := cons(h).Monitor(mgr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func checkSecurityTrail(t *testing.T, h *hall.Hall, mgr hall.Principal, failures
 	if alerts != 1 {
 		t.Errorf("monitor alerts %+v: want the one lock-out", m.Alerts)
 	}
-	audit, err := h.Audit(mgr, hall.AuditQuery{Category: "security", Limit: 1000})
+	audit, err := cons(h).Audit(mgr, console.AuditQuery{Category: "security", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,46 +236,5 @@ func TestLoginLockCannotKeepManagerOut(t *testing.T) {
 	}
 	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); err != nil {
 		t.Errorf("after the manager's unlock: %v", err)
-	}
-}
-
-// TestBookingBurstAlerts: BookingBurst public bookings within the window alert
-// the manager once; bookings by staff do not count.
-func TestBookingBurstAlerts(t *testing.T) {
-	h, _, mgr, _ := lockedHall(t, 4)
-	k := 0 // the next free seat: two a half-hour slot of service B, 09:00–17:00
-	book := func(p hall.Principal, i int) {
-		t.Helper()
-		seat := k / 2 % 16
-		slot := fmt.Sprintf("%02d:%02d", 9+seat/2, 30*(seat%2))
-		day := fmt.Sprintf("2026-11-%d", 24+k/32)
-		k++
-		if _, err := appointment.New(h, appointment.Options{}).Book(ctx, p, appointment.BookRequest{Service: "B", Day: day, Slot: slot, Phone: fmt.Sprintf("139%08d", i)}); err != nil {
-			t.Fatalf("book %d: %v", i, err)
-		}
-	}
-	alerts := func() (n int) {
-		m, err := h.Monitor(mgr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range m.Alerts {
-			if a.Kind == "security" && strings.Contains(a.TextEN, "public bookings") {
-				n++
-			}
-		}
-		return n
-	}
-	for i := range hall.BookingBurst - 1 {
-		book(mgr, i) // staff on the phone: not counted
-		book(hall.Principal{}, 100+i)
-	}
-	if n := alerts(); n != 0 {
-		t.Fatalf("%d alerts after %d public bookings", n, hall.BookingBurst-1)
-	}
-	book(hall.Principal{}, 200)
-	book(hall.Principal{}, 201)
-	if n := alerts(); n != 1 {
-		t.Errorf("%d alerts after a burst of public bookings, want 1", n)
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 // Lifting lock-outs and telling who listens when a principal's credentials
 // end (docs/security.md). The security events and the monitor's alerts are
-// the kernel's (hall.SecurityEvent, hall.Alert): web's refused cross-site
-// requests and the public bookings raise them too.
+// the console's (Options.Security = console.Security): web's refused
+// cross-site requests and the public bookings raise them too.
 
 // UnlockUser lifts a sign-in lock-out of user name (managers; an admin's
 // lock only an admin). ENOTFOUND for an unknown user.
@@ -32,7 +32,7 @@ func (s *Service) Unlock(ctx context.Context, actor, name string) (bool, error) 
 		return false, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_user", name)
 	}
 	cleared := s.locks.clear(nameKey(name))
-	s.h.SecurityEvent(actor, "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
+	s.sec.Event(actor, "", fmt.Sprintf("sign-in lock of %s lifted (locked: %v)", name, cleared))
 	return cleared, nil
 }
 

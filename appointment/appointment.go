@@ -7,8 +7,8 @@
 //
 // It is a feature of the hall kernel (docs/architecture.md): it changes state
 // with Hall.Exec, reads committed records with Hall.Record/EachRecord, asks
-// the kernel's casework catalog for the documents to bring (Hall.Catalog) and
-// reports public bookings to the kernel's burst alert (Hall.WatchBooking).
+// casework's catalog for the documents to bring (Options.Catalog) and
+// reports public bookings to the console's burst alert (Options.WatchBooking).
 package appointment
 
 import (
@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -33,17 +34,29 @@ type Options struct {
 	// Release turns on the scheduled release of no-shows (every hall tick,
 	// hall.Options.Tick); off, Release runs only when called.
 	Release bool
+	// Catalog is the hall's business catalog (casework.Service.Catalog):
+	// the items a booking may name and their documents to bring. Nil: the
+	// default catalog shipped in the binary.
+	Catalog func() *cases.Catalog
+	// WatchBooking is told of every public booking (console.Security's: a
+	// day filling unusually fast alerts the manager); nil: nothing watches.
+	WatchBooking func(day, service, slot string)
 }
 
 // Service is the appointments of one hall.
 type Service struct {
-	h *hall.Hall
+	h       *hall.Hall
+	catalog func() *cases.Catalog
+	watch   func(day, service, slot string)
 }
 
 // New returns the appointments of h; with opt.Release it schedules the
 // release of no-shows on h (stopped by h.Close).
 func New(h *hall.Hall, opt Options) *Service {
-	svc := &Service{h: h}
+	svc := &Service{h: h, catalog: opt.Catalog, watch: opt.WatchBooking}
+	if svc.catalog == nil {
+		svc.catalog = cases.DefaultCatalog
+	}
 	if opt.Release {
 		h.Every("release appointments", 0, func(ctx context.Context) error {
 			_, err := svc.Release(ctx)
@@ -394,7 +407,7 @@ func newBookingCode(tx *hall.Tx) string {
 // the service's.
 func (svc *Service) documentsFor(service, item string) []string {
 	if item != "" {
-		if it, ok := svc.h.Catalog().Item(item); ok && len(it.Documents) > 0 {
+		if it, ok := svc.catalog().Item(item); ok && len(it.Documents) > 0 {
 			return it.Documents
 		}
 	}
@@ -468,7 +481,7 @@ func (svc *Service) Book(ctx context.Context, p hall.Principal, req BookRequest)
 		return Appointment{}, err
 	}
 	if req.Item != "" {
-		if it, ok := svc.h.Catalog().Item(req.Item); !ok || it.Service != req.Service {
+		if it, ok := svc.catalog().Item(req.Item); !ok || it.Service != req.Service {
 			return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_business_item_does")
 		}
 	}
@@ -501,8 +514,8 @@ func (svc *Service) Book(ctx context.Context, p hall.Principal, req BookRequest)
 	if err != nil {
 		return Appointment{}, fmt.Errorf("book %s %s %s: %w", req.Service, req.Day, req.Slot, err)
 	}
-	if p.Kind == "" {
-		svc.h.WatchBooking(out.Day, out.Service, out.Slot) // hall/security.go: a day filling unusually fast alerts the manager
+	if p.Kind == "" && svc.watch != nil {
+		svc.watch(out.Day, out.Service, out.Slot) // console/security.go: a day filling unusually fast alerts the manager
 	}
 	return out, nil
 }

@@ -60,14 +60,12 @@ type Service struct {
 // New returns the casework of h and registers its hooks on h: an issue or a
 // finish naming a business item the catalog does not know is refused
 // (Hall.CheckItem), a finish naming one records its case (Hall.OnFinish), and
-// the kernel's Hall.Catalog (still read by the features that live in hall)
-// answers with this catalog (Hall.UseCatalog), as do the monitor's alerts.
+// the console's monitor shows its MonitorAlerts. The features that read the catalog
+// (appointment, printing, rating, the region feed) are given s.Catalog.
 func New(h *hall.Hall) *Service {
 	s := &Service{h: h}
 	h.CheckItem(s.checkItem)
 	h.OnFinish(s.addCaseRecord)
-	h.UseCatalog(s.Catalog)
-	h.MonitorAlerts(s.alerts)
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"hallq/casework"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/queue"
 )
@@ -66,7 +67,7 @@ func TestOwnerWorkOrdersAndApprovals(t *testing.T) {
 	if _, err := c.cw.OpenWorkOrder(c.ctx, c.manager, casework.OpenWorkOrder{Ticket: tk.ID, Item: "lv_connection"}); err != nil {
 		t.Fatalf("the manager's work order: %v", err)
 	}
-	audit, err := c.h.Audit(c.manager, hall.AuditQuery{Category: "override"})
+	audit, err := console.New(c.h, console.Options{}).Audit(c.manager, console.AuditQuery{Category: "override"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestOwnerNamedCall(t *testing.T) {
 	if got, err := c.h.Operate(c.ctx, c.manager, 1, hall.CounterOp{Action: "call", Number: b.Number}); err != nil || got.ID != b.ID {
 		t.Fatalf("the manager's named call: %+v %v", got, err)
 	}
-	audit, err := c.h.Audit(c.manager, hall.AuditQuery{Category: "override"})
+	audit, err := console.New(c.h, console.Options{}).Audit(c.manager, console.AuditQuery{Category: "override"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -487,9 +487,10 @@ func (s *Service) WorkOrderAlerts(p hall.Principal) (WorkOrderAlerts, error) {
 	return a, nil
 }
 
-// alerts are casework's lines of the live monitor (Hall.MonitorAlerts):
-// overdue work orders and approvals waiting for a decision.
-func (s *Service) alerts(p hall.Principal) []hall.Alert {
+// MonitorAlerts are casework's lines of the live monitor
+// (console.Options.Alerts): overdue work orders and approvals waiting for a
+// decision. The day is the monitor's; casework's alerts are of any day.
+func (s *Service) MonitorAlerts(p hall.Principal, _ string) []hall.Alert {
 	var out []hall.Alert
 	if wa, err := s.WorkOrderAlerts(p); err == nil && wa.Overdue > 0 {
 		out = append(out, hall.Alert{Kind: "workorder", Link: "/cases/workorders",

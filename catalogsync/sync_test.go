@@ -37,8 +37,8 @@ type caseHall struct {
 	*casework.Service
 }
 
-// Catalog is casework's (the kernel's transitional Hall.Catalog answers the
-// same).
+// Catalog is casework's (the kernel has no catalog: casework.Service.Catalog
+// is the only one).
 func (h caseHall) Catalog() *cases.Catalog { return h.Service.Catalog() }
 
 func openHall(t *testing.T) caseHall {

@@ -1,6 +1,9 @@
 // Package console is the managers' console beside the hall kernel: the
-// notices of the hall display (notices.go). The audit and the live monitor
-// still live in hall (docs/architecture.md).
+// notices of the hall display (notices.go), the audit of the event log
+// (audit.go), the live monitor (monitor.go) and the security log and alerts
+// (security.go). It imports no feature: the features' parts of the monitor
+// are handed to it as functions (Options), and the features that report
+// security events are handed its Security (docs/architecture.md).
 package console
 
 import (
@@ -15,16 +18,37 @@ import (
 	"hallq/queue"
 )
 
-// Options configure New (nothing yet: the monitor's alert sources come with it).
-type Options struct{}
+// Options configure New.
+type Options struct {
+	// Security is the hall's security log and alerts, shared with the
+	// features that report to it (account, appointment); nil: New makes one.
+	Security *Security
+	// Alerts are the features' lines of the live monitor on day, after the
+	// kernel's own, in order (casework: overdue work orders and pending
+	// approvals; rating: clerks with many low ratings).
+	Alerts []func(p hall.Principal, day string) []hall.Alert
+	// Rated is day's rated tickets and the satisfied share (rating), for
+	// the monitor's totals; nil leaves them 0.
+	Rated func(day string) (rated int, satisfaction float64)
+}
 
 // Service is the console of one hall.
 type Service struct {
-	h *hall.Hall
+	h   *hall.Hall
+	sec *Security
+	opt Options
 }
 
-// New returns the console of h; it registers nothing.
-func New(h *hall.Hall, opt Options) *Service { return &Service{h: h} }
+// New returns the console of h; it registers nothing with the kernel.
+func New(h *hall.Hall, opt Options) *Service {
+	if opt.Security == nil {
+		opt.Security = NewSecurity(h)
+	}
+	return &Service{h: h, sec: opt.Security, opt: opt}
+}
+
+// Security is the hall's security log and alerts (Options.Security).
+func (s *Service) Security() *Security { return s.sec }
 
 // KindNotice is the record kind of notices for the hall display; keys are
 // the creation time (UTC, sortable) and a short random suffix.

@@ -53,7 +53,7 @@ func TestClockStepBackAndForward(t *testing.T) {
 	if d := f.h.ClockBehind(); d < 23*time.Hour {
 		t.Errorf("clock behind by %v, want about a day", d)
 	}
-	m, err := f.h.Monitor(boss)
+	m, err := monitorOf(f.h, boss)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestClockStepBackAndForward(t *testing.T) {
 	if d := f.h.ClockBehind(); d != 0 {
 		t.Errorf("clock behind by %v after the correction", d)
 	}
-	if m, _ := f.h.Monitor(boss); !hasAlert(m, "clock") {
+	if m, _ := monitorOf(f.h, boss); !hasAlert(m, "clock") {
 		t.Errorf("the clock alert is gone on the day of the step: %+v", m.Alerts)
 	}
 
@@ -115,19 +115,10 @@ func TestClockBehindAtStart(t *testing.T) {
 		t.Errorf("ticket with the clock in 2000: %+v after %+v", next, first)
 	}
 	_, boss = f.login("boss", 0)
-	if m, _ := f.h.Monitor(boss); !hasAlert(m, "clock") {
+	if m, _ := monitorOf(f.h, boss); !hasAlert(m, "clock") {
 		t.Errorf("no clock alert: %+v", m.Alerts)
 	}
 	checkHistory(t, f.h)
-}
-
-func hasAlert(m hall.Monitor, kind string) bool {
-	for _, a := range m.Alerts {
-		if a.Kind == kind {
-			return true
-		}
-	}
-	return false
 }
 
 // checkHistory checks every stored ticket: ids unique (the store keys them

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"hallq/account"
 	"hallq/hall"
@@ -167,70 +166,3 @@ func TestConfigRefusals(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// TestMonitorAndAudit: the monitor's totals and alerts, the manager's
-// actions, and the audit search over them.
-func TestMonitorAndAudit(t *testing.T) {
-	f := newFixture(t, monday10, true)
-	boss := f.manager()
-	_, c1 := f.clerk("clerk1", 1)
-	a1 := f.issue("A")
-	a2 := f.issue("A")
-	a3 := f.issue("A")
-	f.op(c1, 1, "call")
-	f.op(c1, 1, "start")
-	if _, err := f.h.CancelTicket(ctx, boss, a3.ID, "客户离开"); err != nil {
-		t.Fatal(err)
-	}
-	moved, err := f.h.MoveTicket(ctx, boss, a2.ID, queue.TransferRequest{Service: "C"})
-	if err != nil || moved.Service != "C" || moved.Number != a2.Number || moved.Status != queue.Waiting {
-		t.Fatalf("move: %+v %v", moved, err)
-	}
-	if _, err := f.h.SetCounterOpen(ctx, boss, 2, true); err != nil {
-		t.Fatal(err)
-	}
-	// An hour later A001 is still being served and C waits past its target.
-	f.clock.Add(time.Hour)
-	m, err := f.h.Monitor(boss)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Totals != (hall.Totals{Issued: 3, Waiting: 1, Cancelled: 1}) {
-		t.Errorf("totals %+v", m.Totals)
-	}
-	kinds := map[string]int{}
-	for _, a := range m.Alerts {
-		kinds[a.Kind]++
-	}
-	if kinds["serving"] != 1 || kinds["wait"] != 1 {
-		t.Errorf("alerts %+v", m.Alerts)
-	}
-	if _, err := f.h.Monitor(c1); queue.ErrorCode(err) != queue.EFORBIDDEN {
-		t.Errorf("a clerk's monitor: %v", err)
-	}
-	_ = a1
-
-	all, err := f.h.Audit(boss, hall.AuditQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cats []string
-	for _, e := range all {
-		cats = append(cats, e.Category)
-	}
-	// Newest first: open counter 2, the move, the cancel, the two logins.
-	want := []string{"counter", "move", "cancel", "login", "login"}
-	if !slices.Equal(cats, want) {
-		t.Errorf("audit categories %v, want %v", cats, want)
-	}
-	found, _ := f.h.Audit(boss, hall.AuditQuery{Q: "客户离开"})
-	if len(found) != 1 || found[0].Category != "cancel" || found[0].Actor != "user:boss" || !strings.Contains(found[0].What, a3.Number) {
-		t.Errorf("search: %+v", found)
-	}
-	if got, _ := f.h.Audit(boss, hall.AuditQuery{From: "2026-11-24", To: "2026-11-30"}); len(got) != 0 {
-		t.Errorf("a later range found %d", len(got))
-	}
-	if _, err := f.h.Audit(boss, hall.AuditQuery{From: "2026-11-30", To: "2026-11-01"}); queue.ErrorCode(err) != queue.EINVALID {
-		t.Errorf("reversed range: %v", err)
-	}
-}

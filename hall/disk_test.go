@@ -31,7 +31,7 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	defer checkClose(t, h)
 	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
 	alerts := func() (kinds []string, text string) {
-		m, err := h.Monitor(mgr)
+		m, err := monitorOf(h, mgr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,13 +85,6 @@ type Hall struct {
 
 	Metrics Metrics
 
-	// catalog is the committed business catalog the classifier reads (casework.go).
-
-	alerts securityAlerts // lock-outs and booking bursts for the manager's monitor (security.go)
-
-	retMu  sync.Mutex
-	retDay string // the day ApplyRetention last ran (retention.go)
-
 	bg sync.WaitGroup // background work (scheduled jobs, the integrity check) that Close waits for
 
 	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
@@ -157,16 +150,6 @@ func Open(opt Options) (*Hall, error) {
 func (h *Hall) registerFeatures(opt Options) {
 	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)
 		_, err := h.SkipUnconfirmed(ctx)
-		return err
-	})
-	h.Every("retention", 0, func(ctx context.Context) error { // erase old personal data once a day (retention.go)
-		if !h.retentionDue() {
-			return nil
-		}
-		n, err := h.ApplyRetention(ctx)
-		if err == nil && n > 0 {
-			h.log.Info("retention: personal fields erased", "records", n)
-		}
 		return err
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"hallq/casework/cases"
 	"hallq/queue"
 )
 
@@ -22,9 +21,6 @@ type hooks struct {
 	checks  []func(item string) error
 	finish  []func(tx *Tx, ev *queue.Event, item string)
 	closers []func()
-	catalog func() *cases.Catalog
-	alerts  []func(p Principal) []Alert
-	monitor []func(m *Monitor) // monitor.go
 }
 
 // Every runs job every d (0: the hall's tick, Options.Tick) in its own
@@ -114,47 +110,4 @@ func (h *Hall) OnClose(fn func()) {
 	h.hooks.mu.Lock()
 	h.hooks.closers = append(h.hooks.closers, fn)
 	h.hooks.mu.Unlock()
-}
-
-// UseCatalog makes get the business catalog that Hall.Catalog answers with
-// (casework registers its own in casework.New).
-func (h *Hall) UseCatalog(get func() *cases.Catalog) {
-	h.hooks.mu.Lock()
-	h.hooks.catalog = get
-	h.hooks.mu.Unlock()
-}
-
-// Catalog returns the hall's business catalog as casework keeps it (the
-// default catalog shipped in the binary when no casework is registered).
-// Transitional: the features still in package hall (appointments, printing,
-// ratings) read it here; once they move they take *casework.Service and call
-// its Catalog, and this goes.
-func (h *Hall) Catalog() *cases.Catalog {
-	h.hooks.mu.RLock()
-	get := h.hooks.catalog
-	h.hooks.mu.RUnlock()
-	if get == nil {
-		return cases.DefaultCatalog()
-	}
-	return get()
-}
-
-// MonitorAlerts adds fn's alerts to the live monitor's (Monitor), after the
-// kernel's own, in the order registered: how a feature (casework: overdue
-// work orders, pending approvals) tells the managers what needs attention.
-func (h *Hall) MonitorAlerts(fn func(p Principal) []Alert) {
-	h.hooks.mu.Lock()
-	h.hooks.alerts = append(h.hooks.alerts, fn)
-	h.hooks.mu.Unlock()
-}
-
-func (h *Hall) featureAlerts(p Principal) []Alert {
-	h.hooks.mu.RLock()
-	fns := h.hooks.alerts
-	h.hooks.mu.RUnlock()
-	var out []Alert
-	for _, fn := range fns {
-		out = append(out, fn(p)...)
-	}
-	return out
 }

@@ -71,7 +71,7 @@ func TestDailyStoreCheck(t *testing.T) {
 	if c.OK || !c.Summary.Damaged() {
 		t.Fatalf("check: %+v", c)
 	}
-	m, err := h.Monitor(mgr)
+	m, err := monitorOf(h, mgr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestMidnightAtTheCounter(t *testing.T) {
 		t.Errorf("rating the customer served over midnight: %+v %v", r, err)
 	}
 	boss := f.manager()
-	if m, err := f.h.Monitor(boss); err != nil || m.Totals.Issued != 1 || m.Totals.Served != 0 {
+	if m, err := monitorOf(f.h, boss); err != nil || m.Totals.Issued != 1 || m.Totals.Served != 0 {
 		t.Errorf("today's totals: %+v %v, want 1 issued, none served yet", m.Totals, err)
 	}
 	next := f.op(clerk, 1, "call")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"hallq/queue"
 )
@@ -279,51 +278,4 @@ func (h *Hall) Track(code string) (queue.Ticket, error) {
 		}
 	})
 	return t, nil
-}
-
-// Past says that a tracked ticket is of an earlier day and how it ended, for
-// the customer who opens yesterday's code: Day is the ticket's day,
-// Yesterday whether that is the day before today, and the text, in Chinese
-// and English, says which day and the outcome.
-type Past struct {
-	Day       string `json:"day"`
-	Yesterday bool   `json:"yesterday"`
-	TextZH    string `json:"text_zh"`
-	TextEN    string `json:"text_en"`
-}
-
-// PastOf returns what to tell about t when it is a ticket of an earlier day
-// than the hall's; ok is false for today's tickets.
-func (h *Hall) PastOf(t queue.Ticket) (p Past, ok bool) {
-	var today string
-	h.Read(func(v *queue.Engine, _ uint64) { today = v.Day() })
-	if t.Day == "" || t.Day >= today {
-		return Past{}, false
-	}
-	p.Day = t.Day
-	whenZH, whenEN := t.Day, t.Day
-	if d, err := time.Parse(time.DateOnly, today); err == nil && d.AddDate(0, 0, -1).Format(time.DateOnly) == t.Day {
-		p.Yesterday = true
-		whenZH, whenEN = "昨天（"+t.Day+"）", "yesterday ("+t.Day+")"
-	}
-	var zh, en string
-	switch t.Status {
-	case queue.Done:
-		zh, en = "已办结", "it was served"
-	case queue.NoShow:
-		zh, en = "叫号时未到，已过号", "it was called but no one came (no-show)"
-	case queue.Transferred:
-		zh, en = "已转办", "it was transferred"
-	case queue.Cancelled:
-		if strings.Contains(t.Note, "day ended") {
-			zh, en = "营业结束时仍在等候，已取消", "it was still waiting when the day ended and was cancelled"
-		} else {
-			zh, en = "已取消", "it was cancelled"
-		}
-	default:
-		zh, en = "仍在窗口办理", "it is still being served at a counter"
-	}
-	p.TextZH = fmt.Sprintf("这是%s的号 %s：%s。今天办理请重新取号。", whenZH, t.Number, zh)
-	p.TextEN = fmt.Sprintf("This is a ticket of %s, %s: %s. Please take a new ticket today.", whenEN, t.Number, en)
-	return p, true
 }

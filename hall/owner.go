@@ -15,9 +15,9 @@ import (
 // may act on any ticket, and when the ticket is not theirs the event says
 // so, for the audit.
 
-// overrideMark starts the part of an event's reason that records a manager
+// OverrideMark starts the part of an event's reason that records a manager
 // acting on a ticket outside their own counter (audit category "override").
-const overrideMark = "manager override: "
+const OverrideMark = "manager override: "
 
 // MayTouchTicket is mayTouchTicketLocked for a feature's Exec function (e
 // is tx.Engine()).
@@ -36,7 +36,7 @@ func mayTouchTicketLocked(e *queue.Engine, p Principal, t queue.Ticket) (overrid
 		if held, ok := e.Counter(p.Counter); ok && p.Counter != 0 && held.Clerk == p.Name && (held.Current == t.ID || t.Counter == p.Counter) {
 			return "", nil
 		}
-		return fmt.Sprintf("%s%s of counter %d", overrideMark, t.Number, t.Counter), nil
+		return fmt.Sprintf("%s%s of counter %d", OverrideMark, t.Number, t.Counter), nil
 	}
 	if p.Kind != "user" || p.Role != RoleClerk {
 		return "", forbidden()
@@ -63,7 +63,7 @@ func mayCallNamedLocked(e *queue.Engine, p Principal, n int, t queue.Ticket) (ov
 		return "", nil
 	}
 	if p.Staff() {
-		return fmt.Sprintf("%s%s (service %s) called at counter %d", overrideMark, t.Number, t.Service, n), nil
+		return fmt.Sprintf("%s%s (service %s) called at counter %d", OverrideMark, t.Number, t.Service, n), nil
 	}
 	return "", queue.Err(queue.EFORBIDDEN, "err.hall.counter_does_not_serve", n, t.Service, t.Number)
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/kiosk"
 	"hallq/queue"
@@ -42,6 +43,9 @@ type Options struct {
 	Paper kiosk.Paper
 	// Advice is the foot line of every ticket; kiosk.DefaultAdvice when "".
 	Advice string
+	// Catalog is the hall's business catalog (casework.Service.Catalog): a
+	// ticket's item and its documents to bring. Nil: the default catalog.
+	Catalog func() *cases.Catalog
 }
 
 // Printer records.
@@ -101,15 +105,19 @@ type printing struct {
 
 // Service is the ticket printing of one hall.
 type Service struct {
-	h  *hall.Hall
-	pr *printing
+	h       *hall.Hall
+	pr      *printing
+	catalog func() *cases.Catalog
 }
 
 // New starts the ticket printing of h: a listener of the kiosks' issue
 // events hands each ticket to the worker of its kiosk's printer; h.Close
 // stops them.
 func New(h *hall.Hall, opt Options) *Service {
-	svc := &Service{h: h}
+	svc := &Service{h: h, catalog: opt.Catalog}
+	if svc.catalog == nil {
+		svc.catalog = cases.DefaultCatalog
+	}
 	svc.start(opt)
 	h.OnClose(svc.stop)
 	return svc
@@ -369,7 +377,7 @@ func (svc *Service) printedTicket(t queue.Ticket) kiosk.Ticket {
 		}
 	}
 	if t.Item != "" {
-		if it, ok := svc.h.Catalog().Item(t.Item); ok {
+		if it, ok := svc.catalog().Item(t.Item); ok {
 			kt.Item, kt.Documents = it.NameZH, it.Documents
 		}
 	}

@@ -170,11 +170,15 @@ type Options struct {
 	// Every is how often the job "expire ratings" runs (Hall.Every: 0 is
 	// the hall's tick); negative schedules nothing (tests call Expire).
 	Every time.Duration
+	// Catalog is the hall's business catalog (casework.Service.Catalog):
+	// the case class of a rated ticket's item. Nil: the default catalog.
+	Catalog func() *cases.Catalog
 }
 
 // Service is the rating loop of one hall.
 type Service struct {
-	h *hall.Hall
+	h       *hall.Hall
+	catalog func() *cases.Catalog
 	// expiry is Expire's place in the write model's done tickets: touched
 	// only inside Exec, under the hall's lock.
 	expiry struct {
@@ -187,24 +191,33 @@ type Service struct {
 // New returns the rating loop of h and schedules "expire ratings" on it
 // (stopped by h.Close).
 func New(h *hall.Hall, opt Options) *Service {
-	s := &Service{h: h}
+	s := &Service{h: h, catalog: opt.Catalog}
+	if s.catalog == nil {
+		s.catalog = cases.DefaultCatalog
+	}
 	if opt.Every >= 0 {
 		h.Every("expire ratings", opt.Every, func(ctx context.Context) error { // 未评价 past the window
 			_, err := s.Expire(ctx)
 			return err
 		})
 	}
-	h.OnMonitor(s.monitor)
 	return s
 }
 
-// monitor adds today's rated figures and the clerks' raised low-rating
-// alerts to the live monitor.
-func (s *Service) monitor(m *hall.Monitor) {
-	if st, err := s.Figures(m.Snapshot.Day, m.Snapshot.Day); err == nil {
-		m.Totals.Rated, m.Totals.Satisfaction = st.Total.Rated, st.Total.Satisfaction
+// Rated is day's rated tickets and satisfied share, for the live monitor's
+// totals (console.Options.Rated); 0 when the figures cannot be read.
+func (s *Service) Rated(day string) (rated int, satisfaction float64) {
+	if st, err := s.Figures(day, day); err == nil {
+		return st.Total.Rated, st.Total.Satisfaction
 	}
-	if ras, err := s.Alerts(m.Snapshot.Day); err == nil {
+	return 0, 0
+}
+
+// MonitorAlerts are the clerks' raised low-rating alerts of day, for the
+// live monitor (console.Options.Alerts).
+func (s *Service) MonitorAlerts(_ hall.Principal, day string) []hall.Alert {
+	var out []hall.Alert
+	if ras, err := s.Alerts(day); err == nil {
 		for _, a := range ras {
 			if !a.Raised {
 				continue
@@ -213,11 +226,12 @@ func (s *Service) monitor(m *hall.Monitor) {
 			if name == "" {
 				name = a.Clerk
 			}
-			m.Alerts = append(m.Alerts, hall.Alert{Kind: "rating", Link: "/callbacks",
+			out = append(out, hall.Alert{Kind: "rating", Link: "/callbacks",
 				TextZH: fmt.Sprintf("%s 今日已有 %d 个差评", name, a.Low),
 				TextEN: fmt.Sprintf("%s has %d low ratings today", name, a.Low)})
 		}
 	}
+	return out
 }
 
 // caseClass is the case class of a business item in the hall's catalog (""
@@ -226,7 +240,7 @@ func (s *Service) caseClass(item string) string {
 	if item == "" {
 		return ""
 	}
-	if it, ok := s.h.Catalog().Item(item); ok {
+	if it, ok := s.catalog().Item(item); ok {
 		return string(it.Class)
 	}
 	return ""

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/region/feed"
 )
@@ -49,7 +50,12 @@ type Source interface {
 // LocalSource reads a hall in the same process (hallq serve with
 // region.ship_to): straight from the store's read transactions, never
 // under the hall's command lock.
-type LocalSource struct{ Hall *hall.Hall }
+type LocalSource struct {
+	Hall *hall.Hall
+	// Catalog is the hall's business catalog (casework.Service.Catalog):
+	// the case class of each line. Nil: the default catalog.
+	Catalog func() *cases.Catalog
+}
 
 // Info implements Source.
 func (s LocalSource) Info(context.Context) (HallInfo, error) {
@@ -76,7 +82,7 @@ func (s LocalSource) Read(_ context.Context, since uint64, limit int) ([]feed.Li
 	if err != nil {
 		return nil, head, err
 	}
-	src := feed.HallSource(s.Hall)
+	src := feed.HallSource(s.Hall, s.Catalog)
 	out := make([]feed.Line, len(evs))
 	for i, ev := range evs {
 		out[i] = src.Line(ev)

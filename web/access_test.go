@@ -14,6 +14,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"hallq/account"
+	"hallq/console"
 
 	"hallq/hall"
 	"hallq/web"
@@ -66,7 +67,7 @@ func TestAPICrossSiteAudited(t *testing.T) {
 	mgr := e.login("manager", 0)
 	r := e.withHeaders("POST", "/api/v1/config/counters/1/close", mgr, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
 	apiCheckError(t, r, http.StatusForbidden, "forbidden")
-	var audit []hall.AuditEntry
+	var audit []console.AuditEntry
 	e.do("GET", "/api/v1/audit?category=security", mgr, nil).JSON(t, &audit)
 	found := false
 	for _, a := range audit {

@@ -5,6 +5,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"hallq/appointment"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -24,7 +25,7 @@ import (
 
 // publicAppointment masks the phone number.
 func publicAppointment(a appointment.Appointment) appointment.Appointment {
-	a.Phone = MaskPhone(a.Phone)
+	a.Phone = privacy.Phone(a.Phone)
 	return a
 }
 
@@ -152,7 +153,7 @@ func (s *Server) apptCheckIn(c *fiber.Ctx) error {
 	r.Appointment = publicAppointment(r.Appointment)
 	status := fiber.StatusOK
 	if r.Ticket != nil {
-		t := publicTicket(*r.Ticket)
+		t := privacy.Ticket(*r.Ticket, privacy.Staff)
 		r.Ticket = &t
 		status = fiber.StatusCreated
 	}

@@ -6,13 +6,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"hallq/hall"
+	"hallq/console"
 	"hallq/queue"
 )
 
 // auditQuery reads the audit filters from the query string.
-func auditQuery(c *fiber.Ctx) (hall.AuditQuery, error) {
-	q := hall.AuditQuery{From: utils.CopyString(c.Query("from")), To: utils.CopyString(c.Query("to")),
+func auditQuery(c *fiber.Ctx) (console.AuditQuery, error) {
+	q := console.AuditQuery{From: utils.CopyString(c.Query("from")), To: utils.CopyString(c.Query("to")),
 		Category: utils.CopyString(c.Query("category")), Q: utils.CopyString(c.Query("q"))}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -31,7 +31,7 @@ func (s *Server) getAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.hall.Audit(principal(c), q)
+	out, err := s.consoles.Audit(principal(c), q)
 	if err != nil {
 		return err
 	}

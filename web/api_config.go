@@ -9,6 +9,7 @@ import (
 
 	"hallq/account"
 	"hallq/console"
+	"hallq/privacy"
 
 	"hallq/hall"
 	"hallq/queue"
@@ -40,19 +41,11 @@ func (s *Server) getConfig(c *fiber.Ctx) error { return c.JSON(s.configNow()) }
 // getMonitor: GET /api/v1/monitor → the live monitor (snapshot, alerts,
 // today's totals).
 func (s *Server) getMonitor(c *fiber.Ctx) error {
-	m, err := s.hall.Monitor(principal(c))
+	m, err := s.consoles.Monitor(principal(c))
 	if err != nil {
 		return err
 	}
-	for i := range m.Snapshot.Counters {
-		if t := m.Snapshot.Counters[i].Ticket; t != nil {
-			p := publicTicket(*t)
-			m.Snapshot.Counters[i].Ticket = &p
-		}
-	}
-	for i := range m.Snapshot.Recent {
-		m.Snapshot.Recent[i] = publicTicket(m.Snapshot.Recent[i])
-	}
+	m.Snapshot = privacy.Snapshot(m.Snapshot, privacy.Staff)
 	return c.JSON(m)
 }
 
@@ -63,7 +56,7 @@ func (s *Server) monitorWaiting(c *fiber.Ctx) error {
 	s.hall.Read(func(e *queue.Engine, _ uint64) {
 		for _, t := range e.Tickets() {
 			if t.Status == queue.Waiting {
-				out = append(out, publicTicket(t))
+				out = append(out, privacy.Ticket(t, privacy.Staff))
 			}
 		}
 	})
@@ -225,7 +218,7 @@ func (s *Server) moveTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(publicTicket(t))
+	return c.JSON(privacy.Ticket(t, privacy.Staff))
 }
 
 // getVoice: GET /api/v1/voice → the voice settings (every screen reads them).

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) counterAction(c *fiber.Ctx) error {
 			}
 		}
 	}
-	return c.JSON(publicTicket(t))
+	return c.JSON(privacy.Ticket(t, privacy.Staff))
 }
 
 // counterWaiting: GET /api/v1/counters/{n}/waiting → the tickets counter n
@@ -60,7 +61,7 @@ func (s *Server) counterWaiting(c *fiber.Ctx) error {
 		return queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
 	}
 	for i := range list {
-		list[i] = publicTicket(list[i])
+		list[i] = privacy.Ticket(list[i], privacy.Staff)
 	}
 	return c.JSON(list)
 }

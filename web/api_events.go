@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/queue"
 	"hallq/region/feed"
@@ -34,9 +35,9 @@ type ExportLine struct {
 
 // WriteEvents writes every event after since to w as NDJSON (one feed.Line
 // per line) and returns the last sequence written (since if none), so a
-// caller resumes with ?since=LAST.
-func WriteEvents(h *hall.Hall, since uint64, w io.Writer) (last uint64, err error) {
-	last, _, err = feed.Write(h.Store(), feed.HallSource(h), since, 0, w)
+// caller resumes with ?since=LAST. catalog (casework's) classes the cases.
+func WriteEvents(h *hall.Hall, catalog func() *cases.Catalog, since uint64, w io.Writer) (last uint64, err error) {
+	last, _, err = feed.Write(h.Store(), feed.HallSource(h, catalog), since, 0, w)
 	return last, err
 }
 
@@ -112,7 +113,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 	if e := c.Query("epoch"); e != "" && e != s.hall.Epoch() {
 		since = 0
 	}
-	src := feed.HallSource(s.hall)
+	src := feed.HallSource(s.hall, s.casework.Catalog)
 	head, _, err := s.hall.Store().LastEvent()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/notify"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -89,7 +90,7 @@ func (s *Server) listDead(c *fiber.Ctx) error {
 func maskDead(list []notify.DeadLetter) []notify.DeadLetter {
 	out := make([]notify.DeadLetter, len(list))
 	for i, d := range list {
-		d.Message.Phone = MaskPhone(d.Message.Phone)
+		d.Message.Phone = privacy.Phone(d.Message.Phone)
 		out[i] = d
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 
 	"hallq/calendar"
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -64,8 +65,7 @@ func (s *Server) remoteIssue(c *fiber.Ctx) error {
 		}
 	}
 	s.setRemoteCookie(c, t.Tracking)
-	t = publicTicket(t)
-	t.Phone, t.Account, t.Clerk = "", "", ""
+	t = privacy.Ticket(t, privacy.Holder) // the phone is the ticket's holder
 	return c.Status(fiber.StatusCreated).JSON(remoteTicketJSON{Ticket: t, TrackURL: "/t/" + url.PathEscape(t.Tracking)})
 }
 
@@ -106,8 +106,7 @@ func (s *Server) arrival(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t = publicTicket(t)
-	t.Phone, t.Account, t.Clerk, t.Tracking = "", "", "", ""
+	t = privacy.Ticket(t, privacy.Public) // a kiosk or whoever typed the code: not even the code back
 	return c.JSON(arrivalJSON{Ticket: t, Changed: changed})
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -14,25 +15,12 @@ type queueView struct {
 	queue.Snapshot
 }
 
-func maskSnapshot(snap queue.Snapshot) queue.Snapshot {
-	for i := range snap.Counters {
-		if t := snap.Counters[i].Ticket; t != nil {
-			m := publicTicket(*t)
-			snap.Counters[i].Ticket = &m
-		}
-	}
-	for i := range snap.Recent {
-		snap.Recent[i] = publicTicket(snap.Recent[i])
-	}
-	return snap
-}
-
 // getQueue: people (the desk) see phones masked; devices see what a shared
-// screen shows, nothing of the customer (wsSnapshot).
+// screen shows, nothing of the customer (privacy.Public).
 func (s *Server) getQueue(c *fiber.Ctx) error {
 	snap, seq := s.hall.Snapshot()
 	if principal(c).Kind != "user" {
-		return c.JSON(queueView{Seq: seq, Epoch: s.hall.Epoch(), Snapshot: wsSnapshot(snap, true)})
+		return c.JSON(queueView{Seq: seq, Epoch: s.hall.Epoch(), Snapshot: privacy.Snapshot(snap, privacy.Public)})
 	}
-	return c.JSON(queueView{Seq: seq, Epoch: s.hall.Epoch(), Snapshot: maskSnapshot(snap)})
+	return c.JSON(queueView{Seq: seq, Epoch: s.hall.Epoch(), Snapshot: privacy.Snapshot(snap, privacy.Staff)})
 }

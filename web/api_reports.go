@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/sim"
@@ -120,7 +121,7 @@ func (s *Server) reportTicketsCSV(c *fiber.Ctx) error {
 		if p.Service != "" && t.Service != p.Service {
 			return nil
 		}
-		return w.Write(report.TicketRow(t, loc, MaskPhone))
+		return w.Write(report.TicketRow(t, loc, privacy.Phone))
 	})
 	if err != nil {
 		return fmt.Errorf("tickets export: %w", err)

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/privacy"
 )
 
 // returnTicket: POST /api/v1/tickets/return {"number"|"code"} → 200 the
@@ -19,5 +20,5 @@ func (s *Server) returnTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(publicTicket(t))
+	return c.JSON(privacy.Ticket(t, privacy.Staff))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) issueTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(publicTicket(t))
+	return c.Status(fiber.StatusCreated).JSON(privacy.Ticket(t, privacy.Staff))
 }
 
 func ticketID(c *fiber.Ctx) (uint64, error) {
@@ -44,7 +45,7 @@ func (s *Server) getTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(publicTicket(t))
+	return c.JSON(privacy.Ticket(t, privacy.Staff))
 }
 
 type cancelRequest struct {
@@ -65,7 +66,7 @@ func (s *Server) cancelTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(publicTicket(t))
+	return c.JSON(privacy.Ticket(t, privacy.Staff))
 }
 
 // track: GET /api/v1/track/{code} → the ticket of a tracking code, with
@@ -75,10 +76,8 @@ func (s *Server) track(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t = publicTicket(t)
-	t.Phone, t.Account, t.Clerk = "", "", ""
-	out := trackJSON{Ticket: t}
-	if p, ok := s.hall.PastOf(t); ok {
+	out := trackJSON{Ticket: privacy.Ticket(t, privacy.Holder)} // as the ticket websocket shows it
+	if p, ok := s.privacySvc.PastOf(t); ok {
 		out.Past = &p // yesterday's code: which day and how it ended
 	}
 	return c.JSON(out)
@@ -88,5 +87,5 @@ func (s *Server) track(c *fiber.Ctx) error {
 // earlier day.
 type trackJSON struct {
 	queue.Ticket
-	Past *hall.Past `json:"past,omitempty"`
+	Past *privacy.Past `json:"past,omitempty"`
 }

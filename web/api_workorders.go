@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"hallq/casework"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -22,7 +23,7 @@ type workOrderJSON struct {
 
 func workOrderOut(w casework.WorkOrder, now time.Time, fullPhone bool) workOrderJSON {
 	if !fullPhone {
-		w.Phone = MaskPhone(w.Phone)
+		w.Phone = privacy.Phone(w.Phone)
 	}
 	w.Log = slices.Clone(w.Log)
 	return workOrderJSON{WorkOrder: w, Overdue: w.Overdue(now), DueSoon: w.DueSoon(now), NeedsCallBack: w.NeedsCallBack(),

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"hallq/assets"
-	"hallq/hall"
+	"hallq/console"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -146,7 +146,7 @@ func TestDrillHostileInput(t *testing.T) {
 		}
 		evs := all[:0]
 		for _, ev := range all {
-			if ev.Type != hall.EvSecurity {
+			if ev.Type != console.EvSecurity {
 				evs = append(evs, ev)
 			}
 		}

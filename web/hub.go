@@ -14,6 +14,7 @@ import (
 
 	"hallq/account"
 	"hallq/casework"
+	"hallq/privacy"
 
 	"hallq/hall"
 	"hallq/queue"
@@ -404,7 +405,7 @@ func (h *Hub) frameFor(c *wsClient, it *wsItem, frames map[string][]byte) []byte
 		switch c.topic.Kind {
 		case topicDesk:
 			f = wsFrame{Type: "event", Seq: it.ev.Seq, Prev: &prev, Event: deltaEventOf(wsEvent(it.ev, false)),
-				Delta: deskDelta{wsDelta: *d, Waiting: wsTickets(it.waiting[c.topic.Counter], false)}}
+				Delta: deskDelta{wsDelta: *d, Waiting: privacy.Tickets(it.waiting[c.topic.Counter], privacy.Staff)}}
 		case topicMonitor:
 			f = wsFrame{Type: "event", Seq: it.ev.Seq, Prev: &prev, Event: deltaEventOf(wsEvent(it.ev, false)), Delta: d}
 		default:
@@ -417,11 +418,11 @@ func (h *Hub) frameFor(c *wsClient, it *wsItem, frames map[string][]byte) []byte
 	switch c.topic.Kind {
 	case topicDesk:
 		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, false),
-			State: deskState{Snapshot: wsSnapshot(it.snap, false), Waiting: wsTickets(it.waiting[c.topic.Counter], false)}}
+			State: deskState{Snapshot: privacy.Snapshot(it.snap, privacy.Staff), Waiting: privacy.Tickets(it.waiting[c.topic.Counter], privacy.Staff)}}
 	case topicMonitor:
-		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, false), State: wsSnapshot(it.snap, false)}
+		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, false), State: privacy.Snapshot(it.snap, privacy.Staff)}
 	default:
-		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, true), State: wsSnapshot(it.snap, true)}
+		f = wsFrame{Type: "event", Seq: it.ev.Seq, Event: wsEvent(it.ev, true), State: privacy.Snapshot(it.snap, privacy.Public)}
 	}
 	b := h.encode(f)
 	frames[key] = b
@@ -443,7 +444,7 @@ func (h *Hub) trackFrame(c *wsClient, it *wsItem, frames map[string][]byte) []by
 			}
 		}
 	}
-	state := trackTicket(t)
+	state := privacy.Ticket(t, privacy.Holder)
 	sb, err := json.Marshal(state)
 	if err != nil {
 		return nil
@@ -496,57 +497,20 @@ func trackEventOf(ev queue.Event) trackEvent {
 	return trackEvent{Seq: ev.Seq, Type: ev.Type, At: ev.At, Counter: ev.Counter, Ticket: ev.Ticket}
 }
 
-// trackTicket is a ticket as its own tracking page sees it: nothing
-// personal, not even the clerk's account name.
-func trackTicket(t queue.Ticket) queue.Ticket {
-	t.Phone, t.Account, t.Clerk, t.Note = "", "", "", ""
-	return t
-}
-
-// wsTickets masks tickets for a topic; device (and public) topics lose the
-// tracking code too, which is the ticket holder's key to their own page, and
-// every trace of the phone and account.
-func wsTickets(ts []queue.Ticket, device bool) []queue.Ticket {
-	if ts == nil {
-		return []queue.Ticket{}
-	}
-	out := make([]queue.Ticket, len(ts))
-	for i, t := range ts {
-		out[i] = wsTicket(t, device)
-	}
-	return out
-}
-
-func wsTicket(t queue.Ticket, device bool) queue.Ticket {
-	t = publicTicket(t)
+// audienceOf is who a topic's frames are for: devices (and public
+// topics) see what a shared screen shows, people what staff see.
+func audienceOf(device bool) privacy.Audience {
 	if device {
-		// Shared screens need the number and the counter, nothing of the
-		// customer: not even a masked phone or account.
-		t.Tracking, t.Note, t.Phone, t.Account = "", "", "", ""
+		return privacy.Public
 	}
-	return t
-}
-
-// wsSnapshot is the state a topic shows; snap is not changed.
-func wsSnapshot(snap queue.Snapshot, device bool) queue.Snapshot {
-	out := snap
-	out.Counters = make([]queue.CounterView, len(snap.Counters))
-	copy(out.Counters, snap.Counters)
-	for i := range out.Counters {
-		if t := out.Counters[i].Ticket; t != nil {
-			m := wsTicket(*t, device)
-			out.Counters[i].Ticket = &m
-		}
-	}
-	out.Recent = wsTickets(snap.Recent, device)
-	return out
+	return privacy.Staff
 }
 
 // wsEvent is an event as a topic sees it: tickets masked, and for devices
 // only public records.
 func wsEvent(ev queue.Event, device bool) queue.Event {
 	if len(ev.Tickets) > 0 {
-		ev.Tickets = wsTickets(ev.Tickets, device)
+		ev.Tickets = privacy.Tickets(ev.Tickets, audienceOf(device))
 	}
 	if device && len(ev.Records) > 0 {
 		var keep []queue.Record

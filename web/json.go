@@ -62,26 +62,3 @@ func pathInt(c *fiber.Ctx, name string) (int, error) {
 	}
 	return n, nil
 }
-
-// MaskPhone keeps the first three and last four digits: 138****5678.
-func MaskPhone(p string) string {
-	if len(p) < 7 {
-		return strings.Repeat("*", len(p))
-	}
-	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
-}
-
-// MaskAccount keeps the last four digits of an account number.
-func MaskAccount(a string) string {
-	if len(a) <= 4 {
-		return a
-	}
-	return strings.Repeat("*", len(a)-4) + a[len(a)-4:]
-}
-
-// publicTicket is a ticket with personal fields masked: what every API
-// response and screen shows.
-func publicTicket(t queue.Ticket) queue.Ticket {
-	t.Phone, t.Account = MaskPhone(t.Phone), MaskAccount(t.Account)
-	return t
-}

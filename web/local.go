@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"hallq/account"
+	"hallq/casework"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -23,7 +24,7 @@ import (
 //	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
 //	POST /check                                                     → 200 store.Summary
 //	POST /events  {"since": SEQ}                                    → 200 NDJSON
-func LocalHandler(h *hall.Hall, acc *account.Service) http.Handler {
+func LocalHandler(h *hall.Hall, acc *account.Service, cw *casework.Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -81,7 +82,7 @@ func LocalHandler(h *hall.Hall, acc *account.Service) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		WriteEvents(h, req.Since, w)
+		WriteEvents(h, cw.Catalog, req.Since, w)
 	})
 	return mux
 }

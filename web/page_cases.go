@@ -8,6 +8,7 @@ import (
 
 	"hallq/casework"
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -23,7 +24,7 @@ func casesUser(p hall.Principal) view.CasesUser {
 func (s *Server) workOrderRow(w casework.WorkOrder, fullPhone bool) view.WorkOrderRow {
 	now := s.hall.Now()
 	if !fullPhone {
-		w.Phone = MaskPhone(w.Phone)
+		w.Phone = privacy.Phone(w.Phone)
 	}
 	return view.WorkOrderRow{WorkOrder: w, Overdue: w.Overdue(now), DueSoon: w.DueSoon(now), NeedsCallBack: w.NeedsCallBack()}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -15,7 +16,7 @@ import (
 func (s *Server) counterPage(c *fiber.Ctx) error {
 	p := principal(c)
 	snap, seq := s.hall.Snapshot()
-	snap = publicSnapshot(snap)
+	snap = privacy.Snapshot(snap, privacy.Public) // nothing personal, not even masked, and no tracking codes
 	n := p.Counter
 	if p.Kind == "user" {
 		if q := c.QueryInt("n"); q > 0 {

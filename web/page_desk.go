@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -31,7 +32,7 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	h := s.hallInfo()
 	user := view.DeskUser{Name: p.Name, Display: p.Display, StaffNo: p.StaffNo, Role: p.Role}
 	snap, seq := s.hall.Snapshot()
-	snap = maskSnapshot(snap)
+	snap = privacy.Snapshot(snap, privacy.Staff)
 	n := p.Counter
 	if p.Staff() {
 		if q := c.QueryInt("n"); q > 0 {
@@ -59,7 +60,7 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 	}
 	waiting := s.hall.Waiting(n)
 	for j := range waiting {
-		waiting[j] = localTimes(publicTicket(waiting[j]), h)
+		waiting[j] = localTimes(privacy.Ticket(waiting[j], privacy.Staff), h)
 	}
 	page := view.DeskPage{T: t, Hall: h, User: user, Counter: k, Services: snap.Services,
 		Counters: snap.Counters, Waiting: waiting, Query: queryString(c), Seq: seq, Ratings: s.deskRatings(p)}

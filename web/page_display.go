@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/privacy"
 	"hallq/web/view"
 )
 
@@ -12,7 +13,7 @@ func (s *Server) displayPage(c *fiber.Ctx) error {
 	t := translator(lang)
 	h := s.hallInfo()
 	snap, seq := s.hall.Snapshot()
-	snap = publicSnapshot(snap)
+	snap = privacy.Snapshot(snap, privacy.Public) // nothing personal, not even masked, and no tracking codes
 	p := view.DisplayPage{T: t, Hall: h, Open: snap.Open, Services: snap.Services, Counters: snap.Counters,
 		Voice: s.displayVoice(c), Seq: seq, PhoneQR: s.hall.Config().RemoteTickets}
 	p.Current, p.Recent, p.Missed = view.DisplayCalls(snap.Recent)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/privacy"
 	"hallq/web/view"
 )
 
@@ -35,7 +36,7 @@ var kioskSlots []func(s *Server, c *fiber.Ctx, p *view.KioskPage)
 // kioskPage: GET /kiosk, the ticket kiosk (kiosk devices; managers preview it).
 func (s *Server) kioskPage(c *fiber.Ctx) error {
 	snap, seq := s.hall.Snapshot()
-	snap = publicSnapshot(snap)
+	snap = privacy.Snapshot(snap, privacy.Public) // nothing personal, not even masked, and no tracking codes
 	page := view.KioskPage{T: translator(pageLang(c)), Hall: s.hallInfo(), Open: snap.Open,
 		Services: snap.Services, Query: queryString(c), IdleS: kioskIdleSeconds(s.opt.KioskIdle, kioskIdle),
 		TicketS: kioskIdleSeconds(s.opt.KioskTicketIdle, kioskTicket), Seq: seq}

@@ -7,8 +7,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web/view"
@@ -30,7 +32,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		var err error
 		switch tab {
 		case "monitor":
-			m, err := s.hall.Monitor(p)
+			m, err := s.consoles.Monitor(p)
 			if err != nil {
 				return err
 			}
@@ -41,7 +43,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 			s.hall.Read(func(e *queue.Engine, _ uint64) {
 				for _, t := range e.Tickets() {
 					if t.Status == queue.Waiting {
-						pg.Waiting = append(pg.Waiting, publicTicket(t))
+						pg.Waiting = append(pg.Waiting, privacy.Ticket(t, privacy.Staff))
 					}
 				}
 			})
@@ -59,10 +61,10 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 			}
 		case "audit":
 			q, qerr := auditQuery(c)
-			q = s.hall.AuditDefaults(q)
+			q = s.consoles.AuditDefaults(q)
 			pg.AuditQuery, pg.BackupKeep = q, s.backups.Keep()
 			if qerr == nil {
-				pg.Audit, qerr = s.hall.Audit(p, q)
+				pg.Audit, qerr = s.consoles.Audit(p, q)
 			}
 			if qerr != nil {
 				pg.AuditError = queue.ErrorMessage(qerr)
@@ -72,7 +74,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		pg.AuditCategories = hall.AuditCategories
+		pg.AuditCategories = console.AuditCategories
 		return render(c, view.Manager(pg))
 	}
 }
@@ -80,7 +82,7 @@ func (s *Server) managerPage(tab string) fiber.Handler {
 // monitorExtras is the monitor's chart (today's queue and waits beside the
 // median of the last same weekdays, from the report rollups) and device
 // health (each paired device: connected now, last seen, a kiosk's printer).
-func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m hall.Monitor) (report.Curve, []view.DeviceHealth, error) {
+func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m console.Monitor) (report.Curve, []view.DeviceHealth, error) {
 	var loc *time.Location
 	s.hall.Read(func(v *queue.Engine, _ uint64) { loc = v.Location() })
 	now := m.Now.In(loc)

@@ -34,26 +34,6 @@ func localTimes(t queue.Ticket, h view.HallInfo) queue.Ticket {
 	return t
 }
 
-// publicSnapshot is the snapshot the public screens (kiosk, hall display,
-// counter screens) render: nothing personal, not even masked, and no
-// tracking codes.
-func publicSnapshot(snap queue.Snapshot) queue.Snapshot {
-	strip := func(t queue.Ticket) queue.Ticket {
-		t.Phone, t.Account, t.Tracking, t.Clerk, t.Note = "", "", "", "", ""
-		return t
-	}
-	for i := range snap.Counters {
-		if t := snap.Counters[i].Ticket; t != nil {
-			m := strip(*t)
-			snap.Counters[i].Ticket = &m
-		}
-	}
-	for i := range snap.Recent {
-		snap.Recent[i] = strip(snap.Recent[i])
-	}
-	return snap
-}
-
 // queryString is the request's query, copied (fiber reuses its buffers).
 func queryString(c *fiber.Ctx) string { return string(c.Request().URI().QueryString()) }
 

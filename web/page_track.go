@@ -7,14 +7,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/web/view"
 )
 
 // trackPage: GET /t/{code}, the customer's phone page (no login; the code is
 // unguessable): the ticket's place in the queue while waiting, and the
-// progress of its work orders and approvals. Nothing personal: no account,
-// no names, the phone masked. An unknown code is a 404 page.
+// progress of its work orders and approvals. Nothing personal
+// (privacy.Holder). An unknown code is a 404 page.
 func (s *Server) trackPage(c *fiber.Ctx) error {
 	code := utils.CopyString(c.Params("code"))
 	t := translator(pageLang(c))
@@ -26,9 +27,9 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 	}
 	p.Found = err == nil
 	if v.Ticket != nil {
-		tk := localTimes(*v.Ticket, h)
+		tk := localTimes(privacy.Ticket(*v.Ticket, privacy.Holder), h)
 		p.Ticket = &tk
-		if past, ok := s.hall.PastOf(*v.Ticket); ok {
+		if past, ok := s.privacySvc.PastOf(*v.Ticket); ok {
 			p.Past = &past
 		}
 		p.ServiceName = tk.Service

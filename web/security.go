@@ -63,7 +63,7 @@ func (s *Server) sameOrigin(c *fiber.Ctx) error {
 func (s *Server) crossSite(c *fiber.Ctx) error {
 	what := fmt.Sprintf("cross-site %s %s refused (origin %q)", c.Method(), c.Path(), c.Get(fiber.HeaderOrigin))
 	if s.auditLimit.allow(c.IP(), s.hall.Now()) {
-		s.hall.SecurityEvent(principal(c).Actor(), c.IP(), what)
+		s.consoles.Security().Event(principal(c).Actor(), c.IP(), what)
 	} else {
 		s.log.Warn("security", "what", what, "actor", principal(c).Actor(), "addr", c.IP())
 	}

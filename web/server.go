@@ -27,6 +27,7 @@ import (
 	"hallq/hall"
 	"hallq/notify"
 	"hallq/printing"
+	"hallq/privacy"
 	"hallq/queue"
 	"hallq/rating"
 )
@@ -82,13 +83,18 @@ type Features struct {
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
 	Rating      *rating.Service      // keypad ratings, call-backs, figures
-	Console     *console.Service     // notices of the hall display
+	Console     *console.Service     // notices of the hall display, audit, live monitor, security log and alerts
+	Privacy     *privacy.Service     // retention of personal fields; what a past ticket's holder is told
 }
 
 // fill makes the missing features of f on h with their defaults.
 func (f *Features) fill(h *hall.Hall) {
+	sec := console.NewSecurity(h) // shared by the accounts, the bookings and the console
+	if f.Console != nil {
+		sec = f.Console.Security()
+	}
 	if f.Account == nil {
-		f.Account = account.New(h, account.Options{})
+		f.Account = account.New(h, account.Options{Security: sec})
 	}
 	if f.Backup == nil {
 		f.Backup = backup.New(h, backup.Options{})
@@ -97,16 +103,20 @@ func (f *Features) fill(h *hall.Hall) {
 		f.Casework = casework.New(h)
 	}
 	if f.Appointment == nil {
-		f.Appointment = appointment.New(h, appointment.Options{})
+		f.Appointment = appointment.New(h, appointment.Options{Catalog: f.Casework.Catalog, WatchBooking: sec.WatchBooking})
 	}
 	if f.Printing == nil {
-		f.Printing = printing.New(h, printing.Options{})
+		f.Printing = printing.New(h, printing.Options{Catalog: f.Casework.Catalog})
 	}
 	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
-		f.Rating = rating.New(h, rating.Options{})
+		f.Rating = rating.New(h, rating.Options{Catalog: f.Casework.Catalog})
+	}
+	if f.Privacy == nil {
+		f.Privacy = privacy.New(h, privacy.Options{})
 	}
 	if f.Console == nil {
-		f.Console = console.New(h, console.Options{})
+		f.Console = console.New(h, console.Options{Security: sec,
+			Alerts: []func(hall.Principal, string) []hall.Alert{f.Casework.MonitorAlerts, f.Rating.MonitorAlerts}, Rated: f.Rating.Rated})
 	}
 }
 
@@ -115,13 +125,14 @@ type Server struct {
 	app  *fiber.App
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
-	accounts *account.Service
-	backups  *backup.Service
-	casework *casework.Service
-	appts    *appointment.Service
-	prints   *printing.Service
-	ratings  *rating.Service
-	consoles *console.Service
+	accounts   *account.Service
+	backups    *backup.Service
+	casework   *casework.Service
+	appts      *appointment.Service
+	prints     *printing.Service
+	ratings    *rating.Service
+	consoles   *console.Service
+	privacySvc *privacy.Service
 
 	log  *slog.Logger
 	hub  *Hub
@@ -146,6 +157,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		ratings: opt.Features.Rating, consoles: opt.Features.Console}
 	s.appts = opt.Features.Appointment
 	s.prints = opt.Features.Printing
+	s.privacySvc = opt.Features.Privacy
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -29,6 +29,7 @@ import (
 	"hallq/account"
 	"hallq/casework"
 	"hallq/catalogsync"
+	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
 	"hallq/queue"
@@ -491,7 +492,7 @@ func (e *apiEnv) state() apiState {
 	delete(q, "seq")
 	if evs, err := e.hall.Events(0, int(seq)); err == nil {
 		for _, ev := range evs {
-			if ev.Type == hall.EvSecurity {
+			if ev.Type == console.EvSecurity {
 				seq--
 			}
 		}

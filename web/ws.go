@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -431,7 +432,7 @@ func (h *Hub) subscribe(c *wsClient, since uint64, stored queue.Ticket) ([][]byt
 			if !live {
 				track = stored
 			}
-			c.lastTrack, _ = json.Marshal(trackTicket(track))
+			c.lastTrack, _ = json.Marshal(privacy.Ticket(track, privacy.Holder))
 		default:
 			snap = v.Snapshot(now)
 		}
@@ -483,13 +484,13 @@ func (h *Hub) subscribe(c *wsClient, since uint64, stored queue.Ticket) ([][]byt
 	f := wsFrame{Type: "snapshot", Seq: seq}
 	switch c.topic.Kind {
 	case topicDesk:
-		f.State = deskState{Snapshot: wsSnapshot(snap, false), Waiting: wsTickets(waiting, false)}
+		f.State = deskState{Snapshot: privacy.Snapshot(snap, privacy.Staff), Waiting: privacy.Tickets(waiting, privacy.Staff)}
 	case topicMonitor:
-		f.State = wsSnapshot(snap, false)
+		f.State = privacy.Snapshot(snap, privacy.Staff)
 	case topicTicket:
 		f.State = json.RawMessage(c.lastTrack)
 	default:
-		f.State = wsSnapshot(snap, true)
+		f.State = privacy.Snapshot(snap, privacy.Public)
 	}
 	b := h.encode(f)
 	if b == nil {

@@ -8,6 +8,7 @@ import (
 	"hallq/console"
 	"hallq/hall"
 	"hallq/printing"
+	"hallq/privacy"
 	"hallq/rating"
 	"hallq/web"
 )
@@ -21,13 +22,19 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	if keep == 0 {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
+	sec := console.NewSecurity(h)                            // the security log and alerts: the accounts and bookings report to it
+	cw := casework.New(h)                                    // the catalog of the features below
+	rt := rating.New(h, rating.Options{Catalog: cw.Catalog}) // "expire ratings" at the hall's tick
 	return web.Features{
-		Account:     account.New(h, account.Options{}),
+		Account:     account.New(h, account.Options{Security: sec}),
 		Backup:      backups.New(h, backups.Options{Keep: keep}),
-		Casework:    casework.New(h),
-		Appointment: appointment.New(h, appointment.Options{Release: true}),
-		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
-		Rating:      rating.New(h, rating.Options{}),   // "expire ratings" at the hall's tick
-		Console:     console.New(h, console.Options{}), // last: it reads the others
+		Casework:    cw,
+		Appointment: appointment.New(h, appointment.Options{Release: true, Catalog: cw.Catalog, WatchBooking: sec.WatchBooking}),
+		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL, Catalog: cw.Catalog}),
+		Rating:      rt,
+		Privacy:     privacy.New(h, privacy.Options{}), // "retention" once a day
+		// Last: the monitor shows the others' alerts and figures.
+		Console: console.New(h, console.Options{Security: sec,
+			Alerts: []func(hall.Principal, string) []hall.Alert{cw.MonitorAlerts, rt.MonitorAlerts}, Rated: rt.Rated}),
 	}
 }

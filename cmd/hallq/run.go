@@ -196,7 +196,7 @@ func (m *Main) serveLocal() error {
 		ln.Close()
 		return fmt.Errorf("control socket %s: %w", path, err)
 	}
-	m.local = &http.Server{Handler: web.LocalHandler(m.Hall, m.Features.Account), ReadHeaderTimeout: 10 * time.Second}
+	m.local = &http.Server{Handler: web.LocalHandler(m.Hall, m.Features.Account, m.Features.Casework), ReadHeaderTimeout: 10 * time.Second}
 	go m.local.Serve(ln)
 	return nil
 }

@@ -83,7 +83,7 @@ func (m *Main) startShipper(h *hall.Hall) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("ship to the region: %w", err)
 	}
-	s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h}, Log: m.Logger,
+	s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h, Catalog: m.Features.Casework.Catalog}, Log: m.Logger,
 		Every: time.Duration(h.Region().ShipEveryS) * time.Second}
 	m.shipper = s
 	ctx, cancel := context.WithCancel(context.Background())

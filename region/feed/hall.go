@@ -1,18 +1,22 @@
 package feed
 
 import (
+	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/hall/store"
 )
 
-// HallSource is the Source of a running hall: its id, epoch, catalog and
-// services.
-func HallSource(h *hall.Hall) Source {
+// HallSource is the Source of a running hall: its id, epoch, catalog
+// (casework.Service.Catalog; nil: the default catalog) and services.
+func HallSource(h *hall.Hall, catalog func() *cases.Catalog) Source {
+	if catalog == nil {
+		catalog = cases.DefaultCatalog
+	}
 	return Source{
 		Hall:  h.ID(),
 		Epoch: EpochFunc(h.Store().EpochInfo()),
 		Class: func(item string) string {
-			if it, ok := h.Catalog().Item(item); ok {
+			if it, ok := catalog().Item(item); ok {
 				return string(it.Class)
 			}
 			return ""

@@ -179,7 +179,7 @@ func TestRegionConsole(t *testing.T) {
 	}
 	halls := map[string]caseHall{"hall-a": newHall(t, "hall-a", 1), "hall-b": newHall(t, "hall-b", 2)}
 	for id, h := range halls {
-		s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h.Hall}, Batch: 2000}
+		s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h.Hall, Catalog: h.cw.Catalog}, Batch: 2000}
 		if _, err := s.CatchUp(ctx); err != nil {
 			t.Fatalf("ship %s: %v", id, err)
 		}

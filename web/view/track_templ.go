@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"hallq/casework"
-	"hallq/hall"
+	"hallq/privacy"
 	"hallq/queue"
 )
 
@@ -26,7 +26,7 @@ type TrackPage struct {
 	Code        string
 	Found       bool
 	Ticket      *queue.Ticket
-	Past        *hall.Past // the ticket is of an earlier day
+	Past        *privacy.Past // the ticket is of an earlier day
 	ServiceName string
 	WorkOrders  []casework.TrackWorkOrder
 	Approvals   []casework.TrackApproval

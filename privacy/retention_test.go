@@ -1,20 +1,57 @@
-package hall_test
+package privacy_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/halltest"
+	"hallq/privacy"
 	"hallq/queue"
 )
+
+var (
+	ctx   = context.Background()
+	kiosk = hall.Principal{Kind: "device", Name: "取号机1", Role: hall.KindKiosk}
+)
+
+// fixture is a hall without opening hours on a settable clock, in a
+// directory it may reopen, with its privacy service (no scheduled job: the
+// tests run it).
+type fixture struct {
+	t     *testing.T
+	dir   string
+	clock *halltest.Clock
+	h     *hall.Hall
+	pr    *privacy.Service
+}
+
+func newFixture(t *testing.T) *fixture {
+	f := &fixture{t: t, dir: t.TempDir(), clock: halltest.NewClock(halltest.Monday10)}
+	f.open()
+	return f
+}
+
+func (f *fixture) open() {
+	f.h = halltest.Open(f.t, hall.Options{Dir: f.dir, Now: f.clock.Now, AlwaysOpen: true})
+	f.pr = privacy.New(f.h, privacy.Options{NoRetention: true})
+}
+
+// restart checks and closes the hall, then opens it again.
+func (f *fixture) restart() {
+	f.t.Helper()
+	halltest.CheckClose(f.t, f.h)
+	f.open()
+}
 
 // TestRetention: phone and account numbers of tickets older than the
 // retention period are erased from the tickets and the event log; newer
 // tickets keep theirs; everything else about the old ticket stays; a second
 // run changes nothing.
 func TestRetention(t *testing.T) {
-	f := newFixture(t, monday10, true)
+	f := newFixture(t)
 	if f.h.Config().RetentionDays != 365 {
 		t.Fatalf("default retention %d days, want 365", f.h.Config().RetentionDays)
 	}
@@ -28,7 +65,7 @@ func TestRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Add(200 * 24 * time.Hour) // old is now 400 days old, mid 200
-	n, err := f.h.ApplyRetention(ctx)
+	n, err := f.pr.ApplyRetention(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +104,7 @@ func TestRetention(t *testing.T) {
 	if !strings.Contains(all.String(), "13833334444") {
 		t.Errorf("the event log lost the newer ticket's phone")
 	}
-	if n, err := f.h.ApplyRetention(ctx); err != nil || n != 0 {
+	if n, err := f.pr.ApplyRetention(ctx); err != nil || n != 0 {
 		t.Errorf("second run: %d changed, %v; want 0", n, err)
 	}
 	f.restart() // the rewritten store opens and checks clean

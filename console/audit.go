@@ -1,4 +1,4 @@
-package hall
+package console
 
 import (
 	"encoding/json"
@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"hallq/casework/cases"
+	"hallq/hall"
 	"hallq/queue"
 )
 
 // What the audit reads of casework's records and events (package casework:
 // KindApproval, KindCase, EvCatalogChanged, EvApprovalRequested,
 // EvApprovalDecided, Approval, CaseRecord): the stored strings and JSON
-// fields, so that the kernel does not import the feature. The audit moves to
-// console with the features (docs/architecture.md).
+// fields, so that the console depends on no feature and each feature may be
+// handed its parts (docs/architecture.md).
 const (
 	kindApproval        = "approval"
 	kindCase            = "case"
@@ -86,8 +87,8 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 		}
 		return fmt.Sprint(ev.Ticket)
 	}
-	if i := strings.Index(ev.Reason, overrideMark); i >= 0 { // owner.go
-		e.Category, e.What = "override", ev.Type+": "+ev.Reason[i+len(overrideMark):]
+	if i := strings.Index(ev.Reason, hall.OverrideMark); i >= 0 { // hall/owner.go
+		e.Category, e.What = "override", ev.Type+": "+ev.Reason[i+len(hall.OverrideMark):]
 		return e, true
 	}
 	switch ev.Type {
@@ -211,8 +212,8 @@ func auditZH(ev queue.Event, e AuditEntry) string {
 }
 
 // AuditDefaults fills an audit query's empty day range: the last 30 days.
-func (h *Hall) AuditDefaults(q AuditQuery) AuditQuery {
-	today := h.now().In(h.Location())
+func (s *Service) AuditDefaults(q AuditQuery) AuditQuery {
+	today := s.h.Now().In(s.h.Location())
 	if q.To == "" {
 		q.To = today.Format(time.DateOnly)
 	}
@@ -225,12 +226,13 @@ func (h *Hall) AuditDefaults(q AuditQuery) AuditQuery {
 // Audit searches the event log (managers). The day range is found by binary
 // search on the sequence, so a search over a few days reads only those days'
 // events however long the log is.
-func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
-	if err := StaffOnly(p); err != nil {
+func (s *Service) Audit(p hall.Principal, q AuditQuery) ([]AuditEntry, error) {
+	if err := hall.StaffOnly(p); err != nil {
 		return nil, err
 	}
+	h := s.h
 	loc := h.Location()
-	q = h.AuditDefaults(q)
+	q = s.AuditDefaults(q)
 	for _, d := range []string{q.From, q.To} {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
 			return nil, queue.Err(queue.EINVALID, "err.hall.dates_must_be_yyyy")
@@ -252,7 +254,7 @@ func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
 	lo, hi := uint64(1), last+1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		evs, err := h.st.Events(mid-1, 1)
+		evs, err := h.Events(mid-1, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +267,7 @@ func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
 	needle := strings.ToLower(strings.TrimSpace(q.Q))
 	var out []AuditEntry
 	for since := lo - 1; since < last; {
-		evs, err := h.st.Events(since, 500)
+		evs, err := h.Events(since, 500)
 		if err != nil {
 			return nil, err
 		}
@@ -294,7 +296,7 @@ func (h *Hall) Audit(p Principal, q AuditQuery) ([]AuditEntry, error) {
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	if us, err := h.st.Users(); err == nil && len(out) > 0 {
+	if us, err := h.Store().Users(); err == nil && len(out) > 0 {
 		names := map[string]string{}
 		for _, u := range us {
 			names["user:"+u.Name] = strings.TrimSpace(u.Display + " " + u.StaffNo)

@@ -1,22 +1,13 @@
-package hall
+package console
 
 import (
 	"encoding/json"
 	"fmt"
 	"time"
 
+	"hallq/hall"
 	"hallq/queue"
 )
-
-// Alert is something on the live monitor a manager should look at.
-type Alert struct {
-	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk|security|clock
-	TextZH  string `json:"text_zh"`
-	TextEN  string `json:"text_en"`
-	Link    string `json:"link,omitempty"`
-	Service string `json:"service,omitempty"`
-	Counter int    `json:"counter,omitempty"`
-}
 
 // Totals are today's figures so far.
 type Totals struct {
@@ -34,7 +25,7 @@ type Monitor struct {
 	Seq      uint64         `json:"seq"`
 	Now      time.Time      `json:"now"`
 	Snapshot queue.Snapshot `json:"snapshot"`
-	Alerts   []Alert        `json:"alerts"`
+	Alerts   []hall.Alert   `json:"alerts"`
 	Totals   Totals         `json:"totals"`
 }
 
@@ -44,12 +35,13 @@ const ServingLong = 20 * time.Minute
 
 // Monitor returns the live monitor (managers): the snapshot, alerts and
 // today's totals.
-func (h *Hall) Monitor(p Principal) (Monitor, error) {
-	if err := StaffOnly(p); err != nil {
+func (s *Service) Monitor(p hall.Principal) (Monitor, error) {
+	if err := hall.StaffOnly(p); err != nil {
 		return Monitor{}, err
 	}
-	now := h.now()
-	m := Monitor{Now: now, Alerts: []Alert{}}
+	h := s.h
+	now := h.Now()
+	m := Monitor{Now: now, Alerts: []hall.Alert{}}
 	var counts map[queue.Status]int
 	h.Read(func(v *queue.Engine, seq uint64) {
 		m.Snapshot, m.Seq = v.Snapshot(now), seq
@@ -61,7 +53,7 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 	for _, s := range m.Snapshot.Services {
 		avg[s.Prefix] = s.AvgServiceS
 		if s.TargetWaitS > 0 && s.Waiting > 0 && s.LongestWaitS > s.TargetWaitS {
-			m.Alerts = append(m.Alerts, Alert{Kind: "wait", Service: s.Prefix,
+			m.Alerts = append(m.Alerts, hall.Alert{Kind: "wait", Service: s.Prefix,
 				TextZH: fmt.Sprintf("%s %s 最长已等 %d 分钟，超过目标 %d 分钟", s.Prefix, s.NameZH, s.LongestWaitS/60, s.TargetWaitS/60),
 				TextEN: fmt.Sprintf("%s %s: longest wait %d min, past the %d min target", s.Prefix, s.NameEN, s.LongestWaitS/60, s.TargetWaitS/60)})
 		}
@@ -73,13 +65,13 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 		}
 		limit := max(ServingLong, time.Duration(2*avg[t.Service])*time.Second)
 		if d := now.Sub(*t.StartedAt); d > limit {
-			m.Alerts = append(m.Alerts, Alert{Kind: "serving", Counter: c.Number,
+			m.Alerts = append(m.Alerts, hall.Alert{Kind: "serving", Counter: c.Number,
 				TextZH: fmt.Sprintf("%d 号窗口办理 %s 已 %d 分钟", c.Number, t.Number, int(d.Minutes())),
 				TextEN: fmt.Sprintf("Counter %d has served %s for %d min", c.Number, t.Number, int(d.Minutes()))})
 		}
 	}
-	for _, a := range h.SecurityAlerts() { // security.go: sign-in lock-outs
-		m.Alerts = append(m.Alerts, Alert{Kind: "security", Link: "/manager/audit?category=security",
+	for _, a := range s.sec.Alerts() { // security.go: sign-in lock-outs and booking bursts
+		m.Alerts = append(m.Alerts, hall.Alert{Kind: "security", Link: "/manager/audit?category=security",
 			TextZH: fmt.Sprintf("安全提醒（%s）：%s", a.At.In(h.Location()).Format("15:04"), a.What),
 			TextEN: fmt.Sprintf("Security alert (%s): %s", a.At.In(h.Location()).Format("15:04"), a.What)})
 	}
@@ -101,31 +93,18 @@ func (h *Hall) Monitor(p Principal) (Monitor, error) {
 			if name == "" {
 				name = r.Key
 			}
-			m.Alerts = append(m.Alerts, Alert{Kind: "printer",
+			m.Alerts = append(m.Alerts, hall.Alert{Kind: "printer",
 				TextZH: fmt.Sprintf("取号机打印机故障：%s %s", name, msg),
 				TextEN: fmt.Sprintf("Ticket printer fault: %s %s", name, msg)})
 		}
 		return true
 	})
-	if a := h.integrityAlert(); a != nil { // integrity.go
-		m.Alerts = append(m.Alerts, *a)
+	m.Alerts = append(m.Alerts, h.Alerts(m.Snapshot.Day)...) // the kernel's: integrity, clock, disk
+	for _, fn := range s.opt.Alerts {                        // the features': casework's work orders and approvals, rating's low ratings
+		m.Alerts = append(m.Alerts, fn(p, m.Snapshot.Day)...)
 	}
-	m.Alerts = append(m.Alerts, h.clockAlerts(m.Snapshot.Day)...) // clock.go
-	m.Alerts = append(m.Alerts, h.diskAlerts()...)                // disk.go
-	m.Alerts = append(m.Alerts, h.featureAlerts(p)...)            // MonitorAlerts (casework: work orders, approvals)
-	h.hooks.mu.RLock()
-	defer h.hooks.mu.RUnlock()
-	for _, fn := range h.hooks.monitor { // the features' parts: rating's figures and alerts
-		fn(&m)
+	if s.opt.Rated != nil {
+		m.Totals.Rated, m.Totals.Satisfaction = s.opt.Rated(m.Snapshot.Day)
 	}
 	return m, nil
-}
-
-// OnMonitor registers fn to add a feature's part to every live monitor
-// (Totals it counts, its Alerts, appended after the kernel's), in the order
-// registered: the rating feature's rated figures and low-rating alerts.
-func (h *Hall) OnMonitor(fn func(m *Monitor)) {
-	h.hooks.mu.Lock()
-	h.hooks.monitor = append(h.hooks.monitor, fn)
-	h.hooks.mu.Unlock()
 }
