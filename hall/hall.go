@@ -17,7 +17,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"hallq/hall/store"
@@ -42,13 +41,6 @@ type Options struct {
 	// new hall is created only in an empty directory. An existing file is
 	// never replaced either way (store.OpenWith).
 	Init bool
-	// IntegrityHour is the local hour of the daily full check of the
-	// database (CheckStore); 0 means DefaultIntegrityHour, negative turns
-	// it off.
-	IntegrityHour int
-	// FreeSpace reports a directory's free and total disk space (disk.go);
-	// nil means Statfs. Tests inject a full disk here.
-	FreeSpace FreeSpaceFunc
 }
 
 // Hall is one open hall. All methods are safe for concurrent use.
@@ -92,17 +84,13 @@ type Hall struct {
 	retMu  sync.Mutex
 	retDay string // the day ApplyRetention last ran (retention.go)
 
-	bg sync.WaitGroup // background work (scheduled jobs, the integrity check) that Close waits for
+	bg sync.WaitGroup // the scheduled jobs (Every), which Close waits for
 
-	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
-	hooks hooks         // what features registered (hooks.go)
+	tick   time.Duration // the ticker's period: Options.Tick, or 30 s
+	hooks  hooks         // what features registered (hooks.go)
+	health healthHooks   // the health feature's monitor alerts (health.go)
 
-	integ integrity // the daily store check (integrity.go)
-
-	freeSpace FreeSpaceFunc // disk.go
-	disk      DiskLimits
-	ident     Identity // hall.json's id and region settings (identity.go)
-	diskLow   atomic.Bool
+	ident Identity // hall.json's id and region settings (identity.go)
 
 	stop chan struct{}
 	done chan struct{}
@@ -129,15 +117,7 @@ func Open(opt Options) (*Hall, error) {
 	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	h.freeSpace, h.disk = opt.FreeSpace, diskLimits(opt.Dir)
 	h.ident = ReadIdentity(opt.Dir)
-	if h.freeSpace == nil {
-		h.freeSpace = Statfs
-	}
-	h.integ.hour = opt.IntegrityHour
-	if h.integ.hour == 0 {
-		h.integ.hour = DefaultIntegrityHour
-	}
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
 		return nil, err
@@ -260,14 +240,6 @@ func (h *Hall) ticker(d time.Duration) {
 		case <-t.C:
 			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
 				h.log.Error("day rollover", "err", err)
-			}
-			h.watchDisks()        // log when a disk goes low (disk.go)
-			if h.integrityDue() { // the daily check of the hot file at the quiet hour (integrity.go)
-				h.bg.Add(1)
-				go func() {
-					defer h.bg.Done()
-					h.CheckStore()
-				}()
 			}
 		}
 	}

@@ -49,7 +49,7 @@ func BenchmarkShip(b *testing.B) {
 			b.Fatal(err)
 		}
 		st.Close()
-		h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return end.Add(-8 * time.Hour) }, Tick: time.Hour, IntegrityHour: -1})
+		h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return end.Add(-8 * time.Hour) }, Tick: time.Hour})
 		if err != nil {
 			b.Fatal(err)
 		}

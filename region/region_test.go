@@ -42,7 +42,7 @@ func (rh regionHall) open(t *testing.T, now time.Time) *hall.Hall {
 	t.Helper()
 	// late on the last simulated day, so the hall does not start the next
 	now = now.Add(-8 * time.Hour)
-	h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return now }, Tick: time.Hour, IntegrityHour: -1})
+	h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return now }, Tick: time.Hour})
 	if err != nil {
 		t.Fatalf("open %s: %v", rh.id, err)
 	}
@@ -107,7 +107,7 @@ func TestRegionShipping(t *testing.T) {
 	gapEnd := end1.AddDate(0, 0, 1)
 	halls[1].simulate(t, 1, gapEnd, 7)
 	h2 := halls[1].open(t, gapEnd)
-	if _, err := h2.BackupFile(backup); err != nil {
+	if _, err := h2.Store().BackupFile(backup); err != nil {
 		t.Fatal(err)
 	}
 	h2.Close()

@@ -25,6 +25,7 @@ import (
 	"hallq/catalogsync"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/notify"
 	"hallq/printing"
 	"hallq/queue"
@@ -77,6 +78,7 @@ type Options struct {
 // tick, as every hall ran it), so a test server needs none.
 type Features struct {
 	Account     *account.Service     // staff accounts, sessions, devices, pairing
+	Health      *health.Service      // disk space and the daily database check: /healthz, /metrics, alerts
 	Backup      *backup.Service      // scheduled backups: list, download, back up now
 	Casework    *casework.Service    // catalog and classifier, case records, work orders, approvals, choices
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
@@ -90,8 +92,11 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Account == nil {
 		f.Account = account.New(h, account.Options{})
 	}
+	if f.Health == nil { // the disk watch and the 3 am check, as every hall ran them
+		f.Health = health.New(h, health.Options{})
+	}
 	if f.Backup == nil {
-		f.Backup = backup.New(h, backup.Options{})
+		f.Backup = backup.New(h, backup.Options{}, f.Health)
 	}
 	if f.Casework == nil {
 		f.Casework = casework.New(h)
@@ -116,6 +121,7 @@ type Server struct {
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
 	accounts *account.Service
+	healths  *health.Service
 	backups  *backup.Service
 	casework *casework.Service
 	appts    *appointment.Service
@@ -146,6 +152,7 @@ func New(h *hall.Hall, opt Options) *Server {
 		ratings: opt.Features.Rating, consoles: opt.Features.Console}
 	s.appts = opt.Features.Appointment
 	s.prints = opt.Features.Printing
+	s.healths = opt.Features.Health
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -30,6 +30,7 @@ import (
 	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/printing"
 	"hallq/queue"
 	"hallq/web"
@@ -91,7 +92,7 @@ type apiSetup struct {
 	// BcryptCost is the hall's bcrypt cost (0: 4, the fastest).
 	BcryptCost int
 	// FreeSpace replaces statfs for the hall's disk watch (nil: statfs).
-	FreeSpace hall.FreeSpaceFunc
+	FreeSpace health.FreeSpaceFunc
 	// Region, when set, is where the hall pulls the region's catalog.
 	Region *catalogsync.Source
 }
@@ -144,7 +145,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	if s.BcryptCost == 0 {
 		s.BcryptCost = 4
 	}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick, FreeSpace: s.FreeSpace})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
@@ -170,7 +171,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		t.Fatalf("seed demo: %v", err)
 	}
 	cw := casework.New(h) // one casework for the server and the region syncer (one catalog cache)
-	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw}}
+	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw, Health: health.New(h, health.Options{FreeSpace: s.FreeSpace})}}
 	if s.Region != nil {
 		wopt.Catalog = catalogsync.New(cw, *s.Region, log)
 	}

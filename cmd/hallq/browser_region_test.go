@@ -84,7 +84,7 @@ func TestBrowserRegionConsole(t *testing.T) {
 		var mu sync.Mutex
 		now := end.Add(-30 * time.Minute)
 		set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-		h, err := hall.Open(hall.Options{Dir: dir, Tick: time.Hour, IntegrityHour: -1, Logger: quietLogger(),
+		h, err := hall.Open(hall.Options{Dir: dir, Tick: time.Hour, Logger: quietLogger(),
 			Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 		if err != nil {
 			t.Fatal(err)

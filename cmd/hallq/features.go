@@ -7,6 +7,7 @@ import (
 	"hallq/casework"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/printing"
 	"hallq/rating"
 	"hallq/web"
@@ -21,9 +22,11 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	if keep == 0 {
 		keep = backups.DefaultKeep // daily backups in DATA/backups; negative turns them off
 	}
+	hs := health.New(h, m.Health)
 	return web.Features{
 		Account:     account.New(h, account.Options{}),
-		Backup:      backups.New(h, backups.Options{Keep: keep}),
+		Health:      hs,
+		Backup:      backups.New(h, backups.Options{Keep: keep}, hs),
 		Casework:    casework.New(h),
 		Appointment: appointment.New(h, appointment.Options{Release: true}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),

@@ -50,7 +50,7 @@ func ship(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		s.Source = region.HTTPSource{URL: *from, Token: *token}
 	} else {
-		h, err := hall.Open(hall.Options{Dir: *data, Tick: time.Hour, IntegrityHour: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		h, err := hall.Open(hall.Options{Dir: *data, Tick: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return fmt.Errorf("%w\n(a running hall ships itself: hall.json \"region\": {\"ship_to\": …} or serve --ship-to; or use --from)", userError(err))
 		}

@@ -65,7 +65,7 @@ func newHall(t *testing.T, id string, seed uint64) caseHall {
 	}
 	st.Close()
 	now := end.Add(-8 * time.Hour)
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, Now: func() time.Time { return now }, Tick: time.Hour, IntegrityHour: -1})
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, Now: func() time.Time { return now }, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func liveHall(t *testing.T) *hall.Hall {
 	var mu sync.Mutex
 	now := end.Add(-30 * time.Minute)
 	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour, IntegrityHour: -1,
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	if err != nil {
 		t.Fatal(err)
