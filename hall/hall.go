@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"hallq/hall/config"
 	"hallq/hall/store"
 	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
@@ -90,15 +91,11 @@ type Hall struct {
 	hooks  hooks         // what features registered (hooks.go)
 	health healthHooks   // the health feature's monitor alerts (health.go)
 
-	ident Identity // hall.json's id and region settings (identity.go)
+	id string // hall.json's "id" ("" when none: ID derives it)
 
 	stop chan struct{}
 	done chan struct{}
 }
-
-// ConfigFile is the optional hall config in the data directory, read when the
-// store is new.
-const ConfigFile = "hall.json"
 
 // Open opens the hall in opt.Dir, seeding a new store from hall.json in the
 // directory or the embedded default, and rebuilds today's live queue.
@@ -117,7 +114,7 @@ func Open(opt Options) (*Hall, error) {
 	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	h.ident = ReadIdentity(opt.Dir)
+	h.id = config.ReadIdentity(opt.Dir).ID
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
 		return nil, err
@@ -158,7 +155,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 		return fmt.Errorf("read hall config: %w", err)
 	}
 	if !found {
-		c, from, err := initialConfig(filepath.Join(dir, ConfigFile))
+		c, from, err := config.Initial(dir)
 		if err != nil {
 			return err
 		}
@@ -282,6 +279,15 @@ func (h *Hall) Store() *store.Store { return h.st }
 // that remembered a sequence of another epoch must start again from a
 // snapshot.
 func (h *Hall) Epoch() string { return h.st.Epoch() }
+
+// ID returns the hall's id in the region: hall.json's "id", else
+// config.DeriveID of its config.
+func (h *Hall) ID() string {
+	if h.id != "" {
+		return h.id
+	}
+	return config.DeriveID(h.Config())
+}
 
 // Now returns the hall's clock reading.
 func (h *Hall) Now() time.Time { return h.now() }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 )
 
@@ -69,7 +70,7 @@ type diskWatch struct{ low atomic.Bool }
 // what it does not set.
 func readLimits(dir string) Limits {
 	l := Limits{MinFreeMB: DefaultMinFreeMB, MinFreePct: DefaultMinFreePct}
-	raw, err := os.ReadFile(filepath.Join(dir, hall.ConfigFile))
+	raw, err := os.ReadFile(filepath.Join(dir, config.File))
 	if err != nil {
 		return l
 	}

@@ -10,6 +10,7 @@ import (
 
 	"hallq/backup"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/halltest"
 	"hallq/hall/store"
 	"hallq/health"
@@ -86,12 +87,12 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 // DATA/hall.json, read at every start; the defaults fill what it leaves out.
 func TestDiskLimitsFromHallJSON(t *testing.T) {
 	dir := t.TempDir()
-	raw, err := json.Marshal(hall.DefaultConfig())
+	raw, err := json.Marshal(config.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw = append(raw[:len(raw)-1], []byte(`,"disk":{"min_free_mb":200}}`)...)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o640); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o640); err != nil {
 		t.Fatal(err)
 	}
 	h := halltest.Open(t, hall.Options{Dir: dir})

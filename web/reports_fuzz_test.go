@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web"
@@ -114,7 +115,7 @@ func reportParamsOK(from, to, service, slot, goal string) (missing, ok bool) {
 	if err1 != nil || err2 != nil || tt.Before(f) || tt.Sub(f) > report.MaxDays*24*time.Hour {
 		return false, false
 	}
-	if service = strings.ToUpper(service); service != "" && !slices.ContainsFunc(hall.DefaultConfig().Services, func(s queue.Service) bool { return s.Prefix == service }) {
+	if service = strings.ToUpper(service); service != "" && !slices.ContainsFunc(config.Default().Services, func(s queue.Service) bool { return s.Prefix == service }) {
 		return false, false
 	}
 	if slot != "" {

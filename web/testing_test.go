@@ -30,6 +30,7 @@ import (
 	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/health"
 	"hallq/printing"
 	"hallq/queue"
@@ -124,13 +125,13 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
 	if s.Config != nil {
-		c := hall.DefaultConfig()
+		c := config.Default()
 		s.Config(&c)
 		raw, err := json.Marshal(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 )
 
@@ -141,7 +142,7 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 	m.Close()
 
 	seeded := t.TempDir()
-	if err := os.WriteFile(filepath.Join(seeded, hall.ConfigFile), []byte(`{}`), 0o640); err != nil {
+	if err := os.WriteFile(filepath.Join(seeded, config.File), []byte(`{}`), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Open(seeded); err != nil {

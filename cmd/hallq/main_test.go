@@ -20,6 +20,7 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 )
@@ -544,7 +545,7 @@ func TestCLIServeCommand(t *testing.T) {
 	}
 	// The data dir is free again.
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		if n := len(h.Config().Services); n != len(hall.DefaultConfig().Services) {
+		if n := len(h.Config().Services); n != len(config.Default().Services) {
 			t.Errorf("served hall has %d services", n)
 		}
 	})

@@ -22,6 +22,7 @@ import (
 	"hallq/casework/cases"
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/rating"
 	"hallq/region"
@@ -45,20 +46,20 @@ func newHall(t *testing.T, id string, seed uint64) caseHall {
 	t.Helper()
 	dir := t.TempDir()
 	var cfg map[string]any
-	raw, _ := json.Marshal(hall.DefaultConfig())
+	raw, _ := json.Marshal(config.Default())
 	json.Unmarshal(raw, &cfg)
 	cfg["id"] = id
 	cfg["name_zh"] = "示范营业厅 " + id
 	cfg["name_en"] = "Hall " + id
 	raw, _ = json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nh := hall.DefaultConfig()
+	nh := config.Default()
 	nh.NameZH, nh.NameEN = "示范营业厅 "+id, "Hall "+id
 	if _, err := sim.Run(st, sim.Options{Days: 8, Seed: seed, End: end, NewHall: nh}); err != nil {
 		t.Fatalf("simulate %s: %v", id, err)
@@ -87,11 +88,11 @@ func liveHall(t *testing.T) *hall.Hall {
 	t.Helper()
 	dir := t.TempDir()
 	var cfg map[string]any
-	raw, _ := json.Marshal(hall.DefaultConfig())
+	raw, _ := json.Marshal(config.Default())
 	json.Unmarshal(raw, &cfg)
 	cfg["id"], cfg["name_zh"], cfg["name_en"] = "hall-c", "今日营业厅", "Hall today"
 	raw, _ = json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
