@@ -89,7 +89,7 @@ type Hall struct {
 
 	tick   time.Duration // the ticker's period: Options.Tick, or 30 s
 	hooks  hooks         // what features registered (hooks.go)
-	health healthHooks   // the health feature's monitor alerts (health.go)
+	fhooks featureHooks  // HealthAlerts, OnSettings (feature_hooks.go)
 
 	id string // hall.json's "id" ("" when none: ID derives it)
 
@@ -132,10 +132,6 @@ func Open(opt Options) (*Hall, error) {
 // with the kernel (hooks.go), as a feature package's New does
 // (docs/architecture.md): each moves out with its feature.
 func (h *Hall) registerFeatures(opt Options) {
-	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)
-		_, err := h.SkipUnconfirmed(ctx)
-		return err
-	})
 	h.Every("retention", 0, func(ctx context.Context) error { // erase old personal data once a day (retention.go)
 		if !h.retentionDue() {
 			return nil
@@ -180,7 +176,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 	if err != nil && !errors.Is(err, errNothing) {
 		return err
 	}
-	return h.makeDoorKey()
+	return nil
 }
 
 // rebuild restores the write and read models from the store. Call with mu

@@ -30,6 +30,7 @@ import (
 	"hallq/printing"
 	"hallq/queue"
 	"hallq/rating"
+	"hallq/remote"
 )
 
 // Options configure a Server.
@@ -83,6 +84,7 @@ type Features struct {
 	Casework    *casework.Service    // catalog and classifier, case records, work orders, approvals, choices
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
+	Remote      *remote.Service      // phone tickets: issue before arriving, check-in, the door key
 	Rating      *rating.Service      // keypad ratings, call-backs, figures
 	Console     *console.Service     // notices of the hall display
 }
@@ -107,6 +109,9 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Printing == nil {
 		f.Printing = printing.New(h, printing.Options{})
 	}
+	if f.Remote == nil {
+		f.Remote = remote.New(h)
+	}
 	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
 		f.Rating = rating.New(h, rating.Options{})
 	}
@@ -126,6 +131,7 @@ type Server struct {
 	casework *casework.Service
 	appts    *appointment.Service
 	prints   *printing.Service
+	remotes  *remote.Service
 	ratings  *rating.Service
 	consoles *console.Service
 
@@ -153,6 +159,7 @@ func New(h *hall.Hall, opt Options) *Server {
 	s.appts = opt.Features.Appointment
 	s.prints = opt.Features.Printing
 	s.healths = opt.Features.Health
+	s.remotes = opt.Features.Remote
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

@@ -10,6 +10,7 @@ import (
 	"hallq/health"
 	"hallq/printing"
 	"hallq/rating"
+	"hallq/remote"
 	"hallq/web"
 )
 
@@ -30,6 +31,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		Casework:    casework.New(h),
 		Appointment: appointment.New(h, appointment.Options{Release: true}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
+		Remote:      remote.New(h),                     // phone tickets: "skip unconfirmed" at the hall's tick, the door key
 		Rating:      rating.New(h, rating.Options{}),   // "expire ratings" at the hall's tick
 		Console:     console.New(h, console.Options{}), // last: it reads the others
 	}

@@ -1,4 +1,4 @@
-package hall_test
+package remote_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/remote"
 )
 
 // TestRemoteTicketHall: a phone ticket goes through the kiosk's limits, is
@@ -19,7 +20,8 @@ func TestRemoteTicketHall(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	h, clock, _ := apptHallIn(t, dir, false)
-	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.ECLOSED {
+	r := remote.New(h)
+	if _, err := r.Issue(ctx, remote.Request{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.ECLOSED {
 		t.Fatalf("phone tickets off: %v, want ECLOSED", err)
 	}
 	s := h.Settings()
@@ -27,36 +29,36 @@ func TestRemoteTicketHall(t *testing.T) {
 	if _, err := h.SaveSettings(ctx, apptManager, s); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A"}); queue.ErrorCode(err) != queue.EINVALID {
+	if _, err := r.Issue(ctx, remote.Request{Service: "A"}); queue.ErrorCode(err) != queue.EINVALID {
 		t.Fatalf("no phone: %v, want EINVALID", err)
 	}
-	a, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"})
+	a, err := r.Issue(ctx, remote.Request{Service: "A", Phone: "13800138000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"})
+	b, err := r.Issue(ctx, remote.Request{Service: "A", Phone: "13800138000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.IssueRemote(ctx, hall.RemoteRequest{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.ELIMIT {
+	if _, err := r.Issue(ctx, remote.Request{Service: "A", Phone: "13800138000"}); queue.ErrorCode(err) != queue.ELIMIT {
 		t.Fatalf("third ticket of one phone: %v, want ELIMIT", err)
 	}
 	if !a.Remote || a.ArrivedAt != nil {
 		t.Fatalf("ticket = %+v", a)
 	}
 	clock.Set(apptAt(10, 5, 0))
-	got, changed, err := h.Arrive(ctx, "device:kiosk", a.Tracking)
+	got, changed, err := r.Arrive(ctx, "device:kiosk", a.Tracking)
 	if err != nil || !changed || got.ArrivedAt == nil {
 		t.Fatalf("arrive: %+v %v %v", got, changed, err)
 	}
-	if _, changed, err := h.Arrive(ctx, "device:kiosk", a.Tracking); err != nil || changed {
+	if _, changed, err := r.Arrive(ctx, "device:kiosk", a.Tracking); err != nil || changed {
 		t.Fatalf("second arrive: %v %v", changed, err)
 	}
 	clock.Set(apptAt(10, 15, 0))
-	if n, err := h.SkipUnconfirmed(ctx); err != nil || n != 1 {
+	if n, err := r.SkipUnconfirmed(ctx); err != nil || n != 1 {
 		t.Fatalf("skip: %d %v, want 1", n, err)
 	}
-	if _, _, err := h.Arrive(ctx, "device:kiosk", b.Tracking); queue.ErrorCode(err) != queue.ECONFLICT {
+	if _, _, err := r.Arrive(ctx, "device:kiosk", b.Tracking); queue.ErrorCode(err) != queue.ECONFLICT {
 		t.Fatalf("late arrive: %v, want ECONFLICT", err)
 	}
 	h.Close()
@@ -73,7 +75,7 @@ func TestRemoteTicketHall(t *testing.T) {
 }
 
 // The hall of these tests: the default one on a settable clock, Monday 23
-// November 2026 at 10:00 (the appointment tests in appointment/ have the same).
+// November 2026 at 10:00 (the appointment tests in appointment/ have the same; these came from package hall).
 type apptClock struct {
 	mu sync.Mutex
 	t  time.Time
