@@ -44,7 +44,7 @@ func codeHash(tb testing.TB) string {
 	root := filepath.Join(filepath.Dir(file), "..")
 	h := sha256.New()
 	var files []string
-	for _, pat := range []string{"sim/*.go", "hall/store/rollup.go", "hall/store/bulk.go", "hall/store/store.go", "queue/*.go", "casework/cases/default_catalog.json", "hall/default_hall.json"} {
+	for _, pat := range []string{"sim/*.go", "hall/store/rollup.go", "hall/store/bulk.go", "hall/store/store.go", "queue/*.go", "casework/cases/default_catalog.json", "hall/config/default_hall.json"} {
 		m, _ := filepath.Glob(filepath.Join(root, pat))
 		files = append(files, m...)
 	}
