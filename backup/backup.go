@@ -10,6 +10,7 @@ package backup
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,6 +154,10 @@ func (s *Service) Today() (File, error) {
 
 // Keep is how many daily backups the schedule keeps (0: off).
 func (s *Service) Keep() int { return s.keep }
+
+// Stream writes a consistent copy of the database to w from one read
+// transaction while the hall keeps working (the managers' download).
+func (s *Service) Stream(w io.Writer) (int64, error) { return s.h.Store().Backup(w) }
 
 // Copy writes a consistent copy of the database to path (Make, and the
 // command line's online backup through the control socket), after checking

@@ -267,7 +267,8 @@ func (h *Hall) Dir() string { return filepath.Dir(h.st.Path()) }
 // Log is the hall's logger, for its features.
 func (h *Hall) Log() *slog.Logger { return h.log }
 
-// Store returns the underlying store (for backups, reports and tests).
+// Store returns the underlying store, for the features (backups, health,
+// reports), cmd/hallq and tests; web goes through the kernel and the features.
 func (h *Hall) Store() *store.Store { return h.st }
 
 // Epoch names the store's current history of sequence numbers and ticket
@@ -618,6 +619,9 @@ func (h *Hall) Snapshot() (snap queue.Snapshot, seq uint64) {
 func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 	return h.st.Events(since, limit)
 }
+
+// LastEvent returns the last committed event (ok false on a new store).
+func (h *Hall) LastEvent() (ev queue.Event, ok bool, err error) { return h.st.LastEvent() }
 
 // Ping checks that the store answers.
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }

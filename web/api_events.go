@@ -36,7 +36,7 @@ type ExportLine struct {
 // per line) and returns the last sequence written (since if none), so a
 // caller resumes with ?since=LAST.
 func WriteEvents(h *hall.Hall, since uint64, w io.Writer) (last uint64, err error) {
-	last, _, err = feed.Write(h.Store(), feed.HallSource(h), since, 0, w)
+	last, _, err = feed.Write(h, feed.HallSource(h), since, 0, w)
 	return last, err
 }
 
@@ -113,7 +113,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 		since = 0
 	}
 	src := feed.HallSource(s.hall)
-	head, _, err := s.hall.Store().LastEvent()
+	head, _, err := s.hall.LastEvent()
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 			zw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
 			out = zw
 		}
-		if _, _, err := feed.Write(s.hall.Store(), src, since, limit, out); err != nil {
+		if _, _, err := feed.Write(s.hall, src, since, limit, out); err != nil {
 			s.log.Error("event export", "since", since, "err", err)
 		}
 		if zw != nil {

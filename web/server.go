@@ -31,6 +31,7 @@ import (
 	"hallq/queue"
 	"hallq/rating"
 	"hallq/remote"
+	"hallq/report"
 )
 
 // Options configure a Server.
@@ -85,6 +86,7 @@ type Features struct {
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
 	Remote      *remote.Service      // phone tickets: issue before arriving, check-in, the door key
+	Report      *report.Service      // peak reports, what-if, the ticket export, the queue curve
 	Rating      *rating.Service      // keypad ratings, call-backs, figures
 	Console     *console.Service     // notices of the hall display
 }
@@ -109,6 +111,9 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Printing == nil {
 		f.Printing = printing.New(h, printing.Options{})
 	}
+	if f.Report == nil {
+		f.Report = report.New(h)
+	}
 	if f.Remote == nil {
 		f.Remote = remote.New(h)
 	}
@@ -132,6 +137,7 @@ type Server struct {
 	appts    *appointment.Service
 	prints   *printing.Service
 	remotes  *remote.Service
+	reports  *report.Service
 	ratings  *rating.Service
 	consoles *console.Service
 
@@ -160,6 +166,7 @@ func New(h *hall.Hall, opt Options) *Server {
 	s.prints = opt.Features.Printing
 	s.healths = opt.Features.Health
 	s.remotes = opt.Features.Remote
+	s.reports = opt.Features.Report
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

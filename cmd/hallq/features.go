@@ -11,6 +11,7 @@ import (
 	"hallq/printing"
 	"hallq/rating"
 	"hallq/remote"
+	"hallq/report"
 	"hallq/web"
 )
 
@@ -31,7 +32,8 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		Casework:    casework.New(h),
 		Appointment: appointment.New(h, appointment.Options{Release: true}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL}),
-		Remote:      remote.New(h),                     // phone tickets: "skip unconfirmed" at the hall's tick, the door key
+		Remote:      remote.New(h), // phone tickets: "skip unconfirmed" at the hall's tick, the door key
+		Report:      report.New(h),
 		Rating:      rating.New(h, rating.Options{}),   // "expire ratings" at the hall's tick
 		Console:     console.New(h, console.Options{}), // last: it reads the others
 	}
