@@ -10,20 +10,25 @@ import (
 	"hallq/hall/store"
 )
 
-// Options configures the accounts (nothing yet: the password hash cost is the
-// hall's, hall.Options.BcryptCost).
-type Options struct{}
+// Options configures the accounts.
+type Options struct {
+	// BcryptCost is the cost of the password hashes; 0 means
+	// bcrypt.DefaultCost (tests use 4, the fastest). Was
+	// hall.Options.BcryptCost.
+	BcryptCost int
+}
 
 // Service is the accounts of one hall. Make one per hall (cmd/hallq
 // features.go): the sign-in lock-outs and the revocation listeners are its own.
 type Service struct {
 	h       *hall.Hall
 	st      *store.Store
+	cost    int         // bcrypt cost (Options.BcryptCost)
 	locks   lockout     // sign-in failures per user name and address (lockout.go)
 	revokes revokeWatch // who closes a principal's connections when its credentials end (security.go)
 }
 
 // New makes the accounts of h. It registers nothing with the kernel.
 func New(h *hall.Hall, opt Options) *Service {
-	return &Service{h: h, st: h.Store()}
+	return &Service{h: h, st: h.Store(), cost: opt.BcryptCost}
 }

@@ -60,7 +60,7 @@ func (s *Service) AddUser(ctx context.Context, u NewUser) error {
 }
 
 func (s *Service) bcryptCost() int {
-	if c := s.h.BcryptCost(); c != 0 {
+	if c := s.cost; c != 0 {
 		return c
 	}
 	return bcrypt.DefaultCost

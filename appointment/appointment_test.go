@@ -53,7 +53,7 @@ func apptHall(t *testing.T) (*apptFixture, *apptClock, string) {
 func apptHallIn(t *testing.T, dir string, check bool) (*apptFixture, *apptClock, string) {
 	t.Helper()
 	clock := &apptClock{t: apptAt(10, 0, 0)}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

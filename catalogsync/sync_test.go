@@ -44,7 +44,7 @@ func (h caseHall) Catalog() *cases.Catalog { return h.Service.Catalog() }
 
 func openHall(t *testing.T) caseHall {
 	t.Helper()
-	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,10 +27,9 @@ import (
 
 // Options configure Open.
 type Options struct {
-	Dir        string           // data directory (the bbolt file and optional hall.json)
-	Now        func() time.Time // clock; time.Now when nil
-	Logger     *slog.Logger
-	BcryptCost int // 0: bcrypt.DefaultCost
+	Dir    string           // data directory (the bbolt file and optional hall.json)
+	Now    func() time.Time // clock; time.Now when nil
+	Logger *slog.Logger
 	// Tick is how often the hall checks for the local day's end without any
 	// command arriving; 0 means every 30 seconds.
 	Tick time.Duration
@@ -50,7 +49,6 @@ type Hall struct {
 	now   func() time.Time // clock.now: never before the last event (clock.go)
 	clock *hallClock
 	log   *slog.Logger
-	cost  int
 	cfg   queue.Config
 
 	// Write side: commands are decided and applied here under mu, then
@@ -111,7 +109,7 @@ func Open(opt Options) (*Hall, error) {
 		return nil, err
 	}
 	clk := &hallClock{wall: opt.Now, log: opt.Logger}
-	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
+	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	h.id = config.ReadIdentity(opt.Dir).ID
@@ -288,10 +286,6 @@ func (h *Hall) ID() string {
 
 // Now returns the hall's clock reading.
 func (h *Hall) Now() time.Time { return h.now() }
-
-// BcryptCost is the cost of the password hashes (Options.BcryptCost;
-// bcrypt's default when 0), for the accounts.
-func (h *Hall) BcryptCost() int { return h.cost }
 
 // Config returns the hall's configuration as committed (managers change its
 // settings live; see SaveSettings).

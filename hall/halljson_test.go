@@ -41,7 +41,7 @@ func TestOpenRefusesTypoInHallJSON(t *testing.T) {
 	if err := os.WriteFile(path, withKey(t, func(m map[string]any) { m["phone_daly_limit"] = 2 }), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opt := hall.Options{Dir: dir, Now: func() time.Time { return monday10 }, Logger: quiet, BcryptCost: 4, Tick: time.Hour}
+	opt := hall.Options{Dir: dir, Now: func() time.Time { return monday10 }, Logger: quiet, Tick: time.Hour}
 	if h, err := hall.Open(opt); err == nil {
 		h.Close()
 		t.Fatal("Open accepted hall.json with phone_daly_limit")

@@ -22,7 +22,7 @@ import (
 func TestDailyStoreCheck(t *testing.T) {
 	dir := t.TempDir()
 	clk := halltest.NewClock(time.Date(2026, 11, 24, 2, 30, 0, 0, halltest.Shanghai))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: halltest.Quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Millisecond})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: halltest.Quiet, AlwaysOpen: true, Tick: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

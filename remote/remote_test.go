@@ -90,21 +90,12 @@ var apptLoc, _ = time.LoadLocation("Asia/Shanghai")
 func apptAt(hh, mm, ss int) time.Time { return time.Date(2026, 11, 23, hh, mm, ss, 0, apptLoc) }
 
 var apptManager = hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
-var apptClerk = hall.Principal{Kind: "user", Name: "clerk1", Role: hall.RoleClerk, Counter: 1}
-var apptKiosk = hall.Principal{Kind: "device", Name: "kiosk", Role: hall.KindKiosk}
-var apptPublic = hall.Principal{}
-
-// apptHall opens the default hall (with its opening hours) at Monday 10:00.
-func apptHall(t *testing.T) (*hall.Hall, *apptClock, string) {
-	t.Helper()
-	return apptHallIn(t, t.TempDir(), true)
-}
 
 // apptHallIn opens the hall in dir; check runs the store check at cleanup.
 func apptHallIn(t *testing.T, dir string, check bool) (*hall.Hall, *apptClock, string) {
 	t.Helper()
 	clock := &apptClock{t: apptAt(10, 0, 0)}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func reportEnv(t *testing.T) *apiEnv {
 	st.Close()
 	clock := &apiClock{t: apiMonday10}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: 4, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ import (
 func fuzzManager(f *testing.F) (*fiber.App, *http.Cookie) {
 	f.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: f.TempDir(), Logger: log, BcryptCost: 4, AlwaysOpen: true})
+	h, err := hall.Open(hall.Options{Dir: f.TempDir(), Logger: log, AlwaysOpen: true})
 	if err != nil {
 		f.Fatal(err)
 	}

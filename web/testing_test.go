@@ -90,7 +90,7 @@ type apiSetup struct {
 	// Listen serves on a real 127.0.0.1 port too (e.url), for what
 	// app.Test cannot show, such as fasthttp's own 413 for a large body.
 	Listen bool
-	// BcryptCost is the hall's bcrypt cost (0: 4, the fastest).
+	// BcryptCost is the accounts' bcrypt cost (0: 4, the fastest).
 	BcryptCost int
 	// FreeSpace replaces statfs for the hall's disk watch (nil: statfs).
 	FreeSpace health.FreeSpaceFunc
@@ -146,7 +146,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	if s.BcryptCost == 0 {
 		s.BcryptCost = 4
 	}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
@@ -166,13 +166,14 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 			t.Errorf("close hall: %v", err)
 		}
 	})
+	testAccounts.Store(h, account.New(h, account.Options{BcryptCost: s.BcryptCost})) // the demo's hashes at the setup's cost
 	demo, err := accountsOf(h).SeedDemo(ctx)
 	if err != nil {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
 	}
 	cw := casework.New(h) // one casework for the server and the region syncer (one catalog cache)
-	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw, Health: health.New(h, health.Options{FreeSpace: s.FreeSpace})}}
+	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw, Account: account.New(h, account.Options{BcryptCost: s.BcryptCost}), Health: health.New(h, health.Options{FreeSpace: s.FreeSpace})}}
 	if s.Region != nil {
 		wopt.Catalog = catalogsync.New(cw, *s.Region, log)
 	}

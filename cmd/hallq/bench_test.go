@@ -49,7 +49,7 @@ func benchHall(b testing.TB, counters int) *Main {
 	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}, Web: web.Options{KioskBurst: -1}}
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, BcryptCost: 4, Web: web.Options{KioskBurst: -1}}
 	if err := m.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}

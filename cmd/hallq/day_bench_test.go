@@ -64,7 +64,7 @@ func dayBenchHall(b *testing.B) (dir, kiosk, display string, start func() *Main)
 		b.Fatal(err)
 	}
 	start = func() *Main {
-		m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}, BackupKeep: -1, Web: web.Options{KioskBurst: -1}}
+		m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, BcryptCost: 4, BackupKeep: -1, Web: web.Options{KioskBurst: -1}}
 		if err := m.Run(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -369,7 +369,7 @@ func benchRestart(b *testing.B, served int, figures bool) {
 				b.Fatal(err)
 			}
 			open := func() *hall.Hall {
-				h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, BcryptCost: 4, Tick: time.Hour})
+				h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, Tick: time.Hour})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -26,7 +26,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	}
 	hs := health.New(h, m.Health)
 	return web.Features{
-		Account:     account.New(h, account.Options{}),
+		Account:     account.New(h, account.Options{BcryptCost: m.BcryptCost}),
 		Health:      hs,
 		Backup:      backups.New(h, backups.Options{Keep: keep}, hs),
 		Casework:    casework.New(h),

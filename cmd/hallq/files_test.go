@@ -11,7 +11,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"hallq/hall"
 	"hallq/hall/config"
 	"hallq/hall/store"
 )
@@ -76,7 +75,7 @@ func TestCLIRefusesDamagedFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-				Options: hall.Options{BcryptCost: 4}}
+				BcryptCost: 4}
 			err := m.Run(context.Background())
 			m.Close()
 			if err == nil {
@@ -125,7 +124,7 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}}
+		BcryptCost: 4}
 	err := m.Run(context.Background())
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "holds backups/") || !strings.Contains(err.Error(), filepath.Join(dir, "backups")) || !strings.Contains(err.Error(), "--init") {
@@ -135,7 +134,7 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 		t.Fatalf("a database was created")
 	}
 	m = &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Init: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}}
+		BcryptCost: 4}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("serve --init: %v", err)
 	}
@@ -183,7 +182,7 @@ func TestCLICheckFindsFlippedByte(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "The newest intact backup is "+backup) {
 		t.Errorf("check advised: %v", err)
 	}
-	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}}
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard, Logger: cmdQuiet, BcryptCost: 4}
 	err = m.Run(context.Background())
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "damaged record tickets/") || !strings.Contains(err.Error(), backup) {

@@ -41,6 +41,9 @@ type Main struct {
 	// PublicURL is the base URL printed in ticket QR codes (serve
 	// --public-url; was hall.Options.Printing.PublicURL).
 	PublicURL string
+	// BcryptCost is the cost of the password hashes (0: bcrypt's default;
+	// tests use 4; was hall.Options.BcryptCost).
+	BcryptCost int
 	// Health configures the disk watch and the daily database check (tests
 	// inject FreeSpace; was hall.Options.IntegrityHour and FreeSpace).
 	Health health.Options

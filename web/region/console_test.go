@@ -98,7 +98,7 @@ func liveHall(t *testing.T) *hall.Hall {
 	var mu sync.Mutex
 	now := end.Add(-30 * time.Minute)
 	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour,
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, Tick: time.Hour,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	if err != nil {
 		t.Fatal(err)
