@@ -34,6 +34,7 @@ import (
 	"hallq/health"
 	"hallq/printing"
 	"hallq/queue"
+	"hallq/remote"
 	"hallq/web"
 )
 
@@ -178,6 +179,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 		wopt.Catalog = catalogsync.New(cw, *s.Region, log)
 	}
 	wopt.Features.Printing = printing.New(h, printing.Options{})
+	wopt.Features.Remote = remote.New(h) // the tests read its door key (e.feat.Remote)
 	srv := web.New(h, wopt)
 	url := ""
 	if s.Listen {
