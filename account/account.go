@@ -10,9 +10,12 @@ import (
 	"hallq/hall/store"
 )
 
-// Options configures the accounts (the password hash cost is the hall's,
-// hall.Options.BcryptCost).
+// Options configures the accounts.
 type Options struct {
+	// BcryptCost is the cost of the password hashes; 0 means
+	// bcrypt.DefaultCost (tests use 4, the fastest). Was
+	// hall.Options.BcryptCost.
+	BcryptCost int
 	// Security is where failed sign-ins, lock-outs, unlocks and refused
 	// password resets go: the audit and the manager's monitor
 	// (console.Security, given at wiring in cmd/hallq). Nil: they are only
@@ -44,13 +47,14 @@ type Service struct {
 	h       *hall.Hall
 	st      *store.Store
 	sec     Security    // Options.Security
+	cost    int         // bcrypt cost (Options.BcryptCost)
 	locks   lockout     // sign-in failures per user name and address (lockout.go)
 	revokes revokeWatch // who closes a principal's connections when its credentials end (security.go)
 }
 
 // New makes the accounts of h. It registers nothing with the kernel.
 func New(h *hall.Hall, opt Options) *Service {
-	s := &Service{h: h, st: h.Store(), sec: opt.Security}
+	s := &Service{h: h, st: h.Store(), sec: opt.Security, cost: opt.BcryptCost}
 	if s.sec == nil {
 		s.sec = logOnly{h}
 	}

@@ -60,7 +60,7 @@ func (s *Service) AddUser(ctx context.Context, u NewUser) error {
 }
 
 func (s *Service) bcryptCost() int {
-	if c := s.h.BcryptCost(); c != 0 {
+	if c := s.cost; c != 0 {
 		return c
 	}
 	return bcrypt.DefaultCost
@@ -230,7 +230,7 @@ type NewDevice struct {
 	Printer string // for kiosks: tcp://HOST:PORT or /dev/usb/lp0
 }
 
-// printerRE is a first check of a printer URL; kiosk.ParseURL (hall.CheckPrinterURL)
+// printerRE is a first check of a printer URL; kiosk.ParseURL (checkPrinterURL)
 // is the full one.
 var printerRE = regexp.MustCompile(`^(tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}|/dev/[A-Za-z0-9/_.-]+)(#(58|80)mm)?$`)
 
@@ -253,7 +253,7 @@ func (s *Service) AddDevice(ctx context.Context, d NewDevice) (string, error) {
 	default:
 		return "", queue.Err(queue.EINVALID, "err.hall.kind_must_be_kiosk_display")
 	}
-	if err := hall.CheckPrinterURL(d.Kind, d.Printer); err != nil {
+	if err := checkPrinterURL(d.Kind, d.Printer); err != nil {
 		return "", err
 	}
 	token := newToken()

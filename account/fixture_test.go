@@ -30,7 +30,7 @@ func acc(h *hall.Hall) *account.Service {
 	if s, ok := accounts.Load(h); ok {
 		return s.(*account.Service)
 	}
-	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{Security: cons(h).Security()}))
+	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{Security: cons(h).Security(), BcryptCost: 4}))
 	return s.(*account.Service)
 }
 

@@ -72,11 +72,12 @@ func lockedHall(t *testing.T, cost int) (*hall.Hall, *syncBuffer, hall.Principal
 	t.Helper()
 	log := &syncBuffer{}
 	clock := newClock(monday10)
-	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Now: clock.Now, Logger: slog.New(slog.NewTextHandler(log, nil)), BcryptCost: cost, AlwaysOpen: true, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Now: clock.Now, Logger: slog.New(slog.NewTextHandler(log, nil)), AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { checkClose(t, h) })
+	accounts.Store(h, account.New(h, account.Options{BcryptCost: cost})) // acc(h): the accounts at this cost
 	for _, u := range []account.NewUser{{Name: "boss", Password: "boss-password", Role: hall.RoleManager}, {Name: "li", Password: "li-password", Role: hall.RoleClerk}} {
 		if err := acc(h).AddUser(ctx, u); err != nil {
 			t.Fatal(err)

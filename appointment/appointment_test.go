@@ -15,6 +15,7 @@ import (
 
 	"hallq/appointment"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 )
 
@@ -52,7 +53,7 @@ func apptHall(t *testing.T) (*apptFixture, *apptClock, string) {
 func apptHallIn(t *testing.T, dir string, check bool) (*apptFixture, *apptClock, string) {
 	t.Helper()
 	clock := &apptClock{t: apptAt(10, 0, 0)}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,10 +384,10 @@ func TestAppointmentPhoneLimitCancelReschedule(t *testing.T) {
 // TestAppointmentHolidays: holidays and closed days have no slots.
 func TestAppointmentHolidays(t *testing.T) {
 	dir := t.TempDir()
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	cfg.Holidays = []string{"2026-11-25"}
 	raw, _ := json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h, _, _ := apptHallIn(t, dir, true)
@@ -411,7 +412,7 @@ func TestAppointmentHolidays(t *testing.T) {
 // all day, the last one ending at midnight.
 func TestAppointmentSlotsAroundTheClock(t *testing.T) {
 	dir := t.TempDir()
-	c := hall.DefaultConfig()
+	c := config.Default()
 	for k := range c.Hours {
 		c.Hours[k] = queue.Hours{Open: "00:00", Close: "24:00"}
 	}
@@ -419,7 +420,7 @@ func TestAppointmentSlotsAroundTheClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h, _, _ := apptHallIn(t, dir, true)
@@ -436,14 +437,14 @@ func TestAppointmentSlotsAroundTheClock(t *testing.T) {
 // for tickets, and opens a 调休 Sunday with its own hours.
 func TestOverridesHonoured(t *testing.T) {
 	dir := t.TempDir()
-	c := hall.DefaultConfig()
+	c := config.Default()
 	delete(c.Hours, "7") // closed on Sundays
 	c.Overrides = map[string]queue.DayHours{
 		"2026-11-23": {Closed: true, Name: "停电检修"},                                 // today, a Monday
 		"2026-11-29": {Open: "08:30", Close: "12:00", Workday: true, Name: "调休上班"}, // a Sunday
 	}
 	raw, _ := json.Marshal(c)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h, _, _ := apptHallIn(t, dir, true)

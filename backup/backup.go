@@ -2,14 +2,15 @@
 // the database into DIR/backups once a local day, the newest few kept, and
 // the list, download and "back up now" the managers' console offers.
 //
-// It is a feature of the hall kernel (docs/architecture.md): it uses
-// Hall.BackupFile (the copy, refused when it would fill the disk), Hall.Dir,
-// Hall.Now and Hall.Location, and registers one scheduled job (Hall.Every).
+// It is a feature of the hall kernel (docs/architecture.md): it uses the
+// store's consistent copy (Store.BackupFile), asks package health for room
+// on the disk first, and registers one scheduled job (Hall.Every).
 package backup
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,11 +18,12 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/health"
 )
 
 // Dir is the folder of scheduled backups inside the data directory (the
-// kernel's disk watch checks its disk).
-const Dir = hall.BackupDir
+// health feature's disk watch checks its disk).
+const Dir = health.BackupDir
 
 // DefaultKeep is how many daily backups `hallq serve` keeps.
 const DefaultKeep = 14
@@ -46,15 +48,16 @@ type Options struct {
 // Service is the backups of one hall.
 type Service struct {
 	h    *hall.Hall
+	hs   *health.Service
 	keep int
 }
 
 // New returns the backups of h; with opt.Keep > 0 it schedules the daily
 // backup on h (stopped by h.Close): whenever the hall's local day has no
 // backup yet (at start, and after each midnight), it makes one and keeps the
-// newest opt.Keep.
-func New(h *hall.Hall, opt Options) *Service {
-	s := &Service{h: h, keep: max(opt.Keep, 0)}
+// newest opt.Keep. Every copy first asks hs for room on its disk.
+func New(h *hall.Hall, opt Options, hs *health.Service) *Service {
+	s := &Service{h: h, hs: hs, keep: max(opt.Keep, 0)}
 	if s.keep > 0 {
 		every := opt.Every
 		if every == 0 {
@@ -126,7 +129,7 @@ func (s *Service) Make(keep int) (File, error) {
 	}
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
 	name := fileName(day)
-	n, err := s.h.BackupFile(filepath.Join(dir, name)) // refused (EUNAVAILABLE) before it writes when the disk is short
+	n, err := s.Copy(filepath.Join(dir, name)) // refused (EUNAVAILABLE) before it writes when the disk is short
 	if err != nil {
 		return File{}, err
 	}
@@ -151,3 +154,18 @@ func (s *Service) Today() (File, error) {
 
 // Keep is how many daily backups the schedule keeps (0: off).
 func (s *Service) Keep() int { return s.keep }
+
+// Stream writes a consistent copy of the database to w from one read
+// transaction while the hall keeps working (the managers' download).
+func (s *Service) Stream(w io.Writer) (int64, error) { return s.h.Store().Backup(w) }
+
+// Copy writes a consistent copy of the database to path (Make, and the
+// command line's online backup through the control socket), after checking
+// that it leaves the disk above the limits (EUNAVAILABLE otherwise: nothing
+// is written).
+func (s *Service) Copy(path string) (int64, error) {
+	if err := s.hs.Room(filepath.Dir(path)); err != nil {
+		return 0, err
+	}
+	return s.h.Store().BackupFile(path)
+}

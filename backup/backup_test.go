@@ -11,6 +11,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/health"
 )
 
 // TestBackups: today's backup is written into DIR/backups, listed with its
@@ -19,7 +20,7 @@ func TestBackups(t *testing.T) {
 	clk := halltest.NewClock(halltest.Monday10)
 	dir := t.TempDir()
 	h := halltest.Open(t, hall.Options{Dir: dir, Now: clk.Now, AlwaysOpen: true})
-	b := backup.New(h, backup.Options{})
+	b := backup.New(h, backup.Options{}, health.New(h, health.Options{}))
 	for i := 0; i < 4; i++ {
 		f, err := b.Make(2)
 		if err != nil || f.Size <= 0 {
@@ -58,7 +59,7 @@ func TestBackups(t *testing.T) {
 func TestScheduledBackups(t *testing.T) {
 	clk := halltest.NewClock(halltest.Monday10)
 	h := halltest.Open(t, hall.Options{Now: clk.Now, AlwaysOpen: true, Tick: 5 * time.Millisecond})
-	b := backup.New(h, backup.Options{Keep: 2, Every: 5 * time.Millisecond})
+	b := backup.New(h, backup.Options{Keep: 2, Every: 5 * time.Millisecond}, health.New(h, health.Options{}))
 	waitBackups := func(want ...string) {
 		t.Helper()
 		var names []string

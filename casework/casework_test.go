@@ -47,7 +47,7 @@ type caseHall struct {
 func newCaseHall(t *testing.T) *caseHall {
 	t.Helper()
 	c := &caseHall{clock: &caseClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, caseLoc)}, dir: t.TempDir(), ctx: context.Background()}
-	c.opt = hall.Options{Dir: c.dir, Now: c.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour}
+	c.opt = hall.Options{Dir: c.dir, Now: c.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AlwaysOpen: true, Tick: time.Hour}
 	h, err := hall.Open(c.opt)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"hallq/casework"
 	"hallq/casework/cases"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 )
 
@@ -126,7 +127,7 @@ func checkVersion(running, got int64) error {
 // applied, or the catalog and services shipped in the binary.
 func base(st State) (*cases.Catalog, []queue.Service) {
 	if st.Catalog == nil {
-		return cases.DefaultCatalog(), hall.DefaultConfig().Services
+		return cases.DefaultCatalog(), config.Default().Services
 	}
 	return st.Catalog, st.Services
 }
@@ -295,11 +296,11 @@ func (s *Syncer) Run(ctx context.Context) {
 // No file or no section is a hall without a region (Source.URL empty); a
 // section with a bad key or URL is EINVALID.
 func LoadSource(dir string) (Source, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, hall.ConfigFile))
+	raw, err := os.ReadFile(filepath.Join(dir, config.File))
 	if errors.Is(err, os.ErrNotExist) {
 		return Source{}, nil
 	} else if err != nil {
-		return Source{}, fmt.Errorf("read %s: %w", hall.ConfigFile, err)
+		return Source{}, fmt.Errorf("read %s: %w", config.File, err)
 	}
 	var c struct {
 		RegionCatalog *struct {
@@ -309,7 +310,7 @@ func LoadSource(dir string) (Source, error) {
 		} `json:"region_catalog"`
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return Source{}, fmt.Errorf("read %s: %w", hall.ConfigFile, err)
+		return Source{}, fmt.Errorf("read %s: %w", config.File, err)
 	}
 	rc := c.RegionCatalog
 	if rc == nil || rc.URL == "" {

@@ -23,6 +23,7 @@ import (
 	"hallq/catalogsync"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 )
 
@@ -43,7 +44,7 @@ func (h caseHall) Catalog() *cases.Catalog { return h.Service.Catalog() }
 
 func openHall(t *testing.T) caseHall {
 	t.Helper()
-	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: quiet, AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestRegionCatalogReachesEveryHall(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := hall.DefaultConfig().Services
+	svc := config.Default().Services
 	svc[0].NameZH, svc[0].TargetWaitS = "电费缴纳（统一）", 480
 	reg.publish(t, priv, catalogsync.Bundle{Version: 1, Issued: time.Now(), Catalog: v1, Services: svc})
 
@@ -307,13 +308,13 @@ func TestLoadSource(t *testing.T) {
 		t.Fatalf("no hall.json: %+v %v", src, err)
 	}
 	cfg := map[string]any{}
-	raw, _ := json.Marshal(hall.DefaultConfig())
+	raw, _ := json.Marshal(config.Default())
 	json.Unmarshal(raw, &cfg)
 	cfg["region_catalog"] = map[string]any{"url": "http://region.example:8090", "public_key": base64.StdEncoding.EncodeToString(pub), "every_s": 60}
 	raw, _ = json.Marshal(cfg)
-	path := filepath.Join(dir, hall.ConfigFile)
+	path := filepath.Join(dir, config.File)
 	os.WriteFile(path, raw, 0o644)
-	if _, err := hall.LoadConfig(path); err != nil {
+	if _, err := config.Load(path); err != nil {
 		t.Fatalf("the hall refuses its region_catalog section: %v", err)
 	}
 	src, err := catalogsync.LoadSource(dir)

@@ -15,6 +15,6 @@ func acc(h *hall.Hall) *account.Service {
 	if s, ok := accounts.Load(h); ok {
 		return s.(*account.Service)
 	}
-	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{}))
+	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{BcryptCost: 4}))
 	return s.(*account.Service)
 }

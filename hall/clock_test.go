@@ -24,7 +24,7 @@ func TestClockStepBackAndForward(t *testing.T) {
 	f := newFixture(t, monday10, true)
 	var logs bytes.Buffer
 	checkClose(t, f.h) // reopen with a log to read
-	h, err := hall.Open(hall.Options{Dir: f.dir, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: f.dir, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil)), AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestClockBehindAtStart(t *testing.T) {
 	checkClose(t, f.h)
 	f.clock.Set(time.Date(2000, 1, 1, 0, 0, 0, 0, shanghai))
 	var logs bytes.Buffer
-	h, err := hall.Open(hall.Options{Dir: f.dir, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: f.dir, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil)), AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,14 @@ func (h *Hall) Settings() (s queue.Settings) {
 	return s
 }
 
+// OpenNow reports whether the hall takes tickets now (its opening hours,
+// dated overrides and holidays).
+func (h *Hall) OpenNow() (open bool) {
+	now := h.now()
+	h.Read(func(v *queue.Engine, _ uint64) { open = v.OpenAt(now) })
+	return open
+}
+
 // SaveSettings changes the hall's name, opening hours, holidays and calling
 // figures (managers). EINVALID says what is wrong; nothing changes then.
 func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) (queue.Settings, error) {
@@ -84,13 +92,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		}
 		ns := e.Settings()
 		ev.Records = append(ev.Records, NewRecord(KindConfig, keySettings, ns))
-		if ns.RemoteTickets {
-			if _, made := h.recordLocked(KindConfig, keyDoor); !made {
-				// The door QR's key is made with the switch that needs it:
-				// a customer's scan and the poster only read it.
-				ev.Records = append(ev.Records, NewRecord(KindConfig, keyDoor, doorKey{Key: NewCode(16)}))
-			}
-		}
+		h.settingsSaved(tx, ns) // OnSettings (remote: the door key with the switch that needs it)
 		// The seed config of rebuilds and recoveries follows (under h.mu).
 		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
 		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit

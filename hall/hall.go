@@ -17,9 +17,9 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"hallq/hall/config"
 	"hallq/hall/store"
 	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
@@ -27,10 +27,9 @@ import (
 
 // Options configure Open.
 type Options struct {
-	Dir        string           // data directory (the bbolt file and optional hall.json)
-	Now        func() time.Time // clock; time.Now when nil
-	Logger     *slog.Logger
-	BcryptCost int // 0: bcrypt.DefaultCost
+	Dir    string           // data directory (the bbolt file and optional hall.json)
+	Now    func() time.Time // clock; time.Now when nil
+	Logger *slog.Logger
 	// Tick is how often the hall checks for the local day's end without any
 	// command arriving; 0 means every 30 seconds.
 	Tick time.Duration
@@ -42,13 +41,6 @@ type Options struct {
 	// new hall is created only in an empty directory. An existing file is
 	// never replaced either way (store.OpenWith).
 	Init bool
-	// IntegrityHour is the local hour of the daily full check of the
-	// database (CheckStore); 0 means DefaultIntegrityHour, negative turns
-	// it off.
-	IntegrityHour int
-	// FreeSpace reports a directory's free and total disk space (disk.go);
-	// nil means Statfs. Tests inject a full disk here.
-	FreeSpace FreeSpaceFunc
 }
 
 // Hall is one open hall. All methods are safe for concurrent use.
@@ -57,7 +49,6 @@ type Hall struct {
 	now   func() time.Time // clock.now: never before the last event (clock.go)
 	clock *hallClock
 	log   *slog.Logger
-	cost  int
 	cfg   queue.Config
 
 	// Write side: commands are decided and applied here under mu, then
@@ -85,25 +76,17 @@ type Hall struct {
 
 	Metrics Metrics
 
-	bg sync.WaitGroup // background work (scheduled jobs, the integrity check) that Close waits for
+	bg sync.WaitGroup // the scheduled jobs (Every), which Close waits for
 
-	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
-	hooks hooks         // what features registered (hooks.go)
+	tick   time.Duration // the ticker's period: Options.Tick, or 30 s
+	hooks  hooks         // what features registered (hooks.go)
+	fhooks featureHooks  // HealthAlerts, OnSettings (feature_hooks.go)
 
-	integ integrity // the daily store check (integrity.go)
-
-	freeSpace FreeSpaceFunc // disk.go
-	disk      DiskLimits
-	ident     Identity // hall.json's id and region settings (identity.go)
-	diskLow   atomic.Bool
+	id string // hall.json's "id" ("" when none: ID derives it)
 
 	stop chan struct{}
 	done chan struct{}
 }
-
-// ConfigFile is the optional hall config in the data directory, read when the
-// store is new.
-const ConfigFile = "hall.json"
 
 // Open opens the hall in opt.Dir, seeding a new store from hall.json in the
 // directory or the embedded default, and rebuilds today's live queue.
@@ -119,18 +102,10 @@ func Open(opt Options) (*Hall, error) {
 		return nil, err
 	}
 	clk := &hallClock{wall: opt.Now, log: opt.Logger}
-	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger, cost: opt.BcryptCost,
+	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	h.freeSpace, h.disk = opt.FreeSpace, diskLimits(opt.Dir)
-	h.ident = ReadIdentity(opt.Dir)
-	if h.freeSpace == nil {
-		h.freeSpace = Statfs
-	}
-	h.integ.hour = opt.IntegrityHour
-	if h.integ.hour == 0 {
-		h.integ.hour = DefaultIntegrityHour
-	}
+	h.id = config.ReadIdentity(opt.Dir).ID
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
 		return nil, err
@@ -140,18 +115,7 @@ func Open(opt Options) (*Hall, error) {
 		h.tick = 30 * time.Second
 	}
 	go h.ticker(h.tick)
-	h.registerFeatures(opt)
 	return h, nil
-}
-
-// registerFeatures registers the features that still live in package hall
-// with the kernel (hooks.go), as a feature package's New does
-// (docs/architecture.md): each moves out with its feature.
-func (h *Hall) registerFeatures(opt Options) {
-	h.Every("skip unconfirmed", 0, func(ctx context.Context) error { // phone tickets not checked in (remote.go)
-		_, err := h.SkipUnconfirmed(ctx)
-		return err
-	})
 }
 
 func (h *Hall) load(dir string, alwaysOpen bool) error {
@@ -161,7 +125,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 		return fmt.Errorf("read hall config: %w", err)
 	}
 	if !found {
-		c, from, err := initialConfig(filepath.Join(dir, ConfigFile))
+		c, from, err := config.Initial(dir)
 		if err != nil {
 			return err
 		}
@@ -186,7 +150,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 	if err != nil && !errors.Is(err, errNothing) {
 		return err
 	}
-	return h.makeDoorKey()
+	return nil
 }
 
 // rebuild restores the write and read models from the store. Call with mu
@@ -244,14 +208,6 @@ func (h *Hall) ticker(d time.Duration) {
 			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
 				h.log.Error("day rollover", "err", err)
 			}
-			h.watchDisks()        // log when a disk goes low (disk.go)
-			if h.integrityDue() { // the daily check of the hot file at the quiet hour (integrity.go)
-				h.bg.Add(1)
-				go func() {
-					defer h.bg.Done()
-					h.CheckStore()
-				}()
-			}
 		}
 	}
 }
@@ -285,7 +241,8 @@ func (h *Hall) Dir() string { return filepath.Dir(h.st.Path()) }
 // Log is the hall's logger, for its features.
 func (h *Hall) Log() *slog.Logger { return h.log }
 
-// Store returns the underlying store (for backups, reports and tests).
+// Store returns the underlying store, for the features (backups, health,
+// reports), cmd/hallq and tests; web goes through the kernel and the features.
 func (h *Hall) Store() *store.Store { return h.st }
 
 // Epoch names the store's current history of sequence numbers and ticket
@@ -294,12 +251,17 @@ func (h *Hall) Store() *store.Store { return h.st }
 // snapshot.
 func (h *Hall) Epoch() string { return h.st.Epoch() }
 
+// ID returns the hall's id in the region: hall.json's "id", else
+// config.DeriveID of its config.
+func (h *Hall) ID() string {
+	if h.id != "" {
+		return h.id
+	}
+	return config.DeriveID(h.Config())
+}
+
 // Now returns the hall's clock reading.
 func (h *Hall) Now() time.Time { return h.now() }
-
-// BcryptCost is the cost of the password hashes (Options.BcryptCost;
-// bcrypt's default when 0), for the accounts.
-func (h *Hall) BcryptCost() int { return h.cost }
 
 // Config returns the hall's configuration as committed (managers change its
 // settings live; see SaveSettings).
@@ -627,6 +589,9 @@ func (h *Hall) Snapshot() (snap queue.Snapshot, seq uint64) {
 func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 	return h.st.Events(since, limit)
 }
+
+// LastEvent returns the last committed event (ok false on a new store).
+func (h *Hall) LastEvent() (ev queue.Event, ok bool, err error) { return h.st.LastEvent() }
 
 // Ping checks that the store answers.
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }

@@ -86,7 +86,7 @@ func newFixture(t *testing.T, now time.Time, always bool) *fixture {
 // open opens the hall in f.dir; when the test ends it is checked and closed.
 func (f *fixture) open() *hall.Hall {
 	f.t.Helper()
-	h, err := hall.Open(hall.Options{Dir: f.dir, Now: f.clock.Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: f.always, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: f.dir, Now: f.clock.Now, Logger: quiet, AlwaysOpen: f.always, Tick: time.Hour})
 	if err != nil {
 		f.t.Fatalf("open hall: %v", err)
 	}
@@ -636,7 +636,7 @@ func counterOf(h *hall.Hall, n int) (c queue.Counter, ok bool) {
 func TestRolloverWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	clk := newClock(time.Date(2026, 11, 23, 23, 58, 0, 0, shanghai))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: 5 * time.Millisecond})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: quiet, AlwaysOpen: true, Tick: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

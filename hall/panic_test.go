@@ -17,7 +17,7 @@ import (
 // reloaded from the store, and the next command works.
 func TestPanicUnderTheLock(t *testing.T) {
 	var logs bytes.Buffer
-	h, err := Open(Options{Dir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour,
+	h, err := Open(Options{Dir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil)), AlwaysOpen: true, Tick: time.Hour,
 		Now: func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)

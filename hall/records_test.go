@@ -17,7 +17,7 @@ import (
 // hall reads them back from the store.
 func TestRecordsCommitAndReload(t *testing.T) {
 	dir := t.TempDir()
-	opt := Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour}
+	opt := Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AlwaysOpen: true, Tick: time.Hour}
 	h, err := Open(opt)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestRecordsCommitAndReload(t *testing.T) {
 // TestRecordCacheBounded: the record cache drops everything past its bound
 // and reads the store again, so nothing committed is forgotten.
 func TestRecordCacheBounded(t *testing.T) {
-	h, err := Open(Options{Dir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour})
+	h, err := Open(Options{Dir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AlwaysOpen: true, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

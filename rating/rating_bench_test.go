@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/halltest"
 	"hallq/hall/store"
 	"hallq/rating"
@@ -20,7 +21,7 @@ func BenchmarkRatingFigures(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := sim.Run(st, sim.Options{Days: 30, Seed: 7, End: monday10, NewHall: hall.DefaultConfig()})
+	res, err := sim.Run(st, sim.Options{Days: 30, Seed: 7, End: monday10, NewHall: config.Default()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/region"
 	"hallq/region/pgtest"
@@ -40,16 +41,16 @@ func BenchmarkShip(b *testing.B) {
 	for i := range halls {
 		rh := regionHall{id: fmt.Sprintf("bench-%d", i), dir: filepath.Join(b.TempDir(), "h")}
 		os.MkdirAll(rh.dir, 0o700)
-		os.WriteFile(filepath.Join(rh.dir, hall.ConfigFile), []byte(`{"id": "`+rh.id+`"}`), 0o600)
+		os.WriteFile(filepath.Join(rh.dir, config.File), []byte(`{"id": "`+rh.id+`"}`), 0o600)
 		st, err := store.Open(rh.dir)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := sim.Run(st, sim.Options{Days: 20, Seed: uint64(i), End: end, NewHall: hall.DefaultConfig()}); err != nil {
+		if _, err := sim.Run(st, sim.Options{Days: 20, Seed: uint64(i), End: end, NewHall: config.Default()}); err != nil {
 			b.Fatal(err)
 		}
 		st.Close()
-		h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return end.Add(-8 * time.Hour) }, Tick: time.Hour, IntegrityHour: -1})
+		h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return end.Add(-8 * time.Hour) }, Tick: time.Hour})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/rating"
@@ -33,7 +34,7 @@ func (rh regionHall) simulate(t *testing.T, days int, end time.Time, seed uint64
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := sim.Run(st, sim.Options{Days: days, Seed: seed, End: end, NewHall: hall.DefaultConfig()}); err != nil {
+	if _, err := sim.Run(st, sim.Options{Days: days, Seed: seed, End: end, NewHall: config.Default()}); err != nil {
 		t.Fatalf("simulate %s: %v", rh.id, err)
 	}
 }
@@ -42,7 +43,7 @@ func (rh regionHall) open(t *testing.T, now time.Time) *hall.Hall {
 	t.Helper()
 	// late on the last simulated day, so the hall does not start the next
 	now = now.Add(-8 * time.Hour)
-	h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return now }, Tick: time.Hour, IntegrityHour: -1})
+	h, err := hall.Open(hall.Options{Dir: rh.dir, Now: func() time.Time { return now }, Tick: time.Hour})
 	if err != nil {
 		t.Fatalf("open %s: %v", rh.id, err)
 	}
@@ -84,7 +85,7 @@ func TestRegionShipping(t *testing.T) {
 		if err := os.MkdirAll(halls[i].dir, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(halls[i].dir, hall.ConfigFile), []byte(`{"id": "`+halls[i].id+`"}`), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(halls[i].dir, config.File), []byte(`{"id": "`+halls[i].id+`"}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		// 2026-10-30 … 2026-11-02: across a month's end (two partitions)
@@ -107,7 +108,7 @@ func TestRegionShipping(t *testing.T) {
 	gapEnd := end1.AddDate(0, 0, 1)
 	halls[1].simulate(t, 1, gapEnd, 7)
 	h2 := halls[1].open(t, gapEnd)
-	if _, err := h2.BackupFile(backup); err != nil {
+	if _, err := h2.Store().BackupFile(backup); err != nil {
 		t.Fatal(err)
 	}
 	h2.Close()

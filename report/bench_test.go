@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/report"
@@ -44,7 +44,7 @@ func codeHash(tb testing.TB) string {
 	root := filepath.Join(filepath.Dir(file), "..")
 	h := sha256.New()
 	var files []string
-	for _, pat := range []string{"sim/*.go", "hall/store/rollup.go", "hall/store/bulk.go", "hall/store/store.go", "queue/*.go", "casework/cases/default_catalog.json", "hall/default_hall.json"} {
+	for _, pat := range []string{"sim/*.go", "hall/store/rollup.go", "hall/store/bulk.go", "hall/store/store.go", "queue/*.go", "casework/cases/default_catalog.json", "hall/config/default_hall.json"} {
 		m, _ := filepath.Glob(filepath.Join(root, pat))
 		files = append(files, m...)
 	}
@@ -80,7 +80,7 @@ func benchData(tb testing.TB, profile string, days int, seed uint64) string {
 		tb.Fatal(err)
 	}
 	start := time.Now()
-	res, err := sim.Run(st, sim.Options{Days: days, Seed: seed, Profile: profile, NewHall: hall.DefaultConfig(), End: benchEnd})
+	res, err := sim.Run(st, sim.Options{Days: days, Seed: seed, Profile: profile, NewHall: config.Default(), End: benchEnd})
 	st.Close()
 	if err != nil {
 		tb.Fatal(err)
@@ -332,7 +332,7 @@ func BenchmarkSimulate(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		res, err := sim.Run(st, sim.Options{Days: 30, Seed: 3, Profile: "large", NewHall: hall.DefaultConfig(), End: benchEnd})
+		res, err := sim.Run(st, sim.Options{Days: 30, Seed: 3, Profile: "large", NewHall: config.Default(), End: benchEnd})
 		el := time.Since(start)
 		if err != nil {
 			b.Fatal(err)

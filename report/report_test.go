@@ -10,6 +10,7 @@ import (
 
 	"hallq/casework"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/rating"
@@ -43,7 +44,7 @@ func fixture(t *testing.T) (*store.Store, queue.Config) {
 		}
 		st.Close()
 	})
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	if _, err := st.Seed(cfg, cfg.Services, cfg.Counters); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +322,7 @@ func TestXLSXReadBack(t *testing.T) {
 }
 
 func TestParamsValidate(t *testing.T) {
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	for _, c := range []struct {
 		name string
 		p    report.Params

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/sim"
@@ -33,7 +33,7 @@ func BenchmarkEstimateAccuracy(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				res, err := sim.Run(st, sim.Options{Days: 30, Seed: 7, Profile: profile, NewHall: hall.DefaultConfig(), End: end})
+				res, err := sim.Run(st, sim.Options{Days: 30, Seed: 7, Profile: profile, NewHall: config.Default(), End: end})
 				if err != nil {
 					b.Fatal(err)
 				}

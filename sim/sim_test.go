@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"hallq/casework"
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/rating"
@@ -35,7 +35,7 @@ func open(t *testing.T) *store.Store {
 func simulate(t *testing.T, seed uint64, days int) (*store.Store, sim.Result) {
 	t.Helper()
 	st := open(t)
-	res, err := sim.Run(st, sim.Options{Days: days, Seed: seed, Profile: "small", NewHall: hall.DefaultConfig(), End: end})
+	res, err := sim.Run(st, sim.Options{Days: days, Seed: seed, Profile: "small", NewHall: config.Default(), End: end})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,14 +101,14 @@ func TestDeterministicPerSeed(t *testing.T) {
 
 func TestHistoryOnlyBeforeExistingData(t *testing.T) {
 	st, _ := simulate(t, 1, 3)
-	_, err := sim.Run(st, sim.Options{Days: 3, Seed: 1, NewHall: hall.DefaultConfig(), End: end})
+	_, err := sim.Run(st, sim.Options{Days: 3, Seed: 1, NewHall: config.Default(), End: end})
 	if queue.ErrorCode(err) != queue.ECONFLICT {
 		t.Errorf("simulating over existing days: %v, want a conflict", err)
 	}
-	if _, err := sim.Run(st, sim.Options{Days: 0, NewHall: hall.DefaultConfig(), End: end}); queue.ErrorCode(err) != queue.EINVALID {
+	if _, err := sim.Run(st, sim.Options{Days: 0, NewHall: config.Default(), End: end}); queue.ErrorCode(err) != queue.EINVALID {
 		t.Errorf("0 days: %v", err)
 	}
-	if _, err := sim.Run(open(t), sim.Options{Days: 1, Profile: "huge", NewHall: hall.DefaultConfig(), End: end}); queue.ErrorCode(err) != queue.EINVALID {
+	if _, err := sim.Run(open(t), sim.Options{Days: 1, Profile: "huge", NewHall: config.Default(), End: end}); queue.ErrorCode(err) != queue.EINVALID {
 		t.Errorf("unknown profile: %v", err)
 	}
 }
@@ -119,7 +119,7 @@ func TestBulkEqualsCommitManyAndRollupsRebuild(t *testing.T) {
 	st, _ := simulate(t, 5, 4)
 	evs := allEvents(t, st)
 	other := open(t)
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	if _, err := other.Seed(cfg, cfg.Services, cfg.Counters); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func equalMaps(a, b map[string][]byte) bool {
 }
 
 func TestReplayMoreCountersWaitLess(t *testing.T) {
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	var cs []sim.Customer
 	for i := range 120 {
 		cs = append(cs, sim.Customer{IssuedS: int32(9*3600 + i*90), Service: "A", ServiceS: 180})
@@ -205,7 +205,7 @@ func TestReplayMoreCountersWaitLess(t *testing.T) {
 // (it used to get none, without a word), within the staffed day the
 // simulator models, and the result says so; every event stays in its day.
 func TestTwentyFourHourHall(t *testing.T) {
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	cfg.Hours = map[string]queue.Hours{}
 	for wd := 1; wd <= 7; wd++ {
 		cfg.Hours[string(rune('0'+wd))] = queue.Hours{Open: "00:00", Close: "24:00"}
@@ -235,7 +235,7 @@ func TestTwentyFourHourHall(t *testing.T) {
 // TestClosedHallExplained: a range in which the hall never opens writes no
 // customer and the result says why.
 func TestClosedHallExplained(t *testing.T) {
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	cfg.Hours = map[string]queue.Hours{"1": {Open: "09:00", Close: "17:00"}} // Mondays only
 	st := open(t)
 	// 2026-03-03 … 03-07: Tuesday to Saturday.

@@ -16,13 +16,12 @@ import (
 // final chunk, so no client takes it for a whole file — and restore checks
 // it anyway.
 func (s *Server) backup(c *fiber.Ctx) error {
-	st := s.hall.Store()
 	name := fmt.Sprintf("hallq-%s.db", s.hall.Now().In(s.hall.Location()).Format("20060102-150405"))
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	log := s.log
+	log, backups := s.log, s.backups
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		n, err := st.Backup(w)
+		n, err := backups.Stream(w)
 		if err == nil {
 			err = w.Flush()
 		}

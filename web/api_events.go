@@ -37,7 +37,7 @@ type ExportLine struct {
 // per line) and returns the last sequence written (since if none), so a
 // caller resumes with ?since=LAST. catalog (casework's) classes the cases.
 func WriteEvents(h *hall.Hall, catalog func() *cases.Catalog, since uint64, w io.Writer) (last uint64, err error) {
-	last, _, err = feed.Write(h.Store(), feed.HallSource(h, catalog), since, 0, w)
+	last, _, err = feed.Write(h, feed.HallSource(h, catalog), since, 0, w)
 	return last, err
 }
 
@@ -114,7 +114,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 		since = 0
 	}
 	src := feed.HallSource(s.hall, s.casework.Catalog)
-	head, _, err := s.hall.Store().LastEvent()
+	head, _, err := s.hall.LastEvent()
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 			zw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
 			out = zw
 		}
-		if _, _, err := feed.Write(s.hall.Store(), src, since, limit, out); err != nil {
+		if _, _, err := feed.Write(s.hall, src, since, limit, out); err != nil {
 			s.log.Error("event export", "since", since, "err", err)
 		}
 		if zw != nil {

@@ -18,14 +18,14 @@ import (
 // healthz: GET /healthz → 503 {"status":"unavailable"} when the store does
 // not answer; else 200 with "status" "ok", or "degraded" and the problems an
 // operator must act on while the hall goes on serving (a disk below its
-// free-space limit, a failed database check: hall.Health).
+// free-space limit, a failed database check: health.Report).
 func (s *Server) healthz(c *fiber.Ctx) error {
 	if err := s.hall.Ping(c.UserContext()); err != nil {
 		s.log.Error("health check", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
 	_, seq := s.hall.Snapshot()
-	hs := s.hall.Health()
+	hs := s.healths.Report()
 	body := fiber.Map{"status": hs.Status, "seq": seq, "epoch": s.hall.Epoch()}
 	if st, err := catalogsync.Current(s.casework); err == nil {
 		body["catalog_version"] = st.Version
@@ -152,7 +152,7 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	fmt.Fprintf(&b, "hallq_clock_behind_seconds %g\n", s.hall.ClockBehind().Seconds())
 	gauge("hallq_event_seq", "Sequence number of the last published event.")
 	fmt.Fprintf(&b, "hallq_event_seq %d\n", seq)
-	disks := s.hall.Disks()
+	disks := s.healths.Disks()
 	gauge("hallq_disk_free_bytes", "Free space (available to hallq) of the data and backups directories' disks.")
 	for _, d := range disks {
 		if d.Error == "" {
@@ -173,10 +173,10 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		}
 		fmt.Fprintf(&b, "hallq_disk_low{dir=%q} %d\n", d.Dir, low)
 	}
-	lim := s.hall.DiskLimits()
+	lim := s.healths.Limits()
 	gauge("hallq_disk_min_free_bytes", "The free-space limit in bytes (hall.json disk.min_free_mb); the percentage limit applies too.")
 	fmt.Fprintf(&b, "hallq_disk_min_free_bytes %d\n", lim.MinFreeMB<<20)
-	if chk, ok := s.hall.LastStoreCheck(); ok {
+	if chk, ok := s.healths.LastCheck(); ok {
 		ok := 0
 		if chk.OK {
 			ok = 1
@@ -187,7 +187,7 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		fmt.Fprintf(&b, "hallq_store_check_timestamp_seconds %d\n", chk.At.Unix())
 	}
 	gauge("hallq_store_open_reads", "Open read transactions of the database (backups streaming, reports).")
-	fmt.Fprintf(&b, "hallq_store_open_reads %d\n", s.hall.Store().OpenReads())
+	fmt.Fprintf(&b, "hallq_store_open_reads %d\n", s.healths.OpenReads())
 	if s.opt.Metrics != nil {
 		s.opt.Metrics(&b)
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"hallq/calendar"
-	"hallq/hall"
 	"hallq/privacy"
 	"hallq/queue"
+	"hallq/remote"
 	"hallq/web/view"
 )
 
@@ -43,7 +43,7 @@ type remoteTicketJSON struct {
 }
 
 type remoteRequest struct {
-	hall.RemoteRequest
+	remote.Request
 	Door string `json:"door"` // the door key, when the page was opened from the door's QR
 }
 
@@ -55,12 +55,12 @@ func (s *Server) remoteIssue(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	t, err := s.hall.IssueRemote(c.UserContext(), req.RemoteRequest)
+	t, err := s.remotes.Issue(c.UserContext(), req.Request)
 	if err != nil {
 		return err
 	}
 	if req.Door != "" && s.doorOK(c, req.Door) {
-		if a, _, err := s.hall.Arrive(c.UserContext(), "phone", t.Tracking); err == nil {
+		if a, _, err := s.remotes.Arrive(c.UserContext(), "phone", t.Tracking); err == nil {
 			t = a
 		}
 	}
@@ -78,7 +78,7 @@ func (s *Server) setRemoteCookie(c *fiber.Ctx, code string) {
 }
 
 func (s *Server) doorOK(c *fiber.Ctx, key string) bool {
-	want, ok := s.hall.DoorKey() // a scan never writes
+	want, ok := s.remotes.DoorKey() // a scan never writes
 	return ok && subtle.ConstantTimeCompare([]byte(key), []byte(want)) == 1
 }
 
@@ -102,7 +102,7 @@ func (s *Server) arrival(c *fiber.Ctx) error {
 	if !trackingRE.MatchString(code) {
 		return queue.Errorf(queue.EINVALID, "查询码格式不正确 / that is not a tracking code")
 	}
-	t, changed, err := s.hall.Arrive(c.UserContext(), principal(c).Actor(), code)
+	t, changed, err := s.remotes.Arrive(c.UserContext(), principal(c).Actor(), code)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) doorArrive(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such page")
 	}
 	if code := c.Cookies(RemoteCookie); code != "" && trackingRE.MatchString(code) {
-		if _, _, err := s.hall.Arrive(c.UserContext(), "phone", code); err == nil {
+		if _, _, err := s.remotes.Arrive(c.UserContext(), "phone", code); err == nil {
 			return c.Redirect("/t/"+url.PathEscape(code)+"?arrived=1"+q, fiber.StatusSeeOther)
 		}
 	}
@@ -177,7 +177,7 @@ func (s *Server) phonePage(c *fiber.Ctx) error {
 func (s *Server) posterPage(c *fiber.Ctx) error {
 	base := s.publicBase(c)
 	door := "" // no key until phone tickets were switched on
-	if key, ok := s.hall.DoorKey(); ok {
+	if key, ok := s.remotes.DoorKey(); ok {
 		var err error
 		if door, err = QRDataURI(base+"/arrive/"+key, 720); err != nil {
 			return err

@@ -81,7 +81,7 @@ func TestAPIPhoneTicketFlow(t *testing.T) {
 	// phone holding the cookie of a second ticket.
 	r = e.do("POST", "/api/v1/remote/tickets", apiAnon, map[string]any{"service": "B", "phone": "13900139000"})
 	code2 := r.Map(t)["tracking"].(string)
-	key, ok := e.hall.DoorKey() // made when phone tickets were switched on
+	key, ok := e.feat.Remote.DoorKey() // made when phone tickets were switched on
 	if !ok {
 		t.Fatal("phone tickets are on but the hall has no door key")
 	}

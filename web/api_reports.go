@@ -46,11 +46,7 @@ func (s *Server) peakReport(c *fiber.Ctx) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := s.hall.Store()
-	if err := st.EnsureRollups(); err != nil {
-		return nil, fmt.Errorf("report rollups: %w", err)
-	}
-	r, err := report.Build(st, s.hall.Config(), p, s.hall.Now())
+	r, err := s.reports.Peak(p)
 	if err != nil {
 		return nil, fmt.Errorf("peak report: %w", err)
 	}
@@ -108,7 +104,6 @@ func (s *Server) reportTicketsCSV(c *fiber.Ctx) error {
 		return err
 	}
 	loc := s.hall.Location()
-	st := s.hall.Store()
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="tickets-%s-%s.csv"`, p.From, p.To))
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -117,7 +112,7 @@ func (s *Server) reportTicketsCSV(c *fiber.Ctx) error {
 	if err := w.Write(report.TicketHeaders); err != nil {
 		return err
 	}
-	err = st.EachTicket(p.From, p.To, func(t *queue.Ticket) error {
+	err = s.reports.EachTicket(p.From, p.To, func(t *queue.Ticket) error {
 		if p.Service != "" && t.Service != p.Service {
 			return nil
 		}
@@ -155,16 +150,12 @@ func (s *Server) reportWhatIf(c *fiber.Ctx) error {
 	if err := p.Validate(s.hall.Config()); err != nil {
 		return err
 	}
-	st := s.hall.Store()
-	if err := st.EnsureRollups(); err != nil {
-		return fmt.Errorf("report rollups: %w", err)
-	}
 	if req.Shifts != nil {
 		if err := sim.ValidateShifts(s.hall.Config(), req.Shifts); err != nil {
 			return err
 		}
 	}
-	w, err := report.RunWhatIf(st, s.hall.Config(), p, req.Shifts)
+	w, err := s.reports.WhatIf(p, req.Shifts)
 	if err != nil {
 		if queue.ErrorCode(err) != queue.EINTERNAL {
 			return err

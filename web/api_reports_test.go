@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/report"
 	"hallq/sim"
@@ -31,13 +32,13 @@ func reportEnv(t *testing.T) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.Run(st, sim.Options{Days: 28, Seed: 11, Profile: "small", NewHall: hall.DefaultConfig(), End: apiMonday10}); err != nil {
+	if _, err := sim.Run(st, sim.Options{Days: 28, Seed: 11, Profile: "small", NewHall: config.Default(), End: apiMonday10}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
 	clock := &apiClock{t: apiMonday10}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: 4, Tick: time.Hour})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func BenchmarkIssueDuringBackup(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			h, err := hall.Open(hall.Options{Dir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-				BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour, IntegrityHour: -1})
+				AlwaysOpen: true, Tick: time.Hour})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"hallq/account"
-	"hallq/casework"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -24,7 +23,8 @@ import (
 //	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
 //	POST /check                                                     → 200 store.Summary
 //	POST /events  {"since": SEQ}                                    → 200 NDJSON
-func LocalHandler(h *hall.Hall, acc *account.Service, cw *casework.Service) http.Handler {
+func LocalHandler(h *hall.Hall, f Features) http.Handler {
+	acc := f.Account
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -65,12 +65,12 @@ func LocalHandler(h *hall.Hall, acc *account.Service, cw *casework.Service) http
 		if !localDecode(w, r, &req) {
 			return
 		}
-		n, err := h.BackupFile(req.File)
+		n, err := f.Backup.Copy(req.File)
 		localReply(w, http.StatusOK, map[string]int64{"bytes": n}, err)
 	})
 	mux.HandleFunc("POST /check", func(w http.ResponseWriter, r *http.Request) {
 		// The findings travel in the summary; hallq check prints them.
-		sum, err := h.Store().Verify()
+		sum, err := f.Health.Verify()
 		if errors.Is(err, store.ErrDamaged) || errors.Is(err, store.ErrInconsistent) {
 			err = nil
 		}
@@ -82,7 +82,7 @@ func LocalHandler(h *hall.Hall, acc *account.Service, cw *casework.Service) http
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		WriteEvents(h, cw.Catalog, req.Since, w)
+		WriteEvents(h, f.Casework.Catalog, req.Since, w)
 	})
 	return mux
 }

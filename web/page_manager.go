@@ -87,7 +87,7 @@ func (s *Server) monitorExtras(c *fiber.Ctx, p hall.Principal, m console.Monitor
 	s.hall.Read(func(v *queue.Engine, _ uint64) { loc = v.Location() })
 	now := m.Now.In(loc)
 	nowS := now.Hour()*3600 + now.Minute()*60 + now.Second()
-	curve, err := report.QueueCurve(s.hall.Store(), m.Snapshot.Day, nowS, 1800)
+	curve, err := s.reports.QueueCurve(m.Snapshot.Day, nowS, 1800)
 	if err != nil {
 		return curve, nil, err
 	}

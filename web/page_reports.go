@@ -32,9 +32,7 @@ func (s *Server) reportsPage(c *fiber.Ctx) error {
 	status := fiber.StatusOK
 	if err := rp.Validate(cfg); err != nil {
 		p.Error, status = queue.ErrorMessage(err), statusOf[queue.ErrorCode(err)]
-	} else if err := s.hall.Store().EnsureRollups(); err != nil {
-		return err
-	} else if r, err := report.Build(s.hall.Store(), cfg, rp, s.hall.Now()); err != nil {
+	} else if r, err := s.reports.Peak(rp); err != nil {
 		return err
 	} else {
 		s.nameClerks(c, r)

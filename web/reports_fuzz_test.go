@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web"
@@ -27,7 +28,7 @@ import (
 func fuzzManager(f *testing.F) (*fiber.App, *http.Cookie) {
 	f.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: f.TempDir(), Logger: log, BcryptCost: 4, AlwaysOpen: true})
+	h, err := hall.Open(hall.Options{Dir: f.TempDir(), Logger: log, AlwaysOpen: true})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func reportParamsOK(from, to, service, slot, goal string) (missing, ok bool) {
 	if err1 != nil || err2 != nil || tt.Before(f) || tt.Sub(f) > report.MaxDays*24*time.Hour {
 		return false, false
 	}
-	if service = strings.ToUpper(service); service != "" && !slices.ContainsFunc(hall.DefaultConfig().Services, func(s queue.Service) bool { return s.Prefix == service }) {
+	if service = strings.ToUpper(service); service != "" && !slices.ContainsFunc(config.Default().Services, func(s queue.Service) bool { return s.Prefix == service }) {
 		return false, false
 	}
 	if slot != "" {

@@ -25,11 +25,14 @@ import (
 	"hallq/catalogsync"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/notify"
 	"hallq/printing"
 	"hallq/privacy"
 	"hallq/queue"
 	"hallq/rating"
+	"hallq/remote"
+	"hallq/report"
 )
 
 // Options configure a Server.
@@ -78,10 +81,13 @@ type Options struct {
 // tick, as every hall ran it), so a test server needs none.
 type Features struct {
 	Account     *account.Service     // staff accounts, sessions, devices, pairing
+	Health      *health.Service      // disk space and the daily database check: /healthz, /metrics, alerts
 	Backup      *backup.Service      // scheduled backups: list, download, back up now
 	Casework    *casework.Service    // catalog and classifier, case records, work orders, approvals, choices
 	Appointment *appointment.Service // bookings: slots, book, check-in, release of no-shows
 	Printing    *printing.Service    // kiosk ticket printers, reprints, the public URL in QR codes
+	Remote      *remote.Service      // phone tickets: issue before arriving, check-in, the door key
+	Report      *report.Service      // peak reports, what-if, the ticket export, the queue curve
 	Rating      *rating.Service      // keypad ratings, call-backs, figures
 	Console     *console.Service     // notices of the hall display, audit, live monitor, security log and alerts
 	Privacy     *privacy.Service     // retention of personal fields; what a past ticket's holder is told
@@ -96,8 +102,11 @@ func (f *Features) fill(h *hall.Hall) {
 	if f.Account == nil {
 		f.Account = account.New(h, account.Options{Security: sec})
 	}
+	if f.Health == nil { // the disk watch and the 3 am check, as every hall ran them
+		f.Health = health.New(h, health.Options{})
+	}
 	if f.Backup == nil {
-		f.Backup = backup.New(h, backup.Options{})
+		f.Backup = backup.New(h, backup.Options{}, f.Health)
 	}
 	if f.Casework == nil {
 		f.Casework = casework.New(h)
@@ -107,6 +116,12 @@ func (f *Features) fill(h *hall.Hall) {
 	}
 	if f.Printing == nil {
 		f.Printing = printing.New(h, printing.Options{Catalog: f.Casework.Catalog})
+	}
+	if f.Report == nil {
+		f.Report = report.New(h)
+	}
+	if f.Remote == nil {
+		f.Remote = remote.New(h)
 	}
 	if f.Rating == nil { // "expire ratings" at the hall's tick, as every hall had it
 		f.Rating = rating.New(h, rating.Options{Catalog: f.Casework.Catalog})
@@ -126,10 +141,13 @@ type Server struct {
 	hall *hall.Hall
 	// The features (Options.Features), one field each.
 	accounts   *account.Service
+	healths    *health.Service
 	backups    *backup.Service
 	casework   *casework.Service
 	appts      *appointment.Service
 	prints     *printing.Service
+	remotes    *remote.Service
+	reports    *report.Service
 	ratings    *rating.Service
 	consoles   *console.Service
 	privacySvc *privacy.Service
@@ -158,6 +176,9 @@ func New(h *hall.Hall, opt Options) *Server {
 	s.appts = opt.Features.Appointment
 	s.prints = opt.Features.Printing
 	s.privacySvc = opt.Features.Privacy
+	s.healths = opt.Features.Health
+	s.remotes = opt.Features.Remote
+	s.reports = opt.Features.Report
 	if opt.KioskBurst == 0 {
 		opt.KioskBurst = 30
 	}

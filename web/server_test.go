@@ -17,7 +17,7 @@ import (
 // of waiting for its deadline (here a minute) to run out.
 func TestServeStopsDespiteSilentConnection(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: log, BcryptCost: 4, AlwaysOpen: true})
+	h, err := hall.Open(hall.Options{Dir: t.TempDir(), Logger: log, AlwaysOpen: true})
 	if err != nil {
 		t.Fatal(err)
 	}

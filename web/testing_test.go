@@ -31,8 +31,11 @@ import (
 	"hallq/catalogsync"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/hall/config"
+	"hallq/health"
 	"hallq/printing"
 	"hallq/queue"
+	"hallq/remote"
 	"hallq/web"
 )
 
@@ -89,10 +92,10 @@ type apiSetup struct {
 	// Listen serves on a real 127.0.0.1 port too (e.url), for what
 	// app.Test cannot show, such as fasthttp's own 413 for a large body.
 	Listen bool
-	// BcryptCost is the hall's bcrypt cost (0: 4, the fastest).
+	// BcryptCost is the accounts' bcrypt cost (0: 4, the fastest).
 	BcryptCost int
 	// FreeSpace replaces statfs for the hall's disk watch (nil: statfs).
-	FreeSpace hall.FreeSpaceFunc
+	FreeSpace health.FreeSpaceFunc
 	// Region, when set, is where the hall pulls the region's catalog.
 	Region *catalogsync.Source
 }
@@ -124,13 +127,13 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
 	if s.Config != nil {
-		c := hall.DefaultConfig()
+		c := config.Default()
 		s.Config(&c)
 		raw, err := json.Marshal(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,7 +148,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 	if s.BcryptCost == 0 {
 		s.BcryptCost = 4
 	}
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, BcryptCost: s.BcryptCost, AlwaysOpen: !s.KeepHours, Tick: s.Tick, FreeSpace: s.FreeSpace})
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clock.Now, Logger: log, AlwaysOpen: !s.KeepHours, Tick: s.Tick})
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
@@ -165,17 +168,19 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 			t.Errorf("close hall: %v", err)
 		}
 	})
+	testAccounts.Store(h, account.New(h, account.Options{BcryptCost: s.BcryptCost})) // the demo's hashes at the setup's cost
 	demo, err := accountsOf(h).SeedDemo(ctx)
 	if err != nil {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
 	}
 	cw := casework.New(h) // one casework for the server and the region syncer (one catalog cache)
-	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw}}
+	wopt := web.Options{Logger: log, Features: web.Features{Casework: cw, Account: account.New(h, account.Options{BcryptCost: s.BcryptCost}), Health: health.New(h, health.Options{FreeSpace: s.FreeSpace})}}
 	if s.Region != nil {
 		wopt.Catalog = catalogsync.New(cw, *s.Region, log)
 	}
 	wopt.Features.Printing = printing.New(h, printing.Options{})
+	wopt.Features.Remote = remote.New(h) // the tests read its door key (e.feat.Remote)
 	srv := web.New(h, wopt)
 	url := ""
 	if s.Listen {

@@ -16,6 +16,6 @@ func accountsOf(h *hall.Hall) *account.Service {
 	if s, ok := testAccounts.Load(h); ok {
 		return s.(*account.Service)
 	}
-	s, _ := testAccounts.LoadOrStore(h, account.New(h, account.Options{}))
+	s, _ := testAccounts.LoadOrStore(h, account.New(h, account.Options{BcryptCost: 4}))
 	return s.(*account.Service)
 }

@@ -165,7 +165,7 @@ func TestDamagedDatabase(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), newest) {
 		t.Fatalf("check of a damaged file: %v, want 'damaged' and the newest backup %s", err, newest)
 	}
-	m2 := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: &bytes.Buffer{}, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}}
+	m2 := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: &bytes.Buffer{}, Logger: cmdQuiet, BcryptCost: 4}
 	err = m2.Run(t.Context())
 	m2.Close()
 	if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), newest) {

@@ -22,7 +22,7 @@ func TestCLIBackupOffline(t *testing.T) {
 	dir := t.TempDir()
 	// The hall last ran three days ago, with a ticket still waiting.
 	past := time.Now().AddDate(0, 0, -3)
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4,
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true,
 		Now: func() time.Time { return past }, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/web"
@@ -27,7 +28,7 @@ import (
 func benchHall(b testing.TB, counters int) *Main {
 	b.Helper()
 	dir := b.TempDir()
-	c := hall.DefaultConfig()
+	c := config.Default()
 	c.PhoneDailyLimit = 0
 	c.Services, c.Counters = nil, nil
 	var prefixes []string
@@ -45,10 +46,10 @@ func benchHall(b testing.TB, counters int) *Main {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}, Web: web.Options{KioskBurst: -1}}
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, BcryptCost: 4, Web: web.Options{KioskBurst: -1}}
 	if err := m.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -60,7 +60,6 @@ import (
 
 	"hallq/account"
 
-	"hallq/hall"
 	"hallq/web"
 )
 
@@ -145,7 +144,7 @@ func (h *testHall) Start(t testing.TB) {
 			addr = freeAddr(t)
 		}
 		m := &Main{Addr: addr, DataDir: h.Dir, Demo: true, Stdout: io.Discard, Logger: logger,
-			Options: hall.Options{BcryptCost: 4}, Web: h.Web}
+			BcryptCost: 4, Web: h.Web}
 		if err = m.Run(context.Background()); err == nil {
 			h.Main = m
 			break

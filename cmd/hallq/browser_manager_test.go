@@ -10,6 +10,7 @@ import (
 
 	"hallq/account"
 	"hallq/console"
+	"hallq/hall/config"
 
 	"hallq/hall"
 )
@@ -44,7 +45,7 @@ func TestBrowserManagerServiceOnKiosk(t *testing.T) {
 		chromedp.SetValue(`[data-testid=svc-new-name]`, "充电桩报装"),
 		chromedp.Click(`[data-testid=svc-new-save]`),
 		waitText(`[data-testid=svc-new] [data-testid=form-error]`, "前缀必须是一个大写字母"))
-	if snap, _ := h.Main.Hall.Snapshot(); len(snap.Services) != len(hall.DefaultConfig().Services) {
+	if snap, _ := h.Main.Hall.Snapshot(); len(snap.Services) != len(config.Default().Services) {
 		t.Fatalf("a refused service was added: %d services", len(snap.Services))
 	}
 	h.run(t, mgr,

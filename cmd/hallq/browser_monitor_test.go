@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/sim"
 )
@@ -29,7 +30,7 @@ func TestBrowserMonitorCurveAndHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	cfg.Hours = nil // open around the clock (as the demo), so the test issues at any hour
 	if _, err := sim.Run(st, sim.Options{Days: 29, Seed: 25, Profile: "small", NewHall: cfg, End: time.Now()}); err != nil {
 		t.Fatal(err)

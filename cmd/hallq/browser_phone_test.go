@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/hall"
+	"hallq/remote"
 )
 
 // TestBrowserPhoneTicket: on a phone (390×844), the page from the hall's QR
@@ -59,7 +60,7 @@ func TestBrowserPhoneTicket(t *testing.T) {
 		t.Error("the tracking page shows the phone number")
 	}
 	// The kiosk checks the ticket in: the phone shows it by itself.
-	if _, _, err := hl.Arrive(ctx, "device:kiosk", code); err != nil {
+	if _, _, err := h.Main.Features.Remote.Arrive(ctx, "device:kiosk", code); err != nil {
 		t.Fatal(err)
 	}
 	h.run(t, phone, waitText("[data-testid=track-remote-arrived]", "已签到"),
@@ -84,7 +85,7 @@ func TestBrowserPhoneTicket(t *testing.T) {
 
 	// At the kiosk, the customer of another phone ticket types its code
 	// (a scanner types it the same way, then Enter).
-	other, err := hl.IssueRemote(ctx, hall.RemoteRequest{Service: "B", Phone: "13900139000"})
+	other, err := h.Main.Features.Remote.Issue(ctx, remote.Request{Service: "B", Phone: "13900139000"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/region"
 	"hallq/region/pgtest"
@@ -63,14 +64,14 @@ func TestBrowserRegionConsole(t *testing.T) {
 	}
 	for i, name := range []string{"城东营业厅", "城西营业厅", "高新区营业厅"} {
 		dir := t.TempDir()
-		cfg := hall.DefaultConfig()
+		cfg := config.Default()
 		cfg.NameZH, cfg.NameEN = name, []string{"East City Hall", "West City Hall", "Hi-tech Zone Hall"}[i]
 		var file map[string]any
 		raw, _ := json.Marshal(cfg)
 		json.Unmarshal(raw, &file)
 		file["id"] = []string{"sz-east", "sz-west", "sz-hitech"}[i]
 		raw, _ = json.Marshal(file)
-		os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o644)
+		os.WriteFile(filepath.Join(dir, config.File), raw, 0o644)
 		st, err := store.Open(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +85,7 @@ func TestBrowserRegionConsole(t *testing.T) {
 		var mu sync.Mutex
 		now := end.Add(-30 * time.Minute)
 		set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-		h, err := hall.Open(hall.Options{Dir: dir, Tick: time.Hour, IntegrityHour: -1, Logger: quietLogger(),
+		h, err := hall.Open(hall.Options{Dir: dir, Tick: time.Hour, Logger: quietLogger(),
 			Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 		if err != nil {
 			t.Fatal(err)

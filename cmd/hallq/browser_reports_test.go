@@ -11,7 +11,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/sim"
 )
@@ -28,7 +28,7 @@ func TestReportsPageBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.Run(st, sim.Options{Days: 63, Seed: 2026, Profile: "small", NewHall: hall.DefaultConfig(), End: time.Now()}); err != nil {
+	if _, err := sim.Run(st, sim.Options{Days: 63, Seed: 2026, Profile: "small", NewHall: config.Default(), End: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

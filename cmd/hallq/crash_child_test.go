@@ -12,7 +12,6 @@ import (
 
 	"hallq/account"
 
-	"hallq/hall"
 	"hallq/web"
 )
 
@@ -50,7 +49,7 @@ func TestCrashChild(t *testing.T) {
 		addr = "127.0.0.1:0"
 	}
 	m := &Main{Addr: addr, DataDir: dir, Demo: true, Stdout: io.Discard, Logger: log,
-		Options: hall.Options{BcryptCost: 4}, Web: web.Options{KioskBurst: -1}}
+		BcryptCost: 4, Web: web.Options{KioskBurst: -1}}
 	if err := m.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "crash child:", err)
 		os.Exit(3)

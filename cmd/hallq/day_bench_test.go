@@ -17,6 +17,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/web"
@@ -44,7 +45,7 @@ func BenchmarkDayLatency(b *testing.B) {
 // display's tokens, and how to start the program on it.
 func dayBenchHall(b *testing.B) (dir, kiosk, display string, start func() *Main) {
 	dir = b.TempDir()
-	c := hall.DefaultConfig()
+	c := config.Default()
 	c.PhoneDailyLimit = 0
 	c.Services, c.Counters = nil, nil
 	var prefixes []string
@@ -59,11 +60,11 @@ func dayBenchHall(b *testing.B) (dir, kiosk, display string, start func() *Main)
 			Services: append(slices.Clone(prefixes[k:]), prefixes[:k]...)})
 	}
 	raw, _ := json.Marshal(c)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		b.Fatal(err)
 	}
 	start = func() *Main {
-		m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}, BackupKeep: -1, Web: web.Options{KioskBurst: -1}}
+		m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, BcryptCost: 4, BackupKeep: -1, Web: web.Options{KioskBurst: -1}}
 		if err := m.Run(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -368,7 +369,7 @@ func benchRestart(b *testing.B, served int, figures bool) {
 				b.Fatal(err)
 			}
 			open := func() *hall.Hall {
-				h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, BcryptCost: 4, Tick: time.Hour})
+				h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, Tick: time.Hour})
 				if err != nil {
 					b.Fatal(err)
 				}

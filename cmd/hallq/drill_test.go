@@ -19,6 +19,7 @@ import (
 
 	"hallq/hall"
 	"hallq/hall/store"
+	"hallq/health"
 	"hallq/queue"
 )
 
@@ -83,7 +84,7 @@ func TestDrill(t *testing.T) {
 func drillBackupUnderLoad(t *testing.T) string {
 	dir := t.TempDir()
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}}
+		BcryptCost: 4}
 	m.Web.KioskBurst = -1
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -180,7 +181,7 @@ func drillFullDisk(t *testing.T) string {
 	var free atomic.Uint64
 	free.Store(10 << 30)
 	m := &Main{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4, FreeSpace: func(string) (uint64, uint64, error) { return free.Load(), 20 << 30, nil }}}
+		BcryptCost: 4, Health: health.Options{FreeSpace: func(string) (uint64, uint64, error) { return free.Load(), 20 << 30, nil }}}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func drillRealFullDisk(t *testing.T) string {
 	}
 	defer exec.Command("umount", "-l", dir).Run()
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}, BackupKeep: -1}
+		BcryptCost: 4, BackupKeep: -1}
 	m.Web.KioskBurst = -1
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

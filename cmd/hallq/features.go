@@ -7,9 +7,12 @@ import (
 	"hallq/casework"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/printing"
 	"hallq/privacy"
 	"hallq/rating"
+	"hallq/remote"
+	"hallq/report"
 	"hallq/web"
 )
 
@@ -25,12 +28,16 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	sec := console.NewSecurity(h)                            // the security log and alerts: the accounts and bookings report to it
 	cw := casework.New(h)                                    // the catalog of the features below
 	rt := rating.New(h, rating.Options{Catalog: cw.Catalog}) // "expire ratings" at the hall's tick
+	hs := health.New(h, m.Health)
 	return web.Features{
-		Account:     account.New(h, account.Options{Security: sec}),
-		Backup:      backups.New(h, backups.Options{Keep: keep}),
+		Account:     account.New(h, account.Options{Security: sec, BcryptCost: m.BcryptCost}),
+		Health:      hs,
+		Backup:      backups.New(h, backups.Options{Keep: keep}, hs),
 		Casework:    cw,
 		Appointment: appointment.New(h, appointment.Options{Release: true, Catalog: cw.Catalog, WatchBooking: sec.WatchBooking}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL, Catalog: cw.Catalog}),
+		Remote:      remote.New(h), // phone tickets: "skip unconfirmed" at the hall's tick, the door key
+		Report:      report.New(h),
 		Rating:      rt,
 		Privacy:     privacy.New(h, privacy.Options{}), // "retention" once a day
 		// Last: the monitor shows the others' alerts and figures.

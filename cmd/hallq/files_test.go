@@ -11,7 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 )
 
@@ -75,7 +75,7 @@ func TestCLIRefusesDamagedFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-				Options: hall.Options{BcryptCost: 4}}
+				BcryptCost: 4}
 			err := m.Run(context.Background())
 			m.Close()
 			if err == nil {
@@ -124,7 +124,7 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}}
+		BcryptCost: 4}
 	err := m.Run(context.Background())
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "holds backups/") || !strings.Contains(err.Error(), filepath.Join(dir, "backups")) || !strings.Contains(err.Error(), "--init") {
@@ -134,14 +134,14 @@ func TestCLINewHallOnlyInEmptyDir(t *testing.T) {
 		t.Fatalf("a database was created")
 	}
 	m = &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Init: true, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}}
+		BcryptCost: 4}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("serve --init: %v", err)
 	}
 	m.Close()
 
 	seeded := t.TempDir()
-	if err := os.WriteFile(filepath.Join(seeded, hall.ConfigFile), []byte(`{}`), 0o640); err != nil {
+	if err := os.WriteFile(filepath.Join(seeded, config.File), []byte(`{}`), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Open(seeded); err != nil {
@@ -182,7 +182,7 @@ func TestCLICheckFindsFlippedByte(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "The newest intact backup is "+backup) {
 		t.Errorf("check advised: %v", err)
 	}
-	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard, Logger: cmdQuiet, Options: hall.Options{BcryptCost: 4}}
+	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard, Logger: cmdQuiet, BcryptCost: 4}
 	err = m.Run(context.Background())
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "damaged record tickets/") || !strings.Contains(err.Error(), backup) {

@@ -20,6 +20,7 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 )
@@ -241,7 +242,7 @@ func TestCLIDeviceAdd(t *testing.T) {
 func TestCLIBackup(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4})
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +316,7 @@ func cmdStartMain(t *testing.T, dir string) (*Main, string) {
 	t.Helper()
 	var out bytes.Buffer
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Stdout: &out, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4}}
+		BcryptCost: 4}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("run: %v", err)
@@ -544,7 +545,7 @@ func TestCLIServeCommand(t *testing.T) {
 	}
 	// The data dir is free again.
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		if n := len(h.Config().Services); n != len(hall.DefaultConfig().Services) {
+		if n := len(h.Config().Services); n != len(config.Default().Services) {
 			t.Errorf("served hall has %d services", n)
 		}
 	})

@@ -19,7 +19,7 @@ import (
 
 	"hallq/casework/cases"
 	"hallq/catalogsync"
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/region"
 	webregion "hallq/web/region"
 )
@@ -160,7 +160,7 @@ func catalogTemplate(stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(region.CatalogInput{Catalog: cases.DefaultCatalog(), Services: hall.DefaultConfig().Services})
+	return enc.Encode(region.CatalogInput{Catalog: cases.DefaultCatalog(), Services: config.Default().Services})
 }
 
 func catalogPublish(ctx context.Context, args []string, stdout io.Writer) error {

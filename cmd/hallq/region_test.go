@@ -16,7 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/region"
 	"hallq/region/pgtest"
 )
@@ -71,11 +71,11 @@ func TestCLIRegionCatalog(t *testing.T) {
 	writeRegion := func(pub string) {
 		th.Stop(t)
 		var cfg map[string]any
-		raw, _ := json.Marshal(hall.DefaultConfig())
+		raw, _ := json.Marshal(config.Default())
 		json.Unmarshal(raw, &cfg)
 		cfg["region_catalog"] = map[string]any{"url": r.URL, "public_key": pub}
 		raw, _ = json.Marshal(cfg)
-		if err := os.WriteFile(filepath.Join(th.Dir, hall.ConfigFile), raw, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(th.Dir, config.File), raw, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		th.Start(t)

@@ -16,7 +16,7 @@ import (
 // the sequences of the events they made and the store's epoch.
 func epochIssue(t *testing.T, dir string, n int) (ids, seqs []uint64, epoch string) {
 	t.Helper()
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4, Init: true})
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, Init: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 func cmdHallDay(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4})
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func cmdRestoreCycle(t *testing.T, dir string) {
 	clock.t = time.Now()
 	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.t }
 	m := &Main{Addr: "127.0.0.1:0", DataDir: fresh, Stdout: io.Discard, Logger: cmdQuiet,
-		Options: hall.Options{BcryptCost: 4, Now: now, Tick: time.Hour}}
+		Options: hall.Options{Now: now, Tick: time.Hour}, BcryptCost: 4}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("serve the restored hall: %v", err)
 	}
@@ -235,7 +235,7 @@ func TestCLIRestoreAfterReturn(t *testing.T) {
 	dir := t.TempDir()
 	func() {
 		ctx := context.Background()
-		h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true, BcryptCost: 4})
+		h, err := hall.Open(hall.Options{Dir: dir, Logger: cmdQuiet, AlwaysOpen: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"hallq/catalogsync"
 	"hallq/hall"
 	"hallq/hall/store"
+	"hallq/health"
 	"hallq/notify"
 	"hallq/queue"
 	"hallq/region"
@@ -40,7 +41,13 @@ type Main struct {
 	// PublicURL is the base URL printed in ticket QR codes (serve
 	// --public-url; was hall.Options.Printing.PublicURL).
 	PublicURL string
-	Web       web.Options // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
+	// BcryptCost is the cost of the password hashes (0: bcrypt's default;
+	// tests use 4; was hall.Options.BcryptCost).
+	BcryptCost int
+	// Health configures the disk watch and the daily database check (tests
+	// inject FreeSpace; was hall.Options.IntegrityHour and FreeSpace).
+	Health health.Options
+	Web    web.Options // Logger is set from the field above; KioskBurst -1 lifts the kiosk rate limit (load tests)
 	// ShipTo ships the hall's feed to the region's PostgreSQL (serve
 	// --ship-to; default hall.json's region.ship_to).
 	ShipTo string
@@ -196,7 +203,7 @@ func (m *Main) serveLocal() error {
 		ln.Close()
 		return fmt.Errorf("control socket %s: %w", path, err)
 	}
-	m.local = &http.Server{Handler: web.LocalHandler(m.Hall, m.Features.Account, m.Features.Casework), ReadHeaderTimeout: 10 * time.Second}
+	m.local = &http.Server{Handler: web.LocalHandler(m.Hall, m.Features), ReadHeaderTimeout: 10 * time.Second}
 	go m.local.Serve(ln)
 	return nil
 }

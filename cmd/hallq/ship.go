@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/region"
 )
 
@@ -50,7 +51,7 @@ func ship(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		s.Source = region.HTTPSource{URL: *from, Token: *token}
 	} else {
-		h, err := hall.Open(hall.Options{Dir: *data, Tick: time.Hour, IntegrityHour: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		h, err := hall.Open(hall.Options{Dir: *data, Tick: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			return fmt.Errorf("%w\n(a running hall ships itself: hall.json \"region\": {\"ship_to\": …} or serve --ship-to; or use --from)", userError(err))
 		}
@@ -69,14 +70,15 @@ func ship(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // startShipper starts shipping the hall's feed to the region when serve
 // --ship-to or hall.json's region.ship_to names one; it stops with stop.
 func (m *Main) startShipper(h *hall.Hall) (stop func(), err error) {
+	reg := config.ReadIdentity(h.Dir()).Region // hall.json's "region"
 	to := m.ShipTo
 	if to == "" {
-		to = h.Region().ShipTo
+		to = reg.ShipTo
 	}
 	if to == "" {
 		return func() {}, nil
 	}
-	if err := hall.ValidID(h.ID()); err != nil {
+	if err := config.ValidID(h.ID()); err != nil {
 		return nil, fmt.Errorf("ship to the region: %w (set \"id\" in hall.json)", err)
 	}
 	db, err := pgxpool.New(context.Background(), to)
@@ -84,7 +86,7 @@ func (m *Main) startShipper(h *hall.Hall) (stop func(), err error) {
 		return nil, fmt.Errorf("ship to the region: %w", err)
 	}
 	s := &region.Shipper{DB: db, Source: region.LocalSource{Hall: h, Catalog: m.Features.Casework.Catalog}, Log: m.Logger,
-		Every: time.Duration(h.Region().ShipEveryS) * time.Second}
+		Every: time.Duration(reg.ShipEveryS) * time.Second}
 	m.shipper = s
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

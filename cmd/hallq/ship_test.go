@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/account"
+	"hallq/hall/config"
 
 	"hallq/hall"
 	"hallq/region/pgtest"
@@ -30,13 +31,13 @@ func TestCLIShipToRegion(t *testing.T) {
 	pg := pgtest.Start(t)
 	ctx := context.Background()
 	cfg := map[string]any{}
-	raw, _ := json.Marshal(hall.DefaultConfig())
+	raw, _ := json.Marshal(config.Default())
 	json.Unmarshal(raw, &cfg)
 	cfg["id"] = "demo-hall"
 	cfg["region"] = map[string]any{"ship_to": pg.DSN(), "ship_every_s": 1}
 	raw, _ = json.Marshal(cfg)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := cmdStartMain(t, dir)

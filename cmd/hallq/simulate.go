@@ -9,7 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/sim"
@@ -40,7 +40,7 @@ func simulate(ctx context.Context, args []string, stdout io.Writer) error {
 	defer st.Close()
 	// A batch job that allocates a lot and keeps little: collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	opt := sim.Options{Days: *days, Seed: *seed, Profile: *profile, NewHall: hall.DefaultConfig()}
+	opt := sim.Options{Days: *days, Seed: *seed, Profile: *profile, NewHall: config.Default()}
 	// A new store starts from DATA/hall.json as `serve` would start it.
 	var cfg queue.Config
 	found, err := st.GetMeta("config", &cfg)
@@ -48,7 +48,7 @@ func simulate(ctx context.Context, args []string, stdout io.Writer) error {
 		return userError(err)
 	}
 	if !found {
-		c, from, err := hall.InitialConfig(*data)
+		c, from, err := config.Initial(*data)
 		if err != nil {
 			return userError(err)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 )
@@ -18,7 +18,7 @@ import (
 // refused, naming the key, and writes nothing.
 func TestCLISimulateHonoursHallJSON(t *testing.T) {
 	t.Parallel()
-	cfg := hall.DefaultConfig()
+	cfg := config.Default()
 	cfg.NameZH = "城东供电营业厅"
 	cfg.Services = cfg.Services[:3] // A, B, C
 	var counters []queue.Counter
@@ -41,14 +41,14 @@ func TestCLISimulateHonoursHallJSON(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := cmdRun(t, "", "simulate", "--days", "2", "--quiet", "--data", dir)
 	if err != nil {
 		t.Fatalf("simulate: %v", err)
 	}
-	if !strings.Contains(out, "new hall 城东供电营业厅 from "+filepath.Join(dir, hall.ConfigFile)) {
+	if !strings.Contains(out, "new hall 城东供电营业厅 from "+filepath.Join(dir, config.File)) {
 		t.Errorf("simulate printed %q, want the hall and where it came from", out)
 	}
 	st, err := store.Open(dir)
@@ -67,7 +67,7 @@ func TestCLISimulateHonoursHallJSON(t *testing.T) {
 
 	typo := t.TempDir()
 	bad := strings.Replace(string(raw), `"phone_daily_limit"`, `"phone_daly_limit"`, 1)
-	if err := os.WriteFile(filepath.Join(typo, hall.ConfigFile), []byte(bad), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(typo, config.File), []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = cmdRun(t, "", "simulate", "--days", "2", "--quiet", "--data", typo)

@@ -207,7 +207,7 @@ func newWSBenchRun(b *testing.B) *wsBenchRun {
 	b.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := &Main{Addr: "127.0.0.1:0", DataDir: b.TempDir(), Demo: true, Stdout: io.Discard, Logger: log,
-		Options: hall.Options{BcryptCost: 4}, BackupKeep: -1}
+		BcryptCost: 4, BackupKeep: -1}
 	if err := m.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}

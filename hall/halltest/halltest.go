@@ -63,7 +63,7 @@ func (c *Clock) Add(d time.Duration) {
 }
 
 // Open opens a hall with opt in a fresh directory unless opt.Dir is set
-// (Logger Quiet, BcryptCost 4, Tick an hour unless set); when the test ends
+// (Logger Quiet, Tick an hour unless set); when the test ends
 // the store is verified and the hall closed.
 func Open(t testing.TB, opt hall.Options) *hall.Hall {
 	t.Helper()
@@ -72,9 +72,6 @@ func Open(t testing.TB, opt hall.Options) *hall.Hall {
 	}
 	if opt.Logger == nil {
 		opt.Logger = Quiet
-	}
-	if opt.BcryptCost == 0 {
-		opt.BcryptCost = 4
 	}
 	if opt.Tick == 0 {
 		opt.Tick = time.Hour

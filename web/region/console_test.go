@@ -22,6 +22,7 @@ import (
 	"hallq/casework/cases"
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/rating"
 	"hallq/region"
@@ -45,27 +46,27 @@ func newHall(t *testing.T, id string, seed uint64) caseHall {
 	t.Helper()
 	dir := t.TempDir()
 	var cfg map[string]any
-	raw, _ := json.Marshal(hall.DefaultConfig())
+	raw, _ := json.Marshal(config.Default())
 	json.Unmarshal(raw, &cfg)
 	cfg["id"] = id
 	cfg["name_zh"] = "示范营业厅 " + id
 	cfg["name_en"] = "Hall " + id
 	raw, _ = json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nh := hall.DefaultConfig()
+	nh := config.Default()
 	nh.NameZH, nh.NameEN = "示范营业厅 "+id, "Hall "+id
 	if _, err := sim.Run(st, sim.Options{Days: 8, Seed: seed, End: end, NewHall: nh}); err != nil {
 		t.Fatalf("simulate %s: %v", id, err)
 	}
 	st.Close()
 	now := end.Add(-8 * time.Hour)
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, Now: func() time.Time { return now }, Tick: time.Hour, IntegrityHour: -1})
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, Now: func() time.Time { return now }, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,17 +88,17 @@ func liveHall(t *testing.T) *hall.Hall {
 	t.Helper()
 	dir := t.TempDir()
 	var cfg map[string]any
-	raw, _ := json.Marshal(hall.DefaultConfig())
+	raw, _ := json.Marshal(config.Default())
 	json.Unmarshal(raw, &cfg)
 	cfg["id"], cfg["name_zh"], cfg["name_en"] = "hall-c", "今日营业厅", "Hall today"
 	raw, _ = json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	now := end.Add(-30 * time.Minute)
 	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour, IntegrityHour: -1,
+	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, Tick: time.Hour,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
-package hall_test
+package health_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/health"
 )
 
 // TestDailyStoreCheck: at the integrity hour the hall checks its database
@@ -18,14 +21,15 @@ import (
 // manager alert naming the damaged record. Before the hour nothing runs.
 func TestDailyStoreCheck(t *testing.T) {
 	dir := t.TempDir()
-	clk := newClock(time.Date(2026, 11, 24, 2, 30, 0, 0, shanghai))
-	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Millisecond})
+	clk := halltest.NewClock(time.Date(2026, 11, 24, 2, 30, 0, 0, halltest.Shanghai))
+	h, err := hall.Open(hall.Options{Dir: dir, Now: clk.Now, Logger: halltest.Quiet, AlwaysOpen: true, Tick: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close() // no checkClose: the test damages the file
+	defer h.Close() // no halltest.CheckClose: the test damages the file
+	hs := health.New(h, health.Options{})
 	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
-	tk, err := h.Issue(ctx, mgr, hall.IssueRequest{Service: "A"})
+	tk, err := h.Issue(context.Background(), mgr, hall.IssueRequest{Service: "A"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +38,7 @@ func TestDailyStoreCheck(t *testing.T) {
 		h.Snapshot()
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, ran := h.LastStoreCheck(); ran {
+	if _, ran := hs.LastCheck(); ran {
 		t.Fatalf("the daily check ran at 02:30")
 	}
 
@@ -59,10 +63,10 @@ func TestDailyStoreCheck(t *testing.T) {
 	}
 	f.Close()
 
-	clk.Set(time.Date(2026, 11, 24, 3, 0, 5, 0, shanghai))
+	clk.Set(time.Date(2026, 11, 24, 3, 0, 5, 0, halltest.Shanghai))
 	deadline := time.Now().Add(20 * time.Second)
-	var c hall.StoreCheck
-	for ran := false; !ran; c, ran = h.LastStoreCheck() {
+	var c health.Check
+	for ran := false; !ran; c, ran = hs.LastCheck() {
 		if time.Now().After(deadline) {
 			t.Fatal("the daily check did not run at 03:00")
 		}

@@ -1,4 +1,11 @@
-package hall
+// Package config reads the hall's config file, DATA/hall.json: the queue's
+// configuration a new store is seeded from (Initial, or the embedded
+// default), checked strictly (a key it does not know is refused with "did you
+// mean"), and the sections read apart at every start: the hall's id and
+// "region" (identity.go), the "disk" limits (package health) and
+// "region_catalog" (package catalogsync). The kernel (package hall) imports
+// it; it imports only queue.
+package config
 
 import (
 	_ "embed"
@@ -9,15 +16,20 @@ import (
 	"path/filepath"
 	"reflect"
 
+	_ "hallq/i18n" // Load's keyed errors (queue.Err) render with the catalog i18n registers
 	"hallq/queue"
 )
 
 //go:embed default_hall.json
 var defaultHall []byte
 
-// DefaultConfig returns the embedded default hall: six services (A 电费缴纳 …
+// File is the optional hall config in the data directory: the queue's
+// config read when the store is new, the other sections at every start.
+const File = "hall.json"
+
+// Default returns the embedded default hall: six services (A 电费缴纳 …
 // F 投诉建议) and six counters, with realistic opening hours.
-func DefaultConfig() queue.Config {
+func Default() queue.Config {
 	var c queue.Config
 	if err := json.Unmarshal(defaultHall, &c); err != nil {
 		panic("embedded default hall: " + err.Error())
@@ -26,7 +38,7 @@ func DefaultConfig() queue.Config {
 }
 
 // fileConfig is what hall.json may hold: the queue's config, the "disk"
-// limits (disk.go), the hall's id and its "region" settings (identity.go),
+// limits (package health), the hall's id and its "region" settings (identity.go),
 // which the hall reads apart at every start.
 type fileConfig struct {
 	queue.Config
@@ -46,10 +58,10 @@ type fileConfig struct {
 	Region *RegionSettings `json:"region"`
 }
 
-// LoadConfig reads a hall config file; a missing file returns os.ErrNotExist.
+// Load reads a hall config file; a missing file returns os.ErrNotExist.
 // A key the config does not know (a typo) is refused with EINVALID naming its
 // path and the nearest known key.
-func LoadConfig(path string) (queue.Config, error) {
+func Load(path string) (queue.Config, error) {
 	var c queue.Config
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -67,20 +79,15 @@ func LoadConfig(path string) (queue.Config, error) {
 	return c, nil
 }
 
-// initialConfig is the config for a new store: the file in the data dir if
-// there is one, else the embedded default.
-func initialConfig(path string) (queue.Config, string, error) {
-	c, err := LoadConfig(path)
+// Initial is the config a new store in dir starts from, as `serve` seeds
+// it: dir/hall.json when there is one (refused with its error when it is
+// not a valid hall: a typo, a bad value), else the embedded default. from
+// names the source.
+func Initial(dir string) (c queue.Config, from string, err error) {
+	path := filepath.Join(dir, File)
+	c, err = Load(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return DefaultConfig(), "embedded default", nil
+		return Default(), "embedded default", nil
 	}
 	return c, path, err
-}
-
-// InitialConfig is the config a new store in dir starts from, as `serve`
-// seeds it: dir/hall.json when there is one (refused with its error when it
-// is not a valid hall: a typo, a bad value), else the embedded default. from
-// names the source.
-func InitialConfig(dir string) (c queue.Config, from string, err error) {
-	return initialConfig(filepath.Join(dir, ConfigFile))
 }

@@ -1,4 +1,4 @@
-package hall_test
+package health_test
 
 import (
 	"encoding/json"
@@ -7,10 +7,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"hallq/backup"
 	"hallq/hall"
+	"hallq/hall/config"
+	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/health"
 	"hallq/queue"
 )
 
@@ -23,12 +26,8 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	free.Store(5 << 30)
 	total.Store(10 << 30)
 	dir := t.TempDir()
-	h, err := hall.Open(hall.Options{Dir: dir, Now: newClock(monday10).Now, Logger: quiet, BcryptCost: 4, AlwaysOpen: true, Tick: time.Hour,
-		FreeSpace: func(string) (uint64, uint64, error) { return free.Load(), total.Load(), nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer checkClose(t, h)
+	h := halltest.Open(t, hall.Options{Dir: dir, Now: halltest.NewClock(halltest.Monday10).Now, AlwaysOpen: true})
+	hs := health.New(h, health.Options{FreeSpace: func(string) (uint64, uint64, error) { return free.Load(), total.Load(), nil }})
 	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
 	alerts := func() (kinds []string, text string) {
 		m, err := monitorOf(h, mgr)
@@ -44,8 +43,8 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	if k, _ := alerts(); len(k) != 0 {
 		t.Errorf("alerts with 5 GiB of 10 free: %v", k)
 	}
-	if hs := h.Health(); hs.Status != "ok" {
-		t.Errorf("health %+v", hs)
+	if r := hs.Report(); r.Status != "ok" {
+		t.Errorf("health %+v", r)
 	}
 
 	// Above the limit, but the copy would take the disk below it.
@@ -57,9 +56,9 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	if k, _ := alerts(); len(k) != 0 {
 		t.Errorf("alerts just above the limit: %v", k)
 	}
-	// (package backup writes its files through BackupFile)
-	copyPath := filepath.Join(dir, hall.BackupDir, "hallq-20261123.db")
-	_, err = h.BackupFile(copyPath)
+	// (package backup asks Room before every copy)
+	copyPath := filepath.Join(dir, health.BackupDir, "hallq-20261123.db")
+	_, err = backup.New(h, backup.Options{}, hs).Copy(copyPath)
 	if queue.ErrorCode(err) != queue.EUNAVAILABLE || !strings.Contains(queue.ErrorMessage(err), "备份盘空间不足") {
 		t.Errorf("backup that would fill the disk: %v", err)
 	}
@@ -72,8 +71,8 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	if strings.Join(k, ",") != "disk,disk" || !strings.Contains(text, "The data disk is low on space") || !strings.Contains(text, "The backups disk is low") || !strings.Contains(text, "512 MB free (5.0%)") {
 		t.Errorf("alerts on a low disk: %v\n%s", k, text)
 	}
-	if hs := h.Health(); hs.Status != "degraded" || len(hs.Problems) != 2 {
-		t.Errorf("health %+v", hs)
+	if r := hs.Report(); r.Status != "degraded" || len(r.Problems) != 2 {
+		t.Errorf("health %+v", r)
 	}
 
 	// Percent limit: 5 % of a 100 GiB disk is 5 GiB.
@@ -88,25 +87,21 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 // DATA/hall.json, read at every start; the defaults fill what it leaves out.
 func TestDiskLimitsFromHallJSON(t *testing.T) {
 	dir := t.TempDir()
-	raw, err := json.Marshal(hall.DefaultConfig())
+	raw, err := json.Marshal(config.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw = append(raw[:len(raw)-1], []byte(`,"disk":{"min_free_mb":200}}`)...)
-	if err := os.WriteFile(filepath.Join(dir, hall.ConfigFile), raw, 0o640); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, config.File), raw, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hall.Open(hall.Options{Dir: dir, Logger: quiet, BcryptCost: 4, Tick: time.Hour,
-		FreeSpace: func(string) (uint64, uint64, error) { return 300 << 20, 1 << 30, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer checkClose(t, h)
-	if l := h.DiskLimits(); l.MinFreeMB != 200 || l.MinFreePct != hall.DefaultMinFreePct {
+	h := halltest.Open(t, hall.Options{Dir: dir})
+	hs := health.New(h, health.Options{FreeSpace: func(string) (uint64, uint64, error) { return 300 << 20, 1 << 30, nil }})
+	if l := hs.Limits(); l.MinFreeMB != 200 || l.MinFreePct != health.DefaultMinFreePct {
 		t.Errorf("limits %+v", l)
 	}
 	// 300 MB of 1 GiB is 29 %: above both limits.
-	if hs := h.Health(); hs.Status != "ok" {
-		t.Errorf("health %+v", hs)
+	if r := hs.Report(); r.Status != "ok" {
+		t.Errorf("health %+v", r)
 	}
 }

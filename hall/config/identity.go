@@ -1,4 +1,4 @@
-package hall
+package config
 
 // The hall's identity towards the regional centre: its id, which names it
 // in the region's database for ever, and where its feed is shipped.
@@ -39,10 +39,10 @@ type Identity struct {
 }
 
 // ReadIdentity reads the id and "region" section of DIR/hall.json; a missing
-// or unreadable file gives the zero Identity (LoadConfig reports bad files).
+// or unreadable file gives the zero Identity (Load reports bad files).
 func ReadIdentity(dir string) Identity {
 	var id Identity
-	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	raw, err := os.ReadFile(filepath.Join(dir, File))
 	if err != nil {
 		return id
 	}
@@ -87,17 +87,6 @@ func DeriveID(cfg queue.Config) string {
 	sum := sha256.Sum256([]byte(cfg.NameZH))
 	return "hall-" + hex.EncodeToString(sum[:4])
 }
-
-// ID returns the hall's id: hall.json's "id", else DeriveID of its config.
-func (h *Hall) ID() string {
-	if h.ident.ID != "" {
-		return h.ident.ID
-	}
-	return DeriveID(h.Config())
-}
-
-// Region returns hall.json's "region" settings as read at open.
-func (h *Hall) Region() RegionSettings { return h.ident.Region }
 
 // ValidID reports whether id may name a hall: 1–64 characters of a–z, 0–9,
 // ".", "_" and "-", starting with a letter or digit. Errors are EINVALID.

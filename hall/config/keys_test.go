@@ -1,4 +1,4 @@
-package hall_test
+package config_test
 
 import (
 	"encoding/json"
@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/queue"
 )
 
@@ -16,7 +15,7 @@ import (
 // form (a map, so the test can add keys the config does not know).
 func withKey(t *testing.T, edit func(m map[string]any)) []byte {
 	t.Helper()
-	raw, err := json.Marshal(hall.DefaultConfig())
+	raw, err := json.Marshal(config.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +64,11 @@ func TestLoadConfigUnknownKeys(t *testing.T) {
 		}, "overrides.2026-09-27.work_day", "workday"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), hall.ConfigFile)
+			path := filepath.Join(t.TempDir(), config.File)
 			if err := os.WriteFile(path, withKey(t, tc.edit), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			c, err := hall.LoadConfig(path)
+			c, err := config.Load(path)
 			if tc.path == "" {
 				if err != nil {
 					t.Fatalf("LoadConfig: %v", err)
@@ -96,34 +95,5 @@ func TestLoadConfigUnknownKeys(t *testing.T) {
 				t.Errorf("error %q does not suggest %q", msg, tc.near)
 			}
 		})
-	}
-}
-
-// TestOpenRefusesTypoInHallJSON: a new hall whose hall.json has a typo does
-// not start (the limit would silently stay at its default), and starts once
-// the key is spelled right, with the file's value.
-func TestOpenRefusesTypoInHallJSON(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, hall.ConfigFile)
-	if err := os.WriteFile(path, withKey(t, func(m map[string]any) { m["phone_daly_limit"] = 2 }), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opt := hall.Options{Dir: dir, Now: func() time.Time { return monday10 }, Logger: quiet, BcryptCost: 4, Tick: time.Hour}
-	if h, err := hall.Open(opt); err == nil {
-		h.Close()
-		t.Fatal("Open accepted hall.json with phone_daly_limit")
-	} else if !strings.Contains(err.Error(), `phone_daly_limit (did you mean "phone_daily_limit"?)`) {
-		t.Errorf("Open: %v", err)
-	}
-	if err := os.WriteFile(path, withKey(t, func(m map[string]any) { m["phone_daily_limit"] = 2 }), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hall.Open(opt)
-	if err != nil {
-		t.Fatalf("Open with the key spelled right: %v", err)
-	}
-	defer h.Close()
-	if got := h.Config().PhoneDailyLimit; got != 2 {
-		t.Errorf("phone_daily_limit %d, want 2 from hall.json", got)
 	}
 }

@@ -1,18 +1,21 @@
-package hall
+package account
 
 import (
+	"hallq/hall"
 	"hallq/kiosk"
 	"hallq/queue"
 )
 
-// CheckPrinterURL validates a device's printer URL ("" is none): a kiosk's
+// checkPrinterURL validates a device's printer URL ("" is none): a kiosk's
 // printer is tcp://HOST:PORT or a /dev/… device file, optionally with
 // "#58mm" or "#80mm". EINVALID for any other device kind or a malformed URL.
-func CheckPrinterURL(kind, url string) error {
+// (Device validation, so it lives with the devices; package printing drives
+// the printers.)
+func checkPrinterURL(kind, url string) error {
 	if url == "" {
 		return nil
 	}
-	if kind != KindKiosk {
+	if kind != hall.KindKiosk {
 		return queue.Err(queue.EINVALID, "err.hall.only_a_kiosk_has")
 	}
 	if _, _, err := kiosk.ParseURL(url); err != nil {
