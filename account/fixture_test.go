@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
-	"hallq/account"
 	"hallq/hall"
-	"hallq/hall/halltest"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -20,18 +18,6 @@ var (
 	monday10 = halltest.Monday10
 	kiosk    = hall.Principal{Kind: "device", Name: "取号机1", Role: hall.KindKiosk}
 )
-
-// accounts is the one account.Service of each test hall (its lock-outs and
-// revocation listeners are its own, as they were the hall's), made on first use.
-var accounts sync.Map // *hall.Hall → *account.Service
-
-func acc(h *hall.Hall) *account.Service {
-	if s, ok := accounts.Load(h); ok {
-		return s.(*account.Service)
-	}
-	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{}))
-	return s.(*account.Service)
-}
 
 func newClock(t time.Time) *halltest.Clock { return halltest.NewClock(t) }
 
@@ -70,28 +56,17 @@ func (f *fixture) restart() *hall.Hall {
 // clerk adds a clerk and signs them in at counter n (0: no counter).
 func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatalf("add %s: %v", name, err)
-	}
-	return f.login(name, n)
+	return halltest.Clerk(f.t, f.h, name, n)
 }
 
 func (f *fixture) login(name string, n int) (string, hall.Principal) {
 	f.t.Helper()
-	tok, p, err := acc(f.h).Login(ctx, name, name+"-password", n)
-	if err != nil {
-		f.t.Fatalf("login %s at %d: %v", name, n, err)
-	}
-	return tok, p
+	return halltest.Login(f.t, f.h, name, n)
 }
 
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatal(err)
-	}
-	_, p := f.login("boss", 0)
-	return p
+	return halltest.Manager(f.t, f.h)
 }
 
 func (f *fixture) issue(svc string) queue.Ticket {

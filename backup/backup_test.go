@@ -9,8 +9,8 @@ import (
 
 	"hallq/backup"
 	"hallq/hall"
-	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/internal/halltest"
 )
 
 // TestBackups: today's backup is written into DIR/backups, listed with its

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/internal/halltest"
 	"hallq/rating"
 	"hallq/sim"
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web"
@@ -32,7 +33,7 @@ func fuzzManager(f *testing.F) (*fiber.App, *http.Cookie) {
 		f.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := accountsOf(h).SeedDemo(ctx); err != nil {
+	if _, err := halltest.Accounts(h).SeedDemo(ctx); err != nil {
 		f.Fatal(err)
 	}
 	srv := web.New(h, web.Options{Logger: log})

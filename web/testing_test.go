@@ -30,6 +30,7 @@ import (
 	"hallq/casework"
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/printing"
 	"hallq/queue"
 	"hallq/web"
@@ -164,7 +165,7 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 			t.Errorf("close hall: %v", err)
 		}
 	})
-	demo, err := accountsOf(h).SeedDemo(ctx)
+	demo, err := halltest.Accounts(h).SeedDemo(ctx)
 	if err != nil {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
@@ -244,7 +245,7 @@ func (e *apiEnv) kiosk() apiCred { return e.device(hall.KindKiosk, 0) }
 func (e *apiEnv) integration() apiCred {
 	e.t.Helper()
 	if e.integ == "" {
-		tok, err := accountsOf(e.hall).AddDevice(context.Background(), account.NewDevice{Name: "region", Kind: hall.KindIntegration})
+		tok, err := halltest.Accounts(e.hall).AddDevice(context.Background(), account.NewDevice{Name: "region", Kind: hall.KindIntegration})
 		if err != nil {
 			e.t.Fatalf("integration token: %v", err)
 		}
