@@ -78,6 +78,15 @@ func (f *fixture) issue(svc string) queue.Ticket {
 	return t
 }
 
+func (f *fixture) op(p hall.Principal, n int, action string) queue.Ticket {
+	f.t.Helper()
+	t, err := f.h.Operate(ctx, p, n, hall.CounterOp{Action: action})
+	if err != nil {
+		f.t.Fatalf("%s at counter %d: %v", action, n, err)
+	}
+	return t
+}
+
 func counterOf(h *hall.Hall, n int) (c queue.Counter, ok bool) {
 	h.Read(func(v *queue.Engine, _ uint64) { c, ok = v.Counter(n) })
 	return c, ok

@@ -208,7 +208,7 @@ func TestCLICheckReportsBrokenRules(t *testing.T) {
 	}
 	evs := []queue.Event{{Seq: 1, Type: queue.EvIssued, Day: "2026-11-23", Tickets: []queue.Ticket{tk(1)}},
 		{Seq: 2, Type: queue.EvIssued, Day: "2026-11-23", Tickets: []queue.Ticket{tk(2)}}}
-	if err := st.Commit(evs); err != nil {
+	if err := st.Commit(evs, nil); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
