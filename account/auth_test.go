@@ -7,6 +7,7 @@ import (
 	"hallq/account"
 	"hallq/hall"
 	"hallq/hall/store"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -20,7 +21,7 @@ func TestLogin(t *testing.T) {
 	if c, _ := counterOf(f.h, 2); c.State != queue.Open || c.Clerk != "clerk1" || c.ClerkName != "职员clerk1" {
 		t.Errorf("counter 2 after sign-in: %+v", c)
 	}
-	if got, err := acc(f.h).Authenticate(ctx, tok); err != nil || got != p {
+	if got, err := halltest.Accounts(f.h).Authenticate(ctx, tok); err != nil || got != p {
 		t.Errorf("authenticate: %+v %v", got, err)
 	}
 	for _, tc := range []struct{ name, user, pw string }{
@@ -28,37 +29,37 @@ func TestLogin(t *testing.T) {
 		{"unknown user", "ghost", "ghost-password"},
 		{"empty", "", ""},
 	} {
-		if _, _, err := acc(f.h).Login(ctx, tc.user, tc.pw, 0); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+		if _, _, err := halltest.Accounts(f.h).Login(ctx, tc.user, tc.pw, 0); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
-	if _, _, err := acc(f.h).Login(ctx, "clerk1", "clerk1-password", 42); queue.ErrorCode(err) != queue.ENOTFOUND {
+	if _, _, err := halltest.Accounts(f.h).Login(ctx, "clerk1", "clerk1-password", 42); queue.ErrorCode(err) != queue.ENOTFOUND {
 		t.Errorf("login at a missing counter: %v", err)
 	}
-	if _, err := acc(f.h).Authenticate(ctx, "forged"); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := halltest.Accounts(f.h).Authenticate(ctx, "forged"); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("forged token: %v", err)
 	}
 
 	// Used sessions live on; idle ones expire.
 	f.clock.Add(account.SessionIdle - time.Minute)
-	if _, err := acc(f.h).Authenticate(ctx, tok); err != nil {
+	if _, err := halltest.Accounts(f.h).Authenticate(ctx, tok); err != nil {
 		t.Errorf("session just inside the idle limit: %v", err)
 	}
 	f.clock.Add(account.SessionIdle - time.Minute)
-	if _, err := acc(f.h).Authenticate(ctx, tok); err != nil {
+	if _, err := halltest.Accounts(f.h).Authenticate(ctx, tok); err != nil {
 		t.Errorf("session used within the idle limit: %v", err)
 	}
 	f.clock.Add(account.SessionIdle + time.Minute)
-	if _, err := acc(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := halltest.Accounts(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("idle session: %v", err)
 	}
 
 	// Logout ends the session and closes the counter.
 	tok, _ = f.login("clerk1", 2)
-	if err := acc(f.h).Logout(ctx, tok); err != nil {
+	if err := halltest.Accounts(f.h).Logout(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acc(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := halltest.Accounts(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("session after logout: %v", err)
 	}
 	if c, _ := counterOf(f.h, 2); c.State != queue.Closed || c.Clerk != "" {
@@ -72,10 +73,10 @@ func TestLogin(t *testing.T) {
 	if err := f.h.Store().PutUser(u); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := acc(f.h).Login(ctx, "clerk1", "clerk1-password", 0); queue.ErrorCode(err) != queue.EFORBIDDEN {
+	if _, _, err := halltest.Accounts(f.h).Login(ctx, "clerk1", "clerk1-password", 0); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("disabled login: %v", err)
 	}
-	if _, err := acc(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := halltest.Accounts(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("disabled user's session: %v", err)
 	}
 }
@@ -102,7 +103,7 @@ func TestAddUser(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := acc(f.h).AddUser(ctx, tc.u)
+			err := halltest.Accounts(f.h).AddUser(ctx, tc.u)
 			if got := queue.ErrorCode(err); got != tc.want {
 				t.Fatalf("add: %v, want code %q", err, tc.want)
 			}
@@ -121,7 +122,7 @@ func TestAddUser(t *testing.T) {
 				!u.Created.Equal(monday10) || len(u.Hash) == 0 || string(u.Hash) == tc.u.Password {
 				t.Errorf("stored %+v", u)
 			}
-			if _, p, err := acc(f.h).Login(ctx, tc.u.Name, tc.u.Password, 0); err != nil || p.Role != tc.u.Role {
+			if _, p, err := halltest.Accounts(f.h).Login(ctx, tc.u.Name, tc.u.Password, 0); err != nil || p.Role != tc.u.Role {
 				t.Errorf("login: %+v %v", p, err)
 			}
 		})
@@ -152,7 +153,7 @@ func TestDevices(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tok, err := acc(f.h).AddDevice(ctx, tc.d)
+			tok, err := halltest.Accounts(f.h).AddDevice(ctx, tc.d)
 			if got := queue.ErrorCode(err); got != tc.want {
 				t.Fatalf("add: %v, want code %q", err, tc.want)
 			}
@@ -165,21 +166,21 @@ func TestDevices(t *testing.T) {
 			if len(tok) < 40 {
 				t.Errorf("token %q is short", tok)
 			}
-			p, err := acc(f.h).AuthenticateDevice(ctx, tok)
+			p, err := halltest.Accounts(f.h).AuthenticateDevice(ctx, tok)
 			want := hall.Principal{Kind: "device", Name: tc.d.Name, Role: tc.d.Kind, Counter: tc.d.Counter, ID: store.DeviceID(tok)}
 			if err != nil || p != want {
 				t.Errorf("authenticate: %+v %v, want %+v", p, err, want)
 			}
 		})
 	}
-	if _, err := acc(f.h).AuthenticateDevice(ctx, "forged"); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := halltest.Accounts(f.h).AuthenticateDevice(ctx, "forged"); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("forged device token: %v", err)
 	}
-	tok, _ := acc(f.h).AddDevice(ctx, account.NewDevice{Name: "旧取号机", Kind: hall.KindKiosk})
+	tok, _ := halltest.Accounts(f.h).AddDevice(ctx, account.NewDevice{Name: "旧取号机", Kind: hall.KindKiosk})
 	d, _ := f.h.Store().Device(tok)
 	d.Revoked = true
 	f.h.Store().PutDevice(tok, d)
-	if _, err := acc(f.h).AuthenticateDevice(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+	if _, err := halltest.Accounts(f.h).AuthenticateDevice(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Errorf("revoked device: %v", err)
 	}
 }
@@ -188,7 +189,7 @@ func TestDevices(t *testing.T) {
 // passwords and tokens work.
 func TestSeedDemo(t *testing.T) {
 	f := newFixture(t, monday10, true)
-	d, err := acc(f.h).SeedDemo(ctx)
+	d, err := halltest.Accounts(f.h).SeedDemo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,18 +197,18 @@ func TestSeedDemo(t *testing.T) {
 		t.Fatalf("%d accounts, %d devices", len(d.Accounts), len(d.Devices))
 	}
 	for _, a := range d.Accounts {
-		tok, p, err := acc(f.h).Login(ctx, a.User, a.Password, a.Counter)
+		tok, p, err := halltest.Accounts(f.h).Login(ctx, a.User, a.Password, a.Counter)
 		if err != nil || p.Role != a.Role || p.Counter != a.Counter || tok == "" {
 			t.Errorf("demo account %s: %+v %v", a.User, p, err)
 		}
 	}
 	for _, dv := range d.Devices {
-		if p, err := acc(f.h).AuthenticateDevice(ctx, dv.Token); err != nil || p.Role != dv.Kind || p.Counter != dv.Counter {
+		if p, err := halltest.Accounts(f.h).AuthenticateDevice(ctx, dv.Token); err != nil || p.Role != dv.Kind || p.Counter != dv.Counter {
 			t.Errorf("demo device %s: %+v %v", dv.Name, p, err)
 		}
 	}
 	f.restart()
-	again, err := acc(f.h).SeedDemo(ctx)
+	again, err := halltest.Accounts(f.h).SeedDemo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

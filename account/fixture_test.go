@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
-	"hallq/account"
-	"hallq/console"
 	"hallq/hall"
-	"hallq/hall/halltest"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -21,30 +18,6 @@ var (
 	monday10 = halltest.Monday10
 	kiosk    = hall.Principal{Kind: "device", Name: "取号机1", Role: hall.KindKiosk}
 )
-
-// accounts is the one account.Service of each test hall (its lock-outs and
-// revocation listeners are its own, as they were the hall's), made on first use.
-var accounts sync.Map // *hall.Hall → *account.Service
-
-func acc(h *hall.Hall) *account.Service {
-	if s, ok := accounts.Load(h); ok {
-		return s.(*account.Service)
-	}
-	s, _ := accounts.LoadOrStore(h, account.New(h, account.Options{Security: cons(h).Security(), BcryptCost: 4}))
-	return s.(*account.Service)
-}
-
-// consoles is the console of each test hall: the audit, the monitor and the
-// security log the accounts report to.
-var consoles sync.Map // *hall.Hall → *console.Service
-
-func cons(h *hall.Hall) *console.Service {
-	if s, ok := consoles.Load(h); ok {
-		return s.(*console.Service)
-	}
-	s, _ := consoles.LoadOrStore(h, console.New(h, console.Options{}))
-	return s.(*console.Service)
-}
 
 func newClock(t time.Time) *halltest.Clock { return halltest.NewClock(t) }
 
@@ -83,28 +56,17 @@ func (f *fixture) restart() *hall.Hall {
 // clerk adds a clerk and signs them in at counter n (0: no counter).
 func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatalf("add %s: %v", name, err)
-	}
-	return f.login(name, n)
+	return halltest.Clerk(f.t, f.h, name, n)
 }
 
 func (f *fixture) login(name string, n int) (string, hall.Principal) {
 	f.t.Helper()
-	tok, p, err := acc(f.h).Login(ctx, name, name+"-password", n)
-	if err != nil {
-		f.t.Fatalf("login %s at %d: %v", name, n, err)
-	}
-	return tok, p
+	return halltest.Login(f.t, f.h, name, n)
 }
 
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatal(err)
-	}
-	_, p := f.login("boss", 0)
-	return p
+	return halltest.Manager(f.t, f.h)
 }
 
 func (f *fixture) issue(svc string) queue.Ticket {
@@ -112,6 +74,15 @@ func (f *fixture) issue(svc string) queue.Ticket {
 	t, err := f.h.Issue(ctx, kiosk, hall.IssueRequest{Service: svc})
 	if err != nil {
 		f.t.Fatalf("issue %s: %v", svc, err)
+	}
+	return t
+}
+
+func (f *fixture) op(p hall.Principal, n int, action string) queue.Ticket {
+	f.t.Helper()
+	t, err := f.h.Operate(ctx, p, n, hall.CounterOp{Action: action})
+	if err != nil {
+		f.t.Fatalf("%s at counter %d: %v", action, n, err)
 	}
 	return t
 }

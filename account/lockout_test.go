@@ -12,6 +12,7 @@ import (
 	"hallq/account"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -23,20 +24,20 @@ func TestLoginLockout(t *testing.T) {
 	f.clerk("li", 0)
 	f.clerk("wang", 0)
 	for i := range account.LoginFailures {
-		_, _, err := acc(f.h).Login(ctx, "li", "wrong", 0)
+		_, _, err := halltest.Accounts(f.h).Login(ctx, "li", "wrong", 0)
 		if queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 			t.Fatalf("wrong password %d: %v, want unauthorized", i+1, err)
 		}
 		f.clock.Add(time.Minute)
 	}
-	_, _, err := acc(f.h).Login(ctx, "li", "li-password", 0)
+	_, _, err := halltest.Accounts(f.h).Login(ctx, "li", "li-password", 0)
 	if queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Fatalf("right password while locked: %v, want rate_limited", err)
 	}
 	if msg := queue.ErrorMessage(err); msg == "" || !containsAll(msg, "分钟", "minutes") {
 		t.Errorf("lock message %q should say how long to wait", msg)
 	}
-	_, _, err = acc(f.h).Login(ctx, " LI ", "li-password", 0)
+	_, _, err = halltest.Accounts(f.h).Login(ctx, " LI ", "li-password", 0)
 	if queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("same name in other case and spacing: %v, want rate_limited", err)
 	}
@@ -45,14 +46,14 @@ func TestLoginLockout(t *testing.T) {
 	f.login("li", 0) // the lock has lifted
 	// A good sign-in clears the count: four more failures do not lock.
 	for range account.LoginFailures - 1 {
-		acc(f.h).Login(ctx, "li", "wrong", 0)
+		halltest.Accounts(f.h).Login(ctx, "li", "wrong", 0)
 	}
 	f.login("li", 0)
 	// Unknown names count too, so guessing names costs the same.
 	for range account.LoginFailures {
-		acc(f.h).Login(ctx, "nobody", "x", 0)
+		halltest.Accounts(f.h).Login(ctx, "nobody", "x", 0)
 	}
-	if _, _, err := acc(f.h).Login(ctx, "nobody", "x", 0); queue.ErrorCode(err) != queue.ERATELIMIT {
+	if _, _, err := halltest.Accounts(f.h).Login(ctx, "nobody", "x", 0); queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("unknown name after %d failures: %v, want rate_limited", account.LoginFailures, err)
 	}
 }
@@ -77,17 +78,17 @@ func lockedHall(t *testing.T, cost int) (*hall.Hall, *syncBuffer, hall.Principal
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { checkClose(t, h) })
-	accounts.Store(h, account.New(h, account.Options{BcryptCost: cost})) // acc(h): the accounts at this cost
+	halltest.UseAccounts(h, account.Options{BcryptCost: cost}) // the accounts at this cost
 	for _, u := range []account.NewUser{{Name: "boss", Password: "boss-password", Role: hall.RoleManager}, {Name: "li", Password: "li-password", Role: hall.RoleClerk}} {
-		if err := acc(h).AddUser(ctx, u); err != nil {
+		if err := halltest.Accounts(h).AddUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, mgr, err := acc(h).Login(ctx, "boss", "boss-password", 0)
+	_, mgr, err := halltest.Accounts(h).Login(ctx, "boss", "boss-password", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev, err := acc(h).AddDevice(ctx, account.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
+	dev, err := halltest.Accounts(h).AddDevice(ctx, account.NewDevice{Name: "综合屏", Kind: hall.KindDisplay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func burst(h *hall.Hall, n int, in func(i int) account.SignIn) map[string]int {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, _, err := acc(h).SignIn(ctx, in(i))
+			_, _, err := halltest.Accounts(h).SignIn(ctx, in(i))
 			mu.Lock()
 			codes[queue.ErrorCode(err)]++
 			mu.Unlock()
@@ -142,7 +143,7 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 	if codes[queue.EUNAUTHORIZED] > account.LoginFailures || codes[queue.EUNAUTHORIZED]+codes[queue.ERATELIMIT] != 40 {
 		t.Errorf("40 concurrent wrong passwords answered %v: want at most %d checked (unauthorized), the rest rate_limited", codes, account.LoginFailures)
 	}
-	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.50"}); queue.ErrorCode(err) != queue.ERATELIMIT {
+	if _, _, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.50"}); queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("the right password after the burst: %v, want rate_limited", err)
 	}
 	checkSecurityTrail(t, h, mgr, codes[queue.EUNAUTHORIZED])
@@ -166,7 +167,7 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 		t.Errorf("the log shows the password:\n%s", s)
 	}
 	// Another address still signs in.
-	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.3"}); err != nil {
+	if _, _, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.3"}); err != nil {
 		t.Errorf("another address: %v", err)
 	}
 }
@@ -175,7 +176,7 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 // checked failure and the lock-out.
 func checkSecurityTrail(t *testing.T, h *hall.Hall, mgr hall.Principal, failures int) {
 	t.Helper()
-	m, err := cons(h).Monitor(mgr)
+	m, err := halltest.Console(h).Monitor(mgr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func checkSecurityTrail(t *testing.T, h *hall.Hall, mgr hall.Principal, failures
 	if alerts != 1 {
 		t.Errorf("monitor alerts %+v: want the one lock-out", m.Alerts)
 	}
-	audit, err := cons(h).Audit(mgr, console.AuditQuery{Category: "security", Limit: 1000})
+	audit, err := halltest.Console(h).Audit(mgr, console.AuditQuery{Category: "security", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,30 +213,30 @@ func checkSecurityTrail(t *testing.T, h *hall.Hall, mgr hall.Principal, failures
 func TestLoginLockCannotKeepManagerOut(t *testing.T) {
 	h, _, mgr, dev := lockedHall(t, 4)
 	for range account.LoginFailures {
-		acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.9"})
+		halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.9"})
 	}
 	for _, tok := range []string{"", "not-a-device-token"} {
-		if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: tok}); queue.ErrorCode(err) != queue.ERATELIMIT {
+		if _, _, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: tok}); queue.ErrorCode(err) != queue.ERATELIMIT {
 			t.Errorf("locked name with device token %q: %v, want rate_limited", tok, err)
 		}
 	}
-	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: dev}); err != nil {
+	if _, _, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Addr: "10.0.0.2", DeviceToken: dev}); err != nil {
 		t.Errorf("locked name from a paired device: %v, want signed in", err)
 	}
 	for range account.LoginFailures {
-		acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.8"})
+		halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Addr: "10.9.9.8"})
 	}
-	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); queue.ErrorCode(err) != queue.ERATELIMIT {
+	if _, _, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Fatalf("locked again: %v", err)
 	}
 	li := hall.Principal{Kind: "user", Name: "li", Role: hall.RoleClerk}
-	if err := acc(h).UnlockUser(ctx, li, "li"); queue.ErrorCode(err) != queue.EFORBIDDEN {
+	if err := halltest.Accounts(h).UnlockUser(ctx, li, "li"); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("a clerk's unlock: %v, want forbidden", err)
 	}
-	if err := acc(h).UnlockUser(ctx, mgr, "li"); err != nil {
+	if err := halltest.Accounts(h).UnlockUser(ctx, mgr, "li"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := acc(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); err != nil {
+	if _, _, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password"}); err != nil {
 		t.Errorf("after the manager's unlock: %v", err)
 	}
 }

@@ -9,9 +9,9 @@ import (
 
 	"hallq/backup"
 	"hallq/hall"
-	"hallq/hall/halltest"
 	"hallq/hall/store"
 	"hallq/health"
+	"hallq/internal/halltest"
 )
 
 // TestBackups: today's backup is written into DIR/backups, listed with its

@@ -6,13 +6,11 @@
 package calendar
 
 import (
-	"fmt"
 	"slices"
-	"strconv"
-	"time"
 
 	"github.com/6tail/lunar-go/HolidayUtil"
 
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 
@@ -66,14 +64,14 @@ func dashed(s string) string {
 func Import(cfg queue.Config, year int, workHours string) (out map[string]queue.DayHours, added int, err error) {
 	days := Official(year)
 	if len(days) == 0 {
-		return nil, 0, queue.Errorf(queue.EINVALID, "日历中没有 %d 年的法定节假日安排 / the official calendar has no holidays for %d yet", year, year)
+		return nil, 0, queue.Err(queue.EINVALID, "err.calendar.the_official_calendar_has", year)
 	}
 	if workHours == "" {
 		workHours = "1"
 	}
 	hours, ok := cfg.Hours[workHours]
 	if !ok && len(cfg.Hours) > 0 {
-		return nil, 0, queue.Errorf(queue.EINVALID, "星期%s 不营业，无法作为调休上班日的营业时间 / weekday %s has no opening hours to use for 调休 working days", workHours, workHours)
+		return nil, 0, queue.Err(queue.EINVALID, "err.calendar.weekday_has_no_opening", workHours)
 	}
 	if len(cfg.Hours) == 0 {
 		hours = queue.AllDay
@@ -110,26 +108,4 @@ func Kind(cfg queue.Config, ds string) string {
 		return "holiday"
 	}
 	return ""
-}
-
-// ParseYear reads a year for Import: 2002 … 2100.
-func ParseYear(s string) (int, error) {
-	y, err := strconv.Atoi(s)
-	if err != nil || y < 2002 || y > 2100 {
-		return 0, queue.Errorf(queue.EINVALID, "年份无效 / year %q must be 2002–2100", s)
-	}
-	return y, nil
-}
-
-// WeekdayOf is the ISO weekday (1 Monday … 7 Sunday) of date ds.
-func WeekdayOf(ds string) (int, error) {
-	d, err := time.Parse(time.DateOnly, ds)
-	if err != nil {
-		return 0, fmt.Errorf("weekday of %q: %w", ds, err)
-	}
-	wd := int(d.Weekday())
-	if wd == 0 {
-		wd = 7
-	}
-	return wd, nil
 }

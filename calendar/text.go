@@ -52,7 +52,7 @@ func Parse(text string) (map[string]queue.DayHours, error) {
 			continue
 		}
 		bad := func() error {
-			return queue.Errorf(queue.EINVALID, "第 %d 行格式应为“日期 休息”或“日期 08:30-17:30 [调休] [说明]” / line %d must be \"DATE closed\" or \"DATE 08:30-17:30 [workday] [note]\"", i+1, i+1)
+			return queue.Err(queue.EINVALID, "err.calendar.line_must_be_date", i+1)
 		}
 		if len(f) < 2 {
 			return nil, bad()
@@ -74,7 +74,7 @@ func Parse(text string) (map[string]queue.DayHours, error) {
 		}
 		v.Name = strings.Join(rest, " ")
 		if _, dup := out[f[0]]; dup {
-			return nil, queue.Errorf(queue.EINVALID, "第 %d 行：日期 %s 重复 / line %d: date %s appears twice", i+1, f[0], i+1, f[0])
+			return nil, queue.Err(queue.EINVALID, "err.calendar.line_date_appears_twice", i+1, f[0])
 		}
 		out[f[0]] = v
 	}

@@ -15,6 +15,7 @@ import (
 	"hallq/casework"
 	"hallq/casework/cases"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -59,11 +60,11 @@ func newCaseHall(t *testing.T) *caseHall {
 		}
 		c.h.Close()
 	})
-	if _, err := acc(h).SeedDemo(c.ctx); err != nil {
+	if _, err := halltest.Accounts(h).SeedDemo(c.ctx); err != nil {
 		t.Fatal(err)
 	}
 	login := func(user string, n int) hall.Principal {
-		_, p, err := acc(h).Login(c.ctx, user, user+"-demo", n)
+		_, p, err := halltest.Accounts(h).Login(c.ctx, user, user+"-demo", n)
 		if err != nil {
 			t.Fatalf("login %s: %v", user, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"hallq/casework"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestOwnerWorkOrdersAndApprovals(t *testing.T) {
 	c := newCaseHall(t)
 	tk := c.serving(t, c.clerk1, 1, "13911111111")
-	_, noCounter, err := acc(c.h).Login(c.ctx, "clerk3", "clerk3-demo", 0)
+	_, noCounter, err := halltest.Accounts(c.h).Login(c.ctx, "clerk3", "clerk3-demo", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"hallq/appointment"
 	"hallq/casework"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -26,12 +27,12 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := seqOf(c.h)
 			steps := map[string]error{}
-			_, steps["display name"] = acc(c.h).UpdateUser(c.ctx, c.manager, "clerk2", account.UserChange{Display: &s})
-			steps["new user"] = acc(c.h).CreateUser(c.ctx, c.manager, account.NewUser{Name: "zhao", Password: "zhao-password", Role: hall.RoleClerk, Display: s})
+			_, steps["display name"] = halltest.Accounts(c.h).UpdateUser(c.ctx, c.manager, "clerk2", account.UserChange{Display: &s})
+			steps["new user"] = halltest.Accounts(c.h).CreateUser(c.ctx, c.manager, account.NewUser{Name: "zhao", Password: "zhao-password", Role: hall.RoleClerk, Display: s})
 			_, steps["pause reason"] = c.h.Operate(c.ctx, c.clerk2, 2, hall.CounterOp{Action: "pause", Reason: s})
 			_, steps["booking name"] = appointment.New(c.h, appointment.Options{}).Book(c.ctx, hall.Principal{}, appointment.BookRequest{Service: "B", Day: "2026-11-24", Slot: "09:00", Phone: "13800000001", Name: s})
 			_, steps["work-order customer"] = c.cw.OpenWorkOrder(c.ctx, c.clerk1, casework.OpenWorkOrder{Counter: 1, Item: "lv_connection", Customer: s})
-			_, _, steps["device name"] = acc(c.h).CreatePairing(c.ctx, c.manager, account.NewDevice{Name: s, Kind: hall.KindDisplay})
+			_, _, steps["device name"] = halltest.Accounts(c.h).CreatePairing(c.ctx, c.manager, account.NewDevice{Name: s, Kind: hall.KindDisplay})
 			_, steps["service name"] = c.h.SaveService(c.ctx, c.manager, queue.Service{Prefix: "G", NameZH: s, NameEN: "G", TargetWaitS: 600, AvgServiceS: 300}, true)
 			_, steps["counter name"] = c.h.SaveCounter(c.ctx, c.manager, queue.CounterConfig{Number: 7, NameZH: s, NameEN: "7", Services: []string{"A"}}, true)
 			if name != "CR LF" {
@@ -59,7 +60,7 @@ func TestTextRefusesControlCharacters(t *testing.T) {
 		t.Errorf("a plain counter name: %v", err)
 	}
 	plain := "王丽"
-	if _, err := acc(c.h).UpdateUser(c.ctx, c.manager, "clerk2", account.UserChange{Display: &plain}); err != nil {
+	if _, err := halltest.Accounts(c.h).UpdateUser(c.ctx, c.manager, "clerk2", account.UserChange{Display: &plain}); err != nil {
 		t.Errorf("a plain display name: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"hallq/account"
 	"hallq/console"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -16,10 +17,10 @@ var kiosk = hall.Principal{Kind: "device", Name: "取号机1", Role: hall.KindKi
 
 func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
+	if err := halltest.Accounts(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
 		f.t.Fatalf("add %s: %v", name, err)
 	}
-	tok, p, err := acc(f.h).Login(ctx, name, name+"-password", n)
+	tok, p, err := halltest.Accounts(f.h).Login(ctx, name, name+"-password", n)
 	if err != nil {
 		f.t.Fatalf("login %s at %d: %v", name, n, err)
 	}

@@ -2,14 +2,13 @@ package console_test
 
 import (
 	"context"
-	"hallq/account"
 	"strings"
 	"testing"
 	"time"
 
 	"hallq/console"
 	"hallq/hall"
-	"hallq/hall/halltest"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 
@@ -35,14 +34,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatal(err)
-	}
-	_, p, err := acc(f.h).Login(ctx, "boss", "boss-password", 0)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return p
+	return halltest.Manager(f.t, f.h)
 }
 
 func (f *fixture) seq() uint64 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"hallq/queue"
 )
@@ -30,6 +31,9 @@ type commitQueue struct {
 	reqs    []*commitReq
 	running bool
 	broken  error
+	// fault, set only by tests (export_test.go), fails every commit with
+	// its error before anything is written, as a full disk would.
+	fault atomic.Pointer[func([]queue.Event) error]
 }
 
 type commitReq struct {
@@ -105,7 +109,12 @@ func (h *Hall) commitNow(evs []queue.Event, run *queue.Running) (err error) {
 			err = fmt.Errorf("commit panicked: %v", r)
 		}
 	}()
-	return h.st.CommitNowRunning(evs, run)
+	if fault := h.commits.fault.Load(); fault != nil {
+		if err := (*fault)(evs); err != nil {
+			return err
+		}
+	}
+	return h.st.Commit(evs, run)
 }
 
 // mergeRunning returns the running figures after next, which follows

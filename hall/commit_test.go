@@ -22,7 +22,7 @@ func TestCommitOrder(t *testing.T) {
 		commits int
 		bad     []string
 	)
-	f.h.Store().SetCommitHook(func(evs []queue.Event) error {
+	f.h.SetCommitFault(func(evs []queue.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		commits++
@@ -60,7 +60,7 @@ func TestCommitOrder(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	f.h.Store().SetCommitHook(nil)
+	f.h.SetCommitFault(nil)
 	for _, b := range bad {
 		t.Error(b)
 	}

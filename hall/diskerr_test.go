@@ -16,14 +16,14 @@ import (
 // again once the disk is back.
 func TestDiskFaults(t *testing.T) {
 	f := newFixture(t, monday10, true)
-	_, clerk := f.clerk("clerk1", 1)
+	clerk := f.clerk("clerk1", 1)
 	f.issue("A")
 	before, _ := f.h.Snapshot()
 	for _, c := range []struct {
 		errno syscall.Errno
 		words string
 	}{{syscall.ENOSPC, "已满"}, {syscall.EROFS, "只读"}, {syscall.EIO, "故障"}} {
-		f.h.Store().SetCommitHook(func([]queue.Event) error { return fmt.Errorf("write page: %w", c.errno) })
+		f.h.SetCommitFault(func([]queue.Event) error { return fmt.Errorf("write page: %w", c.errno) })
 		_, err := f.h.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"})
 		if queue.ErrorCode(err) != queue.EUNAVAILABLE || !strings.Contains(queue.ErrorMessage(err), c.words) ||
 			!strings.Contains(queue.ErrorMessage(err), "未保存") {
@@ -37,7 +37,7 @@ func TestDiskFaults(t *testing.T) {
 		after, _ := f.h.Snapshot()
 		sameJSON(t, fmt.Sprintf("%v: the shown state", c.errno), after, before)
 	}
-	f.h.Store().SetCommitHook(nil)
+	f.h.SetCommitFault(nil)
 	if got := f.issue("A"); got.Number != "A002" {
 		t.Errorf("after the disk came back: %s, want A002", got.Number)
 	}

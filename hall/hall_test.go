@@ -14,9 +14,6 @@ import (
 	"time"
 	_ "time/tzdata"
 
-	bolterr "go.etcd.io/bbolt/errors"
-
-	"hallq/account"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -107,7 +104,7 @@ func (f *fixture) restart() *hall.Hall {
 // already is left alone.
 func checkClose(t *testing.T, h *hall.Hall) {
 	t.Helper()
-	if err := h.Store().Check(); errors.Is(err, bolterr.ErrDatabaseNotOpen) {
+	if h.Ping(ctx) != nil { // closed already
 		return
 	}
 	if _, err := h.Store().Verify(); err != nil {
@@ -118,30 +115,38 @@ func checkClose(t *testing.T, h *hall.Hall) {
 	}
 }
 
-// clerk adds a clerk and signs them in at counter n (0: no counter).
-func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
+// clerk signs the clerk name in at counter n (0: no counter) through the
+// kernel alone, as account's sign-in does once it has checked the password:
+// the engine's sign-in at the counter, then the login event the audit lists.
+// It returns the principal the kernel's commands take; accounts, passwords
+// and sessions are account's, and its tests cover them.
+func (f *fixture) clerk(name string, n int) hall.Principal {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatalf("add %s: %v", name, err)
-	}
-	return f.login(name, n)
+	return f.signIn(hall.Principal{Kind: "user", Name: name, Role: hall.RoleClerk, Display: "职员" + name}, n)
 }
 
-func (f *fixture) login(name string, n int) (string, hall.Principal) {
-	f.t.Helper()
-	tok, p, err := acc(f.h).Login(ctx, name, name+"-password", n)
-	if err != nil {
-		f.t.Fatalf("login %s at %d: %v", name, n, err)
-	}
-	return tok, p
-}
-
+// manager signs the manager "boss" in, without a counter.
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatal(err)
+	return f.signIn(hall.Principal{Kind: "user", Name: "boss", Role: hall.RoleManager}, 0)
+}
+
+func (f *fixture) signIn(p hall.Principal, n int) hall.Principal {
+	f.t.Helper()
+	if n != 0 {
+		ck := queue.Clerk{User: p.Name, Name: p.Display}
+		if _, err := f.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
+			return tx.Engine().SignIn(n, ck, tx.Now())
+		}); err != nil {
+			f.t.Fatalf("sign %s in at %d: %v", p.Name, n, err)
+		}
+		p.Counter = n
 	}
-	_, p := f.login("boss", 0)
+	if _, err := f.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
+		return queue.Event{Type: queue.EvLoggedIn, At: tx.Now(), Day: tx.Engine().Day(), Counter: n}, nil
+	}); err != nil {
+		f.t.Fatalf("log %s in: %v", p.Name, err)
+	}
 	return p
 }
 
@@ -223,7 +228,7 @@ func types(evs []queue.Event) []string {
 // is in the committed state and the store when the call returns.
 func TestRoundTrip(t *testing.T) {
 	f := newFixture(t, monday10, false)
-	_, clerk := f.clerk("clerk1", 1)
+	clerk := f.clerk("clerk1", 1)
 
 	f.clock.Add(time.Minute)
 	a := f.issue("A")
@@ -288,7 +293,7 @@ func TestRoundTrip(t *testing.T) {
 // with the committed state just after it; cancel stops them.
 func TestListen(t *testing.T) {
 	f := newFixture(t, monday10, true)
-	_, clerk := f.clerk("clerk1", 1)
+	clerk := f.clerk("clerk1", 1)
 	_, seq0 := f.h.Snapshot()
 	var r recorder
 	cancel := r.listen(f.h)
@@ -348,7 +353,7 @@ func TestConcurrent(t *testing.T) {
 	counters := []int{1, 2, 5} // all serve A and D
 	var clerks []hall.Principal
 	for i, n := range counters {
-		_, p := f.clerk(fmt.Sprintf("clerk%d", i+1), n)
+		p := f.clerk(fmt.Sprintf("clerk%d", i+1), n)
 		clerks = append(clerks, p)
 	}
 	_, seq0 := f.h.Snapshot()
@@ -492,9 +497,9 @@ func TestConcurrent(t *testing.T) {
 // exactly, and numbering and sessions carry on.
 func TestRestart(t *testing.T) {
 	f := newFixture(t, monday10, false)
-	tok1, c1 := f.clerk("clerk1", 1)
-	_, c2 := f.clerk("clerk2", 2)
-	_, c5 := f.clerk("clerk5", 5)
+	c1 := f.clerk("clerk1", 1)
+	c2 := f.clerk("clerk2", 2)
+	c5 := f.clerk("clerk5", 5)
 	var last queue.Ticket
 	for _, svc := range []string{"A", "D", "A", "E", "A", "D", "B", "A", "E", "F"} {
 		f.clock.Add(time.Minute)
@@ -526,12 +531,9 @@ func TestRestart(t *testing.T) {
 	}
 	sameJSON(t, "waiting lists after restart", [][]queue.Ticket{f.h.Waiting(1), f.h.Waiting(3)}, waitingBefore)
 
-	// The session survives; clerk1 still holds counter 1.
-	p, err := acc(f.h).Authenticate(ctx, tok1)
-	if err != nil || p != c1 {
-		t.Errorf("session after restart: %+v %v, want %+v", p, err, c1)
-	}
-	if tk := f.op(p, 1, "finish"); tk.Status != queue.Done {
+	// clerk1 still holds counter 1 (that the session survives too is
+	// account's TestSessionSurvivesRestart).
+	if tk := f.op(c1, 1, "finish"); tk.Status != queue.Done {
 		t.Errorf("finish after restart: %+v", tk)
 	}
 	f.clock.Add(time.Minute)
@@ -550,13 +552,13 @@ func TestRestart(t *testing.T) {
 // signs in on the new day stays signed in across another restart.
 func TestRolloverOnRestart(t *testing.T) {
 	f := newFixture(t, monday10, false)
-	tok, c1 := f.clerk("clerk1", 1)
+	c1 := f.clerk("clerk1", 1)
 	a1, a2, d1 := f.issue("A"), f.issue("A"), f.issue("D")
 	f.op(c1, 1, "call") // A001 is at the counter when the day ends
 	f.clock.Add(time.Minute)
 	b1 := f.issue("B")
 	f.clock.Add(time.Minute)
-	_, c2 := f.clerk("clerk2", 2)
+	c2 := f.clerk("clerk2", 2)
 	f.op(c2, 2, "call") // A002: counter 2 serves A before D
 	f.op(c2, 2, "finish")
 	checkClose(t, f.h)
@@ -596,15 +598,12 @@ func TestRolloverOnRestart(t *testing.T) {
 		t.Errorf("last event %s day %s actor %s with %d tickets", last.Type, last.Day, last.Actor, len(last.Tickets))
 	}
 
-	// Yesterday's session has expired and its sign-in is gone: the clerk
-	// signs in again.
-	if _, err := acc(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
-		t.Errorf("yesterday's session: %v, want %s", err, queue.EUNAUTHORIZED)
-	}
+	// Yesterday's sign-in is gone (and its session has expired: account's
+	// TestSessionEndsWithTheDay): the clerk signs in again.
 	if _, err := f.h.Operate(ctx, c1, 1, hall.CounterOp{Action: "call"}); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("call with yesterday's sign-in: %v, want %s", err, queue.EFORBIDDEN)
 	}
-	_, c1 = f.login("clerk1", 1)
+	c1 = f.clerk("clerk1", 1)
 
 	// A restart before the day's first ticket keeps the new day's state.
 	f.clock.Add(10 * time.Minute)
@@ -699,12 +698,12 @@ func TestClosedHours(t *testing.T) {
 // the store, so the failed ticket's number is issued again.
 func TestFailedCommit(t *testing.T) {
 	f := newFixture(t, monday10, true)
-	_, clerk := f.clerk("clerk1", 1)
+	clerk := f.clerk("clerk1", 1)
 	var r recorder
 	r.listen(f.h)
 	f.issue("A") // A001
 	disk := errors.New("disk full")
-	f.h.Store().SetCommitHook(func([]queue.Event) error { return disk })
+	f.h.SetCommitFault(func([]queue.Event) error { return disk })
 
 	tk, err := f.h.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"})
 	if !errors.Is(err, disk) || queue.ErrorCode(err) != queue.EINTERNAL || tk.ID != 0 {
@@ -718,7 +717,7 @@ func TestFailedCommit(t *testing.T) {
 		t.Errorf("after failed commits: %d waiting for A, counter 1 has %d", snap.Services[0].Waiting, snap.Counters[0].Current)
 	}
 
-	f.h.Store().SetCommitHook(nil)
+	f.h.SetCommitFault(nil)
 	a2 := f.issue("A")
 	if a2.Number != "A002" || a2.ID != 2 {
 		t.Errorf("after the disk recovered: %s id %d, want A002 id 2", a2.Number, a2.ID)
@@ -760,8 +759,8 @@ func TestFailedCommit(t *testing.T) {
 // ones leave the live state equal to the store's, numbers unique.
 func TestFailedCommitsUnderLoad(t *testing.T) {
 	f := newFixture(t, monday10, true)
-	// The same commits fail when bbolt retries them alone.
-	f.h.Store().SetCommitHook(func(evs []queue.Event) error {
+	// Every commit whose last event has a sequence divisible by 5 fails.
+	f.h.SetCommitFault(func(evs []queue.Event) error {
 		if evs[len(evs)-1].Seq%5 == 0 {
 			return errors.New("disk hiccup")
 		}
@@ -784,7 +783,7 @@ func TestFailedCommitsUnderLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	f.h.Store().SetCommitHook(nil)
+	f.h.SetCommitFault(nil)
 	if len(ok) == 16*10 || len(ok) == 0 {
 		t.Errorf("%d of 160 issues succeeded; want some to fail", len(ok))
 	}

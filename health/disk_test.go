@@ -11,9 +11,9 @@ import (
 	"hallq/backup"
 	"hallq/hall"
 	"hallq/hall/config"
-	"hallq/hall/halltest"
 	"hallq/hall/store"
 	"hallq/health"
+	"hallq/internal/halltest"
 	"hallq/queue"
 )
 

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/halltest"
 	"hallq/hall/store"
 	"hallq/health"
+	"hallq/internal/halltest"
 )
 
 // TestDailyStoreCheck: at the integrity hour the hall checks its database

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"hallq/internal/printertest"
 	"hallq/kiosk"
-	"hallq/kiosk/printertest"
 )
 
 func sampleTicket() kiosk.Ticket {

@@ -10,8 +10,8 @@ import (
 
 	"hallq/account"
 	"hallq/hall"
-	"hallq/hall/halltest"
-	"hallq/kiosk/printertest"
+	"hallq/internal/halltest"
+	"hallq/internal/printertest"
 	"hallq/printing"
 	"hallq/queue"
 )
@@ -36,11 +36,11 @@ func printHall(t *testing.T, paper string) (*printFixture, *printertest.Printer,
 	t.Cleanup(fp.Close)
 	hl := halltest.Open(t, hall.Options{AlwaysOpen: true})
 	h := &printFixture{Hall: hl, prints: printing.New(hl, printing.Options{PublicURL: publicURL + "/", Timeout: 2 * time.Second, Probe: 20 * time.Millisecond})}
-	tok, err := acc(h.Hall).AddDevice(ctx, account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
+	tok, err := halltest.Accounts(h.Hall).AddDevice(ctx, account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + paper})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := acc(h.Hall).AuthenticateDevice(ctx, tok)
+	p, err := halltest.Accounts(h.Hall).AuthenticateDevice(ctx, tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,10 +136,10 @@ func TestPrintAfterIssue(t *testing.T) {
 }
 
 func newFixtureFor(h *printFixture) hall.Principal {
-	if err := acc(h.Hall).AddUser(ctx, account.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
+	if err := halltest.Accounts(h.Hall).AddUser(ctx, account.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
 		panic(err)
 	}
-	_, p, err := acc(h.Hall).Login(ctx, "desk1", "desk1-password", 0)
+	_, p, err := halltest.Accounts(h.Hall).Login(ctx, "desk1", "desk1-password", 0)
 	if err != nil {
 		panic(err)
 	}
@@ -232,11 +232,11 @@ func TestReprintRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := acc(h.Hall).AddDevice(ctx, account.NewDevice{Name: "取号机2", Kind: hall.KindKiosk})
+	other, err := halltest.Accounts(h.Hall).AddDevice(ctx, account.NewDevice{Name: "取号机2", Kind: hall.KindKiosk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, _ := acc(h.Hall).AuthenticateDevice(ctx, other)
+	k2, _ := halltest.Accounts(h.Hall).AuthenticateDevice(ctx, other)
 	display := hall.Principal{Kind: "device", Name: "屏", Role: hall.KindDisplay}
 	boss := newFixtureFor(h)
 	tests := []struct {
@@ -303,7 +303,7 @@ func TestPrinterURLValidation(t *testing.T) {
 	}
 	before, _ := h.Store().Devices()
 	for _, tc := range tests {
-		_, err := acc(h.Hall).AddDevice(ctx, account.NewDevice{Name: "d", Kind: tc.kind, Printer: tc.url})
+		_, err := halltest.Accounts(h.Hall).AddDevice(ctx, account.NewDevice{Name: "d", Kind: tc.kind, Printer: tc.url})
 		if (err == nil) != tc.ok {
 			t.Errorf("AddDevice %s %q: %v, want ok=%v", tc.kind, tc.url, err, tc.ok)
 		}

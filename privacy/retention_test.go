@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/halltest"
+	"hallq/internal/halltest"
 	"hallq/privacy"
 	"hallq/queue"
 )

@@ -357,10 +357,6 @@ func (e *Engine) Figures(now time.Time) Figures {
 	return f
 }
 
-func (e *Engine) serviceFigures(p string, now time.Time) ServiceFigures {
-	return e.serviceFiguresWith(e.newEstShared(), p, now)
-}
-
 func (e *Engine) serviceFiguresWith(sh *estShared, p string, now time.Time) ServiceFigures {
 	f := ServiceFigures{Prefix: p, Waiting: e.live.queuedCount(p), OpenCounters: e.openBy[p]}
 	if at, ok := e.live.queued[p].oldest(); ok {

@@ -5,14 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hallq/account"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"hallq/hall"
-	"hallq/hall/halltest"
+	"hallq/internal/halltest"
 	"hallq/queue"
 	"hallq/rating"
 )
@@ -61,28 +60,17 @@ func (f *fixture) restart() {
 // clerk adds a clerk and signs them in at counter n (0: no counter).
 func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatalf("add %s: %v", name, err)
-	}
-	return f.login(name, n)
+	return halltest.Clerk(f.t, f.h, name, n)
 }
 
 func (f *fixture) login(name string, n int) (string, hall.Principal) {
 	f.t.Helper()
-	tok, p, err := acc(f.h).Login(ctx, name, name+"-password", n)
-	if err != nil {
-		f.t.Fatalf("login %s at %d: %v", name, n, err)
-	}
-	return tok, p
+	return halltest.Login(f.t, f.h, name, n)
 }
 
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
-	if err := acc(f.h).AddUser(ctx, account.NewUser{Name: "boss", Password: "boss-password", Role: hall.RoleManager}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
-		f.t.Fatal(err)
-	}
-	_, p := f.login("boss", 0)
-	return p
+	return halltest.Manager(f.t, f.h)
 }
 
 func (f *fixture) issue(svc string) queue.Ticket {

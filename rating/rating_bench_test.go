@@ -6,8 +6,8 @@ import (
 
 	"hallq/hall"
 	"hallq/hall/config"
-	"hallq/hall/halltest"
 	"hallq/hall/store"
+	"hallq/internal/halltest"
 	"hallq/rating"
 	"hallq/sim"
 )

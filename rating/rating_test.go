@@ -7,6 +7,7 @@ import (
 
 	"hallq/account"
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/queue"
 	"hallq/rating"
 )
@@ -15,11 +16,11 @@ import (
 // web layer gets it from the device token.
 func (f *fixture) keypad(n int) hall.Principal {
 	f.t.Helper()
-	tok, err := acc(f.h).AddDevice(ctx, account.NewDevice{Name: "评价器" + string(rune('0'+n)), Kind: hall.KindKeypad, Counter: n})
+	tok, err := halltest.Accounts(f.h).AddDevice(ctx, account.NewDevice{Name: "评价器" + string(rune('0'+n)), Kind: hall.KindKeypad, Counter: n})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	p, err := acc(f.h).AuthenticateDevice(ctx, tok)
+	p, err := halltest.Accounts(f.h).AuthenticateDevice(ctx, tok)
 	if err != nil {
 		f.t.Fatal(err)
 	}

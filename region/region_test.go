@@ -140,7 +140,7 @@ func TestRegionShipping(t *testing.T) {
 	// the region never saw): a new store epoch. It lives those days again,
 	// differently. The day before the backup is still to be shipped, under
 	// the epoch it was written in.
-	if _, _, ep, err := store.RestoreEpoch(halls[1].dir, backup); err != nil || ep.Prev == "" {
+	if _, _, ep, err := store.Restore(halls[1].dir, backup); err != nil || ep.Prev == "" {
 		t.Fatalf("restore: epoch %+v, %v", ep, err)
 	}
 	halls[1].simulate(t, 2, end2, 99)

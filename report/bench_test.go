@@ -3,7 +3,6 @@ package report_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -92,7 +91,7 @@ func benchData(tb testing.TB, profile string, days int, seed uint64) string {
 	return dir
 }
 
-// scanFigures is the full scan: every event of the log decoded, each
+// scanFigures is the full scan: every event of the log decoded (Store.Events), each
 // ticket's newest revision kept, then the summary, weekday × slot and day
 // of month figures computed from the tickets — what the report computes
 // from its rollups.
@@ -103,36 +102,17 @@ type scanFigures struct {
 }
 
 func fullScan(tb testing.TB, st *store.Store, cfg queue.Config, from, to string) scanFigures {
-	type tk struct {
-		ID              uint64       `json:"id"`
-		Day             string       `json:"day"`
-		Service         string       `json:"service"`
-		Status          queue.Status `json:"status"`
-		IssuedAt        time.Time    `json:"issued_at"`
-		CalledAt        *time.Time   `json:"called_at"`
-		StartedAt       *time.Time   `json:"started_at"`
-		FinishedAt      *time.Time   `json:"finished_at"`
-		TransferredFrom uint64       `json:"transferred_from"`
-		Rev             int          `json:"rev"`
-	}
-	type ev struct {
-		Tickets []tk `json:"tickets"`
-	}
-	latest := map[uint64]tk{}
+	latest := map[uint64]queue.Ticket{}
 	var since uint64
 	for {
-		raw, err := st.RawEvents(since, 20000)
+		evs, err := st.Events(since, 20000)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if len(raw) == 0 {
+		if len(evs) == 0 {
 			break
 		}
-		for _, r := range raw {
-			var e ev
-			if err := json.Unmarshal(r.Data, &e); err != nil {
-				tb.Fatal(err)
-			}
+		for _, e := range evs {
 			for _, t := range e.Tickets {
 				if t.Day < from || t.Day > to {
 					continue
@@ -141,7 +121,7 @@ func fullScan(tb testing.TB, st *store.Store, cfg queue.Config, from, to string)
 					latest[t.ID] = t
 				}
 			}
-			since = r.Seq
+			since = e.Seq
 		}
 	}
 	loc, _ := time.LoadLocation(queue.DefaultTimeZone)

@@ -108,7 +108,7 @@ func fixture(t *testing.T) (*store.Store, queue.Config) {
 	wo.Rev, ap.Rev = 1, 1
 	add(queue.Event{Type: "workorder_opened", At: at(mon, "10:15:00"), Day: mon, Records: []queue.Record{wo}})
 	add(queue.Event{Type: "approval_requested", At: at(tue, "09:03:00"), Day: tue, Records: []queue.Record{ap}})
-	if err := st.CommitMany(evs); err != nil {
+	if err := st.Commit(evs, nil); err != nil {
 		t.Fatal(err)
 	}
 	var saved queue.Config

@@ -6,7 +6,7 @@
 // opened by a schedule, clerks who pause for lunch and briefly during the
 // day, no-shows, transfers, customers who give up, and business items (case
 // classes) from the hall's case catalog. Every event comes from an engine
-// command and is committed, a day per transaction, with store.CommitBulk.
+// command and is committed, a day per transaction, with store.Commit.
 //
 // The same discrete-event core replays observed arrivals under a different
 // counter schedule for the reports' what-if (Replay).

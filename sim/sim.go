@@ -163,7 +163,7 @@ func (s *simulator) write(st *store.Store, first time.Time, opt Options, res *Re
 		var first error
 		for evs := range batches {
 			if first == nil {
-				first = st.CommitBulk(evs)
+				first = st.Commit(evs, nil)
 			}
 		}
 		done <- first

@@ -13,7 +13,8 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
-	"hallq/kiosk/printertest"
+	"hallq/internal/halltest"
+	"hallq/internal/printertest"
 	"hallq/web"
 )
 
@@ -34,7 +35,7 @@ func TestAPIPrinting(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fp.Close)
-	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + "#58mm"})
+	tok, err := halltest.Accounts(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "取号机P", Kind: hall.KindKiosk, Printer: fp.URL() + "#58mm"})
 	if err != nil {
 		t.Fatal(err)
 	}

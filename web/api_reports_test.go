@@ -18,6 +18,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/config"
 	"hallq/hall/store"
+	"hallq/internal/halltest"
 	"hallq/report"
 	"hallq/sim"
 	"hallq/web"
@@ -52,7 +53,7 @@ func reportEnv(t *testing.T) *apiEnv {
 		}
 		h.Close()
 	})
-	demo, err := accountsOf(h).SeedDemo(ctx)
+	demo, err := halltest.Accounts(h).SeedDemo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/internal/halltest"
 	"hallq/web"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkIssueDuringBackup(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer h.Close()
-			demo, err := accountsOf(h).SeedDemo(context.Background())
+			demo, err := halltest.Accounts(h).SeedDemo(context.Background())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"hallq/account"
+	"hallq/internal/halltest"
 
 	"hallq/hall"
 	"hallq/queue"
@@ -23,7 +24,7 @@ import (
 // a bad since is refused.
 func TestEventExport(t *testing.T) {
 	e := apiNewServer(t)
-	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
+	tok, err := halltest.Accounts(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestEventExport(t *testing.T) {
 // nothing personal; limit pages the log; gzip compresses it when asked.
 func TestEventFeedRegion(t *testing.T) {
 	e := apiNewServer(t)
-	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
+	tok, err := halltest.Accounts(e.hall).AddDevice(t.Context(), account.NewDevice{Name: "区域汇总", Kind: hall.KindIntegration})
 	if err != nil {
 		t.Fatal(err)
 	}

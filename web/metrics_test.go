@@ -12,7 +12,8 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
-	"hallq/kiosk/printertest"
+	"hallq/internal/halltest"
+	"hallq/internal/printertest"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -74,7 +75,7 @@ func TestMetricsCallsAndPrinters(t *testing.T) {
 	}
 	t.Cleanup(fp.Close)
 	const kiosk = "取号机P"
-	tok, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: kiosk, Kind: hall.KindKiosk, Printer: fp.URL()})
+	tok, err := halltest.Accounts(e.hall).AddDevice(t.Context(), account.NewDevice{Name: kiosk, Kind: hall.KindKiosk, Printer: fp.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestMetricsHostileNames(t *testing.T) {
 	}
 	mgr := hall.Principal{Kind: "user", Name: "manager", Role: hall.RoleManager}
 	for name := range names {
-		if _, err := accountsOf(e.hall).AddDevice(t.Context(), account.NewDevice{Name: name, Kind: hall.KindKiosk, Printer: fp.URL()}); err != nil {
+		if _, err := halltest.Accounts(e.hall).AddDevice(t.Context(), account.NewDevice{Name: name, Kind: hall.KindKiosk, Printer: fp.URL()}); err != nil {
 			t.Fatalf("add kiosk %q: %v", name, err)
 		}
 		if _, err := e.feat.Printing.KioskPrinter(t.Context(), mgr, strings.ToValidUTF8(name, "\uFFFD"), true); err != nil {

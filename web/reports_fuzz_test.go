@@ -18,6 +18,7 @@ import (
 
 	"hallq/hall"
 	"hallq/hall/config"
+	"hallq/internal/halltest"
 	"hallq/queue"
 	"hallq/report"
 	"hallq/web"
@@ -33,7 +34,7 @@ func fuzzManager(f *testing.F) (*fiber.App, *http.Cookie) {
 		f.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := accountsOf(h).SeedDemo(ctx); err != nil {
+	if _, err := halltest.Accounts(h).SeedDemo(ctx); err != nil {
 		f.Fatal(err)
 	}
 	srv := web.New(h, web.Options{Logger: log})

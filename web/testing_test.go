@@ -33,6 +33,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/config"
 	"hallq/health"
+	"hallq/internal/halltest"
 	"hallq/printing"
 	"hallq/queue"
 	"hallq/remote"
@@ -168,8 +169,8 @@ func apiNewServerWith(t *testing.T, s apiSetup) *apiEnv {
 			t.Errorf("close hall: %v", err)
 		}
 	})
-	testAccounts.Store(h, account.New(h, account.Options{BcryptCost: s.BcryptCost})) // the demo's hashes at the setup's cost
-	demo, err := accountsOf(h).SeedDemo(ctx)
+	halltest.UseAccounts(h, account.Options{BcryptCost: s.BcryptCost}) // the demo's hashes at the setup's cost
+	demo, err := halltest.Accounts(h).SeedDemo(ctx)
 	if err != nil {
 		served <- nil
 		t.Fatalf("seed demo: %v", err)
@@ -250,7 +251,7 @@ func (e *apiEnv) kiosk() apiCred { return e.device(hall.KindKiosk, 0) }
 func (e *apiEnv) integration() apiCred {
 	e.t.Helper()
 	if e.integ == "" {
-		tok, err := accountsOf(e.hall).AddDevice(context.Background(), account.NewDevice{Name: "region", Kind: hall.KindIntegration})
+		tok, err := halltest.Accounts(e.hall).AddDevice(context.Background(), account.NewDevice{Name: "region", Kind: hall.KindIntegration})
 		if err != nil {
 			e.t.Fatalf("integration token: %v", err)
 		}

@@ -186,10 +186,6 @@ var defaultCatalog = sync.OnceValue(func() *Catalog {
 // The caller may change the copy freely.
 func DefaultCatalog() *Catalog { return defaultCatalog().Clone() }
 
-// DefaultCatalogJSON returns the embedded default catalog as JSON, in the
-// shape ParseCatalog reads.
-func DefaultCatalogJSON() []byte { return slices.Clone(defaultCatalogJSON) }
-
 // ParseCatalog reads a catalog from JSON and validates it. Unknown fields are
 // an error, so that a misspelt field name in a manager's edit is not silently
 // dropped. The error wraps ErrInvalid.

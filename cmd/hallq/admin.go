@@ -104,7 +104,7 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	if ok, _ := viaSocket(*data, "/check", struct{}{}, nil); ok {
 		return errors.New("hallq is running on this data directory: stop it first (systemctl stop hallq), then restore")
 	}
-	sum, kept, ep, err := store.RestoreEpoch(*data, pos[0])
+	sum, kept, ep, err := store.Restore(*data, pos[0])
 	if err != nil {
 		return userError(err)
 	}

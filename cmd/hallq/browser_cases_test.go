@@ -26,12 +26,6 @@ func casesShot(t *testing.T, name string) string {
 	return t.TempDir() + "/" + name
 }
 
-// setSelect picks a value in a <select> and fires its change event.
-func setSelect(sel, value string) action {
-	return chromedp.Evaluate[chromedp.Void](`(function(){var s=document.querySelector(` + jsString(sel) + `);
-		s.value=` + jsString(value) + `; s.dispatchEvent(new Event("change", {bubbles: true}));})()`)
-}
-
 // typeInto sets an input's value as if typed.
 func typeInto(sel, value string) action {
 	return chromedp.Evaluate[chromedp.Void](`(function(){var s=document.querySelector(` + jsString(sel) + `);

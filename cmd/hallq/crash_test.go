@@ -43,12 +43,6 @@ type crashChild struct {
 	err  bytes.Buffer
 }
 
-// startCrashChild starts a server process on dir and waits until it serves.
-func startCrashChild(t testing.TB, dir string) *crashChild {
-	t.Helper()
-	return startCrashChildOn(t, dir, "")
-}
-
 // startCrashChildOn starts a server process on dir serving on addr
 // (127.0.0.1:0 when ""). A port the killed process held is free again at
 // once, but it is tried a few times in case the kernel is slow to let go.

@@ -260,7 +260,7 @@ func (d *dayBench) percentiles() (issueP50, issueP99, callP50, callP99 float64) 
 // dayBenchFill writes n served customers of today into the store in dir:
 // counters 1–26 sign in, each customer is issued, called and finished, then
 // waiting more are issued and left waiting, the counters sign out; events go
-// through the engine and CommitMany, the last batch with the engine's
+// through the engine and Store.Commit, the last batch with the engine's
 // running figures, as the hall commits them (so that a restart reads the
 // open tickets only).
 //
@@ -296,7 +296,7 @@ func dayBenchFill(dir string, n, waiting int, figures bool) error {
 		ev.Seq, ev.Actor = seq, "user:bench"
 		evs = append(evs, ev)
 		if len(evs) >= 3000 {
-			err = st.CommitMany(evs)
+			err = st.Commit(evs, nil)
 			evs = evs[:0]
 		}
 		return err
@@ -339,11 +339,11 @@ func dayBenchFill(dir string, n, waiting int, figures bool) error {
 		}
 	}
 	if !figures {
-		return st.CommitMany(evs)
+		return st.Commit(evs, nil)
 	}
 	run := e.Running()
 	run.Seq = seq
-	return st.CommitNowRunning(evs, &run)
+	return st.Commit(evs, &run)
 }
 
 // BenchmarkRestart: opening the hall (hall.Open: the store, today's live

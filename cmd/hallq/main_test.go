@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"hallq/account"
+	"hallq/internal/halltest"
 
 	"hallq/hall"
 	"hallq/hall/config"
@@ -93,14 +94,14 @@ func TestCLIUserAdd(t *testing.T) {
 		t.Errorf("user add printed %q", out)
 	}
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		_, p, err := accountsOf(h).Login(context.Background(), "bob", "bob-secret-1", 0)
+		_, p, err := halltest.Accounts(h).Login(context.Background(), "bob", "bob-secret-1", 0)
 		if err != nil {
 			t.Fatalf("bob cannot log in: %v", err)
 		}
 		if p.Role != hall.RoleClerk || p.Display != "鲍勃" {
 			t.Errorf("bob is %+v", p)
 		}
-		if _, _, err := accountsOf(h).Login(context.Background(), "bob", "bob-secret-1\n", 0); err == nil {
+		if _, _, err := halltest.Accounts(h).Login(context.Background(), "bob", "bob-secret-1\n", 0); err == nil {
 			t.Errorf("the newline that ended the password became part of it")
 		}
 	})
@@ -149,7 +150,7 @@ func TestCLIUserAddRefusals(t *testing.T) {
 		})
 	}
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		if _, _, err := accountsOf(h).Login(context.Background(), "alice", "alice-secret", 0); err != nil {
+		if _, _, err := halltest.Accounts(h).Login(context.Background(), "alice", "alice-secret", 0); err != nil {
 			t.Errorf("alice lost her password: %v", err)
 		}
 	})
@@ -209,11 +210,11 @@ func TestCLIDeviceAdd(t *testing.T) {
 	}
 
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		p, err := accountsOf(h).AuthenticateDevice(context.Background(), kioskToken)
+		p, err := halltest.Accounts(h).AuthenticateDevice(context.Background(), kioskToken)
 		if err != nil || p.Kind != "device" || p.Role != hall.KindKiosk || p.Name != "取号机1" {
 			t.Errorf("kiosk token: %+v %v", p, err)
 		}
-		p, err = accountsOf(h).AuthenticateDevice(context.Background(), keypadToken)
+		p, err = halltest.Accounts(h).AuthenticateDevice(context.Background(), keypadToken)
 		if err != nil || p.Role != hall.KindKeypad || p.Counter != 3 {
 			t.Errorf("keypad token: %+v %v", p, err)
 		}
@@ -228,10 +229,10 @@ func TestCLIDeviceAdd(t *testing.T) {
 			}
 		}
 		// The pairing code pairs one browser as a kiosk like it, once.
-		if tok, p, err := accountsOf(h).RedeemPairing(context.Background(), code); err != nil || tok == kioskToken || p.Role != hall.KindKiosk || p.Name != "取号机1" {
+		if tok, p, err := halltest.Accounts(h).RedeemPairing(context.Background(), code); err != nil || tok == kioskToken || p.Role != hall.KindKiosk || p.Name != "取号机1" {
 			t.Errorf("redeem the printed pairing code: %+v %v", p, err)
 		}
-		if _, _, err := accountsOf(h).RedeemPairing(context.Background(), code); queue.ErrorCode(err) != queue.ENOTFOUND {
+		if _, _, err := halltest.Accounts(h).RedeemPairing(context.Background(), code); queue.ErrorCode(err) != queue.ENOTFOUND {
 			t.Errorf("the pairing code a second time: %v, want not_found", err)
 		}
 	})
@@ -475,7 +476,7 @@ func TestCLIServeDemo(t *testing.T) {
 	}
 	// The backup taken while serving opens with bob in it.
 	cmdOpenData(t, filepath.Dir(copyFile), func(h *hall.Hall) {
-		if _, _, err := accountsOf(h).Login(context.Background(), "bob", "bob-secret-1", 0); err != nil {
+		if _, _, err := halltest.Accounts(h).Login(context.Background(), "bob", "bob-secret-1", 0); err != nil {
 			t.Errorf("bob is not in the online backup: %v", err)
 		}
 	})

@@ -13,7 +13,7 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
-	"hallq/kiosk/printertest"
+	"hallq/internal/printertest"
 	"hallq/queue"
 )
 

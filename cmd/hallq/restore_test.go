@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hallq/account"
+	"hallq/internal/halltest"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -30,10 +31,10 @@ func cmdHallDay(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	if err := accountsOf(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
+	if err := halltest.Accounts(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := accountsOf(h).Login(ctx, "c1", "c1-password", 1)
+	_, clerk, err := halltest.Accounts(h).Login(ctx, "c1", "c1-password", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestCLICheckReportsBrokenRules(t *testing.T) {
 	}
 	evs := []queue.Event{{Seq: 1, Type: queue.EvIssued, Day: "2026-11-23", Tickets: []queue.Ticket{tk(1)}},
 		{Seq: 2, Type: queue.EvIssued, Day: "2026-11-23", Tickets: []queue.Ticket{tk(2)}}}
-	if err := st.Commit(evs); err != nil {
+	if err := st.Commit(evs, nil); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -240,10 +241,10 @@ func TestCLIRestoreAfterReturn(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer h.Close()
-		if err := accountsOf(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
+		if err := halltest.Accounts(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 			t.Fatal(err)
 		}
-		_, clerk, err := accountsOf(h).Login(ctx, "c1", "c1-password", 1)
+		_, clerk, err := halltest.Accounts(h).Login(ctx, "c1", "c1-password", 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -513,14 +513,9 @@ func VerifyFile(path string) (sum Summary, err error) {
 // hallq.db.restoring, given a new epoch and counters raised past the
 // replaced file's (raiseFloors), synced, then renamed over hallq.db and the
 // directory synced: a crash leaves either the old or the new database,
-// never a mix, and a left-over .restoring file is never opened.
-func Restore(dir, file string) (sum Summary, kept string, err error) {
-	sum, kept, _, err = RestoreEpoch(dir, file)
-	return sum, kept, err
-}
-
-// RestoreEpoch is Restore, also returning the restored store's new epoch.
-func RestoreEpoch(dir, file string) (sum Summary, kept string, epoch Epoch, err error) {
+// never a mix, and a left-over .restoring file is never opened. epoch is the
+// restored store's new epoch.
+func Restore(dir, file string) (sum Summary, kept string, epoch Epoch, err error) {
 	if sum, err = VerifyFile(file); err != nil {
 		return sum, "", epoch, err
 	}

@@ -147,22 +147,6 @@ func putRunning(tx *bolt.Tx, r *queue.Running) error {
 	return nil
 }
 
-// CommitNowRunning is CommitNow that also stores the hall's running
-// figures after evs, in the same transaction.
-func (s *Store) CommitNowRunning(evs []queue.Event, r *queue.Running) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if hook := s.hook.Load(); hook != nil {
-			if err := (*hook)(evs); err != nil {
-				return err
-			}
-		}
-		if err := writeEvents(tx, evs); err != nil {
-			return err
-		}
-		return putRunning(tx, r)
-	})
-}
-
 // LiveState is State for a restart from the open tickets (LoadLive).
 type LiveState struct {
 	State

@@ -25,6 +25,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -118,35 +119,6 @@ func decodeRatings(dst []RatingFact, b []byte) ([]RatingFact, error) {
 		b = b[15+n:]
 	}
 	return dst, nil
-}
-
-func mergeRatings(rb *bolt.Bucket, key []byte, add []RatingFact) error {
-	old, err := decodeRatings(nil, rb.Get(key))
-	if err != nil {
-		return fmt.Errorf("rollup %x: %w", key, err)
-	}
-	for _, r := range add {
-		j, found := slices.BinarySearchFunc(old, r.Ticket, func(a RatingFact, id uint64) int {
-			switch {
-			case a.Ticket < id:
-				return -1
-			case a.Ticket > id:
-				return 1
-			}
-			return 0
-		})
-		switch {
-		case !found:
-			old = slices.Insert(old, j, r)
-		case r.Rev >= old[j].Rev:
-			old[j] = r
-		}
-	}
-	var b []byte
-	for i := range old {
-		b = appendRating(b, &old[i])
-	}
-	return rb.Put(key, b)
 }
 
 func statusCode(s queue.Status) byte {
@@ -432,7 +404,7 @@ func rollupEvents(tx *bolt.Tx, evs []queue.Event) error {
 		}
 	}
 	for _, k := range sortedKeys(facts) {
-		if err := mergeFacts(rb, []byte(k), facts[k]); err != nil {
+		if err := mergeByTicket(rb, []byte(k), facts[k], ticketFacts); err != nil {
 			return err
 		}
 	}
@@ -442,7 +414,7 @@ func rollupEvents(tx *bolt.Tx, evs []queue.Event) error {
 		}
 	}
 	for _, k := range sortedKeys(ratings) {
-		if err := mergeRatings(rb, []byte(k), ratings[k]); err != nil {
+		if err := mergeByTicket(rb, []byte(k), ratings[k], ratingFacts); err != nil {
 			return err
 		}
 	}
@@ -458,32 +430,43 @@ func sortedKeys[V any](m map[string]V) []string {
 	return ks
 }
 
-func mergeFacts(rb *bolt.Bucket, key []byte, add []TicketFact) error {
-	old, err := decodeFacts(nil, rb.Get(key))
+// byTicket is how mergeByTicket reads and writes a rollup value of facts
+// kept one per ticket in ticket order (TicketFact, RatingFact).
+type byTicket[F any] struct {
+	decode func(dst []F, b []byte) ([]F, error)
+	append func(b []byte, f *F) []byte
+	ticket func(f *F) uint64
+	rev    func(f *F) uint32
+}
+
+var (
+	ticketFacts = byTicket[TicketFact]{decodeFacts, appendFact,
+		func(f *TicketFact) uint64 { return f.ID }, func(f *TicketFact) uint32 { return f.Rev }}
+	ratingFacts = byTicket[RatingFact]{decodeRatings, appendRating,
+		func(r *RatingFact) uint64 { return r.Ticket }, func(r *RatingFact) uint32 { return r.Rev }}
+)
+
+// mergeByTicket merges add into the facts stored under key: the fact of a
+// ticket not there yet is inserted in ticket order, one there is replaced by
+// a revision as new or newer (an older one, landing late, is dropped).
+func mergeByTicket[F any](rb *bolt.Bucket, key []byte, add []F, c byTicket[F]) error {
+	old, err := c.decode(nil, rb.Get(key))
 	if err != nil {
 		return fmt.Errorf("rollup %x: %w", key, err)
 	}
 	for i := range add {
-		f := add[i]
-		j, found := slices.BinarySearchFunc(old, f.ID, func(a TicketFact, id uint64) int {
-			switch {
-			case a.ID < id:
-				return -1
-			case a.ID > id:
-				return 1
-			}
-			return 0
-		})
+		f := &add[i]
+		j, found := slices.BinarySearchFunc(old, c.ticket(f), func(a F, id uint64) int { return cmp.Compare(c.ticket(&a), id) })
 		switch {
 		case !found:
-			old = slices.Insert(old, j, f)
-		case f.Rev >= old[j].Rev:
-			old[j] = f
+			old = slices.Insert(old, j, *f)
+		case c.rev(f) >= c.rev(&old[j]):
+			old[j] = *f
 		}
 	}
 	var b []byte
 	for i := range old {
-		b = appendFact(b, &old[i])
+		b = c.append(b, &old[i])
 	}
 	return rb.Put(key, b)
 }
@@ -645,45 +628,4 @@ func (s *Store) EachRollupDay(from, to string, fn func(d *RollupDay) error) erro
 		}
 		return nil
 	})
-}
-
-// RollupBytes returns every key and value of the rollups bucket, for tests
-// that compare incremental rollups with rebuilt ones.
-func (s *Store) RollupBytes() (map[string][]byte, error) {
-	out := map[string][]byte{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		rb := tx.Bucket(bRollups)
-		if rb == nil {
-			return nil
-		}
-		return rb.ForEach(func(k, v []byte) error {
-			out[string(k)] = append([]byte(nil), v...)
-			return nil
-		})
-	})
-	return out, err
-}
-
-// RawEvent is one stored event as its JSON bytes.
-type RawEvent struct {
-	Seq  uint64
-	Data []byte
-}
-
-// RawEvents returns up to limit events after sequence since without
-// decoding them (the benchmarks' full scan decodes only what it needs).
-func (s *Store) RawEvents(since uint64, limit int) ([]RawEvent, error) {
-	var out []RawEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			p, _, err := unseal(v)
-			if err != nil {
-				return &DamagedError{Bucket: "events", Key: seqName(k), Err: err}
-			}
-			out = append(out, RawEvent{Seq: binary.BigEndian.Uint64(k), Data: append([]byte(nil), p...)})
-		}
-		return nil
-	})
-	return out, err
 }

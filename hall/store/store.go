@@ -37,7 +37,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,19 +73,11 @@ var ErrInUse = errors.New("the data directory is in use by another hallq process
 type Store struct {
 	db   *bolt.DB
 	path string
-	hook atomic.Pointer[func([]queue.Event) error]
 	devs deviceCache
 	// epoch is the store's epoch (epoch.go), read at open: it changes
 	// only by a restore, which needs the store closed.
 	epoch Epoch
 }
-
-// Group commit: a Commit waits at most maxBatchDelay for others to share its
-// transaction (and fsync). MeasureBatchPuts uses the same figures.
-const (
-	maxBatchDelay = 2 * time.Millisecond
-	maxBatchSize  = 2000
-)
 
 // initialMmap is the address space mapped at open. A commit that outgrows
 // the mapping must wait for every read transaction to end before bbolt maps
@@ -157,8 +148,6 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 			return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 		}
 	}
-	db.MaxBatchDelay = maxBatchDelay
-	db.MaxBatchSize = maxBatchSize
 	s := &Store{db: db, path: path}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
@@ -331,50 +320,6 @@ func dayKey(day string) []byte { return []byte(strings.ReplaceAll(day, "-", ""))
 
 func ticketKey(t *queue.Ticket) []byte { return append(dayKey(t.Day), u64(t.ID)...) }
 
-// Commit writes the records of each event and appends the events, in one
-// transaction shared with concurrent callers (bbolt's Batch). Each event must
-// carry its sequence number.
-func (s *Store) Commit(evs []queue.Event) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		if hook := s.hook.Load(); hook != nil {
-			if err := (*hook)(evs); err != nil {
-				return err
-			}
-		}
-		return writeEvents(tx, evs)
-	})
-}
-
-// SetCommitHook makes every later Commit call fn, inside its transaction,
-// before it writes; an error from fn fails that Commit and writes nothing of
-// it. It exists so tests can make a commit fail as a full disk would; nil
-// removes the hook.
-func (s *Store) SetCommitHook(fn func(evs []queue.Event) error) {
-	if fn == nil {
-		s.hook.Store(nil)
-		return
-	}
-	s.hook.Store(&fn)
-}
-
-// CommitMany writes many events in one transaction of its own, for bulk
-// writers such as the simulator.
-func (s *Store) CommitMany(evs []queue.Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return writeEvents(tx, evs) })
-}
-
-func writeEvents(tx *bolt.Tx, evs []queue.Event) error {
-	if err := noteTicketIDs(tx, evs); err != nil {
-		return err
-	}
-	for i := range evs {
-		if err := writeEvent(tx, &evs[i]); err != nil {
-			return fmt.Errorf("write event %d (%s): %w", evs[i].Seq, evs[i].Type, err)
-		}
-	}
-	return rollupEvents(tx, evs) // rollup.go: report facts, same transaction
-}
-
 // metaTicketID is the meta key of the ticket id counter.
 var metaTicketID = []byte("ticket_id")
 
@@ -441,72 +386,6 @@ func putNewer(b *bolt.Bucket, key []byte, rev int, v any) (written bool, err err
 	}
 	return true, b.Put(key, raw)
 }
-
-func writeEvent(tx *bolt.Tx, ev *queue.Event) error {
-	if ev.Seq == 0 {
-		return errors.New("event has no sequence number")
-	}
-	tb, tr, lb := tx.Bucket(bTickets), tx.Bucket(bTracking), tx.Bucket(bLive)
-	for i := range ev.Tickets {
-		t := &ev.Tickets[i]
-		key := ticketKey(t)
-		written, err := putTicket(tb, lb, key, t, nil)
-		if err != nil {
-			return err
-		}
-		// Point the code at the last ticket of a transfer chain. A stale
-		// revision (its event landed after a newer one in the same batch)
-		// must not move the code back to an earlier ticket of the chain.
-		if written && t.Tracking != "" && t.TransferredTo == 0 {
-			if err := tr.Put([]byte(t.Tracking), key); err != nil {
-				return err
-			}
-		}
-	}
-	for i := range ev.Counters {
-		c := &ev.Counters[i]
-		if _, err := putNewer(tx.Bucket(bCounters), u32(uint32(c.Number)), c.Rev, c); err != nil {
-			return err
-		}
-	}
-	for i := range ev.Records {
-		r := &ev.Records[i]
-		if r.Kind == "" || r.Key == "" {
-			return fmt.Errorf("record without kind or key")
-		}
-		kb, err := tx.Bucket(bRecords).CreateBucketIfNotExists([]byte(r.Kind))
-		if err != nil {
-			return err
-		}
-		kb.FillPercent = recordFill
-		if _, err := putNewer(kb, []byte(r.Key), r.Rev, r); err != nil {
-			return err
-		}
-	}
-	for i := range ev.Services {
-		sv := &ev.Services[i]
-		if _, err := putNewer(tx.Bucket(bServices), []byte(sv.Prefix), sv.Rev, sv); err != nil {
-			return err
-		}
-	}
-	raw, err := sealJSON(ev)
-	if err != nil {
-		return err
-	}
-	// Events are only ever appended, in key order: fill their pages instead
-	// of splitting them half-empty (bbolt's default, made for random inserts).
-	eb := tx.Bucket(bEvents)
-	eb.FillPercent = appendFill
-	return eb.Put(u64(ev.Seq), raw)
-}
-
-// appendFill is the page fill of buckets written in key order; recordFill
-// that of the records, mostly added in key order (ids, dates) and sometimes
-// rewritten.
-const (
-	appendFill = 0.95
-	recordFill = 0.9
-)
 
 // State is what a restart needs: the records and the counters' high marks.
 type State struct {

@@ -92,7 +92,7 @@ func issued(seq uint64, t queue.Ticket) queue.Event {
 
 func commit(t *testing.T, s *store.Store, evs ...queue.Event) {
 	t.Helper()
-	if err := s.Commit(evs); err != nil {
+	if err := s.Commit(evs, nil); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
 }
@@ -412,8 +412,8 @@ func TestTicketByTracking(t *testing.T) {
 }
 
 // TestCommitRefusesEventWithoutSeq: an event without a sequence number is a
-// programming error; nothing of that commit is written, and commits sharing
-// its batch still land.
+// programming error; nothing of that commit is written, and the concurrent
+// commits still land.
 func TestCommitRefusesEventWithoutSeq(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	day := "2026-11-23"
@@ -427,7 +427,7 @@ func TestCommitRefusesEventWithoutSeq(t *testing.T) {
 			if i == 3 {
 				seq = 0
 			}
-			errs[i] = s.Commit([]queue.Event{issued(seq, ticket(uint64(i+1), day, fmt.Sprintf("A%03d", i+1), 1))})
+			errs[i] = s.Commit([]queue.Event{issued(seq, ticket(uint64(i+1), day, fmt.Sprintf("A%03d", i+1), 1))}, nil)
 		}()
 	}
 	wg.Wait()
@@ -446,30 +446,25 @@ func TestCommitRefusesEventWithoutSeq(t *testing.T) {
 	}
 }
 
-// TestCommitHook: a failing hook fails only the commit it refuses, which
-// writes nothing.
-func TestCommitHook(t *testing.T) {
+// TestFailedCommitWritesNothing: a commit refused for one bad event (a
+// record without a key) fails whole, writing none of its events; the
+// commits before and after it land.
+func TestFailedCommitWritesNothing(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	day := "2026-11-23"
-	boom := errors.New("disk full")
-	s.SetCommitHook(func(evs []queue.Event) error {
-		if evs[0].Ticket == 2 {
-			return boom
-		}
-		return nil
-	})
 	commit(t, s, issued(1, ticket(1, day, "A001", 1)))
-	if err := s.Commit([]queue.Event{issued(2, ticket(2, day, "A002", 1))}); !errors.Is(err, boom) {
-		t.Errorf("hooked commit: %v, want %v", err, boom)
+	bad := issued(3, ticket(3, day, "A003", 1))
+	bad.Records = []queue.Record{{Kind: "note", Rev: 1, Data: json.RawMessage(`{}`)}}
+	if err := s.Commit([]queue.Event{issued(2, ticket(2, day, "A002", 1)), bad}, nil); err == nil {
+		t.Error("a record without a key was committed")
 	}
-	s.SetCommitHook(nil)
-	commit(t, s, issued(3, ticket(3, day, "A003", 1)))
+	commit(t, s, issued(4, ticket(4, day, "A004", 1)))
 	evs, _ := s.Events(0, 10)
-	if len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 3 {
-		t.Errorf("events %+v, want 1 and 3", evs)
+	if len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 4 {
+		t.Errorf("events %+v, want 1 and 4", evs)
 	}
-	if tk, _ := s.Tickets(day, day); len(tk) != 2 || tk[0].ID != 1 || tk[1].ID != 3 {
-		t.Errorf("tickets %+v, want 1 and 3", tk)
+	if tk, _ := s.Tickets(day, day); len(tk) != 2 || tk[0].ID != 1 || tk[1].ID != 4 {
+		t.Errorf("tickets %+v, want 1 and 4", tk)
 	}
 }
 
@@ -863,7 +858,7 @@ func TestConcurrentCommits(t *testing.T) {
 				tk := ticket(id, day, fmt.Sprintf("A%03d", id%1000), 1)
 				ev := issued(id, tk)
 				ev.Counters = []queue.Counter{{Number: w + 1, NameZH: "x", Services: []string{"A"}, Rev: i + 1}}
-				if err := s.Commit([]queue.Event{ev}); err != nil {
+				if err := s.Commit([]queue.Event{ev}, nil); err != nil {
 					t.Error(err)
 					return
 				}
@@ -888,20 +883,5 @@ func TestConcurrentCommits(t *testing.T) {
 		if ev.Seq != uint64(i+1) {
 			t.Fatalf("event %d has seq %d", i, ev.Seq)
 		}
-	}
-}
-
-// TestMeasureBatchPuts: the raw baseline runs and cleans up after itself.
-func TestMeasureBatchPuts(t *testing.T) {
-	dir := t.TempDir()
-	rate, err := store.MeasureBatchPuts(dir, 8, 20, 256)
-	if err != nil || rate <= 0 {
-		t.Fatalf("rate %v: %v", rate, err)
-	}
-	if left, _ := os.ReadDir(dir); len(left) != 0 {
-		t.Errorf("left behind: %v", left)
-	}
-	if _, err := store.MeasureBatchPuts(dir, 0, 1, 1); err == nil {
-		t.Error("zero writers accepted")
 	}
 }

@@ -72,9 +72,6 @@ func New(db *pgxpool.Pool, opt Options) *Server {
 	return s
 }
 
-// App is the fiber app (tests call App().Test).
-func (s *Server) App() *fiber.App { return s.app }
-
 // Serve answers on ln until ctx ends.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {

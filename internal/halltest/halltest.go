@@ -1,6 +1,7 @@
 // Package halltest helps the tests of the hall's feature packages: a hall in
 // a fresh directory on a settable clock, checked and closed when the test
-// ends. Only tests import it.
+// ends, its accounts (Accounts) and signed-in clerks and managers. Only
+// tests import it.
 package halltest
 
 import (

@@ -12,13 +12,21 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// bbolt's group commit as the baseline runs it: a put waits at most
+// maxBatchDelay for others to share its transaction (and fsync).
+const (
+	maxBatchDelay = 2 * time.Millisecond
+	maxBatchSize  = 2000
+)
+
 // MeasureBatchPuts measures the raw durable write rate of bbolt on the disk
-// of dir, as a baseline for the hall's own commit rate: it creates a fresh
-// bbolt file in dir (removed afterwards), starts writers goroutines that each
-// put perWriter values of valueSize bytes one after another, every put in its
-// own db.Batch call with the store's MaxBatchDelay and MaxBatchSize (so
-// concurrent puts share transactions and fsyncs exactly as Commit's do), and
-// returns the puts per second over the whole run. dir must exist.
+// of dir, the baseline of the store's benchmarks (bench_test.go; a test file
+// of package store, so only tests see it): it creates a fresh bbolt file in
+// dir (removed afterwards), starts writers goroutines that each put
+// perWriter values of valueSize bytes one after another, every put in its
+// own db.Batch call with maxBatchDelay and maxBatchSize (so concurrent puts
+// share transactions and fsyncs), and returns the puts per second over the
+// whole run. dir must exist.
 func MeasureBatchPuts(dir string, writers, perWriter, valueSize int) (putsPerSec float64, err error) {
 	if writers < 1 || perWriter < 1 || valueSize < 0 {
 		return 0, errors.New("measure batch puts: writers and perWriter must be positive")
