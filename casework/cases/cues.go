@@ -38,7 +38,7 @@ func refusalCue(s string) string {
 // them and fires no keyword rule (今天天气真不错, 你好, 厕所在哪) is not a
 // request the catalog can answer, and is asked to say what it needs
 // (ErrVague) instead of being given a guess, least of all a refusal.
-var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期`)
+var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子`)
 
 // vague reports whether a text (passed through ruleText) names nothing of the
 // hall's business. Text with Latin letters (English, pinyin) is left to the

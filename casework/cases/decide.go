@@ -120,7 +120,7 @@ func (ml *mlIndex) adapt(c *Catalog, ix *index) {
 			if _, ok := ml.m.trained[textKey(t, it.ID)]; ok {
 				continue
 			}
-			fs := featuresOf(prepare(t))
+			fs := featuresOf(prepare(t), ml.m.Skip)
 			if len(fs) == 0 {
 				continue
 			}
@@ -289,7 +289,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	}
 	ml := ix.mlView(c)
 	p := prepare(text)
-	fs := featuresOf(p)
+	fs := featuresOf(p, ml.m.Skip)
 	rt := p.joined()
 	rules := ix.ruleInputsOf(rt, len(c.Items))
 	if vague(rt) && vague(text) && !anyFired(rules) {
@@ -521,7 +521,7 @@ func (c *Catalog) Rank(text string) ([]Candidate, error) {
 	}
 	ix := c.index()
 	ml := ix.mlView(c)
-	items, _, _ := ml.scores(featuresOf(prepare(text)), ix.ruleInputs(text, len(c.Items)))
+	items, _, _ := ml.scores(featuresOf(prepare(text), ml.m.Skip), ix.ruleInputs(text, len(c.Items)))
 	softmax(items)
 	out := make([]Candidate, len(items))
 	for i, p := range items {

@@ -265,7 +265,12 @@ func replaceHomophones(s string) string {
 
 // featuresOf returns the distinct features of a prepared text, each with the
 // same value 1/sqrt(n). Character n-grams never span two clauses.
-func featuresOf(p prepared) []feature {
+//
+// With skip, the features also hold each clause's character pairs with one
+// character between them (停_电 of 停了电, 电_表 of 电的表): a writer's
+// insertion (了, 的, 个) or a one-character typo between the two characters
+// of a word still meets the pair another writer taught.
+func featuresOf(p prepared, skip bool) []feature {
 	seen := make(map[string]struct{}, 64)
 	var names []string
 	add := func(s string) {
@@ -282,6 +287,9 @@ func featuresOf(p prepared) []feature {
 			}
 			if i+3 <= len(c) {
 				add(string(c[i : i+3]))
+				if skip {
+					add(string([]rune{c[i], '_', c[i+2]}))
+				}
 			}
 		}
 	}

@@ -45,6 +45,8 @@ type Model struct {
 	// Mix is the weight of the item head's view of the classes against the
 	// class head's (geometric mixture; 0 means one half).
 	Mix float64
+	// Skip: the model reads skip-bigrams too (see featuresOf).
+	Skip bool
 
 	vocab   map[string]int32
 	rows    []mrow
@@ -72,6 +74,7 @@ type modelJSON struct {
 	RefuseAt  float64       `json:"refuse_at"`
 	Mix       float64       `json:"mix"`
 	HintAt    float64       `json:"hint_at"`
+	Skip      bool          `json:"skip,omitempty"`
 	Features  []featureJSON `json:"features"`
 	Trained   []uint64      `json:"trained"`
 }
@@ -113,7 +116,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("read model: %d items, %d biases", len(mj.Items), len(mj.ItemBias))
 	}
 	m := &Model{Info: mj.Info, Items: mj.Items, ItemBias: mj.ItemBias, ClassBias: mj.ClassBias, Beta: mj.Beta,
-		WeakAt: mj.WeakAt, RefuseAt: mj.RefuseAt, Mix: mj.Mix, HintAt: mj.HintAt,
+		WeakAt: mj.WeakAt, RefuseAt: mj.RefuseAt, Mix: mj.Mix, HintAt: mj.HintAt, Skip: mj.Skip,
 		vocab: make(map[string]int32, len(mj.Features)), rows: make([]mrow, len(mj.Features)),
 		trained: make(map[uint64]struct{}, len(mj.Trained))}
 	for k, f := range mj.Features {
@@ -140,7 +143,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 // decimals and features in a stable order.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	mj := modelJSON{Info: m.Info, Items: m.Items, ItemBias: roundAll(m.ItemBias), ClassBias: m.ClassBias, Beta: round3(m.Beta),
-		WeakAt: m.WeakAt, RefuseAt: m.RefuseAt, Mix: m.Mix, HintAt: m.HintAt}
+		WeakAt: m.WeakAt, RefuseAt: m.RefuseAt, Mix: m.Mix, HintAt: m.HintAt, Skip: m.Skip}
 	for i := range mj.ClassBias {
 		mj.ClassBias[i] = round3(mj.ClassBias[i])
 	}

@@ -28,7 +28,14 @@ type TrainOptions struct {
 	// (default 0.5).
 	NB      float64
 	NBAlpha float64
-	NBFixed bool   // the class head learns with the naive Bayes weights in place (a fixed offset)
+	NBFixed bool // the class head learns with the naive Bayes weights in place (a fixed offset)
+	// Skip adds skip-bigram features (see featuresOf); the model keeps the
+	// choice.
+	Skip bool
+	// Average replaces the weights by their mean over the ends of the
+	// second half of the epochs (iterate averaging: a steadier model that
+	// leans less on the last examples seen).
+	Average bool
 	Info    string // stored in the model
 }
 
@@ -56,7 +63,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 	exs = append(CatalogExamples(c), exs...)
 	ix := c.index()
 	nItems := len(c.Items)
-	m := &Model{Info: opt.Info, vocab: map[string]int32{}, trained: map[uint64]struct{}{}}
+	m := &Model{Info: opt.Info, Skip: opt.Skip, vocab: map[string]int32{}, trained: map[uint64]struct{}{}}
 	pos := make(map[string]int, nItems)
 	for i, it := range c.Items {
 		m.Items = append(m.Items, it.ID)
@@ -86,7 +93,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 		if item < 0 && cl < 0 {
 			continue
 		}
-		fs := featuresOf(prepare(e.Text))
+		fs := featuresOf(prepare(e.Text), opt.Skip)
 		if len(fs) == 0 {
 			continue
 		}
@@ -132,7 +139,11 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 		order[i] = i
 	}
 	z := make([]float64, nItems)
+	var avg averager
 	for ep := 0; ep < opt.Epochs; ep++ {
+		if opt.Average && ep >= opt.Epochs/2 && ep > 0 {
+			avg.add(wItem, wClass, bias, cbias)
+		}
 		rate := opt.Rate / (1 + 0.3*float64(ep))
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, n := range order {
@@ -188,6 +199,10 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 				}
 			}
 		}
+	}
+	if opt.Average {
+		avg.add(wItem, wClass, bias, cbias)
+		beta = avg.mean(wItem, wClass, bias, &cbias, beta)
 	}
 	for k := range wClass {
 		for i := range wClass[k] {
@@ -266,4 +281,66 @@ func addNaiveBayes(wClass [][4]float64, fsets [][]int32, cls []int, weight, alph
 			wClass[k][c] += weight * (l[c] - mean)
 		}
 	}
+}
+
+// averager sums the weights at the end of epochs (iterate averaging).
+type averager struct {
+	n     float64
+	item  [][]float64
+	class [][4]float64
+	bias  []float64
+	cbias [4]float64
+}
+
+func (a *averager) add(wItem [][]float64, wClass [][4]float64, bias []float64, cbias [4]float64) {
+	if a.item == nil {
+		a.item = make([][]float64, len(wItem))
+		for k := range wItem {
+			a.item[k] = make([]float64, len(wItem[k]))
+		}
+		a.class = make([][4]float64, len(wClass))
+		a.bias = make([]float64, len(bias))
+	}
+	a.n++
+	for k, row := range wItem {
+		for i, w := range row {
+			a.item[k][i] += w
+		}
+	}
+	for k, row := range wClass {
+		for i, w := range row {
+			a.class[k][i] += w
+		}
+	}
+	for i, b := range bias {
+		a.bias[i] += b
+	}
+	for i, b := range cbias {
+		a.cbias[i] += b
+	}
+}
+
+// mean writes the averages into the weights; beta (the rule input's weight)
+// is kept as learnt.
+func (a *averager) mean(wItem [][]float64, wClass [][4]float64, bias []float64, cbias *[4]float64, beta float64) float64 {
+	if a.n == 0 {
+		return beta
+	}
+	for k, row := range a.item {
+		for i, w := range row {
+			wItem[k][i] = w / a.n
+		}
+	}
+	for k, row := range a.class {
+		for i, w := range row {
+			wClass[k][i] = w / a.n
+		}
+	}
+	for i, b := range a.bias {
+		bias[i] = b / a.n
+	}
+	for i, b := range a.cbias {
+		cbias[i] = b / a.n
+	}
+	return beta
 }

@@ -37,7 +37,25 @@ func main() {
 	only := flag.String("only", "", "with -label: write only these writers' files, comma-separated (the others keep their items)")
 	unseen := flag.String("unseen", "", "measure the shipped (embedded) model and the keyword rules on this writer file, then stop")
 	lowo := flag.Bool("lowo", false, "print leave-one-writer-out figures of training variants (no test split involved)")
+	variants := flag.String("variants", "", `with -lowo: the training variants as a JSON list of options ([{"NB":0.3,"NBAlpha":0.1,"Skip":true}])`)
+	refuse := flag.String("refuse", "", "with -lowo: the refusal-guard thresholds to print, comma-separated (default 0.3,0.35,0.4,0.5,0.6,0.99)")
 	flag.Parse()
+	if *refuse != "" {
+		lowoRefuse = nil
+		for _, f := range strings.Split(*refuse, ",") {
+			var x float64
+			if _, err := fmt.Sscan(f, &x); err != nil {
+				log.Fatalf("-refuse: %v", err)
+			}
+			lowoRefuse = append(lowoRefuse, x)
+		}
+	}
+	if *variants != "" {
+		lowoVariants = nil
+		if err := json.Unmarshal([]byte(*variants), &lowoVariants); err != nil {
+			log.Fatal(err)
+		}
+	}
 	base := findPackageDir()
 	if *dir == "" {
 		*dir = filepath.Join(base, "corpus")
@@ -623,7 +641,7 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 			cv.lines = append(cv.lines, out)
 		}
 		fmt.Printf("%+v (%s)\n", v, time.Since(start).Round(time.Second))
-		for _, ra := range []float64{0.3, 0.35, 0.4, 0.5, 0.6, 0.99} {
+		for _, ra := range lowoRefuse {
 			th := thresholds{mix: m0.Mix, refuseAt: ra, hintAt: 0.05, weakAt: 0.001}
 			all := cv.run(th)
 			s := stats(all)
@@ -640,7 +658,7 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 				}
 			}
 			fmt.Println()
-			if os.Getenv("LOWO_MISSES") != "" && ra == 0.35 {
+			if os.Getenv("LOWO_MISSES") != "" && ra == 0.35 && len(lowoVariants) == 1 {
 				mf, _ := os.Create(os.Getenv("LOWO_MISSES"))
 				for _, x := range all {
 					if string(x.class) != x.line.Class {
@@ -654,4 +672,7 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 	}
 }
 
-var lowoVariants = []cases.TrainOptions{{}, {NB: 0.3, NBAlpha: 0.1}}
+var (
+	lowoVariants = []cases.TrainOptions{{}, {NB: 0.3, NBAlpha: 0.1}}
+	lowoRefuse   = []float64{0.3, 0.35, 0.4, 0.5, 0.6, 0.99}
+)
