@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"hallq/casework/cases"
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 
@@ -60,13 +61,13 @@ var (
 // Sign signs b with the region's private key and returns the Signed JSON.
 func Sign(priv ed25519.PrivateKey, b Bundle) ([]byte, error) {
 	if b.Version <= 0 {
-		return nil, queue.Errorf(queue.EINVALID, "目录版本须为正整数 / the bundle's version must be positive")
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.version_must_be_positive")
 	}
 	if b.Catalog == nil {
-		return nil, queue.Errorf(queue.EINVALID, "目录包没有业务目录 / the bundle has no catalog")
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.the_bundle_has_no")
 	}
 	if err := b.Catalog.Validate(); err != nil {
-		return nil, queue.Errorf(queue.EINVALID, "目录包无效 / invalid catalog: %s", firstLine(err.Error()))
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.invalid_catalog", firstLine(err.Error()))
 	}
 	payload, err := json.Marshal(b)
 	if err != nil {
@@ -82,25 +83,24 @@ func Sign(priv ed25519.PrivateKey, b Bundle) ([]byte, error) {
 func Open(pub ed25519.PublicKey, data []byte) (Bundle, error) {
 	var s Signed
 	if err := json.Unmarshal(data, &s); err != nil || len(s.Payload) == 0 {
-		return Bundle{}, queue.Errorf(queue.EINVALID, "目录包格式错误 / the catalog bundle is not a signed bundle")
+		return Bundle{}, queue.Err(queue.EINVALID, "err.catalogsync.not_a_signed_bundle")
 	}
 	if len(pub) != ed25519.PublicKeySize {
-		return Bundle{}, queue.Errorf(queue.EINVALID, "未配置区域中心公钥 / the region's public key is not configured")
+		return Bundle{}, queue.Err(queue.EINVALID, "err.catalogsync.public_key_not_configured")
 	}
 	if !ed25519.Verify(pub, s.Payload, s.Sig) {
-		return Bundle{}, fmt.Errorf("%w%w", queue.Errorf(queue.EINVALID,
-			"目录包签名校验失败，已拒绝 / the catalog bundle's signature does not verify: refused"), ErrSignature)
+		return Bundle{}, fmt.Errorf("%w%w", queue.Err(queue.EINVALID, "err.catalogsync.signature_does_not_verify"), ErrSignature)
 	}
 	var b Bundle
 	dec := json.NewDecoder(bytes.NewReader(s.Payload))
 	if err := dec.Decode(&b); err != nil || b.Catalog == nil || b.Version <= 0 {
-		return Bundle{}, queue.Errorf(queue.EINVALID, "目录包内容无效 / the catalog bundle's content is invalid")
+		return Bundle{}, queue.Err(queue.EINVALID, "err.catalogsync.content_is_invalid")
 	}
 	// Re-read the catalog strictly (unknown fields refused) and validate it.
 	raw, _ := json.Marshal(b.Catalog)
 	cat, err := cases.ParseCatalog(raw)
 	if err != nil {
-		return Bundle{}, queue.Errorf(queue.EINVALID, "目录包中的业务目录无效 / the bundle's catalog is invalid: %s", firstLine(err.Error()))
+		return Bundle{}, queue.Err(queue.EINVALID, "err.catalogsync.the_bundles_catalog_is", firstLine(err.Error()))
 	}
 	b.Catalog = cat
 	return b, nil
@@ -111,7 +111,7 @@ func Open(pub ed25519.PublicKey, data []byte) (Bundle, error) {
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil || len(k) != ed25519.PublicKeySize {
-		return nil, queue.Errorf(queue.EINVALID, "区域中心公钥格式错误 / the region's public key must be 32 bytes in base64")
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.public_key_must_be")
 	}
 	return ed25519.PublicKey(k), nil
 }
@@ -127,7 +127,7 @@ func ParsePrivateKey(s string) (ed25519.PrivateKey, error) {
 	case len(k) == ed25519.PrivateKeySize:
 		return ed25519.PrivateKey(k), nil
 	}
-	return nil, queue.Errorf(queue.EINVALID, "区域中心私钥格式错误 / the region's private key must be a base64 ed25519 seed")
+	return nil, queue.Err(queue.EINVALID, "err.catalogsync.private_key_must_be")
 }
 
 func firstLine(s string) string {

@@ -116,9 +116,7 @@ func Apply(ctx context.Context, cw *casework.Service, p hall.Principal, pub ed25
 
 func checkVersion(running, got int64) error {
 	if got < running {
-		return fmt.Errorf("%w%w", queue.Errorf(queue.ECONFLICT,
-			"目录包版本 %d 旧于本厅正在使用的版本 %d，已拒绝 / catalog bundle version %d is older than version %d the hall runs: refused",
-			got, running, got, running), ErrOlder)
+		return fmt.Errorf("%w%w", queue.Err(queue.ECONFLICT, "err.catalogsync.version_is_older_than", got, running), ErrOlder)
 	}
 	return nil
 }
@@ -135,12 +133,10 @@ func base(st State) (*cases.Catalog, []queue.Service) {
 func mergedCatalog(base, cur *cases.Catalog, b Bundle) (*cases.Catalog, error) {
 	m, err := MergeCatalog(base, cur, b.Catalog)
 	if err != nil {
-		return nil, queue.Errorf(queue.EINVALID, "目录包 %d 无法合并 / catalog bundle %d does not merge: %v", b.Version, b.Version, err)
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.bundle_does_not_merge", b.Version, err)
 	}
 	if err := m.Validate(); err != nil {
-		return nil, queue.Errorf(queue.EINVALID,
-			"目录包 %d 与本厅的修改冲突，已拒绝 / catalog bundle %d conflicts with this hall's own changes: %s",
-			b.Version, b.Version, firstLine(err.Error()))
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.bundle_conflicts_with_hall", b.Version, firstLine(err.Error()))
 	}
 	return m, nil
 }
@@ -212,7 +208,7 @@ func (s *Syncer) Status() Status {
 // Pull fetches the newest bundle and applies it as p.
 func (s *Syncer) Pull(ctx context.Context, p hall.Principal) (Status, error) {
 	if s.src.URL == "" {
-		return s.Status(), queue.Errorf(queue.EINVALID, "本厅未配置区域中心 / this hall has no region configured (hall.json region_catalog)")
+		return s.Status(), queue.Err(queue.EINVALID, "err.catalogsync.no_region_configured")
 	}
 	s.pull.Lock()
 	defer s.pull.Unlock()
@@ -244,22 +240,22 @@ func (s *Syncer) Pull(ctx context.Context, p hall.Principal) (Status, error) {
 func (s *Syncer) fetch(ctx context.Context) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.src.URL+BundlePath, nil)
 	if err != nil {
-		return nil, queue.Errorf(queue.EINVALID, "区域中心地址无效 / the region's URL is invalid")
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.region_url_is_invalid")
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", queue.Errorf(queue.EUNAVAILABLE, "无法连接区域中心 / the region cannot be reached"), err)
+		return nil, fmt.Errorf("%w: %w", queue.Err(queue.EUNAVAILABLE, "err.catalogsync.region_cannot_be_reached"), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, queue.Errorf(queue.EUNAVAILABLE, "区域中心答复 %d / the region answered %d", resp.StatusCode, resp.StatusCode)
+		return nil, queue.Err(queue.EUNAVAILABLE, "err.catalogsync.region_answered", resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBundle+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", queue.Errorf(queue.EUNAVAILABLE, "读取目录包中断 / the bundle's download broke off"), err)
+		return nil, fmt.Errorf("%w: %w", queue.Err(queue.EUNAVAILABLE, "err.catalogsync.download_broke_off"), err)
 	}
 	if len(data) > MaxBundle {
-		return nil, queue.Errorf(queue.EINVALID, "目录包过大 / the catalog bundle is too large")
+		return nil, queue.Err(queue.EINVALID, "err.catalogsync.bundle_is_too_large")
 	}
 	return data, nil
 }
@@ -317,7 +313,7 @@ func LoadSource(dir string) (Source, error) {
 		return Source{}, nil
 	}
 	if u, err := url.Parse(rc.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Source{}, queue.Errorf(queue.EINVALID, "hall.json region_catalog.url 须为 http(s) 地址 / region_catalog.url must be an http(s) URL")
+		return Source{}, queue.Err(queue.EINVALID, "err.catalogsync.url_must_be_http")
 	}
 	pub, err := ParsePublicKey(rc.PublicKey)
 	if err != nil {

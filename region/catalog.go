@@ -39,12 +39,12 @@ type CatalogInput struct {
 // phrase in a script, a missing field) is EINVALID and nothing is stored.
 func PublishCatalog(ctx context.Context, db *pgxpool.Pool, priv ed25519.PrivateKey, author string, in CatalogInput) (BundleInfo, error) {
 	if in.Catalog == nil {
-		return BundleInfo{}, queue.Errorf(queue.EINVALID, "没有业务目录 / no catalog given")
+		return BundleInfo{}, queue.Err(queue.EINVALID, "err.region.no_catalog_given")
 	}
 	raw, _ := json.Marshal(in.Catalog)
 	cat, err := cases.ParseCatalog(raw)
 	if err != nil {
-		return BundleInfo{}, queue.Errorf(queue.EINVALID, "业务目录无效 / invalid catalog: %v", err)
+		return BundleInfo{}, queue.Err(queue.EINVALID, "err.region.invalid_catalog", err)
 	}
 	var info BundleInfo
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
@@ -86,7 +86,7 @@ func LatestBundle(ctx context.Context, db *pgxpool.Pool) ([]byte, int64, error) 
 	var v int64
 	err := db.QueryRow(ctx, `SELECT version, payload, sig FROM catalog_bundles ORDER BY version DESC LIMIT 1`).Scan(&v, &s.Payload, &s.Sig)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, 0, queue.Errorf(queue.ENOTFOUND, "区域中心尚未发布业务目录 / the region has published no catalog yet")
+		return nil, 0, queue.Err(queue.ENOTFOUND, "err.region.no_catalog_published")
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("latest catalog bundle: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 
@@ -72,18 +73,18 @@ func rnd4(x float64) float64 { return math.Round(x*10000) / 10000 }
 // CheckRange validates a YYYY-MM-DD range (EBADREQUEST missing, EINVALID bad).
 func CheckRange(from, to string) error {
 	if from == "" || to == "" {
-		return queue.Errorf(queue.EBADREQUEST, "请给出起止日期 from 和 to（YYYY-MM-DD）/ from and to (YYYY-MM-DD) are required")
+		return queue.Err(queue.EBADREQUEST, "err.region.from_and_to_are")
 	}
 	f, err1 := time.Parse(time.DateOnly, from)
 	t, err2 := time.Parse(time.DateOnly, to)
 	if err1 != nil || err2 != nil {
-		return queue.Errorf(queue.EINVALID, "日期格式应为 YYYY-MM-DD / dates must be YYYY-MM-DD")
+		return queue.Err(queue.EINVALID, "err.region.dates_must_be_yyyy")
 	}
 	if t.Before(f) {
-		return queue.Errorf(queue.EINVALID, "结束日期早于开始日期 / to is before from")
+		return queue.Err(queue.EINVALID, "err.region.to_is_before_from")
 	}
 	if t.Sub(f) > 3700*24*time.Hour {
-		return queue.Errorf(queue.EINVALID, "日期范围最多 3700 天 / the range may span at most 3700 days")
+		return queue.Err(queue.EINVALID, "err.region.range_may_span_at")
 	}
 	return nil
 }
