@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/rating"
 )
@@ -185,7 +186,7 @@ func TestBrowserKeypadSizes(t *testing.T) {
 	if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
