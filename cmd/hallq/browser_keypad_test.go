@@ -125,9 +125,9 @@ func ratingOf(t *testing.T, h *testHall, number string) rating.Rating {
 	snap, _ := h.Main.Hall.Snapshot()
 	for _, tk := range snap.Recent {
 		if tk.Number == number {
-			r, err := h.Main.Features.Rating.Get(tk.ID)
-			if err != nil {
-				t.Fatalf("rating of %s: %v", number, err)
+			r, ok, err := hall.Load[rating.Rating](h.Main.Hall, rating.Kind, rating.Key(tk.ID))
+			if err != nil || !ok {
+				t.Fatalf("rating of %s: %v, %v", number, ok, err)
 			}
 			return r
 		}
