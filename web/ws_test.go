@@ -534,6 +534,10 @@ func TestWSSlowClientDropped(t *testing.T) {
 	if n := e.srv.Hub().Clients(); n != 1 {
 		t.Errorf("hub has %d clients after the drop, want 1", n)
 	}
+	// /metrics shows the hub's count of clients dropped for being slow.
+	if v, ok := e.metrics()["hallq_websocket_dropped_total"]; !ok || v != float64(e.srv.Hub().Dropped()) {
+		t.Errorf("/metrics hallq_websocket_dropped_total %v (present %v), the hub dropped %d", v, ok, e.srv.Hub().Dropped())
+	}
 
 	// The slow client now reads what the network held (with a normal
 	// buffer again), then the close.
