@@ -75,10 +75,10 @@ func TestPasswordResetEndsSessions(t *testing.T) {
 			t.Errorf("old session after reset: %v", err)
 		}
 	}
-	if _, _, err := halltest.Accounts(f.h).Login(ctx, "clerk1", "clerk1-password", 0); err == nil {
+	if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "clerk1", Password: "clerk1-password", Counter: 0}); err == nil {
 		t.Errorf("the old password still works")
 	}
-	tok3, _, err := halltest.Accounts(f.h).Login(ctx, "clerk1", "new-password-1", 0)
+	tok3, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "clerk1", Password: "new-password-1", Counter: 0})
 	if err != nil {
 		t.Fatal(err)
 	}

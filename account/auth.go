@@ -84,12 +84,6 @@ func badLogin() error {
 	return queue.Err(queue.EUNAUTHORIZED, "err.hall.wrong_user_name_or")
 }
 
-// Login checks a person's password and opens a session. A clerk who names a
-// counter is signed in there (the counter opens and shows their name).
-func (s *Service) Login(ctx context.Context, name, password string, counter int) (token string, p hall.Principal, err error) {
-	return s.SignIn(ctx, SignIn{Name: name, Password: password, Counter: counter})
-}
-
 // SignIn is a sign-in attempt as it arrives.
 type SignIn struct {
 	Name     string
@@ -101,7 +95,8 @@ type SignIn struct {
 	DeviceToken string
 }
 
-// SignIn checks a person's password and opens a session, throttled as
+// SignIn checks a person's password and opens a session (a clerk who names
+// a counter is signed in there: the counter opens and shows their name), throttled as
 // lockout.go says: ERATELIMIT when the name or the address is locked (the
 // password is then not checked), EUNAUTHORIZED for a wrong name or
 // password, EFORBIDDEN for a disabled account, ECONFLICT when the counter

@@ -29,11 +29,11 @@ func TestLogin(t *testing.T) {
 		{"unknown user", "ghost", "ghost-password"},
 		{"empty", "", ""},
 	} {
-		if _, _, err := halltest.Accounts(f.h).Login(ctx, tc.user, tc.pw, 0); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
+		if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: tc.user, Password: tc.pw, Counter: 0}); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
-	if _, _, err := halltest.Accounts(f.h).Login(ctx, "clerk1", "clerk1-password", 42); queue.ErrorCode(err) != queue.ENOTFOUND {
+	if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "clerk1", Password: "clerk1-password", Counter: 42}); queue.ErrorCode(err) != queue.ENOTFOUND {
 		t.Errorf("login at a missing counter: %v", err)
 	}
 	if _, err := halltest.Accounts(f.h).Authenticate(ctx, "forged"); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
@@ -73,7 +73,7 @@ func TestLogin(t *testing.T) {
 	if err := f.h.Store().PutUser(u); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := halltest.Accounts(f.h).Login(ctx, "clerk1", "clerk1-password", 0); queue.ErrorCode(err) != queue.EFORBIDDEN {
+	if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "clerk1", Password: "clerk1-password", Counter: 0}); queue.ErrorCode(err) != queue.EFORBIDDEN {
 		t.Errorf("disabled login: %v", err)
 	}
 	if _, err := halltest.Accounts(f.h).Authenticate(ctx, tok); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
@@ -122,7 +122,7 @@ func TestAddUser(t *testing.T) {
 				!u.Created.Equal(monday10) || len(u.Hash) == 0 || string(u.Hash) == tc.u.Password {
 				t.Errorf("stored %+v", u)
 			}
-			if _, p, err := halltest.Accounts(f.h).Login(ctx, tc.u.Name, tc.u.Password, 0); err != nil || p.Role != tc.u.Role {
+			if _, p, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: tc.u.Name, Password: tc.u.Password, Counter: 0}); err != nil || p.Role != tc.u.Role {
 				t.Errorf("login: %+v %v", p, err)
 			}
 		})
@@ -197,7 +197,7 @@ func TestSeedDemo(t *testing.T) {
 		t.Fatalf("%d accounts, %d devices", len(d.Accounts), len(d.Devices))
 	}
 	for _, a := range d.Accounts {
-		tok, p, err := halltest.Accounts(f.h).Login(ctx, a.User, a.Password, a.Counter)
+		tok, p, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: a.User, Password: a.Password, Counter: a.Counter})
 		if err != nil || p.Role != a.Role || p.Counter != a.Counter || tok == "" {
 			t.Errorf("demo account %s: %+v %v", a.User, p, err)
 		}

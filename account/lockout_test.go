@@ -24,20 +24,20 @@ func TestLoginLockout(t *testing.T) {
 	f.clerk("li", 0)
 	f.clerk("wang", 0)
 	for i := range account.LoginFailures {
-		_, _, err := halltest.Accounts(f.h).Login(ctx, "li", "wrong", 0)
+		_, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Counter: 0})
 		if queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 			t.Fatalf("wrong password %d: %v, want unauthorized", i+1, err)
 		}
 		f.clock.Add(time.Minute)
 	}
-	_, _, err := halltest.Accounts(f.h).Login(ctx, "li", "li-password", 0)
+	_, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "li", Password: "li-password", Counter: 0})
 	if queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Fatalf("right password while locked: %v, want rate_limited", err)
 	}
 	if msg := queue.ErrorMessage(err); msg == "" || !containsAll(msg, "分钟", "minutes") {
 		t.Errorf("lock message %q should say how long to wait", msg)
 	}
-	_, _, err = halltest.Accounts(f.h).Login(ctx, " LI ", "li-password", 0)
+	_, _, err = halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: " LI ", Password: "li-password", Counter: 0})
 	if queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("same name in other case and spacing: %v, want rate_limited", err)
 	}
@@ -46,14 +46,14 @@ func TestLoginLockout(t *testing.T) {
 	f.login("li", 0) // the lock has lifted
 	// A good sign-in clears the count: four more failures do not lock.
 	for range account.LoginFailures - 1 {
-		halltest.Accounts(f.h).Login(ctx, "li", "wrong", 0)
+		halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "li", Password: "wrong", Counter: 0})
 	}
 	f.login("li", 0)
 	// Unknown names count too, so guessing names costs the same.
 	for range account.LoginFailures {
-		halltest.Accounts(f.h).Login(ctx, "nobody", "x", 0)
+		halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "nobody", Password: "x", Counter: 0})
 	}
-	if _, _, err := halltest.Accounts(f.h).Login(ctx, "nobody", "x", 0); queue.ErrorCode(err) != queue.ERATELIMIT {
+	if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "nobody", Password: "x", Counter: 0}); queue.ErrorCode(err) != queue.ERATELIMIT {
 		t.Errorf("unknown name after %d failures: %v, want rate_limited", account.LoginFailures, err)
 	}
 }
@@ -84,7 +84,7 @@ func lockedHall(t *testing.T, cost int) (*hall.Hall, *syncBuffer, hall.Principal
 			t.Fatal(err)
 		}
 	}
-	_, mgr, err := halltest.Accounts(h).Login(ctx, "boss", "boss-password", 0)
+	_, mgr, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "boss", Password: "boss-password", Counter: 0})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/internal/halltest"
 	"hallq/queue"
@@ -65,7 +66,7 @@ func TestHeldCounterRefusesSecondClerk(t *testing.T) {
 	f.issue("A")
 	f.issue("A")
 	halltest.Clerk(t, f.h, "clerk2", 0)
-	if _, _, err := halltest.Accounts(f.h).Login(ctx, "clerk2", "clerk2-password", 1); queue.ErrorCode(err) != queue.ECONFLICT {
+	if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "clerk2", Password: "clerk2-password", Counter: 1}); queue.ErrorCode(err) != queue.ECONFLICT {
 		t.Fatalf("a second clerk at a held counter: %v, want conflict", err)
 	}
 	if _, err := f.h.ReleaseCounter(ctx, boss, 1); err != nil {

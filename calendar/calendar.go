@@ -90,22 +90,3 @@ func Import(cfg queue.Config, year int, workHours string) (out map[string]queue.
 	}
 	return out, added, nil
 }
-
-// Kind says what local date ds is for the hall: "workday" (a 调休 working
-// day the overrides open), "holiday" (closed by an override or a holiday),
-// "override" (other dated hours) or "" (the usual week).
-func Kind(cfg queue.Config, ds string) string {
-	if o, ok := cfg.Overrides[ds]; ok {
-		switch {
-		case o.Closed:
-			return "holiday"
-		case o.Workday:
-			return "workday"
-		}
-		return "override"
-	}
-	if slices.Contains(cfg.Holidays, ds) {
-		return "holiday"
-	}
-	return ""
-}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/casework"
 	"hallq/casework/cases"
 	"hallq/hall"
@@ -64,7 +65,7 @@ func newCaseHall(t *testing.T) *caseHall {
 		t.Fatal(err)
 	}
 	login := func(user string, n int) hall.Principal {
-		_, p, err := halltest.Accounts(h).Login(c.ctx, user, user+"-demo", n)
+		_, p, err := halltest.Accounts(h).SignIn(c.ctx, account.SignIn{Name: user, Password: user + "-demo", Counter: n})
 		if err != nil {
 			t.Fatalf("login %s: %v", user, err)
 		}

@@ -121,13 +121,14 @@ func (s *Service) AdoptChoice(ctx context.Context, p hall.Principal, key string)
 	var next *cases.Catalog
 	ev, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
-		r, ok := tx.Record(KindChoice, key)
+		got, ok, err := hall.Get[Choice](tx, KindChoice, key)
 		if !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_choice", key)
 		}
-		if err := json.Unmarshal(r.Data, &c); err != nil {
+		if err != nil {
 			return queue.Event{}, err
 		}
+		c = got
 		cur, err := s.catalogLocked(tx)
 		if err != nil {
 			return queue.Event{}, err

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"hallq/account"
 	"hallq/casework"
 	"hallq/console"
 	"hallq/hall"
@@ -18,7 +19,7 @@ import (
 func TestOwnerWorkOrdersAndApprovals(t *testing.T) {
 	c := newCaseHall(t)
 	tk := c.serving(t, c.clerk1, 1, "13911111111")
-	_, noCounter, err := halltest.Accounts(c.h).Login(c.ctx, "clerk3", "clerk3-demo", 0)
+	_, noCounter, err := halltest.Accounts(c.h).SignIn(c.ctx, account.SignIn{Name: "clerk3", Password: "clerk3-demo", Counter: 0})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,13 +37,9 @@ var Principal = hall.Principal{Kind: "user", Name: "region", Role: hall.RoleMana
 // Current returns the record catalog/region: the bundle the hall runs
 // (Version 0 before the first).
 func Current(cw *casework.Service) (State, error) {
-	r, ok, err := cw.Hall().Record(casework.KindCatalog, casework.CatalogRegionKey)
-	if err != nil || !ok {
-		return State{}, err
-	}
-	var st State
-	if err := json.Unmarshal(r.Data, &st); err != nil {
-		return State{}, fmt.Errorf("read catalog/region: %w", err)
+	st, _, err := hall.Load[State](cw.Hall(), casework.KindCatalog, casework.CatalogRegionKey)
+	if err != nil {
+		return State{}, err // names the record
 	}
 	return st, nil
 }

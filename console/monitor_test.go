@@ -20,7 +20,7 @@ func (f *fixture) clerk(name string, n int) (token string, p hall.Principal) {
 	if err := halltest.Accounts(f.h).AddUser(ctx, account.NewUser{Name: name, Password: name + "-password", Role: hall.RoleClerk, Display: "职员" + name}); err != nil && queue.ErrorCode(err) != queue.ECONFLICT {
 		f.t.Fatalf("add %s: %v", name, err)
 	}
-	tok, p, err := halltest.Accounts(f.h).Login(ctx, name, name+"-password", n)
+	tok, p, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: name, Password: name + "-password", Counter: n})
 	if err != nil {
 		f.t.Fatalf("login %s at %d: %v", name, n, err)
 	}

@@ -40,7 +40,6 @@ var hallErrors = map[string][2]string{
 	"err.hall.no_booking_found_check":         {"没有找到预约，请核对预约码或手机号", "no booking found; check the code or phone number"},
 	"err.hall.no_booking_with_this":           {"查无此预约", "no booking with this code"},
 	"err.hall.no_one_holds_counter":           {"%d 号窗口没有人签到", "no one holds counter %d"},
-	"err.hall.no_rating_for_this":             {"这个号没有评价", "no rating for this ticket"},
 	"err.hall.no_such_approval_request":       {"没有这个审批申请", "no such approval request"},
 	"err.hall.no_such_call_back":              {"没有这个回访任务", "no such call-back task"},
 	"err.hall.no_such_choice":                 {"没有这条记录", "no such choice %q"},

@@ -19,8 +19,8 @@ import (
 // MessageOf render keys in both languages.
 func init() { queue.SetTexts(Text, Has) }
 
-// The languages a text can be asked in. Any other language gets both, as
-// Bilingual.
+// The languages a text can be asked in. Any other language gets both
+// (Text).
 const (
 	ZH = "zh"
 	EN = "en"
@@ -62,29 +62,15 @@ func merge(parts ...map[string][2]string) map[string][2]string {
 // Has reports whether key is in the catalog.
 func Has(key string) bool { _, ok := messages[key]; return ok }
 
-// Keys returns every key of the catalog, in no order.
-func Keys() []string {
-	keys := make([]string, 0, len(messages))
-	for k := range messages {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
-// Formats returns the Chinese and English formats of key, and whether key
-// is in the catalog.
-func Formats(key string) (zh, en string, ok bool) {
-	m, ok := messages[key]
-	return m[0], m[1], ok
-}
-
 // Pages returns the page strings (every key but the error messages), which a
 // page hands to its scripts. The map is shared: callers must not change it.
 func Pages() map[string][2]string { return pages }
 
 // Text returns the text of key in lang ("zh" or "en") formatted with args;
-// any other lang gets Bilingual. A key not in the catalog is returned as is,
-// so a missing string shows on screen instead of vanishing.
+// any other lang gets both, "中文 / English" (Join): the form that error
+// messages had before the catalog and still have for clients that ask for no
+// language. A key not in the catalog is returned as is, so a missing string
+// shows on screen instead of vanishing.
 func Text(lang, key string, args ...any) string {
 	m, ok := messages[key]
 	switch {
@@ -97,11 +83,6 @@ func Text(lang, key string, args ...any) string {
 	}
 	return Join(format(m[0], args), format(m[1], args))
 }
-
-// Bilingual returns the text of key in both languages, "中文 / English", the
-// form that error messages had before the catalog and still have for
-// clients that ask for no language.
-func Bilingual(key string, args ...any) string { return Text("", key, args...) }
 
 // Join joins a Chinese and an English text into one bilingual text: "中文 /
 // English", or "中文（…）/ English" after a closing full-width parenthesis.

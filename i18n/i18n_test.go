@@ -190,7 +190,7 @@ func TestJoin(t *testing.T) {
 			if got := i18n.Text("zh", c.key, args...); got != c.zh {
 				t.Errorf("zh %q, want %q", got, c.zh)
 			}
-			if got := i18n.Bilingual(c.key, args...); got != c.both {
+			if got := i18n.Text("", c.key, args...); got != c.both {
 				t.Errorf("both %q, want %q", got, c.both)
 			}
 		})

@@ -154,9 +154,6 @@ func (s *Service) Enqueue(m Message) {
 	}
 }
 
-// Wait blocks until every enqueued message was delivered or buried (tests).
-func (s *Service) Wait() { s.idle.Wait() }
-
 // Sent counts the messages delivered since Open.
 func (s *Service) Sent() int {
 	s.mu.Lock()

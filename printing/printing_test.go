@@ -139,7 +139,7 @@ func newFixtureFor(h *printFixture) hall.Principal {
 	if err := halltest.Accounts(h.Hall).AddUser(ctx, account.NewUser{Name: "desk1", Password: "desk1-password", Role: hall.RoleManager}); err != nil {
 		panic(err)
 	}
-	_, p, err := halltest.Accounts(h.Hall).Login(ctx, "desk1", "desk1-password", 0)
+	_, p, err := halltest.Accounts(h.Hall).SignIn(ctx, account.SignIn{Name: "desk1", Password: "desk1-password", Counter: 0})
 	if err != nil {
 		panic(err)
 	}

@@ -34,19 +34,6 @@ const (
 	Public
 )
 
-// String names the audience (for tests and logs).
-func (a Audience) String() string {
-	switch a {
-	case Staff:
-		return "staff"
-	case Holder:
-		return "holder"
-	case Public:
-		return "public"
-	}
-	return "unknown"
-}
-
 // Ticket returns t as audience a sees it.
 func Ticket(t queue.Ticket, a Audience) queue.Ticket {
 	switch a {

@@ -27,8 +27,9 @@ func TestAudiences(t *testing.T) {
 	public.Tracking = ""
 	want[privacy.Public] = public
 
+	names := map[privacy.Audience]string{privacy.Staff: "staff", privacy.Holder: "holder", privacy.Public: "public"}
 	for _, a := range []privacy.Audience{privacy.Staff, privacy.Holder, privacy.Public} {
-		t.Run(a.String(), func(t *testing.T) {
+		t.Run(names[a], func(t *testing.T) {
 			kept := full
 			same(t, "ticket", privacy.Ticket(full, a), want[a])
 			if got := privacy.Tickets([]queue.Ticket{full, full}, a); len(got) != 2 {

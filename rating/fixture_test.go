@@ -68,6 +68,12 @@ func (f *fixture) login(name string, n int) (string, hall.Principal) {
 	return halltest.Login(f.t, f.h, name, n)
 }
 
+// rating reads ticket id's committed rating record through the kernel's
+// typed accessor; ok is false when there is none.
+func (f *fixture) rating(id uint64) (r rating.Rating, ok bool, err error) {
+	return hall.Load[rating.Rating](f.h, rating.Kind, rating.Key(id))
+}
+
 func (f *fixture) manager() hall.Principal {
 	f.t.Helper()
 	return halltest.Manager(f.t, f.h)

@@ -484,19 +484,6 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Get returns ticket id's rating record; ENOTFOUND if there is none.
-func (s *Service) Get(id uint64) (Rating, error) {
-	var r Rating
-	rec, ok, err := s.h.Record(Kind, Key(id))
-	if err != nil {
-		return r, err
-	}
-	if !ok {
-		return r, queue.Err(queue.ENOTFOUND, "err.hall.no_rating_for_this")
-	}
-	return r, json.Unmarshal(rec.Data, &r)
-}
-
 // Callbacks returns the call-back tasks, newest first: status "open", "done"
 // or "" for all.
 func (s *Service) Callbacks(status string) ([]Callback, error) {
@@ -545,12 +532,11 @@ func (s *Service) RecordCallback(ctx context.Context, p hall.Principal, id uint6
 	_, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		key := Key(id)
-		r, ok := tx.Record(KindCallback, key)
+		c, ok, err := hall.Get[Callback](tx, KindCallback, key)
 		if !ok {
 			return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_call_back")
 		}
-		var c Callback
-		if err := json.Unmarshal(r.Data, &c); err != nil {
+		if err != nil {
 			return queue.Event{}, err
 		}
 		if c.Status != CallbackOpen {

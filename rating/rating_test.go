@@ -92,8 +92,8 @@ func TestRateIntegrity(t *testing.T) {
 		_, err := f.r.Rate(ctx, c.p, c.req)
 		refused(t, f, c.name, before, err, c.code)
 	}
-	if _, err := f.r.Get(t1.ID); queue.ErrorCode(err) != queue.ENOTFOUND {
-		t.Fatalf("after refusals ticket %s has a rating (%v)", t1.Number, err)
+	if r, ok, err := f.rating(t1.ID); ok || err != nil {
+		t.Fatalf("after refusals ticket %s has a rating (%+v, %v)", t1.Number, r, err)
 	}
 
 	// A ticket being served at counter 1 is not finished.
@@ -111,9 +111,9 @@ func TestRateIntegrity(t *testing.T) {
 	want := rating.Rating{Ticket: t1.ID, Number: t1.Number, Day: t1.Day, Score: 4, Clerk: "c1", ClerkName: "职员c1",
 		Counter: 1, Service: "A", Item: "pay_bill", Class: "immediate", FinishedAt: *t1.FinishedAt, At: monday10, Device: k1.Name}
 	sameJSON(t, "rating", r, want)
-	got, err := f.r.Get(t1.ID)
-	if err != nil {
-		t.Fatal(err)
+	got, ok, err := f.rating(t1.ID)
+	if err != nil || !ok {
+		t.Fatalf("stored rating: %v, %v", ok, err)
 	}
 	sameJSON(t, "stored rating", got, want)
 
@@ -143,8 +143,8 @@ func TestRateIntegrity(t *testing.T) {
 
 	// Everything survives a restart, and still only once.
 	f.restart()
-	if got, err := f.r.Get(t4.ID); err != nil || got.Score != 1 || got.Reason != "办理效率" {
-		t.Errorf("after restart: %+v %v", got, err)
+	if got, ok, err := f.rating(t4.ID); err != nil || !ok || got.Score != 1 || got.Reason != "办理效率" {
+		t.Errorf("after restart: %+v %v %v", got, ok, err)
 	}
 }
 
@@ -174,9 +174,9 @@ func TestRatingTimeout(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("expire after the window: %d %v, want 1", n, err)
 	}
-	r, err := f.r.Get(tk.ID)
-	if err != nil || r.Score != rating.ScoreUnrated || r.Clerk != "c1" || r.Counter != 1 || !r.At.Equal(monday10.Add(121*time.Second)) {
-		t.Errorf("未评价 record: %+v %v", r, err)
+	r, ok, err := f.rating(tk.ID)
+	if err != nil || !ok || r.Score != rating.ScoreUnrated || r.Clerk != "c1" || r.Counter != 1 || !r.At.Equal(monday10.Add(121*time.Second)) {
+		t.Errorf("未评价 record: %+v %v %v", r, ok, err)
 	}
 	if n, err := f.r.Expire(ctx); err != nil || n != 0 {
 		t.Errorf("second expiry: %d %v, want 0", n, err)

@@ -135,16 +135,16 @@ FROM generate_series('2026-01-01'::date, '2026-12-31'::date, interval '1 day') A
 	b.Logf("generated %d tickets of %d halls in %s", rows, n, time.Since(t0).Round(time.Second))
 	for _, c := range []struct {
 		name string
-		fn   func() (map[string]region.Figures, error)
+		fn   func() (map[string]Figures, error)
 	}{
-		{"rollups", func() (map[string]region.Figures, error) {
-			return region.HallFigures(ctx, db, "2026-01-01", "2026-12-31", false)
+		{"rollups", func() (map[string]Figures, error) {
+			return hallFigures(ctx, db, "2026-01-01", "2026-12-31", false)
 		}},
-		{"rollups-no-p90", func() (map[string]region.Figures, error) {
-			return region.HallFigures(ctx, db, "2026-01-01", "2026-12-31", true)
+		{"rollups-no-p90", func() (map[string]Figures, error) {
+			return hallFigures(ctx, db, "2026-01-01", "2026-12-31", true)
 		}},
-		{"tickets", func() (map[string]region.Figures, error) {
-			return region.HallFiguresFromTickets(ctx, db, "2026-01-01", "2026-12-31")
+		{"tickets", func() (map[string]Figures, error) {
+			return hallFiguresFromTickets(ctx, db, "2026-01-01", "2026-12-31")
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -167,11 +167,11 @@ func TestRegionShipping(t *testing.T) {
 	}
 
 	from, to := "2026-10-30", end2.AddDate(0, 0, -1).Format(time.DateOnly)
-	got, err := region.HallFigures(ctx, db, from, to, false)
+	got, err := hallFigures(ctx, db, from, to, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := region.HallFiguresFromTickets(ctx, db, from, to)
+	raw, err := hallFiguresFromTickets(ctx, db, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestRegionShipping(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := rep.Summary
-		want := region.Figures{Hall: rh.id, Customers: s.Tickets, Called: s.Called, Served: s.Served, NoShows: s.NoShows,
+		want := Figures{Hall: rh.id, Customers: s.Tickets, Called: s.Called, Served: s.Served, NoShows: s.NoShows,
 			Cancelled: s.Cancelled, AvgWaitS: s.AvgWaitS, P90WaitS: s.P90WaitS, MaxWaitS: s.MaxWaitS,
 			ServiceLevel: s.ServiceLevel, NoShowRate: s.NoShowRate,
 			Finished: rates.Total.Served, Rated: rates.Total.Rated, Satisfied: rates.Total.Satisfied, Satisfaction: rates.Total.Satisfaction}

@@ -40,6 +40,3 @@ func (s *Server) pullCatalogRegion(c *fiber.Ctx) error {
 	}
 	return c.JSON(st)
 }
-
-// Catalog is the server's region catalog syncer (nil: no region).
-func (s *Server) Catalog() *catalogsync.Syncer { return s.opt.Catalog }

@@ -193,6 +193,8 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	}
 	gauge("hallq_websocket_clients", "Connected websocket clients.")
 	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
+	counter("hallq_websocket_dropped_total", "Websocket clients dropped for not keeping up, since start.")
+	fmt.Fprintf(&b, "hallq_websocket_dropped_total %d\n", s.hub.Dropped())
 	if printers, err := s.prints.Printers(c.UserContext(), metricsPrincipal); err != nil {
 		s.log.Error("metrics: printers", "err", err)
 	} else {

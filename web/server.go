@@ -203,9 +203,6 @@ func New(h *hall.Hall, opt Options) *Server {
 	return s
 }
 
-// App returns the fiber app (for app.Test in tests).
-func (s *Server) App() *fiber.App { return s.app }
-
 // Hub returns the websocket hub.
 func (s *Server) Hub() *Hub { return s.hub }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"hallq/hall"
+	"hallq/internal/livetest"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -141,12 +142,12 @@ func wsTryReadAny(conn *websocket.Conn) (wsFrame, error) {
 		return wsFrame{}, fmt.Errorf("frame is not JSON (%v): %s", err, b)
 	}
 	f.raw = b
-	// Follow the state as a page does (web.ApplyFrame): an event frame's
+	// Follow the state as a page does (livetest.Apply): an event frame's
 	// State is the state after it, rebuilt from the delta it carries.
 	v, _ := wsStates.LoadOrStore(conn, &wsFollow{})
 	fl := v.(*wsFollow)
 	if f.Type == "snapshot" || f.Type == "event" {
-		st, seq, ok, err := web.ApplyFrame(fl.state, fl.seq, b)
+		st, seq, ok, err := livetest.Apply(fl.state, fl.seq, b)
 		if err != nil || !ok {
 			return f, fmt.Errorf("frame %d does not apply to the state at %d (ok %v, %v): %s", f.Seq, fl.seq, ok, err, b)
 		}
@@ -532,6 +533,10 @@ func TestWSSlowClientDropped(t *testing.T) {
 	}
 	if n := e.srv.Hub().Clients(); n != 1 {
 		t.Errorf("hub has %d clients after the drop, want 1", n)
+	}
+	// /metrics shows the hub's count of clients dropped for being slow.
+	if v, ok := e.metrics()["hallq_websocket_dropped_total"]; !ok || v != float64(e.srv.Hub().Dropped()) {
+		t.Errorf("/metrics hallq_websocket_dropped_total %v (present %v), the hub dropped %d", v, ok, e.srv.Hub().Dropped())
 	}
 
 	// The slow client now reads what the network held (with a normal

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/casework"
 	"hallq/hall"
 )
@@ -146,7 +147,7 @@ func TestAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The keypad of counter 5 rates clerk5's services.
-	_, clerk5, err := h.Main.Features.Account.Login(ctx, "clerk5", h.Password("clerk5"), 5)
+	_, clerk5, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk5", Password: h.Password("clerk5"), Counter: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

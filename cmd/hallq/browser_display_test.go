@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"hallq/account"
 	"hallq/hall"
 )
 
@@ -60,7 +61,7 @@ func TestBrowserDisplayBoard(t *testing.T) {
 	stageHall(t, h)
 	ctx := context.Background()
 	hl := h.Main.Hall
-	_, clerk5, err := h.Main.Features.Account.Login(ctx, "clerk5", h.Password("clerk5"), 5)
+	_, clerk5, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk5", Password: h.Password("clerk5"), Counter: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/rating"
 )
@@ -124,9 +125,9 @@ func ratingOf(t *testing.T, h *testHall, number string) rating.Rating {
 	snap, _ := h.Main.Hall.Snapshot()
 	for _, tk := range snap.Recent {
 		if tk.Number == number {
-			r, err := h.Main.Features.Rating.Get(tk.ID)
-			if err != nil {
-				t.Fatalf("rating of %s: %v", number, err)
+			r, ok, err := hall.Load[rating.Rating](h.Main.Hall, rating.Kind, rating.Key(tk.ID))
+			if err != nil || !ok {
+				t.Fatalf("rating of %s: %v, %v", number, ok, err)
 			}
 			return r
 		}
@@ -185,7 +186,7 @@ func TestBrowserKeypadSizes(t *testing.T) {
 	if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, c1, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, c1, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +149,11 @@ func TestBrowserManagerScreenshots(t *testing.T) {
 	if _, err := hl.Operate(ctx, c1, 1, hall.CounterOp{Action: "start"}); err != nil {
 		t.Fatal(err)
 	}
-	_, c2, _ := h.Main.Features.Account.Login(ctx, "clerk2", h.Password("clerk2"), 2)
+	_, c2, _ := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk2", Password: h.Password("clerk2"), Counter: 2})
 	if _, err := hl.Operate(ctx, c2, 2, hall.CounterOp{Action: "pause", Reason: "午间交接"}); err != nil {
 		t.Fatal(err)
 	}
-	_, mp, _ := h.Main.Features.Account.Login(ctx, "manager", h.Password("manager"), 0)
+	_, mp, _ := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "manager", Password: h.Password("manager"), Counter: 0})
 	now := hl.Now()
 	if _, err := h.Main.Features.Console.SaveNotice(ctx, mp, console.Notice{TextZH: "今日 16:00–17:00 系统升级，缴费业务暂停办理", Start: now.Add(-time.Hour), End: now.Add(6 * time.Hour)}); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,7 +38,9 @@ func TestBrowserManagerPhoneTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.Enqueue(notify.Message{ID: "soon-x", Kind: notify.KindSoon, Phone: "13800138000", Ticket: "A007", Text: "您的 A007 号即将叫到"})
-	n.Wait()
+	waitFor(t, "the message dead-lettered", func() bool {
+		return slices.ContainsFunc(n.DeadLetters(), func(d notify.DeadLetter) bool { return d.Message.ID == "soon-x" })
+	})
 
 	mgr := h.Browser(t)
 	h.run(t, mgr, loginAs("manager", h.Password("manager"), 0), open("/manager/phone"),
@@ -56,7 +59,8 @@ func TestBrowserManagerPhoneTab(t *testing.T) {
 	ok.Store(true)
 	h.run(t, mgr, chromedp.Click(chromedp.CSS("[data-testid=dead-retry]")),
 		waitText("[data-testid=dead-letters]", "没有未送达的通知"))
-	n.Wait()
+	// The retried message is delivered or buried again: either way the worker is done with it.
+	waitFor(t, "the retried message settled", func() bool { return n.Sent() > 0 || len(n.DeadLetters()) > 0 })
 	if n.Sent() != 1 || len(n.DeadLetters()) != 0 {
 		t.Fatalf("after retry: sent %d, dead %v", n.Sent(), n.DeadLetters())
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/remote"
 )
@@ -67,7 +68,7 @@ func TestBrowserPhoneTicket(t *testing.T) {
 		waitJS(`document.body.dataset.live === "live"`, "the live connection after the reload"))
 	// Record vibrations from here on.
 	h.run(t, phone, chromedp.Evaluate[chromedp.Void](`window.__vib = []; navigator.vibrate = function (p) { window.__vib.push(p); return true; }`))
-	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

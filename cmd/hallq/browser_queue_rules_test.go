@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/assets"
 	"hallq/hall"
 	"hallq/queue"
@@ -25,7 +26,7 @@ func TestBrowserQueueRules(t *testing.T) {
 	h := newTestHall(t)
 	ctx := context.Background()
 	hl := h.Main.Hall
-	_, boss, err := h.Main.Features.Account.Login(ctx, "manager", h.Password("manager"), 0)
+	_, boss, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "manager", Password: h.Password("manager"), Counter: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestBrowserQueueRules(t *testing.T) {
 			first = tk
 		}
 	}
-	_, clerk1, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk1, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

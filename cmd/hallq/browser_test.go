@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/web"
 )
@@ -289,7 +290,7 @@ func stageHall(t *testing.T, h *testHall) {
 	clerks := map[int]hall.Principal{}
 	for n := 1; n <= 4; n++ {
 		user := fmt.Sprintf("clerk%d", n)
-		_, p, err := h.Main.Features.Account.Login(ctx, user, h.Password(user), n)
+		_, p, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: user, Password: h.Password(user), Counter: n})
 		if err != nil {
 			t.Fatalf("sign in %s: %v", user, err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/casework"
 	"hallq/hall"
 )
@@ -27,7 +28,7 @@ func TestBrowserTrackCaseCode(t *testing.T) {
 	if _, err := hl.Issue(ctx, kiosk, hall.IssueRequest{Service: "A", Priority: "normal", Phone: "13912345678"}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/account"
 	"hallq/appointment"
 	"hallq/casework"
 	"hallq/console"
@@ -58,7 +59,7 @@ func TestBrowserStoredTextInert(t *testing.T) {
 
 	// Counter 1: a customer served, with a work order and an approval, rated
 	// low with a reason; then the counter pauses with a reason.
-	_, clerk, err := h.Main.Features.Account.Login(ctx, "clerk1", h.Password("clerk1"), 1)
+	_, clerk, err := h.Main.Features.Account.SignIn(ctx, account.SignIn{Name: "clerk1", Password: h.Password("clerk1"), Counter: 1})
 	must("clerk1 signs in", err)
 	_, err = hl.Issue(ctx, kiosk, hall.IssueRequest{Service: svc.Prefix, Priority: "normal", Phone: "13812345678"})
 	must("issue", err)

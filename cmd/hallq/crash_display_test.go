@@ -13,8 +13,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"hallq/internal/livetest"
 	"hallq/queue"
-	"hallq/web"
 )
 
 // drillDisplays is how many display screens follow the hall in TestCrash.
@@ -208,7 +208,7 @@ func (d *drillDisplay) follow(conn *websocket.Conn, since uint64) {
 				if !f.Replay {
 					// The state after it, from its delta (or its whole
 					// state), as a display page rebuilds it.
-					st, _, ok, err := web.ApplyFrame(d.state, d.stateSeq, msg)
+					st, _, ok, err := livetest.Apply(d.state, d.stateSeq, msg)
 					if err != nil || !ok {
 						d.fail("live event %d does not apply to the state at %d (ok %v, %v)", f.Seq, d.stateSeq, ok, err)
 					} else {

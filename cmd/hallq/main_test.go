@@ -94,14 +94,14 @@ func TestCLIUserAdd(t *testing.T) {
 		t.Errorf("user add printed %q", out)
 	}
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		_, p, err := halltest.Accounts(h).Login(context.Background(), "bob", "bob-secret-1", 0)
+		_, p, err := halltest.Accounts(h).SignIn(context.Background(), account.SignIn{Name: "bob", Password: "bob-secret-1", Counter: 0})
 		if err != nil {
 			t.Fatalf("bob cannot log in: %v", err)
 		}
 		if p.Role != hall.RoleClerk || p.Display != "鲍勃" {
 			t.Errorf("bob is %+v", p)
 		}
-		if _, _, err := halltest.Accounts(h).Login(context.Background(), "bob", "bob-secret-1\n", 0); err == nil {
+		if _, _, err := halltest.Accounts(h).SignIn(context.Background(), account.SignIn{Name: "bob", Password: "bob-secret-1\n", Counter: 0}); err == nil {
 			t.Errorf("the newline that ended the password became part of it")
 		}
 	})
@@ -150,7 +150,7 @@ func TestCLIUserAddRefusals(t *testing.T) {
 		})
 	}
 	cmdOpenData(t, dir, func(h *hall.Hall) {
-		if _, _, err := halltest.Accounts(h).Login(context.Background(), "alice", "alice-secret", 0); err != nil {
+		if _, _, err := halltest.Accounts(h).SignIn(context.Background(), account.SignIn{Name: "alice", Password: "alice-secret", Counter: 0}); err != nil {
 			t.Errorf("alice lost her password: %v", err)
 		}
 	})
@@ -476,7 +476,7 @@ func TestCLIServeDemo(t *testing.T) {
 	}
 	// The backup taken while serving opens with bob in it.
 	cmdOpenData(t, filepath.Dir(copyFile), func(h *hall.Hall) {
-		if _, _, err := halltest.Accounts(h).Login(context.Background(), "bob", "bob-secret-1", 0); err != nil {
+		if _, _, err := halltest.Accounts(h).SignIn(context.Background(), account.SignIn{Name: "bob", Password: "bob-secret-1", Counter: 0}); err != nil {
 			t.Errorf("bob is not in the online backup: %v", err)
 		}
 	})

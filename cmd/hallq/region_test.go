@@ -129,10 +129,10 @@ func TestCLIRegionCatalog(t *testing.T) {
 
 // regionError is the last pull's error of the running hall.
 func regionError(th *testHall) string {
-	if th.Main == nil || th.Main.Server == nil || th.Main.Server.Catalog() == nil {
+	if th.Main == nil || th.Main.Server == nil || th.Main.Catalog == nil {
 		return ""
 	}
-	return th.Main.Server.Catalog().Status().LastError
+	return th.Main.Catalog.Status().LastError
 }
 
 // waitFor polls cond until it holds, failing after waitTimeout.

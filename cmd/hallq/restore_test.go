@@ -34,7 +34,7 @@ func cmdHallDay(t *testing.T, dir string) {
 	if err := halltest.Accounts(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 		t.Fatal(err)
 	}
-	_, clerk, err := halltest.Accounts(h).Login(ctx, "c1", "c1-password", 1)
+	_, clerk, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "c1", Password: "c1-password", Counter: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestCLIRestoreAfterReturn(t *testing.T) {
 		if err := halltest.Accounts(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 			t.Fatal(err)
 		}
-		_, clerk, err := halltest.Accounts(h).Login(ctx, "c1", "c1-password", 1)
+		_, clerk, err := halltest.Accounts(h).SignIn(ctx, account.SignIn{Name: "c1", Password: "c1-password", Counter: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

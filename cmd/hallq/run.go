@@ -55,8 +55,9 @@ type Main struct {
 	Hall         *hall.Hall
 	Features     web.Features // the hall's features, made on Hall (features.go)
 	Server       *web.Server
-	Notify       *notify.Service // the gateway notifier (notify.json in the data dir)
-	URL          string          // http://HOST:PORT once Run returns
+	Notify       *notify.Service     // the gateway notifier (notify.json in the data dir)
+	Catalog      *catalogsync.Syncer // pulls the region's catalog (nil: no region_catalog in hall.json)
+	URL          string              // http://HOST:PORT once Run returns
 	DemoAccounts account.Demo
 
 	ln       net.Listener
@@ -120,7 +121,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return userError(err)
 	}
 	if src.URL != "" {
-		wopt.Catalog = catalogsync.New(m.Features.Casework, src, m.Logger)
+		m.Catalog = catalogsync.New(m.Features.Casework, src, m.Logger)
+		wopt.Catalog = m.Catalog
 	}
 	wopt.Notify = m.Notify
 	wopt.Features = m.Features

@@ -64,7 +64,7 @@ func Clerk(t testing.TB, h *hall.Hall, name string, n int) (token string, p hall
 // Login signs in a person Clerk or Manager added at counter n (0: none).
 func Login(t testing.TB, h *hall.Hall, name string, n int) (token string, p hall.Principal) {
 	t.Helper()
-	token, p, err := Accounts(h).Login(context.Background(), name, name+"-password", n)
+	token, p, err := Accounts(h).SignIn(context.Background(), account.SignIn{Name: name, Password: name + "-password", Counter: n})
 	if err != nil {
 		t.Fatalf("login %s at %d: %v", name, n, err)
 	}

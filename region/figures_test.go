@@ -1,4 +1,4 @@
-package region
+package region_test
 
 import (
 	"context"
@@ -7,6 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// The region's console reads its range figures from the day rollups
+// (console.go, rangeFigures). These are the test's references for them: the
+// same headline figures computed from the rollups and, independently, from
+// the tickets themselves, which TestRegionShipping compares with each other and with
+// the hall's own report, and BenchmarkRegionReport times.
 
 // Figures are one hall's headline figures over a range of days, computed in
 // the region's database by the definitions of the hall's own report
@@ -88,16 +94,16 @@ SELECT c.hall_id, customers, called, served, no_shows, cancelled, wait_sum, p90,
 FROM c LEFT JOIN r USING (hall_id)
 ORDER BY c.hall_id`
 
-// HallFigures returns the figures of every hall with tickets from day from
+// hallFigures returns the figures of every hall with tickets from day from
 // to day to (YYYY-MM-DD, inclusive), by hall id, from the day rollups; with
 // noP90 the percentile (the costly part) is left 0.
-func HallFigures(ctx context.Context, db *pgxpool.Pool, from, to string, noP90 bool) (map[string]Figures, error) {
+func hallFigures(ctx context.Context, db *pgxpool.Pool, from, to string, noP90 bool) (map[string]Figures, error) {
 	return figures(ctx, db, rollupSQL, from, to, !noP90)
 }
 
-// HallFiguresFromTickets is HallFigures computed from the tickets
+// hallFiguresFromTickets is hallFigures computed from the tickets
 // themselves (slow over long ranges: the rollups' reference).
-func HallFiguresFromTickets(ctx context.Context, db *pgxpool.Pool, from, to string) (map[string]Figures, error) {
+func hallFiguresFromTickets(ctx context.Context, db *pgxpool.Pool, from, to string) (map[string]Figures, error) {
 	return figures(ctx, db, figuresSQL, from, to)
 }
 
