@@ -2,6 +2,7 @@ package cases
 
 import (
 	"regexp"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -50,4 +51,43 @@ func vague(s string) bool {
 		}
 	}
 	return !hallWords.MatchString(s)
+}
+
+// askCues name what a request asks for, apart from its topic: to waive or be
+// let off, without the papers, for or about someone else, to falsify or
+// erase, an exception or a delay, compensation — and, against those, the
+// papers brought, an application, a plain question, a look at one's own
+// account. A model trained with TrainOptions.Ask reads each as one more
+// feature ("q:" and the name, worth TrainOptions.Ask times a character n-gram),
+// so the linear model can weigh the ask against the topic ("帮我开个收据" is
+// a plain request; "帮我开几张空白收据" falsifies) and `why` can name it.
+// They are matched on the text passed through ruleText and on its English
+// and pinyin words.
+var askCues = []struct {
+	name string
+	re   *regexp.Regexp
+}{
+	{"要求免减", regexp.MustCompile(`免了|免掉|全免|免费|减免|免交|免收|不交|不想交|不用交|不该交|不付|别收|不收|少收|少交|打折|打个折|便宜点|降一降|降低|算了吧|一笔勾销|\bwaive|\bfree\b|\bdiscount|for free`)},
+	{"缺材料", regexp.MustCompile(`没有.{0,6}(证|材料|手续|资料|合同|证明|签字|盖章|图纸)|没带|忘带|不带|丢了|还没.{0,4}(拿到|办|下来|出来|批)|不要.{0,6}(证明|材料|盖章|签字|手续)|不用.{0,4}(证明|材料|盖章|签字|手续)|来不了|后补|以后再补|先.{0,6}(办|装|给|通电|来电|送电|过户|改)|\bwithout\b|\blost\b|not yet|still being`)},
+	{"他人的", regexp.MustCompile(`别人|邻居|他家|她家|人家|隔壁|楼上|楼下|前房主|原房主|前任|上一任|租客|租户|房东|亲戚|朋友|同事|替我|替他|代签|冒名|\bsomeone|\bneighbou?r|\bother people|\bprevious\b|\blandlord`)},
+	{"造假删改", regexp.MustCompile(`假|空白|伪造|编个|写成|开成|改成别|多开|多写|改一下记录|删|抹掉|消除|撤销|不留|私下|偷偷|不走流程|不走程序|\bfake|\bdelete|\bblank\b`)},
+	{"例外延缓", regexp.MustCompile(`特批|例外|通融|破例|照顾|缓|延期|延长|推迟|晚几天|宽限|分期|先.{0,8}(再交|后交|再补|后补|再付|再给)|等.{0,6}(再交|再付|发工资)|\bhold off|\bpostpone|\bdelay|\bextend|\binstal+ments?`)},
+	{"索赔", regexp.MustCompile(`赔|损失|负责|补偿|烧了|烧坏|坏了|报废|\bcompensat|\bdamage`)},
+	{"材料齐", regexp.MustCompile(`带来了|带了|都带|带齐|齐了|在这|附上|附在|都有|已经.{0,4}(办|改|签|同意|批|盖)|同意了|同意书|盖了章|盖章了|签了字|签字了|证明在|\bi have\b|\bbrought\b|\battached`)},
+	{"申请办理", regexp.MustCompile(`申请|办理|受理|登记|报装|开户|\bapply|\bapplication|\bregister`)},
+	{"咨询", regexp.MustCompile(`请问|想问|问一下|问下|问问|咨询|了解|怎么办|怎么弄|怎么申请|流程|需要什么|要带|带什么|多久|几点|什么意思|是什么|在哪|哪里|能查|\bjust asking|\bhow\b|\bwhat\b|\bwhere\b|\bwhen\b`)},
+	{"查自己的", regexp.MustCompile(`(查|看|打印|打).{0,4}(一下|下)?.{0,4}(我家|我的|自己|本人|我这|我名下)|我家.{0,6}(查|看看)|\bmy (bill|account|usage|meter)`)},
+}
+
+// asks returns the names of the ask cues found in a text passed through
+// ruleText and its ASCII words.
+func asks(rt string, words []string) []string {
+	s := rt + " " + strings.Join(words, " ")
+	var out []string
+	for _, c := range askCues {
+		if c.re.MatchString(s) {
+			out = append(out, c.name)
+		}
+	}
+	return out
 }

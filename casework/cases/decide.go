@@ -23,7 +23,9 @@ import (
 //     weak with the hint 可能需要婉拒 — a topic cannot outvote what is asked.
 //     From the lower HintAt the answer stays but is weak, with the hint and
 //     the best must_refuse item as the second candidate: an unsure refusal
-//     is never shown as a confident grant.
+//     is never shown as a confident grant. For an answer that is a work
+//     order or an approval request (decided by someone else before anything
+//     is granted) the hint starts at the higher HintOtherAt instead.
 //  3. Confidence is the combined probability of the answer's class; under
 //     the model's WeakAt the answer is weak and lists the best MaxCandidates
 //     items (by the item head, reweighted by the combined class view).
@@ -120,7 +122,7 @@ func (ml *mlIndex) adapt(c *Catalog, ix *index) {
 			if _, ok := ml.m.trained[textKey(t, it.ID)]; ok {
 				continue
 			}
-			fs := featuresOf(prepare(t), ml.m.Skip)
+			fs := featuresOf(prepare(t), ml.m.Skip, ml.m.Ask, ml.m.Stop)
 			if len(fs) == 0 {
 				continue
 			}
@@ -289,7 +291,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	}
 	ml := ix.mlView(c)
 	p := prepare(text)
-	fs := featuresOf(p, ml.m.Skip)
+	fs := featuresOf(p, ml.m.Skip, ml.m.Ask, ml.m.Stop)
 	rt := p.joined()
 	rules := ix.ruleInputsOf(rt, len(c.Items))
 	if vague(rt) && vague(text) && !anyFired(rules) {
@@ -334,7 +336,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 		if utf8.RuneCountInString(t.name) < 2 && len(top) > 3 {
 			continue
 		}
-		shown = append(shown, "「"+strings.TrimPrefix(t.name, "w:")+"」")
+		shown = append(shown, "「"+strings.TrimPrefix(strings.TrimPrefix(t.name, "w:"), "q:")+"」")
 	}
 	if len(shown) > 0 {
 		why.WriteString("关键词" + strings.Join(shown, ""))
@@ -381,9 +383,10 @@ type decision struct {
 	ranked      []int     // items by p, best first; the answer first
 	conf        float64
 	weak        bool
-	refuse      bool   // the refusal guard fired: the answer is the best must_refuse item
-	hint        bool   // a refusal is possible: the answer stays, weak, with the refusal second
-	cue         string // the refusal cue found, if any
+	refuse      bool       // the refusal guard fired: the answer is the best must_refuse item
+	hint        bool       // a refusal is possible: the answer stays, weak, with the refusal second
+	cue         string     // the refusal cue found, if any
+	comb        [4]float64 // the combined class probabilities, before the guard
 }
 
 // decide runs the three steps; rt is the text passed through ruleText.
@@ -419,7 +422,7 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) 
 	for k := range comb {
 		comb[k] /= sum
 	}
-	d := &decision{second: -1, p: make([]float64, len(items))}
+	d := &decision{second: -1, p: make([]float64, len(items)), comb: comb}
 	for i := range items {
 		if k := cls[i]; k >= 0 && pc[k] > 0 {
 			d.p[i] = items[i] / pc[k] * comb[k]
@@ -446,6 +449,12 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) 
 	}
 	refuseK := slices.Index(Classes, MustRefuse)
 	weakAt, refuseAt, hintAt := ml.m.thresholds()
+	// An immediate answer is served at once: from hintAt it is flagged. A
+	// work order or an approval request is decided by someone else before
+	// anything is granted: the hint starts at the model's HintOtherAt.
+	if k := slices.Index(Classes, Immediate); d.class != k && ml.m.HintOtherAt > hintAt {
+		hintAt = ml.m.HintOtherAt
+	}
 	d.cue = refusalCue(rt)
 	refuseItem := bestIn(refuseK)
 	if d.class != refuseK && refuseItem >= 0 {
@@ -521,7 +530,7 @@ func (c *Catalog) Rank(text string) ([]Candidate, error) {
 	}
 	ix := c.index()
 	ml := ix.mlView(c)
-	items, _, _ := ml.scores(featuresOf(prepare(text), ml.m.Skip), ix.ruleInputs(text, len(c.Items)))
+	items, _, _ := ml.scores(featuresOf(prepare(text), ml.m.Skip, ml.m.Ask, ml.m.Stop), ix.ruleInputs(text, len(c.Items)))
 	softmax(items)
 	out := make([]Candidate, len(items))
 	for i, p := range items {
@@ -530,4 +539,26 @@ func (c *Catalog) Rank(text string) ([]Candidate, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
 	return out, nil
+}
+
+// ClassProbabilities returns the combined probability of each class (in the
+// order of Classes) for text, before the refusal guard: what the thresholds
+// of the decision are compared with. It is for the trainer's tools; Classify
+// is the answer to show. Errors as Classify's for text.
+func (c *Catalog) ClassProbabilities(text string) ([4]float64, error) {
+	if utf8.RuneCountInString(text) > MaxTextRunes {
+		return [4]float64{}, fmt.Errorf("%w (%d)", ErrTooLong, MaxTextRunes)
+	}
+	if len(clauseRunes(text)) == 0 || len(c.Items) == 0 {
+		return [4]float64{}, ErrEmpty
+	}
+	ix := c.index()
+	ml := ix.mlView(c)
+	p := prepare(text)
+	rt := p.joined()
+	d := ml.decide(c, featuresOf(p, ml.m.Skip, ml.m.Ask, ml.m.Stop), ix.ruleInputsOf(rt, len(c.Items)), rt)
+	if d == nil {
+		return [4]float64{}, ErrNoMatch
+	}
+	return d.comb, nil
 }

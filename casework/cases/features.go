@@ -270,10 +270,21 @@ func replaceHomophones(s string) string {
 // character between them (停_电 of 停了电, 电_表 of 电的表): a writer's
 // insertion (了, 的, 个) or a one-character typo between the two characters
 // of a word still meets the pair another writer taught.
-func featuresOf(p prepared, skip bool) []feature {
+//
+// With ask > 0, the features also hold the text's ask cues (see askCues),
+// each as "q:" and its name, worth ask times one of the other features.
+//
+// With stop, a character n-gram made only of stopChars (帮我, 给我, 吧, 一下)
+// is not a feature: how politely or bluntly a writer asks says nothing of
+// what is asked, and it would draw a plain request to the class whose
+// training lines happen to be phrased as favours.
+func featuresOf(p prepared, skip bool, ask float64, stop bool) []feature {
 	seen := make(map[string]struct{}, 64)
 	var names []string
 	add := func(s string) {
+		if stop && allStop(s) {
+			return
+		}
 		if _, ok := seen[s]; !ok {
 			seen[s] = struct{}{}
 			names = append(names, s)
@@ -305,10 +316,17 @@ func featuresOf(p prepared, skip bool) []feature {
 	if len(names) == 0 {
 		return nil
 	}
-	x := 1 / math.Sqrt(float64(len(names)))
-	out := make([]feature, len(names))
+	var qs []string
+	if ask > 0 {
+		qs = asks(p.joined(), p.words)
+	}
+	x := 1 / math.Sqrt(float64(len(names)+len(qs)))
+	out := make([]feature, len(names), len(names)+len(qs))
 	for i, n := range names {
 		out[i] = feature{n, x}
+	}
+	for _, q := range qs {
+		out = append(out, feature{"q:" + q, ask * x})
 	}
 	return out
 }
@@ -322,4 +340,16 @@ func textKey(text, item string) uint64 {
 	h.Write([]byte{0})
 	h.Write([]byte(item))
 	return h.Sum64()
+}
+
+// stopChars are the characters of politeness, pronouns and particles.
+const stopChars = "帮给我你您他她们的了吗呢吧啊呀嘛哈哦啦咯个一下把请麻烦就都也这那俺侬"
+
+func allStop(s string) bool {
+	for _, r := range s {
+		if !strings.ContainsRune(stopChars, r) {
+			return false
+		}
+	}
+	return true
 }

@@ -42,11 +42,21 @@ type Model struct {
 	WeakAt   float64
 	RefuseAt float64
 	HintAt   float64
+	// HintOtherAt is where the hint starts on an answer that is a work
+	// order or an approval request (someone else decides those before
+	// anything is granted); HintAt applies to an immediate answer, which is
+	// served at once. 0 means HintAt.
+	HintOtherAt float64
 	// Mix is the weight of the item head's view of the classes against the
 	// class head's (geometric mixture; 0 means one half).
 	Mix float64
 	// Skip: the model reads skip-bigrams too (see featuresOf).
 	Skip bool
+	// Ask: the model reads the ask cues too, worth Ask times a character
+	// n-gram (see askCues); 0 means not.
+	Ask float64
+	// Stop: the model leaves out n-grams of stopChars (see featuresOf).
+	Stop bool
 
 	vocab   map[string]int32
 	rows    []mrow
@@ -74,7 +84,10 @@ type modelJSON struct {
 	RefuseAt  float64       `json:"refuse_at"`
 	Mix       float64       `json:"mix"`
 	HintAt    float64       `json:"hint_at"`
+	HintOther float64       `json:"hint_other_at,omitempty"`
 	Skip      bool          `json:"skip,omitempty"`
+	Ask       float64       `json:"ask,omitempty"`
+	Stop      bool          `json:"stop,omitempty"`
 	Features  []featureJSON `json:"features"`
 	Trained   []uint64      `json:"trained"`
 }
@@ -116,7 +129,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("read model: %d items, %d biases", len(mj.Items), len(mj.ItemBias))
 	}
 	m := &Model{Info: mj.Info, Items: mj.Items, ItemBias: mj.ItemBias, ClassBias: mj.ClassBias, Beta: mj.Beta,
-		WeakAt: mj.WeakAt, RefuseAt: mj.RefuseAt, Mix: mj.Mix, HintAt: mj.HintAt, Skip: mj.Skip,
+		WeakAt: mj.WeakAt, RefuseAt: mj.RefuseAt, Mix: mj.Mix, HintAt: mj.HintAt, HintOtherAt: mj.HintOther, Skip: mj.Skip, Ask: mj.Ask, Stop: mj.Stop,
 		vocab: make(map[string]int32, len(mj.Features)), rows: make([]mrow, len(mj.Features)),
 		trained: make(map[uint64]struct{}, len(mj.Trained))}
 	for k, f := range mj.Features {
@@ -143,7 +156,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 // decimals and features in a stable order.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	mj := modelJSON{Info: m.Info, Items: m.Items, ItemBias: roundAll(m.ItemBias), ClassBias: m.ClassBias, Beta: round3(m.Beta),
-		WeakAt: m.WeakAt, RefuseAt: m.RefuseAt, Mix: m.Mix, HintAt: m.HintAt, Skip: m.Skip}
+		WeakAt: m.WeakAt, RefuseAt: m.RefuseAt, Mix: m.Mix, HintAt: m.HintAt, HintOther: m.HintOtherAt, Skip: m.Skip, Ask: m.Ask, Stop: m.Stop}
 	for i := range mj.ClassBias {
 		mj.ClassBias[i] = round3(mj.ClassBias[i])
 	}

@@ -21,6 +21,9 @@ import (
 const (
 	minClassAccuracy    = 0.87
 	maxConfidentlyWrong = 0.02
+	// maxHintOther: the share of lines of the other three classes answered
+	// with the refusal hint 可能需要婉拒.
+	maxHintOther = 0.20
 )
 
 func TestFrozenSplit(t *testing.T) {
@@ -40,6 +43,7 @@ func TestFrozenSplit(t *testing.T) {
 		trained[cases.Normalize(e.Text)] = true
 	}
 	n, right, confWrong, refuseImmediate, refuseImmediateAny, weak := 0, 0, 0, 0, 0, 0
+	other, otherHint := 0, 0
 	perClass := map[cases.Class][2]int{}
 	for _, l := range lines {
 		if !corpus.InTest(l) {
@@ -68,6 +72,12 @@ func TestFrozenSplit(t *testing.T) {
 			t.Logf("confidently wrong: %s %q: %s, answered %s %s (%.2f)", l.Writer, l.Text, want, r.Class, r.Item, r.Confidence)
 		}
 		perClass[want] = pc
+		if want != cases.MustRefuse {
+			other++
+			if r.Hint == cases.RefuseHint {
+				otherHint++
+			}
+		}
 		if want == cases.MustRefuse && r.Class == cases.Immediate {
 			refuseImmediateAny++
 			if !r.Weak || r.Hint != cases.RefuseHint {
@@ -91,6 +101,11 @@ func TestFrozenSplit(t *testing.T) {
 	}
 	if cw > maxConfidentlyWrong {
 		t.Errorf("confidently wrong %.1f%% above %.0f%%", 100*cw, 100*maxConfidentlyWrong)
+	}
+	hs := float64(otherHint) / float64(other)
+	t.Logf("refusal hint on %d of %d lines of the other classes (%.1f%%)", otherHint, other, 100*hs)
+	if hs > maxHintOther {
+		t.Errorf("refusal hint on %.1f%% of the other classes' lines, above %.0f%%", 100*hs, 100*maxHintOther)
 	}
 }
 

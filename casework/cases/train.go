@@ -32,6 +32,12 @@ type TrainOptions struct {
 	// Skip adds skip-bigram features (see featuresOf); the model keeps the
 	// choice.
 	Skip bool
+	// Ask adds the ask cues as features worth Ask times a character n-gram
+	// (0: none; see askCues); the model keeps the choice.
+	Ask float64
+	// Stop leaves out the character n-grams made only of stopChars (see
+	// featuresOf); the model keeps the choice.
+	Stop bool
 	// Average replaces the weights by their mean over the ends of the
 	// second half of the epochs (iterate averaging: a steadier model that
 	// leans less on the last examples seen).
@@ -63,7 +69,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 	exs = append(CatalogExamples(c), exs...)
 	ix := c.index()
 	nItems := len(c.Items)
-	m := &Model{Info: opt.Info, Skip: opt.Skip, vocab: map[string]int32{}, trained: map[uint64]struct{}{}}
+	m := &Model{Info: opt.Info, Skip: opt.Skip, Ask: opt.Ask, Stop: opt.Stop, vocab: map[string]int32{}, trained: map[uint64]struct{}{}}
 	pos := make(map[string]int, nItems)
 	for i, it := range c.Items {
 		m.Items = append(m.Items, it.ID)
@@ -93,7 +99,7 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 		if item < 0 && cl < 0 {
 			continue
 		}
-		fs := featuresOf(prepare(e.Text), opt.Skip)
+		fs := featuresOf(prepare(e.Text), opt.Skip, opt.Ask, opt.Stop)
 		if len(fs) == 0 {
 			continue
 		}

@@ -1,0 +1,62 @@
+package cases
+
+import (
+	"slices"
+	"testing"
+)
+
+func featureNames(text string, ask float64, stop bool) []string {
+	var out []string
+	for _, f := range featuresOf(prepare(text), false, ask, stop) {
+		out = append(out, f.name)
+	}
+	return out
+}
+
+// TestStopFeatures: with stop, the n-grams made only of politeness and
+// pronouns (帮我, 给我, 吧) are left out and the words of the ask stay.
+func TestStopFeatures(t *testing.T) {
+	with, without := featureNames("帮我查一下电费吧", 0, true), featureNames("帮我查一下电费吧", 0, false)
+	for _, f := range []string{"帮我", "帮", "吧", "一下"} {
+		if slices.Contains(with, f) {
+			t.Errorf("stop: %q is still a feature (%v)", f, with)
+		}
+		if !slices.Contains(without, f) {
+			t.Errorf("no stop: %q is missing (%v)", f, without)
+		}
+	}
+	for _, f := range []string{"电费", "查", "我查", "费吧"} {
+		if !slices.Contains(with, f) {
+			t.Errorf("stop: %q is missing (%v)", f, with)
+		}
+	}
+}
+
+// TestAskCues: the ask cues name what is asked apart from the topic, and
+// are features only when asked for.
+func TestAskCues(t *testing.T) {
+	for text, want := range map[string][]string{
+		"帮我开几张空白的收据":                 {"造假删改"},
+		"违约金能不能免了":                   {"要求免减"},
+		"身份证丢了，能先给我过户吗":              {"缺材料"},
+		"房产证和身份证都带来了，申请过户":           {"材料齐", "申请办理"},
+		"请问装充电桩要多久":                  {"咨询"},
+		"帮我查查邻居家用了多少电":               {"他人的"},
+		"Can you waive the late fee": {"要求免减"},
+		"开一张上个月电费的发票":                nil,
+	} {
+		p := prepare(text)
+		if got := asks(p.joined(), p.words); !slices.Equal(got, want) {
+			t.Errorf("%q: asks %v, want %v", text, got, want)
+		}
+		fs := featureNames(text, 1, false)
+		for _, q := range want {
+			if !slices.Contains(fs, "q:"+q) {
+				t.Errorf("%q: feature q:%s missing (%v)", text, q, fs)
+			}
+		}
+		if slices.ContainsFunc(featureNames(text, 0, false), func(s string) bool { return s[0] == 'q' && s[1] == ':' }) {
+			t.Errorf("%q: ask features without ask", text)
+		}
+	}
+}
