@@ -57,6 +57,9 @@ func (s *Server) putNotify(c *fiber.Ctx) error {
 		req.Secret = n.Settings().Secret
 	}
 	if err := n.SaveSettings(req); err != nil {
+		if queue.ErrorCode(err) == queue.EINVALID {
+			return err // a refused setting, with its catalog key
+		}
 		return queue.Errorf(queue.EINVALID, "%s", err.Error())
 	}
 	s.log.Info("notify settings changed", "by", principal(c).Actor(), "url", req.URL)
@@ -110,9 +113,6 @@ func (s *Server) deadAction(c *fiber.Ctx) error {
 		err = n.Dismiss(id)
 	default:
 		return queue.Err(queue.ENOTFOUND, "err.web.no_such_action")
-	}
-	if err == notify.ErrNotFound {
-		return queue.Errorf(queue.ENOTFOUND, "%s", err.Error())
 	}
 	if err != nil {
 		return err
