@@ -19,7 +19,7 @@ func checkPrinterURL(kind, url string) error {
 		return queue.Err(queue.EINVALID, "err.hall.only_a_kiosk_has")
 	}
 	if _, _, err := kiosk.ParseURL(url); err != nil {
-		return queue.Errorf(queue.EINVALID, "%s", err.Error())
+		return err // EINVALID, with its catalog key
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"hallq/casework/cases"
 	"hallq/hall"
+	"hallq/i18n"
 	"hallq/queue"
 )
 
@@ -704,12 +705,12 @@ func (svc *Service) CheckIn(ctx context.Context, p hall.Principal, req CheckInRe
 		case now.Before(open):
 			res.Outcome, res.ComeBackAt = CheckInEarly, &open
 			lt := open.In(svc.h.Location())
-			res.Message = fmt.Sprintf("您预约的是 %s %s，请于 %s 之后来签到 / your booking is at %s %s; please check in from %s",
+			res.Message = i18n.Bilingual("appt.checkin_early",
 				a.Day, a.Slot, lt.Format("01-02 15:04"), a.Day, a.Slot, lt.Format("Jan 2 15:04"))
 			return queue.Event{}, hall.ErrNothing
 		case now.After(closes) || a.Status == NoShow:
 			res.Outcome = CheckInLate
-			res.Message = "预约已过签到时间，请取普通号办理 / the check-in time of this booking has passed; please take a normal ticket"
+			res.Message = i18n.Bilingual("appt.checkin_late")
 			if a.Status == NoShow {
 				return queue.Event{}, hall.ErrNothing
 			}
@@ -734,7 +735,7 @@ func (svc *Service) CheckIn(ctx context.Context, p hall.Principal, req CheckInRe
 		ev.Records = append(ev.Records, hall.NewRecord(Kind, a.Code, a), hall.NewRecord(KindSlot, key, sl),
 			hall.NewRecord(KindPhone, a.Phone, ph))
 		res.Outcome, res.Appointment, res.Ticket = CheckInTicket, a, &t
-		res.Message = fmt.Sprintf("签到成功，您的号码 %s / checked in: your ticket is %s", t.Number, t.Number)
+		res.Message = i18n.Bilingual("appt.checkin_done", t.Number, t.Number)
 		return ev, nil
 	})
 	if err != nil && !errors.Is(err, hall.ErrNothing) {

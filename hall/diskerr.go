@@ -13,18 +13,18 @@ import (
 // can act on; nothing of the command was kept, so it may simply be tried
 // again once the disk is fixed. Anything else stays an internal error.
 func commitError(typ string, err error) error {
-	var msg string
+	var key string
 	switch {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		msg = "数据盘已满，本次操作未保存，请联系管理员清理磁盘后重试 / the data disk is full: nothing was saved; ask the administrator to free space, then try again"
+		key = "err.hall.disk_full"
 	case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
-		msg = "数据目录只读，本次操作未保存，请联系管理员 / the data directory is read-only: nothing was saved; call the administrator"
+		key = "err.hall.disk_read_only"
 	case errors.Is(err, syscall.EIO):
-		msg = "数据盘读写故障，本次操作未保存，请联系管理员 / the data disk failed: nothing was saved; call the administrator"
+		key = "err.hall.disk_failed"
 	default:
 		return fmt.Errorf("commit %s: %w", typ, err)
 	}
-	return &diskError{queue.Errorf(queue.EUNAVAILABLE, "%s", msg), err}
+	return &diskError{queue.Err(queue.EUNAVAILABLE, key), err}
 }
 
 // diskError is a user-safe EUNAVAILABLE error that still wraps its cause.

@@ -132,4 +132,9 @@ var hallErrors = map[string][2]string{
 	"err.hall.you_cannot_disable_your":        {"不能停用自己的账号", "you cannot disable your own account"},
 	"err.hall.you_may_not_do":                 {"无权执行此操作", "you may not do this"},
 	"err.hall.your_session_expired_sign":      {"登录已过期，请重新登录", "your session expired; sign in again"},
+
+	// Commits the disk refused (diskerr.go): nothing was saved.
+	"err.hall.disk_full":      {"数据盘已满，本次操作未保存，请联系管理员清理磁盘后重试", "the data disk is full: nothing was saved; ask the administrator to free space, then try again"},
+	"err.hall.disk_read_only": {"数据目录只读，本次操作未保存，请联系管理员", "the data directory is read-only: nothing was saved; call the administrator"},
+	"err.hall.disk_failed":    {"数据盘读写故障，本次操作未保存，请联系管理员", "the data disk failed: nothing was saved; call the administrator"},
 }

@@ -31,7 +31,7 @@ const (
 const ErrPrefix = "err."
 
 // messages is the catalog: key → {Chinese, English}.
-var messages = merge(pageMessages, queueErrors, hallErrors, storeErrors, reportErrors, simErrors, calendarErrors, catalogsyncErrors, regionErrors)
+var messages = merge(pageMessages, queueErrors, hallErrors, storeErrors, reportErrors, simErrors, calendarErrors, catalogsyncErrors, regionErrors, webErrors, kioskErrors, printingErrors, printingTexts, notifyErrors, appointmentTexts, simTexts)
 
 // pages is the catalog without the error messages.
 var pages = func() map[string][2]string {

@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -11,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hallq/i18n"
+	"hallq/queue"
 )
 
 // DefaultTimeout bounds connecting to a printer, each status answer and the
@@ -41,15 +43,16 @@ func (f *Fault) Error() string {
 
 func (f *Fault) Unwrap() error { return f.Err }
 
-var faultText = map[string]string{
-	FaultOffline:   "打印机未连接或离线 / the printer is off line or unreachable",
-	FaultPaperOut:  "打印机缺纸，请更换纸卷 / the printer is out of paper",
-	FaultCoverOpen: "打印机纸仓盖未关好 / the printer cover is open",
-	FaultError:     "打印机故障 / the printer reports an error",
+// faultKey is the i18n catalog key of each fault kind's message.
+var faultKey = map[string]string{
+	FaultOffline:   "err.kiosk.printer_offline",
+	FaultPaperOut:  "err.kiosk.printer_paper_out",
+	FaultCoverOpen: "err.kiosk.printer_cover_open",
+	FaultError:     "err.kiosk.printer_error",
 }
 
 func fault(kind string, err error) *Fault {
-	return &Fault{Kind: kind, Message: faultText[kind], Err: err}
+	return &Fault{Kind: kind, Message: i18n.Bilingual(faultKey[kind]), Err: err}
 }
 
 // FaultOf returns the fault kind of err: "" for nil, FaultError for an
@@ -73,25 +76,25 @@ var (
 // ParseURL checks a printer address: tcp://HOST:PORT (a network printer,
 // usually port 9100) or a device file under /dev (/dev/usb/lp0), optionally
 // followed by the roll width, "#58mm" or "#80mm". It returns the network
-// ("tcp" or "file") and the address.
+// ("tcp" or "file") and the address; a malformed address is EINVALID.
 func ParseURL(u string) (network, addr string, err error) {
 	if i := strings.LastIndexByte(u, '#'); i >= 0 {
 		if w := u[i+1:]; w != Paper58.Name && w != Paper80.Name {
-			return "", "", fmt.Errorf("纸宽须为 #58mm 或 #80mm / the paper width must be #58mm or #80mm")
+			return "", "", queue.Err(queue.EINVALID, "err.kiosk.paper_width")
 		}
 		u = u[:i]
 	}
 	if m := tcpURL.FindStringSubmatch(u); m != nil {
 		port, _ := strconv.Atoi(m[2])
 		if port < 1 || port > 65535 {
-			return "", "", fmt.Errorf("打印机端口须在 1–65535 之间 / the printer port must be 1–65535")
+			return "", "", queue.Err(queue.EINVALID, "err.kiosk.printer_port")
 		}
 		return "tcp", net.JoinHostPort(strings.Trim(m[1], "[]"), m[2]), nil
 	}
 	if devPath.MatchString(u) && !strings.Contains(u, "/../") && !strings.HasSuffix(u, "/..") {
 		return "file", u, nil
 	}
-	return "", "", fmt.Errorf("打印机地址须为 tcp://主机:端口 或 /dev/… 设备文件 / a printer address is tcp://HOST:PORT or a /dev/… device file")
+	return "", "", queue.Err(queue.EINVALID, "err.kiosk.printer_address")
 }
 
 // PaperOf is the roll width a printer URL names ("#58mm", "#80mm"), or def.

@@ -3,6 +3,8 @@ package kiosk
 import (
 	"fmt"
 	"time"
+
+	"hallq/i18n"
 )
 
 // Ticket is what a printed ticket says. Times are already in the hall's
@@ -46,7 +48,7 @@ func (t Ticket) ESCPOS(p Paper) []byte {
 	d := NewDoc(p)
 	d.Align(Center).Bold(true).Size(1, 2).Line(t.Hall).Size(1, 1).Bold(false)
 	d.Rule()
-	d.Line("您的号码 / Your number")
+	d.Line(i18n.Bilingual("kiosk.your_number"))
 	// Four characters at 4× width fill 16 columns: fits the 58 mm roll.
 	scale := 4
 	for scale > 1 && Width(t.Number)*scale > p.Columns {

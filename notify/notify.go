@@ -16,8 +16,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"hallq/queue"
 	"io"
 	"net/http"
 	"net/url"
@@ -115,14 +115,15 @@ func (w *Webhook) Notify(ctx context.Context, m Message) error {
 	return nil
 }
 
-// CheckURL refuses a webhook address that is not http(s) with a host.
+// CheckURL refuses a webhook address that is not http(s) with a host
+// (EINVALID).
 func CheckURL(s string) error {
 	if s == "" {
 		return nil
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("网关地址须为 http(s)://主机/路径 / the gateway URL must be http(s)://host/path")
+		return queue.Err(queue.EINVALID, "err.notify.gateway_url")
 	}
 	return nil
 }

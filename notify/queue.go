@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallq/queue"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -104,17 +105,16 @@ func (s *Service) Settings() Settings {
 	return s.set
 }
 
-// SaveSettings checks and stores new settings (EINVALID-style error text
-// for a bad URL).
+// SaveSettings checks and stores new settings (EINVALID for bad ones).
 func (s *Service) SaveSettings(n Settings) error {
 	if err := CheckURL(n.URL); err != nil {
 		return err
 	}
 	if n.Attempts < 0 || n.Attempts > 20 {
-		return errors.New("重试次数须在 0–20 之间 / attempts must be 0–20")
+		return queue.Err(queue.EINVALID, "err.notify.attempts_range")
 	}
 	if n.URL != "" && len(n.Secret) < 16 {
-		return errors.New("签名密钥至少 16 个字符 / the signing secret needs at least 16 characters")
+		return queue.Err(queue.EINVALID, "err.notify.secret_too_short")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -242,7 +242,7 @@ func (s *Service) DeadLetters() []DeadLetter {
 }
 
 // ErrNotFound: no dead letter has that id.
-var ErrNotFound = errors.New("没有这条未送达通知 / no such dead letter")
+var ErrNotFound = queue.Err(queue.ENOTFOUND, "err.notify.no_such_dead_letter")
 
 func (s *Service) take(id string) (Message, error) {
 	s.mu.Lock()

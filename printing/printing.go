@@ -22,6 +22,7 @@ import (
 
 	"hallq/casework/cases"
 	"hallq/hall"
+	"hallq/i18n"
 	"hallq/kiosk"
 	"hallq/queue"
 )
@@ -316,7 +317,7 @@ func (svc *Service) notePrinter(device, url string, perr error, ticket uint64) P
 		if errors.As(perr, &f) {
 			msg = f.Message
 		} else {
-			msg = "打印失败 / printing failed"
+			msg = i18n.Bilingual("err.printing.failed")
 		}
 	}
 	var out Printer
@@ -346,9 +347,9 @@ func (svc *Service) notePrinter(device, url string, perr error, ticket uint64) P
 		out = next
 		reason := msg
 		if state == Ready {
-			reason = "打印机恢复正常 / the printer is ready again"
+			reason = i18n.Bilingual("printing.ready_again")
 			if !ok {
-				reason = "打印机就绪 / the printer is ready"
+				reason = i18n.Bilingual("printing.ready")
 			}
 		}
 		return queue.Event{Type: EvPrinter, At: now, Day: e.Day(), Ticket: ticket, Reason: reason,

@@ -13,7 +13,7 @@ import (
 	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/store"
-	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
+	"hallq/i18n"
 	"hallq/queue"
 	"hallq/rating"
 )
@@ -90,7 +90,7 @@ func Run(st *store.Store, opt Options) (Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	if res.Tickets == 0 && simErr == nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("没有客户：本厅在 %s … %s 每天都不营业（营业时间、节假日）/ no customers: the hall is closed on every day from %s to %s (its opening hours and holidays)",
+		res.Notes = append(res.Notes, i18n.Bilingual("sim.note_no_customers",
 			res.FirstDay, res.LastDay, res.FirstDay, res.LastDay))
 	}
 	return res, simErr
@@ -192,7 +192,7 @@ func (s *simulator) write(st *store.Store, first time.Time, opt Options, res *Re
 // or hours beyond the staffed day (simulated within 06:00–22:00).
 func hoursNotes(cfg queue.Config) []string {
 	if len(cfg.Hours) == 0 {
-		return []string{"本厅没有营业时间（全天营业）：按 08:30–17:30 模拟客户 / the hall has no opening hours (open around the clock): customers are simulated 08:30–17:30"}
+		return []string{i18n.Bilingual("sim.note_no_hours")}
 	}
 	var out []string
 	for wd := 1; wd <= 7; wd++ {
@@ -205,7 +205,7 @@ func hoursNotes(cfg queue.Config) []string {
 			continue
 		}
 		o2, c2 := max(o, staffedOpen), min(c, staffedClose)
-		out = append(out, fmt.Sprintf("星期%d 营业 %s–%s，超出模拟的营业日：按 %s–%s 模拟 / weekday %d is open %s–%s, beyond the staffed day the simulator models: simulated %s–%s",
+		out = append(out, i18n.Bilingual("sim.note_hours_beyond",
 			wd, h.Open, h.Close, clock(o2), clock(c2), wd, h.Open, h.Close, clock(o2), clock(c2)))
 	}
 	return out

@@ -202,7 +202,7 @@ func (s *Server) apptPutSettings(c *fiber.Ctx) error {
 func (s *Server) apptReport(c *fiber.Ctx) error {
 	from, to := c.Query("from"), c.Query("to")
 	if from == "" || to == "" {
-		return queue.Errorf(queue.EINVALID, "请给出 from 和 to（YYYY-MM-DD）/ give from and to (YYYY-MM-DD)")
+		return queue.Err(queue.EINVALID, "err.web.give_from_and_to_yyyy")
 	}
 	f, err := s.appts.Figures(from, to)
 	if err != nil {

@@ -25,7 +25,7 @@ func approvalOut(a casework.Approval) approvalJSON {
 func (s *Server) listApprovals(c *fiber.Ctx) error {
 	status := c.Query("status")
 	if status != "" && !slices.Contains([]string{casework.ApPending, casework.ApApproved, casework.ApRejected}, status) {
-		return queue.Errorf(queue.EINVALID, "状态 %q 无效 / unknown status %q", status, status)
+		return queue.Err(queue.EINVALID, "err.web.unknown_status", status, status)
 	}
 	list, err := s.casework.Approvals(principal(c), status, 0)
 	if err != nil {

@@ -17,7 +17,7 @@ func auditQuery(c *fiber.Ctx) (console.AuditQuery, error) {
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n <= 0 {
-			return q, queue.Errorf(queue.EINVALID, "limit 须为正整数 / limit must be a positive number")
+			return q, queue.Err(queue.EINVALID, "err.web.limit_must_be_a_positive")
 		}
 		q.Limit = n
 	}
@@ -53,7 +53,7 @@ func (s *Server) getBackupFile(c *fiber.Ctx) error {
 	name := utils.CopyString(c.Params("name"))
 	path, ok := s.backups.Path(name)
 	if !ok {
-		return queue.Errorf(queue.ENOTFOUND, "没有这个备份 / no such backup")
+		return queue.Err(queue.ENOTFOUND, "err.web.no_such_backup")
 	}
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)

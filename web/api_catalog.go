@@ -72,7 +72,7 @@ func (s *Server) putCatalogItem(c *fiber.Ctx) error {
 		it.ID = id
 	}
 	if it.ID != id {
-		return queue.Errorf(queue.EINVALID, "编号与地址不一致 / the id in the body differs from the path")
+		return queue.Err(queue.EINVALID, "err.web.the_id_in_the_body")
 	}
 	saved, err := s.casework.SaveCatalogItem(c.UserContext(), principal(c), it)
 	if err != nil {

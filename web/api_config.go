@@ -104,7 +104,7 @@ func (s *Server) postService(c *fiber.Ctx) error {
 		return err
 	}
 	if strings.TrimSpace(req.Prefix) != strings.ToUpper(strings.TrimSpace(req.Prefix)) {
-		return queue.Errorf(queue.EINVALID, "业务类别前缀必须是一个大写字母 / service prefix %q must be one letter A–Z", req.Prefix)
+		return queue.Err(queue.EINVALID, "err.web.service_prefix_must_be_one", req.Prefix)
 	}
 	out, err := s.hall.SaveService(c.UserContext(), principal(c), req.service(), true)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Server) putService(c *fiber.Ctx) error {
 	}
 	prefix := utils.CopyString(c.Params("prefix"))
 	if req.Prefix != "" && req.Prefix != prefix {
-		return queue.Errorf(queue.EINVALID, "前缀不能修改 / the prefix cannot change")
+		return queue.Err(queue.EINVALID, "err.web.the_prefix_cannot_change")
 	}
 	req.Prefix = prefix
 	svc := req.service()
@@ -157,7 +157,7 @@ func (s *Server) putCounter(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Number != 0 && req.Number != n {
-		return queue.Errorf(queue.EINVALID, "窗口号不能修改 / the counter number cannot change")
+		return queue.Err(queue.EINVALID, "err.web.the_counter_number_cannot_change")
 	}
 	req.Number = n
 	out, err := s.hall.SaveCounter(c.UserContext(), principal(c), req, false)
@@ -259,7 +259,7 @@ func (s *Server) parseLocal(what, v string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, queue.Errorf(queue.EINVALID, "%s时间格式应为 YYYY-MM-DD HH:MM / the %s time must be YYYY-MM-DD HH:MM", map[string]string{"start": "开始", "end": "结束"}[what], what)
+	return time.Time{}, queue.Err(queue.EINVALID, "err.web.the_time_must_be_yyyy", map[string]string{"start": "开始", "end": "结束"}[what], what)
 }
 
 func (s *Server) notice(c *fiber.Ctx) (console.Notice, error) {

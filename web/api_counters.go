@@ -21,7 +21,7 @@ func (s *Server) counterAction(c *fiber.Ctx) error {
 	}
 	action := c.Params("action")
 	if !slices.Contains(hall.CounterActions, action) {
-		return queue.Errorf(queue.ENOTFOUND, "没有这个操作 / unknown action %q", action)
+		return queue.Err(queue.ENOTFOUND, "err.web.unknown_action", action)
 	}
 	var op hall.CounterOp
 	if err := decodeOptional(c, &op); err != nil {
@@ -58,7 +58,7 @@ func (s *Server) counterWaiting(c *fiber.Ctx) error {
 	}
 	list := s.hall.Waiting(n)
 	if list == nil {
-		return queue.Errorf(queue.ENOTFOUND, "没有 %d 号窗口 / there is no counter %d", n, n)
+		return queue.Err(queue.ENOTFOUND, "err.web.there_is_no_counter", n, n)
 	}
 	for i := range list {
 		list[i] = privacy.Ticket(list[i], privacy.Staff)

@@ -53,7 +53,7 @@ func parseSince(c *fiber.Ctx) (uint64, error) {
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil {
-		return 0, queue.Errorf(queue.EINVALID, "since 须为事件序号（非负整数）/ since must be an event sequence number")
+		return 0, queue.Err(queue.EINVALID, "err.web.since_must_be_an_event")
 	}
 	return n, nil
 }
@@ -66,7 +66,7 @@ func parseLimit(c *fiber.Ctx) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > MaxEventsLimit {
-		return 0, queue.Errorf(queue.EINVALID, "limit 须为 1 至 %d 的整数 / limit must be 1…%d", MaxEventsLimit, MaxEventsLimit)
+		return 0, queue.Err(queue.EINVALID, "err.web.limit_must_be_1", MaxEventsLimit, MaxEventsLimit)
 	}
 	return n, nil
 }

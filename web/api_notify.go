@@ -16,7 +16,7 @@ import (
 
 func (s *Server) notifier() (*notify.Service, error) {
 	if s.opt.Notify == nil {
-		return nil, queue.Errorf(queue.ENOTFOUND, "本厅未启用通知网关 / the gateway notifier is not running")
+		return nil, queue.Err(queue.ENOTFOUND, "err.web.the_gateway_notifier_is_not")
 	}
 	return s.opt.Notify, nil
 }
@@ -57,6 +57,9 @@ func (s *Server) putNotify(c *fiber.Ctx) error {
 		req.Secret = n.Settings().Secret
 	}
 	if err := n.SaveSettings(req); err != nil {
+		if queue.ErrorCode(err) == queue.EINVALID {
+			return err // a refused setting, with its catalog key
+		}
 		return queue.Errorf(queue.EINVALID, "%s", err.Error())
 	}
 	s.log.Info("notify settings changed", "by", principal(c).Actor(), "url", req.URL)
@@ -70,7 +73,7 @@ func (s *Server) testNotify(c *fiber.Ctx) error {
 		return err
 	}
 	if n.Settings().URL == "" {
-		return queue.Errorf(queue.EINVALID, "请先填写网关地址 / set the gateway URL first")
+		return queue.Err(queue.EINVALID, "err.web.set_the_gateway_url_first")
 	}
 	now := s.hall.Now()
 	n.Enqueue(notify.Message{ID: fmt.Sprintf("test-%d", now.UnixNano()), Kind: notify.KindTest, At: now,
@@ -109,10 +112,7 @@ func (s *Server) deadAction(c *fiber.Ctx) error {
 	case "dismiss":
 		err = n.Dismiss(id)
 	default:
-		return queue.Errorf(queue.ENOTFOUND, "没有这个操作 / no such action")
-	}
-	if err == notify.ErrNotFound {
-		return queue.Errorf(queue.ENOTFOUND, "%s", err.Error())
+		return queue.Err(queue.ENOTFOUND, "err.web.no_such_action")
 	}
 	if err != nil {
 		return err

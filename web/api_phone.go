@@ -100,7 +100,7 @@ func (s *Server) arrival(c *fiber.Ctx) error {
 	}
 	code := normalizeCode(req.Code)
 	if !trackingRE.MatchString(code) {
-		return queue.Errorf(queue.EINVALID, "查询码格式不正确 / that is not a tracking code")
+		return queue.Err(queue.EINVALID, "err.web.that_is_not_a_tracking")
 	}
 	t, changed, err := s.remotes.Arrive(c.UserContext(), principal(c).Actor(), code)
 	if err != nil {
@@ -262,7 +262,7 @@ func (s *Server) importCalendar(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Year < 2002 || req.Year > 2100 {
-		return queue.Errorf(queue.EINVALID, "年份须在 2002–2100 之间 / the year must be 2002–2100")
+		return queue.Err(queue.EINVALID, "err.web.the_year_must_be_2002")
 	}
 	o, n, err := calendar.Import(s.hall.Config(), req.Year, req.Weekday)
 	if err != nil {

@@ -60,7 +60,7 @@ func (s *Server) listPrinters(c *fiber.Ctx) error {
 func (s *Server) checkPrinter(c *fiber.Ctx) error {
 	device, err := url.PathUnescape(c.Params("device"))
 	if err != nil || device == "" {
-		return queue.Errorf(queue.EINVALID, "请指定取号机 / name the kiosk")
+		return queue.Err(queue.EINVALID, "err.web.name_the_kiosk")
 	}
 	v, err := s.prints.KioskPrinter(c.UserContext(), principal(c), device, true)
 	if err != nil {

@@ -108,7 +108,7 @@ func (s *Server) putRatingSettings(c *fiber.Ctx) error {
 func (s *Server) ratingAlerts(c *fiber.Ctx) error {
 	day := c.Query("day", s.hall.Now().In(s.hall.Location()).Format(time.DateOnly))
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return queue.Errorf(queue.EINVALID, "日期须为 YYYY-MM-DD / day must be YYYY-MM-DD")
+		return queue.Err(queue.EINVALID, "err.web.day_must_be_yyyy_mm")
 	}
 	a, err := s.ratings.Alerts(day)
 	if err != nil {
@@ -125,7 +125,7 @@ func (s *Server) ratingAlerts(c *fiber.Ctx) error {
 func (s *Server) callbacks(c *fiber.Ctx) error {
 	status := c.Query("status")
 	if status != "" && status != rating.CallbackOpen && status != rating.CallbackDone {
-		return queue.Errorf(queue.EINVALID, "status 须为 open 或 done / status must be open or done")
+		return queue.Err(queue.EINVALID, "err.web.status_must_be_open_or")
 	}
 	list, err := s.ratings.Callbacks(status)
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Server) callbacks(c *fiber.Ctx) error {
 func (s *Server) recordCallback(c *fiber.Ctx) error {
 	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
 	if err != nil || id == 0 {
-		return queue.Errorf(queue.ENOTFOUND, "没有这个回访任务 / no such call-back task")
+		return queue.Err(queue.ENOTFOUND, "err.web.no_such_call_back_task")
 	}
 	var req rating.CallbackRequest
 	if err := decode(c, &req); err != nil {

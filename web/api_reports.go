@@ -25,14 +25,14 @@ func (s *Server) reportParams(c *fiber.Ctx) (report.Params, error) {
 	if v := c.Query("slot"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return p, queue.Errorf(queue.EINVALID, "时段长度只能是 15 或 30 分钟 / slot must be 15 or 30 minutes")
+			return p, queue.Err(queue.EINVALID, "err.web.slot_must_be_15_or")
 		}
 		p.SlotMin = n
 	}
 	if v := c.Query("goal"); v != "" {
 		g, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return p, queue.Errorf(queue.EINVALID, "服务水平目标须在 0 与 1 之间 / the service level goal must be between 0 and 1")
+			return p, queue.Err(queue.EINVALID, "err.web.the_service_level_goal_must")
 		}
 		p.Goal = g
 	}
@@ -74,7 +74,7 @@ func (s *Server) reportPeakCSV(c *fiber.Ctx) error {
 	name := c.Query("table", "slots")
 	t, ok := r.Table(name)
 	if !ok {
-		return queue.Errorf(queue.EINVALID, "没有 %q 这张表 / no table %q", name, name)
+		return queue.Err(queue.EINVALID, "err.web.no_table", name, name)
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="peak-%s-%s-%s.csv"`, r.From, r.To, name))

@@ -18,7 +18,7 @@ func (s *Server) issueTicket(c *fiber.Ctx) error {
 	}
 	p := principal(c)
 	if p.Kind == "device" && !s.kioskLimit.allow(p.Actor(), s.hall.Now()) {
-		return queue.Errorf(queue.ERATELIMIT, "取号过于频繁，请稍候再试 / too many tickets from this kiosk; please wait a moment")
+		return queue.Err(queue.ERATELIMIT, "err.web.too_many_tickets_from_this")
 	}
 	t, err := s.hall.Issue(c.UserContext(), p, req)
 	if err != nil {
@@ -30,7 +30,7 @@ func (s *Server) issueTicket(c *fiber.Ctx) error {
 func ticketID(c *fiber.Ctx) (uint64, error) {
 	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
 	if err != nil {
-		return 0, queue.Errorf(queue.ENOTFOUND, "票号无效 / invalid ticket id")
+		return 0, queue.Err(queue.ENOTFOUND, "err.web.invalid_ticket_id")
 	}
 	return id, nil
 }

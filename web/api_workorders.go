@@ -37,7 +37,7 @@ func (s *Server) listWorkOrders(c *fiber.Ctx) error {
 	p := principal(c)
 	status := c.Query("status")
 	if status != "" && !slices.Contains([]string{casework.WOOpen, casework.WOProgress, casework.WOResolved, casework.WOClosed, "active", "overdue"}, status) {
-		return queue.Errorf(queue.EINVALID, "状态 %q 无效 / unknown status %q", status, status)
+		return queue.Err(queue.EINVALID, "err.web.unknown_status", status, status)
 	}
 	list, err := s.casework.WorkOrders(p, casework.WorkOrderFilter{Status: status, Mine: c.Query("mine") == "1"})
 	if err != nil {

@@ -81,13 +81,13 @@ func allow(roles []string) fiber.Handler {
 			case page:
 				return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 			}
-			return queue.Errorf(queue.EUNAUTHORIZED, "请先登录或配对设备 / sign in or pair this device first")
+			return queue.Err(queue.EUNAUTHORIZED, "err.web.sign_in_or_pair_this")
 		}
 		if !slices.Contains(roles, p.Role) {
 			if page {
 				return forbiddenPage(c)
 			}
-			return queue.Errorf(queue.EFORBIDDEN, "无权执行此操作 / you may not do this")
+			return queue.Err(queue.EFORBIDDEN, "err.web.you_may_not_do_this")
 		}
 		return c.Next()
 	}

@@ -43,10 +43,10 @@ func guardBody(c *fiber.Ctx) error {
 // checkBody is guardBody's test of one body.
 func checkBody(body []byte) error {
 	if !utf8.Valid(body) {
-		return queue.Errorf(queue.EBADREQUEST, "请求内容不是有效的 UTF-8 / the body is not valid UTF-8")
+		return queue.Err(queue.EBADREQUEST, "err.web.the_body_is_not_valid")
 	}
 	if body[0] != '{' {
-		return queue.Errorf(queue.EBADREQUEST, "请以 JSON 对象提交 / the body must be a JSON object")
+		return queue.Err(queue.EBADREQUEST, "err.web.the_body_must_be_a")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -54,24 +54,24 @@ func checkBody(body []byte) error {
 	for {
 		tok, err := dec.Token()
 		if err != nil { // the end before the object closed, or not JSON
-			return queue.Errorf(queue.EBADREQUEST, "JSON 格式错误 / malformed JSON")
+			return queue.Err(queue.EBADREQUEST, "err.web.malformed_json")
 		}
 		switch v := tok.(type) {
 		case json.Delim:
 			if v == '{' || v == '[' {
 				if depth++; depth > maxBodyDepth {
-					return queue.Errorf(queue.EBADREQUEST, "JSON 嵌套过深（最多 %d 层）/ JSON nested deeper than %d levels", maxBodyDepth, maxBodyDepth)
+					return queue.Err(queue.EBADREQUEST, "err.web.json_nested_deeper_than_levels", maxBodyDepth, maxBodyDepth)
 				}
 			} else if depth--; depth == 0 {
 				// The object is whole: nothing may follow it.
 				if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-					return queue.Errorf(queue.EBADREQUEST, "JSON 之后还有多余内容 / trailing data after the JSON value")
+					return queue.Err(queue.EBADREQUEST, "err.web.trailing_data_after_the_json")
 				}
 				return nil
 			}
 		case string:
 			if r, ok := forbiddenRune(v); ok {
-				return queue.Errorf(queue.EINVALID, "文本含有不允许的控制字符 U+%04X / text holds the control character U+%04X", r, r)
+				return queue.Err(queue.EINVALID, "err.web.text_holds_the_control_character", r, r)
 			}
 		}
 	}

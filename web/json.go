@@ -17,7 +17,7 @@ import (
 // fields and trailing data are refused.
 func decode(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
-		return queue.Errorf(queue.EBADREQUEST, "请以 JSON 提交（Content-Type: application/json）/ send JSON with Content-Type: application/json")
+		return queue.Err(queue.EBADREQUEST, "err.web.send_json_with_content_type")
 	}
 	return decodeBytes(c.Body(), v)
 }
@@ -29,20 +29,20 @@ func decodeBytes(body []byte, v any) error {
 		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			return queue.Errorf(queue.EBADREQUEST, "请求内容为空 / the request body is empty")
+			return queue.Err(queue.EBADREQUEST, "err.web.the_request_body_is_empty")
 		case errors.As(err, &ute) && ute.Field == "":
-			return queue.Errorf(queue.EBADREQUEST, "请以 JSON 对象提交 / the body must be a JSON object")
+			return queue.Err(queue.EBADREQUEST, "err.web.the_body_must_be_a")
 		case errors.As(err, &ute):
-			return queue.Errorf(queue.EBADREQUEST, "字段 %s 类型错误 / field %q has the wrong type", ute.Field, ute.Field)
+			return queue.Err(queue.EBADREQUEST, "err.web.field_has_the_wrong_type", ute.Field, ute.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return queue.Errorf(queue.EBADREQUEST, "未知字段 %s / unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "), strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return queue.Err(queue.EBADREQUEST, "err.web.unknown_field", strings.TrimPrefix(err.Error(), "json: unknown field "), strings.TrimPrefix(err.Error(), "json: unknown field "))
 		}
-		return queue.Errorf(queue.EBADREQUEST, "JSON 格式错误 / malformed JSON")
+		return queue.Err(queue.EBADREQUEST, "err.web.malformed_json")
 	}
 	// Anything but the end after the value: another value, or stray
 	// characters such as the "}" of `{}}` (dec.More misses those).
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return queue.Errorf(queue.EBADREQUEST, "JSON 之后还有多余内容 / trailing data after the JSON value")
+		return queue.Err(queue.EBADREQUEST, "err.web.trailing_data_after_the_json")
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func decodeOptional(c *fiber.Ctx, v any) error {
 func pathInt(c *fiber.Ctx, name string) (int, error) {
 	n, err := strconv.Atoi(c.Params(name))
 	if err != nil || n <= 0 {
-		return 0, queue.Errorf(queue.ENOTFOUND, "%s 无效 / invalid %s %q", name, name, c.Params(name))
+		return 0, queue.Err(queue.ENOTFOUND, "err.web.invalid_path_param", name, name, c.Params(name))
 	}
 	return n, nil
 }

@@ -64,7 +64,7 @@ func demoVisitor(c *fiber.Ctx) bool {
 func (s *Server) demoPair(c *fiber.Ctx) error {
 	i, err := strconv.Atoi(c.Params("i"))
 	if err != nil || i < 0 || i >= len(s.opt.DemoDevices) || !demoVisitor(c) {
-		return queue.Errorf(queue.ENOTFOUND, "没有这个演示设备 / no such demo device")
+		return queue.Err(queue.ENOTFOUND, "err.web.no_such_demo_device")
 	}
 	code, err := s.accounts.PairingForDevice(c.UserContext(), s.opt.DemoDevices[i].Token)
 	if err != nil {

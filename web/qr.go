@@ -24,14 +24,14 @@ const (
 // Other pages use it (or QRDataURI) for device pairing codes.
 func QRPNG(text string, size int) ([]byte, error) {
 	if text == "" || len(text) > qrTextMax {
-		return nil, queue.Errorf(queue.EINVALID, "二维码内容为空或过长 / the QR code text is empty or too long")
+		return nil, queue.Err(queue.EINVALID, "err.web.the_qr_code_text_is")
 	}
 	if size <= 0 || size > qrSizeMax {
 		size = QRSizeKiosk
 	}
 	png, err := qrcode.Encode(text, qrcode.Medium, size)
 	if err != nil {
-		return nil, queue.Errorf(queue.EINVALID, "无法生成二维码 / cannot make a QR code of this text")
+		return nil, queue.Err(queue.EINVALID, "err.web.cannot_make_a_qr_code")
 	}
 	return png, nil
 }
@@ -67,7 +67,7 @@ func TrackURL(base, code string) string { return strings.TrimRight(base, "/") + 
 func (s *Server) qrTrack(c *fiber.Ctx) error {
 	code := strings.ToUpper(c.Params("code"))
 	if !trackingRE.MatchString(code) {
-		return queue.Errorf(queue.ENOTFOUND, "查询码无效 / invalid tracking code")
+		return queue.Err(queue.ENOTFOUND, "err.web.invalid_tracking_code")
 	}
 	png, err := QRPNG(TrackURL(s.publicBase(c), code), QRSizeKiosk)
 	if err != nil {

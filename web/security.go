@@ -71,7 +71,7 @@ func (s *Server) crossSite(c *fiber.Ctx) error {
 }
 
 func crossSite() error {
-	return queue.Errorf(queue.EFORBIDDEN, "拒绝来自其他网站的请求 / request from another site refused")
+	return queue.Err(queue.EFORBIDDEN, "err.web.request_from_another_site_refused")
 }
 
 // rateLimiter is a token bucket per key: burst tokens, one more every per.
@@ -145,6 +145,6 @@ func (s *Server) limited(kind string, next fiber.Handler) fiber.Handler {
 			return next(c)
 		}
 		s.log.Warn("rate limited", "limit", kind, "addr", c.IP(), "path", c.Path())
-		return queue.Errorf(queue.ERATELIMIT, "请求过于频繁，请稍后再试 / too many requests; please try again later")
+		return queue.Err(queue.ERATELIMIT, "err.web.too_many_requests_please_try")
 	}
 }

@@ -351,14 +351,14 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		switch fe.Code {
 		case fiber.StatusRequestEntityTooLarge:
-			err = queue.Errorf(queue.ETOOLARGE, "请求内容过大（上限 64 KB）/ the request body is too large (limit 64 KB)")
+			err = queue.Err(queue.ETOOLARGE, "err.web.the_request_body_is_too")
 		case fiber.StatusNotFound:
-			err = queue.Errorf(queue.ENOTFOUND, "没有这个地址 / no such page")
+			err = queue.Err(queue.ENOTFOUND, "err.web.no_such_page")
 		case fiber.StatusMethodNotAllowed:
-			err = queue.Errorf(queue.ENOTFOUND, "不支持此方法 / method not allowed")
+			err = queue.Err(queue.ENOTFOUND, "err.web.method_not_allowed")
 		default:
 			if fe.Code < 500 {
-				err = queue.Errorf(queue.EBADREQUEST, "请求无效 / bad request")
+				err = queue.Err(queue.EBADREQUEST, "err.web.bad_request")
 			}
 		}
 	}

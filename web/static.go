@@ -22,11 +22,11 @@ func (s *Server) static() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		name := path.Clean(c.Params("*"))
 		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".go") {
-			return queue.Errorf(queue.ENOTFOUND, "没有这个文件 / no such file")
+			return queue.Err(queue.ENOTFOUND, "err.web.no_such_file")
 		}
 		data, err := fs.ReadFile(assets.FS, name)
 		if err != nil {
-			return queue.Errorf(queue.ENOTFOUND, "没有这个文件 / no such file")
+			return queue.Err(queue.ENOTFOUND, "err.web.no_such_file")
 		}
 		if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
 			c.Set(fiber.HeaderContentType, ct)

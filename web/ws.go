@@ -71,7 +71,7 @@ func (t wsTopic) frameKey() string {
 // parseTopic reads a topic; an unknown one is ENOTFOUND.
 func parseTopic(s string) (wsTopic, error) {
 	kind, arg, hasArg := strings.Cut(s, "/")
-	bad := queue.Errorf(queue.ENOTFOUND, "没有这个频道 %q（display、counter/N、keypad/N、desk/N、monitor、ticket/CODE）/ unknown topic %q (display, counter/N, keypad/N, desk/N, monitor, ticket/CODE)", s, s)
+	bad := queue.Err(queue.ENOTFOUND, "err.web.unknown_topic_display_counter_n", s, s)
 	switch kind {
 	case topicDisplay, topicMonitor:
 		if hasArg {
@@ -102,10 +102,10 @@ func (s *Server) mayWatch(p hall.Principal, t wsTopic) error {
 		return nil
 	}
 	if p.Kind == "" {
-		return queue.Errorf(queue.EUNAUTHORIZED, "请先登录或配对设备 / sign in or pair this device first")
+		return queue.Err(queue.EUNAUTHORIZED, "err.web.sign_in_or_pair_this")
 	}
 	person := p.Kind == "user" && slices.Contains(People, p.Role)
-	forbidden := queue.Errorf(queue.EFORBIDDEN, "无权订阅 %s / you may not watch %s", t, t)
+	forbidden := queue.Err(queue.EFORBIDDEN, "err.web.you_may_not_watch", t, t)
 	switch t.Kind {
 	case topicDisplay:
 		if person || (p.Kind == "device" && slices.Contains(Devices, p.Role)) {
@@ -177,7 +177,7 @@ func (s *Server) ws(c *fiber.Ctx) error {
 		since = 0 // another history: nothing to replay, the snapshot is the truth
 	}
 	if !s.wsOriginOK(c) {
-		return queue.Errorf(queue.EFORBIDDEN, "拒绝来自其他网站的连接 / websocket from another site refused")
+		return queue.Err(queue.EFORBIDDEN, "err.web.websocket_from_another_site_refused")
 	}
 	// The principal was authenticated a moment ago (a second is ample): a
 	// revocation since then closes the connection as soon as it registers.
@@ -194,7 +194,7 @@ func (s *Server) ws(c *fiber.Ctx) error {
 		}
 	}
 	if !cws.IsWebSocketUpgrade(c) {
-		return queue.Errorf(queue.EBADREQUEST, "请用 websocket 连接 / connect with a websocket")
+		return queue.Err(queue.EBADREQUEST, "err.web.connect_with_a_websocket")
 	}
 	c.Locals(wsLocal, req)
 	return s.hub.upgrade(c)
@@ -450,7 +450,7 @@ func (h *Hub) subscribe(c *wsClient, since uint64, stored queue.Ticket) ([][]byt
 		h.imu.Unlock()
 	})
 	if closed {
-		return nil, queue.Errorf(queue.ECLOSED, "服务器正在停止 / the server is stopping")
+		return nil, queue.Err(queue.ECLOSED, "err.web.the_server_is_stopping")
 	}
 
 	var first [][]byte
