@@ -84,6 +84,11 @@ func Text(lang, key string, args ...any) string {
 	return Join(format(m[0], args), format(m[1], args))
 }
 
+// Bilingual returns the text of key in both languages, "中文 / English", the
+// form that error messages had before the catalog and still have for
+// clients that ask for no language.
+func Bilingual(key string, args ...any) string { return Text("", key, args...) }
+
 // Join joins a Chinese and an English text into one bilingual text: "中文 /
 // English", or "中文（…）/ English" after a closing full-width parenthesis.
 // A Chinese text that ends in a space keeps it before the slash: a few
