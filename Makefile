@@ -23,13 +23,18 @@ test: test-deps axe generate-check vet
 	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) HALLQ_AXE=$(AXE_JS) $(GO) test -race -count=1 -timeout 60m $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
-## fuzz: run every Fuzz target for $(FUZZTIME) each (crashers land in testdata/fuzz and become regression cases)
+## fuzz: run every Fuzz target for $(FUZZTIME) each (crashers land in testdata/fuzz and become regression cases).
+## A failed run prints its output and runs again once: a crasher it found is in testdata/fuzz by then and fails the
+## second run too (go test replays testdata/fuzz first); a worker the loaded machine starved ("fuzzing process hung
+## or terminated unexpectedly", no crasher written) passes the second time and is reported, not hidden.
 fuzz:
-	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	@set -e; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
 		for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
 			echo "fuzz $$(dirname $$file) $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) >/dev/null || \
-				{ $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file); exit 1; }; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) >$$out 2>&1 || { \
+				cat $$out; echo "fuzz $$f failed; running it again (a crasher now in testdata/fuzz fails again)"; \
+				$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) || exit 1; }; \
 		done; \
 	done
 
