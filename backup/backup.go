@@ -1,6 +1,9 @@
 // Package backup keeps the hall's scheduled backups: a consistent copy of
-// the database into DIR/backups once a local day, the newest few kept, and
-// the list, download and "back up now" the managers' console offers.
+// the hot database and the sealed history into the backup directory
+// (DATA/backups, or Options.Dir: another disk or a mounted host path) once a
+// local day, the newest few kept, and the list, download and "back up now"
+// the managers' console offers. Segments are copied once and shared by the
+// backups that list them (segments.go).
 //
 // It is a feature of the hall kernel (docs/architecture.md): it uses the
 // store's consistent copy (Store.BackupFile), asks package health for room
@@ -9,16 +12,19 @@ package backup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hallq/hall"
 	"hallq/health"
+	"hallq/history"
 )
 
 // Dir is the folder of scheduled backups inside the data directory (the
@@ -31,8 +37,11 @@ const DefaultKeep = 14
 // File is one backup in the data directory.
 type File struct {
 	Name string    `json:"name"`
-	Size int64     `json:"size"`
+	Size int64     `json:"size"` // the hot file's bytes
 	Time time.Time `json:"time"`
+	// Segments is how many sealed days the backup lists (its manifest);
+	// their bytes are shared with the other backups.
+	Segments int `json:"segments,omitempty"`
 }
 
 // Options configure New.
@@ -43,6 +52,9 @@ type Options struct {
 	// Every is how often the schedule looks for a missing day's backup; 0
 	// means once a minute.
 	Every time.Duration
+	// Dir is the backup directory; "" means DATA/backups. Another disk or a
+	// mounted host path makes the backups survive the data disk.
+	Dir string
 }
 
 // Service is the backups of one hall.
@@ -50,6 +62,8 @@ type Service struct {
 	h    *hall.Hall
 	hs   *health.Service
 	keep int
+	dir  string
+	mu   sync.Mutex // one backup at a time (schedule, console, command line)
 }
 
 // New returns the backups of h; with opt.Keep > 0 it schedules the daily
@@ -57,7 +71,10 @@ type Service struct {
 // backup yet (at start, and after each midnight), it makes one and keeps the
 // newest opt.Keep. Every copy first asks hs for room on its disk.
 func New(h *hall.Hall, opt Options, hs *health.Service) *Service {
-	s := &Service{h: h, hs: hs, keep: max(opt.Keep, 0)}
+	s := &Service{h: h, hs: hs, keep: max(opt.Keep, 0), dir: opt.Dir}
+	if s.dir == "" {
+		s.dir = filepath.Join(h.Dir(), Dir)
+	}
 	if s.keep > 0 {
 		every := opt.Every
 		if every == 0 {
@@ -68,7 +85,8 @@ func New(h *hall.Hall, opt Options, hs *health.Service) *Service {
 	return s
 }
 
-func (s *Service) dir() string { return filepath.Join(s.h.Dir(), Dir) }
+// Dir is the backup directory.
+func (s *Service) Dir() string { return s.dir }
 
 // fileName is the file name of the backup of a local day.
 func fileName(day string) string { return "hallq-" + strings.ReplaceAll(day, "-", "") + ".db" }
@@ -76,7 +94,7 @@ func fileName(day string) string { return "hallq-" + strings.ReplaceAll(day, "-"
 // daily makes today's backup unless there is one.
 func (s *Service) daily(context.Context) error {
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
-	if _, err := os.Stat(filepath.Join(s.dir(), fileName(day))); err == nil {
+	if _, err := os.Stat(filepath.Join(s.dir, fileName(day))); err == nil {
 		return nil
 	}
 	b, err := s.Make(s.keep)
@@ -89,7 +107,7 @@ func (s *Service) daily(context.Context) error {
 
 // List lists the backups in DIR/backups, newest first.
 func (s *Service) List() ([]File, error) {
-	ents, err := os.ReadDir(s.dir())
+	ents, err := os.ReadDir(s.dir)
 	if os.IsNotExist(err) {
 		return []File{}, nil
 	} else if err != nil {
@@ -101,7 +119,11 @@ func (s *Service) List() ([]File, error) {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
-			out = append(out, File{Name: e.Name(), Size: fi.Size(), Time: fi.ModTime()})
+			f := File{Name: e.Name(), Size: fi.Size(), Time: fi.ModTime()}
+			if m, ok, err := ReadManifest(filepath.Join(s.dir, e.Name())); ok && err == nil {
+				f.Segments = len(m.Segments)
+			}
+			out = append(out, f)
 		}
 	}
 	slices.SortFunc(out, func(a, b File) int { return strings.Compare(b.Name, a.Name) })
@@ -114,32 +136,51 @@ func (s *Service) Path(name string) (string, bool) {
 	list, _ := s.List()
 	for _, b := range list {
 		if b.Name == name {
-			return filepath.Join(s.dir(), name), true
+			return filepath.Join(s.dir, name), true
 		}
 	}
 	return "", false
 }
 
 // Make writes today's backup (replacing one made earlier today) and keeps
-// the newest keep backups (all when keep is 0).
+// the newest keep backups (all when keep is 0), then removes the segments no
+// kept backup lists. A segment of the data directory that fails Verify is
+// left out and logged (the backup holds everything else); the error then
+// names it.
 func (s *Service) Make(keep int) (File, error) {
-	dir := s.dir()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dir := s.dir
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return File{}, fmt.Errorf("backup: %w", err)
 	}
+	if err := s.hs.Room(dir); err != nil { // EUNAVAILABLE before it writes when the disk is short
+		return File{}, err
+	}
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
 	name := fileName(day)
-	n, err := s.Copy(filepath.Join(dir, name)) // refused (EUNAVAILABLE) before it writes when the disk is short
+	res, err := WriteDir(s.h.Store(), s.h.Dir(), dir, name, false)
 	if err != nil {
 		return File{}, err
 	}
 	if keep > 0 {
 		list, _ := s.List()
 		for _, b := range list[min(keep, len(list)):] {
+			os.Remove(ManifestPath(filepath.Join(dir, b.Name)))
 			os.Remove(filepath.Join(dir, b.Name))
 		}
+		if _, err := Prune(dir); err != nil {
+			s.h.Log().Error("backup: removing unlisted segments", "dir", dir, "err", err)
+		}
 	}
-	return File{Name: name, Size: n, Time: time.Now()}, nil
+	f := File{Name: name, Size: res.Bytes, Time: time.Now(), Segments: res.Segments}
+	for _, d := range res.Damaged {
+		s.h.Log().Error("backup: a sealed day is damaged and was not backed up", "err", d)
+	}
+	if len(res.Damaged) > 0 {
+		return f, fmt.Errorf("backup %s written without %d damaged segments: %w", name, len(res.Damaged), errors.Join(res.Damaged...))
+	}
+	return f, nil
 }
 
 // Today makes today's backup now (the console's button), keeping as many as
@@ -155,9 +196,28 @@ func (s *Service) Today() (File, error) {
 // Keep is how many daily backups the schedule keeps (0: off).
 func (s *Service) Keep() int { return s.keep }
 
-// Stream writes a consistent copy of the database to w from one read
-// transaction while the hall keeps working (the managers' download).
-func (s *Service) Stream(w io.Writer) (int64, error) { return s.h.Store().Backup(w) }
+// Sealed reports whether the hall has sealed history: its backups are then
+// a hot file and segments (a tar archive as one file), else the hot file
+// alone, as before segments existed.
+func (s *Service) Sealed() bool { return Sealed(s.h.Dir()) }
+
+// Sealed reports whether the data directory data holds sealed segments.
+func Sealed(data string) bool {
+	ix, err := history.Scan(HistoryDir(data))
+	return err == nil && len(ix.Segments) > 0
+}
+
+// Stream writes a consistent copy of the hall to w while it keeps working
+// (the managers' download): the hot file from one read transaction, and,
+// when the hall has sealed history, as a tar archive with the segments and
+// the manifest (WriteTar).
+func (s *Service) Stream(w io.Writer) (int64, error) {
+	if !s.Sealed() {
+		return s.h.Store().Backup(w)
+	}
+	res, err := WriteTar(s.h.Store(), s.h.Dir(), w)
+	return res.Bytes + res.Copy, err
+}
 
 // Copy writes a consistent copy of the database to path (Make, and the
 // command line's online backup through the control socket), after checking
@@ -168,4 +228,58 @@ func (s *Service) Copy(path string) (int64, error) {
 		return 0, err
 	}
 	return s.h.Store().BackupFile(path)
+}
+
+// Write makes a complete backup at path while the hall runs (the command
+// line's online `hallq backup PATH`): WriteTo decides the form.
+func (s *Service) Write(path string) (Result, error) {
+	room := path
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		room = filepath.Dir(path)
+	}
+	if err := s.hs.Room(room); err != nil {
+		return Result{}, err
+	}
+	return WriteTo(s.h.Store(), s.h.Dir(), path, s.h.Now())
+}
+
+// WriteTo writes a complete backup of the hall (hot file from src, history
+// from data) to path: into an existing directory (or a path ending in /) the
+// backup directory layout, as hallq-YYYYMMDD-HHMMSS.db with its manifest and
+// shared segments hard-linked on the same file system; to a file ending in
+// .tar, or any file when the hall has sealed history, one tar archive;
+// otherwise the hot file alone, as before segments existed.
+func WriteTo(src interface {
+	HotCopier
+	BackupFile(string) (int64, error)
+}, data, path string, now time.Time) (Result, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() || strings.HasSuffix(path, string(filepath.Separator)) {
+		return WriteDir(src, data, path, "hallq-"+now.Format("20060102-150405")+".db", true)
+	}
+	if !strings.HasSuffix(path, ".tar") && !Sealed(data) {
+		n, err := src.BackupFile(path)
+		return Result{Path: path, Bytes: n}, err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	if err != nil {
+		return Result{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	res, err := WriteTar(src, data, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return Result{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	res.Path = path
+	return res, nil
 }

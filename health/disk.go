@@ -106,7 +106,10 @@ func (l Limits) low(free, total uint64) bool {
 // backups directory's (the data directory's while it does not exist yet).
 func (s *Service) Disks() []Disk {
 	data := s.h.Dir()
-	backups := filepath.Join(data, BackupDir)
+	backups := s.backupDir
+	if backups == "" {
+		backups = filepath.Join(data, BackupDir)
+	}
 	out := make([]Disk, 0, 2)
 	for _, d := range []Disk{{Dir: "data", Path: data}, {Dir: "backups", Path: backups}} {
 		at := d.Path

@@ -26,6 +26,9 @@ type Options struct {
 	// FreeSpace reports a directory's free and total disk space; nil means
 	// Statfs. Tests inject a full disk here.
 	FreeSpace FreeSpaceFunc
+	// BackupDir is the backup directory whose disk is watched; "" means
+	// DATA/backups.
+	BackupDir string
 }
 
 // Service is the health of one hall.
@@ -34,7 +37,9 @@ type Service struct {
 	free   FreeSpaceFunc
 	limits Limits
 	disks  diskWatch
-	integ  integrity
+	// backupDir is the backup directory ("": DATA/backups).
+	backupDir string
+	integ     integrity
 }
 
 // New returns the health of h, with the disk limits of DATA/hall.json, and
@@ -42,7 +47,7 @@ type Service struct {
 // opt.IntegrityHour is negative, the daily check, both at the hall's tick,
 // and the health alerts of the live monitor.
 func New(h *hall.Hall, opt Options) *Service {
-	s := &Service{h: h, free: opt.FreeSpace, limits: readLimits(h.Dir())}
+	s := &Service{h: h, free: opt.FreeSpace, limits: readLimits(h.Dir()), backupDir: opt.BackupDir}
 	if s.free == nil {
 		s.free = Statfs
 	}

@@ -45,6 +45,7 @@ type Segment struct {
 	path    string
 	mem     []byte // the segment's bytes, for OpenBytes
 	size    int64
+	sum     uint32 // CRC-32C of header and index (the trailer's)
 	day     string
 	events  uint64
 	records uint64
@@ -115,7 +116,7 @@ func openAt(r io.ReaderAt, size int64) (*Segment, error) {
 	if crc != binary.BigEndian.Uint32(tail[12:]) {
 		return nil, damaged(-1, "index checksum mismatch")
 	}
-	s := &Segment{size: size}
+	s := &Segment{size: size, sum: crc}
 	d := &decoder{b: idx}
 	day, err := d.bytes()
 	if err != nil || !validDay(string(day)) {
@@ -199,6 +200,11 @@ func (s *Segment) Day() string { return s.day }
 
 // Size is the file's size in bytes.
 func (s *Segment) Size() int64 { return s.size }
+
+// Sum is the checksum of the segment's header and index (CRC-32C, the
+// trailer's): with the day and the size, what a backup's manifest records
+// to tell one segment file from another.
+func (s *Segment) Sum() uint32 { return s.sum }
 
 // Len returns how many events and records the segment holds.
 func (s *Segment) Len() (events, records int) { return int(s.events), int(s.records) }

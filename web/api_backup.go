@@ -16,7 +16,11 @@ import (
 // final chunk, so no client takes it for a whole file — and restore checks
 // it anyway.
 func (s *Server) backup(c *fiber.Ctx) error {
-	name := fmt.Sprintf("hallq-%s.db", s.hall.Now().In(s.hall.Location()).Format("20060102-150405"))
+	ext := ".db"
+	if s.backups.Sealed() { // the hot file, the sealed days and the manifest (backup.WriteTar)
+		ext = ".tar"
+	}
+	name := fmt.Sprintf("hallq-%s%s", s.hall.Now().In(s.hall.Location()).Format("20060102-150405"), ext)
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	log, backups := s.log, s.backups

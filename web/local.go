@@ -20,7 +20,7 @@ import (
 //	POST /users   {"name","password","role","display","staff_no"} → 201
 //	POST /users/unlock {"name"}                                      → 200 {"locked"}
 //	POST /devices {"name","kind","counter","printer"}               → 201 {"token", "pairing"}
-//	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes"}
+//	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes", "segments", "copied", "damaged"}
 //	POST /check                                                     → 200 store.Summary
 //	POST /events  {"since": SEQ}                                    → 200 NDJSON
 func LocalHandler(h *hall.Hall, f Features) http.Handler {
@@ -65,8 +65,12 @@ func LocalHandler(h *hall.Hall, f Features) http.Handler {
 		if !localDecode(w, r, &req) {
 			return
 		}
-		n, err := f.Backup.Copy(req.File)
-		localReply(w, http.StatusOK, map[string]int64{"bytes": n}, err)
+		res, err := f.Backup.Write(req.File) // a file, an archive or a backup directory (backup.WriteTo)
+		damaged := make([]string, len(res.Damaged))
+		for i, d := range res.Damaged {
+			damaged[i] = d.Error()
+		}
+		localReply(w, http.StatusOK, map[string]any{"bytes": res.Bytes, "segments": res.Segments, "copied": res.Copied, "damaged": damaged}, err)
 	})
 	mux.HandleFunc("POST /check", func(w http.ResponseWriter, r *http.Request) {
 		// The findings travel in the summary; hallq check prints them.

@@ -11,8 +11,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
+	backups "hallq/backup"
 	"hallq/hall/store"
+	"hallq/history"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -22,12 +26,13 @@ import (
 func check(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	backupDir := fs.String("backup-dir", "", "a backup directory to look in for good copies of damaged sealed days, besides DATA/backups")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
 	if len(pos) != 0 {
-		return errors.New("usage: hallq check [--data DIR]")
+		return errors.New("usage: hallq check [--data DIR] [--backup-dir DIR]")
 	}
 	var sum store.Summary
 	via := ""
@@ -46,17 +51,67 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 		defer st.Close()
 		sum, _ = st.Verify() // the problems are in sum
 	}
-	for _, f := range incompleteFiles(*data) {
+	for _, f := range incompleteFiles(*data, *backupDir) {
 		fmt.Fprintf(stdout, "incomplete, not a backup (an interrupted backup or restore left it; it may be deleted): %s\n", f)
 	}
-	return checkResult(stdout, *data, sum, via)
+	hot := checkResult(stdout, *data, sum, via)
+	dirs := []string{filepath.Join(*data, "backups")}
+	if *backupDir != "" {
+		dirs = append(dirs, *backupDir)
+	}
+	return errors.Join(hot, checkHistory(stdout, *data, dirs))
+}
+
+// checkHistory verifies every sealed day under DATA/history (each block
+// read and checked) and names, for a damaged one, the backups in dirs that
+// hold a good copy, with the command that puts it back.
+func checkHistory(w io.Writer, data string, dirs []string) error {
+	ix, err := history.Scan(backups.HistoryDir(data))
+	if err != nil {
+		return err
+	}
+	if len(ix.Segments) == 0 {
+		return nil
+	}
+	bad := 0
+	for _, e := range ix.Segments {
+		seg, err := history.Open(e.Path)
+		var want backups.Seg
+		if err == nil {
+			want = backups.Seg{Day: seg.Day(), Size: seg.Size(), Sum: seg.Sum()}
+			err = seg.Verify()
+		}
+		if err == nil {
+			continue
+		}
+		bad++
+		fmt.Fprintf(w, "damaged: %v\n", err)
+		if good := backups.Good(e.Day, want, dirs...); len(good) > 0 {
+			fmt.Fprintf(w, "  good copies of %s are in: %s\n  put it back with: systemctl stop hallq && hallq restore %s --data %s && hallq check --data %s\n",
+				e.Day, strings.Join(good, ", "), strconv.Quote(good[0]), data, data)
+		} else {
+			fmt.Fprintf(w, "  no backup in %s holds a good copy of %s; restore it from an off-site backup (hallq restore FILE|DIR --data %s)\n", strings.Join(dirs, ", "), e.Day, data)
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%w: %d of %d sealed days are damaged (listed above); the hall keeps issuing tickets", history.ErrDamaged, bad, len(ix.Segments))
+	}
+	fmt.Fprintf(w, "ok: %d sealed days verified (%d bytes)\n", len(ix.Segments), ix.Size())
+	return nil
 }
 
 // incompleteFiles lists the temporary files of backups and restores that did
 // not finish, in the data directory and its backups: never backups.
-func incompleteFiles(dir string) []string {
+func incompleteFiles(dir, backupDir string) []string {
 	var out []string
-	for _, d := range []string{dir, filepath.Join(dir, "backups")} {
+	dirs := []string{dir, filepath.Join(dir, "backups")}
+	if backupDir != "" {
+		dirs = append(dirs, backupDir)
+	}
+	for _, d := range dirs {
+		if ix, err := history.Scan(backups.HistoryDir(d)); err == nil {
+			out = append(out, ix.Incomplete...)
+		}
 		entries, _ := os.ReadDir(d)
 		for _, e := range entries {
 			if e.Type().IsRegular() && store.IsTempName(e.Name()) {
@@ -99,14 +154,31 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: hallq restore FILE [--data DIR]")
+		return errors.New("usage: hallq restore FILE|DIR [--data DIR]")
 	}
 	if ok, _ := viaSocket(*data, "/check", struct{}{}, nil); ok {
 		return errors.New("hallq is running on this data directory: stop it first (systemctl stop hallq), then restore")
 	}
-	sum, kept, ep, err := store.Restore(*data, pos[0])
+	hot, cleanup, err := restoreSource(pos[0], *data)
 	if err != nil {
 		return userError(err)
+	}
+	defer cleanup()
+	// Everything the backup's manifest lists is checked before anything
+	// changes: a backup that cannot restore its history changes nothing.
+	plan, sealed, err := backups.PlanHistory(hot, *data)
+	if err != nil {
+		return userError(err)
+	}
+	sum, kept, ep, err := store.Restore(*data, hot)
+	if err != nil {
+		return userError(err)
+	}
+	if sealed {
+		if err := plan.Apply(*data); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "history: %d sealed days were in place and whole, %d copied back from %s\n", len(plan.Have), len(plan.Copy), plan.From)
 	}
 	fmt.Fprintf(stdout, "restored %s\n", sum)
 	fmt.Fprintf(stdout, "new epoch %s: ticket ids continue after %d, events after %d (%s)\n", ep.ID, ep.TicketFloor, ep.SeqFloor, ep.Basis)
@@ -114,6 +186,63 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", kept)
 	}
 	return nil
+}
+
+// restoreSource finds the hot file to restore from arg: the file itself (a
+// backup's hot file, its manifest beside it, or a backup from before
+// segments); a tar archive, unpacked into a hidden directory of data that
+// cleanup removes; or a backup directory, whose newest backup it takes.
+func restoreSource(arg, data string) (hot string, cleanup func(), err error) {
+	cleanup = func() {}
+	fi, err := os.Stat(arg)
+	if err != nil {
+		return "", cleanup, err
+	}
+	if fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(arg, store.FileName)); err == nil {
+			return filepath.Join(arg, store.FileName), cleanup, nil
+		}
+		if b := backupsIn(arg); len(b) > 0 {
+			return b[0], cleanup, nil
+		}
+		return "", cleanup, fmt.Errorf("%s holds no backup (hallq-….db)", arg)
+	}
+	if !backups.IsTar(arg) {
+		return arg, cleanup, nil
+	}
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return "", cleanup, err
+	}
+	tmp := filepath.Join(data, ".restore-"+time.Now().Format("20060102-150405.000000000"))
+	cleanup = func() { os.RemoveAll(tmp) }
+	if err := backups.Unpack(arg, tmp); err != nil {
+		cleanup()
+		return "", func() {}, err
+	}
+	return filepath.Join(tmp, store.FileName), cleanup, nil
+}
+
+// backupsIn lists the backups (hallq-….db, complete: renamed into place) in
+// dir, newest first.
+func backupsIn(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	type f struct {
+		path string
+		mod  int64
+	}
+	var fs []f
+	for _, e := range ents {
+		n := e.Name()
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".db") {
+			fs = append(fs, f{filepath.Join(dir, n), info.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].mod > fs[j].mod })
+	out := make([]string, len(fs))
+	for i, b := range fs {
+		out[i] = b.path
+	}
+	return out
 }
 
 // export: hallq export [--since SEQ] — the event log after SEQ as NDJSON on
@@ -172,7 +301,7 @@ func newestGoodBackup(dir string) (string, int) {
 	}
 	var fs []f
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !store.IsTempName(e.Name()) {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && !store.IsTempName(e.Name()) && !strings.HasSuffix(e.Name(), ".manifest") {
 			fs = append(fs, f{filepath.Join(dir, "backups", e.Name()), info.ModTime().UnixNano()})
 		}
 	}

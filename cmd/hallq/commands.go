@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"hallq/account"
+	backups "hallq/backup"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -20,14 +22,14 @@ import (
 const usage = `hallq — the counter and queueing system of a power-supply business hall
 
 Usage:
-  hallq serve [--addr :8080] [--data ./data] [--demo] [--init] [--log text|json] [--log-level info] [--public-url URL]
+  hallq serve [--addr :8080] [--data ./data] [--backup-dir DIR] [--demo] [--init] [--log text|json] [--log-level info] [--public-url URL]
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
   hallq user unlock NAME    (lifts a sign-in lock-out in the running server)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
-  hallq backup FILE
+  hallq backup FILE|DIR      (FILE: one file, a tar archive once days are sealed; DIR: the backup directory layout)
   hallq simulate --days N [--seed S] [--profile small|large]   (history through the queue engine)
-  hallq restore FILE        (with the server stopped; the replaced database is kept)
-  hallq check               (consistency check of the store)
+  hallq restore FILE|DIR    (with the server stopped; the replaced database is kept; missing or damaged sealed days are copied back)
+  hallq check [--backup-dir DIR]   (consistency check of the store and of every sealed day)
   hallq export [--since SEQ] (the event log as NDJSON, personal fields masked)
   hallq region serve --pg postgres://… [--addr :8090]   (the regional centre's console; see hallq region)
   hallq ship --to postgres://… [--from http://HALL --token T] [--follow]   (the feed into the region's PostgreSQL)
@@ -102,6 +104,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&m.Demo, "demo", false, "seed the demo hall and accounts, print their passwords")
 	fs.BoolVar(&m.Init, "init", false, "create a new, empty hall even though the data directory holds other files (backups…); an existing hallq.db is never replaced")
 	fs.StringVar(&m.ShipTo, "ship-to", "", "ship the hall's feed to the region's PostgreSQL (postgres://…; default hall.json region.ship_to)")
+	fs.StringVar(&m.BackupDir, "backup-dir", "", "the daily backups' directory (default DATA/backups); another disk or a mounted host path keeps them off the data disk")
 	fs.StringVar(&m.PublicURL, "public-url", "", "base URL customers' phones open ticket tracking pages at, printed in ticket QR codes (default: the address the kiosk uses)")
 	logFormat := fs.String("log", "text", "log format on standard error: text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -253,16 +256,24 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: hallq backup FILE")
+		return errors.New("usage: hallq backup FILE|DIR")
 	}
 	file, err := filepath.Abs(pos[0])
 	if err != nil {
 		return err
 	}
-	var out struct{ Bytes int64 }
+	if strings.HasSuffix(pos[0], "/") { // a directory to be: the backup directory layout
+		file += string(filepath.Separator)
+	}
+	var out struct {
+		Bytes            int64
+		Segments, Copied int
+		Damaged          []string
+	}
 	if ok, err := viaSocket(*data, "/backup", map[string]string{"file": file}, &out); ok {
 		if err == nil {
-			fmt.Fprintf(stdout, "backup written to %s (%d bytes, online copy from the running hall)\n", file, out.Bytes)
+			fmt.Fprintf(stdout, "backup written to %s (%d bytes%s, online copy from the running hall)\n", file, out.Bytes, segmentsNote(out.Segments, out.Copied))
+			err = damagedSegments(stdout, out.Damaged)
 		}
 		return err
 	}
@@ -275,11 +286,35 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		return userError(err)
 	}
 	defer st.Close()
-	n, err := st.BackupFile(file)
+	res, err := backups.WriteTo(st, *data, file, time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", file, n)
+	fmt.Fprintf(stdout, "backup written to %s (%d bytes%s)\n", res.Path, res.Bytes, segmentsNote(res.Segments, res.Copied))
+	damaged := make([]string, len(res.Damaged))
+	for i, d := range res.Damaged {
+		damaged[i] = d.Error()
+	}
+	return damagedSegments(stdout, damaged)
+}
+
+// segmentsNote is what a backup says about the sealed days it holds.
+func segmentsNote(segments, copied int) string {
+	if segments == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" of the hot file, %d sealed days, %d of them copied now", segments, copied)
+}
+
+// damagedSegments prints the sealed days a backup left out because they
+// failed verification, and fails then: the backup holds everything else.
+func damagedSegments(w io.Writer, damaged []string) error {
+	for _, d := range damaged {
+		fmt.Fprintf(w, "not backed up: %s\n", d)
+	}
+	if len(damaged) > 0 {
+		return fmt.Errorf("the backup holds everything but %d damaged sealed days (listed above); run hallq check to find good copies in earlier backups", len(damaged))
+	}
 	return nil
 }
 

@@ -28,11 +28,15 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	sec := console.NewSecurity(h)                            // the security log and alerts: the accounts and bookings report to it
 	cw := casework.New(h)                                    // the catalog of the features below
 	rt := rating.New(h, rating.Options{Catalog: cw.Catalog}) // "expire ratings" at the hall's tick
-	hs := health.New(h, m.Health)
+	hopt := m.Health
+	if hopt.BackupDir == "" {
+		hopt.BackupDir = m.BackupDir
+	}
+	hs := health.New(h, hopt)
 	return web.Features{
 		Account:     account.New(h, account.Options{Security: sec, BcryptCost: m.BcryptCost}),
 		Health:      hs,
-		Backup:      backups.New(h, backups.Options{Keep: keep}, hs),
+		Backup:      backups.New(h, backups.Options{Keep: keep, Dir: m.BackupDir}, hs),
 		Casework:    cw,
 		Appointment: appointment.New(h, appointment.Options{Release: true, Catalog: cw.Catalog, WatchBooking: sec.WatchBooking}),
 		Printing:    printing.New(h, printing.Options{PublicURL: m.PublicURL, Catalog: cw.Catalog}),

@@ -38,6 +38,10 @@ type Main struct {
 	// BackupKeep is how many daily backups DATA/backups keeps: 0 means
 	// backup.DefaultKeep, negative turns the schedule off.
 	BackupKeep int
+	// BackupDir is the backup directory (serve --backup-dir): "" means
+	// DATA/backups; another disk or a mounted host path keeps the backups
+	// off the data disk.
+	BackupDir string
 	// PublicURL is the base URL printed in ticket QR codes (serve
 	// --public-url; was hall.Options.Printing.PublicURL).
 	PublicURL string

@@ -661,6 +661,21 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
+// BackupSized is Backup for a writer that must know the copy's size before
+// its first byte (a tar header): head is called with the size, in the same
+// read transaction, then the copy is written to w.
+func (s *Store) BackupSized(w io.Writer, head func(size int64) error) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		if err := head(tx.Size()); err != nil {
+			return err
+		}
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
 // BackupFile writes a consistent copy to path, atomically: to path.tmp,
 // synced, renamed, the directory synced. An interrupted backup leaves only
 // path.tmp, which VerifyFile names incomplete (IsTempName, ErrIncomplete).
