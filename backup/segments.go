@@ -233,6 +233,10 @@ func verified(path string) (Seg, error) {
 	return Seg{Day: seg.Day(), Size: seg.Size(), Sum: seg.Sum()}, nil
 }
 
+// beforeManifest is called once a backup's hot copy and segments are on
+// disk, before its manifest is written (crash tests stop the process there).
+var beforeManifest = func(hotTmp string) {}
+
 // HistoryDir is the history directory inside a data or backup directory.
 func HistoryDir(dir string) string { return filepath.Join(dir, history.Dir) }
 
@@ -306,6 +310,7 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 			res.Copy += s.Size
 		}
 		res.Segments = len(m.Segments)
+		beforeManifest(tmp)
 		text, _ := m.MarshalText()
 		if err := writeFileSynced(ManifestPath(res.Path), text); err != nil {
 			os.Remove(tmp)
