@@ -183,6 +183,36 @@ func (s *Service) Make(keep int) (File, error) {
 	return f, nil
 }
 
+// Archived reports whether the listed backup name lists sealed days (it
+// has a manifest): Send then writes a tar archive.
+func (s *Service) Archived(name string) bool {
+	path, ok := s.Path(name)
+	if !ok {
+		return false
+	}
+	_, sealed, _ := ReadManifest(path)
+	return sealed
+}
+
+// Send writes the listed backup name to w: its hot file as it is, or, for a
+// backup that lists sealed days, a tar archive of the hot file, those days
+// and the manifest (WriteTarOf), which hallq restore takes whole.
+func (s *Service) Send(name string, w io.Writer) (int64, error) {
+	path, ok := s.Path(name)
+	if !ok {
+		return 0, fmt.Errorf("no backup %q", name)
+	}
+	if _, sealed, _ := ReadManifest(path); sealed {
+		return WriteTarOf(path, w)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return io.Copy(w, f)
+}
+
 // Today makes today's backup now (the console's button), keeping as many as
 // the daily schedule keeps (DefaultKeep when it is off).
 func (s *Service) Today() (File, error) {

@@ -602,3 +602,55 @@ func Good(day string, want Seg, dirs ...string) []string {
 	slices.Reverse(out)
 	return out
 }
+
+// WriteTarOf writes the kept backup whose hot file is hot as one tar
+// archive (the layout of WriteTar): its hot file, the segments its manifest
+// lists from the backup directory's history, then the manifest. A listed
+// segment missing or another file fails the archive before its manifest.
+func WriteTarOf(hot string, w io.Writer) (int64, error) {
+	m, _, err := ReadManifest(hot)
+	if err != nil {
+		return 0, err
+	}
+	tw := tar.NewWriter(w)
+	var n int64
+	add := func(name, path string, want *Seg) error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if want != nil && fi.Size() != want.Size {
+			return fmt.Errorf("%s: %d bytes, the manifest lists %d", path, fi.Size(), want.Size)
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: tarMode, Size: fi.Size(), ModTime: fi.ModTime(), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		c, err := io.Copy(tw, f)
+		n += c
+		return err
+	}
+	if err := add(store.FileName, hot, nil); err != nil {
+		return n, err
+	}
+	for _, s := range m.Segments {
+		if !same(history.PathFor(HistoryDir(filepath.Dir(hot)), s.Day), s) {
+			return n, fmt.Errorf("the backup %s lists the segment of %s, which its directory does not hold whole", hot, s.Day)
+		}
+		if err := add(filepath.ToSlash(history.PathFor(history.Dir, s.Day)), history.PathFor(HistoryDir(filepath.Dir(hot)), s.Day), &s); err != nil {
+			return n, err
+		}
+	}
+	text, _ := m.MarshalText()
+	if err := tw.WriteHeader(&tar.Header{Name: "MANIFEST", Mode: tarMode, Size: int64(len(text)), ModTime: time.Now(), Typeflag: tar.TypeReg}); err != nil {
+		return n, err
+	}
+	if _, err := tw.Write(text); err != nil {
+		return n, err
+	}
+	return n, tw.Close()
+}

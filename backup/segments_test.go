@@ -228,6 +228,23 @@ func TestSegmentBackups(t *testing.T) {
 	if got, want := eventsOf(t, fresh, days), eventsOf(t, data, days); !slices.EqualFunc(got, want, bytes.Equal) || len(got) == 0 {
 		t.Errorf("the archive's history: %d events, the hall's %d (or they differ)", len(got), len(want))
 	}
+	// A kept backup downloads as an archive of the days it lists.
+	if !b.Archived(list[0].Name) {
+		t.Errorf("%s lists sealed days but is not sent as an archive", list[0].Name)
+	}
+	var kept bytes.Buffer
+	if _, err := b.Send(list[0].Name, &kept); err != nil {
+		t.Fatal(err)
+	}
+	keptTar := filepath.Join(t.TempDir(), "kept.tar")
+	os.WriteFile(keptTar, kept.Bytes(), 0o600)
+	un2 := filepath.Join(t.TempDir(), "un2")
+	if err := backup.Unpack(keptTar, un2); err != nil {
+		t.Fatal(err)
+	}
+	if plan, ok, err := backup.PlanHistory(filepath.Join(un2, store.FileName), t.TempDir()); err != nil || !ok || len(plan.Copy) != len(sealed) {
+		t.Errorf("plan from the kept backup's archive: %+v %v %v", plan, ok, err)
+	}
 	// An archive cut short has no manifest and is refused.
 	if err := os.WriteFile(archive, buf.Bytes()[:buf.Len()-2048], 0o600); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bufio"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -56,6 +58,22 @@ func (s *Server) getBackupFile(c *fiber.Ctx) error {
 		return queue.Err(queue.ENOTFOUND, "err.web.no_such_backup")
 	}
 	c.Set(fiber.HeaderContentType, "application/octet-stream")
+	if s.backups.Archived(name) {
+		// A backup that lists sealed days: its hot file, those days and its
+		// manifest as one tar archive (hallq restore takes it whole).
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+strings.TrimSuffix(name, ".db")+`.tar"`)
+		log, backups := s.log, s.backups
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			n, err := backups.Send(name, w)
+			if err == nil {
+				err = w.Flush()
+			}
+			if err != nil {
+				log.Error("backup download cut short", "file", name, "bytes", n, "err", err)
+			}
+		})
+		return nil
+	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	return c.SendFile(path)
 }

@@ -70,7 +70,26 @@ func checkHistory(w io.Writer, data string, dirs []string) error {
 	if err != nil {
 		return err
 	}
-	if len(ix.Segments) == 0 {
+	// Days the newest backups list but the data directory lacks (deleted
+	// or moved away): the hot file's sealed_through will tell on its own.
+	missing := 0
+	for _, dir := range dirs {
+		for _, hot := range backupsIn(dir) {
+			m, ok, err := backups.ReadManifest(hot)
+			if err != nil || !ok {
+				continue
+			}
+			for _, sg := range m.Segments {
+				if _, found := ix.Find(sg.Day); !found {
+					missing++
+					fmt.Fprintf(w, "missing: the sealed day %s is not in %s; the backup %s holds it:\n  systemctl stop hallq && hallq restore %s --data %s\n",
+						sg.Day, backups.HistoryDir(data), hot, strconv.Quote(hot), data)
+				}
+			}
+			break // the newest backup with a manifest
+		}
+	}
+	if len(ix.Segments) == 0 && missing == 0 {
 		return nil
 	}
 	bad := 0
@@ -93,8 +112,8 @@ func checkHistory(w io.Writer, data string, dirs []string) error {
 			fmt.Fprintf(w, "  no backup in %s holds a good copy of %s; restore it from an off-site backup (hallq restore FILE|DIR --data %s)\n", strings.Join(dirs, ", "), e.Day, data)
 		}
 	}
-	if bad > 0 {
-		return fmt.Errorf("%w: %d of %d sealed days are damaged (listed above); the hall keeps issuing tickets", history.ErrDamaged, bad, len(ix.Segments))
+	if bad > 0 || missing > 0 {
+		return fmt.Errorf("%w: of %d sealed days %d are damaged, and %d listed by a backup are missing (listed above); the hall keeps issuing tickets", history.ErrDamaged, len(ix.Segments), bad, missing)
 	}
 	fmt.Fprintf(w, "ok: %d sealed days verified (%d bytes)\n", len(ix.Segments), ix.Size())
 	return nil

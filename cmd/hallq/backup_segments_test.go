@@ -121,7 +121,8 @@ func TestCLIBackupRestoreSegments(t *testing.T) {
 	cmdFlip(t, history.PathFor(hdir, bad), 64)
 	out, _, err = cmdRun(t, "", "check", "--data", dir, "--backup-dir", bdir)
 	if err == nil || !strings.Contains(out, "damaged: history segment "+history.PathFor(hdir, bad)) ||
-		!strings.Contains(out, "good copies of "+bad+" are in: "+daily+"\n") {
+		!strings.Contains(out, "good copies of "+bad+" are in: "+daily+"\n") ||
+		!strings.Contains(out, "missing: the sealed day "+gone) {
 		// Only the daily backup's copy: the directory's is a hard link of
 		// the damaged file, so damaged too.
 		t.Fatalf("check after damage: %v\n%s", err, out)
