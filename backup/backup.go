@@ -263,14 +263,19 @@ func (s *Service) Copy(path string) (int64, error) {
 // Write makes a complete backup at path while the hall runs (the command
 // line's online `hallq backup PATH`): WriteTo decides the form.
 func (s *Service) Write(path string) (Result, error) {
-	room := path
-	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
-		room = filepath.Dir(path)
+	s.mu.Lock() // a backup into the backup directory must not meet its retention
+	defer s.mu.Unlock()
+	room := filepath.Clean(path) // the nearest directory that exists, for its disk
+	for {
+		if fi, err := os.Stat(room); err == nil && fi.IsDir() || filepath.Dir(room) == room {
+			break
+		}
+		room = filepath.Dir(room)
 	}
 	if err := s.hs.Room(room); err != nil {
 		return Result{}, err
 	}
-	return WriteTo(s.h.Store(), s.h.Dir(), path, s.h.Now())
+	return WriteTo(s.h.Store(), s.h.Dir(), path, s.h.Now().In(s.h.Location()))
 }
 
 // WriteTo writes a complete backup of the hall (hot file from src, history

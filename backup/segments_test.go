@@ -245,6 +245,19 @@ func TestSegmentBackups(t *testing.T) {
 	if plan, ok, err := backup.PlanHistory(filepath.Join(un2, store.FileName), t.TempDir()); err != nil || !ok || len(plan.Copy) != len(sealed) {
 		t.Errorf("plan from the kept backup's archive: %+v %v %v", plan, ok, err)
 	}
+	// The command line's online backup into a new directory: the layout,
+	// segments hard-linked from the data directory.
+	usb := filepath.Join(t.TempDir(), "usb") + string(filepath.Separator)
+	res, err := b.Write(usb)
+	if err != nil || res.Segments != len(sealed) || res.Copied != len(sealed) || filepath.Dir(res.Path) != filepath.Clean(usb) {
+		t.Fatalf("online backup into a directory: %+v %v", res, err)
+	}
+	if !sameFile(t, history.PathFor(backup.HistoryDir(usb), last), history.PathFor(backup.HistoryDir(data), last)) {
+		t.Errorf("the online directory backup copied a segment it could link")
+	}
+	if m, ok, err := backup.ReadManifest(res.Path); err != nil || !ok || len(m.Segments) != len(sealed) {
+		t.Errorf("the online directory backup's manifest: %+v %v %v", m, ok, err)
+	}
 	// An archive cut short has no manifest and is refused.
 	if err := os.WriteFile(archive, buf.Bytes()[:buf.Len()-2048], 0o600); err != nil {
 		t.Fatal(err)
