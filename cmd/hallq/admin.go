@@ -82,7 +82,7 @@ func checkHistory(w io.Writer, data string, dirs []string) error {
 			for _, sg := range m.Segments {
 				if _, found := ix.Find(sg.Day); !found {
 					missing++
-					fmt.Fprintf(w, "missing: the sealed day %s is not in %s; the backup %s holds it:\n  systemctl stop hallq && hallq restore %s --data %s\n",
+					fmt.Fprintf(w, "missing: the sealed day %s is not in %s; the backup %s holds it:\n  hallq restore --history-only %s --data %s\n",
 						sg.Day, backups.HistoryDir(data), hot, strconv.Quote(hot), data)
 				}
 			}
@@ -106,7 +106,7 @@ func checkHistory(w io.Writer, data string, dirs []string) error {
 		bad++
 		fmt.Fprintf(w, "damaged: %v\n", err)
 		if good := backups.Good(e.Day, want, dirs...); len(good) > 0 {
-			fmt.Fprintf(w, "  good copies of %s are in: %s\n  put it back with: systemctl stop hallq && hallq restore %s --data %s && hallq check --data %s\n",
+			fmt.Fprintf(w, "  good copies of %s are in: %s\n  put it back (the hall may keep running): hallq restore --history-only %s --data %s && hallq check --data %s\n",
 				e.Day, strings.Join(good, ", "), strconv.Quote(good[0]), data, data)
 		} else {
 			fmt.Fprintf(w, "  no backup in %s holds a good copy of %s; restore it from an off-site backup (hallq restore FILE|DIR --data %s)\n", strings.Join(dirs, ", "), e.Day, data)
@@ -168,12 +168,16 @@ func checkResult(w io.Writer, dir string, sum store.Summary, via string) error {
 func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	historyOnly := fs.Bool("history-only", false, "put back only the sealed days the backup lists that are missing or damaged; the hot database stays as it is (allowed while hallq runs)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: hallq restore FILE|DIR [--data DIR]")
+		return errors.New("usage: hallq restore FILE|DIR [--history-only] [--data DIR]")
+	}
+	if *historyOnly {
+		return restoreHistory(pos[0], *data, stdout)
 	}
 	if ok, _ := viaSocket(*data, "/check", struct{}{}, nil); ok {
 		return errors.New("hallq is running on this data directory: stop it first (systemctl stop hallq), then restore")
@@ -204,6 +208,30 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	if kept != "" {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", kept)
 	}
+	return nil
+}
+
+// restoreHistory: hallq restore --history-only — copy back the sealed days
+// the backup lists that DATA/history lacks or holds damaged, and nothing
+// else. Segments never change and are replaced by a rename, so this is safe
+// while the hall runs: a reader has the old file or the new one open.
+func restoreHistory(arg, data string, stdout io.Writer) error {
+	hot, cleanup, err := restoreSource(arg, data)
+	if err != nil {
+		return userError(err)
+	}
+	defer cleanup()
+	plan, sealed, err := backups.PlanHistory(hot, data)
+	if err != nil {
+		return userError(err)
+	}
+	if !sealed {
+		return fmt.Errorf("%s lists no sealed days (a backup of a hall without history, or from before it): nothing to put back", hot)
+	}
+	if err := plan.Apply(data); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "history: %d sealed days were in place and whole, %d copied back from %s; the hot database is unchanged\n", len(plan.Have), len(plan.Copy), plan.From)
 	return nil
 }
 

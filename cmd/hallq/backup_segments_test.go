@@ -128,6 +128,22 @@ func TestCLIBackupRestoreSegments(t *testing.T) {
 		t.Fatalf("check after damage: %v\n%s", err, out)
 	}
 
+	// Only the sealed days, from the daily backup: the hot file stays.
+	hotBefore, _ := os.ReadFile(filepath.Join(dir, store.FileName))
+	out, _, err = cmdRun(t, "", "restore", "--history-only", daily, "--data", dir)
+	if err != nil || !strings.Contains(out, "2 copied back") {
+		t.Fatalf("restore --history-only: %v\n%s", err, out)
+	}
+	if hotAfter, _ := os.ReadFile(filepath.Join(dir, store.FileName)); !bytes.Equal(hotBefore, hotAfter) {
+		t.Errorf("restore --history-only changed the hot database")
+	}
+	if got := cmdSealedEvents(t, dir, days); !slices.EqualFunc(got, want, bytes.Equal) {
+		t.Fatalf("after restore --history-only: the events differ")
+	}
+	// Damage and delete again for the full restore from the archive.
+	os.Remove(history.PathFor(hdir, gone))
+	cmdFlip(t, history.PathFor(hdir, bad), 64)
+
 	// A cut archive is refused and changes nothing.
 	raw, _ := os.ReadFile(archive)
 	cut := filepath.Join(t.TempDir(), "cut.tar")
