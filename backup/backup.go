@@ -163,15 +163,8 @@ func (s *Service) Make(keep int) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	if keep > 0 {
-		list, _ := s.List()
-		for _, b := range list[min(keep, len(list)):] {
-			os.Remove(ManifestPath(filepath.Join(dir, b.Name)))
-			os.Remove(filepath.Join(dir, b.Name))
-		}
-		if _, err := Prune(dir); err != nil {
-			s.h.Log().Error("backup: removing unlisted segments", "dir", dir, "err", err)
-		}
+	if err := Retain(dir, keep); err != nil {
+		s.h.Log().Error("backup: removing old backups", "dir", dir, "err", err)
 	}
 	f := File{Name: name, Size: res.Bytes, Time: time.Now(), Segments: res.Segments}
 	for _, d := range res.Damaged {
@@ -211,6 +204,38 @@ func (s *Service) Send(name string, w io.Writer) (int64, error) {
 	}
 	defer f.Close()
 	return io.Copy(w, f)
+}
+
+// Retain keeps the newest keep backups in dir (hallq-….db, by name: the
+// date and time), removing older ones with their manifests, then the
+// segments of dir/history that no kept backup lists (Prune). keep 0 (or
+// less) keeps all.
+func Retain(dir string, keep int) error {
+	if keep <= 0 {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range ents {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".db") {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	slices.Reverse(names)
+	for _, n := range names[min(keep, len(names)):] {
+		if err := os.Remove(ManifestPath(filepath.Join(dir, n))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.Remove(filepath.Join(dir, n)); err != nil {
+			return err
+		}
+	}
+	_, err = Prune(dir)
+	return err
 }
 
 // Today makes today's backup now (the console's button), keeping as many as
@@ -261,8 +286,8 @@ func (s *Service) Copy(path string) (int64, error) {
 }
 
 // Write makes a complete backup at path while the hall runs (the command
-// line's online `hallq backup PATH`): WriteTo decides the form.
-func (s *Service) Write(path string) (Result, error) {
+// line's online `hallq backup PATH [--keep N]`): WriteTo decides the form.
+func (s *Service) Write(path string, keep int) (Result, error) {
 	s.mu.Lock() // a backup into the backup directory must not meet its retention
 	defer s.mu.Unlock()
 	room := filepath.Clean(path) // the nearest directory that exists, for its disk
@@ -275,7 +300,7 @@ func (s *Service) Write(path string) (Result, error) {
 	if err := s.hs.Room(room); err != nil {
 		return Result{}, err
 	}
-	return WriteTo(s.h.Store(), s.h.Dir(), path, s.h.Now().In(s.h.Location()))
+	return WriteTo(s.h.Store(), s.h.Dir(), path, s.h.Now().In(s.h.Location()), keep)
 }
 
 // WriteTo writes a complete backup of the hall (hot file from src, history
@@ -283,13 +308,21 @@ func (s *Service) Write(path string) (Result, error) {
 // backup directory layout, as hallq-YYYYMMDD-HHMMSS.db with its manifest and
 // shared segments hard-linked on the same file system; to a file ending in
 // .tar, or any file when the hall has sealed history, one tar archive;
-// otherwise the hot file alone, as before segments existed.
+// otherwise the hot file alone, as before segments existed. keep > 0 keeps
+// the newest keep backups of a directory (Retain); it is refused for a file.
 func WriteTo(src interface {
 	HotCopier
 	BackupFile(string) (int64, error)
-}, data, path string, now time.Time) (Result, error) {
+}, data, path string, now time.Time, keep int) (Result, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() || strings.HasSuffix(path, string(filepath.Separator)) {
-		return WriteDir(src, data, path, "hallq-"+now.Format("20060102-150405")+".db", true)
+		res, err := WriteDir(src, data, path, "hallq-"+now.Format("20060102-150405")+".db", true)
+		if err == nil {
+			err = Retain(path, keep)
+		}
+		return res, err
+	}
+	if keep > 0 {
+		return Result{}, errors.New("backup: keeping the newest N applies to a backup directory (DIR/), not to a file")
 	}
 	if !strings.HasSuffix(path, ".tar") && !Sealed(data) {
 		n, err := src.BackupFile(path)

@@ -248,7 +248,7 @@ func TestSegmentBackups(t *testing.T) {
 	// The command line's online backup into a new directory: the layout,
 	// segments hard-linked from the data directory.
 	usb := filepath.Join(t.TempDir(), "usb") + string(filepath.Separator)
-	res, err := b.Write(usb)
+	res, err := b.Write(usb, 0)
 	if err != nil || res.Segments != len(sealed) || res.Copied != len(sealed) || filepath.Dir(res.Path) != filepath.Clean(usb) {
 		t.Fatalf("online backup into a directory: %+v %v", res, err)
 	}
@@ -257,6 +257,21 @@ func TestSegmentBackups(t *testing.T) {
 	}
 	if m, ok, err := backup.ReadManifest(res.Path); err != nil || !ok || len(m.Segments) != len(sealed) {
 		t.Errorf("the online directory backup's manifest: %+v %v %v", m, ok, err)
+	}
+	// Again an hour later, keeping one: the first goes, with its manifest.
+	clk.Add(time.Hour)
+	res2, err := b.Write(usb, 1)
+	if err != nil || res2.Copied != 0 || res2.Path == res.Path {
+		t.Fatalf("second online directory backup: %+v %v", res2, err)
+	}
+	if hots, _ := filepath.Glob(filepath.Join(usb, "hallq-*")); !slices.Equal(hots, []string{res2.Path, backup.ManifestPath(res2.Path)}) {
+		t.Errorf("after keeping 1: %v", hots)
+	}
+	if got := segPaths(t, usb); len(got) != len(sealed) {
+		t.Errorf("after keeping 1: segments %v", got)
+	}
+	if _, err := b.Write(filepath.Join(t.TempDir(), "x.tar"), 3); err == nil {
+		t.Errorf("keeping N of a file was accepted")
 	}
 	// An archive cut short has no manifest and is refused.
 	if err := os.WriteFile(archive, buf.Bytes()[:buf.Len()-2048], 0o600); err != nil {

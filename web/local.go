@@ -20,7 +20,7 @@ import (
 //	POST /users   {"name","password","role","display","staff_no"} → 201
 //	POST /users/unlock {"name"}                                      → 200 {"locked"}
 //	POST /devices {"name","kind","counter","printer"}               → 201 {"token", "pairing"}
-//	POST /backup  {"file": "/absolute/path"}                        → 200 {"bytes", "segments", "copied", "damaged"}
+//	POST /backup  {"file": "/absolute/path", "keep": N}             → 200 {"bytes", "segments", "copied", "damaged"}
 //	POST /check                                                     → 200 store.Summary
 //	POST /events  {"since": SEQ}                                    → 200 NDJSON
 func LocalHandler(h *hall.Hall, f Features) http.Handler {
@@ -61,11 +61,14 @@ func LocalHandler(h *hall.Hall, f Features) http.Handler {
 		localReply(w, http.StatusCreated, out, err)
 	})
 	mux.HandleFunc("POST /backup", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ File string }
+		var req struct {
+			File string
+			Keep int
+		}
 		if !localDecode(w, r, &req) {
 			return
 		}
-		res, err := f.Backup.Write(req.File) // a file, an archive or a backup directory (backup.WriteTo)
+		res, err := f.Backup.Write(req.File, req.Keep) // a file, an archive or a backup directory (backup.WriteTo)
 		damaged := make([]string, len(res.Damaged))
 		for i, d := range res.Damaged {
 			damaged[i] = d.Error()

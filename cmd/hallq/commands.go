@@ -26,7 +26,7 @@ Usage:
   hallq user add NAME --role clerk|manager|admin [--display 姓名] [--staff-no 工号]   (password on stdin)
   hallq user unlock NAME    (lifts a sign-in lock-out in the running server)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
-  hallq backup FILE|DIR      (FILE: one file, a tar archive once days are sealed; DIR: the backup directory layout)
+  hallq backup FILE|DIR [--keep N]   (FILE: one file, a tar archive once days are sealed; DIR: the backup directory layout)
   hallq simulate --days N [--seed S] [--profile small|large]   (history through the queue engine)
   hallq restore FILE|DIR [--history-only]   (with the server stopped; the replaced database is kept; missing or damaged sealed days are copied back; --history-only: only those days, while the hall runs)
   hallq check [--backup-dir DIR]   (consistency check of the store and of every sealed day)
@@ -251,6 +251,7 @@ func printDevice(w io.Writer, token, pairing string) {
 func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	keep := fs.Int("keep", 0, "with DIR/: keep the newest N backups there (and the sealed days they list), remove older ones")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -270,7 +271,7 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		Segments, Copied int
 		Damaged          []string
 	}
-	if ok, err := viaSocket(*data, "/backup", map[string]string{"file": file}, &out); ok {
+	if ok, err := viaSocket(*data, "/backup", map[string]any{"file": file, "keep": *keep}, &out); ok {
 		if err == nil {
 			fmt.Fprintf(stdout, "backup written to %s (%d bytes%s, online copy from the running hall)\n", file, out.Bytes, segmentsNote(out.Segments, out.Copied))
 			err = damagedSegments(stdout, out.Damaged)
@@ -286,7 +287,7 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		return userError(err)
 	}
 	defer st.Close()
-	res, err := backups.WriteTo(st, *data, file, time.Now())
+	res, err := backups.WriteTo(st, *data, file, time.Now(), *keep)
 	if err != nil {
 		return err
 	}
