@@ -154,7 +154,7 @@ func (s *Service) Make(keep int) (File, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return File{}, fmt.Errorf("backup: %w", err)
 	}
-	if err := s.hs.Room(dir); err != nil { // EUNAVAILABLE before it writes when the disk is short
+	if err := s.hs.RoomFor(dir, Pending(s.h.Dir(), dir)); err != nil { // EUNAVAILABLE before it writes when the disk is short
 		return File{}, err
 	}
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
@@ -204,6 +204,22 @@ func (s *Service) Send(name string, w io.Writer) (int64, error) {
 	}
 	defer f.Close()
 	return io.Copy(w, f)
+}
+
+// Pending is the bytes of the segments of data that the backup directory
+// dir does not hold yet (by name: what the next backup copies at most).
+func Pending(data, dir string) int64 {
+	ix, err := history.Scan(HistoryDir(data))
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, e := range ix.Segments {
+		if _, err := os.Stat(history.PathFor(HistoryDir(dir), e.Day)); err != nil {
+			n += e.Size
+		}
+	}
+	return n
 }
 
 // Retain keeps the newest keep backups in dir (hallq-….db, by name: the
@@ -297,7 +313,11 @@ func (s *Service) Write(path string, keep int) (Result, error) {
 		}
 		room = filepath.Dir(room)
 	}
-	if err := s.hs.Room(room); err != nil {
+	var extra int64
+	if Sealed(s.h.Dir()) { // an archive holds every sealed day, a directory those it lacks
+		extra = Pending(s.h.Dir(), path)
+	}
+	if err := s.hs.RoomFor(room, extra); err != nil {
 		return Result{}, err
 	}
 	return WriteTo(s.h.Store(), s.h.Dir(), path, s.h.Now().In(s.h.Location()), keep)

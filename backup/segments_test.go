@@ -498,3 +498,36 @@ func TestCrashDuringBackup(t *testing.T) {
 		t.Errorf("the killed backup's hot copy is still there: %v", err)
 	}
 }
+
+// TestBackupRoomCountsSegments: the daily backup asks for room for the hot
+// file and the sealed days it will copy, and writes nothing when the disk is
+// short of them.
+func TestBackupRoomCountsSegments(t *testing.T) {
+	data, sealed, _, _ := sealedData(t, 4)
+	clk := halltest.NewClock(halltest.Monday10)
+	h := halltest.Open(t, hall.Options{Dir: data, Now: clk.Now, AlwaysOpen: true})
+	fi, err := os.Stat(h.Store().Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := backup.Pending(data, filepath.Join(data, backup.Dir)); p < 1000 {
+		t.Fatalf("pending %d bytes for %d sealed days", p, len(sealed))
+	}
+	// Room for the hot file and 1,000 bytes more, above the 1 GiB limit.
+	free := uint64(health.DefaultMinFreeMB<<20) + uint64(fi.Size()) + 1000
+	hs := health.New(h, health.Options{FreeSpace: func(string) (uint64, uint64, error) { return free, free * 10, nil }})
+	b := backup.New(h, backup.Options{}, hs)
+	if _, err := b.Make(14); queue.ErrorCode(err) != queue.EUNAVAILABLE {
+		t.Fatalf("a backup the disk has no room for: %v", err)
+	}
+	if list, _ := b.List(); len(list) != 0 {
+		t.Fatalf("written anyway: %+v", list)
+	}
+	if got := segPaths(t, b.Dir()); len(got) != 0 {
+		t.Fatalf("segments copied anyway: %v", got)
+	}
+	free += uint64(backup.Pending(data, b.Dir()))
+	if f, err := b.Make(14); err != nil || f.Segments != len(sealed) {
+		t.Fatalf("with room: %+v %v", f, err)
+	}
+}

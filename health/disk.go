@@ -175,12 +175,16 @@ func pct(free, total uint64) string {
 // take its disk below the limits: the copy is about as large as the
 // database file, and a disk the hall shares with its backups must keep room
 // for the hall's own commits. Package backup asks it before every copy.
-func (s *Service) Room(dir string) error {
+func (s *Service) Room(dir string) error { return s.RoomFor(dir, 0) }
+
+// RoomFor is Room for a copy of the database and extra bytes more (the
+// sealed days a backup copies besides the hot file).
+func (s *Service) RoomFor(dir string, extra int64) error {
 	fi, err := os.Stat(s.h.Store().Path())
 	if err != nil {
 		return err
 	}
-	need := uint64(fi.Size())
+	need := uint64(fi.Size() + max(extra, 0))
 	free, total, err := s.free(dir)
 	if err != nil {
 		return fmt.Errorf("free space of %s: %w", dir, err)
