@@ -449,6 +449,8 @@ func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 		t.Rev++
 		ev.Tickets = append(ev.Tickets, t)
 	}
+	// The event carries the counters the roll changes, not every counter: a
+	// counter closed yesterday with no one served stays as it is.
 	for _, n := range e.numbers {
 		c := *e.counters[n]
 		c.Services = slices.Clone(c.Services)
@@ -458,6 +460,9 @@ func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 			c.State, c.PauseReason, c.PausedAt = Closed, "", nil
 			c.Clerk, c.ClerkName, c.StaffNo, c.Current, c.ServedToday = "", "", "", 0, 0
 		}
+		if !rollChanged(e.counters[n], &c) {
+			continue
+		}
 		c.Rev++
 		ev.Counters = append(ev.Counters, c)
 	}
@@ -465,6 +470,14 @@ func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 	e.Apply(Event{Tickets: ev.Tickets})
 	e.Apply(Event{Type: EvDayRolled, At: now, Day: day, Counters: ev.Counters})
 	return ev, true
+}
+
+// rollChanged reports whether the roll changed counter c into k (the
+// fields roll sets).
+func rollChanged(c, k *Counter) bool {
+	return c.State != k.State || c.PauseReason != k.PauseReason || (c.PausedAt == nil) != (k.PausedAt == nil) ||
+		c.PausedAt != nil && !c.PausedAt.Equal(*k.PausedAt) || c.Clerk != k.Clerk || c.ClerkName != k.ClerkName ||
+		c.StaffNo != k.StaffNo || c.Current != k.Current || c.ServedToday != k.ServedToday
 }
 
 func ptr[T any](v T) *T { return &v }
