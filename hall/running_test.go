@@ -115,9 +115,25 @@ func TestRestartFromOpenTickets(t *testing.T) {
 	if before.Statuses[queue.Done] < 30 || before.Statuses[queue.NoShow] == 0 || before.Statuses[queue.Waiting] < 20 {
 		t.Fatalf("the morning is not busy enough: %v", before.Statuses)
 	}
+	// The service-time figures learnt from the finishes are running
+	// figures (no finish rewrites its service's record): a restart brings
+	// them back from the running state.
+	services := f.h.Services()
+	learnt := 0
+	for _, s := range services {
+		for _, c := range f.h.Config().Services {
+			if c.Prefix == s.Prefix && c.AvgServiceS != s.AvgServiceS {
+				learnt++
+			}
+		}
+	}
+	if learnt == 0 {
+		t.Fatalf("no service's figure moved from its configured one: %+v", services)
+	}
 	f.restart()
 	after := figuresOf(f, counters)
 	sameJSON(t, "live state after restart", after, before)
+	sameJSON(t, "services after restart", f.h.Services(), services)
 
 	held := 0
 	f.h.Read(func(v *queue.Engine, _ uint64) { held = len(v.Tickets()) })

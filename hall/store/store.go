@@ -423,6 +423,9 @@ func loadTx(tx *bolt.Tx, day string, tickets bool) (State, error) {
 		}); err != nil {
 			return err
 		}
+		if err := runningFigures(tx, st.Services); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			var c queue.Counter
 			st.Counters = append(st.Counters, c)
