@@ -45,13 +45,13 @@ func (s Status) Active() bool { return s == Called || s == Serving }
 
 // Service is a business category (业务类别) with a one-letter prefix.
 type Service struct {
-	Prefix      string   `json:"prefix"`
-	NameZH      string   `json:"name_zh"`
-	NameEN      string   `json:"name_en"`
-	DescZH      string   `json:"desc_zh,omitempty"`
-	DescEN      string   `json:"desc_en,omitempty"`
-	TargetWaitS int      `json:"target_wait_s"`
-	DailyLimit  int      `json:"daily_limit"`   // 0: no limit
+	Prefix      string `json:"prefix"`
+	NameZH      string `json:"name_zh"`
+	NameEN      string `json:"name_en"`
+	DescZH      string `json:"desc_zh,omitempty"`
+	DescEN      string `json:"desc_en,omitempty"`
+	TargetWaitS int    `json:"target_wait_s"`
+	DailyLimit  int    `json:"daily_limit"` // 0: no limit
 	// AvgServiceS is the service-time figure, learnt from the finished
 	// tickets (Engine.learn): a running figure, carried by Running, not by
 	// the finishes' events; the service's record keeps it as configured.
