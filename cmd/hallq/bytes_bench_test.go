@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"hallq/hall"
@@ -31,36 +33,58 @@ import (
 //     the file in large steps, so its size says little over a short run);
 //   - the stored JSON of each event type (logged).
 //
-// One customer at a time is the worst case: each event is a commit of its
-// own. Run with -benchtime Nx (N customers; e.g. 1000x).
+// With one desk (one customer at a time) each event is a commit of its own,
+// the worst case; with six desks at once the committer shares commits. Run
+// with -benchtime Nx (N customers; e.g. 1000x).
 func BenchmarkLiveBytes(b *testing.B) {
+	for _, desks := range []int{1, 6} {
+		b.Run(fmt.Sprintf("desks=%d", desks), func(b *testing.B) { liveBytes(b, desks) })
+	}
+}
+
+// liveBytes runs BenchmarkLiveBytes with desks desks at once (counters 1…
+// desks, each with its clerk and keypad, taking turns at the kiosk): the
+// hall's committer then shares commits among the desks' commands.
+func liveBytes(b *testing.B, desks int) {
 	dir := b.TempDir()
 	m := &Main{Addr: "127.0.0.1:0", DataDir: dir, Demo: true, Logger: cmdQuiet, BcryptCost: 4, Web: web.Options{KioskBurst: -1}}
 	if err := m.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { m.Close() })
-	token := func(kind string) string {
+	token := func(kind string, n int) string {
 		for _, d := range m.DemoAccounts.Devices {
-			if d.Kind == kind && (kind != hall.KindKeypad || d.Counter == 1) {
+			if d.Kind == kind && (kind != hall.KindKeypad || d.Counter == n) {
 				return d.Token
 			}
 		}
-		b.Fatalf("no demo %s", kind)
+		b.Fatalf("no demo %s for counter %d", kind, n)
 		return ""
 	}
-	kiosk, keypad, clerk := newCrashClient(m.URL, token(hall.KindKiosk)), newCrashClient(m.URL, token(hall.KindKeypad)), newCrashClient(m.URL, "")
-	if status, body, err := clerk.post("/api/v1/login", map[string]any{"user": "clerk1", "password": "clerk1-demo", "counter": 1}); err != nil || status != http.StatusOK {
-		b.Fatalf("login: %d %s %v", status, body, err)
+	type desk struct {
+		n                    int
+		kiosk, keypad, clerk *crashClient
+		services             []string
 	}
-	var services []string
-	for _, s := range m.Hall.Services() {
-		if slices.Contains(m.Hall.Config().Counters[0].Services, s.Prefix) {
-			services = append(services, s.Prefix)
+	var all []*desk
+	for n := 1; n <= desks; n++ {
+		d := &desk{n: n, kiosk: newCrashClient(m.URL, token(hall.KindKiosk, n)), keypad: newCrashClient(m.URL, token(hall.KindKeypad, n)),
+			clerk: newCrashClient(m.URL, "")}
+		if status, body, err := d.clerk.post("/api/v1/login", map[string]any{"user": fmt.Sprintf("clerk%d", n), "password": fmt.Sprintf("clerk%d-demo", n), "counter": n}); err != nil || status != http.StatusOK {
+			b.Fatalf("login at %d: %d %s %v", n, status, body, err)
 		}
-	}
-	if len(services) == 0 {
-		b.Fatal("counter 1 serves no service")
+		// The services the counter serves that have no daily limit.
+		for _, c := range m.Hall.Config().Counters {
+			for _, sv := range m.Hall.Services() {
+				if c.Number == n && sv.DailyLimit == 0 && slices.Contains(c.Services, sv.Prefix) {
+					d.services = append(d.services, sv.Prefix)
+				}
+			}
+		}
+		if len(d.services) == 0 {
+			b.Fatalf("counter %d serves no service", n)
+		}
+		all = append(all, d)
 	}
 	st := m.Hall.Store()
 	last, _, err := st.LastEvent()
@@ -72,22 +96,48 @@ func BenchmarkLiveBytes(b *testing.B) {
 		b.Fatal(err)
 	}
 	io0 := writeBytes(b)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	fail := func(f string, args ...any) { failed.CompareAndSwap(nil, fmt.Sprintf(f, args...)) }
 	b.ResetTimer()
-	for i := range b.N {
-		status, body, err := kiosk.post("/api/v1/tickets", map[string]string{"service": services[i%len(services)]})
-		if err != nil || status != http.StatusCreated {
-			b.Fatalf("issue: %d %s %v", status, body, err)
-		}
-		var tk queue.Ticket
-		for _, step := range []string{"call", "start", "finish"} {
-			status, body, err := clerk.post("/api/v1/counters/1/"+step, map[string]any{})
-			if err != nil || status != http.StatusOK || json.Unmarshal(body, &tk) != nil {
-				b.Fatalf("%s: %d %s %v", step, status, body, err)
+	for _, d := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := fmt.Sprintf("/api/v1/counters/%d/", d.n)
+			for i := next.Add(1); i <= int64(b.N) && failed.Load() == nil; i = next.Add(1) {
+				status, body, err := d.kiosk.post("/api/v1/tickets", map[string]string{"service": d.services[int(i)%len(d.services)]})
+				if err != nil || status != http.StatusCreated {
+					fail("issue: %d %s %v", status, body, err)
+					return
+				}
+				status, body, err = d.clerk.post(path+"call", map[string]any{})
+				if err == nil && status == http.StatusNoContent {
+					continue // another desk called it: the next customer
+				}
+				var tk queue.Ticket
+				if err != nil || status != http.StatusOK || json.Unmarshal(body, &tk) != nil {
+					fail("call at %d: %d %s %v", d.n, status, body, err)
+					return
+				}
+				for _, step := range []string{"start", "finish"} {
+					status, body, err := d.clerk.post(path+step, map[string]any{})
+					if err != nil || status != http.StatusOK || json.Unmarshal(body, &tk) != nil {
+						fail("%s at %d: %d %s %v", step, d.n, status, body, err)
+						return
+					}
+				}
+				if status, body, err := d.keypad.post("/api/v1/ratings", map[string]any{"ticket": tk.ID, "score": 1 + i%5}); err != nil || status != http.StatusCreated {
+					fail("rating at %d: %d %s %v", d.n, status, body, err)
+					return
+				}
 			}
-		}
-		if status, body, err := keypad.post("/api/v1/ratings", map[string]any{"ticket": tk.ID, "score": 1 + i%5}); err != nil || status != http.StatusCreated {
-			b.Fatalf("rating: %d %s %v", status, body, err)
-		}
+		}()
+	}
+	wg.Wait()
+	if f := failed.Load(); f != nil {
+		b.Fatal(f)
 	}
 	b.StopTimer()
 	d, err := st.DiskStats()
@@ -100,7 +150,7 @@ func BenchmarkLiveBytes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if len(evs) < 5*b.N {
+	if len(evs) < 2*b.N {
 		b.Fatalf("%d events for %d customers", len(evs), b.N)
 	}
 	// The JSON of each event type as the store keeps it.
