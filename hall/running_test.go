@@ -186,3 +186,43 @@ func ticketOf(h *hall.Hall, id uint64) (t queue.Ticket, ok bool) {
 	h.Read(func(v *queue.Engine, _ uint64) { t, ok = v.Ticket(id) })
 	return t, ok
 }
+
+// TestFinishFigureToListeners: a finish is stored without its service (the
+// service-time figure is a running figure), and the hall's listeners (the
+// websocket hub) get it with the service as the read model has it after the
+// finish, as they did when the event carried it.
+func TestFinishFigureToListeners(t *testing.T) {
+	f := newFixture(t, monday10, false)
+	p := f.clerk("clerk1", 1)
+	var got []queue.Event
+	cancel := f.h.Listen(func(ev queue.Event, _ *queue.Engine) {
+		if ev.Type == queue.EvFinished {
+			got = append(got, ev)
+		}
+	})
+	defer cancel()
+	tk := f.issue("A")
+	f.op(p, 1, "call")
+	f.op(p, 1, "start")
+	f.clock.Add(4 * time.Minute)
+	done := f.op(p, 1, "finish")
+	if done.ID != tk.ID {
+		t.Fatalf("finished %d, issued %d", done.ID, tk.ID)
+	}
+	var svc queue.Service
+	for _, s := range f.h.Services() {
+		if s.Prefix == "A" {
+			svc = s
+		}
+	}
+	if len(got) != 1 || len(got[0].Services) != 1 || got[0].Services[0].Prefix != "A" || got[0].Services[0].AvgServiceS != svc.AvgServiceS {
+		t.Fatalf("listeners got the finish %+v; the service is %+v", got, svc)
+	}
+	stored, err := f.h.Store().Events(got[0].Seq-1, 1)
+	if err != nil || len(stored) != 1 || stored[0].Type != queue.EvFinished {
+		t.Fatalf("stored finish: %+v %v", stored, err)
+	}
+	if len(stored[0].Services) != 0 {
+		t.Errorf("the stored finish carries its service: %+v", stored[0].Services)
+	}
+}
