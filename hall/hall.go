@@ -535,10 +535,26 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 		}
 		h.view.Apply(*ev)
 		h.Metrics.observe(ev)
+		pub := withFigures(*ev, h.view)
 		for _, l := range h.listeners {
-			h.tell(l, *ev)
+			h.tell(l, pub)
 		}
 	}
+}
+
+// withFigures is ev as listeners get it: a finish stores no image of its
+// service (the service-time figure is a running figure, learnt from the
+// ticket), so the service as view has it after ev is put back for the
+// screens and the websocket, which show it as they did when the event
+// carried it.
+func withFigures(ev queue.Event, view *queue.Engine) queue.Event {
+	if ev.Type != queue.EvFinished || len(ev.Services) > 0 || len(ev.Tickets) == 0 {
+		return ev
+	}
+	if s, ok := view.Service(ev.Tickets[0].Service); ok {
+		ev.Services = []queue.Service{s}
+	}
+	return ev
 }
 
 // tell calls one listener; a panic in it is logged, not passed on to the

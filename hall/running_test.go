@@ -115,9 +115,25 @@ func TestRestartFromOpenTickets(t *testing.T) {
 	if before.Statuses[queue.Done] < 30 || before.Statuses[queue.NoShow] == 0 || before.Statuses[queue.Waiting] < 20 {
 		t.Fatalf("the morning is not busy enough: %v", before.Statuses)
 	}
+	// The service-time figures learnt from the finishes are running
+	// figures (no finish rewrites its service's record): a restart brings
+	// them back from the running state.
+	services := f.h.Services()
+	learnt := 0
+	for _, s := range services {
+		for _, c := range f.h.Config().Services {
+			if c.Prefix == s.Prefix && c.AvgServiceS != s.AvgServiceS {
+				learnt++
+			}
+		}
+	}
+	if learnt == 0 {
+		t.Fatalf("no service's figure moved from its configured one: %+v", services)
+	}
 	f.restart()
 	after := figuresOf(f, counters)
 	sameJSON(t, "live state after restart", after, before)
+	sameJSON(t, "services after restart", f.h.Services(), services)
 
 	held := 0
 	f.h.Read(func(v *queue.Engine, _ uint64) { held = len(v.Tickets()) })
@@ -169,4 +185,44 @@ func nextNumber(t *testing.T, f *fixture, prefix string, issued queue.Ticket) st
 func ticketOf(h *hall.Hall, id uint64) (t queue.Ticket, ok bool) {
 	h.Read(func(v *queue.Engine, _ uint64) { t, ok = v.Ticket(id) })
 	return t, ok
+}
+
+// TestFinishFigureToListeners: a finish is stored without its service (the
+// service-time figure is a running figure), and the hall's listeners (the
+// websocket hub) get it with the service as the read model has it after the
+// finish, as they did when the event carried it.
+func TestFinishFigureToListeners(t *testing.T) {
+	f := newFixture(t, monday10, false)
+	p := f.clerk("clerk1", 1)
+	var got []queue.Event
+	cancel := f.h.Listen(func(ev queue.Event, _ *queue.Engine) {
+		if ev.Type == queue.EvFinished {
+			got = append(got, ev)
+		}
+	})
+	defer cancel()
+	tk := f.issue("A")
+	f.op(p, 1, "call")
+	f.op(p, 1, "start")
+	f.clock.Add(4 * time.Minute)
+	done := f.op(p, 1, "finish")
+	if done.ID != tk.ID {
+		t.Fatalf("finished %d, issued %d", done.ID, tk.ID)
+	}
+	var svc queue.Service
+	for _, s := range f.h.Services() {
+		if s.Prefix == "A" {
+			svc = s
+		}
+	}
+	if len(got) != 1 || len(got[0].Services) != 1 || got[0].Services[0].Prefix != "A" || got[0].Services[0].AvgServiceS != svc.AvgServiceS {
+		t.Fatalf("listeners got the finish %+v; the service is %+v", got, svc)
+	}
+	stored, err := f.h.Store().Events(got[0].Seq-1, 1)
+	if err != nil || len(stored) != 1 || stored[0].Type != queue.EvFinished {
+		t.Fatalf("stored finish: %+v %v", stored, err)
+	}
+	if len(stored[0].Services) != 0 {
+		t.Errorf("the stored finish carries its service: %+v", stored[0].Services)
+	}
 }

@@ -100,3 +100,7 @@ func (s *Service) Verify() (store.Summary, error) { return s.h.Store().Verify() 
 // OpenReads is the number of open read transactions of the database
 // (backups streaming, reports), for /metrics.
 func (s *Service) OpenReads() int { return s.h.Store().OpenReads() }
+
+// DiskStats is what the database wrote since start and the bytes of its
+// file in use (store.DiskStats), for /metrics.
+func (s *Service) DiskStats() (store.DiskStats, error) { return s.h.Store().DiskStats() }

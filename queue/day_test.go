@@ -37,6 +37,8 @@ func TestRoll(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.TimeZone = tt.tz
+			// Counter 4 stays closed all day: the roll leaves it alone.
+			cfg.Counters = append(cfg.Counters, queue.Counter{Number: 4, NameZH: "4号窗口", NameEN: "Counter 4", Services: []string{"C"}})
 			// The day starts an hour before its last second.
 			f := newFx(t, cfg, utc(tt.start).Add(-time.Hour))
 			if f.e.Day() != tt.day {
@@ -102,15 +104,24 @@ func TestRoll(t *testing.T) {
 			if !reflect.DeepEqual(ev.Tickets, wantTickets) {
 				t.Errorf("cancelled tickets\n got %+v\nwant %+v", ev.Tickets, wantTickets)
 			}
-			var wantCounters []queue.Counter
+			// The roll closes every counter; the event carries those it
+			// changed (a counter closed before with no one served is not).
+			var wantCounters, wantChanged []queue.Counter
 			for _, c := range before.Counters {
+				was := c
 				c.State, c.PauseReason, c.PausedAt = queue.Closed, "", nil
 				c.Clerk, c.ClerkName, c.StaffNo, c.Current, c.ServedToday = "", "", "", 0, 0
-				c.Rev++
+				if !reflect.DeepEqual(c, was) {
+					c.Rev++
+					wantChanged = append(wantChanged, c)
+				}
 				wantCounters = append(wantCounters, c)
 			}
-			if !reflect.DeepEqual(ev.Counters, wantCounters) {
-				t.Errorf("counters\n got %+v\nwant %+v", ev.Counters, wantCounters)
+			if len(wantChanged) == 0 || len(wantChanged) == len(wantCounters) {
+				t.Fatalf("the day should leave some counters closed and untouched and change others: %+v", before.Counters)
+			}
+			if !reflect.DeepEqual(ev.Counters, wantChanged) {
+				t.Errorf("counters\n got %+v\nwant %+v", ev.Counters, wantChanged)
 			}
 			if len(ev.Services) != 0 {
 				t.Errorf("services in the roll: %+v", ev.Services)

@@ -249,6 +249,9 @@ func (e *Engine) Apply(ev Event) {
 	if ev.Config != nil {
 		e.applySettings(*ev.Config)
 	}
+	if ev.Type == EvFinished {
+		e.learn(&ev)
+	}
 	// Install copies: the event goes on to listeners and replicas, and a
 	// change to its slices must not reach into the engine.
 	for _, s := range ev.Services {
@@ -258,6 +261,7 @@ func (e *Engine) Apply(ev Event) {
 			e.order = append(e.order, s.Prefix)
 		}
 		e.services[s.Prefix] = &s
+		e.markDirty(s.Prefix) // the running figures carry its figure (Running)
 	}
 	for _, c := range ev.Counters {
 		c := c
@@ -278,6 +282,29 @@ func (e *Engine) Apply(ev Event) {
 		e.install(t)
 	}
 
+}
+
+// learn updates the service-time figure (Service.AvgServiceS, a running
+// figure: Running carries it, the service's record keeps its configuration)
+// of each ticket of today that ev finishes, before the ticket is installed
+// (serviceFigure looks at the service times before it). A service the event
+// carries an image of (an event written before the figure left the
+// service's record) takes the image's figure instead.
+func (e *Engine) learn(ev *Event) {
+	for i := range ev.Tickets {
+		t := &ev.Tickets[i]
+		old, seen := e.tickets[t.ID]
+		svc := e.services[t.Service]
+		if t.Status != Done || t.Day != e.day || t.StartedAt == nil || t.FinishedAt == nil || svc == nil ||
+			seen && (old.Status == Done || old.Rev > t.Rev) ||
+			slices.ContainsFunc(ev.Services, func(s Service) bool { return s.Prefix == t.Service }) {
+			continue
+		}
+		s := *svc
+		s.AvgServiceS = e.serviceFigure(t.Service, s.AvgServiceS, t.FinishedAt.Sub(*t.StartedAt).Seconds())
+		e.services[t.Service] = &s
+		e.markDirty(t.Service)
+	}
 }
 
 func (e *Engine) install(t Ticket) {
@@ -449,6 +476,8 @@ func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 		t.Rev++
 		ev.Tickets = append(ev.Tickets, t)
 	}
+	// The event carries the counters the roll changes, not every counter: a
+	// counter closed yesterday with no one served stays as it is.
 	for _, n := range e.numbers {
 		c := *e.counters[n]
 		c.Services = slices.Clone(c.Services)
@@ -458,6 +487,9 @@ func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 			c.State, c.PauseReason, c.PausedAt = Closed, "", nil
 			c.Clerk, c.ClerkName, c.StaffNo, c.Current, c.ServedToday = "", "", "", 0, 0
 		}
+		if !rollChanged(e.counters[n], &c) {
+			continue
+		}
 		c.Rev++
 		ev.Counters = append(ev.Counters, c)
 	}
@@ -465,6 +497,14 @@ func (e *Engine) roll(now time.Time, live bool) (ev Event, ok bool) {
 	e.Apply(Event{Tickets: ev.Tickets})
 	e.Apply(Event{Type: EvDayRolled, At: now, Day: day, Counters: ev.Counters})
 	return ev, true
+}
+
+// rollChanged reports whether the roll changed counter c into k (the
+// fields roll sets).
+func rollChanged(c, k *Counter) bool {
+	return c.State != k.State || c.PauseReason != k.PauseReason || (c.PausedAt == nil) != (k.PausedAt == nil) ||
+		c.PausedAt != nil && !c.PausedAt.Equal(*k.PausedAt) || c.Clerk != k.Clerk || c.ClerkName != k.ClerkName ||
+		c.StaffNo != k.StaffNo || c.Current != k.Current || c.ServedToday != k.ServedToday
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -860,7 +900,8 @@ func (e *Engine) Start(n int, clerk string, now time.Time) (Event, error) {
 }
 
 // Finish ends the service of counter n's current ticket (from called or
-// serving) and updates the service's service-time figure (serviceFigure).
+// serving); applying the event updates the service's service-time figure
+// (learn).
 func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event, error) {
 	now = e.At(now)
 	c, t, err := e.active(n)
@@ -885,14 +926,9 @@ func (e *Engine) Finish(n int, clerk string, item string, now time.Time) (Event,
 	if u.Day == e.day { // a customer served over midnight counts on their day
 		k.ServedToday++
 	}
-	ev := Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}
-	if svc := e.services[u.Service]; svc != nil {
-		s := *svc
-		s.AvgServiceS = e.serviceFigure(u.Service, s.AvgServiceS, now.Sub(*u.StartedAt).Seconds())
-		s.Documents = slices.Clone(s.Documents)
-		ev.Services = []Service{s}
-	}
-	return e.commit(ev, now), nil
+	// The service's figure follows from the finished ticket (Apply, learn):
+	// the event carries no image of the service.
+	return e.commit(Event{Type: EvFinished, Counter: c.Number, Ticket: u.ID, Tickets: []Ticket{u}, Counters: []Counter{k}}, now), nil
 }
 
 // NoShow marks counter n's called ticket as not having come (过号), after the

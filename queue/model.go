@@ -45,14 +45,17 @@ func (s Status) Active() bool { return s == Called || s == Serving }
 
 // Service is a business category (业务类别) with a one-letter prefix.
 type Service struct {
-	Prefix      string   `json:"prefix"`
-	NameZH      string   `json:"name_zh"`
-	NameEN      string   `json:"name_en"`
-	DescZH      string   `json:"desc_zh,omitempty"`
-	DescEN      string   `json:"desc_en,omitempty"`
-	TargetWaitS int      `json:"target_wait_s"`
-	DailyLimit  int      `json:"daily_limit"`   // 0: no limit
-	AvgServiceS float64  `json:"avg_service_s"` // moving average of service time
+	Prefix      string `json:"prefix"`
+	NameZH      string `json:"name_zh"`
+	NameEN      string `json:"name_en"`
+	DescZH      string `json:"desc_zh,omitempty"`
+	DescEN      string `json:"desc_en,omitempty"`
+	TargetWaitS int    `json:"target_wait_s"`
+	DailyLimit  int    `json:"daily_limit"` // 0: no limit
+	// AvgServiceS is the service-time figure, learnt from the finished
+	// tickets (Engine.learn): a running figure, carried by Running, not by
+	// the finishes' events; the service's record keeps it as configured.
+	AvgServiceS float64  `json:"avg_service_s"`
 	Documents   []string `json:"documents,omitempty"`
 	// ReturnPlaces: a missed ticket (no_show) that comes back (Return)
 	// waits behind this many others of the service; 0: DefaultReturnPlaces.
@@ -176,7 +179,9 @@ const (
 )
 
 // Event is one committed state change: its type, who did it, and every record
-// it changed, as they are after the change.
+// it changed, as they are after the change — but for the service-time figure
+// a finish moves (Service.AvgServiceS), which Apply learns from the finished
+// ticket.
 type Event struct {
 	Seq      uint64    `json:"seq"`
 	Type     string    `json:"type"`

@@ -38,6 +38,10 @@ type ServiceRunning struct {
 	Day      string      `json:"day"`
 	Times    []float64   `json:"times"`
 	Arrivals []time.Time `json:"arrivals"`
+	// AvgServiceS is the service's service-time figure (Service.AvgServiceS,
+	// learnt from the finished tickets); 0 in figures taken before it left
+	// the service's record, which then holds it.
+	AvgServiceS float64 `json:"avg_service_s,omitempty"`
 }
 
 // Running returns the running figures now; Services holds the windows of
@@ -62,7 +66,11 @@ func (e *Engine) Running() Running {
 	if len(e.dirty) > 0 {
 		r.Services = make(map[string]ServiceRunning, len(e.dirty))
 		for p := range e.dirty {
-			r.Services[p] = ServiceRunning{Day: e.day, Times: slices.Clone(e.recent[p]), Arrivals: slices.Clone(e.arrivals[p])}
+			sr := ServiceRunning{Day: e.day, Times: slices.Clone(e.recent[p]), Arrivals: slices.Clone(e.arrivals[p])}
+			if s := e.services[p]; s != nil {
+				sr.AvgServiceS = s.AvgServiceS
+			}
+			r.Services[p] = sr
 		}
 		clear(e.dirty)
 	}
@@ -134,6 +142,11 @@ func (e *Engine) RestoreRunning(day string, services []Service, counters []Count
 		e.recent[p] = slices.Clone(s.Times)
 		if s.Day == day {
 			e.arrivals[p] = slices.Clone(s.Arrivals)
+		}
+		if svc := e.services[p]; svc != nil && s.AvgServiceS > 0 {
+			k := *svc
+			k.AvgServiceS = s.AvgServiceS
+			e.services[p] = &k
 		}
 	}
 	e.markAllDirty()

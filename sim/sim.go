@@ -184,7 +184,14 @@ func (s *simulator) write(st *store.Store, first time.Time, opt Options, res *Re
 		}
 	}
 	close(batches)
-	return simErr, <-done
+	if err = <-done; err != nil || res.Events == 0 {
+		return simErr, err
+	}
+	// The services' figures are running figures, learnt from the finished
+	// tickets: store them (the estimate windows) as a hall does with each
+	// commit. The figures of no day (Day "") restore nothing else: the
+	// hall rebuilds the rest of its running state from the tickets.
+	return simErr, st.Commit(nil, &queue.Running{Services: s.eng.Running().Services})
 }
 
 // hoursNotes explains the days the simulator cannot take as the hall's

@@ -188,6 +188,16 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	}
 	gauge("hallq_store_open_reads", "Open read transactions of the database (backups streaming, reports).")
 	fmt.Fprintf(&b, "hallq_store_open_reads %d\n", s.healths.OpenReads())
+	if d, err := s.healths.DiskStats(); err != nil {
+		s.log.Error("metrics: store", "err", err)
+	} else {
+		counter("hallq_store_page_writes_total", "Pages the database wrote since start (each commit's meta page included).")
+		fmt.Fprintf(&b, "hallq_store_page_writes_total %d\n", d.PageWrites)
+		counter("hallq_store_page_bytes_total", "Bytes of the pages the database's commits rewrote since start (meta pages not included).")
+		fmt.Fprintf(&b, "hallq_store_page_bytes_total %d\n", d.PageBytes)
+		gauge("hallq_store_used_bytes", "Bytes of the database file in use (its size less its free pages).")
+		fmt.Fprintf(&b, "hallq_store_used_bytes %d\n", d.Used)
+	}
 	if s.opt.Metrics != nil {
 		s.opt.Metrics(&b)
 	}

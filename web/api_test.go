@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -836,6 +837,18 @@ func TestAPIMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	// What the database wrote since start: the three issues were commits
+	// of their own, each writing pages.
+	for _, name := range []string{"hallq_store_page_writes_total", "hallq_store_page_bytes_total", "hallq_store_used_bytes"} {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Errorf("metrics lack %s:\n%s", name, body)
+			continue
+		}
+		if n, _ := strconv.ParseInt(m[1], 10, 64); n <= 0 || name == "hallq_store_page_writes_total" && n < 3 {
+			t.Errorf("%s %d after three committed issues", name, n)
 		}
 	}
 }

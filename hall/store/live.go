@@ -147,6 +147,33 @@ func putRunning(tx *bolt.Tx, r *queue.Running) error {
 	return nil
 }
 
+// runningFigures puts into services the service-time figure the running
+// figures hold (live "s" PREFIX, queue.ServiceRunning.AvgServiceS): since a
+// finish no longer rewrites its service's record, the record keeps the figure
+// of its last configuration. Windows written before the figure was kept there
+// (0) leave the record's figure, which their hall kept up to date.
+func runningFigures(tx *bolt.Tx, services []queue.Service) error {
+	lb := tx.Bucket(bLive)
+	if lb == nil {
+		return nil
+	}
+	for i := range services {
+		k := append([]byte{'s'}, services[i].Prefix...)
+		v := lb.Get(k)
+		if v == nil {
+			continue
+		}
+		var sr queue.ServiceRunning
+		if err := decode("live", printable(k), v, &sr); err != nil {
+			return err
+		}
+		if sr.AvgServiceS > 0 {
+			services[i].AvgServiceS = sr.AvgServiceS
+		}
+	}
+	return nil
+}
+
 // LiveState is State for a restart from the open tickets (LoadLive).
 type LiveState struct {
 	State

@@ -423,6 +423,9 @@ func loadTx(tx *bolt.Tx, day string, tickets bool) (State, error) {
 		}); err != nil {
 			return err
 		}
+		if err := runningFigures(tx, st.Services); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			var c queue.Counter
 			st.Counters = append(st.Counters, c)
@@ -648,6 +651,28 @@ func (s *Store) Seed(config any, services []queue.Service, counters []queue.Coun
 // OpenReads returns how many read transactions are open (backups streaming,
 // reports reading), for /metrics and tests.
 func (s *Store) OpenReads() int { return s.db.Stats().OpenTxN }
+
+// DiskStats is what the database wrote since it opened and how much of
+// its file is in use.
+type DiskStats struct {
+	// PageWrites counts written pages, each commit's meta page included;
+	// PageBytes the bytes of the pages commits rewrote (every page a commit
+	// changes is written anew), meta pages not included.
+	PageWrites, PageBytes int64
+	// Used is the file's size less its free pages.
+	Used int64
+}
+
+// DiskStats returns the database's write counters and the bytes in use.
+func (s *Store) DiskStats() (d DiskStats, err error) {
+	st := s.db.Stats()
+	d.PageWrites, d.PageBytes = st.TxStats.GetWrite(), st.TxStats.GetPageAlloc()
+	err = s.db.View(func(tx *bolt.Tx) error {
+		d.Used = tx.Size() - int64(st.FreePageN+st.PendingPageN)*int64(s.db.Info().PageSize)
+		return nil
+	})
+	return d, err
+}
 
 // Backup writes a consistent copy of the database to w while it stays in
 // use: one read transaction, so commits go on while it writes and the copy
