@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"hallq/console"
 	"hallq/hall"
 	"hallq/health"
+	"hallq/i18n"
 	"hallq/notify"
 	"hallq/printing"
 	"hallq/privacy"
@@ -373,7 +373,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		id := internalID(err)
 		s.log.Error("request failed", "id", id, "method", c.Method(), "path", c.Path(), "err", err)
 		body.Error.ID = id
-		body.Error.Message += fmt.Sprintf("（编号 / error id %s）", id)
+		body.Error.Message += i18n.Bilingual("err.web.error_id", id)
 	}
 	return c.Status(status).JSON(body)
 }
