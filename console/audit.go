@@ -124,7 +124,7 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 	case queue.EvOpened, queue.EvClosed:
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d", ev.Counter)
 	case queue.EvSignedIn, queue.EvSignedOut:
-		if !strings.HasPrefix(ev.Reason, "released by a manager") { // ReleaseCounter
+		if !strings.HasPrefix(ev.Reason, "released by a manager") { // account.ReleaseCounter
 			return e, false
 		}
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d %s", ev.Counter, ev.Reason)

@@ -99,12 +99,28 @@ func (s *Service) Monitor(p hall.Principal) (Monitor, error) {
 		}
 		return true
 	})
-	m.Alerts = append(m.Alerts, h.Alerts(m.Snapshot.Day)...) // the kernel's: integrity, clock, disk
-	for _, fn := range s.opt.Alerts {                        // the features': casework's work orders and approvals, rating's low ratings
+	m.Alerts = append(m.Alerts, s.hallAlerts(m.Snapshot.Day)...)
+	for _, fn := range s.opt.Alerts { // the features': casework's work orders and approvals, rating's low ratings
 		m.Alerts = append(m.Alerts, fn(p, m.Snapshot.Day)...)
 	}
 	if s.opt.Rated != nil {
 		m.Totals.Rated, m.Totals.Satisfaction = s.opt.Rated(m.Snapshot.Day)
 	}
 	return m, nil
+}
+
+// hallAlerts are the monitor's lines about the hall itself, in this order: a
+// failed database check (health), a clock that went back (the kernel's own),
+// low disks (health).
+func (s *Service) hallAlerts(day string) []hall.Alert {
+	hs := s.opt.Health
+	if hs == nil {
+		return s.h.Alerts(day)
+	}
+	var out []hall.Alert
+	if a := hs.IntegrityAlert(); a != nil {
+		out = append(out, *a)
+	}
+	out = append(out, s.h.Alerts(day)...)
+	return append(out, hs.DiskAlerts()...)
 }

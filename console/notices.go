@@ -23,6 +23,9 @@ type Options struct {
 	// Security is the hall's security log and alerts, shared with the
 	// features that report to it (account, appointment); nil: New makes one.
 	Security *Security
+	// Health is where the monitor's health alerts come from (package
+	// health: a failed database check, low disks); nil: none.
+	Health Health
 	// Alerts are the features' lines of the live monitor on day, after the
 	// kernel's own, in order (casework: overdue work orders and pending
 	// approvals; rating: clerks with many low ratings).
@@ -30,6 +33,12 @@ type Options struct {
 	// Rated is day's rated tickets and the satisfied share (rating), for
 	// the monitor's totals; nil leaves them 0.
 	Rated func(day string) (rated int, satisfaction float64)
+}
+
+// Health gives the live monitor the hall's health alerts (package health).
+type Health interface {
+	IntegrityAlert() *hall.Alert // a failed database check, or nil
+	DiskAlerts() []hall.Alert    // the disks below their free-space limits
 }
 
 // Service is the console of one hall.

@@ -11,13 +11,6 @@ type Alert struct {
 }
 
 // Alerts are the kernel's own alerts for the live monitor on day (the
-// committed queue's day): a failed store check (integrity.go), a clock that
-// went back (clock.go), low disks (disk.go), in that order.
-func (h *Hall) Alerts(day string) []Alert {
-	var out []Alert
-	if a := h.integrityAlert(); a != nil {
-		out = append(out, *a)
-	}
-	out = append(out, h.clockAlerts(day)...)
-	return append(out, h.diskAlerts()...)
-}
+// committed queue's day): a clock that went back (clock.go). The console
+// shows them between health's integrity and disk alerts.
+func (h *Hall) Alerts(day string) []Alert { return h.clockAlerts(day) }

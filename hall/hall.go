@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hallq/hall/config"
@@ -74,13 +75,12 @@ type Hall struct {
 	listeners map[int]func(queue.Event, *queue.Engine)
 	nextL     int
 
-	Metrics Metrics
+	panics atomic.Uint64 // panics recovered (Panics)
 
 	bg sync.WaitGroup // the scheduled jobs (Every), which Close waits for
 
-	tick   time.Duration // the ticker's period: Options.Tick, or 30 s
-	hooks  hooks         // what features registered (hooks.go)
-	fhooks featureHooks  // HealthAlerts, OnSettings (feature_hooks.go)
+	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
+	hooks hooks         // what features registered (hooks.go)
 
 	id string // hall.json's "id" ("" when none: ID derives it)
 
@@ -317,7 +317,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	defer func() {
 		if r := recover(); r != nil {
 			id := NewCode(8)
-			h.Metrics.panicked()
+			h.panics.Add(1)
 			h.log.Error("command panicked; the queue is reloaded from the store", "id", id, "actor", actor,
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			h.reloadLocked()
@@ -534,7 +534,6 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 			continue
 		}
 		h.view.Apply(*ev)
-		h.Metrics.observe(ev)
 		for _, l := range h.listeners {
 			h.tell(l, *ev)
 		}
@@ -546,7 +545,7 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 func (h *Hall) tell(l func(queue.Event, *queue.Engine), ev queue.Event) {
 	defer func() {
 		if r := recover(); r != nil {
-			h.Metrics.panicked()
+			h.panics.Add(1)
 			h.log.Error("listener panicked", "seq", ev.Seq, "type", ev.Type, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
@@ -592,6 +591,11 @@ func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 
 // LastEvent returns the last committed event (ok false on a new store).
 func (h *Hall) LastEvent() (ev queue.Event, ok bool, err error) { return h.st.LastEvent() }
+
+// Panics counts the panics recovered inside the hall (a command, the
+// committer, a listener, a scheduled job) since it opened, for /metrics;
+// each is logged with its stack.
+func (h *Hall) Panics() uint64 { return h.panics.Load() }
 
 // Ping checks that the store answers.
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }

@@ -191,7 +191,7 @@ func (s *Server) releaseCounter(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.hall.ReleaseCounter(c.UserContext(), principal(c), n)
+	out, err := s.accounts.ReleaseCounter(c.UserContext(), principal(c), n)
 	if err != nil {
 		return err
 	}

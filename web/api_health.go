@@ -11,6 +11,7 @@ import (
 
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/printing"
 	"hallq/queue"
 )
@@ -119,7 +120,7 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	gauge := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name) }
 	counter := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name) }
 
-	s.hall.Metrics.Snapshot(func(m *hall.Metrics) {
+	s.healths.Counts(func(m *health.Counts) {
 		counter("hallq_events_total", "Committed events by type.")
 		for _, k := range sortedKeys(m.Events) {
 			fmt.Fprintf(&b, "hallq_events_total{type=%s} %d\n", promLabel(k), m.Events[k])
@@ -129,7 +130,7 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 			fmt.Fprintf(&b, "hallq_tickets_issued_total{service=%s} %d\n", promLabel(k), m.Issued[k])
 		}
 		counter("hallq_panics_total", "Panics recovered inside the hall (commands, committer, listeners) since start; each is logged with its stack.")
-		fmt.Fprintf(&b, "hallq_panics_total %d\n", m.Panics)
+		fmt.Fprintf(&b, "hallq_panics_total %d\n", s.hall.Panics())
 		fmt.Fprintf(&b, "# HELP hallq_wait_seconds Wait from issue to first call.\n# TYPE hallq_wait_seconds summary\n")
 		for _, k := range sortedKeys(m.WaitCount) {
 			fmt.Fprintf(&b, "hallq_wait_seconds_sum{service=%s} %g\nhallq_wait_seconds_count{service=%s} %d\n", promLabel(k), m.WaitSum[k], promLabel(k), m.WaitCount[k])

@@ -130,7 +130,7 @@ func (f *Features) fill(h *hall.Hall) {
 		f.Privacy = privacy.New(h, privacy.Options{})
 	}
 	if f.Console == nil {
-		f.Console = console.New(h, console.Options{Security: sec,
+		f.Console = console.New(h, console.Options{Security: sec, Health: f.Health,
 			Alerts: []func(hall.Principal, string) []hall.Alert{f.Casework.MonitorAlerts, f.Rating.MonitorAlerts}, Rated: f.Rating.Rated})
 	}
 }
