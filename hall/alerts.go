@@ -1,6 +1,7 @@
 package hall
 
-// Alert is something on the live monitor (console) a manager should look at.
+// Alert is something on the live monitor (console) a manager should look at;
+// the features make their own (console.Options.Alerts, .Health).
 type Alert struct {
 	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk|security|clock
 	TextZH  string `json:"text_zh"`
@@ -9,8 +10,3 @@ type Alert struct {
 	Service string `json:"service,omitempty"`
 	Counter int    `json:"counter,omitempty"`
 }
-
-// Alerts are the kernel's own alerts for the live monitor on day (the
-// committed queue's day): a clock that went back (clock.go). The console
-// shows them between health's integrity and disk alerts.
-func (h *Hall) Alerts(day string) []Alert { return h.clockAlerts(day) }

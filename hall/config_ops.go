@@ -32,14 +32,6 @@ type Voice struct {
 // DefaultVoice is the voice before a manager changes it: Mandarin, twice.
 var DefaultVoice = Voice{Repeat: 2, Volume: 80, Lang: "zh"}
 
-// StaffOnly refuses (EFORBIDDEN) a principal that is not a member of staff.
-func StaffOnly(p Principal) error {
-	if !p.Staff() {
-		return forbidden()
-	}
-	return nil
-}
-
 // withSavedSettings returns cfg with the settings a manager saved, if any.
 func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
 	r, ok, err := h.st.Record(KindConfig, keySettings)
