@@ -1,5 +1,5 @@
 // Package console is the managers' console beside the hall kernel: the
-// notices of the hall display (notices.go), the audit of the event log
+// notices and the voice of the hall display (notices.go, voice.go), the audit of the event log
 // (audit.go), the live monitor (monitor.go) and the security log and alerts
 // (security.go). It imports no feature: the features' parts of the monitor
 // are handed to it as functions (Options), and the features that report
