@@ -79,13 +79,12 @@ type Hall struct {
 
 	bg sync.WaitGroup // the scheduled jobs (Every), which Close waits for
 
-	tick  time.Duration // the ticker's period: Options.Tick, or 30 s
+	tick  time.Duration // the jobs' default period (Every): Options.Tick, or 30 s
 	hooks hooks         // what features registered (hooks.go)
 
 	id string // hall.json's "id" ("" when none: ID derives it)
 
-	stop chan struct{}
-	done chan struct{}
+	stop chan struct{} // closed by Close: the scheduled jobs end
 }
 
 // Open opens the hall in opt.Dir, seeding a new store from hall.json in the
@@ -104,7 +103,7 @@ func Open(opt Options) (*Hall, error) {
 	clk := &hallClock{wall: opt.Now, log: opt.Logger}
 	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{})}
 	h.id = config.ReadIdentity(opt.Dir).ID
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
@@ -114,7 +113,7 @@ func Open(opt Options) (*Hall, error) {
 	if h.tick == 0 {
 		h.tick = 30 * time.Second
 	}
-	go h.ticker(h.tick)
+	h.Every("day rollover", 0, h.rollover) // the day's end, though no command arrives
 	return h, nil
 }
 
@@ -196,24 +195,16 @@ func (h *Hall) rebuild() error {
 	return nil
 }
 
-func (h *Hall) ticker(d time.Duration) {
-	defer close(h.done)
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-h.stop:
-			return
-		case <-t.C:
-			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
-				h.log.Error("day rollover", "err", err)
-			}
-		}
-	}
+// rollover rolls the day over if it has ended (exec does, before any
+// command): the kernel's own scheduled job.
+func (h *Hall) rollover(context.Context) error {
+	_, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing })
+	return err
 }
 
-// Close stops the hall: the ticker and the scheduled jobs (Every), then what
-// features registered with OnClose, last first; then it closes the store.
+// Close stops the hall: the scheduled jobs (Every: the day rollover and the
+// features'), then what features registered with OnClose, last first; then
+// it closes the store.
 func (h *Hall) Close() error {
 	h.hooks.mu.Lock()
 	first := !h.hooks.stopped
@@ -223,7 +214,6 @@ func (h *Hall) Close() error {
 	h.hooks.mu.Unlock()
 	if first {
 		close(h.stop)
-		<-h.done
 	}
 	h.bg.Wait()
 	for i := len(closers) - 1; i >= 0; i-- {
