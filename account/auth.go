@@ -153,7 +153,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (token string, p hall.P
 		if _, err := s.h.Exec(p.Actor(), func(tx *hall.Tx) (queue.Event, error) {
 			e, now := tx.Engine(), tx.Now()
 			// A held counter refuses a second clerk until its holder signs
-			// out or a manager releases it (ReleaseCounter).
+			// out or a manager releases it (ReleaseCounter, owner.go).
 			if c, ok := e.Counter(counter); ok && c.Clerk != "" && c.Clerk != u.Name {
 				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.counter_is_held_by", counter, c.ClerkName)
 			}

@@ -69,7 +69,10 @@ func TestHeldCounterRefusesSecondClerk(t *testing.T) {
 	if _, _, err := halltest.Accounts(f.h).SignIn(ctx, account.SignIn{Name: "clerk2", Password: "clerk2-password", Counter: 1}); queue.ErrorCode(err) != queue.ECONFLICT {
 		t.Fatalf("a second clerk at a held counter: %v, want conflict", err)
 	}
-	if _, err := f.h.ReleaseCounter(ctx, boss, 1); err != nil {
+	if _, err := halltest.Accounts(f.h).ReleaseCounter(ctx, clerk1, 1); queue.ErrorCode(err) != queue.EFORBIDDEN {
+		t.Errorf("a clerk releases a counter: %v, want forbidden", err)
+	}
+	if _, err := halltest.Accounts(f.h).ReleaseCounter(ctx, boss, 1); err != nil {
 		t.Fatal(err)
 	}
 	_, clerk2 := f.login("clerk2", 1)

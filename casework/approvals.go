@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"hallq/account"
 	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/queue"
@@ -89,7 +90,7 @@ func (s *Service) RequestApproval(ctx context.Context, p hall.Principal, req Req
 		var override string
 		if hasTicket {
 			var err error
-			if override, err = hall.MayTouchTicket(e, p, t); err != nil { // owner.go
+			if override, err = account.MayTouchTicket(e, p, t); err != nil { // account/owner.go
 				return queue.Event{}, err
 			}
 		}

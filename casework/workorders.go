@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hallq/account"
 	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/queue"
@@ -239,7 +240,7 @@ func (s *Service) OpenWorkOrder(ctx context.Context, p hall.Principal, req OpenW
 		var override string
 		if hasTicket {
 			var err error
-			if override, err = hall.MayTouchTicket(e, p, t); err != nil { // owner.go
+			if override, err = account.MayTouchTicket(e, p, t); err != nil { // account/owner.go
 				return queue.Event{}, err
 			}
 		}

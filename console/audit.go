@@ -124,7 +124,7 @@ func auditOf(ev queue.Event) (AuditEntry, bool) {
 	case queue.EvOpened, queue.EvClosed:
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d", ev.Counter)
 	case queue.EvSignedIn, queue.EvSignedOut:
-		if !strings.HasPrefix(ev.Reason, "released by a manager") { // ReleaseCounter
+		if !strings.HasPrefix(ev.Reason, "released by a manager") { // account.ReleaseCounter
 			return e, false
 		}
 		e.Category, e.What = "counter", fmt.Sprintf("counter %d %s", ev.Counter, ev.Reason)
@@ -250,19 +250,9 @@ func (s *Service) Audit(p hall.Principal, q AuditQuery) ([]AuditEntry, error) {
 	var last uint64
 	h.Read(func(_ *queue.Engine, seq uint64) { last = seq })
 	dayOf := func(ev queue.Event) string { return ev.At.In(loc).Format(time.DateOnly) }
-	// The first sequence whose event is on or after q.From.
-	lo, hi := uint64(1), last+1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		evs, err := h.Events(mid-1, 1)
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 0 || dayOf(evs[0]) >= q.From {
-			hi = mid
-		} else {
-			lo = evs[0].Seq + 1
-		}
+	lo, err := s.firstOn(q.From, last, dayOf)
+	if err != nil {
+		return nil, err
 	}
 	needle := strings.ToLower(strings.TrimSpace(q.Q))
 	var out []AuditEntry
@@ -296,17 +286,45 @@ func (s *Service) Audit(p hall.Principal, q AuditQuery) ([]AuditEntry, error) {
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	if us, err := h.Store().Users(); err == nil && len(out) > 0 {
-		names := map[string]string{}
-		for _, u := range us {
-			names["user:"+u.Name] = strings.TrimSpace(u.Display + " " + u.StaffNo)
-		}
-		for i := range out {
-			out[i].ActorName = names[out[i].Actor]
-		}
-	}
+	s.nameActors(out)
 	if out == nil {
 		out = []AuditEntry{}
 	}
 	return out, nil
+}
+
+// firstOn returns the first sequence (up to last) whose event is on or
+// after day, by a binary search of the event log (dayOf: an event's local
+// day); last+1 when there is none.
+func (s *Service) firstOn(day string, last uint64, dayOf func(queue.Event) string) (uint64, error) {
+	lo, hi := uint64(1), last+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		evs, err := s.h.Events(mid-1, 1)
+		if err != nil {
+			return 0, err
+		}
+		if len(evs) == 0 || dayOf(evs[0]) >= day {
+			hi = mid
+		} else {
+			lo = evs[0].Seq + 1
+		}
+	}
+	return lo, nil
+}
+
+// nameActors sets the entries' ActorName: a user's display name and staff
+// number.
+func (s *Service) nameActors(out []AuditEntry) {
+	us, err := s.h.Store().Users()
+	if err != nil || len(out) == 0 {
+		return
+	}
+	names := map[string]string{}
+	for _, u := range us {
+		names["user:"+u.Name] = strings.TrimSpace(u.Display + " " + u.StaffNo)
+	}
+	for i := range out {
+		out[i].ActorName = names[out[i].Actor]
+	}
 }

@@ -99,12 +99,53 @@ func (s *Service) Monitor(p hall.Principal) (Monitor, error) {
 		}
 		return true
 	})
-	m.Alerts = append(m.Alerts, h.Alerts(m.Snapshot.Day)...) // the kernel's: integrity, clock, disk
-	for _, fn := range s.opt.Alerts {                        // the features': casework's work orders and approvals, rating's low ratings
+	m.Alerts = append(m.Alerts, s.hallAlerts(m.Snapshot.Day)...)
+	for _, fn := range s.opt.Alerts { // the features': casework's work orders and approvals, rating's low ratings
 		m.Alerts = append(m.Alerts, fn(p, m.Snapshot.Day)...)
 	}
 	if s.opt.Rated != nil {
 		m.Totals.Rated, m.Totals.Satisfaction = s.opt.Rated(m.Snapshot.Day)
 	}
 	return m, nil
+}
+
+// hallAlerts are the monitor's lines about the hall itself, in this order: a
+// failed database check (health), a clock that went back (the kernel saw
+// it), low disks (health).
+func (s *Service) hallAlerts(day string) []hall.Alert {
+	hs := s.opt.Health
+	if hs == nil {
+		return s.clockAlerts(day)
+	}
+	var out []hall.Alert
+	if a := hs.IntegrityAlert(); a != nil {
+		out = append(out, *a)
+	}
+	out = append(out, s.clockAlerts(day)...)
+	return append(out, hs.DiskAlerts()...)
+}
+
+// clockAlerts is the monitor's alert for a step back of the clock the
+// kernel saw (Hall.ClockStep): while the clock is behind, and for the rest
+// of the day it was corrected on.
+func (s *Service) clockAlerts(day string) []hall.Alert {
+	st, ok := s.h.ClockStep()
+	if !ok {
+		return nil
+	}
+	loc := s.h.Location()
+	if st.Caught != nil && st.Caught.In(loc).Format(time.DateOnly) != day {
+		return nil
+	}
+	seen := st.Seen.In(loc).Format("01-02 15:04")
+	behind := st.Behind.Round(time.Second)
+	if st.Caught == nil {
+		return []hall.Alert{{Kind: "clock",
+			TextZH: fmt.Sprintf("系统时钟比最后一笔业务的时间慢 %s（%s 发现），请校准时间；在此之前记录的时间暂停在 %s", behind, seen, seen),
+			TextEN: fmt.Sprintf("The system clock is %s behind the last recorded event (seen %s); set the clock right. Times are held at %s until then", behind, seen, seen)}}
+	}
+	caught := st.Caught.In(loc).Format("15:04")
+	return []hall.Alert{{Kind: "clock",
+		TextZH: fmt.Sprintf("系统时钟曾回拨 %s（%s 发现，%s 恢复）；其间记录的时间停在 %s", behind, seen, caught, seen),
+		TextEN: fmt.Sprintf("The system clock went back %s (seen %s, right again at %s); times recorded in between were held at %s", behind, seen, caught, seen)}}
 }

@@ -111,3 +111,43 @@ func TestMonitorAndAudit(t *testing.T) {
 		t.Errorf("reversed range: %v", err)
 	}
 }
+
+// TestMonitorClockAlert: a step back of the clock that the kernel saw
+// (Hall.ClockStep; hall's TestClockStepBackAndForward) is on the monitor
+// while the clock is behind and for the rest of the day it was corrected
+// on, and gone the day after.
+func TestMonitorClockAlert(t *testing.T) {
+	f := newFixture(t)
+	boss := f.manager()
+	clockAlert := func() *hall.Alert {
+		t.Helper()
+		m, err := f.cs.Monitor(boss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.Alerts {
+			if m.Alerts[i].Kind == "clock" {
+				return &m.Alerts[i]
+			}
+		}
+		return nil
+	}
+	f.issue("A")
+	if a := clockAlert(); a != nil {
+		t.Errorf("a clock alert before any step: %+v", a)
+	}
+	f.clock.Add(-time.Hour)
+	f.issue("A") // held at the last event's time: the step is seen
+	if a := clockAlert(); a == nil || !strings.Contains(a.TextEN, "1h0m0s behind the last recorded event") || !strings.Contains(a.TextZH, "请校准时间") {
+		t.Errorf("clock behind: alert %+v", a)
+	}
+	f.clock.Add(2 * time.Hour)
+	if a := clockAlert(); a == nil || !strings.Contains(a.TextEN, "went back 1h0m0s (seen 11-23 10:00, right again at 11:00)") {
+		t.Errorf("clock right again on the day of the step: alert %+v", a)
+	}
+	f.clock.Add(24 * time.Hour)
+	f.issue("A") // the next day
+	if a := clockAlert(); a != nil {
+		t.Errorf("the day after the step: alert %+v", a)
+	}
+}

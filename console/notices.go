@@ -1,5 +1,5 @@
 // Package console is the managers' console beside the hall kernel: the
-// notices of the hall display (notices.go), the audit of the event log
+// notices and the voice of the hall display (notices.go, voice.go), the audit of the event log
 // (audit.go), the live monitor (monitor.go) and the security log and alerts
 // (security.go). It imports no feature: the features' parts of the monitor
 // are handed to it as functions (Options), and the features that report
@@ -23,6 +23,9 @@ type Options struct {
 	// Security is the hall's security log and alerts, shared with the
 	// features that report to it (account, appointment); nil: New makes one.
 	Security *Security
+	// Health is where the monitor's health alerts come from (package
+	// health: a failed database check, low disks); nil: none.
+	Health Health
 	// Alerts are the features' lines of the live monitor on day, after the
 	// kernel's own, in order (casework: overdue work orders and pending
 	// approvals; rating: clerks with many low ratings).
@@ -30,6 +33,12 @@ type Options struct {
 	// Rated is day's rated tickets and the satisfied share (rating), for
 	// the monitor's totals; nil leaves them 0.
 	Rated func(day string) (rated int, satisfaction float64)
+}
+
+// Health gives the live monitor the hall's health alerts (package health).
+type Health interface {
+	IntegrityAlert() *hall.Alert // a failed database check, or nil
+	DiskAlerts() []hall.Alert    // the disks below their free-space limits
 }
 
 // Service is the console of one hall.

@@ -1,6 +1,7 @@
 package hall
 
-// Alert is something on the live monitor (console) a manager should look at.
+// Alert is something on the live monitor (console) a manager should look at;
+// the features make their own (console.Options.Alerts, .Health).
 type Alert struct {
 	Kind    string `json:"kind"` // wait|serving|printer|workorder|approval|rating|integrity|disk|security|clock
 	TextZH  string `json:"text_zh"`
@@ -8,16 +9,4 @@ type Alert struct {
 	Link    string `json:"link,omitempty"`
 	Service string `json:"service,omitempty"`
 	Counter int    `json:"counter,omitempty"`
-}
-
-// Alerts are the kernel's own alerts for the live monitor on day (the
-// committed queue's day): a failed store check (integrity.go), a clock that
-// went back (clock.go), low disks (disk.go), in that order.
-func (h *Hall) Alerts(day string) []Alert {
-	var out []Alert
-	if a := h.integrityAlert(); a != nil {
-		out = append(out, *a)
-	}
-	out = append(out, h.clockAlerts(day)...)
-	return append(out, h.diskAlerts()...)
 }

@@ -1,7 +1,6 @@
 package hall
 
 import (
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,7 +15,8 @@ const clockTolerance = 2 * time.Second
 // earlier than the latest time the hall has recorded. A wall clock stepped
 // back (an RTC battery, a manual correction, an NTP step) is held at the
 // last event's time until it catches up, so ids, days and durations cannot
-// go backwards; the step is logged and shown to the manager (ClockStep).
+// go backwards; the step is logged, and the console shows it to the manager
+// (ClockStep).
 //
 // Readings are wall-clock only: Go's monotonic reading would hide a step.
 type hallClock struct {
@@ -89,28 +89,4 @@ func (h *Hall) ClockBehind() time.Duration {
 	h.clock.mu.Lock()
 	defer h.clock.mu.Unlock()
 	return max(h.clock.last.Sub(w), 0)
-}
-
-// clockAlerts is the monitor's alert for a step back of the clock: while
-// the clock is behind, and for the rest of the day it was corrected on.
-func (h *Hall) clockAlerts(day string) []Alert {
-	st, ok := h.ClockStep()
-	if !ok {
-		return nil
-	}
-	loc := h.Location()
-	if st.Caught != nil && st.Caught.In(loc).Format(time.DateOnly) != day {
-		return nil
-	}
-	seen := st.Seen.In(loc).Format("01-02 15:04")
-	behind := st.Behind.Round(time.Second)
-	if st.Caught == nil {
-		return []Alert{{Kind: "clock",
-			TextZH: fmt.Sprintf("系统时钟比最后一笔业务的时间慢 %s（%s 发现），请校准时间；在此之前记录的时间暂停在 %s", behind, seen, seen),
-			TextEN: fmt.Sprintf("The system clock is %s behind the last recorded event (seen %s); set the clock right. Times are held at %s until then", behind, seen, seen)}}
-	}
-	caught := st.Caught.In(loc).Format("15:04")
-	return []Alert{{Kind: "clock",
-		TextZH: fmt.Sprintf("系统时钟曾回拨 %s（%s 发现，%s 恢复）；其间记录的时间停在 %s", behind, seen, caught, seen),
-		TextEN: fmt.Sprintf("The system clock went back %s (seen %s, right again at %s); times recorded in between were held at %s", behind, seen, caught, seen)}}
 }

@@ -104,7 +104,7 @@ func (h *Hall) commitLoop() {
 func (h *Hall) commitNow(evs []queue.Event, run *queue.Running) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			h.Metrics.panicked()
+			h.panics.Add(1)
 			h.log.Error("commit panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("commit panicked: %v", r)
 		}

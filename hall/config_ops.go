@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"hallq/queue"
 )
@@ -16,29 +15,10 @@ import (
 
 // Record kinds and keys of the configuration kept beside the queue records.
 const (
-	KindConfig     = "config"   // key "settings": queue.Settings; key "voice": Voice
+	KindConfig     = "config"   // key "settings": queue.Settings; "voice": console.Voice; "door": remote's key
 	keySettings    = "settings" // the hall settings, overriding the seed config on load
-	keyVoice       = "voice"
 	ReasonPassword = "password"
 )
-
-// Voice is how the hall display calls tickets.
-type Voice struct {
-	Repeat int    `json:"repeat"` // times each call is spoken, 1–3
-	Volume int    `json:"volume"` // 0–100
-	Lang   string `json:"lang"`   // "zh", "en" or "zh+en"
-}
-
-// DefaultVoice is the voice before a manager changes it: Mandarin, twice.
-var DefaultVoice = Voice{Repeat: 2, Volume: 80, Lang: "zh"}
-
-// StaffOnly refuses (EFORBIDDEN) a principal that is not a member of staff.
-func StaffOnly(p Principal) error {
-	if !p.Staff() {
-		return forbidden()
-	}
-	return nil
-}
 
 // withSavedSettings returns cfg with the settings a manager saved, if any.
 func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
@@ -167,43 +147,9 @@ func (h *Hall) MoveTicket(ctx context.Context, p Principal, id uint64, req queue
 	return ev.Tickets[len(ev.Tickets)-1], nil
 }
 
-// Voice returns the committed voice settings.
-func (h *Hall) Voice() Voice {
-	r, ok, err := h.st.Record(KindConfig, keyVoice)
-	v := DefaultVoice
-	if err == nil && ok {
-		json.Unmarshal(r.Data, &v)
-	}
-	return v
-}
-
-// SaveVoice changes how the hall display calls (managers). EINVALID for a
-// repeat count outside 1–3, a volume outside 0–100, or an unknown language.
-func (h *Hall) SaveVoice(ctx context.Context, p Principal, v Voice) (Voice, error) {
-	if err := StaffOnly(p); err != nil {
-		return v, err
-	}
-	v.Lang = strings.TrimSpace(v.Lang)
-	switch {
-	case v.Repeat < 1 || v.Repeat > 3:
-		return v, queue.Err(queue.EINVALID, "err.hall.the_repeat_count_must")
-	case v.Volume < 0 || v.Volume > 100:
-		return v, queue.Err(queue.EINVALID, "err.hall.the_volume_must_be")
-	case v.Lang != "zh" && v.Lang != "en" && v.Lang != "zh+en":
-		return v, queue.Err(queue.EINVALID, "err.hall.the_language_must_be")
-	}
-	_, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
-		e, now := tx.Engine(), tx.Now()
-		return queue.Event{Type: queue.EvConfig, At: now, Day: e.Day(), Reason: "voice", Records: []queue.Record{NewRecord(KindConfig, keyVoice, v)}}, nil
-	})
-	if err != nil {
-		return v, fmt.Errorf("save voice: %w", err)
-	}
-	return v, nil
-}
-
 // LogConfig records a configuration change made outside the engine (users,
-// devices) in the event log, with its actor; records, if any, go with it.
+// devices, the display's voice) in the event log, with its actor; records,
+// if any, go with it.
 func (h *Hall) LogConfig(actor, reason string, recs ...queue.Record) error {
 	_, err := h.Exec(actor, func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()

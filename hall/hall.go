@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hallq/hall/config"
@@ -74,18 +75,16 @@ type Hall struct {
 	listeners map[int]func(queue.Event, *queue.Engine)
 	nextL     int
 
-	Metrics Metrics
+	panics atomic.Uint64 // panics recovered (Panics)
 
 	bg sync.WaitGroup // the scheduled jobs (Every), which Close waits for
 
-	tick   time.Duration // the ticker's period: Options.Tick, or 30 s
-	hooks  hooks         // what features registered (hooks.go)
-	fhooks featureHooks  // HealthAlerts, OnSettings (feature_hooks.go)
+	tick  time.Duration // the jobs' default period (Every): Options.Tick, or 30 s
+	hooks hooks         // what features registered (hooks.go)
 
 	id string // hall.json's "id" ("" when none: ID derives it)
 
-	stop chan struct{}
-	done chan struct{}
+	stop chan struct{} // closed by Close: the scheduled jobs end
 }
 
 // Open opens the hall in opt.Dir, seeding a new store from hall.json in the
@@ -104,7 +103,7 @@ func Open(opt Options) (*Hall, error) {
 	clk := &hallClock{wall: opt.Now, log: opt.Logger}
 	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{})}
 	h.id = config.ReadIdentity(opt.Dir).ID
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
 		st.Close()
@@ -114,7 +113,7 @@ func Open(opt Options) (*Hall, error) {
 	if h.tick == 0 {
 		h.tick = 30 * time.Second
 	}
-	go h.ticker(h.tick)
+	h.Every("day rollover", 0, h.rollover) // the day's end, though no command arrives
 	return h, nil
 }
 
@@ -196,24 +195,16 @@ func (h *Hall) rebuild() error {
 	return nil
 }
 
-func (h *Hall) ticker(d time.Duration) {
-	defer close(h.done)
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-h.stop:
-			return
-		case <-t.C:
-			if _, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing }); err != nil && !errors.Is(err, errNothing) {
-				h.log.Error("day rollover", "err", err)
-			}
-		}
-	}
+// rollover rolls the day over if it has ended (exec does, before any
+// command): the kernel's own scheduled job.
+func (h *Hall) rollover(context.Context) error {
+	_, err := h.exec("system", func(*queue.Engine, time.Time) (queue.Event, error) { return queue.Event{}, errNothing })
+	return err
 }
 
-// Close stops the hall: the ticker and the scheduled jobs (Every), then what
-// features registered with OnClose, last first; then it closes the store.
+// Close stops the hall: the scheduled jobs (Every: the day rollover and the
+// features'), then what features registered with OnClose, last first; then
+// it closes the store.
 func (h *Hall) Close() error {
 	h.hooks.mu.Lock()
 	first := !h.hooks.stopped
@@ -223,7 +214,6 @@ func (h *Hall) Close() error {
 	h.hooks.mu.Unlock()
 	if first {
 		close(h.stop)
-		<-h.done
 	}
 	h.bg.Wait()
 	for i := len(closers) - 1; i >= 0; i-- {
@@ -317,7 +307,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	defer func() {
 		if r := recover(); r != nil {
 			id := NewCode(8)
-			h.Metrics.panicked()
+			h.panics.Add(1)
 			h.log.Error("command panicked; the queue is reloaded from the store", "id", id, "actor", actor,
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			h.reloadLocked()
@@ -534,7 +524,6 @@ func (h *Hall) publish(evs []queue.Event, ok bool) {
 			continue
 		}
 		h.view.Apply(*ev)
-		h.Metrics.observe(ev)
 		pub := withFigures(*ev, h.view)
 		for _, l := range h.listeners {
 			h.tell(l, pub)
@@ -562,7 +551,7 @@ func withFigures(ev queue.Event, view *queue.Engine) queue.Event {
 func (h *Hall) tell(l func(queue.Event, *queue.Engine), ev queue.Event) {
 	defer func() {
 		if r := recover(); r != nil {
-			h.Metrics.panicked()
+			h.panics.Add(1)
 			h.log.Error("listener panicked", "seq", ev.Seq, "type", ev.Type, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
@@ -608,6 +597,11 @@ func (h *Hall) Events(since uint64, limit int) ([]queue.Event, error) {
 
 // LastEvent returns the last committed event (ok false on a new store).
 func (h *Hall) LastEvent() (ev queue.Event, ok bool, err error) { return h.st.LastEvent() }
+
+// Panics counts the panics recovered inside the hall (a command, the
+// committer, a listener, a scheduled job) since it opened, for /metrics;
+// each is logged with its stack.
+func (h *Hall) Panics() uint64 { return h.panics.Load() }
 
 // Ping checks that the store answers.
 func (h *Hall) Ping(ctx context.Context) error { return h.st.Ping() }

@@ -13,14 +13,16 @@ import (
 
 // What features register with the kernel (docs/architecture.md): scheduled
 // jobs (Every), listeners of committed events (Listen, hall.go), the checks
-// and additions of a finish (CheckItem, OnFinish) and what to stop on Close
-// (OnClose). The kernel calls them; it does not know the features.
+// and additions of a finish (CheckItem, OnFinish), the additions to a change
+// of the settings (OnSettings) and what to stop on Close (OnClose). The
+// kernel calls them; it does not know the features.
 type hooks struct {
-	mu      sync.RWMutex
-	stopped bool // Close has begun: no new jobs
-	checks  []func(item string) error
-	finish  []func(tx *Tx, ev *queue.Event, item string)
-	closers []func()
+	mu       sync.RWMutex
+	stopped  bool // Close has begun: no new jobs
+	checks   []func(item string) error
+	finish   []func(tx *Tx, ev *queue.Event, item string)
+	settings []func(tx *Tx, s queue.Settings)
+	closers  []func()
 }
 
 // Every runs job every d (0: the hall's tick, Options.Tick) in its own
@@ -57,7 +59,7 @@ func (h *Hall) Every(name string, d time.Duration, job func(ctx context.Context)
 func (h *Hall) runJob(ctx context.Context, name string, job func(ctx context.Context) error) {
 	defer func() {
 		if r := recover(); r != nil {
-			h.Metrics.panicked()
+			h.panics.Add(1)
 			h.log.Error("job panicked", "job", name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
@@ -86,6 +88,11 @@ func (h *Hall) checkItem(item string) error {
 	return nil
 }
 
+// ValidItem runs the checks registered with CheckItem on the business item
+// of a ticket a feature issues on its own path (remote: phone tickets); ""
+// means no item.
+func (h *Hall) ValidItem(item string) error { return h.checkItem(item) }
+
 // OnFinish registers fn to run inside every counter finish, after the engine
 // made its event ev and before it is committed, with the item the clerk named
 // ("" for none): fn may add records to the change (tx.Put), which then commit
@@ -101,6 +108,24 @@ func (h *Hall) finished(tx *Tx, ev *queue.Event, item string) {
 	defer h.hooks.mu.RUnlock()
 	for _, fn := range h.hooks.finish {
 		fn(tx, ev, item)
+	}
+}
+
+// OnSettings registers fn to run inside every SaveSettings, after the
+// engine took the new settings s and before they are committed: fn may add
+// records to the change (tx.Put), which then commit with it (remote: the
+// door key of phone tickets).
+func (h *Hall) OnSettings(fn func(tx *Tx, s queue.Settings)) {
+	h.hooks.mu.Lock()
+	h.hooks.settings = append(h.hooks.settings, fn)
+	h.hooks.mu.Unlock()
+}
+
+func (h *Hall) settingsSaved(tx *Tx, s queue.Settings) {
+	h.hooks.mu.RLock()
+	defer h.hooks.mu.RUnlock()
+	for _, fn := range h.hooks.settings {
+		fn(tx, s)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"hallq/queue"
 )
@@ -68,7 +69,7 @@ type IssueRequest struct {
 // Issue issues a ticket and returns it once it is durable.
 func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.Ticket, error) {
 	if !(p.Kind == "device" && p.Role == KindKiosk) && !(p.Kind == "user") {
-		return queue.Ticket{}, forbidden()
+		return queue.Ticket{}, Forbidden()
 	}
 	if strings.TrimSpace(req.Service) == "" {
 		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.choose_a_service")
@@ -88,42 +89,6 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 		return queue.Ticket{}, fmt.Errorf("issue ticket %s: %w", req.Service, err)
 	}
 	return ev.Tickets[0], nil
-}
-
-// Forbidden is the EFORBIDDEN error of a principal who may not do a thing.
-func Forbidden() error { return forbidden() }
-
-func forbidden() error {
-	return queue.Err(queue.EFORBIDDEN, "err.hall.you_may_not_do")
-}
-
-// MayOperate returns nil if p may work counter n (operate it or read its
-// waiting list): a clerk only the counter they signed in to and still hold,
-// managers and admins any counter. EFORBIDDEN otherwise.
-func (h *Hall) MayOperate(p Principal, n int) error { return h.mayOperate(p, n) }
-
-// mayOperate checks that p may operate counter n: a clerk only the counter
-// they signed in to (and still hold), managers and admins any counter.
-func (h *Hall) mayOperate(p Principal, n int) error {
-	if p.Staff() {
-		return nil
-	}
-	if p.Kind != "user" || p.Role != RoleClerk {
-		return forbidden()
-	}
-	if p.Counter != n {
-		return queue.Err(queue.EFORBIDDEN, "err.hall.you_are_signed_in", p.Counter, n)
-	}
-	var holder string
-	h.Read(func(v *queue.Engine, _ uint64) {
-		if c, ok := v.Counter(n); ok {
-			holder = c.Clerk
-		}
-	})
-	if holder != p.Name {
-		return queue.Err(queue.EFORBIDDEN, "err.hall.someone_else_signed_in", n)
-	}
-	return nil
 }
 
 // CounterOp names a counter operation of the API.
@@ -147,7 +112,7 @@ var ErrNoOneWaiting = errors.New("no one is waiting")
 // concerns (the zero ticket for pause and resume). A call with no one
 // waiting returns ErrNoOneWaiting.
 func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (queue.Ticket, error) {
-	if err := h.mayOperate(p, n); err != nil {
+	if err := h.MayOperate(p, n); err != nil {
 		return queue.Ticket{}, err
 	}
 	if err := CheckText("the reason", "原因", op.Reason); err != nil { // text.go
@@ -159,29 +124,7 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 		e, now := tx.Engine(), tx.Now()
 		switch op.Action {
 		case "call":
-			if op.Number != "" {
-				t, ok := e.Find(op.Number)
-				if !ok {
-					return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_ticket", op.Number)
-				}
-				op.Ticket = t.ID
-			}
-			if op.Ticket != 0 {
-				t, ok := e.Ticket(op.Ticket)
-				if !ok {
-					return queue.Event{}, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
-				}
-				override, err := mayCallNamedLocked(e, p, n, t) // owner.go
-				if err != nil {
-					return queue.Event{}, err
-				}
-				ev, err := e.CallTicket(n, op.Ticket, clerk, now)
-				if override != "" {
-					ev.Reason = strings.TrimSpace(ev.Reason + " " + override)
-				}
-				return ev, err
-			}
-			ev, ok, err := e.CallNext(n, clerk, now)
+			ev, ok, err := call(e, p, n, op, now)
 			if err == nil && !ok {
 				found = false
 				return queue.Event{}, errNothing
@@ -228,10 +171,40 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 	return queue.Ticket{}, nil
 }
 
+// call decides a call at counter n for p: the next ticket (ok false when no
+// one waits), or one named by id or number (指呼), which p may call only if
+// counter n serves it (mayCallNamedLocked) or as a manager's override,
+// noted in the event's reason.
+func call(e *queue.Engine, p Principal, n int, op CounterOp, now time.Time) (ev queue.Event, ok bool, err error) {
+	if op.Number != "" {
+		t, found := e.Find(op.Number)
+		if !found {
+			return ev, true, queue.Err(queue.ENOTFOUND, "err.hall.there_is_no_ticket", op.Number)
+		}
+		op.Ticket = t.ID
+	}
+	if op.Ticket == 0 {
+		return e.CallNext(n, p.Name, now)
+	}
+	t, found := e.Ticket(op.Ticket)
+	if !found {
+		return ev, true, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
+	}
+	override, err := mayCallNamedLocked(e, p, n, t) // owner.go
+	if err != nil {
+		return ev, true, err
+	}
+	ev, err = e.CallTicket(n, op.Ticket, p.Name, now)
+	if override != "" {
+		ev.Reason = strings.TrimSpace(ev.Reason + " " + override)
+	}
+	return ev, true, err
+}
+
 // CancelTicket cancels a waiting ticket (managers).
 func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason string) (queue.Ticket, error) {
 	if !p.Staff() {
-		return queue.Ticket{}, forbidden()
+		return queue.Ticket{}, Forbidden()
 	}
 	if err := CheckText("the reason", "原因", reason); err != nil { // text.go
 		return queue.Ticket{}, err

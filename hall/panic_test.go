@@ -41,8 +41,8 @@ func TestPanicUnderTheLock(t *testing.T) {
 	if err == nil || queue.ErrorCode(err) != queue.EINTERNAL {
 		t.Fatalf("panicking command: %v (%s), want an internal error", err, queue.ErrorCode(err))
 	}
-	if h.Metrics.Panics != 1 {
-		t.Errorf("panics counted: %d, want 1", h.Metrics.Panics)
+	if h.Panics() != 1 {
+		t.Errorf("panics counted: %d, want 1", h.Panics())
 	}
 	if !strings.Contains(logs.String(), "command panicked") || !strings.Contains(logs.String(), "panic_test.go") {
 		t.Errorf("the panic is not logged with its stack:\n%s", logs.String())

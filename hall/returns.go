@@ -23,7 +23,7 @@ type ReturnRequest struct {
 // missed, returned as often as allowed, or the window passed).
 func (h *Hall) ReturnTicket(ctx context.Context, p Principal, req ReturnRequest) (queue.Ticket, error) {
 	if !(p.Kind == "device" && p.Role == KindKiosk) && !(p.Kind == "user") {
-		return queue.Ticket{}, forbidden()
+		return queue.Ticket{}, Forbidden()
 	}
 	number, code := strings.TrimSpace(req.Number), strings.TrimSpace(req.Code)
 	if i := strings.LastIndex(code, "/t/"); i >= 0 {

@@ -3,10 +3,11 @@ package health_test
 import (
 	"hallq/console"
 	"hallq/hall"
+	"hallq/health"
 )
 
 // monitorOf is the live monitor of h as the console shows it, with the
-// kernel's alerts (health's integrity and disk alerts among them).
-func monitorOf(h *hall.Hall, p hall.Principal) (console.Monitor, error) {
-	return console.New(h, console.Options{}).Monitor(p)
+// health alerts of hs.
+func monitorOf(h *hall.Hall, hs *health.Service, p hall.Principal) (console.Monitor, error) {
+	return console.New(h, console.Options{Health: hs}).Monitor(p)
 }

@@ -144,8 +144,9 @@ func (s *Service) watchDisks(context.Context) error {
 	return nil
 }
 
-// diskAlerts are the manager's alerts for low disks.
-func (s *Service) diskAlerts() []hall.Alert {
+// DiskAlerts are the manager's alerts for low disks (the live monitor's:
+// console.Options.Health).
+func (s *Service) DiskAlerts() []hall.Alert {
 	var out []hall.Alert
 	for _, d := range s.Disks() {
 		if !d.Low {

@@ -30,7 +30,7 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	hs := health.New(h, health.Options{FreeSpace: func(string) (uint64, uint64, error) { return free.Load(), total.Load(), nil }})
 	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
 	alerts := func() (kinds []string, text string) {
-		m, err := monitorOf(h, mgr)
+		m, err := monitorOf(h, hs, mgr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,14 @@
 // Package health watches what keeps the hall able to serve, beyond the
 // store answering: the free space of the data and backups disks and the
 // daily full check of the database. Its figures are /healthz's status and
-// problems, /metrics' disk and check gauges and the manager's alerts.
+// problems, /metrics' disk and check gauges and event counters, and the
+// manager's alerts.
 //
 // It is a feature of the hall kernel (docs/architecture.md): New registers
-// two scheduled jobs (Hall.Every: the disk watch and the daily check) and
-// the monitor's health alerts (Hall.HealthAlerts). The kernel itself only
-// explains a commit the disk refused (hall/diskerr.go); package backup asks
-// Room before it copies.
+// two scheduled jobs (Hall.Every: the disk watch and the daily check); the
+// console shows its alerts (IntegrityAlert, DiskAlerts: console.Options.Health).
+// The kernel itself only explains a commit the disk refused
+// (hall/diskerr.go); package backup asks Room before it copies.
 package health
 
 import (
@@ -40,12 +41,13 @@ type Service struct {
 	// backupDir is the backup directory ("": DATA/backups).
 	backupDir string
 	integ     integrity
+	counts    counts // the event counters of /metrics (counts.go)
 }
 
 // New returns the health of h, with the disk limits of DATA/hall.json, and
 // registers on h (stopped by h.Close) the disk watch and, unless
 // opt.IntegrityHour is negative, the daily check, both at the hall's tick,
-// and the health alerts of the live monitor.
+// and the listener that counts committed events (Counts).
 func New(h *hall.Hall, opt Options) *Service {
 	s := &Service{h: h, free: opt.FreeSpace, limits: readLimits(h.Dir()), backupDir: opt.BackupDir}
 	if s.free == nil {
@@ -55,11 +57,11 @@ func New(h *hall.Hall, opt Options) *Service {
 	if s.integ.hour == 0 {
 		s.integ.hour = DefaultIntegrityHour
 	}
+	h.Listen(s.count)                      // the event counters of /metrics
 	h.Every("disk watch", 0, s.watchDisks) // log when a disk goes low
 	if s.integ.hour >= 0 {
 		h.Every("store check", 0, s.daily) // the daily check of the hot file at the quiet hour
 	}
-	h.HealthAlerts(s.integrityAlert, s.diskAlerts)
 	return s
 }
 

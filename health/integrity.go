@@ -92,8 +92,9 @@ func (s *Service) due() bool {
 	return true
 }
 
-// integrityAlert is the manager's alert for a failed check, or nil.
-func (s *Service) integrityAlert() *hall.Alert {
+// IntegrityAlert is the manager's alert for a failed check, or nil (the
+// live monitor's: console.Options.Health).
+func (s *Service) IntegrityAlert() *hall.Alert {
 	c, ok := s.LastCheck()
 	if !ok || c.OK {
 		return nil

@@ -75,7 +75,7 @@ func TestDailyStoreCheck(t *testing.T) {
 	if c.OK || !c.Summary.Damaged() {
 		t.Fatalf("check: %+v", c)
 	}
-	m, err := monitorOf(h, mgr)
+	m, err := monitorOf(h, hs, mgr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ package i18n
 var regionErrors = map[string][2]string{
 	"err.region.from_and_to_are":      {"请给出起止日期 from 和 to（YYYY-MM-DD）", "from and to (YYYY-MM-DD) are required"},
 	"err.region.dates_must_be_yyyy":   {"日期格式应为 YYYY-MM-DD", "dates must be YYYY-MM-DD"},
+	"err.region.internal":             {"内部错误", "internal error"},
 	"err.region.invalid_catalog":      {"业务目录无效", "invalid catalog: %v"},
 	"err.region.no_catalog_given":     {"没有业务目录", "no catalog given"},
 	"err.region.no_catalog_published": {"区域中心尚未发布业务目录", "the region has published no catalog yet"},

@@ -3,10 +3,12 @@ package i18n
 // webErrors are the messages of the errors of web: requests that cannot be
 // read, refused or naming nothing.
 var webErrors = map[string][2]string{
-	"err.web.bad_request":                         {"请求无效", "bad request"},
-	"err.web.cannot_make_a_qr_code":               {"无法生成二维码", "cannot make a QR code of this text"},
-	"err.web.connect_with_a_websocket":            {"请用 websocket 连接", "connect with a websocket"},
-	"err.web.day_must_be_yyyy_mm":                 {"日期须为 YYYY-MM-DD", "day must be YYYY-MM-DD"},
+	"err.web.bad_request":              {"请求无效", "bad request"},
+	"err.web.cannot_make_a_qr_code":    {"无法生成二维码", "cannot make a QR code of this text"},
+	"err.web.connect_with_a_websocket": {"请用 websocket 连接", "connect with a websocket"},
+	"err.web.day_must_be_yyyy_mm":      {"日期须为 YYYY-MM-DD", "day must be YYYY-MM-DD"},
+	// The suffix of an internal error's message: its id in the log, in both languages.
+	"err.web.error_id":                            {"（编号", "error id %s）"},
 	"err.web.field_has_the_wrong_type":            {"字段 %[1]s 类型错误", "field %[2]q has the wrong type"},
 	"err.web.give_from_and_to_yyyy":               {"请给出 from 和 to（YYYY-MM-DD）", "give from and to (YYYY-MM-DD)"},
 	"err.web.invalid_path_param":                  {"%[1]s 无效", "invalid %[2]s %[3]q"},

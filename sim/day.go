@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"hallq/i18n"
 	"hallq/queue"
 )
 
@@ -161,7 +162,7 @@ func (d *dayRun) run(shifts []shift) {
 	// had no counter left) is seen out by the duty manager.
 	for _, t := range d.eng.Tickets() {
 		if t.Status == queue.Waiting && d.emit != nil {
-			d.as("system")(d.eng.Cancel(t.ID, "营业结束 / hall closed", d.at(last+60)))
+			d.as("system")(d.eng.Cancel(t.ID, i18n.Bilingual("sim.note_hall_closed"), d.at(last+60)))
 		}
 	}
 	// Anyone still signed in (a shift with work left) leaves.
@@ -213,7 +214,7 @@ func (d *dayRun) step(e simEv) {
 		d.end(e, now)
 	case kAbandon:
 		if t, ok := d.eng.Ticket(e.id); ok && t.Status == queue.Waiting {
-			d.as("kiosk")(d.eng.Cancel(e.id, "客户离开 / customer left", now))
+			d.as("kiosk")(d.eng.Cancel(e.id, i18n.Bilingual("sim.note_customer_left"), now))
 		}
 	}
 }

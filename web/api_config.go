@@ -11,7 +11,6 @@ import (
 	"hallq/console"
 	"hallq/privacy"
 
-	"hallq/hall"
 	"hallq/queue"
 	"hallq/web/view"
 )
@@ -26,11 +25,11 @@ type configView struct {
 	Settings queue.Settings  `json:"settings"`
 	Services []queue.Service `json:"services"`
 	Counters []queue.Counter `json:"counters"`
-	Voice    hall.Voice      `json:"voice"`
+	Voice    console.Voice   `json:"voice"`
 }
 
 func (s *Server) configNow() configView {
-	v := configView{Settings: s.hall.Settings(), Voice: s.hall.Voice()}
+	v := configView{Settings: s.hall.Settings(), Voice: s.consoles.Voice()}
 	s.hall.Read(func(e *queue.Engine, _ uint64) { v.Services, v.Counters = e.Services(), e.Counters() })
 	return v
 }
@@ -191,7 +190,7 @@ func (s *Server) releaseCounter(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.hall.ReleaseCounter(c.UserContext(), principal(c), n)
+	out, err := s.accounts.ReleaseCounter(c.UserContext(), principal(c), n)
 	if err != nil {
 		return err
 	}
@@ -222,15 +221,15 @@ func (s *Server) moveTicket(c *fiber.Ctx) error {
 }
 
 // getVoice: GET /api/v1/voice → the voice settings (every screen reads them).
-func (s *Server) getVoice(c *fiber.Ctx) error { return c.JSON(s.hall.Voice()) }
+func (s *Server) getVoice(c *fiber.Ctx) error { return c.JSON(s.consoles.Voice()) }
 
 // putVoice: PUT /api/v1/config/voice {repeat, volume, lang}.
 func (s *Server) putVoice(c *fiber.Ctx) error {
-	var req hall.Voice
+	var req console.Voice
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	out, err := s.hall.SaveVoice(c.UserContext(), principal(c), req)
+	out, err := s.consoles.SaveVoice(c.UserContext(), principal(c), req)
 	if err != nil {
 		return err
 	}

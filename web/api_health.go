@@ -11,6 +11,7 @@ import (
 
 	"hallq/catalogsync"
 	"hallq/hall"
+	"hallq/health"
 	"hallq/printing"
 	"hallq/queue"
 )
@@ -115,112 +116,145 @@ func (s *Server) countRequests(c *fiber.Ctx) error {
 
 // metrics: GET /metrics in the Prometheus text format.
 func (s *Server) metrics(c *fiber.Ctx) error {
-	var b strings.Builder
-	gauge := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name) }
-	counter := func(name, help string) { fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name) }
+	var w promWriter
+	s.queueMetrics(&w)
+	s.storeMetrics(&w)
+	if s.opt.Metrics != nil {
+		s.opt.Metrics(&w.Builder)
+	}
+	s.deviceMetrics(c, &w)
+	s.httpMetrics(&w)
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	return c.SendString(w.String())
+}
 
-	s.hall.Metrics.Snapshot(func(m *hall.Metrics) {
-		counter("hallq_events_total", "Committed events by type.")
+// promWriter writes the Prometheus text format.
+type promWriter struct{ strings.Builder }
+
+func (w *promWriter) gauge(name, help string) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+}
+
+func (w *promWriter) counter(name, help string) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
+}
+
+// queueMetrics: the hall's committed events and tickets since start
+// (health.Counts), its recovered panics, and the queue as it is now.
+func (s *Server) queueMetrics(w *promWriter) {
+	s.healths.Counts(func(m *health.Counts) {
+		w.counter("hallq_events_total", "Committed events by type.")
 		for _, k := range sortedKeys(m.Events) {
-			fmt.Fprintf(&b, "hallq_events_total{type=%s} %d\n", promLabel(k), m.Events[k])
+			fmt.Fprintf(w, "hallq_events_total{type=%s} %d\n", promLabel(k), m.Events[k])
 		}
-		counter("hallq_tickets_issued_total", "Tickets issued by service since start.")
+		w.counter("hallq_tickets_issued_total", "Tickets issued by service since start.")
 		for _, k := range sortedKeys(m.Issued) {
-			fmt.Fprintf(&b, "hallq_tickets_issued_total{service=%s} %d\n", promLabel(k), m.Issued[k])
+			fmt.Fprintf(w, "hallq_tickets_issued_total{service=%s} %d\n", promLabel(k), m.Issued[k])
 		}
-		counter("hallq_panics_total", "Panics recovered inside the hall (commands, committer, listeners) since start; each is logged with its stack.")
-		fmt.Fprintf(&b, "hallq_panics_total %d\n", m.Panics)
-		fmt.Fprintf(&b, "# HELP hallq_wait_seconds Wait from issue to first call.\n# TYPE hallq_wait_seconds summary\n")
+		w.counter("hallq_panics_total", "Panics recovered inside the hall (commands, committer, listeners) since start; each is logged with its stack.")
+		fmt.Fprintf(w, "hallq_panics_total %d\n", s.hall.Panics())
+		fmt.Fprintf(w, "# HELP hallq_wait_seconds Wait from issue to first call.\n# TYPE hallq_wait_seconds summary\n")
 		for _, k := range sortedKeys(m.WaitCount) {
-			fmt.Fprintf(&b, "hallq_wait_seconds_sum{service=%s} %g\nhallq_wait_seconds_count{service=%s} %d\n", promLabel(k), m.WaitSum[k], promLabel(k), m.WaitCount[k])
+			fmt.Fprintf(w, "hallq_wait_seconds_sum{service=%s} %g\nhallq_wait_seconds_count{service=%s} %d\n", promLabel(k), m.WaitSum[k], promLabel(k), m.WaitCount[k])
 		}
 	})
 	snap, seq := s.hall.Snapshot()
-	gauge("hallq_waiting", "Tickets waiting by service.")
+	w.gauge("hallq_waiting", "Tickets waiting by service.")
 	for _, sv := range snap.Services {
-		fmt.Fprintf(&b, "hallq_waiting{service=%s} %d\n", promLabel(sv.Prefix), sv.Waiting)
+		fmt.Fprintf(w, "hallq_waiting{service=%s} %d\n", promLabel(sv.Prefix), sv.Waiting)
 	}
-	gauge("hallq_counters", "Counters by state.")
+	w.gauge("hallq_counters", "Counters by state.")
 	states := map[string]int{"open": 0, "paused": 0, "closed": 0}
 	for _, k := range snap.Counters {
 		states[string(k.State)]++
 	}
 	for _, k := range sortedKeys(states) {
-		fmt.Fprintf(&b, "hallq_counters{state=%s} %d\n", promLabel(k), states[k])
+		fmt.Fprintf(w, "hallq_counters{state=%s} %d\n", promLabel(k), states[k])
 	}
-	gauge("hallq_clock_behind_seconds", "How far the wall clock reads behind the hall's last recorded event (0: not behind); while above 0 times are held at that event's.")
-	fmt.Fprintf(&b, "hallq_clock_behind_seconds %g\n", s.hall.ClockBehind().Seconds())
-	gauge("hallq_event_seq", "Sequence number of the last published event.")
-	fmt.Fprintf(&b, "hallq_event_seq %d\n", seq)
+	w.gauge("hallq_clock_behind_seconds", "How far the wall clock reads behind the hall's last recorded event (0: not behind); while above 0 times are held at that event's.")
+	fmt.Fprintf(w, "hallq_clock_behind_seconds %g\n", s.hall.ClockBehind().Seconds())
+	w.gauge("hallq_event_seq", "Sequence number of the last published event.")
+	fmt.Fprintf(w, "hallq_event_seq %d\n", seq)
+}
+
+// storeMetrics: the disks, the daily database check and the open reads
+// (health).
+func (s *Server) storeMetrics(w *promWriter) {
 	disks := s.healths.Disks()
-	gauge("hallq_disk_free_bytes", "Free space (available to hallq) of the data and backups directories' disks.")
+	w.gauge("hallq_disk_free_bytes", "Free space (available to hallq) of the data and backups directories' disks.")
 	for _, d := range disks {
 		if d.Error == "" {
-			fmt.Fprintf(&b, "hallq_disk_free_bytes{dir=%q} %d\n", d.Dir, d.Free)
+			fmt.Fprintf(w, "hallq_disk_free_bytes{dir=%q} %d\n", d.Dir, d.Free)
 		}
 	}
-	gauge("hallq_disk_size_bytes", "Size of the data and backups directories' disks.")
+	w.gauge("hallq_disk_size_bytes", "Size of the data and backups directories' disks.")
 	for _, d := range disks {
 		if d.Error == "" {
-			fmt.Fprintf(&b, "hallq_disk_size_bytes{dir=%q} %d\n", d.Dir, d.Total)
+			fmt.Fprintf(w, "hallq_disk_size_bytes{dir=%q} %d\n", d.Dir, d.Total)
 		}
 	}
-	gauge("hallq_disk_low", "1 when the disk is below the hall's free-space limit (manager alert, /healthz degraded), else 0.")
+	w.gauge("hallq_disk_low", "1 when the disk is below the hall's free-space limit (manager alert, /healthz degraded), else 0.")
 	for _, d := range disks {
 		low := 0
 		if d.Low {
 			low = 1
 		}
-		fmt.Fprintf(&b, "hallq_disk_low{dir=%q} %d\n", d.Dir, low)
+		fmt.Fprintf(w, "hallq_disk_low{dir=%q} %d\n", d.Dir, low)
 	}
 	lim := s.healths.Limits()
-	gauge("hallq_disk_min_free_bytes", "The free-space limit in bytes (hall.json disk.min_free_mb); the percentage limit applies too.")
-	fmt.Fprintf(&b, "hallq_disk_min_free_bytes %d\n", lim.MinFreeMB<<20)
+	w.gauge("hallq_disk_min_free_bytes", "The free-space limit in bytes (hall.json disk.min_free_mb); the percentage limit applies too.")
+	fmt.Fprintf(w, "hallq_disk_min_free_bytes %d\n", lim.MinFreeMB<<20)
 	if chk, ok := s.healths.LastCheck(); ok {
 		ok := 0
 		if chk.OK {
 			ok = 1
 		}
-		gauge("hallq_store_check_ok", "1 when the latest full database check (daily, at the quiet hour) found nothing, 0 when it found problems.")
-		fmt.Fprintf(&b, "hallq_store_check_ok %d\n", ok)
-		gauge("hallq_store_check_timestamp_seconds", "When the latest full database check ran.")
-		fmt.Fprintf(&b, "hallq_store_check_timestamp_seconds %d\n", chk.At.Unix())
+		w.gauge("hallq_store_check_ok", "1 when the latest full database check (daily, at the quiet hour) found nothing, 0 when it found problems.")
+		fmt.Fprintf(w, "hallq_store_check_ok %d\n", ok)
+		w.gauge("hallq_store_check_timestamp_seconds", "When the latest full database check ran.")
+		fmt.Fprintf(w, "hallq_store_check_timestamp_seconds %d\n", chk.At.Unix())
 	}
-	gauge("hallq_store_open_reads", "Open read transactions of the database (backups streaming, reports).")
-	fmt.Fprintf(&b, "hallq_store_open_reads %d\n", s.healths.OpenReads())
+	w.gauge("hallq_store_open_reads", "Open read transactions of the database (backups streaming, reports).")
+	fmt.Fprintf(w, "hallq_store_open_reads %d\n", s.healths.OpenReads())
 	if d, err := s.healths.DiskStats(); err != nil {
 		s.log.Error("metrics: store", "err", err)
 	} else {
-		counter("hallq_store_page_writes_total", "Pages the database wrote since start (each commit's meta page included).")
-		fmt.Fprintf(&b, "hallq_store_page_writes_total %d\n", d.PageWrites)
-		counter("hallq_store_page_bytes_total", "Bytes of the pages the database's commits rewrote since start (meta pages not included).")
-		fmt.Fprintf(&b, "hallq_store_page_bytes_total %d\n", d.PageBytes)
-		gauge("hallq_store_used_bytes", "Bytes of the database file in use (its size less its free pages).")
-		fmt.Fprintf(&b, "hallq_store_used_bytes %d\n", d.Used)
+		w.counter("hallq_store_page_writes_total", "Pages the database wrote since start (each commit's meta page included).")
+		fmt.Fprintf(w, "hallq_store_page_writes_total %d\n", d.PageWrites)
+		w.counter("hallq_store_page_bytes_total", "Bytes of the pages the database's commits rewrote since start (meta pages not included).")
+		fmt.Fprintf(w, "hallq_store_page_bytes_total %d\n", d.PageBytes)
+		w.gauge("hallq_store_used_bytes", "Bytes of the database file in use (its size less its free pages).")
+		fmt.Fprintf(w, "hallq_store_used_bytes %d\n", d.Used)
 	}
-	if s.opt.Metrics != nil {
-		s.opt.Metrics(&b)
-	}
-	gauge("hallq_websocket_clients", "Connected websocket clients.")
-	fmt.Fprintf(&b, "hallq_websocket_clients %d\n", s.hub.Clients())
-	counter("hallq_websocket_dropped_total", "Websocket clients dropped for not keeping up, since start.")
-	fmt.Fprintf(&b, "hallq_websocket_dropped_total %d\n", s.hub.Dropped())
+}
+
+// deviceMetrics: the websocket clients and the kiosks' printers.
+func (s *Server) deviceMetrics(c *fiber.Ctx, w *promWriter) {
+	w.gauge("hallq_websocket_clients", "Connected websocket clients.")
+	fmt.Fprintf(w, "hallq_websocket_clients %d\n", s.hub.Clients())
+	w.counter("hallq_websocket_dropped_total", "Websocket clients dropped for not keeping up, since start.")
+	fmt.Fprintf(w, "hallq_websocket_dropped_total %d\n", s.hub.Dropped())
 	if printers, err := s.prints.Printers(c.UserContext(), metricsPrincipal); err != nil {
 		s.log.Error("metrics: printers", "err", err)
 	} else {
-		gauge("hallq_printer_ok", "1 when the kiosk's ticket printer is ready, 0 in a fault (offline, paper out, cover open, error); kiosks without a printer or not yet seen are left out.")
+		w.gauge("hallq_printer_ok", "1 when the kiosk's ticket printer is ready, 0 in a fault (offline, paper out, cover open, error); kiosks without a printer or not yet seen are left out.")
 		for _, p := range printers {
 			switch p.State {
 			case "none", "unknown":
 			case printing.Ready:
-				fmt.Fprintf(&b, "hallq_printer_ok{device=%s} 1\n", promLabel(p.Device))
+				fmt.Fprintf(w, "hallq_printer_ok{device=%s} 1\n", promLabel(p.Device))
 			default:
-				fmt.Fprintf(&b, "hallq_printer_ok{device=%s} 0\n", promLabel(p.Device))
+				fmt.Fprintf(w, "hallq_printer_ok{device=%s} 0\n", promLabel(p.Device))
 			}
 		}
 	}
+}
+
+// httpMetrics: calls by counter (watchCalls) and the requests answered
+// (countRequests).
+func (s *Server) httpMetrics(w *promWriter) {
 	s.reqs.mu.Lock()
-	counter("hallq_calls_total", "Calls and recalls by counter since start.")
+	w.counter("hallq_calls_total", "Calls and recalls by counter since start.")
 	keys := make([]callKey, 0, len(s.reqs.calls))
 	for k := range s.reqs.calls {
 		keys = append(keys, k)
@@ -232,23 +266,21 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		return keys[i].kind < keys[j].kind
 	})
 	for _, k := range keys {
-		fmt.Fprintf(&b, "hallq_calls_total{counter=\"%d\",kind=%s} %d\n", k.counter, promLabel(k.kind), s.reqs.calls[k])
+		fmt.Fprintf(w, "hallq_calls_total{counter=\"%d\",kind=%s} %d\n", k.counter, promLabel(k.kind), s.reqs.calls[k])
 	}
-	counter("hallq_http_panics_total", "Requests whose handler panicked (answered 500 with an error id) since start.")
-	fmt.Fprintf(&b, "hallq_http_panics_total %d\n", s.reqs.panics)
-	counter("hallq_http_requests_total", "HTTP requests by status.")
+	w.counter("hallq_http_panics_total", "Requests whose handler panicked (answered 500 with an error id) since start.")
+	fmt.Fprintf(w, "hallq_http_panics_total %d\n", s.reqs.panics)
+	w.counter("hallq_http_requests_total", "HTTP requests by status.")
 	for _, k := range sortedKeys(s.reqs.byStatus) {
-		fmt.Fprintf(&b, "hallq_http_requests_total{status=\"%d\"} %d\n", k, s.reqs.byStatus[k])
+		fmt.Fprintf(w, "hallq_http_requests_total{status=\"%d\"} %d\n", k, s.reqs.byStatus[k])
 	}
-	fmt.Fprintf(&b, "# HELP hallq_http_request_duration_seconds Time to answer HTTP requests (websockets excluded).\n# TYPE hallq_http_request_duration_seconds histogram\n")
+	fmt.Fprintf(w, "# HELP hallq_http_request_duration_seconds Time to answer HTTP requests (websockets excluded).\n# TYPE hallq_http_request_duration_seconds histogram\n")
 	for i, le := range latencyBounds {
-		fmt.Fprintf(&b, "hallq_http_request_duration_seconds_bucket{le=\"%g\"} %d\n", le, s.reqs.buckets[i])
+		fmt.Fprintf(w, "hallq_http_request_duration_seconds_bucket{le=\"%g\"} %d\n", le, s.reqs.buckets[i])
 	}
-	fmt.Fprintf(&b, "hallq_http_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", s.reqs.count)
-	fmt.Fprintf(&b, "hallq_http_request_duration_seconds_sum %g\nhallq_http_request_duration_seconds_count %d\n", s.reqs.sum, s.reqs.count)
+	fmt.Fprintf(w, "hallq_http_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", s.reqs.count)
+	fmt.Fprintf(w, "hallq_http_request_duration_seconds_sum %g\nhallq_http_request_duration_seconds_count %d\n", s.reqs.sum, s.reqs.count)
 	s.reqs.mu.Unlock()
-	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
-	return c.SendString(b.String())
 }
 
 func sortedKeys[K int | string, V any](m map[K]V) []K {

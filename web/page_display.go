@@ -47,7 +47,7 @@ func (s *Server) displayNotices(t view.T, h view.HallInfo) []view.Notice {
 // turn it down or off (/display?volume=40, ?mute=1), e.g. a second screen
 // in the same hall.
 func (s *Server) displayVoice(c *fiber.Ctx) view.Voice {
-	v := s.hall.Voice()
+	v := s.consoles.Voice()
 	vol := v.Volume
 	if q := c.QueryInt("volume", -1); q >= 0 && q <= 100 {
 		vol = q

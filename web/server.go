@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"hallq/console"
 	"hallq/hall"
 	"hallq/health"
+	"hallq/i18n"
 	"hallq/notify"
 	"hallq/printing"
 	"hallq/privacy"
@@ -130,7 +130,7 @@ func (f *Features) fill(h *hall.Hall) {
 		f.Privacy = privacy.New(h, privacy.Options{})
 	}
 	if f.Console == nil {
-		f.Console = console.New(h, console.Options{Security: sec,
+		f.Console = console.New(h, console.Options{Security: sec, Health: f.Health,
 			Alerts: []func(hall.Principal, string) []hall.Alert{f.Casework.MonitorAlerts, f.Rating.MonitorAlerts}, Rated: f.Rating.Rated})
 	}
 }
@@ -373,7 +373,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		id := internalID(err)
 		s.log.Error("request failed", "id", id, "method", c.Method(), "path", c.Path(), "err", err)
 		body.Error.ID = id
-		body.Error.Message += fmt.Sprintf("（编号 / error id %s）", id)
+		body.Error.Message += i18n.Bilingual("err.web.error_id", id)
 	}
 	return c.Status(status).JSON(body)
 }

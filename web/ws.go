@@ -297,14 +297,38 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 		return
 	}
 
-	readDone := make(chan struct{})
+	rd := readClient(ws, time.Duration(h.pongWait.Load()), time.Duration(h.hbWait.Load()))
+	// The reader must be gone before the handler returns: the connection
+	// is pooled and reused afterwards. (Close is a no-op on a hijacked
+	// fasthttp connection, which fasthttp closes once the handler returns;
+	// an expired deadline ends the read.)
+	defer func() {
+		ws.NetConn().SetReadDeadline(time.Now())
+		<-rd.done
+	}()
+
+	for _, f := range first {
+		if !c.armWrite(ws) || ws.WriteMessage(websocket.TextMessage, f) != nil {
+			return
+		}
+	}
+	h.write(c, ws, rd)
+}
+
+// wsReader reads a client's frames (pongs, heartbeats, close) in its own
+// goroutine and keeps the read deadline: until the client sends its first
+// heartbeat any frame, pongs included, shows it is alive; from then on only
+// heartbeats do (a page whose script stopped still answers pings).
+type wsReader struct {
+	done   chan struct{} // closed when the reader has ended
+	silent bool          // read once done: the client's heartbeats stopped
+}
+
+// readClient starts the reader of ws.
+func readClient(ws *websocket.Conn, pongWait, hbWait time.Duration) *wsReader {
+	rd := &wsReader{done: make(chan struct{})}
 	ws.SetReadLimit(wsReadLimit)
-	pongWait := time.Duration(h.pongWait.Load())
-	hbEvery, hbWait := time.Duration(h.hbEvery.Load()), time.Duration(h.hbWait.Load())
-	// Until the client sends its first heartbeat any frame, pongs included,
-	// shows it is alive; from then on only heartbeats do (a page whose
-	// script stopped still answers pings).
-	var heartbeats, silent bool // reader goroutine until readDone
+	var heartbeats bool // the reader goroutine's (the pong handler runs in it)
 	ws.SetReadDeadline(time.Now().Add(pongWait))
 	ws.SetPongHandler(func(string) error {
 		if heartbeats {
@@ -313,11 +337,11 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 		return ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	go func() {
-		defer close(readDone)
+		defer close(rd.done)
 		for {
 			typ, msg, err := ws.ReadMessage()
 			if err != nil {
-				silent = heartbeats && isTimeout(err)
+				rd.silent = heartbeats && isTimeout(err)
 				return
 			}
 			switch {
@@ -329,20 +353,14 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 			}
 		}
 	}()
-	// The reader must be gone before the handler returns: the connection
-	// is pooled and reused afterwards. (Close is a no-op on a hijacked
-	// fasthttp connection, which fasthttp closes once the handler returns;
-	// an expired deadline ends the read.)
-	defer func() {
-		ws.NetConn().SetReadDeadline(time.Now())
-		<-readDone
-	}()
+	return rd
+}
 
-	for _, f := range first {
-		if !c.armWrite(ws) || ws.WriteMessage(websocket.TextMessage, f) != nil {
-			return
-		}
-	}
+// write sends c's frames, pings and heartbeats on ws until c is stopped
+// (with its close code), a write fails or times out (a slow client, dropped),
+// or the reader ends (with a close frame if the heartbeats stopped).
+func (h *Hub) write(c *wsClient, ws *websocket.Conn, rd *wsReader) {
+	hbEvery := time.Duration(h.hbEvery.Load())
 	ping := time.NewTicker(time.Duration(h.pingEvery.Load()))
 	defer ping.Stop()
 	beat := time.NewTicker(hbEvery)
@@ -378,8 +396,8 @@ func (h *Hub) serve(ws *websocket.Conn, req *wsRequest) {
 			c.mu.Unlock()
 			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 			return
-		case <-readDone:
-			if silent { // its heartbeats stopped: tell it, if it still listens
+		case <-rd.done:
+			if rd.silent { // its heartbeats stopped: tell it, if it still listens
 				ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(wsTryAgain, "heartbeat missed"), time.Now().Add(time.Second))
 			}
 			return
@@ -455,31 +473,7 @@ func (h *Hub) subscribe(c *wsClient, since uint64, stored queue.Ticket) ([][]byt
 
 	var first [][]byte
 	if since > 0 && since < seq && seq-since <= wsReplayWindow {
-		evs, err := h.hall.Events(since, int(seq-since))
-		if err != nil {
-			h.log.Error("websocket replay", "since", since, "err", err)
-			evs = nil
-		}
-		for _, ev := range evs {
-			if ev.Seq > seq {
-				break
-			}
-			var f wsFrame
-			switch c.topic.Kind {
-			case topicTicket:
-				if !eventAbout(ev, c.topic.Code) {
-					continue
-				}
-				f = wsFrame{Type: "event", Seq: ev.Seq, Event: trackEventOf(ev), Replay: true}
-			case topicDesk, topicMonitor:
-				f = wsFrame{Type: "event", Seq: ev.Seq, Event: wsEvent(ev, false), Replay: true}
-			default:
-				f = wsFrame{Type: "event", Seq: ev.Seq, Event: wsEvent(ev, true), Replay: true}
-			}
-			if b := h.encode(f); b != nil {
-				first = append(first, b)
-			}
-		}
+		first = h.replay(c, since, seq)
 	}
 	f := wsFrame{Type: "snapshot", Seq: seq}
 	switch c.topic.Kind {
@@ -498,6 +492,38 @@ func (h *Hub) subscribe(c *wsClient, since uint64, stored queue.Ticket) ([][]byt
 		return nil, queue.Errorf(queue.EINTERNAL, "snapshot")
 	}
 	return append(first, b), nil
+}
+
+// replay returns the frames of the events after since up to seq as c's
+// topic sees them (a tracked ticket: only the events about it).
+func (h *Hub) replay(c *wsClient, since, seq uint64) [][]byte {
+	evs, err := h.hall.Events(since, int(seq-since))
+	if err != nil {
+		h.log.Error("websocket replay", "since", since, "err", err)
+		return nil
+	}
+	var frames [][]byte
+	for _, ev := range evs {
+		if ev.Seq > seq {
+			break
+		}
+		var f wsFrame
+		switch c.topic.Kind {
+		case topicTicket:
+			if !eventAbout(ev, c.topic.Code) {
+				continue
+			}
+			f = wsFrame{Type: "event", Seq: ev.Seq, Event: trackEventOf(ev), Replay: true}
+		case topicDesk, topicMonitor:
+			f = wsFrame{Type: "event", Seq: ev.Seq, Event: wsEvent(ev, false), Replay: true}
+		default:
+			f = wsFrame{Type: "event", Seq: ev.Seq, Event: wsEvent(ev, true), Replay: true}
+		}
+		if b := h.encode(f); b != nil {
+			frames = append(frames, b)
+		}
+	}
+	return frames
 }
 
 // remove takes c out of the client set and its interests; false if it was

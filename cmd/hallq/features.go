@@ -45,7 +45,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		Rating:      rt,
 		Privacy:     privacy.New(h, privacy.Options{}), // "retention" once a day
 		// Last: the monitor shows the others' alerts and figures.
-		Console: console.New(h, console.Options{Security: sec,
+		Console: console.New(h, console.Options{Security: sec, Health: hs,
 			Alerts: []func(hall.Principal, string) []hall.Alert{cw.MonitorAlerts, rt.MonitorAlerts}, Rated: rt.Rated}),
 	}
 }

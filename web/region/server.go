@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hallq/catalogsync"
+	"hallq/i18n"
 	"hallq/queue"
 	"hallq/region"
 )
@@ -97,7 +98,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	st, ok := statusOf[code]
 	if !ok {
 		s.opt.Logger.Error("region console", "path", c.Path(), "err", err)
-		return c.Status(500).JSON(fiber.Map{"error": fiber.Map{"code": queue.EINTERNAL, "message": "内部错误 / internal error"}})
+		return c.Status(500).JSON(fiber.Map{"error": fiber.Map{"code": queue.EINTERNAL, "message": i18n.Bilingual("err.region.internal")}})
 	}
 	return c.Status(st).JSON(fiber.Map{"error": fiber.Map{"code": code, "message": queue.ErrorMessage(err)}})
 }
