@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/sim"
@@ -56,7 +56,7 @@ func simulate(tb testing.TB, profile string, days int) *simDays {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	res, err := sim.Run(st, sim.Options{Days: days, Seed: 7, Profile: profile, NewHall: hall.DefaultConfig(), End: end})
+	res, err := sim.Run(st, sim.Options{Days: days, Seed: 7, Profile: profile, NewHall: config.Default(), End: end})
 	if err != nil {
 		st.Close()
 		tb.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"hallq/rating"
 	"hallq/remote"
 	"hallq/report"
+	"hallq/sealing"
 	"hallq/web"
 )
 
@@ -29,6 +30,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 	cw := casework.New(h)                                    // the catalog of the features below
 	rt := rating.New(h, rating.Options{Catalog: cw.Catalog}) // "expire ratings" at the hall's tick
 	hs := health.New(h, m.Health)
+	sealing.New(h, sealing.Options{}) // "seal history": past days leave the hot file for DATA/history
 	return web.Features{
 		Account:     account.New(h, account.Options{Security: sec, BcryptCost: m.BcryptCost}),
 		Health:      hs,

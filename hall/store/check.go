@@ -334,8 +334,11 @@ func (c *checker) tickets(tx *bolt.Tx) {
 		// reported, and the links to the lost ticket would be noise.
 		damagedDays = map[string]bool{}
 	)
+	// A sealed day keeps in the hot file only the tickets a counter held
+	// when it was sealed: the day's rules are its segment's.
+	sealedKey := string(dayKey(readSealMark(tx).Day))
 	endDay := func() {
-		if c.rules && len(seen) > 0 && !damagedDays[string(dayKey(day))] {
+		if c.rules && len(seen) > 0 && !damagedDays[string(dayKey(day))] && string(dayKey(day)) > sealedKey {
 			c.dayRules(day, seen)
 		}
 		seen = seen[:0]
@@ -386,7 +389,7 @@ func (c *checker) tickets(tx *bolt.Tx) {
 	}
 	tickets := tx.Bucket(bTickets)
 	tx.Bucket(bTracking).ForEach(func(k, v []byte) error {
-		if tickets.Get(v) == nil {
+		if tickets.Get(v) == nil && !(len(v) == 16 && string(v[:8]) <= sealedKey) {
 			c.broken("tracking", printable(k), RuleTracking, "points at %s, which is not stored", ticketName(v))
 		}
 		return nil

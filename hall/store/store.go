@@ -35,6 +35,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
 
+	"hallq/history"
 	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
@@ -77,6 +79,7 @@ type Store struct {
 	// epoch is the store's epoch (epoch.go), read at open: it changes
 	// only by a restore, which needs the store closed.
 	epoch Epoch
+	hist  *sealed // the sealed days (sealed.go)
 }
 
 // initialMmap is the address space mapped at open. A commit that outgrows
@@ -153,6 +156,12 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
 	}
+	// The history is listed, not read: start stays O(today) whatever the
+	// years sealed (docs/storage.md). A crash's temporary segment goes.
+	if s.hist, err = openSealed(filepath.Join(dir, history.Dir), true); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -211,6 +220,10 @@ func OpenReadOnly(dir string) (st *Store, err error) {
 	}
 	st = &Store{db: db, path: path}
 	db.View(func(tx *bolt.Tx) error { st.epoch, _ = readEpoch(tx); return nil })
+	if st.hist, err = openSealed(filepath.Join(dir, history.Dir), false); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -449,6 +462,8 @@ func loadTx(tx *bolt.Tx, day string, tickets bool) (State, error) {
 				return err
 			}
 			st.LastDay, st.LastAt = ev.Day, ev.At
+		} else if m := readSealMark(tx); m.Day != "" {
+			st.LastDay, st.LastAt = m.Day, m.At // every event is sealed
 		}
 		// Ids come from the counter: after a clock step an earlier day may
 		// hold higher ids than the newest.
@@ -518,32 +533,21 @@ func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {
 // Tickets returns every ticket issued from day from to day to (YYYY-MM-DD,
 // inclusive), in id order.
 func (s *Store) Tickets(from, to string) ([]queue.Ticket, error) {
-	var out []queue.Ticket
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
-		out, err = ticketsOf(tx, from, to)
-		return err
+	out := []queue.Ticket{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return s.eachTicketTx(tx, from, to, func(t *queue.Ticket) error {
+			out = append(out, *t)
+			return nil
+		})
 	})
 	return out, err
 }
 
-// EachTicket calls fn for every ticket from day from to day to, in id order,
-// without holding them all in memory.
+// EachTicket calls fn for every ticket from day from to day to, day by day
+// in id order, without holding them all in memory (a sealed day's tickets
+// are read from its segment: one day at a time).
 func (s *Store) EachTicket(from, to string, fn func(t *queue.Ticket) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		lo, hi := dayKey(from), dayKey(to)
-		c := tx.Bucket(bTickets).Cursor()
-		var t queue.Ticket
-		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
-			t = queue.Ticket{}
-			if err := decode("tickets", ticketName(k), v, &t); err != nil {
-				return err
-			}
-			if err := fn(&t); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.db.View(func(tx *bolt.Tx) error { return s.eachTicketTx(tx, from, to, fn) })
 }
 
 // TicketByTracking returns the latest ticket with the tracking code.
@@ -554,19 +558,46 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 		if key == nil {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
-		v := tx.Bucket(bTickets).Get(key)
-		if v == nil {
-			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
+		if v := tx.Bucket(bTickets).Get(key); v != nil {
+			return decode("tickets", ticketName(key), v, &t)
 		}
-		return decode("tickets", ticketName(key), v, &t)
+		if m := readSealMark(tx); len(key) == 16 && m.Day != "" && string(key[:8]) <= string(dayKey(m.Day)) {
+			ts, err := s.sealedTickets(tx, dayOfKey(key))
+			if err != nil {
+				return err
+			}
+			id := binary.BigEndian.Uint64(key[8:])
+			if i, ok := slices.BinarySearchFunc(ts, id, func(t queue.Ticket, id uint64) int { return cmpU64(t.ID, id) }); ok {
+				t = ts[i]
+				return nil
+			}
+		}
+		return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 	})
 	return t, err
 }
 
-// Events returns up to limit events with a sequence greater than since.
+// Events returns up to limit events with a sequence greater than since:
+// sealed days' from their segments, then the hot file's.
 func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 	var out []queue.Event
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if limit <= 0 {
+			return nil
+		}
+		err := s.eachSealedEvent(tx, since, true, func(ev *queue.Event) error {
+			out = append(out, *ev) // the decoder makes each event's slices anew
+			since = ev.Seq
+			if len(out) >= limit {
+				return errEnough
+			}
+			return nil
+		})
+		if errors.Is(err, errEnough) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ev queue.Event
@@ -585,11 +616,18 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bEvents).Cursor().Last()
-		if k == nil {
+		if k != nil {
+			ok = true
+			return decode("events", seqName(k), v, &ev)
+		}
+		m := readSealMark(tx)
+		if m.Seq == 0 {
 			return nil
 		}
-		ok = true
-		return decode("events", seqName(k), v, &ev)
+		return s.eachSealedEvent(tx, m.Seq-1, true, func(e *queue.Event) error {
+			ev, ok = *e, true
+			return nil
+		})
 	})
 	return ev, ok, err
 }
