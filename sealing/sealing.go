@@ -35,6 +35,12 @@ func New(h *hall.Hall, opt Options) *Service {
 			_, err := s.SealNow(ctx)
 			return err
 		})
+		// A few segments a turn, each once a week: years of history are
+		// verified in the background without holding up the hall.
+		h.Every("verify history", opt.Every, func(ctx context.Context) error {
+			_, err := s.VerifyNow(ctx, verifyPerTurn)
+			return err
+		})
 	}
 	return s
 }
@@ -54,4 +60,18 @@ func (s *Service) SealNow(ctx context.Context) (days []string, err error) {
 		days = append(days, day)
 	}
 	return days, nil
+}
+
+// verifyPerTurn is how many segments the background verifier reads a turn.
+const verifyPerTurn = 4
+
+// VerifyNow verifies up to limit segments whose weekly verification is due
+// and logs the damaged ones (with the way out); /healthz reports them
+// (degraded) until they verify again. It returns how many it read.
+func (s *Service) VerifyNow(ctx context.Context, limit int) (int, error) {
+	n, damaged, err := s.h.Store().VerifyHistory(ctx, s.h.Now(), limit)
+	for _, d := range damaged {
+		s.h.Log().Error("history segment damaged", "err", d)
+	}
+	return n, err
 }

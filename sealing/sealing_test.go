@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/config"
 	"hallq/hall/store"
+	"hallq/health"
 	"hallq/history"
 	"hallq/internal/halltest"
 	"hallq/queue"
@@ -102,5 +105,56 @@ func TestSealNowKeepsFigures(t *testing.T) {
 		if !bytes.Equal(before[k], again[k]) {
 			t.Errorf("%s differ after a restart on the sealed store", k)
 		}
+	}
+	verifyDamage(t, h, dir, days)
+}
+
+// verifyDamage: the background verifier reads each segment once a week; a
+// damaged one makes /healthz degraded, is named by the store check with
+// the way out, and the hall goes on issuing tickets.
+func verifyDamage(t *testing.T, h *hall.Hall, dir string, days []string) {
+	ctx := context.Background()
+	sv := sealing.New(h, sealing.Options{Off: true})
+	hs := health.New(h, health.Options{IntegrityHour: -1, FreeSpace: func(string) (uint64, uint64, error) { return 1 << 40, 1 << 41, nil }})
+	if n, err := sv.VerifyNow(ctx, 100); err != nil || n != len(days) {
+		t.Fatalf("verified %d segments (%v), want %d", n, err, len(days))
+	}
+	if n, _ := sv.VerifyNow(ctx, 100); n != 0 {
+		t.Errorf("verified %d segments again within the week", n)
+	}
+	if r := hs.Report(); r.Status != "ok" {
+		t.Fatalf("health before the damage: %+v", r)
+	}
+	path := history.PathFor(filepath.Join(dir, history.Dir), days[2])
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 0x55
+	if err := os.WriteFile(path, raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := sv.VerifyNow(ctx, 100); err != nil || n != 1 {
+		t.Fatalf("verified %d segments after one changed (%v), want 1", n, err)
+	}
+	r := hs.Report()
+	if r.Status != "degraded" || len(r.Problems) != 1 || !strings.Contains(r.Problems[0], path) || !strings.Contains(r.Problems[0], "restore this file from a backup") {
+		t.Errorf("health with a damaged segment: %+v", r)
+	}
+	sum, err := h.Store().Verify()
+	if !errors.Is(err, store.ErrDamaged) || len(sum.Problems) != 1 || sum.Problems[0].Rule != store.RuleSegment || sum.Problems[0].Key != days[2] {
+		t.Errorf("check with a damaged segment: %v %+v", err, sum.Problems)
+	}
+	kiosk := hall.Principal{Kind: "device", Name: "取号机1", Role: hall.KindKiosk}
+	if _, err := h.Issue(ctx, kiosk, hall.IssueRequest{Service: "A"}); err != nil {
+		t.Errorf("issuing with a damaged segment: %v", err)
+	}
+	raw[len(raw)/2] ^= 0x55
+	if err := os.WriteFile(path, raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	sv.VerifyNow(ctx, 100)
+	if r := hs.Report(); r.Status != "ok" {
+		t.Errorf("health after the segment was put back: %+v", r)
 	}
 }

@@ -32,6 +32,8 @@ type Summary struct {
 	Records int    `json:"records"`
 	Users   int    `json:"users"`
 	Devices int    `json:"devices"`
+	// Segments counts the sealed days' history segments checked.
+	Segments int `json:"segments,omitempty"`
 	// Legacy counts values written before checksums (accepted as they are;
 	// see codec.go).
 	Legacy   int       `json:"legacy,omitempty"`
@@ -98,6 +100,7 @@ const (
 	RuleTransfer = "transfer-link" // the two tickets of a transfer do not point at each other
 	RuleTicketID = "id-unique"     // a ticket id is stored on two days
 	RuleTracking = "tracking"      // a tracking code points at no ticket
+	RuleSegment  = "segment"       // a sealed day's history segment is damaged or missing
 	maxProblems  = 50
 )
 
@@ -214,6 +217,9 @@ func (s *Store) verify(rules bool) (sum Summary, err error) {
 		}
 		if err := s.db.View(func(tx *bolt.Tx) error { c.walk(tx); return nil }); err != nil {
 			c.damage("file", "", RulePages, "%v", err)
+		}
+		if s.hist != nil {
+			c.history(s, time.Now())
 		}
 	}()
 	return sum, sum.err()

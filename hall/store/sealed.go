@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,9 @@ type sealed struct {
 	mu    sync.Mutex
 	ix    *history.Index
 	cache []cachedDay // segTickets
+	// damaged are the segments found damaged (path → the DamagedError's
+	// text), by the verifier, a check or a read.
+	damaged map[string]string
 }
 
 func openSealed(dir string, clean bool) (*sealed, error) {
@@ -162,7 +166,16 @@ func (s *Store) eachSealedEvent(tx *bolt.Tx, since uint64, personal bool, fn fun
 	if errors.Is(err, errEnough) {
 		return nil
 	}
+	s.noteRead(err)
 	return err
+}
+
+// noteRead remembers the segment a read found damaged.
+func (s *Store) noteRead(err error) {
+	var de *history.DamagedError
+	if errors.As(err, &de) {
+		s.hist.noteDamaged(de.Path, de)
+	}
 }
 
 // sealedTickets returns the final image of every ticket of the sealed day,
@@ -173,6 +186,7 @@ func (s *Store) sealedTickets(tx *bolt.Tx, day string) ([]queue.Ticket, error) {
 	if e, ok := s.hist.index().Find(day); ok {
 		seg, err := s.hist.segTickets(e.Path, day)
 		if err != nil {
+			s.noteRead(err)
 			return nil, err
 		}
 		for _, t := range seg {
@@ -642,4 +656,150 @@ func checkSegment(path string, d *history.Day, pers map[uint64]history.Personal)
 		return nil, fmt.Errorf("segment %s: %w", path, err)
 	}
 	return seg, nil
+}
+
+// The background verifier (docs/storage.md, start is O(today)): every
+// segment is read whole (history.Segment.Verify: each block's checksum and
+// a full decode) once a week, a few at a time, and the outcome kept in the
+// bucket verified (day → verifiedSeg), so a restart does not verify years
+// again; a segment whose size or time changed is verified anew. Reads check
+// each block's checksum whether or not the verifier has been there.
+var bVerified = []byte("verified")
+
+// VerifyAge is how long a segment's verification holds.
+const VerifyAge = 7 * 24 * time.Hour
+
+type verifiedSeg struct {
+	Size int64     `json:"size"`
+	Mod  int64     `json:"mod"` // the file's modification time, ns
+	At   time.Time `json:"at"`
+}
+
+func (v verifiedSeg) holds(fi os.FileInfo, now time.Time) bool {
+	return v.Size == fi.Size() && v.Mod == fi.ModTime().UnixNano() && now.Sub(v.At) < VerifyAge
+}
+
+// noteDamaged remembers (err a *history.DamagedError) or forgets (err nil)
+// the damage of the segment at path, for /healthz and the check.
+func (h *sealed) noteDamaged(path string, err error) {
+	var de *history.DamagedError
+	if err != nil && !errors.As(err, &de) {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.damaged == nil {
+		h.damaged = map[string]string{}
+	}
+	if err == nil {
+		delete(h.damaged, path)
+	} else {
+		h.damaged[path] = de.Error()
+	}
+}
+
+// HistoryProblems returns what is known to be damaged in the history (by
+// the verifier or a read), one line per segment with the way out.
+func (s *Store) HistoryProblems() []string {
+	s.hist.mu.Lock()
+	defer s.hist.mu.Unlock()
+	out := make([]string, 0, len(s.hist.damaged))
+	for _, msg := range s.hist.damaged {
+		out = append(out, msg)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Store) verifiedOf() map[string]verifiedSeg {
+	out := map[string]verifiedSeg{}
+	s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bVerified)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var vs verifiedSeg
+			if decode("verified", string(k), v, &vs) == nil {
+				out[string(k)] = vs
+			}
+			return nil
+		})
+	})
+	return out
+}
+
+// VerifyHistory verifies at most limit segments whose last verification
+// no longer holds (the oldest days first), and returns how many it read and
+// the damage it found (each a *history.DamagedError naming the way out).
+func (s *Store) VerifyHistory(ctx context.Context, now time.Time, limit int) (checked int, damaged []error, err error) {
+	done := s.verifiedOf()
+	for _, e := range s.hist.index().Segments {
+		if checked >= limit || ctx.Err() != nil {
+			break
+		}
+		fi, err := os.Stat(e.Path)
+		if err != nil {
+			continue // moved away since the index was made
+		}
+		if v, ok := done[e.Day]; ok && v.holds(fi, now) {
+			continue
+		}
+		checked++
+		verr := verifySegment(e.Path)
+		s.hist.noteDamaged(e.Path, verr)
+		if verr != nil {
+			damaged = append(damaged, verr)
+		}
+		if s.db.IsReadOnly() {
+			continue
+		}
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bVerified)
+			if err != nil {
+				return err
+			}
+			if verr != nil {
+				return b.Delete([]byte(e.Day))
+			}
+			raw, err := sealJSON(verifiedSeg{Size: fi.Size(), Mod: fi.ModTime().UnixNano(), At: now})
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(e.Day), raw)
+		}); err != nil {
+			return checked, damaged, err
+		}
+	}
+	return checked, damaged, nil
+}
+
+func verifySegment(path string) error {
+	seg, err := history.Open(path)
+	if err == nil {
+		err = seg.Verify()
+	}
+	return err
+}
+
+// checkHistory adds to a check the segments that are damaged: those whose
+// verification no longer holds are read whole now.
+func (c *checker) history(s *Store, now time.Time) {
+	done := s.verifiedOf()
+	for _, e := range s.hist.index().Segments {
+		c.sum.Segments++
+		fi, err := os.Stat(e.Path)
+		if err != nil {
+			c.damage("history", e.Day, RuleSegment, "%v", err)
+			continue
+		}
+		if v, ok := done[e.Day]; ok && v.holds(fi, now) {
+			continue
+		}
+		err = verifySegment(e.Path)
+		s.hist.noteDamaged(e.Path, err)
+		if err != nil {
+			c.damage("history", e.Day, RuleSegment, "%v", err)
+		}
+	}
 }
