@@ -9,3 +9,11 @@ func hotEventsOf(s *Store) (n int) {
 }
 
 var HotEvents = hotEventsOf
+
+// SetCompaction lowers the size worth compacting and sets the hook between
+// the compaction's renames, until the test ends.
+func SetCompaction(min int64, between func()) (restore func()) {
+	m, b := compactMin, beforeSwitch
+	compactMin, beforeSwitch = min, between
+	return func() { compactMin, beforeSwitch = m, b }
+}

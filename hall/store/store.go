@@ -97,6 +97,8 @@ type OpenOptions struct {
 	// Init allows creating a new hall in a directory that is not empty (see
 	// Open). It never replaces a file that exists.
 	Init bool
+	// noCompact: the file was just compacted (compact.go).
+	noCompact bool
 }
 
 // Open opens the database in dir, creating it only when dir is missing or
@@ -120,6 +122,9 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
+	if err := finishCompaction(dir); err != nil {
+		return nil, err
+	}
 	exists, err := inspectFile(path)
 	if err != nil {
 		return nil, err
@@ -161,6 +166,14 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 	if s.hist, err = openSealed(filepath.Join(dir, history.Dir), true); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !opt.noCompact && wantsCompact(db, dir) {
+		db.Close()
+		if _, _, err := compactFile(dir); err != nil {
+			return nil, err
+		}
+		opt.noCompact = true
+		return OpenWith(dir, opt)
 	}
 	return s, nil
 }
