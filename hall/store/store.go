@@ -19,6 +19,11 @@
 //	records   kind (nested bucket) / key        → queue.Record JSON (work
 //	          orders, approvals, ratings, appointments, …)
 //	rollups   per-day report facts, written with the events (see rollup.go)
+//	personal  day + ticket id → the phone and 户号 of a sealed day (sealed.go)
+//	verified  day → when its history segment was last verified (sealed.go)
+//
+// Days before today leave the hot file for DATA/history (sealed.go, package
+// history); meta "sealed_through" says which.
 //
 // Keys are fixed-width so cursors seek days and sequences in order. Every
 // record carries a revision; a write never replaces a record with an older
@@ -48,8 +53,11 @@ import (
 	"hallq/queue"
 )
 
-// SchemaVersion is the layout version this code writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout version this code writes. 2: past days may
+// be sealed into DATA/history (sealed.go), which a hallq of schema 1 would
+// not read; a schema-1 store needs nothing in its open transaction (the
+// sealer moves its history out day by day, then an open compacts it).
+const SchemaVersion = 2
 
 var (
 	bMeta     = []byte("meta")
