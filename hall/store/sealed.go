@@ -39,7 +39,36 @@ import (
 var (
 	bPersonal  = []byte("personal")
 	metaSealed = []byte("sealed_through")
+	// bSealed lists every sealed day: day → first and last sequence and
+	// the count of its events (3 × uint64 BE), so a segment that went
+	// missing is named by the reads that need it and by the check, never
+	// skipped.
+	bSealed = []byte("sealed")
 )
+
+// missingSegments returns the sealed days after since (by their last
+// sequence; every day when since is 0) whose segment the index lacks.
+func (s *Store) missingSegments(tx *bolt.Tx, ix *history.Index, since uint64) []string {
+	b := tx.Bucket(bSealed)
+	if b == nil {
+		return nil
+	}
+	var out []string
+	b.ForEach(func(k, v []byte) error {
+		if len(v) == 24 && binary.BigEndian.Uint64(v[8:]) <= since {
+			return nil
+		}
+		if _, ok := ix.Find(string(k)); !ok {
+			out = append(out, string(k))
+		}
+		return nil
+	})
+	return out
+}
+
+func (s *Store) errMissing(day string) error {
+	return &history.DamagedError{Path: history.PathFor(s.hist.dir, day), Block: -1, Err: errors.New("the segment is missing")}
+}
 
 // recordTicket is the kind of a segment record holding a ticket's final
 // image (without personal fields), keyed by its id.
@@ -145,6 +174,11 @@ func (s *Store) eachSealedEvent(tx *bolt.Tx, since uint64, personal bool, fn fun
 	}
 	ix := s.hist.index()
 	ix.Segments = ix.Range("", mark.Day)
+	if miss := s.missingSegments(tx, ix, since); len(miss) > 0 {
+		err := s.errMissing(miss[0])
+		s.noteRead(err)
+		return err
+	}
 	var day string
 	var pers map[uint64]history.Personal
 	err := ix.EachSealedSince(since, func(seg *history.Segment, ev *queue.Event) error {
@@ -183,7 +217,13 @@ func (s *Store) noteRead(err error) {
 // tickets the hot file still holds for the day.
 func (s *Store) sealedTickets(tx *bolt.Tx, day string) ([]queue.Ticket, error) {
 	byID := map[uint64]queue.Ticket{}
-	if e, ok := s.hist.index().Find(day); ok {
+	e, ok := s.hist.index().Find(day)
+	if b := tx.Bucket(bSealed); !ok && b != nil && b.Get([]byte(day)) != nil {
+		err := s.errMissing(day)
+		s.noteRead(err)
+		return nil, err
+	}
+	if ok {
 		seg, err := s.hist.segTickets(e.Path, day)
 		if err != nil {
 			s.noteRead(err)
@@ -298,11 +338,17 @@ func cmpU64(a, b uint64) int {
 }
 
 // sealedDays lists the sealed days from..to that may hold tickets: those
-// with a segment and those the hot file keeps tickets of.
+// sealed, those with a segment and those the hot file keeps tickets of.
 func (s *Store) sealedDays(tx *bolt.Tx, from, to string) []string {
 	var days []string
 	for _, e := range s.hist.index().Range(from, to) {
 		days = append(days, e.Day)
+	}
+	if b := tx.Bucket(bSealed); b != nil {
+		c := b.Cursor()
+		for k, _ := c.Seek([]byte(from)); k != nil && string(k) <= to; k, _ = c.Next() {
+			days = append(days, string(k))
+		}
 	}
 	c := tx.Bucket(bTickets).Cursor()
 	hi := dayKey(to)
@@ -562,6 +608,13 @@ func (s *Store) sealDay(day string) error {
 				return err
 			}
 		}
+		sb, err := tx.CreateBucketIfNotExists(bSealed)
+		if err != nil {
+			return err
+		}
+		if err := sb.Put([]byte(day), append(append(u64(first), u64(lastSeq)...), u64(uint64(len(d.Events)))...)); err != nil {
+			return err
+		}
 		raw, err := sealJSON(sealedMark{Day: day, Seq: lastSeq, At: lastAt})
 		if err != nil {
 			return err
@@ -785,6 +838,12 @@ func verifySegment(path string) error {
 // checkHistory adds to a check the segments that are damaged: those whose
 // verification no longer holds are read whole now.
 func (c *checker) history(s *Store, now time.Time) {
+	s.db.View(func(tx *bolt.Tx) error {
+		for _, day := range s.missingSegments(tx, s.hist.index(), 0) {
+			c.damage("history", day, RuleSegment, "%v", s.errMissing(day))
+		}
+		return nil
+	})
 	done := s.verifiedOf()
 	for _, e := range s.hist.index().Segments {
 		c.sum.Segments++

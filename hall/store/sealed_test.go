@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,9 +238,29 @@ func TestSealAcrossDays(t *testing.T) {
 	if evs, err := s.Events(since, 1<<30); err != nil || len(evs) == 0 || evs[0].Day != "2026-11-04" {
 		t.Errorf("events after the damaged day: %d, %v", len(evs), err)
 	}
+	// A segment that went missing is named, never skipped.
+	if err := os.Remove(mid); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openStore(t, dir)
+	if _, err := s.Events(0, 1<<30); !errors.As(err, &de) || de.Path != mid || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("events over a missing segment: %v", err)
+	}
+	if _, err := s.Tickets("2026-11-03", "2026-11-03"); !errors.As(err, &de) {
+		t.Errorf("tickets of a day whose segment is missing: %v", err)
+	}
+	if sum, err := s.Verify(); err == nil || len(sum.Problems) == 0 || sum.Problems[0].Key != "2026-11-03" {
+		t.Errorf("check with a missing segment: %v %+v", err, sum.Problems)
+	}
+	if evs, err := s.Events(since, 1<<30); err != nil || len(evs) == 0 {
+		t.Errorf("events after the missing day: %d, %v", len(evs), err)
+	}
 	if err := os.WriteFile(mid, raw, 0o640); err != nil {
 		t.Fatal(err)
 	}
+	s.Close()
+	s = openStore(t, dir)
 
 	// Retention: the personal fields of the sealed days go by range; the
 	// segments stay as they were.
