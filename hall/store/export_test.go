@@ -17,3 +17,11 @@ func SetCompaction(min int64, between func()) (restore func()) {
 	compactMin, beforeSwitch = min, between
 	return func() { compactMin, beforeSwitch = m, b }
 }
+
+// SetBeforeHotTx sets the hook between a sealed day's verified segment and
+// its hot transaction.
+func SetBeforeHotTx(fn func(path string)) (restore func()) {
+	old := beforeHotTx
+	beforeHotTx = fn
+	return func() { beforeHotTx = old }
+}

@@ -465,6 +465,10 @@ func (s *Store) nextSealDay(today string) (day string, err error) {
 	return day, err
 }
 
+// beforeHotTx is called between a verified segment and the transaction that
+// removes its day from the hot file (crash tests stop the process there).
+var beforeHotTx = func(path string) {}
+
 // sealDay seals day: see SealBefore.
 func (s *Store) sealDay(day string) error {
 	var (
@@ -540,6 +544,7 @@ func (s *Store) sealDay(day string) error {
 	}
 	first, lastSeq := seg.Seqs()
 	lastAt := d.Events[len(d.Events)-1].At
+	beforeHotTx(path)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if m := readSealMark(tx); m.Day >= day {
 			return nil // sealed meanwhile

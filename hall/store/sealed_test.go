@@ -1,12 +1,16 @@
 package store_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -377,4 +381,74 @@ func TestCompactAfterSealing(t *testing.T) {
 		t.Errorf("compaction: %d bytes before, %d after, old kept: %v", fi.Size(), after.Size(), err)
 	}
 	t.Logf("hot file %d → %d bytes (4 small days sealed)", fi.Size(), after.Size())
+}
+
+const sealCrashEnv = "HALLQ_SEAL_CRASH"
+
+// TestSealKilled kills a real child process (SIGKILL) while it seals, after
+// the first day's segment is verified in place and before the transaction
+// that removes the day from the hot file, twice (the second run finds the
+// first's segment and checks it): each time the store opens and reads the
+// same, and the next sealing finishes. (A kill before the rename is
+// history's TestCrashBeforeRename; the left *.seg.tmp is removed at open,
+// TestSealFindsLeftSegment.)
+func TestSealKilled(t *testing.T) {
+	if v := os.Getenv(sealCrashEnv); v != "" {
+		dir, _, _ := strings.Cut(v, "|")
+		store.SetBeforeHotTx(func(path string) { fmt.Println("stopped", path); select {} })
+		s, err := store.Open(dir)
+		if err != nil {
+			fmt.Println("open", err)
+			os.Exit(3)
+		}
+		_, err = s.SealBefore("2026-11-03")
+		fmt.Println("returned", err)
+		os.Exit(3)
+	}
+	dir := t.TempDir()
+	s, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ticket(1, "2026-11-01", "A001", 1)
+	a.Phone = "13800000001"
+	commit(t, s, issued(1, a), issued(2, ticket(2, "2026-11-01", "A002", 1)))
+	commit(t, s, issued(3, ticket(3, "2026-11-02", "A001", 1)))
+	commit(t, s, issued(4, ticket(4, "2026-11-03", "A001", 1)))
+	days := []string{"2026-11-01", "2026-11-02", "2026-11-03"}
+	before := viewOf(t, s, days)
+	s.Close()
+	for _, point := range []string{"first", "again"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSealKilled$", "-test.count=1")
+		cmd.Env = append(os.Environ(), sealCrashEnv+"="+dir+"|"+point)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "stopped ") {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("%s: child said %q (%v)", point, line, err)
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		s := openStore(t, dir)
+		sameView(t, "after a kill at "+point, before, viewOf(t, s, days))
+		if through, _ := s.SealedThrough(); through != "" {
+			t.Errorf("%s: sealed through %q after the kill", point, through)
+		}
+		s.Close()
+	}
+	s = openStore(t, dir)
+	if sealed, err := s.SealBefore("2026-11-03"); err != nil || len(sealed) != 2 {
+		t.Fatalf("sealing after the kills: %v %v", sealed, err)
+	}
+	sameView(t, "sealed after the kills", before, viewOf(t, s, days))
+	if hot := hotEvents(t, s); hot != 1 {
+		t.Errorf("%d hot events, want 1", hot)
+	}
 }
