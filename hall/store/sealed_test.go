@@ -452,3 +452,46 @@ func TestSealKilled(t *testing.T) {
 		t.Errorf("%d hot events, want 1", hot)
 	}
 }
+
+// TestSealKeepsHeldTicket: a ticket a counter still holds when its day is
+// sealed stays in the hot file (a restart's queue carries it), and its later
+// images win over its day's segment, before and after the next day is sealed.
+func TestSealKeepsHeldTicket(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	held := ticket(1, "2026-11-01", "A001", 1)
+	commit(t, s, issued(1, held), issued(2, ticket(2, "2026-11-01", "A002", 1)))
+	held.Status, held.Rev = queue.Serving, 2
+	held.Counter = 1
+	c := queue.Counter{Number: 1, State: queue.Open, Services: []string{"A"}, Current: 1, Rev: 1}
+	commit(t, s, queue.Event{Seq: 3, Type: queue.EvCalled, At: at(30), Day: "2026-11-01", Counter: 1, Ticket: 1,
+		Tickets: []queue.Ticket{held}, Counters: []queue.Counter{c}})
+	commit(t, s, issued(4, ticket(3, "2026-11-02", "A001", 1)))
+	if days, err := s.SealBefore("2026-11-02"); err != nil || len(days) != 1 {
+		t.Fatalf("sealed %v: %v", days, err)
+	}
+	st, err := s.Load("2026-11-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Tickets) != 2 || st.Tickets[1].ID != 1 || st.Tickets[1].Status != queue.Serving {
+		t.Fatalf("the next day's state does not carry the held ticket: %+v", st.Tickets)
+	}
+	// Finished on the next day; its day's tickets show it finished.
+	done := held
+	done.Status, done.Rev = queue.Done, 3
+	c.Current, c.Rev = 0, 2
+	commit(t, s, queue.Event{Seq: 5, Type: queue.EvFinished, At: at(60), Day: "2026-11-02", Counter: 1, Ticket: 1,
+		Tickets: []queue.Ticket{done}, Counters: []queue.Counter{c}})
+	for _, step := range []string{"the held ticket's day sealed", "the next day sealed too"} {
+		ts, err := s.Tickets("2026-11-01", "2026-11-01")
+		if err != nil || len(ts) != 2 || ts[0].Status != queue.Done || ts[0].Rev != 3 || ts[1].ID != 2 {
+			t.Fatalf("%s: tickets of the first day %+v (%v)", step, ts, err)
+		}
+		if got, err := s.TicketByTracking(held.Tracking); err != nil || got.Rev != 3 {
+			t.Fatalf("%s: tracking the held ticket: %+v %v", step, got, err)
+		}
+		if _, err := s.SealBefore("2026-11-03"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
