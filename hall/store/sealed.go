@@ -260,6 +260,45 @@ func (s *Store) sealedTickets(tx *bolt.Tx, day string) ([]queue.Ticket, error) {
 	return out, nil
 }
 
+// sealedTicketAt reads ticket id of the sealed day from the event seq of its
+// segment (the block that holds it only), personal fields restored.
+func (s *Store) sealedTicketAt(tx *bolt.Tx, day string, id, seq uint64) (t queue.Ticket, ok bool, err error) {
+	e, found := s.hist.index().Find(day)
+	if !found {
+		err = s.errMissing(day)
+		s.noteRead(err)
+		return t, false, err
+	}
+	seg, err := history.Open(e.Path)
+	if err == nil {
+		err = seg.EachEvent(seq-1, func(ev *queue.Event) error {
+			for i := range ev.Tickets {
+				if ev.Tickets[i].ID == id {
+					t, ok = ev.Tickets[i], true
+				}
+			}
+			return errEnough
+		})
+		if errors.Is(err, errEnough) {
+			err = nil
+		}
+	}
+	if err != nil {
+		s.noteRead(err)
+		return t, false, err
+	}
+	if ok {
+		pers, err := personalOf(tx, day)
+		if err != nil {
+			return t, false, err
+		}
+		if p, has := pers[id]; has {
+			t.Phone, t.Account = p.Phone, p.Account
+		}
+	}
+	return t, ok, nil
+}
+
 // segTickets returns the final ticket images of the segment of day at path
 // (without personal fields). The last few days read are kept, each under
 // the file's size and time, so looking up tracking codes of one day reads
@@ -503,10 +542,11 @@ func (s *Store) sealDay(day string) error {
 	}
 	// Tickets whose final image is not their last in the day's events.
 	last := map[uint64]int{}
+	lastAtSeq := map[uint64]uint64{} // the event that holds a ticket's last image
 	for i := range d.Events {
 		for _, t := range d.Events[i].Tickets {
-			if t.Day == day {
-				last[t.ID] = max(last[t.ID], t.Rev)
+			if r, ok := last[t.ID]; t.Day == day && (!ok || t.Rev >= r) {
+				last[t.ID], lastAtSeq[t.ID] = t.Rev, d.Events[i].Seq
 			}
 		}
 	}
@@ -581,6 +621,16 @@ func (s *Store) sealDay(day string) error {
 			}
 			if err := tb.Delete(key); err != nil {
 				return err
+			}
+			// The ticket's tracking code now names the event that holds its
+			// final image: a lookup reads one block, not the day.
+			if code := hot[id].Tracking; code != "" && last[id] == rev {
+				tr := tx.Bucket(bTracking)
+				if bytes.Equal(tr.Get([]byte(code)), key) {
+					if err := tr.Put([]byte(code), append(key, u64(lastAtSeq[id])...)); err != nil {
+						return err
+					}
+				}
 			}
 			if lb != nil {
 				if err := lb.Delete(append([]byte{'o'}, key...)); err != nil {

@@ -579,10 +579,21 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 		if key == nil {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
+		var seq uint64 // of a sealed ticket's last event (sealed.go)
+		if len(key) == 24 {
+			key, seq = key[:16], binary.BigEndian.Uint64(key[16:])
+		}
 		if v := tx.Bucket(bTickets).Get(key); v != nil {
 			return decode("tickets", ticketName(key), v, &t)
 		}
 		if m := readSealMark(tx); len(key) == 16 && m.Day != "" && string(key[:8]) <= string(dayKey(m.Day)) {
+			if seq > 0 {
+				var ok bool
+				var err error
+				if t, ok, err = s.sealedTicketAt(tx, dayOfKey(key), binary.BigEndian.Uint64(key[8:]), seq); ok || err != nil {
+					return err
+				}
+			}
 			ts, err := s.sealedTickets(tx, dayOfKey(key))
 			if err != nil {
 				return err
