@@ -88,6 +88,9 @@ func (s *Service) Report() Report {
 	if c, ok := s.LastCheck(); ok && !c.OK {
 		hs.Problems = append(hs.Problems, fmt.Sprintf("database check at %s: %s", c.At.In(s.h.Location()).Format("2006-01-02 15:04"), c.Error))
 	}
+	// A damaged history segment (the background verifier's or a read's
+	// finding) degrades the hall, never stops it: issuing reads no history.
+	hs.Problems = append(hs.Problems, s.h.Store().HistoryProblems()...)
 	if len(hs.Problems) > 0 {
 		hs.Status = "degraded"
 	}

@@ -100,6 +100,17 @@ func (ix *Index) Find(day string) (e Entry, ok bool) {
 	return ix.Segments[i], true
 }
 
+// Add puts e in the index (a segment the sealer just wrote), replacing an
+// entry of the same day.
+func (ix *Index) Add(e Entry) {
+	i, found := slices.BinarySearchFunc(ix.Segments, e.Day, func(e Entry, d string) int { return strings.Compare(e.Day, d) })
+	if found {
+		ix.Segments[i] = e
+		return
+	}
+	ix.Segments = slices.Insert(ix.Segments, i, e)
+}
+
 // Range returns the segments from day from to day to, both included.
 func (ix *Index) Range(from, to string) []Entry {
 	lo := sort.Search(len(ix.Segments), func(i int) bool { return ix.Segments[i].Day >= from })
@@ -137,6 +148,12 @@ func (ix *Index) Clean() error {
 // only the indexes of about log2(days) segments. A damaged segment stops
 // the walk with its *DamagedError; ev is reused.
 func (ix *Index) EachEventSince(since uint64, fn func(ev *queue.Event) error) error {
+	return ix.EachSealedSince(since, func(_ *Segment, ev *queue.Event) error { return fn(ev) })
+}
+
+// EachSealedSince is EachEventSince that also hands fn the segment the event
+// comes from (its day keys the personal fields the sealer kept apart).
+func (ix *Index) EachSealedSince(since uint64, fn func(seg *Segment, ev *queue.Event) error) error {
 	type seqs struct {
 		first, last uint64
 		ok          bool // the index read, and the day has events
@@ -175,7 +192,7 @@ func (ix *Index) EachEventSince(since uint64, fn func(ev *queue.Event) error) er
 		if err != nil {
 			return err
 		}
-		if err := s.EachEvent(since, fn); err != nil {
+		if err := s.EachEvent(since, func(ev *queue.Event) error { return fn(s, ev) }); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"hallq/rating"
 	"hallq/remote"
 	"hallq/report"
+	"hallq/sealing"
 	"hallq/web"
 )
 
@@ -33,6 +34,7 @@ func (m *Main) features(h *hall.Hall) web.Features {
 		hopt.BackupDir = m.BackupDir
 	}
 	hs := health.New(h, hopt)
+	sealing.New(h, sealing.Options{}) // "seal history": past days leave the hot file for DATA/history
 	return web.Features{
 		Account:     account.New(h, account.Options{Security: sec, BcryptCost: m.BcryptCost}),
 		Health:      hs,

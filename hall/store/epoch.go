@@ -142,6 +142,8 @@ func marksOf(tx *bolt.Tx) Marks {
 		if decode("events", seqName(k), v, &ev) == nil {
 			m.LastAt = ev.At
 		}
+	} else if sm := readSealMark(tx); sm.Day != "" {
+		m.LastAt = sm.At
 	}
 	return m
 }

@@ -22,6 +22,24 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 		batch = 5000
 	}
 	end := dayKey(beforeDay)
+	// Sealed days: their personal fields are kept apart, so erasing them is
+	// a range delete; no segment is rewritten.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		pb := tx.Bucket(bPersonal)
+		if pb == nil {
+			return nil
+		}
+		c := pb.Cursor()
+		for k, _ := c.First(); k != nil && string(k[:min(8, len(k))]) < string(end); k, _ = c.First() {
+			if err := pb.Delete(k); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	}); err != nil {
+		return changed, err
+	}
 	// Tickets: days before the cutoff. Only tickets that still carry a
 	// personal field are rewritten, so a second run changes nothing.
 	// Each batch is read in a read-only transaction and written, only if it

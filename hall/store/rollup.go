@@ -542,6 +542,16 @@ func (s *Store) RebuildRollups() error {
 			batch = batch[:0]
 			return err
 		}
+		// The sealed days first (their segments), then the hot file's.
+		if err := s.eachSealedEvent(tx, 0, false, func(ev *queue.Event) error {
+			batch = append(batch, *ev)
+			if len(batch) == 20000 {
+				return flush()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var ev queue.Event
 			if err := decode("events", seqName(k), v, &ev); err != nil {

@@ -19,6 +19,11 @@
 //	records   kind (nested bucket) / key        → queue.Record JSON (work
 //	          orders, approvals, ratings, appointments, …)
 //	rollups   per-day report facts, written with the events (see rollup.go)
+//	personal  day + ticket id → the phone and 户号 of a sealed day (sealed.go)
+//	verified  day → when its history segment was last verified (sealed.go)
+//
+// Days before today leave the hot file for DATA/history (sealed.go, package
+// history); meta "sealed_through" says which.
 //
 // Keys are fixed-width so cursors seek days and sequences in order. Every
 // record carries a revision; a write never replaces a record with an older
@@ -35,6 +40,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,12 +48,16 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
 
+	"hallq/history"
 	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 
-// SchemaVersion is the layout version this code writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout version this code writes. 2: past days may
+// be sealed into DATA/history (sealed.go), which a hallq of schema 1 would
+// not read; a schema-1 store needs nothing in its open transaction (the
+// sealer moves its history out day by day, then an open compacts it).
+const SchemaVersion = 2
 
 var (
 	bMeta     = []byte("meta")
@@ -77,6 +87,7 @@ type Store struct {
 	// epoch is the store's epoch (epoch.go), read at open: it changes
 	// only by a restore, which needs the store closed.
 	epoch Epoch
+	hist  *sealed // the sealed days (sealed.go)
 }
 
 // initialMmap is the address space mapped at open. A commit that outgrows
@@ -94,6 +105,8 @@ type OpenOptions struct {
 	// Init allows creating a new hall in a directory that is not empty (see
 	// Open). It never replaces a file that exists.
 	Init bool
+	// noCompact: the file was just compacted (compact.go).
+	noCompact bool
 }
 
 // Open opens the database in dir, creating it only when dir is missing or
@@ -117,6 +130,9 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 			st, err = nil, fmt.Errorf("open %s: %w: %v", path, ErrDamaged, r)
 		}
 	}()
+	if err := finishCompaction(dir); err != nil {
+		return nil, err
+	}
 	exists, err := inspectFile(path)
 	if err != nil {
 		return nil, err
@@ -152,6 +168,20 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
+	}
+	// The history is listed, not read: start stays O(today) whatever the
+	// years sealed (docs/storage.md). A crash's temporary segment goes.
+	if s.hist, err = openSealed(filepath.Join(dir, history.Dir), true); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !opt.noCompact && wantsCompact(db, dir) {
+		db.Close()
+		if _, _, err := compactFile(dir); err != nil {
+			return nil, err
+		}
+		opt.noCompact = true
+		return OpenWith(dir, opt)
 	}
 	return s, nil
 }
@@ -211,6 +241,10 @@ func OpenReadOnly(dir string) (st *Store, err error) {
 	}
 	st = &Store{db: db, path: path}
 	db.View(func(tx *bolt.Tx) error { st.epoch, _ = readEpoch(tx); return nil })
+	if st.hist, err = openSealed(filepath.Join(dir, history.Dir), false); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -452,6 +486,8 @@ func loadTx(tx *bolt.Tx, day string, tickets bool) (State, error) {
 				return err
 			}
 			st.LastDay, st.LastAt = ev.Day, ev.At
+		} else if m := readSealMark(tx); m.Day != "" {
+			st.LastDay, st.LastAt = m.Day, m.At // every event is sealed
 		}
 		// Ids come from the counter: after a clock step an earlier day may
 		// hold higher ids than the newest.
@@ -521,32 +557,21 @@ func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {
 // Tickets returns every ticket issued from day from to day to (YYYY-MM-DD,
 // inclusive), in id order.
 func (s *Store) Tickets(from, to string) ([]queue.Ticket, error) {
-	var out []queue.Ticket
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
-		out, err = ticketsOf(tx, from, to)
-		return err
+	out := []queue.Ticket{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return s.eachTicketTx(tx, from, to, func(t *queue.Ticket) error {
+			out = append(out, *t)
+			return nil
+		})
 	})
 	return out, err
 }
 
-// EachTicket calls fn for every ticket from day from to day to, in id order,
-// without holding them all in memory.
+// EachTicket calls fn for every ticket from day from to day to, day by day
+// in id order, without holding them all in memory (a sealed day's tickets
+// are read from its segment: one day at a time).
 func (s *Store) EachTicket(from, to string, fn func(t *queue.Ticket) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		lo, hi := dayKey(from), dayKey(to)
-		c := tx.Bucket(bTickets).Cursor()
-		var t queue.Ticket
-		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
-			t = queue.Ticket{}
-			if err := decode("tickets", ticketName(k), v, &t); err != nil {
-				return err
-			}
-			if err := fn(&t); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.db.View(func(tx *bolt.Tx) error { return s.eachTicketTx(tx, from, to, fn) })
 }
 
 // TicketByTracking returns the latest ticket with the tracking code.
@@ -557,19 +582,57 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 		if key == nil {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
-		v := tx.Bucket(bTickets).Get(key)
-		if v == nil {
-			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
+		var seq uint64 // of a sealed ticket's last event (sealed.go)
+		if len(key) == 24 {
+			key, seq = key[:16], binary.BigEndian.Uint64(key[16:])
 		}
-		return decode("tickets", ticketName(key), v, &t)
+		if v := tx.Bucket(bTickets).Get(key); v != nil {
+			return decode("tickets", ticketName(key), v, &t)
+		}
+		if m := readSealMark(tx); len(key) == 16 && m.Day != "" && string(key[:8]) <= string(dayKey(m.Day)) {
+			if seq > 0 {
+				var ok bool
+				var err error
+				if t, ok, err = s.sealedTicketAt(tx, dayOfKey(key), binary.BigEndian.Uint64(key[8:]), seq); ok || err != nil {
+					return err
+				}
+			}
+			ts, err := s.sealedTickets(tx, dayOfKey(key))
+			if err != nil {
+				return err
+			}
+			id := binary.BigEndian.Uint64(key[8:])
+			if i, ok := slices.BinarySearchFunc(ts, id, func(t queue.Ticket, id uint64) int { return cmpU64(t.ID, id) }); ok {
+				t = ts[i]
+				return nil
+			}
+		}
+		return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 	})
 	return t, err
 }
 
-// Events returns up to limit events with a sequence greater than since.
+// Events returns up to limit events with a sequence greater than since:
+// sealed days' from their segments, then the hot file's.
 func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 	var out []queue.Event
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if limit <= 0 {
+			return nil
+		}
+		err := s.eachSealedEvent(tx, since, true, func(ev *queue.Event) error {
+			out = append(out, *ev) // the decoder makes each event's slices anew
+			since = ev.Seq
+			if len(out) >= limit {
+				return errEnough
+			}
+			return nil
+		})
+		if errors.Is(err, errEnough) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ev queue.Event
@@ -588,11 +651,18 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bEvents).Cursor().Last()
-		if k == nil {
+		if k != nil {
+			ok = true
+			return decode("events", seqName(k), v, &ev)
+		}
+		m := readSealMark(tx)
+		if m.Seq == 0 {
 			return nil
 		}
-		ok = true
-		return decode("events", seqName(k), v, &ev)
+		return s.eachSealedEvent(tx, m.Seq-1, true, func(e *queue.Event) error {
+			ev, ok = *e, true
+			return nil
+		})
 	})
 	return ev, ok, err
 }

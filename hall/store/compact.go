@@ -1,0 +1,160 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Compaction (docs/storage.md, migration): once the history of a store
+// written before sealing existed has left the hot file, the file is mostly
+// free pages — bbolt never gives them back to the disk. At the next open the
+// live data is copied into hallq.db.new (bbolt's Compact), which is checked,
+// then the old file becomes hallq.db.schema1 (kept until an operator
+// removes it) and the new one hallq.db. A crash before the first rename
+// leaves hallq.db as it was (a left hallq.db.new is written again); one
+// between the renames leaves only hallq.db.schema1 and hallq.db.new, which
+// the next open recognises and finishes.
+const (
+	compactNew = FileName + ".new"
+	compactOld = FileName + ".schema1"
+)
+
+// compactMin is the smallest file worth compacting (a variable for tests).
+var compactMin int64 = 64 << 20
+
+// beforeSwitch is called between the two renames (crash tests stop there).
+var beforeSwitch = func() {}
+
+// finishCompaction completes the renames a crash interrupted.
+func finishCompaction(dir string) error {
+	path, old, nw := filepath.Join(dir, FileName), filepath.Join(dir, compactOld), filepath.Join(dir, compactNew)
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Lstat(old); err != nil {
+		return nil
+	}
+	if _, err := os.Lstat(nw); err != nil {
+		return nil
+	}
+	if err := os.Rename(nw, path); err != nil {
+		return fmt.Errorf("finish the compaction of %s: %w", path, err)
+	}
+	syncDirOf(path)
+	return nil
+}
+
+// wantsCompact reports whether the file is large and less than half of it
+// live pages (the rest free pages and the file's growth slack), and
+// the old file of an earlier compaction is gone (never two kept).
+func wantsCompact(db *bolt.DB, dir string) bool {
+	fi, err := os.Stat(db.Path())
+	if err != nil || fi.Size() < compactMin {
+		return false
+	}
+	if _, err := os.Lstat(filepath.Join(dir, compactOld)); err == nil {
+		return false
+	}
+	var live int64
+	db.View(func(tx *bolt.Tx) error {
+		free := int64(db.Stats().FreePageN+db.Stats().PendingPageN) * int64(db.Info().PageSize)
+		live = tx.Size() - free
+		return nil
+	})
+	return live < fi.Size()/2
+}
+
+// compactFile compacts the closed database of dir (see above). It returns
+// the bytes before and after.
+func compactFile(dir string) (before, after int64, err error) {
+	path, old, nw := filepath.Join(dir, FileName), filepath.Join(dir, compactOld), filepath.Join(dir, compactNew)
+	if err := os.Remove(nw); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, err
+	}
+	src, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer src.Close()
+	dst, err := bolt.Open(nw, 0o640, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = bolt.Compact(dst, src, 64<<20)
+	if err == nil {
+		err = dst.Sync()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = sameContent(src, nw)
+	}
+	if err != nil {
+		os.Remove(nw)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil {
+		before = fi.Size()
+	}
+	if fi, err := os.Stat(nw); err == nil {
+		after = fi.Size()
+	}
+	if err := os.Rename(path, old); err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	beforeSwitch()
+	if err := os.Rename(nw, path); err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	syncDirOf(path)
+	return before, after, nil
+}
+
+// sameContent checks the compacted file: its pages, its integrity, and
+// that every bucket holds the same number of keys as the source's.
+func sameContent(src *bolt.DB, path string) error {
+	dst, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	if _, err := (&Store{db: dst, path: path}).VerifyIntegrity(); err != nil {
+		return err
+	}
+	count := func(db *bolt.DB) (map[string]int, error) {
+		n := map[string]int{}
+		err := db.View(func(tx *bolt.Tx) error {
+			return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+				n[string(name)] = b.Stats().KeyN
+				return nil
+			})
+		})
+		return n, err
+	}
+	a, err := count(src)
+	if err != nil {
+		return err
+	}
+	b, err := count(dst)
+	if err != nil {
+		return err
+	}
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		return fmt.Errorf("the copy holds %v keys, the file %v", b, a)
+	}
+	return nil
+}
+
+func syncDirOf(path string) {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

@@ -1,0 +1,27 @@
+package store
+
+import bolt "go.etcd.io/bbolt"
+
+// hotEventsOf counts the events the hot file holds (tests of sealing).
+func hotEventsOf(s *Store) (n int) {
+	s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bEvents).Stats().KeyN; return nil })
+	return n
+}
+
+var HotEvents = hotEventsOf
+
+// SetCompaction lowers the size worth compacting and sets the hook between
+// the compaction's renames, until the test ends.
+func SetCompaction(min int64, between func()) (restore func()) {
+	m, b := compactMin, beforeSwitch
+	compactMin, beforeSwitch = min, between
+	return func() { compactMin, beforeSwitch = m, b }
+}
+
+// SetBeforeHotTx sets the hook between a sealed day's verified segment and
+// its hot transaction.
+func SetBeforeHotTx(fn func(path string)) (restore func()) {
+	old := beforeHotTx
+	beforeHotTx = fn
+	return func() { beforeHotTx = old }
+}
