@@ -38,6 +38,7 @@ func main() {
 	unseen := flag.String("unseen", "", "measure the shipped (embedded) model and the keyword rules on this writer file, then stop")
 	lowo := flag.Bool("lowo", false, "print leave-one-writer-out figures of training variants (no test split involved)")
 	variants := flag.String("variants", "", `with -lowo: the training variants as a JSON list of options ([{"NB":0.3,"NBAlpha":0.1,"Skip":true}])`)
+	cw := flag.String("cw", "", "weigh the corpus lines of these classes in training, e.g. needs_approval=1.3 (comma-separated)")
 	gbias := flag.String("gbias", "", "with -lowo: also print the figures with the general refusal item's bias lowered by each of these, comma-separated")
 	refuse := flag.String("refuse", "", "with -lowo: the refusal-guard thresholds to print, comma-separated (default 0.3,0.35,0.4,0.5,0.6,0.99)")
 	flag.Parse()
@@ -49,6 +50,15 @@ func main() {
 				log.Fatalf("-refuse: %v", err)
 			}
 			lowoRefuse = append(lowoRefuse, x)
+		}
+	}
+	for _, f := range strings.Split(*cw, ",") {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			var x float64
+			if _, err := fmt.Sscan(v, &x); err != nil || !cases.Class(k).Valid() {
+				log.Fatalf("-cw %q: want class=weight", f)
+			}
+			classWeight[k] = x
 		}
 	}
 	if *gbias != "" {
@@ -160,10 +170,14 @@ func findPackageDir() string {
 	return ""
 }
 
+// classWeight weighs the corpus lines of a class in training (-cw; none by
+// default: measured by leave-one-writer-out, docs/cases.md).
+var classWeight = map[string]float64{}
+
 func examples(lines []corpus.Line) []cases.Example {
 	out := make([]cases.Example, 0, len(lines))
 	for _, l := range lines {
-		out = append(out, cases.Example{Text: l.Text, Item: l.Item, Class: cases.Class(l.Class)})
+		out = append(out, cases.Example{Text: l.Text, Item: l.Item, Class: cases.Class(l.Class), Weight: classWeight[l.Class]})
 	}
 	return out
 }
