@@ -52,6 +52,9 @@ func main() {
 			lowoRefuse = append(lowoRefuse, x)
 		}
 	}
+	if *cw != "" {
+		classWeight = map[string]float64{}
+	}
 	for _, f := range strings.Split(*cw, ",") {
 		if k, v, ok := strings.Cut(f, "="); ok {
 			var x float64
@@ -171,7 +174,7 @@ func findPackageDir() string {
 }
 
 // classWeight weighs the corpus lines of a class in training (-cw; none by
-// default: measured by leave-one-writer-out, docs/cases.md).
+// default: measured by leave-one-writer-out and not taken, docs/cases.md).
 var classWeight = map[string]float64{}
 
 func examples(lines []corpus.Line) []cases.Example {
