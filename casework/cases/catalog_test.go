@@ -658,15 +658,29 @@ func TestClassNames(t *testing.T) {
 	}
 }
 
+// TestConcurrentClassify: eight goroutines classifying at once on a fresh
+// catalog (its index built by whichever comes first) get the answers one
+// goroutine gets alone on another copy; how right those are is
+// TestPhrasings' business.
 func TestConcurrentClassify(t *testing.T) {
+	alone := cases.DefaultCatalog()
+	want := make([]cases.Result, len(tuned))
+	for i, p := range tuned {
+		r, err := alone.Classify("", p.text)
+		if err != nil {
+			t.Fatalf("%q: %v", p.text, err)
+		}
+		want[i] = r
+	}
 	c := cases.DefaultCatalog()
 	done := make(chan bool)
 	for g := range 8 {
 		go func() {
 			for i := range 200 {
-				p := tuned[(g*200+i)%len(tuned)]
-				if r, err := c.Classify("", p.text); err != nil || r.Item != p.item {
-					t.Errorf("%q → %s %v", p.text, r.Item, err)
+				k := (g*200 + i) % len(tuned)
+				r, err := c.Classify("", tuned[k].text)
+				if err != nil || r.Item != want[k].Item || r.Class != want[k].Class || r.Confidence != want[k].Confidence || r.Why != want[k].Why {
+					t.Errorf("%q → %s %s %.3f %v, alone %s %s %.3f", tuned[k].text, r.Item, r.Class, r.Confidence, err, want[k].Item, want[k].Class, want[k].Confidence)
 				}
 			}
 			done <- true

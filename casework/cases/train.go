@@ -38,6 +38,11 @@ type TrainOptions struct {
 	// Stop leaves out the character n-grams made only of stopChars (see
 	// featuresOf); the model keeps the choice.
 	Stop bool
+	// MinCount leaves out the features that occur in fewer than MinCount
+	// training texts (0 or 1: none left out): a feature one text taught says
+	// more about that text than about the next customer, and the model
+	// stays small.
+	MinCount int
 	// Average replaces the weights by their mean over the ends of the
 	// second half of the epochs (iterate averaging: a steadier model that
 	// leans less on the last examples seen).
@@ -86,6 +91,15 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 	var data []prep
 	var wItem [][]float64 // per feature, dense over items
 	var wClass [][4]float64
+	var count map[string]int
+	if opt.MinCount > 1 {
+		count = map[string]int{}
+		for _, e := range exs {
+			for _, f := range featuresOf(prepare(e.Text), opt.Skip, opt.Ask, opt.Stop) {
+				count[f.name]++
+			}
+		}
+	}
 	for _, e := range exs {
 		item := -1
 		if i, ok := pos[e.Item]; ok {
@@ -100,6 +114,9 @@ func Train(c *Catalog, exs []Example, opt TrainOptions) *Model {
 			continue
 		}
 		fs := featuresOf(prepare(e.Text), opt.Skip, opt.Ask, opt.Stop)
+		if count != nil {
+			fs = slices.DeleteFunc(fs, func(f feature) bool { return count[f.name] < opt.MinCount })
+		}
 		if len(fs) == 0 {
 			continue
 		}

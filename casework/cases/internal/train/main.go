@@ -38,6 +38,8 @@ func main() {
 	unseen := flag.String("unseen", "", "measure the shipped (embedded) model and the keyword rules on this writer file, then stop")
 	lowo := flag.Bool("lowo", false, "print leave-one-writer-out figures of training variants (no test split involved)")
 	variants := flag.String("variants", "", `with -lowo: the training variants as a JSON list of options ([{"NB":0.3,"NBAlpha":0.1,"Skip":true}])`)
+	cw := flag.String("cw", "", "weigh the corpus lines of these classes in training, e.g. needs_approval=1.3 (comma-separated)")
+	gbias := flag.String("gbias", "", "with -lowo: also print the figures with the general refusal item's bias lowered by each of these, comma-separated")
 	refuse := flag.String("refuse", "", "with -lowo: the refusal-guard thresholds to print, comma-separated (default 0.3,0.35,0.4,0.5,0.6,0.99)")
 	flag.Parse()
 	if *refuse != "" {
@@ -48,6 +50,27 @@ func main() {
 				log.Fatalf("-refuse: %v", err)
 			}
 			lowoRefuse = append(lowoRefuse, x)
+		}
+	}
+	if *cw != "" {
+		classWeight = map[string]float64{}
+	}
+	for _, f := range strings.Split(*cw, ",") {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			var x float64
+			if _, err := fmt.Sscan(v, &x); err != nil || !cases.Class(k).Valid() {
+				log.Fatalf("-cw %q: want class=weight", f)
+			}
+			classWeight[k] = x
+		}
+	}
+	if *gbias != "" {
+		for _, f := range strings.Split(*gbias, ",") {
+			var x float64
+			if _, err := fmt.Sscan(f, &x); err != nil {
+				log.Fatalf("-gbias: %v", err)
+			}
+			lowoGBias = append(lowoGBias, x)
 		}
 	}
 	if *variants != "" {
@@ -150,20 +173,39 @@ func findPackageDir() string {
 	return ""
 }
 
+// classWeight weighs the corpus lines of a class in training (-cw; none by
+// default: measured by leave-one-writer-out and not taken, docs/cases.md).
+var classWeight = map[string]float64{}
+
 func examples(lines []corpus.Line) []cases.Example {
 	out := make([]cases.Example, 0, len(lines))
 	for _, l := range lines {
-		out = append(out, cases.Example{Text: l.Text, Item: l.Item, Class: cases.Class(l.Class)})
+		out = append(out, cases.Example{Text: l.Text, Item: l.Item, Class: cases.Class(l.Class), Weight: classWeight[l.Class]})
 	}
 	return out
 }
 
 var trainOpts = cases.TrainOptions{NB: 0.3, NBAlpha: 0.1}
 
+// generalBias is taken from the general refusal item's bias after training:
+// the item learns from every refusal no specific item fits, hundreds of
+// lines, and would otherwise draw refusals a specific item answers better
+// (chosen by leave-one-writer-out, -gbias).
+var generalBias = 2.0
+
 func fit(cat *cases.Catalog, lines []corpus.Line, info string) *cases.Model {
 	o := trainOpts
 	o.Info = info
-	return cases.Train(cat, examples(lines), o)
+	m := cases.Train(cat, examples(lines), o)
+	shiftGeneral(m, generalBias)
+	return m
+}
+
+// shiftGeneral lowers the general refusal item's bias by d.
+func shiftGeneral(m *cases.Model, d float64) {
+	if i := slices.Index(m.Items, GeneralRefusal); i >= 0 {
+		m.ItemBias[i] -= d
+	}
 }
 
 func experiments(cat *cases.Catalog, train []corpus.Line) {
@@ -335,6 +377,8 @@ type figures struct {
 	refuseUnflagged                                              int // must-refuse lines neither refused nor hinted
 	nonRefuse, nonRefuseHint                                     int // lines of other classes; of them, hinted
 	candRight                                                    int
+	specN, specRight, bribeWrong                                 int // refusal lines with a specific item; of them, right; lines answered bribe_favour not labelled so
+	genN, genSpecific                                            int // refusal lines labelled with the general item; of them, answered with a specific refusal item
 	perClass                                                     map[string][2]int
 	confusion                                                    map[[2]string]int
 }
@@ -361,6 +405,21 @@ func stats(outs []outcome) figures {
 		f.confusion[[2]string{want, got}]++
 		if o.weak {
 			f.weak++
+		}
+		if want == string(cases.MustRefuse) && o.line.Item != "" && o.line.Item != GeneralRefusal {
+			f.specN++
+			if o.item == o.line.Item {
+				f.specRight++
+			}
+		}
+		if o.line.Item == GeneralRefusal {
+			f.genN++
+			if o.class == cases.MustRefuse && o.item != GeneralRefusal {
+				f.genSpecific++
+			}
+		}
+		if o.item == "bribe_favour" && o.line.Item != "bribe_favour" {
+			f.bribeWrong++
 		}
 		if o.line.Item != "" {
 			f.itemKnown++
@@ -523,12 +582,17 @@ func confusion(w io.Writer, f figures) {
 	}
 }
 
+// GeneralRefusal is the catalog's item for a request to refuse that no
+// specific refusal item fits.
+const GeneralRefusal = "cannot_grant"
+
 // labelItems maps each writer line to an item of the writer's class: twice,
 // first with a model of the catalog and the authors' phrasings, then with one
 // that also learnt the first round's confident labels. A line whose best item
 // holds less than half of its class's probability, or less than 20 % in all
 // (no item of the writer's class fits), keeps no item (it still
-// teaches the class head).
+// teaches the class head) — except a must_refuse line, which gets the
+// general refusal item.
 func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line, only string) {
 	var seed []corpus.Line
 	for _, l := range lines {
@@ -572,6 +636,15 @@ func labelItems(cat *cases.Catalog, dir string, lines []corpus.Line, only string
 			}
 		}
 		seed = next
+	}
+	// A refusal no specific item fits gets the general one, so that the
+	// item head learns a refusal without a fitting item as "beyond the
+	// rules" instead of lending it the script of whichever refusal item
+	// (bribe_favour) its politeness resembles.
+	for i, l := range lines {
+		if l.Writer != corpus.Authors && l.Class == string(cases.MustRefuse) && l.Item == "" {
+			lines[i].Item = GeneralRefusal
+		}
 	}
 	byWriter := map[string][]corpus.Line{}
 	for _, l := range lines {
@@ -693,6 +766,7 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 					k := string(cl)
 					fmt.Printf(" %s %s", k[:4], pct(s.perClass[k][1], s.perClass[k][0]))
 				}
+				fmt.Printf(" | item %s (refusals with a specific item %s, answered bribe_favour without its label %d)", pct(s.itemRight, s.itemKnown), pct(s.specRight, s.specN), s.bribeWrong)
 				fmt.Printf(" | weak %s, confidently wrong %s, hint on other classes %s, refusals unflagged %d of %d, refuse→immediate %d (confident %d, without hint %d)\n",
 					pct(s.weak, s.n), pct(s.confWrong, s.n), pct(s.nonRefuseHint, s.nonRefuse), s.refuseUnflagged, s.refuseN,
 					s.refuseImmediate, s.refuseImmediateConf, s.refuseImmediate-s.refuseImmediateHint)
@@ -705,6 +779,22 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 			fmt.Println()
 			if d := os.Getenv("LOWO_DUMP"); d != "" && ra == lowoRefuse[0] {
 				dumpOutcomes(fmt.Sprintf("%s.v%d.jsonl", d, vi), cv, all)
+			}
+			for _, d := range lowoGBias {
+				for _, c := range cv.cats {
+					m := c.Model()
+					shiftGeneral(m, d)
+					c.SetModel(m)
+				}
+				th := cv.chooseWeak(cv.chooseHints(thresholds{mix: m0.Mix, refuseAt: ra}, true))
+				s := stats(cv.run(th))
+				fmt.Printf("    general item's bias -%.2f: all %s, item %s (refusals with a specific item %s, general-labelled refusals answered with a specific item %d of %d, answered bribe_favour without its label %d)\n",
+					d, pct(s.classRight, s.n), pct(s.itemRight, s.itemKnown), pct(s.specRight, s.specN), s.genSpecific, s.genN, s.bribeWrong)
+				for _, c := range cv.cats {
+					m := c.Model()
+					shiftGeneral(m, -d)
+					c.SetModel(m)
+				}
 			}
 			if os.Getenv("LOWO_MISSES") != "" && ra == 0.35 && len(lowoVariants) == 1 {
 				mf, _ := os.Create(os.Getenv("LOWO_MISSES"))
@@ -723,6 +813,7 @@ func leaveOneWriterOut(cat *cases.Catalog, train []corpus.Line) {
 var (
 	lowoVariants = []cases.TrainOptions{{}, {NB: 0.3, NBAlpha: 0.1}}
 	lowoRefuse   = []float64{0.3, 0.35, 0.4, 0.5, 0.6, 0.99}
+	lowoGBias    []float64
 )
 
 // dumpOutcomes writes every held-out line's outcome with the combined class
