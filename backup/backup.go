@@ -85,9 +85,6 @@ func New(h *hall.Hall, opt Options, hs *health.Service) *Service {
 	return s
 }
 
-// Dir is the backup directory.
-func (s *Service) Dir() string { return s.dir }
-
 // fileName is the file name of the backup of a local day.
 func fileName(day string) string { return "hallq-" + strings.ReplaceAll(day, "-", "") + ".db" }
 
@@ -288,17 +285,6 @@ func (s *Service) Stream(w io.Writer) (int64, error) {
 	}
 	res, err := WriteTar(s.h.Store(), s.h.Dir(), w)
 	return res.Bytes + res.Copy, err
-}
-
-// Copy writes a consistent copy of the database to path (Make, and the
-// command line's online backup through the control socket), after checking
-// that it leaves the disk above the limits (EUNAVAILABLE otherwise: nothing
-// is written).
-func (s *Service) Copy(path string) (int64, error) {
-	if err := s.hs.Room(filepath.Dir(path)); err != nil {
-		return 0, err
-	}
-	return s.h.Store().BackupFile(path)
 }
 
 // Write makes a complete backup at path while the hall runs (the command

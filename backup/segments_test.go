@@ -131,7 +131,7 @@ func TestSegmentBackups(t *testing.T) {
 	clk := halltest.NewClock(halltest.Monday10)
 	h := halltest.Open(t, hall.Options{Dir: data, Now: clk.Now, AlwaysOpen: true})
 	b := backup.New(h, backup.Options{}, health.New(h, health.Options{}))
-	bdir := b.Dir()
+	bdir := filepath.Join(data, backup.Dir) // the default backup directory
 
 	f1, err := b.Make(2)
 	if err != nil || f1.Segments != len(sealed) {
@@ -370,7 +370,7 @@ func TestIncompleteBackupCleaned(t *testing.T) {
 	clk := halltest.NewClock(halltest.Monday10)
 	h := halltest.Open(t, hall.Options{Dir: data, Now: clk.Now, AlwaysOpen: true})
 	b := backup.New(h, backup.Options{}, health.New(h, health.Options{}))
-	bdir := b.Dir()
+	bdir := filepath.Join(data, backup.Dir) // the default backup directory
 	os.MkdirAll(filepath.Join(bdir, "history", "2026"), 0o750)
 	old := filepath.Join(bdir, "hallq-20261120.db") // today's format, before segments
 	if _, err := h.Store().BackupFile(old); err != nil {
@@ -523,10 +523,10 @@ func TestBackupRoomCountsSegments(t *testing.T) {
 	if list, _ := b.List(); len(list) != 0 {
 		t.Fatalf("written anyway: %+v", list)
 	}
-	if got := segPaths(t, b.Dir()); len(got) != 0 {
+	if got := segPaths(t, filepath.Join(data, backup.Dir)); len(got) != 0 {
 		t.Fatalf("segments copied anyway: %v", got)
 	}
-	free += uint64(backup.Pending(data, b.Dir()))
+	free += uint64(backup.Pending(data, filepath.Join(data, backup.Dir)))
 	if f, err := b.Make(14); err != nil || f.Segments != len(sealed) {
 		t.Fatalf("with room: %+v %v", f, err)
 	}

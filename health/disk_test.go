@@ -58,7 +58,7 @@ func TestDiskAlertsAndBackupRoom(t *testing.T) {
 	}
 	// (package backup asks Room before every copy)
 	copyPath := filepath.Join(dir, health.BackupDir, "hallq-20261123.db")
-	_, err = backup.New(h, backup.Options{}, hs).Copy(copyPath)
+	_, err = backup.New(h, backup.Options{}, hs).Write(copyPath, 0)
 	if queue.ErrorCode(err) != queue.EUNAVAILABLE || !strings.Contains(queue.ErrorMessage(err), "备份盘空间不足") {
 		t.Errorf("backup that would fill the disk: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strconv"
@@ -903,6 +904,9 @@ func (c *checker) history(s *Store, now time.Time) {
 	for _, e := range s.hist.index().Segments {
 		c.sum.Segments++
 		fi, err := os.Stat(e.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // gone since the scan: missingSegments above names it if its day was sealed
+		}
 		if err != nil {
 			c.damage("history", e.Day, RuleSegment, "%v", err)
 			continue
