@@ -78,8 +78,11 @@ func viewOf(t *testing.T, s *store.Store, days []string) sealedView {
 	}
 	v.rollups, _ = json.Marshal(rs)
 	v.tracking = map[string][]byte{}
-	for _, tk := range ts {
-		if tk.Tracking == "" || v.tracking[tk.Tracking] != nil {
+	// Every 16th ticket's tracking code, and the last one: a sealed code reads
+	// one block of its day, so all of them would decode each day a thousand
+	// times (minutes under -race) and prove nothing more.
+	for i, tk := range ts {
+		if tk.Tracking == "" || v.tracking[tk.Tracking] != nil || i%16 != 0 && i != len(ts)-1 {
 			continue
 		}
 		got, err := s.TicketByTracking(tk.Tracking)
