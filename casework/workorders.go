@@ -14,6 +14,7 @@ import (
 	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Work-order states. A cross-department case (跨部门协办) is opened, worked on
@@ -111,7 +112,7 @@ func checkNote(field, zh, note string, required bool) (string, error) {
 	if utf8.RuneCountInString(note) > maxNote {
 		return "", queue.Err(queue.EINVALID, "err.hall.is_too_long_at", zh, maxNote, field)
 	}
-	if err := hall.CheckChars(field, zh, note, true); err != nil { // text.go
+	if err := textcheck.Chars(field, zh, note, true); err != nil {
 		return "", err
 	}
 	return note, nil
@@ -227,7 +228,7 @@ func (s *Service) OpenWorkOrder(ctx context.Context, p hall.Principal, req OpenW
 	if utf8.RuneCountInString(customer) > 40 {
 		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.the_customer_name_is")
 	}
-	if err := hall.CheckText("the customer name", "客户姓名", customer); err != nil {
+	if err := textcheck.Text("the customer name", "客户姓名", customer); err != nil {
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Live configuration: every change a manager makes in the console is one
@@ -61,7 +62,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 	if err := StaffOnly(p); err != nil {
 		return s, err
 	}
-	if err := checkNames("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil { // text.go
+	if err := textcheck.Names("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil {
 		return s, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
@@ -95,7 +96,7 @@ func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, cr
 	if err := StaffOnly(p); err != nil {
 		return s, err
 	}
-	if err := checkNames("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
+	if err := textcheck.Names("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
 		return s, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SaveService(s, create, tx.Now()) })
@@ -111,7 +112,7 @@ func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConf
 	if err := StaffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
-	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
+	if err := textcheck.Names("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
 		return queue.Counter{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SaveCounter(k, create, tx.Now()) })

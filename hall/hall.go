@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"hallq/hall/config"
+	"hallq/hall/heldclock"
 	"hallq/hall/store"
 	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
@@ -47,8 +48,8 @@ type Options struct {
 // Hall is one open hall. All methods are safe for concurrent use.
 type Hall struct {
 	st    *store.Store
-	now   func() time.Time // clock.now: never before the last event (clock.go)
-	clock *hallClock
+	now   func() time.Time // clock.Now: never before the last event (heldclock)
+	clock *heldclock.Clock
 	log   *slog.Logger
 	cfg   queue.Config
 
@@ -100,8 +101,8 @@ func Open(opt Options) (*Hall, error) {
 	if err != nil {
 		return nil, err
 	}
-	clk := &hallClock{wall: opt.Now, log: opt.Logger}
-	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger,
+	clk := heldclock.New(opt.Now, opt.Logger)
+	h := &Hall{st: st, now: clk.Now, clock: clk, log: opt.Logger,
 		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{})}
 	h.id = config.ReadIdentity(opt.Dir).ID
@@ -161,7 +162,7 @@ func (h *Hall) rebuild() error {
 	if err != nil {
 		return fmt.Errorf("load store: %w", err)
 	}
-	h.clock.see(last.LastAt)
+	h.clock.See(last.LastAt)
 	now := h.now()
 	eng, err := queue.New(h.cfg, now)
 	if err != nil {
@@ -340,7 +341,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	for i := range evs {
 		h.seq++
 		evs[i].Seq = h.seq
-		h.clock.see(evs[i].At)
+		h.clock.See(evs[i].At)
 	}
 	run := h.eng.Running()
 	run.Seq = h.seq

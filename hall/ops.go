@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Principal is who makes a request: a signed-in person or a paired device.
@@ -115,7 +116,7 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 	if err := h.MayOperate(p, n); err != nil {
 		return queue.Ticket{}, err
 	}
-	if err := CheckText("the reason", "原因", op.Reason); err != nil { // text.go
+	if err := textcheck.Text("the reason", "原因", op.Reason); err != nil {
 		return queue.Ticket{}, err
 	}
 	clerk := p.Name
@@ -206,7 +207,7 @@ func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason 
 	if !p.Staff() {
 		return queue.Ticket{}, Forbidden()
 	}
-	if err := CheckText("the reason", "原因", reason); err != nil { // text.go
+	if err := textcheck.Text("the reason", "原因", reason); err != nil {
 		return queue.Ticket{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Cancel(id, reason, tx.Now()) })
