@@ -257,9 +257,9 @@ func (s *Service) OpenWorkOrder(ctx context.Context, p hall.Principal, req OpenW
 		}
 		wo = WorkOrder{ID: nextID(tx, s.h.Location(), KindWorkOrder, "W", now), Code: hall.NewCode(12), Item: it.ID, ItemName: it.NameZH,
 			Department: it.Department, Summary: summary, Customer: customer, Phone: phone,
-			Counter: req.Counter, Clerk: p.Name, ClerkName: p.Who(), OpenedAt: now,
+			Counter: req.Counter, Clerk: p.Name, ClerkName: who(p), OpenedAt: now,
 			PromisedDays: it.PromisedDays, PromisedAt: s.addWorkingDays(tx, now, it.PromisedDays), Status: WOOpen,
-			Log: []LogEntry{{At: now, Actor: p.Who(), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
+			Log: []LogEntry{{At: now, Actor: who(p), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
 		codes := []string{wo.Code}
 		if hasTicket {
 			wo.Day, wo.Ticket, wo.TicketNumber, wo.TicketCode = t.Day, t.ID, t.Number, t.Tracking
@@ -331,7 +331,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, p hall.Principal, id stri
 		if wo.Status == WOClosed {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.work_order_is_closed", wo.ID)
 		}
-		entry := LogEntry{At: now, Actor: p.Who(), Kind: u.Action, Note: note}
+		entry := LogEntry{At: now, Actor: who(p), Kind: u.Action, Note: note}
 		switch u.Action {
 		case "progress":
 			if wo.Status == WOOpen {
@@ -347,7 +347,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, p hall.Principal, id stri
 			if wo.Status != WOResolved {
 				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.call_the_customer_back")
 			}
-			wo.CallBack = &CallBack{At: now, By: p.Who(), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
+			wo.CallBack = &CallBack{At: now, By: who(p), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
 			switch {
 			case !u.Reached:
 				entry.Note = strings.TrimSpace("未接通，稍后再回访 " + note)

@@ -34,12 +34,7 @@ func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
 		h.log.Error("saved settings unreadable; using the seed config")
 		return cfg
 	}
-	cfg.NameZH, cfg.NameEN, cfg.Hours, cfg.Holidays = s.NameZH, s.NameEN, s.Hours, s.Holidays
-	cfg.StarveAfterS, cfg.RecallsBeforeNoShow, cfg.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
-	cfg.NumberWidth, cfg.GreenBurst, cfg.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
-	cfg.ReturnLimit, cfg.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
-	cfg.Overrides, cfg.RemoteTickets, cfg.RemoteGraceS = s.Overrides, s.RemoteTickets, s.RemoteGraceS
-	return cfg
+	return cfg.WithSettings(s)
 }
 
 // Settings returns the hall's committed settings.
@@ -75,11 +70,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		ev.Records = append(ev.Records, NewRecord(KindConfig, keySettings, ns))
 		h.settingsSaved(tx, ns) // OnSettings (remote: the door key with the switch that needs it)
 		// The seed config of rebuilds and recoveries follows (under h.mu).
-		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
-		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit
-		h.cfg.NumberWidth, h.cfg.GreenBurst, h.cfg.GreenOvertakeS = ns.NumberWidth, ns.GreenBurst, ns.GreenOvertakeS
-		h.cfg.ReturnLimit, h.cfg.ReturnWindowS = ns.ReturnLimit, ns.ReturnWindowS
-		h.cfg.Overrides, h.cfg.RemoteTickets, h.cfg.RemoteGraceS = ns.Overrides, ns.RemoteTickets, ns.RemoteGraceS
+		h.cfg = h.cfg.WithSettings(ns)
 		return ev, nil
 	})
 	if err != nil {
