@@ -52,8 +52,10 @@ type Service struct {
 	revokes revokeWatch // who closes a principal's connections when its credentials end (security.go)
 }
 
-// New makes the accounts of h. It registers nothing with the kernel.
+// New makes the accounts of h and registers their Rules with the kernel
+// (who may work a counter).
 func New(h *hall.Hall, opt Options) *Service {
+	h.Authorise(Rules{})
 	s := &Service{h: h, st: h.Store(), sec: opt.Security, cost: opt.BcryptCost}
 	if s.sec == nil {
 		s.sec = logOnly{h}

@@ -13,6 +13,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Staff accounts and device pairing from the manager console. Managers manage
@@ -150,7 +151,7 @@ func (s *Service) UpdateUser(ctx context.Context, p hall.Principal, name string,
 		if d == "" || len([]rune(d)) > 20 {
 			return UserInfo{}, queue.Err(queue.EINVALID, "err.hall.the_name_shown_must")
 		}
-		if err := hall.CheckText("the name shown", "显示姓名", d); err != nil { // text.go
+		if err := textcheck.Text("the name shown", "显示姓名", d); err != nil {
 			return UserInfo{}, err
 		}
 		if d != u.Display {
@@ -159,7 +160,7 @@ func (s *Service) UpdateUser(ctx context.Context, p hall.Principal, name string,
 		}
 	}
 	if ch.StaffNo != nil {
-		if err := hall.CheckText("the staff number", "工号", *ch.StaffNo); err != nil {
+		if err := textcheck.Text("the staff number", "工号", *ch.StaffNo); err != nil {
 			return UserInfo{}, err
 		}
 	}
@@ -255,7 +256,7 @@ func (s *Service) checkDevice(d NewDevice) error {
 	if strings.TrimSpace(d.Name) == "" {
 		return queue.Err(queue.EINVALID, "err.hall.the_device_needs_a")
 	}
-	if err := hall.CheckText("the device name", "设备名称", d.Name); err != nil {
+	if err := textcheck.Text("the device name", "设备名称", d.Name); err != nil {
 		return err
 	}
 	switch d.Kind {

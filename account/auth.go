@@ -15,6 +15,7 @@ import (
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // SessionIdle is how long a session lives without use.
@@ -43,10 +44,10 @@ func (s *Service) AddUser(ctx context.Context, u NewUser) error {
 	if len(u.Password) < 8 {
 		return queue.Err(queue.EINVALID, "err.hall.the_password_needs_at")
 	}
-	if err := hall.CheckText("the name shown", "显示姓名", u.Display); err != nil { // text.go
+	if err := textcheck.Text("the name shown", "显示姓名", u.Display); err != nil {
 		return err
 	}
-	if err := hall.CheckText("the staff number", "工号", u.StaffNo); err != nil {
+	if err := textcheck.Text("the staff number", "工号", u.StaffNo); err != nil {
 		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), s.bcryptCost())

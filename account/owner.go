@@ -9,7 +9,7 @@ import (
 )
 
 // Object-level rules (docs/security.md) beside the kernel's own (who may
-// work a counter, the named call: hall/ops.go and hall/owner.go): which
+// work a counter, the named call: Rules, rules.go): which
 // tickets a caller may touch with a feature's objects, whatever handler, CLI
 // or socket called, and who may free a counter a clerk holds.
 

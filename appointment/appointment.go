@@ -28,6 +28,7 @@ import (
 	"hallq/hall"
 	"hallq/i18n"
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Options configure New.
@@ -478,7 +479,7 @@ func (svc *Service) Book(ctx context.Context, p hall.Principal, req BookRequest)
 	if len([]rune(req.Name)) > 32 {
 		return Appointment{}, queue.Err(queue.EINVALID, "err.hall.the_name_may_have")
 	}
-	if err := hall.CheckText("the name", "姓名", req.Name); err != nil { // text.go
+	if err := textcheck.Text("the name", "姓名", req.Name); err != nil {
 		return Appointment{}, err
 	}
 	if req.Item != "" {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/appointment"
 	"hallq/hall"
 	"hallq/hall/config"
@@ -57,6 +58,7 @@ func apptHallIn(t *testing.T, dir string, check bool) (*apptFixture, *apptClock,
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	t.Cleanup(func() {
 		if !check {
 			return
@@ -292,6 +294,7 @@ func TestAppointmentRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h2.Authorise(account.Rules{})
 	defer h2.Close()
 	if err := h2.Store().Check(); err != nil {
 		t.Error(err)

@@ -95,9 +95,9 @@ func (s *Service) RequestApproval(ctx context.Context, p hall.Principal, req Req
 			}
 		}
 		ap = Approval{ID: nextID(tx, s.h.Location(), KindApproval, "S", now), Code: hall.NewCode(12), Item: it.ID, ItemName: it.NameZH,
-			Approver: it.Approver, Request: note, Counter: req.Counter, Clerk: p.Name, ClerkName: p.Who(),
+			Approver: it.Approver, Request: note, Counter: req.Counter, Clerk: p.Name, ClerkName: who(p),
 			RequestedAt: now, Status: ApPending,
-			Log: []LogEntry{{At: now, Actor: p.Who(), Kind: "requested", Note: "报" + it.Approver + "审批"}}}
+			Log: []LogEntry{{At: now, Actor: who(p), Kind: "requested", Note: "报" + it.Approver + "审批"}}}
 		codes := []string{ap.Code}
 		if hasTicket {
 			ap.Day, ap.Ticket, ap.TicketNumber, ap.TicketCode = t.Day, t.ID, t.Number, t.Tracking
@@ -147,11 +147,11 @@ func (s *Service) DecideApproval(ctx context.Context, p hall.Principal, id strin
 		if ap.Status != ApPending {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.approval_is_decided_already", ap.ID)
 		}
-		ap.Status, ap.DecidedAt, ap.DecidedBy, ap.Decision = ApRejected, &now, p.Who(), note
+		ap.Status, ap.DecidedAt, ap.DecidedBy, ap.Decision = ApRejected, &now, who(p), note
 		if d.Approve {
 			ap.Status = ApApproved
 		}
-		ap.Log = append(ap.Log, LogEntry{At: now, Actor: p.Who(), Kind: ap.Status, Note: note})
+		ap.Log = append(ap.Log, LogEntry{At: now, Actor: who(p), Kind: ap.Status, Note: note})
 		return queue.Event{Type: EvApprovalDecided, At: now, Day: e.Day(), Counter: ap.Counter, Ticket: ap.Ticket, Reason: ap.ID + " " + ap.Status,
 			Records: []queue.Record{hall.NewRecord(KindApproval, ap.ID, ap)}}, nil
 	})

@@ -394,3 +394,12 @@ func (s *Service) MergeCatalog(p hall.Principal, what string, merge func(cur *ca
 // Hall is the kernel this casework belongs to (for consumers such as
 // catalogsync that save services beside the catalog).
 func (s *Service) Hall() *hall.Hall { return s.h }
+
+// who is how p is named in a progress log of a work order or an approval:
+// the display name, or the user name (was hall.Principal.Who).
+func who(p hall.Principal) string {
+	if p.Display != "" {
+		return p.Display
+	}
+	return p.Name
+}

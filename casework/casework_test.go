@@ -54,6 +54,7 @@ func newCaseHall(t *testing.T) *caseHall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	c.h, c.cw = h, casework.New(h)
 	t.Cleanup(func() {
 		if err := c.h.Store().Check(); err != nil {
@@ -85,6 +86,7 @@ func (c *caseHall) reopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	c.h, c.cw = h, casework.New(h)
 }
 

@@ -14,6 +14,7 @@ import (
 	"hallq/casework/cases"
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Work-order states. A cross-department case (跨部门协办) is opened, worked on
@@ -111,7 +112,7 @@ func checkNote(field, zh, note string, required bool) (string, error) {
 	if utf8.RuneCountInString(note) > maxNote {
 		return "", queue.Err(queue.EINVALID, "err.hall.is_too_long_at", zh, maxNote, field)
 	}
-	if err := hall.CheckChars(field, zh, note, true); err != nil { // text.go
+	if err := textcheck.Chars(field, zh, note, true); err != nil {
 		return "", err
 	}
 	return note, nil
@@ -227,7 +228,7 @@ func (s *Service) OpenWorkOrder(ctx context.Context, p hall.Principal, req OpenW
 	if utf8.RuneCountInString(customer) > 40 {
 		return WorkOrder{}, queue.Err(queue.EINVALID, "err.hall.the_customer_name_is")
 	}
-	if err := hall.CheckText("the customer name", "客户姓名", customer); err != nil {
+	if err := textcheck.Text("the customer name", "客户姓名", customer); err != nil {
 		return WorkOrder{}, err
 	}
 	var wo WorkOrder
@@ -256,9 +257,9 @@ func (s *Service) OpenWorkOrder(ctx context.Context, p hall.Principal, req OpenW
 		}
 		wo = WorkOrder{ID: nextID(tx, s.h.Location(), KindWorkOrder, "W", now), Code: hall.NewCode(12), Item: it.ID, ItemName: it.NameZH,
 			Department: it.Department, Summary: summary, Customer: customer, Phone: phone,
-			Counter: req.Counter, Clerk: p.Name, ClerkName: p.Who(), OpenedAt: now,
+			Counter: req.Counter, Clerk: p.Name, ClerkName: who(p), OpenedAt: now,
 			PromisedDays: it.PromisedDays, PromisedAt: s.addWorkingDays(tx, now, it.PromisedDays), Status: WOOpen,
-			Log: []LogEntry{{At: now, Actor: p.Who(), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
+			Log: []LogEntry{{At: now, Actor: who(p), Kind: "opened", Note: fmt.Sprintf("转%s，承诺 %d 个工作日内办结", it.Department, it.PromisedDays)}}}
 		codes := []string{wo.Code}
 		if hasTicket {
 			wo.Day, wo.Ticket, wo.TicketNumber, wo.TicketCode = t.Day, t.ID, t.Number, t.Tracking
@@ -330,7 +331,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, p hall.Principal, id stri
 		if wo.Status == WOClosed {
 			return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.work_order_is_closed", wo.ID)
 		}
-		entry := LogEntry{At: now, Actor: p.Who(), Kind: u.Action, Note: note}
+		entry := LogEntry{At: now, Actor: who(p), Kind: u.Action, Note: note}
 		switch u.Action {
 		case "progress":
 			if wo.Status == WOOpen {
@@ -346,7 +347,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, p hall.Principal, id stri
 			if wo.Status != WOResolved {
 				return queue.Event{}, queue.Err(queue.ECONFLICT, "err.hall.call_the_customer_back")
 			}
-			wo.CallBack = &CallBack{At: now, By: p.Who(), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
+			wo.CallBack = &CallBack{At: now, By: who(p), Reached: u.Reached, Satisfied: u.Reached && u.Satisfied, Note: note}
 			switch {
 			case !u.Reached:
 				entry.Note = strings.TrimSpace("未接通，稍后再回访 " + note)

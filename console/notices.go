@@ -16,6 +16,7 @@ import (
 
 	"hallq/hall"
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Options configure New.
@@ -86,7 +87,7 @@ func (s *Service) SaveNotice(ctx context.Context, p hall.Principal, n Notice) (N
 	}
 	n.TextZH, n.TextEN = strings.TrimSpace(n.TextZH), strings.TrimSpace(n.TextEN)
 	for _, t := range []string{n.TextZH, n.TextEN} {
-		if err := hall.CheckText("the notice", "公告", t); err != nil { // text.go
+		if err := textcheck.Text("the notice", "公告", t); err != nil {
 			return Notice{}, err
 		}
 	}

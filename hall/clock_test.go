@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -28,6 +29,7 @@ func TestClockStepBackAndForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	f.h = h
 	t.Cleanup(func() { checkClose(t, h) })
 	clerk := f.clerk("wang", 1)
@@ -99,6 +101,7 @@ func TestClockBehindAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	f.h = h
 	t.Cleanup(func() { checkClose(t, h) })
 	if !strings.Contains(logs.String(), "wall clock is behind") {

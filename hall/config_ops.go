@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Live configuration: every change a manager makes in the console is one
@@ -33,12 +34,7 @@ func (h *Hall) withSavedSettings(cfg queue.Config) queue.Config {
 		h.log.Error("saved settings unreadable; using the seed config")
 		return cfg
 	}
-	cfg.NameZH, cfg.NameEN, cfg.Hours, cfg.Holidays = s.NameZH, s.NameEN, s.Hours, s.Holidays
-	cfg.StarveAfterS, cfg.RecallsBeforeNoShow, cfg.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
-	cfg.NumberWidth, cfg.GreenBurst, cfg.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
-	cfg.ReturnLimit, cfg.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
-	cfg.Overrides, cfg.RemoteTickets, cfg.RemoteGraceS = s.Overrides, s.RemoteTickets, s.RemoteGraceS
-	return cfg
+	return cfg.WithSettings(s)
 }
 
 // Settings returns the hall's committed settings.
@@ -61,7 +57,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 	if err := StaffOnly(p); err != nil {
 		return s, err
 	}
-	if err := checkNames("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil { // text.go
+	if err := textcheck.Names("the hall's name", "营业厅名称", s.NameZH, s.NameEN); err != nil {
 		return s, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
@@ -74,11 +70,7 @@ func (h *Hall) SaveSettings(ctx context.Context, p Principal, s queue.Settings) 
 		ev.Records = append(ev.Records, NewRecord(KindConfig, keySettings, ns))
 		h.settingsSaved(tx, ns) // OnSettings (remote: the door key with the switch that needs it)
 		// The seed config of rebuilds and recoveries follows (under h.mu).
-		h.cfg.NameZH, h.cfg.NameEN, h.cfg.Hours, h.cfg.Holidays = ns.NameZH, ns.NameEN, ns.Hours, ns.Holidays
-		h.cfg.StarveAfterS, h.cfg.RecallsBeforeNoShow, h.cfg.PhoneDailyLimit = ns.StarveAfterS, ns.RecallsBeforeNoShow, ns.PhoneDailyLimit
-		h.cfg.NumberWidth, h.cfg.GreenBurst, h.cfg.GreenOvertakeS = ns.NumberWidth, ns.GreenBurst, ns.GreenOvertakeS
-		h.cfg.ReturnLimit, h.cfg.ReturnWindowS = ns.ReturnLimit, ns.ReturnWindowS
-		h.cfg.Overrides, h.cfg.RemoteTickets, h.cfg.RemoteGraceS = ns.Overrides, ns.RemoteTickets, ns.RemoteGraceS
+		h.cfg = h.cfg.WithSettings(ns)
 		return ev, nil
 	})
 	if err != nil {
@@ -95,7 +87,7 @@ func (h *Hall) SaveService(ctx context.Context, p Principal, s queue.Service, cr
 	if err := StaffOnly(p); err != nil {
 		return s, err
 	}
-	if err := checkNames("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
+	if err := textcheck.Names("the service's name", "业务名称", append([]string{s.NameZH, s.NameEN, s.DescZH, s.DescEN}, s.Documents...)...); err != nil {
 		return s, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SaveService(s, create, tx.Now()) })
@@ -111,7 +103,7 @@ func (h *Hall) SaveCounter(ctx context.Context, p Principal, k queue.CounterConf
 	if err := StaffOnly(p); err != nil {
 		return queue.Counter{}, err
 	}
-	if err := checkNames("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
+	if err := textcheck.Names("the counter's name", "窗口名称", k.NameZH, k.NameEN, k.Spoken); err != nil {
 		return queue.Counter{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().SaveCounter(k, create, tx.Now()) })

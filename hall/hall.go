@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"hallq/hall/config"
+	"hallq/hall/diskerr"
+	"hallq/hall/heldclock"
+	"hallq/hall/reccache"
 	"hallq/hall/store"
 	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
@@ -47,8 +50,8 @@ type Options struct {
 // Hall is one open hall. All methods are safe for concurrent use.
 type Hall struct {
 	st    *store.Store
-	now   func() time.Time // clock.now: never before the last event (clock.go)
-	clock *hallClock
+	now   func() time.Time // clock.Now: never before the last event (heldclock)
+	clock *heldclock.Clock
 	log   *slog.Logger
 	cfg   queue.Config
 
@@ -63,9 +66,8 @@ type Hall struct {
 	inflight   sync.WaitGroup
 	commits    commitQueue // commits in sequence order (commit.go)
 	// recs is the write model of the hall's other records (work orders,
-	// ratings, …) by kind and key, loaded from the store a kind at a time.
-	recs  map[string]map[string]queue.Record
-	nrecs int
+	// ratings, …) by kind and key, read from the store on first use.
+	recs *reccache.Cache
 
 	// Read side: the committed state, advanced in sequence order.
 	pmu       sync.RWMutex
@@ -100,9 +102,9 @@ func Open(opt Options) (*Hall, error) {
 	if err != nil {
 		return nil, err
 	}
-	clk := &hallClock{wall: opt.Now, log: opt.Logger}
-	h := &Hall{st: st, now: clk.now, clock: clk, log: opt.Logger,
-		pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
+	clk := heldclock.New(opt.Now, opt.Logger)
+	h := &Hall{st: st, now: clk.Now, clock: clk, log: opt.Logger,
+		recs: reccache.New(maxCachedRecords), pending: map[uint64]*queue.Event{}, listeners: map[int]func(queue.Event, *queue.Engine){},
 		stop: make(chan struct{})}
 	h.id = config.ReadIdentity(opt.Dir).ID
 	if err := h.load(opt.Dir, opt.AlwaysOpen); err != nil {
@@ -161,7 +163,7 @@ func (h *Hall) rebuild() error {
 	if err != nil {
 		return fmt.Errorf("load store: %w", err)
 	}
-	h.clock.see(last.LastAt)
+	h.clock.See(last.LastAt)
 	now := h.now()
 	eng, err := queue.New(h.cfg, now)
 	if err != nil {
@@ -286,7 +288,7 @@ func (h *Hall) exec(actor string, fn func(e *queue.Engine, now time.Time) (queue
 	if cerr != nil {
 		h.recover()
 		h.log.Error("commit failed", "type", evs[len(evs)-1].Type, "err", cerr)
-		return queue.Event{}, commitError(evs[len(evs)-1].Type, cerr)
+		return queue.Event{}, diskerr.Commit(evs[len(evs)-1].Type, cerr) // a full, read-only or failing disk: EUNAVAILABLE
 	}
 	if err != nil {
 		return queue.Event{}, err
@@ -340,7 +342,7 @@ func (h *Hall) decide(actor string, fn func(e *queue.Engine, now time.Time) (que
 	for i := range evs {
 		h.seq++
 		evs[i].Seq = h.seq
-		h.clock.see(evs[i].At)
+		h.clock.See(evs[i].At)
 	}
 	run := h.eng.Running()
 	run.Seq = h.seq
@@ -373,7 +375,7 @@ func (h *Hall) reloadLocked() {
 	h.restore(eng, day, ls)
 	st := ls.State
 	h.eng = eng
-	h.recs, h.nrecs = nil, 0
+	h.recs.Reset()
 	// Nothing is in flight: go on right after the last durable event (the
 	// failed ones were skipped by publish and never reached anyone).
 	h.seq = st.LastSeq
@@ -434,8 +436,8 @@ func (h *Hall) doneSince(last time.Time) time.Time {
 // first use and kept (absent ones too) until the cache grows past
 // maxCachedRecords, so a year of ratings is not held in memory.
 func (h *Hall) recordLocked(kind, key string) (queue.Record, bool) {
-	if r, ok := h.recs[kind][key]; ok {
-		return r, r.Kind != "" // a zero Record caches "not there"
+	if r, ok, cached := h.recs.Get(kind, key); cached {
+		return r, ok
 	}
 	// Once the commits in flight have landed the store holds every record
 	// decided so far; h.mu keeps new ones from starting.
@@ -455,17 +457,11 @@ func (h *Hall) recordLocked(kind, key string) (queue.Record, bool) {
 const maxCachedRecords = 20000
 
 func (h *Hall) cacheLocked(kind, key string, r queue.Record) {
-	if h.recs == nil || h.nrecs >= maxCachedRecords {
+	if h.recs.Full() {
 		h.inflight.Wait() // everything dropped is in the store
-		h.recs, h.nrecs = map[string]map[string]queue.Record{}, 0
+		h.recs.Reset()
 	}
-	if h.recs[kind] == nil {
-		h.recs[kind] = map[string]queue.Record{}
-	}
-	if _, ok := h.recs[kind][key]; !ok {
-		h.nrecs++
-	}
-	h.recs[kind][key] = r
+	h.recs.Put(kind, key, r)
 }
 
 // recordsLocked returns every record of kind, in key order. Call it with

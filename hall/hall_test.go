@@ -14,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/hall/store"
 	"hallq/queue"
@@ -87,6 +88,7 @@ func (f *fixture) open() *hall.Hall {
 	if err != nil {
 		f.t.Fatalf("open hall: %v", err)
 	}
+	h.Authorise(account.Rules{}) // who may work a counter (the kernel alone refuses everyone)
 	f.h = h
 	f.t.Cleanup(func() { checkClose(f.t, h) })
 	return h
@@ -639,6 +641,7 @@ func TestRolloverWhileRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	t.Cleanup(func() { checkClose(t, h) })
 	var r recorder
 	r.listen(h)

@@ -14,7 +14,8 @@ import (
 // What features register with the kernel (docs/architecture.md): scheduled
 // jobs (Every), listeners of committed events (Listen, hall.go), the checks
 // and additions of a finish (CheckItem, OnFinish), the additions to a change
-// of the settings (OnSettings) and what to stop on Close (OnClose). The
+// of the settings (OnSettings), who may work a counter (Authorise, owner.go)
+// and what to stop on Close (OnClose). The
 // kernel calls them; it does not know the features.
 type hooks struct {
 	mu       sync.RWMutex
@@ -23,6 +24,7 @@ type hooks struct {
 	finish   []func(tx *Tx, ev *queue.Event, item string)
 	settings []func(tx *Tx, s queue.Settings)
 	closers  []func()
+	rules    Rules // who may work a counter (owner.go: Authorise)
 }
 
 // Every runs job every d (0: the hall's tick, Options.Tick) in its own
@@ -77,7 +79,10 @@ func (h *Hall) CheckItem(check func(item string) error) {
 	h.hooks.mu.Unlock()
 }
 
-func (h *Hall) checkItem(item string) error {
+// ValidItem runs the checks registered with CheckItem on a ticket's business
+// item ("" means none): Issue and a counter's finish do, and a feature that
+// issues a ticket on its own path (remote: phone tickets).
+func (h *Hall) ValidItem(item string) error {
 	h.hooks.mu.RLock()
 	defer h.hooks.mu.RUnlock()
 	for _, c := range h.hooks.checks {
@@ -87,11 +92,6 @@ func (h *Hall) checkItem(item string) error {
 	}
 	return nil
 }
-
-// ValidItem runs the checks registered with CheckItem on the business item
-// of a ticket a feature issues on its own path (remote: phone tickets); ""
-// means no item.
-func (h *Hall) ValidItem(item string) error { return h.checkItem(item) }
 
 // OnFinish registers fn to run inside every counter finish, after the engine
 // made its event ev and before it is committed, with the item the clerk named

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hallq/queue"
+	"hallq/textcheck"
 )
 
 // Principal is who makes a request: a signed-in person or a paired device.
@@ -43,15 +44,6 @@ func (p Principal) Actor() string {
 	return p.Kind + ":" + p.Name
 }
 
-// Who is how p is named in a progress log: the display name, or the user
-// name.
-func (p Principal) Who() string {
-	if p.Display != "" {
-		return p.Display
-	}
-	return p.Name
-}
-
 // Staff reports whether p is a manager or admin.
 func (p Principal) Staff() bool {
 	return p.Kind == "user" && (p.Role == RoleManager || p.Role == RoleAdmin)
@@ -79,7 +71,7 @@ func (h *Hall) Issue(ctx context.Context, p Principal, req IssueRequest) (queue.
 		// (CheckIn) mints one.
 		return queue.Ticket{}, queue.Err(queue.EINVALID, "err.hall.appointment_tickets_come_only")
 	}
-	if err := h.checkItem(req.Item); err != nil { // hooks.go: CheckItem
+	if err := h.ValidItem(req.Item); err != nil { // hooks.go: CheckItem
 		return queue.Ticket{}, err
 	}
 	q := queue.IssueRequest{Service: req.Service, Priority: queue.Priority(req.Priority),
@@ -115,16 +107,16 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 	if err := h.MayOperate(p, n); err != nil {
 		return queue.Ticket{}, err
 	}
-	if err := CheckText("the reason", "原因", op.Reason); err != nil { // text.go
+	if err := textcheck.Text("the reason", "原因", op.Reason); err != nil {
 		return queue.Ticket{}, err
 	}
-	clerk := p.Name
+	clerk, rules := p.Name, h.rules()
 	var found = true
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) {
 		e, now := tx.Engine(), tx.Now()
 		switch op.Action {
 		case "call":
-			ev, ok, err := call(e, p, n, op, now)
+			ev, ok, err := call(e, rules, p, n, op, now)
 			if err == nil && !ok {
 				found = false
 				return queue.Event{}, errNothing
@@ -136,7 +128,7 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 			return e.Start(n, clerk, now)
 		case "finish":
 			// The item is checked and recorded by what features registered (CheckItem, OnFinish: casework.go).
-			if err := h.checkItem(op.Item); err != nil {
+			if err := h.ValidItem(op.Item); err != nil {
 				return queue.Event{}, err
 			}
 			ev, err := e.Finish(n, clerk, op.Item, now)
@@ -173,9 +165,9 @@ func (h *Hall) Operate(ctx context.Context, p Principal, n int, op CounterOp) (q
 
 // call decides a call at counter n for p: the next ticket (ok false when no
 // one waits), or one named by id or number (指呼), which p may call only if
-// counter n serves it (mayCallNamedLocked) or as a manager's override,
-// noted in the event's reason.
-func call(e *queue.Engine, p Principal, n int, op CounterOp, now time.Time) (ev queue.Event, ok bool, err error) {
+// the rules allow it (account: counter n serves it, or a manager's override,
+// noted in the event's reason).
+func call(e *queue.Engine, r Rules, p Principal, n int, op CounterOp, now time.Time) (ev queue.Event, ok bool, err error) {
 	if op.Number != "" {
 		t, found := e.Find(op.Number)
 		if !found {
@@ -190,7 +182,7 @@ func call(e *queue.Engine, p Principal, n int, op CounterOp, now time.Time) (ev 
 	if !found {
 		return ev, true, queue.Err(queue.ENOTFOUND, "err.hall.no_such_ticket_today")
 	}
-	override, err := mayCallNamedLocked(e, p, n, t) // owner.go
+	override, err := r.MayCallNamed(e, p, n, t)
 	if err != nil {
 		return ev, true, err
 	}
@@ -206,7 +198,7 @@ func (h *Hall) CancelTicket(ctx context.Context, p Principal, id uint64, reason 
 	if !p.Staff() {
 		return queue.Ticket{}, Forbidden()
 	}
-	if err := CheckText("the reason", "原因", reason); err != nil { // text.go
+	if err := textcheck.Text("the reason", "原因", reason); err != nil {
 		return queue.Ticket{}, err
 	}
 	ev, err := h.Exec(p.Actor(), func(tx *Tx) (queue.Event, error) { return tx.Engine().Cancel(id, reason, tx.Now()) })

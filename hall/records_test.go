@@ -101,7 +101,7 @@ func TestRecordCacheBounded(t *testing.T) {
 	for i := range maxCachedRecords + 10 {
 		h.recordLocked("other", fmt.Sprintf("k%06d", i)) // misses, cached as absent
 	}
-	n := h.nrecs
+	n := h.recs.Len()
 	r, ok := h.recordLocked("note", "kept")
 	h.mu.Unlock()
 	if n > maxCachedRecords {

@@ -81,17 +81,25 @@ func (e *Engine) SetSettings(s Settings, now time.Time) (Event, error) {
 		}
 	}
 	slices.Sort(hol)
-	c := e.liveConfig()
-	c.NameZH, c.NameEN, c.Hours, c.Holidays = s.NameZH, s.NameEN, s.Hours, hol
-	c.StarveAfterS, c.RecallsBeforeNoShow, c.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
-	c.NumberWidth, c.GreenBurst, c.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
-	c.ReturnLimit, c.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
-	c.Overrides, c.RemoteTickets, c.RemoteGraceS = cloneOverrides(s.Overrides), s.RemoteTickets, s.RemoteGraceS
+	s.Holidays = hol
+	c := e.liveConfig().WithSettings(s)
 	if err := c.Validate(); err != nil {
 		return Event{}, err
 	}
 	c.Services, c.Counters = nil, nil
 	return e.commit(Event{Type: EvConfig, Reason: "settings", Config: &c}, now), nil
+}
+
+// WithSettings returns c with the settings s in place of its own (its
+// services, counters and the rest kept), as SetSettings applies them; the
+// hall applies saved settings over its seed config with it.
+func (c Config) WithSettings(s Settings) Config {
+	c.NameZH, c.NameEN, c.Hours, c.Holidays = s.NameZH, s.NameEN, s.Hours, s.Holidays
+	c.StarveAfterS, c.RecallsBeforeNoShow, c.PhoneDailyLimit = s.StarveAfterS, s.RecallsBeforeNoShow, s.PhoneDailyLimit
+	c.NumberWidth, c.GreenBurst, c.GreenOvertakeS = s.NumberWidth, s.GreenBurst, s.GreenOvertakeS
+	c.ReturnLimit, c.ReturnWindowS = s.ReturnLimit, s.ReturnWindowS
+	c.Overrides, c.RemoteTickets, c.RemoteGraceS = cloneOverrides(s.Overrides), s.RemoteTickets, s.RemoteGraceS
+	return c
 }
 
 // SaveService adds a service (create) or changes one. The prefix must be one

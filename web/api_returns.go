@@ -3,8 +3,8 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"hallq/hall"
 	"hallq/privacy"
+	"hallq/returns"
 )
 
 // returnTicket: POST /api/v1/tickets/return {"number"|"code"} → 200 the
@@ -12,11 +12,11 @@ import (
 // estimated_wait_s). Kiosks (the customer types the number or scans the
 // ticket), clerks and managers.
 func (s *Server) returnTicket(c *fiber.Ctx) error {
-	var req hall.ReturnRequest
+	var req returns.Request
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	t, err := s.hall.ReturnTicket(c.UserContext(), principal(c), req)
+	t, err := returns.Ticket(c.UserContext(), s.hall, principal(c), req)
 	if err != nil {
 		return err
 	}

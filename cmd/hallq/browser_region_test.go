@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hallq/account"
 	"hallq/hall"
 	"hallq/hall/config"
 	"hallq/hall/store"
@@ -90,6 +91,7 @@ func TestBrowserRegionConsole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		h.Authorise(account.Rules{})
 		mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}
 		for n := 1; n <= 3+i; n++ {
 			if _, err := h.SetCounterOpen(ctx, mgr, n, true); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"hallq/account"
 	"hallq/internal/halltest"
+	"hallq/returns"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -30,6 +31,7 @@ func cmdHallDay(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	defer h.Close()
 	if err := halltest.Accounts(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 		t.Fatal(err)
@@ -240,6 +242,7 @@ func TestCLIRestoreAfterReturn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		h.Authorise(account.Rules{})
 		defer h.Close()
 		if err := halltest.Accounts(h).AddUser(ctx, account.NewUser{Name: "c1", Password: "c1-password", Role: hall.RoleClerk}); err != nil {
 			t.Fatal(err)
@@ -268,7 +271,7 @@ func TestCLIRestoreAfterReturn(t *testing.T) {
 		missed := op(hall.CounterOp{Action: "call"})
 		op(hall.CounterOp{Action: "recall"})
 		op(hall.CounterOp{Action: "no-show"})
-		if tk, err := h.ReturnTicket(ctx, desk, hall.ReturnRequest{Number: missed.Number}); err != nil || tk.Ahead != 3 {
+		if tk, err := returns.Ticket(ctx, h, desk, returns.Request{Number: missed.Number}); err != nil || tk.Ahead != 3 {
 			t.Fatalf("return %s: %+v %v", missed.Number, tk, err)
 		}
 		for {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/account"
 	"hallq/hall"
 )
 
@@ -81,6 +82,7 @@ func Open(t testing.TB, opt hall.Options) *hall.Hall {
 	if err != nil {
 		t.Fatalf("open hall: %v", err)
 	}
+	h.Authorise(account.Rules{}) // who may work a counter, as account.New registers it
 	t.Cleanup(func() { CheckClose(t, h) })
 	return h
 }

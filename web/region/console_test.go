@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hallq/account"
 	"hallq/casework"
 	"hallq/casework/cases"
 	"hallq/catalogsync"
@@ -70,6 +71,7 @@ func newHall(t *testing.T, id string, seed uint64) caseHall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	t.Cleanup(func() { h.Close() })
 	return caseHall{h, casework.New(h)}
 }
@@ -103,6 +105,7 @@ func liveHall(t *testing.T) *hall.Hall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Authorise(account.Rules{})
 	t.Cleanup(func() { h.Close() })
 	ctx := context.Background()
 	mgr := hall.Principal{Kind: "user", Name: "mgr", Role: hall.RoleManager}

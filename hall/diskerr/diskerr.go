@@ -1,18 +1,21 @@
-package hall
+// Package diskerr words a commit the disk refused (was hall/diskerr.go): the
+// kernel's committer hands it the store's error.
+package diskerr
 
 import (
 	"errors"
 	"fmt"
 	"syscall"
 
+	_ "hallq/i18n" // queue.Err renders its keys with the catalog that i18n registers in its init
 	"hallq/queue"
 )
 
-// commitError explains a failed commit. The disk conditions a hall PC meets
+// Commit explains a failed commit of an event of type typ. The disk conditions a hall PC meets
 // (full, turned read-only, failing) get EUNAVAILABLE with a message the clerk
 // can act on; nothing of the command was kept, so it may simply be tried
 // again once the disk is fixed. Anything else stays an internal error.
-func commitError(typ string, err error) error {
+func Commit(typ string, err error) error {
 	var key string
 	switch {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
