@@ -141,6 +141,17 @@ func incompleteFiles(dir, backupDir string) []string {
 	return out
 }
 
+// onlySegments: every finding is a sealed day's segment (none lies beyond
+// the listed ones).
+func onlySegments(sum store.Summary) bool {
+	for _, p := range sum.Problems {
+		if p.Rule != store.RuleSegment {
+			return false
+		}
+	}
+	return len(sum.Problems) > 0 && sum.More == 0
+}
+
 // checkResult prints a check's findings, one line each, and says what to do:
 // damage to the file points at the newest backup that is intact; a broken
 // rule of the data (which every backup of the hall shares) does not.
@@ -157,6 +168,9 @@ func checkResult(w io.Writer, dir string, sum store.Summary, via string) error {
 		fmt.Fprintf(w, "  … and %d more\n", sum.More)
 	}
 	n := len(sum.Problems) + sum.More
+	if onlySegments(sum) { // the hot file is intact: restoring it would rewind the hall for nothing
+		return fmt.Errorf("%w: %d sealed days damaged or missing (listed above); the hall database itself is intact and the hall keeps issuing tickets: put the days back with hallq restore --history-only (above), no stop needed", history.ErrDamaged, n)
+	}
 	if sum.Damaged() {
 		return damaged(dir, fmt.Errorf("%w: %d problems, listed above", store.ErrDamaged, n))
 	}

@@ -127,6 +127,11 @@ func TestCLIBackupRestoreSegments(t *testing.T) {
 		// the damaged file, so damaged too.
 		t.Fatalf("check after damage: %v\n%s", err, out)
 	}
+	// The hot file is intact: check must not send the hall back to its last
+	// full backup (that would rewind today) for damaged sealed days.
+	if msg := err.Error(); strings.Contains(msg, "systemctl stop") || strings.Contains(msg, "newest intact backup") {
+		t.Errorf("check advises a full restore for damaged sealed days: %v", err)
+	}
 
 	// Only the sealed days, from the daily backup: the hot file stays.
 	hotBefore, _ := os.ReadFile(filepath.Join(dir, store.FileName))
