@@ -334,26 +334,13 @@ func WriteTo(src interface {
 		n, err := src.BackupFile(path)
 		return Result{Path: path, Bytes: n}, err
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
-	if err != nil {
+	var res Result
+	if err := writeSynced(path, func(w io.Writer) (err error) {
+		res, err = WriteTar(src, data, w)
+		return err
+	}); err != nil {
 		return Result{}, fmt.Errorf("backup to %s: %w", path, err)
 	}
-	res, err := WriteTar(src, data, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return Result{}, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	syncDir(filepath.Dir(path))
 	res.Path = path
 	return res, nil
 }

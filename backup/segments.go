@@ -65,12 +65,22 @@ func syncDir(dir string) {
 
 // writeFileSynced writes data to path via path.tmp, synced and renamed.
 func writeFileSynced(path string, data []byte) error {
+	return writeSynced(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeSynced writes path through write into path.tmp, syncs it, renames it
+// into place and syncs the directory; on any error path.tmp is removed and
+// path is untouched.
+func writeSynced(path string, write func(w io.Writer) error) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}
