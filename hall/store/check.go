@@ -215,7 +215,7 @@ func (s *Store) verify(rules bool) (sum Summary, err error) {
 			c.damage("file", "", RulePages, "%v", err)
 			return
 		}
-		if err := s.db.View(func(tx *bolt.Tx) error { c.walk(tx); return nil }); err != nil {
+		if err := s.view(func(tx *bolt.Tx) error { c.walk(tx); return nil }); err != nil {
 			c.damage("file", "", RulePages, "%v", err)
 		}
 		if s.hist != nil {

@@ -29,7 +29,7 @@ func (s *Store) Commit(evs []queue.Event, run *queue.Running) error {
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if err := b.write(tx); err != nil {
 			return err
 		}

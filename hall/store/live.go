@@ -192,7 +192,7 @@ type LiveState struct {
 // (every ticket of the day) and Running is nil.
 func (s *Store) LoadLive(day string, doneSince time.Time) (LiveState, error) {
 	var ls LiveState
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		st, err := loadTx(tx, day, false)
 		if err != nil {
 			return err
@@ -277,7 +277,7 @@ func (s *Store) fullInto(tx *bolt.Tx, day string, ls *LiveState) (err error) {
 // TicketOf returns the stored ticket id of day (finished tickets that a
 // restart left out of the live queue).
 func (s *Store) TicketOf(day string, id uint64) (t queue.Ticket, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		key := append(dayKey(day), u64(id)...)
 		v := tx.Bucket(bTickets).Get(key)
 		if v == nil {

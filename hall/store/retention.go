@@ -24,7 +24,7 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 	end := dayKey(beforeDay)
 	// Sealed days: their personal fields are kept apart, so erasing them is
 	// a range delete; no segment is rewritten.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.update(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bPersonal)
 		if pb == nil {
 			return nil
@@ -48,7 +48,7 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 	// so nothing can slip in between.
 	for start := []byte{}; start != nil; {
 		var puts []kv
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bTickets).Cursor()
 			n := 0
 			k, v := c.Seek(start)
@@ -76,7 +76,7 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 			return nil
 		})
 		if err == nil && len(puts) > 0 {
-			err = s.db.Update(func(tx *bolt.Tx) error { return putAll(tx.Bucket(bTickets), puts, &changed) })
+			err = s.update(func(tx *bolt.Tx) error { return putAll(tx.Bucket(bTickets), puts, &changed) })
 		}
 		if err != nil {
 			return changed, err
@@ -87,7 +87,7 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 	for done := false; !done; {
 		var puts []kv
 		var from, last uint64
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			if raw := tx.Bucket(bMeta).Get([]byte(metaAnonSeq)); len(raw) == 8 {
 				from = binary.BigEndian.Uint64(raw)
 			}
@@ -131,7 +131,7 @@ func (s *Store) Anonymise(beforeDay string, batch int) (changed int, err error) 
 			return nil
 		})
 		if err == nil && last != from {
-			err = s.db.Update(func(tx *bolt.Tx) error {
+			err = s.update(func(tx *bolt.Tx) error {
 				if err := putAll(tx.Bucket(bEvents), puts, &changed); err != nil {
 					return err
 				}

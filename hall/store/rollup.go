@@ -501,7 +501,7 @@ func mergeChanges(rb *bolt.Bucket, key []byte, add []CounterChange) error {
 // RollupsCurrent reports whether the rollups cover every stored event.
 func (s *Store) RollupsCurrent() (bool, error) {
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bEvents).Stats().KeyN == 0 {
 			ok = true
 			return nil
@@ -526,7 +526,7 @@ func (s *Store) EnsureRollups() error {
 // RebuildRollups drops the rollups and recomputes them from the event log,
 // in one transaction.
 func (s *Store) RebuildRollups() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bRollups) != nil {
 			if err := tx.DeleteBucket(bRollups); err != nil {
 				return err
@@ -585,7 +585,7 @@ type RollupDay struct {
 // inclusive) that has tickets or counter changes, in day order, within one
 // read transaction.
 func (s *Store) EachRollupDay(from, to string, fn func(d *RollupDay) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(bRollups)
 		if rb == nil {
 			return nil

@@ -132,7 +132,7 @@ func readSealMark(tx *bolt.Tx) (m sealedMark) {
 
 // SealedThrough returns the last sealed day ("" when none).
 func (s *Store) SealedThrough() (day string, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error { day = readSealMark(tx).Day; return nil })
+	err = s.view(func(tx *bolt.Tx) error { day = readSealMark(tx).Day; return nil })
 	return day, err
 }
 
@@ -482,7 +482,7 @@ func nextDay(day string) string {
 // nextSealDay is the oldest day before today that the hot file's events
 // still hold ("" when none).
 func (s *Store) nextSealDay(today string) (day string, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bEvents).Cursor().First()
 		if k == nil {
 			return nil
@@ -517,7 +517,7 @@ func (s *Store) sealDay(day string) error {
 		hotRev = map[uint64]int{}
 		held   = map[uint64]bool{}
 	)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var ev queue.Event
@@ -586,7 +586,7 @@ func (s *Store) sealDay(day string) error {
 	first, lastSeq := seg.Seqs()
 	lastAt := d.Events[len(d.Events)-1].At
 	beforeHotTx(path)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		if m := readSealMark(tx); m.Day >= day {
 			return nil // sealed meanwhile
 		}
@@ -822,7 +822,7 @@ func (s *Store) HistoryProblems() []string {
 
 func (s *Store) verifiedOf() map[string]verifiedSeg {
 	out := map[string]verifiedSeg{}
-	s.db.View(func(tx *bolt.Tx) error {
+	s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bVerified)
 		if b == nil {
 			return nil
@@ -863,7 +863,7 @@ func (s *Store) VerifyHistory(ctx context.Context, now time.Time, limit int) (ch
 		if s.db.IsReadOnly() {
 			continue
 		}
-		if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.update(func(tx *bolt.Tx) error {
 			b, err := tx.CreateBucketIfNotExists(bVerified)
 			if err != nil {
 				return err
@@ -894,7 +894,7 @@ func verifySegment(path string) error {
 // checkHistory adds to a check the segments that are damaged: those whose
 // verification no longer holds are read whole now.
 func (c *checker) history(s *Store, now time.Time) {
-	s.db.View(func(tx *bolt.Tx) error {
+	s.view(func(tx *bolt.Tx) error {
 		for _, day := range s.missingSegments(tx, s.hist.index(), 0) {
 			c.damage("history", day, RuleSegment, "%v", s.errMissing(day))
 		}

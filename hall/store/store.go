@@ -298,13 +298,21 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// view runs fn in a read transaction: every read of the store goes through
+// it (and update), so that what the store keeps in front of the tree has one
+// place to be taken into account.
+func (s *Store) view(fn func(*bolt.Tx) error) error { return s.db.View(fn) }
+
+// update runs fn in a write transaction of its own; see view.
+func (s *Store) update(fn func(*bolt.Tx) error) error { return s.db.Update(fn) }
+
 // Check runs bbolt's consistency check and returns the first problem found.
 // It runs in a write transaction (rolled back, so nothing is written): bbolt
 // compares the pages it reaches with the shared freelist, and a commit that
 // frees pages while a read-only check runs would look like damage.
 func (s *Store) Check() (err error) {
 	if s.db.IsReadOnly() {
-		return s.db.View(func(tx *bolt.Tx) error { return firstCheckError(tx) })
+		return s.view(func(tx *bolt.Tx) error { return firstCheckError(tx) })
 	}
 	tx, err := s.db.Begin(true)
 	if err != nil {
@@ -329,7 +337,7 @@ func firstCheckError(tx *bolt.Tx) error {
 
 // Ping reads the schema version, proving the file answers.
 func (s *Store) Ping() error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta).Get([]byte("schema")) == nil {
 			return errors.New("schema version missing")
 		}
@@ -438,7 +446,7 @@ type State struct {
 // Load reads the services, counters, the tickets of day, and the high marks,
 // in one read transaction.
 func (s *Store) Load(day string) (st State, err error) {
-	err = s.db.View(func(tx *bolt.Tx) (err error) {
+	err = s.view(func(tx *bolt.Tx) (err error) {
 		st, err = loadTx(tx, day, true)
 		return err
 	})
@@ -558,7 +566,7 @@ func ticketsOf(tx *bolt.Tx, from, to string) ([]queue.Ticket, error) {
 // inclusive), in id order.
 func (s *Store) Tickets(from, to string) ([]queue.Ticket, error) {
 	out := []queue.Ticket{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return s.eachTicketTx(tx, from, to, func(t *queue.Ticket) error {
 			out = append(out, *t)
 			return nil
@@ -571,13 +579,13 @@ func (s *Store) Tickets(from, to string) ([]queue.Ticket, error) {
 // in id order, without holding them all in memory (a sealed day's tickets
 // are read from its segment: one day at a time).
 func (s *Store) EachTicket(from, to string, fn func(t *queue.Ticket) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return s.eachTicketTx(tx, from, to, fn) })
+	return s.view(func(tx *bolt.Tx) error { return s.eachTicketTx(tx, from, to, fn) })
 }
 
 // TicketByTracking returns the latest ticket with the tracking code.
 func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 	var t queue.Ticket
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		key := tx.Bucket(bTracking).Get([]byte(code))
 		if key == nil {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
@@ -616,7 +624,7 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 // sealed days' from their segments, then the hot file's.
 func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 	var out []queue.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if limit <= 0 {
 			return nil
 		}
@@ -649,7 +657,7 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 // LastEvent returns the newest committed event (ok false when there is
 // none), for the shipper's lag.
 func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bEvents).Cursor().Last()
 		if k != nil {
 			ok = true
@@ -670,7 +678,7 @@ func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
 // GetMeta reads a JSON value from the meta bucket into v; found is false when
 // the key is absent.
 func (s *Store) GetMeta(key string, v any) (found bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bMeta).Get([]byte(key))
 		if raw == nil {
 			return nil
@@ -687,7 +695,7 @@ func (s *Store) PutMeta(key string, v any) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), raw) })
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), raw) })
 }
 
 // Seed writes the initial records of a new hall and its config, unless the
@@ -697,7 +705,7 @@ func (s *Store) Seed(config any, services []queue.Service, counters []queue.Coun
 	if err != nil {
 		return false, err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if meta.Get([]byte("config")) != nil {
 			return nil
@@ -737,7 +745,7 @@ type DiskStats struct {
 func (s *Store) DiskStats() (d DiskStats, err error) {
 	st := s.db.Stats()
 	d.PageWrites, d.PageBytes = st.TxStats.GetWrite(), st.TxStats.GetPageAlloc()
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		d.Used = tx.Size() - int64(st.FreePageN+st.PendingPageN)*int64(s.db.Info().PageSize)
 		return nil
 	})
@@ -749,7 +757,7 @@ func (s *Store) DiskStats() (d DiskStats, err error) {
 // is the database as it was when Backup began.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		n, err = tx.WriteTo(w)
 		return err
 	})
@@ -761,7 +769,7 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // read transaction, then the copy is written to w.
 func (s *Store) BackupSized(w io.Writer, head func(size int64) error) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		if err := head(tx.Size()); err != nil {
 			return err
 		}
@@ -809,7 +817,7 @@ func TokenHash(token string) []byte {
 
 // Record returns the stored record kind/key; ok is false if there is none.
 func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
 		if kb == nil {
 			return nil
@@ -827,7 +835,7 @@ func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
 // EachRecord calls fn with every stored record of kind in key order, keys
 // from start (inclusive, "" for the first) on, until fn returns false.
 func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
 		if kb == nil {
 			return nil
