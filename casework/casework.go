@@ -97,6 +97,19 @@ func (s *Service) Catalog() *cases.Catalog {
 	return cc.cat
 }
 
+// StoredCatalog is the catalog managers saved in a stopped hall's store
+// (hallq export): nil when none was saved (the default catalog is the
+// hall's), an error when the saved one cannot be read.
+func StoredCatalog(records interface {
+	Record(kind, key string) (queue.Record, bool, error)
+}) (*cases.Catalog, error) {
+	r, ok, err := records.Record(KindCatalog, catalogKey)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return cases.ParseCatalog(r.Data)
+}
+
 func (s *Service) setCatalog(c *cases.Catalog, rev int) {
 	cc := &s.catalog
 	cc.mu.Lock()

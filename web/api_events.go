@@ -17,22 +17,6 @@ import (
 	"hallq/region/feed"
 )
 
-// ExportEvent is an event as it leaves the hall for the region, without
-// its hall and epoch (feed.Line has them): personal fields of its tickets
-// left out (phone, 户号, note, tracking code), records left out (they may
-// hold contact details; the region counts tickets, not people).
-func ExportEvent(ev queue.Event) queue.Event {
-	return feed.Source{}.Line(ev).Event
-}
-
-// ExportLine is one line of the offline export (hallq export with the
-// server stopped): the ExportEvent with the store's epoch, in which its seq
-// counts. The live feed's lines are feed.Line (hall, epoch and more).
-type ExportLine struct {
-	queue.Event
-	Epoch string `json:"epoch,omitempty"`
-}
-
 // WriteEvents writes every event after since to w as NDJSON (one feed.Line
 // per line) and returns the last sequence written (since if none), so a
 // caller resumes with ?since=LAST. catalog (casework's) classes the cases.

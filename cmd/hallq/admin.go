@@ -15,10 +15,11 @@ import (
 	"time"
 
 	backups "hallq/backup"
+	"hallq/casework"
 	"hallq/hall/store"
 	"hallq/history"
 	"hallq/queue"
-	"hallq/web"
+	"hallq/region/feed"
 )
 
 // check: hallq check — verify the store, through the running server if
@@ -327,10 +328,17 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 		return userError(err)
 	}
 	defer st.Close()
+	cat, err := casework.StoredCatalog(st)
+	if err != nil {
+		return fmt.Errorf("export: the saved business catalog: %w", err)
+	}
+	src, err := feed.StoreSource(st, *data, cat)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	enc := json.NewEncoder(stdout)
-	epoch := st.Epoch()
 	return st.EachEvent(*since, func(ev queue.Event) error {
-		return enc.Encode(web.ExportLine{Event: web.ExportEvent(ev), Epoch: epoch})
+		return enc.Encode(src.Line(ev))
 	})
 }
 

@@ -1,20 +1,49 @@
 package feed
 
 import (
+	"fmt"
+
 	"hallq/casework/cases"
 	"hallq/hall"
+	"hallq/hall/config"
 	"hallq/hall/store"
+	"hallq/queue"
 )
 
 // HallSource is the Source of a running hall: its id, epoch, catalog
 // (casework.Service.Catalog; nil: the default catalog) and services.
 func HallSource(h *hall.Hall, catalog func() *cases.Catalog) Source {
+	return sourceOf(h.ID(), h.Store().EpochInfo(), catalog, func() []queue.Service { return h.Config().Services })
+}
+
+// StoreSource is the Source of a stopped hall's store in dir (hallq export
+// with the server stopped): the same lines the running hall gives, from
+// what the store holds — hall.json's id in dir (else the id derived from
+// the stored config), the store's epoch, the catalog saved by managers
+// (nil: the default) and the stored config's services.
+func StoreSource(st *store.Store, dir string, catalog *cases.Catalog) (Source, error) {
+	var cfg queue.Config
+	if _, err := st.GetMeta("config", &cfg); err != nil {
+		return Source{}, fmt.Errorf("read hall config: %w", err)
+	}
+	id := config.ReadIdentity(dir).ID
+	if id == "" {
+		id = config.DeriveID(cfg)
+	}
+	var cat func() *cases.Catalog
+	if catalog != nil {
+		cat = func() *cases.Catalog { return catalog }
+	}
+	return sourceOf(id, st.EpochInfo(), cat, func() []queue.Service { return cfg.Services }), nil
+}
+
+func sourceOf(id string, ep store.Epoch, catalog func() *cases.Catalog, services func() []queue.Service) Source {
 	if catalog == nil {
 		catalog = cases.DefaultCatalog
 	}
 	return Source{
-		Hall:  h.ID(),
-		Epoch: EpochFunc(h.Store().EpochInfo()),
+		Hall:  id,
+		Epoch: EpochFunc(ep),
 		Class: func(item string) string {
 			if it, ok := catalog().Item(item); ok {
 				return string(it.Class)
@@ -22,7 +51,7 @@ func HallSource(h *hall.Hall, catalog func() *cases.Catalog) Source {
 			return ""
 		},
 		Target: func(svc string) int {
-			for _, s := range h.Config().Services {
+			for _, s := range services() {
 				if s.Prefix == svc {
 					return s.TargetWaitS
 				}
