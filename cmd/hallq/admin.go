@@ -49,6 +49,9 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 			return userError(err)
 		}
 		defer st.Close()
+		if note := st.WALNote(); note != "" {
+			fmt.Fprintln(stdout, note)
+		}
 		sum, _ = st.Verify() // the problems are in sum
 	}
 	for _, f := range incompleteFiles(*data, *backupDir) {

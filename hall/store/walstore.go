@@ -389,3 +389,33 @@ func defaultLogger(l *slog.Logger) *slog.Logger {
 	}
 	return l
 }
+
+// walMarks raises m (the marks of the database in dir, which a restore
+// replaces) by the events its write-ahead log holds and the tree lacks (a
+// hall killed before it wrote them), so the restored file numbers none of
+// them again; a damaged log marks m damaged (the restore adds its margin).
+func walMarks(dir string, m *Marks) *Marks {
+	if m == nil {
+		return nil
+	}
+	r, exists, err := readWAL(filepath.Join(dir, WALName))
+	if err != nil {
+		m.Damaged = true
+		return m
+	}
+	if !exists || walForeign(r.head, m.Epoch, m.walGen) != "" {
+		return m
+	}
+	for _, fr := range unapplied(r, m.walGen) {
+		for _, ev := range fr.evs {
+			m.Seq = max(m.Seq, ev.Seq)
+			if !ev.At.IsZero() && ev.At.After(m.LastAt) {
+				m.LastAt = ev.At
+			}
+			for _, t := range ev.Tickets {
+				m.TicketID = max(m.TicketID, t.ID)
+			}
+		}
+	}
+	return m
+}
