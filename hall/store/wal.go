@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unsafe"
 
 	"hallq/queue"
 )
@@ -49,6 +50,7 @@ const (
 	walSlot      = 512  // header slots at 0 and walSlot
 	walData      = 4096 // the first frame
 	walFrameHead = 16
+	walBlock     = 4096 // appends and cuts write whole blocks
 	walVersion   = 1
 	// walMaxEvents: a commit of more events goes to the tree directly (after
 	// a flush); pending frames are flushed once they hold this many.
@@ -78,6 +80,10 @@ type walLog struct {
 	slot  int // the slot of the current header; a cut writes the other
 	epoch string
 	off   int64 // where the next frame goes
+	// head is the header block (both slots), tail the block that holds
+	// off: appends and cuts write whole 4 KB blocks (openLogFile), so the
+	// bytes before off in its block are kept to be written again.
+	head, tail []byte
 	// pages and bytes count what appends and cuts wrote: the 4 KB pages a
 	// sync writes to the disk, the bytes of the frames and headers.
 	pages, bytes, frames int64
@@ -218,11 +224,13 @@ func align8(n int64) int64 { return (n + 7) &^ 7 }
 
 // walRead is what readWAL found in a log file.
 type walRead struct {
-	head   walHeader
+	hdr    walHeader
 	slot   int
 	frames []walFrame
 	end    int64 // after the last whole frame
 	torn   bool  // a torn frame (never acknowledged) ends the log
+	head   []byte
+	tail   []byte // the block that holds end
 }
 
 // readWAL reads the log at path. ok is false when there is no file. Damage
@@ -245,15 +253,15 @@ func readWAL(path string) (r walRead, ok bool, err error) {
 	}
 	switch {
 	case ok1 && (!ok0 || h1.gen > h0.gen):
-		r.head, r.slot = h1, 1
+		r.hdr, r.slot = h1, 1
 	case ok0:
-		r.head, r.slot = h0, 0
+		r.hdr, r.slot = h0, 0
 	default:
 		return r, true, fmt.Errorf("%s: %w: neither header slot is valid (%d bytes)", path, ErrWALDamaged, len(b))
 	}
 	off := int64(walData)
 	for {
-		p, end, ok := frameAt(b, off, r.head.gen)
+		p, end, ok := frameAt(b, off, r.hdr.gen)
 		if !ok {
 			break
 		}
@@ -270,15 +278,21 @@ func readWAL(path string) (r walRead, ok bool, err error) {
 	// whole frame of this generation further on means acknowledged frames
 	// lie behind damage.
 	for o := off + 8; o+walFrameHead <= int64(len(b)); o += 8 {
-		if binary.BigEndian.Uint64(b[o+8:]) != r.head.gen {
+		if binary.BigEndian.Uint64(b[o+8:]) != r.hdr.gen {
 			continue
 		}
-		if _, _, ok := frameAt(b, o, r.head.gen); ok {
+		if _, _, ok := frameAt(b, o, r.hdr.gen); ok {
 			return r, true, fmt.Errorf("%s: %w at byte %d: a whole frame of the log follows at byte %d, so events that were acknowledged would be lost", path, ErrWALDamaged, off, o)
 		}
 	}
-	if off+walFrameHead <= int64(len(b)) && binary.BigEndian.Uint64(b[off+8:]) == r.head.gen {
+	if off+walFrameHead <= int64(len(b)) && binary.BigEndian.Uint64(b[off+8:]) == r.hdr.gen {
 		r.torn = true
+	}
+	r.head = alignedBlock(walBlock)
+	copy(r.head, b)
+	r.tail = alignedBlock(walBlock)
+	if bs := off &^ (walBlock - 1); bs < int64(len(b)) {
+		copy(r.tail[:off-bs], b[bs:])
 	}
 	return r, true, nil
 }
@@ -297,21 +311,28 @@ func createWAL(path string, gen uint64, epoch string) (*walLog, error) {
 	if _, err = f.Write(buf); err == nil {
 		err = f.Sync()
 	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		f.Close()
 		os.Remove(tmp)
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	syncDir(filepath.Dir(path))
-	return &walLog{f: f, path: path, gen: gen, epoch: epoch, off: walData}, nil
+	if f, err = openLogFile(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	head := alignedBlock(walBlock)
+	copy(head, buf)
+	return &walLog{f: f, path: path, gen: gen, epoch: epoch, off: walData, head: head, tail: alignedBlock(walBlock)}, nil
 }
 
 // openWAL opens the existing log at path for appending after r.
 func openWAL(path string, r walRead) (*walLog, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := openLogFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -321,7 +342,7 @@ func openWAL(path string, r walRead) (*walLog, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w: %d bytes, want %d", path, ErrWALDamaged, fi.Size(), walSize)
 	}
-	return &walLog{f: f, path: path, gen: r.head.gen, slot: r.slot, epoch: r.head.epoch, off: r.end}, nil
+	return &walLog{f: f, path: path, gen: r.hdr.gen, slot: r.slot, epoch: r.hdr.epoch, off: r.end, head: r.head, tail: r.tail}, nil
 }
 
 func syncDir(dir string) {
@@ -339,27 +360,37 @@ var walHook func(point string)
 // fits reports whether a frame of n payload bytes fits after the frames.
 func (w *walLog) fits(n int) bool { return w.off+align8(walFrameHead+int64(n)) <= walSize }
 
-// append writes one frame and fdatasyncs it.
+// append writes one frame and fdatasyncs it: the blocks from the one that
+// holds off to the one the frame ends in, the bytes of earlier frames in
+// the first block written again as they were, the rest of the last block
+// zeros.
 func (w *walLog) append(payload []byte) error {
 	if w.broken != nil {
 		return w.broken
 	}
 	n := align8(walFrameHead + int64(len(payload)))
-	fr := make([]byte, n)
+	start := w.off &^ (walBlock - 1)
+	end := (w.off + n + walBlock - 1) &^ (walBlock - 1)
+	buf := alignedBlock(int(end - start))
+	at := w.off - start
+	copy(buf, w.tail[:at])
+	fr := buf[at : at+n]
 	binary.BigEndian.PutUint32(fr, uint32(len(payload)))
 	binary.BigEndian.PutUint64(fr[8:], w.gen)
 	copy(fr[walFrameHead:], payload)
 	binary.BigEndian.PutUint32(fr[4:], crc32.Checksum(fr[8:walFrameHead+len(payload)], castagnoli))
 	var err error
-	if walHook != nil && len(fr) > 64 {
-		// A crash midway: half the frame written and on disk.
-		if _, err = w.f.WriteAt(fr[:len(fr)/2], w.off); err == nil {
+	if walHook != nil && n > 64 {
+		// A crash midway: the first half of the frame on disk.
+		half := alignedBlock(len(buf))
+		copy(half, buf[:at+n/2])
+		if _, err = w.f.WriteAt(half, start); err == nil {
 			err = fdatasync(w.f)
 		}
 		walHook("append")
 	}
 	if err == nil {
-		_, err = w.f.WriteAt(fr, w.off)
+		_, err = w.f.WriteAt(buf, start)
 	}
 	if err == nil {
 		err = fdatasync(w.f)
@@ -368,10 +399,14 @@ func (w *walLog) append(payload []byte) error {
 		w.broken = fmt.Errorf("write-ahead log %s: %w", w.path, err)
 		return w.broken
 	}
-	w.pages += (w.off+n-1)/4096 - w.off/4096 + 1
+	w.pages += (end - start) / walBlock
 	w.bytes += n
 	w.frames++
 	w.off += n
+	clear(w.tail)
+	if bs := w.off &^ (walBlock - 1); bs < end {
+		copy(w.tail, buf[bs-start:])
+	}
 	return nil
 }
 
@@ -382,20 +417,34 @@ func (w *walLog) cut() error {
 		return w.broken
 	}
 	slot := 1 - w.slot
-	if _, err := w.f.WriteAt(encodeWALHeader(walHeader{gen: w.gen + 1, epoch: w.epoch}), int64(slot*walSlot)); err != nil {
+	head := alignedBlock(walBlock)
+	copy(head, w.head)
+	copy(head[slot*walSlot:(slot+1)*walSlot], make([]byte, walSlot))
+	copy(head[slot*walSlot:], encodeWALHeader(walHeader{gen: w.gen + 1, epoch: w.epoch}))
+	_, err := w.f.WriteAt(head, 0)
+	if err == nil {
+		err = fdatasync(w.f)
+	}
+	if err != nil {
 		w.broken = fmt.Errorf("write-ahead log %s: %w", w.path, err)
 		return w.broken
 	}
-	if err := fdatasync(w.f); err != nil {
-		w.broken = fmt.Errorf("write-ahead log %s: %w", w.path, err)
-		return w.broken
-	}
+	w.head = head
 	w.pages++
 	w.bytes += walSlot
 	w.gen++
 	w.slot = slot
 	w.off = walData
+	clear(w.tail)
 	return nil
+}
+
+// alignedBlock returns n zero bytes at an address aligned to walBlock, as
+// O_DIRECT wants.
+func alignedBlock(n int) []byte {
+	b := make([]byte, n+walBlock)
+	skip := (walBlock - int(uintptr(unsafe.Pointer(&b[0]))%walBlock)) % walBlock
+	return b[skip : skip+n : skip+n]
 }
 
 func (w *walLog) close() error { return w.f.Close() }

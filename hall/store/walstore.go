@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,15 @@ type walState struct {
 	tickets  map[string]bool // ticket keys (day + id)
 	flushErr error           // the last flush's failure (reads return it)
 }
+
+// walOff: stores opened while it is set commit to the tree directly, as
+// before the log (a log left is still replayed at open). For benchmarks
+// that compare the two paths in one run; SetWALOff sets it.
+var walOff atomic.Bool
+
+// SetWALOff makes stores opened from now on commit without the write-ahead
+// log (off) or with it; it returns the previous setting. Benchmarks only.
+func SetWALOff(off bool) (was bool) { return walOff.Swap(off) }
 
 // logCommit appends b as one frame to the log. done is false when the
 // commit must go to the tree instead: no log, a broken log, or a frame
@@ -177,7 +187,7 @@ func applyFrames(tx *bolt.Tx, frames []walFrame, gen uint64) error {
 // when it is at the tree's (the tree's transaction was synced, the cut was
 // not).
 func unapplied(r walRead, treeGen uint64) []walFrame {
-	if r.head.gen == treeGen+1 {
+	if r.hdr.gen == treeGen+1 {
 		return r.frames
 	}
 	return nil
@@ -259,7 +269,7 @@ func (s *Store) openWALFor(dir string) error {
 	var treeGen uint64
 	s.db.View(func(tx *bolt.Tx) error { treeGen = walTreeGen(tx); return nil })
 	if exists {
-		if why := walForeign(r.head, s.epoch.ID, treeGen); why != "" {
+		if why := walForeign(r.hdr, s.epoch.ID, treeGen); why != "" {
 			aside := fmt.Sprintf("%s.foreign-%s", path, time.Now().UTC().Format("20060102T150405Z"))
 			if err := os.Rename(path, aside); err != nil {
 				return fmt.Errorf("move the write-ahead log %s aside: %w", path, err)
@@ -270,6 +280,9 @@ func (s *Store) openWALFor(dir string) error {
 		}
 	}
 	if !exists {
+		if walOff.Load() {
+			return nil
+		}
 		s.w.log, err = createWAL(path, treeGen+1, s.epoch.ID)
 		return err
 	}
@@ -279,7 +292,7 @@ func (s *Store) openWALFor(dir string) error {
 	for _, fr := range frames {
 		replayed += len(fr.evs)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return applyFrames(tx, frames, r.head.gen) }); err != nil {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return applyFrames(tx, frames, r.hdr.gen) }); err != nil {
 		return fmt.Errorf("replay the write-ahead log %s into %s: %w", path, s.path, err)
 	}
 	if replayed > 0 {
@@ -288,7 +301,14 @@ func (s *Store) openWALFor(dir string) error {
 	if s.w.log, err = openWAL(path, r); err != nil {
 		return err
 	}
-	return s.w.log.cut()
+	if err := s.w.log.cut(); err != nil {
+		return err
+	}
+	if walOff.Load() {
+		s.w.log.close()
+		s.w.log = nil
+	}
+	return nil
 }
 
 // readOnlyWAL makes a read-only store see the events its log holds that
@@ -309,7 +329,7 @@ func (s *Store) readOnlyWAL(dir string) {
 	}
 	var treeGen uint64
 	s.db.View(func(tx *bolt.Tx) error { treeGen = walTreeGen(tx); return nil })
-	if why := walForeign(r.head, s.epoch.ID, treeGen); why != "" {
+	if why := walForeign(r.hdr, s.epoch.ID, treeGen); why != "" {
 		s.walNote = fmt.Sprintf("the write-ahead log %s is not this database's and is not read: %s", path, why)
 		return
 	}
@@ -320,7 +340,7 @@ func (s *Store) readOnlyWAL(dir string) {
 	if len(frames) == 0 {
 		return
 	}
-	if err := s.applyToCopy(frames, r.head.gen); err != nil {
+	if err := s.applyToCopy(frames, r.hdr.gen); err != nil {
 		s.walErr = fmt.Errorf("the write-ahead log %s holds %d events the database lacks, and they could not be read: %w", path, n, err)
 		return
 	}
@@ -403,7 +423,7 @@ func walMarks(dir string, m *Marks) *Marks {
 		m.Damaged = true
 		return m
 	}
-	if !exists || walForeign(r.head, m.Epoch, m.walGen) != "" {
+	if !exists || walForeign(r.hdr, m.Epoch, m.walGen) != "" {
 		return m
 	}
 	for _, fr := range unapplied(r, m.walGen) {
