@@ -16,8 +16,8 @@ import (
 	"hallq/account"
 
 	"hallq/hall"
-	"hallq/hall/store"
 	"hallq/hall/config"
+	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/web"
 )
