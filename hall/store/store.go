@@ -725,7 +725,14 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 
 // LastEvent returns the newest committed event (ok false when there is
 // none), for the shipper's lag.
+//
+// It does not flush: when frames are pending, the newest is the last
+// pending frame's, read from its bytes (a feed polling for news would
+// otherwise end every commit's sharing).
 func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
+	if ev, ok := s.lastPending(); ok {
+		return ev, true, nil
+	}
 	err = s.view(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bEvents).Cursor().Last()
 		if k != nil {

@@ -79,8 +79,11 @@ func TestWALReadAfterCommit(t *testing.T) {
 		t.Fatalf("tracking right after the commit: %+v %v", got, err)
 	}
 	commit(t, s, issueEv(5, 5))
-	if ev, ok, err := s.LastEvent(); err != nil || !ok || ev.Seq != 5 {
+	if ev, ok, err := s.LastEvent(); err != nil || !ok || ev.Seq != 5 || ev.Ticket != 5 {
 		t.Fatalf("last event right after the commit: %d %v %v", ev.Seq, ok, err)
+	}
+	if _, frames := store.WALState(s); frames != 1 {
+		t.Fatalf("the last event is read from the pending frame: %d frames pending, want 1", frames)
 	}
 	commit(t, s, issueEv(6, 6))
 	if st, err := s.Load("2026-11-23"); err != nil || len(st.Tickets) != 6 || st.LastSeq != 6 {

@@ -217,6 +217,31 @@ func (s *Store) pendingTicket(key []byte) bool {
 	return s.w.tickets[string(key)]
 }
 
+// lastPending returns the newest event of the pending frames (ok false:
+// none pending).
+func (s *Store) lastPending() (ev queue.Event, ok bool) {
+	if s.npend.Load() == 0 {
+		return ev, false
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for i := len(s.w.pending) - 1; i >= 0; i-- {
+		fr, err := decodeWALPayload(s.w.pending[i])
+		if err != nil {
+			return ev, false
+		}
+		for _, e := range fr.evs {
+			if !ok || e.Seq > ev.Seq {
+				ev, ok = e, true
+			}
+		}
+		if ok {
+			return ev, true
+		}
+	}
+	return ev, false
+}
+
 // closeWAL flushes the pending frames and closes the log.
 func (s *Store) closeWAL() error {
 	s.wmu.Lock()
