@@ -23,7 +23,6 @@ type walState struct {
 	log      *walLog
 	pending  [][]byte // payloads of the frames not yet in the tree
 	events   int      // events in pending
-	since    time.Time
 	timer    *time.Timer
 	records  map[string]bool // kind NUL key of the records pending frames carry
 	kinds    map[string]bool
@@ -87,7 +86,6 @@ func (s *Store) logCommit(b *batch, run *queue.Running) (done bool, err error) {
 		// commit tries again before it appends, and reads return it.
 		s.flushLocked()
 	} else if w.timer == nil {
-		w.since = time.Now()
 		w.timer = time.AfterFunc(walFlushAfter, s.flushTimer)
 	}
 	return true, nil
