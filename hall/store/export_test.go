@@ -63,3 +63,15 @@ func WALState(s *Store) (gen uint64, frames int) {
 }
 
 const WALData, WALFrameHead = walData, walFrameHead
+
+// WALTimer reports whether the flush timer is armed and, with fire, runs
+// what it runs when it goes off.
+func WALTimer(s *Store, fire bool) (armed bool) {
+	s.wmu.Lock()
+	armed = s.w.timer != nil
+	s.wmu.Unlock()
+	if fire {
+		s.flushTimer()
+	}
+	return armed
+}

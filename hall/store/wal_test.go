@@ -143,6 +143,33 @@ func TestWALFlushesAt64(t *testing.T) {
 	wantSeqs(t, "reopened", s, seq)
 }
 
+// TestWALFlushTimer: the first pending frame arms the flush timer; when it
+// goes off the frames reach the tree, and a flush disarms it.
+func TestWALFlushTimer(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	if store.WALTimer(s, false) {
+		t.Fatal("a timer is armed with nothing pending")
+	}
+	commit(t, s, issueEv(1, 1))
+	commit(t, s, issueEv(2, 2))
+	if !store.WALTimer(s, true) {
+		t.Fatal("no timer armed for the pending frames")
+	}
+	if _, frames := store.WALState(s); frames != 0 {
+		t.Fatalf("%d frames pending after the timer went off", frames)
+	}
+	commit(t, s, issueEv(3, 3))
+	if _, err := s.Events(0, 1); err != nil {
+		t.Fatal(err)
+	}
+	if store.WALTimer(s, false) {
+		t.Fatal("the timer is still armed after a flush")
+	}
+	store.Abandon(s)
+	s = openStore(t, filepath.Dir(s.Path()))
+	wantSeqs(t, "reopened", s, 3)
+}
+
 // TestWALReplay: frames pending when the process stops (Abandon: no flush,
 // no close) are in the tree after the next open, once each, and a second
 // open changes nothing.
