@@ -393,19 +393,11 @@ func firstCheckError(tx *bolt.Tx) error {
 	return first
 }
 
-// Ping reads the schema version, proving the file answers, and returns the
-// last failure to write the log's events to it. It does not flush (a
-// health probe would end every commit's sharing): the schema is a key no
-// commit writes.
+// Ping reads the schema version, proving the file answers. It does not
+// flush (a health probe would end every commit's sharing): the schema is a
+// key no commit writes. A flush that fails for room fails the next commit,
+// which the hall reports as it reports any failed commit.
 func (s *Store) Ping() error {
-	if s.npend.Load() > 0 {
-		s.wmu.Lock()
-		err := s.w.flushErr
-		s.wmu.Unlock()
-		if err != nil {
-			return err
-		}
-	}
 	return s.viewOwn(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta).Get([]byte("schema")) == nil {
 			return errors.New("schema version missing")
