@@ -98,7 +98,7 @@ func Open(opt Options) (*Hall, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	st, err := store.OpenWith(opt.Dir, store.OpenOptions{Init: opt.Init})
+	st, err := store.OpenWith(opt.Dir, store.OpenOptions{Init: opt.Init, Logger: opt.Logger})
 	if err != nil {
 		return nil, err
 	}

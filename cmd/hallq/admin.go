@@ -36,7 +36,7 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("usage: hallq check [--data DIR] [--backup-dir DIR]")
 	}
 	var sum store.Summary
-	via := ""
+	via, walNote := "", ""
 	if ok, err := viaSocket(*data, "/check", struct{}{}, &sum); ok {
 		if err != nil {
 			return err
@@ -50,12 +50,16 @@ func check(ctx context.Context, args []string, stdout io.Writer) error {
 			return userError(err)
 		}
 		defer st.Close()
+		walNote = st.WALNote()
 		sum, _ = st.Verify() // the problems are in sum
 	}
 	for _, f := range incompleteFiles(*data, *backupDir) {
 		fmt.Fprintf(stdout, "incomplete, not a backup (an interrupted backup or restore left it; it may be deleted): %s\n", f)
 	}
 	hot := checkResult(stdout, *data, sum, via)
+	if walNote != "" {
+		fmt.Fprintln(stdout, walNote)
+	}
 	dirs := []string{filepath.Join(*data, "backups")}
 	if *backupDir != "" {
 		dirs = append(dirs, *backupDir)

@@ -17,6 +17,7 @@ import (
 
 	"hallq/hall"
 	"hallq/hall/config"
+	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -71,7 +72,19 @@ func benchKioskToken(m *Main) string {
 // into a real server on a real bbolt file and reports the rate. The raw
 // baseline of the same disk is BenchmarkBatchPuts (./hall/store, 64 writers
 // of bbolt batched puts): run both on one machine to compare.
+//
+// It runs without the write-ahead log (wal=off, as before the log) and with
+// it (wal=on), side by side.
 func BenchmarkIssueHTTP(b *testing.B) {
+	for _, wal := range []string{"off", "on"} {
+		b.Run("wal="+wal, func(b *testing.B) {
+			defer store.SetWALOff(store.SetWALOff(wal == "off"))
+			issueHTTP(b)
+		})
+	}
+}
+
+func issueHTTP(b *testing.B) {
 	const kiosks = 64
 	if b.N > benchCapacity {
 		b.Fatalf("b.N %d exceeds the %d numbers of a bench day: lower -benchtime", b.N, benchCapacity)

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"hallq/hall"
+	"hallq/hall/store"
 	"hallq/queue"
 	"hallq/web"
 )
@@ -36,9 +37,19 @@ import (
 // With one desk (one customer at a time) each event is a commit of its own,
 // the worst case; with six desks at once the committer shares commits. Run
 // with -benchtime Nx (N customers; e.g. 1000x).
+//
+// Each runs without the write-ahead log (wal=off: every commit a bbolt
+// transaction, as before the log) and with it (wal=on), side by side;
+// log-B/event are the log's 4 KB pages its syncs wrote, tree-B/event
+// bbolt's page writes (meta pages included), both per event.
 func BenchmarkLiveBytes(b *testing.B) {
 	for _, desks := range []int{1, 6} {
-		b.Run(fmt.Sprintf("desks=%d", desks), func(b *testing.B) { liveBytes(b, desks) })
+		for _, wal := range []string{"off", "on"} {
+			b.Run(fmt.Sprintf("desks=%d/wal=%s", desks, wal), func(b *testing.B) {
+				defer store.SetWALOff(store.SetWALOff(wal == "off"))
+				liveBytes(b, desks)
+			})
+		}
 	}
 }
 
@@ -180,6 +191,9 @@ func liveBytes(b *testing.B, desks int) {
 	b.ReportMetric(float64(io)/n, "disk-B/event")
 	b.ReportMetric(float64(alloc)/n, "pages-B/event")
 	b.ReportMetric(float64(writes)/n, "page-writes/event")
+	b.ReportMetric(float64(writes*4096)/n, "tree-B/event")
+	b.ReportMetric(float64((d.WALPages-d0.WALPages)*4096)/n, "log-B/event")
+	b.ReportMetric(float64(d.WALFrames-d0.WALFrames)/n, "log-frames/event")
 	b.ReportMetric(0, "ns/op")
 }
 

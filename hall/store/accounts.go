@@ -21,7 +21,7 @@ func DeviceID(token string) string { return hex.EncodeToString(TokenHash(token)[
 // DeviceList returns every paired device with its id, in id order.
 func (s *Store) DeviceList() ([]DeviceEntry, error) {
 	var out []DeviceEntry
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.viewOwn(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDevices).ForEach(func(k, v []byte) error {
 			var d Device
 			if err := decode("devices", hex.EncodeToString(k[:min(8, len(k))]), v, &d); err != nil {
@@ -43,7 +43,7 @@ func (s *Store) RevokeDevice(id string) (Device, error) {
 	if err != nil || len(prefix) != 8 {
 		return d, queue.Err(queue.ENOTFOUND, "err.store.no_such_device")
 	}
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.updateOwn(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bDevices).Cursor()
 		k, v := c.Seek(prefix)
 		if k == nil || string(k[:8]) != string(prefix) {
@@ -61,7 +61,7 @@ func (s *Store) RevokeDevice(id string) (Device, error) {
 // DeleteSessionsOf ends every session of user except the one whose token
 // hash is keep (nil: end them all), and returns how many ended.
 func (s *Store) DeleteSessionsOf(user string, keep []byte) (n int, err error) {
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.updateOwn(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bSessions)
 		var doomed [][]byte
 		err := b.ForEach(func(k, v []byte) error {

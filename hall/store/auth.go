@@ -50,7 +50,7 @@ func put(tx *bolt.Tx, bucket, key []byte, v any) error {
 }
 
 func (s *Store) get(bucket, key []byte, v any, what string) error {
-	return s.view(func(tx *bolt.Tx) error {
+	return s.viewOwn(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucket).Get(key)
 		if raw == nil {
 			return queue.Errorf(queue.ENOTFOUND, "%s not found", what)
@@ -61,7 +61,7 @@ func (s *Store) get(bucket, key []byte, v any, what string) error {
 
 // AddUser creates a user; ECONFLICT if the name is taken.
 func (s *Store) AddUser(u User) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.updateOwn(func(tx *bolt.Tx) error {
 		if tx.Bucket(bUsers).Get([]byte(u.Name)) != nil {
 			return queue.Err(queue.ECONFLICT, "err.store.user_already_exists", u.Name)
 		}
@@ -71,7 +71,7 @@ func (s *Store) AddUser(u User) error {
 
 // PutUser creates or replaces a user.
 func (s *Store) PutUser(u User) error {
-	return s.update(func(tx *bolt.Tx) error { return put(tx, bUsers, []byte(u.Name), u) })
+	return s.updateOwn(func(tx *bolt.Tx) error { return put(tx, bUsers, []byte(u.Name), u) })
 }
 
 // User returns the user; ENOTFOUND if there is none.
@@ -83,7 +83,7 @@ func (s *Store) User(name string) (User, error) {
 // Users returns every user in name order.
 func (s *Store) Users() ([]User, error) {
 	var out []User
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.viewOwn(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 			var u User
 			if err := decode("users", printable(k), v, &u); err != nil {
@@ -98,7 +98,7 @@ func (s *Store) Users() ([]User, error) {
 
 // PutSession stores a session under its token's hash.
 func (s *Store) PutSession(token string, ss Session) error {
-	return s.update(func(tx *bolt.Tx) error { return put(tx, bSessions, TokenHash(token), ss) })
+	return s.updateOwn(func(tx *bolt.Tx) error { return put(tx, bSessions, TokenHash(token), ss) })
 }
 
 // Session returns the session of a token; ENOTFOUND if there is none.
@@ -109,13 +109,13 @@ func (s *Store) Session(token string) (Session, error) {
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(token string) error {
-	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete(TokenHash(token)) })
+	return s.updateOwn(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete(TokenHash(token)) })
 }
 
 // PutDevice stores a device under its token's hash.
 func (s *Store) PutDevice(token string, d Device) error {
 	defer s.devs.changed()
-	return s.update(func(tx *bolt.Tx) error { return put(tx, bDevices, TokenHash(token), d) })
+	return s.updateOwn(func(tx *bolt.Tx) error { return put(tx, bDevices, TokenHash(token), d) })
 }
 
 // Device returns the device of a token; ENOTFOUND if there is none.
@@ -140,7 +140,7 @@ func (s *Store) Devices() ([]Device, error) {
 
 func (s *Store) readDevices() ([]Device, error) {
 	var out []Device
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.viewOwn(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDevices).ForEach(func(k, v []byte) error {
 			var d Device
 			if err := decode("devices", fmt.Sprintf("%x", k[:min(8, len(k))]), v, &d); err != nil {

@@ -101,6 +101,7 @@ const (
 	RuleTicketID = "id-unique"     // a ticket id is stored on two days
 	RuleTracking = "tracking"      // a tracking code points at no ticket
 	RuleSegment  = "segment"       // a sealed day's history segment is damaged or missing
+	RuleWAL      = "wal"           // the write-ahead log is damaged in its middle
 	maxProblems  = 50
 )
 
@@ -220,6 +221,9 @@ func (s *Store) verify(rules bool) (sum Summary, err error) {
 		}
 		if s.hist != nil {
 			c.history(s, time.Now())
+		}
+		if s.walErr != nil {
+			c.damage(WALName, "", RuleWAL, "%v", s.walErr)
 		}
 	}()
 	return sum, sum.err()
@@ -548,6 +552,7 @@ func Restore(dir, file string) (sum Summary, kept string, epoch Epoch, err error
 			if err == nil {
 				old = readMarks(db)
 				closeQuietly(db)
+				old = walMarks(dir, old)
 			}
 		}
 		// The kept copy is written whole under a temporary name first, so

@@ -24,10 +24,20 @@ import (
 // record is written once, at its newest revision, however many of the
 // events carry it; a stored record with a newer revision is kept. A failed
 // commit writes nothing.
+//
+// A commit of at most walMaxEvents events is one frame of the write-ahead
+// log instead (wal.go): durable when Commit returns, in the tree with the
+// next flush, which every other transaction of the store makes first. A
+// larger one (a simulated day) goes to the tree after a flush.
 func (s *Store) Commit(evs []queue.Event, run *queue.Running) error {
 	b, err := prepare(evs)
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if len(evs) <= walMaxEvents {
+		if done, err := s.logCommit(b, run); done {
+			return err
+		}
 	}
 	return s.update(func(tx *bolt.Tx) error {
 		if err := b.write(tx); err != nil {

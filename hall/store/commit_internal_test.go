@@ -138,7 +138,7 @@ func openTemp(t *testing.T) *Store {
 func written(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var walk func(name string, b *bolt.Bucket) error
 		walk = func(name string, b *bolt.Bucket) error {
 			return b.ForEach(func(k, v []byte) error {

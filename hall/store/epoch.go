@@ -128,10 +128,11 @@ type Marks struct {
 	Seq      uint64 // the highest sequence used
 	LastAt   time.Time
 	Damaged  bool // the file's pages fail bbolt's check: the marks may be low
+	walGen   uint64
 }
 
 func marksOf(tx *bolt.Tx) Marks {
-	m := Marks{TicketID: maxTicketID(tx), Seq: lastSeq(tx)}
+	m := Marks{TicketID: maxTicketID(tx), Seq: lastSeq(tx), walGen: walTreeGen(tx)}
 	if e, ok := readEpoch(tx); ok {
 		m.Epoch = e.ID
 	}

@@ -4,7 +4,7 @@ import bolt "go.etcd.io/bbolt"
 
 // hotEventsOf counts the events the hot file holds (tests of sealing).
 func hotEventsOf(s *Store) (n int) {
-	s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bEvents).Stats().KeyN; return nil })
+	s.view(func(tx *bolt.Tx) error { n = tx.Bucket(bEvents).Stats().KeyN; return nil })
 	return n
 }
 
@@ -24,4 +24,54 @@ func SetBeforeHotTx(fn func(path string)) (restore func()) {
 	old := beforeHotTx
 	beforeHotTx = fn
 	return func() { beforeHotTx = old }
+}
+
+// SetWALHook sets the hook at the write-ahead log's crash points (wal.go),
+// until the test ends.
+func SetWALHook(fn func(point string)) (restore func()) {
+	old := walHook
+	walHook = fn
+	return func() { walHook = old }
+}
+
+// Abandon lets go of s as a crash would: the database and the log are
+// closed without writing the pending frames to the tree.
+func Abandon(s *Store) {
+	s.wmu.Lock()
+	if s.w.timer != nil {
+		s.w.timer.Stop()
+		s.w.timer = nil
+	}
+	if s.w.log != nil {
+		s.w.log.close()
+		s.w.log = nil
+	}
+	s.w.pending, s.w.events = nil, 0
+	s.npend.Store(0)
+	s.wmu.Unlock()
+	s.db.Close()
+}
+
+// WALState returns the log's generation and the frames pending.
+func WALState(s *Store) (gen uint64, frames int) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.w.log != nil {
+		gen = s.w.log.gen
+	}
+	return gen, len(s.w.pending)
+}
+
+const WALData, WALFrameHead = walData, walFrameHead
+
+// WALTimer reports whether the flush timer is armed and, with fire, runs
+// what it runs when it goes off.
+func WALTimer(s *Store, fire bool) (armed bool) {
+	s.wmu.Lock()
+	armed = s.w.timer != nil
+	s.wmu.Unlock()
+	if fire {
+		s.flushTimer()
+	}
+	return armed
 }

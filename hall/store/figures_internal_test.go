@@ -98,7 +98,7 @@ func TestServiceFigureOldAndNewStores(t *testing.T) {
 			// The service's record: rewritten by every finish before, left
 			// as configured now.
 			var rec queue.Service
-			if err := st.db.View(func(tx *bolt.Tx) error {
+			if err := st.view(func(tx *bolt.Tx) error {
 				p, _, err := unseal(tx.Bucket(bServices).Get([]byte("A")))
 				if err != nil {
 					return err

@@ -277,8 +277,12 @@ func (s *Store) fullInto(tx *bolt.Tx, day string, ls *LiveState) (err error) {
 // TicketOf returns the stored ticket id of day (finished tickets that a
 // restart left out of the live queue).
 func (s *Store) TicketOf(day string, id uint64) (t queue.Ticket, ok bool, err error) {
-	err = s.view(func(tx *bolt.Tx) error {
-		key := append(dayKey(day), u64(id)...)
+	key := append(dayKey(day), u64(id)...)
+	view := s.viewOwn // the tree's image is the newest unless a pending frame carries one
+	if s.pendingTicket(key) {
+		view = s.view
+	}
+	err = view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bTickets).Get(key)
 		if v == nil {
 			return nil

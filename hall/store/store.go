@@ -38,11 +38,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -88,6 +91,17 @@ type Store struct {
 	// only by a restore, which needs the store closed.
 	epoch Epoch
 	hist  *sealed // the sealed days (sealed.go)
+	log   *slog.Logger
+
+	// The write-ahead log (wal.go, walstore.go): nil for a read-only store.
+	wmu   sync.Mutex
+	w     walState
+	npend atomic.Int64 // events pending in front of the tree
+	// A read-only store: what it did with the log, the damage it found
+	// there, the temporary copy it reads when the log held events.
+	walNote string
+	walErr  error
+	tmp     string
 }
 
 // initialMmap is the address space mapped at open. A commit that outgrows
@@ -105,6 +119,9 @@ type OpenOptions struct {
 	// Init allows creating a new hall in a directory that is not empty (see
 	// Open). It never replaces a file that exists.
 	Init bool
+	// Logger gets the store's notes (a log replayed or moved aside, a
+	// failed background write); nil: slog.Default().
+	Logger *slog.Logger
 	// noCompact: the file was just compacted (compact.go).
 	noCompact bool
 }
@@ -164,18 +181,28 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 			return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 		}
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, log: defaultLogger(opt.Logger)}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
 	}
+	// The log's events reach the tree before anything reads it.
+	if err := s.openWALFor(dir); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The history is listed, not read: start stays O(today) whatever the
 	// years sealed (docs/storage.md). A crash's temporary segment goes.
 	if s.hist, err = openSealed(filepath.Join(dir, history.Dir), true); err != nil {
+		s.closeWAL()
 		db.Close()
 		return nil, err
 	}
 	if !opt.noCompact && wantsCompact(db, dir) {
+		if err := s.closeWAL(); err != nil {
+			db.Close()
+			return nil, err
+		}
 		db.Close()
 		if _, _, err := compactFile(dir); err != nil {
 			return nil, err
@@ -239,10 +266,11 @@ func OpenReadOnly(dir string) (st *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrDamaged, err)
 	}
-	st = &Store{db: db, path: path}
+	st = &Store{db: db, path: path, log: slog.Default()}
 	db.View(func(tx *bolt.Tx) error { st.epoch, _ = readEpoch(tx); return nil })
+	st.readOnlyWAL(dir) // may switch st.db to a copy with the log's events
 	if st.hist, err = openSealed(filepath.Join(dir, history.Dir), false); err != nil {
-		db.Close()
+		st.Close()
 		return nil, err
 	}
 	return st, nil
@@ -295,22 +323,52 @@ func closeQuietly(db *bolt.DB) {
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes the logged events to the tree and closes the database.
+func (s *Store) Close() error {
+	err := s.closeWAL()
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	if s.tmp != "" {
+		os.Remove(s.tmp)
+	}
+	return err
+}
 
 // view runs fn in a read transaction: every read of the store goes through
 // it (and update), so that what the store keeps in front of the tree has one
-// place to be taken into account.
-func (s *Store) view(fn func(*bolt.Tx) error) error { return s.db.View(fn) }
+// place to be taken into account: the frames of the write-ahead log are
+// written to the tree first (flush).
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
 
 // update runs fn in a write transaction of its own; see view.
-func (s *Store) update(fn func(*bolt.Tx) error) error { return s.db.Update(fn) }
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	return s.db.Update(fn)
+}
+
+// viewOwn and updateOwn are view and update for transactions that touch
+// only buckets a commit never writes (users, sessions, devices: per
+// request), so they need not wait for the log's frames: what they read or
+// write does not depend on them, nor they on it.
+func (s *Store) viewOwn(fn func(*bolt.Tx) error) error   { return s.db.View(fn) }
+func (s *Store) updateOwn(fn func(*bolt.Tx) error) error { return s.db.Update(fn) }
 
 // Check runs bbolt's consistency check and returns the first problem found.
 // It runs in a write transaction (rolled back, so nothing is written): bbolt
 // compares the pages it reaches with the shared freelist, and a commit that
 // frees pages while a read-only check runs would look like damage.
 func (s *Store) Check() (err error) {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	if s.db.IsReadOnly() {
 		return s.view(func(tx *bolt.Tx) error { return firstCheckError(tx) })
 	}
@@ -335,9 +393,12 @@ func firstCheckError(tx *bolt.Tx) error {
 	return first
 }
 
-// Ping reads the schema version, proving the file answers.
+// Ping reads the schema version, proving the file answers. It does not
+// flush (a health probe would end every commit's sharing): the schema is a
+// key no commit writes. A flush that fails for room fails the next commit,
+// which the hall reports as it reports any failed commit.
 func (s *Store) Ping() error {
-	return s.view(func(tx *bolt.Tx) error {
+	return s.viewOwn(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta).Get([]byte("schema")) == nil {
 			return errors.New("schema version missing")
 		}
@@ -656,7 +717,14 @@ func (s *Store) Events(since uint64, limit int) ([]queue.Event, error) {
 
 // LastEvent returns the newest committed event (ok false when there is
 // none), for the shipper's lag.
+//
+// It does not flush: when frames are pending, the newest is the last
+// pending frame's, read from its bytes (a feed polling for news would
+// otherwise end every commit's sharing).
 func (s *Store) LastEvent() (ev queue.Event, ok bool, err error) {
+	if ev, ok := s.lastPending(); ok {
+		return ev, true, nil
+	}
 	err = s.view(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bEvents).Cursor().Last()
 		if k != nil {
@@ -739,12 +807,24 @@ type DiskStats struct {
 	PageWrites, PageBytes int64
 	// Used is the file's size less its free pages.
 	Used int64
+	// WALPages counts the 4 KB pages of the write-ahead log that appends
+	// and cuts wrote (each sync writes the pages its frame touched);
+	// WALBytes the bytes of its frames and headers; WALFrames the frames.
+	WALPages, WALBytes, WALFrames int64
 }
 
 // DiskStats returns the database's write counters and the bytes in use.
 func (s *Store) DiskStats() (d DiskStats, err error) {
+	if err := s.flush(); err != nil { // the frames' tree writes count
+		return d, err
+	}
 	st := s.db.Stats()
 	d.PageWrites, d.PageBytes = st.TxStats.GetWrite(), st.TxStats.GetPageAlloc()
+	s.wmu.Lock()
+	if l := s.w.log; l != nil {
+		d.WALPages, d.WALBytes, d.WALFrames = l.pages, l.bytes, l.frames
+	}
+	s.wmu.Unlock()
 	err = s.view(func(tx *bolt.Tx) error {
 		d.Used = tx.Size() - int64(st.FreePageN+st.PendingPageN)*int64(s.db.Info().PageSize)
 		return nil
@@ -817,7 +897,11 @@ func TokenHash(token string) []byte {
 
 // Record returns the stored record kind/key; ok is false if there is none.
 func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
-	err = s.view(func(tx *bolt.Tx) error {
+	view := s.viewOwn // the tree's image is the newest unless a pending frame carries one
+	if s.pendingRecord(kind, key) {
+		view = s.view
+	}
+	err = view(func(tx *bolt.Tx) error {
 		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
 		if kb == nil {
 			return nil
@@ -835,7 +919,11 @@ func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
 // EachRecord calls fn with every stored record of kind in key order, keys
 // from start (inclusive, "" for the first) on, until fn returns false.
 func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) error {
-	return s.view(func(tx *bolt.Tx) error {
+	view := s.viewOwn
+	if s.pendingRecord(kind, "") {
+		view = s.view
+	}
+	return view(func(tx *bolt.Tx) error {
 		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
 		if kb == nil {
 			return nil
