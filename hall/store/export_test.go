@@ -25,3 +25,14 @@ func SetBeforeHotTx(fn func(path string)) (restore func()) {
 	beforeHotTx = fn
 	return func() { beforeHotTx = old }
 }
+
+// HotRecords counts the records of kind the hot file holds.
+func HotRecords(s *Store, kind string) (n int) {
+	s.view(func(tx *bolt.Tx) error {
+		if kb := tx.Bucket(bRecords).Bucket([]byte(kind)); kb != nil {
+			n = kb.Stats().KeyN
+		}
+		return nil
+	})
+	return n
+}

@@ -88,10 +88,11 @@ type personalJSON struct {
 
 // sealed is the store's view of its history directory.
 type sealed struct {
-	dir   string
-	mu    sync.Mutex
-	ix    *history.Index
-	cache []cachedDay // segTickets
+	dir    string
+	mu     sync.Mutex
+	ix     *history.Index
+	cache  []cachedDay  // segTickets
+	rcache []cachedRecs // segRecords
 	// damaged are the segments found damaged (path → the DamagedError's
 	// text), by the verifier, a check or a read.
 	damaged map[string]string
@@ -516,6 +517,7 @@ func (s *Store) sealDay(day string) error {
 		hot    = map[uint64]queue.Ticket{}
 		hotRev = map[uint64]int{}
 		held   = map[uint64]bool{}
+		moved  []queue.Record // closed records (sealed_records.go)
 	)
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
@@ -528,6 +530,10 @@ func (s *Store) sealDay(day string) error {
 				break
 			}
 			d.Events = append(d.Events, ev)
+		}
+		var err error
+		if moved, err = s.closedRecords(tx, d.Events); err != nil {
+			return err
 		}
 		ts, err := ticketsOf(tx, day, day)
 		if err != nil {
@@ -567,6 +573,7 @@ func (s *Store) sealDay(day string) error {
 		}
 		d.Records = append(d.Records, queue.Record{Kind: recordTicket, Key: strconv.FormatUint(id, 10), Rev: t.Rev, Data: raw})
 	}
+	d.Records = append(d.Records, moved...)
 	path := history.PathFor(s.hist.dir, day)
 	w, err := writeSegment(path, &d)
 	if err != nil {
@@ -649,6 +656,9 @@ func (s *Store) sealDay(day string) error {
 					}
 				}
 			}
+		}
+		if err := moveClosedRecords(tx, day, moved); err != nil {
+			return err
 		}
 		pb, err := tx.CreateBucketIfNotExists(bPersonal)
 		if err != nil {
@@ -760,6 +770,17 @@ func checkSegment(path string, d *history.Day, pers map[uint64]history.Personal)
 	}
 	if _, nr := seg.Len(); err == nil && nr != len(d.Records) {
 		err = fmt.Errorf("the segment holds %d records, the day %d", nr, len(d.Records))
+	}
+	if err == nil {
+		j := 0
+		err = seg.EachRecord(func(r *queue.Record) error {
+			w := &d.Records[j]
+			j++
+			if r.Kind != w.Kind || r.Key != w.Key || r.Rev != w.Rev || !bytes.Equal(r.Data, w.Data) {
+				return fmt.Errorf("record %s/%s reads back different from the hot file's", w.Kind, w.Key)
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("segment %s: %w", path, err)

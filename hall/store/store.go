@@ -21,6 +21,9 @@
 //	rollups   per-day report facts, written with the events (see rollup.go)
 //	personal  day + ticket id → the phone and 户号 of a sealed day (sealed.go)
 //	verified  day → when its history segment was last verified (sealed.go)
+//	sealed    day → first and last sequence, count of a sealed day (sealed.go)
+//	sealed_records kind + 0 + day → the key range of the records of kind
+//	          closed that day, in its segment (sealed_records.go)
 //
 // Days before today leave the hot file for DATA/history (sealed.go, package
 // history); meta "sealed_through" says which.
@@ -88,6 +91,8 @@ type Store struct {
 	// only by a restore, which needs the store closed.
 	epoch Epoch
 	hist  *sealed // the sealed days (sealed.go)
+	// closed are the record kinds sealed with their day (sealed_records.go).
+	closed closedKinds
 }
 
 // initialMmap is the address space mapped at open. A commit that outgrows
@@ -815,41 +820,27 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
-// Record returns the stored record kind/key; ok is false if there is none.
+// Record returns the stored record kind/key, from the hot file or, for a
+// kind closed once written (SealRecords), from the segment of the day it
+// was sealed with; ok is false if there is none.
 func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
-		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if kb == nil {
-			return nil
+		if kb := tx.Bucket(bRecords).Bucket([]byte(kind)); kb != nil {
+			if raw := kb.Get([]byte(key)); raw != nil {
+				ok = true
+				return decode("records/"+kind, key, raw, &r)
+			}
 		}
-		raw := kb.Get([]byte(key))
-		if raw == nil {
-			return nil
-		}
-		ok = true
-		return decode("records/"+kind, key, raw, &r)
+		var err error
+		r, ok, err = s.sealedRecord(tx, kind, key)
+		return err
 	})
 	return r, ok, err
 }
 
 // EachRecord calls fn with every stored record of kind in key order, keys
-// from start (inclusive, "" for the first) on, until fn returns false.
+// from start (inclusive, "" for the first) on, until fn returns false: the
+// hot file's and the sealed days' (SealRecords) merged.
 func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) error {
-	return s.view(func(tx *bolt.Tx) error {
-		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if kb == nil {
-			return nil
-		}
-		c := kb.Cursor()
-		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
-			var r queue.Record
-			if err := decode("records/"+kind, printable(k), v, &r); err != nil {
-				return err
-			}
-			if !fn(r) {
-				return nil
-			}
-		}
-		return nil
-	})
+	return s.view(func(tx *bolt.Tx) error { return s.eachRecordTx(tx, kind, start, fn) })
 }
