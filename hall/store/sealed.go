@@ -71,6 +71,45 @@ func (s *Store) errMissing(day string) error {
 	return &history.DamagedError{Path: history.PathFor(s.hist.dir, day), Block: -1, Err: errors.New("the segment is missing")}
 }
 
+// packTracking is the tracking value of a sealed ticket: 0x00, then the
+// day (days since 1970-01-01), the ticket id and the sequence of the event
+// that holds its final image, each a uvarint — 11 bytes for a large hall,
+// where the tickets key and the sequence took 24. A tickets key starts with
+// the day's first digit, never 0x00. unpackTracking reads both this form and the
+// 24-byte one of earlier sealers (tickets key + sequence, uint64 BE).
+func packTracking(day string, id, seq uint64) []byte {
+	d, _ := time.Parse(time.DateOnly, day)
+	v := binary.AppendUvarint([]byte{0}, uint64(d.Unix()/86400))
+	v = binary.AppendUvarint(v, id)
+	return binary.AppendUvarint(v, seq)
+}
+
+// unpackTracking returns the tickets key and the sequence of a sealed
+// ticket's tracking value; ok is false for a hot ticket's (the tickets key
+// alone) or a value that is neither.
+func unpackTracking(v []byte) (key []byte, seq uint64, ok bool) {
+	if len(v) == 24 {
+		return v[:16], binary.BigEndian.Uint64(v[16:]), true
+	}
+	if len(v) == 0 || v[0] != 0 {
+		return nil, 0, false
+	}
+	var n [3]uint64
+	rest := v[1:]
+	for i := range n {
+		x, l := binary.Uvarint(rest)
+		if l <= 0 {
+			return nil, 0, false
+		}
+		n[i], rest = x, rest[l:]
+	}
+	if len(rest) != 0 || n[0] > 1<<20 {
+		return nil, 0, false
+	}
+	day := time.Unix(int64(n[0])*86400, 0).UTC().Format(time.DateOnly)
+	return append(dayKey(day), u64(n[1])...), n[2], true
+}
+
 // recordTicket is the kind of a segment record holding a ticket's final
 // image (without personal fields), keyed by its id.
 const recordTicket = "ticket"
@@ -635,7 +674,7 @@ func (s *Store) sealDay(day string) error {
 			if code := hot[id].Tracking; code != "" && last[id] == rev {
 				tr := tx.Bucket(bTracking)
 				if bytes.Equal(tr.Get([]byte(code)), key) {
-					if err := tr.Put([]byte(code), append(key, u64(lastAtSeq[id])...)); err != nil {
+					if err := tr.Put([]byte(code), packTracking(day, id, lastAtSeq[id])); err != nil {
 						return err
 					}
 				}

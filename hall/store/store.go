@@ -12,6 +12,7 @@
 //	counters  number (uint32 BE)                → queue.Counter JSON
 //	tickets   day ("20261123") + id (uint64 BE) → queue.Ticket JSON
 //	tracking  code                              → tickets key of the latest ticket with that code
+//	          (a sealed ticket: packTracking, sealed.go)
 //	events    seq (uint64 BE)                   → queue.Event JSON
 //	users     name                              → User JSON
 //	sessions  sha256(token)                     → Session JSON
@@ -596,8 +597,8 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
 		var seq uint64 // of a sealed ticket's last event (sealed.go)
-		if len(key) == 24 {
-			key, seq = key[:16], binary.BigEndian.Uint64(key[16:])
+		if k, sq, ok := unpackTracking(key); ok {
+			key, seq = k, sq
 		}
 		if v := tx.Bucket(bTickets).Get(key); v != nil {
 			return decode("tickets", ticketName(key), v, &t)
