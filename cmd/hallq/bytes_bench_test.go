@@ -195,6 +195,7 @@ func liveBytes(b *testing.B, desks int) {
 		segs += e.Size
 	}
 	b.ReportMetric(float64(ds.Used-d0.Used+segs)/c, "sealed-B/customer")
+	b.ReportMetric(float64(segs)/c, "segment-B/customer")
 	b.ReportMetric(float64(used)/c, "used-B/customer")
 	b.ReportMetric(float64(io)/n, "disk-B/event")
 	b.ReportMetric(float64(alloc)/n, "pages-B/event")

@@ -347,6 +347,9 @@ func rollupEvents(tx *bolt.Tx, evs []queue.Event) error {
 			}
 		}
 	}
+	// Keys grow in time order at three ends (T, R, C of today): pages split
+	// full, not in halves that stay half empty (docs/storage.md).
+	rb.FillPercent = appendFill
 	mid := midnights{loc: hallZone(tx), days: map[string]time.Time{}}
 	facts := map[string][]TicketFact{}
 	changes := map[string][]CounterChange{}

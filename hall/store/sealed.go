@@ -612,7 +612,7 @@ func (s *Store) sealDay(day string) error {
 		}
 		d.Records = append(d.Records, queue.Record{Kind: recordTicket, Key: strconv.FormatUint(id, 10), Rev: t.Rev, Data: raw})
 	}
-	d.Records = append(d.Records, moved...)
+	d.Records = append(d.Records, recordsNotInEvents(d.Events, moved)...)
 	path := history.PathFor(s.hist.dir, day)
 	w, err := writeSegment(path, &d)
 	if err != nil {

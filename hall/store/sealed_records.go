@@ -148,17 +148,36 @@ func (h *sealed) segRecords(path string) (map[string][]queue.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]queue.Record{}
-	if err := seg.EachRecord(func(r *queue.Record) error {
-		c := *r
-		c.Data = bytes.Clone(r.Data)
-		out[c.Kind] = append(out[c.Kind], c)
+	// The last image of each record in the day's events, then the
+	// segment's records (the images the events do not hold), the highest
+	// revision winning. Only kinds with a range of the day are read from
+	// here, so the images of open records (call-backs…) are never used.
+	last := map[string]queue.Record{}
+	keep := func(r *queue.Record) {
+		k := r.Kind + "\x00" + r.Key
+		if old, ok := last[k]; !ok || r.Rev >= old.Rev {
+			c := *r
+			c.Data = bytes.Clone(r.Data)
+			last[k] = c
+		}
+	}
+	if err := seg.EachEvent(0, func(ev *queue.Event) error {
+		for i := range ev.Records {
+			keep(&ev.Records[i])
+		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
+	if err := seg.EachRecord(func(r *queue.Record) error { keep(r); return nil }); err != nil {
+		return nil, err
+	}
+	out := map[string][]queue.Record{}
+	for _, r := range last {
+		out[r.Kind] = append(out[r.Kind], r)
+	}
 	for _, rs := range out {
-		slices.SortStableFunc(rs, func(a, b queue.Record) int { return strings.Compare(a.Key, b.Key) })
+		slices.SortFunc(rs, func(a, b queue.Record) int { return strings.Compare(a.Key, b.Key) })
 	}
 	h.mu.Lock()
 	h.rcache = append(h.rcache, cachedRecs{path: path, stamp: stamp, recs: out})
@@ -346,6 +365,29 @@ func (s *Store) closedRecords(tx *bolt.Tx, evs []queue.Event) ([]queue.Record, e
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out, nil
+}
+
+// recordsNotInEvents returns the moved records whose image is not the last
+// one the day's events hold (a record the segment must carry itself); the
+// others are read back from the events (segRecords), at no cost in bytes.
+func recordsNotInEvents(evs []queue.Event, moved []queue.Record) []queue.Record {
+	last := map[string]*queue.Record{}
+	for i := range evs {
+		for j := range evs[i].Records {
+			r := &evs[i].Records[j]
+			k := r.Kind + "\x00" + r.Key
+			if old := last[k]; old == nil || r.Rev >= old.Rev {
+				last[k] = r
+			}
+		}
+	}
+	var out []queue.Record
+	for _, m := range moved {
+		if e := last[m.Kind+"\x00"+m.Key]; e == nil || e.Rev != m.Rev || !bytes.Equal(e.Data, m.Data) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // moveClosedRecords deletes from the hot file, in the sealer's transaction,

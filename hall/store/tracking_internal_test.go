@@ -2,7 +2,10 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
+
+	"hallq/queue"
 )
 
 // TestPackTracking: a sealed ticket's tracking value gives back its tickets
@@ -35,5 +38,27 @@ func TestPackTracking(t *testing.T) {
 	}
 	if n := len(packTracking("2026-11-04", 123456, 9876543)); n > 11 {
 		t.Errorf("packed value of %d bytes", n)
+	}
+}
+
+// TestRecordsNotInEvents: a moved record whose last image in the day's
+// events is the same (revision and bytes) is read back from the events; one
+// whose image differs, or that no event holds, is carried by the segment.
+func TestRecordsNotInEvents(t *testing.T) {
+	rec := func(key string, rev int, data string) queue.Record {
+		return queue.Record{Kind: "rating", Key: key, Rev: rev, Data: []byte(data)}
+	}
+	evs := []queue.Event{
+		{Seq: 1, Records: []queue.Record{rec("a", 1, `{"s":1}`), rec("b", 1, `{"s":1}`)}},
+		{Seq: 2, Records: []queue.Record{rec("b", 2, `{"s":2}`)}},
+	}
+	moved := []queue.Record{rec("a", 1, `{"s":1}`), rec("b", 2, `{"s":3}`), rec("c", 1, `{}`), rec("b", 1, `{"s":1}`)}
+	got := recordsNotInEvents(evs, moved)
+	var keys []string
+	for _, r := range got {
+		keys = append(keys, fmt.Sprintf("%s/%d", r.Key, r.Rev))
+	}
+	if fmt.Sprint(keys) != "[b/2 c/1 b/1]" {
+		t.Errorf("carried %v, want [b/2 c/1 b/1]", keys)
 	}
 }
