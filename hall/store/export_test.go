@@ -36,3 +36,14 @@ func HotRecords(s *Store, kind string) (n int) {
 	})
 	return n
 }
+
+// RollupKeys counts the rollup values the hot file holds.
+func RollupKeys(s *Store) (n int) {
+	s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bRollups); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	})
+	return n
+}

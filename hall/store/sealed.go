@@ -699,6 +699,15 @@ func (s *Store) sealDay(day string) error {
 		if err := moveClosedRecords(tx, day, moved); err != nil {
 			return err
 		}
+		keep := map[uint64]bool{} // the day's tickets that stay hot
+		dk := dayKey(day)
+		tc := tb.Cursor()
+		for k, _ := tc.Seek(dk); len(k) == 16 && bytes.Equal(k[:8], dk); k, _ = tc.Next() {
+			keep[binary.BigEndian.Uint64(k[8:])] = true
+		}
+		if err := packRollupDay(tx, day, keep); err != nil {
+			return err
+		}
 		pb, err := tx.CreateBucketIfNotExists(bPersonal)
 		if err != nil {
 			return err

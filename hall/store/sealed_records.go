@@ -436,3 +436,84 @@ func moveClosedRecords(tx *bolt.Tx, day string, recs []queue.Record) error {
 	}
 	return nil
 }
+
+// packRollupDay joins the rollup values of a sealed day — its ticket facts
+// (T) and ratings (R), chunks of 32 tickets that grew while the day ran and
+// fill their pages by half — into as few values as it can: each run of
+// chunks in key order becomes one value under the run's first key, the
+// concatenation of the run's values in key order, which EachRollupDay
+// decodes into the same facts in the same order. The chunks of a ticket the
+// hot file keeps (held by a counter, or changed since the sealer read it)
+// are left as they are and end a run, so a later fact of that ticket
+// merges into its own chunk — never into a joined value — and sorts where
+// it would have. Measured in docs/storage.md.
+func packRollupDay(tx *bolt.Tx, day string, keep map[uint64]bool) error {
+	rb := tx.Bucket(bRollups)
+	if rb == nil {
+		return nil
+	}
+	keptChunk := map[uint32]bool{}
+	for id := range keep {
+		keptChunk[uint32(id/factChunk)] = true
+	}
+	chunkOf := func(k []byte) uint32 { return binary.BigEndian.Uint32(k[len(k)-4:]) }
+	// between reports whether a kept chunk lies in (lo, hi].
+	between := func(lo, hi uint32) bool {
+		for c := range keptChunk {
+			if c > lo && c <= hi {
+				return true
+			}
+		}
+		return false
+	}
+	type kv struct{ k, v []byte }
+	for _, p := range []byte{'T', 'R'} {
+		pre := append([]byte{p}, dayKey(day)...)
+		var all []kv
+		c := rb.Cursor()
+		for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+			all = append(all, kv{bytes.Clone(k), bytes.Clone(v)})
+		}
+		var run []kv
+		flush := func() error {
+			if len(run) > 1 {
+				var joined []byte
+				for _, x := range run {
+					joined = append(joined, x.v...)
+				}
+				for _, x := range run[1:] {
+					if err := rb.Delete(x.k); err != nil {
+						return err
+					}
+				}
+				if err := rb.Put(run[0].k, joined); err != nil {
+					return err
+				}
+			}
+			run = run[:0]
+			return nil
+		}
+		for _, x := range all {
+			// T keys carry the issue slot before the chunk, so a kept
+			// ticket's facts stay in the chunk that holds them; R keys are
+			// the chunk alone, and a kept ticket's rating may come later.
+			held := keptChunk[chunkOf(x.k)]
+			if p == 'R' && len(run) > 0 && between(chunkOf(run[len(run)-1].k), chunkOf(x.k)) {
+				held = true
+			}
+			if held {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if keptChunk[chunkOf(x.k)] {
+				continue
+			}
+			run = append(run, x)
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
