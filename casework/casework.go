@@ -64,6 +64,7 @@ type Service struct {
 // (appointment, printing, rating, the region feed) are given s.Catalog.
 func New(h *hall.Hall) *Service {
 	s := &Service{h: h}
+	h.ClosedOnWrite(KindCase) // a case record is written once, at the finish: it is sealed with its day
 	h.CheckItem(s.checkItem)
 	h.OnFinish(s.addCaseRecord)
 	return s

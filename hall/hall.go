@@ -486,6 +486,13 @@ func NewRecord(kind, key string, v any) queue.Record {
 	return queue.Record{Kind: kind, Key: key, Data: raw}
 }
 
+// ClosedOnWrite names record kinds that are final once written (a rating, a
+// case record): they leave the hot file with the day that wrote them, into
+// its history segment, and Record, EachRecord and Tx.Record read them there
+// alike. Kinds of open work (work orders, approvals, bookings, call-backs)
+// must not be named: they stay hot until closed.
+func (h *Hall) ClosedOnWrite(kinds ...string) { h.st.SealRecords(kinds...) }
+
 // Record returns the committed record kind/key; ok is false if there is none.
 func (h *Hall) Record(kind, key string) (r queue.Record, ok bool, err error) {
 	return h.st.Record(kind, key)

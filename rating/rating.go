@@ -192,6 +192,7 @@ type Service struct {
 // (stopped by h.Close).
 func New(h *hall.Hall, opt Options) *Service {
 	s := &Service{h: h, catalog: opt.Catalog}
+	h.ClosedOnWrite(Kind) // a rating is written once: it is sealed with its day
 	if s.catalog == nil {
 		s.catalog = cases.DefaultCatalog
 	}

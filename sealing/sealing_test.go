@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/casework"
 	"hallq/hall"
 	"hallq/hall/config"
 	"hallq/hall/store"
@@ -18,16 +19,47 @@ import (
 	"hallq/history"
 	"hallq/internal/halltest"
 	"hallq/queue"
+	"hallq/rating"
 	"hallq/report"
 	"hallq/sealing"
 	"hallq/sim"
 )
 
 // figures is what a hall's staff read over its history: every event, the
-// tickets.csv rows, the peak report and the what-if replay.
+// tickets.csv rows, the peak report and the what-if replay, the rating
+// figures and every rating and case record (the features that read them
+// are registered, so their kinds are sealed with their days).
 func figures(t *testing.T, h *hall.Hall, rep *report.Service, from, to string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
+	rs := rating.New(h, rating.Options{Every: -1})
+	cw := casework.New(h)
+	st, err := rs.Figures(from, to)
+	if err != nil || st.Total.Rated == 0 {
+		t.Fatalf("rating figures: %+v %v", st.Total, err)
+	}
+	out["rating figures"], _ = json.Marshal(st)
+	for _, kind := range []string{rating.Kind, casework.KindCase} {
+		var all []queue.Record
+		if err := h.EachRecord(kind, "", func(r queue.Record) bool { all = append(all, r); return true }); err != nil || len(all) == 0 {
+			t.Fatalf("records %s: %d, %v", kind, len(all), err)
+		}
+		out["records "+kind], _ = json.Marshal(all)
+		for i := 0; i < len(all); i += 7 {
+			r, ok, err := h.Record(kind, all[i].Key)
+			if err != nil || !ok {
+				t.Fatalf("record %s/%s: %v %v", kind, all[i].Key, ok, err)
+			}
+			out["record "+kind+"/"+r.Key], _ = json.Marshal(r)
+		}
+	}
+	for d := from; d <= to; d = nextDay(d) {
+		items, err := cw.CommonItems(1, []string{"A", "B", "C"}, d, 5)
+		if err != nil {
+			t.Fatalf("common items of %s: %v", d, err)
+		}
+		out["common items "+d], _ = json.Marshal(items)
+	}
 	evs, err := h.Events(0, 1<<30)
 	if err != nil {
 		t.Fatalf("events: %v", err)
@@ -79,6 +111,15 @@ func TestSealNowKeepsFigures(t *testing.T) {
 	rep := report.New(h)
 	from, to := "2026-11-18", "2026-11-23"
 	before := figures(t, h, rep, from, to)
+	sum, err := h.Store().Verify()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hotRecords := sum.Records
+	var rated []string
+	for _, kind := range []string{rating.Kind, casework.KindCase} {
+		h.EachRecord(kind, "", func(r queue.Record) bool { rated = append(rated, r.Key); return true })
+	}
 
 	days, err := sealing.New(h, sealing.Options{Off: true}).SealNow(context.Background())
 	if err != nil {
@@ -91,6 +132,10 @@ func TestSealNowKeepsFigures(t *testing.T) {
 		if _, err := os.Stat(history.PathFor(filepath.Join(dir, history.Dir), d)); err != nil {
 			t.Errorf("segment of %s: %v", d, err)
 		}
+	}
+	// The days' ratings and case records left the hot file with them.
+	if sum, err := h.Store().Verify(); err != nil || sum.Records > hotRecords-len(rated) {
+		t.Errorf("the hot file holds %d records after sealing, %d before, %d of them ratings and cases (%v)", sum.Records, hotRecords, len(rated), err)
 	}
 	after := figures(t, h, rep, from, to)
 	for k := range before {
@@ -107,6 +152,11 @@ func TestSealNowKeepsFigures(t *testing.T) {
 		}
 	}
 	verifyDamage(t, h, dir, days)
+}
+
+func nextDay(d string) string {
+	t, _ := time.Parse(time.DateOnly, d)
+	return t.AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
 // verifyDamage: the background verifier reads each segment once a week; a

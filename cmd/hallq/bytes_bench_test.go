@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"hallq/hall"
 	"hallq/hall/store"
@@ -32,6 +33,10 @@ import (
 //     writes, meta pages included;
 //   - used-B/customer: growth of the file less its free pages (bbolt grows
 //     the file in large steps, so its size says little over a short run);
+//   - sealed-B/customer: the same once the day is sealed (the hot file's
+//     pages in use, less its start, plus the day's history segment), as the
+//     night's sealer leaves it: the day's events, tickets, ratings and case
+//     records in the segment, the rollups and tracking codes hot;
 //   - the stored JSON of each event type (logged).
 //
 // With one desk (one customer at a time) each event is a commit of its own,
@@ -187,6 +192,21 @@ func liveBytes(b *testing.B, desks int) {
 	slices.Sort(lines)
 	b.Logf("%d customers, %d events, JSON per event: %s", b.N, len(evs), strings.Join(lines, ", "))
 	n, c := float64(len(evs)), float64(b.N)
+	// Seal the day as the night's sealer would (the hall is done with it).
+	sealed, err := st.SealBefore(nextDay(evs[len(evs)-1].Day))
+	if err != nil || len(sealed) == 0 {
+		b.Fatalf("seal the day: %v %v", sealed, err)
+	}
+	ds, err := st.DiskStats()
+	if err != nil {
+		b.Fatal(err)
+	}
+	segs := int64(0)
+	for _, e := range st.History().Segments {
+		segs += e.Size
+	}
+	b.ReportMetric(float64(ds.Used-d0.Used+segs)/c, "sealed-B/customer")
+	b.ReportMetric(float64(segs)/c, "segment-B/customer")
 	b.ReportMetric(float64(used)/c, "used-B/customer")
 	b.ReportMetric(float64(io)/n, "disk-B/event")
 	b.ReportMetric(float64(alloc)/n, "pages-B/event")
@@ -195,6 +215,14 @@ func liveBytes(b *testing.B, desks int) {
 	b.ReportMetric(float64((d.WALPages-d0.WALPages)*4096)/n, "log-B/event")
 	b.ReportMetric(float64(d.WALFrames-d0.WALFrames)/n, "log-frames/event")
 	b.ReportMetric(0, "ns/op")
+}
+
+func nextDay(day string) string {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return d.AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
 // writeBytes is the bytes this process caused to be written to storage

@@ -399,7 +399,7 @@ func (c *checker) tickets(tx *bolt.Tx) {
 	}
 	tickets := tx.Bucket(bTickets)
 	tx.Bucket(bTracking).ForEach(func(k, v []byte) error {
-		if len(v) == 24 && string(v[:8]) <= sealedKey {
+		if key, _, ok := unpackTracking(v); ok && string(key[:8]) <= sealedKey {
 			return nil // a sealed ticket, and the event that holds it
 		}
 		if tickets.Get(v) == nil && !(len(v) == 16 && string(v[:8]) <= sealedKey) {

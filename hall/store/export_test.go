@@ -75,3 +75,25 @@ func WALTimer(s *Store, fire bool) (armed bool) {
 	}
 	return armed
 }
+
+// HotRecords counts the records of kind the hot file holds.
+func HotRecords(s *Store, kind string) (n int) {
+	s.view(func(tx *bolt.Tx) error {
+		if kb := tx.Bucket(bRecords).Bucket([]byte(kind)); kb != nil {
+			n = kb.Stats().KeyN
+		}
+		return nil
+	})
+	return n
+}
+
+// RollupKeys counts the rollup values the hot file holds.
+func RollupKeys(s *Store) (n int) {
+	s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bRollups); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	})
+	return n
+}

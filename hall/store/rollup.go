@@ -19,7 +19,9 @@ package store
 //
 // A ticket's fact is keyed by its issue time, which never changes, and keeps
 // the newest revision, exactly like the tickets bucket; RebuildRollups
-// recomputes the whole bucket from the event log and gives identical bytes.
+// recomputes the whole bucket from the event log and gives identical bytes
+// (but that the sealer joins a sealed day's T and R chunks into few values,
+// packRollupDay in sealed_records.go: the same facts in the same order).
 // Chunks keep each commit's rewrite small (at most factChunk facts) however
 // busy a slot or a day is, while a report still reads a day in a few values.
 
@@ -347,6 +349,9 @@ func rollupEvents(tx *bolt.Tx, evs []queue.Event) error {
 			}
 		}
 	}
+	// Keys grow in time order at three ends (T, R, C of today): pages split
+	// full, not in halves that stay half empty (docs/storage.md).
+	rb.FillPercent = appendFill
 	mid := midnights{loc: hallZone(tx), days: map[string]time.Time{}}
 	facts := map[string][]TicketFact{}
 	changes := map[string][]CounterChange{}

@@ -71,6 +71,45 @@ func (s *Store) errMissing(day string) error {
 	return &history.DamagedError{Path: history.PathFor(s.hist.dir, day), Block: -1, Err: errors.New("the segment is missing")}
 }
 
+// packTracking is the tracking value of a sealed ticket: 0x00, then the
+// day (days since 1970-01-01), the ticket id and the sequence of the event
+// that holds its final image, each a uvarint — 11 bytes for a large hall,
+// where the tickets key and the sequence took 24. A tickets key starts with
+// the day's first digit, never 0x00. unpackTracking reads both this form and the
+// 24-byte one of earlier sealers (tickets key + sequence, uint64 BE).
+func packTracking(day string, id, seq uint64) []byte {
+	d, _ := time.Parse(time.DateOnly, day)
+	v := binary.AppendUvarint([]byte{0}, uint64(d.Unix()/86400))
+	v = binary.AppendUvarint(v, id)
+	return binary.AppendUvarint(v, seq)
+}
+
+// unpackTracking returns the tickets key and the sequence of a sealed
+// ticket's tracking value; ok is false for a hot ticket's (the tickets key
+// alone) or a value that is neither.
+func unpackTracking(v []byte) (key []byte, seq uint64, ok bool) {
+	if len(v) == 24 {
+		return v[:16], binary.BigEndian.Uint64(v[16:]), true
+	}
+	if len(v) == 0 || v[0] != 0 {
+		return nil, 0, false
+	}
+	var n [3]uint64
+	rest := v[1:]
+	for i := range n {
+		x, l := binary.Uvarint(rest)
+		if l <= 0 {
+			return nil, 0, false
+		}
+		n[i], rest = x, rest[l:]
+	}
+	if len(rest) != 0 || n[0] > 1<<20 {
+		return nil, 0, false
+	}
+	day := time.Unix(int64(n[0])*86400, 0).UTC().Format(time.DateOnly)
+	return append(dayKey(day), u64(n[1])...), n[2], true
+}
+
 // recordTicket is the kind of a segment record holding a ticket's final
 // image (without personal fields), keyed by its id.
 const recordTicket = "ticket"
@@ -88,10 +127,11 @@ type personalJSON struct {
 
 // sealed is the store's view of its history directory.
 type sealed struct {
-	dir   string
-	mu    sync.Mutex
-	ix    *history.Index
-	cache []cachedDay // segTickets
+	dir    string
+	mu     sync.Mutex
+	ix     *history.Index
+	cache  []cachedDay  // segTickets
+	rcache []cachedRecs // segRecords
 	// damaged are the segments found damaged (path → the DamagedError's
 	// text), by the verifier, a check or a read.
 	damaged map[string]string
@@ -516,6 +556,7 @@ func (s *Store) sealDay(day string) error {
 		hot    = map[uint64]queue.Ticket{}
 		hotRev = map[uint64]int{}
 		held   = map[uint64]bool{}
+		moved  []queue.Record // closed records (sealed_records.go)
 	)
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
@@ -528,6 +569,10 @@ func (s *Store) sealDay(day string) error {
 				break
 			}
 			d.Events = append(d.Events, ev)
+		}
+		var err error
+		if moved, err = s.closedRecords(tx, d.Events); err != nil {
+			return err
 		}
 		ts, err := ticketsOf(tx, day, day)
 		if err != nil {
@@ -567,6 +612,7 @@ func (s *Store) sealDay(day string) error {
 		}
 		d.Records = append(d.Records, queue.Record{Kind: recordTicket, Key: strconv.FormatUint(id, 10), Rev: t.Rev, Data: raw})
 	}
+	d.Records = append(d.Records, recordsNotInEvents(d.Events, moved)...)
 	path := history.PathFor(s.hist.dir, day)
 	w, err := writeSegment(path, &d)
 	if err != nil {
@@ -628,7 +674,7 @@ func (s *Store) sealDay(day string) error {
 			if code := hot[id].Tracking; code != "" && last[id] == rev {
 				tr := tx.Bucket(bTracking)
 				if bytes.Equal(tr.Get([]byte(code)), key) {
-					if err := tr.Put([]byte(code), append(key, u64(lastAtSeq[id])...)); err != nil {
+					if err := tr.Put([]byte(code), packTracking(day, id, lastAtSeq[id])); err != nil {
 						return err
 					}
 				}
@@ -649,6 +695,18 @@ func (s *Store) sealDay(day string) error {
 					}
 				}
 			}
+		}
+		if err := moveClosedRecords(tx, day, moved); err != nil {
+			return err
+		}
+		keep := map[uint64]bool{} // the day's tickets that stay hot
+		dk := dayKey(day)
+		tc := tb.Cursor()
+		for k, _ := tc.Seek(dk); len(k) == 16 && bytes.Equal(k[:8], dk); k, _ = tc.Next() {
+			keep[binary.BigEndian.Uint64(k[8:])] = true
+		}
+		if err := packRollupDay(tx, day, keep); err != nil {
+			return err
 		}
 		pb, err := tx.CreateBucketIfNotExists(bPersonal)
 		if err != nil {
@@ -760,6 +818,17 @@ func checkSegment(path string, d *history.Day, pers map[uint64]history.Personal)
 	}
 	if _, nr := seg.Len(); err == nil && nr != len(d.Records) {
 		err = fmt.Errorf("the segment holds %d records, the day %d", nr, len(d.Records))
+	}
+	if err == nil {
+		j := 0
+		err = seg.EachRecord(func(r *queue.Record) error {
+			w := &d.Records[j]
+			j++
+			if r.Kind != w.Kind || r.Key != w.Key || r.Rev != w.Rev || !bytes.Equal(r.Data, w.Data) {
+				return fmt.Errorf("record %s/%s reads back different from the hot file's", w.Kind, w.Key)
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("segment %s: %w", path, err)

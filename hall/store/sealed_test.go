@@ -29,7 +29,12 @@ type sealedView struct {
 	rollups  []byte
 	tracking map[string][]byte
 	last     []byte
+	records  map[string][]byte // kind, or kind/key, or kind>start → JSON
 }
+
+// closedKinds are the record kinds the sealer moves with their day, as the
+// rating and casework features name them; "note" stays hot.
+var closedKinds = []string{"rating", "case"}
 
 func viewOf(t *testing.T, s *store.Store, days []string) sealedView {
 	t.Helper()
@@ -96,6 +101,33 @@ func viewOf(t *testing.T, s *store.Store, days []string) sealedView {
 		t.Fatalf("last event: %v %v", ok, err)
 	}
 	v.last, _ = json.Marshal(last)
+	v.records = map[string][]byte{}
+	for _, kind := range append(closedKinds, "note") {
+		var all []queue.Record
+		if err := s.EachRecord(kind, "", func(r queue.Record) bool { all = append(all, r); return true }); err != nil {
+			t.Fatalf("records %s: %v", kind, err)
+		}
+		v.records[kind], _ = json.Marshal(all)
+		for i, r := range all {
+			if i%25 != 0 && i != len(all)-1 {
+				continue
+			}
+			got, ok, err := s.Record(kind, r.Key)
+			if err != nil || !ok {
+				t.Fatalf("record %s/%s: %v %v", kind, r.Key, ok, err)
+			}
+			v.records[kind+"/"+r.Key], _ = json.Marshal(got)
+			// From this key on, the next three (a range read that stops).
+			var some []queue.Record
+			if err := s.EachRecord(kind, r.Key, func(r queue.Record) bool { some = append(some, r); return len(some) < 3 }); err != nil {
+				t.Fatalf("records %s from %s: %v", kind, r.Key, err)
+			}
+			v.records[kind+">"+r.Key], _ = json.Marshal(some)
+		}
+		if _, ok, err := s.Record(kind, "no such key"); ok || err != nil {
+			t.Fatalf("record %s/no such key: %v %v", kind, ok, err)
+		}
+	}
 	return v
 }
 
@@ -126,6 +158,14 @@ func sameView(t *testing.T, what string, a, b sealedView) {
 	if !bytes.Equal(a.last, b.last) {
 		t.Errorf("%s: the last event differs", what)
 	}
+	if len(a.records) != len(b.records) {
+		t.Errorf("%s: %d record reads, then %d", what, len(a.records), len(b.records))
+	}
+	for k := range a.records {
+		if !bytes.Equal(a.records[k], b.records[k]) {
+			t.Errorf("%s: records %s differ:\n%.300s\n%.300s", what, k, a.records[k], b.records[k])
+		}
+	}
 }
 
 // TestSealAcrossDays: a real store with simulated days (and a hand-made
@@ -140,6 +180,7 @@ func TestSealAcrossDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.SealRecords(closedKinds...)
 	const old = "2026-10-30"
 	a := ticket(1, old, "A001", 1)
 	a.Phone, a.Account = "13800000001", "0101010101"
@@ -153,7 +194,16 @@ func TestSealAcrossDays(t *testing.T) {
 	commit(t, s, issued(1, a), issued(2, b), issued(3, c))
 	a2 := a
 	a2.Status, a2.Rev = queue.Done, 2
-	commit(t, s, queue.Event{Seq: 4, Type: queue.EvFinished, At: time.Date(2026, 10, 30, 9, 30, 0, 0, sh), Day: old, Actor: "clerk", Ticket: 1, Tickets: []queue.Ticket{a2}})
+	// Records of the old day: a rating and a case (closed once written:
+	// they go with the day), a note (open: stays hot), and a case that is
+	// written again today, before the sealing (stays hot, rev 2 wins).
+	rec := func(kind, key string, rev int, v string) queue.Record {
+		return queue.Record{Kind: kind, Key: key, Rev: rev, Data: json.RawMessage(`{"v":"` + v + `","ticket":1}`)}
+	}
+	commit(t, s, queue.Event{Seq: 4, Type: queue.EvFinished, At: time.Date(2026, 10, 30, 9, 30, 0, 0, sh), Day: old, Actor: "clerk", Ticket: 1, Tickets: []queue.Ticket{a2},
+		Records: []queue.Record{rec("case", old+"/000000000001", 1, "case"), rec("case", old+"/000000000002", 1, "again"), rec("note", "n1", 1, "open")}},
+		queue.Event{Seq: 5, Type: "service_rated", At: time.Date(2026, 10, 30, 9, 31, 0, 0, sh), Day: old, Actor: "keypad", Ticket: 1,
+			Records: []queue.Record{rec("rating", "00000000000000000001", 1, "5")}})
 	end := time.Date(2026, 11, 5, 10, 0, 0, 0, sh)
 	if _, err := sim.Run(s, sim.Options{Days: 3, Seed: 5, Profile: "small", NewHall: config.Default(), End: end}); err != nil {
 		t.Fatal(err)
@@ -167,7 +217,12 @@ func TestSealAcrossDays(t *testing.T) {
 	d.Phone = "13900000009"
 	c2 := c
 	c2.Status, c2.Rev = queue.Cancelled, 2
-	commit(t, s, issued(last.Seq+1, d), queue.Event{Seq: last.Seq + 2, Type: queue.EvCancelled, At: end, Day: today, Actor: "clerk", Ticket: 3, Tickets: []queue.Ticket{c2}})
+	commit(t, s, issued(last.Seq+1, d), queue.Event{Seq: last.Seq + 2, Type: queue.EvCancelled, At: end, Day: today, Actor: "clerk", Ticket: 3, Tickets: []queue.Ticket{c2},
+		Records: []queue.Record{rec("case", old+"/000000000002", 2, "today")}})
+	hotRatings := store.HotRecords(s, "rating")
+	if hotRatings < 2 || store.HotRecords(s, "case") < 2 {
+		t.Fatalf("%d ratings, %d cases before sealing: the simulated days wrote none", hotRatings, store.HotRecords(s, "case"))
+	}
 
 	days := []string{old, "2026-11-02", "2026-11-03", "2026-11-04", today}
 	before := viewOf(t, s, days)
@@ -191,6 +246,17 @@ func TestSealAcrossDays(t *testing.T) {
 	// The hot file keeps today's events only.
 	if hot := hotEvents(t, s); hot != 2 {
 		t.Errorf("the hot file holds %d events, want today's 2", hot)
+	}
+	// The closed records left with their days, but the case written again
+	// today; the open kind stayed.
+	if n := store.HotRecords(s, "rating"); n != 0 {
+		t.Errorf("the hot file holds %d ratings of sealed days", n)
+	}
+	if n := store.HotRecords(s, "case"); n != 1 {
+		t.Errorf("the hot file holds %d case records, want the one written again today", n)
+	}
+	if n := store.HotRecords(s, "note"); n != 1 {
+		t.Errorf("the hot file holds %d notes, want the open one", n)
 	}
 	if again, err := s.SealBefore(today); err != nil || len(again) != 0 {
 		t.Fatalf("sealing again: %v %v", again, err)
@@ -234,6 +300,10 @@ func TestSealAcrossDays(t *testing.T) {
 	if ts, err := s.Tickets("2026-11-04", today); err != nil || len(ts) == 0 {
 		t.Errorf("tickets of other days: %d, %v", len(ts), err)
 	}
+	var later int
+	if err := s.EachRecord("case", "2026-11-04/", func(queue.Record) bool { later++; return true }); err != nil || later == 0 {
+		t.Errorf("case records of the days after the damaged one: %d, %v", later, err)
+	}
 	var after []queue.Event
 	json.Unmarshal(before.events, &after)
 	since := uint64(0)
@@ -256,6 +326,12 @@ func TestSealAcrossDays(t *testing.T) {
 	}
 	if _, err := s.Tickets("2026-11-03", "2026-11-03"); !errors.As(err, &de) {
 		t.Errorf("tickets of a day whose segment is missing: %v", err)
+	}
+	if err := s.EachRecord("case", "", func(queue.Record) bool { return true }); !errors.As(err, &de) || de.Path != mid {
+		t.Errorf("case records over a missing segment: %v, want its DamagedError", err)
+	}
+	if err := s.EachRecord("case", "2026-11-04/", func(queue.Record) bool { return true }); err != nil {
+		t.Errorf("case records after a missing segment: %v", err)
 	}
 	if sum, err := s.Verify(); err == nil || len(sum.Problems) == 0 || sum.Problems[0].Key != "2026-11-03" {
 		t.Errorf("check with a missing segment: %v %+v", err, sum.Problems)
@@ -292,6 +368,25 @@ func TestSealAcrossDays(t *testing.T) {
 	}
 	if got, _ := s.Tickets(today, today); len(got) == 0 || got[0].Phone != "13900000009" {
 		t.Errorf("today's ticket lost its phone to the retention of old days: %+v", got)
+	}
+	// A sealed rating written again (rev 2): the hot image wins, once.
+	r1 := rec("rating", "00000000000000000001", 2, "changed")
+	last2, _, _ := s.LastEvent()
+	commit(t, s, queue.Event{Seq: last2.Seq + 1, Type: "service_rated", At: end, Day: today, Actor: "keypad", Ticket: 1, Records: []queue.Record{r1}})
+	if got, ok, err := s.Record("rating", r1.Key); err != nil || !ok || got.Rev != 2 || !bytes.Equal(got.Data, r1.Data) {
+		t.Errorf("the rating written again reads %+v %v %v", got, ok, err)
+	}
+	var n1 int
+	if err := s.EachRecord("rating", "", func(r queue.Record) bool {
+		if r.Key == r1.Key {
+			n1++
+			if r.Rev != 2 {
+				t.Errorf("EachRecord gives the sealed image of a rating written again")
+			}
+		}
+		return true
+	}); err != nil || n1 != 1 {
+		t.Errorf("EachRecord gave the rating written again %d times (%v)", n1, err)
 	}
 }
 
@@ -496,5 +591,77 @@ func TestSealKeepsHeldTicket(t *testing.T) {
 		if _, err := s.SealBefore("2026-11-03"); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestSealPacksRollups: a sealed day's rollup chunks are joined into few
+// values that give the same facts in the same order as the chunks rebuilt
+// from the events; a ticket a counter held over the sealing keeps its own
+// chunks, so its later finish and rating land where they would have.
+func TestSealPacksRollups(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	const day, nextDay = "2026-11-23", "2026-11-24"
+	rating := func(id uint64, score int) queue.Record {
+		data, _ := json.Marshal(map[string]any{"ticket": id, "day": day, "score": score, "clerk": "wang", "counter": 1})
+		return queue.Record{Kind: "rating", Key: fmt.Sprintf("%020d", id), Rev: 1, Data: data}
+	}
+	var evs []queue.Event
+	seq := uint64(0)
+	for id := uint64(1); id <= 150; id++ {
+		tk := ticket(id, day, fmt.Sprintf("A%03d", id), 1)
+		tk.IssuedAt = at(int(id) * 2) // 15-minute slots: several chunks a slot, several slots a chunk
+		seq++
+		ev := issued(seq, tk)
+		if id%7 == 0 && id != 64 {
+			ev.Records = []queue.Record{rating(id, int(id%5))}
+		}
+		evs = append(evs, ev)
+	}
+	commit(t, s, evs...)
+	held := ticket(64, day, "A064", 1)
+	held.IssuedAt = at(128)
+	held.Status, held.Rev, held.Counter = queue.Serving, 2, 1
+	c := queue.Counter{Number: 1, State: queue.Open, Services: []string{"A"}, Current: 64, Rev: 1}
+	seq++
+	commit(t, s, queue.Event{Seq: seq, Type: queue.EvCalled, At: at(400), Day: day, Counter: 1, Ticket: 64,
+		Tickets: []queue.Ticket{held}, Counters: []queue.Counter{c}})
+	next := ticket(500, nextDay, "A001", 1)
+	next.IssuedAt = at(24 * 60)
+	seq++
+	commit(t, s, issued(seq, next))
+	keys := store.RollupKeys(s)
+	if days, err := s.SealBefore(nextDay); err != nil || len(days) != 1 {
+		t.Fatalf("sealed %v: %v", days, err)
+	}
+	if packed := store.RollupKeys(s); packed >= keys/2 {
+		t.Errorf("%d rollup values after sealing, %d before: not joined", packed, keys)
+	}
+	// The held ticket is finished and rated on the next day.
+	done := held
+	done.Status, done.Rev = queue.Done, 3
+	c.Current, c.Rev = 0, 2
+	seq++
+	commit(t, s, queue.Event{Seq: seq, Type: queue.EvFinished, At: at(24*60 + 5), Day: nextDay, Counter: 1, Ticket: 64,
+		Tickets: []queue.Ticket{done}, Counters: []queue.Counter{c}, Records: []queue.Record{rating(64, 5)}})
+	rollups := func() string {
+		var out []string
+		if err := s.EachRollupDay(day, nextDay, func(d *store.RollupDay) error {
+			b, _ := json.Marshal(d)
+			out = append(out, string(b))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(out, "\n")
+	}
+	got := rollups()
+	if !strings.Contains(got, `"ID":64`) || !strings.Contains(got, `"Ticket":64`) {
+		t.Fatalf("the held ticket's facts are missing: %.400s", got)
+	}
+	if err := s.RebuildRollups(); err != nil {
+		t.Fatal(err)
+	}
+	if want := rollups(); got != want {
+		t.Errorf("the joined rollups read differently from the chunks rebuilt from the events:\n%.600s\n%.600s", got, want)
 	}
 }

@@ -12,6 +12,7 @@
 //	counters  number (uint32 BE)                → queue.Counter JSON
 //	tickets   day ("20261123") + id (uint64 BE) → queue.Ticket JSON
 //	tracking  code                              → tickets key of the latest ticket with that code
+//	          (a sealed ticket: packTracking, sealed.go)
 //	events    seq (uint64 BE)                   → queue.Event JSON
 //	users     name                              → User JSON
 //	sessions  sha256(token)                     → Session JSON
@@ -21,6 +22,9 @@
 //	rollups   per-day report facts, written with the events (see rollup.go)
 //	personal  day + ticket id → the phone and 户号 of a sealed day (sealed.go)
 //	verified  day → when its history segment was last verified (sealed.go)
+//	sealed    day → first and last sequence, count of a sealed day (sealed.go)
+//	sealed_records kind + 0 + day → the key range of the records of kind
+//	          closed that day, in its segment (sealed_records.go)
 //
 // Days before today leave the hot file for DATA/history (sealed.go, package
 // history); meta "sealed_through" says which.
@@ -92,6 +96,8 @@ type Store struct {
 	epoch Epoch
 	hist  *sealed // the sealed days (sealed.go)
 	log   *slog.Logger
+	// closed are the record kinds sealed with their day (sealed_records.go).
+	closed closedKinds
 
 	// The write-ahead log (wal.go, walstore.go): nil for a read-only store.
 	wmu   sync.Mutex
@@ -652,8 +658,8 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
 		var seq uint64 // of a sealed ticket's last event (sealed.go)
-		if len(key) == 24 {
-			key, seq = key[:16], binary.BigEndian.Uint64(key[16:])
+		if k, sq, ok := unpackTracking(key); ok {
+			key, seq = k, sq
 		}
 		if v := tx.Bucket(bTickets).Get(key); v != nil {
 			return decode("tickets", ticketName(key), v, &t)
@@ -895,49 +901,35 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
-// Record returns the stored record kind/key; ok is false if there is none.
+// Record returns the stored record kind/key, from the hot file or, for a
+// kind closed once written (SealRecords), from the segment of the day it
+// was sealed with; ok is false if there is none.
 func (s *Store) Record(kind, key string) (r queue.Record, ok bool, err error) {
 	view := s.viewOwn // the tree's image is the newest unless a pending frame carries one
 	if s.pendingRecord(kind, key) {
 		view = s.view
 	}
 	err = view(func(tx *bolt.Tx) error {
-		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if kb == nil {
-			return nil
+		if kb := tx.Bucket(bRecords).Bucket([]byte(kind)); kb != nil {
+			if raw := kb.Get([]byte(key)); raw != nil {
+				ok = true
+				return decode("records/"+kind, key, raw, &r)
+			}
 		}
-		raw := kb.Get([]byte(key))
-		if raw == nil {
-			return nil
-		}
-		ok = true
-		return decode("records/"+kind, key, raw, &r)
+		var err error
+		r, ok, err = s.sealedRecord(tx, kind, key)
+		return err
 	})
 	return r, ok, err
 }
 
 // EachRecord calls fn with every stored record of kind in key order, keys
-// from start (inclusive, "" for the first) on, until fn returns false.
+// from start (inclusive, "" for the first) on, until fn returns false: the
+// hot file's and the sealed days' (SealRecords) merged.
 func (s *Store) EachRecord(kind, start string, fn func(r queue.Record) bool) error {
-	view := s.viewOwn
+	view := s.viewOwn // the tree's image is the newest unless a pending frame carries one
 	if s.pendingRecord(kind, "") {
 		view = s.view
 	}
-	return view(func(tx *bolt.Tx) error {
-		kb := tx.Bucket(bRecords).Bucket([]byte(kind))
-		if kb == nil {
-			return nil
-		}
-		c := kb.Cursor()
-		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
-			var r queue.Record
-			if err := decode("records/"+kind, printable(k), v, &r); err != nil {
-				return err
-			}
-			if !fn(r) {
-				return nil
-			}
-		}
-		return nil
-	})
+	return view(func(tx *bolt.Tx) error { return s.eachRecordTx(tx, kind, start, fn) })
 }
