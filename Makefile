@@ -96,7 +96,8 @@ soak:
 ## drill: the store's fault drills against the real program (backup and restore under load, a changed byte,
 ## empty/truncated/foreign files, restore after transfers and of simulated history, a full disk injected and on a
 ## real tmpfs when root), the clock drills (steps back and forward, midnight), then kill -9 under load (TestCrash)
-## and during backups and restores (TestCrashBackupRestore), then the 2,000-client connections drill with a longer
+## and during backups and restores (TestCrashBackupRestore), at named points of sealing, backups and the
+## migration's compaction (TestCrashHistory), then the 2,000-client connections drill with a longer
 ## storm; prints a table and figures. Not part of make test.
 drill:
 	@log=$${TMPDIR:-/tmp}/hallq-drill.log; HALLQ_DRILL=1 $(GO) test -count=1 -timeout 20m -run '^TestDrill$$' -v ./cmd/hallq >$$log 2>&1; \

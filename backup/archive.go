@@ -3,6 +3,7 @@ package backup
 import (
 	"archive/tar"
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"hallq/hall/store"
 	"hallq/history"
+	"hallq/internal/killpoint"
 )
 
 // tarMode is the mode of the files in an archive.
@@ -27,7 +29,7 @@ func WriteTar(src HotCopier, data string, w io.Writer) (Result, error) {
 	tw := tar.NewWriter(w)
 	now := time.Now()
 	var res Result
-	n, err := src.BackupSized(tw, func(size int64) error {
+	n, err := hotCopy(src, tw, func(size int64) error {
 		return tw.WriteHeader(&tar.Header{Name: store.FileName, Mode: tarMode, Size: size, ModTime: now, Typeflag: tar.TypeReg})
 	})
 	if err != nil {
@@ -56,7 +58,7 @@ func WriteTar(src HotCopier, data string, w io.Writer) (Result, error) {
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: tarMode, Size: int64(len(raw)), ModTime: now, Typeflag: tar.TypeReg}); err != nil {
 			return res, err
 		}
-		if _, err := tw.Write(raw); err != nil {
+		if _, err := killpoint.Writer("backup-segment-copy", tw, int64(len(raw))).Write(raw); err != nil {
 			return res, err
 		}
 		m.Segments = append(m.Segments, Seg{Day: e.Day, Size: seg.Size(), Sum: seg.Sum()})
@@ -106,6 +108,8 @@ func Unpack(archive, dir string) error {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
+		} else if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%s: %w: not a whole backup archive: %v", archive, store.ErrIncomplete, err)
 		} else if err != nil {
 			return fmt.Errorf("%s: not a whole backup archive: %w", archive, err)
 		}
@@ -128,7 +132,9 @@ func Unpack(archive, dir string) error {
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
-		if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%s: %w: the archive ends inside %s (cut short: an interrupted backup, download or copy)", archive, store.ErrIncomplete, h.Name)
+		} else if err != nil {
 			return fmt.Errorf("%s: %s: %w", archive, h.Name, err)
 		}
 		manifest = manifest || name == "MANIFEST"
@@ -170,7 +176,12 @@ func WriteTarOf(hot string, w io.Writer) (int64, error) {
 		n += c
 		return err
 	}
-	if err := add(store.FileName, hot, nil); err != nil {
+	db, done, err := PlainFile(hot, filepath.Dir(hot)) // a compressed hot copy goes in as the bbolt file
+	if err != nil {
+		return n, err
+	}
+	defer done()
+	if err := add(store.FileName, db, nil); err != nil {
 		return n, err
 	}
 	for _, s := range m.Segments {

@@ -37,7 +37,7 @@ const DefaultKeep = 14
 // File is one backup in the data directory.
 type File struct {
 	Name string    `json:"name"`
-	Size int64     `json:"size"` // the hot file's bytes
+	Size int64     `json:"size"` // the hot file's bytes on disk (compressed, for hallq-….db.gz)
 	Time time.Time `json:"time"`
 	// Segments is how many sealed days the backup lists (its manifest);
 	// their bytes are shared with the other backups.
@@ -85,14 +85,17 @@ func New(h *hall.Hall, opt Options, hs *health.Service) *Service {
 	return s
 }
 
-// fileName is the file name of the backup of a local day.
-func fileName(day string) string { return "hallq-" + strings.ReplaceAll(day, "-", "") + ".db" }
+// fileName is the file name of the backup of a local day: its compressed
+// hot file (compress.go).
+func fileName(day string) string { return "hallq-" + strings.ReplaceAll(day, "-", "") + ".db" + gzExt }
 
-// daily makes today's backup unless there is one.
+// daily makes today's backup unless there is one (in either form).
 func (s *Service) daily(context.Context) error {
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
-	if _, err := os.Stat(filepath.Join(s.dir, fileName(day))); err == nil {
-		return nil
+	for _, ext := range hotExts {
+		if _, err := os.Stat(filepath.Join(s.dir, stem(fileName(day))+ext)); err == nil {
+			return nil
+		}
 	}
 	b, err := s.Make(s.keep)
 	if err != nil {
@@ -112,7 +115,7 @@ func (s *Service) List() ([]File, error) {
 	}
 	out := []File{}
 	for _, e := range ents {
-		if e.IsDir() || !strings.HasPrefix(e.Name(), "hallq-") || !strings.HasSuffix(e.Name(), ".db") {
+		if e.IsDir() || !isHotName(e.Name()) {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
@@ -123,7 +126,7 @@ func (s *Service) List() ([]File, error) {
 			out = append(out, f)
 		}
 	}
-	slices.SortFunc(out, func(a, b File) int { return strings.Compare(b.Name, a.Name) })
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(stem(b.Name), stem(a.Name)) })
 	return out, nil
 }
 
@@ -163,7 +166,7 @@ func (s *Service) Make(keep int) (File, error) {
 	if err := Retain(dir, keep); err != nil {
 		s.h.Log().Error("backup: removing old backups", "dir", dir, "err", err)
 	}
-	f := File{Name: name, Size: res.Bytes, Time: time.Now(), Segments: res.Segments}
+	f := File{Name: name, Size: res.Stored, Time: time.Now(), Segments: res.Segments}
 	for _, d := range res.Damaged {
 		s.h.Log().Error("backup: a sealed day is damaged and was not backed up", "err", d)
 	}
@@ -233,12 +236,11 @@ func Retain(dir string, keep int) error {
 	}
 	var names []string
 	for _, e := range ents {
-		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".db") {
+		if n := e.Name(); e.Type().IsRegular() && isHotName(n) {
 			names = append(names, n)
 		}
 	}
-	slices.Sort(names)
-	slices.Reverse(names)
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(stem(b), stem(a)) }) // newest first, either form
 	for _, n := range names[min(keep, len(names)):] {
 		if err := os.Remove(ManifestPath(filepath.Join(dir, n))); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
@@ -321,7 +323,7 @@ func WriteTo(src interface {
 	BackupFile(string) (int64, error)
 }, data, path string, now time.Time, keep int) (Result, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() || strings.HasSuffix(path, string(filepath.Separator)) {
-		res, err := WriteDir(src, data, path, "hallq-"+now.Format("20060102-150405")+".db", true)
+		res, err := WriteDir(src, data, path, "hallq-"+now.Format("20060102-150405")+".db"+gzExt, true)
 		if err == nil {
 			err = Retain(path, keep)
 		}

@@ -29,17 +29,19 @@ func TestBackups(t *testing.T) {
 		clk.Add(24 * time.Hour)
 	}
 	list, err := b.List()
-	if err != nil || len(list) != 2 || list[0].Name != "hallq-20261126.db" || list[1].Name != "hallq-20261125.db" {
+	if err != nil || len(list) != 2 || list[0].Name != "hallq-20261126.db.gz" || list[1].Name != "hallq-20261125.db.gz" {
 		t.Fatalf("backups %+v %v", list, err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, backup.Dir, list[0].Name))
-	if err != nil || int64(len(raw)) != list[0].Size {
-		t.Errorf("backup file: %d bytes, listed %d (%v)", len(raw), list[0].Size, err)
+	path := filepath.Join(dir, backup.Dir, list[0].Name)
+	raw, err := os.ReadFile(path)
+	if err != nil || int64(len(raw)) != list[0].Size || !backup.Compressed(path) {
+		t.Errorf("backup file: %d bytes, listed %d, compressed %v (%v)", len(raw), list[0].Size, backup.Compressed(path), err)
 	}
-	// The backup is a whole, consistent hall database.
+	// The backup expands to a whole, consistent hall database.
 	cp := t.TempDir()
-	if err := os.WriteFile(filepath.Join(cp, store.FileName), raw, 0o600); err != nil {
-		t.Fatal(err)
+	n, err := backup.Expand(path, filepath.Join(cp, store.FileName))
+	if err != nil || n <= list[0].Size {
+		t.Fatalf("expand: %d bytes from %d (%v)", n, list[0].Size, err)
 	}
 	st, err := store.OpenReadOnly(cp)
 	if err != nil {
@@ -78,12 +80,12 @@ func TestScheduledBackups(t *testing.T) {
 		}
 		t.Fatalf("backups %v, want %v", names, want)
 	}
-	waitBackups("hallq-20261123.db")
-	for _, day := range []string{"hallq-20261124.db", "hallq-20261125.db"} {
+	waitBackups("hallq-20261123.db.gz")
+	for _, day := range []string{"hallq-20261124.db.gz", "hallq-20261125.db.gz"} {
 		clk.Add(24 * time.Hour)
 		waitBackups(append([]string{day}, map[string][]string{
-			"hallq-20261124.db": {"hallq-20261123.db"},
-			"hallq-20261125.db": {"hallq-20261124.db"},
+			"hallq-20261124.db.gz": {"hallq-20261123.db.gz"},
+			"hallq-20261125.db.gz": {"hallq-20261124.db.gz"},
 		}[day]...)...)
 	}
 	if b.Keep() != 2 {

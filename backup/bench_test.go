@@ -18,7 +18,9 @@ import (
 // BenchmarkKeptBackups measures what 14 kept daily backups cost on disk
 // after N simulated days, today (each a full copy of hallq.db holding the
 // whole history) against the backups with sealed history (each a hot file,
-// all of them sharing one copy of each day's segment). The full copies are
+// all of them sharing one copy of each day's segment), with plain hot copies
+// (the form before compress.go) and compressed ones side by side, each also
+// as a multiple of the data (hot file + history). The full copies are
 // the real sizes of hallq.db on each of the last 14 days; the segments are
 // written with history.WriteFile from the same events; the hot file is a
 // store holding the hall's configuration and one day (what the sealed
@@ -96,13 +98,26 @@ func BenchmarkKeptBackups(b *testing.B) {
 			b.Fatal(err)
 		}
 		hot := copySize(st1)
+		hotGz, err := backup.CompressedSize(st1)
 		st1.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Before: plain hot copies (hallq-….db); after: compressed ones
+		// (hallq-….db.gz), the form WriteDir writes now. The data is the
+		// hall's own: its hot file and its history, once.
 		sealed := keep*hot + segs + keep*int64(len(text))
+		sealedGz := keep*hotGz + segs + keep*int64(len(text))
+		own := hot + segs
 		b.ReportMetric(float64(len(by)), "days")
 		b.ReportMetric(float64(full)/1e6, "MB_full_copies")
-		b.ReportMetric(float64(sealed)/1e6, "MB_sealed")
+		b.ReportMetric(float64(sealed)/1e6, "MB_sealed_plain")
+		b.ReportMetric(float64(sealedGz)/1e6, "MB_sealed_gz")
 		b.ReportMetric(float64(hot)/1e6, "MB_hot_file")
+		b.ReportMetric(float64(hotGz)/1e6, "MB_hot_gz")
 		b.ReportMetric(float64(segs)/1e6, "MB_segments")
-		b.ReportMetric(float64(full)/float64(sealed), "x_smaller")
+		b.ReportMetric(float64(sealed)/float64(own), "x_data_plain")
+		b.ReportMetric(float64(sealedGz)/float64(own), "x_data_gz")
+		b.ReportMetric(float64(full)/float64(sealedGz), "x_smaller")
 	}
 }

@@ -64,14 +64,14 @@ func ParseManifest(b []byte) (Manifest, error) {
 }
 
 // ManifestPath is the manifest of the backup whose hot file is hot:
-// hallq-20261205.db → hallq-20261205.manifest; a hot file named hallq.db
+// hallq-20261205.db.gz (or .db) → hallq-20261205.manifest; a hot file named hallq.db
 // (an unpacked archive) → MANIFEST beside it.
 func ManifestPath(hot string) string {
 	dir, base := filepath.Split(hot)
 	if base == store.FileName {
 		return filepath.Join(dir, "MANIFEST")
 	}
-	return filepath.Join(dir, strings.TrimSuffix(base, ".db")+".manifest")
+	return filepath.Join(dir, stem(base)+".manifest")
 }
 
 // ReadManifest reads the manifest of the backup whose hot file is hot; ok is

@@ -79,9 +79,12 @@ func Good(day string, want Seg, dirs ...string) []string {
 			if !strings.HasSuffix(e.Name(), ".manifest") && e.Name() != "MANIFEST" {
 				continue
 			}
-			hot := strings.TrimSuffix(filepath.Join(dir, e.Name()), ".manifest") + ".db"
+			hot := hotOf(filepath.Join(dir, e.Name()))
 			if e.Name() == "MANIFEST" {
 				hot = filepath.Join(dir, store.FileName)
+			}
+			if hot == "" {
+				continue // an interrupted backup's manifest
 			}
 			m, _, err := ReadManifest(hot)
 			if err == nil && slices.Contains(m.Segments, got) {

@@ -35,6 +35,7 @@ import (
 	"strings"
 
 	"hallq/history"
+	"hallq/internal/killpoint"
 )
 
 // HotCopier makes consistent copies of the hot file (*store.Store).
@@ -46,6 +47,7 @@ type HotCopier interface {
 type Result struct {
 	Path     string // the hot file (or the archive)
 	Bytes    int64  // the hot file's bytes
+	Stored   int64  // of them, on disk (compressed: hallq-….db.gz); Bytes when plain
 	Segments int    // segments the backup lists
 	Copied   int    // of them, copied (or linked) by this backup
 	Copy     int64  // bytes of the segments copied
@@ -61,14 +63,6 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
-}
-
-// writeFileSynced writes data to path via path.tmp, synced and renamed.
-func writeFileSynced(path string, data []byte) error {
-	return writeSynced(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
 }
 
 // writeSynced writes path through write into path.tmp, syncs it, renames it
@@ -123,7 +117,11 @@ func copySynced(src, dst string, link bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(out, in)
+	var size int64
+	if fi, err := in.Stat(); err == nil {
+		size = fi.Size()
+	}
+	_, err = io.Copy(killpoint.Writer("backup-segment-copy", out, size), in)
 	if err == nil {
 		err = out.Sync()
 	}
@@ -164,6 +162,23 @@ func verified(path string) (Seg, error) {
 // disk, before its manifest is written (crash tests stop the process there).
 var beforeManifest = func(hotTmp string) {}
 
+// hotCopy writes the hot file's consistent copy to w (head, when set, gets
+// its size first); the crash drill can kill the process halfway through.
+func hotCopy(src HotCopier, w io.Writer, head func(size int64) error) (int64, error) {
+	out := w
+	return src.BackupSized(writerFunc(func(p []byte) (int, error) { return out.Write(p) }), func(size int64) error {
+		out = killpoint.Writer("backup-hot-copy", w, size)
+		if head != nil {
+			return head(size)
+		}
+		return nil
+	})
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 // HistoryDir is the history directory inside a data or backup directory.
 func HistoryDir(dir string) string { return filepath.Join(dir, history.Dir) }
 
@@ -180,18 +195,34 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 	}
 	CleanIncomplete(dir)
 	// A backup made earlier under the same name is replaced: its manifest
-	// goes first, so no crash leaves it beside another hot file.
+	// goes first, so no crash leaves it beside another hot file; then the
+	// same backup in the other form (plain or compressed), which would
+	// share the manifest.
 	if err := os.Remove(ManifestPath(res.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fail(err)
+	}
+	for _, ext := range hotExts {
+		if other := filepath.Join(dir, stem(name)+ext); other != res.Path {
+			if err := os.Remove(other); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fail(err)
+			}
+		}
 	}
 	tmp := res.Path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 	if err != nil {
 		return fail(err)
 	}
-	res.Bytes, err = src.BackupSized(f, func(int64) error { return nil })
+	if strings.HasSuffix(name, gzExt) {
+		res.Bytes, err = compressHot(src, f)
+	} else {
+		res.Bytes, err = hotCopy(src, f, nil)
+	}
 	if err == nil {
 		err = f.Sync()
+	}
+	if fi, serr := f.Stat(); err == nil && serr == nil {
+		res.Stored = fi.Size()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -239,10 +270,14 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 		res.Segments = len(m.Segments)
 		beforeManifest(tmp)
 		text, _ := m.MarshalText()
-		if err := writeFileSynced(ManifestPath(res.Path), text); err != nil {
+		if err := writeSynced(ManifestPath(res.Path), func(w io.Writer) error {
+			_, err := killpoint.Writer("backup-manifest", w, int64(len(text))).Write(text)
+			return err
+		}); err != nil {
 			os.Remove(tmp)
 			return fail(err)
 		}
+		killpoint.At("backup-hot-rename") // the crash drill: the manifest in place, the hot file not
 	}
 	if err := os.Rename(tmp, res.Path); err != nil {
 		os.Remove(tmp)
@@ -261,15 +296,18 @@ func CleanIncomplete(dir string) []string {
 	for _, e := range ents {
 		p := filepath.Join(dir, e.Name())
 		switch n := e.Name(); {
+		case e.IsDir() && strings.HasPrefix(n, ".expand-"): // a check or restore of a compressed copy, cut short
+			if os.RemoveAll(p) == nil {
+				gone = append(gone, p)
+			}
 		case !e.Type().IsRegular():
-		case strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".db.tmp"),
+		case strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".tmp") && isHotName(strings.TrimSuffix(n, ".tmp")),
 			strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".manifest.tmp"):
 			if os.Remove(p) == nil {
 				gone = append(gone, p)
 			}
 		case strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".manifest"):
-			hot := strings.TrimSuffix(p, ".manifest") + ".db"
-			if _, err := os.Stat(hot); errors.Is(err, fs.ErrNotExist) && os.Remove(p) == nil {
+			if hotOf(p) == "" && os.Remove(p) == nil {
 				gone = append(gone, p)
 			}
 		}

@@ -378,10 +378,13 @@ func TestIncompleteBackupCleaned(t *testing.T) {
 	}
 	left := []string{
 		filepath.Join(bdir, "hallq-20261122.db.tmp"),
+		filepath.Join(bdir, "hallq-20261121.db.gz.tmp"),
+		filepath.Join(bdir, ".expand-1", store.FileName), // a check of a compressed copy, cut short
 		filepath.Join(bdir, "hallq-20261122.manifest"),
 		filepath.Join(bdir, "history", "2026", sealed[0]+".seg.tmp"),
 	}
 	for _, p := range left {
+		os.MkdirAll(filepath.Dir(p), 0o750)
 		if err := os.WriteFile(p, []byte("half"), 0o640); err != nil {
 			t.Fatal(err)
 		}
@@ -398,7 +401,7 @@ func TestIncompleteBackupCleaned(t *testing.T) {
 		}
 	}
 	list, _ := b.List()
-	if len(list) != 2 || list[0].Name != "hallq-20261123.db" || list[1].Name != "hallq-20261120.db" || list[1].Segments != 0 {
+	if len(list) != 2 || list[0].Name != "hallq-20261123.db.gz" || list[1].Name != "hallq-20261120.db" || list[1].Segments != 0 {
 		t.Fatalf("listed %+v", list)
 	}
 	if plan, ok, err := backup.PlanHistory(old, t.TempDir()); ok || err != nil || len(plan.Copy) != 0 {

@@ -35,6 +35,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"hallq/internal/killpoint"
 	"hallq/queue"
 )
 
@@ -131,7 +132,8 @@ func writeSynced(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	// The crash drill can kill the process with half the segment written.
+	_, err = killpoint.Writer("seal-segment-write", f, int64(len(data))).Write(data)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hallq/hall"
+	"hallq/internal/killpoint"
 	"hallq/queue"
 )
 
@@ -58,6 +59,7 @@ func (s *Service) SealNow(ctx context.Context) (days []string, err error) {
 		}
 		s.h.Log().Info("history: day sealed", "day", day)
 		days = append(days, day)
+		killpoint.At("seal-day-done") // the crash drill: between two days
 	}
 	return days, nil
 }

@@ -61,7 +61,7 @@ func (s *Server) getBackupFile(c *fiber.Ctx) error {
 	if s.backups.Archived(name) {
 		// A backup that lists sealed days: its hot file, those days and its
 		// manifest as one tar archive (hallq restore takes it whole).
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+strings.TrimSuffix(name, ".db")+`.tar"`)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".db")+`.tar"`)
 		log, backups := s.log, s.backups
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 			n, err := backups.Send(name, w)

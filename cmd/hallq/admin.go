@@ -212,7 +212,12 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return userError(err)
 	}
-	sum, kept, ep, err := store.Restore(*data, hot)
+	db, done, err := backups.PlainFile(hot, *data) // a compressed hot copy, expanded on the data's disk
+	if err != nil {
+		return userError(err)
+	}
+	defer done()
+	sum, kept, ep, err := store.Restore(*data, db)
 	if err != nil {
 		return userError(err)
 	}
@@ -222,6 +227,7 @@ func restore(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "history: %d sealed days were in place and whole, %d copied back from %s\n", len(plan.Have), len(plan.Copy), plan.From)
 	}
+	sum.Path = hot
 	fmt.Fprintf(stdout, "restored %s\n", sum)
 	fmt.Fprintf(stdout, "new epoch %s: ticket ids continue after %d, events after %d (%s)\n", ep.ID, ep.TicketFloor, ep.SeqFloor, ep.Basis)
 	if kept != "" {
@@ -271,7 +277,7 @@ func restoreSource(arg, data string) (hot string, cleanup func(), err error) {
 		if b := backupsIn(arg); len(b) > 0 {
 			return b[0], cleanup, nil
 		}
-		return "", cleanup, fmt.Errorf("%s holds no backup (hallq-….db)", arg)
+		return "", cleanup, fmt.Errorf("%s holds no backup (hallq-….db.gz or hallq-….db)", arg)
 	}
 	if !backups.IsTar(arg) {
 		return arg, cleanup, nil
@@ -288,8 +294,8 @@ func restoreSource(arg, data string) (hot string, cleanup func(), err error) {
 	return filepath.Join(tmp, store.FileName), cleanup, nil
 }
 
-// backupsIn lists the backups (hallq-….db, complete: renamed into place) in
-// dir, newest first.
+// backupsIn lists the backups (hallq-….db.gz or, older, hallq-….db,
+// complete: renamed into place) in dir, newest first.
 func backupsIn(dir string) []string {
 	ents, _ := os.ReadDir(dir)
 	type f struct {
@@ -299,7 +305,7 @@ func backupsIn(dir string) []string {
 	var fs []f
 	for _, e := range ents {
 		n := e.Name()
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && strings.HasPrefix(n, "hallq-") && strings.HasSuffix(n, ".db") {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && strings.HasPrefix(n, "hallq-") && (strings.HasSuffix(n, ".db") || strings.HasSuffix(n, ".db.gz")) {
 			fs = append(fs, f{filepath.Join(dir, n), info.ModTime().UnixNano()})
 		}
 	}
@@ -385,7 +391,7 @@ func newestGoodBackup(dir string) (string, int) {
 			break
 		}
 		tried++
-		if _, err := store.VerifyFile(b.path); err == nil {
+		if _, err := backups.VerifyHot(b.path); err == nil {
 			return b.path, tried
 		}
 	}

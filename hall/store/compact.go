@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hallq/internal/killpoint"
 )
 
 // Compaction (docs/storage.md, migration): once the history of a store
@@ -87,6 +89,7 @@ func compactFile(dir string) (before, after int64, err error) {
 		return 0, 0, err
 	}
 	err = bolt.Compact(dst, src, 64<<20)
+	killpoint.At("compact-copied") // the crash drill: the copy written, not synced nor checked
 	if err == nil {
 		err = dst.Sync()
 	}
@@ -110,6 +113,7 @@ func compactFile(dir string) (before, after int64, err error) {
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
 	}
 	beforeSwitch()
+	killpoint.At("compact-renamed") // the crash drill: between the renames
 	if err := os.Rename(nw, path); err != nil {
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
 	}

@@ -166,6 +166,6 @@ func newHallAllowed(dir string) error {
 	if len(others) > 4 {
 		others = append(others[:4], "…")
 	}
-	return fmt.Errorf("%w: %s has no %s but holds %s — a hall lived here. Restore its newest backup (hallq restore %s --data %s, backups are in %s), or create a new, empty hall here on purpose with hallq serve --init",
-		ErrNoDatabase, dir, FileName, strings.Join(others, ", "), filepath.Join(dir, "backups", "hallq-YYYYMMDD.db"), dir, filepath.Join(dir, "backups"))
+	return fmt.Errorf("%w: %s has no %s but holds %s — a hall lived here. Restore its newest backup (hallq restore %s --data %s takes the newest in %s), or create a new, empty hall here on purpose with hallq serve --init",
+		ErrNoDatabase, dir, FileName, strings.Join(others, ", "), filepath.Join(dir, "backups"), dir, filepath.Join(dir, "backups"))
 }

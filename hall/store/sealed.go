@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"hallq/history"
+	"hallq/internal/killpoint"
 	"hallq/queue"
 )
 
@@ -632,6 +633,7 @@ func (s *Store) sealDay(day string) error {
 	first, lastSeq := seg.Seqs()
 	lastAt := d.Events[len(d.Events)-1].At
 	beforeHotTx(path)
+	killpoint.At("seal-hot-tx") // the crash drill: segment in place, day still hot
 	err = s.update(func(tx *bolt.Tx) error {
 		if m := readSealMark(tx); m.Day >= day {
 			return nil // sealed meanwhile
