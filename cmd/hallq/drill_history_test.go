@@ -186,6 +186,11 @@ func listedBackups(dir string) []string {
 //   - the compaction of the sealed store at open: the copy written but not
 //     checked, and between its two renames.
 //
+// make test kills once in each part (a segment in place before its hot
+// transaction, then the last day sealed; the second segment's copy of
+// the console's backup; the tar; between the compaction's renames); the
+// crash drill (make drill, or HALLQ_DRILL=1) at every point above.
+//
 // After each kill the store opens, bbolt's check passes, every acknowledged
 // ticket, call, finish and rating is there once (crashVerify), every
 // simulated event reads back once and equal, hallq check is clean, and a
@@ -294,8 +299,23 @@ func TestCrashHistory(t *testing.T) {
 		return len(ix.Segments)
 	}
 
+	// make test kills once in each part (a server under -race costs
+	// minutes on a loaded machine); the crash drill (make drill) at every
+	// point.
+	sealPoints, lastSeal := []string{"seal-hot-tx"}, "seal-day-done:4"
+	backupPoints := []string{"backup-segment-copy:2"}
+	compactPoints := []string{"compact-renamed"}
+	if os.Getenv(crashBackupRoundsEnv) != "" || os.Getenv("HALLQ_DRILL") != "" {
+		sealPoints, lastSeal = []string{"seal-segment-write", "seal-hot-tx", "seal-day-done:2", "seal-segment-write:2"}, "seal-day-done"
+		backupPoints = []string{"backup-hot-copy", "backup-segment-copy:2", "backup-manifest", "backup-hot-rename"}
+		compactPoints = []string{"compact-copied", "compact-renamed"}
+	}
+	if res.Days != 4 {
+		t.Fatalf("simulated %d days, the kill points are for 4", res.Days)
+	}
+
 	// Sealing: the store's whole history is hot, as schema 1 left it.
-	for _, point := range []string{"seal-segment-write", "seal-hot-tx", "seal-day-done:2", "seal-segment-write:2"} {
+	for _, point := range sealPoints {
 		through, had := sealedThrough(t, dir), segments()
 		killUnderLoad(tickSealing, point, nil)
 		half, _ := filepath.Glob(filepath.Join(dir, history.Dir, "*", "*.seg.tmp"))
@@ -314,7 +334,7 @@ func TestCrashHistory(t *testing.T) {
 	if got := sealedThrough(t, dir); got >= res.LastDay {
 		t.Fatalf("sealed through %s before the last round", got)
 	}
-	killUnderLoad(tickSealing, "seal-day-done", nil) // the last simulated day
+	killUnderLoad(tickSealing, lastSeal, nil) // the last simulated day
 	if got := sealedThrough(t, dir); got != res.LastDay || segments() != res.Days {
 		t.Fatalf("after the kills: sealed through %q, %d segments; want %s, %d", got, segments(), res.LastDay, res.Days)
 	}
@@ -343,7 +363,7 @@ func TestCrashHistory(t *testing.T) {
 		}
 		return true
 	}
-	for _, point := range []string{"backup-hot-copy", "backup-segment-copy:2", "backup-manifest", "backup-hot-rename"} {
+	for _, point := range backupPoints {
 		killUnderLoad(tickQuiet, point, console)
 		if got := listedBackups(bdir); len(got) != 0 {
 			t.Fatalf("killed at %s: a backup is listed: %v", point, got)
@@ -423,7 +443,7 @@ func TestCrashHistory(t *testing.T) {
 	}
 	st.Close()
 	grown := size(db)
-	for _, point := range []string{"compact-copied", "compact-renamed"} {
+	for _, point := range compactPoints {
 		killUnderLoad(tickQuiet, point, nil)
 		if point == "compact-copied" {
 			if size(db) != grown {
