@@ -33,6 +33,11 @@ func TestDailyStoreCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The ticket's commit reaches the tree before the file is damaged below
+	// (a read applies the write-ahead log's pending frames).
+	if ts, err := h.Store().Tickets("2026-11-24", "2026-11-24"); err != nil || len(ts) != 1 {
+		t.Fatalf("tickets: %d, %v", len(ts), err)
+	}
 	// Wait for a few ticks at 02:30: no check runs outside its hour.
 	for range 3 {
 		h.Snapshot()

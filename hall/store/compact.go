@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -161,4 +162,52 @@ func syncDirOf(path string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// keepOldSchema copies a file of an older schema to hallq.db.schema1 before
+// its first open by this hallq upgrades it (the schema mark, then the
+// sealer removing its days one verified day at a time): the file as the
+// older hallq left it stays until an operator removes it. A file of
+// compactMin or more is not copied (a copy of gigabytes at start, and as
+// much disk again): its days leave only after their segment was read back
+// equal, and its compaction keeps the file it replaces as the same name.
+func (s *Store) keepOldSchema(dir string) error {
+	old := filepath.Join(dir, compactOld)
+	var v uint64
+	var size int64
+	s.db.View(func(tx *bolt.Tx) error {
+		if raw := tx.Bucket(bMeta).Get([]byte("schema")); len(raw) == 8 {
+			v = binary.BigEndian.Uint64(raw)
+		}
+		size = tx.Size()
+		return nil
+	})
+	if v == 0 || v >= SchemaVersion || size >= compactMin {
+		return nil
+	}
+	if _, err := os.Lstat(old); err == nil {
+		return nil // kept by an earlier start that stopped before the upgrade
+	}
+	tmp := old + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return fmt.Errorf("keep the schema-%d file: %w", v, err)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(f); return err })
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, old)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("keep the schema-%d file as %s before upgrading it: %w", v, old, err)
+	}
+	syncDirOf(old)
+	s.log.Info("store of an older schema: kept as it was before the upgrade", "schema", v, "kept", old, "bytes", size)
+	return nil
 }

@@ -188,6 +188,12 @@ func OpenWith(dir string, opt OpenOptions) (st *Store, err error) {
 		}
 	}
 	s := &Store{db: db, path: path, log: defaultLogger(opt.Logger)}
+	if exists {
+		if err := s.keepOldSchema(dir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialise %s: %w", path, err)
