@@ -42,8 +42,11 @@ import (
 // (`make bench-years` builds DIR/y1 and DIR/y5 with `hallq simulate
 // --sealed`), without it 3 days of the large profile (2 sealed) made in the
 // temp dir, so `make bench` runs it in a minute or two. HALLQ_BENCH_EXPORT=DIR
-// also writes, for the last store, what bench/duckdb reads: tickets.csv of
-// the whole range (timed), the report's JSON and the services' target waits.
+// also writes, for the last store, what bench/duckdb reads: tickets.csv
+// (timed), the report's JSON of the same range (its warm time measured
+// again) and the services' target waits; the range is the whole history, or
+// HALLQ_BENCH_EXPORT_DAYS days up to its last sealed day and on (tickets.csv reads each sealed day
+// whole: about a second of CPU a large day).
 // The copies are made in the temp dir (segments hard-linked: they never
 // change); the stores given are read, and get the benchmark's manager
 // account (yearsUser) once.
@@ -95,11 +98,12 @@ func BenchmarkYears(b *testing.B) {
 			b.ReportMetric(f.RSSReport/(1<<20), "MB-RSS-report")
 			b.ReportMetric(f.First.Seconds()*1000, "ms/first-report")
 			b.ReportMetric(f.Warm.Seconds()*1000, "ms/warm-report")
-			lines = append(lines, fmt.Sprintf("| %s | %s … %s, %d customers | %d days, %.1f MB | %.1f MB | %.2f s | %.2f s | %.0f MB | %.0f ms | %.0f ms | %.0f MB (peak %.0f) |",
-				filepath.Base(dir), f.From, f.To, f.Customers, f.Segments, f.HistoryMB, f.HotMB, f.Start.Seconds(), f.Restart.Seconds(),
+			lines = append(lines, fmt.Sprintf("| %s | %s … %s, %d customers | %d days, %.1f MB | %.1f MB (%.1f MB after) | %.2f s | %.2f s | %.0f MB | %.0f ms | %.0f ms | %.0f MB (peak %.0f) |",
+				filepath.Base(dir), f.From, f.To, f.Customers, f.Segments, f.HistoryMB, f.HotMB, f.HotAfterMB, f.Start.Seconds(), f.Restart.Seconds(),
 				f.RSS/(1<<20), f.First.Seconds()*1000, f.Warm.Seconds()*1000, f.RSSReport/(1<<20), f.HWM/(1<<20)))
 			if f.CSV > 0 {
-				lines = append(lines, fmt.Sprintf("tickets.csv of %s: %d rows in %.1f s", filepath.Base(dir), f.CSVRows, f.CSV.Seconds()))
+				lines = append(lines, fmt.Sprintf("exported for bench/duckdb from %s: %s … %s, %d customers: hallq's report warm %.1f ms; tickets.csv %d rows in %.1f s",
+					filepath.Base(dir), f.ExFrom, f.To, f.ExCustomers, f.ExWarm.Seconds()*1000, f.CSVRows, f.CSV.Seconds()))
 			}
 		})
 	}
@@ -157,6 +161,8 @@ func yearsDays(b *testing.B, days int) string {
 // yearsFigures is one store's run.
 type yearsFigures struct {
 	From, To         string
+	Last             string  // the last sealed day
+	HotAfterMB       float64 // the hot file after the first run (sealing, compaction)
 	Customers        int
 	Segments         int
 	HistoryMB, HotMB float64
@@ -166,6 +172,10 @@ type yearsFigures struct {
 	First, Warm      time.Duration
 	CSV              time.Duration
 	CSVRows          int
+	// The exported range, and hallq's warm report over it.
+	ExFrom      string
+	ExWarm      time.Duration
+	ExCustomers int
 }
 
 // yearsRun copies the store in src to dst, serves it twice and measures.
@@ -190,9 +200,10 @@ func yearsRun(bin, src, dst, export string) (f yearsFigures, err error) {
 		return f, err
 	}
 	f.To = time.Now().In(loc).Format(time.DateOnly)
-	f.From = f.To
+	f.From, f.Last = f.To, f.To
 	if len(segs) > 0 {
 		f.From = strings.TrimSuffix(filepath.Base(segs[0]), ".seg")
+		f.Last = strings.TrimSuffix(filepath.Base(segs[len(segs)-1]), ".seg")
 	}
 
 	srv, err := yearsServe(bin, dst)
@@ -236,13 +247,16 @@ func yearsRun(bin, src, dst, export string) (f yearsFigures, err error) {
 	}
 	f.Customers = r.Summary.Tickets
 	if export != "" {
-		if err := yearsExport(c, srv.url, export, &f, report); err != nil {
+		if err := yearsExport(c, srv.url, export, &f); err != nil {
 			srv.stop()
 			return f, err
 		}
 	}
 	if err := srv.stop(); err != nil {
 		return f, err
+	}
+	if fi, err := os.Stat(filepath.Join(dst, store.FileName)); err == nil {
+		f.HotAfterMB = float64(fi.Size()) / (1 << 20)
 	}
 	if export != "" {
 		if err := yearsTargets(dst, export); err != nil {
@@ -434,17 +448,48 @@ func yearsGet(c *http.Client, url string) ([]byte, error) {
 	return body, err
 }
 
-// yearsExport writes tickets.csv of f's range (timed) and the report to
-// dir, for bench/duckdb.
-func yearsExport(c *http.Client, base, dir string, f *yearsFigures, report []byte) error {
+// yearsExport writes tickets.csv (timed) and the report of the exported
+// range (its warm time measured) to dir, for bench/duckdb.
+func yearsExport(c *http.Client, base, dir string, f *yearsFigures) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
+	f.ExFrom = f.From
+	if n, _ := strconv.Atoi(os.Getenv("HALLQ_BENCH_EXPORT_DAYS")); n > 0 {
+		last, err := time.Parse(time.DateOnly, f.Last)
+		if err != nil {
+			return err
+		}
+		f.ExFrom = max(f.From, last.AddDate(0, 0, 1-n).Format(time.DateOnly))
+	}
+	url := fmt.Sprintf("%s/api/v1/reports/peak?from=%s&to=%s", base, f.ExFrom, f.To)
+	var report []byte
+	var warm []time.Duration
+	for range 6 { // the first warms the range's rollups, the median of the rest counts
+		t0 := time.Now()
+		var err error
+		if report, err = yearsGet(c, url); err != nil {
+			return err
+		}
+		warm = append(warm, time.Since(t0))
+	}
+	warm = warm[1:]
+	slices.Sort(warm)
+	f.ExWarm = warm[len(warm)/2]
+	var r struct {
+		Summary struct {
+			Tickets int `json:"tickets"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(report, &r); err != nil {
+		return err
+	}
+	f.ExCustomers = r.Summary.Tickets
 	if err := os.WriteFile(filepath.Join(dir, "peak.json"), report, 0o640); err != nil {
 		return err
 	}
 	t0 := time.Now()
-	res, err := c.Get(fmt.Sprintf("%s/api/v1/reports/tickets.csv?from=%s&to=%s", base, f.From, f.To))
+	res, err := c.Get(fmt.Sprintf("%s/api/v1/reports/tickets.csv?from=%s&to=%s", base, f.ExFrom, f.To))
 	if err != nil {
 		return err
 	}
