@@ -9,7 +9,7 @@ PKGS    := ./...
 # fixed in Go 1.27); a count has no deadline. 3,000 inputs a target is about 4 s each on an idle 2-core machine.
 FUZZTIME ?= 3000x
 
-.PHONY: run test test-deps axe generate generate-check vet fuzz bench soak build clean drill deps-check
+.PHONY: run test test-deps axe generate generate-check vet fuzz bench bench-years soak build clean drill deps-check
 
 ## run: start the demo hall on $(ADDR) (loopback only) with its data in $(DATA); prints URLs and demo passwords
 run:
@@ -83,6 +83,26 @@ vet:
 BENCHTIME ?= 1s
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 30m $(PKGS)
+
+## bench-years: the real hallq serve on years of sealed large-profile history (BenchmarkYears in cmd/hallq): start
+## to /healthz and RSS against an empty hall, the peak report over the whole history first after start and warm, RSS
+## after it; then the same figures by DuckDB (bench/duckdb, a module of its own, never in hallq's go.mod) from the
+## tickets.csv the hall exports, checked equal. The stores are built once into YEARS_DIR (kept; delete to rebuild)
+## by `hallq simulate --sealed`, about 1 s of CPU a simulated large day (sealing most of it): YEARS=1 takes 6–10 min
+## on an idle 2-core machine, YEARS="1 5" about an hour. docs/benchmarks.md, "Years of history".
+YEARS ?= 1 5
+YEARS_DIR ?= $(or $(TMPDIR),/tmp)/hallq-years
+bench-years: build
+	@mkdir -p $(YEARS_DIR)
+	@for y in $(YEARS); do d=$(YEARS_DIR)/y$$y; [ -f $$d/hallq.db ] && continue; \
+		echo "building $$y simulated large year(s) into $$d (hallq simulate --sealed)"; \
+		rm -rf $$d.tmp && bin/hallq simulate --days $$((y * 365 + y / 4)) --profile large --seed 3 --sealed --data $$d.tmp \
+			&& mv $$d.tmp $$d || exit 1; done
+	@rm -rf $(YEARS_DIR)/export $(YEARS_DIR)/stores && mkdir -p $(YEARS_DIR)/stores
+	@for y in $(YEARS); do ln -s $(YEARS_DIR)/y$$y $(YEARS_DIR)/stores/y$$y; done
+	HALLQ_BENCH_YEARS=$(YEARS_DIR)/stores HALLQ_BENCH_EXPORT=$(YEARS_DIR)/export \
+		$(GO) test -run '^$$' -bench '^BenchmarkYears$$' -benchtime 1x -timeout 3h ./cmd/hallq
+	cd bench/duckdb && $(GO) run . -in $(YEARS_DIR)/export
 
 ## soak: a bounded loopback run (not part of test): SOAK_RATE tickets/s, 26 clerks, SOAK_SCREENS displays for
 ## SOAK (5m; the issue's run is SOAK=40m); prints latency, memory and connections each minute, then stops

@@ -31,6 +31,13 @@ type Options struct {
 	NewHall queue.Config
 	// Progress, when set, gets a line per simulated month.
 	Progress io.Writer
+	// Seal seals each simulated day once the next one is written, with the
+	// store's own sealer (Store.SealBefore), as a running hall seals every
+	// day before its committed day: the hot file holds one day at a time
+	// instead of the whole history (years of history are built without
+	// a hot file of gigabytes and a first start that seals them all). The
+	// last simulated day stays hot, as yesterday does until today's roll.
+	Seal bool
 }
 
 // Result sums up a run.
@@ -157,13 +164,20 @@ func startEngine(st *store.Store, cfg queue.Config, opt Options) (*queue.Engine,
 // day d+1 is simulated, and counts them in res. simErr is the simulation's
 // error (the days before it are written), err the store's.
 func (s *simulator) write(st *store.Store, first time.Time, opt Options, res *Result) (simErr, err error) {
-	batches := make(chan []queue.Event, 1)
+	type batch struct {
+		day string
+		evs []queue.Event
+	}
+	batches := make(chan batch, 1)
 	done := make(chan error, 1)
 	go func() {
 		var first error
-		for evs := range batches {
+		for b := range batches {
 			if first == nil {
-				first = st.Commit(evs, nil)
+				first = st.Commit(b.evs, nil)
+			}
+			if first == nil && opt.Seal {
+				_, first = st.SealBefore(b.day)
 			}
 		}
 		done <- first
@@ -178,7 +192,7 @@ func (s *simulator) write(st *store.Store, first time.Time, opt Options, res *Re
 		res.Tickets += n
 		res.Events += len(evs)
 		res.LastDay = d.Format(time.DateOnly)
-		batches <- evs
+		batches <- batch{day: res.LastDay, evs: evs}
 		if opt.Progress != nil && (d.Day() == 1 || i == opt.Days-1) {
 			fmt.Fprintf(opt.Progress, "%s  %d tickets, %d events so far\n", res.LastDay, res.Tickets, res.Events)
 		}

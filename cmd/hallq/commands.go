@@ -27,7 +27,7 @@ Usage:
   hallq user unlock NAME    (lifts a sign-in lock-out in the running server)
   hallq device add NAME --kind kiosk|display|counter|keypad [--counter N] [--printer tcp://HOST:PORT|/dev/usb/lp0]
   hallq backup FILE|DIR [--keep N]   (FILE: one file, a tar archive once days are sealed; DIR: the backup directory layout)
-  hallq simulate --days N [--seed S] [--profile small|large]   (history through the queue engine)
+  hallq simulate --days N [--seed S] [--profile small|large] [--sealed]   (history through the queue engine; --sealed seals each past day as it goes)
   hallq restore FILE|DIR [--history-only]   (with the server stopped; the replaced database is kept; missing or damaged sealed days are copied back; --history-only: only those days, while the hall runs)
   hallq check [--backup-dir DIR]   (consistency check of the store and of every sealed day)
   hallq export [--since SEQ] (the event log as NDJSON, personal fields masked)

@@ -75,3 +75,34 @@ func TestCLISimulateHonoursHallJSON(t *testing.T) {
 		t.Errorf("simulate with a typo in hall.json: %v", err)
 	}
 }
+
+// TestCLISimulateSealed: `hallq simulate --sealed` leaves every simulated day
+// but the last in DATA/history, says so, and the store reads them back.
+func TestCLISimulateSealed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out, _, err := cmdRun(t, "", "simulate", "--days", "3", "--sealed", "--quiet", "--data", dir)
+	if err != nil {
+		t.Fatalf("simulate --sealed: %v", err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "history", "*", "*.seg"))
+	if len(segs) != 2 || !strings.Contains(out, "sealed 2 days into "+filepath.Join(dir, "history")) {
+		t.Fatalf("%d segments, printed %q; want 2 days sealed", len(segs), out)
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	through, err := st.SealedThrough()
+	if err != nil || through != strings.TrimSuffix(filepath.Base(segs[1]), ".seg") {
+		t.Errorf("sealed through %q (%v), want the second segment's day %s", through, err, segs[1])
+	}
+	evs, err := st.Events(0, 1<<30)
+	if err != nil || len(evs) == 0 || evs[0].Seq != 1 {
+		t.Fatalf("events from the first: %d (%v)", len(evs), err)
+	}
+	if last := evs[len(evs)-1].Day; last <= through {
+		t.Errorf("the last event's day %s is sealed (through %s): the last day must stay hot", last, through)
+	}
+}
