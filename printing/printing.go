@@ -117,7 +117,7 @@ type Service struct {
 func New(h *hall.Hall, opt Options) *Service {
 	svc := &Service{h: h, catalog: opt.Catalog}
 	if svc.catalog == nil {
-		svc.catalog = cases.DefaultCatalog
+		svc.catalog = cases.SharedDefault
 	}
 	svc.start(opt)
 	h.OnClose(svc.stop)

@@ -194,7 +194,7 @@ func New(h *hall.Hall, opt Options) *Service {
 	s := &Service{h: h, catalog: opt.Catalog}
 	h.ClosedOnWrite(Kind) // a rating is written once: it is sealed with its day
 	if s.catalog == nil {
-		s.catalog = cases.DefaultCatalog
+		s.catalog = cases.SharedDefault
 	}
 	if opt.Every >= 0 {
 		h.Every("expire ratings", opt.Every, func(ctx context.Context) error { // 未评价 past the window

@@ -186,6 +186,12 @@ var defaultCatalog = sync.OnceValue(func() *Catalog {
 // The caller may change the copy freely.
 func DefaultCatalog() *Catalog { return defaultCatalog().Clone() }
 
+// SharedDefault returns the catalog shipped in the binary, built once and
+// shared: the callers must not change it (a feature's catalog when none is
+// given: a copy per call rebuilds the classifier's index, milliseconds each,
+// once per ticket in a report).
+func SharedDefault() *Catalog { return defaultCatalog() }
+
 // ParseCatalog reads a catalog from JSON and validates it. Unknown fields are
 // an error, so that a misspelt field name in a manager's edit is not silently
 // dropped. The error wraps ErrInvalid.

@@ -39,7 +39,7 @@ func StoreSource(st *store.Store, dir string, catalog *cases.Catalog) (Source, e
 
 func sourceOf(id string, ep store.Epoch, catalog func() *cases.Catalog, services func() []queue.Service) Source {
 	if catalog == nil {
-		catalog = cases.DefaultCatalog
+		catalog = cases.SharedDefault
 	}
 	return Source{
 		Hall:  id,
