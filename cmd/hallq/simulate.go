@@ -9,9 +9,11 @@ import (
 	"os"
 	"runtime/debug"
 
+	"hallq/casework"
 	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 	"hallq/sim"
 )
 
@@ -40,6 +42,9 @@ func simulate(ctx context.Context, args []string, stdout io.Writer) error {
 		return userError(err)
 	}
 	defer st.Close()
+	// The record kinds the hall's features name final once written leave
+	// with their day when it is sealed, as in a running hall (features.go).
+	st.SealRecords(rating.Kind, casework.KindCase)
 	// A batch job that allocates a lot and keeps little: collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	opt := sim.Options{Days: *days, Seed: *seed, Profile: *profile, NewHall: config.Default(), Seal: *sealed}

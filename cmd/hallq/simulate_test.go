@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"hallq/casework"
 	"hallq/hall/config"
 	"hallq/hall/store"
 	"hallq/queue"
+	"hallq/rating"
 )
 
 // TestCLISimulateHonoursHallJSON: on a fresh data directory `hallq
@@ -104,5 +106,15 @@ func TestCLISimulateSealed(t *testing.T) {
 	}
 	if last := evs[len(evs)-1].Day; last <= through {
 		t.Errorf("the last event's day %s is sealed (through %s): the last day must stay hot", last, through)
+	}
+	// The ratings and case records of the sealed days left the hot file
+	// with them, as in a running hall: all of them still read.
+	closed := 0
+	for _, kind := range []string{rating.Kind, casework.KindCase} {
+		st.EachRecord(kind, "", func(queue.Record) bool { closed++; return true })
+	}
+	sum, err := st.Verify()
+	if err != nil || closed == 0 || sum.Records >= closed {
+		t.Errorf("%d ratings and cases in all, %d records in the hot file (%v): the sealed days' are still hot", closed, sum.Records, err)
 	}
 }
