@@ -1,6 +1,10 @@
 package store
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 // hotEventsOf counts the events the hot file holds (tests of sealing).
 func hotEventsOf(s *Store) (n int) {
@@ -96,4 +100,10 @@ func RollupKeys(s *Store) (n int) {
 		return nil
 	})
 	return n
+}
+
+// CheckWAL reads the log in dir (none: nil) and returns its damage.
+func CheckWAL(dir string) error {
+	_, _, err := readWAL(filepath.Join(dir, WALName))
+	return err
 }

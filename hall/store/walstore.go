@@ -419,12 +419,6 @@ func (s *Store) WALNote() string { return s.walNote }
 // store (nil: none); hallq check reports it.
 func (s *Store) WALProblem() error { return s.walErr }
 
-// CheckWAL reads the log in dir (none: nil) and returns its damage.
-func CheckWAL(dir string) error {
-	_, _, err := readWAL(filepath.Join(dir, WALName))
-	return err
-}
-
 // defaultLogger is the store's logger when the opener gives none.
 func defaultLogger(l *slog.Logger) *slog.Logger {
 	if l == nil {
