@@ -842,3 +842,28 @@ func TestClosedHallOpensAsStore(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCloseCancelsRunningJob: a scheduled job that is running when the hall
+// closes sees its context cancelled (a long backup or sealing pass stops at
+// its next check instead of holding the stop for minutes), and Close
+// returns once it has.
+func TestCloseCancelsRunningJob(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC), true)
+	started, saw := make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	f.h.Every("long job", time.Millisecond, func(ctx context.Context) error {
+		once.Do(func() {
+			close(started)
+			<-ctx.Done() // without the cancel, Close would wait here for ever
+			saw <- ctx.Err()
+		})
+		return nil
+	})
+	<-started
+	if err := f.h.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := <-saw; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the running job's context: %v, want canceled", err)
+	}
+}

@@ -45,6 +45,13 @@ func (h *Hall) Every(name string, d time.Duration, job func(ctx context.Context)
 		defer h.bg.Done()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		go func() { // Close cancels a job that is running, not only the next turn
+			select {
+			case <-h.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
