@@ -695,7 +695,8 @@ func measureUnseen(cat *cases.Catalog, oldPath, path string) {
 		}
 	}
 	log.Printf("%d lines are word for word a text the shipped model learnt (another writer's or a catalog example)", learnt)
-	fm, fo := stats(classifyAll(cat, lines)), stats(classifyKeywords(old, lines))
+	om := classifyAll(cat, lines)
+	fm, fo := stats(om), stats(classifyKeywords(old, lines))
 	fmt.Printf("%s: %d lines, %d with an item (%s)\n", path, fm.n, fm.itemKnown, cat.Model().Info)
 	fmt.Printf("| figure | shipped model | old keyword rules |\n|---|---|---|\n")
 	row := func(name string, g func(f figures) string) { fmt.Printf("| %s | %s | %s |\n", name, g(fm), g(fo)) }
@@ -716,6 +717,22 @@ func measureUnseen(cat *cases.Catalog, oldPath, path string) {
 	row("must-refuse answered immediate, not weak", func(f figures) string { return fmt.Sprintf("%d", f.refuseImmediateConf) })
 	fmt.Println()
 	confusion(os.Stdout, fm)
+	fmt.Println("\nEach line answered with another class (! confident, ? weak, ~ weak with 可能需要婉拒, 422 bare):")
+	for _, o := range om {
+		if string(o.class) == o.line.Class {
+			continue
+		}
+		mark := "!"
+		switch {
+		case o.class == "":
+			mark = "422"
+		case o.weak && o.hint:
+			mark = "~"
+		case o.weak:
+			mark = "?"
+		}
+		fmt.Printf("%s %s → %s %s %.2f  %s\n", mark, o.line.Class, o.class, o.item, o.conf, o.line.Text)
+	}
 }
 
 // leaveOneWriterOut prints, for each training variant, the class accuracy on
