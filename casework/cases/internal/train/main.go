@@ -525,7 +525,8 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 	confusion(w, fc)
 
 	p("\n## Cross-writer: trained without one writer, tested on all of that writer's lines\n\n")
-	p("| writer | lines | model class acc. | item acc. | confidently wrong | must-refuse → immediate | keyword rules class acc. | rules 422 |\n|---|---|---|---|---|---|---|---|\n")
+	p("| writer | lines | model class acc. | item acc. | confidently wrong | must-refuse → immediate (not weak) | keyword rules class acc. | rules 422 |\n|---|---|---|---|---|---|---|---|\n")
+	var lowoOut []outcome
 	for _, n := range names {
 		if n == corpus.Authors {
 			continue
@@ -545,10 +546,12 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 		mm := fit(cat, in, "cross-writer")
 		th.set(mm)
 		cc.SetModel(mm)
-		f := stats(classifyAll(cc, out))
+		outs := classifyAll(cc, out)
+		lowoOut = append(lowoOut, outs...)
+		f := stats(outs)
 		o := stats(classifyKeywords(old, out))
-		p("| %s | %d | %s | %s | %s | %d of %d | %s | %s |\n", n, f.n, pct(f.classRight, f.n), pct(f.itemRight, f.itemKnown),
-			pct(f.confWrong, f.n), f.refuseImmediate, f.refuseN, pct(o.classRight, o.n), pct(o.errors, o.n))
+		p("| %s | %d | %s | %s | %s | %d of %d (%d) | %s | %s |\n", n, f.n, pct(f.classRight, f.n), pct(f.itemRight, f.itemKnown),
+			pct(f.confWrong, f.n), f.refuseImmediate, f.refuseN, f.refuseImmediateConf, pct(o.classRight, o.n), pct(o.errors, o.n))
 	}
 	p("\nMisses on the frozen test split (writer's class → answer):\n\n")
 	for _, o := range testOut {
@@ -559,6 +562,22 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 			}
 			p("- %s: %q %s → %s %s%s\n", o.line.Writer, trim(o.line.Text), o.line.Class, o.class, o.item, weak)
 		}
+	}
+	p("\nMust-refuse lines answered as a confident immediate (not weak, no hint) on the frozen split, in cross-validation and cross-writer:\n\n")
+	none := true
+	for _, set := range []struct {
+		name string
+		outs []outcome
+	}{{"frozen", testOut}, {"5-fold", cvOut}, {"cross-writer", lowoOut}} {
+		for _, o := range set.outs {
+			if o.line.Class == string(cases.MustRefuse) && o.class == cases.Immediate && !o.weak {
+				p("- %s, %s: %q → %s %.2f\n", set.name, o.line.Writer, o.line.Text, o.item, o.conf)
+				none = false
+			}
+		}
+	}
+	if none {
+		p("- none\n")
 	}
 }
 
