@@ -8,8 +8,9 @@ import (
 
 // refusalCues are the asks that make a request one to refuse whatever its
 // topic: waiving a whole bill, a false invoice, erasing records, tampering
-// with the meter or its seal, paying off staff, where a former partner or a
-// debtor now lives, a staff member's private details. They are written narrowly (a legitimate request must not match
+// with the meter or its seal, billing peak hours as valley hours, paying off
+// staff, a neighbour's bills or usage, where a former partner or a debtor now
+// lives, a staff member's private details. They are written narrowly (a legitimate request must not match
 // them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
 // ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
 var refusalCues = []struct {
@@ -21,6 +22,8 @@ var refusalCues = []struct {
 	{"删改记录", regexp.MustCompile(`(删|删掉|删除|消除|抹掉|抹去|清除|撤销|撤掉|洗白|消掉).{0,6}(记录|违约|窃电|不良|征信|黑名单|案底)`)},
 	{"改动电表或封印", regexp.MustCompile(`(让|使|把|叫|弄|教|帮).{0,4}(电表|表).{0,6}(倒转|倒着走|不走字|停转|走慢|调慢|慢点走|少走)|(剪|撕|拆|弄掉|去掉|揭|剪断|剪掉).{0,3}(封印|铅封|封条)|绕过电表|绕表接|不走表`)},
 	{"请托送礼", regexp.MustCompile(`红包|好处费|塞点钱|给你们点好处|给你点好处|请你吃饭|请你们吃饭|意思意思|心意|购物卡|感谢费|辛苦费|买包烟|条烟|走后门|开后门|找关系|托关系|熟人`)},
+	{"峰电按谷电计", regexp.MustCompile(`峰(电|时段|时|段)?的?(全|都|全部)?(算成|算作|当成|记成|按|算)谷`)},
+	{"查看他人用电", regexp.MustCompile(`(看看|看下|看一下|查查|查一下|查下|打出来|打印|给我看|告诉我).{0,8}(别人家|别人|邻居家?|隔壁家|隔壁邻居家?)的?.{0,6}(电费|账单|用电|户号|卡号|银行卡)|(别人家|邻居家?|隔壁家|隔壁邻居家?)的?.{0,8}(电费单|账单|用了多少电|用电量|用电明细|银行卡号|卡号).{0,10}(给我看|打出来|告诉我|看看|看一下|看下)`)},
 	{"打听他人下落", regexp.MustCompile(`(前男友|前女友|前夫|前妻|欠我钱的).{0,12}(家庭住址|住址|地址|住哪|搬哪|搬去哪|搬到哪|电话号码|手机号)`)},
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }

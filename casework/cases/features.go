@@ -51,6 +51,7 @@ var homophones = map[string]string{
 	"晓得": "知道", "整么": "怎么", "肿么": "怎么", "神马": "什么",
 	"屋头": "家里", "屋里头": "家里",
 	"网上过往": "网上国网", "网上国王": "网上国网", "临时用点": "临时用电", "用点量": "用电量",
+	"用点记录": "用电记录", "用点明细": "用电明细", "剪免": "减免", "优会": "优惠",
 }
 
 // glossary gives the Chinese words of English words (lower case).
@@ -76,6 +77,10 @@ var glossary = map[string]string{
 	"reconnect": "复电", "restore": "复电", "when": "什么时候", "how": "怎么", "much": "多少", "where": "哪里",
 	"help": "帮", "progress": "进度", "suspend": "暂停", "relocate": "移表", "move": "移", "three": "三相", "phase": "三相",
 	"disabled": "残疾", "poor": "困难", "elderly": "老人", "home": "家", "visit": "上门", "lock": "锁", "road": "路面",
+	"passport": "证件", "id": "身份证", "friend": "朋友", "tenant": "租户", "landlord": "房东", "claim": "赔偿",
+	"compensation": "赔偿", "compensate": "赔偿", "reimbursement": "报销", "deferral": "缓交", "defer": "缓交",
+	"zero": "清零", "sms": "短信", "balance": "余额", "sign": "签字", "lost": "丢了", "burned": "烧了", "burnt": "烧了",
+	"damage": "损坏", "print": "打印", "counter": "柜台", "company": "公司",
 }
 
 // pinyin gives the Chinese of common pinyin words (lower case, no tones).
@@ -93,6 +98,9 @@ var pinyin = map[string]string{
 	"xuyao": "需要", "cailiao": "材料", "ziliao": "资料", "shouxu": "手续", "banli": "办理", "shenqing": "申请",
 	"shouji": "手机", "shoujihao": "手机号", "haoma": "号码", "gaiyixia": "改一下", "yanqi": "延期", "huming": "户名",
 	"huhao": "户号", "tingle": "停了", "peichang": "赔偿",
+	"mian": "免", "jianmian": "减免", "shenfenzheng": "身份证", "zhengjian": "证件", "bingwang": "并网",
+	"gaicheng": "改成", "zhangdan": "账单", "jiaoqing": "交清", "songdian": "送电", "xinzhuang": "新装",
+	"fakuan": "罚款", "gongdianju": "供电局", "nengbuneng": "能不能", "buyao": "不要",
 }
 
 // initials are chat abbreviations by pinyin initials, read only as whole
@@ -198,6 +206,12 @@ func prepare(text string) prepared {
 		if g, ok := initials[w]; ok {
 			gloss = append(gloss, []rune(g)...)
 			continue
+		}
+		if i+2 < len(p.words) {
+			if g, ok := pinyin[w+p.words[i+1]+p.words[i+2]]; ok { // "shen fen zheng"
+				gloss = append(gloss, []rune(g)...)
+				continue
+			}
 		}
 		if i+1 < len(p.words) {
 			if g, ok := pinyin[w+p.words[i+1]]; ok { // "dian fei"

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,45 @@ func TestAskCues(t *testing.T) {
 		}
 		if slices.ContainsFunc(featureNames(text, 0, false), func(s string) bool { return s[0] == 'q' && s[1] == ':' }) {
 			t.Errorf("%q: ask features without ask", text)
+		}
+	}
+}
+
+// TestPrepareReads: homophone typos become the word meant, and pinyin typed
+// one syllable at a time (two or three to a word) and English words get
+// their Chinese.
+func TestPrepareReads(t *testing.T) {
+	for text, want := range map[string]string{
+		"打一下用点记录 去年的":                        "用电记录",
+		"低保户电费有优会吗":                          "优惠",
+		"我家的低保剪免这个月有没有扣到":                    "减免",
+		"neng bu neng bu yao shen fen zheng": "身份证",
+		"guang fu bing wang zen me ban":      "并网",
+		"I forgot my passport":               "证件",
+	} {
+		if got := prepare(text).joined(); !strings.Contains(got, want) {
+			t.Errorf("%q reads %q, want %q in it", text, got, want)
+		}
+	}
+}
+
+// TestRefusalCuesNarrow: the refusal cues added for the nineteenth to
+// twenty-first writers' misses catch the forbidden ask and leave its
+// legitimate twin alone.
+func TestRefusalCuesNarrow(t *testing.T) {
+	for text, want := range map[string]string{
+		"峰电全算谷电":                "峰电按谷电计",
+		"峰时段的都按谷电收吧":            "峰电按谷电计",
+		"峰谷电价是怎么算的，谷电几点开始":      "",
+		"我想看下别人家的佃费单":           "查看他人用电",
+		"把邻居家这几个月用了多少电打出来给我看看":  "查看他人用电",
+		"顺便把隔壁老李家的也交了，他让我带的钱":   "",
+		"邻居家也停电了，帮我查一下是不是整片停的":  "",
+		"我家用电量比邻居家多一倍，电表是不是有问题": "",
+		"帮隔壁邻居家交一下电费，交完把收据给我":   "",
+	} {
+		if got := refusalCue(ruleText(text)); got != want {
+			t.Errorf("%q: cue %q, want %q", text, got, want)
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 // small margin (docs/cases.md): 95 % class accuracy is the target and
 // is not reached; see docs/cases_eval.md for the figures.
 const (
-	minClassAccuracy    = 0.90 // measured 91.0 % on 1,718 lines; 4.0 points short of 95 %
+	minClassAccuracy    = 0.91 // measured 92.0 % on 2,021 lines; 3.0 points short of 95 %
 	maxConfidentlyWrong = 0.02
 	// maxHintOther: the share of lines of the other three classes answered
 	// with the refusal hint 可能需要婉拒.
@@ -125,6 +125,8 @@ func TestRefusalNotOutvoted(t *testing.T) {
 		"把欠费记录从系统里删掉",
 		"封印我自己剪了行不行",
 		"租客不交房租，帮我把他的电停了",
+		"峰电都按谷电算吧",
+		"把邻居家上个月的电费单打出来给我看看",
 	}
 	for _, text := range forbidden {
 		r, err := cat.Classify("", text)
@@ -146,6 +148,7 @@ func TestRefusalNotOutvoted(t *testing.T) {
 		"我是烈士家属，用电有没有优惠政策":     cases.NeedsApproval,
 		"我怀疑电表出故障了，读数乱跳，想申请校验": cases.CrossDepartment,
 		"对面那家好像在偷电，我来举报":       cases.CrossDepartment,
+		"峰谷电价是怎么算的，谷电几点开始":     cases.Immediate,
 	}
 	for text, want := range legit {
 		r, err := cat.Classify("", text)

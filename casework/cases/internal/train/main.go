@@ -525,7 +525,8 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 	confusion(w, fc)
 
 	p("\n## Cross-writer: trained without one writer, tested on all of that writer's lines\n\n")
-	p("| writer | lines | model class acc. | item acc. | confidently wrong | must-refuse → immediate | keyword rules class acc. | rules 422 |\n|---|---|---|---|---|---|---|---|\n")
+	p("| writer | lines | model class acc. | item acc. | confidently wrong | must-refuse → immediate (not weak) | keyword rules class acc. | rules 422 |\n|---|---|---|---|---|---|---|---|\n")
+	var lowoOut []outcome
 	for _, n := range names {
 		if n == corpus.Authors {
 			continue
@@ -545,10 +546,12 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 		mm := fit(cat, in, "cross-writer")
 		th.set(mm)
 		cc.SetModel(mm)
-		f := stats(classifyAll(cc, out))
+		outs := classifyAll(cc, out)
+		lowoOut = append(lowoOut, outs...)
+		f := stats(outs)
 		o := stats(classifyKeywords(old, out))
-		p("| %s | %d | %s | %s | %s | %d of %d | %s | %s |\n", n, f.n, pct(f.classRight, f.n), pct(f.itemRight, f.itemKnown),
-			pct(f.confWrong, f.n), f.refuseImmediate, f.refuseN, pct(o.classRight, o.n), pct(o.errors, o.n))
+		p("| %s | %d | %s | %s | %s | %d of %d (%d) | %s | %s |\n", n, f.n, pct(f.classRight, f.n), pct(f.itemRight, f.itemKnown),
+			pct(f.confWrong, f.n), f.refuseImmediate, f.refuseN, f.refuseImmediateConf, pct(o.classRight, o.n), pct(o.errors, o.n))
 	}
 	p("\nMisses on the frozen test split (writer's class → answer):\n\n")
 	for _, o := range testOut {
@@ -559,6 +562,22 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 			}
 			p("- %s: %q %s → %s %s%s\n", o.line.Writer, trim(o.line.Text), o.line.Class, o.class, o.item, weak)
 		}
+	}
+	p("\nMust-refuse lines answered as a confident immediate (not weak, no hint) on the frozen split, in cross-validation and cross-writer:\n\n")
+	none := true
+	for _, set := range []struct {
+		name string
+		outs []outcome
+	}{{"frozen", testOut}, {"5-fold", cvOut}, {"cross-writer", lowoOut}} {
+		for _, o := range set.outs {
+			if o.line.Class == string(cases.MustRefuse) && o.class == cases.Immediate && !o.weak {
+				p("- %s, %s: %q → %s %.2f\n", set.name, o.line.Writer, o.line.Text, o.item, o.conf)
+				none = false
+			}
+		}
+	}
+	if none {
+		p("- none\n")
 	}
 }
 
@@ -695,7 +714,8 @@ func measureUnseen(cat *cases.Catalog, oldPath, path string) {
 		}
 	}
 	log.Printf("%d lines are word for word a text the shipped model learnt (another writer's or a catalog example)", learnt)
-	fm, fo := stats(classifyAll(cat, lines)), stats(classifyKeywords(old, lines))
+	om := classifyAll(cat, lines)
+	fm, fo := stats(om), stats(classifyKeywords(old, lines))
 	fmt.Printf("%s: %d lines, %d with an item (%s)\n", path, fm.n, fm.itemKnown, cat.Model().Info)
 	fmt.Printf("| figure | shipped model | old keyword rules |\n|---|---|---|\n")
 	row := func(name string, g func(f figures) string) { fmt.Printf("| %s | %s | %s |\n", name, g(fm), g(fo)) }
@@ -716,6 +736,22 @@ func measureUnseen(cat *cases.Catalog, oldPath, path string) {
 	row("must-refuse answered immediate, not weak", func(f figures) string { return fmt.Sprintf("%d", f.refuseImmediateConf) })
 	fmt.Println()
 	confusion(os.Stdout, fm)
+	fmt.Println("\nEach line answered with another class (! confident, ? weak, ~ weak with 可能需要婉拒, 422 bare):")
+	for _, o := range om {
+		if string(o.class) == o.line.Class {
+			continue
+		}
+		mark := "!"
+		switch {
+		case o.class == "":
+			mark = "422"
+		case o.weak && o.hint:
+			mark = "~"
+		case o.weak:
+			mark = "?"
+		}
+		fmt.Printf("%s %s → %s %s %.2f  %s\n", mark, o.line.Class, o.class, o.item, o.conf, o.line.Text)
+	}
 }
 
 // leaveOneWriterOut prints, for each training variant, the class accuracy on
