@@ -143,6 +143,7 @@ type Facts struct {
 	month  string
 	f      *os.File
 	size   int64
+	sum    uint32 // CRC-32C of the index (the trailer's)
 	blocks []factsBlockInfo
 }
 
@@ -196,7 +197,7 @@ func openFacts(path string, f *os.File) (*Facts, error) {
 	if crc32.Checksum(ix, castagnoli) != sum {
 		return nil, factsDamaged(path, -1, "index checksum mismatch")
 	}
-	fx := &Facts{path: path, month: string(tr[16:23]), f: f, size: size}
+	fx := &Facts{path: path, month: string(tr[16:23]), f: f, size: size, sum: sum}
 	cnt, l := binary.Uvarint(ix)
 	if l <= 0 || cnt > uint64(len(ix)) {
 		return nil, factsDamaged(path, -1, "bad index")
@@ -229,6 +230,13 @@ func (fx *Facts) Close() error { return fx.f.Close() }
 
 // Month is the month the file holds (YYYY-MM).
 func (fx *Facts) Month() string { return fx.month }
+
+// Size is the file's size in bytes.
+func (fx *Facts) Size() int64 { return fx.size }
+
+// Sum is the CRC-32C of the file's index: with the size and the month, what
+// a backup's manifest lists to know the file (as a segment's Sum).
+func (fx *Facts) Sum() uint32 { return fx.sum }
 
 // Path is the file's path.
 func (fx *Facts) Path() string { return fx.path }

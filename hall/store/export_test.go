@@ -151,3 +151,27 @@ func TrackingValue(s *Store, code string) (v []byte, err error) {
 	})
 	return v, err
 }
+
+// Bloat writes n bytes into a scratch bucket and deletes it: the file
+// grows by them and keeps them as free pages (what closed months leave).
+func Bloat(t interface{ Fatal(...any) }, s *Store, n int) {
+	err := s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("scratch"))
+		if err != nil {
+			return err
+		}
+		v := make([]byte, 4000)
+		for i := 0; i*len(v) < n; i++ {
+			if err := b.Put(u64(uint64(i)), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("scratch")) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
