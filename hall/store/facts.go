@@ -151,16 +151,22 @@ var beforeFactsTx = func(path string) {}
 // CloseMonths moves the facts of every closed month out of the hot file,
 // oldest first (see the top of this file), and returns the months moved.
 func (s *Store) CloseMonths() (months []string, err error) {
-	if s.db.IsReadOnly() {
-		return nil, nil
-	}
 	for {
-		month, err := s.closeMonth()
+		month, err := s.CloseMonth()
 		if err != nil || month == "" {
 			return months, err
 		}
 		months = append(months, month)
 	}
+}
+
+// CloseMonth moves the oldest closed month's facts out of the hot file and
+// returns it ("" when no month is ready).
+func (s *Store) CloseMonth() (string, error) {
+	if s.db.IsReadOnly() {
+		return "", nil
+	}
+	return s.closeMonth()
 }
 
 func (s *Store) closeMonth() (string, error) {
