@@ -175,3 +175,10 @@ func Bloat(t interface{ Fatal(...any) }, s *Store, n int) {
 		t.Fatal(err)
 	}
 }
+
+// SetCloseMonths turns the closing of months on or off (see closeOff).
+func SetCloseMonths(on bool) (restore func()) {
+	old := closeOff
+	closeOff = !on
+	return func() { closeOff = old }
+}

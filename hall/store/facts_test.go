@@ -65,16 +65,17 @@ func monthsStore(t *testing.T, dir string) []string {
 // code.
 type factsView struct {
 	rollups  map[string][]byte // "all" or a month
-	tracking map[string][]byte
+	tracking map[string][]byte // code → ticket JSON (a sample)
+	values   map[string][]byte // code → tracking value, every code
 }
 
-func factsViewOf(t *testing.T, s *store.Store) factsView { return factsViewEvery(t, s, 10) }
+func factsViewOf(t *testing.T, s *store.Store) factsView { return factsViewEvery(t, s, 25) }
 
 // factsViewEvery is factsViewOf reading the ticket of every nth code (and
 // of every October code).
 func factsViewEvery(t *testing.T, s *store.Store, nth int) factsView {
 	t.Helper()
-	v := factsView{rollups: map[string][]byte{}, tracking: map[string][]byte{}}
+	v := factsView{rollups: map[string][]byte{}, tracking: map[string][]byte{}, values: map[string][]byte{}}
 	for _, r := range [][2]string{{"2000-01-01", "2099-12-31"}, {"2026-10-01", "2026-10-31"},
 		{"2026-11-30", "2026-12-01"}, {"2026-11-01", "2026-11-29"}, {"2026-12-01", "2026-12-31"}} {
 		var rs []string
@@ -99,6 +100,7 @@ func factsViewEvery(t *testing.T, s *store.Store, nth int) factsView {
 		if err != nil || raw == nil {
 			t.Fatalf("tracking %s (ticket %d of %s): %q %v", tk.Tracking, tk.ID, tk.Day, raw, err)
 		}
+		v.values[tk.Tracking] = raw
 		if i%nth != 0 && tk.Day != "2026-10-30" {
 			continue
 		}
@@ -116,8 +118,8 @@ func factsViewEvery(t *testing.T, s *store.Store, nth int) factsView {
 
 func sameFacts(t *testing.T, what string, a, b factsView) {
 	t.Helper()
-	if len(a.tracking) < 50 {
-		t.Fatalf("%s: only %d tracking codes read", what, len(a.tracking))
+	if len(a.values) < 500 {
+		t.Fatalf("%s: only %d tracking codes", what, len(a.values))
 	}
 	for k, x := range a.rollups {
 		if !bytes.Equal(x, b.rollups[k]) {
@@ -125,12 +127,26 @@ func sameFacts(t *testing.T, what string, a, b factsView) {
 		}
 	}
 	// b reads every code's ticket or a sample of them (factsViewEvery).
-	if len(b.tracking) < 50 {
-		t.Errorf("%s: only %d tracking codes read", what, len(b.tracking))
+	if len(b.tracking) < 20 {
+		t.Errorf("%s: only %d tickets read by their tracking code", what, len(b.tracking))
 	}
 	for k, x := range b.tracking {
 		if !bytes.Equal(x, a.tracking[k]) {
 			t.Errorf("%s: tracking code %s gives a different ticket", what, k)
+		}
+	}
+	if len(a.values) != len(b.values) {
+		t.Errorf("%s: %d tracking codes found, %d before", what, len(b.values), len(a.values))
+	}
+}
+
+// sameValues: every tracking code finds the same value (both views of a
+// store sealed as far, so every value has its sealed form in both).
+func sameValues(t *testing.T, what string, a, b factsView) {
+	t.Helper()
+	for k, x := range a.values {
+		if !bytes.Equal(x, b.values[k]) {
+			t.Errorf("%s: tracking code %s finds %x, %x before", what, k, b.values[k], x)
 		}
 	}
 }
@@ -143,12 +159,21 @@ func TestCloseMonths(t *testing.T) {
 	dir := t.TempDir()
 	days := monthsStore(t, dir)
 	s := openStore(t, dir)
-	before, beforeAll := factsViewEvery(t, s, 1), viewOf(t, s, days)
-	if r, _ := store.HotFacts(s); r["2026-10"] == 0 || r["2026-11"] == 0 || r["2026-12"] == 0 {
-		t.Fatalf("the hot rollups before sealing: %v", r)
-	}
+	before, beforeAll := factsViewOf(t, s), viewOf(t, s, days)
+	// Sealed with the months still hot (as a store of the base left them),
+	// then the months closed: every code finds the same value.
+	restore := store.SetCloseMonths(false)
 	if _, err := s.SealBefore(factsToday); err != nil {
 		t.Fatal(err)
+	}
+	restore()
+	if r, _ := store.HotFacts(s); r["2026-10"] == 0 || r["2026-11"] == 0 || r["2026-12"] == 0 {
+		t.Fatalf("the hot rollups before closing: %v", r)
+	}
+	sealed := factsViewOf(t, s)
+	sameFacts(t, "sealed", before, sealed)
+	if months, err := s.CloseMonths(); err != nil || len(months) != 2 {
+		t.Fatalf("closed %v (%v), want October and November", months, err)
 	}
 	if ft, err := s.FactsThrough(); err != nil || ft != "2026-11" {
 		t.Fatalf("facts through %q (%v), want 2026-11", ft, err)
@@ -169,7 +194,9 @@ func TestCloseMonths(t *testing.T) {
 	if ix, err := history.Scan(hdir); err != nil || len(ix.Facts) != 2 || ix.Facts[0].Day != "2026-10" {
 		t.Errorf("scan lists facts files %v (%v)", ix.Facts, err)
 	}
-	sameFacts(t, "after closing the months", before, factsViewEvery(t, s, 1))
+	closed := factsViewOf(t, s)
+	sameFacts(t, "after closing the months", before, closed)
+	sameValues(t, "after closing the months", sealed, closed)
 	sameView(t, "after closing the months", beforeAll, viewOf(t, s, days))
 	if again, err := s.CloseMonths(); err != nil || len(again) != 0 {
 		t.Errorf("closing again: %v %v", again, err)
@@ -180,6 +207,7 @@ func TestCloseMonths(t *testing.T) {
 	s.Close()
 	s = openStore(t, dir)
 	sameFacts(t, "after a restart", before, factsViewOf(t, s))
+	sameValues(t, "after a restart", sealed, factsViewOf(t, s))
 	if err := s.RebuildRollups(); err != nil {
 		t.Fatal(err)
 	}
