@@ -197,10 +197,12 @@ func (s *Store) closeMonth() (string, error) {
 	}
 	beforeFactsTx(path)
 	killpoint.At("facts-hot-tx") // the crash drill: the file in place, the month still hot
+	moved := false
 	err = s.update(func(tx *bolt.Tx) error {
 		if readFactsMark(tx) >= month || nextMonthToClose(tx) != month {
 			return nil // closed meanwhile, or no longer closable
 		}
+		moved = true
 		now := monthFacts(tx, month)
 		if !slices.EqualFunc(now, kvs, func(a, b history.KV) bool { return bytes.Equal(a.K, b.K) && bytes.Equal(a.V, b.V) }) {
 			return fmt.Errorf("close month %s: its facts changed while the file was written (retried on the next run)", month)
@@ -231,7 +233,7 @@ func (s *Store) closeMonth() (string, error) {
 		}
 		return tx.Bucket(bMeta).Put(metaFacts, raw)
 	})
-	if err != nil {
+	if err != nil || !moved {
 		return "", err
 	}
 	s.hist.noteDamaged(path, nil)
