@@ -64,6 +64,29 @@ func WriteTar(src HotCopier, data string, w io.Writer) (Result, error) {
 		m.Segments = append(m.Segments, Seg{Day: e.Day, Size: seg.Size(), Sum: seg.Sum()})
 		res.Copy += int64(len(raw))
 	}
+	for _, e := range ix.Facts {
+		s, err := verifiedFacts(e.Path)
+		if err != nil {
+			res.Damaged = append(res.Damaged, err)
+			continue
+		}
+		raw, err := os.ReadFile(e.Path)
+		if err != nil {
+			return res, err
+		}
+		if int64(len(raw)) != s.Size {
+			return res, fmt.Errorf("%s changed while it was read", e.Path)
+		}
+		name := filepath.ToSlash(history.FactsPathFor(history.Dir, e.Day))
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: tarMode, Size: s.Size, ModTime: now, Typeflag: tar.TypeReg}); err != nil {
+			return res, err
+		}
+		if _, err := tw.Write(raw); err != nil {
+			return res, err
+		}
+		m.Facts = append(m.Facts, s)
+		res.Copy += s.Size
+	}
 	res.Segments, res.Copied = len(m.Segments), len(m.Segments)
 	text, _ := m.MarshalText()
 	if err := tw.WriteHeader(&tar.Header{Name: "MANIFEST", Mode: tarMode, Size: int64(len(text)), ModTime: now, Typeflag: tar.TypeReg}); err != nil {
@@ -116,7 +139,8 @@ func Unpack(archive, dir string) error {
 		name := filepath.FromSlash(h.Name)
 		ok := h.Typeflag == tar.TypeReg && (name == store.FileName || name == "MANIFEST" ||
 			strings.HasPrefix(name, history.Dir+string(filepath.Separator)) && filepath.Clean(name) == name &&
-				history.PathFor(history.Dir, strings.TrimSuffix(filepath.Base(name), history.Ext)) == name)
+				(history.PathFor(history.Dir, strings.TrimSuffix(filepath.Base(name), history.Ext)) == name ||
+					history.FactsPathFor(history.Dir, strings.TrimSuffix(filepath.Base(name), history.FactsExt)) == name))
 		if !ok {
 			return fmt.Errorf("%s: %q is not part of a hallq backup", archive, h.Name)
 		}
@@ -189,6 +213,15 @@ func WriteTarOf(hot string, w io.Writer) (int64, error) {
 			return n, fmt.Errorf("the backup %s lists the segment of %s, which its directory does not hold whole", hot, s.Day)
 		}
 		if err := add(filepath.ToSlash(history.PathFor(history.Dir, s.Day)), history.PathFor(HistoryDir(filepath.Dir(hot)), s.Day), &s); err != nil {
+			return n, err
+		}
+	}
+	for _, s := range m.Facts {
+		path := history.FactsPathFor(HistoryDir(filepath.Dir(hot)), s.Day)
+		if !sameFacts(path, s) {
+			return n, fmt.Errorf("the backup %s lists the facts file of %s, which its directory does not hold whole", hot, s.Day)
+		}
+		if err := add(filepath.ToSlash(history.FactsPathFor(history.Dir, s.Day)), path, &s); err != nil {
 			return n, err
 		}
 	}

@@ -22,9 +22,12 @@ type Seg struct {
 	Sum  uint32 // history.Segment.Sum: the CRC-32C of header and index
 }
 
-// Manifest lists the segments a backup needs besides its hot file.
+// Manifest lists the segments a backup needs besides its hot file, and
+// the month facts files (Seg.Day the month, Sum the CRC of the file's
+// index: history.Facts.Sum).
 type Manifest struct {
 	Segments []Seg
+	Facts    []Seg
 }
 
 const manifestHead = "hallq backup manifest 1"
@@ -36,6 +39,9 @@ func (m Manifest) MarshalText() ([]byte, error) {
 	b.WriteString(manifestHead + "\n")
 	for _, s := range m.Segments {
 		fmt.Fprintf(&b, "seg %s %d %08x\n", s.Day, s.Size, s.Sum)
+	}
+	for _, s := range m.Facts {
+		fmt.Fprintf(&b, "facts %s %d %08x\n", s.Day, s.Size, s.Sum)
 	}
 	return b.Bytes(), nil
 }
@@ -49,14 +55,22 @@ func ParseManifest(b []byte) (Manifest, error) {
 	}
 	for n := 2; sc.Scan(); n++ {
 		f := strings.Fields(sc.Text())
-		if len(f) != 4 || f[0] != "seg" {
+		if len(f) != 4 || f[0] != "seg" && f[0] != "facts" {
 			return m, fmt.Errorf("manifest line %d: %q", n, sc.Text())
 		}
 		size, err1 := strconv.ParseInt(f[2], 10, 64)
 		sum, err2 := strconv.ParseUint(f[3], 16, 32)
-		_, err3 := time.Parse(time.DateOnly, f[1])
-		if err1 != nil || err2 != nil || err3 != nil || size <= 0 || len(f[1]) != len(time.DateOnly) {
+		layout := time.DateOnly
+		if f[0] == "facts" {
+			layout = "2006-01"
+		}
+		_, err3 := time.Parse(layout, f[1])
+		if err1 != nil || err2 != nil || err3 != nil || size <= 0 || len(f[1]) != len(layout) {
 			return m, fmt.Errorf("manifest line %d: %q", n, sc.Text())
+		}
+		if f[0] == "facts" {
+			m.Facts = append(m.Facts, Seg{Day: f[1], Size: size, Sum: uint32(sum)})
+			continue
 		}
 		m.Segments = append(m.Segments, Seg{Day: f[1], Size: size, Sum: uint32(sum)})
 	}

@@ -14,9 +14,10 @@ import (
 // Plan is what restoring the history of one backup into a data directory
 // does: the listed segments already there and whole, and those to copy.
 type Plan struct {
-	Have []Seg
-	Copy []Seg // from From/history
-	From string
+	Have      []Seg
+	Copy      []Seg // from From/history
+	CopyFacts []Seg // month facts files, from From/history
+	From      string
 }
 
 // PlanHistory checks, before anything is changed, that the backup whose hot
@@ -44,6 +45,21 @@ func PlanHistory(hot, data string) (p Plan, ok bool, err error) {
 		}
 		p.Copy = append(p.Copy, s)
 	}
+	for _, s := range m.Facts {
+		if got, err := verifiedFacts(history.FactsPathFor(HistoryDir(data), s.Day)); err == nil && got == s {
+			p.Have = append(p.Have, s)
+			continue
+		}
+		src := history.FactsPathFor(p.From, s.Day)
+		got, err := verifiedFacts(src)
+		if err != nil {
+			return p, true, fmt.Errorf("the backup %s lists the facts file of %s, but its copy cannot be used: %w", hot, s.Day, err)
+		}
+		if got != s {
+			return p, true, fmt.Errorf("the backup %s lists the facts file of %s (%d bytes, sum %08x), but %s is another file (%d bytes, sum %08x)", hot, s.Day, s.Size, s.Sum, src, got.Size, got.Sum)
+		}
+		p.CopyFacts = append(p.CopyFacts, s)
+	}
 	return p, true, nil
 }
 
@@ -57,6 +73,15 @@ func (p Plan) Apply(data string) error {
 		}
 		if got, err := verified(dst); err != nil || got != s {
 			return fmt.Errorf("restore segment %s: the copy does not verify: %v", s.Day, err)
+		}
+	}
+	for _, s := range p.CopyFacts {
+		dst := history.FactsPathFor(HistoryDir(data), s.Day)
+		if err := copySynced(history.FactsPathFor(p.From, s.Day), dst, false); err != nil {
+			return fmt.Errorf("restore facts file %s: %w", s.Day, err)
+		}
+		if got, err := verifiedFacts(dst); err != nil || got != s {
+			return fmt.Errorf("restore facts file %s: the copy does not verify: %v", s.Day, err)
 		}
 	}
 	return nil

@@ -158,6 +158,56 @@ func verified(path string) (Seg, error) {
 	return Seg{Day: seg.Day(), Size: seg.Size(), Sum: seg.Sum()}, nil
 }
 
+// sameFacts reports whether the month facts file at path is the one s
+// describes (its index read).
+func sameFacts(path string, s Seg) bool {
+	fx, err := history.OpenFacts(path)
+	if err != nil {
+		return false
+	}
+	defer fx.Close()
+	return fx.Month() == s.Day && fx.Size() == s.Size && fx.Sum() == s.Sum
+}
+
+// verifiedFacts reads the month facts file at path whole (every block's
+// checksum) and returns what a manifest lists of it.
+func verifiedFacts(path string) (Seg, error) {
+	if _, _, err := history.VerifyFacts(path); err != nil {
+		return Seg{}, err
+	}
+	fx, err := history.OpenFacts(path)
+	if err != nil {
+		return Seg{}, err
+	}
+	defer fx.Close()
+	return Seg{Day: fx.Month(), Size: fx.Size(), Sum: fx.Sum()}, nil
+}
+
+// backupFacts copies into the backup directory's history the month facts
+// files of ix it does not hold yet (they never change, like segments) and
+// lists them in m; a damaged one is left out and named in res.
+func backupFacts(ix *history.Index, dir string, link bool, m *Manifest, res *Result) error {
+	for _, e := range ix.Facts {
+		dst := history.FactsPathFor(HistoryDir(dir), e.Day)
+		s, err := verifiedFacts(e.Path)
+		if err != nil {
+			res.Damaged = append(res.Damaged, err)
+			continue
+		}
+		if !sameFacts(dst, s) {
+			if err := copySynced(e.Path, dst, link); err != nil {
+				return err
+			}
+			if got, err := verifiedFacts(dst); err != nil || got != s {
+				return fmt.Errorf("the copy of %s does not verify: %v", e.Path, err)
+			}
+			res.Copy += s.Size
+		}
+		m.Facts = append(m.Facts, s)
+	}
+	return nil
+}
+
 // beforeManifest is called once a backup's hot copy and segments are on
 // disk, before its manifest is written (crash tests stop the process there).
 var beforeManifest = func(hotTmp string) {}
@@ -267,6 +317,10 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 			res.Copied++
 			res.Copy += s.Size
 		}
+		if err := backupFacts(ix, dir, link, &m, &res); err != nil {
+			os.Remove(tmp)
+			return fail(err)
+		}
 		res.Segments = len(m.Segments)
 		beforeManifest(tmp)
 		text, _ := m.MarshalText()
@@ -324,10 +378,11 @@ func CleanIncomplete(dir string) []string {
 // manifest it cannot read keeps every segment.
 func Prune(dir string) (int, error) {
 	ix, err := history.Scan(HistoryDir(dir))
-	if err != nil || len(ix.Segments) == 0 {
+	if err != nil || len(ix.Segments)+len(ix.Facts) == 0 {
 		return 0, err
 	}
 	keep := map[string]bool{}
+	keepFacts := map[string]bool{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
@@ -343,8 +398,18 @@ func Prune(dir string) (int, error) {
 		for _, s := range m.Segments {
 			keep[s.Day] = true
 		}
+		for _, s := range m.Facts {
+			keepFacts[s.Day] = true
+		}
 	}
 	n := 0
+	for _, e := range ix.Facts {
+		if !keepFacts[e.Day] {
+			if err := os.Remove(e.Path); err != nil {
+				return n, err
+			}
+		}
+	}
 	for _, e := range ix.Segments {
 		if !keep[e.Day] {
 			if err := os.Remove(e.Path); err != nil {

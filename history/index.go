@@ -46,6 +46,9 @@ type Index struct {
 	// was written (never a segment: the rename did not happen); Clean
 	// removes them.
 	Incomplete []string
+	// Facts are the month facts files (facts.go), in month order; their
+	// Entry.Day is the month (YYYY-MM).
+	Facts []Entry
 	// Foreign are other files in the directory, left as they are.
 	Foreign []string
 }
@@ -70,8 +73,15 @@ func Scan(dir string) (*Index, error) {
 		}
 		name := de.Name()
 		switch {
-		case strings.HasSuffix(name, Ext+tmpSuffix):
+		case strings.HasSuffix(name, Ext+tmpSuffix), strings.HasSuffix(name, FactsExt+tmpSuffix):
 			ix.Incomplete = append(ix.Incomplete, path)
+		case strings.HasSuffix(name, FactsExt) && validDay(strings.TrimSuffix(name, FactsExt)+"-01") &&
+			filepath.Base(filepath.Dir(path)) == name[:4]:
+			fi, err := de.Info()
+			if err != nil {
+				return err
+			}
+			ix.Facts = append(ix.Facts, Entry{Day: strings.TrimSuffix(name, FactsExt), Path: path, Size: fi.Size()})
 		case strings.HasSuffix(name, Ext) && validDay(strings.TrimSuffix(name, Ext)) &&
 			filepath.Base(filepath.Dir(path)) == name[:4]:
 			fi, err := de.Info()
@@ -88,6 +98,7 @@ func Scan(dir string) (*Index, error) {
 		return nil, fmt.Errorf("scan history %s: %w", dir, err)
 	}
 	slices.SortFunc(ix.Segments, func(a, b Entry) int { return strings.Compare(a.Day, b.Day) })
+	slices.SortFunc(ix.Facts, func(a, b Entry) int { return strings.Compare(a.Day, b.Day) })
 	return ix, nil
 }
 

@@ -24,12 +24,20 @@ type DamagedError struct {
 	Path  string
 	Block int // the block, from 0; -1: the header, index or trailer
 	Err   error
+	// Facts is set for a month facts file (facts.go), not a day's segment.
+	Facts bool
 }
 
 func (e *DamagedError) Error() string {
 	where := "its header or index"
 	if e.Block >= 0 {
 		where = fmt.Sprintf("block %d", e.Block)
+	}
+	if e.Facts {
+		return fmt.Sprintf("history facts file %s is damaged (%s: %v): restore this file from a backup "+
+			"(hallq restore --history-only BACKUP); the hall keeps issuing tickets, and only the reports "+
+			"and tracking codes of that month fail until it is restored",
+			e.Path, where, e.Err)
 	}
 	return fmt.Sprintf("history segment %s is damaged (%s: %v): restore this file from a backup, "+
 		"or move it out of the history directory; "+

@@ -128,12 +128,18 @@ func WriteFile(path string, d *Day, opt WriteOptions) (Written, error) {
 const tmpSuffix = ".tmp"
 
 func writeSynced(path string, data []byte) error {
+	return writeSyncedAt("seal-segment-write", path, data)
+}
+
+// writeSyncedAt writes data to path and syncs it; the crash drill can kill
+// the process with half of it written (kill point at).
+func writeSyncedAt(at, path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 	if err != nil {
 		return err
 	}
 	// The crash drill can kill the process with half the segment written.
-	_, err = killpoint.Writer("seal-segment-write", f, int64(len(data))).Write(data)
+	_, err = killpoint.Writer(at, f, int64(len(data))).Write(data)
 	if err == nil {
 		err = f.Sync()
 	}

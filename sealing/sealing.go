@@ -47,15 +47,28 @@ func New(h *hall.Hall, opt Options) *Service {
 }
 
 // SealNow seals every day before the hall's committed day (the day after
-// its rollover), oldest first, until done or ctx ends, and returns the days
-// it sealed.
+// its rollover), oldest first, then moves every month sealed to its end out
+// of the hot file (its facts file), until done or ctx ends, and returns the
+// days it sealed.
 func (s *Service) SealNow(ctx context.Context) (days []string, err error) {
 	var today string
 	s.h.Read(func(view *queue.Engine, _ uint64) { today = view.Day() })
 	for ctx.Err() == nil {
 		day, err := s.h.Store().SealOldest(today)
-		if err != nil || day == "" {
+		if err != nil {
 			return days, err
+		}
+		if day == "" {
+			// Months sealed to their end whose facts are still hot (a
+			// store upgraded from before month files): all of them now.
+			for ctx.Err() == nil {
+				month, err := s.h.Store().CloseMonth()
+				if err != nil || month == "" {
+					return days, err
+				}
+				s.h.Log().Info("history: month closed", "month", month)
+			}
+			return days, nil
 		}
 		s.h.Log().Info("history: day sealed", "day", day)
 		days = append(days, day)

@@ -23,6 +23,7 @@ import (
 
 	"hallq/hall/config"
 	"hallq/hall/store"
+	"hallq/history"
 	"hallq/queue"
 	"hallq/sim"
 )
@@ -190,7 +191,8 @@ func yearsRun(bin, src, dst, export string) (f yearsFigures, err error) {
 	segs, _ := filepath.Glob(filepath.Join(dst, "history", "*", "*.seg"))
 	slices.Sort(segs)
 	f.Segments = len(segs)
-	for _, s := range segs {
+	facts, _ := filepath.Glob(filepath.Join(dst, "history", "*", "*"+history.FactsExt)) // closed months
+	for _, s := range append(slices.Clone(segs), facts...) {
 		if fi, err := os.Stat(s); err == nil {
 			f.HistoryMB += float64(fi.Size()) / (1 << 20)
 		}
@@ -297,7 +299,7 @@ func yearsCopy(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(to, 0o750)
 		}
-		if filepath.Ext(p) != ".seg" {
+		if ext := filepath.Ext(p); ext != history.Ext && ext != history.FactsExt {
 			return nil
 		}
 		if os.Link(p, to) == nil {

@@ -31,6 +31,7 @@ func TestYearsHelpers(t *testing.T) {
 		store.FileName:                    "hot",
 		"history/2026/2026-11-30.seg":     "seg a",
 		"history/2026/2026-12-01.seg":     "seg b",
+		"history/2026/2026-11.facts":      "month facts",
 		"history/2026/2026-12-02.seg.tmp": "left by a crash",
 		"backups/hallq-20261201.db":       "a backup",
 	}
@@ -48,7 +49,7 @@ func TestYearsHelpers(t *testing.T) {
 	}
 	for name, body := range files {
 		got, err := os.ReadFile(filepath.Join(dst, name))
-		want := name == store.FileName || filepath.Ext(name) == ".seg"
+		want := name == store.FileName || filepath.Ext(name) == ".seg" || filepath.Ext(name) == ".facts"
 		if want && (err != nil || string(got) != body) {
 			t.Errorf("%s in the copy: %q %v, want %q", name, got, err, body)
 		}

@@ -22,7 +22,9 @@ import (
 // removes it) and the new one hallq.db. A crash before the first rename
 // leaves hallq.db as it was (a left hallq.db.new is written again); one
 // between the renames leaves only hallq.db.schema1 and hallq.db.new, which
-// the next open recognises and finishes.
+// the next open recognises and finishes. A file compacted again (the
+// closed months of a store of this schema left it, facts.go) is replaced by
+// its checked copy in one rename; the first compaction's file stays kept.
 const (
 	compactNew = FileName + ".new"
 	compactOld = FileName + ".schema1"
@@ -54,14 +56,13 @@ func finishCompaction(dir string) error {
 }
 
 // wantsCompact reports whether the file is large and less than half of it
-// live pages (the rest free pages and the file's growth slack), and
-// the old file of an earlier compaction is gone (never two kept).
+// live pages (the rest free pages and the file's growth slack). A file
+// already compacted once (hallq.db.schema1 kept) is compacted again when
+// it qualifies — a store of this schema whose closed months left it
+// (facts.go) — without keeping the file it replaces (compactFile).
 func wantsCompact(db *bolt.DB, dir string) bool {
 	fi, err := os.Stat(db.Path())
 	if err != nil || fi.Size() < compactMin {
-		return false
-	}
-	if _, err := os.Lstat(filepath.Join(dir, compactOld)); err == nil {
 		return false
 	}
 	var live int64
@@ -109,6 +110,16 @@ func compactFile(dir string) (before, after int64, err error) {
 	}
 	if fi, err := os.Stat(nw); err == nil {
 		after = fi.Size()
+	}
+	if _, err := os.Lstat(old); err == nil {
+		// The file of the first compaction is kept (never two): the checked
+		// copy replaces this one in one rename, so a crash leaves either.
+		killpoint.At("compact-replace")
+		if err := os.Rename(nw, path); err != nil {
+			return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+		}
+		syncDirOf(path)
+		return before, after, nil
 	}
 	if err := os.Rename(path, old); err != nil {
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)

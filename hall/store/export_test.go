@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
@@ -106,4 +107,78 @@ func RollupKeys(s *Store) (n int) {
 func CheckWAL(dir string) error {
 	_, _, err := readWAL(filepath.Join(dir, WALName))
 	return err
+}
+
+// SetBeforeFactsTx sets the hook between a written month facts file and
+// the transaction that removes its month from the hot file.
+func SetBeforeFactsTx(fn func(path string)) (restore func()) {
+	old := beforeFactsTx
+	beforeFactsTx = fn
+	return func() { beforeFactsTx = old }
+}
+
+// HotFacts returns the months of the days the hot rollups hold and of the
+// tickets the hot tracking codes name, each with its count of keys.
+func HotFacts(s *Store) (rollups, tracking map[string]int) {
+	rollups, tracking = map[string]int{}, map[string]int{}
+	s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bRollups); b != nil {
+			b.ForEach(func(k, _ []byte) error {
+				if len(k) >= 9 {
+					rollups[monthOfKey(k[1:9])]++
+				}
+				return nil
+			})
+		}
+		return tx.Bucket(bTracking).ForEach(func(_, v []byte) error {
+			if d, ok := trackingDay(v); ok {
+				tracking[monthOfKey(d)]++
+			}
+			return nil
+		})
+	})
+	return rollups, tracking
+}
+
+// TrackingValue is what TicketByTracking finds for code before it reads
+// the ticket: the hot file's value, else the newest closed month's.
+func TrackingValue(s *Store, code string) (v []byte, err error) {
+	err = s.view(func(tx *bolt.Tx) error {
+		if v = bytes.Clone(tx.Bucket(bTracking).Get([]byte(code))); v == nil {
+			v, err = s.closedTracking(tx, code)
+		}
+		return err
+	})
+	return v, err
+}
+
+// Bloat writes n bytes into a scratch bucket and deletes it: the file
+// grows by them and keeps them as free pages (what closed months leave).
+func Bloat(t interface{ Fatal(...any) }, s *Store, n int) {
+	err := s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("scratch"))
+		if err != nil {
+			return err
+		}
+		v := make([]byte, 4000)
+		for i := 0; i*len(v) < n; i++ {
+			if err := b.Put(u64(uint64(i)), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("scratch")) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SetCloseMonths turns the closing of months on or off (see closeOff).
+func SetCloseMonths(on bool) (restore func()) {
+	old := closeOff
+	closeOff = !on
+	return func() { closeOff = old }
 }

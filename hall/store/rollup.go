@@ -572,6 +572,9 @@ func (s *Store) RebuildRollups() error {
 		if err := flush(); err != nil {
 			return err
 		}
+		if err := dropClosedRollups(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(bMeta).Put(metaRollups, u64(RollupVersion))
 	})
 }
@@ -588,59 +591,107 @@ type RollupDay struct {
 
 // EachRollupDay calls fn for every day from day from to day to (YYYY-MM-DD,
 // inclusive) that has tickets or counter changes, in day order, within one
-// read transaction.
+// read transaction: the days of closed months from their facts files (one
+// month in memory at a time, facts.go), the later ones from the hot file.
 func (s *Store) EachRollupDay(from, to string, fn func(d *RollupDay) error) error {
 	return s.view(func(tx *bolt.Tx) error {
+		lo, hi := dayKey(from), dayKey(to)
+		d := &RollupDay{}
+		if ft := readFactsMark(tx); ft != "" && bytes.Compare(lo, monthEnd(ft)) <= 0 {
+			months, entries, err := closedMonths(tx)
+			if err != nil {
+				return err
+			}
+			for i, m := range months {
+				mlo, mhi := dayKey(m+"-01"), monthEnd(m)
+				if bytes.Compare(mhi, lo) < 0 || bytes.Compare(mlo, hi) > 0 || m > ft {
+					continue
+				}
+				kvs, err := s.monthRollups(m, entries[i])
+				if err != nil {
+					return err
+				}
+				err = eachRollupDayIn(&memCursor{kvs: kvs}, &memCursor{kvs: kvs}, &memCursor{kvs: kvs},
+					maxBytes(lo, mlo), minBytes(hi, mhi), d, fn)
+				if err != nil {
+					return err
+				}
+			}
+			lo = maxBytes(lo, dayKey(nextDay(dayOfKey(monthEnd(ft)))))
+		}
 		rb := tx.Bucket(bRollups)
 		if rb == nil {
 			return nil
 		}
-		lo, hi := dayKey(from), dayKey(to)
-		tc, cc, rc := rb.Cursor(), rb.Cursor(), rb.Cursor()
-		tk, tv := tc.Seek(append([]byte{'T'}, lo...))
-		ck, cv := cc.Seek(append([]byte{'C'}, lo...))
-		inT := func() bool { return tk != nil && tk[0] == 'T' && bytes.Compare(tk[1:9], hi) <= 0 }
-		inC := func() bool { return ck != nil && ck[0] == 'C' && bytes.Compare(ck[1:9], hi) <= 0 }
-		d := &RollupDay{}
-		for inT() || inC() {
-			var day []byte
-			switch {
-			case inT() && inC():
-				day = tk[1:9]
-				if bytes.Compare(ck[1:9], day) < 0 {
-					day = ck[1:9]
-				}
-			case inT():
-				day = tk[1:9]
-			default:
+		return eachRollupDayIn(rb.Cursor(), rb.Cursor(), rb.Cursor(), lo, hi, d, fn)
+	})
+}
+
+func maxBytes(a, b []byte) []byte {
+	if bytes.Compare(a, b) >= 0 {
+		return a
+	}
+	return b
+}
+
+func minBytes(a, b []byte) []byte {
+	if bytes.Compare(a, b) <= 0 {
+		return a
+	}
+	return b
+}
+
+// kvCursor is what eachRollupDayIn reads: a *bolt.Cursor or a memCursor.
+type kvCursor interface {
+	Seek(k []byte) ([]byte, []byte)
+	Next() ([]byte, []byte)
+}
+
+// eachRollupDayIn calls fn for every day with rollups in [lo, hi] (day keys)
+// that the cursors (three over the same keys) read, reusing d.
+func eachRollupDayIn(tc, cc, rc kvCursor, lo, hi []byte, d *RollupDay, fn func(d *RollupDay) error) error {
+	tk, tv := tc.Seek(append([]byte{'T'}, lo...))
+	ck, cv := cc.Seek(append([]byte{'C'}, lo...))
+	inT := func() bool { return tk != nil && tk[0] == 'T' && bytes.Compare(tk[1:9], hi) <= 0 }
+	inC := func() bool { return ck != nil && ck[0] == 'C' && bytes.Compare(ck[1:9], hi) <= 0 }
+	for inT() || inC() {
+		var day []byte
+		switch {
+		case inT() && inC():
+			day = tk[1:9]
+			if bytes.Compare(ck[1:9], day) < 0 {
 				day = ck[1:9]
 			}
-			day = append([]byte(nil), day...)
-			d.Day = string(day[:4]) + "-" + string(day[4:6]) + "-" + string(day[6:8])
-			d.Tickets, d.Counters = d.Tickets[:0], d.Counters[:0]
-			var err error
-			for ; inT() && bytes.Equal(tk[1:9], day); tk, tv = tc.Next() {
-				if d.Tickets, err = decodeFacts(d.Tickets, tv); err != nil {
-					return fmt.Errorf("rollup %s: %w", d.Day, err)
-				}
-			}
-			if inC() && bytes.Equal(ck[1:9], day) {
-				if d.Counters, err = decodeChanges(d.Counters, cv); err != nil {
-					return fmt.Errorf("rollup %s: %w", d.Day, err)
-				}
-				ck, cv = cc.Next()
-			}
-			d.Ratings = d.Ratings[:0]
-			rp := append([]byte{'R'}, day...)
-			for k, v := rc.Seek(rp); k != nil && bytes.HasPrefix(k, rp); k, v = rc.Next() {
-				if d.Ratings, err = decodeRatings(d.Ratings, v); err != nil {
-					return fmt.Errorf("rollup %s: %w", d.Day, err)
-				}
-			}
-			if err := fn(d); err != nil {
-				return err
+		case inT():
+			day = tk[1:9]
+		default:
+			day = ck[1:9]
+		}
+		day = append([]byte(nil), day...)
+		d.Day = string(day[:4]) + "-" + string(day[4:6]) + "-" + string(day[6:8])
+		d.Tickets, d.Counters = d.Tickets[:0], d.Counters[:0]
+		var err error
+		for ; inT() && bytes.Equal(tk[1:9], day); tk, tv = tc.Next() {
+			if d.Tickets, err = decodeFacts(d.Tickets, tv); err != nil {
+				return fmt.Errorf("rollup %s: %w", d.Day, err)
 			}
 		}
-		return nil
-	})
+		if inC() && bytes.Equal(ck[1:9], day) {
+			if d.Counters, err = decodeChanges(d.Counters, cv); err != nil {
+				return fmt.Errorf("rollup %s: %w", d.Day, err)
+			}
+			ck, cv = cc.Next()
+		}
+		d.Ratings = d.Ratings[:0]
+		rp := append([]byte{'R'}, day...)
+		for k, v := rc.Seek(rp); k != nil && bytes.HasPrefix(k, rp); k, v = rc.Next() {
+			if d.Ratings, err = decodeRatings(d.Ratings, v); err != nil {
+				return fmt.Errorf("rollup %s: %w", d.Day, err)
+			}
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }

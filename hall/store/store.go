@@ -661,6 +661,13 @@ func (s *Store) TicketByTracking(code string) (queue.Ticket, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		key := tx.Bucket(bTracking).Get([]byte(code))
 		if key == nil {
+			// A code of a closed month: its facts file, newest first.
+			var err error
+			if key, err = s.closedTracking(tx, code); err != nil {
+				return err
+			}
+		}
+		if key == nil {
 			return queue.Err(queue.ENOTFOUND, "err.store.no_ticket_with_this")
 		}
 		var seq uint64 // of a sealed ticket's last event (sealed.go)
