@@ -90,14 +90,18 @@ func New(h *hall.Hall, opt Options, hs *health.Service) *Service {
 func fileName(day string) string { return "hallq-" + strings.ReplaceAll(day, "-", "") + ".db" + gzExt }
 
 // daily makes today's backup unless there is one (in either form).
-func (s *Service) daily(context.Context) error {
+func (s *Service) daily(ctx context.Context) error {
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
 	for _, ext := range hotExts {
 		if _, err := os.Stat(filepath.Join(s.dir, stem(fileName(day))+ext)); err == nil {
 			return nil
 		}
 	}
-	b, err := s.Make(s.keep)
+	b, err := s.make(ctx, s.keep)
+	if ctx.Err() != nil { // the hall is stopping: nothing half-written is left, the next start makes it
+		s.h.Log().Info("daily backup stopped with the hall; it is made again at the next start", "err", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -147,7 +151,10 @@ func (s *Service) Path(name string) (string, bool) {
 // kept backup lists. A segment of the data directory that fails Verify is
 // left out and logged (the backup holds everything else); the error then
 // names it.
-func (s *Service) Make(keep int) (File, error) {
+func (s *Service) Make(keep int) (File, error) { return s.make(context.Background(), keep) }
+
+// make is Make that stops when ctx ends (the daily job, when the hall stops).
+func (s *Service) make(ctx context.Context, keep int) (File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dir := s.dir
@@ -159,7 +166,7 @@ func (s *Service) Make(keep int) (File, error) {
 	}
 	day := s.h.Now().In(s.h.Location()).Format(time.DateOnly)
 	name := fileName(day)
-	res, err := WriteDir(s.h.Store(), s.h.Dir(), dir, name, false)
+	res, err := WriteDirContext(ctx, s.h.Store(), s.h.Dir(), dir, name, false)
 	if err != nil {
 		return File{}, err
 	}

@@ -26,6 +26,7 @@ package backup
 // crash between its rename and its hot transaction.)
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -186,8 +187,11 @@ func verifiedFacts(path string) (Seg, error) {
 // backupFacts copies into the backup directory's history the month facts
 // files of ix it does not hold yet (they never change, like segments) and
 // lists them in m; a damaged one is left out and named in res.
-func backupFacts(ix *history.Index, dir string, link bool, m *Manifest, res *Result) error {
+func backupFacts(ctx context.Context, ix *history.Index, dir string, link bool, m *Manifest, res *Result) error {
 	for _, e := range ix.Facts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		dst := history.FactsPathFor(HistoryDir(dir), e.Day)
 		s, err := verifiedFacts(e.Path)
 		if err != nil {
@@ -225,6 +229,19 @@ func hotCopy(src HotCopier, w io.Writer, head func(size int64) error) (int64, er
 	})
 }
 
+// ctxWriter fails its writes once ctx has ended.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
@@ -238,6 +255,15 @@ func HistoryDir(dir string) string { return filepath.Join(dir, history.Dir) }
 // dir is on the data directory's file system. Without sealed history it
 // writes the hot file alone, as before segments existed.
 func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) {
+	return WriteDirContext(context.Background(), src, data, dir, name, link)
+}
+
+// WriteDirContext is WriteDir that stops when ctx ends (the hall stopping
+// during the first backup of years of history): the hot copy at its next
+// write, the history between two files. What it wrote is removed but the
+// segments and month files already copied, which are complete and verified
+// and which the next backup then finds in place.
+func WriteDirContext(ctx context.Context, src HotCopier, data, dir, name string, link bool) (Result, error) {
 	res := Result{Path: filepath.Join(dir, name)}
 	fail := func(err error) (Result, error) { return Result{}, fmt.Errorf("backup to %s: %w", res.Path, err) }
 	if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -263,10 +289,11 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 	if err != nil {
 		return fail(err)
 	}
+	out := ctxWriter{ctx, f}
 	if strings.HasSuffix(name, gzExt) {
-		res.Bytes, err = compressHot(src, f)
+		res.Bytes, err = compressHot(src, out)
 	} else {
-		res.Bytes, err = hotCopy(src, f, nil)
+		res.Bytes, err = hotCopy(src, out, nil)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -290,6 +317,10 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 	if len(ix.Segments) > 0 {
 		var m Manifest
 		for _, e := range ix.Segments {
+			if err := ctx.Err(); err != nil {
+				os.Remove(tmp)
+				return fail(err)
+			}
 			dst := history.PathFor(HistoryDir(dir), e.Day)
 			seg, err := history.Open(e.Path)
 			if err != nil {
@@ -317,7 +348,7 @@ func WriteDir(src HotCopier, data, dir, name string, link bool) (Result, error) 
 			res.Copied++
 			res.Copy += s.Size
 		}
-		if err := backupFacts(ix, dir, link, &m, &res); err != nil {
+		if err := backupFacts(ctx, ix, dir, link, &m, &res); err != nil {
 			os.Remove(tmp)
 			return fail(err)
 		}

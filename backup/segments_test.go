@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -532,5 +533,85 @@ func TestBackupRoomCountsSegments(t *testing.T) {
 	free += uint64(backup.Pending(data, filepath.Join(data, backup.Dir)))
 	if f, err := b.Make(14); err != nil || f.Segments != len(sealed) {
 		t.Fatalf("with room: %+v %v", f, err)
+	}
+}
+
+// afterCtx is a context whose Err turns to Canceled at its n-th call, so a
+// test stops a backup at a chosen point without a timer.
+type afterCtx struct {
+	context.Context
+	calls, n int
+}
+
+func (c *afterCtx) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestBackupStops: a backup whose context ends (the hall stopping during
+// the first backup of years of history) stops at its next write or file
+// and leaves no backup, no temporary file and no manifest behind — only
+// whole, verified segments that the next backup finds in place; that next
+// backup is complete and restores every event.
+func TestBackupStops(t *testing.T) {
+	data, sealed, _, _ := sealedData(t, 6)
+	want := eventsOf(t, data, sealed)
+	st, err := store.OpenReadOnly(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bdir := t.TempDir()
+	// Count the checks a whole backup makes, then stop at each of a spread of them.
+	probe := &afterCtx{Context: context.Background(), n: math.MaxInt}
+	if _, err := backup.WriteDirContext(probe, st, data, t.TempDir(), "hallq-20261122.db.gz", false); err != nil {
+		t.Fatal(err)
+	}
+	if probe.calls < len(sealed)+2 {
+		t.Fatalf("a whole backup checked its context %d times, want one per write and per segment", probe.calls)
+	}
+	for _, n := range []int{1, 2, probe.calls / 2, probe.calls - 1, probe.calls} {
+		_, err := backup.WriteDirContext(&afterCtx{Context: context.Background(), n: n}, st, data, bdir, "hallq-20261123.db.gz", false)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("stopped at check %d of %d: %v, want canceled", n, probe.calls, err)
+		}
+		ents, _ := os.ReadDir(bdir)
+		for _, e := range ents {
+			if !e.IsDir() {
+				t.Errorf("stopped at check %d of %d: %s left in the backup directory", n, probe.calls, e.Name())
+			}
+		}
+		if segs := segPaths(t, bdir); len(segs) > len(sealed) {
+			t.Errorf("stopped at check %d: %d segments copied, the hall has %d", n, len(segs), len(sealed))
+		}
+	}
+	res, err := backup.WriteDir(st, data, bdir, "hallq-20261123.db.gz", false)
+	if err != nil || res.Segments != len(sealed) {
+		t.Fatalf("the backup after the stopped ones: %+v %v", res, err)
+	}
+	if res.Copied == len(sealed) {
+		t.Errorf("the backup after the stopped ones copied all %d segments again: the stopped runs kept none", res.Copied)
+	}
+	restored := t.TempDir()
+	db, done, err := backup.PlainFile(res.Path, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if _, _, _, err := store.Restore(restored, db); err != nil {
+		t.Fatal(err)
+	}
+	plan, ok, err := backup.PlanHistory(res.Path, restored)
+	if err != nil || !ok {
+		t.Fatalf("plan %+v %v %v", plan, ok, err)
+	}
+	if err := plan.Apply(restored); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventsOf(t, restored, sealed); !slices.EqualFunc(got, want, bytes.Equal) {
+		t.Fatalf("restored from the backup after the stopped ones: %d events, %d in the hall (or they differ)", len(got), len(want))
 	}
 }
