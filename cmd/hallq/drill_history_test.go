@@ -47,7 +47,7 @@ func killChild(t *testing.T, dir, addr, tick, point string) (c *crashChild, gone
 		t.Fatal(err)
 	}
 	defer errf.Close()
-	c = &crashChild{cmd: exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")}
+	c = &crashChild{cmd: exec.Command(childBinary(t), "-test.run=^TestCrashChild$", "-test.count=1")}
 	c.cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashChildAddrEnv+"="+addr,
 		crashChildTickEnv+"="+tick, killpoint.Env+"="+point)
 	c.cmd.Stderr = errf
@@ -416,7 +416,7 @@ func TestCrashHistory(t *testing.T) {
 
 	// `hallq backup FILE.tar` (no server), killed in its third segment.
 	archive := filepath.Join(t.TempDir(), "hall.tar")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCmdChild$", "-test.count=1")
+	cmd := exec.Command(childBinary(t), "-test.run=^TestCmdChild$", "-test.count=1")
 	raw, _ := json.Marshal([]string{"backup", archive, "--data", dir})
 	var out bytes.Buffer
 	cmd.Env = append(os.Environ(), cmdChildEnv+"="+string(raw), killpoint.Env+"=backup-segment-copy:3")
