@@ -85,6 +85,10 @@ var drillQuery = []string{"-1", "99999999999999999999999", "%00", "\u202e1", "\x
 // a page, anything but a 5xx), never 5xx, and the store's event log (its
 // export) is the same afterwards.
 func TestDrillHostileInput(t *testing.T) {
+	// Its own hall and port; side by side with the package's other
+	// parallel tests (the longest of web's tests: thousands of requests,
+	// 100 KB bodies among them, under -race).
+	t.Parallel()
 	e := apiNewServerWith(t, apiSetup{Listen: true}) // bodies over the limit go over the network (413)
 	send := func(method, path string, cred apiCred, body string) apiResp {
 		if len(body) > web.BodyLimit {

@@ -33,7 +33,7 @@ type cmdChild struct {
 func startCmdChild(t *testing.T, args ...string) *cmdChild {
 	t.Helper()
 	raw, _ := json.Marshal(args)
-	c := &cmdChild{cmd: exec.Command(os.Args[0], "-test.run=^TestCmdChild$", "-test.count=1"), done: make(chan struct{})}
+	c := &cmdChild{cmd: exec.Command(childBinary(t), "-test.run=^TestCmdChild$", "-test.count=1"), done: make(chan struct{})}
 	c.cmd.Env = append(os.Environ(), cmdChildEnv+"="+string(raw))
 	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
 	if err := c.cmd.Start(); err != nil {

@@ -7,7 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +36,61 @@ const crashChildMarker = "HALLQ-CRASH-CHILD "
 type crashChildInfo struct {
 	URL  string       `json:"url"`
 	Demo account.Demo `json:"demo"`
+}
+
+// raceBuild is true in a test binary built with -race (race_test.go).
+var raceBuild bool
+
+// childBin is the program of the drills' child processes (childBinary).
+var childBin struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// childBinary is the program the crash drills start as their server and
+// command processes (TestCrashChild, TestCmdChild): this test binary, or,
+// when it was built with -race (make test), the same test package built
+// once for the run without it (go test -c: the package's own objects and a
+// link; the dependencies are in the build cache from make vet). What the
+// drills assert is read from the data a killed process left and from the
+// answers it gave; a child's race reports were never read (it dies by
+// SIGKILL, its stderr shown only when it fails to start), while its race
+// instrumentation cost 5–10 times the CPU of every server round. The same
+// server code runs under -race in this process in the browser and CLI
+// tests, and in web's.
+func childBinary(t testing.TB) string {
+	t.Helper()
+	if !raceBuild {
+		return os.Args[0]
+	}
+	childBin.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+		}
+		if childBin.dir, childBin.err = os.MkdirTemp("", "hallq-child-"); childBin.err != nil {
+			return
+		}
+		childBin.path = filepath.Join(childBin.dir, "hallq-child.test")
+		// The tests run in the package's directory.
+		cmd := exec.Command(goTool, "test", "-c", "-o", childBin.path, ".")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			childBin.err = fmt.Errorf("go test -c (the drills' child processes, without -race): %v\n%s", err, out)
+		}
+	})
+	if childBin.err != nil {
+		t.Fatal(childBin.err)
+	}
+	return childBin.path
+}
+
+// removeChildBinary deletes the child program built for the run (TestMain).
+func removeChildBinary() {
+	if childBin.dir != "" {
+		os.RemoveAll(childBin.dir)
+	}
 }
 
 // TestCrashChild is not a test: run with crashChildEnv set it is the server

@@ -64,7 +64,7 @@ func startCrashChildOn(t testing.TB, dir, addr string) *crashChild {
 // when it did not serve.
 func tryCrashChild(t testing.TB, dir, addr string) (*crashChild, bool) {
 	t.Helper()
-	c := &crashChild{cmd: exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")}
+	c := &crashChild{cmd: exec.Command(childBinary(t), "-test.run=^TestCrashChild$", "-test.count=1")}
 	c.cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
 	if addr != "" {
 		c.cmd.Env = append(c.cmd.Env, crashChildAddrEnv+"="+addr)

@@ -47,7 +47,7 @@ func killChild(t *testing.T, dir, addr, tick, point string) (c *crashChild, gone
 		t.Fatal(err)
 	}
 	defer errf.Close()
-	c = &crashChild{cmd: exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")}
+	c = &crashChild{cmd: exec.Command(childBinary(t), "-test.run=^TestCrashChild$", "-test.count=1")}
 	c.cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashChildAddrEnv+"="+addr,
 		crashChildTickEnv+"="+tick, killpoint.Env+"="+point)
 	c.cmd.Stderr = errf
@@ -246,7 +246,8 @@ func TestCrashHistory(t *testing.T) {
 	// starts a quiet server on it under load and checks again after killing
 	// that; without, the next round's server, which must serve under load
 	// before its own kill, is the proof that the hall starts (each server
-	// costs seconds, minutes under -race on a loaded machine).
+	// costs seconds; the checks after it run in this process, under -race
+	// in make test).
 	db := filepath.Join(dir, store.FileName)
 	verify := func(what string, restart bool) {
 		t.Helper()
@@ -308,9 +309,9 @@ func TestCrashHistory(t *testing.T) {
 		return len(ix.Segments)
 	}
 
-	// make test kills once in each part (a server under -race costs
-	// minutes on a loaded machine); the crash drill (make drill) at every
-	// point.
+	// make test kills once in each part (each kill is followed by the
+	// checks above, under -race there); the crash drill (make drill) at
+	// every point.
 	sealPoints, lastSeal := []string{"seal-hot-tx"}, "seal-day-done:4"
 	backupPoints := []string{"backup-segment-copy:2"}
 	compactPoints := []string{"compact-renamed"}
@@ -352,8 +353,8 @@ func TestCrashHistory(t *testing.T) {
 	// The console's backup into DATA/backups, killed on the server.
 	bdir := filepath.Join(dir, backups.Dir)
 	// The manager's client waits for a backup as long as it takes (a
-	// compressed copy under -race on a loaded machine takes more than the
-	// load's 10 s).
+	// compressed copy on a loaded machine can take more than the load's
+	// 10 s).
 	manager := func(c *crashChild) *crashClient {
 		m := newCrashClient(c.url, "")
 		m.http.Timeout = 5 * time.Minute
@@ -416,7 +417,7 @@ func TestCrashHistory(t *testing.T) {
 
 	// `hallq backup FILE.tar` (no server), killed in its third segment.
 	archive := filepath.Join(t.TempDir(), "hall.tar")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCmdChild$", "-test.count=1")
+	cmd := exec.Command(childBinary(t), "-test.run=^TestCmdChild$", "-test.count=1")
 	raw, _ := json.Marshal([]string{"backup", archive, "--data", dir})
 	var out bytes.Buffer
 	cmd.Env = append(os.Environ(), cmdChildEnv+"="+string(raw), killpoint.Env+"=backup-segment-copy:3")
