@@ -1,9 +1,11 @@
 package hall_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hallq/hall"
 	"hallq/queue"
@@ -131,5 +133,32 @@ func TestConfigRefusals(t *testing.T) {
 				t.Errorf("a refused change committed events %d → %d", before, after)
 			}
 		})
+	}
+}
+
+// TestLocationWhileSavingSettings: the hall's time zone is read by jobs and
+// handlers outside the write lock (the daily health check, reports) while a
+// manager saves the settings; under -race this failed when Location read
+// the config SaveSettings replaces. The zone stays the hall's.
+func TestLocationWhileSavingSettings(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai), true)
+	boss := f.manager()
+	done := make(chan string)
+	go func() {
+		name := ""
+		for range 200 {
+			name = f.h.Location().String()
+		}
+		done <- name
+	}()
+	for i := range 5 {
+		s := f.h.Settings()
+		s.NameEN = fmt.Sprintf("Demo hall %d", i)
+		if _, err := f.h.SaveSettings(ctx, boss, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if name := <-done; name != "Asia/Shanghai" {
+		t.Errorf("the hall's time zone read while saving settings: %q", name)
 	}
 }

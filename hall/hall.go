@@ -53,7 +53,8 @@ type Hall struct {
 	now   func() time.Time // clock.Now: never before the last event (heldclock)
 	clock *heldclock.Clock
 	log   *slog.Logger
-	cfg   queue.Config
+	cfg   queue.Config   // the seed of rebuilds: written under mu (SaveSettings)
+	loc   *time.Location // the hall's time zone, fixed at open (settings never change it)
 
 	// Write side: commands are decided and applied here under mu, then
 	// committed outside it.
@@ -140,6 +141,7 @@ func (h *Hall) load(dir string, alwaysOpen bool) error {
 		cfg = c
 	}
 	h.cfg = h.withSavedSettings(cfg)
+	h.loc = zoneOf(h.cfg.TimeZone)
 	if err := h.rebuild(); err != nil {
 		return err
 	}
@@ -616,10 +618,15 @@ func NewCode(n int) string {
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n]
 }
 
-// Location returns the hall's time zone.
-func (h *Hall) Location() *time.Location {
-	loc, err := time.LoadLocation(h.cfg.TimeZone)
-	if err != nil || h.cfg.TimeZone == "" {
+// Location returns the hall's time zone. It reads no field SaveSettings
+// writes: the race detector caught the daily health job reading h.cfg while
+// a manager saved the settings.
+func (h *Hall) Location() *time.Location { return h.loc }
+
+// zoneOf is the time zone named tz, the default one when tz is empty or unknown.
+func zoneOf(tz string) *time.Location {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
 		loc, _ = time.LoadLocation(queue.DefaultTimeZone)
 	}
 	return loc
