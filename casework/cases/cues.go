@@ -10,7 +10,8 @@ import (
 // topic: waiving a whole bill, a false invoice, erasing records, tampering
 // with the meter or its seal, billing peak hours as valley hours, paying off
 // staff, a neighbour's bills or usage, where a former partner or a debtor now
-// lives, a staff member's private details. They are written narrowly (a legitimate request must not match
+// lives, a staff member's private details, a forged seal, a certificate of
+// what did not happen, many households' details at once. They are written narrowly (a legitimate request must not match
 // them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
 // ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
 var refusalCues = []struct {
@@ -21,9 +22,12 @@ var refusalCues = []struct {
 	{"虚开或多开发票", regexp.MustCompile(`虚开|假发票|(发票|票).{0,8}(多开|开多|多写|写多|开高|写高|开大点|多开点|金额.{0,4}(改|大|高|多))|(多开|开多|多写).{0,6}(发票|票)|(发票|票|抬头).{0,6}(开成|写成).{0,4}(别人|别的公司|其他公司|朋友|亲戚)`)},
 	{"删改记录", regexp.MustCompile(`(删|删掉|删除|消除|抹掉|抹去|清除|撤销|撤掉|洗白|消掉).{0,6}(记录|违约|窃电|不良|征信|黑名单|案底)`)},
 	{"改动电表或封印", regexp.MustCompile(`(让|使|把|叫|弄|教|帮).{0,4}(电表|表).{0,6}(倒转|倒着走|不走字|停转|走慢|调慢|慢点走|少走)|(剪|撕|拆|弄掉|去掉|揭|剪断|剪掉).{0,3}(封印|铅封|封条)|绕过电表|绕表接|不走表`)},
-	{"请托送礼", regexp.MustCompile(`红包|好处费|塞点钱|给你们点好处|给你点好处|请你吃饭|请你们吃饭|意思意思|心意|购物卡|感谢费|辛苦费|买包烟|条烟|走后门|开后门|找关系|托关系|熟人`)},
+	{"请托送礼", regexp.MustCompile(`红包|好处费|塞点钱|给你们点好处|给你点好处|请你吃饭|请你们吃饭|意思意思|心意|购物卡|感谢费|辛苦费|茶水费|买包烟|条烟|走后门|开后门|找关系|托关系|熟人`)},
 	{"峰电按谷电计", regexp.MustCompile(`峰(电|时段|时|段)?的?(全|都|全部)?(算成|算作|当成|记成|按|算)谷`)},
 	{"查看他人用电", regexp.MustCompile(`(看看|看下|看一下|查查|查一下|查下|打出来|打印|给我看|告诉我).{0,8}(别人家|别人|邻居家?|隔壁家|隔壁邻居家?)的?.{0,6}(电费|账单|用电|户号|卡号|银行卡)|(别人家|邻居家?|隔壁家|隔壁邻居家?)的?.{0,8}(电费单|账单|用了多少电|用电量|用电明细|银行卡号|卡号).{0,10}(给我看|打出来|告诉我|看看|看一下|看下)`)},
+	{"伪造印章", regexp.MustCompile(`(自己刻|私刻|找人刻|找人做|伪造|仿造|仿刻|假的?)[^，。]{0,6}(公章|印章|章)|(公章|印章|章)[^。]{0,10}(自己刻|找人刻|找人做|假的|伪造|仿的|你管它真的假的)`)},
+	{"开具不实证明", regexp.MustCompile(`证明[^？]{0,30}(其实|实际上)(并|都|还)?(没|欠)`)},
+	{"索取多户信息", regexp.MustCompile(`(全部|所有|每一?户|各户|整栋楼?|全楼|本楼|全小区)[^，。？]{0,12}(缴费明细|用电明细|联系电话|电话号码|欠费名单)`)},
 	{"打听他人下落", regexp.MustCompile(`(前男友|前女友|前夫|前妻|欠我钱的).{0,12}(家庭住址|住址|地址|住哪|搬哪|搬去哪|搬到哪|电话号码|手机号)`)},
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }
@@ -43,7 +47,7 @@ func refusalCue(s string) string {
 // them and fires no keyword rule (今天天气真不错, 你好, 厕所在哪) is not a
 // request the catalog can answer, and is asked to say what it needs
 // (ErrVague) instead of being given a guess, least of all a refusal.
-var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子|规定|破例|排|刷卡|现金|自助机|主任|柜台|扫码|缺相|金额|空白|[#0-9十百千万两几]块|95598`)
+var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子|规定|破例|排|刷卡|现金|自助机|主任|柜台|扫码|缺相|金额|空白|章|材料|趟|[#0-9十百千万两几]块|95598`)
 
 // vague reports whether a text (passed through ruleText) names nothing of the
 // hall's business. Text with Latin letters (English, pinyin) is left to the

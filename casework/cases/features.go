@@ -52,6 +52,7 @@ var homophones = map[string]string{
 	"屋头": "家里", "屋里头": "家里",
 	"网上过往": "网上国网", "网上国王": "网上国网", "临时用点": "临时用电", "用点量": "用电量",
 	"用点记录": "用电记录", "用点明细": "用电明细", "剪免": "减免", "优会": "优惠",
+	"优回": "优惠", "增融": "增容", "维约金": "违约金", "支付保": "支付宝", "重服缴费": "重复缴费", "物业张": "物业章",
 }
 
 // glossary gives the Chinese words of English words (lower case).
@@ -81,6 +82,9 @@ var glossary = map[string]string{
 	"compensation": "赔偿", "compensate": "赔偿", "reimbursement": "报销", "deferral": "缓交", "defer": "缓交",
 	"zero": "清零", "sms": "短信", "balance": "余额", "sign": "签字", "lost": "丢了", "burned": "烧了", "burnt": "烧了",
 	"damage": "损坏", "print": "打印", "counter": "柜台", "company": "公司",
+	"pending": "没到账", "statement": "账单", "double": "重复", "twice": "两次", "overdue": "欠费", "topped": "充值",
+	"deed": "产权证", "management": "物业", "parking": "车位", "multiplier": "倍率", "inspector": "用电检查",
+	"household": "户", "budget": "费用", "stamp": "盖章",
 }
 
 // pinyin gives the Chinese of common pinyin words (lower case, no tones).
@@ -101,6 +105,8 @@ var pinyin = map[string]string{
 	"mian": "免", "jianmian": "减免", "shenfenzheng": "身份证", "zhengjian": "证件", "bingwang": "并网",
 	"gaicheng": "改成", "zhangdan": "账单", "jiaoqing": "交清", "songdian": "送电", "xinzhuang": "新装",
 	"fakuan": "罚款", "gongdianju": "供电局", "nengbuneng": "能不能", "buyao": "不要",
+	"daozhang": "到账", "yucun": "预存", "zhifubao": "支付宝", "weixin": "微信", "chaobiao": "抄表", "yibiao": "移表",
+	"kaihu": "开户", "fangdong": "房东", "qianzi": "签字", "duoshao": "多少", "jindu": "进度", "xiaoqu": "小区",
 }
 
 // initials are chat abbreviations by pinyin initials, read only as whole

@@ -67,12 +67,18 @@ func TestAskCues(t *testing.T) {
 // their Chinese.
 func TestPrepareReads(t *testing.T) {
 	for text, want := range map[string]string{
-		"打一下用点记录 去年的":                        "用电记录",
-		"低保户电费有优会吗":                          "优惠",
-		"我家的低保剪免这个月有没有扣到":                    "减免",
-		"neng bu neng bu yao shen fen zheng": "身份证",
-		"guang fu bing wang zen me ban":      "并网",
-		"I forgot my passport":               "证件",
+		"打一下用点记录 去年的":                                  "用电记录",
+		"低保户电费有优会吗":                                    "优惠",
+		"我家的低保剪免这个月有没有扣到":                              "减免",
+		"neng bu neng bu yao shen fen zheng":           "身份证",
+		"guang fu bing wang zen me ban":                "并网",
+		"I forgot my passport":                         "证件",
+		"我家的多人口优回能不能给我朋友家用":                            "优惠",
+		"增融申请一般要多久":                                    "增容",
+		"为什么有个维约金":                                     "违约金",
+		"wo zai zhi fu bao jiao le dian fei":           "支付宝",
+		"xiao hu tui de yu cun kuan hai mei dao zhang": "到账",
+		"the refund is still pending":                  "没到账",
 	} {
 		if got := prepare(text).joined(); !strings.Contains(got, want) {
 			t.Errorf("%q reads %q, want %q in it", text, got, want)
@@ -81,19 +87,28 @@ func TestPrepareReads(t *testing.T) {
 }
 
 // TestRefusalCuesNarrow: the refusal cues added for the nineteenth to
-// twenty-first writers' misses catch the forbidden ask and leave its
+// twenty-fourth writers' misses catch the forbidden ask and leave its
 // legitimate twin alone.
 func TestRefusalCuesNarrow(t *testing.T) {
 	for text, want := range map[string]string{
-		"峰电全算谷电":                "峰电按谷电计",
-		"峰时段的都按谷电收吧":            "峰电按谷电计",
-		"峰谷电价是怎么算的，谷电几点开始":      "",
-		"我想看下别人家的佃费单":           "查看他人用电",
-		"把邻居家这几个月用了多少电打出来给我看看":  "查看他人用电",
-		"顺便把隔壁老李家的也交了，他让我带的钱":   "",
-		"邻居家也停电了，帮我查一下是不是整片停的":  "",
-		"我家用电量比邻居家多一倍，电表是不是有问题": "",
-		"帮隔壁邻居家交一下电费，交完把收据给我":   "",
+		"峰电全算谷电":                     "峰电按谷电计",
+		"峰时段的都按谷电收吧":                 "峰电按谷电计",
+		"峰谷电价是怎么算的，谷电几点开始":           "",
+		"我想看下别人家的佃费单":                "查看他人用电",
+		"把邻居家这几个月用了多少电打出来给我看看":       "查看他人用电",
+		"顺便把隔壁老李家的也交了，他让我带的钱":        "",
+		"邻居家也停电了，帮我查一下是不是整片停的":       "",
+		"我家用电量比邻居家多一倍，电表是不是有问题":      "",
+		"帮隔壁邻居家交一下电费，交完把收据给我":        "",
+		"物业章我找人做了一个，一模一样的，你看不出来，办了吧": "伪造印章",
+		"物业那个章我盖了，你管它真的假的，给我办！":      "伪造印章",
+		"物业张我自己刻的能用吗":                "伪造印章",
+		"物业章盖好了，材料都带齐了":              "",
+		"没有物业章，居委会的证明行不行":            "",
+		"帮我打个缴费证明，写成全年都交清了，其实还欠两个月":  "开具不实证明",
+		"我需要一份停电证明，我家上周三确实停了一天电":     "",
+		"收据上写的是两百，其实我交了三百，帮我查查":      "",
+		"我有五百块茶水费，麻烦加急一下":            "请托送礼",
 	} {
 		if got := refusalCue(ruleText(text)); got != want {
 			t.Errorf("%q: cue %q, want %q", text, got, want)

@@ -19,7 +19,7 @@ import (
 // small margin (docs/cases.md): 95 % class accuracy is the target and
 // is not reached; see docs/cases_eval.md for the figures.
 const (
-	minClassAccuracy    = 0.91 // measured 92.0 % on 2,021 lines; 3.0 points short of 95 %
+	minClassAccuracy    = 0.92 // measured 92.4 % on 2,315 lines (24 writers); 2.6 points short of 95 %
 	maxConfidentlyWrong = 0.02
 	// maxHintOther: the share of lines of the other three classes answered
 	// with the refusal hint 可能需要婉拒.
