@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,12 +30,19 @@ import (
 // ending the day before apiMonday10) behind a web server.
 func reportEnv(t *testing.T) *apiEnv {
 	t.Helper()
+	return reportEnvWith(t, sim.Options{Days: 28, Seed: 11, Profile: "small"})
+}
+
+// reportEnvWith is reportEnv with opt's days, seed, profile and sealing.
+func reportEnvWith(t *testing.T, opt sim.Options) *apiEnv {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.Run(st, sim.Options{Days: 28, Seed: 11, Profile: "small", NewHall: config.Default(), End: apiMonday10}); err != nil {
+	opt.NewHall, opt.End = config.Default(), apiMonday10
+	if _, err := sim.Run(st, opt); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -277,5 +286,42 @@ func TestReportExportsAndErrors(t *testing.T) {
 	}
 	if p := e.do("GET", "/assets/js/vendor/echarts.min.js", apiAnon, nil); p.Status != http.StatusOK || len(p.Body) < 500_000 {
 		t.Errorf("echarts asset: %d, %d bytes", p.Status, len(p.Body))
+	}
+}
+
+// TestTicketsCSVDamagedDay: tickets.csv over a range whose sealed day is
+// damaged is an error response naming the day's file, never a CSV cut at
+// the damage and answered 200; the range before it still exports.
+func TestTicketsCSVDamagedDay(t *testing.T) {
+	t.Parallel()
+	e := reportEnvWith(t, sim.Options{Days: 3, Seed: 5, Profile: "small", Seal: true})
+	mgr := e.login("manager", 0)
+	segs, _ := filepath.Glob(filepath.Join(e.hall.Dir(), "history", "*", "*.seg"))
+	if len(segs) < 2 {
+		t.Fatalf("sealed days: %v", segs)
+	}
+	slices.Sort(segs)
+	last := segs[len(segs)-1]
+	day := strings.TrimSuffix(filepath.Base(last), ".seg")
+	first := strings.TrimSuffix(filepath.Base(segs[0]), ".seg")
+	whole := e.do("GET", "/api/v1/reports/tickets.csv?from="+first+"&to="+day, mgr, nil)
+	if whole.Status != http.StatusOK || bytes.Count(whole.Body, []byte("\n")) < 10 {
+		t.Fatalf("tickets.csv before the damage: %d, %d bytes", whole.Status, len(whole.Body))
+	}
+	raw, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/3] ^= 0xff
+	if err := os.WriteFile(last, raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	res := e.do("GET", "/api/v1/reports/tickets.csv?from="+first+"&to="+day, mgr, nil)
+	if res.Status < 500 || strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("tickets.csv over a damaged day: %d %q, %d bytes: want an error, not a cut CSV", res.Status, res.Header.Get("Content-Type"), len(res.Body))
+	}
+	before := e.do("GET", "/api/v1/reports/tickets.csv?from="+first+"&to="+first, mgr, nil)
+	if before.Status != http.StatusOK || !bytes.HasPrefix(whole.Body, before.Body[:bytes.IndexByte(before.Body, '\n')]) {
+		t.Fatalf("tickets.csv of the day before the damage: %d", before.Status)
 	}
 }
