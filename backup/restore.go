@@ -31,36 +31,46 @@ func PlanHistory(hot, data string) (p Plan, ok bool, err error) {
 	}
 	p.From = HistoryDir(filepath.Dir(hot))
 	for _, s := range m.Segments {
-		if got, err := verified(history.PathFor(HistoryDir(data), s.Day)); err == nil && got == s {
-			p.Have = append(p.Have, s)
-			continue
-		}
-		src := history.PathFor(p.From, s.Day)
-		got, err := verified(src)
+		have, err := planFile(hot, "segment", s, data, p.From, history.PathFor, verified)
 		if err != nil {
-			return p, true, fmt.Errorf("the backup %s lists the segment of %s, but its copy cannot be used: %w", hot, s.Day, err)
+			return p, true, err
 		}
-		if got != s {
-			return p, true, fmt.Errorf("the backup %s lists the segment of %s (%d bytes, sum %08x), but %s is another file (%d bytes, sum %08x)", hot, s.Day, s.Size, s.Sum, src, got.Size, got.Sum)
+		if have {
+			p.Have = append(p.Have, s)
+		} else {
+			p.Copy = append(p.Copy, s)
 		}
-		p.Copy = append(p.Copy, s)
 	}
 	for _, s := range m.Facts {
-		if got, err := verifiedFacts(history.FactsPathFor(HistoryDir(data), s.Day)); err == nil && got == s {
-			p.Have = append(p.Have, s)
-			continue
-		}
-		src := history.FactsPathFor(p.From, s.Day)
-		got, err := verifiedFacts(src)
+		have, err := planFile(hot, "facts file", s, data, p.From, history.FactsPathFor, verifiedFacts)
 		if err != nil {
-			return p, true, fmt.Errorf("the backup %s lists the facts file of %s, but its copy cannot be used: %w", hot, s.Day, err)
+			return p, true, err
 		}
-		if got != s {
-			return p, true, fmt.Errorf("the backup %s lists the facts file of %s (%d bytes, sum %08x), but %s is another file (%d bytes, sum %08x)", hot, s.Day, s.Size, s.Sum, src, got.Size, got.Sum)
+		if have {
+			p.Have = append(p.Have, s)
+		} else {
+			p.CopyFacts = append(p.CopyFacts, s)
 		}
-		p.CopyFacts = append(p.CopyFacts, s)
 	}
 	return p, true, nil
+}
+
+// planFile reports whether DATA holds the backup's listed file want (a
+// day's segment, a month's facts file) whole already; if not, the backup's
+// copy in from must be that file, or the error says why it cannot be used.
+func planFile(hot, what string, want Seg, data, from string, pathFor func(dir, day string) string, verify func(path string) (Seg, error)) (have bool, err error) {
+	if got, err := verify(pathFor(HistoryDir(data), want.Day)); err == nil && got == want {
+		return true, nil
+	}
+	src := pathFor(from, want.Day)
+	got, err := verify(src)
+	if err != nil {
+		return false, fmt.Errorf("the backup %s lists the %s of %s, but its copy cannot be used: %w", hot, what, want.Day, err)
+	}
+	if got != want {
+		return false, fmt.Errorf("the backup %s lists the %s of %s (%d bytes, sum %08x), but %s is another file (%d bytes, sum %08x)", hot, what, want.Day, want.Size, want.Sum, src, got.Size, got.Sum)
+	}
+	return false, nil
 }
 
 // Apply copies the planned segments into data/history (to .tmp, synced,

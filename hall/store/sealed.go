@@ -942,20 +942,7 @@ func (s *Store) VerifyHistory(ctx context.Context, now time.Time, limit int) (ch
 		if s.db.IsReadOnly() {
 			continue
 		}
-		if err := s.update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists(bVerified)
-			if err != nil {
-				return err
-			}
-			if verr != nil {
-				return b.Delete([]byte(e.Day))
-			}
-			raw, err := sealJSON(verifiedSeg{Size: fi.Size(), Mod: fi.ModTime().UnixNano(), At: now})
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte(e.Day), raw)
-		}); err != nil {
+		if err := s.noteVerified(e.Day, fi, verr, now); err != nil {
 			return checked, damaged, err
 		}
 	}
@@ -988,24 +975,31 @@ func (s *Store) verifyMonths(ctx context.Context, now time.Time, limit, checked 
 		if s.db.IsReadOnly() || err != nil {
 			continue
 		}
-		if err := s.update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists(bVerified)
-			if err != nil {
-				return err
-			}
-			if verr != nil {
-				return b.Delete([]byte(m))
-			}
-			raw, err := sealJSON(verifiedSeg{Size: fi.Size(), Mod: fi.ModTime().UnixNano(), At: now})
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte(m), raw)
-		}); err != nil {
+		if err := s.noteVerified(m, fi, verr, now); err != nil {
 			return checked, damaged, err
 		}
 	}
 	return checked, damaged, nil
+}
+
+// noteVerified records in the bucket verified that the file of key (a day's
+// segment, a month's facts file) as fi describes it verified at now, or
+// forgets it when verr says it did not.
+func (s *Store) noteVerified(key string, fi os.FileInfo, verr error, now time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bVerified)
+		if err != nil {
+			return err
+		}
+		if verr != nil {
+			return b.Delete([]byte(key))
+		}
+		raw, err := sealJSON(verifiedSeg{Size: fi.Size(), Mod: fi.ModTime().UnixNano(), At: now})
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), raw)
+	})
 }
 
 func verifySegment(path string) error {
