@@ -179,13 +179,13 @@ type Source interface {
 // cell gathers the customers of one report cell.
 type cell struct {
 	arrivals int
-	waits    []int32
+	waits    waitSet
 }
 
 func (c *cell) add(w int32, called bool) {
 	c.arrivals++
 	if called {
-		c.waits = append(c.waits, w)
+		c.waits.add(w)
 	}
 }
 
@@ -272,7 +272,7 @@ type acc struct {
 	mdays        [32]cell
 	mdayDays     [32]int
 	weekdayDays  [8]int
-	all          []int32
+	all          waitSet
 	within       int
 	noShows      int
 	cancelled    int
@@ -348,8 +348,8 @@ func (x *acc) customer(f *store.TicketFact, wd, dom int) {
 	x.staff.arrival(wd, slot, f.Service)
 	if called {
 		x.pk.add(f.Service, wd, slot, dom, w)
-		x.all = append(x.all, w)
-		a.waits = append(a.waits, w)
+		x.all.add(w)
+		a.waits.add(w)
 		if w <= x.targets[f.Service] {
 			x.within++
 			a.within++
@@ -387,17 +387,17 @@ func (x *acc) customer(f *store.TicketFact, wd, dom int) {
 func (x *acc) merge(o *acc) {
 	for i := range x.slots {
 		x.slots[i].arrivals += o.slots[i].arrivals
-		x.slots[i].waits = append(x.slots[i].waits, o.slots[i].waits...)
+		x.slots[i].waits.merge(&o.slots[i].waits)
 	}
 	for i := range x.mdays {
 		x.mdays[i].arrivals += o.mdays[i].arrivals
-		x.mdays[i].waits = append(x.mdays[i].waits, o.mdays[i].waits...)
+		x.mdays[i].waits.merge(&o.mdays[i].waits)
 		x.mdayDays[i] += o.mdayDays[i]
 	}
 	for i := range x.weekdayDays {
 		x.weekdayDays[i] += o.weekdayDays[i]
 	}
-	x.all = append(x.all, o.all...)
+	x.all.merge(&o.all)
 	x.within += o.within
 	x.noShows += o.noShows
 	x.cancelled += o.cancelled
@@ -512,15 +512,15 @@ func readRange(src Source, cfg queue.Config, p Params, targets *[256]int32) (*ac
 // summarize fills the summary's figures from x (Days and Cancelled set).
 func (r *Report) summarize(x *acc) {
 	s := &r.Summary
-	s.Called = len(x.all)
+	s.Called = x.all.n
 	s.NoShows = x.noShows
 	s.Served = x.served
 	for i := range x.slots {
 		s.Tickets += x.slots[i].arrivals
 	}
-	s.AvgWaitS, s.P90WaitS = stats(x.all)
-	for _, w := range x.all {
-		s.MaxWaitS = max(s.MaxWaitS, int(w))
+	s.AvgWaitS, s.P90WaitS = x.all.stats()
+	if x.all.n > 0 {
+		s.MaxWaitS = max(0, int(x.all.max))
 	}
 	if s.Called > 0 {
 		s.ServiceLevel = round4(float64(x.within) / float64(s.Called))
@@ -541,11 +541,11 @@ func (r *Report) slotTables(x *acc) {
 			if c.arrivals == 0 {
 				continue
 			}
-			sl := Slot{Weekday: wd, Start: clock(k * step), Arrivals: c.arrivals, Called: len(c.waits)}
+			sl := Slot{Weekday: wd, Start: clock(k * step), Arrivals: c.arrivals, Called: c.waits.n}
 			if n := r.weekdayDays[wd]; n > 0 {
 				sl.ArrivalsPerDay = round1(float64(c.arrivals) / float64(n))
 			}
-			sl.AvgWaitS, sl.P90WaitS = stats(c.waits)
+			sl.AvgWaitS, sl.P90WaitS = c.waits.stats()
 			r.Slots = append(r.Slots, sl)
 		}
 	}
@@ -555,11 +555,11 @@ func (r *Report) slotTables(x *acc) {
 		if c.arrivals == 0 {
 			continue
 		}
-		m := MonthDay{Day: dom, Arrivals: c.arrivals, Called: len(c.waits)}
+		m := MonthDay{Day: dom, Arrivals: c.arrivals, Called: c.waits.n}
 		if x.mdayDays[dom] > 0 {
 			m.ArrivalsPerDay = round1(float64(c.arrivals) / float64(x.mdayDays[dom]))
 		}
-		m.AvgWaitS, m.P90WaitS = stats(c.waits)
+		m.AvgWaitS, m.P90WaitS = c.waits.stats()
 		r.MonthDays = append(r.MonthDays, m)
 	}
 }
@@ -595,8 +595,8 @@ func serviceRows(cfg queue.Config, svc *[256]*svcAcc, targets *[256]int32) []Ser
 			continue
 		}
 		row := ServiceRow{Service: sv.Prefix, NameZH: sv.NameZH, NameEN: sv.NameEN, TargetWaitS: int(targets[sv.Prefix[0]]),
-			Tickets: a.tickets, Called: len(a.waits)}
-		row.AvgWaitS, row.P90WaitS = stats(a.waits)
+			Tickets: a.tickets, Called: a.waits.n}
+		row.AvgWaitS, row.P90WaitS = a.waits.stats()
 		if row.Called > 0 {
 			row.ServiceLevel = round4(float64(a.within) / float64(row.Called))
 			row.NoShowRate = round4(float64(a.noShows) / float64(row.Called))
@@ -621,7 +621,7 @@ func hallLocation(cfg queue.Config) *time.Location {
 
 type svcAcc struct {
 	tickets, within, noShows, served int
-	waits                            []int32
+	waits                            waitSet
 	serviceSum                       int64
 }
 
@@ -631,5 +631,5 @@ func (a *svcAcc) merge(b *svcAcc) {
 	a.noShows += b.noShows
 	a.served += b.served
 	a.serviceSum += b.serviceSum
-	a.waits = append(a.waits, b.waits...)
+	a.waits.merge(&b.waits)
 }
