@@ -138,7 +138,7 @@ func (ml *mlIndex) adapt(c *Catalog, ix *index) {
 	for pass := 0; pass < 12; pass++ {
 		changed := false
 		for _, e := range exs {
-			items, class, _ := ml.scores(e.fs, e.rules)
+			items, class, _, _ := ml.scores(e.fs, e.rules)
 			other := -1
 			for i, s := range items {
 				if i != e.item && (other < 0 || s > items[other]) {
@@ -188,9 +188,9 @@ func (ml *mlIndex) row(f string) *drow {
 }
 
 // scores returns the item head's and the class head's scores (logits) for
-// the features and rule inputs, and how many features of two or more
-// characters (or words) the model knows.
-func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class [4]float64, known int) {
+// the features and rule inputs, how many features of two or more characters
+// (or words) the model knows, and how many it knows in all.
+func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class [4]float64, known, any int) {
 	items = slices.Clone(ml.bias)
 	for i, r := range rules {
 		items[i] += ml.m.Beta * r
@@ -230,8 +230,11 @@ func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class
 		if hit && (strings.HasPrefix(f.name, "w:") || utf8.RuneCountInString(f.name) >= 2) {
 			known++
 		}
+		if hit {
+			any++
+		}
 	}
-	return items, class, known
+	return items, class, known, any
 }
 
 // contribution is what feature f adds to item i and class k.
@@ -395,12 +398,17 @@ type decision struct {
 
 // decide runs the three steps; rt is the text passed through ruleText.
 func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) *decision {
-	items, class, known := ml.scores(fs, rules)
+	items, class, known, any := ml.scores(fs, rules)
 	fired := false
 	for _, r := range rules {
 		fired = fired || r > 0
 	}
-	if known == 0 && !fired {
+	// Nothing of two or more characters known and no rule: a text in the
+	// hall's words (调表, 减荣) is still read from its single characters, as a
+	// weak answer with candidates for the clerk to choose from; a text with
+	// nothing known at all (asdf) matches nothing.
+	onlyChars := known == 0 && !fired
+	if onlyChars && (any == 0 || vague(rt)) {
 		return nil
 	}
 	softmax(items)
@@ -471,7 +479,7 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) 
 		}
 	}
 	d.conf = min(max(comb[d.class], 0), 1)
-	if d.conf < weakAt {
+	if d.conf < weakAt || onlyChars {
 		d.weak = true
 	}
 	d.ranked = make([]int, 0, len(items))
@@ -534,7 +542,7 @@ func (c *Catalog) Rank(text string) ([]Candidate, error) {
 	}
 	ix := c.index()
 	ml := ix.mlView(c)
-	items, _, _ := ml.scores(featuresOf(prepare(text), ml.m.Skip, ml.m.Ask, ml.m.Stop), ix.ruleInputs(text, len(c.Items)))
+	items, _, _, _ := ml.scores(featuresOf(prepare(text), ml.m.Skip, ml.m.Ask, ml.m.Stop), ix.ruleInputs(text, len(c.Items)))
 	softmax(items)
 	out := make([]Candidate, len(items))
 	for i, p := range items {
