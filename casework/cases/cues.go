@@ -10,7 +10,8 @@ import (
 // topic: waiving a whole bill, a false invoice, erasing records, tampering
 // with the meter or its seal, billing peak hours as valley hours, paying off
 // staff, a neighbour's bills or usage, where a former partner or a debtor now
-// lives, a staff member's private details, a forged seal, a certificate of
+// lives, acting behind the account holder's back (别告诉他, 瞒着), a staff
+// member's private details, a forged seal, a certificate of
 // what did not happen, many households' details at once. They are written narrowly (a legitimate request must not match
 // them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
 // ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
@@ -29,6 +30,7 @@ var refusalCues = []struct {
 	{"开具不实证明", regexp.MustCompile(`证明[^？]{0,30}(其实|实际上)(并|都|还)?(没|欠)`)},
 	{"索取多户信息", regexp.MustCompile(`(全部|所有|每一?户|各户|整栋楼?|全楼|本楼|全小区)[^，。？]{0,12}(缴费明细|用电明细|联系电话|电话号码|欠费名单)`)},
 	{"打听他人下落", regexp.MustCompile(`(前男友|前女友|前夫|前妻|欠我钱的).{0,12}(家庭住址|住址|地址|住哪|搬哪|搬去哪|搬到哪|电话号码|手机号)`)},
+	{"瞒着他人办理", regexp.MustCompile(`瞒着|背着(他|她|老人|我(爸|妈|奶奶|爷爷|老伴|家里))|(他|她|老人家?|户主|房东|我(爸|妈|奶奶|爷爷|老伴))(就)?(不用|不必|别|不要)(让他|让她)?知道|别(告诉|让)(他|她|户主|房东|老人)(知道)?`)},
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }
 
@@ -47,7 +49,7 @@ func refusalCue(s string) string {
 // them and fires no keyword rule (今天天气真不错, 你好, 我想问个事) is not a
 // request the catalog can answer, and is asked to say what it needs
 // (ErrVague) instead of being given a guess, least of all a refusal.
-var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子|规定|破例|排|刷卡|现金|自助机|主任|柜台|扫码|缺相|金额|空白|章|材料|趟|[#0-9十百千万两几]块|窗口|等多久|要等|前面还有|叫号|过号|优先|绿色通道|开门|关门|中午|周末|周六|周日|星期天|复印|打印|厕所|洗手间|卫生间|饮水|喝水|轮椅|无障碍|残疾|孕妇|老人|失物|捡到|落下|丢了|休息室|停车|大厅|营业厅|手印|低保|民政|档案|口人|人口|脚扣|工牌|独居|照顾|读数|示数|监控|录像|赶时间|往前|插到|急|95598`)
+var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子|规定|破例|排|刷卡|现金|自助机|主任|柜台|扫码|缺相|金额|空白|章|材料|趟|[#0-9十百千万两几]块|窗口|等多久|要等|前面还有|叫号|过号|优先|绿色通道|开门|关门|中午|周末|周六|周日|星期天|复印|打印|厕所|洗手间|卫生间|饮水|喝水|轮椅|无障碍|残疾|孕妇|老人|失物|捡到|落下|丢了|休息室|停车|大厅|营业厅|手印|低保|民政|档案|口人|人口|脚扣|工牌|独居|照顾|读数|示数|监控|录像|赶时间|往前|插到|急|余额|提醒|开水|手语|聋|拐|一楼|二楼|银行卡|破解|三相|95598`)
 
 // vague reports whether a text (passed through ruleText) names nothing of the
 // hall's business. Text with Latin letters (English, pinyin) is left to the

@@ -19,7 +19,7 @@ import (
 // small margin (docs/cases.md): 95 % class accuracy is the target and
 // is not reached; see docs/cases_eval.md for the figures.
 const (
-	minClassAccuracy    = 0.91 // measured 91.6 % on 3,291 lines (34 writers; 92.8 % on the 2,315 lines of 24 writers, which read 92.4 % before); 3.4 points short of 95 %
+	minClassAccuracy    = 0.915 // measured 92.0 % on 3,660 lines (38 writers; 93.1 % on the 2,315 lines of 24 writers, which read 92.4 % before); 3.0 points short of 95 %
 	maxConfidentlyWrong = 0.02
 	// maxHintOther: the share of lines of the other three classes answered
 	// with the refusal hint 可能需要婉拒.
@@ -97,7 +97,7 @@ func TestFrozenSplit(t *testing.T) {
 		t.Logf("  %-16s %3d/%3d", c, perClass[c][1], perClass[c][0])
 	}
 	if acc < minClassAccuracy {
-		t.Errorf("class accuracy %.1f%% below %.0f%%", 100*acc, 100*minClassAccuracy)
+		t.Errorf("class accuracy %.1f%% below %.1f%%", 100*acc, 100*minClassAccuracy)
 	}
 	if cw > maxConfidentlyWrong {
 		t.Errorf("confidently wrong %.1f%% above %.0f%%", 100*cw, 100*maxConfidentlyWrong)
