@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -313,7 +314,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	r.Confidence = round2(d.conf)
 	// A bare word of one or two characters (电表, 电费) names a topic, not
 	// an ask: the answer is always weak, with candidates.
-	r.Weak = d.weak || len([]rune(strings.Join(strings.Fields(text), ""))) <= 2
+	r.Weak = d.weak || len([]rune(strings.Join(strings.Fields(text), ""))) <= 2 || offTopicLatin(text, p, rules)
 	if d.refuse || d.hint {
 		r.Hint = RefuseHint
 	}
@@ -573,4 +574,28 @@ func (c *Catalog) ClassProbabilities(text string) ([4]float64, error) {
 		return [4]float64{}, ErrNoMatch
 	}
 	return d.comb, nil
+}
+
+// offTopicLatin reports whether a text written without Chinese names nothing
+// of the hall's business in English or in pinyin the glossary knows, and
+// fires no keyword rule ("hello, where is the exit?"): its answer is a guess,
+// shown weak with candidates.
+func offTopicLatin(text string, p prepared, rules []float64) bool {
+	for _, r := range text {
+		if unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	if anyFired(rules) || englishHallWords.MatchString(strings.Join(p.words, " ")) {
+		return false
+	}
+	for _, w := range p.words {
+		if _, ok := pinyin[w]; ok {
+			return false
+		}
+		if _, ok := initials[w]; ok {
+			return false
+		}
+	}
+	return true
 }
