@@ -191,7 +191,7 @@ func (ml *mlIndex) row(f string) *drow {
 // scores returns the item head's and the class head's scores (logits) for
 // the features and rule inputs, how many features of two or more characters
 // (or words) the model knows, and how many it knows in all.
-func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class [4]float64, known, any int) {
+func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class [4]float64, known, hits int) {
 	items = slices.Clone(ml.bias)
 	for i, r := range rules {
 		items[i] += ml.m.Beta * r
@@ -232,10 +232,10 @@ func (ml *mlIndex) scores(fs []feature, rules []float64) (items []float64, class
 			known++
 		}
 		if hit {
-			any++
+			hits++
 		}
 	}
-	return items, class, known, any
+	return items, class, known, hits
 }
 
 // contribution is what feature f adds to item i and class k.
@@ -399,7 +399,7 @@ type decision struct {
 
 // decide runs the three steps; rt is the text passed through ruleText.
 func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) *decision {
-	items, class, known, any := ml.scores(fs, rules)
+	items, class, known, hits := ml.scores(fs, rules)
 	fired := false
 	for _, r := range rules {
 		fired = fired || r > 0
@@ -409,7 +409,7 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) 
 	// weak answer with candidates for the clerk to choose from; a text with
 	// nothing known at all (asdf) matches nothing.
 	onlyChars := known == 0 && !fired
-	if onlyChars && (any == 0 || vague(rt)) {
+	if onlyChars && (hits == 0 || vague(rt)) {
 		return nil
 	}
 	softmax(items)
