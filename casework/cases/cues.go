@@ -12,7 +12,8 @@ import (
 // staff, a neighbour's bills or usage, where a former partner or a debtor now
 // lives, acting behind the account holder's back (别告诉他, 瞒着), a staff
 // member's private details, a forged seal, a certificate of
-// what did not happen, many households' details at once. They are written narrowly (a legitimate request must not match
+// what did not happen, many households' details at once, a system bug that shows a bill
+// paid, someone else's password. They are written narrowly (a legitimate request must not match
 // them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
 // ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
 var refusalCues = []struct {
@@ -31,11 +32,17 @@ var refusalCues = []struct {
 	{"索取多户信息", regexp.MustCompile(`(全部|所有|每一?户|各户|整栋楼?|全楼|本楼|全小区)[^，。？]{0,12}(缴费明细|用电明细|联系电话|电话号码|欠费名单)`)},
 	{"打听他人下落", regexp.MustCompile(`(前男友|前女友|前夫|前妻|欠我钱的).{0,12}(家庭住址|住址|地址|住哪|搬哪|搬去哪|搬到哪|电话号码|手机号)`)},
 	{"瞒着他人办理", regexp.MustCompile(`瞒着|背着(他|她|老人|我(爸|妈|奶奶|爷爷|老伴|家里))|(他|她|老人家?|户主|房东|我(爸|妈|奶奶|爷爷|老伴))(就)?(不用|不必|别|不要)(让他|让她)?知道|别(告诉|让)(他|她|户主|房东|老人)(知道)?`)},
+	{"钻系统漏洞", regexp.MustCompile(`(让|把|使|给我).{0,8}(显示|变成|改成|弄成|算成|标成).{0,3}(已缴|已交|缴过|交过|缴清|交清|不欠)`)},
+	{"索要他人账号密码", regexp.MustCompile(`\b(give|tell|send|show) me (the|his|her|their|its) (\w+ ){0,2}(password|passcode|pin)\b|(告诉我|给我|发我).{0,6}(他|她|别人|房东|室友|租客|邻居)的?.{0,6}密码|(他|她|别人|房东|室友|租客|邻居)的?.{0,8}密码.{0,4}(告诉我|给我|发我)`)},
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }
 
-// refusalCue returns the name of the first refusal cue in a text passed
-// through ruleText, or "".
+// cueText is what the refusal cues read of a prepared text: the text passed
+// through ruleText and, after a space, its ASCII words (English is matched as
+// written: ruleText keeps only the glossary's Chinese for it).
+func cueText(p prepared) string { return p.joined() + " " + strings.Join(p.words, " ") }
+
+// refusalCue returns the name of the first refusal cue in a cueText, or "".
 func refusalCue(s string) string {
 	for _, c := range refusalCues {
 		if c.re.MatchString(s) {

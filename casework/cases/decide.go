@@ -305,7 +305,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	if vague(rt) && vague(text) && !anyFired(rules) {
 		return Result{}, ErrVague
 	}
-	d := ml.decide(c, fs, rules, rt)
+	d := ml.decide(c, fs, rules, p)
 	if d == nil {
 		return Result{}, ErrNoMatch
 	}
@@ -397,8 +397,10 @@ type decision struct {
 	comb        [4]float64 // the combined class probabilities, before the guard
 }
 
-// decide runs the three steps; rt is the text passed through ruleText.
-func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) *decision {
+// decide runs the three steps on a prepared text p (rt is p.joined(), the
+// text passed through ruleText).
+func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, p prepared) *decision {
+	rt := p.joined()
 	items, class, known, hits := ml.scores(fs, rules)
 	fired := false
 	for _, r := range rules {
@@ -468,7 +470,7 @@ func (ml *mlIndex) decide(c *Catalog, fs []feature, rules []float64, rt string) 
 	if k := slices.Index(Classes, Immediate); d.class != k && ml.m.HintOtherAt > hintAt {
 		hintAt = ml.m.HintOtherAt
 	}
-	d.cue = refusalCue(rt)
+	d.cue = refusalCue(cueText(p))
 	refuseItem := bestIn(refuseK)
 	if d.class != refuseK && refuseItem >= 0 {
 		switch {
@@ -569,7 +571,7 @@ func (c *Catalog) ClassProbabilities(text string) ([4]float64, error) {
 	ml := ix.mlView(c)
 	p := prepare(text)
 	rt := p.joined()
-	d := ml.decide(c, featuresOf(p, ml.m.Skip, ml.m.Ask, ml.m.Stop), ix.ruleInputsOf(rt, len(c.Items)), rt)
+	d := ml.decide(c, featuresOf(p, ml.m.Skip, ml.m.Ask, ml.m.Stop), ix.ruleInputsOf(rt, len(c.Items)), p)
 	if d == nil {
 		return [4]float64{}, ErrNoMatch
 	}
