@@ -302,7 +302,7 @@ func (c *Catalog) Classify(itemID, text string) (Result, error) {
 	fs := featuresOf(p, ml.m.Skip, ml.m.Ask, ml.m.Stop)
 	rt := p.joined()
 	rules := ix.ruleInputsOf(rt, len(c.Items))
-	if vague(rt) && vague(text) && !anyFired(rules) {
+	if takenForVague(text, rt, rules) {
 		return Result{}, ErrVague
 	}
 	d := ml.decide(c, fs, rules, p)
@@ -576,6 +576,12 @@ func (c *Catalog) ClassProbabilities(text string) ([4]float64, error) {
 		return [4]float64{}, ErrNoMatch
 	}
 	return d.comb, nil
+}
+
+// takenForVague reports whether a text is answered ErrVague: neither it nor
+// its ruleText rt names the hall's business and no keyword rule fired.
+func takenForVague(text, rt string, rules []float64) bool {
+	return vague(rt) && vague(text) && !anyFired(rules)
 }
 
 // offTopicLatin reports whether a text written without Chinese names nothing
