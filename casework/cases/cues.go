@@ -112,10 +112,10 @@ var askCues = []struct {
 	{"查自己的", regexp.MustCompile(`(查|看|打印|打).{0,4}(一下|下)?.{0,4}(我家|我的|自己|本人|我这|我名下)|我家.{0,6}(查|看看)|\bmy (bill|account|usage|meter)`)},
 }
 
-// asks returns the names of the ask cues found in a text passed through
-// ruleText and its ASCII words.
-func asks(rt string, words []string) []string {
-	s := rt + " " + strings.Join(words, " ")
+// asks returns the names of the ask cues found in a prepared text (read as
+// the refusal cues read it: cueText).
+func asks(p prepared) []string {
+	s := cueText(p)
 	var out []string
 	for _, c := range askCues {
 		if c.re.MatchString(s) {

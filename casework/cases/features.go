@@ -339,7 +339,7 @@ func featuresOf(p prepared, skip bool, ask float64, stop bool) []feature {
 	}
 	var qs []string
 	if ask > 0 {
-		qs = asks(p.joined(), p.words)
+		qs = asks(p)
 	}
 	x := 1 / math.Sqrt(float64(len(names)+len(qs)))
 	out := make([]feature, len(names), len(names)+len(qs))

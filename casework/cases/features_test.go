@@ -47,7 +47,7 @@ func TestAskCues(t *testing.T) {
 		"开一张上个月电费的发票":                nil,
 	} {
 		p := prepare(text)
-		if got := asks(p.joined(), p.words); !slices.Equal(got, want) {
+		if got := asks(p); !slices.Equal(got, want) {
 			t.Errorf("%q: asks %v, want %v", text, got, want)
 		}
 		fs := featureNames(text, 1, false)
