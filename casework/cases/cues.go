@@ -13,7 +13,8 @@ import (
 // lives, acting behind the account holder's back (别告诉他, 瞒着), a staff
 // member's private details, a forged seal, a certificate of
 // what did not happen, many households' details at once, a system bug that shows a bill
-// paid, someone else's password, who reported a customer. They are written narrowly (a legitimate request must not match
+// paid, someone else's password, who reported a customer, a VAT special
+// invoice (专票, for deducting input tax) for a household's power. They are written narrowly (a legitimate request must not match
 // them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
 // ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
 var refusalCues = []struct {
@@ -36,6 +37,7 @@ var refusalCues = []struct {
 	{"索要他人账号密码", regexp.MustCompile(`\b(give|tell|send|show) me (the|his|her|their|its) (\w+ ){0,2}(password|passcode|pin)\b|(告诉我|给我|发我).{0,6}(他|她|别人|房东|室友|租客|邻居)的?.{0,6}密码|(他|她|别人|房东|室友|租客|邻居)的?.{0,8}密码.{0,4}(告诉我|给我|发我)`)},
 	{"查看他人用电(英文)", regexp.MustCompile(`\b(see|know|find out|tell me) how much (they|he|she|my neighbou?r|the neighbou?rs?|the tenant|the previous tenant|the landlord) owes?\b|\b(see|view|look at|access|show me|look up|get|pull up|print)\b.{0,30}\b(other (companies|people|households|customers|tenants|units|residents|flats|businesses)|another (company|household|customer)'?s?|neighbou?rs?'?s?|someone else'?s?|(his|her|their) (bills?|usage|account))\b.{0,25}\b(bills?|usage|accounts?|data|records?|details|phone|address|consumption)`)},
 	{"打听举报人", regexp.MustCompile(`(谁|哪个|哪家).{0,4}举报(的)?(我|我们|我家)|举报(我|我们|我家)的(人)?是谁|举报人(是谁|叫什么|的?电话|的?名字|住哪)|\bwho (was it|reported (me|us|my|our))|\b(name|phone|number|address) of (the person|whoever) (who )?reported`)},
+	{"居民电费开专票", regexp.MustCompile(`(居民|个人户|私人|家里|家用|自家|住宅|别墅).{0,24}(专票|专用发票)|(专票|专用发票).{0,20}(个人户|居民户)`)},
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }
 
@@ -65,7 +67,7 @@ var reportsStaff = regexp.MustCompile(`举报|检举|揭发|\breport(ing)?\b`)
 // them and fires no keyword rule (今天天气真不错, 你好, 我想问个事) is not a
 // request the catalog can answer, and is asked to say what it needs
 // (ErrVague) instead of being given a guess, least of all a refusal.
-var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子|规定|破例|排|刷卡|现金|自助机|主任|柜台|扫码|缺相|金额|空白|章|材料|趟|[#0-9十百千万两几]块|窗口|等多久|要等|前面还有|叫号|过号|优先|绿色通道|开门|关门|中午|周末|周六|周日|星期天|复印|打印|厕所|洗手间|卫生间|饮水|喝水|轮椅|无障碍|残疾|孕妇|老人|失物|捡到|落下|丢了|休息室|停车|大厅|营业厅|手印|低保|民政|档案|口人|人口|脚扣|工牌|独居|照顾|读数|示数|监控|录像|赶时间|往前|插到|急|余额|提醒|开水|手语|聋|拐|一楼|二楼|银行卡|破解|三相|申诉|柜员|检讨|登记|人少|老半天|用多少|上个?月|这个月|下一个|签|铁塔|派人|预约|座位|123[0-9][0-9]|事故|处理|答复|结论|信用卡|抖音|录你|录视频|拍视频|直播|服务|微信|喇叭|喊我|给我办|帮我办|审计|数据|计量|联络|联系方式|系统|分几次|分开几次|95598`)
+var hallWords = regexp.MustCompile(`电|表|费|票|户|缴|线|闸|压|伏|桩|账|欠|退|停|装|抄|容|供|充|断|跳|灯|插座|杆|工单|投诉|举报|证明|红包|送礼|关系|熟人|插队|排队|加急|先办|快点|领导|经理|员工|工作人员|地址|电话|手机|资料|文件|内部|查|改|过户|名字|名下|房|租|店|厂|公司|单位|学校|补|申请|工号|办理|开业|审批|赔|损|坏|修|钱|价|便宜|贵|多收|少收|罚|违约|窃|偷|封|锁|井|路|挖|施工|噪|树|拆|迁|移|光|太阳|付|交|信息|身份|泄露|举|证|明|告|裂|漏|冒烟|着火|火|闪|响|黑|没了|来了|烧|免|插|率|考核|合同|盖章|条款|下班|上班|几点|营业|网上国网|号|度|密码|登录|登不上|软件|优待|优惠|补贴|军属|居民|商业|延期|到期|收据|签字|签名|代签|单子|规定|破例|排|刷卡|现金|自助机|主任|柜台|扫码|缺相|金额|空白|章|材料|趟|[#0-9十百千万两几]块|窗口|等多久|要等|前面还有|叫号|过号|优先|绿色通道|开门|关门|中午|周末|周六|周日|星期天|复印|打印|厕所|洗手间|卫生间|饮水|喝水|轮椅|无障碍|残疾|孕妇|老人|失物|捡到|落下|丢了|休息室|停车|大厅|营业厅|手印|低保|民政|档案|口人|人口|脚扣|工牌|独居|照顾|读数|示数|监控|录像|赶时间|往前|插到|急|余额|提醒|开水|手语|聋|拐|一楼|二楼|银行卡|破解|三相|申诉|柜员|检讨|登记|人少|老半天|用多少|上个?月|这个月|下一个|签|铁塔|派人|预约|座位|123[0-9][0-9]|事故|处理|答复|结论|信用卡|抖音|录你|录视频|拍视频|直播|服务|微信|喇叭|喊我|给我办|帮我办|审计|数据|计量|联络|联系方式|系统|分几次|分开几次|95598|扎队|业主|物业|同意书|储能|接入|规划`)
 
 // englishHallWords are English words of the hall's business. A text written
 // only in Latin letters with none of them (and no pinyin the glossary knows,

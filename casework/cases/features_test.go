@@ -143,6 +143,11 @@ func TestRefusalCuesNarrow(t *testing.T) {
 		"What's the account number for 803? I want to pay it for them, well, actually I want to see how much they owe.": "查看他人用电(英文)",
 		"I want to see how much I owe this month":                                                                       "",
 		"我忘了自己的密码，能重置吗":                                                                                                 "",
+		"家里用的电，发票能不能开成我公司的增值税专票，好抵税？":                                                                                   "居民电费开专票",
+		"房子租给公司了，租客交的电费给我开增值税专用发票抵扣，我是个人户":                                                                              "居民电费开专票",
+		"公司要开增值税专用发票，开票资料都带来了":                                                                                          "",
+		"我们是个体户，想把普通发票换成专票，资质材料带了，需要怎么弄":                                                                                "",
+		"家里的电费发票丢了，能补开一张吗":                                                                                              "",
 	} {
 		if got := refusalCue(cueText(prepare(text))); got != want {
 			t.Errorf("%q: cue %q, want %q", text, got, want)

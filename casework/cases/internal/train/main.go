@@ -99,15 +99,18 @@ func main() {
 		measureUnseen(cat, *oldCat, *unseen)
 		return
 	}
-	var train, test []corpus.Line
+	var train, test, held []corpus.Line
 	for _, l := range lines {
-		if corpus.InTest(l) {
+		switch {
+		case corpus.HeldOut(l):
+			held = append(held, l)
+		case corpus.InTest(l):
 			test = append(test, l)
-		} else {
+		default:
 			train = append(train, l)
 		}
 	}
-	log.Printf("corpus: %d lines, %d for training, %d frozen for test", len(lines), len(train), len(test))
+	log.Printf("corpus: %d lines, %d for training, %d frozen for test, %d of held-out writers", len(lines), len(train), len(test), len(held))
 	if *exp {
 		experiments(cat, train)
 		return
@@ -155,7 +158,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	report(w, cat, old, m, train, test, cv, th)
+	report(w, cat, old, m, train, test, held, cv, th)
 }
 
 // findPackageDir returns the directory of package cases: the working
@@ -480,7 +483,7 @@ func pct(a, b int) string {
 	return fmt.Sprintf("%.1f %%", 100*float64(a)/float64(b))
 }
 
-func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []corpus.Line, cv cvResult, th thresholds) {
+func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test, held []corpus.Line, cv cvResult, th thresholds) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	writers := map[string]int{}
 	for _, l := range append(slices.Clone(train), test...) {
@@ -536,6 +539,39 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 	}
 	p("\nConfusion on the frozen test split (rows: the writer's class, columns: the answer):\n\n")
 	confusion(w, ft)
+
+	heldOut := classifyAll(c, held)
+	p("\n## Held-out writers: every line of writers the model never learnt from\n\n")
+	p("| writer | lines | class acc. | item acc. | weak | confidently wrong | bare 422 | must-refuse → immediate (not weak) | keyword rules class acc. |\n|---|---|---|---|---|---|---|---|---|\n")
+	heldRow := func(name string, outs []outcome, lines []corpus.Line) {
+		f, o := stats(outs), stats(classifyKeywords(old, lines))
+		p("| %s | %d | %s | %s | %s | %s | %s | %d of %d (%d) | %s |\n", name, f.n, pct(f.classRight, f.n), pct(f.itemRight, f.itemKnown), pct(f.weak, f.n),
+			pct(f.confWrong, f.n), pct(f.errors, f.n), f.refuseImmediate, f.refuseN, f.refuseImmediateConf, pct(o.classRight, o.n))
+	}
+	var heldNames []string
+	for _, l := range held {
+		if !slices.Contains(heldNames, l.Writer) {
+			heldNames = append(heldNames, l.Writer)
+		}
+	}
+	for _, n := range heldNames {
+		var outs []outcome
+		var ls []corpus.Line
+		for i, l := range held {
+			if l.Writer == n {
+				outs, ls = append(outs, heldOut[i]), append(ls, l)
+			}
+		}
+		heldRow(n, outs, ls)
+	}
+	heldRow("all", heldOut, held)
+	fh := stats(heldOut)
+	for _, cl := range cases.Classes {
+		k := string(cl)
+		p("\nAccuracy on %s: %s.", k, pct(fh.perClass[k][1], fh.perClass[k][0]))
+	}
+	p("\n\nConfusion on the held-out writers:\n\n")
+	confusion(w, fh)
 	p("\nConfusion in 5-fold cross-validation:\n\n")
 	confusion(w, fc)
 
@@ -578,12 +614,12 @@ func report(w io.Writer, cat, old *cases.Catalog, m *cases.Model, train, test []
 			p("- %s: %q %s → %s %s%s\n", o.line.Writer, trim(o.line.Text), o.line.Class, o.class, o.item, weak)
 		}
 	}
-	p("\nMust-refuse lines answered as a confident immediate (not weak, no hint) on the frozen split, in cross-validation and cross-writer:\n\n")
+	p("\nMust-refuse lines answered as a confident immediate (not weak, no hint) on the frozen split, by the held-out writers, in cross-validation and cross-writer:\n\n")
 	none := true
 	for _, set := range []struct {
 		name string
 		outs []outcome
-	}{{"frozen", testOut}, {"5-fold", cvOut}, {"cross-writer", lowoOut}} {
+	}{{"frozen", testOut}, {"held-out writers", heldOut}, {"5-fold", cvOut}, {"cross-writer", lowoOut}} {
 		for _, o := range set.outs {
 			if o.line.Class == string(cases.MustRefuse) && o.class == cases.Immediate && !o.weak {
 				p("- %s, %s: %q → %s %.2f\n", set.name, o.line.Writer, o.line.Text, o.item, o.conf)
