@@ -14,7 +14,8 @@ import (
 // member's private details, a forged seal, a certificate of
 // what did not happen, many households' details at once, a system bug that shows a bill
 // paid, someone else's password, who reported a customer, a VAT special
-// invoice (专票, for deducting input tax) for a household's power. They are written narrowly (a legitimate request must not match
+// invoice (专票, for deducting input tax) for a household's power, changing
+// a power-factor or maximum-demand record. They are written narrowly (a legitimate request must not match
 // them: 违约金减免 and 困难户减免 are approvals, 电表不走了 is a fault) and only
 // ever lead to a weak answer with the hint 可能需要婉拒, never a grant.
 var refusalCues = []struct {
@@ -38,6 +39,7 @@ var refusalCues = []struct {
 	{"查看他人用电(英文)", regexp.MustCompile(`\b(see|know|find out|tell me) how much (they|he|she|my neighbou?r|the neighbou?rs?|the tenant|the previous tenant|the landlord) owes?\b|\b(see|view|look at|access|show me|look up|get|pull up|print)\b.{0,30}\b(other (companies|people|households|customers|tenants|units|residents|flats|businesses)|another (company|household|customer)'?s?|neighbou?rs?'?s?|someone else'?s?|(his|her|their) (bills?|usage|account))\b.{0,25}\b(bills?|usage|accounts?|data|records?|details|phone|address|consumption)`)},
 	{"打听举报人", regexp.MustCompile(`(谁|哪个|哪家).{0,4}举报(的)?(我|我们|我家)|举报(我|我们|我家)的(人)?是谁|举报人(是谁|叫什么|的?电话|的?名字|住哪)|\bwho (was it|reported (me|us|my|our))|\b(name|phone|number|address) of (the person|whoever) (who )?reported`)},
 	{"居民电费开专票", regexp.MustCompile(`(居民|个人户|私人|家里|家用|自家|住宅|别墅).{0,24}(专票|专用发票)|(专票|专用发票).{0,20}(个人户|居民户)`)},
+	{"改动考核数据", regexp.MustCompile(`(功率因数|力调|需量|考核)的?(数据|读数|记录|系数).{0,6}(改|调低|调高|调小|调大|修改|动一下|动动)|(改|修改|调整|动|调|改动)(下|一下|掉)?.{0,8}(功率因数|力调|考核|需量)的?(数据|读数|记录|系数)`)},
 	{"索取员工隐私", regexp.MustCompile(`(工作人员|员工|营业员|柜员|小姑娘|小伙子|主任|经理|师傅|抄表员|收费员|电工).{0,8}(家庭住址|住址|住哪|家住|私人电话|私人手机|手机号|微信号|电话号码|家里电话)`)},
 }
 
@@ -52,12 +54,19 @@ func refusalCue(s string) string {
 		if c.name == "请托送礼" && reportsStaff.MatchString(s) {
 			continue // a customer reporting a clerk who asked for money
 		}
+		if c.name == "改动考核数据" && reportsError.MatchString(s) {
+			continue // a reading the customer says is wrong: a dispute, not a falsification
+		}
 		if c.re.MatchString(s) {
 			return c.name
 		}
 	}
 	return ""
 }
+
+// reportsError matches a customer saying a figure is wrong and asking for
+// it to be checked: the data cue does not apply to it.
+var reportsError = regexp.MustCompile(`有误|错了|不对|核实|核查|复核|异议|错误|搞错`)
 
 // reportsStaff matches a customer reporting what a staff member asked for or
 // did (举报, 检举, 揭发, report): the bribe cue does not apply to it.

@@ -18,13 +18,14 @@ import (
 // writers the model never learnt from, the way the outside sets measure it)
 // and 20 % of each other independent writer's lines, by a hash fixed before
 // any training. The floors are what the model honestly reaches minus a small
-// margin (docs/cases.md, docs/cases_eval.md). The 95 % holds on the
-// held-out writers; on the line split, which carries the angled writers'
-// hardest kinds (a request every writer labels their own way), it is not
-// reached.
+// margin (docs/cases.md, docs/cases_eval.md): the 95 % holds on the
+// whole split and on the held-out writers; on the line split alone, which
+// carries the angled writers' hardest kinds (requests the writers label each
+// their own way), it is not reached.
 const (
-	minHeldOutAccuracy  = 0.95 // measured FILL on FILL lines of ten writers
-	minClassAccuracy    = 0.93 // the line split: measured FILL on FILL lines (93.7 % of 7,459 with 78 writers before)
+	minFrozenAccuracy   = 0.95 // the whole split: measured 95.1 % on 13,364 lines
+	minHeldOutAccuracy  = 0.95 // measured 96.7 % on the 4,800 lines of ten writers (the 78-writer model before: 96.5 %)
+	minClassAccuracy    = 0.93 // the line split: measured 94.2 % on 8,564 lines (the 78-writer model: 93.9 % on the same lines)
 	maxConfidentlyWrong = 0.02
 	// maxHintOther: the share of lines of the other three classes answered
 	// with the refusal hint 可能需要婉拒.
@@ -62,15 +63,28 @@ func TestFrozenSplit(t *testing.T) {
 	if len(writers) < 10 || len(held) < 4000 {
 		t.Fatalf("%d lines of %d held-out writers; want ten writers' whole sets", len(held), len(writers))
 	}
-	t.Run("held-out writers", func(t *testing.T) { measureFrozen(t, cat, held, trained, minHeldOutAccuracy) })
-	t.Run("line split", func(t *testing.T) { measureFrozen(t, cat, split, trained, minClassAccuracy) })
+	var n, right int
+	t.Run("held-out writers", func(t *testing.T) {
+		a, b := measureFrozen(t, cat, held, trained, minHeldOutAccuracy)
+		n, right = n+a, right+b
+	})
+	t.Run("line split", func(t *testing.T) {
+		a, b := measureFrozen(t, cat, split, trained, minClassAccuracy)
+		n, right = n+a, right+b
+	})
+	acc := float64(right) / float64(n)
+	t.Logf("the whole frozen split: %d lines, class accuracy %.1f%%", n, 100*acc)
+	if acc < minFrozenAccuracy {
+		t.Errorf("class accuracy on the whole frozen split %.1f%% below %.1f%%", 100*acc, 100*minFrozenAccuracy)
+	}
 }
 
 // measureFrozen classifies lines none of which the model learnt and fails
 // below minAccuracy class accuracy, above maxConfidentlyWrong, on any
 // must-refuse line answered immediate without the refusal hint, or on the
-// refusal hint given too often to the other classes.
-func measureFrozen(t *testing.T, cat *cases.Catalog, lines []corpus.Line, trained map[string]bool, minAccuracy float64) {
+// refusal hint given too often to the other classes. It returns the lines
+// and those answered with the writer's class.
+func measureFrozen(t *testing.T, cat *cases.Catalog, lines []corpus.Line, trained map[string]bool, minAccuracy float64) (int, int) {
 	m := cat.Model()
 	n, right, confWrong, refuseImmediate, refuseImmediateAny, weak := 0, 0, 0, 0, 0, 0
 	other, otherHint := 0, 0
@@ -134,6 +148,7 @@ func measureFrozen(t *testing.T, cat *cases.Catalog, lines []corpus.Line, traine
 	if hs > maxHintOther {
 		t.Errorf("refusal hint on %.1f%% of the other classes' lines, above %.0f%%", 100*hs, 100*maxHintOther)
 	}
+	return n, right
 }
 
 // TestRefusalNotOutvoted: a forbidden ask about an ordinary topic is answered
