@@ -351,7 +351,7 @@ func TestVagueText(t *testing.T) {
 			t.Errorf("%q: %v, answered %s %s hint %q; want ErrVague", s, err, r.Class, r.Item, r.Hint)
 		}
 	}
-	for _, s := range []string{"我要投诉", "电表走得太快", "交电费", "my meter runs fast", "能不能便宜点", "插个队"} {
+	for _, s := range []string{"我要投诉", "电表走得太快", "交电费", "my meter runs fast", "能不能便宜点", "插个队", "报的抢秀怎么还没来", "我嘞个商铺你给我登成住家的嘛"} {
 		if _, err := cat.Classify("", s); err != nil {
 			t.Errorf("%q: %v", s, err)
 		}
