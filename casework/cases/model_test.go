@@ -47,15 +47,7 @@ func TestFrozenSplit(t *testing.T) {
 	for _, e := range cases.CatalogExamples(cat) {
 		trained[cases.Normalize(e.Text)] = true
 	}
-	var split, held []corpus.Line
-	for _, l := range lines {
-		switch {
-		case corpus.HeldOut(l):
-			held = append(held, l)
-		case corpus.InTest(l):
-			split = append(split, l)
-		}
-	}
+	_, split, held := corpus.Split(lines)
 	writers := map[string]bool{}
 	for _, l := range held {
 		writers[l.Writer] = true

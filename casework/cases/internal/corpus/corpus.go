@@ -68,6 +68,22 @@ var heldOut = []string{"w79", "w80", "w81", "w82", "w83", "w84", "w85", "w86", "
 // HeldOut reports whether a line is a held-out writer's (see heldOut).
 func HeldOut(l Line) bool { return slices.Contains(heldOut, l.Writer) }
 
+// Split parts lines into the training lines, the line split's test lines and
+// the held-out writers' lines (InTest holds for both of the last two).
+func Split(lines []Line) (train, test, held []Line) {
+	for _, l := range lines {
+		switch {
+		case HeldOut(l):
+			held = append(held, l)
+		case InTest(l):
+			test = append(test, l)
+		default:
+			train = append(train, l)
+		}
+	}
+	return train, test, held
+}
+
 // Fold returns the cross-validation fold (0–4) of a training line, by another
 // hash than InTest's.
 func Fold(l Line) int {

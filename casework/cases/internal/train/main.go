@@ -99,17 +99,7 @@ func main() {
 		measureUnseen(cat, *oldCat, *unseen)
 		return
 	}
-	var train, test, held []corpus.Line
-	for _, l := range lines {
-		switch {
-		case corpus.HeldOut(l):
-			held = append(held, l)
-		case corpus.InTest(l):
-			test = append(test, l)
-		default:
-			train = append(train, l)
-		}
-	}
+	train, test, held := corpus.Split(lines)
 	log.Printf("corpus: %d lines, %d for training, %d frozen for test, %d of held-out writers", len(lines), len(train), len(test), len(held))
 	if *exp {
 		experiments(cat, train)
